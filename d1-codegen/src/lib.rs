@@ -1,2 +1,33 @@
 //! d1-codegen: reads OpenAPI 3.0 documents (the Thales D1 specs) and emits Rust crates.
+//!
+//! The pipeline runs one way: [`load`] (parse, apply overlays) → [`lower`] (follow `$ref`s,
+//! build the IR) → [`naming`] (final names, shared types) → [`emit`] (Rust via `quote` +
+//! `prettyplease`, manifests via minijinja) → [`write`] (an in-memory tree, written atomically
+//! or compared with `--check`). Only [`Config`] touches the file system.
+
+pub mod docs;
+pub mod emit;
+pub mod error;
+pub mod ir;
+pub mod load;
+pub mod lower;
+pub mod naming;
+pub mod overlay;
+#[path = "pattern_stub.rs"]
 pub mod pattern;
+pub mod write;
+
+mod config;
+
+pub use config::{Config, Summary};
+pub use error::{Error, Location, Warning};
+pub use write::FileTree;
+
+/// Run the in-memory part of the pipeline: files in, generated tree and IR out. No I/O.
+pub fn generate(files: &[load::SourceFile], options: &emit::Options) -> Result<(FileTree, ir::Ir), Error> {
+    let specs = load::load(files)?;
+    let lowered = lower::lower(&specs)?;
+    let ir = naming::finalize(lowered);
+    let tree = emit::emit(&ir, options)?;
+    Ok((tree, ir))
+}

@@ -1,0 +1,184 @@
+//! Spec descriptions → rustdoc Markdown. D1 descriptions mix HTML (`<br/>`, `<b>`, `<code>`,
+//! lists), Markdown (tables, links, block quotes) and literal `\n` sequences. The output must
+//! render well and pass `cargo doc` without warnings: no stray HTML tags, no bare URLs, no
+//! `[text]` that rustdoc would take for an intra-doc link, no accidental code blocks.
+
+/// Convert one description.
+pub fn to_markdown(input: &str) -> String {
+    let text = input.replace("\r\n", "\n").replace("\\n", "\n").replace('\t', " ");
+    let text = convert_tags(&text);
+    let mut lines: Vec<String> = Vec::new();
+    let mut in_fence = false;
+    for raw in text.lines() {
+        let line = raw.trim();
+        if line.starts_with("```") {
+            // Fenced blocks in a description are examples, never Rust to compile.
+            lines.push(if in_fence { "```".to_string() } else { "```text".to_string() });
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            lines.push(raw.trim_end().to_string());
+            continue;
+        }
+        lines.push(escape_line(line));
+    }
+    if in_fence {
+        lines.push("```".to_string());
+    }
+    // Collapse runs of blank lines and trim blank edges.
+    let mut out: Vec<String> = Vec::new();
+    for line in lines {
+        if line.is_empty() && out.last().is_none_or(|l: &String| l.is_empty()) {
+            continue;
+        }
+        out.push(line);
+    }
+    while out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
+    }
+    out.join("\n")
+}
+
+/// Replace the HTML tags D1 uses with Markdown; drop other tags.
+fn convert_tags(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let Some(end) = after.find('>') else {
+            out.push_str(after);
+            return out;
+        };
+        let tag = &after[1..end];
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let closing = tag.starts_with('/');
+        let is_tag = !name.is_empty() && !tag.contains(' ') || matches!(name.as_str(), "br" | "a" | "p");
+        if !is_tag {
+            // Not markup (e.g. `<issuer host>`): keep it; `escape_line` protects it.
+            out.push('<');
+            rest = &after[1..];
+            continue;
+        }
+        let replacement = match (name.as_str(), closing) {
+            ("br", _) => "\n",
+            ("p", false) => "\n\n",
+            ("p", true) => "\n\n",
+            ("b" | "strong", _) => "**",
+            ("i" | "em", _) => "*",
+            ("code", _) => "`",
+            ("li", false) => "\n- ",
+            ("ul" | "ol" | "li", _) => "\n",
+            _ => "",
+        };
+        out.push_str(replacement);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Make one line safe for rustdoc: escape `<`, `>` and stray brackets, wrap bare URLs.
+fn escape_line(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() + 8);
+    let chars: Vec<char> = line.chars().collect();
+    let mut i = 0;
+    let mut in_code = false;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '`' {
+            in_code = !in_code;
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        if in_code {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        match c {
+            '<' => out.push_str("\\<"),
+            '>' if i == 0 => out.push('>'), // block quote
+            '>' => out.push_str("\\>"),
+            '[' => {
+                // Keep Markdown links `[text](url)`; escape anything else.
+                if let Some(close) = chars[i..].iter().position(|&x| x == ']') {
+                    let after = i + close + 1;
+                    if chars.get(after) == Some(&'(') {
+                        if let Some(end) = chars[after..].iter().position(|&x| x == ')') {
+                            let text: String = chars[i + 1..i + close].iter().collect();
+                            let url: String = chars[after + 1..after + end].iter().collect();
+                            out.push('[');
+                            out.push_str(&escape_line(&text));
+                            out.push_str("](");
+                            out.push_str(&url);
+                            out.push(')');
+                            i = after + end + 1;
+                            continue;
+                        }
+                    }
+                }
+                out.push_str("\\[");
+            }
+            ']' => out.push_str("\\]"),
+            'h' if starts_with_url(&chars[i..]) => {
+                let end = chars[i..]
+                    .iter()
+                    .position(|c| c.is_whitespace() || matches!(c, ')' | '"' | '\'' | '<' | '>'))
+                    .map(|p| i + p)
+                    .unwrap_or(chars.len());
+                let mut url: String = chars[i..end].iter().collect();
+                let mut trailing = String::new();
+                while url.ends_with(['.', ',', ';', ':']) {
+                    if let Some(last) = url.pop() {
+                        trailing.insert(0, last);
+                    }
+                }
+                out.push('<');
+                out.push_str(&url);
+                out.push('>');
+                out.push_str(&trailing);
+                i = end;
+                continue;
+            }
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    out
+}
+
+fn starts_with_url(chars: &[char]) -> bool {
+    let s: String = chars.iter().take(8).collect();
+    s.starts_with("http://") || s.starts_with("https://")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_markdown;
+
+    #[test]
+    fn converts_d1_markup() {
+        assert_eq!(to_markdown("A<br/>B <b>bold</b> <code>x</code>"), "A\nB **bold** `x`");
+        assert_eq!(to_markdown("A JWT.\\nThe server checks it."), "A JWT.\nThe server checks it.");
+        assert_eq!(to_markdown("<ul><li>SE</li><li>HCE</li></ul>"), "- SE\n- HCE");
+    }
+
+    #[test]
+    fn is_safe_for_rustdoc() {
+        assert_eq!(to_markdown("see https://example.com/x."), "see <https://example.com/x>.");
+        assert_eq!(to_markdown("pattern [A-Z]{2} only"), "pattern \\[A-Z\\]{2} only");
+        assert_eq!(to_markdown("[docs](../x) here"), "[docs](../x) here");
+        assert_eq!(to_markdown("https://<issuer host>/n"), "<https://>\\<issuer host\\>/n");
+        assert_eq!(to_markdown("    indented"), "indented");
+        assert_eq!(to_markdown("```\nlet x;\n```"), "```text\nlet x;\n```");
+        assert_eq!(to_markdown("> #### Note\n> text"), "> #### Note\n> text");
+    }
+}

@@ -1,0 +1,440 @@
+//! Validated newtypes: a private field, one `check` that every way in (`new`, `TryFrom`,
+//! `FromStr`, `Deserialize`) goes through, and errors that name the type and the constraint.
+
+use super::{doc_attrs, ident, support_path, type_tokens, Scope};
+use crate::error::Error;
+use crate::ir::{Constraints, IntWidth, Ir, Newtype, NewtypeInner, TypeDef};
+use crate::pattern;
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+pub(super) fn emit(ir: &Ir, def: &TypeDef, n: &Newtype, scope: Scope<'_>) -> Result<TokenStream, Error> {
+    let name = ident(&def.name);
+    let type_name = &def.name;
+    let validation = support_path(scope, "validation");
+    let mut doc = def.doc.clone().unwrap_or_default();
+    let summary = describe(&n.constraints);
+    if !summary.is_empty() {
+        if !doc.is_empty() {
+            doc.push_str("\n\n");
+        }
+        doc.push_str(&format!("Constraints: {summary}."));
+    }
+    if n.sensitive {
+        doc.push_str("\n\nHolds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.");
+    }
+    let doc = doc_attrs(Some(&doc));
+    match &n.inner {
+        NewtypeInner::String => string(def, n, &name, type_name, &validation, doc),
+        NewtypeInner::Integer(width) => {
+            let prim = match width {
+                IntWidth::I32 => quote!(i32),
+                IntWidth::I64 => quote!(i64),
+            };
+            Ok(number(n, &name, type_name, &validation, doc, prim, true))
+        }
+        NewtypeInner::Number => Ok(number(n, &name, type_name, &validation, doc, quote!(f64), false)),
+        NewtypeInner::Array(item) => Ok(array(ir, n, &name, type_name, &validation, doc, type_tokens(ir, item, scope))),
+    }
+}
+
+/// "pattern `…`, 1 to 48 characters" — for the rustdoc of the type.
+fn describe(c: &Constraints) -> String {
+    let mut parts = Vec::new();
+    match (c.min_length, c.max_length) {
+        (Some(a), Some(b)) if a == b => parts.push(format!("exactly {a} characters")),
+        (Some(a), Some(b)) => parts.push(format!("{a} to {b} characters")),
+        (Some(a), None) => parts.push(format!("at least {a} characters")),
+        (None, Some(b)) => parts.push(format!("at most {b} characters")),
+        (None, None) => {}
+    }
+    if let Some(p) = &c.pattern {
+        parts.push(format!("matches `{p}`"));
+    }
+    if let Some(m) = c.minimum {
+        parts.push(format!("{} {}", if m.exclusive { ">" } else { ">=" }, m.value));
+    }
+    if let Some(m) = c.maximum {
+        parts.push(format!("{} {}", if m.exclusive { "<" } else { "<=" }, m.value));
+    }
+    match (c.min_items, c.max_items) {
+        (Some(a), Some(b)) => parts.push(format!("{a} to {b} items")),
+        (Some(a), None) => parts.push(format!("at least {a} items")),
+        (None, Some(b)) => parts.push(format!("at most {b} items")),
+        (None, None) => {}
+    }
+    if c.luhn {
+        parts.push("a valid Luhn check digit".to_string());
+    }
+    parts.join(", ")
+}
+
+fn string(
+    def: &TypeDef,
+    n: &Newtype,
+    name: &proc_macro2::Ident,
+    type_name: &str,
+    validation: &TokenStream,
+    doc: TokenStream,
+) -> Result<TokenStream, Error> {
+    let c = &n.constraints;
+    let shown = if n.sensitive { quote!(None) } else { quote!(Some(value)) };
+    let err = |violation: TokenStream| {
+        quote!(return Err(#validation::ValidationError::new(#type_name, #validation::Violation::#violation, #shown)))
+    };
+    let mut consts = Vec::new();
+    let mut checks = Vec::new();
+    if c.min_length.is_some() || c.max_length.is_some() {
+        checks.push(quote!(let length = value.chars().count();));
+    }
+    if let Some(min) = c.min_length {
+        let min = Literal::usize_unsuffixed(min as usize);
+        consts.push(quote!(#[doc = " The fewest characters a value may have."] pub const MIN_LENGTH: usize = #min;));
+        let e = err(quote!(TooShort { min: Self::MIN_LENGTH, actual: length }));
+        checks.push(quote!(if length < Self::MIN_LENGTH { #e; }));
+    }
+    if let Some(max) = c.max_length {
+        let max = Literal::usize_unsuffixed(max as usize);
+        consts.push(quote!(#[doc = " The most characters a value may have."] pub const MAX_LENGTH: usize = #max;));
+        let e = err(quote!(TooLong { max: Self::MAX_LENGTH, actual: length }));
+        checks.push(quote!(if length > Self::MAX_LENGTH { #e; }));
+    }
+    if let Some(p) = &c.pattern {
+        let compiled = pattern::compile(p).map_err(|e| Error::new(&def.location, format!("invalid pattern: {e}")))?;
+        let matches = compiled.matches_expr(&ident("value"));
+        consts.push(quote!(#[doc = " The ECMA-262 pattern every value matches (not anchored unless it says so)."] pub const PATTERN: &'static str = #p;));
+        let e = err(quote!(PatternMismatch { pattern: Self::PATTERN }));
+        checks.push(quote!(if !(#matches) { #e; }));
+    }
+    if c.luhn {
+        let e = err(quote!(LuhnCheck));
+        checks.push(quote!(if !#validation::luhn_valid(value) { #e; }));
+    }
+    let param = if checks.is_empty() { ident("_value") } else { ident("value") };
+    let common = quote! {
+        impl #name {
+            #(#consts)*
+
+            /// Validate `value` and wrap it.
+            pub fn new(value: impl Into<::std::string::String>) -> ::std::result::Result<Self, #validation::ValidationError> {
+                let value = value.into();
+                Self::try_from(value)
+            }
+
+            /// The value as a string slice.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            fn check(#param: &str) -> ::std::result::Result<(), #validation::ValidationError> {
+                #(#checks)*
+                Ok(())
+            }
+        }
+
+        impl ::std::convert::TryFrom<&str> for #name {
+            type Error = #validation::ValidationError;
+            fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+                Self::check(value)?;
+                Ok(Self(value.to_string()))
+            }
+        }
+
+        impl ::std::str::FromStr for #name {
+            type Err = #validation::ValidationError;
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                Self::try_from(value)
+            }
+        }
+
+        impl ::std::convert::AsRef<str> for #name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+    if n.sensitive {
+        let display = match n.reveal_last {
+            Some(k) => {
+                let k = Literal::usize_unsuffixed(k);
+                quote!(#validation::mask(&self.0, #k))
+            }
+            None => quote!(::std::string::String::from("<redacted>")),
+        };
+        return Ok(quote! {
+            #doc
+            #[derive(Clone, PartialEq, Eq)]
+            pub struct #name(::std::string::String);
+
+            #common
+
+            impl ::std::convert::TryFrom<::std::string::String> for #name {
+                type Error = #validation::ValidationError;
+                fn try_from(mut value: ::std::string::String) -> ::std::result::Result<Self, Self::Error> {
+                    match Self::check(&value) {
+                        Ok(()) => Ok(Self(value)),
+                        Err(error) => {
+                            ::zeroize::Zeroize::zeroize(&mut value);
+                            Err(error)
+                        }
+                    }
+                }
+            }
+
+            impl ::std::fmt::Debug for #name {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.debug_tuple(#type_name).field(&#display).finish()
+                }
+            }
+
+            impl ::std::fmt::Display for #name {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str(&#display)
+                }
+            }
+
+            impl ::std::ops::Drop for #name {
+                fn drop(&mut self) {
+                    ::zeroize::Zeroize::zeroize(&mut self.0);
+                }
+            }
+        });
+    }
+    Ok(quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
+        #[serde(transparent)]
+        pub struct #name(::std::string::String);
+
+        #common
+
+        impl #name {
+            /// The owned string.
+            pub fn into_inner(self) -> ::std::string::String {
+                self.0
+            }
+        }
+
+        impl ::std::convert::TryFrom<::std::string::String> for #name {
+            type Error = #validation::ValidationError;
+            fn try_from(value: ::std::string::String) -> ::std::result::Result<Self, Self::Error> {
+                Self::check(&value)?;
+                Ok(Self(value))
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl ::std::convert::From<#name> for ::std::string::String {
+            fn from(value: #name) -> Self {
+                value.0
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+                Self::try_from(value).map_err(::serde::de::Error::custom)
+            }
+        }
+    })
+}
+
+fn number(
+    n: &Newtype,
+    name: &proc_macro2::Ident,
+    type_name: &str,
+    validation: &TokenStream,
+    doc: TokenStream,
+    prim: TokenStream,
+    integer: bool,
+) -> TokenStream {
+    let c = &n.constraints;
+    let lit = |v: f64| {
+        if integer {
+            let v = Literal::i64_unsuffixed(v as i64);
+            quote!(#v)
+        } else {
+            let v = Literal::f64_suffixed(v);
+            quote!(#v)
+        }
+    };
+    let err = |violation: TokenStream| {
+        quote!(return Err(#validation::ValidationError::new(#type_name, #validation::Violation::#violation, Some(&value.to_string()))))
+    };
+    let mut consts = Vec::new();
+    let mut checks = Vec::new();
+    if !integer {
+        let e = err(quote!(Malformed { expected: "a finite number" }));
+        checks.push(quote!(if !value.is_finite() { #e; }));
+    }
+    if let Some(b) = c.minimum {
+        let v = lit(b.value);
+        let exclusive = b.exclusive;
+        consts.push(quote!(#[doc = " The lower bound."] pub const MINIMUM: #prim = #v;));
+        let cmp = if exclusive { quote!(value <= Self::MINIMUM) } else { quote!(value < Self::MINIMUM) };
+        let shown = b.value;
+        let e = err(quote!(BelowMinimum { minimum: #shown, exclusive: #exclusive }));
+        checks.push(quote!(if #cmp { #e; }));
+    }
+    if let Some(b) = c.maximum {
+        let v = lit(b.value);
+        let exclusive = b.exclusive;
+        consts.push(quote!(#[doc = " The upper bound."] pub const MAXIMUM: #prim = #v;));
+        let cmp = if exclusive { quote!(value >= Self::MAXIMUM) } else { quote!(value > Self::MAXIMUM) };
+        let shown = b.value;
+        let e = err(quote!(AboveMaximum { maximum: #shown, exclusive: #exclusive }));
+        checks.push(quote!(if #cmp { #e; }));
+    }
+    let derives = if integer {
+        quote!(#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)])
+    } else {
+        quote!(#[derive(Clone, Copy, Debug, PartialEq, PartialOrd, ::serde::Serialize)])
+    };
+    let expected = if integer { "an integer" } else { "a number" };
+    quote! {
+        #doc
+        #derives
+        #[serde(transparent)]
+        pub struct #name(#prim);
+
+        impl #name {
+            #(#consts)*
+
+            /// Validate `value` and wrap it.
+            pub fn new(value: #prim) -> ::std::result::Result<Self, #validation::ValidationError> {
+                Self::check(value)?;
+                Ok(Self(value))
+            }
+
+            /// The number.
+            pub fn get(self) -> #prim {
+                self.0
+            }
+
+            fn check(value: #prim) -> ::std::result::Result<(), #validation::ValidationError> {
+                #(#checks)*
+                Ok(())
+            }
+        }
+
+        impl ::std::convert::TryFrom<#prim> for #name {
+            type Error = #validation::ValidationError;
+            fn try_from(value: #prim) -> ::std::result::Result<Self, Self::Error> {
+                Self::new(value)
+            }
+        }
+
+        impl ::std::convert::From<#name> for #prim {
+            fn from(value: #name) -> Self {
+                value.0
+            }
+        }
+
+        impl ::std::str::FromStr for #name {
+            type Err = #validation::ValidationError;
+            fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
+                let value: #prim = text.trim().parse().map_err(|_| {
+                    #validation::ValidationError::new(#type_name, #validation::Violation::Malformed { expected: #expected }, Some(text))
+                })?;
+                Self::new(value)
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(&self.0, f)
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <#prim as ::serde::Deserialize>::deserialize(deserializer)?;
+                Self::new(value).map_err(::serde::de::Error::custom)
+            }
+        }
+    }
+}
+
+fn array(
+    _ir: &Ir,
+    n: &Newtype,
+    name: &proc_macro2::Ident,
+    type_name: &str,
+    validation: &TokenStream,
+    doc: TokenStream,
+    item: TokenStream,
+) -> TokenStream {
+    let c = &n.constraints;
+    let mut consts = Vec::new();
+    let mut checks = Vec::new();
+    if let Some(min) = c.min_items {
+        let min = Literal::usize_unsuffixed(min as usize);
+        consts.push(quote!(#[doc = " The fewest items allowed."] pub const MIN_ITEMS: usize = #min;));
+        checks.push(quote!(if items.len() < Self::MIN_ITEMS {
+            return Err(#validation::ValidationError::new(#type_name, #validation::Violation::TooFewItems { min: Self::MIN_ITEMS, actual: items.len() }, None));
+        }));
+    }
+    if let Some(max) = c.max_items {
+        let max = Literal::usize_unsuffixed(max as usize);
+        consts.push(quote!(#[doc = " The most items allowed."] pub const MAX_ITEMS: usize = #max;));
+        checks.push(quote!(if items.len() > Self::MAX_ITEMS {
+            return Err(#validation::ValidationError::new(#type_name, #validation::Violation::TooManyItems { max: Self::MAX_ITEMS, actual: items.len() }, None));
+        }));
+    }
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+        #[serde(transparent)]
+        pub struct #name(::std::vec::Vec<#item>);
+
+        impl #name {
+            #(#consts)*
+
+            /// Validate the item count and wrap the items.
+            pub fn new(items: ::std::vec::Vec<#item>) -> ::std::result::Result<Self, #validation::ValidationError> {
+                Self::check(&items)?;
+                Ok(Self(items))
+            }
+
+            /// The items.
+            pub fn as_slice(&self) -> &[#item] {
+                &self.0
+            }
+
+            /// The owned items.
+            pub fn into_inner(self) -> ::std::vec::Vec<#item> {
+                self.0
+            }
+
+            fn check(items: &[#item]) -> ::std::result::Result<(), #validation::ValidationError> {
+                #(#checks)*
+                Ok(())
+            }
+        }
+
+        impl ::std::convert::TryFrom<::std::vec::Vec<#item>> for #name {
+            type Error = #validation::ValidationError;
+            fn try_from(items: ::std::vec::Vec<#item>) -> ::std::result::Result<Self, Self::Error> {
+                Self::new(items)
+            }
+        }
+
+        impl ::std::convert::From<#name> for ::std::vec::Vec<#item> {
+            fn from(value: #name) -> Self {
+                value.0
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let items = <::std::vec::Vec<#item> as ::serde::Deserialize>::deserialize(deserializer)?;
+                Self::new(items).map_err(::serde::de::Error::custom)
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! The minijinja templates and static support modules in the repository's `templates/` folder,
+//! embedded at build time so the generator is one self-contained library.
+
+use crate::error::{Error, Location};
+use minijinja::Environment;
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("types/Cargo.toml.j2", include_str!("../../../templates/types/Cargo.toml.j2")),
+    ("types/README.md.j2", include_str!("../../../templates/types/README.md.j2")),
+];
+
+/// Static Rust modules copied into the generated types crate.
+pub const VALIDATION_RS: &str = include_str!("../../../templates/support/validation.rs");
+pub const JWE_RS: &str = include_str!("../../../templates/support/jwe.rs");
+
+pub fn render(name: &str, context: minijinja::Value) -> Result<String, Error> {
+    let mut env = Environment::new();
+    for (n, source) in TEMPLATES {
+        env.add_template(n, source)
+            .map_err(|e| Error::new(&Location::new(format!("templates/{n}"), ""), e.to_string()))?;
+    }
+    let at = Location::new(format!("templates/{name}"), "");
+    let template = env.get_template(name).map_err(|e| Error::new(&at, e.to_string()))?;
+    let mut text = template.render(context).map_err(|e| Error::new(&at, e.to_string()))?;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Ok(text)
+}

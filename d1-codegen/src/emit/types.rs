@@ -1,0 +1,498 @@
+//! The types crate: one module per spec, `common` for types several specs share, and the
+//! static support modules (`validation`, `jwe`).
+
+use super::templates;
+use super::{describe_sources, doc_attrs, ident, newtype, render_rust, rust_header, support_path, type_tokens, Options, Scope};
+use crate::error::{Error, Location};
+use crate::ir::{Api, Ir, Module, OneOf, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
+use crate::write::FileTree;
+use proc_macro2::TokenStream;
+use quote::quote;
+use std::collections::BTreeMap;
+
+/// What the generated code needs from its manifest.
+struct Needs {
+    regress: bool,
+    jwe: bool,
+    zeroize: bool,
+}
+
+fn needs(ir: &Ir) -> Result<Needs, Error> {
+    let mut needs = Needs { regress: false, jwe: ir.sealed_fields > 0, zeroize: false };
+    for t in &ir.types {
+        match &t.kind {
+            TypeKind::Newtype(n) => {
+                needs.zeroize |= n.sensitive;
+                if let Some(p) = &n.constraints.pattern {
+                    let compiled = crate::pattern::compile(p)
+                        .map_err(|e| Error::new(&t.location, format!("invalid pattern: {e}")))?;
+                    needs.regress |= compiled.needs_engine();
+                }
+            }
+            TypeKind::Struct(s) if s.plaintext => needs.jwe = true,
+            _ => {}
+        }
+    }
+    needs.zeroize |= needs.jwe;
+    Ok(needs)
+}
+
+pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Result<(), Error> {
+    let needs = needs(ir)?;
+    let sources: Vec<&str> = ir.apis.iter().map(|a| a.source.as_str()).collect();
+    let root = options.types_crate.clone();
+    let all_header = rust_header(&sources);
+    let modules = ir.modules();
+
+    // lib.rs
+    let lib = lib_rs(ir, &needs, &modules);
+    tree.insert(format!("{root}/src/lib.rs"), render_rust(lib, &all_header, "lib.rs")?);
+    tree.insert(format!("{root}/src/validation.rs"), format!("{all_header}{}", templates::VALIDATION_RS));
+    if needs.jwe {
+        tree.insert(format!("{root}/src/jwe.rs"), format!("{all_header}{}", templates::JWE_RS));
+    }
+    for (module, ids) in &modules {
+        let (tokens, header) = module_file(ir, module, ids)?;
+        let path = format!("{root}/src/{}.rs", module.name());
+        tree.insert(path.clone(), render_rust(tokens, &header, &path)?);
+    }
+
+    let stats = ir.stats();
+    let apis: Vec<minijinja::Value> = ir
+        .apis
+        .iter()
+        .map(|a| {
+            minijinja::context! {
+                module => a.module.clone(), title => a.title.clone(), version => a.version.clone(), source => a.source.clone(),
+                operations => a.operations.len(), types => a.types.len(),
+            }
+        })
+        .collect();
+    let context = minijinja::context! {
+        name => root.clone(), version => options.version.clone(), sources => describe_sources(&sources),
+        regress => needs.regress, jwe => needs.jwe, zeroize => needs.zeroize,
+        apis => apis, types => stats.types, newtypes => stats.newtypes, sealed => stats.sealed,
+    };
+    tree.insert(format!("{root}/Cargo.toml"), templates::render("types/Cargo.toml.j2", context.clone())?);
+    tree.insert(format!("{root}/README.md"), templates::render("types/README.md.j2", context)?);
+    Ok(())
+}
+
+fn lib_rs(ir: &Ir, needs: &Needs, modules: &BTreeMap<Module, Vec<crate::ir::TypeId>>) -> TokenStream {
+    let mut lines = vec![
+        "Types of the Thales D1 APIs, generated from their OpenAPI specs.".to_string(),
+        String::new(),
+        "Every constrained value is a validated newtype (see [`validation`]); string enums keep values".to_string(),
+        "D1 adds later; types several specs define identically live once in `common`.".to_string(),
+        String::new(),
+        "| module | API | version | spec |".to_string(),
+        "|---|---|---|---|".to_string(),
+    ];
+    for api in &ir.apis {
+        lines.push(format!("| [`{}`] | {} | {} | `{}` |", api.module, api.title, api.version, api.source));
+    }
+    let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    let mut mods = vec![quote!(pub mod validation;)];
+    if needs.jwe {
+        mods.push(quote!(pub mod jwe;));
+    }
+    for module in modules.keys() {
+        let m = ident(module.name());
+        mods.push(quote!(pub mod #m;));
+    }
+    quote! {
+        #( #![doc = #doc] )*
+        #![forbid(unsafe_code)]
+        #(#mods)*
+    }
+}
+
+fn module_file(ir: &Ir, module: &Module, ids: &[crate::ir::TypeId]) -> Result<(TokenStream, String), Error> {
+    let scope = Scope::Module(module);
+    let (doc, header) = match module {
+        Module::Common => {
+            let users: Vec<&str> = ir.apis.iter().map(|a| a.source.as_str()).collect();
+            (
+                "Types that several D1 specs define identically, defined once here and re-exported by each API module that uses them.".to_string(),
+                rust_header(&users),
+            )
+        }
+        Module::Api(name) => {
+            let api = ir.apis.iter().find(|a| &a.module == name).ok_or_else(|| {
+                Error::new(&Location::new(name.as_str(), ""), "internal error: module without an API")
+            })?;
+            (api_doc(api), rust_header(&[api.source.as_str()]))
+        }
+    };
+    let doc_lines = doc.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") }).collect::<Vec<_>>();
+    let mut items = Vec::new();
+    for id in ids {
+        items.push(type_item(ir, ir.ty(*id), scope)?);
+    }
+    Ok((
+        quote! {
+            #( #![doc = #doc_lines] )*
+            #(#items)*
+        },
+        header,
+    ))
+}
+
+fn api_doc(api: &Api) -> String {
+    let mut doc = format!("Types of the **{}** (version {}), from `{}`.", api.title, api.version, api.source);
+    if !api.overlays.is_empty() {
+        doc.push_str(&format!(
+            "\n\nSealed (JWE) fields are declared in {}.",
+            api.overlays.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if let Some(d) = &api.doc {
+        doc.push_str("\n\n");
+        doc.push_str(d);
+    }
+    doc
+}
+
+fn type_item(ir: &Ir, def: &TypeDef, scope: Scope<'_>) -> Result<TokenStream, Error> {
+    let name = ident(&def.name);
+    Ok(match &def.kind {
+        TypeKind::Struct(s) if s.plaintext => plaintext_struct(ir, def, s, scope),
+        TypeKind::Struct(s) => structure(ir, def, s, scope),
+        TypeKind::StringEnum(e) => string_enum(def, e, scope),
+        TypeKind::OneOf(o) => one_of(ir, def, o, scope),
+        TypeKind::Newtype(n) => newtype::emit(ir, def, n, scope)?,
+        TypeKind::Alias(target) => {
+            let doc = doc_attrs(def.doc.as_deref());
+            let target = type_tokens(ir, target, scope);
+            quote!(#doc pub type #name = #target;)
+        }
+        TypeKind::ReExport(id) => {
+            let target = type_tokens(ir, &TypeRef::Named(*id), scope);
+            quote!(pub use #target;)
+        }
+    })
+}
+
+fn field_type(ir: &Ir, f: &crate::ir::Field, scope: Scope<'_>) -> TokenStream {
+    let ty = type_tokens(ir, &f.ty, scope);
+    if f.required && !f.nullable {
+        ty
+    } else {
+        quote!(::std::option::Option<#ty>)
+    }
+}
+
+fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = doc_attrs(def.doc.as_deref());
+    let mut fields = Vec::new();
+    for f in &s.fields {
+        let ident = ident(&f.ident);
+        let ty = field_type(ir, f, scope);
+        let doc = doc_attrs(f.doc.as_deref());
+        let wire = &f.name;
+        let rename = if f.ident != f.name { quote!(#[serde(rename = #wire)]) } else { TokenStream::new() };
+        let optional = if f.required {
+            TokenStream::new()
+        } else {
+            quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
+        };
+        fields.push(quote! { #doc #rename #optional pub #ident: #ty, });
+    }
+    if let Some(additional) = &s.additional {
+        let ty = type_tokens(ir, additional, scope);
+        fields.push(quote! {
+            /// Properties not listed above (the schema allows them via `additionalProperties`).
+            #[serde(flatten)]
+            pub additional_properties: ::std::collections::BTreeMap<::std::string::String, #ty>,
+        });
+    }
+    let all_optional = s.fields.iter().all(|f| !f.required);
+    let default = if all_optional { quote!(Default,) } else { TokenStream::new() };
+    let deny = if s.deny_unknown_fields && s.additional.is_none() {
+        quote!(#[serde(deny_unknown_fields)])
+    } else {
+        TokenStream::new()
+    };
+    quote! {
+        #doc
+        #[derive(Clone, Debug, #default PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #deny
+        pub struct #name {
+            #(#fields)*
+        }
+    }
+}
+
+/// A JWE plaintext: no public serde (so it cannot be logged as JSON by accident), a redacted
+/// `Debug` through its fields, and the `Plaintext` impl that sealing and opening use.
+fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> TokenStream {
+    let name = ident(&def.name);
+    let type_name = &def.name;
+    let mut doc = def.doc.clone().unwrap_or_default();
+    doc.push_str("\n\nThe plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](crate::jwe::Plaintext).");
+    let doc = doc_attrs(Some(&doc));
+    let jwe = support_path(scope, "jwe");
+    let mut fields = Vec::new();
+    let mut wire_fields = Vec::new();
+    let mut wire_values = Vec::new();
+    let mut owned_fields = Vec::new();
+    let mut builds = Vec::new();
+    let mut lengths = Vec::new();
+    for f in &s.fields {
+        let id = ident(&f.ident);
+        let ty = field_type(ir, f, scope);
+        let inner = type_tokens(ir, &f.ty, scope);
+        let fdoc = doc_attrs(f.doc.as_deref());
+        let wire = &f.name;
+        fields.push(quote!(#fdoc pub #id: #ty,));
+        if f.required {
+            wire_fields.push(quote!(#[serde(rename = #wire)] #id: &'a str,));
+            wire_values.push(quote!(#id: self.#id.as_str(),));
+            lengths.push(quote!(self.#id.as_str().len()));
+            owned_fields.push(quote!(#[serde(rename = #wire)] #id: ::std::string::String,));
+            builds.push(quote!(#id: <#inner as ::std::convert::TryFrom<::std::string::String>>::try_from(wire.#id).map_err(invalid)?,));
+        } else {
+            wire_fields.push(quote!(#[serde(rename = #wire, skip_serializing_if = "::std::option::Option::is_none")] #id: ::std::option::Option<&'a str>,));
+            wire_values.push(quote!(#id: self.#id.as_ref().map(|v| v.as_str()),));
+            lengths.push(quote!(self.#id.as_ref().map_or(0, |v| v.as_str().len())));
+            owned_fields.push(quote!(#[serde(rename = #wire, default)] #id: ::std::option::Option<::std::string::String>,));
+            builds.push(quote!(#id: wire.#id.map(<#inner as ::std::convert::TryFrom<::std::string::String>>::try_from).transpose().map_err(invalid)?,));
+        }
+    }
+    let deny = if s.deny_unknown_fields { quote!(#[serde(deny_unknown_fields)]) } else { TokenStream::new() };
+    let overhead = proc_macro2::Literal::usize_unsuffixed(16 + 8 * s.fields.len() + s.fields.iter().map(|f| f.name.len()).sum::<usize>());
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub struct #name {
+            #(#fields)*
+        }
+
+        impl #jwe::Plaintext for #name {
+            const TYPE_NAME: &'static str = #type_name;
+
+            fn to_json(&self) -> ::zeroize::Zeroizing<::std::vec::Vec<u8>> {
+                #[derive(::serde::Serialize)]
+                struct Wire<'a> {
+                    #(#wire_fields)*
+                }
+                let wire = Wire { #(#wire_values)* };
+                // Sized up front so the buffer never reallocates and leaves a copy behind.
+                let capacity = #overhead #( + #lengths )*;
+                let mut out = ::zeroize::Zeroizing::new(::std::vec::Vec::with_capacity(capacity));
+                if ::serde_json::to_writer(&mut *out, &wire).is_err() {
+                    // Writing plain strings into a Vec cannot fail; never hand out half a document.
+                    ::zeroize::Zeroize::zeroize(&mut *out);
+                    out.clear();
+                }
+                out
+            }
+
+            fn from_json(json: &[u8]) -> ::std::result::Result<Self, #jwe::PlaintextError> {
+                #[derive(::serde::Deserialize)]
+                #deny
+                struct Wire {
+                    #(#owned_fields)*
+                }
+                let invalid = |e: super::validation::ValidationError| #jwe::PlaintextError {
+                    type_name: #type_name,
+                    reason: e.to_string(),
+                };
+                // serde_json's messages can quote the input, so only its position is kept.
+                let wire: Wire = ::serde_json::from_slice(json).map_err(|e| #jwe::PlaintextError {
+                    type_name: #type_name,
+                    reason: format!("not a valid {} JSON object ({:?} error at line {}, column {})", #type_name, e.classify(), e.line(), e.column()),
+                })?;
+                Ok(Self { #(#builds)* })
+            }
+        }
+    }
+}
+
+fn string_enum(def: &TypeDef, e: &StringEnum, scope: Scope<'_>) -> TokenStream {
+    let name = ident(&def.name);
+    let mut doc = def.doc.clone().unwrap_or_default();
+    if !doc.is_empty() {
+        doc.push_str("\n\n");
+    }
+    doc.push_str(&format!(
+        "Values D1 adds after this spec was written are kept as [`{}::{}`].",
+        def.name, e.unknown_variant
+    ));
+    let doc = doc_attrs(Some(&doc));
+    let validation = support_path(scope, "validation");
+    let unknown = ident(&e.unknown_variant);
+    let variants: Vec<TokenStream> = e
+        .variants
+        .iter()
+        .map(|v| {
+            let id = ident(&v.ident);
+            let d = format!(" `{}`", v.value);
+            quote!(#[doc = #d] #id,)
+        })
+        .collect();
+    let to_str: Vec<TokenStream> = e
+        .variants
+        .iter()
+        .map(|v| {
+            let id = ident(&v.ident);
+            let value = &v.value;
+            quote!(Self::#id => #value,)
+        })
+        .collect();
+    let from_str: Vec<TokenStream> = e
+        .variants
+        .iter()
+        .map(|v| {
+            let id = ident(&v.ident);
+            let value = &v.value;
+            quote!(#value => Self::#id,)
+        })
+        .collect();
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#variants)*
+            /// A value this version of the spec does not list.
+            #unknown(#validation::UnknownValue),
+        }
+
+        impl #name {
+            /// The value as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_str)*
+                    Self::#unknown(value) => value.as_str(),
+                }
+            }
+
+            /// Whether the value is one this version of the spec lists.
+            pub fn is_known(&self) -> bool {
+                !matches!(self, Self::#unknown(_))
+            }
+        }
+
+        impl ::std::convert::From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from_str)*
+                    other => Self::#unknown(#validation::UnknownValue::new_unchecked(other.to_string())),
+                }
+            }
+        }
+
+        impl ::std::str::FromStr for #name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+                Ok(Self::from(value.as_ref()))
+            }
+        }
+    }
+}
+
+fn one_of(ir: &Ir, def: &TypeDef, o: &OneOf, scope: Scope<'_>) -> TokenStream {
+    let name = ident(&def.name);
+    let mut doc = def.doc.clone().unwrap_or_default();
+    if let Some(tag) = &o.tag {
+        if !doc.is_empty() {
+            doc.push_str("\n\n");
+        }
+        doc.push_str(&format!("Tagged by the `{tag}` property, which the variant types do not repeat."));
+    }
+    let doc = doc_attrs(Some(&doc));
+    let variants: Vec<TokenStream> = o
+        .variants
+        .iter()
+        .map(|v| {
+            let id = ident(&v.ident);
+            let ty = type_tokens(ir, &v.ty, scope);
+            match &v.tag_value {
+                Some(tag) => quote!(#[serde(rename = #tag)] #id(#ty),),
+                None => quote!(#id(#ty),),
+            }
+        })
+        .collect();
+    let attr = match &o.tag {
+        Some(tag) => quote!(#[serde(tag = #tag)]),
+        None => quote!(#[serde(untagged)]),
+    };
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #attr
+        #[allow(clippy::large_enum_variant)]
+        pub enum #name {
+            #(#variants)*
+        }
+    }
+}
+
+/// All types as one file of inline modules, for `include!` in a crate whose build script runs
+/// the generator. Paths between modules use `super::`, so the file works at any depth.
+pub(super) fn single_file(ir: &Ir) -> Result<String, Error> {
+    let needs = needs(ir)?;
+    let sources: Vec<&str> = ir.apis.iter().map(|a| a.source.as_str()).collect();
+    let mut modules = Vec::new();
+    let mut push_static = |name: &str, source: &str| -> Result<(), Error> {
+        let file: syn::File = syn::parse_str(source).map_err(|e| {
+            Error::new(&Location::new(format!("templates/support/{name}.rs"), ""), format!("does not parse: {e}"))
+        })?;
+        modules.push(inline_module(name, file));
+        Ok(())
+    };
+    push_static("validation", templates::VALIDATION_RS)?;
+    if needs.jwe {
+        push_static("jwe", templates::JWE_RS)?;
+    }
+    for (module, ids) in ir.modules() {
+        let (tokens, _) = module_file(ir, &module, &ids)?;
+        let file: syn::File = syn::parse2(tokens).map_err(|e| {
+            Error::new(&Location::new(module.name(), ""), format!("internal error: generated Rust does not parse: {e}"))
+        })?;
+        modules.push(inline_module(module.name(), file));
+    }
+    render_rust(quote!(#(#modules)*), &rust_header(&sources), "single file")
+}
+
+/// `mod name { … }` from a file, turning its inner doc comments (`//!`) into outer ones.
+fn inline_module(name: &str, file: syn::File) -> TokenStream {
+    let name = ident(name);
+    let (inner, outer): (Vec<syn::Attribute>, Vec<syn::Attribute>) =
+        file.attrs.into_iter().partition(|a| a.path().is_ident("doc"));
+    let docs: Vec<TokenStream> = inner
+        .iter()
+        .map(|a| {
+            let meta = &a.meta;
+            quote!(#[#meta])
+        })
+        .collect();
+    let items = file.items;
+    quote! {
+        #(#docs)*
+        pub mod #name {
+            #(#outer)*
+            #(#items)*
+        }
+    }
+}

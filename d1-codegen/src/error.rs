@@ -1,0 +1,76 @@
+//! Errors and source locations. Every error names the file and the JSON pointer of the
+//! node it is about, so a broken spec can be fixed without guessing.
+
+use std::fmt;
+
+/// Where a node comes from: the spec file (as given to the generator) and an RFC 6901 JSON pointer.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    pub file: String,
+    pub pointer: String,
+}
+
+impl Location {
+    pub fn new(file: impl Into<String>, pointer: impl Into<String>) -> Self {
+        Location { file: file.into(), pointer: pointer.into() }
+    }
+
+    /// The location of a child node: `key` is escaped as RFC 6901 requires.
+    pub fn child(&self, key: &str) -> Self {
+        let escaped = key.replace('~', "~0").replace('/', "~1");
+        Location { file: self.file.clone(), pointer: format!("{}/{}", self.pointer, escaped) }
+    }
+
+    pub fn index(&self, i: usize) -> Self {
+        Location { file: self.file.clone(), pointer: format!("{}/{}", self.pointer, i) }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.pointer.is_empty() {
+            write!(f, "{}", self.file)
+        } else {
+            write!(f, "{}#{}", self.file, self.pointer)
+        }
+    }
+}
+
+/// A generation error: what went wrong and where. Nothing is written when one occurs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    pub location: Location,
+    pub message: String,
+}
+
+impl Error {
+    pub fn new(location: &Location, message: impl Into<String>) -> Self {
+        Error { location: location.clone(), message: message.into() }
+    }
+
+    /// An error about a whole file (I/O, parse position given in the message).
+    pub fn file(file: &str, message: impl Into<String>) -> Self {
+        Error { location: Location::new(file, ""), message: message.into() }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Something the generator handled, but not as precisely as the spec asked.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Warning {
+    pub location: Location,
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}

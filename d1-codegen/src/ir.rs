@@ -1,0 +1,386 @@
+//! The intermediate representation: what the specs mean, with final Rust names, and nothing
+//! about `openapiv3`. Emitters read only this. All collections are ordered (Vec / BTreeMap), so
+//! emission never depends on hash order.
+
+use crate::error::{Location, Warning};
+use std::collections::BTreeMap;
+
+/// Everything the emitters need.
+#[derive(Clone, Debug)]
+pub struct Ir {
+    /// One module per spec, sorted by module name.
+    pub apis: Vec<Api>,
+    /// All types. `TypeId` indexes this.
+    pub types: Vec<TypeDef>,
+    pub warnings: Vec<Warning>,
+    /// Number of fields declared as JWE-sealed.
+    pub sealed_fields: usize,
+}
+
+/// Index into `Ir::types`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TypeId(pub usize);
+
+/// Where a type lives in the types crate.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Module {
+    /// Types that several specs define identically.
+    Common,
+    /// The module of one spec, by its Rust module name.
+    Api(String),
+}
+
+impl Module {
+    pub fn name(&self) -> &str {
+        match self {
+            Module::Common => "common",
+            Module::Api(name) => name,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Api {
+    /// Rust module name, e.g. `in_v1_digital_card`.
+    pub module: String,
+    /// Display path of the spec file, e.g. `specs/D1-Public-IN-v1-Digital-Card.json`.
+    pub source: String,
+    pub overlays: Vec<String>,
+    pub title: String,
+    pub version: String,
+    pub doc: Option<String>,
+    pub servers: Vec<Server>,
+    pub operations: Vec<Operation>,
+    /// Types that belong to this API (including ones re-exported from `common`), sorted by name.
+    pub types: Vec<TypeId>,
+    /// The named security schemes of the document.
+    pub security_schemes: Vec<SecurityScheme>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Server {
+    /// Constant name, e.g. `PRODUCTION`.
+    pub const_name: String,
+    pub url: String,
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecurityScheme {
+    pub name: String,
+    pub kind: SecurityKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecurityKind {
+    Bearer,
+    Basic,
+    ApiKey { header: String },
+    OAuth2,
+    Other,
+}
+
+#[derive(Clone, Debug)]
+pub struct Operation {
+    /// snake_case method name, unique within the API, e.g. `suspend`, `get_credentials`.
+    pub name: String,
+    pub method: Method,
+    /// The path as written in the spec, e.g. `/issuers/{issuerId}/digitalCards:search`.
+    pub path: String,
+    pub segments: Vec<PathSegment>,
+    pub summary: Option<String>,
+    pub doc: Option<String>,
+    pub deprecated: bool,
+    pub params: Vec<Parameter>,
+    pub body: Option<RequestBody>,
+    pub responses: Vec<Response>,
+    /// Names of the security schemes that apply (empty: no auth).
+    pub security: Vec<String>,
+    pub location: Location,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Method {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Patch,
+    Head,
+    Options,
+    Trace,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+            Method::Patch => "PATCH",
+            Method::Head => "HEAD",
+            Method::Options => "OPTIONS",
+            Method::Trace => "TRACE",
+        }
+    }
+}
+
+/// A piece of a path template. `/issuers/{issuerId}/digitalCards:search` is
+/// `Literal("/issuers/")`, `Param("issuerId")`, `Literal("/digitalCards:search")`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathSegment {
+    Literal(String),
+    Param(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+    Cookie,
+}
+
+#[derive(Clone, Debug)]
+pub struct Parameter {
+    /// The name on the wire, e.g. `x-correlation-id`.
+    pub name: String,
+    /// snake_case Rust name, unique within the operation, e.g. `correlation_id`.
+    pub ident: String,
+    pub location: ParamLocation,
+    pub required: bool,
+    pub ty: TypeRef,
+    pub doc: Option<String>,
+    pub default: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RequestBody {
+    pub media_type: MediaType,
+    /// Other media types the spec also accepts for the same body.
+    pub alternatives: Vec<String>,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub doc: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MediaType {
+    Json,
+    FormUrlEncoded,
+    /// Anything else: the body is passed as raw bytes with this content type.
+    Other(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Response {
+    pub status: Status,
+    pub description: String,
+    /// `None`: no body (e.g. 204), or a body the generator does not model (see the warning).
+    pub body: Option<ResponseBody>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ResponseBody {
+    pub media_type: MediaType,
+    pub ty: TypeRef,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Code(u16),
+    /// `2XX` → `Range(2)`.
+    Range(u16),
+    Default,
+}
+
+impl Status {
+    pub fn is_success(self) -> bool {
+        match self {
+            Status::Code(c) => (200..300).contains(&c),
+            Status::Range(r) => r == 2,
+            Status::Default => false,
+        }
+    }
+}
+
+/// A reference to a type: a named definition or a built-in.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TypeRef {
+    Named(TypeId),
+    String,
+    Integer(IntWidth),
+    Number,
+    Boolean,
+    Array(Box<TypeRef>),
+    /// A JSON object with arbitrary keys and values of one type.
+    Map(Box<TypeRef>),
+    /// Any JSON value (also the fallback where the spec cannot be modelled precisely).
+    Json,
+    /// Any JSON object.
+    JsonObject,
+    /// `Box<T>` to break a recursive type.
+    Boxed(Box<TypeRef>),
+    /// Raw bytes (a body in a media type the generator does not model).
+    Bytes,
+    /// A JWE whose plaintext is the given struct; `max_length` bounds the compact form.
+    Sealed { plaintext: TypeId, max_length: u64 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum IntWidth {
+    I32,
+    I64,
+}
+
+#[derive(Clone, Debug)]
+pub struct TypeDef {
+    /// Final Rust name (UpperCamelCase), unique within `module`.
+    pub name: String,
+    pub module: Module,
+    pub doc: Option<String>,
+    pub location: Location,
+    pub kind: TypeKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeKind {
+    Struct(Struct),
+    StringEnum(StringEnum),
+    OneOf(OneOf),
+    Newtype(Newtype),
+    /// `pub type Name = Target;` (a named schema that adds nothing to a built-in type).
+    Alias(TypeRef),
+    /// A type defined in `common`, re-exported by this API module.
+    ReExport(TypeId),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Struct {
+    pub fields: Vec<Field>,
+    pub deny_unknown_fields: bool,
+    /// Extra properties allowed by `additionalProperties: <schema>`, collected into a map.
+    pub additional: Option<TypeRef>,
+    /// A JWE plaintext: redacted, zeroized, no public serde.
+    pub plaintext: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    /// Name on the wire.
+    pub name: String,
+    /// snake_case Rust name.
+    pub ident: String,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub nullable: bool,
+    pub doc: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StringEnum {
+    pub variants: Vec<EnumVariant>,
+    /// Name of the catch-all variant for values this version does not know.
+    pub unknown_variant: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumVariant {
+    pub value: String,
+    pub ident: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OneOf {
+    /// `Some`: internally tagged by this property; `None`: untagged (first variant that fits).
+    pub tag: Option<String>,
+    pub variants: Vec<OneOfVariant>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OneOfVariant {
+    pub ident: String,
+    /// Tag value (only for tagged unions).
+    pub tag_value: Option<String>,
+    pub ty: TypeRef,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Newtype {
+    pub inner: NewtypeInner,
+    pub constraints: Constraints,
+    /// Plaintext of a JWE: never printed, no serde, zeroized on drop.
+    pub sensitive: bool,
+    /// `Some(4)`: `Debug`/`Display` show the last 4 characters (PANs).
+    pub reveal_last: Option<usize>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NewtypeInner {
+    String,
+    Integer(IntWidth),
+    Number,
+    Array(TypeRef),
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Constraints {
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    /// ECMA-262 pattern as written in the spec.
+    pub pattern: Option<String>,
+    pub minimum: Option<Bound>,
+    pub maximum: Option<Bound>,
+    pub min_items: Option<u64>,
+    pub max_items: Option<u64>,
+    /// The value must pass the Luhn check (a real card number).
+    pub luhn: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bound {
+    pub value: f64,
+    pub exclusive: bool,
+}
+
+/// Counts for the summary.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub specs: usize,
+    pub operations: usize,
+    pub types: usize,
+    pub newtypes: usize,
+    pub sealed: usize,
+}
+
+impl Ir {
+    pub fn ty(&self, id: TypeId) -> &TypeDef {
+        &self.types[id.0]
+    }
+
+    pub fn stats(&self) -> Stats {
+        let defined = self.types.iter().filter(|t| !matches!(t.kind, TypeKind::ReExport(_)));
+        let mut stats = Stats { specs: self.apis.len(), sealed: self.sealed_fields, ..Stats::default() };
+        stats.operations = self.apis.iter().map(|a| a.operations.len()).sum();
+        for t in defined {
+            stats.types += 1;
+            if let TypeKind::Newtype(_) = t.kind {
+                stats.newtypes += 1;
+            }
+        }
+        stats
+    }
+
+    /// Types grouped by module, each sorted by name.
+    pub fn modules(&self) -> BTreeMap<Module, Vec<TypeId>> {
+        let mut modules: BTreeMap<Module, Vec<TypeId>> = BTreeMap::new();
+        for (i, t) in self.types.iter().enumerate() {
+            modules.entry(t.module.clone()).or_default().push(TypeId(i));
+        }
+        for ids in modules.values_mut() {
+            ids.sort_by(|a, b| self.types[a.0].name.cmp(&self.types[b.0].name));
+        }
+        modules
+    }
+}

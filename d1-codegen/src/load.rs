@@ -1,0 +1,138 @@
+//! Load: parse spec files (JSON or YAML), apply OpenAPI Overlay documents, and deserialize
+//! each spec into `openapiv3` types. Errors carry the file and the JSON pointer of the node.
+//!
+//! The caller hands in file contents; this module does no I/O of its own.
+
+use crate::error::{Error, Location};
+use crate::overlay;
+use serde_json::Value;
+
+/// One input file as read from disk (or built in memory by a test).
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// The path as the user should see it in messages and `@generated` headers, with `/` separators.
+    pub path: String,
+    pub text: String,
+}
+
+/// A parsed OpenAPI document and where it came from.
+#[derive(Clone, Debug)]
+pub struct Spec {
+    /// Display path of the file.
+    pub path: String,
+    /// The file name without directories and extension, e.g. `D1-Public-IN-v1-Card`.
+    pub stem: String,
+    /// Display paths of the overlays applied to it.
+    pub overlays: Vec<String>,
+    pub document: openapiv3::OpenAPI,
+}
+
+/// Parse every file, apply overlays to the specs they extend, and return the specs sorted by
+/// path (so the output never depends on the order the files were given in).
+pub fn load(files: &[SourceFile]) -> Result<Vec<Spec>, Error> {
+    let mut specs: Vec<(String, Value, Vec<String>)> = Vec::new();
+    let mut overlays: Vec<(String, Value)> = Vec::new();
+    for file in files {
+        let value = parse_text(file)?;
+        let root = Location::new(&file.path, "");
+        match &value {
+            Value::Object(map) if map.contains_key("overlay") => overlays.push((file.path.clone(), value)),
+            Value::Object(map) => match map.get("openapi") {
+                Some(Value::String(v)) if v.starts_with("3.0") => specs.push((file.path.clone(), value, Vec::new())),
+                Some(Value::String(v)) => {
+                    return Err(Error::new(
+                        &root.child("openapi"),
+                        format!("OpenAPI version {v} is not supported (only 3.0.x)"),
+                    ))
+                }
+                _ => {
+                    return Err(Error::new(
+                        &root,
+                        "neither an OpenAPI document (no `openapi` key) nor an Overlay document (no `overlay` key)",
+                    ))
+                }
+            },
+            _ => return Err(Error::new(&root, "the document is not a JSON/YAML object")),
+        }
+    }
+    specs.sort_by(|a, b| a.0.cmp(&b.0));
+    overlays.sort_by(|a, b| a.0.cmp(&b.0));
+    for (overlay_path, overlay_doc) in &overlays {
+        let target = overlay::extends_path(overlay_path, overlay_doc)?;
+        let Some(spec) = specs.iter_mut().find(|(p, _, _)| normalize(p) == target) else {
+            return Err(Error::new(
+                &Location::new(overlay_path, "/extends"),
+                format!("no spec file `{target}` among the inputs"),
+            ));
+        };
+        overlay::apply(overlay_path, overlay_doc, &mut spec.1)?;
+        spec.2.push(overlay_path.clone());
+    }
+    specs
+        .into_iter()
+        .map(|(path, value, overlays)| {
+            let document = deserialize(&path, value)?;
+            let stem = stem_of(&path);
+            Ok(Spec { path, stem, overlays, document })
+        })
+        .collect()
+}
+
+fn parse_text(file: &SourceFile) -> Result<Value, Error> {
+    let trimmed = file.text.trim_start_matches('\u{feff}').trim_start();
+    let is_yaml = !trimmed.starts_with('{')
+        && (file.path.ends_with(".yaml") || file.path.ends_with(".yml") || !trimmed.starts_with('['));
+    if is_yaml {
+        serde_yaml::from_str::<Value>(trimmed).map_err(|e| {
+            let at = e.location().map(|l| format!(" at line {}, column {}", l.line(), l.column())).unwrap_or_default();
+            Error::file(&file.path, format!("invalid YAML{at}: {e}"))
+        })
+    } else {
+        serde_json::from_str::<Value>(trimmed).map_err(|e| {
+            Error::file(&file.path, format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column()))
+        })
+    }
+}
+
+fn deserialize(path: &str, value: Value) -> Result<openapiv3::OpenAPI, Error> {
+    serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(value).map_err(|e| {
+        let mut location = Location::new(path, "");
+        for segment in e.path().iter() {
+            location = match segment {
+                serde_path_to_error::Segment::Seq { index } => location.index(*index),
+                serde_path_to_error::Segment::Map { key } => location.child(key),
+                serde_path_to_error::Segment::Enum { variant } => location.child(variant),
+                serde_path_to_error::Segment::Unknown => location,
+            };
+        }
+        Error::new(&location, format!("not a valid OpenAPI 3.0 node: {}", e.inner()))
+    })
+}
+
+/// `specs/./a/../D1.json` → `specs/D1.json`, with `/` separators.
+pub(crate) fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    if path.starts_with('/') {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}
+
+fn stem_of(path: &str) -> String {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    match name.rfind('.') {
+        Some(dot) if dot > 0 => name[..dot].to_string(),
+        _ => name.to_string(),
+    }
+}

@@ -1,0 +1,1169 @@
+//! Lower: turn parsed specs into the IR. Follows `$ref`s (rejecting dangling ones and
+//! reference cycles that name no type), picks a Rust shape for every schema, and records a
+//! warning wherever a construct is modelled more loosely than the spec states.
+//!
+//! Type names produced here are candidates; `naming::finalize` makes them unique and final.
+
+use crate::docs;
+use crate::error::{Error, Location, Warning};
+use crate::ir::*;
+use crate::load::Spec;
+use crate::naming;
+use crate::pattern;
+use indexmap::IndexMap;
+use openapiv3::{
+    AdditionalProperties, ArrayType, IntegerFormat, ObjectType, OpenAPI, ParameterSchemaOrContent, ReferenceOr,
+    Schema, SchemaKind, StringType, Type, VariantOrUnknownOrEmpty,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Name candidates of a type, used by `naming::finalize`.
+#[derive(Clone, Debug)]
+pub struct Hint {
+    /// Preferred name, e.g. `ReasonCode`.
+    pub short: String,
+    /// Name qualified by its parent, used on collision, e.g. `OperationRequestReasonCode`.
+    pub qualified: String,
+    /// A `components/schemas` entry: keeps its own name when it collides with inline types.
+    pub component: bool,
+}
+
+impl Hint {
+    fn new(short: String, parent: &str) -> Self {
+        let qualified = format!("{parent}{short}");
+        Hint { short, qualified, component: false }
+    }
+}
+
+/// The IR before naming, with one `Hint` per type.
+pub struct Lowered {
+    pub ir: Ir,
+    pub hints: Vec<Hint>,
+}
+
+pub fn lower(specs: &[Spec]) -> Result<Lowered, Error> {
+    let stems: Vec<String> = specs.iter().map(|s| s.stem.clone()).collect();
+    let modules = naming::module_names(&stems);
+    let mut ctx = Ctx { types: Vec::new(), hints: Vec::new(), warnings: Vec::new(), sealed_fields: 0 };
+    let mut apis = Vec::new();
+    for (spec, module) in specs.iter().zip(modules) {
+        let mut lowering = SpecLowering {
+            ctx: &mut ctx,
+            spec,
+            doc: &spec.document,
+            module: module.clone(),
+            root: Location::new(&spec.path, ""),
+            components: BTreeMap::new(),
+            in_progress: BTreeSet::new(),
+        };
+        apis.push(lowering.api()?);
+    }
+    apis.sort_by(|a, b| a.module.cmp(&b.module));
+    ctx.warnings.sort();
+    ctx.warnings.dedup();
+    let ir = Ir { apis, types: ctx.types, warnings: ctx.warnings, sealed_fields: ctx.sealed_fields };
+    Ok(Lowered { ir, hints: ctx.hints })
+}
+
+struct Ctx {
+    types: Vec<TypeDef>,
+    hints: Vec<Hint>,
+    warnings: Vec<Warning>,
+    sealed_fields: usize,
+}
+
+struct SpecLowering<'a> {
+    ctx: &'a mut Ctx,
+    spec: &'a Spec,
+    doc: &'a OpenAPI,
+    module: String,
+    root: Location,
+    /// `components/schemas` name → type (or built-in, for aliases of aliases).
+    components: BTreeMap<String, TypeRef>,
+    /// Types whose definition is being lowered: a reference back to one is a recursive edge.
+    in_progress: BTreeSet<TypeId>,
+}
+
+/// What a schema becomes: a reference to an existing/built-in type, or a new definition.
+enum Shape {
+    Ref(TypeRef),
+    Def(TypeKind),
+}
+
+const SCHEMA_PREFIX: &str = "#/components/schemas/";
+
+impl<'a> SpecLowering<'a> {
+    fn warn(&mut self, location: &Location, message: impl Into<String>) {
+        self.ctx.warnings.push(Warning { location: location.clone(), message: message.into() });
+    }
+
+    fn define(&mut self, kind: TypeKind, hint: Hint, doc: Option<String>, location: &Location) -> TypeId {
+        let id = TypeId(self.ctx.types.len());
+        self.ctx.types.push(TypeDef {
+            name: hint.short.clone(),
+            module: Module::Api(self.module.clone()),
+            doc,
+            location: location.clone(),
+            kind,
+        });
+        self.ctx.hints.push(hint);
+        id
+    }
+
+    fn api(&mut self) -> Result<Api, Error> {
+        let doc = self.doc;
+        let mut servers = Vec::new();
+        let mut taken = BTreeSet::new();
+        for (i, server) in doc.servers.iter().enumerate() {
+            let base = match &server.description {
+                Some(d) if d.chars().any(|c| c.is_ascii_alphanumeric()) => naming::const_name(d),
+                _ if doc.servers.len() == 1 => "DEFAULT".to_string(),
+                _ => format!("SERVER_{}", i + 1),
+            };
+            servers.push(Server {
+                const_name: naming::unique(base, &mut taken),
+                url: server.url.clone(),
+                description: server.description.clone(),
+            });
+        }
+        let security_schemes = self.security_schemes();
+        let operations = self.operations()?;
+        // Lower every component schema, used or not: they are part of the API's vocabulary.
+        if let Some(components) = &doc.components {
+            for name in components.schemas.keys() {
+                let at = self.root.child("components").child("schemas").child(name);
+                self.component(name, &at)?;
+            }
+        }
+        Ok(Api {
+            module: self.module.clone(),
+            source: self.spec.path.clone(),
+            overlays: self.spec.overlays.clone(),
+            title: doc.info.title.clone(),
+            version: doc.info.version.clone(),
+            doc: doc.info.description.as_deref().map(docs::to_markdown),
+            servers,
+            operations,
+            types: Vec::new(),
+            security_schemes,
+        })
+    }
+
+    fn security_schemes(&mut self) -> Vec<SecurityScheme> {
+        let Some(components) = &self.doc.components else { return Vec::new() };
+        let mut out = Vec::new();
+        for (name, scheme) in &components.security_schemes {
+            let kind = match scheme {
+                ReferenceOr::Item(openapiv3::SecurityScheme::HTTP { scheme, .. }) => {
+                    match scheme.to_ascii_lowercase().as_str() {
+                        "bearer" => SecurityKind::Bearer,
+                        "basic" => SecurityKind::Basic,
+                        _ => SecurityKind::Other,
+                    }
+                }
+                ReferenceOr::Item(openapiv3::SecurityScheme::APIKey {
+                    location: openapiv3::APIKeyLocation::Header,
+                    name,
+                    ..
+                }) => SecurityKind::ApiKey { header: name.clone() },
+                ReferenceOr::Item(openapiv3::SecurityScheme::OAuth2 { .. }) => SecurityKind::OAuth2,
+                _ => SecurityKind::Other,
+            };
+            out.push(SecurityScheme { name: name.clone(), kind });
+        }
+        out
+    }
+
+    // ----- operations -------------------------------------------------------------------
+
+    fn operations(&mut self) -> Result<Vec<Operation>, Error> {
+        let doc = self.doc;
+        let mut operations = Vec::new();
+        for (path, item) in doc.paths.iter() {
+            let path_loc = self.root.child("paths").child(path);
+            let item = match item {
+                ReferenceOr::Item(item) => item,
+                ReferenceOr::Reference { .. } => {
+                    return Err(Error::new(&path_loc, "`$ref` path items are not supported"));
+                }
+            };
+            let segments = parse_path_template(path).map_err(|m| Error::new(&path_loc, m))?;
+            for (method, op) in item.iter() {
+                let loc = path_loc.child(method);
+                operations.push(self.operation(path, &segments, method, op, &item.parameters, &path_loc, &loc)?);
+            }
+        }
+        // Method names must be unique within the API: a clash falls back to a path-derived name.
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for op in &operations {
+            *seen.entry(op.name.clone()).or_default() += 1;
+        }
+        let mut taken = BTreeSet::new();
+        for op in &mut operations {
+            let base = if seen[&op.name] > 1 {
+                naming::path_operation_name(op.method.as_str(), &op.path)
+            } else {
+                op.name.clone()
+            };
+            op.name = naming::unique(base, &mut taken);
+        }
+        Ok(operations)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn operation(
+        &mut self,
+        path: &str,
+        segments: &[PathSegment],
+        method: &str,
+        op: &openapiv3::Operation,
+        path_params: &[ReferenceOr<openapiv3::Parameter>],
+        path_loc: &Location,
+        loc: &Location,
+    ) -> Result<Operation, Error> {
+        let name = naming::operation_name(op.operation_id.as_deref(), op.summary.as_deref(), method, path);
+        let type_stem = naming::type_name(&name);
+        let security: Vec<String> = op
+            .security
+            .as_ref()
+            .or(self.doc.security.as_ref())
+            .map(|reqs| {
+                let mut names: Vec<String> = reqs.iter().flat_map(|r| r.keys().cloned()).collect();
+                names.dedup();
+                names
+            })
+            .unwrap_or_default();
+
+        // Path-level parameters first, then the operation's own, which override by (name, in).
+        let mut resolved: Vec<(openapiv3::Parameter, Location)> = Vec::new();
+        for (i, p) in path_params.iter().enumerate() {
+            resolved.push(self.parameter_ref(p, &path_loc.child("parameters").index(i))?);
+        }
+        for (i, p) in op.parameters.iter().enumerate() {
+            let (param, at) = self.parameter_ref(p, &loc.child("parameters").index(i))?;
+            let key = (param.parameter_data_ref().name.clone(), location_of(&param));
+            resolved.retain(|(q, _)| (q.parameter_data_ref().name.clone(), location_of(q)) != key);
+            resolved.push((param, at));
+        }
+        let mut params = Vec::new();
+        let mut idents = BTreeSet::new();
+        for (param, at) in &resolved {
+            let data = param.parameter_data_ref();
+            let location = location_of(param);
+            if location == ParamLocation::Header
+                && data.name.eq_ignore_ascii_case("authorization")
+                && !security.is_empty()
+            {
+                continue; // carried by the security scheme
+            }
+            let is_header = location == ParamLocation::Header;
+            let hint = Hint::new(naming::param_type_name(&data.name, is_header), &type_stem);
+            let (ty, default) = match &data.format {
+                ParameterSchemaOrContent::Schema(schema) => {
+                    let default = match schema {
+                        ReferenceOr::Item(s) => s.schema_data.default.clone(),
+                        ReferenceOr::Reference { .. } => None,
+                    };
+                    (self.schema_ref(schema, &at.child("schema"), hint)?, default)
+                }
+                ParameterSchemaOrContent::Content(_) => {
+                    self.warn(at, "parameter with `content` is passed as a plain string");
+                    (TypeRef::String, None)
+                }
+            };
+            let required = data.required || location == ParamLocation::Path;
+            params.push(Parameter {
+                name: data.name.clone(),
+                ident: naming::unique(naming::param_ident(&data.name, is_header), &mut idents),
+                location,
+                required,
+                ty,
+                doc: data.description.as_deref().map(docs::to_markdown),
+                default,
+            });
+        }
+        for segment in segments {
+            if let PathSegment::Param(p) = segment {
+                if !params.iter().any(|q| q.location == ParamLocation::Path && &q.name == p) {
+                    return Err(Error::new(loc, format!("path parameter `{p}` is used in the path but not declared")));
+                }
+            }
+        }
+
+        let body = match &op.request_body {
+            None => None,
+            Some(body) => Some(self.request_body(body, &loc.child("requestBody"), &type_stem)?),
+        };
+        let responses = self.responses(&op.responses, &loc.child("responses"), &type_stem)?;
+
+        Ok(Operation {
+            name,
+            method: parse_method(method),
+            path: path.to_string(),
+            segments: segments.to_vec(),
+            summary: op.summary.clone(),
+            doc: op.description.as_deref().map(docs::to_markdown),
+            deprecated: op.deprecated,
+            params,
+            body,
+            responses,
+            security,
+            location: loc.clone(),
+        })
+    }
+
+    fn parameter_ref(
+        &mut self,
+        p: &ReferenceOr<openapiv3::Parameter>,
+        at: &Location,
+    ) -> Result<(openapiv3::Parameter, Location), Error> {
+        match p {
+            ReferenceOr::Item(param) => Ok((param.clone(), at.clone())),
+            ReferenceOr::Reference { reference } => {
+                let name = local_name(reference, "#/components/parameters/")
+                    .ok_or_else(|| Error::new(at, format!("unsupported `$ref` `{reference}` for a parameter")))?;
+                let target = self
+                    .doc
+                    .components
+                    .as_ref()
+                    .and_then(|c| c.parameters.get(name))
+                    .ok_or_else(|| Error::new(at, format!("`$ref` `{reference}` points to nothing")))?;
+                let target_loc = self.root.child("components").child("parameters").child(name);
+                match target {
+                    ReferenceOr::Item(param) => Ok((param.clone(), target_loc)),
+                    ReferenceOr::Reference { .. } => {
+                        Err(Error::new(&target_loc, "a parameter `$ref` to another `$ref` is not supported"))
+                    }
+                }
+            }
+        }
+    }
+
+    fn request_body(
+        &mut self,
+        body: &ReferenceOr<openapiv3::RequestBody>,
+        at: &Location,
+        type_stem: &str,
+    ) -> Result<RequestBody, Error> {
+        let (body, at) = match body {
+            ReferenceOr::Item(b) => (b.clone(), at.clone()),
+            ReferenceOr::Reference { reference } => {
+                let name = local_name(reference, "#/components/requestBodies/")
+                    .ok_or_else(|| Error::new(at, format!("unsupported `$ref` `{reference}` for a request body")))?;
+                let target_loc = self.root.child("components").child("requestBodies").child(name);
+                match self.doc.components.as_ref().and_then(|c| c.request_bodies.get(name)) {
+                    Some(ReferenceOr::Item(b)) => (b.clone(), target_loc),
+                    _ => return Err(Error::new(at, format!("`$ref` `{reference}` points to nothing usable"))),
+                }
+            }
+        };
+        let Some((media, media_type, schema)) = pick_content(&body.content) else {
+            return Err(Error::new(&at.child("content"), "a request body needs at least one media type"));
+        };
+        let alternatives: Vec<String> = body.content.keys().filter(|k| **k != media).cloned().collect();
+        let schema_at = at.child("content").child(&media).child("schema");
+        let hint = Hint::new("Request".to_string(), type_stem);
+        let hint = Hint { short: hint.qualified.clone(), ..hint };
+        let ty = match (&media_type, schema) {
+            (MediaType::Other(m), _) => {
+                self.warn(&at.child("content").child(&media), format!("`{m}` bodies are sent as raw bytes"));
+                TypeRef::Bytes
+            }
+            (_, Some(schema)) => self.schema_ref(schema, &schema_at, hint)?,
+            (_, None) => TypeRef::Json,
+        };
+        Ok(RequestBody {
+            media_type,
+            alternatives,
+            ty,
+            required: body.required,
+            doc: body.description.as_deref().filter(|d| !d.trim().is_empty()).map(docs::to_markdown),
+        })
+    }
+
+    fn responses(
+        &mut self,
+        responses: &openapiv3::Responses,
+        at: &Location,
+        type_stem: &str,
+    ) -> Result<Vec<Response>, Error> {
+        let mut entries: Vec<(Status, String, &ReferenceOr<openapiv3::Response>)> = Vec::new();
+        for (code, response) in &responses.responses {
+            let (status, key) = match code {
+                openapiv3::StatusCode::Code(c) => (Status::Code(*c), c.to_string()),
+                openapiv3::StatusCode::Range(r) => (Status::Range(*r), format!("{r}XX")),
+            };
+            entries.push((status, key, response));
+        }
+        if let Some(default) = &responses.default {
+            entries.push((Status::Default, "default".to_string(), default));
+        }
+        let successes = entries.iter().filter(|(s, _, _)| s.is_success()).count();
+        let mut out = Vec::new();
+        for (status, key, response) in entries {
+            let response_at = at.child(&key);
+            let (response, response_at) = match response {
+                ReferenceOr::Item(r) => (r.clone(), response_at),
+                ReferenceOr::Reference { reference } => {
+                    let name = local_name(reference, "#/components/responses/").ok_or_else(|| {
+                        Error::new(&response_at, format!("unsupported `$ref` `{reference}` for a response"))
+                    })?;
+                    let target_loc = self.root.child("components").child("responses").child(name);
+                    match self.doc.components.as_ref().and_then(|c| c.responses.get(name)) {
+                        Some(ReferenceOr::Item(r)) => (r.clone(), target_loc),
+                        _ => {
+                            return Err(Error::new(&response_at, format!("`$ref` `{reference}` points to nothing usable")))
+                        }
+                    }
+                }
+            };
+            let suffix = if status.is_success() && successes == 1 {
+                "Response".to_string()
+            } else {
+                format!("Response{}", naming::type_name(&key))
+            };
+            let body = match pick_content(&response.content) {
+                None => None,
+                Some((media, media_type, schema)) => {
+                    let schema_at = response_at.child("content").child(&media).child("schema");
+                    let hint = Hint::new(suffix, type_stem);
+                    let hint = Hint { short: hint.qualified.clone(), ..hint };
+                    let ty = match (&media_type, schema) {
+                        (MediaType::Other(_), _) => TypeRef::Bytes,
+                        (_, Some(schema)) => self.schema_ref(schema, &schema_at, hint)?,
+                        (_, None) => TypeRef::Json,
+                    };
+                    Some(ResponseBody { media_type, ty })
+                }
+            };
+            out.push(Response { status, description: docs::to_markdown(&response.description), body });
+        }
+        out.sort_by_key(|r| r.status);
+        Ok(out)
+    }
+
+    // ----- schemas ----------------------------------------------------------------------
+
+    fn schema_ref(&mut self, schema: &ReferenceOr<Schema>, at: &Location, hint: Hint) -> Result<TypeRef, Error> {
+        match schema {
+            ReferenceOr::Reference { reference } => self.reference(reference, at),
+            ReferenceOr::Item(schema) => self.inline(schema, at, hint),
+        }
+    }
+
+    fn boxed_schema_ref(
+        &mut self,
+        schema: &ReferenceOr<Box<Schema>>,
+        at: &Location,
+        hint: Hint,
+    ) -> Result<TypeRef, Error> {
+        match schema {
+            ReferenceOr::Reference { reference } => self.reference(reference, at),
+            ReferenceOr::Item(schema) => self.inline(schema, at, hint),
+        }
+    }
+
+    fn inline(&mut self, schema: &Schema, at: &Location, hint: Hint) -> Result<TypeRef, Error> {
+        let doc = schema_doc(schema);
+        match self.shape(schema, at, &hint)? {
+            Shape::Ref(r) => Ok(r),
+            Shape::Def(kind) => Ok(TypeRef::Named(self.define(kind, hint, doc, at))),
+        }
+    }
+
+    fn reference(&mut self, reference: &str, at: &Location) -> Result<TypeRef, Error> {
+        let Some(name) = local_name(reference, SCHEMA_PREFIX) else {
+            let what = if reference.starts_with('#') { "a local `$ref` outside components/schemas" } else { "an external `$ref`" };
+            return Err(Error::new(at, format!("`{reference}` is {what}, which is not supported")));
+        };
+        let r = self.component(name, at)?;
+        Ok(match r {
+            TypeRef::Named(id) if self.in_progress.contains(&id) => TypeRef::Boxed(Box::new(r)),
+            other => other,
+        })
+    }
+
+    /// The type of `components/schemas/<name>`, lowering it on first use.
+    fn component(&mut self, name: &str, at: &Location) -> Result<TypeRef, Error> {
+        if let Some(r) = self.components.get(name) {
+            return Ok(r.clone());
+        }
+        let schemas = self.doc.components.as_ref().map(|c| &c.schemas);
+        // Follow chains of `$ref` to `$ref`, refusing cycles that never reach a schema.
+        let mut chain = vec![name.to_string()];
+        let schema = loop {
+            let current = chain.last().cloned().unwrap_or_default();
+            let Some(entry) = schemas.and_then(|s| s.get(&current)) else {
+                return Err(Error::new(at, format!("`$ref` `{SCHEMA_PREFIX}{current}` points to nothing")));
+            };
+            match entry {
+                ReferenceOr::Item(schema) => break schema,
+                ReferenceOr::Reference { reference } => {
+                    let next_at = self.root.child("components").child("schemas").child(&current);
+                    let Some(next) = local_name(reference, SCHEMA_PREFIX) else {
+                        return Err(Error::new(&next_at, format!("unsupported `$ref` `{reference}`")));
+                    };
+                    if chain.iter().any(|c| c == next) {
+                        return Err(Error::new(
+                            &next_at,
+                            format!("`$ref` cycle with no schema in it: {} → {next}", chain.join(" → ")),
+                        ));
+                    }
+                    chain.push(next.to_string());
+                }
+            }
+        };
+        let target = chain.last().cloned().unwrap_or_default();
+        if target != name {
+            // An alias of another component: the same type.
+            let r = self.component(&target, at)?;
+            self.components.insert(name.to_string(), r.clone());
+            return Ok(r);
+        }
+        let def_at = self.root.child("components").child("schemas").child(name);
+        let hint = Hint { short: naming::type_name(name), qualified: naming::type_name(name), component: true };
+        let doc = schema_doc(schema);
+        // Reserve the id first so recursive references find it.
+        let id = self.define(TypeKind::Alias(TypeRef::Json), hint.clone(), doc, &def_at);
+        self.components.insert(name.to_string(), TypeRef::Named(id));
+        self.in_progress.insert(id);
+        let shape = self.shape(schema, &def_at, &hint);
+        self.in_progress.remove(&id);
+        self.ctx.types[id.0].kind = match shape? {
+            Shape::Def(kind) => kind,
+            Shape::Ref(r) => TypeKind::Alias(r),
+        };
+        Ok(TypeRef::Named(id))
+    }
+
+    fn shape(&mut self, schema: &Schema, at: &Location, hint: &Hint) -> Result<Shape, Error> {
+        let data = &schema.schema_data;
+        if let Some(jwe) = data.extensions.get("x-d1-jwe") {
+            return self.sealed(schema, jwe, at);
+        }
+        if data.extensions.get("x-d1-plaintext") == Some(&serde_json::Value::Bool(true)) {
+            return self.plaintext(schema, at, hint);
+        }
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::String(s)) => self.string(s, at),
+            SchemaKind::Type(Type::Integer(i)) => {
+                if !i.enumeration.is_empty() {
+                    self.warn(at, "integer `enum` is not enforced; any integer is accepted");
+                }
+                let width = match i.format {
+                    VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => IntWidth::I32,
+                    _ => IntWidth::I64,
+                };
+                let constraints = Constraints {
+                    minimum: i.minimum.map(|v| Bound { value: v as f64, exclusive: i.exclusive_minimum }),
+                    maximum: i.maximum.map(|v| Bound { value: v as f64, exclusive: i.exclusive_maximum }),
+                    ..Constraints::default()
+                };
+                Ok(numeric(NewtypeInner::Integer(width), TypeRef::Integer(width), constraints))
+            }
+            SchemaKind::Type(Type::Number(n)) => {
+                let constraints = Constraints {
+                    minimum: n.minimum.map(|v| Bound { value: v, exclusive: n.exclusive_minimum }),
+                    maximum: n.maximum.map(|v| Bound { value: v, exclusive: n.exclusive_maximum }),
+                    ..Constraints::default()
+                };
+                Ok(numeric(NewtypeInner::Number, TypeRef::Number, constraints))
+            }
+            SchemaKind::Type(Type::Boolean(_)) => Ok(Shape::Ref(TypeRef::Boolean)),
+            SchemaKind::Type(Type::Object(o)) => self.object(o, at, hint),
+            SchemaKind::Type(Type::Array(a)) => self.array(a, at, hint),
+            SchemaKind::OneOf { one_of } => self.one_of(one_of, data.discriminator.as_ref(), at, hint),
+            SchemaKind::AnyOf { any_of } => {
+                self.warn(at, "`anyOf` is modelled as an untagged enum: the first alternative that fits wins");
+                self.one_of(any_of, None, at, hint)
+            }
+            SchemaKind::AllOf { all_of } => self.all_of(all_of, at, hint),
+            SchemaKind::Not { .. } => {
+                self.warn(at, "`not` cannot be expressed as a Rust type; any JSON value is accepted");
+                Ok(Shape::Ref(TypeRef::Json))
+            }
+            SchemaKind::Any(any) => self.any(any, data, at, hint),
+        }
+    }
+
+    fn string(&mut self, s: &StringType, at: &Location) -> Result<Shape, Error> {
+        if !s.enumeration.is_empty() {
+            let mut values: Vec<String> = Vec::new();
+            for v in s.enumeration.iter().flatten() {
+                if !values.contains(v) {
+                    values.push(v.clone());
+                }
+            }
+            return Ok(Shape::Def(TypeKind::StringEnum(string_enum(values))));
+        }
+        let constraints = self.string_constraints(s, at)?;
+        if constraints == Constraints::default() {
+            return Ok(Shape::Ref(TypeRef::String));
+        }
+        Ok(Shape::Def(TypeKind::Newtype(Newtype {
+            inner: NewtypeInner::String,
+            constraints,
+            sensitive: false,
+            reveal_last: None,
+        })))
+    }
+
+    fn string_constraints(&mut self, s: &StringType, at: &Location) -> Result<Constraints, Error> {
+        if let Some(p) = &s.pattern {
+            let compiled = pattern::compile(p)
+                .map_err(|e| Error::new(&at.child("pattern"), format!("invalid pattern `{p}`: {e}")))?;
+            if compiled.accepts_almost_anything() {
+                self.warn(
+                    &at.child("pattern"),
+                    format!("pattern `{p}` is not anchored: any value containing one allowed character matches"),
+                );
+            }
+        }
+        if let (Some(min), Some(max)) = (s.min_length, s.max_length) {
+            if min > max {
+                return Err(Error::new(at, format!("minLength {min} is greater than maxLength {max}")));
+            }
+        }
+        Ok(Constraints {
+            min_length: s.min_length.filter(|m| *m > 0).map(|m| m as u64),
+            max_length: s.max_length.map(|m| m as u64),
+            pattern: s.pattern.clone(),
+            ..Constraints::default()
+        })
+    }
+
+    fn object(&mut self, o: &ObjectType, at: &Location, hint: &Hint) -> Result<Shape, Error> {
+        self.object_parts(&o.properties, &o.required, o.additional_properties.as_ref(), at, hint)
+    }
+
+    fn object_parts(
+        &mut self,
+        properties: &IndexMap<String, ReferenceOr<Box<Schema>>>,
+        required: &[String],
+        additional: Option<&AdditionalProperties>,
+        at: &Location,
+        hint: &Hint,
+    ) -> Result<Shape, Error> {
+        let additional_ty = match additional {
+            Some(AdditionalProperties::Schema(s)) => {
+                let item_hint = Hint::new("Value".to_string(), &hint.short);
+                Some(self.schema_ref(s, &at.child("additionalProperties"), item_hint)?)
+            }
+            _ => None,
+        };
+        let deny = matches!(additional, Some(AdditionalProperties::Any(false)));
+        if properties.is_empty() {
+            if let Some(ty) = additional_ty {
+                return Ok(Shape::Ref(TypeRef::Map(Box::new(ty))));
+            }
+            if !deny {
+                return Ok(Shape::Ref(TypeRef::JsonObject));
+            }
+        }
+        let mut fields = Vec::new();
+        let mut idents = BTreeSet::new();
+        for (name, prop) in properties {
+            let prop_at = at.child("properties").child(name);
+            let prop_hint = Hint::new(naming::type_name(name), &hint.short);
+            let ty = self.boxed_schema_ref(prop, &prop_at, prop_hint)?;
+            let (nullable, doc) = match prop {
+                ReferenceOr::Item(s) => (s.schema_data.nullable, schema_doc(s)),
+                ReferenceOr::Reference { .. } => (false, None),
+            };
+            fields.push(Field {
+                name: name.clone(),
+                ident: naming::unique(naming::field_ident(name), &mut idents),
+                ty,
+                required: required.contains(name),
+                nullable,
+                doc,
+            });
+        }
+        Ok(Shape::Def(TypeKind::Struct(Struct {
+            fields,
+            deny_unknown_fields: deny,
+            additional: additional_ty,
+            plaintext: false,
+        })))
+    }
+
+    fn array(&mut self, a: &ArrayType, at: &Location, hint: &Hint) -> Result<Shape, Error> {
+        let item = match &a.items {
+            Some(items) => self.boxed_schema_ref(items, &at.child("items"), Hint::new("Item".into(), &hint.short))?,
+            None => TypeRef::Json,
+        };
+        let item = match item {
+            TypeRef::Boxed(inner) => *inner, // a Vec already breaks the recursion
+            other => other,
+        };
+        if a.unique_items {
+            self.warn(at, "`uniqueItems` is not enforced");
+        }
+        if a.min_items.is_none() && a.max_items.is_none() {
+            return Ok(Shape::Ref(TypeRef::Array(Box::new(item))));
+        }
+        Ok(Shape::Def(TypeKind::Newtype(Newtype {
+            inner: NewtypeInner::Array(item),
+            constraints: Constraints {
+                min_items: a.min_items.filter(|m| *m > 0).map(|m| m as u64),
+                max_items: a.max_items.map(|m| m as u64),
+                ..Constraints::default()
+            },
+            sensitive: false,
+            reveal_last: None,
+        })))
+    }
+
+    fn one_of(
+        &mut self,
+        members: &[ReferenceOr<Schema>],
+        discriminator: Option<&openapiv3::Discriminator>,
+        at: &Location,
+        hint: &Hint,
+    ) -> Result<Shape, Error> {
+        if members.is_empty() {
+            return Err(Error::new(at, "`oneOf` needs at least one schema"));
+        }
+        if let Some(d) = discriminator {
+            if let Some(shape) = self.tagged(members, d, at)? {
+                return Ok(shape);
+            }
+        }
+        if members.len() == 1 {
+            let r = self.schema_ref(&members[0], &at.child("oneOf").index(0), hint.clone())?;
+            return Ok(Shape::Ref(r));
+        }
+        let mut variants = Vec::new();
+        let mut idents = BTreeSet::new();
+        for (i, member) in members.iter().enumerate() {
+            let member_at = at.child("oneOf").index(i);
+            let member_hint = Hint::new(format!("Variant{i}"), &hint.short);
+            let ty = self.schema_ref(member, &member_at, member_hint)?;
+            let named = match &ty {
+                TypeRef::Named(id) => Some(*id),
+                TypeRef::Boxed(inner) => match **inner {
+                    TypeRef::Named(id) => Some(id),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let base = match named {
+                Some(id) => self.ctx.types[id.0].name.clone(),
+                None => builtin_variant_name(&ty).to_string(),
+            };
+            variants.push(OneOfVariant { ident: naming::unique(base, &mut idents), tag_value: None, ty });
+        }
+        Ok(Shape::Def(TypeKind::OneOf(OneOf { tag: None, variants })))
+    }
+
+    /// `oneOf` + `discriminator` → an enum tagged by the discriminator property. `None` when the
+    /// members are not all named object schemas (then it falls back to an untagged enum).
+    fn tagged(
+        &mut self,
+        members: &[ReferenceOr<Schema>],
+        d: &openapiv3::Discriminator,
+        at: &Location,
+    ) -> Result<Option<Shape>, Error> {
+        let mut by_target: BTreeMap<String, String> = BTreeMap::new();
+        for (value, target) in &d.mapping {
+            let target = local_name(target, SCHEMA_PREFIX).unwrap_or(target);
+            by_target.entry(target.to_string()).or_insert_with(|| value.clone());
+        }
+        let mut variants = Vec::new();
+        let mut idents = BTreeSet::new();
+        for (i, member) in members.iter().enumerate() {
+            let member_at = at.child("oneOf").index(i);
+            let ReferenceOr::Reference { reference } = member else {
+                self.warn(&member_at, "a discriminated `oneOf` member must be a `$ref`; using an untagged enum");
+                return Ok(None);
+            };
+            let Some(name) = local_name(reference, SCHEMA_PREFIX) else {
+                return Err(Error::new(&member_at, format!("unsupported `$ref` `{reference}`")));
+            };
+            let ty = self.reference(reference, &member_at)?;
+            let TypeRef::Named(id) = ty else {
+                self.warn(&member_at, "a discriminated `oneOf` member must be an object schema; using an untagged enum");
+                return Ok(None);
+            };
+            let TypeKind::Struct(s) = &mut self.ctx.types[id.0].kind else {
+                self.warn(&member_at, "a discriminated `oneOf` member must be an object schema; using an untagged enum");
+                return Ok(None);
+            };
+            // The tag is carried by the enum, so the member struct does not hold it twice.
+            s.fields.retain(|f| f.name != d.property_name);
+            let tag = by_target.get(name).cloned().unwrap_or_else(|| name.to_string());
+            variants.push(OneOfVariant {
+                ident: naming::unique(naming::variant_ident(&tag), &mut idents),
+                tag_value: Some(tag),
+                ty: TypeRef::Named(id),
+            });
+        }
+        Ok(Some(Shape::Def(TypeKind::OneOf(OneOf { tag: Some(d.property_name.clone()), variants }))))
+    }
+
+    fn all_of(&mut self, members: &[ReferenceOr<Schema>], at: &Location, hint: &Hint) -> Result<Shape, Error> {
+        if members.len() == 1 {
+            let r = self.schema_ref(&members[0], &at.child("allOf").index(0), hint.clone())?;
+            return Ok(Shape::Ref(r));
+        }
+        let mut properties = IndexMap::new();
+        let mut required = Vec::new();
+        let mut deny = false;
+        for (i, member) in members.iter().enumerate() {
+            let member_at = at.child("allOf").index(i);
+            if !self.collect_object(member, &member_at, &mut properties, &mut required, &mut deny, 0)? {
+                self.warn(&member_at, "`allOf` of a non-object schema: modelled as an open JSON object");
+                return Ok(Shape::Ref(TypeRef::JsonObject));
+            }
+        }
+        // `additionalProperties: false` on one member would reject the others' properties in JSON
+        // Schema; the merged struct accepts exactly the merged properties.
+        let additional = if deny { Some(AdditionalProperties::Any(false)) } else { None };
+        self.object_parts(&properties, &required, additional.as_ref(), at, hint)
+    }
+
+    /// Merge the properties of an object schema (following `$ref` and nested `allOf`) into the
+    /// accumulators. Returns false when the schema is not an object.
+    fn collect_object(
+        &mut self,
+        member: &ReferenceOr<Schema>,
+        at: &Location,
+        properties: &mut IndexMap<String, ReferenceOr<Box<Schema>>>,
+        required: &mut Vec<String>,
+        deny: &mut bool,
+        depth: usize,
+    ) -> Result<bool, Error> {
+        if depth > 32 {
+            return Err(Error::new(at, "`allOf` nests `$ref`s more than 32 levels deep (a cycle?)"));
+        }
+        let schema = match member {
+            ReferenceOr::Item(s) => s.clone(),
+            ReferenceOr::Reference { reference } => {
+                let name = local_name(reference, SCHEMA_PREFIX)
+                    .ok_or_else(|| Error::new(at, format!("unsupported `$ref` `{reference}`")))?;
+                match self.doc.components.as_ref().and_then(|c| c.schemas.get(name)) {
+                    Some(ReferenceOr::Item(s)) => s.clone(),
+                    Some(r @ ReferenceOr::Reference { .. }) => {
+                        let r = r.clone();
+                        return self.collect_object(&r, at, properties, required, deny, depth + 1);
+                    }
+                    None => return Err(Error::new(at, format!("`$ref` `{reference}` points to nothing"))),
+                }
+            }
+        };
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(o)) => {
+                merge_props(properties, required, &o.properties, &o.required);
+                *deny |= matches!(o.additional_properties, Some(AdditionalProperties::Any(false)));
+                Ok(true)
+            }
+            SchemaKind::Any(a) if a.typ.as_deref().is_none_or(|t| t == "object") && a.one_of.is_empty() && a.any_of.is_empty() => {
+                merge_props(properties, required, &a.properties, &a.required);
+                for (i, inner) in a.all_of.iter().enumerate() {
+                    if !self.collect_object(inner, &at.child("allOf").index(i), properties, required, deny, depth + 1)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            SchemaKind::AllOf { all_of } => {
+                for (i, inner) in all_of.iter().enumerate() {
+                    if !self.collect_object(inner, &at.child("allOf").index(i), properties, required, deny, depth + 1)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    fn any(
+        &mut self,
+        any: &openapiv3::AnySchema,
+        data: &openapiv3::SchemaData,
+        at: &Location,
+        hint: &Hint,
+    ) -> Result<Shape, Error> {
+        if !any.one_of.is_empty() {
+            if !any.properties.is_empty() {
+                self.warn(at, "properties next to `oneOf` are ignored");
+            }
+            return self.one_of(&any.one_of, data.discriminator.as_ref(), at, hint);
+        }
+        if !any.all_of.is_empty() {
+            let mut members = any.all_of.clone();
+            if !any.properties.is_empty() {
+                members.push(ReferenceOr::Item(Schema {
+                    schema_data: Default::default(),
+                    schema_kind: SchemaKind::Type(Type::Object(ObjectType {
+                        properties: any.properties.clone(),
+                        required: any.required.clone(),
+                        additional_properties: any.additional_properties.clone(),
+                        ..Default::default()
+                    })),
+                }));
+            }
+            return self.all_of(&members, at, hint);
+        }
+        if !any.any_of.is_empty() {
+            self.warn(at, "`anyOf` is modelled as an untagged enum: the first alternative that fits wins");
+            return self.one_of(&any.any_of, None, at, hint);
+        }
+        match any.typ.as_deref() {
+            Some("object") | None if !any.properties.is_empty() || any.additional_properties.is_some() => self
+                .object_parts(&any.properties, &any.required, any.additional_properties.as_ref(), at, hint),
+            Some("string") | None if !any.enumeration.is_empty() && any.enumeration.iter().all(|v| v.is_string() || v.is_null()) => {
+                let mut values: Vec<String> = Vec::new();
+                for v in any.enumeration.iter().filter_map(|v| v.as_str()) {
+                    if !values.iter().any(|x| x == v) {
+                        values.push(v.to_string());
+                    }
+                }
+                Ok(Shape::Def(TypeKind::StringEnum(string_enum(values))))
+            }
+            Some("array") | None if any.items.is_some() => {
+                let a = ArrayType {
+                    items: any.items.clone(),
+                    min_items: any.min_items,
+                    max_items: any.max_items,
+                    unique_items: any.unique_items.unwrap_or(false),
+                };
+                self.array(&a, at, hint)
+            }
+            Some("string") => {
+                let s = StringType {
+                    pattern: any.pattern.clone(),
+                    min_length: any.min_length,
+                    max_length: any.max_length,
+                    ..Default::default()
+                };
+                self.string(&s, at)
+            }
+            Some("object") => Ok(Shape::Ref(TypeRef::JsonObject)),
+            Some("integer") => Ok(Shape::Ref(TypeRef::Integer(IntWidth::I64))),
+            Some("number") => Ok(Shape::Ref(TypeRef::Number)),
+            Some("boolean") => Ok(Shape::Ref(TypeRef::Boolean)),
+            None if !any.enumeration.is_empty() => {
+                self.warn(at, "`enum` without a type and with non-string values: any JSON value is accepted");
+                Ok(Shape::Ref(TypeRef::Json))
+            }
+            None => Ok(Shape::Ref(TypeRef::Json)),
+            Some(other) => {
+                self.warn(at, format!("unknown type `{other}`: any JSON value is accepted"));
+                Ok(Shape::Ref(TypeRef::Json))
+            }
+        }
+    }
+
+    /// A JWE plaintext object (`x-d1-plaintext: true`): every property becomes a sensitive newtype.
+    fn plaintext(&mut self, schema: &Schema, at: &Location, hint: &Hint) -> Result<Shape, Error> {
+        let SchemaKind::Type(Type::Object(o)) = &schema.schema_kind else {
+            return Err(Error::new(at, "an `x-d1-plaintext` schema must be `type: object` with properties"));
+        };
+        let mut fields = Vec::new();
+        let mut idents = BTreeSet::new();
+        for (name, prop) in &o.properties {
+            let prop_at = at.child("properties").child(name);
+            let ReferenceOr::Item(prop_schema) = prop else {
+                return Err(Error::new(&prop_at, "plaintext properties must be inline string schemas"));
+            };
+            let SchemaKind::Type(Type::String(s)) = &prop_schema.schema_kind else {
+                return Err(Error::new(&prop_at, "plaintext properties must be strings"));
+            };
+            let ext = &prop_schema.schema_data.extensions;
+            let mut constraints = self.string_constraints(s, &prop_at)?;
+            constraints.luhn = ext.get("x-d1-luhn") == Some(&serde_json::Value::Bool(true));
+            let reveal_last = match ext.get("x-d1-redact").and_then(|v| v.as_str()) {
+                Some("last4") => Some(4),
+                Some(other) => {
+                    return Err(Error::new(
+                        &prop_at.child("x-d1-redact"),
+                        format!("unknown redaction `{other}` (supported: `last4`)"),
+                    ))
+                }
+                None => None,
+            };
+            let newtype = Newtype { inner: NewtypeInner::String, constraints, sensitive: true, reveal_last };
+            let prop_hint = Hint::new(naming::type_name(name), &hint.short);
+            let id = self.define(TypeKind::Newtype(newtype), prop_hint, schema_doc(prop_schema), &prop_at);
+            fields.push(Field {
+                name: name.clone(),
+                ident: naming::unique(naming::field_ident(name), &mut idents),
+                ty: TypeRef::Named(id),
+                required: o.required.contains(name),
+                nullable: false,
+                doc: schema_doc(prop_schema),
+            });
+        }
+        Ok(Shape::Def(TypeKind::Struct(Struct {
+            fields,
+            deny_unknown_fields: matches!(o.additional_properties, Some(AdditionalProperties::Any(false))),
+            additional: None,
+            plaintext: true,
+        })))
+    }
+
+    /// A JWE-sealed string (`x-d1-jwe: {plaintext: "#/components/schemas/X"}`).
+    fn sealed(&mut self, schema: &Schema, jwe: &serde_json::Value, at: &Location) -> Result<Shape, Error> {
+        let ext_at = at.child("x-d1-jwe");
+        let Some(reference) = jwe.get("plaintext").and_then(|p| p.as_str()) else {
+            return Err(Error::new(&ext_at, "`x-d1-jwe` needs `plaintext`: a `$ref` to the plaintext schema"));
+        };
+        let max_length = match &schema.schema_kind {
+            SchemaKind::Type(Type::String(s)) => {
+                if let Some(p) = &s.pattern {
+                    self.warn(
+                        &at.child("pattern"),
+                        format!("pattern `{p}` is not applied to a sealed field; the value is checked as a compact JWE instead"),
+                    );
+                }
+                s.max_length.map(|m| m as u64)
+            }
+            _ => return Err(Error::new(at, "an `x-d1-jwe` field must be `type: string`")),
+        };
+        let plaintext = match self.reference(reference, &ext_at)? {
+            TypeRef::Named(id) => id,
+            _ => return Err(Error::new(&ext_at, "the plaintext must be a named object schema")),
+        };
+        match &self.ctx.types[plaintext.0].kind {
+            TypeKind::Struct(s) if s.plaintext => {}
+            _ => {
+                return Err(Error::new(&ext_at, format!("`{reference}` is not marked `x-d1-plaintext: true`")));
+            }
+        }
+        self.ctx.sealed_fields += 1;
+        Ok(Shape::Ref(TypeRef::Sealed { plaintext, max_length: max_length.unwrap_or(8192) }))
+    }
+}
+
+fn numeric(inner: NewtypeInner, plain: TypeRef, constraints: Constraints) -> Shape {
+    if constraints == Constraints::default() {
+        Shape::Ref(plain)
+    } else {
+        Shape::Def(TypeKind::Newtype(Newtype { inner, constraints, sensitive: false, reveal_last: None }))
+    }
+}
+
+fn string_enum(values: Vec<String>) -> StringEnum {
+    let mut idents = BTreeSet::new();
+    let variants: Vec<EnumVariant> = values
+        .into_iter()
+        .map(|value| EnumVariant { ident: naming::unique(naming::variant_ident(&value), &mut idents), value })
+        .collect();
+    let unknown_variant = ["Unknown", "UnknownValue", "Other"]
+        .iter()
+        .find(|c| !idents.contains(**c))
+        .map(|c| c.to_string())
+        .unwrap_or_else(|| naming::unique("Unknown".into(), &mut idents));
+    StringEnum { variants, unknown_variant }
+}
+
+fn merge_props(
+    properties: &mut IndexMap<String, ReferenceOr<Box<Schema>>>,
+    required: &mut Vec<String>,
+    more: &IndexMap<String, ReferenceOr<Box<Schema>>>,
+    more_required: &[String],
+) {
+    for (k, v) in more {
+        properties.insert(k.clone(), v.clone());
+    }
+    for r in more_required {
+        if !required.contains(r) {
+            required.push(r.clone());
+        }
+    }
+}
+
+fn builtin_variant_name(ty: &TypeRef) -> &'static str {
+    match ty {
+        TypeRef::String => "String",
+        TypeRef::Integer(_) => "Integer",
+        TypeRef::Number => "Number",
+        TypeRef::Boolean => "Boolean",
+        TypeRef::Array(_) => "Array",
+        TypeRef::Map(_) | TypeRef::JsonObject => "Object",
+        TypeRef::Bytes => "Bytes",
+        _ => "Value",
+    }
+}
+
+fn schema_doc(schema: &Schema) -> Option<String> {
+    let data = &schema.schema_data;
+    data.description.as_deref().or(data.title.as_deref()).filter(|d| !d.trim().is_empty()).map(docs::to_markdown)
+}
+
+fn local_name<'r>(reference: &'r str, prefix: &str) -> Option<&'r str> {
+    reference.strip_prefix(prefix).filter(|n| !n.is_empty() && !n.contains('/'))
+}
+
+fn location_of(p: &openapiv3::Parameter) -> ParamLocation {
+    match p {
+        openapiv3::Parameter::Query { .. } => ParamLocation::Query,
+        openapiv3::Parameter::Header { .. } => ParamLocation::Header,
+        openapiv3::Parameter::Path { .. } => ParamLocation::Path,
+        openapiv3::Parameter::Cookie { .. } => ParamLocation::Cookie,
+    }
+}
+
+fn parse_method(method: &str) -> Method {
+    match method {
+        "get" => Method::Get,
+        "put" => Method::Put,
+        "post" => Method::Post,
+        "delete" => Method::Delete,
+        "patch" => Method::Patch,
+        "head" => Method::Head,
+        "options" => Method::Options,
+        _ => Method::Trace,
+    }
+}
+
+/// Prefer JSON, then form-urlencoded, then the first media type listed.
+fn pick_content(
+    content: &IndexMap<String, openapiv3::MediaType>,
+) -> Option<(String, MediaType, Option<&ReferenceOr<Schema>>)> {
+    let classify = |m: &str| {
+        let base = m.split(';').next().unwrap_or(m).trim().to_ascii_lowercase();
+        if base == "application/json" || (base.starts_with("application/") && base.ends_with("+json")) {
+            MediaType::Json
+        } else if base == "application/x-www-form-urlencoded" {
+            MediaType::FormUrlEncoded
+        } else {
+            MediaType::Other(m.to_string())
+        }
+    };
+    let pick = content
+        .iter()
+        .find(|(m, _)| classify(m) == MediaType::Json)
+        .or_else(|| content.iter().find(|(m, _)| classify(m) == MediaType::FormUrlEncoded))
+        .or_else(|| content.iter().next())?;
+    Some((pick.0.clone(), classify(pick.0), pick.1.schema.as_ref()))
+}
+
+/// Split a path template into literal and `{param}` segments.
+fn parse_path_template(path: &str) -> Result<Vec<PathSegment>, String> {
+    let mut segments = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        if open > 0 {
+            segments.push(PathSegment::Literal(rest[..open].to_string()));
+        }
+        let Some(close) = rest[open..].find('}') else {
+            return Err(format!("unclosed `{{` in path `{path}`"));
+        };
+        let name = &rest[open + 1..open + close];
+        if name.is_empty() || name.contains('{') {
+            return Err(format!("invalid parameter name in path `{path}`"));
+        }
+        segments.push(PathSegment::Param(name.to_string()));
+        rest = &rest[open + close + 1..];
+    }
+    if rest.contains('}') {
+        return Err(format!("unmatched `}}` in path `{path}`"));
+    }
+    if !rest.is_empty() {
+        segments.push(PathSegment::Literal(rest.to_string()));
+    }
+    Ok(segments)
+}

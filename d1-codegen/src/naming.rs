@@ -1,0 +1,409 @@
+//! All naming in one place: Rust identifiers from spec names (heck cases, keyword escaping),
+//! operation names from summaries and paths, and deterministic collision handling.
+
+use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
+use std::collections::BTreeSet;
+
+/// Words that cannot be identifiers; we append `_` rather than use raw identifiers so that
+/// every name also works as a `self`/`super`-free path segment.
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn",
+    "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self",
+    "Self", "static", "struct", "super", "trait", "true", "try", "type", "unsafe", "use", "where", "while",
+    "abstract", "become", "box", "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield",
+];
+
+/// Module names the types crate uses for its own support code.
+pub const RESERVED_MODULES: &[&str] = &["common", "validation", "jwe"];
+
+fn escape(ident: String, fallback: &str) -> String {
+    let ident = if ident.is_empty() { fallback.to_string() } else { ident };
+    let ident = if ident.starts_with(|c: char| c.is_ascii_digit()) { format!("{}{ident}", fallback_prefix(fallback)) } else { ident };
+    if KEYWORDS.contains(&ident.as_str()) {
+        format!("{ident}_")
+    } else {
+        ident
+    }
+}
+
+fn fallback_prefix(fallback: &str) -> &'static str {
+    if fallback.starts_with(|c: char| c.is_ascii_uppercase()) {
+        "V"
+    } else {
+        "v"
+    }
+}
+
+/// Keep only characters that can appear in an identifier, turning the rest into word breaks.
+fn words(raw: &str) -> String {
+    raw.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect()
+}
+
+/// `cardRequestThales` → `CardRequestThales`, `x-correlation-id` → `XCorrelationId`.
+pub fn type_name(raw: &str) -> String {
+    escape(words(raw).to_upper_camel_case(), "Type")
+}
+
+/// `parentCardId` → `parent_card_id`, `type` → `type_`.
+pub fn field_ident(raw: &str) -> String {
+    escape(words(raw).to_snake_case(), "field")
+}
+
+/// `USER_DECISION` → `UserDecision`.
+pub fn variant_ident(raw: &str) -> String {
+    escape(words(raw).to_upper_camel_case(), "Value")
+}
+
+/// `Production server` → `PRODUCTION`.
+pub fn const_name(raw: &str) -> String {
+    let name = words(raw).to_shouty_snake_case();
+    let name = name.strip_suffix("_SERVER").unwrap_or(&name).to_string();
+    escape(name, "SERVER")
+}
+
+/// The Rust name of a parameter: headers lose their `x-` prefix (`x-correlation-id` → `correlation_id`).
+pub fn param_ident(name: &str, is_header: bool) -> String {
+    let lower = name.to_ascii_lowercase();
+    let base = if is_header { lower.strip_prefix("x-").map(|_| &name[2..]).unwrap_or(name) } else { name };
+    field_ident(base)
+}
+
+/// The type-name stem of a parameter (`x-correlation-id` → `CorrelationId`).
+pub fn param_type_name(name: &str, is_header: bool) -> String {
+    let lower = name.to_ascii_lowercase();
+    let base = if is_header && lower.starts_with("x-") { &name[2..] } else { name };
+    type_name(base)
+}
+
+/// The method name of an operation: its `operationId`, else its summary, else the last
+/// custom method or path words (`/cards/{id}/operations:suspend` → `suspend`).
+pub fn operation_name(operation_id: Option<&str>, summary: Option<&str>, method: &str, path: &str) -> String {
+    if let Some(id) = operation_id.filter(|s| s.chars().any(|c| c.is_ascii_alphanumeric())) {
+        return field_ident(id);
+    }
+    if let Some(summary) = summary.filter(|s| s.chars().any(|c| c.is_ascii_alphanumeric())) {
+        return field_ident(summary);
+    }
+    path_operation_name(method, path)
+}
+
+/// A name from the method and path alone, used when two operations would share a name.
+pub fn path_operation_name(method: &str, path: &str) -> String {
+    if let Some((_, custom)) = path.rsplit_once(':') {
+        if !custom.contains('/') && !custom.contains('}') {
+            return field_ident(custom);
+        }
+    }
+    let literal: Vec<&str> = path.split('/').filter(|s| !s.is_empty() && !s.starts_with('{')).collect();
+    let tail = literal.iter().rev().take(2).rev().cloned().collect::<Vec<_>>().join(" ");
+    field_ident(&format!("{} {tail}", method.to_ascii_lowercase()))
+}
+
+/// Module name of a spec: its file stem in snake_case, without the word prefix that all specs
+/// share (`D1-Public-IN-v1-Card` → `in_v1_card` when every stem starts with `D1-Public-`).
+pub fn module_names(stems: &[String]) -> Vec<String> {
+    let snake: Vec<Vec<String>> =
+        stems.iter().map(|s| words(s).to_snake_case().split('_').map(str::to_string).collect()).collect();
+    let mut common = 0;
+    if snake.len() > 1 {
+        'outer: loop {
+            let Some(word) = snake[0].get(common) else { break };
+            for s in &snake {
+                // Keep at least one word of every name.
+                if s.len() <= common + 1 || &s[common] != word {
+                    break 'outer;
+                }
+            }
+            common += 1;
+        }
+    }
+    let mut taken = BTreeSet::new();
+    snake
+        .iter()
+        .map(|s| {
+            let base = escape(s[common..].join("_"), "api");
+            let base = if RESERVED_MODULES.contains(&base.as_str()) { format!("{base}_api") } else { base };
+            unique(base, &mut taken)
+        })
+        .collect()
+}
+
+/// `base`, or `base2`, `base3`, … whichever is not in `taken` yet; records the result.
+pub fn unique(base: String, taken: &mut BTreeSet<String>) -> String {
+    if taken.insert(base.clone()) {
+        return base;
+    }
+    let sep = if base.ends_with(|c: char| c.is_ascii_digit()) { "_" } else { "" };
+    let mut n = 2;
+    loop {
+        let candidate = format!("{base}{sep}{n}");
+        if taken.insert(candidate.clone()) {
+            return candidate;
+        }
+        n += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idents() {
+        assert_eq!(type_name("cardRequestThales"), "CardRequestThales");
+        assert_eq!(type_name("Self"), "Self_");
+        assert_eq!(type_name("2fa"), "V2fa");
+        assert_eq!(field_ident("type"), "type_");
+        assert_eq!(field_ident("parentCardId"), "parent_card_id");
+        assert_eq!(field_ident("$"), "field");
+        assert_eq!(variant_ident("USER_DECISION"), "UserDecision");
+        assert_eq!(variant_ident("urn:ietf:params:oauth:grant-type:jwt-bearer"), "UrnIetfParamsOauthGrantTypeJwtBearer");
+        assert_eq!(const_name("Production server"), "PRODUCTION");
+        assert_eq!(param_ident("x-correlation-id", true), "correlation_id");
+        assert_eq!(param_ident("X-User-Id", true), "user_id");
+        assert_eq!(param_type_name("x-correlation-id", true), "CorrelationId");
+    }
+
+    #[test]
+    fn operation_names() {
+        assert_eq!(operation_name(None, Some("Get credentials"), "GET", "/x"), "get_credentials");
+        assert_eq!(operation_name(Some("getToken"), Some("Get Authorization Token"), "POST", "/t"), "get_token");
+        assert_eq!(operation_name(None, None, "POST", "/issuers/{issuerId}/cards/{cardId}/operations:suspend"), "suspend");
+        assert_eq!(operation_name(None, None, "GET", "/issuers/{issuerId}/cards/{cardId}/operations"), "get_cards_operations");
+    }
+
+    #[test]
+    fn modules_drop_the_shared_prefix() {
+        let stems = vec!["D1-Public-IN-v1-Card".to_string(), "D1-Public-OUT-v2-Card".to_string()];
+        assert_eq!(module_names(&stems), vec!["in_v1_card", "out_v2_card"]);
+        assert_eq!(module_names(&["petstore".to_string()]), vec!["petstore"]);
+        assert_eq!(module_names(&["a-common".to_string(), "a-jwe".to_string()]), vec!["common_api", "jwe_api"]);
+    }
+
+    #[test]
+    fn unique_names() {
+        let mut taken = BTreeSet::new();
+        assert_eq!(unique("A".into(), &mut taken), "A");
+        assert_eq!(unique("A".into(), &mut taken), "A2");
+        assert_eq!(unique("V1".into(), &mut taken), "V1");
+        assert_eq!(unique("V1".into(), &mut taken), "V1_2");
+    }
+}
+
+// ----- the naming stage -------------------------------------------------------------------
+
+use crate::ir::{Ir, Module, TypeDef, TypeId, TypeKind, TypeRef};
+use crate::lower::{Hint, Lowered};
+use std::collections::BTreeMap;
+
+/// Give every type its final name: identical types (same candidate name, same structure) are
+/// merged — across specs they move to the `common` module and each spec re-exports them — and
+/// remaining clashes fall back to parent-qualified names, then to numbered ones, in a fixed order.
+pub fn finalize(lowered: Lowered) -> Ir {
+    let Lowered { mut ir, hints } = lowered;
+    let n = ir.types.len();
+    // 1. Hash-consing to a fixpoint: canon[i] is the representative of type i.
+    let mut canon: Vec<usize> = (0..n).collect();
+    let order = {
+        // Representatives: components first, then by location, so the choice never depends on input order.
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|a, b| {
+            (!hints[*a].component, &ir.types[*a].location).cmp(&(!hints[*b].component, &ir.types[*b].location))
+        });
+        order
+    };
+    loop {
+        let mut by_key: BTreeMap<String, usize> = BTreeMap::new();
+        let mut changed = false;
+        for &i in &order {
+            if canon[i] != i {
+                continue;
+            }
+            let key = structural_key(&ir.types[i].kind, &hints[i], &canon);
+            match by_key.get(&key) {
+                Some(&rep) => {
+                    canon[i] = rep;
+                    changed = true;
+                }
+                None => {
+                    by_key.insert(key, i);
+                }
+            }
+        }
+        // Path compression.
+        for i in 0..n {
+            let mut r = canon[i];
+            while canon[r] != r {
+                r = canon[r];
+            }
+            canon[i] = r;
+        }
+        if !changed {
+            break;
+        }
+    }
+    // 2. Where each representative is used: the modules of all its members.
+    let mut modules_of: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    for i in 0..n {
+        if let Module::Api(m) = &ir.types[i].module {
+            modules_of.entry(canon[i]).or_default().insert(m.clone());
+        }
+    }
+    let reps: Vec<usize> = order.iter().copied().filter(|&i| canon[i] == i).collect();
+    // 3. Names: `common` first, then each API module around the names it re-exports.
+    let mut final_name: BTreeMap<usize, String> = BTreeMap::new();
+    let mut final_module: BTreeMap<usize, Module> = BTreeMap::new();
+    for &r in &reps {
+        let module = if modules_of.get(&r).map_or(0, |m| m.len()) > 1 {
+            Module::Common
+        } else {
+            ir.types[r].module.clone()
+        };
+        final_module.insert(r, module);
+    }
+    let mut namespaces: BTreeMap<Module, BTreeSet<String>> = BTreeMap::new();
+    let common: Vec<usize> = reps.iter().copied().filter(|r| final_module[r] == Module::Common).collect();
+    let mut common_taken = BTreeSet::new();
+    name_group(common.clone(), &hints, &ir.types, &mut common_taken, &mut final_name);
+    namespaces.insert(Module::Common, common_taken);
+    let api_modules: BTreeSet<String> = ir.apis.iter().map(|a| a.module.clone()).collect();
+    for m in &api_modules {
+        let module = Module::Api(m.clone());
+        let mut taken: BTreeSet<String> = common
+            .iter()
+            .filter(|r| modules_of.get(r).is_some_and(|ms| ms.contains(m)))
+            .map(|r| final_name[r].clone())
+            .collect();
+        let local: Vec<usize> = reps.iter().copied().filter(|r| final_module[r] == module).collect();
+        name_group(local, &hints, &ir.types, &mut taken, &mut final_name);
+        namespaces.insert(module, taken);
+    }
+    // 4. The new type table: representatives, then one re-export per (common type, module).
+    let mut new_id: BTreeMap<usize, TypeId> = BTreeMap::new();
+    let mut types: Vec<TypeDef> = Vec::new();
+    let mut sorted_reps = reps.clone();
+    sorted_reps.sort_by(|a, b| (&final_module[a], &final_name[a]).cmp(&(&final_module[b], &final_name[b])));
+    for &r in &sorted_reps {
+        new_id.insert(r, TypeId(types.len()));
+        let mut def = ir.types[r].clone();
+        def.name = final_name[&r].clone();
+        def.module = final_module[&r].clone();
+        types.push(def);
+    }
+    let remap = |id: TypeId| new_id[&canon[id.0]];
+    for def in &mut types {
+        map_kind(&mut def.kind, &remap);
+    }
+    for &r in &sorted_reps {
+        if final_module[&r] != Module::Common {
+            continue;
+        }
+        for m in modules_of.get(&r).into_iter().flatten() {
+            types.push(TypeDef {
+                name: final_name[&r].clone(),
+                module: Module::Api(m.clone()),
+                doc: None,
+                location: ir.types[r].location.clone(),
+                kind: TypeKind::ReExport(new_id[&r]),
+            });
+        }
+    }
+    for api in &mut ir.apis {
+        for op in &mut api.operations {
+            for p in &mut op.params {
+                map_ref(&mut p.ty, &remap);
+            }
+            if let Some(b) = &mut op.body {
+                map_ref(&mut b.ty, &remap);
+            }
+            for r in &mut op.responses {
+                if let Some(b) = &mut r.body {
+                    map_ref(&mut b.ty, &remap);
+                }
+            }
+        }
+        let module = Module::Api(api.module.clone());
+        let mut ids: Vec<TypeId> =
+            types.iter().enumerate().filter(|(_, t)| t.module == module).map(|(i, _)| TypeId(i)).collect();
+        ids.sort_by(|a, b| types[a.0].name.cmp(&types[b.0].name));
+        api.types = ids;
+    }
+    ir.types = types;
+    ir
+}
+
+/// Name the representatives of one module: a unique candidate keeps its short name; on a clash a
+/// lone component keeps it and the others take parent-qualified names; numbers settle the rest.
+fn name_group(
+    members: Vec<usize>,
+    hints: &[Hint],
+    types: &[TypeDef],
+    taken: &mut BTreeSet<String>,
+    final_name: &mut BTreeMap<usize, String>,
+) {
+    let mut by_short: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for r in members {
+        by_short.entry(hints[r].short.clone()).or_default().push(r);
+    }
+    let mut names = Vec::new();
+    for (short, group) in by_short {
+        let components = group.iter().filter(|r| hints[**r].component).count();
+        for r in group.iter().copied() {
+            let keep_short = (group.len() == 1 || (components == 1 && hints[r].component)) && !taken.contains(&short);
+            let base = if keep_short { short.clone() } else { hints[r].qualified.clone() };
+            names.push((r, base));
+        }
+    }
+    // Short names first so a qualified name never steals one.
+    names.sort_by_key(|(r, base)| (*base != hints[*r].short, types[*r].location.clone()));
+    for (r, base) in names {
+        final_name.insert(r, unique(base, taken));
+    }
+}
+
+/// The structure of a type with references replaced by their representatives, docs left out.
+fn structural_key(kind: &TypeKind, hint: &Hint, canon: &[usize]) -> String {
+    let mut kind = kind.clone();
+    map_kind(&mut kind, &|id: TypeId| TypeId(canon[id.0]));
+    if let TypeKind::Struct(s) = &mut kind {
+        for f in &mut s.fields {
+            f.doc = None;
+        }
+    }
+    format!("{}|{:?}", hint.short, kind)
+}
+
+fn map_kind(kind: &mut TypeKind, f: &impl Fn(TypeId) -> TypeId) {
+    match kind {
+        TypeKind::Struct(s) => {
+            for field in &mut s.fields {
+                map_ref(&mut field.ty, f);
+            }
+            if let Some(a) = &mut s.additional {
+                map_ref(a, f);
+            }
+        }
+        TypeKind::OneOf(o) => {
+            for v in &mut o.variants {
+                map_ref(&mut v.ty, f);
+            }
+        }
+        TypeKind::Newtype(n) => {
+            if let crate::ir::NewtypeInner::Array(item) = &mut n.inner {
+                map_ref(item, f);
+            }
+        }
+        TypeKind::Alias(r) => map_ref(r, f),
+        TypeKind::ReExport(id) => *id = f(*id),
+        TypeKind::StringEnum(_) => {}
+    }
+}
+
+fn map_ref(r: &mut TypeRef, f: &impl Fn(TypeId) -> TypeId) {
+    match r {
+        TypeRef::Named(id) => *id = f(*id),
+        TypeRef::Sealed { plaintext, .. } => *plaintext = f(*plaintext),
+        TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Boxed(inner) => map_ref(inner, f),
+        _ => {}
+    }
+}

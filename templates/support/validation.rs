@@ -1,0 +1,153 @@
+//! Errors of the validated newtypes, and the building blocks they share.
+//!
+//! Every constrained value in the D1 specs (a `pattern`, a length, a numeric range, an item
+//! count) is a newtype whose constructors, `FromStr`, `TryFrom` and `Deserialize` all run the
+//! same check. When it fails you get a [`ValidationError`] naming the type, the constraint
+//! and — unless the type holds card data — the offending value.
+
+use std::fmt;
+
+/// Which constraint a value broke.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Violation {
+    /// Fewer characters than `minLength` (counted in Unicode code points, as JSON Schema does).
+    TooShort { min: usize, actual: usize },
+    /// More characters than `maxLength`.
+    TooLong { max: usize, actual: usize },
+    /// The value does not match the ECMA-262 `pattern`.
+    PatternMismatch { pattern: &'static str },
+    /// Below `minimum` (or equal to it when `exclusive`).
+    BelowMinimum { minimum: f64, exclusive: bool },
+    /// Above `maximum` (or equal to it when `exclusive`).
+    AboveMaximum { maximum: f64, exclusive: bool },
+    /// Fewer items than `minItems`.
+    TooFewItems { min: usize, actual: usize },
+    /// More items than `maxItems`.
+    TooManyItems { max: usize, actual: usize },
+    /// A card number that fails the Luhn check digit.
+    LuhnCheck,
+    /// Text that is not the expected kind of value (e.g. not an integer).
+    Malformed { expected: &'static str },
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Violation::TooShort { min, actual } => write!(f, "length {actual} is below minLength {min}"),
+            Violation::TooLong { max, actual } => write!(f, "length {actual} exceeds maxLength {max}"),
+            Violation::PatternMismatch { pattern } => write!(f, "does not match pattern `{pattern}`"),
+            Violation::BelowMinimum { minimum, exclusive: false } => write!(f, "is below minimum {minimum}"),
+            Violation::BelowMinimum { minimum, exclusive: true } => write!(f, "is not above exclusive minimum {minimum}"),
+            Violation::AboveMaximum { maximum, exclusive: false } => write!(f, "exceeds maximum {maximum}"),
+            Violation::AboveMaximum { maximum, exclusive: true } => write!(f, "is not below exclusive maximum {maximum}"),
+            Violation::TooFewItems { min, actual } => write!(f, "{actual} items is below minItems {min}"),
+            Violation::TooManyItems { max, actual } => write!(f, "{actual} items exceeds maxItems {max}"),
+            Violation::LuhnCheck => write!(f, "fails the Luhn check"),
+            Violation::Malformed { expected } => write!(f, "is not {expected}"),
+        }
+    }
+}
+
+/// A value rejected by a validated newtype.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValidationError {
+    type_name: &'static str,
+    violation: Violation,
+    value: Option<String>,
+}
+
+/// Values longer than this are shortened in error messages.
+const SHOWN_CHARS: usize = 80;
+
+impl ValidationError {
+    /// Used by the generated newtypes; `value` is `None` for types that hold card data.
+    pub(crate) fn new(type_name: &'static str, violation: Violation, value: Option<&str>) -> Self {
+        let value = value.map(|v| {
+            if v.chars().count() > SHOWN_CHARS {
+                let mut shown: String = v.chars().take(SHOWN_CHARS).collect();
+                shown.push('…');
+                shown
+            } else {
+                v.to_string()
+            }
+        });
+        ValidationError { type_name, violation, value }
+    }
+
+    /// The Rust name of the type that rejected the value, e.g. `CardId`.
+    pub fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    /// The constraint that failed.
+    pub fn violation(&self) -> &Violation {
+        &self.violation
+    }
+
+    /// The rejected value (shortened), unless the type holds card data.
+    pub fn value(&self) -> Option<&str> {
+        self.value.as_deref()
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: {}", self.type_name, self.violation)?;
+        if let Some(value) = &self.value {
+            write!(f, " (value {value:?})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// A string enum value that this version of the spec does not list. D1 may add enum values
+/// at any time; they are kept, not rejected. Only deserialization and `FromStr` create one, so
+/// it never holds a value that has a named variant.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnknownValue(String);
+
+impl UnknownValue {
+    pub(crate) fn new_unchecked(value: String) -> Self {
+        UnknownValue(value)
+    }
+
+    /// The value as received.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The Luhn (mod 10) check used by card numbers. Expects ASCII digits only.
+pub fn luhn_valid(digits: &str) -> bool {
+    let mut sum = 0u32;
+    let mut double = false;
+    for c in digits.chars().rev() {
+        let Some(d) = c.to_digit(10) else { return false };
+        let d = if double {
+            let x = d * 2;
+            if x > 9 {
+                x - 9
+            } else {
+                x
+            }
+        } else {
+            d
+        };
+        sum += d;
+        double = !double;
+    }
+    !digits.is_empty() && sum % 10 == 0
+}
+
+/// `****1234`: the last `shown` characters of a secret, for `Debug`/`Display`.
+pub fn mask(secret: &str, shown: usize) -> String {
+    let count = secret.chars().count();
+    if count <= shown * 2 {
+        return "****".to_string();
+    }
+    let tail: String = secret.chars().skip(count - shown).collect();
+    format!("****{tail}")
+}
