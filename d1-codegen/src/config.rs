@@ -78,6 +78,18 @@ impl Config {
         self
     }
 
+    /// Name of the generated client crate (default `d1-client`).
+    pub fn client_crate(mut self, name: impl Into<String>) -> Self {
+        self.options.client_crate = name.into();
+        self
+    }
+
+    /// Name of the generated server crate (default `d1-server`).
+    pub fn server_crate(mut self, name: impl Into<String>) -> Self {
+        self.options.server_crate = name.into();
+        self
+    }
+
     /// Generate and write the crates under `out_dir`, replacing the previous generation at once.
     pub fn generate(&self) -> Result<Summary, Error> {
         let out = self.require_out()?;
@@ -102,10 +114,9 @@ impl Config {
     pub fn build_script(&self) -> Result<Summary, Error> {
         let out_dir = match &self.out_dir {
             Some(dir) => dir.clone(),
-            None => PathBuf::from(
-                std::env::var_os("OUT_DIR")
-                    .ok_or_else(|| Error::file("OUT_DIR", "not set: call build_script() from a build script, or set out_dir"))?,
-            ),
+            None => PathBuf::from(std::env::var_os("OUT_DIR").ok_or_else(|| {
+                Error::file("OUT_DIR", "not set: call build_script() from a build script, or set out_dir")
+            })?),
         };
         let files = self.read_inputs()?;
         let specs = crate::load::load(&files)?;

@@ -74,7 +74,8 @@ fn convert_tags(text: &str) -> String {
             ("i" | "em", _) => "*",
             ("code", _) => "`",
             ("li", false) => "\n- ",
-            ("ul" | "ol" | "li", _) => "\n",
+            ("li", true) => "",
+            ("ul" | "ol", _) => "\n",
             _ => "",
         };
         out.push_str(replacement);

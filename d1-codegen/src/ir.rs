@@ -225,7 +225,10 @@ pub enum TypeRef {
     /// Raw bytes (a body in a media type the generator does not model).
     Bytes,
     /// A JWE whose plaintext is the given struct; `max_length` bounds the compact form.
-    Sealed { plaintext: TypeId, max_length: u64 },
+    Sealed {
+        plaintext: TypeId,
+        max_length: u64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -95,8 +95,49 @@ fn parse_text(file: &SourceFile) -> Result<Value, Error> {
 }
 
 fn deserialize(path: &str, value: Value) -> Result<openapiv3::OpenAPI, Error> {
-    serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(value).map_err(|e| {
-        let mut location = Location::new(path, "");
+    let root = Location::new(path, "");
+    serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(value.clone()).map_err(|e| {
+        // openapiv3 deserializes path items and schemas through untagged enums, which hide
+        // where inside them the problem is; retry each entry on its own to find it.
+        let located = match e.path().to_string().as_str() {
+            "paths" => drill::<openapiv3::ReferenceOr<openapiv3::PathItem>>(&root.child("paths"), value.get("paths")),
+            "components" | "components.schemas" => drill::<openapiv3::ReferenceOr<openapiv3::Schema>>(
+                &root.child("components").child("schemas"),
+                value.get("components").and_then(|c| c.get("schemas")),
+            ),
+            _ => None,
+        };
+        located.unwrap_or_else(|| located_error(&root, &e))
+    })
+}
+
+/// Deserialize each entry of an object as `T`; the first failure, located inside the entry.
+fn drill<T: serde::de::DeserializeOwned>(at: &Location, map: Option<&Value>) -> Option<Error> {
+    let Some(Value::Object(map)) = map else { return None };
+    map.iter().find_map(|(key, entry)| {
+        let e = serde_path_to_error::deserialize::<_, T>(entry.clone()).err()?;
+        // Inside a path item, each operation on its own gives a deeper pointer.
+        let deeper = if e.path().to_string() == "." || e.path().iter().next().is_none() {
+            drill_operations(&at.child(key), entry)
+        } else {
+            None
+        };
+        Some(deeper.unwrap_or_else(|| located_error(&at.child(key), &e)))
+    })
+}
+
+fn drill_operations(at: &Location, item: &Value) -> Option<Error> {
+    let Value::Object(map) = item else { return None };
+    ["get", "put", "post", "delete", "options", "head", "patch", "trace"].iter().find_map(|method| {
+        let op = map.get(*method)?;
+        let e = serde_path_to_error::deserialize::<_, openapiv3::Operation>(op.clone()).err()?;
+        Some(located_error(&at.child(method), &e))
+    })
+}
+
+fn located_error(root: &Location, e: &serde_path_to_error::Error<serde_json::Error>) -> Error {
+    {
+        let mut location = root.clone();
         for segment in e.path().iter() {
             location = match segment {
                 serde_path_to_error::Segment::Seq { index } => location.index(*index),
@@ -106,7 +147,7 @@ fn deserialize(path: &str, value: Value) -> Result<openapiv3::OpenAPI, Error> {
             };
         }
         Error::new(&location, format!("not a valid OpenAPI 3.0 node: {}", e.inner()))
-    })
+    }
 }
 
 /// `specs/./a/../D1.json` → `specs/D1.json`, with `/` separators.

@@ -12,8 +12,8 @@ use crate::naming;
 use crate::pattern;
 use indexmap::IndexMap;
 use openapiv3::{
-    AdditionalProperties, ArrayType, IntegerFormat, ObjectType, OpenAPI, ParameterSchemaOrContent, ReferenceOr,
-    Schema, SchemaKind, StringType, Type, VariantOrUnknownOrEmpty,
+    AdditionalProperties, ArrayType, IntegerFormat, ObjectType, OpenAPI, ParameterSchemaOrContent, ReferenceOr, Schema,
+    SchemaKind, StringType, Type, VariantOrUnknownOrEmpty,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -412,7 +412,10 @@ impl<'a> SpecLowering<'a> {
                     match self.doc.components.as_ref().and_then(|c| c.responses.get(name)) {
                         Some(ReferenceOr::Item(r)) => (r.clone(), target_loc),
                         _ => {
-                            return Err(Error::new(&response_at, format!("`$ref` `{reference}` points to nothing usable")))
+                            return Err(Error::new(
+                                &response_at,
+                                format!("`$ref` `{reference}` points to nothing usable"),
+                            ))
                         }
                     }
                 }
@@ -473,7 +476,11 @@ impl<'a> SpecLowering<'a> {
 
     fn reference(&mut self, reference: &str, at: &Location) -> Result<TypeRef, Error> {
         let Some(name) = local_name(reference, SCHEMA_PREFIX) else {
-            let what = if reference.starts_with('#') { "a local `$ref` outside components/schemas" } else { "an external `$ref`" };
+            let what = if reference.starts_with('#') {
+                "a local `$ref` outside components/schemas"
+            } else {
+                "an external `$ref`"
+            };
             return Err(Error::new(at, format!("`{reference}` is {what}, which is not supported")));
         };
         let r = self.component(name, at)?;
@@ -782,11 +789,17 @@ impl<'a> SpecLowering<'a> {
             };
             let ty = self.reference(reference, &member_at)?;
             let TypeRef::Named(id) = ty else {
-                self.warn(&member_at, "a discriminated `oneOf` member must be an object schema; using an untagged enum");
+                self.warn(
+                    &member_at,
+                    "a discriminated `oneOf` member must be an object schema; using an untagged enum",
+                );
                 return Ok(None);
             };
             let TypeKind::Struct(s) = &mut self.ctx.types[id.0].kind else {
-                self.warn(&member_at, "a discriminated `oneOf` member must be an object schema; using an untagged enum");
+                self.warn(
+                    &member_at,
+                    "a discriminated `oneOf` member must be an object schema; using an untagged enum",
+                );
                 return Ok(None);
             };
             // The tag is carried by the enum, so the member struct does not hold it twice.
@@ -857,10 +870,19 @@ impl<'a> SpecLowering<'a> {
                 *deny |= matches!(o.additional_properties, Some(AdditionalProperties::Any(false)));
                 Ok(true)
             }
-            SchemaKind::Any(a) if a.typ.as_deref().is_none_or(|t| t == "object") && a.one_of.is_empty() && a.any_of.is_empty() => {
+            SchemaKind::Any(a)
+                if a.typ.as_deref().is_none_or(|t| t == "object") && a.one_of.is_empty() && a.any_of.is_empty() =>
+            {
                 merge_props(properties, required, &a.properties, &a.required);
                 for (i, inner) in a.all_of.iter().enumerate() {
-                    if !self.collect_object(inner, &at.child("allOf").index(i), properties, required, deny, depth + 1)? {
+                    if !self.collect_object(
+                        inner,
+                        &at.child("allOf").index(i),
+                        properties,
+                        required,
+                        deny,
+                        depth + 1,
+                    )? {
                         return Ok(false);
                     }
                 }
@@ -868,7 +890,14 @@ impl<'a> SpecLowering<'a> {
             }
             SchemaKind::AllOf { all_of } => {
                 for (i, inner) in all_of.iter().enumerate() {
-                    if !self.collect_object(inner, &at.child("allOf").index(i), properties, required, deny, depth + 1)? {
+                    if !self.collect_object(
+                        inner,
+                        &at.child("allOf").index(i),
+                        properties,
+                        required,
+                        deny,
+                        depth + 1,
+                    )? {
                         return Ok(false);
                     }
                 }
@@ -911,9 +940,12 @@ impl<'a> SpecLowering<'a> {
             return self.one_of(&any.any_of, None, at, hint);
         }
         match any.typ.as_deref() {
-            Some("object") | None if !any.properties.is_empty() || any.additional_properties.is_some() => self
-                .object_parts(&any.properties, &any.required, any.additional_properties.as_ref(), at, hint),
-            Some("string") | None if !any.enumeration.is_empty() && any.enumeration.iter().all(|v| v.is_string() || v.is_null()) => {
+            Some("object") | None if !any.properties.is_empty() || any.additional_properties.is_some() => {
+                self.object_parts(&any.properties, &any.required, any.additional_properties.as_ref(), at, hint)
+            }
+            Some("string") | None
+                if !any.enumeration.is_empty() && any.enumeration.iter().all(|v| v.is_string() || v.is_null()) =>
+            {
                 let mut values: Vec<String> = Vec::new();
                 for v in any.enumeration.iter().filter_map(|v| v.as_str()) {
                     if !values.iter().any(|x| x == v) {

@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 const KEYWORDS: &[&str] = &[
     "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn",
     "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self",
-    "Self", "static", "struct", "super", "trait", "true", "try", "type", "unsafe", "use", "where", "while",
-    "abstract", "become", "box", "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield",
+    "Self", "static", "struct", "super", "trait", "true", "try", "type", "unsafe", "use", "where", "while", "abstract",
+    "become", "box", "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield",
 ];
 
 /// Module names the types crate uses for its own support code.
@@ -18,7 +18,11 @@ pub const RESERVED_MODULES: &[&str] = &["common", "validation", "jwe"];
 
 fn escape(ident: String, fallback: &str) -> String {
     let ident = if ident.is_empty() { fallback.to_string() } else { ident };
-    let ident = if ident.starts_with(|c: char| c.is_ascii_digit()) { format!("{}{ident}", fallback_prefix(fallback)) } else { ident };
+    let ident = if ident.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("{}{ident}", fallback_prefix(fallback))
+    } else {
+        ident
+    };
     if KEYWORDS.contains(&ident.as_str()) {
         format!("{ident}_")
     } else {
@@ -106,13 +110,10 @@ pub fn module_names(stems: &[String]) -> Vec<String> {
         stems.iter().map(|s| words(s).to_snake_case().split('_').map(str::to_string).collect()).collect();
     let mut common = 0;
     if snake.len() > 1 {
-        'outer: loop {
-            let Some(word) = snake[0].get(common) else { break };
-            for s in &snake {
-                // Keep at least one word of every name.
-                if s.len() <= common + 1 || &s[common] != word {
-                    break 'outer;
-                }
+        // Keep at least one word of every name.
+        while let Some(word) = snake[0].get(common) {
+            if snake.iter().any(|s| s.len() <= common + 1 || &s[common] != word) {
+                break;
             }
             common += 1;
         }
@@ -157,7 +158,10 @@ mod tests {
         assert_eq!(field_ident("parentCardId"), "parent_card_id");
         assert_eq!(field_ident("$"), "field");
         assert_eq!(variant_ident("USER_DECISION"), "UserDecision");
-        assert_eq!(variant_ident("urn:ietf:params:oauth:grant-type:jwt-bearer"), "UrnIetfParamsOauthGrantTypeJwtBearer");
+        assert_eq!(
+            variant_ident("urn:ietf:params:oauth:grant-type:jwt-bearer"),
+            "UrnIetfParamsOauthGrantTypeJwtBearer"
+        );
         assert_eq!(const_name("Production server"), "PRODUCTION");
         assert_eq!(param_ident("x-correlation-id", true), "correlation_id");
         assert_eq!(param_ident("X-User-Id", true), "user_id");
@@ -168,8 +172,14 @@ mod tests {
     fn operation_names() {
         assert_eq!(operation_name(None, Some("Get credentials"), "GET", "/x"), "get_credentials");
         assert_eq!(operation_name(Some("getToken"), Some("Get Authorization Token"), "POST", "/t"), "get_token");
-        assert_eq!(operation_name(None, None, "POST", "/issuers/{issuerId}/cards/{cardId}/operations:suspend"), "suspend");
-        assert_eq!(operation_name(None, None, "GET", "/issuers/{issuerId}/cards/{cardId}/operations"), "get_cards_operations");
+        assert_eq!(
+            operation_name(None, None, "POST", "/issuers/{issuerId}/cards/{cardId}/operations:suspend"),
+            "suspend"
+        );
+        assert_eq!(
+            operation_name(None, None, "GET", "/issuers/{issuerId}/cards/{cardId}/operations"),
+            "get_cards_operations"
+        );
     }
 
     #[test]
@@ -244,8 +254,8 @@ pub fn finalize(lowered: Lowered) -> Ir {
     }
     // 2. Where each representative is used: the modules of all its members.
     let mut modules_of: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
-    for i in 0..n {
-        if let Module::Api(m) = &ir.types[i].module {
+    for (i, def) in ir.types.iter().enumerate() {
+        if let Module::Api(m) = &def.module {
             modules_of.entry(canon[i]).or_default().insert(m.clone());
         }
     }
@@ -254,11 +264,8 @@ pub fn finalize(lowered: Lowered) -> Ir {
     let mut final_name: BTreeMap<usize, String> = BTreeMap::new();
     let mut final_module: BTreeMap<usize, Module> = BTreeMap::new();
     for &r in &reps {
-        let module = if modules_of.get(&r).map_or(0, |m| m.len()) > 1 {
-            Module::Common
-        } else {
-            ir.types[r].module.clone()
-        };
+        let module =
+            if modules_of.get(&r).map_or(0, |m| m.len()) > 1 { Module::Common } else { ir.types[r].module.clone() };
         final_module.insert(r, module);
     }
     let mut namespaces: BTreeMap<Module, BTreeSet<String>> = BTreeMap::new();

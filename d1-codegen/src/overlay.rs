@@ -111,7 +111,9 @@ fn parse_path(path: &str) -> Result<Vec<String>, String> {
                 }
                 let name: String = chars[start..end].iter().collect();
                 if name.is_empty() || name == "*" {
-                    return Err(format!("JSONPath `{path}`: only plain names are supported after `.` (offset {start})"));
+                    return Err(format!(
+                        "JSONPath `{path}`: only plain names are supported after `.` (offset {start})"
+                    ));
                 }
                 segments.push(name);
                 i = end;

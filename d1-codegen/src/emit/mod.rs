@@ -57,6 +57,7 @@ pub fn types_single_file(ir: &Ir) -> Result<String, Error> {
 pub(crate) enum Scope<'a> {
     Module(&'a Module),
     /// From another crate, naming the types crate by its Rust name (e.g. `d1_types`).
+    #[allow(dead_code)] // until the client and server emitters land
     External(&'a str),
 }
 
@@ -153,6 +154,8 @@ pub(crate) fn describe_sources(sources: &[&str]) -> String {
     match sources {
         [] => "no spec".to_string(),
         [one] => format!("`{one}`"),
-        many => format!("{} specs ({})", many.len(), many.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")),
+        many => {
+            format!("{} specs ({})", many.len(), many.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "))
+        }
     }
 }

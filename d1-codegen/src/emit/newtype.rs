@@ -79,9 +79,7 @@ fn string(
 ) -> Result<TokenStream, Error> {
     let c = &n.constraints;
     let shown = if n.sensitive { quote!(None) } else { quote!(Some(value)) };
-    let err = |violation: TokenStream| {
-        quote!(return Err(#validation::ValidationError::new(#type_name, #validation::Violation::#violation, #shown)))
-    };
+    let err = |violation: TokenStream| quote!(return Err(#validation::ValidationError::new(#type_name, #validation::Violation::#violation, #shown)));
     let mut consts = Vec::new();
     let mut checks = Vec::new();
     if c.min_length.is_some() || c.max_length.is_some() {
@@ -263,9 +261,7 @@ fn number(
             quote!(#v)
         }
     };
-    let err = |violation: TokenStream| {
-        quote!(return Err(#validation::ValidationError::new(#type_name, #validation::Violation::#violation, Some(&value.to_string()))))
-    };
+    let err = |violation: TokenStream| quote!(return Err(#validation::ValidationError::new(#type_name, #validation::Violation::#violation, Some(&value.to_string()))));
     let mut consts = Vec::new();
     let mut checks = Vec::new();
     if !integer {

@@ -2,7 +2,9 @@
 //! static support modules (`validation`, `jwe`).
 
 use super::templates;
-use super::{describe_sources, doc_attrs, ident, newtype, render_rust, rust_header, support_path, type_tokens, Options, Scope};
+use super::{
+    describe_sources, doc_attrs, ident, newtype, render_rust, rust_header, support_path, type_tokens, Options, Scope,
+};
 use crate::error::{Error, Location};
 use crate::ir::{Api, Ir, Module, OneOf, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
 use crate::write::FileTree;
@@ -92,13 +94,17 @@ fn lib_rs(ir: &Ir, needs: &Needs, modules: &BTreeMap<Module, Vec<crate::ir::Type
         lines.push(format!("| [`{}`] | {} | {} | `{}` |", api.module, api.title, api.version, api.source));
     }
     let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
-    let mut mods = vec![quote!(pub mod validation;)];
+    // Generated modules are laid out by prettyplease; rustfmt is told to leave them alone so
+    // `cargo fmt --check` over the workspace does not fight the generator.
+    // (The attribute is assembled from identifiers so rustfmt does not act on it here.)
+    let (tool, skip) = (ident("rustfmt"), ident("skip"));
+    let mut mods = vec![quote!(#[#tool::#skip] pub mod validation;)];
     if needs.jwe {
-        mods.push(quote!(pub mod jwe;));
+        mods.push(quote!(#[#tool::#skip] pub mod jwe;));
     }
     for module in modules.keys() {
         let m = ident(module.name());
-        mods.push(quote!(pub mod #m;));
+        mods.push(quote!(#[#tool::#skip] pub mod #m;));
     }
     quote! {
         #( #![doc = #doc] )*
@@ -256,12 +262,15 @@ fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> Tok
             wire_fields.push(quote!(#[serde(rename = #wire, skip_serializing_if = "::std::option::Option::is_none")] #id: ::std::option::Option<&'a str>,));
             wire_values.push(quote!(#id: self.#id.as_ref().map(|v| v.as_str()),));
             lengths.push(quote!(self.#id.as_ref().map_or(0, |v| v.as_str().len())));
-            owned_fields.push(quote!(#[serde(rename = #wire, default)] #id: ::std::option::Option<::std::string::String>,));
+            owned_fields
+                .push(quote!(#[serde(rename = #wire, default)] #id: ::std::option::Option<::std::string::String>,));
             builds.push(quote!(#id: wire.#id.map(<#inner as ::std::convert::TryFrom<::std::string::String>>::try_from).transpose().map_err(invalid)?,));
         }
     }
     let deny = if s.deny_unknown_fields { quote!(#[serde(deny_unknown_fields)]) } else { TokenStream::new() };
-    let overhead = proc_macro2::Literal::usize_unsuffixed(16 + 8 * s.fields.len() + s.fields.iter().map(|f| f.name.len()).sum::<usize>());
+    let overhead = proc_macro2::Literal::usize_unsuffixed(
+        16 + 8 * s.fields.len() + s.fields.iter().map(|f| f.name.len()).sum::<usize>(),
+    );
     quote! {
         #doc
         #[derive(Clone, Debug, PartialEq, Eq)]

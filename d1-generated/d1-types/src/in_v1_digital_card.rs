@@ -182,13 +182,9 @@ pub struct DigitalCardDetails {
     /// Kind of token. Values in use:
     ///
     /// - SE
-    ///
     /// - HCE
-    ///
     /// - COF
-    ///
     /// - ECOM
-    ///
     /// - QRC
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1629,13 +1625,9 @@ pub struct StepupAuthenticationResultRequest {
 /// Kind of token. Values in use:
 ///
 /// - SE
-///
 /// - HCE
-///
 /// - COF
-///
 /// - ECOM
-///
 /// - QRC
 ///
 /// Constraints: at most 16 characters.

@@ -64,6 +64,7 @@ const SHOWN_CHARS: usize = 80;
 
 impl ValidationError {
     /// Used by the generated newtypes; `value` is `None` for types that hold card data.
+    #[allow(dead_code)] // unused when a spec has no constrained values
     pub(crate) fn new(type_name: &'static str, violation: Violation, value: Option<&str>) -> Self {
         let value = value.map(|v| {
             if v.chars().count() > SHOWN_CHARS {
@@ -112,6 +113,7 @@ impl std::error::Error for ValidationError {}
 pub struct UnknownValue(String);
 
 impl UnknownValue {
+    #[allow(dead_code)] // unused when a spec has no string enums
     pub(crate) fn new_unchecked(value: String) -> Self {
         UnknownValue(value)
     }

@@ -1,0 +1,67 @@
+//! Same specs → same bytes: in any input order, on every run; and the committed
+//! `d1-generated/` is what the bundled specs produce.
+
+use d1_codegen::emit::Options;
+use d1_codegen::load::SourceFile;
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf()
+}
+
+fn read_specs() -> Vec<SourceFile> {
+    let mut files = Vec::new();
+    let mut stack = vec![repo().join("specs")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("specs folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                let shown = path.strip_prefix(repo()).expect("inside repo").to_string_lossy().replace('\\', "/");
+                files.push(SourceFile { path: shown, text: std::fs::read_to_string(&path).expect("readable") });
+            }
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+#[test]
+fn output_does_not_depend_on_input_order_or_run() {
+    let files = read_specs();
+    assert!(files.len() >= 10, "expected the bundled specs, found {}", files.len());
+    let (first, _) = d1_codegen::generate(&files, &Options::default()).expect("generates");
+    let mut reversed = files.clone();
+    reversed.reverse();
+    let (second, _) = d1_codegen::generate(&reversed, &Options::default()).expect("generates");
+    // A rotation puts overlays before the specs they extend.
+    let mut rotated = files.clone();
+    rotated.rotate_left(files.len() / 2);
+    let (third, _) = d1_codegen::generate(&rotated, &Options::default()).expect("generates");
+    assert!(first == second, "reversed input order changed the output");
+    assert!(first == third, "rotated input order changed the output");
+    let (again, _) = d1_codegen::generate(&files, &Options::default()).expect("generates");
+    assert!(first == again, "a second run changed the output");
+}
+
+#[test]
+fn committed_d1_generated_is_fresh() {
+    let summary = d1_codegen::Config::new()
+        .specs_dir(repo().join("specs"))
+        .out_dir(repo().join("d1-generated"))
+        .display_root(repo())
+        .check()
+        .expect("specs generate");
+    assert!(summary.diff.is_empty(), "d1-generated/ is stale; run `cargo xtask codegen`:\n{}", summary.diff.render());
+}
+
+#[test]
+fn every_generated_file_names_its_spec() {
+    let (tree, _) = d1_codegen::generate(&read_specs(), &Options::default()).expect("generates");
+    for (path, content) in tree.iter() {
+        let head: String = content.lines().take(2).collect::<Vec<_>>().join("\n");
+        assert!(head.contains(d1_codegen::write::MARKER), "{path} lacks the @generated header");
+        assert!(head.contains("specs/"), "{path} does not name its spec: {head}");
+    }
+}
