@@ -13,7 +13,6 @@ pub mod load;
 pub mod lower;
 pub mod naming;
 pub mod overlay;
-#[path = "pattern_stub.rs"]
 pub mod pattern;
 pub mod write;
 

@@ -624,6 +624,9 @@ impl<'a> SpecLowering<'a> {
                     &at.child("pattern"),
                     format!("pattern `{p}` is not anchored: any value containing one allowed character matches"),
                 );
+            } else if !compiled.is_anchored() {
+                let what = compiled.describe().replace('`', "");
+                self.warn(&at.child("pattern"), format!("pattern `{p}` is not anchored: it matches {what}"));
             }
         }
         if let (Some(min), Some(max)) = (s.min_length, s.max_length) {

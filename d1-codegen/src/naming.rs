@@ -14,7 +14,8 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// Module names the types crate uses for its own support code.
-pub const RESERVED_MODULES: &[&str] = &["common", "validation", "jwe"];
+/// (`lib`, `main` and `mod` would clash with crate-root file names.)
+pub const RESERVED_MODULES: &[&str] = &["common", "validation", "jwe", "lib", "main", "mod"];
 
 fn escape(ident: String, fallback: &str) -> String {
     let ident = if ident.is_empty() { fallback.to_string() } else { ident };
@@ -142,61 +143,6 @@ pub fn unique(base: String, taken: &mut BTreeSet<String>) -> String {
             return candidate;
         }
         n += 1;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn idents() {
-        assert_eq!(type_name("cardRequestThales"), "CardRequestThales");
-        assert_eq!(type_name("Self"), "Self_");
-        assert_eq!(type_name("2fa"), "V2fa");
-        assert_eq!(field_ident("type"), "type_");
-        assert_eq!(field_ident("parentCardId"), "parent_card_id");
-        assert_eq!(field_ident("$"), "field");
-        assert_eq!(variant_ident("USER_DECISION"), "UserDecision");
-        assert_eq!(
-            variant_ident("urn:ietf:params:oauth:grant-type:jwt-bearer"),
-            "UrnIetfParamsOauthGrantTypeJwtBearer"
-        );
-        assert_eq!(const_name("Production server"), "PRODUCTION");
-        assert_eq!(param_ident("x-correlation-id", true), "correlation_id");
-        assert_eq!(param_ident("X-User-Id", true), "user_id");
-        assert_eq!(param_type_name("x-correlation-id", true), "CorrelationId");
-    }
-
-    #[test]
-    fn operation_names() {
-        assert_eq!(operation_name(None, Some("Get credentials"), "GET", "/x"), "get_credentials");
-        assert_eq!(operation_name(Some("getToken"), Some("Get Authorization Token"), "POST", "/t"), "get_token");
-        assert_eq!(
-            operation_name(None, None, "POST", "/issuers/{issuerId}/cards/{cardId}/operations:suspend"),
-            "suspend"
-        );
-        assert_eq!(
-            operation_name(None, None, "GET", "/issuers/{issuerId}/cards/{cardId}/operations"),
-            "get_cards_operations"
-        );
-    }
-
-    #[test]
-    fn modules_drop_the_shared_prefix() {
-        let stems = vec!["D1-Public-IN-v1-Card".to_string(), "D1-Public-OUT-v2-Card".to_string()];
-        assert_eq!(module_names(&stems), vec!["in_v1_card", "out_v2_card"]);
-        assert_eq!(module_names(&["petstore".to_string()]), vec!["petstore"]);
-        assert_eq!(module_names(&["a-common".to_string(), "a-jwe".to_string()]), vec!["common_api", "jwe_api"]);
-    }
-
-    #[test]
-    fn unique_names() {
-        let mut taken = BTreeSet::new();
-        assert_eq!(unique("A".into(), &mut taken), "A");
-        assert_eq!(unique("A".into(), &mut taken), "A2");
-        assert_eq!(unique("V1".into(), &mut taken), "V1");
-        assert_eq!(unique("V1".into(), &mut taken), "V1_2");
     }
 }
 
@@ -412,5 +358,60 @@ fn map_ref(r: &mut TypeRef, f: &impl Fn(TypeId) -> TypeId) {
         TypeRef::Sealed { plaintext, .. } => *plaintext = f(*plaintext),
         TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Boxed(inner) => map_ref(inner, f),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idents() {
+        assert_eq!(type_name("cardRequestThales"), "CardRequestThales");
+        assert_eq!(type_name("Self"), "Self_");
+        assert_eq!(type_name("2fa"), "V2fa");
+        assert_eq!(field_ident("type"), "type_");
+        assert_eq!(field_ident("parentCardId"), "parent_card_id");
+        assert_eq!(field_ident("$"), "field");
+        assert_eq!(variant_ident("USER_DECISION"), "UserDecision");
+        assert_eq!(
+            variant_ident("urn:ietf:params:oauth:grant-type:jwt-bearer"),
+            "UrnIetfParamsOauthGrantTypeJwtBearer"
+        );
+        assert_eq!(const_name("Production server"), "PRODUCTION");
+        assert_eq!(param_ident("x-correlation-id", true), "correlation_id");
+        assert_eq!(param_ident("X-User-Id", true), "user_id");
+        assert_eq!(param_type_name("x-correlation-id", true), "CorrelationId");
+    }
+
+    #[test]
+    fn operation_names() {
+        assert_eq!(operation_name(None, Some("Get credentials"), "GET", "/x"), "get_credentials");
+        assert_eq!(operation_name(Some("getToken"), Some("Get Authorization Token"), "POST", "/t"), "get_token");
+        assert_eq!(
+            operation_name(None, None, "POST", "/issuers/{issuerId}/cards/{cardId}/operations:suspend"),
+            "suspend"
+        );
+        assert_eq!(
+            operation_name(None, None, "GET", "/issuers/{issuerId}/cards/{cardId}/operations"),
+            "get_cards_operations"
+        );
+    }
+
+    #[test]
+    fn modules_drop_the_shared_prefix() {
+        let stems = vec!["D1-Public-IN-v1-Card".to_string(), "D1-Public-OUT-v2-Card".to_string()];
+        assert_eq!(module_names(&stems), vec!["in_v1_card", "out_v2_card"]);
+        assert_eq!(module_names(&["petstore".to_string()]), vec!["petstore"]);
+        assert_eq!(module_names(&["a-common".to_string(), "a-jwe".to_string()]), vec!["common_api", "jwe_api"]);
+    }
+
+    #[test]
+    fn unique_names() {
+        let mut taken = BTreeSet::new();
+        assert_eq!(unique("A".into(), &mut taken), "A");
+        assert_eq!(unique("A".into(), &mut taken), "A2");
+        assert_eq!(unique("V1".into(), &mut taken), "V1");
+        assert_eq!(unique("V1".into(), &mut taken), "V1_2");
     }
 }

@@ -1,0 +1,388 @@
+//! A deterministic automaton for the regular part of ECMA-262 patterns (character sets,
+//! concatenation, alternation, groups, quantifiers), built at generation time.
+//!
+//! Without backreferences and lookarounds, "does some way of matching exist" under ECMA
+//! backtracking is plain regular-language membership (laziness and the empty-iteration
+//! check of loops do not change which strings have a match), so a DFA decides it exactly,
+//! in one pass, with no allocation. An unanchored start is a `Σ*` prefix; an unanchored end
+//! makes every accepting state absorbing.
+//!
+//! Pipeline: Thompson NFA → alphabet partition into classes (every set of the pattern is a
+//! union of classes) → subset construction → Hopcroft minimisation (states that cannot reach
+//! acceptance merge with the dead state) → depth-first numbering (so counted runs get
+//! consecutive numbers, which the emitter turns into `state + 1` arms). Every stage has a size
+//! cap; past a cap the caller falls back to the engine.
+
+use std::collections::HashMap;
+
+use super::charset::CharSet;
+use super::parse::Node;
+
+const MAX_NFA_STATES: usize = 20_000;
+const MAX_DFA_STATES: usize = 2_048;
+const MAX_CLASSES: usize = 256;
+
+/// A DFA over alphabet classes. State 0 is the start; `None` is the dead state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Dfa {
+    /// The alphabet partition, ordered by smallest member.
+    pub classes: Vec<CharSet>,
+    /// `trans[state][class]`.
+    pub trans: Vec<Vec<Option<usize>>>,
+    pub accept: Vec<bool>,
+}
+
+enum Label {
+    /// Any character of the domain (the unanchored-start loop).
+    Any,
+    Set(usize),
+}
+
+struct Nfa {
+    eps: Vec<Vec<usize>>,
+    trans: Vec<Vec<(Label, usize)>>,
+    sets: Vec<CharSet>,
+}
+
+impl Nfa {
+    fn new_state(&mut self) -> Option<usize> {
+        if self.eps.len() >= MAX_NFA_STATES {
+            return None;
+        }
+        self.eps.push(Vec::new());
+        self.trans.push(Vec::new());
+        Some(self.eps.len() - 1)
+    }
+
+    fn set_label(&mut self, set: &CharSet) -> Label {
+        let id = match self.sets.iter().position(|s| s == set) {
+            Some(id) => id,
+            None => {
+                self.sets.push(set.clone());
+                self.sets.len() - 1
+            }
+        };
+        Label::Set(id)
+    }
+
+    /// Adds `node` starting at `from`; returns the state where it ends.
+    fn build(&mut self, node: &Node, from: usize) -> Option<usize> {
+        match node {
+            Node::Empty => Some(from),
+            Node::Set { set, .. } => {
+                let to = self.new_state()?;
+                if !set.is_empty() {
+                    let label = self.set_label(set);
+                    self.trans[from].push((label, to));
+                }
+                Some(to)
+            }
+            Node::Concat(items) => items.iter().try_fold(from, |at, item| self.build(item, at)),
+            Node::Alt(alts) => {
+                let end = self.new_state()?;
+                for alt in alts {
+                    let start = self.new_state()?;
+                    self.eps[from].push(start);
+                    let alt_end = self.build(alt, start)?;
+                    self.eps[alt_end].push(end);
+                }
+                Some(end)
+            }
+            Node::Repeat { node, min, max } => {
+                let mut at = from;
+                for _ in 0..*min {
+                    at = self.build(node, at)?;
+                }
+                match max {
+                    None => {
+                        let head = self.new_state()?;
+                        self.eps[at].push(head);
+                        let body_end = self.build(node, head)?;
+                        self.eps[body_end].push(head);
+                        Some(head)
+                    }
+                    Some(max) => {
+                        let end = self.new_state()?;
+                        for _ in *min..*max {
+                            self.eps[at].push(end);
+                            at = self.build(node, at)?;
+                        }
+                        self.eps[at].push(end);
+                        Some(end)
+                    }
+                }
+            }
+            Node::Start | Node::End | Node::Opaque(_) => None,
+        }
+    }
+
+    fn closure(&self, seeds: impl IntoIterator<Item = usize>, seen: &mut [bool]) -> Vec<usize> {
+        let mut stack: Vec<usize> = seeds.into_iter().collect();
+        let mut out = Vec::new();
+        while let Some(s) = stack.pop() {
+            if std::mem::replace(&mut seen[s], true) {
+                continue;
+            }
+            out.push(s);
+            stack.extend(self.eps[s].iter().copied());
+        }
+        for &s in &out {
+            seen[s] = false;
+        }
+        out.sort_unstable();
+        out
+    }
+}
+
+/// Rough NFA size of a node, saturating, to refuse huge counted repetitions before building.
+fn nfa_size(node: &Node) -> u64 {
+    match node {
+        Node::Empty | Node::Start | Node::End | Node::Opaque(_) => 1,
+        Node::Set { .. } => 1,
+        Node::Concat(items) => items.iter().map(nfa_size).fold(0, u64::saturating_add),
+        Node::Alt(alts) => alts.iter().map(|a| nfa_size(a).saturating_add(1)).fold(1, u64::saturating_add),
+        Node::Repeat { node, min, max } => {
+            let copies = u64::from(max.unwrap_or(*min).max(*min)).saturating_add(2);
+            nfa_size(node).saturating_add(1).saturating_mul(copies)
+        }
+    }
+}
+
+/// Splits `0..=domain_max` into classes such that every set is a union of classes.
+fn partition(sets: &[CharSet], domain_max: u32) -> Option<(Vec<CharSet>, Vec<Vec<bool>>)> {
+    let mut cuts = vec![0u32, domain_max + 1];
+    for set in sets {
+        for &(lo, hi) in set.ranges() {
+            cuts.push(lo);
+            cuts.push(hi + 1);
+        }
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut by_signature: HashMap<Vec<bool>, usize> = HashMap::new();
+    let mut class_ranges: Vec<Vec<(u32, u32)>> = Vec::new();
+    let mut member: Vec<Vec<bool>> = vec![Vec::new(); sets.len()];
+    for w in cuts.windows(2) {
+        let (lo, hi) = (w[0], w[1] - 1);
+        if lo > domain_max {
+            break;
+        }
+        let signature: Vec<bool> = sets.iter().map(|s| s.contains_index(lo)).collect();
+        let next = class_ranges.len();
+        let class = *by_signature.entry(signature.clone()).or_insert(next);
+        if class == next {
+            if next >= MAX_CLASSES {
+                return None;
+            }
+            class_ranges.push(Vec::new());
+            for (m, &inside) in member.iter_mut().zip(&signature) {
+                m.push(inside);
+            }
+        }
+        class_ranges[class].push((lo, hi));
+    }
+    Some((class_ranges.into_iter().map(CharSet::from_index_ranges).collect(), member))
+}
+
+/// Builds the minimal DFA, or `None` when a size cap is hit.
+pub(super) fn build(body: &Node, anchored_start: bool, anchored_end: bool, domain_max: u32) -> Option<Dfa> {
+    if nfa_size(body) > MAX_NFA_STATES as u64 {
+        return None;
+    }
+    let mut nfa = Nfa { eps: Vec::new(), trans: Vec::new(), sets: Vec::new() };
+    let start = nfa.new_state()?;
+    if !anchored_start {
+        nfa.trans[start].push((Label::Any, start));
+    }
+    let accept = nfa.build(body, start)?;
+    let (classes, member) = partition(&nfa.sets, domain_max)?;
+    let in_label = |label: &Label, class: usize| match label {
+        Label::Any => true,
+        Label::Set(id) => member[*id][class],
+    };
+
+    // Subset construction.
+    let mut seen = vec![false; nfa.eps.len()];
+    let canonical = |set: Vec<usize>| -> Vec<usize> {
+        if !anchored_end && set.binary_search(&accept).is_ok() {
+            vec![accept] // every accepting configuration is "matched": one absorbing state
+        } else {
+            set
+        }
+    };
+    let first = canonical(nfa.closure([start], &mut seen));
+    let mut index: HashMap<Vec<usize>, usize> = HashMap::from([(first.clone(), 0)]);
+    let mut subsets = vec![first];
+    let mut trans: Vec<Vec<Option<usize>>> = Vec::new();
+    let mut i = 0;
+    while i < subsets.len() {
+        let absorbing = !anchored_end && subsets[i].binary_search(&accept).is_ok();
+        let mut row = Vec::with_capacity(classes.len());
+        for class in 0..classes.len() {
+            if absorbing {
+                row.push(Some(i));
+                continue;
+            }
+            let moved: Vec<usize> = subsets[i]
+                .iter()
+                .flat_map(|&q| nfa.trans[q].iter())
+                .filter(|(label, _)| in_label(label, class))
+                .map(|&(_, to)| to)
+                .collect();
+            if moved.is_empty() {
+                row.push(None);
+                continue;
+            }
+            let next = canonical(nfa.closure(moved, &mut seen));
+            let id = match index.get(&next) {
+                Some(&id) => id,
+                None => {
+                    if subsets.len() >= MAX_DFA_STATES {
+                        return None;
+                    }
+                    index.insert(next.clone(), subsets.len());
+                    subsets.push(next);
+                    subsets.len() - 1
+                }
+            };
+            row.push(Some(id));
+        }
+        trans.push(row);
+        i += 1;
+    }
+    let accepting: Vec<bool> = subsets.iter().map(|s| s.binary_search(&accept).is_ok()).collect();
+    Some(minimize(classes, trans, accepting))
+}
+
+/// Hopcroft minimisation (which also merges every state that cannot reach acceptance into
+/// the dead state), then depth-first numbering from the start, first class first, so that a
+/// counted run `C{n,m}` gets consecutive state numbers.
+fn minimize(classes: Vec<CharSet>, trans: Vec<Vec<Option<usize>>>, accept: Vec<bool>) -> Dfa {
+    let n = trans.len();
+    let k = classes.len();
+    let dead = n;
+    let next = |s: usize, c: usize| if s == dead { dead } else { trans[s][c].unwrap_or(dead) };
+    let mut inverse: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n + 1];
+    for s in 0..=n {
+        for c in 0..k {
+            inverse[next(s, c)].push((c, s));
+        }
+    }
+    let mut block_of = vec![0usize; n + 1];
+    let mut blocks: Vec<Vec<usize>> = Vec::new();
+    let (accepting, rejecting): (Vec<usize>, Vec<usize>) = (0..=n).partition(|&s| s < n && accept[s]);
+    for members in [accepting, rejecting] {
+        if !members.is_empty() {
+            for &s in &members {
+                block_of[s] = blocks.len();
+            }
+            blocks.push(members);
+        }
+    }
+    let mut work: Vec<usize> = (0..blocks.len()).collect();
+    let mut in_work = vec![true; blocks.len()];
+    let mut marked_count = vec![0usize; blocks.len()];
+    let mut marked = vec![false; n + 1];
+    let mut preimage: Vec<Vec<usize>> = vec![Vec::new(); k];
+    while let Some(a) = work.pop() {
+        in_work[a] = false;
+        for &t in &blocks[a] {
+            for &(c, s) in &inverse[t] {
+                preimage[c].push(s);
+            }
+        }
+        for xs in preimage.iter_mut() {
+            let mut touched = Vec::new();
+            for &s in xs.iter() {
+                if !std::mem::replace(&mut marked[s], true) {
+                    let b = block_of[s];
+                    if marked_count[b] == 0 {
+                        touched.push(b);
+                    }
+                    marked_count[b] += 1;
+                }
+            }
+            for b in touched {
+                if marked_count[b] < blocks[b].len() {
+                    let (inside, outside): (Vec<usize>, Vec<usize>) = blocks[b].iter().partition(|&&s| marked[s]);
+                    let z = blocks.len();
+                    for &s in &inside {
+                        block_of[s] = z;
+                    }
+                    blocks[b] = outside;
+                    blocks.push(inside);
+                    marked_count.push(0);
+                    in_work.push(false);
+                    let add = if in_work[b] || blocks[z].len() <= blocks[b].len() { z } else { b };
+                    work.push(add);
+                    in_work[add] = true;
+                }
+                marked_count[b] = 0;
+            }
+            for &s in xs.iter() {
+                marked[s] = false;
+            }
+            xs.clear();
+        }
+    }
+
+    let dead_block = block_of[dead];
+    let mut number: Vec<Option<usize>> = vec![None; blocks.len()];
+    let mut order: Vec<usize> = Vec::new();
+    let mut stack = vec![block_of[0]];
+    while let Some(b) = stack.pop() {
+        if b == dead_block || number[b].is_some() {
+            continue;
+        }
+        number[b] = Some(order.len());
+        order.push(b);
+        let representative = blocks[b][0];
+        for c in (0..k).rev() {
+            let target = block_of[next(representative, c)];
+            if target != dead_block && number[target].is_none() {
+                stack.push(target);
+            }
+        }
+    }
+    if order.is_empty() {
+        // The start is dead: nothing matches.
+        return Dfa { trans: vec![vec![None; k]], classes, accept: vec![false] };
+    }
+    let new_trans = order
+        .iter()
+        .map(|&b| {
+            let representative = blocks[b][0];
+            (0..k).map(|c| number[block_of[next(representative, c)]]).collect()
+        })
+        .collect();
+    let new_accept = order.iter().map(|&b| accept[blocks[b][0]]).collect();
+    Dfa { classes, trans: new_trans, accept: new_accept }
+}
+
+impl Dfa {
+    /// Whether no string is accepted.
+    pub(super) fn is_never(&self) -> bool {
+        !self.accept.iter().any(|&a| a)
+    }
+
+    /// Whether every string is accepted (the start accepts and never leaves).
+    pub(super) fn is_always(&self) -> bool {
+        self.accept[0] && self.trans[0].iter().all(|&t| t == Some(0))
+    }
+
+    /// Runs the automaton (tests and sanity checks; the emitted code does the same).
+    #[cfg(test)]
+    pub(super) fn run(&self, input: impl IntoIterator<Item = u32>) -> bool {
+        let mut state = 0;
+        for index in input {
+            let Some(class) = self.classes.iter().position(|c| c.contains_index(index)) else {
+                return false;
+            };
+            match self.trans[state][class] {
+                Some(next) => state = next,
+                None => return false,
+            }
+        }
+        self.accept[state]
+    }
+}

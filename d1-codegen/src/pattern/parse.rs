@@ -1,0 +1,538 @@
+//! An ECMA-262 (Unicode mode, flag `u`) pattern parser.
+//!
+//! It follows regress's grammar closely so that it can say *where* a pattern that regress
+//! rejects goes wrong, and it builds a small AST of the constructs the straight-line
+//! compiler understands. Everything else (lookarounds, backreferences, `\b`, `\p{…}`,
+//! inline flag groups, and escapes regress reads in an unusual way) becomes
+//! [`Node::Opaque`], which sends the pattern to the regex engine.
+//!
+//! regress stays the judge of validity: when this parser and regress disagree about a
+//! pattern regress accepts, the pattern simply goes to the engine.
+
+use super::charset::{self, CharSet, MAX_INDEX};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Node {
+    /// Matches the empty string.
+    Empty,
+    /// One code point from `set`; `src` is the atom as written, for descriptions.
+    Set {
+        set: CharSet,
+        src: String,
+    },
+    Concat(Vec<Node>),
+    Alt(Vec<Node>),
+    /// `node` repeated `min..=max` times (`max: None` = unbounded). Laziness does not
+    /// change whether a match exists, so it is dropped.
+    Repeat {
+        node: Box<Node>,
+        min: u32,
+        max: Option<u32>,
+    },
+    /// `^` (start of input: no `m` flag).
+    Start,
+    /// `$` (end of input only: no `m` flag, so not before a trailing newline).
+    End,
+    /// Something only the engine evaluates; the string says what, for descriptions.
+    Opaque(&'static str),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct SyntaxError {
+    /// Offset in characters (`char`s) from the start of the pattern.
+    pub offset: usize,
+    pub message: String,
+}
+
+/// Deeper nesting than regress allows (256) is rejected by regress first; this is a guard.
+const MAX_DEPTH: u32 = 300;
+
+pub(super) fn parse(pattern: &str) -> Result<Node, SyntaxError> {
+    let mut p = Parser { chars: pattern.chars().collect(), pos: 0, depth: 0 };
+    let node = p.disjunction()?;
+    match p.peek() {
+        None => Ok(node),
+        Some(')') => p.fail(p.pos, "unmatched `)`"),
+        Some(c) => p.fail(p.pos, format!("unexpected `{c}`")),
+    }
+}
+
+enum ClassAtom {
+    CodePoint(u32),
+    /// `\d`, `\w`, `\s` and their negations.
+    Class(CharSet),
+    /// `\p{…}` / `\P{…}`.
+    Property,
+    /// A code point written in a form regress reads but this parser does not model.
+    Unusual,
+}
+
+enum Escape {
+    CodePoint(u32),
+    Unusual,
+}
+
+struct Parser {
+    chars: Vec<char>,
+    pos: usize,
+    depth: u32,
+}
+
+type PResult<T> = Result<T, SyntaxError>;
+
+impl Parser {
+    fn peek(&self) -> Option<char> {
+        self.chars.get(self.pos).copied()
+    }
+
+    fn peek_at(&self, ahead: usize) -> Option<char> {
+        self.chars.get(self.pos + ahead).copied()
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn eat_str(&mut self, s: &str) -> bool {
+        let n = s.chars().count();
+        if self.pos + n <= self.chars.len() && self.chars[self.pos..self.pos + n].iter().copied().eq(s.chars()) {
+            self.pos += n;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn fail<T>(&self, offset: usize, message: impl Into<String>) -> PResult<T> {
+        Err(SyntaxError { offset, message: message.into() })
+    }
+
+    fn src(&self, from: usize) -> String {
+        self.chars[from..self.pos].iter().collect()
+    }
+
+    fn disjunction(&mut self) -> PResult<Node> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return self.fail(self.pos, "the pattern is nested too deeply");
+        }
+        let mut alts = vec![self.alternative()?];
+        while self.eat('|') {
+            alts.push(self.alternative()?);
+        }
+        self.depth -= 1;
+        Ok(if alts.len() == 1 { alts.pop().unwrap_or(Node::Empty) } else { Node::Alt(alts) })
+    }
+
+    fn alternative(&mut self) -> PResult<Node> {
+        let mut items = Vec::new();
+        while let Some(c) = self.peek() {
+            let start = self.pos;
+            let (mut node, quantifiable) = match c {
+                ')' | '|' => break,
+                '^' => {
+                    self.pos += 1;
+                    (Node::Start, false)
+                }
+                '$' => {
+                    self.pos += 1;
+                    (Node::End, false)
+                }
+                '\\' if matches!(self.peek_at(1), Some('b' | 'B')) => {
+                    self.pos += 2;
+                    (Node::Opaque("a word-boundary assertion"), false)
+                }
+                '\\' => (self.atom_escape()?, true),
+                '.' => {
+                    self.pos += 1;
+                    (Node::Set { set: charset::dot(), src: ".".into() }, true)
+                }
+                '(' => self.group()?,
+                '[' => (self.class()?, true),
+                '*' | '+' | '?' => return self.fail(start, format!("nothing to repeat before `{c}`")),
+                '{' | '}' | ']' => {
+                    return self.fail(start, format!("`{c}` must be escaped as `\\{c}` in Unicode mode"))
+                }
+                _ => {
+                    self.pos += 1;
+                    (Node::Set { set: CharSet::single(c as u32), src: c.to_string() }, true)
+                }
+            };
+            let quantifier_at = self.pos;
+            if let Some((min, max)) = self.quantifier()? {
+                if !quantifiable {
+                    let what: String = self.src(start).chars().take(12).collect();
+                    return self.fail(quantifier_at, format!("`{what}` cannot be repeated"));
+                }
+                if let Some(max) = max {
+                    if min > max {
+                        return self.fail(
+                            quantifier_at,
+                            format!("quantifier `{}` has its minimum above its maximum", self.src(quantifier_at)),
+                        );
+                    }
+                }
+                node = match (u32::try_from(min), max.map(u32::try_from).transpose()) {
+                    (Ok(min), Ok(max)) => Node::Repeat { node: Box::new(node), min, max },
+                    _ => Node::Opaque("a repetition count above 4294967295"),
+                };
+            }
+            items.push(node);
+        }
+        Ok(match items.len() {
+            0 => Node::Empty,
+            1 => items.pop().unwrap_or(Node::Empty),
+            _ => Node::Concat(items),
+        })
+    }
+
+    /// `*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}`, each optionally followed by `?` (lazy).
+    fn quantifier(&mut self) -> PResult<Option<(u64, Option<u64>)>> {
+        let start = self.pos;
+        let q = match self.peek() {
+            Some('*') => (0, None),
+            Some('+') => (1, None),
+            Some('?') => (0, Some(1)),
+            Some('{') => {
+                self.pos += 1;
+                let min = self.decimal();
+                let max = if self.eat(',') { self.decimal() } else { min };
+                match min {
+                    Some(min) if self.eat('}') => {
+                        self.eat('?');
+                        return Ok(Some((min, max)));
+                    }
+                    _ => {
+                        return self.fail(
+                            start,
+                            "`{` does not start a valid quantifier `{n}`, `{n,}` or `{n,m}` (escape it as `\\{`)",
+                        )
+                    }
+                }
+            }
+            _ => return Ok(None),
+        };
+        self.pos += 1;
+        self.eat('?');
+        Ok(Some(q))
+    }
+
+    /// Decimal digits, saturating like regress.
+    fn decimal(&mut self) -> Option<u64> {
+        let mut value: Option<u64> = None;
+        while let Some(d) = self.peek().and_then(|c| c.to_digit(10)) {
+            self.pos += 1;
+            value = Some(value.unwrap_or(0).saturating_mul(10).saturating_add(u64::from(d)));
+        }
+        value
+    }
+
+    fn group(&mut self) -> PResult<(Node, bool)> {
+        let start = self.pos;
+        let (node, quantifiable) = if self.eat_str("(?=") || self.eat_str("(?!") {
+            self.disjunction()?;
+            (Node::Opaque("a lookahead"), false)
+        } else if self.eat_str("(?<=") || self.eat_str("(?<!") {
+            self.disjunction()?;
+            (Node::Opaque("a lookbehind"), false)
+        } else if self.eat_str("(?:") {
+            (self.disjunction()?, true)
+        } else if self.eat_str("(?<") {
+            self.group_name(start)?;
+            (self.disjunction()?, true)
+        } else if self.eat_str("(?") {
+            // Inline modifiers, `(?i:…)`, `(?-m:…)`, …
+            let flags_at = self.pos;
+            while matches!(self.peek(), Some('i' | 'm' | 's' | '-')) {
+                self.pos += 1;
+            }
+            if self.pos == flags_at || !self.eat(':') {
+                return self.fail(
+                    start,
+                    "`(?` must be followed by `:`, `=`, `!`, `<=`, `<!`, `<name>` or flag modifiers and `:`",
+                );
+            }
+            self.disjunction()?;
+            (Node::Opaque("an inline flag modifier group"), true)
+        } else {
+            self.pos += 1;
+            (self.disjunction()?, true)
+        };
+        if !self.eat(')') {
+            return self.fail(start, "unclosed group `(`");
+        }
+        Ok((node, quantifiable))
+    }
+
+    /// After `(?<`: an identifier and `>`.
+    fn group_name(&mut self, group_start: usize) -> PResult<()> {
+        let name_at = self.pos;
+        while let Some(c) = self.peek() {
+            if c == '>' {
+                break;
+            }
+            let ok = if self.pos == name_at {
+                c.is_alphabetic() || c == '_' || c == '$' || c == '\\'
+            } else {
+                c.is_alphanumeric() || c == '_' || c == '$' || c == '\\' || c == '{' || c == '}' || !c.is_ascii()
+            };
+            if !ok {
+                break;
+            }
+            self.pos += 1;
+        }
+        if self.pos == name_at || !self.eat('>') {
+            return self.fail(
+                name_at.max(group_start + 3),
+                "invalid capture group name: `(?<` must be followed by an identifier and `>`",
+            );
+        }
+        Ok(())
+    }
+
+    /// At `\` outside a class (not `\b`/`\B`).
+    fn atom_escape(&mut self) -> PResult<Node> {
+        let start = self.pos;
+        self.pos += 1;
+        let Some(c) = self.peek() else {
+            return self.fail(start, "the pattern ends with a lone `\\`");
+        };
+        let set = match c {
+            'd' | 'D' | 'w' | 'W' | 's' | 'S' => {
+                self.pos += 1;
+                class_escape(c)
+            }
+            'p' | 'P' => {
+                self.property(start)?;
+                return Ok(Node::Opaque("a Unicode property escape"));
+            }
+            'k' => {
+                self.pos += 1;
+                if !self.eat('<') {
+                    return self.fail(start, "`\\k` must be a named backreference `\\k<name>`");
+                }
+                self.group_name(start)?;
+                return Ok(Node::Opaque("a backreference"));
+            }
+            '1'..='9' => {
+                self.decimal();
+                return Ok(Node::Opaque("a backreference"));
+            }
+            _ => match self.character_escape(start)? {
+                Escape::CodePoint(cp) => CharSet::single(cp),
+                Escape::Unusual => return Ok(Node::Opaque("an unusual escape")),
+            },
+        };
+        Ok(Node::Set { set, src: self.src(start) })
+    }
+
+    /// `\p{…}` / `\P{…}` at the `p`; property names are left to regress.
+    fn property(&mut self, start: usize) -> PResult<()> {
+        self.pos += 1;
+        if self.eat('{') {
+            let name_at = self.pos;
+            while matches!(self.peek(), Some(c) if c.is_ascii_alphanumeric() || c == '_' || c == '=') {
+                self.pos += 1;
+            }
+            if self.pos > name_at && self.eat('}') {
+                return Ok(());
+            }
+        }
+        self.fail(start, "`\\p`/`\\P` must be followed by a property name in braces, e.g. `\\p{L}`")
+    }
+
+    /// A CharacterEscape, at the character after `\` (which is at `start`).
+    fn character_escape(&mut self, start: usize) -> PResult<Escape> {
+        let Some(c) = self.peek() else {
+            return self.fail(start, "the pattern ends with a lone `\\`");
+        };
+        self.pos += 1;
+        let cp = match c {
+            'f' => 0x0C,
+            'n' => 0x0A,
+            'r' => 0x0D,
+            't' => 0x09,
+            'v' => 0x0B,
+            'c' => match self.peek() {
+                Some(l) if l.is_ascii_alphabetic() => {
+                    self.pos += 1;
+                    l as u32 % 32
+                }
+                _ => return self.fail(start, "`\\c` must be followed by an ASCII letter"),
+            },
+            '0' if self.peek().is_some_and(|d| d.is_ascii_digit()) => {
+                return self.fail(start, "`\\0` cannot be followed by a digit in Unicode mode (no octal escapes)")
+            }
+            '0' => 0,
+            'x' => match (self.hex_at(0), self.hex_at(1)) {
+                (Some(h), Some(l)) => {
+                    self.pos += 2;
+                    h * 16 + l
+                }
+                _ => return self.fail(start, "`\\x` must be followed by two hex digits"),
+            },
+            'u' => return self.unicode_escape(start),
+            '^' | '$' | '\\' | '.' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '|' | '/' => c as u32,
+            _ => return self.fail(start, format!("`\\{c}` is not a valid escape in Unicode mode")),
+        };
+        Ok(Escape::CodePoint(cp))
+    }
+
+    fn hex_at(&self, ahead: usize) -> Option<u32> {
+        self.peek_at(ahead).and_then(|c| c.to_digit(16))
+    }
+
+    fn hex4_at(&self, ahead: usize) -> Option<u32> {
+        (0..4).try_fold(0, |acc, i| Some(acc * 16 + self.hex_at(ahead + i)?))
+    }
+
+    /// After `\u`: `XXXX` (with surrogate pairs `\uD83D\uDE00` combined) or `{X…}`.
+    fn unicode_escape(&mut self, start: usize) -> PResult<Escape> {
+        const MESSAGE: &str = "`\\u` must be followed by four hex digits or by hex digits in braces (at most 10FFFF)";
+        if self.eat('{') {
+            let digits_at = self.pos;
+            while self.peek().is_some_and(|c| c != '}') {
+                self.pos += 1;
+            }
+            let digits: String = self.chars[digits_at..self.pos].iter().collect();
+            if !self.eat('}') {
+                return self.fail(start, MESSAGE);
+            }
+            return match u32::from_str_radix(&digits, 16) {
+                Ok(cp) if cp <= 0x10_FFFF && digits.chars().all(|c| c.is_ascii_hexdigit()) => Ok(Escape::CodePoint(cp)),
+                // regress reads a leading `+` as a sign.
+                Ok(cp) if cp <= 0x10_FFFF => Ok(Escape::Unusual),
+                _ => self.fail(start, MESSAGE),
+            };
+        }
+        let Some(cp) = self.hex4_at(0) else {
+            let four: String = self.chars[self.pos..(self.pos + 4).min(self.chars.len())].iter().collect();
+            if four.len() == 4 && u16::from_str_radix(&four, 16).is_ok() {
+                return Ok(Escape::Unusual);
+            }
+            return self.fail(start, MESSAGE);
+        };
+        self.pos += 4;
+        if (0xD800..=0xDBFF).contains(&cp) && self.peek() == Some('\\') && self.peek_at(1) == Some('u') {
+            // A lead surrogate followed by `\u`: regress tries to read a pair.
+            match self.hex4_at(2) {
+                Some(low) if (0xDC00..=0xDFFF).contains(&low) => {
+                    self.pos += 6;
+                    return Ok(Escape::CodePoint(0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00)));
+                }
+                _ => return Ok(Escape::Unusual),
+            }
+        }
+        if (0xD800..=0xDFFF).contains(&cp) {
+            // A lone surrogate never occurs in a `str`, and regress treats it unevenly
+            // (`^\ud800*$` does not match ""): leave it to the engine.
+            return Ok(Escape::Unusual);
+        }
+        Ok(Escape::CodePoint(cp))
+    }
+
+    /// A character class `[…]` / `[^…]`.
+    fn class(&mut self) -> PResult<Node> {
+        let start = self.pos;
+        self.pos += 1;
+        let negated = self.eat('^');
+        let mut set = CharSet::empty();
+        let mut opaque: Option<&'static str> = None;
+        loop {
+            match self.peek() {
+                None => return self.fail(start, "unclosed character class `[`"),
+                Some(']') => {
+                    self.pos += 1;
+                    break;
+                }
+                Some(_) => {}
+            }
+            let first_at = self.pos;
+            let first = self.class_atom()?;
+            if self.peek() == Some('-') && !matches!(self.peek_at(1), None | Some(']')) {
+                self.pos += 1;
+                let second = self.class_atom()?;
+                match (first, second) {
+                    (ClassAtom::CodePoint(a), ClassAtom::CodePoint(b)) => {
+                        if a > b {
+                            return self
+                                .fail(first_at, format!("character range `{}` is out of order", self.src(first_at)));
+                        }
+                        set.add_code_point_range(a, b);
+                    }
+                    (ClassAtom::Class(_) | ClassAtom::Property, _) | (_, ClassAtom::Class(_) | ClassAtom::Property) => {
+                        return self.fail(
+                            first_at,
+                            format!("`{}`: a class escape cannot be the end of a range", self.src(first_at)),
+                        );
+                    }
+                    _ => opaque = Some("an unusual escape"),
+                }
+                continue;
+            }
+            match first {
+                ClassAtom::CodePoint(cp) => set.add_code_point_range(cp, cp),
+                ClassAtom::Class(class) => set = set.union(&class),
+                ClassAtom::Property => opaque = Some("a Unicode property escape"),
+                ClassAtom::Unusual => opaque = Some("an unusual escape"),
+            }
+        }
+        if let Some(what) = opaque {
+            return Ok(Node::Opaque(what));
+        }
+        Ok(Node::Set { set: if negated { set.complement(MAX_INDEX) } else { set }, src: self.src(start) })
+    }
+
+    fn class_atom(&mut self) -> PResult<ClassAtom> {
+        let start = self.pos;
+        let Some(c) = self.peek() else {
+            return self.fail(start, "unclosed character class");
+        };
+        if c != '\\' {
+            self.pos += 1;
+            return Ok(ClassAtom::CodePoint(c as u32));
+        }
+        self.pos += 1;
+        match self.peek() {
+            None => self.fail(start, "the pattern ends with a lone `\\`"),
+            Some('b') => {
+                self.pos += 1;
+                Ok(ClassAtom::CodePoint(0x08))
+            }
+            Some('-') => {
+                self.pos += 1;
+                Ok(ClassAtom::CodePoint('-' as u32))
+            }
+            Some(e @ ('d' | 'D' | 'w' | 'W' | 's' | 'S')) => {
+                self.pos += 1;
+                Ok(ClassAtom::Class(class_escape(e)))
+            }
+            Some('p' | 'P') => {
+                self.property(start)?;
+                Ok(ClassAtom::Property)
+            }
+            Some(_) => Ok(match self.character_escape(start)? {
+                Escape::CodePoint(cp) => ClassAtom::CodePoint(cp),
+                Escape::Unusual => ClassAtom::Unusual,
+            }),
+        }
+    }
+}
+
+fn class_escape(c: char) -> CharSet {
+    let set = match c.to_ascii_lowercase() {
+        'd' => charset::digits(),
+        'w' => charset::word(),
+        _ => charset::space(),
+    };
+    if c.is_ascii_uppercase() {
+        set.complement(MAX_INDEX)
+    } else {
+        set
+    }
+}

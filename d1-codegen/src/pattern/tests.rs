@@ -1,0 +1,418 @@
+use super::*;
+
+/// Every pattern of the D1 specs, with the strategy it must get.
+const D1: &[(&str, &str)] = &[
+    ("^[A-Za-z0-9_-]{1,48}$", "run"),
+    ("[A-Za-z0-9_-]{1,48}", "contains"),
+    ("^[A-Za-z0-9_-]{1,64}$", "run"),
+    ("[A-Za-z0-9_-]{1,64}", "contains"),
+    ("^[A-Za-z0-9_-]{1,15}$", "run"),
+    (r"[a-zA-Z0-9_\-\. ]{1,64}", "contains"),
+    ("^[a-zA-Z0-9 ]{1,64}$", "run"),
+    ("^[a-z]{2}-[a-zA-Z]{2}$", "dfa"),
+    (r"^(?:[A-Za-z0-9+\/]{4})*(?:[A-Za-z0-9+\/]{2}==|[A-Za-z0-9+\/]{3}=)?$", "dfa"),
+    (r"^(?:[\x20-\x2D\x2F-\x7F]*\.){4}(?:[\x20-\x2D\x2F-\x7F]*)$", "dfa"),
+    ("^[0-9]{10,19}$", "run"),
+    ("^[0-9]{4}$", "run"),
+    ("^[0-9]{2}$", "run"),
+    ("^(0[1-9]|1[0-2])[0-9]{2}$", "dfa"),
+    ("^[0-9]{2}(0[1-9]|1[0-2])$", "dfa"),
+    ("^[0-9]{3,4}$", "run"),
+];
+
+fn compiled(p: &str) -> CompiledPattern {
+    compile(p).unwrap_or_else(|e| panic!("{p:?}: {e}"))
+}
+
+fn expr(p: &str) -> String {
+    let value = Ident::new("value", proc_macro2::Span::call_site());
+    compiled(p).matches_expr(&value).to_string()
+}
+
+#[test]
+fn d1_patterns_compile_straight_line() {
+    for (p, strategy) in D1 {
+        let c = compiled(p);
+        assert_eq!(c.strategy(), *strategy, "{p:?}");
+        assert!(!c.needs_engine(), "{p:?}");
+        assert!(!expr(p).contains("regress"), "{p:?}");
+    }
+}
+
+#[test]
+fn sequences_of_atoms_compile_straight_line() {
+    for p in [
+        "^[a-z]*[a-z0-9]{2}$",
+        "^a+b?c*d{2,}e{0,3}$",
+        "[0-9]{2}",
+        "^[0-9]{2}",
+        "[0-9]{2}$",
+        "^x{1,300}y$",
+        "^.{1,10}$",
+        r"^\d\w\s\D\W\S$",
+        "^[^a]{2,5}é$",
+        "^[A-Z]{2}[0-9]{1,1000}$",
+        "^😀+$",
+        "a*",
+        "^$",
+        "^",
+        "",
+        "[]",
+        "^(?:)$",
+    ] {
+        let c = compiled(p);
+        assert!(!c.needs_engine(), "{p:?} went to the engine: {:?}", c.plan);
+    }
+}
+
+#[test]
+fn other_constructs_use_the_engine() {
+    for p in [
+        "^(?=a)a$",
+        "(?!a)",
+        "(?<=a)b",
+        "(?<!a)b",
+        r"^(a)\1$",
+        r"^(?<x>a)\k<x>$",
+        r"\bfoo\b",
+        r"\Bx",
+        r"^\p{L}+$",
+        r"[\p{Lu}]",
+        "(?i:a)",
+        "a^b",
+        "^a|b$",
+        "^^a",
+        "a$$",
+        r"\u{+41}",
+        "^(?:[ab]*a[ab]{12})$",
+    ] {
+        let c = compiled(p);
+        assert!(c.needs_engine(), "{p:?} should use the engine, got {}", c.strategy());
+        assert!(expr(p).contains(":: regress :: Regex :: with_flags"), "{p:?}");
+    }
+}
+
+#[test]
+fn invalid_patterns_are_located_errors() {
+    for (p, offset) in [
+        ("[", 0),
+        ("a{2,1}", 1),
+        ("(?<", 3),
+        ("\\", 0),
+        ("ab\\", 2),
+        ("[z-a]", 1),
+        ("x(y", 1),
+        ("x)", 1),
+        ("a**", 2),
+        ("^*", 1),
+        ("a{", 1),
+        ("]", 0),
+        (r"\-", 0),
+        (r"\x2", 0),
+        (r"[\w-a]", 1),
+        ("(?=a)+", 5),
+        ("\\u{110000}", 0),
+        ("(?x:a)", 0),
+    ] {
+        let err = compile(p).err().unwrap_or_else(|| panic!("{p:?} should be invalid"));
+        assert!(err.message.contains(&format!("at character {offset}:")), "{p:?}: {}", err.message);
+        assert!(err.message.contains("regress: "), "{p:?}: {}", err.message);
+    }
+    // Offsets count characters, not bytes.
+    let err = compile("éé[").unwrap_err();
+    assert!(err.to_string().contains("at character 2:"), "{err}");
+}
+
+#[test]
+fn regress_only_errors_still_say_what() {
+    // Backreference to a group that does not exist: only regress knows.
+    let err = compile(r"\k<nope>(?<x>a)").unwrap_err();
+    assert!(err.message.contains("invalid pattern"), "{err}");
+    let err = compile(r"\p{NotAProperty}").unwrap_err();
+    assert!(err.message.contains("property"), "{err}");
+}
+
+#[test]
+fn almost_anything() {
+    for p in ["[A-Za-z0-9_-]{1,48}", "[A-Za-z0-9_-]{1,64}", r"[a-zA-Z0-9_\-\. ]{1,64}", "a*", "", "(?:a|bc)"] {
+        assert!(compiled(p).accepts_almost_anything(), "{p:?}");
+    }
+    for (p, _) in D1.iter().filter(|(p, _)| p.starts_with('^')) {
+        assert!(!compiled(p).accepts_almost_anything(), "{p:?}");
+    }
+    for p in ["[a-z]{2}", "^[a-z]", "[a-z]$", r"(?=a)", "(?:ab|cd)"] {
+        assert!(!compiled(p).accepts_almost_anything(), "{p:?}");
+        assert!(!compiled(p).is_anchored(), "{p:?}");
+    }
+    for p in ["^$", "^[a-z]{2}$", "^(?:ab|cd)$"] {
+        assert!(compiled(p).is_anchored(), "{p:?}");
+    }
+}
+
+#[test]
+fn descriptions() {
+    assert_eq!(compiled("^[A-Za-z0-9_-]{1,48}$").describe(), "1 to 48 of `[A-Za-z0-9_-]`, whole value");
+    assert_eq!(
+        compiled("^[a-z]{2}-[a-zA-Z]{2}$").describe(),
+        "2 of `[a-z]`, then `-`, then 2 of `[a-zA-Z]`, whole value"
+    );
+    assert_eq!(
+        compiled("[A-Za-z0-9_-]{1,48}").describe(),
+        "1 to 48 of `[A-Za-z0-9_-]`, anywhere in the value; as the pattern is not anchored, \
+         any value containing one of `[A-Za-z0-9_-]` matches"
+    );
+    assert_eq!(compiled("^(0[1-9]|1[0-2])[0-9]{2}$").describe(), "matches `^(0[1-9]|1[0-2])[0-9]{2}$`, whole value");
+    assert_eq!(compiled(r"^(a)\1$").describe(), r"matches `^(a)\1$`");
+    assert_eq!(compiled("^$").describe(), "the empty string, whole value");
+}
+
+#[test]
+fn emitted_shapes() {
+    assert_eq!(
+        expr("^[A-Za-z0-9_-]{1,48}$"),
+        quote::quote!(
+            (1..=48).contains(&value.len())
+                && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        )
+        .to_string()
+    );
+    assert_eq!(
+        expr("^[0-9]{4}$"),
+        quote::quote!(value.len() == 4 && value.bytes().all(|b| b.is_ascii_digit())).to_string()
+    );
+    assert_eq!(
+        expr("[A-Za-z0-9_-]{1,48}"),
+        quote::quote!(value.bytes().any(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')).to_string()
+    );
+    assert_eq!(
+        expr("^.{2,3}$"),
+        quote::quote!(
+            (2..=3).contains(&value.chars().count())
+                && value.chars().all(|c| c != '\n' && c != '\r' && c != '\u{2028}' && c != '\u{2029}')
+        )
+        .to_string()
+    );
+    assert_eq!(
+        expr("^[a-z]{2}-[a-zA-Z]{2}$"),
+        quote::quote!({
+            const FAIL: u8 = 6;
+            let state = value.bytes().fold(0, |state, b| match (state, b) {
+                (0 | 1, b'a'..=b'z') => state + 1,
+                (2, b'-') => 3,
+                (3 | 4, b'A'..=b'Z' | b'a'..=b'z') => state + 1,
+                _ => FAIL,
+            });
+            state == 5
+        })
+        .to_string()
+    );
+}
+
+#[test]
+fn emitted_code_is_an_expression() {
+    let value = Ident::new("value", proc_macro2::Span::call_site());
+    for p in D1.iter().map(|(p, _)| *p).chain(["^[a-z]*[a-z0-9]{2}$", "^é+$", r"(?=x)", "", "[]"]) {
+        let tokens = compiled(p).matches_expr(&value);
+        syn::parse2::<syn::Expr>(tokens.clone()).unwrap_or_else(|e| panic!("{p:?}: {e}\n{tokens}"));
+    }
+}
+
+/// A tiny deterministic PRNG (xorshift64*), so the fuzz tests need no extra dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
+    }
+}
+
+const ATOMS: &[&str] = &[
+    "a",
+    "b",
+    "-",
+    r"\.",
+    ".",
+    "[a-c]",
+    "[^a]",
+    "[ab]",
+    "[b-]",
+    r"\d",
+    r"\w",
+    r"\s",
+    r"\S",
+    r"\W",
+    "é",
+    "😀",
+    "[a-zé]",
+    r"[^\n]",
+    r"\x41",
+    r"\u{1F600}",
+    r"[\u0000-\u007f]",
+    "[]",
+    "[^]",
+    r"\u2028",
+    r"[\x20-\x2D\x2F-\x7F]",
+    "[😀-😂]",
+    r"\ud83d\ude00",
+    r"[\ud800-\udfff]",
+    r"\ud800",
+    r"[\-\.]",
+    r"\/",
+    "A",
+    "0",
+    "[0-9]",
+];
+
+const QUANTIFIERS: &[&str] =
+    &["", "", "", "?", "*", "+", "{2}", "{0,2}", "{1,3}", "{2,}", "{0}", "{3}", "??", "*?", "{1,2}?"];
+
+/// Bounded quantifiers only, for anything inside a group: regress backtracks, and nested
+/// unbounded loops over nullable alternatives take it exponential time even on short inputs.
+const BOUNDED: &[&str] = &["", "", "?", "{2}", "{0,2}", "{1,2}", "??"];
+
+fn random_regex(rng: &mut Rng, depth: u32, nested: bool) -> String {
+    let terms = 1 + rng.below(3);
+    let mut s = String::new();
+    for _ in 0..terms {
+        match rng.below(12) {
+            0 | 1 if depth > 0 => {
+                s.push_str(&format!("(?:{})", random_regex(rng, depth - 1, true)));
+                s.push_str(rng.pick(BOUNDED));
+            }
+            2 if depth > 0 => {
+                s.push_str(&format!("({}|{})", random_regex(rng, depth - 1, true), random_regex(rng, depth - 1, true)));
+                s.push_str(rng.pick(BOUNDED));
+            }
+            // A loop over a short non-nullable group, like Base64's `(?:[…]{4})*`.
+            3 if !nested => {
+                let inner: String = (0..1 + rng.below(2)).map(|_| rng.pick(ATOMS)).collect();
+                s.push_str(&format!("(?:{inner}){}", rng.pick(&["*", "+", "{2,}", "*?"])));
+            }
+            _ => {
+                s.push_str(rng.pick(ATOMS));
+                s.push_str(if nested { rng.pick(BOUNDED) } else { rng.pick(QUANTIFIERS) });
+            }
+        }
+    }
+    s
+}
+
+fn random_pattern(rng: &mut Rng) -> String {
+    let mut p = random_regex(rng, 1, false);
+    if rng.below(3) == 0 {
+        p = format!("{p}|{}", random_regex(rng, 1, false));
+        if rng.below(2) == 0 {
+            p = format!("(?:{p})");
+        }
+    }
+    if rng.below(2) == 0 {
+        p.insert(0, '^');
+    }
+    if rng.below(2) == 0 {
+        p.push('$');
+    }
+    p
+}
+
+const CHARS: &[char] = &[
+    'a', 'b', 'c', '-', '.', '0', '9', '_', ' ', '\n', '\r', 'é', '😀', '😁', '\u{2028}', '\u{FEFF}', 'A', 'Z', '\t',
+    '/', '\u{7F}', '\u{80}', '\u{0}', 'x',
+];
+
+fn random_input(rng: &mut Rng) -> String {
+    let len = rng.below(9);
+    (0..len).map(|_| rng.pick(CHARS)).collect()
+}
+
+/// The plan (what the emitted code computes) agrees with regress on random patterns and inputs.
+#[test]
+fn plans_agree_with_regress_on_random_patterns() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let value = Ident::new("value", proc_macro2::Span::call_site());
+    let mut checked = 0;
+    let mut strategies: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for _ in 0..4000 {
+        let p = random_pattern(&mut rng);
+        let Ok(c) = compile(&p) else {
+            continue;
+        };
+        let re = regress::Regex::with_flags(&p, "u").expect("compile validated it");
+        *strategies.entry(c.strategy()).or_default() += 1;
+        syn::parse2::<syn::Expr>(c.matches_expr(&value)).unwrap_or_else(|e| panic!("{p:?}: {e}"));
+        for _ in 0..60 {
+            let s = random_input(&mut rng);
+            let expected = re.find(&s).is_some();
+            assert_eq!(c.eval(&s), expected, "pattern {p:?} ({}) on input {s:?}", c.strategy());
+            checked += 1;
+        }
+    }
+    assert!(checked > 100_000, "only {checked} checks");
+    for strategy in ["const", "is_empty", "run", "contains", "dfa", "engine"] {
+        let n = strategies.get(strategy).copied().unwrap_or(0);
+        assert!(n >= 5, "{strategy} chosen only {n} times: {strategies:?}");
+    }
+    eprintln!("{checked} checks; strategies: {strategies:?}");
+}
+
+/// `compile` never panics, whatever the input.
+#[test]
+fn compile_never_panics_on_garbage() {
+    let mut rng = Rng(42);
+    let pieces = [
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        "\\",
+        "^",
+        "$",
+        "|",
+        "?",
+        "*",
+        "+",
+        ".",
+        "-",
+        ",",
+        "1",
+        "9",
+        "a",
+        "<",
+        ">",
+        "=",
+        "!",
+        ":",
+        "u",
+        "x",
+        "p",
+        "k",
+        "c",
+        "{2,1}",
+        "{99999999999999999999}",
+        "(?<",
+        "\\u{",
+        "é",
+        "😀",
+        "\u{0}",
+    ];
+    for _ in 0..20_000 {
+        let len = rng.below(10);
+        let p: String = (0..len).map(|_| rng.pick(&pieces)).collect();
+        if let Ok(c) = compile(&p) {
+            let _ = c.matches_expr(&Ident::new("value", proc_macro2::Span::call_site()));
+            let _ = c.describe();
+        }
+    }
+}
