@@ -26,18 +26,35 @@ pub fn to_markdown(input: &str) -> String {
     if in_fence {
         lines.push("```".to_string());
     }
-    // Collapse runs of blank lines and trim blank edges.
+    // Collapse runs of blank lines, end a list or block quote with a blank line before the
+    // next paragraph (rustdoc would otherwise fold the paragraph into the last item), and trim
+    // blank edges.
     let mut out: Vec<String> = Vec::new();
+    let mut in_block = false;
     for line in lines {
         if line.is_empty() && out.last().is_none_or(|l: &String| l.is_empty()) {
             continue;
         }
+        let starts_block = is_list_item(&line) || line.starts_with('>');
+        if in_block && !line.is_empty() && !starts_block && !line.starts_with("```") {
+            out.push(String::new());
+        }
+        in_block = starts_block;
         out.push(line);
     }
     while out.last().is_some_and(|l| l.is_empty()) {
         out.pop();
     }
     out.join("\n")
+}
+
+/// A Markdown list item: `- `, `* `, `+ ` or `1. ` / `1) `.
+fn is_list_item(line: &str) -> bool {
+    if line.starts_with("- ") || line.starts_with("* ") || line.starts_with("+ ") {
+        return true;
+    }
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0 && (line[digits..].starts_with(". ") || line[digits..].starts_with(") "))
 }
 
 /// Replace the HTML tags D1 uses with Markdown; drop other tags.
@@ -170,6 +187,10 @@ mod tests {
         assert_eq!(to_markdown("A<br/>B <b>bold</b> <code>x</code>"), "A\nB **bold** `x`");
         assert_eq!(to_markdown("A JWT.\\nThe server checks it."), "A JWT.\nThe server checks it.");
         assert_eq!(to_markdown("<ul><li>SE</li><li>HCE</li></ul>"), "- SE\n- HCE");
+        // A paragraph right after a list or quote is not folded into its last item.
+        assert_eq!(to_markdown("<ul><li>SE</li></ul>Then this."), "- SE\n\nThen this.");
+        assert_eq!(to_markdown("1. one\n2. two\nAfter"), "1. one\n2. two\n\nAfter");
+        assert_eq!(to_markdown("> quoted\nplain"), "> quoted\n\nplain");
     }
 
     #[test]

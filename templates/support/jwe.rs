@@ -54,7 +54,7 @@
 //!
 //! # Implementation choice
 //!
-//! The JOSE layer is written here, on top of audited RustCrypto primitives:
+//! The JOSE layer is written here, on top of audited `RustCrypto` primitives:
 //! [`p256`] (constant-time P-256 arithmetic, ECDH, PKCS#8/SEC1/SPKI key parsing),
 //! [`aes_gcm`] (AES-256-GCM, constant-time tag comparison, tag checked before any byte is
 //! decrypted), [`sha2`] (SHA-256 for the Concat KDF), [`base64ct`] (constant-time,
@@ -72,7 +72,7 @@
 //!   ECDH-ES with a static private key, and biscuit has no ECDH-ES at all. Rejected.
 //! * **`jwt-simple`** — pure-Rust option, but its JWE supports `ECDH-ES+A128KW`/`+A256KW`
 //!   (key wrapping), not direct `ECDH-ES`, and is shaped around JWT claims; its default
-//!   features pull BoringSSL. Rejected.
+//!   features pull `BoringSSL`. Rejected.
 //! * **`compact_jwt`** (kanidm) — only `ECDH-ES+A256KW`, not direct `ECDH-ES`. Rejected.
 //! * **`picky`** (Devolutions) — pure Rust and supports `ECDH-ES` + `A256GCM`, the closest
 //!   fit; but it has been a 7.0 *release candidate* for years, pins pre-release crates
@@ -80,7 +80,7 @@
 //!   RUSTSEC-2023-0071), X.509, P-384/P-521, Ed25519 and X25519 into our build, accepts every
 //!   algorithm it knows on decode (we would have to re-validate the header anyway), and
 //!   returns the decrypted payload in a plain `Vec` that is not zeroized. Rejected.
-//! * **RustCrypto `JOSE`** (`jose-jwk`, `jose-jws`, …) — no JWE implementation. Not usable.
+//! * **`RustCrypto` `JOSE`** (`jose-jwk`, `jose-jws`, …) — no JWE implementation. Not usable.
 //! * **`reallyme-jose`** and application crates with a private JWE module — young, single
 //!   vendor, or a newer toolchain than ours. Not a long-run dependency.
 //!
@@ -122,9 +122,7 @@ use aes_gcm::Aes256Gcm;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use p256::elliptic_curve::sec1::ToSec1Point;
 use p256::elliptic_curve::Generate;
-use p256::pkcs8::{
-    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding,
-};
+use p256::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
@@ -184,10 +182,7 @@ pub struct PlaintextError {
 impl PlaintextError {
     /// Builds an error for `type_name` with a `reason` that must not contain plaintext values.
     pub fn new(type_name: &'static str, reason: impl Into<String>) -> Self {
-        Self {
-            type_name,
-            reason: reason.into(),
-        }
+        Self { type_name, reason: reason.into() }
     }
 }
 
@@ -417,23 +412,16 @@ impl fmt::Display for JweError {
                 write!(f, "unsupported JWE header member `{member}`")
             }
             Self::WrongCurve { crv } => {
-                write!(
-                    f,
-                    "JWE ephemeral key is on curve {crv:?}, only {CURVE:?} is accepted"
-                )
+                write!(f, "JWE ephemeral key is on curve {crv:?}, only {CURVE:?} is accepted")
             }
-            Self::InvalidEphemeralKey => {
-                f.write_str("JWE ephemeral key is not a valid P-256 point")
-            }
+            Self::InvalidEphemeralKey => f.write_str("JWE ephemeral key is not a valid P-256 point"),
             Self::KidMismatch { key, header } => {
                 write!(f, "JWE is for key {header:?}, not for key {key:?}")
             }
             Self::TooLong { len, max } => {
                 write!(f, "JWE is {len} bytes long, the field allows at most {max}")
             }
-            Self::DecryptionFailed => {
-                f.write_str("JWE decryption failed (wrong key or altered value)")
-            }
+            Self::DecryptionFailed => f.write_str("JWE decryption failed (wrong key or altered value)"),
             Self::InvalidPlaintext(e) => write!(f, "JWE decrypted to an {e}"),
             Self::Key(e) => e.fmt(f),
             Self::Random => f.write_str("the random number generator failed"),
@@ -463,7 +451,7 @@ impl From<PlaintextError> for JweError {
     }
 }
 
-fn malformed(part: JwePart, problem: Malformation) -> JweError {
+const fn malformed(part: JwePart, problem: Malformation) -> JweError {
     JweError::Malformed { part, problem }
 }
 
@@ -498,73 +486,61 @@ impl PublicKey {
     /// [`KeyError::InvalidKey`] for a point not on the curve, [`KeyError::MissingKid`].
     pub fn from_jwk(jwk: &str) -> Result<Self, KeyError> {
         let jwk = Jwk::parse(jwk)?;
-        let key = jwk.public_key()?.ok_or_else(|| KeyError::Jwk {
-            reason: "missing member `x` or `y`".into(),
-        })?;
-        let kid = jwk.kid.clone().ok_or(KeyError::MissingKid)?;
+        let key = jwk.public_key()?.ok_or_else(|| KeyError::Jwk { reason: "missing member `x` or `y`".into() })?;
+        let kid = jwk.kid.filter(|k| !k.is_empty()).ok_or(KeyError::MissingKid)?;
         Ok(Self { kid, key })
     }
 
-    /// Loads a public key from a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) block, with the
+    /// Loads a public key from a PEM `PUBLIC KEY` (`SubjectPublicKeyInfo`) block, with the
     /// `kid` under which the recipient knows it.
     ///
     /// # Errors
     ///
-    /// [`KeyError::Pem`], [`KeyError::WrongCurve`] or [`KeyError::InvalidKey`].
+    /// [`KeyError::MissingKid`] for an empty `kid`, [`KeyError::Pem`], [`KeyError::WrongCurve`]
+    /// or [`KeyError::InvalidKey`].
     pub fn from_pem(pem: &str, kid: impl Into<String>) -> Result<Self, KeyError> {
+        let kid = kid.into();
+        if kid.is_empty() {
+            return Err(KeyError::MissingKid);
+        }
         let block = pem_block(pem, &["PUBLIC KEY"])?;
         let key = p256::PublicKey::from_public_key_pem(block.text).map_err(|e| match e {
-            p256::pkcs8::spki::Error::OidUnknown { .. } => KeyError::WrongCurve {
-                found: "another algorithm or curve".into(),
-            },
-            _ => KeyError::InvalidKey {
-                reason: "not a P-256 SubjectPublicKeyInfo",
-            },
+            p256::pkcs8::spki::Error::OidUnknown { .. } => {
+                KeyError::WrongCurve { found: "another algorithm or curve".into() }
+            }
+            _ => KeyError::InvalidKey { reason: "not a P-256 SubjectPublicKeyInfo" },
         })?;
-        Ok(Self {
-            kid: kid.into(),
-            key,
-        })
+        Ok(Self { kid, key })
     }
 
     /// The `kid` that sealed values carry in their header.
+    #[must_use]
     pub fn kid(&self) -> &str {
         &self.kid
     }
 
     /// The key as a public JWK, with `kid`, `use` `enc` and `alg` `ECDH-ES`.
+    #[must_use]
     pub fn to_jwk(&self) -> String {
         let (x, y) = coordinates(&self.key);
-        let jwk = JwkOut {
-            kty: "EC",
-            crv: CURVE,
-            x: &x,
-            y: &y,
-            kid: Some(&self.kid),
-            use_: Some("enc"),
-            alg: Some(ALG),
-        };
+        let jwk =
+            JwkOut { kty: "EC", crv: CURVE, x: &x, y: &y, kid: Some(&self.kid), use_: Some("enc"), alg: Some(ALG) };
         serde_json::to_string(&jwk).unwrap_or_default()
     }
 
-    /// The key as a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) block.
+    /// The key as a PEM `PUBLIC KEY` (`SubjectPublicKeyInfo`) block.
     ///
     /// # Errors
     ///
     /// [`KeyError::Encoding`] if the encoder fails.
     pub fn to_pem(&self) -> Result<String, KeyError> {
-        self.key
-            .to_public_key_pem(LineEnding::LF)
-            .map_err(|_| KeyError::Encoding)
+        self.key.to_public_key_pem(LineEnding::LF).map_err(|_| KeyError::Encoding)
     }
 }
 
 impl fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PublicKey")
-            .field("kid", &self.kid)
-            .field("crv", &CURVE)
-            .finish_non_exhaustive()
+        f.debug_struct("PublicKey").field("kid", &self.kid).field("crv", &CURVE).finish_non_exhaustive()
     }
 }
 
@@ -586,31 +562,17 @@ impl PrivateKey {
     /// [`KeyError::Pem`] (no such block, an encrypted key), [`KeyError::WrongCurve`],
     /// [`KeyError::InvalidKey`].
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
-        let block = pem_block(
-            pem,
-            &["PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY"],
-        )?;
+        let block = pem_block(pem, &["PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY"])?;
         let secret = match block.label {
             "PRIVATE KEY" => p256::SecretKey::from_pkcs8_pem(block.text).map_err(|e| match e {
                 p256::pkcs8::Error::PublicKey(p256::pkcs8::spki::Error::OidUnknown { .. }) => {
-                    KeyError::WrongCurve {
-                        found: "another algorithm or curve".into(),
-                    }
+                    KeyError::WrongCurve { found: "another algorithm or curve".into() }
                 }
-                _ => KeyError::InvalidKey {
-                    reason: "not a P-256 PKCS#8 private key",
-                },
+                _ => KeyError::InvalidKey { reason: "not a P-256 PKCS#8 private key" },
             })?,
-            "EC PRIVATE KEY" => {
-                p256::SecretKey::from_sec1_pem(block.text).map_err(|_| KeyError::InvalidKey {
-                    reason: "not a P-256 SEC1 private key",
-                })?
-            }
-            _ => {
-                return Err(KeyError::Pem {
-                    reason: "encrypted private keys are not supported; decrypt it first",
-                })
-            }
+            "EC PRIVATE KEY" => p256::SecretKey::from_sec1_pem(block.text)
+                .map_err(|_| KeyError::InvalidKey { reason: "not a P-256 SEC1 private key" })?,
+            _ => return Err(KeyError::Pem { reason: "encrypted private keys are not supported; decrypt it first" }),
         };
         Ok(Self { kid: None, secret })
     }
@@ -623,31 +585,24 @@ impl PrivateKey {
     /// [`KeyError::Jwk`], [`KeyError::WrongCurve`], [`KeyError::InvalidKey`].
     pub fn from_jwk(jwk: &str) -> Result<Self, KeyError> {
         let jwk = Jwk::parse(jwk)?;
-        let d = jwk.d.as_ref().ok_or_else(|| KeyError::Jwk {
-            reason: "missing member `d` (this is a public key)".into(),
-        })?;
-        let d = Zeroizing::new(Base64UrlUnpadded::decode_vec(d).map_err(|_| KeyError::Jwk {
-            reason: "`d` is not base64url".into(),
-        })?);
+        let d = jwk
+            .d
+            .as_ref()
+            .ok_or_else(|| KeyError::Jwk { reason: "missing member `d` (this is a public key)".into() })?;
+        let d = Zeroizing::new(
+            Base64UrlUnpadded::decode_vec(d).map_err(|_| KeyError::Jwk { reason: "`d` is not base64url".into() })?,
+        );
         if d.len() != COORD_LEN {
-            return Err(KeyError::InvalidKey {
-                reason: "`d` must be 32 bytes",
-            });
+            return Err(KeyError::InvalidKey { reason: "`d` must be 32 bytes" });
         }
-        let secret = p256::SecretKey::from_slice(&d).map_err(|_| KeyError::InvalidKey {
-            reason: "`d` is not a valid P-256 scalar",
-        })?;
+        let secret = p256::SecretKey::from_slice(&d)
+            .map_err(|_| KeyError::InvalidKey { reason: "`d` is not a valid P-256 scalar" })?;
         if let Some(public) = jwk.public_key()? {
             if public != secret.public_key() {
-                return Err(KeyError::InvalidKey {
-                    reason: "`x`/`y` do not match `d`",
-                });
+                return Err(KeyError::InvalidKey { reason: "`x`/`y` do not match `d`" });
             }
         }
-        Ok(Self {
-            kid: jwk.kid.clone(),
-            secret,
-        })
+        Ok(Self { kid: jwk.kid.clone(), secret })
     }
 
     /// Generates a fresh key (for tests and key set-up), e.g. `PrivateKey::generate(&mut SysRng)`.
@@ -668,16 +623,15 @@ impl PrivateKey {
     }
 
     /// The key's `kid`, if it has one.
+    #[must_use]
     pub fn kid(&self) -> Option<&str> {
         self.kid.as_deref()
     }
 
     /// The matching public key, published under `kid`.
+    #[must_use]
     pub fn public_key(&self, kid: impl Into<String>) -> PublicKey {
-        PublicKey {
-            kid: kid.into(),
-            key: self.secret.public_key(),
-        }
+        PublicKey { kid: kid.into(), key: self.secret.public_key() }
     }
 
     /// The key as a PEM `PRIVATE KEY` (PKCS#8) block, zeroized on drop.
@@ -686,9 +640,7 @@ impl PrivateKey {
     ///
     /// [`KeyError::Encoding`] if the encoder fails.
     pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<String>, KeyError> {
-        self.secret
-            .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|_| KeyError::Encoding)
+        self.secret.to_pkcs8_pem(LineEnding::LF).map_err(|_| KeyError::Encoding)
     }
 }
 
@@ -716,17 +668,13 @@ fn pem_block<'a>(pem: &'a str, wanted: &[&'static str]) -> Result<PemBlock<'a>, 
     let mut offset = 0;
     while let Some(start) = rest.find(BEGIN) {
         let after = rest.get(start + BEGIN.len()..).unwrap_or_default();
-        let label_end = after.find("-----").ok_or(KeyError::Pem {
-            reason: "unterminated BEGIN line",
-        })?;
+        let label_end = after.find("-----").ok_or(KeyError::Pem { reason: "unterminated BEGIN line" })?;
         let label = after.get(..label_end).unwrap_or_default();
         if let Some(&w) = wanted.iter().find(|w| **w == label) {
             let end_line = format!("-----END {w}-----");
             let block_start = offset + start;
             let tail = pem.get(block_start..).unwrap_or_default();
-            let end = tail.find(&end_line).ok_or(KeyError::Pem {
-                reason: "missing END line",
-            })?;
+            let end = tail.find(&end_line).ok_or(KeyError::Pem { reason: "missing END line" })?;
             let text = tail.get(..end + end_line.len()).unwrap_or_default();
             return Ok(PemBlock { label: w, text });
         }
@@ -782,9 +730,7 @@ fn jwk_str(v: Option<serde_json::Value>, member: &str) -> Result<Option<String>,
     match v {
         None => Ok(None),
         Some(serde_json::Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(KeyError::Jwk {
-            reason: format!("member `{member}` must be a string"),
-        }),
+        Some(_) => Err(KeyError::Jwk { reason: format!("member `{member}` must be a string") }),
     }
 }
 
@@ -792,10 +738,7 @@ impl Jwk {
     fn parse(text: &str) -> Result<Self, KeyError> {
         let raw: JwkIn = serde_json::from_str(text).map_err(|e| KeyError::Jwk {
             // serde_json messages carry a position and a type, never the input's content.
-            reason: format!(
-                "not a JSON object with string members: {}",
-                e.classify_msg()
-            ),
+            reason: format!("not a JSON object with string members: {}", e.classify_msg()),
         })?;
         let d = raw.d.map(Zeroizing::new);
         let kty = jwk_str(raw.kty, "kty")?;
@@ -803,45 +746,24 @@ impl Jwk {
         match crv.as_deref() {
             Some(CURVE) => {}
             Some(other) => return Err(KeyError::WrongCurve { found: echo(other) }),
-            None => {
-                return Err(KeyError::Jwk {
-                    reason: "missing member `crv`".into(),
-                })
-            }
+            None => return Err(KeyError::Jwk { reason: "missing member `crv`".into() }),
         }
         match kty.as_deref() {
             Some("EC") => {}
-            Some(other) => {
-                return Err(KeyError::WrongCurve {
-                    found: format!("kty {}", echo(other)),
-                })
-            }
-            None => {
-                return Err(KeyError::Jwk {
-                    reason: "missing member `kty`".into(),
-                })
-            }
+            Some(other) => return Err(KeyError::WrongCurve { found: format!("kty {}", echo(other)) }),
+            None => return Err(KeyError::Jwk { reason: "missing member `kty`".into() }),
         }
         if let Some(u) = jwk_str(raw.use_, "use")? {
             if u != "enc" {
-                return Err(KeyError::Jwk {
-                    reason: format!("`use` is {:?}, not \"enc\"", echo(&u)),
-                });
+                return Err(KeyError::Jwk { reason: format!("`use` is {:?}, not \"enc\"", echo(&u)) });
             }
         }
         if let Some(a) = jwk_str(raw.alg, "alg")? {
             if a != ALG {
-                return Err(KeyError::Jwk {
-                    reason: format!("`alg` is {:?}, not {ALG:?}", echo(&a)),
-                });
+                return Err(KeyError::Jwk { reason: format!("`alg` is {:?}, not {ALG:?}", echo(&a)) });
             }
         }
-        Ok(Self {
-            kid: jwk_str(raw.kid, "kid")?,
-            x: jwk_str(raw.x, "x")?,
-            y: jwk_str(raw.y, "y")?,
-            d,
-        })
+        Ok(Self { kid: jwk_str(raw.kid, "kid")?, x: jwk_str(raw.x, "x")?, y: jwk_str(raw.y, "y")?, d })
     }
 
     /// The public point from `x` and `y`, if both are present.
@@ -850,16 +772,12 @@ impl Jwk {
             return Ok(None);
         };
         let decode = |s: &str, m: &str| {
-            Base64UrlUnpadded::decode_vec(s).map_err(|_| KeyError::Jwk {
-                reason: format!("`{m}` is not base64url"),
-            })
+            Base64UrlUnpadded::decode_vec(s).map_err(|_| KeyError::Jwk { reason: format!("`{m}` is not base64url") })
         };
         let (x, y) = (decode(x, "x")?, decode(y, "y")?);
         point_from_coordinates(&x, &y)
             .map(Some)
-            .ok_or(KeyError::InvalidKey {
-                reason: "`x`/`y` are not a point on P-256",
-            })
+            .ok_or(KeyError::InvalidKey { reason: "`x`/`y` are not a point on P-256" })
     }
 }
 
@@ -936,14 +854,14 @@ fn concat_kdf(z: &[u8], algorithm_id: &str, apu: &[u8], apv: &[u8], out: &mut [u
 /// ECDH shared secret then the Concat KDF: the content encryption key of `ECDH-ES` + `A256GCM`.
 fn derive_cek(shared: &p256::ecdh::SharedSecret, apu: &[u8], apv: &[u8]) -> Zeroizing<[u8; 32]> {
     let mut cek = Zeroizing::new([0u8; 32]);
-    concat_kdf(
-        shared.raw_secret_bytes().as_slice(),
-        ENC,
-        apu,
-        apv,
-        cek.as_mut_slice(),
-    );
+    concat_kdf(shared.raw_secret_bytes().as_slice(), ENC, apu, apv, cek.as_mut_slice());
     cek
+}
+
+/// AES-256-GCM keyed by `cek`, borrowed (no unzeroized copy of the key on the stack).
+fn aes_cipher(cek: &Zeroizing<[u8; 32]>) -> Aes256Gcm {
+    let key: &aes_gcm::Key<Aes256Gcm> = (&**cek).into();
+    Aes256Gcm::new(key)
 }
 
 /// Test hooks for the key-agreement step (RFC 7518 Appendix C). Not part of the API.
@@ -953,6 +871,7 @@ pub mod __internal {
     use zeroize::Zeroizing;
 
     /// The Concat KDF of RFC 7518 §4.6.2 with SHA-256.
+    #[must_use]
     pub fn concat_kdf(
         z: &[u8],
         algorithm_id: &str,
@@ -966,6 +885,7 @@ pub mod __internal {
     }
 
     /// ECDH between `ours` and `theirs`, then the Concat KDF: the key agreement of ECDH-ES.
+    #[must_use]
     pub fn ecdh_es_agree(
         ours: &PrivateKey,
         theirs: &PublicKey,
@@ -975,13 +895,7 @@ pub mod __internal {
         keydatalen_bits: u32,
     ) -> Zeroizing<Vec<u8>> {
         let shared = ours.secret.diffie_hellman(&theirs.key);
-        concat_kdf(
-            shared.raw_secret_bytes().as_slice(),
-            algorithm_id,
-            apu,
-            apv,
-            keydatalen_bits,
-        )
+        concat_kdf(shared.raw_secret_bytes().as_slice(), algorithm_id, apu, apv, keydatalen_bits)
     }
 }
 
@@ -1029,11 +943,28 @@ struct HeaderIn {
     alg: Option<serde_json::Value>,
     enc: Option<serde_json::Value>,
     kid: Option<serde_json::Value>,
-    epk: Option<serde_json::Value>,
+    epk: Option<EpkField>,
     apu: Option<serde_json::Value>,
     apv: Option<serde_json::Value>,
     zip: Option<serde::de::IgnoredAny>,
     crit: Option<serde::de::IgnoredAny>,
+}
+
+/// The `epk` member: a JWK object without duplicate members, or anything else (refused).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum EpkField {
+    Jwk(Box<EpkIn>),
+    Other(serde::de::IgnoredAny),
+}
+
+/// The members of `epk` that we read; duplicates are rejected by serde.
+#[derive(Deserialize)]
+struct EpkIn {
+    kty: Option<serde_json::Value>,
+    crv: Option<serde_json::Value>,
+    x: Option<serde_json::Value>,
+    y: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -1045,15 +976,7 @@ struct HeaderOut<'a> {
 }
 
 fn header_str<'v>(v: &'v serde_json::Value, member: &'static str) -> Result<&'v str, JweError> {
-    v.as_str().ok_or_else(|| {
-        malformed(
-            JwePart::Header,
-            Malformation::InvalidMember {
-                member,
-                expected: "a string",
-            },
-        )
-    })
+    v.as_str().ok_or_else(|| malformed(JwePart::Header, Malformation::InvalidMember { member, expected: "a string" }))
 }
 
 fn parse_header(json: &[u8]) -> Result<ParsedHeader, JweError> {
@@ -1061,14 +984,8 @@ fn parse_header(json: &[u8]) -> Result<ParsedHeader, JweError> {
         return Err(malformed(JwePart::Header, Malformation::NotAnObject));
     }
     // A struct, not a map, so that duplicate members are rejected.
-    let h: HeaderIn = serde_json::from_slice(json).map_err(|e| {
-        malformed(
-            JwePart::Header,
-            Malformation::NotJson {
-                detail: e.classify_msg(),
-            },
-        )
-    })?;
+    let h: HeaderIn = serde_json::from_slice(json)
+        .map_err(|e| malformed(JwePart::Header, Malformation::NotJson { detail: e.classify_msg() }))?;
     let missing = |member| malformed(JwePart::Header, Malformation::MissingMember { member });
     let alg = header_str(h.alg.as_ref().ok_or_else(|| missing("alg"))?, "alg")?;
     if alg != ALG {
@@ -1089,81 +1006,50 @@ fn parse_header(json: &[u8]) -> Result<ParsedHeader, JweError> {
         Some(k) => Some(header_str(k, "kid")?.to_owned()),
     };
     let epk = parse_epk(h.epk.as_ref().ok_or_else(|| missing("epk"))?)?;
-    let party =
-        |v: &Option<serde_json::Value>, member: &'static str| -> Result<Vec<u8>, JweError> {
-            match v {
-                None => Ok(Vec::new()),
-                Some(v) => Base64UrlUnpadded::decode_vec(header_str(v, member)?).map_err(|_| {
-                    malformed(
-                        JwePart::Header,
-                        Malformation::InvalidMember {
-                            member,
-                            expected: "base64url",
-                        },
-                    )
-                }),
-            }
-        };
+    let party = |v: &Option<serde_json::Value>, member: &'static str| -> Result<Vec<u8>, JweError> {
+        match v {
+            None => Ok(Vec::new()),
+            Some(v) => Base64UrlUnpadded::decode_vec(header_str(v, member)?)
+                .map_err(|_| malformed(JwePart::Header, Malformation::InvalidMember { member, expected: "base64url" })),
+        }
+    };
     let apu = party(&h.apu, "apu")?;
     let apv = party(&h.apv, "apv")?;
     Ok(ParsedHeader { kid, epk, apu, apv })
 }
 
-fn parse_epk(epk: &serde_json::Value) -> Result<p256::PublicKey, JweError> {
-    let obj = epk.as_object().ok_or_else(|| {
-        malformed(
-            JwePart::Header,
-            Malformation::InvalidMember {
-                member: "epk",
-                expected: "a JWK object",
-            },
-        )
-    })?;
-    let member = |name: &str, label: &'static str| -> Result<&str, JweError> {
-        let v = obj.get(name).ok_or_else(|| {
-            malformed(
-                JwePart::Header,
-                Malformation::MissingMember { member: label },
-            )
-        })?;
-        header_str(v, label)
-    };
-    let crv = member("crv", "epk.crv")?;
-    if crv != CURVE {
-        return Err(JweError::WrongCurve { crv: echo(crv) });
-    }
-    if member("kty", "epk.kty")? != "EC" {
+fn parse_epk(epk: &EpkField) -> Result<p256::PublicKey, JweError> {
+    let EpkField::Jwk(jwk) = epk else {
         return Err(malformed(
             JwePart::Header,
-            Malformation::InvalidMember {
-                member: "epk.kty",
-                expected: "\"EC\"",
-            },
+            Malformation::InvalidMember { member: "epk", expected: "a JWK object without duplicate members" },
         ));
+    };
+    let member = |v: &'_ Option<serde_json::Value>, label: &'static str| -> Result<String, JweError> {
+        let v = v.as_ref().ok_or_else(|| malformed(JwePart::Header, Malformation::MissingMember { member: label }))?;
+        header_str(v, label).map(str::to_owned)
+    };
+    let crv = member(&jwk.crv, "epk.crv")?;
+    if crv != CURVE {
+        return Err(JweError::WrongCurve { crv: echo(&crv) });
     }
-    let coord = |name: &str, label: &'static str| -> Result<Vec<u8>, JweError> {
-        let bytes = Base64UrlUnpadded::decode_vec(member(name, label)?).map_err(|_| {
-            malformed(
-                JwePart::Header,
-                Malformation::InvalidMember {
-                    member: label,
-                    expected: "base64url",
-                },
-            )
+    if member(&jwk.kty, "epk.kty")? != "EC" {
+        return Err(malformed(JwePart::Header, Malformation::InvalidMember { member: "epk.kty", expected: "\"EC\"" }));
+    }
+    let coord = |v: &'_ Option<serde_json::Value>, label: &'static str| -> Result<Vec<u8>, JweError> {
+        let bytes = Base64UrlUnpadded::decode_vec(&member(v, label)?).map_err(|_| {
+            malformed(JwePart::Header, Malformation::InvalidMember { member: label, expected: "base64url" })
         })?;
         if bytes.len() != COORD_LEN {
             return Err(malformed(
                 JwePart::Header,
-                Malformation::InvalidMember {
-                    member: label,
-                    expected: "32 bytes",
-                },
+                Malformation::InvalidMember { member: label, expected: "32 bytes" },
             ));
         }
         Ok(bytes)
     };
-    let x = coord("x", "epk.x")?;
-    let y = coord("y", "epk.y")?;
+    let x = coord(&jwk.x, "epk.x")?;
+    let y = coord(&jwk.y, "epk.y")?;
     point_from_coordinates(&x, &y).ok_or(JweError::InvalidEphemeralKey)
 }
 
@@ -1173,39 +1059,21 @@ fn decode_part(part: JwePart, text: &str) -> Result<Vec<u8>, JweError> {
 
 fn decode_fixed<const N: usize>(part: JwePart, text: &str) -> Result<[u8; N], JweError> {
     let bytes = decode_part(part, text)?;
-    <[u8; N]>::try_from(bytes.as_slice()).map_err(|_| {
-        malformed(
-            part,
-            Malformation::WrongLength {
-                expected: N,
-                found: bytes.len(),
-            },
-        )
-    })
+    <[u8; N]>::try_from(bytes.as_slice())
+        .map_err(|_| malformed(part, Malformation::WrongLength { expected: N, found: bytes.len() }))
 }
 
 /// Parses and validates a compact JWE (everything short of decrypting it).
 fn parse_compact(compact: &str, max_len: usize) -> Result<Parsed, JweError> {
     if compact.len() > max_len {
-        return Err(JweError::TooLong {
-            len: compact.len(),
-            max: max_len,
-        });
+        return Err(JweError::TooLong { len: compact.len(), max: max_len });
     }
     let found = compact.split('.').count();
     let mut parts = compact.split('.');
-    let (Some(header), Some(encrypted_key), Some(iv), Some(ciphertext), Some(tag), None) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return Err(malformed(
-            JwePart::Compact,
-            Malformation::PartCount { found },
-        ));
+    let (Some(header), Some(encrypted_key), Some(iv), Some(ciphertext), Some(tag), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(malformed(JwePart::Compact, Malformation::PartCount { found }));
     };
     if header.is_empty() {
         return Err(malformed(JwePart::Header, Malformation::Empty));
@@ -1220,16 +1088,7 @@ fn parse_compact(compact: &str, max_len: usize) -> Result<Parsed, JweError> {
     let iv = decode_fixed::<IV_LEN>(JwePart::Iv, iv)?;
     let ciphertext = decode_part(JwePart::Ciphertext, ciphertext)?;
     let tag = decode_fixed::<TAG_LEN>(JwePart::Tag, tag)?;
-    Ok(Parsed {
-        header_len: header.len(),
-        kid,
-        epk,
-        apu,
-        apv,
-        iv,
-        ciphertext,
-        tag,
-    })
+    Ok(Parsed { header_len: header.len(), kid, epk, apu, apv, iv, ciphertext, tag })
 }
 
 impl<T: Plaintext, const MAX_LEN: usize> Jwe<T, MAX_LEN> {
@@ -1254,8 +1113,7 @@ impl<T: Plaintext, const MAX_LEN: usize> Jwe<T, MAX_LEN> {
         recipient: &PublicKey,
         rng: &mut R,
     ) -> Result<Self, JweError> {
-        let ephemeral = p256::ecdh::EphemeralSecret::try_generate_from_rng(rng)
-            .map_err(|_| JweError::Random)?;
+        let ephemeral = p256::ecdh::EphemeralSecret::try_generate_from_rng(rng).map_err(|_| JweError::Random)?;
         let mut iv = [0u8; IV_LEN];
         rng.try_fill_bytes(&mut iv).map_err(|_| JweError::Random)?;
         let epk = ephemeral.public_key();
@@ -1264,56 +1122,33 @@ impl<T: Plaintext, const MAX_LEN: usize> Jwe<T, MAX_LEN> {
             alg: ALG,
             enc: ENC,
             kid: &recipient.kid,
-            epk: JwkOut {
-                kty: "EC",
-                crv: CURVE,
-                x: &x,
-                y: &y,
-                kid: None,
-                use_: None,
-                alg: None,
-            },
+            epk: JwkOut { kty: "EC", crv: CURVE, x: &x, y: &y, kid: None, use_: None, alg: None },
         };
-        let header_json =
-            serde_json::to_vec(&header).map_err(|_| JweError::Key(KeyError::Encoding))?;
+        let header_json = serde_json::to_vec(&header).map_err(|_| JweError::Key(KeyError::Encoding))?;
         let header_b64 = Base64UrlUnpadded::encode_string(&header_json);
 
         let cek = derive_cek(&ephemeral.diffie_hellman(&recipient.key), &[], &[]);
         drop(ephemeral);
-        let cipher = Aes256Gcm::new(&(*cek).into());
+        let cipher = aes_cipher(&cek);
         // Encrypt in place in the zeroizing buffer `to_json` returned.
         let mut buffer = plaintext.to_json();
         let tag = cipher
-            .encrypt_inout_detached(
-                &iv.into(),
-                header_b64.as_bytes(),
-                buffer.as_mut_slice().into(),
-            )
-            .map_err(|_| JweError::TooLong {
-                len: buffer.len(),
-                max: MAX_LEN,
-            })?;
+            .encrypt_inout_detached(&iv.into(), header_b64.as_bytes(), buffer.as_mut_slice().into())
+            .map_err(|_| JweError::TooLong { len: buffer.len(), max: MAX_LEN })?;
 
         let ciphertext_b64 = Base64UrlUnpadded::encode_string(&buffer);
         let iv_b64 = Base64UrlUnpadded::encode_string(&iv);
         let tag_b64 = Base64UrlUnpadded::encode_string(tag.as_slice());
-        let mut compact = String::with_capacity(
-            header_b64.len() + iv_b64.len() + ciphertext_b64.len() + tag_b64.len() + 4,
-        );
-        for (i, part) in [&header_b64, "", &iv_b64, &ciphertext_b64, &tag_b64]
-            .iter()
-            .enumerate()
-        {
+        let mut compact =
+            String::with_capacity(header_b64.len() + iv_b64.len() + ciphertext_b64.len() + tag_b64.len() + 4);
+        for (i, part) in [&header_b64, "", &iv_b64, &ciphertext_b64, &tag_b64].iter().enumerate() {
             if i > 0 {
                 compact.push('.');
             }
             compact.push_str(part);
         }
         if compact.len() > MAX_LEN {
-            return Err(JweError::TooLong {
-                len: compact.len(),
-                max: MAX_LEN,
-            });
+            return Err(JweError::TooLong { len: compact.len(), max: MAX_LEN });
         }
         let mut tag_bytes = [0u8; TAG_LEN];
         tag_bytes.copy_from_slice(tag.as_slice());
@@ -1327,11 +1162,7 @@ impl<T: Plaintext, const MAX_LEN: usize> Jwe<T, MAX_LEN> {
             ciphertext: buffer.to_vec(),
             tag: tag_bytes,
         };
-        Ok(Self {
-            compact,
-            parsed,
-            _plaintext: PhantomData,
-        })
+        Ok(Self { compact, parsed, _plaintext: PhantomData })
     }
 
     /// Decrypts with our private key and validates the plaintext as a `T`.
@@ -1346,23 +1177,15 @@ impl<T: Plaintext, const MAX_LEN: usize> Jwe<T, MAX_LEN> {
         let p = &self.parsed;
         if let (Some(header_kid), Some(key_kid)) = (&p.kid, &key.kid) {
             if header_kid != key_kid {
-                return Err(JweError::KidMismatch {
-                    key: key_kid.clone(),
-                    header: echo(header_kid),
-                });
+                return Err(JweError::KidMismatch { key: key_kid.clone(), header: echo(header_kid) });
             }
         }
         let cek = derive_cek(&key.secret.diffie_hellman(&p.epk), &p.apu, &p.apv);
-        let cipher = Aes256Gcm::new(&(*cek).into());
+        let cipher = aes_cipher(&cek);
         let aad = self.compact.get(..p.header_len).unwrap_or_default();
         let mut buffer = Zeroizing::new(p.ciphertext.clone());
         cipher
-            .decrypt_inout_detached(
-                &p.iv.into(),
-                aad.as_bytes(),
-                buffer.as_mut_slice().into(),
-                &p.tag.into(),
-            )
+            .decrypt_inout_detached(&p.iv.into(), aad.as_bytes(), buffer.as_mut_slice().into(), &p.tag.into())
             .map_err(|_| JweError::DecryptionFailed)?;
         T::from_json(&buffer).map_err(JweError::InvalidPlaintext)
     }
@@ -1370,16 +1193,19 @@ impl<T: Plaintext, const MAX_LEN: usize> Jwe<T, MAX_LEN> {
 
 impl<T, const MAX_LEN: usize> Jwe<T, MAX_LEN> {
     /// The wire form: the compact serialization.
+    #[must_use]
     pub fn as_compact(&self) -> &str {
         &self.compact
     }
 
     /// The wire form, by value.
+    #[must_use]
     pub fn into_compact(self) -> String {
         self.compact
     }
 
     /// The `kid` of the recipient's key named in the header, if any.
+    #[must_use]
     pub fn kid(&self) -> Option<&str> {
         self.parsed.kid.as_deref()
     }
@@ -1387,21 +1213,13 @@ impl<T, const MAX_LEN: usize> Jwe<T, MAX_LEN> {
     /// Parses and validates a compact JWE (see the type's docs for the checks).
     fn parse(compact: &str) -> Result<Self, JweError> {
         let parsed = parse_compact(compact, MAX_LEN)?;
-        Ok(Self {
-            compact: compact.to_owned(),
-            parsed,
-            _plaintext: PhantomData,
-        })
+        Ok(Self { compact: compact.to_owned(), parsed, _plaintext: PhantomData })
     }
 }
 
 impl<T, const MAX_LEN: usize> Clone for Jwe<T, MAX_LEN> {
     fn clone(&self) -> Self {
-        Self {
-            compact: self.compact.clone(),
-            parsed: self.parsed.clone(),
-            _plaintext: PhantomData,
-        }
+        Self { compact: self.compact.clone(), parsed: self.parsed.clone(), _plaintext: PhantomData }
     }
 }
 
@@ -1449,11 +1267,7 @@ impl<T, const MAX_LEN: usize> TryFrom<String> for Jwe<T, MAX_LEN> {
 
     fn try_from(s: String) -> Result<Self, Self::Error> {
         let parsed = parse_compact(&s, MAX_LEN)?;
-        Ok(Self {
-            compact: s,
-            parsed,
-            _plaintext: PhantomData,
-        })
+        Ok(Self { compact: s, parsed, _plaintext: PhantomData })
     }
 }
 
@@ -1479,10 +1293,7 @@ impl<'de, T, const MAX_LEN: usize> Deserialize<'de> for Jwe<T, MAX_LEN> {
             type Value = Jwe<T, MAX_LEN>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(
-                    f,
-                    "a compact JWE (ECDH-ES, A256GCM) of at most {MAX_LEN} bytes"
-                )
+                write!(f, "a compact JWE (ECDH-ES, A256GCM) of at most {MAX_LEN} bytes")
             }
 
             fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {

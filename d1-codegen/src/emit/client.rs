@@ -1,10 +1,1231 @@
-//! The client crate (not written yet).
+//! The client crate: one module per API with one async operation per spec operation, on top of
+//! static support modules (`client`, `error`, `auth`, `oauth2`, `retry`) copied from
+//! `templates/client/`.
+//!
+//! Per operation `op` of API module `m` it emits, in `m`:
+//! * `Api::op(&self, <required inputs>) -> OpBuilder` — path parameters and other required
+//!   inputs are arguments (so they cannot be forgotten), optional ones are builder methods;
+//! * `OpBuilder` with `.send()` (and `IntoFuture`, so `.await` works directly);
+//! * `OpError`, one variant per declared error status, carried by `Error<OpError>`;
+//! * `OpSuccess` when more than one success status is declared (otherwise the body type).
 
-use super::Options;
+use super::templates;
+use super::{
+    describe_sources, doc_attrs, ident, render_crate_root, render_rust, rust_header, type_tokens, Options, Scope,
+};
 use crate::error::Error;
-use crate::ir::Ir;
+use crate::ir::{
+    Api, Ir, MediaType, Method, Operation, ParamLocation, Parameter, PathSegment, Response, Status, TypeKind, TypeRef,
+};
 use crate::write::FileTree;
+use heck::ToUpperCamelCase;
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
 
-pub(super) fn emit_crate(_ir: &Ir, _options: &Options, _tree: &mut FileTree) -> Result<(), Error> {
+/// Static support modules of the client crate: (module name, source).
+const SUPPORT: &[(&str, &str)] = &[
+    ("auth", templates::CLIENT_AUTH_RS),
+    ("client", templates::CLIENT_CLIENT_RS),
+    ("error", templates::CLIENT_ERROR_RS),
+    ("oauth2", templates::CLIENT_OAUTH2_RS),
+    ("retry", templates::CLIENT_RETRY_RS),
+];
+
+/// Builder methods every operation has; parameters with these names get a `_param` suffix.
+const BUILDER_METHODS: &[&str] = &["body", "timeout", "retry", "send", "into_future", "call", "client"];
+
+/// Methods of `Client` itself; accessors with these names get an `_api` suffix.
+const CLIENT_METHODS: &[&str] = &["builder", "new", "base_url", "clone", "inner"];
+
+pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Result<(), Error> {
+    let root = options.client_crate.clone();
+    let krate = root.replace('-', "_");
+    let types_krate = options.types_crate.replace('-', "_");
+    let sources: Vec<&str> = ir.apis.iter().map(|a| a.source.as_str()).collect();
+    let all_header = rust_header(&sources);
+    let accessors = accessor_names(&ir.apis);
+
+    let ctx = Ctx { ir, krate: &krate, types: &types_krate };
+    let mut error_examples = Vec::new();
+    for (api, accessor) in ir.apis.iter().zip(&accessors) {
+        let path = format!("{root}/src/{}.rs", api.module);
+        let tokens = api_module(&ctx, api, accessor, &mut error_examples)?;
+        tree.insert(path.clone(), render_rust(tokens, &rust_header(&[api.source.as_str()]), &path)?);
+    }
+    // The lib example matches a declared error: a 404 if some operation declares one.
+    let error_example = error_examples.iter().find(|e| e.status == Status::Code(404)).or(error_examples.first());
+    tree.insert(
+        format!("{root}/src/lib.rs"),
+        render_crate_root(lib_rs(&ctx, &accessors, error_example), &all_header, "lib.rs")?,
+    );
+    for (name, source) in SUPPORT {
+        // Their examples name the crate `d1_client`; a crate of another name gets its own.
+        let source = source.replace("d1_client::", &format!("{krate}::"));
+        tree.insert(format!("{root}/src/{name}.rs"), format!("{all_header}{source}"));
+    }
+
+    let apis: Vec<minijinja::Value> = ir
+        .apis
+        .iter()
+        .zip(&accessors)
+        .map(|(a, accessor)| {
+            minijinja::context! {
+                module => a.module.clone(), title => a.title.clone(), version => a.version.clone(),
+                source => a.source.clone(), operations => a.operations.len(), accessor => accessor.clone(),
+                direction => direction(&a.module),
+            }
+        })
+        .collect();
+    let example = ir
+        .apis
+        .iter()
+        .zip(&accessors)
+        .find_map(|(api, accessor)| api.operations.first().map(|op| format!("client.{accessor}().{}(…)", op.name)));
+    let context = minijinja::context! {
+        name => root.clone(), krate => krate.clone(), version => options.version.clone(),
+        types_crate => options.types_crate.clone(), types_krate => types_krate.clone(),
+        sources => describe_sources(&sources), apis => apis,
+        operations => ir.apis.iter().map(|a| a.operations.len()).sum::<usize>(),
+        example => example.unwrap_or_default(),
+    };
+    tree.insert(format!("{root}/Cargo.toml"), templates::render("client/Cargo.toml.j2", context.clone())?);
+    tree.insert(format!("{root}/README.md"), templates::render("client/README.md.j2", context)?);
     Ok(())
+}
+
+/// A call whose declared error the crate documentation matches on.
+struct ErrorExample {
+    /// `name: Type` parameters of the hidden example function.
+    params: Vec<String>,
+    /// `client.card().suspend(issuer_id, card_id)`
+    call: String,
+    /// `in_v1_card::SuspendError::NotFound`
+    variant: String,
+    status: Status,
+    has_body: bool,
+}
+
+struct Ctx<'a> {
+    ir: &'a Ir,
+    /// Rust name of the client crate (for doc examples).
+    krate: &'a str,
+    /// Rust name of the types crate.
+    types: &'a str,
+}
+
+impl Ctx<'_> {
+    fn ty(&self, r: &TypeRef) -> TokenStream {
+        type_tokens(self.ir, r, Scope::External(self.types))
+    }
+}
+
+/// `in`, `out` or empty, from the module name.
+fn direction(module: &str) -> &'static str {
+    if module.starts_with("in_") {
+        "inbound"
+    } else if module.starts_with("out_") {
+        "outbound"
+    } else {
+        ""
+    }
+}
+
+/// Accessor names: `in_v1_digital_card` → `digital_card`, `out_v2_card` → `outbound_card`;
+/// the version is kept (`card_v1`) only where two APIs would otherwise share a name; modules
+/// that do not follow D1's `in_vN_…`/`out_vN_…` scheme keep their module name.
+fn accessor_names(apis: &[Api]) -> Vec<String> {
+    let split = |module: &str| -> Option<(&'static str, String, String)> {
+        let (prefix, rest) = if let Some(rest) = module.strip_prefix("in_") {
+            ("", rest)
+        } else if let Some(rest) = module.strip_prefix("out_") {
+            ("outbound_", rest)
+        } else {
+            return None;
+        };
+        let (version, resource) = rest.split_once('_')?;
+        let is_version =
+            version.len() > 1 && version.starts_with('v') && version[1..].chars().all(|c| c.is_ascii_digit());
+        (is_version && !resource.is_empty()).then(|| (prefix, version.to_string(), resource.to_string()))
+    };
+    let short: Vec<String> = apis
+        .iter()
+        .map(|a| match split(&a.module) {
+            Some((prefix, _, resource)) => format!("{prefix}{resource}"),
+            None => a.module.clone(),
+        })
+        .collect();
+    apis.iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let clash = short.iter().filter(|s| **s == short[i]).count() > 1;
+            let mut name = match (clash, split(&a.module)) {
+                (true, Some((prefix, version, resource))) => format!("{prefix}{resource}_{version}"),
+                (true, None) | (false, _) => short[i].clone(),
+            };
+            if clash && split(&a.module).is_none() {
+                name = a.module.clone();
+            }
+            // Not a method of `Client`, and not a keyword (`in_v1_type` would give `type`).
+            if CLIENT_METHODS.contains(&name.as_str()) || syn::parse_str::<syn::Ident>(&name).is_err() {
+                name.push_str("_api");
+            }
+            name
+        })
+        .collect()
+}
+
+fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExample>) -> TokenStream {
+    let ir = ctx.ir;
+    let krate = ctx.krate;
+    let mut lines = vec![
+        "Client of the Thales D1 APIs, generated from their OpenAPI specs.".to_string(),
+        String::new(),
+        "Build one [`Client`] (cheap to clone, `Send + Sync`) and call any API through its accessor:".to_string(),
+        String::new(),
+        "| accessor | module | API | version | direction | operations |".to_string(),
+        "|---|---|---|---|---|---|".to_string(),
+    ];
+    for (api, accessor) in ir.apis.iter().zip(accessors) {
+        lines.push(format!(
+            "| [`client.{accessor}()`](Client::{accessor}) | [`{}`] | {} | {} | {} | {} |",
+            api.module,
+            api.title,
+            api.version,
+            direction(&api.module),
+            api.operations.len()
+        ));
+    }
+    lines.extend(
+        [
+            "",
+            "Accessor names drop the `in_vN_` prefix of inbound APIs and turn `out_vN_` into `outbound_`;",
+            "the version stays only where two APIs would otherwise share a name.",
+            "",
+            "Every operation takes its required inputs as arguments and the optional ones as builder",
+            "methods, then `.await`s (or `.send().await`s) to `Result<Response<T>, Error<E>>`: `T` is the",
+            "body of the declared success status, `E` the operation's enum of declared error statuses;",
+            "[`ErrorKind`] tells those apart from undeclared statuses, invalid bodies, timeouts and",
+            "transport failures. Every request carries an `x-correlation-id` (yours, or a fresh random",
+            "one), which every [`Response`] and [`Error`] reports.",
+            "",
+            "Inputs are the validated types of the types crate, re-exported as [`types`]. Authentication",
+            "is a [`TokenProvider`]: a [`StaticToken`], D1's OAuth2 JWT-bearer flow ([`oauth2`]), or yours.",
+            "Retries follow a [`RetryPolicy`]; each call runs in a `tracing` span `d1.call` with the",
+            "operation, method, correlation id, status, attempts and latency (never paths, bodies or tokens).",
+        ]
+        .map(String::from),
+    );
+    if let Some(e) = error_example {
+        let pattern =
+            if e.has_body { format!("{krate}::{}(body)", e.variant) } else { format!("{krate}::{}", e.variant) };
+        let arm = if e.has_body {
+            "println!(\"declared {}: {body:?}\", error.status().unwrap_or(0))"
+        } else {
+            "println!(\"declared error\")"
+        };
+        lines.extend([
+            String::new(),
+            "Answers are typed by status, D1's error bodies included:".to_string(),
+            String::new(),
+            "```no_run".to_string(),
+            format!("use {krate}::ErrorKind;"),
+            String::new(),
+            format!(
+                "# async fn example(client: &{krate}::Client{}) {{",
+                e.params.iter().map(|p| format!(", {p}")).collect::<String>()
+            ),
+            format!("match {}.await {{", e.call),
+            "    Ok(response) => println!(\"HTTP {}\", response.status()),".to_string(),
+            "    Err(error) => match error.kind() {".to_string(),
+            format!("        ErrorKind::Declared({pattern}) => {arm},"),
+            "        ErrorKind::Declared(other) => println!(\"another declared error: {other:?}\"),".to_string(),
+            "        ErrorKind::Timeout => println!(\"timed out, x-correlation-id {}\", error.correlation_id()),"
+                .to_string(),
+            "        _ => println!(\"{error}\"),".to_string(),
+            "    },".to_string(),
+            "}".to_string(),
+            "# }".to_string(),
+            "```".to_string(),
+        ]);
+    }
+    let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+
+    let types = ident(ctx.types);
+    let mods: Vec<TokenStream> = ir
+        .apis
+        .iter()
+        .map(|a| {
+            let m = ident(&a.module);
+            quote!(pub mod #m;)
+        })
+        .collect();
+
+    // ApiId
+    let variants: Vec<proc_macro2::Ident> = ir.apis.iter().map(|a| ident(&a.module.to_upper_camel_case())).collect();
+    let variant_docs: Vec<String> =
+        ir.apis.iter().map(|a| format!(" `{}`: {} {}", a.module, a.title, a.version)).collect();
+    let modules: Vec<proc_macro2::Ident> = ir.apis.iter().map(|a| ident(&a.module)).collect();
+    let module_names: Vec<&str> = ir.apis.iter().map(|a| a.module.as_str()).collect();
+    let indices: Vec<Literal> = (0..ir.apis.len()).map(Literal::usize_unsuffixed).collect();
+    let count = Literal::usize_unsuffixed(ir.apis.len());
+
+    // Environment constants: the union of server names.
+    let mut server_names: Vec<&str> =
+        ir.apis.iter().flat_map(|a| a.servers.iter().map(|s| s.const_name.as_str())).collect();
+    server_names.sort_unstable();
+    server_names.dedup();
+    let envs: Vec<TokenStream> = server_names
+        .iter()
+        .map(|name| {
+            let id = ident(name);
+            let users: Vec<String> = ir
+                .apis
+                .iter()
+                .filter(|a| a.servers.iter().any(|s| s.const_name == *name))
+                .map(|a| format!("`{}`", a.module))
+                .collect();
+            let doc = format!(" Each API's `{name}` server (listed by {}).", users.join(", "));
+            quote!(#[doc = #doc] pub const #id: Environment = Environment::server(#name);)
+        })
+        .collect();
+
+    let accessor_fns: Vec<TokenStream> = ir
+        .apis
+        .iter()
+        .zip(accessors)
+        .map(|(a, accessor)| {
+            let name = ident(accessor);
+            let m = ident(&a.module);
+            let doc = format!(
+                " The operations of the **{}** (version {}, [`{}`], `{}`).",
+                a.title, a.version, a.module, a.source
+            );
+            quote! {
+                #[doc = #doc]
+                pub fn #name(&self) -> #m::Api<'_> {
+                    #m::Api { client: self }
+                }
+            }
+        })
+        .collect();
+    let example = ir.apis.iter().zip(accessors).find(|(a, _)| !a.operations.is_empty() && !a.servers.is_empty());
+    let example_doc: Vec<String> = match example {
+        Some((api, accessor)) => {
+            let env = &api.servers[0].const_name;
+            let mut l = vec![
+                "```no_run".to_string(),
+                format!("use {krate}::{{Client, Environment, StaticToken}};"),
+                String::new(),
+                format!("let client = Client::builder(Environment::{env})"),
+                "    .token_provider(StaticToken::new(\"token\"))".to_string(),
+                "    .build()?;".to_string(),
+                format!("let {accessor} = client.{accessor}();"),
+                format!("# let _ = {accessor};"),
+                format!("# Ok::<(), {krate}::BuildError>(())"),
+                "```".to_string(),
+            ];
+            l.insert(0, String::new());
+            l.insert(0, "Every API of this crate, by the accessor that returns its operations.".to_string());
+            l
+        }
+        None => vec!["Every API of this crate.".to_string()],
+    };
+    let example_doc = example_doc.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+
+    quote! {
+        #( #![doc = #doc] )*
+        #![forbid(unsafe_code)]
+
+        pub use ::#types as types;
+
+        pub mod auth;
+        mod client;
+        pub mod error;
+        pub mod oauth2;
+        pub mod retry;
+        #(#mods)*
+
+        pub use auth::{AccessToken, StaticToken, TokenError, TokenErrorKind, TokenFuture, TokenProvider};
+        pub use client::{new_correlation_id, BuildError, Client, ClientBuilder, Environment, Response, Server, CORRELATION_ID_HEADER};
+        pub use error::{Error, ErrorKind, RequestError};
+        pub use retry::RetryPolicy;
+
+        /// Identifies one API, e.g. to give it its own base URL with
+        /// [`ClientBuilder::base_url_for`].
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum ApiId {
+            #( #[doc = #variant_docs] #variants, )*
+        }
+
+        impl ApiId {
+            /// Every API, in module order.
+            pub const ALL: [ApiId; #count] = [ #( ApiId::#variants, )* ];
+
+            /// The module name, e.g. `in_v1_card`.
+            pub fn module(self) -> &'static str {
+                match self {
+                    #( ApiId::#variants => #module_names, )*
+                }
+            }
+
+            /// The servers the spec lists.
+            pub fn servers(self) -> &'static [Server] {
+                match self {
+                    #( ApiId::#variants => #modules::SERVERS, )*
+                }
+            }
+
+            pub(crate) fn index(self) -> usize {
+                match self {
+                    #( ApiId::#variants => #indices, )*
+                }
+            }
+        }
+
+        impl Environment {
+            #(#envs)*
+        }
+
+        #( #[doc = #example_doc] )*
+        impl Client {
+            #(#accessor_fns)*
+        }
+    }
+}
+
+/// A parameter as the generated code takes it.
+struct Input<'a> {
+    param: &'a Parameter,
+    /// Rust identifier of the argument or builder method.
+    name: proc_macro2::Ident,
+    /// Scalar or list.
+    list: Option<&'a TypeRef>,
+}
+
+fn api_module(
+    ctx: &Ctx<'_>,
+    api: &Api,
+    accessor: &str,
+    examples: &mut Vec<ErrorExample>,
+) -> Result<TokenStream, Error> {
+    let mut doc = format!("Client of the **{}** (version {}), from `{}`.", api.title, api.version, api.source);
+    doc.push_str(&format!(
+        "\n\nGet the operations with [`Client::{accessor}`](crate::Client::{accessor}); the types are in [`{}::{}`].",
+        ctx.types, api.module
+    ));
+    if let Some(d) = &api.doc {
+        doc.push_str("\n\n");
+        doc.push_str(&end_lists(d));
+    }
+    let doc_lines: Vec<String> =
+        doc.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") }).collect();
+
+    let servers: Vec<TokenStream> = api
+        .servers
+        .iter()
+        .map(|s| {
+            let id = ident(&s.const_name);
+            let url = &s.url;
+            let text = match &s.description {
+                Some(d) => format!(" `{url}`: {d}."),
+                None => format!(" `{url}`."),
+            };
+            quote!(#[doc = #text] pub const #id: &str = #url;)
+        })
+        .collect();
+    let server_entries: Vec<TokenStream> = api
+        .servers
+        .iter()
+        .map(|s| {
+            let name = &s.const_name;
+            let id = ident(&s.const_name);
+            let description = s.description.clone().unwrap_or_default();
+            quote!(crate::Server { name: #name, url: #id, description: #description },)
+        })
+        .collect();
+    let api_id = ident(&api.module.to_upper_camel_case());
+    let struct_doc = format!(
+        " The operations of the **{}**. Get it with [`Client::{accessor}`](crate::Client::{accessor}).",
+        api.title
+    );
+
+    let mut methods = Vec::new();
+    let mut items = Vec::new();
+    for op in &api.operations {
+        let (method, item, example) = operation(ctx, api, accessor, op)?;
+        examples.extend(example);
+        methods.push(method);
+        items.push(item);
+    }
+
+    Ok(quote! {
+        #( #![doc = #doc_lines] )*
+
+        #(#servers)*
+
+        /// Every server the spec lists.
+        pub const SERVERS: &[crate::Server] = &[ #(#server_entries)* ];
+
+        /// This API's identifier.
+        pub const ID: crate::ApiId = crate::ApiId::#api_id;
+
+        #[doc = #struct_doc]
+        #[derive(Clone, Copy, Debug)]
+        pub struct Api<'c> {
+            pub(crate) client: &'c crate::Client,
+        }
+
+        impl<'c> Api<'c> {
+            #(#methods)*
+        }
+
+        #(#items)*
+    })
+}
+
+/// The variant name of a status: `404` → `NotFound`, `2XX` → `Status2XX`, `default` → `Other`.
+fn status_variant(status: Status) -> String {
+    match status {
+        Status::Code(code) => match code {
+            200 => "Ok".into(),
+            201 => "Created".into(),
+            202 => "Accepted".into(),
+            203 => "NonAuthoritativeInformation".into(),
+            204 => "NoContent".into(),
+            206 => "PartialContent".into(),
+            400 => "BadRequest".into(),
+            401 => "Unauthorized".into(),
+            402 => "PaymentRequired".into(),
+            403 => "Forbidden".into(),
+            404 => "NotFound".into(),
+            405 => "MethodNotAllowed".into(),
+            406 => "NotAcceptable".into(),
+            408 => "RequestTimeout".into(),
+            409 => "Conflict".into(),
+            410 => "Gone".into(),
+            412 => "PreconditionFailed".into(),
+            413 => "PayloadTooLarge".into(),
+            415 => "UnsupportedMediaType".into(),
+            422 => "UnprocessableEntity".into(),
+            429 => "TooManyRequests".into(),
+            500 => "InternalServerError".into(),
+            501 => "NotImplemented".into(),
+            502 => "BadGateway".into(),
+            503 => "ServiceUnavailable".into(),
+            504 => "GatewayTimeout".into(),
+            other => format!("Status{other}"),
+        },
+        Status::Range(r) => format!("Status{r}XX"),
+        Status::Default => "Other".into(),
+    }
+}
+
+fn status_text(status: Status) -> String {
+    match status {
+        Status::Code(c) => c.to_string(),
+        Status::Range(r) => format!("{r}XX"),
+        Status::Default => "default".into(),
+    }
+}
+
+/// The match pattern of a status.
+fn status_pattern(status: Status) -> TokenStream {
+    match status {
+        Status::Code(c) => {
+            let c = Literal::u16_unsuffixed(c);
+            quote!(#c)
+        }
+        Status::Range(r) => {
+            let lo = Literal::u16_unsuffixed(r * 100);
+            let hi = Literal::u16_unsuffixed(r * 100 + 99);
+            quote!(#lo..=#hi)
+        }
+        Status::Default => quote!(_),
+    }
+}
+
+/// The Rust type of a response body, and how to read it from a `RawResponse` named `raw`.
+fn response_body(ctx: &Ctx<'_>, r: &Response) -> Option<(TokenStream, TokenStream)> {
+    let body = r.body.as_ref()?;
+    let ty = ctx.ty(&body.ty);
+    let read = if body.ty == TypeRef::Bytes { quote!(raw.bytes()) } else { quote!(raw.json::<#ty>()?) };
+    Some((ty, read))
+}
+
+fn method_tokens(m: Method) -> TokenStream {
+    let name = ident(m.as_str());
+    quote!(::reqwest::Method::#name)
+}
+
+/// Follow aliases to the type they name.
+fn resolve<'a>(ir: &'a Ir, r: &'a TypeRef) -> &'a TypeRef {
+    let mut r = r;
+    while let TypeRef::Named(id) = r {
+        match &ir.ty(*id).kind {
+            TypeKind::Alias(target) => r = target,
+            _ => return r,
+        }
+    }
+    r
+}
+
+/// Whether a parameter of this type can go into a URL or header (rendered with `Display`).
+fn param_shape<'a>(ir: &'a Ir, p: &'a Parameter) -> Result<Option<&'a TypeRef>, String> {
+    let scalar = |r: &TypeRef| -> Result<(), String> {
+        match resolve(ir, r) {
+            TypeRef::String | TypeRef::Integer(_) | TypeRef::Number | TypeRef::Boolean => Ok(()),
+            TypeRef::Named(id) => {
+                let def = ir.ty(*id);
+                let def = match &def.kind {
+                    TypeKind::ReExport(target) => ir.ty(*target),
+                    _ => def,
+                };
+                match &def.kind {
+                    TypeKind::Newtype(n) if n.sensitive => {
+                        Err(format!("`{}` holds card data and must not be sent in a URL or header", def.name))
+                    }
+                    TypeKind::Newtype(n) if matches!(n.inner, crate::ir::NewtypeInner::Array(_)) => {
+                        Err(format!("list newtype `{}` is not supported as a parameter", def.name))
+                    }
+                    TypeKind::Newtype(_) | TypeKind::StringEnum(_) => Ok(()),
+                    _ => Err(format!("type `{}` cannot be serialised as a parameter", def.name)),
+                }
+            }
+            other => Err(format!("a parameter of type {other:?} is not supported")),
+        }
+    };
+    match resolve(ir, &p.ty) {
+        TypeRef::Array(item) if p.location == ParamLocation::Query => scalar(item).map(|()| Some(&**item)),
+        other => scalar(other).map(|()| None),
+    }
+}
+
+fn operation(
+    ctx: &Ctx<'_>,
+    api: &Api,
+    accessor: &str,
+    op: &Operation,
+) -> Result<(TokenStream, TokenStream, Option<ErrorExample>), Error> {
+    let ir = ctx.ir;
+    let camel = op.name.to_upper_camel_case();
+    let builder = format_ident!("{}Builder", camel);
+    let error_enum = format_ident!("{}Error", camel);
+    let success_enum = format_ident!("{}Success", camel);
+    let fn_name = ident(&op.name);
+    let op_label = format!("{}.{}", api.module, op.name);
+    let method = method_tokens(op.method);
+    let auth = !op.security.is_empty();
+    let fail = |msg: String| Error::new(&op.location, msg);
+
+    // Inputs.
+    let mut inputs = Vec::new();
+    for p in &op.params {
+        let list = param_shape(ir, p).map_err(|m| fail(format!("parameter `{}`: {m}", p.name)))?;
+        let name =
+            if BUILDER_METHODS.contains(&p.ident.as_str()) { format!("{}_param", p.ident) } else { p.ident.clone() };
+        inputs.push(Input { param: p, name: ident(&name), list });
+    }
+    let is_correlation =
+        |p: &Parameter| p.location == ParamLocation::Header && p.name.eq_ignore_ascii_case("x-correlation-id");
+
+    // Required arguments, in declaration order: path first (template order), then the rest.
+    let mut args = Vec::new();
+    let mut arg_docs = Vec::new();
+    let mut example_args = Vec::new();
+    let mut example_params = Vec::new();
+    let mut render_required = Vec::new();
+    let path_inputs: Vec<&Input> = op
+        .segments
+        .iter()
+        .filter_map(|s| match s {
+            PathSegment::Param(name) => {
+                inputs.iter().find(|i| i.param.location == ParamLocation::Path && i.param.name == *name)
+            }
+            PathSegment::Literal(_) => None,
+        })
+        .collect();
+    let required_rest: Vec<&Input> =
+        inputs.iter().filter(|i| i.param.required && i.param.location != ParamLocation::Path).collect();
+    for input in path_inputs.iter().chain(required_rest.iter()) {
+        let name = &input.name;
+        let (arg_ty, example_ty) = match input.list {
+            Some(item) => {
+                let item = ctx.ty(item);
+                (quote!(&[#item]), quote!(&[#item]))
+            }
+            None if *resolve(ir, &input.param.ty) == TypeRef::String => (quote!(&str), quote!(&str)),
+            None => {
+                let ty = ctx.ty(&input.param.ty);
+                (quote!(&#ty), quote!(&#ty))
+            }
+        };
+        args.push(quote!(#name: #arg_ty));
+        example_args.push(name.to_string());
+        example_params.push(format!("{}: {}", name, tokens_text(&example_ty)));
+        arg_docs.push(format!(
+            "* `{}` — {} `{}`{}",
+            name,
+            location_text(input.param.location),
+            input.param.name,
+            first_line(input.param.doc.as_deref())
+        ));
+        if input.param.location != ParamLocation::Path {
+            render_required.push(render_input(input, quote!(#name), is_correlation(input.param)));
+        }
+    }
+    for p in &op.params {
+        if p.location == ParamLocation::Path
+            && !op.segments.iter().any(|s| matches!(s, PathSegment::Param(n) if *n == p.name))
+        {
+            return Err(fail(format!("path parameter `{}` is not in the path template", p.name)));
+        }
+    }
+    let path_code: Vec<TokenStream> = op
+        .segments
+        .iter()
+        .map(|s| match s {
+            PathSegment::Literal(text) => Ok(quote!(call.literal(#text);)),
+            PathSegment::Param(name) => {
+                let input = path_inputs
+                    .iter()
+                    .find(|i| i.param.name == *name)
+                    .ok_or_else(|| fail(format!("path template names `{name}`, which is not a path parameter")))?;
+                let id = &input.name;
+                Ok(quote!(call.param(#name, &#id);))
+            }
+        })
+        .collect::<Result<_, Error>>()?;
+
+    // Body.
+    let body = op.body.as_ref();
+    let body_ty = body.map(|b| ctx.ty(&b.ty));
+    let body_send = match body {
+        None => TokenStream::new(),
+        Some(b) => {
+            let write = match (&b.media_type, &b.ty) {
+                (_, TypeRef::Bytes) => {
+                    let ct = match &b.media_type {
+                        MediaType::Json => "application/json".to_string(),
+                        MediaType::FormUrlEncoded => "application/x-www-form-urlencoded".to_string(),
+                        MediaType::Other(ct) => ct.clone(),
+                    };
+                    quote!(call.bytes(body, #ct);)
+                }
+                (MediaType::Json, _) => quote!(call.json(&body);),
+                (MediaType::FormUrlEncoded, _) => quote!(call.form(&body);),
+                (MediaType::Other(ct), _) => {
+                    return Err(fail(format!("a `{ct}` body of a modelled type is not supported")));
+                }
+            };
+            if b.required {
+                quote!(let body = self.body; #write)
+            } else {
+                quote!(if let ::std::option::Option::Some(body) = self.body { #write })
+            }
+        }
+    };
+    let body_field = match (&body, &body_ty) {
+        (Some(b), Some(ty)) if b.required => quote!(body: #ty,),
+        (Some(_), Some(ty)) => quote!(body: ::std::option::Option<#ty>,),
+        _ => TokenStream::new(),
+    };
+    let body_init = match body {
+        Some(b) if b.required => quote!(body,),
+        Some(_) => quote!(body: ::std::option::Option::None,),
+        None => TokenStream::new(),
+    };
+    if let (Some(b), Some(ty)) = (body, &body_ty) {
+        if b.required {
+            args.push(quote!(body: #ty));
+            example_args.push("body".into());
+            example_params.push(format!("body: {}", tokens_text(ty)));
+            arg_docs.push(format!(
+                "* `body` — the request body ({}){}",
+                media_text(&b.media_type),
+                first_line(b.doc.as_deref())
+            ));
+        }
+    }
+
+    // Optional inputs: builder methods.
+    let mut setters = Vec::new();
+    let mut optional_docs = Vec::new();
+    for input in inputs.iter().filter(|i| !i.param.required && i.param.location != ParamLocation::Path) {
+        let name = &input.name;
+        let p = input.param;
+        let mut doc = p.doc.clone().unwrap_or_default();
+        if !doc.is_empty() {
+            doc.push_str("\n\n");
+        }
+        doc.push_str(&format!("Optional {} `{}`.", location_text(p.location), p.name));
+        if let Some(default) = &p.default {
+            doc.push_str(&format!(" The server's default: `{default}`."));
+        }
+        if is_correlation(p) {
+            doc.push_str(" Without it, a fresh random id is sent.");
+        }
+        let doc = doc_attrs(Some(&doc));
+        let (arg_ty, value) = match input.list {
+            Some(item) => {
+                let item = ctx.ty(item);
+                (quote!(impl ::std::iter::IntoIterator<Item = #item>), quote!(value))
+            }
+            None if *resolve(ir, &p.ty) == TypeRef::String => (quote!(&str), quote!(value)),
+            None => (ctx.ty(&p.ty), quote!(&value)),
+        };
+        let render = render_input(input, value, is_correlation(p));
+        setters.push(quote! {
+            #doc
+            pub fn #name(mut self, value: #arg_ty) -> Self {
+                let call = &mut self.call;
+                #render
+                self
+            }
+        });
+        optional_docs.push(format!("[`.{name}(…)`]({builder}::{name})"));
+    }
+    if let (Some(b), Some(ty)) = (body, &body_ty) {
+        if !b.required {
+            let mut doc = b.doc.clone().unwrap_or_default();
+            if !doc.is_empty() {
+                doc.push_str("\n\n");
+            }
+            doc.push_str(&format!(
+                "The request body ({}). The spec does not mark it required.",
+                media_text(&b.media_type)
+            ));
+            if !b.alternatives.is_empty() {
+                doc.push_str(&format!(
+                    " (The spec also accepts {}.)",
+                    b.alternatives.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                ));
+            }
+            let doc = doc_attrs(Some(&doc));
+            setters.push(quote! {
+                #doc
+                pub fn body(mut self, body: #ty) -> Self {
+                    self.body = ::std::option::Option::Some(body);
+                    self
+                }
+            });
+            optional_docs.push(format!("[`.body(…)`]({builder}::body)"));
+        }
+    }
+
+    // Responses.
+    let mut successes: Vec<&Response> = op.responses.iter().filter(|r| r.status.is_success()).collect();
+    let mut failures: Vec<&Response> = op.responses.iter().filter(|r| !r.status.is_success()).collect();
+    // Exact codes before ranges before default, so match arms never shadow each other.
+    let order = |r: &&Response| match r.status {
+        Status::Code(c) => (0, c),
+        Status::Range(r) => (1, r),
+        Status::Default => (2, 0),
+    };
+    successes.sort_by_key(order);
+    failures.sort_by_key(order);
+
+    let mut items = Vec::new();
+    let (ok_ty, success_doc) = if successes.len() > 1 {
+        let mut variants = Vec::new();
+        for r in &successes {
+            let v = ident(&status_variant(r.status));
+            let doc = format!(" `{}`: {}", status_text(r.status), one_line(&r.description));
+            match response_body(ctx, r) {
+                Some((ty, _)) => variants.push(quote!(#[doc = #doc] #v(#ty),)),
+                None => variants.push(quote!(#[doc = #doc] #v,)),
+            }
+        }
+        let doc = format!(" The success answers of [`Api::{}`], one variant per declared success status.", op.name);
+        items.push(quote! {
+            #[doc = #doc]
+            #[derive(Clone, Debug, PartialEq)]
+            #[allow(clippy::large_enum_variant)]
+            pub enum #success_enum {
+                #(#variants)*
+            }
+        });
+        (quote!(#success_enum), format!("[`{success_enum}`]"))
+    } else {
+        match successes.first().and_then(|r| response_body(ctx, r)) {
+            Some((ty, _)) => {
+                let text = tokens_text(&ty);
+                (ty, format!("`{text}`"))
+            }
+            None => (quote!(()), "`()` (no body)".to_string()),
+        }
+    };
+
+    let mut error_variants = Vec::new();
+    let mut arms = Vec::new();
+    for r in &successes {
+        let pat = status_pattern(r.status);
+        let read = response_body(ctx, r);
+        let value = match (&read, successes.len() > 1) {
+            (Some((_, read)), true) => {
+                let v = ident(&status_variant(r.status));
+                quote!(#success_enum::#v(#read))
+            }
+            (None, true) => {
+                let v = ident(&status_variant(r.status));
+                quote!(#success_enum::#v)
+            }
+            (Some((_, read)), false) => read.clone(),
+            (None, false) => quote!(()),
+        };
+        arms.push(quote!(#pat => { let body = #value; ::std::result::Result::Ok(raw.ok(body)) }));
+    }
+    let mut failure_docs = Vec::new();
+    for r in &failures {
+        let v = ident(&status_variant(r.status));
+        let doc = format!(" `{}`: {}", status_text(r.status), one_line(&r.description));
+        let pat = status_pattern(r.status);
+        match response_body(ctx, r) {
+            Some((ty, read)) => {
+                error_variants.push(quote!(#[doc = #doc] #v(#ty),));
+                arms.push(quote!(#pat => { let body = #read; ::std::result::Result::Err(raw.declared(#error_enum::#v(body))) }));
+            }
+            None => {
+                error_variants.push(quote!(#[doc = #doc] #v,));
+                arms.push(quote!(#pat => ::std::result::Result::Err(raw.declared(#error_enum::#v)),));
+            }
+        }
+        failure_docs.push(format!("`{}` → [`{error_enum}::{v}`]", status_text(r.status)));
+    }
+    if !op.responses.iter().any(|r| r.status == Status::Default) {
+        arms.push(quote!(_ => ::std::result::Result::Err(raw.undeclared()),));
+    }
+    let error_doc = if failures.is_empty() {
+        format!(" The declared error answers of [`Api::{}`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).", op.name)
+    } else {
+        format!(
+            " The declared error answers of [`Api::{}`], one variant per declared error status, with its body.",
+            op.name
+        )
+    };
+    items.push(quote! {
+        #[doc = #error_doc]
+        #[derive(Clone, Debug, PartialEq)]
+        #[allow(clippy::large_enum_variant)]
+        pub enum #error_enum {
+            #(#error_variants)*
+        }
+    });
+
+    // Method docs.
+    let mut doc = String::new();
+    if let Some(summary) = &op.summary {
+        doc.push_str(summary.trim());
+        doc.push_str("\n\n");
+    }
+    if let Some(d) = &op.doc {
+        if op.summary.as_deref().map(str::trim) != Some(d.trim()) {
+            doc.push_str(&end_lists(d.trim_end()));
+            doc.push_str("\n\n");
+        }
+    }
+    if op.deprecated {
+        doc.push_str("**Deprecated** in the spec.\n\n");
+    }
+    doc.push_str(&format!(
+        "`{} {}`{}\n\n",
+        op.method.as_str(),
+        op.path,
+        if auth { " (bearer token)" } else { " (no token)" }
+    ));
+    if !arg_docs.is_empty() {
+        doc.push_str("Required:\n\n");
+        for a in &arg_docs {
+            doc.push_str(a);
+            doc.push('\n');
+        }
+        doc.push('\n');
+    }
+    if !optional_docs.is_empty() {
+        doc.push_str(&format!("Optional: {}.\n\n", optional_docs.join(", ")));
+    }
+    let success_codes: Vec<String> = successes.iter().map(|r| format!("`{}`", status_text(r.status))).collect();
+    doc.push_str(&format!(
+        "Answers: {} → [`Response`](crate::Response)<{}>",
+        if success_codes.is_empty() { "(no success status declared)".to_string() } else { success_codes.join(", ") },
+        success_doc
+    ));
+    if !failure_docs.is_empty() {
+        doc.push_str(&format!("; {}", failure_docs.join(", ")));
+    }
+    doc.push_str(&format!(" (errors as [`Error`](crate::Error)<[`{error_enum}`]>).\n\n"));
+    let krate = ctx.krate;
+    let optional_example =
+        if !optional_docs.is_empty() && inputs.iter().any(|i| is_correlation(i.param) && !i.param.required) {
+            ".correlation_id(\"my-correlation-id-1\".parse()?)"
+        } else {
+            ""
+        };
+    // Only use the correlation setter in the example when its type parses from a string.
+    let optional_example = if optional_example.is_empty() {
+        String::new()
+    } else {
+        let input = inputs.iter().find(|i| is_correlation(i.param)).map(|i| resolve(ir, &i.param.ty));
+        match input {
+            Some(TypeRef::String) => "\n    .correlation_id(\"my-correlation-id-1\")".to_string(),
+            Some(TypeRef::Named(_)) => format!("\n    {optional_example}"),
+            _ => String::new(),
+        }
+    };
+    let mut example = [
+        "# Example".to_string(),
+        String::new(),
+        "```no_run".to_string(),
+        format!(
+            "# async fn example(client: &{krate}::Client{}) -> Result<(), Box<dyn std::error::Error>> {{",
+            example_params.iter().map(|p| format!(", {p}")).collect::<String>()
+        ),
+        format!(
+            "let response = client\n    .{accessor}()\n    .{}({}){}\n    .await?;",
+            op.name,
+            example_args.join(", "),
+            optional_example
+        ),
+        "println!(\"{} {}\", response.status(), response.correlation_id());".to_string(),
+        "# Ok(()) }".to_string(),
+        "```".to_string(),
+    ];
+    let error_example =
+        failures.iter().find(|r| r.status == Status::Code(404)).or(failures.first()).map(|r| ErrorExample {
+            params: example_params
+                .iter()
+                .map(|p| p.replace(&format!("{}::", ctx.types), &format!("{krate}::types::")))
+                .collect(),
+            call: format!("client.{accessor}().{}({})", op.name, example_args.join(", ")),
+            variant: format!("{}::{error_enum}::{}", api.module, status_variant(r.status)),
+            status: r.status,
+            has_body: r.body.is_some(),
+        });
+    let types_prefix = format!("{}::", ctx.types);
+    example.iter_mut().for_each(|l| *l = l.replace(&types_prefix, &format!("{krate}::types::")));
+    doc.push_str(&example.join("\n"));
+    let doc = doc_attrs(Some(&doc));
+    let deprecated = if op.deprecated { quote!(#[deprecated = "deprecated in the spec"]) } else { TokenStream::new() };
+    let has_code = op.responses.iter().any(|r| matches!(r.status, Status::Code(_)));
+    let has_range = op.responses.iter().any(|r| matches!(r.status, Status::Range(_)));
+    let overlap =
+        if has_code && has_range { quote!(#[allow(clippy::match_overlapping_arm)]) } else { TokenStream::new() };
+    let too_many = if args.len() > 6 { quote!(#[allow(clippy::too_many_arguments)]) } else { TokenStream::new() };
+
+    let method_fn = quote! {
+        #doc
+        #deprecated
+        #too_many
+        pub fn #fn_name(&self, #(#args),*) -> #builder<'c> {
+            let mut call = crate::client::Call::new(self.client, ID, #op_label, #method, #auth);
+            #(#path_code)*
+            #(#render_required)*
+            #builder { call, #body_init }
+        }
+    };
+
+    let builder_doc =
+        format!(" A prepared [`Api::{}`] call: set optional inputs, then `.await` it (or `.send().await`).", op.name);
+    let send_doc = format!(" Send the request and type the answer by status (see [`Api::{}`]).", op.name);
+    let result_ty = quote!(::std::result::Result<crate::Response<#ok_ty>, crate::Error<#error_enum>>);
+    items.push(quote! {
+        #[doc = #builder_doc]
+        #[must_use = "a call does nothing until it is awaited"]
+        pub struct #builder<'c> {
+            call: crate::client::Call<'c>,
+            #body_field
+        }
+
+        impl<'c> #builder<'c> {
+            #(#setters)*
+
+            /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
+            pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+                self.call.set_timeout(timeout);
+                self
+            }
+
+            /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
+            pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
+                self.call.set_retry(policy);
+                self
+            }
+
+            #[doc = #send_doc]
+            #overlap
+            pub async fn send(self) -> #result_ty {
+                #[allow(unused_mut)]
+                let mut call = self.call;
+                #body_send
+                let raw = call.execute().await?;
+                match raw.status() {
+                    #(#arms)*
+                }
+            }
+        }
+
+        impl<'c> ::std::future::IntoFuture for #builder<'c> {
+            type Output = #result_ty;
+            type IntoFuture = ::std::pin::Pin<::std::boxed::Box<dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c>>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                ::std::boxed::Box::pin(self.send())
+            }
+        }
+    });
+
+    Ok((method_fn, quote!(#(#items)*), error_example))
+}
+
+/// How an input is written into the call (`call` in scope, `value` the expression).
+fn render_input(input: &Input<'_>, value: TokenStream, correlation: bool) -> TokenStream {
+    let wire = &input.param.name;
+    if correlation {
+        return quote!(call.correlation_id(&#value););
+    }
+    let write = |v: TokenStream| match input.param.location {
+        ParamLocation::Query => quote!(call.query(#wire, #v);),
+        ParamLocation::Header => quote!(call.header(#wire, #v);),
+        ParamLocation::Cookie => quote!(call.cookie(#wire, #v);),
+        ParamLocation::Path => quote!(call.param(#wire, #v);),
+    };
+    match input.list {
+        Some(_) => {
+            let w = write(quote!(&item));
+            quote!(for item in #value { #w })
+        }
+        None => write(quote!(&#value)),
+    }
+}
+
+fn location_text(l: ParamLocation) -> &'static str {
+    match l {
+        ParamLocation::Path => "path parameter",
+        ParamLocation::Query => "query parameter",
+        ParamLocation::Header => "header",
+        ParamLocation::Cookie => "cookie",
+    }
+}
+
+fn media_text(m: &MediaType) -> String {
+    match m {
+        MediaType::Json => "`application/json`".into(),
+        MediaType::FormUrlEncoded => "`application/x-www-form-urlencoded`".into(),
+        MediaType::Other(ct) => format!("`{ct}`, as bytes"),
+    }
+}
+
+fn first_line(doc: Option<&str>) -> String {
+    match doc.and_then(|d| d.lines().map(str::trim).find(|l| !l.is_empty())) {
+        Some(line) => format!(": {line}"),
+        None => String::new(),
+    }
+}
+
+/// A blank line between a Markdown list item and a following unindented line, which would
+/// otherwise be a "lazy continuation" of the item (and a clippy warning).
+fn end_lists(text: &str) -> String {
+    let is_item = |l: &str| {
+        let t = l.trim_start();
+        t.starts_with("- ") || t.starts_with("* ") || t.starts_with("+ ") || {
+            let digits = t.chars().take_while(char::is_ascii_digit).count();
+            digits > 0 && (t[digits..].starts_with(". ") || t[digits..].starts_with(") "))
+        }
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut in_item = false;
+    for line in text.lines() {
+        let blank = line.trim().is_empty();
+        if in_item && !blank && !is_item(line) && !line.starts_with(' ') {
+            out.push('\n');
+            in_item = false;
+        }
+        if blank {
+            in_item = false;
+        } else if is_item(line) {
+            in_item = true;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Tokens as compact Rust text, for docs (`:: d1_types :: common :: IssuerId` → `d1_types::common::IssuerId`).
+fn tokens_text(tokens: &TokenStream) -> String {
+    let text = tokens.to_string();
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ' ' {
+            // Keep spaces only between two identifier characters.
+            let prev = out.chars().last();
+            let next = chars.peek().copied();
+            if let (Some(p), Some(n)) = (prev, next) {
+                if (p.is_alphanumeric() || p == '_') && (n.is_alphanumeric() || n == '_') {
+                    out.push(' ');
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    let out = out.replace("&::", "&").replace("<::", "<").replace("[::", "[").replace("(::", "(");
+    out.strip_prefix("::").map(str::to_string).unwrap_or(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(module: &str) -> Api {
+        Api {
+            module: module.to_string(),
+            source: format!("specs/{module}.json"),
+            overlays: Vec::new(),
+            title: module.to_string(),
+            version: "1.0".to_string(),
+            doc: None,
+            servers: Vec::new(),
+            operations: Vec::new(),
+            types: Vec::new(),
+            security_schemes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn accessors_drop_direction_and_version_unless_names_clash() {
+        let apis: Vec<Api> =
+            ["in_v1_card", "in_v2_card", "in_v1_digital_card", "out_v2_card", "petstore", "new", "in_v1_type"]
+                .map(api)
+                .into();
+        assert_eq!(
+            accessor_names(&apis),
+            ["card_v1", "card_v2", "digital_card", "outbound_card", "petstore", "new_api", "type_api"]
+        );
+    }
+
+    #[test]
+    fn status_names() {
+        assert_eq!(status_variant(Status::Code(404)), "NotFound");
+        assert_eq!(status_variant(Status::Code(299)), "Status299");
+        assert_eq!(status_variant(Status::Range(2)), "Status2XX");
+        assert_eq!(status_variant(Status::Default), "Other");
+    }
+
+    #[test]
+    fn lists_are_closed_before_a_following_paragraph() {
+        assert_eq!(end_lists("Intro\n- a\n- b\nAfter"), "Intro\n- a\n- b\n\nAfter");
+        assert_eq!(end_lists("1. one\n   more\n\ntext"), "1. one\n   more\n\ntext");
+    }
+
+    #[test]
+    fn token_text_is_compact() {
+        let t = quote!(&::d1_types::common::IssuerId);
+        assert_eq!(tokens_text(&t), "&d1_types::common::IssuerId");
+    }
 }

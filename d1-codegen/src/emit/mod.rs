@@ -57,7 +57,6 @@ pub fn types_single_file(ir: &Ir) -> Result<String, Error> {
 pub(crate) enum Scope<'a> {
     Module(&'a Module),
     /// From another crate, naming the types crate by its Rust name (e.g. `d1_types`).
-    #[allow(dead_code)] // until the client and server emitters land
     External(&'a str),
 }
 
@@ -136,10 +135,50 @@ pub(crate) fn doc_attrs(text: Option<&str>) -> TokenStream {
 /// Parse the tokens as a file (catching generator bugs as errors, not panics) and pretty-print
 /// them under the `@generated` header.
 pub(crate) fn render_rust(tokens: TokenStream, header: &str, what: &str) -> Result<String, Error> {
-    let file: syn::File = syn::parse2(tokens).map_err(|e| {
-        Error::new(&Location::new(what, ""), format!("internal error: generated Rust does not parse: {e}"))
-    })?;
+    Ok(format!("{header}{}", prettyplease::unparse(&parse_file(tokens, what)?)))
+}
+
+/// [`render_rust`] for a crate root (`lib.rs`): every item is marked `#[rustfmt::skip]`, which
+/// also covers the modules it declares. Generated code is laid out by prettyplease, and
+/// `cargo fmt --check` over a workspace must not fight the generator.
+pub(crate) fn render_crate_root(tokens: TokenStream, header: &str, what: &str) -> Result<String, Error> {
+    let mut file = parse_file(tokens, what)?;
+    // Assembled from identifiers so that rustfmt does not act on the attribute here.
+    let (tool, skip) = (ident("rustfmt"), ident("skip"));
+    for item in &mut file.items {
+        if let Some(attrs) = item_attrs(item) {
+            attrs.push(syn::parse_quote!(#[#tool::#skip]));
+        }
+    }
     Ok(format!("{header}{}", prettyplease::unparse(&file)))
+}
+
+fn parse_file(tokens: TokenStream, what: &str) -> Result<syn::File, Error> {
+    syn::parse2(tokens).map_err(|e| {
+        Error::new(&Location::new(what, ""), format!("internal error: generated Rust does not parse: {e}"))
+    })
+}
+
+fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
+    use syn::Item;
+    Some(match item {
+        Item::Const(i) => &mut i.attrs,
+        Item::Enum(i) => &mut i.attrs,
+        Item::ExternCrate(i) => &mut i.attrs,
+        Item::Fn(i) => &mut i.attrs,
+        Item::ForeignMod(i) => &mut i.attrs,
+        Item::Impl(i) => &mut i.attrs,
+        Item::Macro(i) => &mut i.attrs,
+        Item::Mod(i) => &mut i.attrs,
+        Item::Static(i) => &mut i.attrs,
+        Item::Struct(i) => &mut i.attrs,
+        Item::Trait(i) => &mut i.attrs,
+        Item::TraitAlias(i) => &mut i.attrs,
+        Item::Type(i) => &mut i.attrs,
+        Item::Union(i) => &mut i.attrs,
+        Item::Use(i) => &mut i.attrs,
+        _ => return None,
+    })
 }
 
 /// The first line of every generated Rust file.

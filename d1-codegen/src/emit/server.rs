@@ -1,10 +1,932 @@
-//! The server crate (not written yet).
+//! The server crate: for every API a trait with one async method per operation, a request
+//! struct of checked inputs and a response enum per operation, and `router`/`routes` functions
+//! that mount any implementation on axum 0.8. The checks that run before an implementation is
+//! called are generated from the IR (`checks.rs`, one function per body type) on top of the
+//! static `runtime.rs` (templates/server/runtime.rs).
+//!
+//! Trait methods are declared `fn op(&self, r: OpRequest) -> impl Future<Output = …> + Send`:
+//! implementations write plain `async fn`, the router stays generic over the implementation
+//! (static dispatch, no boxing per call), and the `Send` bound is part of the contract so that
+//! every handler future can run on a multi-threaded runtime.
 
-use super::Options;
+mod checks;
+
+use super::templates;
+use super::{
+    describe_sources, doc_attrs, ident, render_crate_root, render_rust, rust_header, type_tokens, Options, Scope,
+};
 use crate::error::Error;
-use crate::ir::Ir;
+use crate::ir::{
+    Api, IntWidth, Ir, MediaType, Method, NewtypeInner, Operation, ParamLocation, Parameter, PathSegment, SecurityKind,
+    Status, TypeKind, TypeRef,
+};
 use crate::write::FileTree;
+use heck::ToUpperCamelCase;
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+use std::collections::BTreeMap;
 
-pub(super) fn emit_crate(_ir: &Ir, _options: &Options, _tree: &mut FileTree) -> Result<(), Error> {
+pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Result<(), Error> {
+    let root = options.server_crate.clone();
+    let types_crate = options.types_crate.replace('-', "_");
+    let sources: Vec<&str> = ir.apis.iter().map(|a| a.source.as_str()).collect();
+    let all_header = rust_header(&sources);
+
+    let mut checks = checks::Checks::new(ir, &types_crate);
+    for api in &ir.apis {
+        let tokens = api_module(ir, api, &types_crate, &mut checks);
+        let path = format!("{root}/src/{}.rs", api.module);
+        tree.insert(path.clone(), render_rust(tokens, &rust_header(&[api.source.as_str()]), &path)?);
+    }
+    let checks_file = checks.finish();
+    tree.insert(format!("{root}/src/checks.rs"), render_rust(checks_file, &all_header, "checks.rs")?);
+    tree.insert(format!("{root}/src/runtime.rs"), format!("{all_header}{}", templates::SERVER_RUNTIME_RS));
+    tree.insert(format!("{root}/src/lib.rs"), render_crate_root(lib_rs(ir, options), &all_header, "lib.rs")?);
+
+    let example = example_api(ir);
+    let apis: Vec<minijinja::Value> = ir
+        .apis
+        .iter()
+        .map(|a| {
+            minijinja::context! {
+                module => a.module.clone(), title => a.title.clone(), version => a.version.clone(),
+                source => a.source.clone(), operations => a.operations.len(), trait_name => trait_name(a),
+            }
+        })
+        .collect();
+    let context = minijinja::context! {
+        name => root.clone(), name_ident => root.replace('-', "_"), version => options.version.clone(),
+        sources => describe_sources(&sources), types_crate => options.types_crate.clone(), apis => apis,
+        example_trait => example.map(trait_name).unwrap_or_default(),
+        example_module => example.map(|a| a.module.clone()).unwrap_or_default(),
+    };
+    tree.insert(format!("{root}/Cargo.toml"), templates::render("server/Cargo.toml.j2", context.clone())?);
+    tree.insert(format!("{root}/README.md"), templates::render("server/README.md.j2", context)?);
     Ok(())
+}
+
+/// Spec text as rustdoc: a line that follows a list item without being one starts a new
+/// paragraph (otherwise Markdown continues the item, which clippy's `doc_lazy_continuation`
+/// rejects).
+fn doc_text(text: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    let mut in_list = false;
+    for line in text.lines() {
+        let item = line.starts_with("- ") || line.starts_with("* ") || {
+            let digits = line.chars().take_while(char::is_ascii_digit).count();
+            digits > 0 && line[digits..].starts_with(". ")
+        };
+        if in_list && !item && !line.is_empty() && !line.starts_with(' ') {
+            out.push("");
+        }
+        in_list = item || (in_list && line.starts_with(' '));
+        out.push(line);
+    }
+    out.join("\n")
+}
+
+/// `in_v1_card` → `InV1CardApi`.
+fn trait_name(api: &Api) -> String {
+    format!("{}Api", api.module.to_upper_camel_case())
+}
+
+fn op_type_name(op: &Operation, suffix: &str) -> String {
+    format!("{}{suffix}", op.name.to_upper_camel_case())
+}
+
+/// The API used in the crate-level example: the one with the fewest operations.
+fn example_api(ir: &Ir) -> Option<&Api> {
+    ir.apis.iter().filter(|a| !a.operations.is_empty()).min_by_key(|a| a.operations.len())
+}
+
+fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
+    let krate = options.server_crate.replace('-', "_");
+    let mut lines = vec![
+        "Server side of the Thales D1 APIs, generated from their OpenAPI specs: for every API a trait".to_string(),
+        "to implement and an axum router that serves any implementation.".to_string(),
+        String::new(),
+        "| module | API | version | trait | spec |".to_string(),
+        "|---|---|---|---|---|".to_string(),
+    ];
+    for api in &ir.apis {
+        let t = trait_name(api);
+        lines.push(format!(
+            "| [`{m}`] | {} | {} | [`{t}`]({m}::{t}) | `{}` |",
+            api.title,
+            api.version,
+            api.source,
+            m = api.module
+        ));
+    }
+    lines.extend(
+        [
+            "",
+            "Each trait method takes a request struct whose fields have already been checked with the",
+            "validated types of the types crate, and returns `Result<OperationResponse, ApiError>`: the",
+            "response enum has one variant per status the spec declares, [`ApiError`] covers statuses",
+            "it does not declare (D1 publishes no error responses for many operations).",
+            "",
+            "Before calling the implementation the router answers on its own: `400` listing every",
+            "invalid parameter and body member of the request, `401` without a well-formed bearer",
+            "token (operations with bearer security), `404` for an unknown path (routers from",
+            "`router`, or after [`finish`]), `405` for a wrong method, `413` for a body over",
+            "[`Config::body_limit`], `415` for an unsupported media type; a panic in the implementation",
+            "becomes a `500`. `x-correlation-id` is echoed on every response and recorded on the",
+            "`d1_request` tracing span.",
+            "",
+            "To serve several APIs on one listener, combine their `routes` functions (merged or nested",
+            "under each API's base path) and call [`finish`] once.",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    if let Some(api) = example_api(ir) {
+        lines.push(String::new());
+        lines.push("```no_run".to_string());
+        lines.extend(example_code(api, &krate).lines().map(str::to_string));
+        lines.push("```".to_string());
+    }
+    let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    let mods = ir.apis.iter().map(|a| {
+        let m = ident(&a.module);
+        quote!(pub mod #m;)
+    });
+    quote! {
+        #( #![doc = #doc] )*
+        #![forbid(unsafe_code)]
+
+        mod checks;
+        mod runtime;
+        #(#mods)*
+
+        pub use runtime::{finish, not_found, ApiError, BearerToken, Config, Status2xx, StatusClass, CORRELATION_ID};
+        /// The axum version the routers are built with.
+        pub use axum;
+    }
+}
+
+fn example_code(api: &Api, krate: &str) -> String {
+    let t = trait_name(api);
+    let mut uses = vec![t.clone()];
+    let mut methods = String::new();
+    for op in &api.operations {
+        let req = op_type_name(op, "Request");
+        let resp = op_type_name(op, "Response");
+        uses.push(req.clone());
+        let body = op
+            .responses
+            .iter()
+            .find(|r| r.body.is_none() && r.status.is_success())
+            .map(|r| {
+                let v = variant_name(r.status);
+                match r.status {
+                    Status::Code(_) => format!("Ok({resp}::{v})"),
+                    _ => format!("Ok({resp}::{v}({krate}::Status2xx::NO_CONTENT))"),
+                }
+            })
+            .unwrap_or_else(|| "Err(ApiError::not_found(\"unknown\"))".to_string());
+        methods.push_str(&format!(
+            "    async fn {}(&self, _request: {req}) -> Result<{resp}, ApiError> {{\n        {body}\n    }}\n",
+            op.name
+        ));
+        uses.push(resp);
+    }
+    uses.sort();
+    uses.dedup();
+    format!(
+        "use {krate}::ApiError;\nuse {krate}::{m}::{{{}}};\n\nstruct Backend;\n\nimpl {t} for Backend {{\n{methods}}}\n\nlet app: {krate}::axum::Router = {krate}::{m}::router(Backend);\n",
+        uses.join(", "),
+        m = api.module
+    )
+}
+
+/// The variant of a response enum for a status: the reason phrase in UpperCamelCase.
+fn variant_name(status: Status) -> String {
+    match status {
+        Status::Default => "Default".to_string(),
+        Status::Range(1) => "Informational".to_string(),
+        Status::Range(2) => "Success".to_string(),
+        Status::Range(3) => "Redirection".to_string(),
+        Status::Range(4) => "ClientError".to_string(),
+        Status::Range(5) => "ServerError".to_string(),
+        Status::Range(n) => format!("Status{n}xx"),
+        Status::Code(code) => match code {
+            200 => "Ok",
+            201 => "Created",
+            202 => "Accepted",
+            203 => "NonAuthoritativeInformation",
+            204 => "NoContent",
+            205 => "ResetContent",
+            206 => "PartialContent",
+            301 => "MovedPermanently",
+            302 => "Found",
+            303 => "SeeOther",
+            304 => "NotModified",
+            307 => "TemporaryRedirect",
+            308 => "PermanentRedirect",
+            400 => "BadRequest",
+            401 => "Unauthorized",
+            402 => "PaymentRequired",
+            403 => "Forbidden",
+            404 => "NotFound",
+            405 => "MethodNotAllowed",
+            406 => "NotAcceptable",
+            408 => "RequestTimeout",
+            409 => "Conflict",
+            410 => "Gone",
+            412 => "PreconditionFailed",
+            413 => "PayloadTooLarge",
+            415 => "UnsupportedMediaType",
+            422 => "UnprocessableEntity",
+            423 => "Locked",
+            428 => "PreconditionRequired",
+            429 => "TooManyRequests",
+            500 => "InternalServerError",
+            501 => "NotImplemented",
+            502 => "BadGateway",
+            503 => "ServiceUnavailable",
+            504 => "GatewayTimeout",
+            _ => return format!("Status{code}"),
+        }
+        .to_string(),
+    }
+}
+
+fn status_label(status: Status) -> String {
+    match status {
+        Status::Code(c) => c.to_string(),
+        Status::Range(n) => format!("{n}XX"),
+        Status::Default => "default".to_string(),
+    }
+}
+
+fn method_fn(method: Method) -> TokenStream {
+    match method {
+        Method::Get => quote!(get),
+        Method::Put => quote!(put),
+        Method::Post => quote!(post),
+        Method::Delete => quote!(delete),
+        Method::Patch => quote!(patch),
+        Method::Head => quote!(head),
+        Method::Options => quote!(options),
+        Method::Trace => quote!(trace),
+    }
+}
+
+/// The path in axum 0.8 syntax: `{name}` captures, literal braces doubled.
+fn axum_path(op: &Operation) -> String {
+    let mut out = String::new();
+    for segment in &op.segments {
+        match segment {
+            PathSegment::Literal(text) => out.push_str(&text.replace('{', "{{").replace('}', "}}")),
+            PathSegment::Param(name) => {
+                out.push('{');
+                out.push_str(name);
+                out.push('}');
+            }
+        }
+    }
+    out
+}
+
+/// Whether the operation requires a bearer token: one of its schemes is HTTP bearer or OAuth2.
+fn needs_bearer(api: &Api, op: &Operation) -> bool {
+    op.security.iter().any(|name| {
+        api.security_schemes
+            .iter()
+            .any(|s| &s.name == name && matches!(s.kind, SecurityKind::Bearer | SecurityKind::OAuth2))
+    })
+}
+
+/// How a parameter's text becomes its value.
+struct ParamShape {
+    /// The value's type (one item for arrays).
+    ty: TokenStream,
+    /// `fn(&str) -> Result<T, String>`.
+    parser: TokenStream,
+    array: bool,
+}
+
+fn param_shape(ir: &Ir, ty: &TypeRef, scope: Scope<'_>) -> ParamShape {
+    let tokens = type_tokens(ir, ty, scope);
+    let scalar = |parser: TokenStream| ParamShape { ty: tokens.clone(), parser, array: false };
+    match ty {
+        TypeRef::String => scalar(quote!(crate::runtime::parse_string)),
+        TypeRef::Integer(IntWidth::I32) => scalar(quote!(crate::runtime::parse_i32)),
+        TypeRef::Integer(IntWidth::I64) => scalar(quote!(crate::runtime::parse_i64)),
+        TypeRef::Number => scalar(quote!(crate::runtime::parse_f64)),
+        TypeRef::Boolean => scalar(quote!(crate::runtime::parse_bool)),
+        TypeRef::Json => scalar(quote!(crate::runtime::parse_json)),
+        TypeRef::Array(item) => {
+            let inner = param_shape(ir, item, scope);
+            if inner.array {
+                scalar(quote!(crate::runtime::parse_json_as::<#tokens>))
+            } else {
+                ParamShape { array: true, ..inner }
+            }
+        }
+        TypeRef::Named(id) => match &ir.ty(*id).kind {
+            TypeKind::Newtype(n) if !matches!(n.inner, NewtypeInner::Array(_)) => {
+                scalar(quote!(crate::runtime::parse_from_str::<#tokens>))
+            }
+            TypeKind::StringEnum(_) => scalar(quote!(crate::runtime::parse_from_str::<#tokens>)),
+            TypeKind::Alias(target) => {
+                let inner = param_shape(ir, target, scope);
+                ParamShape { ty: if inner.array { inner.ty } else { tokens }, ..inner }
+            }
+            TypeKind::ReExport(target) => {
+                let inner = param_shape(ir, &TypeRef::Named(*target), scope);
+                ParamShape { ty: tokens, ..inner }
+            }
+            _ => scalar(quote!(crate::runtime::parse_json_as::<#tokens>)),
+        },
+        TypeRef::Sealed { .. } => scalar(quote!(crate::runtime::parse_from_str::<#tokens>)),
+        _ => scalar(quote!(crate::runtime::parse_json_as::<#tokens>)),
+    }
+}
+
+/// A parameter's field name in the request struct (avoiding the fixed fields).
+fn param_field(p: &Parameter) -> String {
+    match p.ident.as_str() {
+        "bearer_token" | "body" => format!("{}_param", p.ident),
+        other => other.to_string(),
+    }
+}
+
+fn location_tokens(location: ParamLocation) -> TokenStream {
+    match location {
+        ParamLocation::Path => quote!(crate::runtime::In::Path),
+        ParamLocation::Query => quote!(crate::runtime::In::Query),
+        ParamLocation::Header => quote!(crate::runtime::In::Header),
+        ParamLocation::Cookie => quote!(crate::runtime::In::Cookie),
+    }
+}
+
+fn location_name(location: ParamLocation) -> &'static str {
+    match location {
+        ParamLocation::Path => "path",
+        ParamLocation::Query => "query",
+        ParamLocation::Header => "header",
+        ParamLocation::Cookie => "cookie",
+    }
+}
+
+fn default_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The encodings a body may come in, the spec's first media type first.
+fn body_encodings(body: &crate::ir::RequestBody) -> Vec<TokenStream> {
+    let mut out = Vec::new();
+    let mut add = |media: &str| {
+        let media = media.to_ascii_lowercase();
+        let e = if media == "application/json" || media.ends_with("+json") {
+            Some(quote!(crate::runtime::Encoding::Json))
+        } else if media == "application/x-www-form-urlencoded" {
+            Some(quote!(crate::runtime::Encoding::Form))
+        } else {
+            None
+        };
+        if let Some(e) = e {
+            if !out.iter().any(|o: &TokenStream| o.to_string() == e.to_string()) {
+                out.push(e);
+            }
+        }
+    };
+    match &body.media_type {
+        MediaType::Json => add("application/json"),
+        MediaType::FormUrlEncoded => add("application/x-www-form-urlencoded"),
+        MediaType::Other(m) => add(m),
+    }
+    for alt in &body.alternatives {
+        add(alt);
+    }
+    if out.is_empty() {
+        // A media type the router cannot decode: accept JSON, the closest D1 has.
+        out.push(quote!(crate::runtime::Encoding::Json));
+    }
+    out
+}
+
+fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks) -> TokenStream {
+    let scope = Scope::External(types_crate);
+    let trait_ident = ident(&trait_name(api));
+    let module_doc = {
+        let mut doc = format!(
+            "Server side of the **{}** (version {}), from `{}`: implement [`{}`] and mount it with [`router`] (or [`routes`]).",
+            api.title,
+            api.version,
+            api.source,
+            trait_name(api)
+        );
+        if let Some(base) = base_path(api) {
+            doc.push_str(&format!(
+                "\n\nD1 serves this API under `{base}` ([`BASE_PATH`]); the routes below are relative to it."
+            ));
+        }
+        if let Some(d) = &api.doc {
+            doc.push_str("\n\n");
+            doc.push_str(d);
+        }
+        doc
+    };
+    let module_doc = doc_text(&module_doc);
+    let module_doc = module_doc.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+
+    let mut trait_methods = Vec::new();
+    let mut items = Vec::new();
+    let mut handlers = Vec::new();
+    // path → (method, handler ident) in operation order
+    let mut paths: BTreeMap<String, Vec<(Method, proc_macro2::Ident)>> = BTreeMap::new();
+    let api_name = &api.module;
+
+    for op in &api.operations {
+        let method_ident = ident(&op.name);
+        let req_ident = ident(&op_type_name(op, "Request"));
+        let resp_ident = ident(&op_type_name(op, "Response"));
+        let handler_ident = ident(&format!("handle_{}", op.name));
+        let bearer = needs_bearer(api, op);
+
+        // ---- trait method
+        let mut doc = String::new();
+        if let Some(summary) = op.summary.as_deref().filter(|s| !s.trim().is_empty()) {
+            doc.push_str(&crate::docs::to_markdown(summary));
+            doc.push_str("\n\n");
+        }
+        if let Some(d) = &op.doc {
+            doc.push_str(d);
+            doc.push_str("\n\n");
+        }
+        doc.push_str(&format!("`{} {}`", op.method.as_str(), op.path));
+        if op.deprecated {
+            doc.push_str("\n\nDeprecated in the spec.");
+        }
+        let doc = doc_attrs(Some(&doc_text(&doc)));
+        trait_methods.push(quote! {
+            #doc
+            fn #method_ident(&self, request: #req_ident)
+                -> impl ::std::future::Future<Output = ::std::result::Result<#resp_ident, crate::ApiError>> + ::std::marker::Send;
+        });
+
+        // ---- request struct
+        let mut fields = Vec::new();
+        for p in &op.params {
+            let shape = param_shape(ir, &p.ty, scope);
+            let item = &shape.ty;
+            let ty = if shape.array { quote!(::std::vec::Vec<#item>) } else { quote!(#item) };
+            let always = p.required || p.location == ParamLocation::Path || (p.default.is_some() && !shape.array);
+            let ty = if always { ty } else { quote!(::std::option::Option<#ty>) };
+            let name = ident(&param_field(p));
+            let mut d = format!("`{}` ({} parameter", p.name, location_name(p.location));
+            if let Some(default) = &p.default {
+                d.push_str(&format!(", default `{}`", default_text(default)));
+            }
+            d.push(')');
+            if let Some(pd) = &p.doc {
+                d.push_str(": ");
+                d.push_str(pd);
+            }
+            let d = doc_attrs(Some(&doc_text(&d)));
+            fields.push(quote!(#d pub #name: #ty,));
+        }
+        if bearer {
+            fields.push(quote! {
+                /// The token of the `Authorization: Bearer` header. The router checked its shape only:
+                /// whether it grants access is for the implementation to decide.
+                pub bearer_token: crate::BearerToken,
+            });
+        }
+        if let Some(body) = &op.body {
+            let ty = type_tokens(ir, &body.ty, scope);
+            let ty = if body.required { ty } else { quote!(::std::option::Option<#ty>) };
+            let mut d = String::from("The request body");
+            if !body.required {
+                d.push_str(" (`None` when the request has none)");
+            }
+            if let Some(bd) = &body.doc {
+                d.push_str(": ");
+                d.push_str(bd);
+            } else {
+                d.push('.');
+            }
+            let d = doc_attrs(Some(&doc_text(&d)));
+            fields.push(quote!(#d pub body: #ty,));
+        }
+        let req_doc = format!("The checked inputs of [`{}::{}`].", trait_name(api), op.name);
+        items.push(quote! {
+            #[doc = #req_doc]
+            #[derive(Clone, Debug)]
+            pub struct #req_ident {
+                #(#fields)*
+            }
+        });
+
+        // ---- response enum
+        let mut variants = Vec::new();
+        let mut arms = Vec::new();
+        let mut status_arms = Vec::new();
+        for r in &op.responses {
+            let v = ident(&variant_name(r.status));
+            let d = format!("`{}`: {}", status_label(r.status), r.description);
+            let d = doc_attrs(Some(&doc_text(&d)));
+            let body_ty = r.body.as_ref().map(|b| type_tokens(ir, &b.ty, scope));
+            // The status, read from `&self` (`status()`) and from `self` (`into_response`).
+            let (status_expr, owned_status, pattern_status) = match r.status {
+                Status::Code(code) => {
+                    let code = Literal::u16_unsuffixed(code);
+                    let e = quote!(crate::axum::http::StatusCode::from_u16(#code).unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR));
+                    (e.clone(), e, None)
+                }
+                Status::Range(2) => (quote!(status.status()), quote!(status.status()), Some(quote!(crate::Status2xx))),
+                Status::Range(n) => {
+                    let n = Literal::u16_unsuffixed(n);
+                    (quote!(status.status()), quote!(status.status()), Some(quote!(crate::StatusClass<#n>)))
+                }
+                Status::Default => (quote!(*status), quote!(status), Some(quote!(crate::axum::http::StatusCode))),
+            };
+            let write = |body: TokenStream| match &r.body {
+                None => quote!(crate::runtime::empty_response(#owned_status)),
+                Some(b) => match (&b.media_type, &b.ty) {
+                    (MediaType::Other(ct), TypeRef::Bytes) => {
+                        quote!(crate::runtime::bytes_response(#owned_status, #ct, #body))
+                    }
+                    _ => quote!(crate::runtime::json_response(#owned_status, &#body)),
+                },
+            };
+            match (pattern_status, body_ty) {
+                (None, None) => {
+                    variants.push(quote!(#d #v,));
+                    let w = write(quote!());
+                    arms.push(quote!(Self::#v => #w,));
+                    status_arms.push(quote!(Self::#v => #status_expr,));
+                }
+                (None, Some(ty)) => {
+                    variants.push(quote!(#d #v(#ty),));
+                    let w = write(quote!(body));
+                    arms.push(quote!(Self::#v(body) => #w,));
+                    status_arms.push(quote!(Self::#v(_) => #status_expr,));
+                }
+                (Some(st), None) => {
+                    variants.push(quote!(#d #v(#st),));
+                    let w = write(quote!());
+                    arms.push(quote!(Self::#v(status) => #w,));
+                    status_arms.push(quote!(Self::#v(status) => #status_expr,));
+                }
+                (Some(st), Some(ty)) => {
+                    variants.push(quote!(#d #v(#st, #ty),));
+                    let w = write(quote!(body));
+                    arms.push(quote!(Self::#v(status, body) => #w,));
+                    status_arms.push(quote!(Self::#v(status, _) => #status_expr,));
+                }
+            }
+        }
+        let resp_doc = format!(
+            "The responses [`{}::{}`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).",
+            trait_name(api),
+            op.name
+        );
+        if variants.is_empty() {
+            items.push(quote! {
+                #[doc = #resp_doc]
+                #[derive(Clone, Debug)]
+                pub enum #resp_ident {}
+                impl #resp_ident {
+                    /// The HTTP status of this response.
+                    pub fn status(&self) -> crate::axum::http::StatusCode {
+                        match *self {}
+                    }
+                }
+                impl crate::axum::response::IntoResponse for #resp_ident {
+                    fn into_response(self) -> crate::axum::response::Response {
+                        match self {}
+                    }
+                }
+            });
+        } else {
+            items.push(quote! {
+                #[doc = #resp_doc]
+                #[derive(Clone, Debug)]
+                #[allow(clippy::large_enum_variant)]
+                pub enum #resp_ident {
+                    #(#variants)*
+                }
+                impl #resp_ident {
+                    /// The HTTP status of this response.
+                    pub fn status(&self) -> crate::axum::http::StatusCode {
+                        match self {
+                            #(#status_arms)*
+                        }
+                    }
+                }
+                impl crate::axum::response::IntoResponse for #resp_ident {
+                    fn into_response(self) -> crate::axum::response::Response {
+                        match self {
+                            #(#arms)*
+                        }
+                    }
+                }
+            });
+        }
+
+        // ---- handler
+        handlers.push(handler(ir, api_name, op, bearer, &trait_ident, &req_ident, &handler_ident, checks, scope));
+        paths.entry(axum_path(op)).or_default().push((op.method, handler_ident));
+    }
+
+    // ---- routes
+    let mut route_calls = Vec::new();
+    for (path, mut methods) in paths {
+        methods.sort_by_key(|(m, _)| *m);
+        let mut allow: Vec<&str> = methods.iter().map(|(m, _)| m.as_str()).collect();
+        if methods.iter().any(|(m, _)| *m == Method::Get) && !methods.iter().any(|(m, _)| *m == Method::Head) {
+            allow.push("HEAD");
+        }
+        let allow = allow.join(", ");
+        let mut chain = TokenStream::new();
+        for (i, (m, h)) in methods.iter().enumerate() {
+            let f = method_fn(*m);
+            if i == 0 {
+                chain = quote!(crate::axum::routing::#f(#h::<A>));
+            } else {
+                chain = quote!(#chain.#f(#h::<A>));
+            }
+        }
+        route_calls.push(quote! {
+            .route(#path, #chain.fallback(|headers: crate::axum::http::HeaderMap| async move {
+                crate::runtime::method_not_allowed(&headers, #allow)
+            }))
+        });
+    }
+    let base = base_path(api).map(|b| {
+        let d = format!(
+            " The path under which D1 serves this API (from its first server URL, `{}`).",
+            api.servers.first().map(|s| s.url.as_str()).unwrap_or("")
+        );
+        quote! {
+            #[doc = #d]
+            pub const BASE_PATH: &str = #b;
+        }
+    });
+    let trait_doc = format!(
+        "The **{}** (version {}): one method per operation. Mount an implementation with [`router`].\n\nEach method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](crate::ApiError). Implement the methods as `async fn`; the futures must be `Send`.",
+        api.title, api.version
+    );
+    let trait_doc = doc_attrs(Some(&trait_doc));
+
+    quote! {
+        #( #![doc = #module_doc] )*
+
+        #base
+
+        #trait_doc
+        pub trait #trait_ident: ::std::marker::Send + ::std::marker::Sync + 'static {
+            #(#trait_methods)*
+        }
+
+        #(#items)*
+
+        /// Every operation of the API, with a JSON `404` for unknown paths.
+        pub fn router<A: #trait_ident>(api: A) -> crate::axum::Router {
+            crate::finish(routes(api, crate::Config::default()))
+        }
+
+        /// Every operation of the API and no fallback, to be merged or nested with the routes of
+        /// other APIs; call [`finish`](crate::finish) on the combined router.
+        pub fn routes<A: #trait_ident>(api: A, config: crate::Config) -> crate::axum::Router {
+            let shared = ::std::sync::Arc::new(crate::runtime::Shared { api, config });
+            crate::axum::Router::new()
+                #(#route_calls)*
+                .with_state(shared)
+        }
+
+        #(#handlers)*
+    }
+}
+
+/// The path part of the API's first server URL (`https://host/banking/v1` → `/banking/v1`).
+fn base_path(api: &Api) -> Option<String> {
+    let url = &api.servers.first()?.url;
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let path = rest.find('/').map(|i| &rest[i..]).unwrap_or("");
+    let path = path.trim_end_matches('/');
+    (!path.is_empty() && !path.contains('{')).then(|| path.to_string())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn handler(
+    ir: &Ir,
+    api_name: &str,
+    op: &Operation,
+    bearer: bool,
+    trait_ident: &proc_macro2::Ident,
+    req_ident: &proc_macro2::Ident,
+    handler_ident: &proc_macro2::Ident,
+    checks: &mut checks::Checks,
+    scope: Scope<'_>,
+) -> TokenStream {
+    let method_ident = ident(&op.name);
+    let op_name = &op.name;
+    let mut steps = Vec::new();
+    let mut required = Vec::new();
+    let mut assign = Vec::new();
+    let has_path = op.params.iter().any(|p| p.location == ParamLocation::Path);
+    let has_query = op.params.iter().any(|p| p.location == ParamLocation::Query);
+
+    if bearer {
+        steps.push(quote! {
+            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(&parts.headers) else {
+                return crate::runtime::unauthorized();
+            };
+        });
+        assign.push(quote!(bearer_token));
+    }
+    steps.push(quote!(let mut violations = crate::runtime::Violations::new();));
+    if has_path {
+        steps.push(quote!(let path = crate::runtime::PathParams::new(params, &mut violations);));
+    } else {
+        steps.push(quote!(let _ = params;));
+    }
+    if has_query {
+        steps.push(quote!(let query = crate::runtime::QueryParams::parse(parts.uri.query());));
+    }
+    for p in &op.params {
+        let shape = param_shape(ir, &p.ty, scope);
+        let var = ident(&param_field(p));
+        let name = &p.name;
+        let loc = location_tokens(p.location);
+        let parser = &shape.parser;
+        let is_path = p.location == ParamLocation::Path;
+        if shape.array {
+            let raw = match p.location {
+                ParamLocation::Query => quote!(query.all(#name)),
+                ParamLocation::Header => quote!(crate::runtime::header_items(&parts.headers, #name, &mut violations)),
+                ParamLocation::Path => {
+                    quote!(path.get(#name).map(|v| v.split(',').collect::<Vec<_>>()).unwrap_or_default())
+                }
+                ParamLocation::Cookie => {
+                    quote!(crate::runtime::cookie(&parts.headers, #name).map(|v| v.split(',').collect::<Vec<_>>()).unwrap_or_default())
+                }
+            };
+            let presence = if p.required || is_path {
+                quote! {
+                    if raw.is_empty() {
+                        violations.push(#loc, #name, "is required");
+                        None
+                    } else {
+                        violations.repeated(#loc, #name, &raw, #parser)
+                    }
+                }
+            } else {
+                quote! {
+                    if raw.is_empty() { Some(None) } else { violations.repeated(#loc, #name, &raw, #parser).map(Some) }
+                }
+            };
+            steps.push(quote! {
+                let #var = {
+                    let raw: Vec<&str> = #raw;
+                    #presence
+                };
+            });
+            required.push(var.clone());
+            assign.push(quote!(#var));
+            continue;
+        }
+        let raw = match p.location {
+            ParamLocation::Path => quote!(path.get(#name)),
+            ParamLocation::Query => quote!(query.get(#name)),
+            ParamLocation::Header => quote!(crate::runtime::header(&parts.headers, #name, &mut violations)),
+            ParamLocation::Cookie => quote!(crate::runtime::cookie(&parts.headers, #name)),
+        };
+        if p.required || is_path {
+            steps.push(quote! {
+                let #var = {
+                    let raw = #raw;
+                    violations.required(#loc, #name, raw, #parser)
+                };
+            });
+            required.push(var.clone());
+        } else if let Some(default) = &p.default {
+            let default = default_text(default);
+            steps.push(quote! {
+                let #var = {
+                    let raw = #raw;
+                    violations.defaulted(#loc, #name, raw, #default, #parser)
+                };
+            });
+            required.push(var.clone());
+        } else {
+            steps.push(quote! {
+                let #var = {
+                    let raw = #raw;
+                    violations.optional(#loc, #name, raw, #parser)
+                };
+            });
+        }
+        assign.push(quote!(#var));
+    }
+    if let Some(body) = &op.body {
+        let encodings = body_encodings(body);
+        let ty = type_tokens(ir, &body.ty, scope);
+        let check = checks.expr(&body.ty, quote!(&value), quote!(::std::option::Option::None));
+        let form_fields = checks.form_fields(&body.ty);
+        let coerce = if form_fields.is_empty() {
+            TokenStream::new()
+        } else {
+            let names = form_fields.iter().map(|(n, _)| n.as_str());
+            let kinds = form_fields.iter().map(|(_, k)| k.clone());
+            quote! {
+                if encoding == crate::runtime::Encoding::Form {
+                    crate::runtime::coerce_form(&mut value, &[#( (#names, #kinds) ),*]);
+                }
+            }
+        };
+        let value_mut = if form_fields.is_empty() { quote!(value) } else { quote!(mut value) };
+        let missing = if body.required {
+            quote!(violations.push(crate::runtime::In::Body, "", "is required");)
+        } else {
+            TokenStream::new()
+        };
+        // A body without constraints (raw bytes, an open value) needs no checker.
+        let typed = if check.is_empty() {
+            quote!(crate::runtime::typed_body(&value, &mut violations))
+        } else {
+            quote! {
+                let mut checker = crate::runtime::Checker::new();
+                {
+                    let c = &mut checker;
+                    #check
+                }
+                if checker.is_clean() {
+                    crate::runtime::typed_body(&value, &mut violations)
+                } else {
+                    checker.report(&mut violations);
+                    None
+                }
+            }
+        };
+        steps.push(quote! {
+            let body = match crate::runtime::read_body(&parts, body, shared.config.body_limit, &[#(#encodings),*]).await {
+                Ok(body) => body,
+                Err(response) => return response,
+            };
+            let body: ::std::option::Option<#ty> = match body {
+                None => {
+                    #missing
+                    None
+                }
+                Some((encoding, bytes)) => match crate::runtime::body_value(encoding, &bytes, &mut violations) {
+                    None => None,
+                    Some(#value_mut) => {
+                        #coerce
+                        #typed
+                    }
+                },
+            };
+        });
+        if body.required {
+            required.push(ident("body"));
+        }
+        assign.push(quote!(body));
+    }
+    let body_binding = if op.body.is_some() { quote!(body) } else { quote!(_body) };
+
+    steps.push(quote! {
+        if !violations.is_empty() {
+            return violations.response();
+        }
+    });
+    if !required.is_empty() {
+        let pats = required.iter().map(|r| quote!(::std::option::Option::Some(#r)));
+        let vals = required.iter();
+        steps.push(quote! {
+            let ( #(#pats,)* ) = ( #(#vals,)* ) else {
+                return violations.response();
+            };
+        });
+    }
+    let doc = format!(" Checks the inputs of `{} {}`, then calls the implementation.", op.method.as_str(), op.path);
+    quote! {
+        #[doc = #doc]
+        async fn #handler_ident<A: #trait_ident>(
+            crate::axum::extract::State(shared): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
+            params: ::std::result::Result<crate::axum::extract::RawPathParams, crate::axum::extract::rejection::RawPathParamsRejection>,
+            request: crate::axum::extract::Request,
+        ) -> crate::axum::response::Response {
+            let (parts, #body_binding) = request.into_parts();
+            let context = crate::runtime::Context::new(&parts, #api_name, #op_name);
+            context
+                .run(async move {
+                    #(#steps)*
+                    let request = #req_ident { #(#assign),* };
+                    match shared.api.#method_ident(request).await {
+                        Ok(response) => crate::axum::response::IntoResponse::into_response(response),
+                        Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                    }
+                })
+                .await
+        }
+    }
 }

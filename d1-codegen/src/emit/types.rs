@@ -3,7 +3,8 @@
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, newtype, render_rust, rust_header, support_path, type_tokens, Options, Scope,
+    describe_sources, doc_attrs, ident, newtype, render_crate_root, render_rust, rust_header, support_path,
+    type_tokens, Options, Scope,
 };
 use crate::error::{Error, Location};
 use crate::ir::{Api, Ir, Module, OneOf, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
@@ -48,7 +49,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
 
     // lib.rs
     let lib = lib_rs(ir, &needs, &modules);
-    tree.insert(format!("{root}/src/lib.rs"), render_rust(lib, &all_header, "lib.rs")?);
+    tree.insert(format!("{root}/src/lib.rs"), render_crate_root(lib, &all_header, "lib.rs")?);
     tree.insert(format!("{root}/src/validation.rs"), format!("{all_header}{}", templates::VALIDATION_RS));
     if needs.jwe {
         tree.insert(format!("{root}/src/jwe.rs"), format!("{all_header}{}", templates::JWE_RS));
@@ -94,18 +95,18 @@ fn lib_rs(ir: &Ir, needs: &Needs, modules: &BTreeMap<Module, Vec<crate::ir::Type
         lines.push(format!("| [`{}`] | {} | {} | `{}` |", api.module, api.title, api.version, api.source));
     }
     let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
-    // Generated modules are laid out by prettyplease; rustfmt is told to leave them alone so
-    // `cargo fmt --check` over the workspace does not fight the generator.
-    // (The attribute is assembled from identifiers so rustfmt does not act on it here.)
-    let (tool, skip) = (ident("rustfmt"), ident("skip"));
-    let mut mods = vec![quote!(#[#tool::#skip] pub mod validation;)];
+    let mut mods = vec![quote!(
+        pub mod validation;
+    )];
     if needs.jwe {
-        mods.push(quote!(#[#tool::#skip] pub mod jwe;));
+        mods.push(quote!(
+            pub mod jwe;
+        ));
     }
-    for module in modules.keys() {
+    mods.extend(modules.keys().map(|module| {
         let m = ident(module.name());
-        mods.push(quote!(#[#tool::#skip] pub mod #m;));
-    }
+        quote!(pub mod #m;)
+    }));
     quote! {
         #( #![doc = #doc] )*
         #![forbid(unsafe_code)]
@@ -207,10 +208,12 @@ fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> TokenStrea
     }
     if let Some(additional) = &s.additional {
         let ty = type_tokens(ir, additional, scope);
+        let mut taken: std::collections::BTreeSet<String> = s.fields.iter().map(|f| f.ident.clone()).collect();
+        let name = ident(&crate::naming::unique("additional_properties".to_string(), &mut taken));
         fields.push(quote! {
             /// Properties not listed above (the schema allows them via `additionalProperties`).
             #[serde(flatten)]
-            pub additional_properties: ::std::collections::BTreeMap<::std::string::String, #ty>,
+            pub #name: ::std::collections::BTreeMap<::std::string::String, #ty>,
         });
     }
     let all_optional = s.fields.iter().all(|f| !f.required);
@@ -484,23 +487,14 @@ pub(super) fn single_file(ir: &Ir) -> Result<String, Error> {
     render_rust(quote!(#(#modules)*), &rust_header(&sources), "single file")
 }
 
-/// `mod name { … }` from a file, turning its inner doc comments (`//!`) into outer ones.
+/// `pub mod name { … }` from a file; its inner attributes and docs (`//!`) stay inner, so
+/// intra-doc links resolve inside the module as they do in the file.
 fn inline_module(name: &str, file: syn::File) -> TokenStream {
     let name = ident(name);
-    let (inner, outer): (Vec<syn::Attribute>, Vec<syn::Attribute>) =
-        file.attrs.into_iter().partition(|a| a.path().is_ident("doc"));
-    let docs: Vec<TokenStream> = inner
-        .iter()
-        .map(|a| {
-            let meta = &a.meta;
-            quote!(#[#meta])
-        })
-        .collect();
-    let items = file.items;
+    let (attrs, items) = (file.attrs, file.items);
     quote! {
-        #(#docs)*
         pub mod #name {
-            #(#outer)*
+            #(#attrs)*
             #(#items)*
         }
     }

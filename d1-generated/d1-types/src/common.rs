@@ -53,14 +53,11 @@ impl CardId {
                 ),
             );
         }
-        if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| {
-                    ::regress::Regex::with_flags("^[A-Za-z0-9_-]{1,48}$", "u").ok()
-                })
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
-        }) {
+        if !((1..=48).contains(&value.len())
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        {
             return Err(
                 super::validation::ValidationError::new(
                     "CardId",
@@ -179,14 +176,11 @@ impl ConsumerId {
                 ),
             );
         }
-        if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| {
-                    ::regress::Regex::with_flags("^[A-Za-z0-9_-]{1,64}$", "u").ok()
-                })
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
-        }) {
+        if !((1..=64).contains(&value.len())
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        {
             return Err(
                 super::validation::ValidationError::new(
                     "ConsumerId",
@@ -286,14 +280,11 @@ impl CorrelationId {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), super::validation::ValidationError> {
-        if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| {
-                    ::regress::Regex::with_flags("^[A-Za-z0-9_-]{1,64}$", "u").ok()
-                })
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
-        }) {
+        if !((1..=64).contains(&value.len())
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        {
             return Err(
                 super::validation::ValidationError::new(
                     "CorrelationId",
@@ -410,14 +401,11 @@ impl DigitalCardId {
                 ),
             );
         }
-        if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| {
-                    ::regress::Regex::with_flags("^[A-Za-z0-9_-]{1,64}$", "u").ok()
-                })
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
-        }) {
+        if !((1..=64).contains(&value.len())
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        {
             return Err(
                 super::validation::ValidationError::new(
                     "DigitalCardId",
@@ -509,12 +497,21 @@ impl Exp {
         value: &str,
     ) -> ::std::result::Result<(), super::validation::ValidationError> {
         if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| {
-                    ::regress::Regex::with_flags("^(0[1-9]|1[0-2])[0-9]{2}$", "u").ok()
-                })
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
+            const FAIL: u8 = 6;
+            let state = value
+                .bytes()
+                .fold(
+                    0,
+                    |state, b| match (state, b) {
+                        (0, b'0') => 1,
+                        (0, b'1') => 5,
+                        (1, b'1'..=b'9') => 2,
+                        (2 | 3, b'0'..=b'9') => state + 1,
+                        (5, b'0'..=b'2') => 2,
+                        _ => FAIL,
+                    },
+                );
+            state == 4
         }) {
             return Err(
                 super::validation::ValidationError::new(
@@ -734,12 +731,19 @@ impl Language {
             );
         }
         if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| {
-                    ::regress::Regex::with_flags("^[a-z]{2}-[a-zA-Z]{2}$", "u").ok()
-                })
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
+            const FAIL: u8 = 6;
+            let state = value
+                .bytes()
+                .fold(
+                    0,
+                    |state, b| match (state, b) {
+                        (0 | 1, b'a'..=b'z') => state + 1,
+                        (2, b'-') => 3,
+                        (3 | 4, b'A'..=b'Z' | b'a'..=b'z') => state + 1,
+                        _ => FAIL,
+                    },
+                );
+            state == 5
         }) {
             return Err(
                 super::validation::ValidationError::new(
@@ -859,14 +863,11 @@ impl OperationId {
                 ),
             );
         }
-        if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| {
-                    ::regress::Regex::with_flags("^[A-Za-z0-9_-]{1,64}$", "u").ok()
-                })
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
-        }) {
+        if !((1..=64).contains(&value.len())
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        {
             return Err(
                 super::validation::ValidationError::new(
                     "OperationId",
@@ -964,12 +965,9 @@ impl Pan {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), super::validation::ValidationError> {
-        if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| ::regress::Regex::with_flags("^[0-9]{10,19}$", "u").ok())
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
-        }) {
+        if !((10..=19).contains(&value.len())
+            && value.bytes().all(|b| b.is_ascii_digit()))
+        {
             return Err(
                 super::validation::ValidationError::new(
                     "Pan",
@@ -1236,14 +1234,9 @@ impl Reason {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), super::validation::ValidationError> {
-        if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| {
-                    ::regress::Regex::with_flags("^[a-zA-Z0-9 ]{1,64}$", "u").ok()
-                })
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
-        }) {
+        if !((1..=64).contains(&value.len())
+            && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' '))
+        {
             return Err(
                 super::validation::ValidationError::new(
                     "Reason",

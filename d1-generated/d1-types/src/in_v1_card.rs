@@ -30,12 +30,21 @@ impl AuxiliaryExp {
         value: &str,
     ) -> ::std::result::Result<(), super::validation::ValidationError> {
         if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| {
-                    ::regress::Regex::with_flags("^(0[1-9]|1[0-2])[0-9]{2}$", "u").ok()
-                })
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
+            const FAIL: u8 = 6;
+            let state = value
+                .bytes()
+                .fold(
+                    0,
+                    |state, b| match (state, b) {
+                        (0, b'0') => 1,
+                        (0, b'1') => 5,
+                        (1, b'1'..=b'9') => 2,
+                        (2 | 3, b'0'..=b'9') => state + 1,
+                        (5, b'0'..=b'2') => 2,
+                        _ => FAIL,
+                    },
+                );
+            state == 4
         }) {
             return Err(
                 super::validation::ValidationError::new(
@@ -123,12 +132,9 @@ impl AuxiliaryPan {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), super::validation::ValidationError> {
-        if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| ::regress::Regex::with_flags("^[0-9]{1,19}$", "u").ok())
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
-        }) {
+        if !((1..=19).contains(&value.len())
+            && value.bytes().all(|b| b.is_ascii_digit()))
+        {
             return Err(
                 super::validation::ValidationError::new(
                     "AuxiliaryPan",
@@ -250,14 +256,8 @@ impl CardId {
                 ),
             );
         }
-        if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| {
-                    ::regress::Regex::with_flags("[A-Za-z0-9_-]{1,48}", "u").ok()
-                })
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
-        }) {
+        if !(value.bytes().any(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        {
             return Err(
                 super::validation::ValidationError::new(
                     "CardId",
@@ -352,14 +352,8 @@ impl CardProductId {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), super::validation::ValidationError> {
-        if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| {
-                    ::regress::Regex::with_flags("[A-Za-z0-9_-]{1,48}", "u").ok()
-                })
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
-        }) {
+        if !(value.bytes().any(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        {
             return Err(
                 super::validation::ValidationError::new(
                     "CardProductId",
@@ -545,14 +539,13 @@ impl CorrelationId {
                 ),
             );
         }
-        if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| {
-                    ::regress::Regex::with_flags("[a-zA-Z0-9_\\-\\. ]{1,64}", "u").ok()
-                })
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
-        }) {
+        if !(value
+            .bytes()
+            .any(|b| {
+                b.is_ascii_alphanumeric() || b == b' ' || b == b'-' || b == b'.'
+                    || b == b'_'
+            }))
+        {
             return Err(
                 super::validation::ValidationError::new(
                     "CorrelationId",
@@ -723,14 +716,8 @@ impl NewCardId {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), super::validation::ValidationError> {
-        if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| {
-                    ::regress::Regex::with_flags("[A-Za-z0-9_-]{1,48}", "u").ok()
-                })
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
-        }) {
+        if !(value.bytes().any(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        {
             return Err(
                 super::validation::ValidationError::new(
                     "NewCardId",
@@ -984,14 +971,8 @@ impl OperationId {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), super::validation::ValidationError> {
-        if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| {
-                    ::regress::Regex::with_flags("[A-Za-z0-9_-]{1,64}", "u").ok()
-                })
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
-        }) {
+        if !(value.bytes().any(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        {
             return Err(
                 super::validation::ValidationError::new(
                     "OperationId",
@@ -1096,12 +1077,7 @@ impl Psn {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), super::validation::ValidationError> {
-        if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| ::regress::Regex::with_flags("^[0-9]{2}$", "u").ok())
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
-        }) {
+        if !(value.len() == 2 && value.bytes().all(|b| b.is_ascii_digit())) {
             return Err(
                 super::validation::ValidationError::new(
                     "Psn",

@@ -296,14 +296,11 @@ impl CardProductId {
                 ),
             );
         }
-        if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| {
-                    ::regress::Regex::with_flags("^[A-Za-z0-9_-]{1,48}$", "u").ok()
-                })
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
-        }) {
+        if !((1..=48).contains(&value.len())
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        {
             return Err(
                 super::validation::ValidationError::new(
                     "CardProductId",
@@ -815,12 +812,7 @@ impl Exp {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), super::validation::ValidationError> {
-        if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| ::regress::Regex::with_flags("^[0-9]{4}$", "u").ok())
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
-        }) {
+        if !(value.len() == 4 && value.bytes().all(|b| b.is_ascii_digit())) {
             return Err(
                 super::validation::ValidationError::new(
                     "Exp",

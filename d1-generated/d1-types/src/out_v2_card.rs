@@ -421,12 +421,8 @@ impl Cvv {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), super::validation::ValidationError> {
-        if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| ::regress::Regex::with_flags("^[0-9]{3,4}$", "u").ok())
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
-        }) {
+        if !((3..=4).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_digit()))
+        {
             return Err(
                 super::validation::ValidationError::new(
                     "Cvv",
@@ -661,14 +657,8 @@ impl OperationId {
                 ),
             );
         }
-        if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| {
-                    ::regress::Regex::with_flags("[A-Za-z0-9_-]{1,64}", "u").ok()
-                })
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
-        }) {
+        if !(value.bytes().any(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        {
             return Err(
                 super::validation::ValidationError::new(
                     "OperationId",

@@ -131,14 +131,11 @@ impl CorrelationId {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), super::validation::ValidationError> {
-        if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| {
-                    ::regress::Regex::with_flags("^[A-Za-z0-9_-]{1,64}$", "u").ok()
-                })
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
-        }) {
+        if !((1..=64).contains(&value.len())
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        {
             return Err(
                 super::validation::ValidationError::new(
                     "CorrelationId",
@@ -1002,14 +999,11 @@ impl ThingId {
                 ),
             );
         }
-        if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| {
-                    ::regress::Regex::with_flags("^[A-Za-z0-9_-]{1,48}$", "u").ok()
-                })
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
-        }) {
+        if !((1..=48).contains(&value.len())
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        {
             return Err(
                 super::validation::ValidationError::new(
                     "ThingId",
@@ -1098,10 +1092,19 @@ impl Unanchored {
         value: &str,
     ) -> ::std::result::Result<(), super::validation::ValidationError> {
         if !({
-            static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-            RE.get_or_init(|| ::regress::Regex::with_flags("[a-z]{2}", "u").ok())
-                .as_ref()
-                .is_some_and(|re| re.find(value).is_some())
+            const FAIL: u8 = 3;
+            let state = value
+                .bytes()
+                .fold(
+                    0,
+                    |state, b| match (state, b) {
+                        (0 | 1, b'\0'..=b'`' | b'{'..=b'\xFF') => 0,
+                        (0 | 1, b'a'..=b'z') => state + 1,
+                        (2, _) => 2,
+                        _ => FAIL,
+                    },
+                );
+            state == 2
         }) {
             return Err(
                 super::validation::ValidationError::new(

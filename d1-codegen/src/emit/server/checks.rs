@@ -1,0 +1,347 @@
+//! `checks.rs` of the server crate: one function per named body type (structs and unions),
+//! walking a `serde_json::Value` the way the type's `Deserialize` would read it but recording
+//! every violation with its JSON Pointer instead of stopping at the first. Leaves whose types
+//! check themselves (validated newtypes, sealed JWE values) are checked by deserializing them.
+
+use super::super::{ident, type_tokens, Scope};
+use crate::ir::{IntWidth, Ir, NewtypeInner, TypeId, TypeKind, TypeRef};
+use heck::ToSnakeCase;
+use proc_macro2::TokenStream;
+use quote::quote;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub(super) struct Checks<'a> {
+    ir: &'a Ir,
+    types_crate: String,
+    /// Types whose check function is needed, with its name.
+    names: BTreeMap<TypeId, String>,
+    taken: BTreeSet<String>,
+    done: BTreeSet<TypeId>,
+}
+
+impl<'a> Checks<'a> {
+    pub(super) fn new(ir: &'a Ir, types_crate: &str) -> Self {
+        Checks {
+            ir,
+            types_crate: types_crate.to_string(),
+            names: BTreeMap::new(),
+            taken: BTreeSet::new(),
+            done: BTreeSet::new(),
+        }
+    }
+
+    /// The name of the check function of a struct or union, registering it.
+    fn function(&mut self, id: TypeId) -> proc_macro2::Ident {
+        if let Some(name) = self.names.get(&id) {
+            return ident(name);
+        }
+        let def = self.ir.ty(id);
+        let base = format!("check_{}_{}", def.module.name(), def.name.to_snake_case());
+        let mut name = base.clone();
+        let mut n = 2;
+        while self.taken.contains(&name) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        self.taken.insert(name.clone());
+        self.names.insert(id, name.clone());
+        ident(&name)
+    }
+
+    /// Statements checking the value `v` (an expression of type `&Value`) against `ty`, with a
+    /// `c: &mut Checker` in scope. `skip` names a member a struct check must not report as
+    /// unknown (the tag of a tagged union).
+    pub(super) fn expr(&mut self, ty: &TypeRef, v: TokenStream, skip: TokenStream) -> TokenStream {
+        let scope_crate = self.types_crate.clone();
+        let scope = Scope::External(&scope_crate);
+        match ty {
+            TypeRef::String => quote!(c.string(#v);),
+            TypeRef::Integer(IntWidth::I32) => quote!(c.integer(#v, i64::from(i32::MIN), i64::from(i32::MAX));),
+            TypeRef::Integer(IntWidth::I64) => quote!(c.integer(#v, i64::MIN, i64::MAX);),
+            TypeRef::Number => quote!(c.number(#v);),
+            TypeRef::Boolean => quote!(c.boolean(#v);),
+            TypeRef::Json | TypeRef::Bytes => TokenStream::new(),
+            TypeRef::JsonObject => quote!(let _ = c.object(#v);),
+            TypeRef::Boxed(inner) => self.expr(inner, v, skip),
+            TypeRef::Array(item) => {
+                let inner = self.expr(item, quote!(item), quote!(::std::option::Option::None));
+                quote! {
+                    if let ::std::option::Option::Some(items) = c.array(#v) {
+                        for (index, item) in items.iter().enumerate() {
+                            let mark = c.enter_index(index);
+                            #inner
+                            c.leave(mark);
+                        }
+                    }
+                }
+            }
+            TypeRef::Map(value) => {
+                let inner = self.expr(value, quote!(item), quote!(::std::option::Option::None));
+                quote! {
+                    if let ::std::option::Option::Some(members) = c.object(#v) {
+                        for (key, item) in members {
+                            let mark = c.enter(key);
+                            #inner
+                            c.leave(mark);
+                        }
+                    }
+                }
+            }
+            TypeRef::Sealed { .. } => {
+                let t = type_tokens(self.ir, ty, scope);
+                quote!(c.leaf::<#t>(#v);)
+            }
+            TypeRef::Named(id) => {
+                let def = self.ir.ty(*id);
+                match &def.kind {
+                    TypeKind::Newtype(_) => {
+                        let t = type_tokens(self.ir, ty, scope);
+                        quote!(c.leaf::<#t>(#v);)
+                    }
+                    TypeKind::StringEnum(_) => quote!(c.string(#v);),
+                    TypeKind::Alias(target) => {
+                        let target = target.clone();
+                        self.expr(&target, v, skip)
+                    }
+                    TypeKind::ReExport(target) => self.expr(&TypeRef::Named(*target), v, skip),
+                    // A JWE plaintext never travels as JSON of its own.
+                    TypeKind::Struct(s) if s.plaintext => TokenStream::new(),
+                    TypeKind::Struct(_) | TypeKind::OneOf(_) => {
+                        let f = self.function(*id);
+                        quote!(crate::checks::#f(#v, c, #skip);)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The members of a form body that must be converted from text before checking.
+    pub(super) fn form_fields(&self, ty: &TypeRef) -> Vec<(String, TokenStream)> {
+        let Some(TypeKind::Struct(s)) = self.resolve(ty).map(|id| &self.ir.ty(id).kind) else {
+            return Vec::new();
+        };
+        s.fields
+            .iter()
+            .filter_map(|f| {
+                let kind = match self.scalar_kind(&f.ty)? {
+                    Scalar::Integer => quote!(crate::runtime::Scalar::Integer),
+                    Scalar::Number => quote!(crate::runtime::Scalar::Number),
+                    Scalar::Boolean => quote!(crate::runtime::Scalar::Boolean),
+                };
+                Some((f.name.clone(), kind))
+            })
+            .collect()
+    }
+
+    /// The named type behind aliases and re-exports.
+    fn resolve(&self, ty: &TypeRef) -> Option<TypeId> {
+        match ty {
+            TypeRef::Named(id) => match &self.ir.ty(*id).kind {
+                TypeKind::Alias(target) => self.resolve(target),
+                TypeKind::ReExport(target) => self.resolve(&TypeRef::Named(*target)),
+                _ => Some(*id),
+            },
+            TypeRef::Boxed(inner) => self.resolve(inner),
+            _ => None,
+        }
+    }
+
+    fn scalar_kind(&self, ty: &TypeRef) -> Option<Scalar> {
+        match ty {
+            TypeRef::Integer(_) => Some(Scalar::Integer),
+            TypeRef::Number => Some(Scalar::Number),
+            TypeRef::Boolean => Some(Scalar::Boolean),
+            TypeRef::Boxed(inner) => self.scalar_kind(inner),
+            TypeRef::Named(id) => match &self.ir.ty(*id).kind {
+                TypeKind::Alias(target) => self.scalar_kind(target),
+                TypeKind::ReExport(target) => self.scalar_kind(&TypeRef::Named(*target)),
+                TypeKind::Newtype(n) => match n.inner {
+                    NewtypeInner::Integer(_) => Some(Scalar::Integer),
+                    NewtypeInner::Number => Some(Scalar::Number),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The check functions of every registered type (and of the types they reach).
+    pub(super) fn finish(mut self) -> TokenStream {
+        let mut functions: BTreeMap<String, TokenStream> = BTreeMap::new();
+        loop {
+            let pending: Vec<TypeId> = self.names.keys().filter(|id| !self.done.contains(id)).copied().collect();
+            if pending.is_empty() {
+                break;
+            }
+            for id in pending {
+                self.done.insert(id);
+                let name = self.names[&id].clone();
+                let f = self.function_body(id, &name);
+                functions.insert(name, f);
+            }
+        }
+        let functions = functions.into_values();
+        quote! {
+            //! Checks of request bodies: one function per struct or union of a body, recording every
+            //! violation (with its JSON Pointer) where `Deserialize` would stop at the first.
+
+            #[allow(unused_imports)]
+            use crate::runtime::Checker;
+            #[allow(unused_imports)]
+            use serde_json::Value;
+
+            #(#functions)*
+        }
+    }
+
+    fn function_body(&mut self, id: TypeId, name: &str) -> TokenStream {
+        let def = self.ir.ty(id);
+        let f = ident(name);
+        let doc = format!(" Check a JSON value against `{}::{}`.", def.module.name(), def.name);
+        match def.kind.clone() {
+            TypeKind::Struct(s) => {
+                let mut members = Vec::new();
+                let known: Vec<&str> = s.fields.iter().map(|f| f.name.as_str()).collect();
+                for field in &s.fields {
+                    let key = &field.name;
+                    let inner = self.expr(&field.ty, quote!(member), quote!(::std::option::Option::None));
+                    let null = if field.nullable { TokenStream::new() } else { quote!(c.null();) };
+                    let check = match (inner.is_empty(), null.is_empty()) {
+                        (true, true) => TokenStream::new(),
+                        (true, false) => quote!(if member.is_null() { #null }),
+                        (false, true) => quote!(if !member.is_null() { #inner }),
+                        (false, false) => quote!(if member.is_null() { #null } else { #inner }),
+                    };
+                    let missing = if field.required { quote!(else { c.missing(#key); }) } else { TokenStream::new() };
+                    members.push(quote! {
+                        if let ::std::option::Option::Some(member) = object.get(#key) {
+                            let mark = c.enter(#key);
+                            #check
+                            c.leave(mark);
+                        } #missing
+                    });
+                }
+                let deny = s.deny_unknown_fields && s.additional.is_none();
+                let others = if let Some(additional) = &s.additional {
+                    let inner = self.expr(additional, quote!(member), quote!(::std::option::Option::None));
+                    Some(quote! {
+                        let mark = c.enter(key);
+                        #inner
+                        c.leave(mark);
+                    })
+                } else if deny {
+                    Some(quote!(c.unknown(key);))
+                } else {
+                    None
+                };
+                let (skip_param, loop_) = match others {
+                    Some(action) => {
+                        let arm = if known.is_empty() { quote!() } else { quote!(#(#known)|* => {}) };
+                        (
+                            quote!(skip),
+                            quote! {
+                                for (key, member) in object {
+                                    let _ = member;
+                                    if skip == ::std::option::Option::Some(key.as_str()) {
+                                        continue;
+                                    }
+                                    match key.as_str() {
+                                        #arm
+                                        _ => { #action }
+                                    }
+                                }
+                            },
+                        )
+                    }
+                    None => (quote!(_skip), TokenStream::new()),
+                };
+                let binding = if members.is_empty() && loop_.is_empty() {
+                    quote!(let _ = c.object(value);)
+                } else {
+                    quote!(let ::std::option::Option::Some(object) = c.object(value) else { return; };)
+                };
+                quote! {
+                    #[doc = #doc]
+                    pub(crate) fn #f(value: &Value, c: &mut Checker, #skip_param: ::std::option::Option<&str>) {
+                        #binding
+                        #(#members)*
+                        #loop_
+                    }
+                }
+            }
+            TypeKind::OneOf(o) => match &o.tag {
+                Some(tag) => {
+                    let mut arms = Vec::new();
+                    let mut values = Vec::new();
+                    for variant in &o.variants {
+                        let Some(tag_value) = &variant.tag_value else { continue };
+                        values.push(tag_value.clone());
+                        let inner = self.expr(&variant.ty, quote!(value), quote!(::std::option::Option::Some(#tag)));
+                        arms.push(quote!(::std::option::Option::Some(#tag_value) => { #inner }));
+                    }
+                    let expected = format!("is not one of {}", values.join(", "));
+                    quote! {
+                        #[doc = #doc]
+                        pub(crate) fn #f(value: &Value, c: &mut Checker, _skip: ::std::option::Option<&str>) {
+                            let ::std::option::Option::Some(object) = c.object(value) else { return; };
+                            let tag = object.get(#tag);
+                            match tag.and_then(Value::as_str) {
+                                #(#arms)*
+                                ::std::option::Option::Some(other) => {
+                                    let mark = c.enter(#tag);
+                                    c.fail(format!("`{other}` {}", #expected));
+                                    c.leave(mark);
+                                }
+                                ::std::option::Option::None => match tag {
+                                    ::std::option::Option::Some(found) => {
+                                        let mark = c.enter(#tag);
+                                        c.string(found);
+                                        c.leave(mark);
+                                    }
+                                    ::std::option::Option::None => c.missing(#tag),
+                                },
+                            }
+                        }
+                    }
+                }
+                None => {
+                    let count = o.variants.len();
+                    let mut attempts = Vec::new();
+                    for (i, variant) in o.variants.iter().enumerate() {
+                        let inner = self.expr(&variant.ty, quote!(value), quote!(::std::option::Option::None));
+                        let var = ident(&format!("attempt_{i}"));
+                        attempts.push(quote! {
+                            let #var = c.attempt(|c| { #inner });
+                            if #var.is_clean() {
+                                return;
+                            }
+                        });
+                    }
+                    let message = format!("matches none of the {count} alternatives of `{}`", def.name);
+                    let first = if count > 0 { quote!(c.absorb(attempt_0);) } else { TokenStream::new() };
+                    quote! {
+                        #[doc = #doc]
+                        pub(crate) fn #f(value: &Value, c: &mut Checker, _skip: ::std::option::Option<&str>) {
+                            #(#attempts)*
+                            c.fail(#message);
+                            #first
+                        }
+                    }
+                }
+            },
+            // Only structs and unions are registered.
+            _ => quote! {
+                #[doc = #doc]
+                pub(crate) fn #f(_value: &Value, _c: &mut Checker, _skip: ::std::option::Option<&str>) {}
+            },
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Scalar {
+    Integer,
+    Number,
+    Boolean,
+}

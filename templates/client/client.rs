@@ -1,0 +1,788 @@
+//! The [`Client`], its builder, and the machinery every generated operation goes through:
+//! URL building with percent-encoded path segments, the `x-correlation-id` header, the bearer
+//! token, retries, the per-call timeout and the `tracing` span of each call.
+
+use crate::auth::{AccessToken, TokenError, TokenErrorKind, TokenProvider};
+use crate::error::{Error, ErrorKind, Failure, RequestError, KEPT_BODY};
+use crate::retry::{is_idempotent, parse_retry_after, RetryPolicy};
+use crate::ApiId;
+use bytes::Bytes;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use std::convert::Infallible;
+use std::fmt::{self, Write as _};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tracing::Instrument as _;
+
+/// Everything but `A-Z a-z 0-9 - . _ ~` is percent-encoded in path segments and query values.
+const ENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// The header carrying the correlation id.
+pub const CORRELATION_ID_HEADER: &str = "x-correlation-id";
+
+/// One server of an API, as its spec lists it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Server {
+    /// Constant name, e.g. `PRODUCTION`.
+    pub name: &'static str,
+    /// Base URL, e.g. `https://api.d1.thalescloud.io/banking/v1`.
+    pub url: &'static str,
+    /// The spec's description, e.g. `Production server`.
+    pub description: &'static str,
+}
+
+/// Which server each API is called on: one of the spec's named servers (each API uses its own
+/// server of that name, e.g. [`Environment::PRODUCTION`]), or one base URL for every API
+/// (a proxy, a mock, a test server). [`ClientBuilder::base_url_for`] overrides single APIs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Environment(EnvironmentRepr);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum EnvironmentRepr {
+    Server(&'static str),
+    Url(String),
+}
+
+impl Environment {
+    /// Each API's server with this constant name (see the `SERVERS` of each module).
+    pub const fn server(name: &'static str) -> Self {
+        Environment(EnvironmentRepr::Server(name))
+    }
+
+    /// One base URL for every API; operation paths are appended to it.
+    pub fn url(base: impl Into<String>) -> Self {
+        Environment(EnvironmentRepr::Url(base.into()))
+    }
+
+    fn resolve(&self, api: ApiId) -> Result<String, RequestError> {
+        match &self.0 {
+            EnvironmentRepr::Url(url) => Ok(url.clone()),
+            EnvironmentRepr::Server(name) => api
+                .servers()
+                .iter()
+                .find(|s| s.name == *name)
+                .map(|s| s.url.to_string())
+                .ok_or_else(|| RequestError::NoServer { api: api.module(), environment: (*name).to_string() }),
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            EnvironmentRepr::Server(name) => f.write_str(name),
+            EnvironmentRepr::Url(url) => f.write_str(url),
+        }
+    }
+}
+
+/// Why a [`Client`] could not be built.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// A base URL does not parse.
+    InvalidBaseUrl {
+        /// The URL as given.
+        url: String,
+        /// Why it does not parse.
+        reason: String,
+    },
+    /// The TLS set-up failed (bad PEM, unusable key, no certificate verifier).
+    Tls(String),
+    /// The HTTP client could not be created.
+    Http(reqwest::Error),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::InvalidBaseUrl { url, reason } => write!(f, "invalid base URL `{url}`: {reason}"),
+            BuildError::Tls(reason) => write!(f, "TLS set-up failed: {reason}"),
+            BuildError::Http(e) => write!(f, "cannot create the HTTP client: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            BuildError::Http(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Builds a [`Client`]. Start with [`Client::builder`].
+#[must_use]
+pub struct ClientBuilder {
+    environment: Environment,
+    overrides: Vec<(ApiId, String)>,
+    provider: Option<Arc<dyn TokenProvider>>,
+    jwt_bearer: Option<crate::oauth2::JwtBearerConfig>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+    user_agent: String,
+    identity: Option<(Vec<u8>, zeroize::Zeroizing<Vec<u8>>)>,
+    roots: Option<Vec<u8>>,
+    http: Option<reqwest::Client>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("environment", &self.environment)
+            .field("overrides", &self.overrides)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("user_agent", &self.user_agent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    fn new(environment: Environment) -> Self {
+        ClientBuilder {
+            environment,
+            overrides: Vec::new(),
+            provider: None,
+            jwt_bearer: None,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_string(),
+            identity: None,
+            roots: None,
+            http: None,
+        }
+    }
+
+    /// Call `api` on `base_url` instead of the environment's server.
+    pub fn base_url_for(mut self, api: ApiId, base_url: impl Into<String>) -> Self {
+        self.overrides.retain(|(a, _)| *a != api);
+        self.overrides.push((api, base_url.into()));
+        self
+    }
+
+    /// The bearer token of every call that needs one (all but the token endpoints).
+    pub fn token_provider(mut self, provider: impl TokenProvider) -> Self {
+        self.provider = Some(Arc::new(provider));
+        self.jwt_bearer = None;
+        self
+    }
+
+    /// The same, for a provider already behind an `Arc` (to share it between clients).
+    pub fn shared_token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
+        self.provider = Some(provider);
+        self.jwt_bearer = None;
+        self
+    }
+
+    /// Get tokens with D1's OAuth2 JWT-bearer flow ([`crate::oauth2`]), over this client's
+    /// HTTP connection pool and TLS identity.
+    pub fn jwt_bearer(mut self, config: crate::oauth2::JwtBearerConfig) -> Self {
+        self.jwt_bearer = Some(config);
+        self.provider = None;
+        self
+    }
+
+    /// Longest wait for one attempt, from sending the request to the end of the response body
+    /// (default 30 s). Each operation's builder has `.timeout(…)` to change it per call.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Longest wait for a TCP + TLS connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The default retry policy (see [`RetryPolicy`]); calls can override it.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The `User-Agent` header (default `d1-client/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// The client certificate chain and private key (PEM) for mutual TLS, which D1 requires.
+    pub fn identity_pem(mut self, certificate_chain: &[u8], private_key: &[u8]) -> Self {
+        self.identity = Some((certificate_chain.to_vec(), zeroize::Zeroizing::new(private_key.to_vec())));
+        self
+    }
+
+    /// Trust only these CA certificates (PEM) instead of the operating system's.
+    pub fn root_certificates_pem(mut self, pem: &[u8]) -> Self {
+        self.roots = Some(pem.to_vec());
+        self
+    }
+
+    /// Use this `reqwest` client (its TLS, proxy and pool settings) instead of building one;
+    /// [`identity_pem`](Self::identity_pem), [`root_certificates_pem`](Self::root_certificates_pem),
+    /// [`connect_timeout`](Self::connect_timeout) and [`user_agent`](Self::user_agent) are then ignored.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Build the client.
+    ///
+    /// # Errors
+    ///
+    /// A base URL that does not parse, or a TLS set-up that fails.
+    pub fn build(self) -> Result<Client, BuildError> {
+        let http = match self.http {
+            Some(http) => http,
+            None => {
+                let tls = tls_config(self.identity.as_ref(), self.roots.as_deref())?;
+                reqwest::Client::builder()
+                    .tls_backend_preconfigured(tls)
+                    .user_agent(self.user_agent)
+                    .connect_timeout(self.connect_timeout)
+                    .build()
+                    .map_err(BuildError::Http)?
+            }
+        };
+        let mut bases = Vec::with_capacity(ApiId::ALL.len());
+        for api in ApiId::ALL {
+            let base = match self.overrides.iter().find(|(a, _)| *a == api) {
+                Some((_, url)) => Ok(url.clone()),
+                None => self.environment.resolve(api),
+            };
+            if let Ok(url) = &base {
+                reqwest::Url::parse(url)
+                    .map_err(|e| BuildError::InvalidBaseUrl { url: url.clone(), reason: e.to_string() })?;
+            }
+            bases.push(base.map(|b| b.trim_end_matches('/').to_string()));
+        }
+        let provider = match (self.provider, self.jwt_bearer) {
+            (Some(p), _) => Some(p),
+            (None, Some(config)) => Some(Arc::new(crate::oauth2::JwtBearer::new(config, http.clone())) as Arc<dyn TokenProvider>),
+            (None, None) => None,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner { http, bases, provider, timeout: self.timeout, retry: self.retry }),
+        })
+    }
+}
+
+fn tls_config(
+    identity: Option<&(Vec<u8>, zeroize::Zeroizing<Vec<u8>>)>,
+    roots: Option<&[u8]>,
+) -> Result<rustls::ClientConfig, BuildError> {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let tls = |e: &dyn fmt::Display| BuildError::Tls(e.to_string());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| tls(&e))?;
+    let builder = match roots {
+        Some(pem) => {
+            let mut store = rustls::RootCertStore::empty();
+            for cert in CertificateDer::pem_slice_iter(pem) {
+                store.add(cert.map_err(|e| tls(&e))?).map_err(|e| tls(&e))?;
+            }
+            builder.with_root_certificates(store)
+        }
+        None => {
+            let verifier = rustls_platform_verifier::Verifier::new(provider).map_err(|e| tls(&e))?;
+            builder.dangerous().with_custom_certificate_verifier(Arc::new(verifier))
+        }
+    };
+    match identity {
+        Some((chain, key)) => {
+            let certs = CertificateDer::pem_slice_iter(chain).collect::<Result<Vec<_>, _>>().map_err(|e| tls(&e))?;
+            // The PEM parser's errors never quote key material.
+            let key = PrivateKeyDer::from_pem_slice(key).map_err(|e| tls(&e))?;
+            builder.with_client_auth_cert(certs, key).map_err(|e| tls(&e))
+        }
+        None => Ok(builder.with_no_client_auth()),
+    }
+}
+
+/// A client of every D1 API in this crate. Cheap to clone (an `Arc`), `Send + Sync`: build one
+/// and share it. Each API has an accessor (`client.card()`, `client.digital_card()`, …; see
+/// the crate documentation) whose methods are the API's operations.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    http: reqwest::Client,
+    bases: Vec<Result<String, RequestError>>,
+    provider: Option<Arc<dyn TokenProvider>>,
+    timeout: Duration,
+    retry: RetryPolicy,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("bases", &self.inner.bases)
+            .field("token_provider", &self.inner.provider.is_some())
+            .field("timeout", &self.inner.timeout)
+            .field("retry", &self.inner.retry)
+            .finish()
+    }
+}
+
+impl Client {
+    /// Start building a client that calls each API on its server of `environment`.
+    pub fn builder(environment: Environment) -> ClientBuilder {
+        ClientBuilder::new(environment)
+    }
+
+    /// A client with default options.
+    ///
+    /// # Errors
+    ///
+    /// See [`ClientBuilder::build`].
+    pub fn new(environment: Environment, provider: impl TokenProvider) -> Result<Client, BuildError> {
+        Client::builder(environment).token_provider(provider).build()
+    }
+
+    /// The underlying HTTP client (shared connection pool and TLS set-up), for calls the specs
+    /// do not describe.
+    pub fn http_client(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    /// The base URL `api` is called on (or why there is none).
+    pub fn base_url(&self, api: ApiId) -> Result<&str, RequestError> {
+        match &self.inner.bases[api.index()] {
+            Ok(base) => Ok(base),
+            Err(e) => Err(e.clone()),
+        }
+    }
+}
+
+/// A successful answer: the typed body of the declared success status, the status itself and
+/// the correlation id that was sent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Response<T> {
+    status: u16,
+    correlation_id: String,
+    body: T,
+}
+
+impl<T> Response<T> {
+    /// The HTTP status (useful where the spec declares a range such as `2XX`).
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The `x-correlation-id` that was sent.
+    pub fn correlation_id(&self) -> &str {
+        &self.correlation_id
+    }
+
+    /// The body.
+    pub fn body(&self) -> &T {
+        &self.body
+    }
+
+    /// The body, by value.
+    pub fn into_body(self) -> T {
+        self.body
+    }
+}
+
+/// One call being prepared by a generated operation builder.
+pub(crate) struct Call<'c> {
+    client: &'c Client,
+    api: ApiId,
+    operation: &'static str,
+    method: reqwest::Method,
+    auth: bool,
+    path: String,
+    query: String,
+    headers: Vec<(&'static str, String)>,
+    cookies: String,
+    correlation_id: Option<String>,
+    body: Option<(Bytes, &'static str)>,
+    problem: Option<RequestError>,
+    timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+}
+
+#[allow(dead_code)] // which helpers the operations use depends on the specs
+impl<'c> Call<'c> {
+    pub(crate) fn new(client: &'c Client, api: ApiId, operation: &'static str, method: reqwest::Method, auth: bool) -> Self {
+        Call {
+            client,
+            api,
+            operation,
+            method,
+            auth,
+            path: String::with_capacity(96),
+            query: String::new(),
+            headers: Vec::new(),
+            cookies: String::new(),
+            correlation_id: None,
+            body: None,
+            problem: None,
+            timeout: None,
+            retry: None,
+        }
+    }
+
+    /// A literal piece of the path template, kept as written (`/operations:suspend`).
+    pub(crate) fn literal(&mut self, text: &str) {
+        self.path.push_str(text);
+    }
+
+    /// A path parameter, percent-encoded as one segment.
+    pub(crate) fn param(&mut self, name: &'static str, value: &dyn fmt::Display) {
+        let text = value.to_string();
+        if text == "." || text == ".." {
+            self.problem.get_or_insert(RequestError::DotSegment { parameter: name });
+        }
+        let _ = write!(self.path, "{}", utf8_percent_encode(&text, ENCODE));
+    }
+
+    /// A query parameter (`form` style, `explode`: repeated for each item).
+    pub(crate) fn query(&mut self, name: &'static str, value: &dyn fmt::Display) {
+        if !self.query.is_empty() {
+            self.query.push('&');
+        }
+        let text = value.to_string();
+        let _ = write!(self.query, "{}={}", utf8_percent_encode(name, ENCODE), utf8_percent_encode(&text, ENCODE));
+    }
+
+    /// A header parameter.
+    pub(crate) fn header(&mut self, name: &'static str, value: &dyn fmt::Display) {
+        self.headers.push((name, value.to_string()));
+    }
+
+    /// A cookie parameter.
+    pub(crate) fn cookie(&mut self, name: &'static str, value: &dyn fmt::Display) {
+        if !self.cookies.is_empty() {
+            self.cookies.push_str("; ");
+        }
+        let text = value.to_string();
+        let _ = write!(self.cookies, "{name}={}", utf8_percent_encode(&text, ENCODE));
+    }
+
+    /// The caller's `x-correlation-id`.
+    pub(crate) fn correlation_id(&mut self, value: &dyn fmt::Display) {
+        self.correlation_id = Some(value.to_string());
+    }
+
+    /// A JSON body.
+    pub(crate) fn json<T: serde::Serialize + ?Sized>(&mut self, body: &T) {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => self.body = Some((Bytes::from(bytes), "application/json")),
+            Err(e) => {
+                self.problem.get_or_insert(RequestError::Body(format!("{:?} error", e.classify())));
+            }
+        }
+    }
+
+    /// An `application/x-www-form-urlencoded` body.
+    pub(crate) fn form<T: serde::Serialize + ?Sized>(&mut self, body: &T) {
+        match serde_urlencoded::to_string(body) {
+            Ok(text) => self.body = Some((Bytes::from(text), "application/x-www-form-urlencoded")),
+            Err(e) => {
+                self.problem.get_or_insert(RequestError::Body(e.to_string()));
+            }
+        }
+    }
+
+    /// A body passed as bytes in another media type.
+    pub(crate) fn bytes(&mut self, body: Vec<u8>, content_type: &'static str) {
+        self.body = Some((Bytes::from(body), content_type));
+    }
+
+    pub(crate) fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = Some(timeout);
+    }
+
+    pub(crate) fn set_retry(&mut self, policy: RetryPolicy) {
+        self.retry = Some(policy);
+    }
+
+    /// Send the request (with retries) and read the whole answer.
+    pub(crate) async fn execute(self) -> Result<RawResponse, Failure> {
+        let correlation_id = self.correlation_id.clone().unwrap_or_else(new_correlation_id);
+        let span = tracing::info_span!(
+            "d1.call",
+            operation = self.operation,
+            method = self.method.as_str(),
+            correlation_id = correlation_id.as_str(),
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let operation = self.operation;
+        let result = self.run(correlation_id).instrument(span.clone()).await;
+        let (status, attempts) = match &result {
+            Ok(raw) => (Some(raw.status), raw.attempts),
+            Err(e) => (e.status(), e.attempts()),
+        };
+        if let Some(status) = status {
+            span.record("status", status);
+        }
+        span.record("attempts", attempts);
+        span.record("latency_ms", u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+        if let Err(e) = &result {
+            let _entered = span.enter();
+            tracing::debug!(operation, error = %ErrorSummary(e), "call failed");
+        }
+        result.map_err(Failure)
+    }
+
+    async fn run(self, correlation_id: String) -> Result<RawResponse, Error<Infallible>> {
+        let inner = &*self.client.inner;
+        let operation = self.operation;
+        let fail = |kind: ErrorKind<Infallible>, attempts: u32, status: Option<u16>| {
+            let mut e = Error::new(operation, correlation_id.clone(), kind);
+            let d = e.details_mut();
+            d.attempts = attempts;
+            d.status = status;
+            e
+        };
+        if let Some(problem) = self.problem {
+            return Err(fail(ErrorKind::InvalidRequest(problem), 0, None));
+        }
+        let base = match &inner.bases[self.api.index()] {
+            Ok(base) => base.as_str(),
+            Err(e) => return Err(fail(ErrorKind::InvalidRequest(e.clone()), 0, None)),
+        };
+        let mut url = String::with_capacity(base.len() + self.path.len() + self.query.len() + 1);
+        url.push_str(base);
+        url.push_str(&self.path);
+        if !self.query.is_empty() {
+            url.push('?');
+            url.push_str(&self.query);
+        }
+        let url = match reqwest::Url::parse(&url) {
+            Ok(url) => url,
+            Err(e) => return Err(fail(ErrorKind::InvalidRequest(RequestError::InvalidUrl(e.to_string())), 0, None)),
+        };
+        let mut headers = HeaderMap::with_capacity(4 + self.headers.len());
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        match HeaderValue::from_str(&correlation_id) {
+            Ok(v) => headers.insert(HeaderName::from_static(CORRELATION_ID_HEADER), v),
+            Err(_) => {
+                let e = RequestError::InvalidHeader { header: CORRELATION_ID_HEADER };
+                return Err(fail(ErrorKind::InvalidRequest(e), 0, None));
+            }
+        };
+        for (name, value) in &self.headers {
+            let (Ok(n), Ok(mut v)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) else {
+                return Err(fail(ErrorKind::InvalidRequest(RequestError::InvalidHeader { header: name }), 0, None));
+            };
+            v.set_sensitive(n == AUTHORIZATION);
+            headers.append(n, v);
+        }
+        if !self.cookies.is_empty() {
+            match HeaderValue::from_str(&self.cookies) {
+                Ok(v) => headers.insert(reqwest::header::COOKIE, v),
+                Err(_) => {
+                    return Err(fail(ErrorKind::InvalidRequest(RequestError::InvalidHeader { header: "cookie" }), 0, None))
+                }
+            };
+        }
+        if let Some((_, content_type)) = &self.body {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        }
+        let policy = self.retry.as_ref().unwrap_or(&inner.retry);
+        let timeout = self.timeout.unwrap_or(inner.timeout);
+        let repeatable = is_idempotent(&self.method) || policy.non_idempotent;
+        let mut attempt = 0u32;
+        let mut reauthorized = false;
+        let mut next_token: Option<AccessToken> = None;
+        loop {
+            attempt += 1;
+            let token = match (self.auth, next_token.take()) {
+                (false, _) => None,
+                (true, Some(token)) => Some(token),
+                (true, None) => Some(self.token(inner).await.map_err(|e| fail(ErrorKind::Auth(e), attempt - 1, None))?),
+            };
+            let mut request = inner.http.request(self.method.clone(), url.clone()).headers(headers.clone()).timeout(timeout);
+            if let Some(token) = &token {
+                let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.secret())) else {
+                    let e = RequestError::InvalidHeader { header: "authorization" };
+                    return Err(fail(ErrorKind::InvalidRequest(e), attempt - 1, None));
+                };
+                value.set_sensitive(true);
+                request = request.header(AUTHORIZATION, value);
+            }
+            if let Some((body, _)) = &self.body {
+                request = request.body(body.clone());
+            }
+            let failure = match request.send().await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    if status == 401 && !reauthorized {
+                        if let (Some(token), Some(provider)) = (&token, &inner.provider) {
+                            // The token was rejected, so the request had no effect: if the
+                            // provider has a different token after forgetting this one, try
+                            // once more with it (not counted as a retry).
+                            reauthorized = true;
+                            provider.invalidate(token);
+                            if let Ok(fresh) = provider.token().await {
+                                if fresh != *token {
+                                    tracing::debug!(attempt, "401: retrying once with a new token");
+                                    next_token = Some(fresh);
+                                    attempt -= 1;
+                                    continue;
+                                }
+                            }
+                        }
+                    }
+                    if attempt < policy.max_attempts && repeatable && policy.statuses.contains(&status) {
+                        let retry_after = response.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+                        if retry_after.is_none_or(|wait| wait <= policy.max_retry_after) {
+                            let wait = policy.backoff(attempt).max(retry_after.unwrap_or(Duration::ZERO));
+                            tracing::debug!(attempt, status, wait_ms = wait.as_millis() as u64, "retrying");
+                            drop(response);
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                    }
+                    match response.bytes().await {
+                        Ok(body) => {
+                            return Ok(RawResponse { operation, correlation_id, status, body, attempts: attempt });
+                        }
+                        Err(e) => (e, Some(status)),
+                    }
+                }
+                Err(e) => (e, None),
+            };
+            let (error, status) = failure;
+            let connect = error.is_connect();
+            if attempt < policy.max_attempts && (connect || repeatable) {
+                let wait = policy.backoff(attempt);
+                tracing::debug!(attempt, connect, timeout = error.is_timeout(), wait_ms = wait.as_millis() as u64, "retrying");
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            let kind = if error.is_timeout() {
+                ErrorKind::Timeout
+            } else {
+                ErrorKind::Transport { connect, source: Box::new(error.without_url()) }
+            };
+            return Err(fail(kind, attempt, status));
+        }
+    }
+
+    async fn token(&self, inner: &Inner) -> Result<AccessToken, TokenError> {
+        match &inner.provider {
+            Some(provider) => provider.token().await,
+            None => Err(TokenError::new(TokenErrorKind::NoProvider)),
+        }
+    }
+}
+
+/// `Display` of an error without its type parameter's `Debug`.
+struct ErrorSummary<'a>(&'a Error<Infallible>);
+
+impl fmt::Display for ErrorSummary<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.0, f)
+    }
+}
+
+/// The whole answer to a call, before the generated code types it by status.
+pub(crate) struct RawResponse {
+    operation: &'static str,
+    correlation_id: String,
+    status: u16,
+    body: Bytes,
+    attempts: u32,
+}
+
+#[allow(dead_code)] // which helpers the operations use depends on the specs
+impl RawResponse {
+    pub(crate) fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The body as the declared JSON type.
+    pub(crate) fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, Failure> {
+        // serde_json's messages can quote the body; keep only where and what kind.
+        let describe = |e: &serde_json::Error, path: &str| {
+            format!("{:?} error at line {}, column {} (JSON path `{path}`)", e.classify(), e.line(), e.column())
+        };
+        let mut de = serde_json::Deserializer::from_slice(&self.body);
+        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let reason = describe(e.inner(), &e.path().to_string());
+            Failure(self.error(ErrorKind::InvalidBody { reason }))
+        })?;
+        de.end().map_err(|e| Failure(self.error(ErrorKind::InvalidBody { reason: describe(&e, ".") })))?;
+        Ok(value)
+    }
+
+    /// The body as bytes (media types the generator does not model).
+    pub(crate) fn bytes(&self) -> Vec<u8> {
+        self.body.to_vec()
+    }
+
+    /// A success.
+    pub(crate) fn ok<T>(self, body: T) -> Response<T> {
+        Response { status: self.status, correlation_id: self.correlation_id, body }
+    }
+
+    /// A declared error response.
+    pub(crate) fn declared<E>(&self, error: E) -> Error<E> {
+        self.error(ErrorKind::Declared(error))
+    }
+
+    /// A status the spec does not declare.
+    pub(crate) fn undeclared<E>(&self) -> Error<E> {
+        self.error(ErrorKind::UndeclaredStatus)
+    }
+
+    fn error<E>(&self, kind: ErrorKind<E>) -> Error<E> {
+        let keep = !matches!(kind, ErrorKind::Declared(_));
+        let mut e = Error::new(self.operation, self.correlation_id.clone(), kind);
+        let d = e.details_mut();
+        d.status = Some(self.status);
+        d.attempts = self.attempts;
+        if keep {
+            d.body = self.body[..self.body.len().min(KEPT_BODY)].to_vec();
+        }
+        e
+    }
+}
+
+/// A fresh random correlation id: 32 lowercase hex digits (128 bits from the operating
+/// system's generator). It matches every `x-correlation-id` pattern of the D1 specs and is
+/// never derived from the request.
+pub fn new_correlation_id() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No OS randomness (should not happen): fall back to a process-unique, non-personal value.
+        let n = FALLBACK.fetch_add(1, Ordering::Relaxed);
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+        bytes[..8].copy_from_slice(&t.to_le_bytes());
+        bytes[8..].copy_from_slice(&n.to_le_bytes());
+    }
+    let mut id = String::with_capacity(32);
+    for b in bytes {
+        let _ = write!(id, "{b:02x}");
+    }
+    id
+}
+
+static FALLBACK: AtomicU64 = AtomicU64::new(0);
+
+/// A random number for backoff jitter (not for secrets).
+pub(crate) fn random_u64() -> u64 {
+    getrandom::u64().unwrap_or_else(|_| {
+        let n = FALLBACK.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
+        n ^ (n >> 31)
+    })
+}

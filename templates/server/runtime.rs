@@ -1,0 +1,919 @@
+//! What every generated router shares: the error type implementations return, the bearer
+//! token, the per-request checks that run before an implementation is called, and the
+//! responses the router gives on its own (400, 401, 404, 405, 413, 415, 500).
+//!
+//! Copied verbatim into the generated crate from `templates/server/runtime.rs`.
+
+// Not every spec set uses every helper (form bodies, array parameters, cookies, …).
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::header::{HeaderMap, HeaderName, HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::pin;
+use std::task::Poll;
+
+/// The request header D1 uses to correlate a call across systems.
+pub const CORRELATION_ID: &str = "x-correlation-id";
+
+/// How a router treats requests. [`Config::default`] is what [`router`](crate) functions use.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Config {
+    /// Largest request body accepted, in bytes; larger ones get a 413. Default 256 KiB (D1's
+    /// largest bodies — card orders with sealed card data — are a few KiB).
+    pub body_limit: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { body_limit: 256 * 1024 }
+    }
+}
+
+impl Config {
+    /// The default configuration with another body limit.
+    pub fn with_body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+}
+
+/// An implementation and its configuration, shared by all handlers of one router.
+pub(crate) struct Shared<A> {
+    pub(crate) api: A,
+    pub(crate) config: Config,
+}
+
+// ----------------------------------------------------------------------------------------------
+// Errors an implementation returns
+// ----------------------------------------------------------------------------------------------
+
+/// An error response that is not one of an operation's declared responses, with a D1-style
+/// body: `{"errorCode": "...", "error": "..."}` (`errorCode` left out when there is none, as in
+/// D1's error tables).
+///
+/// D1 publishes error responses for only some operations (see `specs/README.md`), yet a real
+/// D1 answers an unknown id with a 404 everywhere. Return an `ApiError` for such cases; where an
+/// operation declares the status with a typed body, prefer that variant of its response enum.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    status: StatusCode,
+    error_code: Option<String>,
+    message: String,
+}
+
+impl ApiError {
+    /// An error with this status and human-readable text.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError { status, error_code: None, message: message.into() }
+    }
+
+    /// Add a machine-readable `errorCode` (e.g. `UNKNOWN_CARD`).
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.error_code = Some(code.into());
+        self
+    }
+
+    /// 400 Bad Request.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// 401 Unauthorized (the router sends it itself for a missing or malformed token; use this
+    /// for a well-formed token the implementation does not accept).
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, message)
+    }
+
+    /// 403 Forbidden.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, message)
+    }
+
+    /// 404 Not Found.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, message)
+    }
+
+    /// 500 Internal Server Error.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The `errorCode`, if any.
+    pub fn error_code(&self) -> Option<&str> {
+        self.error_code.as_deref()
+    }
+
+    /// The human-readable text.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.error_code {
+            Some(code) => write!(f, "{} {code}: {}", self.status.as_u16(), self.message),
+            None => write!(f, "{}: {}", self.status.as_u16(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody { error_code: self.error_code.as_deref(), error: &self.message, errors: &[] };
+        json_response(self.status, &body)
+    }
+}
+
+/// The JSON of every error the router sends itself.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none")]
+    error_code: Option<&'a str>,
+    error: &'a str,
+    #[serde(skip_serializing_if = "<[FieldViolation]>::is_empty")]
+    errors: &'a [FieldViolation],
+}
+
+fn error_response(status: StatusCode, message: &str) -> Response {
+    json_response(status, &ErrorBody { error_code: None, error: message, errors: &[] })
+}
+
+/// Serialize `body` as the JSON response; a body that cannot be serialized is a 500.
+pub(crate) fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => {
+            let mut response = Response::new(Body::from(bytes));
+            *response.status_mut() = status;
+            response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response
+        }
+        Err(error) => {
+            tracing::error!(%error, "cannot serialize the response body");
+            let mut response = Response::new(Body::from(
+                r#"{"error":"Internal server error: the response body could not be serialized."}"#,
+            ));
+            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response
+        }
+    }
+}
+
+/// A response without a body.
+pub(crate) fn empty_response(status: StatusCode) -> Response {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = status;
+    response
+}
+
+/// A response whose body is given as bytes in `content_type`.
+pub(crate) fn bytes_response(status: StatusCode, content_type: &'static str, bytes: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(bytes));
+    *response.status_mut() = status;
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+// ----------------------------------------------------------------------------------------------
+// Status codes of `2XX`-style responses
+// ----------------------------------------------------------------------------------------------
+
+/// A status code within one class, for responses the spec declares as a range (`2XX`): the
+/// implementation chooses the concrete code. `CLASS` is the first digit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StatusClass<const CLASS: u16>(u16);
+
+/// A `2XX` status.
+pub type Status2xx = StatusClass<2>;
+
+impl<const CLASS: u16> StatusClass<CLASS> {
+    /// `Some` when `code` is in the class (e.g. 200..=299 for `StatusClass<2>`).
+    pub const fn new(code: u16) -> Option<Self> {
+        if code / 100 == CLASS && code >= 100 {
+            Some(StatusClass(code))
+        } else {
+            None
+        }
+    }
+
+    /// The code.
+    pub const fn code(self) -> u16 {
+        self.0
+    }
+
+    /// The code as an HTTP status.
+    pub fn status(self) -> StatusCode {
+        StatusCode::from_u16(self.0).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+impl StatusClass<2> {
+    /// 200 OK.
+    pub const OK: Self = StatusClass(200);
+    /// 201 Created.
+    pub const CREATED: Self = StatusClass(201);
+    /// 202 Accepted.
+    pub const ACCEPTED: Self = StatusClass(202);
+    /// 204 No Content.
+    pub const NO_CONTENT: Self = StatusClass(204);
+}
+
+// ----------------------------------------------------------------------------------------------
+// Bearer token
+// ----------------------------------------------------------------------------------------------
+
+/// The token of an `Authorization: Bearer …` header, checked for shape only (RFC 6750
+/// `token68`): whether it is valid is the implementation's decision. `Debug` does not show it.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct BearerToken(String);
+
+impl BearerToken {
+    /// The token text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Parse the value of an `Authorization` header.
+    pub fn from_header(value: &str) -> Option<Self> {
+        let (scheme, token) = value.split_once(' ')?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return None;
+        }
+        let token = token.trim_start_matches(' ');
+        let body = token.trim_end_matches('=');
+        let token68 = |c: char| c.is_ascii_alphanumeric() || "-._~+/".contains(c);
+        if body.is_empty() || !body.chars().all(token68) {
+            return None;
+        }
+        Some(BearerToken(token.to_string()))
+    }
+}
+
+impl fmt::Debug for BearerToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BearerToken(<redacted>)")
+    }
+}
+
+/// The bearer token of a request (`None`: missing or malformed).
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<BearerToken> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(BearerToken::from_header)
+}
+
+/// The 401 for a missing or malformed bearer token.
+pub(crate) fn unauthorized() -> Response {
+    let mut response =
+        error_response(StatusCode::UNAUTHORIZED, "The Authorization header is missing or is not a bearer token.");
+    response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+// ----------------------------------------------------------------------------------------------
+// Collected violations → 400
+// ----------------------------------------------------------------------------------------------
+
+/// Where a rejected value was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum In {
+    Path,
+    Query,
+    Header,
+    Cookie,
+    Body,
+}
+
+/// One rejected value of a request: where, which field (a parameter name, or a JSON Pointer
+/// into the body) and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldViolation {
+    #[serde(rename = "in")]
+    pub location: In,
+    pub field: String,
+    pub message: String,
+}
+
+/// Every violation of one request, so that a single 400 reports them all.
+#[derive(Debug, Default)]
+pub(crate) struct Violations(Vec<FieldViolation>);
+
+impl Violations {
+    pub(crate) fn new() -> Self {
+        Violations(Vec::new())
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub(crate) fn push(&mut self, location: In, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldViolation { location, field: field.into(), message: message.into() });
+    }
+
+    /// A required parameter: `None` (and a violation) when missing or invalid.
+    pub(crate) fn required<T>(
+        &mut self,
+        location: In,
+        name: &str,
+        raw: Option<&str>,
+        parse: fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        match raw {
+            None => {
+                self.push(location, name, "is required");
+                None
+            }
+            Some(raw) => self.parsed(location, name, raw, parse),
+        }
+    }
+
+    /// An optional parameter: `None` when missing; when invalid, `None` and a violation.
+    pub(crate) fn optional<T>(
+        &mut self,
+        location: In,
+        name: &str,
+        raw: Option<&str>,
+        parse: fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        raw.and_then(|raw| self.parsed(location, name, raw, parse))
+    }
+
+    /// An optional parameter with a default (given as the text a client would send).
+    pub(crate) fn defaulted<T>(
+        &mut self,
+        location: In,
+        name: &str,
+        raw: Option<&str>,
+        default: &str,
+        parse: fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        self.parsed(location, name, raw.unwrap_or(default), parse)
+    }
+
+    /// A repeated (array) parameter: every value must parse.
+    pub(crate) fn repeated<T>(
+        &mut self,
+        location: In,
+        name: &str,
+        raw: &[&str],
+        parse: fn(&str) -> Result<T, String>,
+    ) -> Option<Vec<T>> {
+        let before = self.0.len();
+        let values: Vec<T> = raw.iter().filter_map(|r| self.parsed(location, name, r, parse)).collect();
+        (self.0.len() == before).then_some(values)
+    }
+
+    fn parsed<T>(&mut self, location: In, name: &str, raw: &str, parse: fn(&str) -> Result<T, String>) -> Option<T> {
+        match parse(raw) {
+            Ok(value) => Some(value),
+            Err(message) => {
+                self.push(location, name, message);
+                None
+            }
+        }
+    }
+
+    /// The 400 with every violation.
+    pub(crate) fn response(&self) -> Response {
+        let message = match self.0.len() {
+            1 => "The request is invalid: 1 violation.".to_string(),
+            n => format!("The request is invalid: {n} violations."),
+        };
+        json_response(StatusCode::BAD_REQUEST, &ErrorBody { error_code: None, error: &message, errors: &self.0 })
+    }
+}
+
+/// Parse a parameter with the type's own `FromStr` (the validated newtypes of the types crate).
+pub(crate) fn parse_from_str<T>(raw: &str) -> Result<T, String>
+where
+    T: std::str::FromStr,
+    T::Err: fmt::Display,
+{
+    raw.parse::<T>().map_err(|e| e.to_string())
+}
+
+pub(crate) fn parse_string(raw: &str) -> Result<String, String> {
+    Ok(raw.to_string())
+}
+
+pub(crate) fn parse_i64(raw: &str) -> Result<i64, String> {
+    raw.parse().map_err(|_| format!("is not an integer (value {raw:?})"))
+}
+
+pub(crate) fn parse_i32(raw: &str) -> Result<i32, String> {
+    raw.parse().map_err(|_| format!("is not a 32-bit integer (value {raw:?})"))
+}
+
+pub(crate) fn parse_f64(raw: &str) -> Result<f64, String> {
+    match raw.parse::<f64>() {
+        Ok(n) if n.is_finite() => Ok(n),
+        _ => Err(format!("is not a number (value {raw:?})")),
+    }
+}
+
+pub(crate) fn parse_bool(raw: &str) -> Result<bool, String> {
+    match raw {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(format!("is not `true` or `false` (value {raw:?})")),
+    }
+}
+
+/// A parameter of a structured type, sent as JSON text.
+pub(crate) fn parse_json_as<T: DeserializeOwned>(raw: &str) -> Result<T, String> {
+    serde_json::from_str(raw).map_err(|e| format!("is not valid: {e}"))
+}
+
+/// Any JSON text (parameters the generator does not model more closely).
+pub(crate) fn parse_json(raw: &str) -> Result<Value, String> {
+    serde_json::from_str(raw).map_err(|e| format!("is not valid JSON: {e}"))
+}
+
+// ----------------------------------------------------------------------------------------------
+// Reading parameters
+// ----------------------------------------------------------------------------------------------
+
+/// Path parameters (percent-decoded by axum); a parameter that is not UTF-8 once decoded is a
+/// violation.
+pub(crate) struct PathParams(Vec<(String, String)>);
+
+impl PathParams {
+    pub(crate) fn new(
+        params: Result<axum::extract::RawPathParams, axum::extract::rejection::RawPathParamsRejection>,
+        violations: &mut Violations,
+    ) -> Self {
+        match params {
+            Ok(params) => PathParams(params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()),
+            Err(rejection) => {
+                violations.push(In::Path, "", rejection.body_text());
+                PathParams(Vec::new())
+            }
+        }
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Query parameters, decoded (`+` is a space). Unknown parameters are ignored, as D1's
+/// compatibility rules ask of both sides.
+pub(crate) struct QueryParams(Vec<(String, String)>);
+
+impl QueryParams {
+    pub(crate) fn parse(query: Option<&str>) -> Self {
+        QueryParams(
+            form_urlencoded::parse(query.unwrap_or("").as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect(),
+        )
+    }
+
+    /// The first value of `name`.
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of `name`, in order.
+    pub(crate) fn all(&self, name: &str) -> Vec<&str> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+    }
+}
+
+/// A header as text; a value that is not visible ASCII is a violation.
+pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str, violations: &mut Violations) -> Option<&'a str> {
+    let value = headers.get(name)?;
+    match value.to_str() {
+        Ok(text) => Some(text),
+        Err(_) => {
+            violations.push(In::Header, name, "is not visible ASCII text");
+            None
+        }
+    }
+}
+
+/// Every comma-separated item of a header (array-typed header parameters).
+pub(crate) fn header_items<'a>(headers: &'a HeaderMap, name: &str, violations: &mut Violations) -> Vec<&'a str> {
+    header(headers, name, violations).map(|v| v.split(',').map(str::trim).collect()).unwrap_or_default()
+}
+
+/// A cookie's value.
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+// ----------------------------------------------------------------------------------------------
+// Request bodies
+// ----------------------------------------------------------------------------------------------
+
+/// How a body is encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Encoding {
+    Json,
+    Form,
+}
+
+/// Read the body, at most `limit` bytes. `Ok(None)`: no body. `Err`: the 413 / 415 / 400 to send.
+///
+/// `accepted` lists the encodings the operation takes, the spec's first media type first; a
+/// body without a `Content-Type` is read as the first.
+pub(crate) async fn read_body(
+    parts: &Parts,
+    body: Body,
+    limit: usize,
+    accepted: &[Encoding],
+) -> Result<Option<(Encoding, axum::body::Bytes)>, Response> {
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large(limit));
+    }
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+            while let Some(e) = source {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    return Err(too_large(limit));
+                }
+                source = e.source();
+            }
+            return Err(error_response(StatusCode::BAD_REQUEST, "The request body could not be read."));
+        }
+    };
+    if bytes.is_empty() {
+        return Ok(None);
+    }
+    let content_type = parts.headers.get(CONTENT_TYPE).map(|v| v.to_str().unwrap_or("?"));
+    let encoding = match content_type {
+        None => accepted.first().copied(),
+        Some(ct) => {
+            let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let found = if essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")) {
+                Encoding::Json
+            } else if essence == "application/x-www-form-urlencoded" {
+                Encoding::Form
+            } else {
+                return Err(unsupported_media_type(accepted));
+            };
+            accepted.contains(&found).then_some(found)
+        }
+    };
+    match encoding {
+        Some(encoding) => Ok(Some((encoding, bytes))),
+        None => Err(unsupported_media_type(accepted)),
+    }
+}
+
+fn too_large(limit: usize) -> Response {
+    error_response(StatusCode::PAYLOAD_TOO_LARGE, &format!("The request body is larger than {limit} bytes."))
+}
+
+fn unsupported_media_type(accepted: &[Encoding]) -> Response {
+    let names: Vec<&str> = accepted
+        .iter()
+        .map(|e| match e {
+            Encoding::Json => "application/json",
+            Encoding::Form => "application/x-www-form-urlencoded",
+        })
+        .collect();
+    error_response(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        &format!("The request body must be sent as {}.", names.join(" or ")),
+    )
+}
+
+/// The body as a JSON value: JSON as sent, a form as an object of strings (first value of a
+/// repeated key wins). Malformed input is a violation.
+pub(crate) fn body_value(encoding: Encoding, bytes: &[u8], violations: &mut Violations) -> Option<Value> {
+    match encoding {
+        Encoding::Json => match serde_json::from_slice::<Value>(bytes) {
+            Ok(value) => Some(value),
+            Err(e) => {
+                violations.push(In::Body, "", format!("is not valid JSON: {e}"));
+                None
+            }
+        },
+        Encoding::Form => {
+            let mut map = Map::new();
+            for (k, v) in form_urlencoded::parse(bytes) {
+                map.entry(k.into_owned()).or_insert(Value::String(v.into_owned()));
+            }
+            Some(Value::Object(map))
+        }
+    }
+}
+
+/// The JSON kind a form field is converted to before checking.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Scalar {
+    Integer,
+    Number,
+    Boolean,
+}
+
+/// Form fields arrive as text: turn the members the schema types as numbers or booleans into
+/// JSON numbers or booleans (text that does not convert is left for the check to reject).
+pub(crate) fn coerce_form(value: &mut Value, fields: &[(&str, Scalar)]) {
+    let Value::Object(map) = value else { return };
+    for (name, kind) in fields {
+        let Some(slot) = map.get_mut(*name) else { continue };
+        let Value::String(text) = slot else { continue };
+        let converted = match kind {
+            Scalar::Integer => text.parse::<i64>().ok().map(Value::from),
+            Scalar::Number => text.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number),
+            Scalar::Boolean => parse_bool(text).ok().map(Value::Bool),
+        };
+        if let Some(converted) = converted {
+            *slot = converted;
+        }
+    }
+}
+
+/// Convert a checked body into its type. The checks mirror the types' `Deserialize`, so this
+/// fails only if they disagree — which is then reported as a violation, never a panic.
+pub(crate) fn typed_body<T: DeserializeOwned>(value: &Value, violations: &mut Violations) -> Option<T> {
+    match T::deserialize(value) {
+        Ok(body) => Some(body),
+        Err(e) => {
+            violations.push(In::Body, "", e.to_string());
+            None
+        }
+    }
+}
+
+/// Walks a JSON body against the schema, recording every violation with a JSON Pointer.
+#[derive(Debug, Default)]
+pub(crate) struct Checker {
+    pointer: String,
+    found: Vec<(String, String)>,
+}
+
+impl Checker {
+    pub(crate) fn new() -> Self {
+        Checker::default()
+    }
+
+    /// Whether no violation was found.
+    pub(crate) fn is_clean(&self) -> bool {
+        self.found.is_empty()
+    }
+
+    /// Move the violations into the request's list.
+    pub(crate) fn report(self, violations: &mut Violations) {
+        for (pointer, message) in self.found {
+            violations.push(In::Body, pointer, message);
+        }
+    }
+
+    pub(crate) fn fail(&mut self, message: impl Into<String>) {
+        self.found.push((self.pointer.clone(), message.into()));
+    }
+
+    /// Descend into member `key`; give the returned mark to [`Checker::leave`].
+    pub(crate) fn enter(&mut self, key: &str) -> usize {
+        let mark = self.pointer.len();
+        self.pointer.push('/');
+        for c in key.chars() {
+            match c {
+                '~' => self.pointer.push_str("~0"),
+                '/' => self.pointer.push_str("~1"),
+                c => self.pointer.push(c),
+            }
+        }
+        mark
+    }
+
+    /// Descend into item `index`.
+    pub(crate) fn enter_index(&mut self, index: usize) -> usize {
+        let mark = self.pointer.len();
+        self.pointer.push('/');
+        self.pointer.push_str(&index.to_string());
+        mark
+    }
+
+    pub(crate) fn leave(&mut self, mark: usize) {
+        self.pointer.truncate(mark);
+    }
+
+    /// A required member that is absent.
+    pub(crate) fn missing(&mut self, key: &str) {
+        let mark = self.enter(key);
+        self.fail("is required");
+        self.leave(mark);
+    }
+
+    /// A member the schema does not allow (`additionalProperties: false`).
+    pub(crate) fn unknown(&mut self, key: &str) {
+        let mark = self.enter(key);
+        self.fail("is not a known member (the schema allows no other members)");
+        self.leave(mark);
+    }
+
+    /// `null` where the schema does not allow it.
+    pub(crate) fn null(&mut self) {
+        self.fail("must not be null");
+    }
+
+    fn kind(value: &Value) -> &'static str {
+        match value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        }
+    }
+
+    fn expected(&mut self, what: &str, value: &Value) {
+        self.fail(format!("expected {what}, found {}", Self::kind(value)));
+    }
+
+    pub(crate) fn string(&mut self, value: &Value) {
+        if !value.is_string() {
+            self.expected("a string", value);
+        }
+    }
+
+    pub(crate) fn integer(&mut self, value: &Value, min: i64, max: i64) {
+        match value.as_i64() {
+            Some(n) if n >= min && n <= max => {}
+            Some(_) => self.fail(format!("is outside the integer range {min}..={max}")),
+            None => self.expected("an integer", value),
+        }
+    }
+
+    pub(crate) fn number(&mut self, value: &Value) {
+        if !value.is_number() {
+            self.expected("a number", value);
+        }
+    }
+
+    pub(crate) fn boolean(&mut self, value: &Value) {
+        if !value.is_boolean() {
+            self.expected("a boolean", value);
+        }
+    }
+
+    pub(crate) fn object<'v>(&mut self, value: &'v Value) -> Option<&'v Map<String, Value>> {
+        match value {
+            Value::Object(map) => Some(map),
+            other => {
+                self.expected("an object", other);
+                None
+            }
+        }
+    }
+
+    pub(crate) fn array<'v>(&mut self, value: &'v Value) -> Option<&'v Vec<Value>> {
+        match value {
+            Value::Array(items) => Some(items),
+            other => {
+                self.expected("an array", other);
+                None
+            }
+        }
+    }
+
+    /// A value whose type checks itself when deserialized (validated newtypes, sealed JWE).
+    pub(crate) fn leaf<T: DeserializeOwned>(&mut self, value: &Value) {
+        if let Err(e) = T::deserialize(value) {
+            self.fail(e.to_string());
+        }
+    }
+
+    /// Run `check` on a scratch checker at the same place, for trying `oneOf` alternatives.
+    pub(crate) fn attempt(&self, check: impl FnOnce(&mut Checker)) -> Checker {
+        let mut scratch = Checker { pointer: self.pointer.clone(), found: Vec::new() };
+        check(&mut scratch);
+        scratch
+    }
+
+    /// Keep the violations of an alternative that was tried.
+    pub(crate) fn absorb(&mut self, other: Checker) {
+        self.found.extend(other.found);
+    }
+}
+
+// ----------------------------------------------------------------------------------------------
+// Per-request context: correlation id, tracing span, panics
+// ----------------------------------------------------------------------------------------------
+
+/// What is known of a request before its inputs are checked.
+pub(crate) struct Context {
+    correlation_id: Option<HeaderValue>,
+    span: tracing::Span,
+}
+
+impl Context {
+    pub(crate) fn new(parts: &Parts, api: &'static str, operation: &'static str) -> Self {
+        let correlation_id = parts.headers.get(CORRELATION_ID).cloned();
+        let span = tracing::info_span!(
+            "d1_request",
+            api,
+            operation,
+            method = %parts.method,
+            correlation_id = tracing::field::Empty,
+        );
+        if let Some(id) = correlation_id.as_ref().and_then(|v| v.to_str().ok()) {
+            span.record("correlation_id", id);
+        }
+        Context { correlation_id, span }
+    }
+
+    /// Run the handler inside the request's span, turn a panic into a 500, and echo the
+    /// correlation id on the response.
+    pub(crate) async fn run<F: Future<Output = Response>>(self, handler: F) -> Response {
+        let span = self.span;
+        let mut response = match tracing::Instrument::instrument(catch_unwind(handler), span.clone()).await {
+            Ok(response) => response,
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a non-text panic payload".to_string());
+                span.in_scope(|| tracing::error!(panic = %message, "the implementation panicked"));
+                error_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error.")
+            }
+        };
+        span.in_scope(|| tracing::info!(status = response.status().as_u16(), "handled"));
+        if let Some(id) = self.correlation_id {
+            response.headers_mut().insert(HeaderName::from_static(CORRELATION_ID), id);
+        }
+        response
+    }
+}
+
+/// Poll `future`, catching a panic in any poll.
+async fn catch_unwind<F: Future>(future: F) -> Result<F::Output, Box<dyn std::any::Any + Send>> {
+    let mut future = pin!(future);
+    std::future::poll_fn(move |cx| match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+        Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+        Ok(Poll::Pending) => Poll::Pending,
+        Err(panic) => Poll::Ready(Err(panic)),
+    })
+    .await
+}
+
+// ----------------------------------------------------------------------------------------------
+// Responses the router sends on its own
+// ----------------------------------------------------------------------------------------------
+
+fn echo(headers: &HeaderMap, mut response: Response) -> Response {
+    if let Some(id) = headers.get(CORRELATION_ID) {
+        response.headers_mut().insert(HeaderName::from_static(CORRELATION_ID), id.clone());
+    }
+    response
+}
+
+/// The 404 for a path no operation has (the fallback of a finished router).
+pub async fn not_found(method: Method, headers: HeaderMap) -> Response {
+    let _ = method;
+    echo(&headers, error_response(StatusCode::NOT_FOUND, "No operation has this path."))
+}
+
+/// The 405 for a path that exists with other methods; `allow` is the `Allow` header value.
+pub(crate) fn method_not_allowed(headers: &HeaderMap, allow: &'static str) -> Response {
+    let mut response =
+        error_response(StatusCode::METHOD_NOT_ALLOWED, &format!("This path takes only these methods: {allow}."));
+    response.headers_mut().insert(ALLOW, HeaderValue::from_static(allow));
+    echo(headers, response)
+}
+
+/// Add the JSON 404 for unknown paths to a router built from one or more `routes` functions
+/// (merged or nested). A router has only one such fallback, so add it once, last.
+pub fn finish(router: axum::Router) -> axum::Router {
+    router.fallback(not_found)
+}
