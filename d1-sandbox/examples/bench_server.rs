@@ -1,0 +1,148 @@
+//! The server side of `scripts/bench.sh`: one D1 operation served either by the generated
+//! router (checks + trait call) or by a hand-written axum handler doing the same work, both
+//! with a trivial implementation, so that the difference is the router and its checks.
+//!
+//! `cargo run --release -p d1-sandbox --example bench_server -- generated|handwritten PORT`
+//!
+//! Operations: `POST /banking/v1/issuers/{issuerId}/cards/{cardId}/operations:suspend` (path,
+//! correlation id, bearer token and JSON body checked; 204) and
+//! `GET /banking/v1/issuers/{issuerId}/cards/{cardId}/operations?offset&limit` (path, query;
+//! a JSON page).
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use d1_server::in_v1_card::{self as api, InV1CardApi};
+use d1_server::{ApiError, Status2xx};
+use d1_types::common::IssuerId;
+use d1_types::in_v1_card::{CardId, CorrelationId, OperationRequest};
+
+struct Trivial;
+
+fn page() -> serde_json::Map<String, serde_json::Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("operations".into(), serde_json::json!([]));
+    m.insert("remainingOperations".into(), serde_json::json!(0));
+    m
+}
+
+impl InV1CardApi for Trivial {
+    async fn resume(&self, _: api::ResumeRequest) -> Result<api::ResumeResponse, ApiError> {
+        Ok(api::ResumeResponse::Success(Status2xx::NO_CONTENT))
+    }
+    async fn suspend(&self, r: api::SuspendRequest) -> Result<api::SuspendResponse, ApiError> {
+        std::hint::black_box(&r);
+        Ok(api::SuspendResponse::Success(Status2xx::NO_CONTENT))
+    }
+    async fn delete(&self, _: api::DeleteRequest) -> Result<api::DeleteResponse, ApiError> {
+        Ok(api::DeleteResponse::Success(Status2xx::NO_CONTENT))
+    }
+    async fn renew(&self, _: api::RenewRequest) -> Result<api::RenewResponse, ApiError> {
+        Ok(api::RenewResponse::Success(Status2xx::NO_CONTENT))
+    }
+    async fn list_operations(&self, r: api::ListOperationsRequest) -> Result<api::ListOperationsResponse, ApiError> {
+        std::hint::black_box(&r);
+        Ok(api::ListOperationsResponse::Ok(page()))
+    }
+    async fn get_operation(&self, _: api::GetOperationRequest) -> Result<api::GetOperationResponse, ApiError> {
+        Err(ApiError::not_found("none"))
+    }
+}
+
+fn bad_request(message: String) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        [("content-type", "application/json")],
+        serde_json::json!({ "error": message }).to_string(),
+    )
+        .into_response()
+}
+
+fn echo(headers: &HeaderMap, mut response: Response) -> Response {
+    if let Some(id) = headers.get("x-correlation-id") {
+        response.headers_mut().insert("x-correlation-id", id.clone());
+    }
+    response
+}
+
+/// The same checks, written by hand with axum extractors and the same validated types.
+async fn suspend(Path((issuer, card)): Path<(String, String)>, headers: HeaderMap, body: Bytes) -> Response {
+    let authorized = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "));
+    if !authorized {
+        return echo(&headers, StatusCode::UNAUTHORIZED.into_response());
+    }
+    let checked = (|| -> Result<_, String> {
+        let issuer = IssuerId::try_from(issuer.as_str()).map_err(|e| e.to_string())?;
+        let card = CardId::try_from(card.as_str()).map_err(|e| e.to_string())?;
+        let correlation = match headers.get("x-correlation-id") {
+            Some(v) => {
+                Some(CorrelationId::try_from(v.to_str().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?)
+            }
+            None => None,
+        };
+        let body: Option<OperationRequest> =
+            if body.is_empty() { None } else { Some(serde_json::from_slice(&body).map_err(|e| e.to_string())?) };
+        Ok((issuer, card, correlation, body))
+    })();
+    match checked {
+        Ok(inputs) => {
+            std::hint::black_box(&inputs);
+            echo(&headers, StatusCode::NO_CONTENT.into_response())
+        }
+        Err(e) => echo(&headers, bad_request(e)),
+    }
+}
+
+async fn list(Path((issuer, card)): Path<(String, String)>, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
+    if headers.get("authorization").is_none() {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let checked = (|| -> Result<_, String> {
+        let issuer = IssuerId::try_from(issuer.as_str()).map_err(|e| e.to_string())?;
+        let card = CardId::try_from(card.as_str()).map_err(|e| e.to_string())?;
+        let (mut offset, mut limit) = (0i64, 10i64);
+        for pair in query.as_deref().unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            match k {
+                "offset" => offset = v.parse().map_err(|_| "offset".to_string())?,
+                "limit" => limit = v.parse().map_err(|_| "limit".to_string())?,
+                _ => {}
+            }
+        }
+        Ok((issuer, card, offset, limit))
+    })();
+    match checked {
+        Ok(inputs) => {
+            std::hint::black_box(&inputs);
+            let body = serde_json::to_vec(&page()).unwrap_or_default();
+            let mut r = (StatusCode::OK, body).into_response();
+            r.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+            r
+        }
+        Err(e) => bad_request(e),
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let mode = args.get(1).map(String::as_str).unwrap_or("generated");
+    let port: u16 = args.get(2).and_then(|p| p.parse().ok()).unwrap_or(18490);
+    let app = match mode {
+        "generated" => axum::Router::new().nest("/banking/v1", api::routes(Trivial, d1_server::Config::default())),
+        "handwritten" => axum::Router::new()
+            .route("/banking/v1/issuers/{issuerId}/cards/{cardId}/operations:suspend", axum::routing::post(suspend))
+            .route("/banking/v1/issuers/{issuerId}/cards/{cardId}/operations", axum::routing::get(list)),
+        other => panic!("unknown mode {other}"),
+    };
+    // One worker thread: the other core is wrk's.
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind");
+        println!("{mode} listening on {port}");
+        axum::serve(listener, app).await.expect("serve");
+    });
+}
