@@ -1,6 +1,6 @@
-//! Developer commands. `cargo xtask codegen [--check] [--specs DIR] [--out DIR]`.
+//! Developer commands: `cargo xtask codegen [--check] [--specs DIR] [--out DIR]`, `cargo xtask test`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -69,48 +69,131 @@ fn codegen(args: &[String]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// One step of `cargo xtask test`.
+struct Step {
+    name: &'static str,
+    program: String,
+    args: Vec<String>,
+    /// Fail the step when a line of its output starts with this (for tools whose exit code
+    /// ignores warnings).
+    fail_on_line: Option<&'static str>,
+}
+
+impl Step {
+    fn new(name: &'static str, program: &str, args: &[&str]) -> Self {
+        Step {
+            name,
+            program: program.to_string(),
+            args: args.iter().map(|a| a.to_string()).collect(),
+            fail_on_line: None,
+        }
+    }
+}
+
 /// Every check, in the order CI runs them; stops at the first failure and prints a summary.
 fn test() -> ExitCode {
     let root = workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let steps: &[(&str, &str, &[&str])] = &[
-        (
+    let specs = match spec_files(&root.join("specs")) {
+        Ok(specs) => specs,
+        Err(e) => {
+            eprintln!("cannot list specs/: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut validator = Step::new("specs: openapi-spec-validator", "python3", &["-m", "openapi_spec_validator"]);
+    validator.args.extend(specs.iter().cloned());
+    let mut redocly = Step::new(
+        "specs: redocly lint (tests/redocly.yaml)",
+        "tests/npm/node_modules/.bin/redocly",
+        &["lint", "--config", "tests/redocly.yaml", "--format", "summary"],
+    );
+    redocly.args.extend(specs.iter().cloned());
+    redocly.fail_on_line = Some("warning");
+    let steps = [
+        Step::new(
             "install Python test tools",
             "python3",
             &["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", "tests/requirements.txt"],
         ),
-        ("generated code is fresh", &cargo, &["xtask", "codegen", "--check"]),
-        ("formatting", &cargo, &["fmt", "--all", "--check"]),
-        (
+        Step::new(
+            "install npm test tools",
+            "npm",
+            &["ci", "--prefix", "tests/npm", "--no-audit", "--no-fund", "--loglevel=error"],
+        ),
+        validator,
+        redocly,
+        Step::new("generated code is fresh", &cargo, &["xtask", "codegen", "--check"]),
+        Step::new("formatting", &cargo, &["fmt", "--all", "--check"]),
+        Step::new(
             "clippy (all targets, -D warnings)",
             &cargo,
             &["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"],
         ),
-        ("rustdoc (-D warnings)", &cargo, &["doc", "--workspace", "--no-deps", "--quiet"]),
-        ("tests", &cargo, &["test", "--workspace"]),
+        Step::new("rustdoc (-D warnings)", &cargo, &["doc", "--workspace", "--no-deps", "--quiet"]),
+        Step::new("tests", &cargo, &["test", "--workspace"]),
+        Step::new("schemathesis against the sandbox", "bash", &["d1-sandbox/scripts/schemathesis.sh"]),
     ];
     let mut report = Vec::new();
-    for (name, program, args) in steps {
-        println!("\n== {name}: {program} {}", args.join(" "));
+    let started_all = Instant::now();
+    for step in &steps {
+        println!("\n== {}: {} {}", step.name, step.program, step.args.join(" "));
         let started = Instant::now();
-        let status = std::process::Command::new(program)
-            .args(*args)
-            .current_dir(&root)
-            .env("RUSTDOCFLAGS", "-D warnings")
-            .status();
+        let ok = run(step, &root);
         let seconds = started.elapsed().as_secs_f64();
-        let ok = matches!(&status, Ok(s) if s.success());
-        report.push(format!("  {} {name} ({seconds:.0} s)", if ok { "ok  " } else { "FAIL" }));
+        report.push(format!("  {} {} ({seconds:.0} s)", if ok { "ok  " } else { "FAIL" }, step.name));
         if !ok {
-            if let Err(e) = status {
-                eprintln!("cannot run `{program}`: {e}");
-            }
             println!("\n{}", report.join("\n"));
             return ExitCode::FAILURE;
         }
     }
-    println!("\nall checks passed:\n{}", report.join("\n"));
+    println!("\nall checks passed in {:.0} s:\n{}", started_all.elapsed().as_secs_f64(), report.join("\n"));
     ExitCode::SUCCESS
+}
+
+/// Run one step from the repository root; true when it passed.
+fn run(step: &Step, root: &Path) -> bool {
+    let mut command = std::process::Command::new(&step.program);
+    command.args(&step.args).current_dir(root).env("RUSTDOCFLAGS", "-D warnings");
+    let Some(marker) = step.fail_on_line else {
+        return match command.status() {
+            Ok(status) => status.success(),
+            Err(e) => {
+                eprintln!("cannot run `{}`: {e}", step.program);
+                false
+            }
+        };
+    };
+    match command.output() {
+        Ok(output) => {
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            print!("{stdout}");
+            eprint!("{stderr}");
+            let flagged = stdout.lines().chain(stderr.lines()).any(|line| line.trim_start().starts_with(marker));
+            if flagged {
+                eprintln!("`{}` reported a {marker}: every finding fails this step", step.name);
+            }
+            output.status.success() && !flagged
+        }
+        Err(e) => {
+            eprintln!("cannot run `{}`: {e}", step.program);
+            false
+        }
+    }
+}
+
+/// The OpenAPI documents in `dir` (JSON files), sorted, as paths relative to the root.
+fn spec_files(dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".json") {
+            files.push(format!("specs/{name}"));
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// The repository root: xtask lives one level below it.
