@@ -840,6 +840,24 @@ impl<'a> SpecLowering<'a> {
 
     /// Merge the properties of an object schema (following `$ref` and nested `allOf`) into the
     /// accumulators. Returns false when the schema is not an object.
+    /// [`collect_object`](Self::collect_object) for each member of an `allOf` at `at`.
+    fn collect_all_of(
+        &mut self,
+        all_of: &[ReferenceOr<Schema>],
+        at: &Location,
+        properties: &mut IndexMap<String, ReferenceOr<Box<Schema>>>,
+        required: &mut Vec<String>,
+        deny: &mut bool,
+        depth: usize,
+    ) -> Result<bool, Error> {
+        for (i, inner) in all_of.iter().enumerate() {
+            if !self.collect_object(inner, &at.child("allOf").index(i), properties, required, deny, depth + 1)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     fn collect_object(
         &mut self,
         member: &ReferenceOr<Schema>,
@@ -877,35 +895,9 @@ impl<'a> SpecLowering<'a> {
                 if a.typ.as_deref().is_none_or(|t| t == "object") && a.one_of.is_empty() && a.any_of.is_empty() =>
             {
                 merge_props(properties, required, &a.properties, &a.required);
-                for (i, inner) in a.all_of.iter().enumerate() {
-                    if !self.collect_object(
-                        inner,
-                        &at.child("allOf").index(i),
-                        properties,
-                        required,
-                        deny,
-                        depth + 1,
-                    )? {
-                        return Ok(false);
-                    }
-                }
-                Ok(true)
+                self.collect_all_of(&a.all_of, at, properties, required, deny, depth)
             }
-            SchemaKind::AllOf { all_of } => {
-                for (i, inner) in all_of.iter().enumerate() {
-                    if !self.collect_object(
-                        inner,
-                        &at.child("allOf").index(i),
-                        properties,
-                        required,
-                        deny,
-                        depth + 1,
-                    )? {
-                        return Ok(false);
-                    }
-                }
-                Ok(true)
-            }
+            SchemaKind::AllOf { all_of } => self.collect_all_of(all_of, at, properties, required, deny, depth),
             _ => Ok(false),
         }
     }
