@@ -133,9 +133,13 @@ fn main() {
     let port: u16 = args.get(2).and_then(|p| p.parse().ok()).unwrap_or(18490);
     let app = match mode {
         "generated" => axum::Router::new().nest("/banking/v1", api::routes(Trivial, d1_server::Config::default())),
-        "handwritten" => axum::Router::new()
-            .route("/banking/v1/issuers/{issuerId}/cards/{cardId}/operations:suspend", axum::routing::post(suspend))
-            .route("/banking/v1/issuers/{issuerId}/cards/{cardId}/operations", axum::routing::get(list)),
+        // Mounted the same way: the API's routes nested under its base path.
+        "handwritten" => axum::Router::new().nest(
+            "/banking/v1",
+            axum::Router::new()
+                .route("/issuers/{issuerId}/cards/{cardId}/operations:suspend", axum::routing::post(suspend))
+                .route("/issuers/{issuerId}/cards/{cardId}/operations", axum::routing::get(list)),
+        ),
         other => panic!("unknown mode {other}"),
     };
     // One worker thread: the other core is wrk's.
