@@ -361,12 +361,12 @@ fn pattern_literal(pattern: &str) -> Literal {
 /// A call to the ECMA-262 engine, compiled once.
 pub(super) fn engine(value: &Ident, pattern: &str) -> TokenStream {
     let lit = pattern_literal(pattern);
+    // d1-codegen compiled the pattern with the same regress; should another version refuse it,
+    // nothing matches (validation fails closed) rather than a panic.
     quote!({
-        static RE: ::std::sync::OnceLock<::regress::Regex> = ::std::sync::OnceLock::new();
-        RE.get_or_init(|| {
-            ::regress::Regex::with_flags(#lit, "u").expect("d1-codegen validated this pattern with regress")
-        })
-        .find(#value)
-        .is_some()
+        static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
+        RE.get_or_init(|| ::regress::Regex::with_flags(#lit, "u").ok())
+            .as_ref()
+            .is_some_and(|re| re.find(#value).is_some())
     })
 }
