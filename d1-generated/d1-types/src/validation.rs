@@ -143,7 +143,7 @@ pub fn luhn_valid(digits: &str) -> bool {
         sum += d;
         double = !double;
     }
-    !digits.is_empty() && sum % 10 == 0
+    !digits.is_empty() && sum.is_multiple_of(10)
 }
 
 /// `****1234`: the last `shown` characters of a secret, for `Debug`/`Display`.

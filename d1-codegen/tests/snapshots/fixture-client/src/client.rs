@@ -627,21 +627,22 @@ impl<'c> Call<'c> {
             let failure = match request.send().await {
                 Ok(response) => {
                     let status = response.status().as_u16();
-                    if status == 401 && !reauthorized {
-                        if let (Some(token), Some(provider)) = (&token, &inner.provider) {
-                            // The token was rejected, so the request had no effect: if the
-                            // provider has a different token after forgetting this one, try
-                            // once more with it (not counted as a retry).
-                            reauthorized = true;
-                            provider.invalidate(token);
-                            if let Ok(fresh) = provider.token().await {
-                                if fresh != *token {
-                                    tracing::debug!(attempt, "401: retrying once with a new token");
-                                    next_token = Some(fresh);
-                                    attempt -= 1;
-                                    continue;
-                                }
-                            }
+                    if status == 401
+                        && !reauthorized
+                        && let (Some(token), Some(provider)) = (&token, &inner.provider)
+                    {
+                        // The token was rejected, so the request had no effect: if the
+                        // provider has a different token after forgetting this one, try
+                        // once more with it (not counted as a retry).
+                        reauthorized = true;
+                        provider.invalidate(token);
+                        if let Ok(fresh) = provider.token().await
+                            && fresh != *token
+                        {
+                            tracing::debug!(attempt, "401: retrying once with a new token");
+                            next_token = Some(fresh);
+                            attempt -= 1;
+                            continue;
                         }
                     }
                     if attempt < policy.max_attempts && repeatable && policy.statuses.contains(&status) {

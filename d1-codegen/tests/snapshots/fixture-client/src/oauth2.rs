@@ -320,10 +320,10 @@ impl JwtBearer {
         })?;
         let invalid = |reason: &str| with_context(TokenError::new(TokenErrorKind::InvalidResponse(reason.into())), Some(status));
         let token = parsed.access_token.filter(|t| !t.is_empty()).ok_or_else(|| invalid("no access_token"))?;
-        if let Some(kind) = &parsed.token_type {
-            if !kind.eq_ignore_ascii_case("bearer") {
-                return Err(invalid("token_type is not Bearer"));
-            }
+        if let Some(kind) = &parsed.token_type
+            && !kind.eq_ignore_ascii_case("bearer")
+        {
+            return Err(invalid("token_type is not Bearer"));
         }
         // `expires_in` is a number in D1's inbound token API and a string in the outbound one.
         let lifetime = match &parsed.expires_in {
