@@ -157,3 +157,49 @@ fn tracing_fields_never_show_pan_or_key_bytes() {
     assert!(log.contains("Jwe<CardData>") && log.contains("****1111") && log.contains("failed"), "{log}");
     check("tracing output", &log, &secrets);
 }
+
+/// The generated types: a plaintext with a PAN and a CVV, the PAN newtype alone, and a request
+/// that carries a sealed field, through `Debug`, `Display` and `tracing` fields.
+#[test]
+fn generated_types_never_show_pan_or_cvv() {
+    use d1_types::jwe::Plaintext;
+    use d1_types::{common, in_v1_card, out_v2_card};
+    const CVV: &str = "4321";
+    let credentials = out_v2_card::CardCredentials::from_json(
+        format!(r#"{{"pan":"{PAN}","exp":"1128","name":"JANE DOE","cvv":"{CVV}"}}"#).as_bytes(),
+    )
+    .unwrap();
+    let pan = common::Pan::new(PAN).unwrap();
+    let key = PrivateKey::generate(&mut SysRng).unwrap();
+    let renew_data =
+        in_v1_card::RenewCardData::from_json(format!(r#"{{"pan":"{PAN}","exp":"1229"}}"#).as_bytes()).unwrap();
+    let mut request: in_v1_card::RenewRequest = serde_json::from_str(r#"{"newCardId":"c2"}"#).unwrap();
+    request.encrypted_data = Some(Jwe::seal(&renew_data, &key.public_key("k1")).unwrap());
+    let secrets = vec![PAN.to_owned(), PAN[..12].to_owned(), format!("\"{CVV}\"")];
+
+    for (what, shown) in [
+        ("CardCredentials Debug", format!("{credentials:?}")),
+        ("CardCredentials pretty Debug", format!("{credentials:#?}")),
+        ("RenewCardData Debug", format!("{renew_data:?}")),
+        ("Pan Debug", format!("{pan:?}")),
+        ("Pan Display", format!("{pan}")),
+        ("RenewRequest Debug", format!("{request:?}")),
+    ] {
+        check(what, &shown, &secrets);
+    }
+    assert!(format!("{pan:?}").contains("1111"), "the last four digits stay visible: {pan:?}");
+
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        tracing::info!(credentials = ?credentials, pan = %pan, pan_debug = ?pan, request = ?request, "generated");
+    });
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("generated") && log.contains("CardCredentials"), "{log}");
+    check("tracing output", &log, &secrets);
+}
