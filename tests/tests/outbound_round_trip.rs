@@ -39,7 +39,7 @@ impl out_v1_auth2::OutV1Auth2Api for Issuer {
         let body: t_auth::Auth2Response = serde_json::from_value(
             json!({"access_token": "issuer-token", "token_type": "Bearer", "expires_in": "3600"}),
         )
-        .map_err(|e| ApiError::internal(&e.to_string()))?;
+        .map_err(|e| ApiError::internal(e.to_string()))?;
         Ok(out_v1_auth2::GetAuthorizationTokenResponse::Ok(body))
     }
 }
@@ -61,7 +61,7 @@ impl out_v1_consumer::OutV1ConsumerApi for Issuer {
             return Ok(out_v1_consumer::GetConsumerInformationResponse::NotFound);
         }
         let info: common::ConsumerInfo = serde_json::from_value(json!({"firstName": "Ann", "language": "en-GB"}))
-            .map_err(|e| ApiError::internal(&e.to_string()))?;
+            .map_err(|e| ApiError::internal(e.to_string()))?;
         Ok(out_v1_consumer::GetConsumerInformationResponse::Ok(info))
     }
 }
@@ -124,8 +124,8 @@ impl out_v2_card::OutV2CardApi for Issuer {
         let credentials = d1_client::types::jwe::Plaintext::from_json(
             format!(r#"{{"pan":"{PAN}","exp":"1128","cvv":"123"}}"#).as_bytes(),
         )
-        .map_err(|e| ApiError::internal(&e.to_string()))?;
-        let sealed = Jwe::seal(&credentials, &self.d1_key).map_err(|e| ApiError::internal(&e.to_string()))?;
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+        let sealed = Jwe::seal(&credentials, &self.d1_key).map_err(|e| ApiError::internal(e.to_string()))?;
         Ok(out_v2_card::GetCardCredentialsResponse::Ok(t_card::GetCardCredentialsResponse { encrypted_data: sealed }))
     }
 }
