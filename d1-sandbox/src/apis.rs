@@ -229,53 +229,73 @@ fn digital_operation(op: &Operation) -> Result<t::in_v1_digital_card::DigitalCar
     })
 }
 
+impl Sandbox {
+    /// Suspend, resume or delete a digital card: the three calls differ only in the action.
+    fn digital_action(
+        &self,
+        token: &d1_server::BearerToken,
+        issuer: &t::common::IssuerId,
+        digital_card: &t::common::DigitalCardId,
+        reason: Option<&t::common::Reason>,
+        code: Option<&t::in_v1_digital_card::ReasonCode>,
+        action: Action,
+    ) -> Result<t::in_v1_digital_card::OperationResponse, ApiError> {
+        self.authorize(token)?;
+        let reason = digital_reason(reason, code)?;
+        operation_response(self.state().digital_transition(issuer.as_str(), digital_card.as_str(), action, &reason))
+    }
+}
+
 impl in_v1_digital_card::InV1DigitalCardApi for Sandbox {
     async fn suspend(
         &self,
         request: in_v1_digital_card::SuspendRequest,
     ) -> Result<in_v1_digital_card::SuspendResponse, ApiError> {
-        self.authorize(&request.bearer_token)?;
         let b = request.body.as_ref();
-        let reason = digital_reason(b.and_then(|b| b.reason.as_ref()), b.and_then(|b| b.reason_code.as_ref()))?;
-        let result = self.state().digital_transition(
-            request.issuer_id.as_str(),
-            request.digital_card_id.as_str(),
+        let (reason, code) = (b.and_then(|b| b.reason.as_ref()), b.and_then(|b| b.reason_code.as_ref()));
+        let response = self.digital_action(
+            &request.bearer_token,
+            &request.issuer_id,
+            &request.digital_card_id,
+            reason,
+            code,
             Action::Suspend,
-            &reason,
-        );
-        Ok(in_v1_digital_card::SuspendResponse::Ok(operation_response(result)?))
+        )?;
+        Ok(in_v1_digital_card::SuspendResponse::Ok(response))
     }
 
     async fn resume(
         &self,
         request: in_v1_digital_card::ResumeRequest,
     ) -> Result<in_v1_digital_card::ResumeResponse, ApiError> {
-        self.authorize(&request.bearer_token)?;
         let b = request.body.as_ref();
-        let reason = digital_reason(b.and_then(|b| b.reason.as_ref()), b.and_then(|b| b.reason_code.as_ref()))?;
-        let result = self.state().digital_transition(
-            request.issuer_id.as_str(),
-            request.digital_card_id.as_str(),
+        let (reason, code) = (b.and_then(|b| b.reason.as_ref()), b.and_then(|b| b.reason_code.as_ref()));
+        let response = self.digital_action(
+            &request.bearer_token,
+            &request.issuer_id,
+            &request.digital_card_id,
+            reason,
+            code,
             Action::Resume,
-            &reason,
-        );
-        Ok(in_v1_digital_card::ResumeResponse::Ok(operation_response(result)?))
+        )?;
+        Ok(in_v1_digital_card::ResumeResponse::Ok(response))
     }
 
     async fn delete(
         &self,
         request: in_v1_digital_card::DeleteRequest,
     ) -> Result<in_v1_digital_card::DeleteResponse, ApiError> {
-        self.authorize(&request.bearer_token)?;
         let b = request.body.as_ref();
-        let reason = digital_reason(b.and_then(|b| b.reason.as_ref()), b.and_then(|b| b.reason_code.as_ref()))?;
-        let result = self.state().digital_transition(
-            request.issuer_id.as_str(),
-            request.digital_card_id.as_str(),
+        let (reason, code) = (b.and_then(|b| b.reason.as_ref()), b.and_then(|b| b.reason_code.as_ref()));
+        let response = self.digital_action(
+            &request.bearer_token,
+            &request.issuer_id,
+            &request.digital_card_id,
+            reason,
+            code,
             Action::Delete,
-            &reason,
-        );
-        Ok(in_v1_digital_card::DeleteResponse::Ok(operation_response(result)?))
+        )?;
+        Ok(in_v1_digital_card::DeleteResponse::Ok(response))
     }
 
     async fn search(
