@@ -133,10 +133,8 @@ impl Write for Captured {
     }
 }
 
-#[test]
-fn tracing_fields_never_show_pan_or_key_bytes() {
-    let s = scene();
-    let secrets = secrets(&s.key);
+/// Everything `f` logs, at every level, as plain text.
+fn traced(f: impl FnOnce()) -> String {
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -144,7 +142,16 @@ fn tracing_fields_never_show_pan_or_key_bytes() {
         .with_max_level(tracing::Level::TRACE)
         .with_ansi(false)
         .finish();
-    tracing::subscriber::with_default(subscriber, || {
+    tracing::subscriber::with_default(subscriber, f);
+    let bytes = captured.0.lock().unwrap().clone();
+    String::from_utf8(bytes).unwrap()
+}
+
+#[test]
+fn tracing_fields_never_show_pan_or_key_bytes() {
+    let s = scene();
+    let secrets = secrets(&s.key);
+    let log = traced(|| {
         let span = tracing::info_span!("card_order", encrypted_data = ?s.sealed, key = ?s.key);
         let _guard = span.enter();
         tracing::info!(jwe = ?s.sealed, jwe_display = %s.sealed, card = ?s.card, "sealed");
@@ -153,7 +160,6 @@ fn tracing_fields_never_show_pan_or_key_bytes() {
             tracing::warn!(error = %e, error_debug = ?e, "failed");
         }
     });
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(log.contains("Jwe<CardData>") && log.contains("****1111") && log.contains("failed"), "{log}");
     check("tracing output", &log, &secrets);
 }
@@ -189,17 +195,9 @@ fn generated_types_never_show_pan_or_cvv() {
     }
     assert!(format!("{pan:?}").contains("1111"), "the last four digits stay visible: {pan:?}");
 
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::with_default(subscriber, || {
+    let log = traced(|| {
         tracing::info!(credentials = ?credentials, pan = %pan, pan_debug = ?pan, request = ?request, "generated");
     });
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(log.contains("generated") && log.contains("CardCredentials"), "{log}");
     check("tracing output", &log, &secrets);
 }
