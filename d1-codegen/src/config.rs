@@ -12,12 +12,13 @@ use std::path::{Path, PathBuf};
 /// What to read and where to put it.
 ///
 /// ```no_run
-/// // In a build script:
+/// // In a build script (overlays in `specs/overlays/` are found without being named):
 /// d1_codegen::Config::new()
 ///     .spec("specs/D1-Public-IN-v1-Digital-Card.json")
 ///     .build_script()
 ///     .expect("D1 bindings");
-/// // and in the crate: `mod d1 { include!(concat!(env!("OUT_DIR"), "/d1_types.rs")); }`
+/// // and at the root of the crate (modules `types`, `client` and `server`):
+/// // include!(concat!(env!("OUT_DIR"), "/d1.rs"));
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct Config {
@@ -26,6 +27,8 @@ pub struct Config {
     out_dir: Option<PathBuf>,
     display_root: Option<PathBuf>,
     options: Options,
+    without_client: bool,
+    without_server: bool,
 }
 
 /// What a run did, for the summary line and for tests.
@@ -72,6 +75,18 @@ impl Config {
         self
     }
 
+    /// The generated manifests name `d1-runtime` by path: `dir` is the runtime's folder,
+    /// relative to the output folder (e.g. `../d1-runtime`). Without it they name it by version
+    /// (`d1-runtime = "0.1"`), from the registry or a `[patch]` of the workspace.
+    pub fn runtime_path(mut self, dir: impl Into<String>) -> Self {
+        let dir = dir.into().replace('\\', "/");
+        self.options.runtime = crate::emit::RuntimeSource::Path {
+            path: format!("../{}", dir.trim_end_matches('/')),
+            version: crate::emit::RuntimeSource::VERSION.to_string(),
+        };
+        self
+    }
+
     /// Name of the generated types crate (default `d1-types`).
     pub fn types_crate(mut self, name: impl Into<String>) -> Self {
         self.options.types_crate = name.into();
@@ -87,6 +102,18 @@ impl Config {
     /// Name of the generated server crate (default `d1-server`).
     pub fn server_crate(mut self, name: impl Into<String>) -> Self {
         self.options.server_crate = name.into();
+        self
+    }
+
+    /// Whether [`build_script`](Self::build_script) emits the client module (default: yes).
+    pub fn build_client(mut self, yes: bool) -> Self {
+        self.without_client = !yes;
+        self
+    }
+
+    /// Whether [`build_script`](Self::build_script) emits the server module (default: yes).
+    pub fn build_server(mut self, yes: bool) -> Self {
+        self.without_server = !yes;
         self
     }
 
@@ -109,8 +136,12 @@ impl Config {
         Ok(summary)
     }
 
-    /// For `build.rs`: write all types as one file, `$OUT_DIR/<types crate, snake_case>.rs`, to be
-    /// `include!`d, and print `cargo:rerun-if-changed` for every input.
+    /// For `build.rs`: write the types, the client and the server (see
+    /// [`build_client`](Self::build_client), [`build_server`](Self::build_server)) as modules
+    /// `types`, `client` and `server` of one file, `$OUT_DIR/d1.rs`, to be `include!`d at the
+    /// root of the crate; print `cargo:rerun-if-changed` for every input. The crate depends on
+    /// `d1-runtime` (features `client`, `server`, and `jwe` when a spec has sealed fields),
+    /// `serde` (with `derive`) and `serde_json`.
     pub fn build_script(&self) -> Result<Summary, Error> {
         let out_dir = match &self.out_dir {
             Some(dir) => dir.clone(),
@@ -118,22 +149,29 @@ impl Config {
                 Error::file("OUT_DIR", "not set: call build_script() from a build script, or set out_dir")
             })?),
         };
-        let files = self.read_inputs()?;
-        let specs = crate::load::load(&files)?;
-        let ir = crate::naming::finalize(crate::lower::lower(&specs)?);
-        let text = emit::types_single_file(&ir)?;
-        let path = out_dir.join(format!("{}.rs", self.options.types_crate.replace('-', "_")));
-        let unchanged = fs::read_to_string(&path).map(|t| t == text).unwrap_or(false);
-        if !unchanged {
-            fs::write(&path, &text)
-                .map_err(|e| Error::file(&path.display().to_string(), format!("cannot write: {e}")))?;
-        }
         let inputs = self.input_paths()?;
         for input in &inputs {
             println!("cargo:rerun-if-changed={}", input.display());
         }
         for dir in &self.spec_dirs {
             println!("cargo:rerun-if-changed={}", dir.display());
+        }
+        let files = self.read_inputs()?;
+        let specs = crate::load::load(&files)?;
+        let ir = crate::naming::finalize(crate::lower::lower(&specs)?);
+        let mut parts = vec![emit::Part::Types];
+        if !self.without_client {
+            parts.push(emit::Part::Client);
+        }
+        if !self.without_server {
+            parts.push(emit::Part::Server);
+        }
+        let text = emit::modules_file(&ir, &self.options, &parts)?;
+        let path = out_dir.join("d1.rs");
+        let unchanged = fs::read_to_string(&path).map(|t| t == text).unwrap_or(false);
+        if !unchanged {
+            fs::write(&path, &text)
+                .map_err(|e| Error::file(&path.display().to_string(), format!("cannot write: {e}")))?;
         }
         Ok(Summary {
             stats: ir.stats(),
@@ -165,6 +203,9 @@ impl Config {
 
     fn input_paths(&self) -> Result<Vec<PathBuf>, Error> {
         let mut paths = self.specs.clone();
+        for spec in &self.specs {
+            paths.extend(overlays_of(spec));
+        }
         for dir in &self.spec_dirs {
             collect(dir, &mut paths)
                 .map_err(|e| Error::file(&dir.display().to_string(), format!("cannot list the folder: {e}")))?;
@@ -191,6 +232,24 @@ impl Config {
             })
             .collect()
     }
+}
+
+/// The overlays that sit next to a spec by convention: `overlays/<stem>.overlay.<ext>` in the
+/// spec's folder, or `<stem>.overlay.<ext>` beside it.
+fn overlays_of(spec: &Path) -> Vec<PathBuf> {
+    let (Some(dir), Some(stem)) = (spec.parent(), spec.file_stem().and_then(|s| s.to_str())) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for folder in [dir.join("overlays"), dir.to_path_buf()] {
+        for ext in ["json", "yaml", "yml"] {
+            let candidate = folder.join(format!("{stem}.overlay.{ext}"));
+            if candidate.is_file() {
+                found.push(candidate);
+            }
+        }
+    }
+    found
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {

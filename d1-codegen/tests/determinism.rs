@@ -51,6 +51,7 @@ fn committed_d1_generated_is_fresh() {
         .specs_dir(repo().join("specs"))
         .out_dir(repo().join("d1-generated"))
         .display_root(repo())
+        .runtime_path("../d1-runtime")
         .check()
         .expect("specs generate");
     assert!(summary.diff.is_empty(), "d1-generated/ is stale; run `cargo xtask codegen`:\n{}", summary.diff.render());

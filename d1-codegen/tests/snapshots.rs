@@ -14,6 +14,7 @@ fn config() -> d1_codegen::Config {
         .types_crate("fixture-types")
         .client_crate("fixture-client")
         .server_crate("fixture-server")
+        .runtime_path("../../../d1-runtime")
 }
 
 #[test]

@@ -47,7 +47,10 @@ fn codegen(args: &[String]) -> ExitCode {
         }
         i += 1;
     }
-    let config = d1_codegen::Config::new().specs_dir(&specs).out_dir(&out).display_root(&root);
+    let mut config = d1_codegen::Config::new().specs_dir(&specs).out_dir(&out).display_root(&root);
+    if out == root.join("d1-generated") {
+        config = config.runtime_path("../d1-runtime");
+    }
     let started = Instant::now();
     let result = if check { config.check() } else { config.generate() };
     let summary = match result {

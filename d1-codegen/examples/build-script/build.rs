@@ -1,8 +1,10 @@
-//! Generates the types of one D1 spec into `$OUT_DIR/d1_types.rs` on every build where the
-//! spec changed (the generator prints the `cargo:rerun-if-changed` lines).
+//! Generates the types, the client and the server of D1's Card API into `$OUT_DIR/d1.rs` on
+//! every build where the spec or its overlay changed (the generator prints the
+//! `cargo:rerun-if-changed` lines). The overlay that declares the sealed `encryptedData`
+//! field, `specs/overlays/D1-Public-IN-v1-Card.overlay.json`, is found without being named.
 
 fn main() {
-    let summary = d1_codegen::Config::new().spec("../../../specs/D1-Public-IN-v2-Consumer.json").build_script();
+    let summary = d1_codegen::Config::new().spec("../../../specs/D1-Public-IN-v1-Card.json").build_script();
     match summary {
         Ok(summary) => {
             for warning in &summary.warnings {

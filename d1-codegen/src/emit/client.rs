@@ -1,6 +1,5 @@
 //! The client crate: one module per API with one async operation per spec operation, on top of
-//! static support modules (`client`, `error`, `auth`, `oauth2`, `retry`) copied from
-//! `templates/client/`.
+//! the client core of `d1_runtime::client`, which the crate root re-exports.
 //!
 //! Per operation `op` of API module `m` it emits, in `m`:
 //! * `Api::op(&self, <required inputs>) -> OpBuilder` — path parameters and other required
@@ -11,7 +10,8 @@
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, render_crate_root, render_rust, rust_header, type_tokens, Options, Scope,
+    describe_sources, doc_attrs, ident, path_tokens, render_crate_root, render_rust, rust_header, type_tokens, Options,
+    Part, Scope,
 };
 use crate::error::Error;
 use crate::ir::{
@@ -22,30 +22,23 @@ use heck::ToUpperCamelCase;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-/// Static support modules of the client crate: (module name, source).
-const SUPPORT: &[(&str, &str)] = &[
-    ("auth", templates::CLIENT_AUTH_RS),
-    ("client", templates::CLIENT_CLIENT_RS),
-    ("error", templates::CLIENT_ERROR_RS),
-    ("oauth2", templates::CLIENT_OAUTH2_RS),
-    ("retry", templates::CLIENT_RETRY_RS),
-];
-
 /// Builder methods every operation has; parameters with these names get a `_param` suffix.
 const BUILDER_METHODS: &[&str] = &["body", "timeout", "retry", "send", "into_future", "call", "client"];
 
 /// Methods of `Client` itself; accessors with these names get an `_api` suffix.
-const CLIENT_METHODS: &[&str] = &["builder", "new", "base_url", "clone", "inner"];
+const CLIENT_METHODS: &[&str] = &["builder", "new", "base_url", "clone", "core", "http_client", "from_core"];
 
 pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Result<(), Error> {
     let root = options.client_crate.clone();
     let krate = root.replace('-', "_");
     let types_krate = options.types_crate.replace('-', "_");
+    let types_path = options.path_of(Part::Types);
+    let root_path = options.root_of(Part::Client);
     let sources: Vec<&str> = ir.apis.iter().map(|a| a.source.as_str()).collect();
     let all_header = rust_header(&sources);
     let accessors = accessor_names(&ir.apis);
 
-    let ctx = Ctx { ir, krate: &krate, types: &types_krate };
+    let ctx = Ctx { ir, krate: &krate, types: &types_path, root: &root_path, fence: options.example_fence() };
     let mut error_examples = Vec::new();
     for (api, accessor) in ir.apis.iter().zip(&accessors) {
         let path = format!("{root}/src/{}.rs", api.module);
@@ -58,11 +51,6 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
         format!("{root}/src/lib.rs"),
         render_crate_root(lib_rs(&ctx, &accessors, error_example), &all_header, "lib.rs")?,
     );
-    for (name, source) in SUPPORT {
-        // Their examples name the crate `d1_client`; a crate of another name gets its own.
-        let source = source.replace("d1_client::", &format!("{krate}::"));
-        tree.insert(format!("{root}/src/{name}.rs"), format!("{all_header}{source}"));
-    }
 
     let apis: Vec<minijinja::Value> = ir
         .apis
@@ -87,6 +75,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
         sources => describe_sources(&sources), apis => apis,
         operations => ir.apis.iter().map(|a| a.operations.len()).sum::<usize>(),
         example => example.unwrap_or_default(),
+        runtime => options.runtime.toml(), edition => super::EDITION,
     };
     tree.insert(format!("{root}/Cargo.toml"), templates::render("client/Cargo.toml.j2", context.clone())?);
     tree.insert(format!("{root}/README.md"), templates::render("client/README.md.j2", context)?);
@@ -109,13 +98,21 @@ struct Ctx<'a> {
     ir: &'a Ir,
     /// Rust name of the client crate (for doc examples).
     krate: &'a str,
-    /// Rust name of the types crate.
+    /// Path of the types crate (`::d1_types`) or module (`crate::types`).
     types: &'a str,
+    /// Path of this crate's root (`crate`) or module (`crate::client`).
+    root: &'a str,
+    /// The opening fence of code examples in docs.
+    fence: &'static str,
 }
 
 impl Ctx<'_> {
     fn ty(&self, r: &TypeRef) -> TokenStream {
         type_tokens(self.ir, r, Scope::External(self.types))
+    }
+
+    fn root(&self) -> TokenStream {
+        path_tokens(self.root)
     }
 }
 
@@ -227,7 +224,7 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
             String::new(),
             "Answers are typed by status, D1's error bodies included:".to_string(),
             String::new(),
-            "```no_run".to_string(),
+            ctx.fence.to_string(),
             format!("use {krate}::ErrorKind;"),
             String::new(),
             format!(
@@ -250,7 +247,7 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
     }
     let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
 
-    let types = ident(ctx.types);
+    let types = path_tokens(ctx.types);
     let mods: Vec<TokenStream> = ir
         .apis
         .iter()
@@ -267,8 +264,7 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
     let modules: Vec<proc_macro2::Ident> = ir.apis.iter().map(|a| ident(&a.module)).collect();
     let module_names: Vec<&str> = ir.apis.iter().map(|a| a.module.as_str()).collect();
     let indices: Vec<Literal> = (0..ir.apis.len()).map(Literal::usize_unsuffixed).collect();
-    let count = Literal::usize_unsuffixed(ir.apis.len());
-
+    
     // Environment constants: the union of server names.
     let mut server_names: Vec<&str> =
         ir.apis.iter().flat_map(|a| a.servers.iter().map(|s| s.const_name.as_str())).collect();
@@ -313,7 +309,7 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
         Some((api, accessor)) => {
             let env = &api.servers[0].const_name;
             let mut l = vec![
-                "```no_run".to_string(),
+                ctx.fence.to_string(),
                 format!("use {krate}::{{Client, Environment, StaticToken}};"),
                 String::new(),
                 format!("let client = Client::builder(Environment::{env})"),
@@ -336,19 +332,95 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
         #( #![doc = #doc] )*
         #![forbid(unsafe_code)]
 
-        pub use ::#types as types;
+        ::d1_runtime::require_generated_api!(1);
 
-        pub mod auth;
-        mod client;
-        pub mod error;
-        pub mod oauth2;
-        pub mod retry;
+        pub use #types as types;
+        pub use ::d1_runtime::client::{
+            auth, error, new_correlation_id, oauth2, retry, AccessToken, BuildError, Error, ErrorKind, RequestError,
+            Response, RetryPolicy, Server, StaticToken, TokenError, TokenErrorKind, TokenFuture, TokenProvider,
+            CORRELATION_ID_HEADER,
+        };
+
         #(#mods)*
 
-        pub use auth::{AccessToken, StaticToken, TokenError, TokenErrorKind, TokenFuture, TokenProvider};
-        pub use client::{new_correlation_id, BuildError, Client, ClientBuilder, Environment, Response, Server, CORRELATION_ID_HEADER};
-        pub use error::{Error, ErrorKind, RequestError};
-        pub use retry::RetryPolicy;
+        /// Builds a [`Client`]: start with [`Client::builder`].
+        pub type ClientBuilder = ::d1_runtime::client::ClientBuilder<Client>;
+
+        /// A client of every API in this crate. Cheap to clone (an `Arc`), `Send + Sync`: build
+        /// one and share it.
+        ///
+        #( #[doc = #example_doc] )*
+        #[derive(Clone, Debug)]
+        pub struct Client {
+            core: ::d1_runtime::client::ClientCore,
+        }
+
+        impl ::d1_runtime::client::GeneratedClient for Client {
+            type Api = ApiId;
+
+            fn from_core(core: ::d1_runtime::client::ClientCore) -> Self {
+                Client { core }
+            }
+        }
+
+        impl Client {
+            /// Start building a client that calls each API on its server of `environment`.
+            pub fn builder(environment: Environment) -> ClientBuilder {
+                ClientBuilder::new(environment.0)
+            }
+
+            /// A client with default options and this token provider.
+            ///
+            /// # Errors
+            ///
+            /// See [`ClientBuilder::build`].
+            pub fn new(environment: Environment, provider: impl TokenProvider) -> ::std::result::Result<Client, BuildError> {
+                Client::builder(environment).token_provider(provider).build()
+            }
+
+            /// The underlying HTTP client (shared connection pool and TLS set-up), for calls the
+            /// specs do not describe.
+            pub fn http_client(&self) -> &::d1_runtime::client::reqwest::Client {
+                self.core.http_client()
+            }
+
+            /// The base URL `api` is called on (or why there is none).
+            ///
+            /// # Errors
+            ///
+            /// The environment names a server the API's spec does not list.
+            pub fn base_url(&self, api: ApiId) -> ::std::result::Result<&str, RequestError> {
+                self.core.base_url(api)
+            }
+
+            #(#accessor_fns)*
+        }
+
+        /// Which server each API is called on: one of the specs' named servers (each API uses its
+        /// own server of that name), or one base URL for every API (a proxy, a mock, a test
+        /// server). [`ClientBuilder::base_url_for`] overrides single APIs.
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub struct Environment(::d1_runtime::client::Environment);
+
+        impl Environment {
+            #(#envs)*
+
+            /// Each API's server with this constant name (see the `SERVERS` of each module).
+            pub const fn server(name: &'static str) -> Self {
+                Environment(::d1_runtime::client::Environment::server(name))
+            }
+
+            /// One base URL for every API; operation paths are appended to it.
+            pub fn url(base: impl Into<::std::string::String>) -> Self {
+                Environment(::d1_runtime::client::Environment::url(base))
+            }
+        }
+
+        impl ::std::fmt::Display for Environment {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(&self.0, f)
+            }
+        }
 
         /// Identifies one API, e.g. to give it its own base URL with
         /// [`ClientBuilder::base_url_for`].
@@ -357,38 +429,26 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
             #( #[doc = #variant_docs] #variants, )*
         }
 
-        impl ApiId {
-            /// Every API, in module order.
-            pub const ALL: [ApiId; #count] = [ #( ApiId::#variants, )* ];
+        impl ::d1_runtime::client::ApiSet for ApiId {
+            const ALL: &'static [ApiId] = &[ #( ApiId::#variants, )* ];
 
-            /// The module name, e.g. `in_v1_card`.
-            pub fn module(self) -> &'static str {
+            fn index(self) -> usize {
+                match self {
+                    #( ApiId::#variants => #indices, )*
+                }
+            }
+
+            fn module(self) -> &'static str {
                 match self {
                     #( ApiId::#variants => #module_names, )*
                 }
             }
 
-            /// The servers the spec lists.
-            pub fn servers(self) -> &'static [Server] {
+            fn servers(self) -> &'static [Server] {
                 match self {
                     #( ApiId::#variants => #modules::SERVERS, )*
                 }
             }
-
-            pub(crate) fn index(self) -> usize {
-                match self {
-                    #( ApiId::#variants => #indices, )*
-                }
-            }
-        }
-
-        impl Environment {
-            #(#envs)*
-        }
-
-        #( #[doc = #example_doc] )*
-        impl Client {
-            #(#accessor_fns)*
         }
     }
 }
@@ -408,10 +468,11 @@ fn api_module(
     accessor: &str,
     examples: &mut Vec<ErrorExample>,
 ) -> Result<TokenStream, Error> {
+    let root = ctx.root();
     let mut doc = format!("Client of the **{}** (version {}), from `{}`.", api.title, api.version, api.source);
     doc.push_str(&format!(
-        "\n\nGet the operations with [`Client::{accessor}`](crate::Client::{accessor}); the types are in [`{}::{}`].",
-        ctx.types, api.module
+        "\n\nGet the operations with [`Client::{accessor}`]({root}::Client::{accessor}); the types are in [`{}::{}`].",
+        ctx.types.trim_start_matches("::"), api.module, root = ctx.root
     ));
     if let Some(d) = &api.doc {
         doc.push_str("\n\n");
@@ -440,13 +501,13 @@ fn api_module(
             let name = &s.const_name;
             let id = ident(&s.const_name);
             let description = s.description.clone().unwrap_or_default();
-            quote!(crate::Server { name: #name, url: #id, description: #description },)
+            quote!(#root::Server { name: #name, url: #id, description: #description },)
         })
         .collect();
     let api_id = ident(&api.module.to_upper_camel_case());
     let struct_doc = format!(
-        " The operations of the **{}**. Get it with [`Client::{accessor}`](crate::Client::{accessor}).",
-        api.title
+        " The operations of the **{}**. Get it with [`Client::{accessor}`]({}::Client::{accessor}).",
+        api.title, ctx.root
     );
 
     let mut methods = Vec::new();
@@ -464,15 +525,15 @@ fn api_module(
         #(#servers)*
 
         /// Every server the spec lists.
-        pub const SERVERS: &[crate::Server] = &[ #(#server_entries)* ];
+        pub const SERVERS: &[#root::Server] = &[ #(#server_entries)* ];
 
         /// This API's identifier.
-        pub const ID: crate::ApiId = crate::ApiId::#api_id;
+        pub const ID: #root::ApiId = #root::ApiId::#api_id;
 
         #[doc = #struct_doc]
         #[derive(Clone, Copy, Debug)]
         pub struct Api<'c> {
-            pub(crate) client: &'c crate::Client,
+            pub(crate) client: &'c #root::Client,
         }
 
         impl<'c> Api<'c> {
@@ -554,7 +615,7 @@ fn response_body(ctx: &Ctx<'_>, r: &Response) -> Option<(TokenStream, TokenStrea
 
 fn method_tokens(m: Method) -> TokenStream {
     let name = ident(m.as_str());
-    quote!(::reqwest::Method::#name)
+    quote!(::d1_runtime::client::Method::#name)
 }
 
 /// Follow aliases to the type they name.
@@ -895,7 +956,7 @@ fn operation(
         arms.push(quote!(_ => ::std::result::Result::Err(raw.undeclared()),));
     }
     let error_doc = if failures.is_empty() {
-        format!(" The declared error answers of [`Api::{}`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).", op.name)
+        format!(" The declared error answers of [`Api::{}`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`]({}::ErrorKind::UndeclaredStatus).", op.name, ctx.root)
     } else {
         format!(
             " The declared error answers of [`Api::{}`], one variant per declared error status, with its body.",
@@ -945,14 +1006,15 @@ fn operation(
     }
     let success_codes: Vec<String> = successes.iter().map(|r| format!("`{}`", status_text(r.status))).collect();
     doc.push_str(&format!(
-        "Answers: {} → [`Response`](crate::Response)<{}>",
+        "Answers: {} → [`Response`]({root}::Response)<{}>",
         if success_codes.is_empty() { "(no success status declared)".to_string() } else { success_codes.join(", ") },
-        success_doc
+        success_doc,
+        root = ctx.root
     ));
     if !failure_docs.is_empty() {
         doc.push_str(&format!("; {}", failure_docs.join(", ")));
     }
-    doc.push_str(&format!(" (errors as [`Error`](crate::Error)<[`{error_enum}`]>).\n\n"));
+    doc.push_str(&format!(" (errors as [`Error`]({root}::Error)<[`{error_enum}`]>).\n\n", root = ctx.root));
     let krate = ctx.krate;
     let optional_example =
         if !optional_docs.is_empty() && inputs.iter().any(|i| is_correlation(i.param) && !i.param.required) {
@@ -974,7 +1036,7 @@ fn operation(
     let mut example = [
         "# Example".to_string(),
         String::new(),
-        "```no_run".to_string(),
+        ctx.fence.to_string(),
         format!(
             "# async fn example(client: &{krate}::Client{}) -> Result<(), Box<dyn std::error::Error>> {{",
             example_params.iter().map(|p| format!(", {p}")).collect::<String>()
@@ -1016,7 +1078,7 @@ fn operation(
         #deprecated
         #too_many
         pub fn #fn_name(&self, #(#args),*) -> #builder<'c> {
-            let mut call = crate::client::Call::new(self.client, ID, #op_label, #method, #auth);
+            let mut call = ::d1_runtime::client::Call::new(&self.client.core, ID, #op_label, #method, #auth);
             #(#path_code)*
             #(#render_required)*
             #builder { call, #body_init }
@@ -1026,12 +1088,13 @@ fn operation(
     let builder_doc =
         format!(" A prepared [`Api::{}`] call: set optional inputs, then `.await` it (or `.send().await`).", op.name);
     let send_doc = format!(" Send the request and type the answer by status (see [`Api::{}`]).", op.name);
-    let result_ty = quote!(::std::result::Result<crate::Response<#ok_ty>, crate::Error<#error_enum>>);
+    let root = ctx.root();
+    let result_ty = quote!(::std::result::Result<#root::Response<#ok_ty>, #root::Error<#error_enum>>);
     items.push(quote! {
         #[doc = #builder_doc]
         #[must_use = "a call does nothing until it is awaited"]
         pub struct #builder<'c> {
-            call: crate::client::Call<'c>,
+            call: ::d1_runtime::client::Call<'c>,
             #body_field
         }
 
@@ -1045,7 +1108,7 @@ fn operation(
             }
 
             /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
-            pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
+            pub fn retry(mut self, policy: #root::RetryPolicy) -> Self {
                 self.call.set_retry(policy);
                 self
             }

@@ -25,7 +25,131 @@ pub struct Options {
     pub server_crate: String,
     /// Version written into the generated manifests.
     pub version: String,
+    /// Where the generated manifests find `d1-runtime`.
+    pub runtime: RuntimeSource,
+    /// Separate crates, or modules of one crate.
+    pub layout: Layout,
 }
+
+/// How the generated code is laid out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Layout {
+    /// Three crates (types, client, server), each naming the others by crate name.
+    #[default]
+    Crates,
+    /// Modules `types`, `client` and `server` of one crate, `include!`d at its root by a build
+    /// script user: each names the others as `crate::types`, `crate::client`, `crate::server`.
+    Modules,
+}
+
+/// One generated crate (or module, see [`Layout`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Part {
+    /// Validated newtypes, enums, structs, sealed fields.
+    Types,
+    /// The async client.
+    Client,
+    /// The server traits and routers.
+    Server,
+}
+
+impl Options {
+    /// The path other code uses to name `part`: `::d1_types` or `crate::types`.
+    pub(crate) fn path_of(&self, part: Part) -> String {
+        let (krate, module) = match part {
+            Part::Types => (&self.types_crate, "types"),
+            Part::Client => (&self.client_crate, "client"),
+            Part::Server => (&self.server_crate, "server"),
+        };
+        match self.layout {
+            Layout::Crates => format!("::{}", krate.replace('-', "_")),
+            Layout::Modules => format!("crate::{module}"),
+        }
+    }
+
+    /// The opening fence of code examples in generated docs: they name the generated crates,
+    /// so where those are modules of the user's crate they are shown but not compiled.
+    pub(crate) fn example_fence(&self) -> &'static str {
+        match self.layout {
+            Layout::Crates => "```no_run",
+            Layout::Modules => "```ignore",
+        }
+    }
+
+    /// The path `part` uses for its own root: `crate` or `crate::client`.
+    pub(crate) fn root_of(&self, part: Part) -> String {
+        match self.layout {
+            Layout::Crates => "crate".to_string(),
+            Layout::Modules => self.path_of(part),
+        }
+    }
+}
+
+/// Tokens of a path written as text (`::d1_types`, `crate::client`); the text comes from the
+/// generator's options, never from a spec.
+pub(crate) fn path_tokens(path: &str) -> TokenStream {
+    let mut tokens = TokenStream::new();
+    for (i, segment) in path.split("::").enumerate() {
+        if i > 0 {
+            tokens.extend(quote!(::));
+        }
+        if !segment.is_empty() {
+            let id = if segment == "crate" { Ident::new("crate", Span::call_site()) } else { ident(segment) };
+            tokens.extend(quote!(#id));
+        }
+    }
+    tokens
+}
+
+/// How the generated manifests name their `d1-runtime` dependency.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuntimeSource {
+    /// From the registry, by version requirement (e.g. `0.1`).
+    Version(String),
+    /// A local checkout: the path from a generated crate's folder to `d1-runtime/`, plus the
+    /// version requirement it must satisfy.
+    Path { path: String, version: String },
+}
+
+impl RuntimeSource {
+    /// The version of d1-runtime this generator emits code for.
+    pub const VERSION: &'static str = "0.1";
+
+    /// The inside of the TOML inline table, e.g. `version = "0.1"`.
+    pub(crate) fn toml(&self) -> String {
+        match self {
+            RuntimeSource::Version(v) => format!("version = {}", toml_string(v)),
+            RuntimeSource::Path { path, version } => {
+                format!("path = {}, version = {}", toml_string(path), toml_string(version))
+            }
+        }
+    }
+}
+
+impl Default for RuntimeSource {
+    fn default() -> Self {
+        RuntimeSource::Version(Self::VERSION.to_string())
+    }
+}
+
+/// A TOML basic string: quotes, backslashes and control characters escaped.
+pub(crate) fn toml_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The Rust edition of every generated crate.
+pub(crate) const EDITION: &str = "2021";
 
 impl Default for Options {
     fn default() -> Self {
@@ -34,6 +158,8 @@ impl Default for Options {
             client_crate: "d1-client".to_string(),
             server_crate: "d1-server".to_string(),
             version: "0.1.0".to_string(),
+            runtime: RuntimeSource::default(),
+            layout: Layout::Crates,
         }
     }
 }
@@ -47,16 +173,60 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<FileTree, Error> {
     Ok(tree)
 }
 
-/// The types as one Rust file of inline modules, for `include!` from a build script.
-pub fn types_single_file(ir: &Ir) -> Result<String, Error> {
-    types::single_file(ir)
+/// The chosen parts (the types always among them) as modules `types`, `client`, `server` of
+/// one Rust file, to be `include!`d at the root of a crate whose build script runs the
+/// generator.
+pub fn modules_file(ir: &Ir, options: &Options, parts: &[Part]) -> Result<String, Error> {
+    let options = Options { layout: Layout::Modules, ..options.clone() };
+    let mut tree = FileTree::default();
+    let mut modules = Vec::new();
+    types::emit_crate(ir, &options, &mut tree)?;
+    modules.push(fold_crate(&tree, &options.types_crate, "types")?);
+    if parts.contains(&Part::Client) {
+        client::emit_crate(ir, &options, &mut tree)?;
+        modules.push(fold_crate(&tree, &options.client_crate, "client")?);
+    }
+    if parts.contains(&Part::Server) {
+        server::emit_crate(ir, &options, &mut tree)?;
+        modules.push(fold_crate(&tree, &options.server_crate, "server")?);
+    }
+    let sources: Vec<&str> = ir.apis.iter().map(|a| a.source.as_str()).collect();
+    render_rust(quote!(#(#modules)*), &rust_header(&sources), "modules file")
+}
+
+/// A generated crate as one inline module: `lib.rs`, with each `mod x;` replaced by the
+/// contents of `x.rs`. Inner attributes and docs stay inner.
+fn fold_crate(tree: &FileTree, krate: &str, module: &str) -> Result<TokenStream, Error> {
+    let parse = |path: String| -> Result<syn::File, Error> {
+        let text = tree
+            .get(&path)
+            .ok_or_else(|| Error::new(&Location::new(path.as_str(), ""), "internal error: file not generated"))?;
+        syn::parse_str(text).map_err(|e| {
+            Error::new(&Location::new(path.as_str(), ""), format!("internal error: generated Rust does not parse: {e}"))
+        })
+    };
+    let lib = parse(format!("{krate}/src/lib.rs"))?;
+    let mut items = Vec::new();
+    for item in lib.items {
+        match item {
+            syn::Item::Mod(m) if m.content.is_none() => {
+                let file = parse(format!("{krate}/src/{}.rs", m.ident))?;
+                let (attrs, vis, name) = (m.attrs, m.vis, m.ident);
+                let (inner, contents) = (file.attrs, file.items);
+                items.push(quote!(#(#attrs)* #vis mod #name { #(#inner)* #(#contents)* }));
+            }
+            other => items.push(quote!(#other)),
+        }
+    }
+    let (attrs, module) = (lib.attrs, ident(module));
+    Ok(quote!(pub mod #module { #(#attrs)* #(#items)* }))
 }
 
 /// From where a type is named: inside a module of the types crate, or from another crate.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Scope<'a> {
     Module(&'a Module),
-    /// From another crate, naming the types crate by its Rust name (e.g. `d1_types`).
+    /// From another crate (or module), naming the types by their path (e.g. `::d1_types`).
     External(&'a str),
 }
 
@@ -73,10 +243,10 @@ pub(crate) fn type_tokens(ir: &Ir, r: &TypeRef, scope: Scope<'_>) -> TokenStream
                     let module = ident(def.module.name());
                     quote!(super::#module::#name)
                 }
-                Scope::External(krate) => {
-                    let krate = ident(krate);
+                Scope::External(types) => {
+                    let types = path_tokens(types);
                     let module = ident(def.module.name());
-                    quote!(::#krate::#module::#name)
+                    quote!(#types::#module::#name)
                 }
             }
         }
@@ -103,22 +273,17 @@ pub(crate) fn type_tokens(ir: &Ir, r: &TypeRef, scope: Scope<'_>) -> TokenStream
         TypeRef::Sealed { plaintext, max_length } => {
             let plaintext = type_tokens(ir, &TypeRef::Named(*plaintext), scope);
             let max = proc_macro2::Literal::usize_unsuffixed(*max_length as usize);
-            let jwe = support_path(scope, "jwe");
+            let jwe = runtime_path("jwe");
             quote!(#jwe::Jwe<#plaintext, #max>)
         }
     }
 }
 
-/// Path of a support module (`validation`, `jwe`) as seen from `scope`.
-pub(crate) fn support_path(scope: Scope<'_>, module: &str) -> TokenStream {
+/// Path of a runtime module (`validation`, `jwe`, `zeroize`): generated code names d1-runtime
+/// by absolute path, so no spec-derived name can shadow it.
+pub(crate) fn runtime_path(module: &str) -> TokenStream {
     let module = ident(module);
-    match scope {
-        Scope::Module(_) => quote!(super::#module),
-        Scope::External(krate) => {
-            let krate = ident(krate);
-            quote!(::#krate::#module)
-        }
-    }
+    quote!(::d1_runtime::#module)
 }
 
 pub(crate) fn ident(name: &str) -> Ident {

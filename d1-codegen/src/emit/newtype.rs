@@ -1,7 +1,7 @@
 //! Validated newtypes: a private field, one `check` that every way in (`new`, `TryFrom`,
 //! `FromStr`, `Deserialize`) goes through, and errors that name the type and the constraint.
 
-use super::{doc_attrs, ident, support_path, type_tokens, Scope};
+use super::{doc_attrs, ident, runtime_path, type_tokens, Scope};
 use crate::error::Error;
 use crate::ir::{Constraints, IntWidth, Ir, Newtype, NewtypeInner, TypeDef};
 use crate::pattern;
@@ -11,7 +11,7 @@ use quote::quote;
 pub(super) fn emit(ir: &Ir, def: &TypeDef, n: &Newtype, scope: Scope<'_>) -> Result<TokenStream, Error> {
     let name = ident(&def.name);
     let type_name = &def.name;
-    let validation = support_path(scope, "validation");
+    let validation = runtime_path("validation");
     let mut doc = def.doc.clone().unwrap_or_default();
     let summary = describe(&n.constraints);
     if !summary.is_empty() {
@@ -172,7 +172,7 @@ fn string(
                     match Self::check(&value) {
                         Ok(()) => Ok(Self(value)),
                         Err(error) => {
-                            ::zeroize::Zeroize::zeroize(&mut value);
+                            ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
                             Err(error)
                         }
                     }
@@ -193,7 +193,7 @@ fn string(
 
             impl ::std::ops::Drop for #name {
                 fn drop(&mut self) {
-                    ::zeroize::Zeroize::zeroize(&mut self.0);
+                    ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
                 }
             }
         });

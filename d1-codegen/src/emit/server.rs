@@ -1,8 +1,8 @@
 //! The server crate: for every API a trait with one async method per operation, a request
 //! struct of checked inputs and a response enum per operation, and `router`/`routes` functions
 //! that mount any implementation on axum 0.8. The checks that run before an implementation is
-//! called are generated from the IR (`checks.rs`, one function per body type) on top of the
-//! static `runtime.rs` (templates/server/runtime.rs).
+//! called are generated from the IR (`checks.rs`, one function per body type) on top of
+//! `d1_runtime::server`, which the crate root re-exports.
 //!
 //! Trait methods are declared `fn op(&self, r: OpRequest) -> impl Future<Output = …> + Send`:
 //! implementations write plain `async fn`, the router stays generic over the implementation
@@ -13,7 +13,7 @@ mod checks;
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, render_crate_root, render_rust, rust_header, type_tokens, Options, Scope,
+    describe_sources, doc_attrs, ident, render_crate_root, render_rust, rust_header, type_tokens, Options, Part, Scope,
 };
 use crate::error::Error;
 use crate::ir::{
@@ -28,11 +28,11 @@ use std::collections::BTreeMap;
 
 pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Result<(), Error> {
     let root = options.server_crate.clone();
-    let types_crate = options.types_crate.replace('-', "_");
+    let types_crate = options.path_of(Part::Types);
     let sources: Vec<&str> = ir.apis.iter().map(|a| a.source.as_str()).collect();
     let all_header = rust_header(&sources);
 
-    let mut checks = checks::Checks::new(ir, &types_crate);
+    let mut checks = checks::Checks::new(ir, &types_crate, &options.root_of(Part::Server));
     for api in &ir.apis {
         let tokens = api_module(ir, api, &types_crate, &mut checks);
         let path = format!("{root}/src/{}.rs", api.module);
@@ -40,7 +40,6 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
     }
     let checks_file = checks.finish();
     tree.insert(format!("{root}/src/checks.rs"), render_rust(checks_file, &all_header, "checks.rs")?);
-    tree.insert(format!("{root}/src/runtime.rs"), format!("{all_header}{}", templates::SERVER_RUNTIME_RS));
     tree.insert(format!("{root}/src/lib.rs"), render_crate_root(lib_rs(ir, options), &all_header, "lib.rs")?);
 
     let example = example_api(ir);
@@ -59,6 +58,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
         sources => describe_sources(&sources), types_crate => options.types_crate.clone(), apis => apis,
         example_trait => example.map(trait_name).unwrap_or_default(),
         example_module => example.map(|a| a.module.clone()).unwrap_or_default(),
+        runtime => options.runtime.toml(), edition => super::EDITION,
     };
     tree.insert(format!("{root}/Cargo.toml"), templates::render("server/Cargo.toml.j2", context.clone())?);
     tree.insert(format!("{root}/README.md"), templates::render("server/README.md.j2", context)?);
@@ -142,7 +142,7 @@ fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
     );
     if let Some(api) = example_api(ir) {
         lines.push(String::new());
-        lines.push("```no_run".to_string());
+        lines.push(options.example_fence().to_string());
         lines.extend(example_code(api, &krate).lines().map(str::to_string));
         lines.push("```".to_string());
     }
@@ -155,13 +155,14 @@ fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
         #( #![doc = #doc] )*
         #![forbid(unsafe_code)]
 
+        ::d1_runtime::require_generated_api!(1);
+
         mod checks;
-        mod runtime;
         #(#mods)*
 
-        pub use runtime::{finish, not_found, ApiError, BearerToken, Config, Status2xx, StatusClass, CORRELATION_ID};
+        pub use ::d1_runtime::server::{finish, not_found, ApiError, BearerToken, Config, Status2xx, StatusClass, CORRELATION_ID};
         /// The axum version the routers are built with.
-        pub use axum;
+        pub use ::d1_runtime::server::axum;
     }
 }
 
@@ -311,25 +312,25 @@ fn param_shape(ir: &Ir, ty: &TypeRef, scope: Scope<'_>) -> ParamShape {
     let tokens = type_tokens(ir, ty, scope);
     let scalar = |parser: TokenStream| ParamShape { ty: tokens.clone(), parser, array: false };
     match ty {
-        TypeRef::String => scalar(quote!(crate::runtime::parse_string)),
-        TypeRef::Integer(IntWidth::I32) => scalar(quote!(crate::runtime::parse_i32)),
-        TypeRef::Integer(IntWidth::I64) => scalar(quote!(crate::runtime::parse_i64)),
-        TypeRef::Number => scalar(quote!(crate::runtime::parse_f64)),
-        TypeRef::Boolean => scalar(quote!(crate::runtime::parse_bool)),
-        TypeRef::Json => scalar(quote!(crate::runtime::parse_json)),
+        TypeRef::String => scalar(quote!(::d1_runtime::server::parse_string)),
+        TypeRef::Integer(IntWidth::I32) => scalar(quote!(::d1_runtime::server::parse_i32)),
+        TypeRef::Integer(IntWidth::I64) => scalar(quote!(::d1_runtime::server::parse_i64)),
+        TypeRef::Number => scalar(quote!(::d1_runtime::server::parse_f64)),
+        TypeRef::Boolean => scalar(quote!(::d1_runtime::server::parse_bool)),
+        TypeRef::Json => scalar(quote!(::d1_runtime::server::parse_json)),
         TypeRef::Array(item) => {
             let inner = param_shape(ir, item, scope);
             if inner.array {
-                scalar(quote!(crate::runtime::parse_json_as::<#tokens>))
+                scalar(quote!(::d1_runtime::server::parse_json_as::<#tokens>))
             } else {
                 ParamShape { array: true, ..inner }
             }
         }
         TypeRef::Named(id) => match &ir.ty(*id).kind {
             TypeKind::Newtype(n) if !matches!(n.inner, NewtypeInner::Array(_)) => {
-                scalar(quote!(crate::runtime::parse_from_str::<#tokens>))
+                scalar(quote!(::d1_runtime::server::parse_from_str::<#tokens>))
             }
-            TypeKind::StringEnum(_) => scalar(quote!(crate::runtime::parse_from_str::<#tokens>)),
+            TypeKind::StringEnum(_) => scalar(quote!(::d1_runtime::server::parse_from_str::<#tokens>)),
             TypeKind::Alias(target) => {
                 let inner = param_shape(ir, target, scope);
                 ParamShape { ty: if inner.array { inner.ty } else { tokens }, ..inner }
@@ -338,10 +339,10 @@ fn param_shape(ir: &Ir, ty: &TypeRef, scope: Scope<'_>) -> ParamShape {
                 let inner = param_shape(ir, &TypeRef::Named(*target), scope);
                 ParamShape { ty: tokens, ..inner }
             }
-            _ => scalar(quote!(crate::runtime::parse_json_as::<#tokens>)),
+            _ => scalar(quote!(::d1_runtime::server::parse_json_as::<#tokens>)),
         },
-        TypeRef::Sealed { .. } => scalar(quote!(crate::runtime::parse_from_str::<#tokens>)),
-        _ => scalar(quote!(crate::runtime::parse_json_as::<#tokens>)),
+        TypeRef::Sealed { .. } => scalar(quote!(::d1_runtime::server::parse_from_str::<#tokens>)),
+        _ => scalar(quote!(::d1_runtime::server::parse_json_as::<#tokens>)),
     }
 }
 
@@ -355,10 +356,10 @@ fn param_field(p: &Parameter) -> String {
 
 fn location_tokens(location: ParamLocation) -> TokenStream {
     match location {
-        ParamLocation::Path => quote!(crate::runtime::In::Path),
-        ParamLocation::Query => quote!(crate::runtime::In::Query),
-        ParamLocation::Header => quote!(crate::runtime::In::Header),
-        ParamLocation::Cookie => quote!(crate::runtime::In::Cookie),
+        ParamLocation::Path => quote!(::d1_runtime::server::In::Path),
+        ParamLocation::Query => quote!(::d1_runtime::server::In::Query),
+        ParamLocation::Header => quote!(::d1_runtime::server::In::Header),
+        ParamLocation::Cookie => quote!(::d1_runtime::server::In::Cookie),
     }
 }
 
@@ -384,9 +385,9 @@ fn body_encodings(body: &crate::ir::RequestBody) -> Vec<TokenStream> {
     let mut add = |media: &str| {
         let media = media.to_ascii_lowercase();
         let e = if media == "application/json" || media.ends_with("+json") {
-            Some(quote!(crate::runtime::Encoding::Json))
+            Some(quote!(::d1_runtime::server::Encoding::Json))
         } else if media == "application/x-www-form-urlencoded" {
-            Some(quote!(crate::runtime::Encoding::Form))
+            Some(quote!(::d1_runtime::server::Encoding::Form))
         } else {
             None
         };
@@ -406,7 +407,7 @@ fn body_encodings(body: &crate::ir::RequestBody) -> Vec<TokenStream> {
     }
     if out.is_empty() {
         // A media type the router cannot decode: accept JSON, the closest D1 has.
-        out.push(quote!(crate::runtime::Encoding::Json));
+        out.push(quote!(::d1_runtime::server::Encoding::Json));
     }
     out
 }
@@ -468,7 +469,7 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
         trait_methods.push(quote! {
             #doc
             fn #method_ident(&self, request: #req_ident)
-                -> impl ::std::future::Future<Output = ::std::result::Result<#resp_ident, crate::ApiError>> + ::std::marker::Send;
+                -> impl ::std::future::Future<Output = ::std::result::Result<#resp_ident, ::d1_runtime::server::ApiError>> + ::std::marker::Send;
         });
 
         // ---- request struct
@@ -496,7 +497,7 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
             fields.push(quote! {
                 /// The token of the `Authorization: Bearer` header. The router checked its shape only:
                 /// whether it grants access is for the implementation to decide.
-                pub bearer_token: crate::BearerToken,
+                pub bearer_token: ::d1_runtime::server::BearerToken,
             });
         }
         if let Some(body) = &op.body {
@@ -537,23 +538,23 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
             let (status_expr, owned_status, pattern_status) = match r.status {
                 Status::Code(code) => {
                     let code = Literal::u16_unsuffixed(code);
-                    let e = quote!(crate::axum::http::StatusCode::from_u16(#code).unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR));
+                    let e = quote!(::d1_runtime::server::axum::http::StatusCode::from_u16(#code).unwrap_or(::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR));
                     (e.clone(), e, None)
                 }
-                Status::Range(2) => (quote!(status.status()), quote!(status.status()), Some(quote!(crate::Status2xx))),
+                Status::Range(2) => (quote!(status.status()), quote!(status.status()), Some(quote!(::d1_runtime::server::Status2xx))),
                 Status::Range(n) => {
                     let n = Literal::u16_unsuffixed(n);
-                    (quote!(status.status()), quote!(status.status()), Some(quote!(crate::StatusClass<#n>)))
+                    (quote!(status.status()), quote!(status.status()), Some(quote!(::d1_runtime::server::StatusClass<#n>)))
                 }
-                Status::Default => (quote!(*status), quote!(status), Some(quote!(crate::axum::http::StatusCode))),
+                Status::Default => (quote!(*status), quote!(status), Some(quote!(::d1_runtime::server::axum::http::StatusCode))),
             };
             let write = |body: TokenStream| match &r.body {
-                None => quote!(crate::runtime::empty_response(#owned_status)),
+                None => quote!(::d1_runtime::server::empty_response(#owned_status)),
                 Some(b) => match (&b.media_type, &b.ty) {
                     (MediaType::Other(ct), TypeRef::Bytes) => {
-                        quote!(crate::runtime::bytes_response(#owned_status, #ct, #body))
+                        quote!(::d1_runtime::server::bytes_response(#owned_status, #ct, #body))
                     }
-                    _ => quote!(crate::runtime::json_response(#owned_status, &#body)),
+                    _ => quote!(::d1_runtime::server::json_response(#owned_status, &#body)),
                 },
             };
             match (pattern_status, body_ty) {
@@ -584,7 +585,7 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
             }
         }
         let resp_doc = format!(
-            "The responses [`{}::{}`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).",
+            "The responses [`{}::{}`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).",
             trait_name(api),
             op.name
         );
@@ -595,12 +596,12 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
                 pub enum #resp_ident {}
                 impl #resp_ident {
                     /// The HTTP status of this response.
-                    pub fn status(&self) -> crate::axum::http::StatusCode {
+                    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
                         match *self {}
                     }
                 }
-                impl crate::axum::response::IntoResponse for #resp_ident {
-                    fn into_response(self) -> crate::axum::response::Response {
+                impl ::d1_runtime::server::axum::response::IntoResponse for #resp_ident {
+                    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
                         match self {}
                     }
                 }
@@ -615,14 +616,14 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
                 }
                 impl #resp_ident {
                     /// The HTTP status of this response.
-                    pub fn status(&self) -> crate::axum::http::StatusCode {
+                    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
                         match self {
                             #(#status_arms)*
                         }
                     }
                 }
-                impl crate::axum::response::IntoResponse for #resp_ident {
-                    fn into_response(self) -> crate::axum::response::Response {
+                impl ::d1_runtime::server::axum::response::IntoResponse for #resp_ident {
+                    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
                         match self {
                             #(#arms)*
                         }
@@ -649,14 +650,14 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
         for (i, (m, h)) in methods.iter().enumerate() {
             let f = method_fn(*m);
             if i == 0 {
-                chain = quote!(crate::axum::routing::#f(#h::<A>));
+                chain = quote!(::d1_runtime::server::axum::routing::#f(#h::<A>));
             } else {
                 chain = quote!(#chain.#f(#h::<A>));
             }
         }
         route_calls.push(quote! {
-            .route(#path, #chain.fallback(|headers: crate::axum::http::HeaderMap| async move {
-                crate::runtime::method_not_allowed(&headers, #allow)
+            .route(#path, #chain.fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                ::d1_runtime::server::method_not_allowed(&headers, #allow)
             }))
         });
     }
@@ -671,7 +672,7 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
         }
     });
     let trait_doc = format!(
-        "The **{}** (version {}): one method per operation. Mount an implementation with [`router`].\n\nEach method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](crate::ApiError). Implement the methods as `async fn`; the futures must be `Send`.",
+        "The **{}** (version {}): one method per operation. Mount an implementation with [`router`].\n\nEach method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError). Implement the methods as `async fn`; the futures must be `Send`.",
         api.title, api.version
     );
     let trait_doc = doc_attrs(Some(&trait_doc));
@@ -689,15 +690,15 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
         #(#items)*
 
         /// Every operation of the API, with a JSON `404` for unknown paths.
-        pub fn router<A: #trait_ident>(api: A) -> crate::axum::Router {
-            crate::finish(routes(api, crate::Config::default()))
+        pub fn router<A: #trait_ident>(api: A) -> ::d1_runtime::server::axum::Router {
+            ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
         }
 
         /// Every operation of the API and no fallback, to be merged or nested with the routes of
-        /// other APIs; call [`finish`](crate::finish) on the combined router.
-        pub fn routes<A: #trait_ident>(api: A, config: crate::Config) -> crate::axum::Router {
-            let shared = ::std::sync::Arc::new(crate::runtime::Shared { api, config });
-            crate::axum::Router::new()
+        /// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.
+        pub fn routes<A: #trait_ident>(api: A, config: ::d1_runtime::server::Config) -> ::d1_runtime::server::axum::Router {
+            let shared = ::std::sync::Arc::new(::d1_runtime::server::Shared { api, config });
+            ::d1_runtime::server::axum::Router::new()
                 #(#route_calls)*
                 .with_state(shared)
         }
@@ -737,20 +738,20 @@ fn handler(
 
     if bearer {
         steps.push(quote! {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(&parts.headers) else {
-                return crate::runtime::unauthorized();
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(&parts.headers) else {
+                return ::d1_runtime::server::unauthorized();
             };
         });
         assign.push(quote!(bearer_token));
     }
-    steps.push(quote!(let mut violations = crate::runtime::Violations::new();));
+    steps.push(quote!(let mut violations = ::d1_runtime::server::Violations::new();));
     if has_path {
-        steps.push(quote!(let path = crate::runtime::PathParams::new(params, &mut violations);));
+        steps.push(quote!(let path = ::d1_runtime::server::PathParams::new(params, &mut violations);));
     } else {
         steps.push(quote!(let _ = params;));
     }
     if has_query {
-        steps.push(quote!(let query = crate::runtime::QueryParams::parse(parts.uri.query());));
+        steps.push(quote!(let query = ::d1_runtime::server::QueryParams::parse(parts.uri.query());));
     }
     for p in &op.params {
         let shape = param_shape(ir, &p.ty, scope);
@@ -762,12 +763,12 @@ fn handler(
         if shape.array {
             let raw = match p.location {
                 ParamLocation::Query => quote!(query.all(#name)),
-                ParamLocation::Header => quote!(crate::runtime::header_items(&parts.headers, #name, &mut violations)),
+                ParamLocation::Header => quote!(::d1_runtime::server::header_items(&parts.headers, #name, &mut violations)),
                 ParamLocation::Path => {
                     quote!(path.get(#name).map(|v| v.split(',').collect::<Vec<_>>()).unwrap_or_default())
                 }
                 ParamLocation::Cookie => {
-                    quote!(crate::runtime::cookie(&parts.headers, #name).map(|v| v.split(',').collect::<Vec<_>>()).unwrap_or_default())
+                    quote!(::d1_runtime::server::cookie(&parts.headers, #name).map(|v| v.split(',').collect::<Vec<_>>()).unwrap_or_default())
                 }
             };
             let presence = if p.required || is_path {
@@ -797,8 +798,8 @@ fn handler(
         let raw = match p.location {
             ParamLocation::Path => quote!(path.get(#name)),
             ParamLocation::Query => quote!(query.get(#name)),
-            ParamLocation::Header => quote!(crate::runtime::header(&parts.headers, #name, &mut violations)),
-            ParamLocation::Cookie => quote!(crate::runtime::cookie(&parts.headers, #name)),
+            ParamLocation::Header => quote!(::d1_runtime::server::header(&parts.headers, #name, &mut violations)),
+            ParamLocation::Cookie => quote!(::d1_runtime::server::cookie(&parts.headers, #name)),
         };
         if p.required || is_path {
             steps.push(quote! {
@@ -838,29 +839,29 @@ fn handler(
             let names = form_fields.iter().map(|(n, _)| n.as_str());
             let kinds = form_fields.iter().map(|(_, k)| k.clone());
             quote! {
-                if encoding == crate::runtime::Encoding::Form {
-                    crate::runtime::coerce_form(&mut value, &[#( (#names, #kinds) ),*]);
+                if encoding == ::d1_runtime::server::Encoding::Form {
+                    ::d1_runtime::server::coerce_form(&mut value, &[#( (#names, #kinds) ),*]);
                 }
             }
         };
         let value_mut = if form_fields.is_empty() { quote!(value) } else { quote!(mut value) };
         let missing = if body.required {
-            quote!(violations.push(crate::runtime::In::Body, "", "is required");)
+            quote!(violations.push(::d1_runtime::server::In::Body, "", "is required");)
         } else {
             TokenStream::new()
         };
         // A body without constraints (raw bytes, an open value) needs no checker.
         let typed = if check.is_empty() {
-            quote!(crate::runtime::typed_body(&value, &mut violations))
+            quote!(::d1_runtime::server::typed_body(&value, &mut violations))
         } else {
             quote! {
-                let mut checker = crate::runtime::Checker::new();
+                let mut checker = ::d1_runtime::server::Checker::new();
                 {
                     let c = &mut checker;
                     #check
                 }
                 if checker.is_clean() {
-                    crate::runtime::typed_body(&value, &mut violations)
+                    ::d1_runtime::server::typed_body(&value, &mut violations)
                 } else {
                     checker.report(&mut violations);
                     None
@@ -868,7 +869,7 @@ fn handler(
             }
         };
         steps.push(quote! {
-            let body = match crate::runtime::read_body(&parts, body, shared.config.body_limit, &[#(#encodings),*]).await {
+            let body = match ::d1_runtime::server::read_body(&parts, body, shared.config.body_limit, &[#(#encodings),*]).await {
                 Ok(body) => body,
                 Err(response) => return response,
             };
@@ -877,7 +878,7 @@ fn handler(
                     #missing
                     None
                 }
-                Some((encoding, bytes)) => match crate::runtime::body_value(encoding, &bytes, &mut violations) {
+                Some((encoding, bytes)) => match ::d1_runtime::server::body_value(encoding, &bytes, &mut violations) {
                     None => None,
                     Some(#value_mut) => {
                         #coerce
@@ -911,19 +912,19 @@ fn handler(
     quote! {
         #[doc = #doc]
         async fn #handler_ident<A: #trait_ident>(
-            crate::axum::extract::State(shared): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-            params: ::std::result::Result<crate::axum::extract::RawPathParams, crate::axum::extract::rejection::RawPathParamsRejection>,
-            request: crate::axum::extract::Request,
-        ) -> crate::axum::response::Response {
+            ::d1_runtime::server::axum::extract::State(shared): ::d1_runtime::server::axum::extract::State<::std::sync::Arc<::d1_runtime::server::Shared<A>>>,
+            params: ::std::result::Result<::d1_runtime::server::axum::extract::RawPathParams, ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection>,
+            request: ::d1_runtime::server::axum::extract::Request,
+        ) -> ::d1_runtime::server::axum::response::Response {
             let (parts, #body_binding) = request.into_parts();
-            let context = crate::runtime::Context::new(&parts, #api_name, #op_name);
+            let context = ::d1_runtime::server::Context::new(&parts, #api_name, #op_name);
             context
                 .run(async move {
                     #(#steps)*
                     let request = #req_ident { #(#assign),* };
                     match shared.api.#method_ident(request).await {
-                        Ok(response) => crate::axum::response::IntoResponse::into_response(response),
-                        Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                        Ok(response) => ::d1_runtime::server::axum::response::IntoResponse::into_response(response),
+                        Err(error) => ::d1_runtime::server::axum::response::IntoResponse::into_response(error),
                     }
                 })
                 .await

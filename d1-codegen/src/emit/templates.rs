@@ -1,5 +1,5 @@
-//! The minijinja templates and static support modules in the repository's `templates/` folder,
-//! embedded at build time so the generator is one self-contained library.
+//! The minijinja templates in the repository's `templates/` folder, embedded at build time so
+//! the generator is one self-contained library.
 
 use crate::error::{Error, Location};
 use minijinja::Environment;
@@ -12,18 +12,6 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("client/Cargo.toml.j2", include_str!("../../../templates/client/Cargo.toml.j2")),
     ("client/README.md.j2", include_str!("../../../templates/client/README.md.j2")),
 ];
-
-/// Static Rust modules copied into the generated types crate.
-pub const VALIDATION_RS: &str = include_str!("../../../templates/support/validation.rs");
-pub const JWE_RS: &str = include_str!("../../../templates/support/jwe.rs");
-/// Static Rust module copied into the generated server crate.
-pub const SERVER_RUNTIME_RS: &str = include_str!("../../../templates/server/runtime.rs");
-/// Static Rust modules copied into the generated client crate.
-pub const CLIENT_AUTH_RS: &str = include_str!("../../../templates/client/auth.rs");
-pub const CLIENT_CLIENT_RS: &str = include_str!("../../../templates/client/client.rs");
-pub const CLIENT_ERROR_RS: &str = include_str!("../../../templates/client/error.rs");
-pub const CLIENT_OAUTH2_RS: &str = include_str!("../../../templates/client/oauth2.rs");
-pub const CLIENT_RETRY_RS: &str = include_str!("../../../templates/client/retry.rs");
 
 pub fn render(name: &str, context: minijinja::Value) -> Result<String, Error> {
     let mut env = Environment::new();

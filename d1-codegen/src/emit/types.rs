@@ -3,7 +3,7 @@
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, newtype, render_crate_root, render_rust, rust_header, support_path,
+    describe_sources, doc_attrs, ident, newtype, render_crate_root, render_rust, rust_header, runtime_path,
     type_tokens, Options, Scope,
 };
 use crate::error::{Error, Location};
@@ -17,15 +17,21 @@ use std::collections::BTreeMap;
 struct Needs {
     regress: bool,
     jwe: bool,
-    zeroize: bool,
+}
+
+impl Needs {
+    /// The d1-runtime features, as the inside of a TOML array.
+    fn runtime_features(&self) -> String {
+        let features = [(self.jwe, "\"jwe\""), (self.regress, "\"regress\"")];
+        features.iter().filter(|(on, _)| *on).map(|(_, f)| *f).collect::<Vec<_>>().join(", ")
+    }
 }
 
 fn needs(ir: &Ir) -> Result<Needs, Error> {
-    let mut needs = Needs { regress: false, jwe: ir.sealed_fields > 0, zeroize: false };
+    let mut needs = Needs { regress: false, jwe: ir.sealed_fields > 0 };
     for t in &ir.types {
         match &t.kind {
             TypeKind::Newtype(n) => {
-                needs.zeroize |= n.sensitive;
                 if let Some(p) = &n.constraints.pattern {
                     let compiled = crate::pattern::compile(p)
                         .map_err(|e| Error::new(&t.location, format!("invalid pattern: {e}")))?;
@@ -36,7 +42,6 @@ fn needs(ir: &Ir) -> Result<Needs, Error> {
             _ => {}
         }
     }
-    needs.zeroize |= needs.jwe;
     Ok(needs)
 }
 
@@ -50,10 +55,6 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
     // lib.rs
     let lib = lib_rs(ir, &needs, &modules);
     tree.insert(format!("{root}/src/lib.rs"), render_crate_root(lib, &all_header, "lib.rs")?);
-    tree.insert(format!("{root}/src/validation.rs"), format!("{all_header}{}", templates::VALIDATION_RS));
-    if needs.jwe {
-        tree.insert(format!("{root}/src/jwe.rs"), format!("{all_header}{}", templates::JWE_RS));
-    }
     for (module, ids) in &modules {
         let (tokens, header) = module_file(ir, module, ids)?;
         let path = format!("{root}/src/{}.rs", module.name());
@@ -73,7 +74,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
         .collect();
     let context = minijinja::context! {
         name => root.clone(), version => options.version.clone(), sources => describe_sources(&sources),
-        regress => needs.regress, jwe => needs.jwe, zeroize => needs.zeroize,
+        runtime => options.runtime.toml(), runtime_features => needs.runtime_features(), edition => super::EDITION,
         apis => apis, types => stats.types, newtypes => stats.newtypes, sealed => stats.sealed,
     };
     tree.insert(format!("{root}/Cargo.toml"), templates::render("types/Cargo.toml.j2", context.clone())?);
@@ -96,11 +97,11 @@ fn lib_rs(ir: &Ir, needs: &Needs, modules: &BTreeMap<Module, Vec<crate::ir::Type
     }
     let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
     let mut mods = vec![quote!(
-        pub mod validation;
+        pub use ::d1_runtime::validation;
     )];
     if needs.jwe {
         mods.push(quote!(
-            pub mod jwe;
+            pub use ::d1_runtime::jwe;
         ));
     }
     mods.extend(modules.keys().map(|module| {
@@ -110,6 +111,9 @@ fn lib_rs(ir: &Ir, needs: &Needs, modules: &BTreeMap<Module, Vec<crate::ir::Type
     quote! {
         #( #![doc = #doc] )*
         #![forbid(unsafe_code)]
+
+        ::d1_runtime::require_generated_api!(1);
+
         #(#mods)*
     }
 }
@@ -165,7 +169,7 @@ fn type_item(ir: &Ir, def: &TypeDef, scope: Scope<'_>) -> Result<TokenStream, Er
     Ok(match &def.kind {
         TypeKind::Struct(s) if s.plaintext => plaintext_struct(ir, def, s, scope),
         TypeKind::Struct(s) => structure(ir, def, s, scope),
-        TypeKind::StringEnum(e) => string_enum(def, e, scope),
+        TypeKind::StringEnum(e) => string_enum(def, e),
         TypeKind::OneOf(o) => one_of(ir, def, o, scope),
         TypeKind::Newtype(n) => newtype::emit(ir, def, n, scope)?,
         TypeKind::Alias(target) => {
@@ -241,7 +245,7 @@ fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> Tok
     let mut doc = def.doc.clone().unwrap_or_default();
     doc.push_str("\n\nThe plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](crate::jwe::Plaintext).");
     let doc = doc_attrs(Some(&doc));
-    let jwe = support_path(scope, "jwe");
+    let jwe = runtime_path("jwe");
     let mut fields = Vec::new();
     let mut wire_fields = Vec::new();
     let mut wire_values = Vec::new();
@@ -284,7 +288,7 @@ fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> Tok
         impl #jwe::Plaintext for #name {
             const TYPE_NAME: &'static str = #type_name;
 
-            fn to_json(&self) -> ::zeroize::Zeroizing<::std::vec::Vec<u8>> {
+            fn to_json(&self) -> ::d1_runtime::zeroize::Zeroizing<::std::vec::Vec<u8>> {
                 #[derive(::serde::Serialize)]
                 struct Wire<'a> {
                     #(#wire_fields)*
@@ -292,10 +296,10 @@ fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> Tok
                 let wire = Wire { #(#wire_values)* };
                 // Sized up front so the buffer never reallocates and leaves a copy behind.
                 let capacity = #overhead #( + #lengths )*;
-                let mut out = ::zeroize::Zeroizing::new(::std::vec::Vec::with_capacity(capacity));
+                let mut out = ::d1_runtime::zeroize::Zeroizing::new(::std::vec::Vec::with_capacity(capacity));
                 if ::serde_json::to_writer(&mut *out, &wire).is_err() {
                     // Writing plain strings into a Vec cannot fail; never hand out half a document.
-                    ::zeroize::Zeroize::zeroize(&mut *out);
+                    ::d1_runtime::zeroize::Zeroize::zeroize(&mut *out);
                     out.clear();
                 }
                 out
@@ -307,7 +311,7 @@ fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> Tok
                 struct Wire {
                     #(#owned_fields)*
                 }
-                let invalid = |e: super::validation::ValidationError| #jwe::PlaintextError {
+                let invalid = |e: ::d1_runtime::validation::ValidationError| #jwe::PlaintextError {
                     type_name: #type_name,
                     reason: e.to_string(),
                 };
@@ -322,7 +326,7 @@ fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> Tok
     }
 }
 
-fn string_enum(def: &TypeDef, e: &StringEnum, scope: Scope<'_>) -> TokenStream {
+fn string_enum(def: &TypeDef, e: &StringEnum) -> TokenStream {
     let name = ident(&def.name);
     let mut doc = def.doc.clone().unwrap_or_default();
     if !doc.is_empty() {
@@ -333,7 +337,7 @@ fn string_enum(def: &TypeDef, e: &StringEnum, scope: Scope<'_>) -> TokenStream {
         def.name, e.unknown_variant
     ));
     let doc = doc_attrs(Some(&doc));
-    let validation = support_path(scope, "validation");
+    let validation = runtime_path("validation");
     let unknown = ident(&e.unknown_variant);
     let variants: Vec<TokenStream> = e
         .variants
@@ -456,46 +460,6 @@ fn one_of(ir: &Ir, def: &TypeDef, o: &OneOf, scope: Scope<'_>) -> TokenStream {
         #[allow(clippy::large_enum_variant)]
         pub enum #name {
             #(#variants)*
-        }
-    }
-}
-
-/// All types as one file of inline modules, for `include!` in a crate whose build script runs
-/// the generator. Paths between modules use `super::`, so the file works at any depth.
-pub(super) fn single_file(ir: &Ir) -> Result<String, Error> {
-    let needs = needs(ir)?;
-    let sources: Vec<&str> = ir.apis.iter().map(|a| a.source.as_str()).collect();
-    let mut modules = Vec::new();
-    let mut push_static = |name: &str, source: &str| -> Result<(), Error> {
-        let file: syn::File = syn::parse_str(source).map_err(|e| {
-            Error::new(&Location::new(format!("templates/support/{name}.rs"), ""), format!("does not parse: {e}"))
-        })?;
-        modules.push(inline_module(name, file));
-        Ok(())
-    };
-    push_static("validation", templates::VALIDATION_RS)?;
-    if needs.jwe {
-        push_static("jwe", templates::JWE_RS)?;
-    }
-    for (module, ids) in ir.modules() {
-        let (tokens, _) = module_file(ir, &module, &ids)?;
-        let file: syn::File = syn::parse2(tokens).map_err(|e| {
-            Error::new(&Location::new(module.name(), ""), format!("internal error: generated Rust does not parse: {e}"))
-        })?;
-        modules.push(inline_module(module.name(), file));
-    }
-    render_rust(quote!(#(#modules)*), &rust_header(&sources), "single file")
-}
-
-/// `pub mod name { … }` from a file; its inner attributes and docs (`//!`) stay inner, so
-/// intra-doc links resolve inside the module as they do in the file.
-fn inline_module(name: &str, file: syn::File) -> TokenStream {
-    let name = ident(name);
-    let (attrs, items) = (file.attrs, file.items);
-    quote! {
-        pub mod #name {
-            #(#attrs)*
-            #(#items)*
         }
     }
 }

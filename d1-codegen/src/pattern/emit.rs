@@ -2,7 +2,7 @@
 //!
 //! Every expression is a `bool` over the `&str` bound to `value`, uses fully qualified paths
 //! for anything outside inherent methods (`::core::matches!`, `::std::sync::OnceLock`,
-//! `::regress::Regex`), and is written to pass `clippy -D warnings` (e.g. `is_ascii_digit()`
+//! `::d1_runtime::regress::Regex`), and is written to pass `clippy -D warnings` (e.g. `is_ascii_digit()`
 //! rather than `matches!(b, b'0'..=b'9')`).
 
 use std::collections::BTreeMap;
@@ -364,8 +364,8 @@ pub(super) fn engine(value: &Ident, pattern: &str) -> TokenStream {
     // d1-codegen compiled the pattern with the same regress; should another version refuse it,
     // nothing matches (validation fails closed) rather than a panic.
     quote!({
-        static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-        RE.get_or_init(|| ::regress::Regex::with_flags(#lit, "u").ok())
+        static RE: ::std::sync::OnceLock<::std::option::Option<::d1_runtime::regress::Regex>> = ::std::sync::OnceLock::new();
+        RE.get_or_init(|| ::d1_runtime::regress::Regex::with_flags(#lit, "u").ok())
             .as_ref()
             .is_some_and(|re| re.find(#value).is_some())
     })

@@ -61,11 +61,11 @@ impl<'c> Api<'c> {
     /// # Ok(()) }
     /// ```
     pub fn get_token(&self) -> GetTokenBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "in_v1_auth2.get_token",
-            ::reqwest::Method::POST,
+            ::d1_runtime::client::Method::POST,
             false,
         );
         call.literal("/oauth2/token");
@@ -85,7 +85,7 @@ pub enum GetTokenError {
 /// A prepared [`Api::get_token`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetTokenBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v1_auth2::Auth2Request>,
 }
 impl<'c> GetTokenBuilder<'c> {

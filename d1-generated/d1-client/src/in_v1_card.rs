@@ -49,7 +49,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, card_id: &d1_client::types::in_v1_card::CardId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, card_id: &d1_types::in_v1_card::CardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .card()
     ///     .resume(issuer_id, card_id)
@@ -63,11 +63,11 @@ impl<'c> Api<'c> {
         issuer_id: &::d1_types::common::IssuerId,
         card_id: &::d1_types::in_v1_card::CardId,
     ) -> ResumeBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "in_v1_card.resume",
-            ::reqwest::Method::POST,
+            ::d1_runtime::client::Method::POST,
             true,
         );
         call.literal("/issuers/");
@@ -99,7 +99,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, card_id: &d1_client::types::in_v1_card::CardId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, card_id: &d1_types::in_v1_card::CardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .card()
     ///     .suspend(issuer_id, card_id)
@@ -113,11 +113,11 @@ impl<'c> Api<'c> {
         issuer_id: &::d1_types::common::IssuerId,
         card_id: &::d1_types::in_v1_card::CardId,
     ) -> SuspendBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "in_v1_card.suspend",
-            ::reqwest::Method::POST,
+            ::d1_runtime::client::Method::POST,
             true,
         );
         call.literal("/issuers/");
@@ -149,7 +149,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, card_id: &d1_client::types::in_v1_card::CardId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, card_id: &d1_types::in_v1_card::CardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .card()
     ///     .delete(issuer_id, card_id)
@@ -163,11 +163,11 @@ impl<'c> Api<'c> {
         issuer_id: &::d1_types::common::IssuerId,
         card_id: &::d1_types::in_v1_card::CardId,
     ) -> DeleteBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "in_v1_card.delete",
-            ::reqwest::Method::POST,
+            ::d1_runtime::client::Method::POST,
             true,
         );
         call.literal("/issuers/");
@@ -199,7 +199,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, card_id: &d1_client::types::in_v1_card::CardId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, card_id: &d1_types::in_v1_card::CardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .card()
     ///     .renew(issuer_id, card_id)
@@ -213,11 +213,11 @@ impl<'c> Api<'c> {
         issuer_id: &::d1_types::common::IssuerId,
         card_id: &::d1_types::in_v1_card::CardId,
     ) -> RenewBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "in_v1_card.renew",
-            ::reqwest::Method::POST,
+            ::d1_runtime::client::Method::POST,
             true,
         );
         call.literal("/issuers/");
@@ -248,7 +248,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, card_id: &d1_client::types::in_v1_card::CardId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, card_id: &d1_types::in_v1_card::CardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .card()
     ///     .list_operations(issuer_id, card_id)
@@ -262,11 +262,11 @@ impl<'c> Api<'c> {
         issuer_id: &::d1_types::common::IssuerId,
         card_id: &::d1_types::in_v1_card::CardId,
     ) -> ListOperationsBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "in_v1_card.list_operations",
-            ::reqwest::Method::GET,
+            ::d1_runtime::client::Method::GET,
             true,
         );
         call.literal("/issuers/");
@@ -296,7 +296,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, card_id: &d1_client::types::in_v1_card::CardId, operation_id: &d1_client::types::in_v1_card::OperationId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, card_id: &d1_types::in_v1_card::CardId, operation_id: &d1_types::in_v1_card::OperationId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .card()
     ///     .get_operation(issuer_id, card_id, operation_id)
@@ -311,11 +311,11 @@ impl<'c> Api<'c> {
         card_id: &::d1_types::in_v1_card::CardId,
         operation_id: &::d1_types::in_v1_card::OperationId,
     ) -> GetOperationBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "in_v1_card.get_operation",
-            ::reqwest::Method::GET,
+            ::d1_runtime::client::Method::GET,
             true,
         );
         call.literal("/issuers/");
@@ -345,7 +345,7 @@ pub enum ResumeError {
 /// A prepared [`Api::resume`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct ResumeBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest>,
 }
 impl<'c> ResumeBuilder<'c> {
@@ -448,7 +448,7 @@ pub enum SuspendError {
 /// A prepared [`Api::suspend`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct SuspendBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest>,
 }
 impl<'c> SuspendBuilder<'c> {
@@ -553,7 +553,7 @@ pub enum DeleteError {
 /// A prepared [`Api::delete`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct DeleteBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest>,
 }
 impl<'c> DeleteBuilder<'c> {
@@ -656,7 +656,7 @@ pub enum RenewError {
 /// A prepared [`Api::renew`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct RenewBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v1_card::RenewRequest>,
 }
 impl<'c> RenewBuilder<'c> {
@@ -757,7 +757,7 @@ pub enum ListOperationsError {
 /// A prepared [`Api::list_operations`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct ListOperationsBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
 }
 impl<'c> ListOperationsBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
@@ -872,7 +872,7 @@ pub enum GetOperationError {
 /// A prepared [`Api::get_operation`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetOperationBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
 }
 impl<'c> GetOperationBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.

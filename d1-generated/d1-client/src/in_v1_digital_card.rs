@@ -49,7 +49,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, digital_card_id: &d1_client::types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, digital_card_id: &d1_types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .digital_card()
     ///     .suspend(issuer_id, digital_card_id)
@@ -63,11 +63,11 @@ impl<'c> Api<'c> {
         issuer_id: &::d1_types::common::IssuerId,
         digital_card_id: &::d1_types::common::DigitalCardId,
     ) -> SuspendBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "in_v1_digital_card.suspend",
-            ::reqwest::Method::POST,
+            ::d1_runtime::client::Method::POST,
             true,
         );
         call.literal("/issuers/");
@@ -99,7 +99,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, digital_card_id: &d1_client::types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, digital_card_id: &d1_types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .digital_card()
     ///     .resume(issuer_id, digital_card_id)
@@ -113,11 +113,11 @@ impl<'c> Api<'c> {
         issuer_id: &::d1_types::common::IssuerId,
         digital_card_id: &::d1_types::common::DigitalCardId,
     ) -> ResumeBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "in_v1_digital_card.resume",
-            ::reqwest::Method::POST,
+            ::d1_runtime::client::Method::POST,
             true,
         );
         call.literal("/issuers/");
@@ -149,7 +149,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, digital_card_id: &d1_client::types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, digital_card_id: &d1_types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .digital_card()
     ///     .delete(issuer_id, digital_card_id)
@@ -163,11 +163,11 @@ impl<'c> Api<'c> {
         issuer_id: &::d1_types::common::IssuerId,
         digital_card_id: &::d1_types::common::DigitalCardId,
     ) -> DeleteBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "in_v1_digital_card.delete",
-            ::reqwest::Method::POST,
+            ::d1_runtime::client::Method::POST,
             true,
         );
         call.literal("/issuers/");
@@ -197,7 +197,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .digital_card()
     ///     .search(issuer_id)
@@ -207,11 +207,11 @@ impl<'c> Api<'c> {
     /// # Ok(()) }
     /// ```
     pub fn search(&self, issuer_id: &::d1_types::common::IssuerId) -> SearchBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "in_v1_digital_card.search",
-            ::reqwest::Method::POST,
+            ::d1_runtime::client::Method::POST,
             true,
         );
         call.literal("/issuers/");
@@ -240,7 +240,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, digital_card_id: &d1_client::types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, digital_card_id: &d1_types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .digital_card()
     ///     .get_details(issuer_id, digital_card_id)
@@ -254,11 +254,11 @@ impl<'c> Api<'c> {
         issuer_id: &::d1_types::common::IssuerId,
         digital_card_id: &::d1_types::common::DigitalCardId,
     ) -> GetDetailsBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "in_v1_digital_card.get_details",
-            ::reqwest::Method::GET,
+            ::d1_runtime::client::Method::GET,
             true,
         );
         call.literal("/issuers/");
@@ -286,7 +286,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, digital_card_id: &d1_client::types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, digital_card_id: &d1_types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .digital_card()
     ///     .get_credentials(issuer_id, digital_card_id)
@@ -300,11 +300,11 @@ impl<'c> Api<'c> {
         issuer_id: &::d1_types::common::IssuerId,
         digital_card_id: &::d1_types::common::DigitalCardId,
     ) -> GetCredentialsBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "in_v1_digital_card.get_credentials",
-            ::reqwest::Method::GET,
+            ::d1_runtime::client::Method::GET,
             true,
         );
         call.literal("/issuers/");
@@ -333,7 +333,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, digital_card_id: &d1_client::types::common::DigitalCardId, operation_id: &d1_client::types::common::OperationId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, digital_card_id: &d1_types::common::DigitalCardId, operation_id: &d1_types::common::OperationId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .digital_card()
     ///     .get_operation(issuer_id, digital_card_id, operation_id)
@@ -348,11 +348,11 @@ impl<'c> Api<'c> {
         digital_card_id: &::d1_types::common::DigitalCardId,
         operation_id: &::d1_types::common::OperationId,
     ) -> GetOperationBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "in_v1_digital_card.get_operation",
-            ::reqwest::Method::GET,
+            ::d1_runtime::client::Method::GET,
             true,
         );
         call.literal("/issuers/");
@@ -382,7 +382,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, digital_card_id: &d1_client::types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, digital_card_id: &d1_types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .digital_card()
     ///     .get_all_operations(issuer_id, digital_card_id)
@@ -396,11 +396,11 @@ impl<'c> Api<'c> {
         issuer_id: &::d1_types::common::IssuerId,
         digital_card_id: &::d1_types::common::DigitalCardId,
     ) -> GetAllOperationsBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "in_v1_digital_card.get_all_operations",
-            ::reqwest::Method::GET,
+            ::d1_runtime::client::Method::GET,
             true,
         );
         call.literal("/issuers/");
@@ -428,7 +428,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, digital_card_id: &d1_client::types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, digital_card_id: &d1_types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .digital_card()
     ///     .step_up_auth_result(issuer_id, digital_card_id)
@@ -442,11 +442,11 @@ impl<'c> Api<'c> {
         issuer_id: &::d1_types::common::IssuerId,
         digital_card_id: &::d1_types::common::DigitalCardId,
     ) -> StepUpAuthResultBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "in_v1_digital_card.step_up_auth_result",
-            ::reqwest::Method::POST,
+            ::d1_runtime::client::Method::POST,
             true,
         );
         call.literal("/issuers/");
@@ -467,7 +467,7 @@ pub enum SuspendError {}
 /// A prepared [`Api::suspend`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct SuspendBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v1_digital_card::OperationRequest>,
 }
 impl<'c> SuspendBuilder<'c> {
@@ -542,7 +542,7 @@ pub enum ResumeError {}
 /// A prepared [`Api::resume`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct ResumeBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v1_digital_card::ResumeRequest>,
 }
 impl<'c> ResumeBuilder<'c> {
@@ -614,7 +614,7 @@ pub enum DeleteError {}
 /// A prepared [`Api::delete`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct DeleteBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v1_digital_card::OperationRequest>,
 }
 impl<'c> DeleteBuilder<'c> {
@@ -689,7 +689,7 @@ pub enum SearchError {}
 /// A prepared [`Api::search`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct SearchBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v1_digital_card::SearchRequest>,
 }
 impl<'c> SearchBuilder<'c> {
@@ -760,7 +760,7 @@ pub enum GetDetailsError {}
 /// A prepared [`Api::get_details`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetDetailsBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
 }
 impl<'c> GetDetailsBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
@@ -824,7 +824,7 @@ pub enum GetCredentialsError {}
 /// A prepared [`Api::get_credentials`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetCredentialsBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
 }
 impl<'c> GetCredentialsBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing looked at when troubleshooting.
@@ -887,7 +887,7 @@ pub enum GetOperationError {}
 /// A prepared [`Api::get_operation`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetOperationBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
 }
 impl<'c> GetOperationBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
@@ -951,7 +951,7 @@ pub enum GetAllOperationsError {}
 /// A prepared [`Api::get_all_operations`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetAllOperationsBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
 }
 impl<'c> GetAllOperationsBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
@@ -1031,7 +1031,7 @@ pub enum StepUpAuthResultError {}
 /// A prepared [`Api::step_up_auth_result`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct StepUpAuthResultBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<
         ::d1_types::in_v1_digital_card::StepupAuthenticationResultRequest,
     >,

@@ -53,7 +53,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, card_id: &d1_client::types::common::CardId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, card_id: &d1_types::common::CardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .physical_issuance()
     ///     .card_order(issuer_id, card_id)
@@ -67,11 +67,11 @@ impl<'c> Api<'c> {
         issuer_id: &::d1_types::common::IssuerId,
         card_id: &::d1_types::common::CardId,
     ) -> CardOrderBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "in_v1_physical_issuance.card_order",
-            ::reqwest::Method::POST,
+            ::d1_runtime::client::Method::POST,
             true,
         );
         call.literal("/issuers/");
@@ -103,7 +103,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, card_id: &d1_client::types::common::CardId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, card_id: &d1_types::common::CardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .physical_issuance()
     ///     .get_card_order_status(issuer_id, card_id)
@@ -117,11 +117,11 @@ impl<'c> Api<'c> {
         issuer_id: &::d1_types::common::IssuerId,
         card_id: &::d1_types::common::CardId,
     ) -> GetCardOrderStatusBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "in_v1_physical_issuance.get_card_order_status",
-            ::reqwest::Method::GET,
+            ::d1_runtime::client::Method::GET,
             true,
         );
         call.literal("/issuers/");
@@ -139,7 +139,7 @@ pub enum CardOrderError {}
 /// A prepared [`Api::card_order`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CardOrderBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v1_physical_issuance::CardRequest>,
 }
 impl<'c> CardOrderBuilder<'c> {
@@ -214,7 +214,7 @@ pub enum GetCardOrderStatusError {}
 /// A prepared [`Api::get_card_order_status`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetCardOrderStatusBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
 }
 impl<'c> GetCardOrderStatusBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.

@@ -56,7 +56,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, consumer_id: &d1_client::types::common::ConsumerId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, consumer_id: &d1_types::common::ConsumerId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .consumer()
     ///     .register_consumer(issuer_id, consumer_id)
@@ -70,11 +70,11 @@ impl<'c> Api<'c> {
         issuer_id: &::d1_types::common::IssuerId,
         consumer_id: &::d1_types::common::ConsumerId,
     ) -> RegisterConsumerBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "in_v2_consumer.register_consumer",
-            ::reqwest::Method::PUT,
+            ::d1_runtime::client::Method::PUT,
             true,
         );
         call.literal("/issuers/");
@@ -107,7 +107,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, consumer_id: &d1_client::types::common::ConsumerId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, consumer_id: &d1_types::common::ConsumerId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .consumer()
     ///     .update_consumer_information(issuer_id, consumer_id)
@@ -121,11 +121,11 @@ impl<'c> Api<'c> {
         issuer_id: &::d1_types::common::IssuerId,
         consumer_id: &::d1_types::common::ConsumerId,
     ) -> UpdateConsumerInformationBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "in_v2_consumer.update_consumer_information",
-            ::reqwest::Method::POST,
+            ::d1_runtime::client::Method::POST,
             true,
         );
         call.literal("/issuers/");
@@ -157,7 +157,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, consumer_id: &d1_client::types::common::ConsumerId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, consumer_id: &d1_types::common::ConsumerId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .consumer()
     ///     .delete(issuer_id, consumer_id)
@@ -171,11 +171,11 @@ impl<'c> Api<'c> {
         issuer_id: &::d1_types::common::IssuerId,
         consumer_id: &::d1_types::common::ConsumerId,
     ) -> DeleteBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "in_v2_consumer.delete",
-            ::reqwest::Method::POST,
+            ::d1_runtime::client::Method::POST,
             true,
         );
         call.literal("/issuers/");
@@ -206,7 +206,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, consumer_id: &d1_client::types::common::ConsumerId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, consumer_id: &d1_types::common::ConsumerId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .consumer()
     ///     .get_card_list(issuer_id, consumer_id)
@@ -220,11 +220,11 @@ impl<'c> Api<'c> {
         issuer_id: &::d1_types::common::IssuerId,
         consumer_id: &::d1_types::common::ConsumerId,
     ) -> GetCardListBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "in_v2_consumer.get_card_list",
-            ::reqwest::Method::GET,
+            ::d1_runtime::client::Method::GET,
             true,
         );
         call.literal("/issuers/");
@@ -242,7 +242,7 @@ pub enum RegisterConsumerError {}
 /// A prepared [`Api::register_consumer`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct RegisterConsumerBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::common::ConsumerInfo>,
 }
 impl<'c> RegisterConsumerBuilder<'c> {
@@ -322,7 +322,7 @@ pub enum UpdateConsumerInformationError {}
 /// A prepared [`Api::update_consumer_information`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct UpdateConsumerInformationBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v2_consumer::ConsumerUpdateInfo>,
 }
 impl<'c> UpdateConsumerInformationBuilder<'c> {
@@ -402,7 +402,7 @@ pub enum DeleteError {}
 /// A prepared [`Api::delete`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct DeleteBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v2_consumer::DeleteRequest>,
 }
 impl<'c> DeleteBuilder<'c> {
@@ -482,7 +482,7 @@ pub enum GetCardListError {}
 /// A prepared [`Api::get_card_list`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetCardListBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
 }
 impl<'c> GetCardListBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.

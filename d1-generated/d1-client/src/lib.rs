@@ -37,7 +37,7 @@
 //! ```no_run
 //! use d1_client::ErrorKind;
 //!
-//! # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, card_id: &d1_client::types::in_v1_card::CardId) {
+//! # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, card_id: &d1_types::in_v1_card::CardId) {
 //! match client.card().resume(issuer_id, card_id).await {
 //!     Ok(response) => println!("HTTP {}", response.status()),
 //!     Err(error) => match error.kind() {
@@ -51,17 +51,15 @@
 //! ```
 #![forbid(unsafe_code)]
 #[rustfmt::skip]
+::d1_runtime::require_generated_api!(1);
+#[rustfmt::skip]
 pub use ::d1_types as types;
 #[rustfmt::skip]
-pub mod auth;
-#[rustfmt::skip]
-mod client;
-#[rustfmt::skip]
-pub mod error;
-#[rustfmt::skip]
-pub mod oauth2;
-#[rustfmt::skip]
-pub mod retry;
+pub use ::d1_runtime::client::{
+    auth, error, new_correlation_id, oauth2, retry, AccessToken, BuildError, Error,
+    ErrorKind, RequestError, Response, RetryPolicy, Server, StaticToken, TokenError,
+    TokenErrorKind, TokenFuture, TokenProvider, CORRELATION_ID_HEADER,
+};
 #[rustfmt::skip]
 pub mod in_v1_auth2;
 #[rustfmt::skip]
@@ -82,116 +80,12 @@ pub mod out_v1_digital_card;
 pub mod out_v1_physical_issuance;
 #[rustfmt::skip]
 pub mod out_v2_card;
+/// Builds a [`Client`]: start with [`Client::builder`].
 #[rustfmt::skip]
-pub use auth::{
-    AccessToken, StaticToken, TokenError, TokenErrorKind, TokenFuture, TokenProvider,
-};
-#[rustfmt::skip]
-pub use client::{
-    new_correlation_id, BuildError, Client, ClientBuilder, Environment, Response, Server,
-    CORRELATION_ID_HEADER,
-};
-#[rustfmt::skip]
-pub use error::{Error, ErrorKind, RequestError};
-#[rustfmt::skip]
-pub use retry::RetryPolicy;
-/// Identifies one API, e.g. to give it its own base URL with
-/// [`ClientBuilder::base_url_for`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[rustfmt::skip]
-pub enum ApiId {
-    /// `in_v1_auth2`: D1 OAuth API 1.0
-    InV1Auth2,
-    /// `in_v1_card`: Inbound Card API 1.0
-    InV1Card,
-    /// `in_v1_digital_card`: Inbound Digital Card API 1.0
-    InV1DigitalCard,
-    /// `in_v1_physical_issuance`: Inbound Physical Card API 2.0
-    InV1PhysicalIssuance,
-    /// `in_v2_consumer`: D1 Inbound Consumer API 2.0
-    InV2Consumer,
-    /// `out_v1_auth2`: D1 OAuth API 1.0
-    OutV1Auth2,
-    /// `out_v1_consumer`: D1 Services API - BankBackend API 1.0
-    OutV1Consumer,
-    /// `out_v1_digital_card`: Outbound Digital Card API 1.0
-    OutV1DigitalCard,
-    /// `out_v1_physical_issuance`: Outbound Physical Card API 1.0
-    OutV1PhysicalIssuance,
-    /// `out_v2_card`: Outbound Card API 2.0
-    OutV2Card,
-}
-#[rustfmt::skip]
-impl ApiId {
-    /// Every API, in module order.
-    pub const ALL: [ApiId; 10] = [
-        ApiId::InV1Auth2,
-        ApiId::InV1Card,
-        ApiId::InV1DigitalCard,
-        ApiId::InV1PhysicalIssuance,
-        ApiId::InV2Consumer,
-        ApiId::OutV1Auth2,
-        ApiId::OutV1Consumer,
-        ApiId::OutV1DigitalCard,
-        ApiId::OutV1PhysicalIssuance,
-        ApiId::OutV2Card,
-    ];
-    /// The module name, e.g. `in_v1_card`.
-    pub fn module(self) -> &'static str {
-        match self {
-            ApiId::InV1Auth2 => "in_v1_auth2",
-            ApiId::InV1Card => "in_v1_card",
-            ApiId::InV1DigitalCard => "in_v1_digital_card",
-            ApiId::InV1PhysicalIssuance => "in_v1_physical_issuance",
-            ApiId::InV2Consumer => "in_v2_consumer",
-            ApiId::OutV1Auth2 => "out_v1_auth2",
-            ApiId::OutV1Consumer => "out_v1_consumer",
-            ApiId::OutV1DigitalCard => "out_v1_digital_card",
-            ApiId::OutV1PhysicalIssuance => "out_v1_physical_issuance",
-            ApiId::OutV2Card => "out_v2_card",
-        }
-    }
-    /// The servers the spec lists.
-    pub fn servers(self) -> &'static [Server] {
-        match self {
-            ApiId::InV1Auth2 => in_v1_auth2::SERVERS,
-            ApiId::InV1Card => in_v1_card::SERVERS,
-            ApiId::InV1DigitalCard => in_v1_digital_card::SERVERS,
-            ApiId::InV1PhysicalIssuance => in_v1_physical_issuance::SERVERS,
-            ApiId::InV2Consumer => in_v2_consumer::SERVERS,
-            ApiId::OutV1Auth2 => out_v1_auth2::SERVERS,
-            ApiId::OutV1Consumer => out_v1_consumer::SERVERS,
-            ApiId::OutV1DigitalCard => out_v1_digital_card::SERVERS,
-            ApiId::OutV1PhysicalIssuance => out_v1_physical_issuance::SERVERS,
-            ApiId::OutV2Card => out_v2_card::SERVERS,
-        }
-    }
-    pub(crate) fn index(self) -> usize {
-        match self {
-            ApiId::InV1Auth2 => 0,
-            ApiId::InV1Card => 1,
-            ApiId::InV1DigitalCard => 2,
-            ApiId::InV1PhysicalIssuance => 3,
-            ApiId::InV2Consumer => 4,
-            ApiId::OutV1Auth2 => 5,
-            ApiId::OutV1Consumer => 6,
-            ApiId::OutV1DigitalCard => 7,
-            ApiId::OutV1PhysicalIssuance => 8,
-            ApiId::OutV2Card => 9,
-        }
-    }
-}
-#[rustfmt::skip]
-impl Environment {
-    /// Each API's `DEFAULT` server (listed by `out_v1_auth2`, `out_v1_digital_card`, `out_v2_card`).
-    pub const DEFAULT: Environment = Environment::server("DEFAULT");
-    /// Each API's `DEVELOP` server (listed by `in_v1_auth2`).
-    pub const DEVELOP: Environment = Environment::server("DEVELOP");
-    /// Each API's `PRODUCTION` server (listed by `in_v1_auth2`, `in_v1_card`, `in_v1_digital_card`, `in_v1_physical_issuance`, `in_v2_consumer`, `out_v1_consumer`, `out_v1_physical_issuance`).
-    pub const PRODUCTION: Environment = Environment::server("PRODUCTION");
-    /// Each API's `STAGING` server (listed by `in_v1_auth2`, `in_v1_card`, `in_v1_digital_card`, `in_v1_physical_issuance`, `in_v2_consumer`, `out_v1_physical_issuance`).
-    pub const STAGING: Environment = Environment::server("STAGING");
-}
+pub type ClientBuilder = ::d1_runtime::client::ClientBuilder<Client>;
+/// A client of every API in this crate. Cheap to clone (an `Arc`), `Send + Sync`: build
+/// one and share it.
+///
 /// Every API of this crate, by the accessor that returns its operations.
 ///
 /// ```no_run
@@ -204,8 +98,48 @@ impl Environment {
 /// # let _ = auth2;
 /// # Ok::<(), d1_client::BuildError>(())
 /// ```
+#[derive(Clone, Debug)]
+#[rustfmt::skip]
+pub struct Client {
+    core: ::d1_runtime::client::ClientCore,
+}
+#[rustfmt::skip]
+impl ::d1_runtime::client::GeneratedClient for Client {
+    type Api = ApiId;
+    fn from_core(core: ::d1_runtime::client::ClientCore) -> Self {
+        Client { core }
+    }
+}
 #[rustfmt::skip]
 impl Client {
+    /// Start building a client that calls each API on its server of `environment`.
+    pub fn builder(environment: Environment) -> ClientBuilder {
+        ClientBuilder::new(environment.0)
+    }
+    /// A client with default options and this token provider.
+    ///
+    /// # Errors
+    ///
+    /// See [`ClientBuilder::build`].
+    pub fn new(
+        environment: Environment,
+        provider: impl TokenProvider,
+    ) -> ::std::result::Result<Client, BuildError> {
+        Client::builder(environment).token_provider(provider).build()
+    }
+    /// The underlying HTTP client (shared connection pool and TLS set-up), for calls the
+    /// specs do not describe.
+    pub fn http_client(&self) -> &::d1_runtime::client::reqwest::Client {
+        self.core.http_client()
+    }
+    /// The base URL `api` is called on (or why there is none).
+    ///
+    /// # Errors
+    ///
+    /// The environment names a server the API's spec does not list.
+    pub fn base_url(&self, api: ApiId) -> ::std::result::Result<&str, RequestError> {
+        self.core.base_url(api)
+    }
     /// The operations of the **D1 OAuth API** (version 1.0, [`in_v1_auth2`], `specs/D1-Public-IN-v1-Auth2.json`).
     pub fn auth2(&self) -> in_v1_auth2::Api<'_> {
         in_v1_auth2::Api { client: self }
@@ -257,5 +191,119 @@ impl Client {
     /// The operations of the **Outbound Card API** (version 2.0, [`out_v2_card`], `specs/D1-Public-OUT-v2-Card.json`).
     pub fn outbound_card(&self) -> out_v2_card::Api<'_> {
         out_v2_card::Api { client: self }
+    }
+}
+/// Which server each API is called on: one of the specs' named servers (each API uses its
+/// own server of that name), or one base URL for every API (a proxy, a mock, a test
+/// server). [`ClientBuilder::base_url_for`] overrides single APIs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[rustfmt::skip]
+pub struct Environment(::d1_runtime::client::Environment);
+#[rustfmt::skip]
+impl Environment {
+    /// Each API's `DEFAULT` server (listed by `out_v1_auth2`, `out_v1_digital_card`, `out_v2_card`).
+    pub const DEFAULT: Environment = Environment::server("DEFAULT");
+    /// Each API's `DEVELOP` server (listed by `in_v1_auth2`).
+    pub const DEVELOP: Environment = Environment::server("DEVELOP");
+    /// Each API's `PRODUCTION` server (listed by `in_v1_auth2`, `in_v1_card`, `in_v1_digital_card`, `in_v1_physical_issuance`, `in_v2_consumer`, `out_v1_consumer`, `out_v1_physical_issuance`).
+    pub const PRODUCTION: Environment = Environment::server("PRODUCTION");
+    /// Each API's `STAGING` server (listed by `in_v1_auth2`, `in_v1_card`, `in_v1_digital_card`, `in_v1_physical_issuance`, `in_v2_consumer`, `out_v1_physical_issuance`).
+    pub const STAGING: Environment = Environment::server("STAGING");
+    /// Each API's server with this constant name (see the `SERVERS` of each module).
+    pub const fn server(name: &'static str) -> Self {
+        Environment(::d1_runtime::client::Environment::server(name))
+    }
+    /// One base URL for every API; operation paths are appended to it.
+    pub fn url(base: impl Into<::std::string::String>) -> Self {
+        Environment(::d1_runtime::client::Environment::url(base))
+    }
+}
+#[rustfmt::skip]
+impl ::std::fmt::Display for Environment {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&self.0, f)
+    }
+}
+/// Identifies one API, e.g. to give it its own base URL with
+/// [`ClientBuilder::base_url_for`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[rustfmt::skip]
+pub enum ApiId {
+    /// `in_v1_auth2`: D1 OAuth API 1.0
+    InV1Auth2,
+    /// `in_v1_card`: Inbound Card API 1.0
+    InV1Card,
+    /// `in_v1_digital_card`: Inbound Digital Card API 1.0
+    InV1DigitalCard,
+    /// `in_v1_physical_issuance`: Inbound Physical Card API 2.0
+    InV1PhysicalIssuance,
+    /// `in_v2_consumer`: D1 Inbound Consumer API 2.0
+    InV2Consumer,
+    /// `out_v1_auth2`: D1 OAuth API 1.0
+    OutV1Auth2,
+    /// `out_v1_consumer`: D1 Services API - BankBackend API 1.0
+    OutV1Consumer,
+    /// `out_v1_digital_card`: Outbound Digital Card API 1.0
+    OutV1DigitalCard,
+    /// `out_v1_physical_issuance`: Outbound Physical Card API 1.0
+    OutV1PhysicalIssuance,
+    /// `out_v2_card`: Outbound Card API 2.0
+    OutV2Card,
+}
+#[rustfmt::skip]
+impl ::d1_runtime::client::ApiSet for ApiId {
+    const ALL: &'static [ApiId] = &[
+        ApiId::InV1Auth2,
+        ApiId::InV1Card,
+        ApiId::InV1DigitalCard,
+        ApiId::InV1PhysicalIssuance,
+        ApiId::InV2Consumer,
+        ApiId::OutV1Auth2,
+        ApiId::OutV1Consumer,
+        ApiId::OutV1DigitalCard,
+        ApiId::OutV1PhysicalIssuance,
+        ApiId::OutV2Card,
+    ];
+    fn index(self) -> usize {
+        match self {
+            ApiId::InV1Auth2 => 0,
+            ApiId::InV1Card => 1,
+            ApiId::InV1DigitalCard => 2,
+            ApiId::InV1PhysicalIssuance => 3,
+            ApiId::InV2Consumer => 4,
+            ApiId::OutV1Auth2 => 5,
+            ApiId::OutV1Consumer => 6,
+            ApiId::OutV1DigitalCard => 7,
+            ApiId::OutV1PhysicalIssuance => 8,
+            ApiId::OutV2Card => 9,
+        }
+    }
+    fn module(self) -> &'static str {
+        match self {
+            ApiId::InV1Auth2 => "in_v1_auth2",
+            ApiId::InV1Card => "in_v1_card",
+            ApiId::InV1DigitalCard => "in_v1_digital_card",
+            ApiId::InV1PhysicalIssuance => "in_v1_physical_issuance",
+            ApiId::InV2Consumer => "in_v2_consumer",
+            ApiId::OutV1Auth2 => "out_v1_auth2",
+            ApiId::OutV1Consumer => "out_v1_consumer",
+            ApiId::OutV1DigitalCard => "out_v1_digital_card",
+            ApiId::OutV1PhysicalIssuance => "out_v1_physical_issuance",
+            ApiId::OutV2Card => "out_v2_card",
+        }
+    }
+    fn servers(self) -> &'static [Server] {
+        match self {
+            ApiId::InV1Auth2 => in_v1_auth2::SERVERS,
+            ApiId::InV1Card => in_v1_card::SERVERS,
+            ApiId::InV1DigitalCard => in_v1_digital_card::SERVERS,
+            ApiId::InV1PhysicalIssuance => in_v1_physical_issuance::SERVERS,
+            ApiId::InV2Consumer => in_v2_consumer::SERVERS,
+            ApiId::OutV1Auth2 => out_v1_auth2::SERVERS,
+            ApiId::OutV1Consumer => out_v1_consumer::SERVERS,
+            ApiId::OutV1DigitalCard => out_v1_digital_card::SERVERS,
+            ApiId::OutV1PhysicalIssuance => out_v1_physical_issuance::SERVERS,
+            ApiId::OutV2Card => out_v2_card::SERVERS,
+        }
     }
 }

@@ -52,11 +52,11 @@ impl<'c> Api<'c> {
         &self,
         authorization: &str,
     ) -> GetAuthorizationTokenBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "out_v1_auth2.get_authorization_token",
-            ::reqwest::Method::POST,
+            ::d1_runtime::client::Method::POST,
             false,
         );
         call.literal("/oauth2/token");
@@ -77,7 +77,7 @@ pub enum GetAuthorizationTokenError {
 /// A prepared [`Api::get_authorization_token`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetAuthorizationTokenBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::out_v1_auth2::Auth2Request>,
 }
 impl<'c> GetAuthorizationTokenBuilder<'c> {

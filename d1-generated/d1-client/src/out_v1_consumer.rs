@@ -43,7 +43,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, consumer_id: &d1_client::types::common::ConsumerId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, consumer_id: &d1_types::common::ConsumerId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .outbound_consumer()
     ///     .get_consumer_information(issuer_id, consumer_id)
@@ -57,11 +57,11 @@ impl<'c> Api<'c> {
         issuer_id: &::d1_types::common::IssuerId,
         consumer_id: &::d1_types::common::ConsumerId,
     ) -> GetConsumerInformationBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "out_v1_consumer.get_consumer_information",
-            ::reqwest::Method::GET,
+            ::d1_runtime::client::Method::GET,
             true,
         );
         call.literal("/issuers/");
@@ -87,7 +87,7 @@ pub enum GetConsumerInformationError {
 /// A prepared [`Api::get_consumer_information`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetConsumerInformationBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
 }
 impl<'c> GetConsumerInformationBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.

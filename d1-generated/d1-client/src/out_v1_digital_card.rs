@@ -41,7 +41,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, digital_card_id: &d1_client::types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, digital_card_id: &d1_types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .outbound_digital_card()
     ///     .notify_digital_card_operation(issuer_id, digital_card_id)
@@ -55,11 +55,11 @@ impl<'c> Api<'c> {
         issuer_id: &::d1_types::common::IssuerId,
         digital_card_id: &::d1_types::common::DigitalCardId,
     ) -> NotifyDigitalCardOperationBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "out_v1_digital_card.notify_digital_card_operation",
-            ::reqwest::Method::POST,
+            ::d1_runtime::client::Method::POST,
             true,
         );
         call.literal("/issuers/");
@@ -83,7 +83,7 @@ pub enum NotifyDigitalCardOperationError {
 /// A prepared [`Api::notify_digital_card_operation`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct NotifyDigitalCardOperationBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<
         ::d1_types::out_v1_digital_card::NotifyDigitalCardOperationRequest,
     >,

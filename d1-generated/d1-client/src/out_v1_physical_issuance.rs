@@ -53,7 +53,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, card_id: &d1_client::types::common::CardId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, card_id: &d1_types::common::CardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .outbound_physical_issuance()
     ///     .activate_card(issuer_id, card_id)
@@ -67,11 +67,11 @@ impl<'c> Api<'c> {
         issuer_id: &::d1_types::common::IssuerId,
         card_id: &::d1_types::common::CardId,
     ) -> ActivateCardBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "out_v1_physical_issuance.activate_card",
-            ::reqwest::Method::POST,
+            ::d1_runtime::client::Method::POST,
             true,
         );
         call.literal("/cms/api/v1/issuers/");
@@ -100,7 +100,7 @@ pub enum ActivateCardError {
 /// A prepared [`Api::activate_card`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct ActivateCardBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
 }
 impl<'c> ActivateCardBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing looked at when troubleshooting.

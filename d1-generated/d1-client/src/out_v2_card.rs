@@ -45,7 +45,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .outbound_card()
     ///     .notify_card_authorisations(issuer_id)
@@ -58,11 +58,11 @@ impl<'c> Api<'c> {
         &self,
         issuer_id: &::d1_types::common::IssuerId,
     ) -> NotifyCardAuthorisationsBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "out_v2_card.notify_card_authorisations",
-            ::reqwest::Method::POST,
+            ::d1_runtime::client::Method::POST,
             true,
         );
         call.literal("/notifications/d1/v2/issuers/");
@@ -91,7 +91,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .outbound_card()
     ///     .notify_card_operations(issuer_id)
@@ -104,11 +104,11 @@ impl<'c> Api<'c> {
         &self,
         issuer_id: &::d1_types::common::IssuerId,
     ) -> NotifyCardOperationsBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "out_v2_card.notify_card_operations",
-            ::reqwest::Method::POST,
+            ::d1_runtime::client::Method::POST,
             true,
         );
         call.literal("/notifications/d1/v2/issuers/");
@@ -138,7 +138,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_client::types::common::IssuerId, card_id: &d1_client::types::common::CardId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, card_id: &d1_types::common::CardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .outbound_card()
     ///     .get_card_credentials(issuer_id, card_id)
@@ -152,11 +152,11 @@ impl<'c> Api<'c> {
         issuer_id: &::d1_types::common::IssuerId,
         card_id: &::d1_types::common::CardId,
     ) -> GetCardCredentialsBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "out_v2_card.get_card_credentials",
-            ::reqwest::Method::GET,
+            ::d1_runtime::client::Method::GET,
             true,
         );
         call.literal("/cms/api/v1/issuers/");
@@ -177,7 +177,7 @@ pub enum NotifyCardAuthorisationsError {
 /// A prepared [`Api::notify_card_authorisations`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct NotifyCardAuthorisationsBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<
         ::d1_types::out_v2_card::NotifyCardAuthorisationsRequest,
     >,
@@ -258,7 +258,7 @@ pub enum NotifyCardOperationsError {}
 /// A prepared [`Api::notify_card_operations`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct NotifyCardOperationsBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::out_v2_card::NotifyCardOperationsRequest>,
 }
 impl<'c> NotifyCardOperationsBuilder<'c> {
@@ -343,7 +343,7 @@ pub enum GetCardCredentialsError {
 /// A prepared [`Api::get_card_credentials`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetCardCredentialsBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
 }
 impl<'c> GetCardCredentialsBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing looked at when troubleshooting.

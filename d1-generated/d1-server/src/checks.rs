@@ -3,7 +3,7 @@
 //! Checks of request bodies: one function per struct or union of a body, recording every
 //! violation (with its JSON Pointer) where `Deserialize` would stop at the first.
 #[allow(unused_imports)]
-use crate::runtime::Checker;
+use ::d1_runtime::server::Checker;
 #[allow(unused_imports)]
 use serde_json::Value;
 /// Check a JSON value against `common::ConsumerInfo`.
@@ -191,7 +191,7 @@ pub(crate) fn check_in_v1_card_renew_request(
             c.null();
         } else {
             c.leaf::<
-                    ::d1_types::jwe::Jwe<::d1_types::in_v1_card::RenewCardData, 8192>,
+                    ::d1_runtime::jwe::Jwe<::d1_types::in_v1_card::RenewCardData, 8192>,
                 >(member);
         }
         c.leave(mark);
@@ -298,7 +298,7 @@ pub(crate) fn check_in_v1_digital_card_search_request(
             c.null();
         } else {
             c.leaf::<
-                    ::d1_types::jwe::Jwe<
+                    ::d1_runtime::jwe::Jwe<
                         ::d1_types::in_v1_digital_card::DigitalPan,
                         8192,
                     >,
@@ -562,7 +562,7 @@ pub(crate) fn check_in_v1_physical_issuance_card_request_central(
             c.null();
         } else {
             c.leaf::<
-                    ::d1_types::jwe::Jwe<
+                    ::d1_runtime::jwe::Jwe<
                         ::d1_types::in_v1_physical_issuance::CardData,
                         8192,
                     >,
@@ -692,7 +692,7 @@ pub(crate) fn check_in_v1_physical_issuance_card_request_instant(
             c.null();
         } else {
             c.leaf::<
-                    ::d1_types::jwe::Jwe<
+                    ::d1_runtime::jwe::Jwe<
                         ::d1_types::in_v1_physical_issuance::CardData,
                         8192,
                     >,
@@ -826,7 +826,7 @@ pub(crate) fn check_in_v1_physical_issuance_card_request_thales(
             c.null();
         } else {
             c.leaf::<
-                    ::d1_types::jwe::Jwe<
+                    ::d1_runtime::jwe::Jwe<
                         ::d1_types::in_v1_physical_issuance::CardData,
                         8192,
                     >,

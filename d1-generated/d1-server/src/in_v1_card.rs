@@ -9,7 +9,7 @@
 pub const BASE_PATH: &str = "/banking/v1";
 /// The **Inbound Card API** (version 1.0): one method per operation. Mount an implementation with [`router`].
 ///
-/// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](crate::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
+/// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
 pub trait InV1CardApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Resume
     ///
@@ -21,7 +21,7 @@ pub trait InV1CardApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         request: ResumeRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ResumeResponse, crate::ApiError>,
+        Output = ::std::result::Result<ResumeResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
     /// Suspend
     ///
@@ -33,7 +33,7 @@ pub trait InV1CardApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         request: SuspendRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<SuspendResponse, crate::ApiError>,
+        Output = ::std::result::Result<SuspendResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
     /// Delete
     ///
@@ -45,7 +45,7 @@ pub trait InV1CardApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         request: DeleteRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<DeleteResponse, crate::ApiError>,
+        Output = ::std::result::Result<DeleteResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
     /// Renew
     ///
@@ -57,7 +57,7 @@ pub trait InV1CardApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         request: RenewRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<RenewResponse, crate::ApiError>,
+        Output = ::std::result::Result<RenewResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
     /// List operations
     ///
@@ -68,7 +68,10 @@ pub trait InV1CardApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         request: ListOperationsRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ListOperationsResponse, crate::ApiError>,
+        Output = ::std::result::Result<
+            ListOperationsResponse,
+            ::d1_runtime::server::ApiError,
+        >,
     > + ::std::marker::Send;
     /// Get operation
     ///
@@ -80,7 +83,10 @@ pub trait InV1CardApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         request: GetOperationRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetOperationResponse, crate::ApiError>,
+        Output = ::std::result::Result<
+            GetOperationResponse,
+            ::d1_runtime::server::ApiError,
+        >,
     > + ::std::marker::Send;
 }
 ///The checked inputs of [`InV1CardApi::resume`].
@@ -96,11 +102,11 @@ pub struct ResumeRequest {
     pub correlation_id: ::std::option::Option<::d1_types::in_v1_card::CorrelationId>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest>,
 }
-///The responses [`InV1CardApi::resume`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`InV1CardApi::resume`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum ResumeResponse {
@@ -116,75 +122,97 @@ pub enum ResumeResponse {
     /// `500`: Internal server error.
     InternalServerError(::d1_types::in_v1_card::ErrorGeneric),
     /// `2XX`: Card resumed.
-    Success(crate::Status2xx),
+    Success(::d1_runtime::server::Status2xx),
 }
 impl ResumeResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::BadRequest(_) => {
-                crate::axum::http::StatusCode::from_u16(400)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::Unauthorized(_) => {
-                crate::axum::http::StatusCode::from_u16(401)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::Forbidden(_) => {
-                crate::axum::http::StatusCode::from_u16(403)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::NotFound(_) => {
-                crate::axum::http::StatusCode::from_u16(404)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::InternalServerError(_) => {
-                crate::axum::http::StatusCode::from_u16(500)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::Success(status) => status.status(),
         }
     }
 }
-impl crate::axum::response::IntoResponse for ResumeResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse for ResumeResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::BadRequest(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(400)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::Unauthorized(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(401)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::Forbidden(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(403)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::NotFound(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(404)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::InternalServerError(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(500)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
-            Self::Success(status) => crate::runtime::empty_response(status.status()),
+            Self::Success(status) => {
+                ::d1_runtime::server::empty_response(status.status())
+            }
         }
     }
 }
@@ -201,11 +229,11 @@ pub struct SuspendRequest {
     pub correlation_id: ::std::option::Option<::d1_types::in_v1_card::CorrelationId>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest>,
 }
-///The responses [`InV1CardApi::suspend`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`InV1CardApi::suspend`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum SuspendResponse {
@@ -220,75 +248,97 @@ pub enum SuspendResponse {
     /// `500`: Internal server error.
     InternalServerError(::d1_types::in_v1_card::ErrorGeneric),
     /// `2XX`: Card suspended.
-    Success(crate::Status2xx),
+    Success(::d1_runtime::server::Status2xx),
 }
 impl SuspendResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::BadRequest(_) => {
-                crate::axum::http::StatusCode::from_u16(400)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::Unauthorized(_) => {
-                crate::axum::http::StatusCode::from_u16(401)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::Forbidden(_) => {
-                crate::axum::http::StatusCode::from_u16(403)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::NotFound(_) => {
-                crate::axum::http::StatusCode::from_u16(404)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::InternalServerError(_) => {
-                crate::axum::http::StatusCode::from_u16(500)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::Success(status) => status.status(),
         }
     }
 }
-impl crate::axum::response::IntoResponse for SuspendResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse for SuspendResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::BadRequest(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(400)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::Unauthorized(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(401)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::Forbidden(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(403)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::NotFound(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(404)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::InternalServerError(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(500)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
-            Self::Success(status) => crate::runtime::empty_response(status.status()),
+            Self::Success(status) => {
+                ::d1_runtime::server::empty_response(status.status())
+            }
         }
     }
 }
@@ -305,11 +355,11 @@ pub struct DeleteRequest {
     pub correlation_id: ::std::option::Option<::d1_types::in_v1_card::CorrelationId>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest>,
 }
-///The responses [`InV1CardApi::delete`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`InV1CardApi::delete`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum DeleteResponse {
@@ -324,75 +374,97 @@ pub enum DeleteResponse {
     /// `500`: Internal server error.
     InternalServerError(::d1_types::in_v1_card::ErrorGeneric),
     /// `2XX`: Card deleted.
-    Success(crate::Status2xx),
+    Success(::d1_runtime::server::Status2xx),
 }
 impl DeleteResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::BadRequest(_) => {
-                crate::axum::http::StatusCode::from_u16(400)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::Unauthorized(_) => {
-                crate::axum::http::StatusCode::from_u16(401)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::Forbidden(_) => {
-                crate::axum::http::StatusCode::from_u16(403)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::NotFound(_) => {
-                crate::axum::http::StatusCode::from_u16(404)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::InternalServerError(_) => {
-                crate::axum::http::StatusCode::from_u16(500)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::Success(status) => status.status(),
         }
     }
 }
-impl crate::axum::response::IntoResponse for DeleteResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse for DeleteResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::BadRequest(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(400)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::Unauthorized(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(401)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::Forbidden(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(403)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::NotFound(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(404)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::InternalServerError(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(500)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
-            Self::Success(status) => crate::runtime::empty_response(status.status()),
+            Self::Success(status) => {
+                ::d1_runtime::server::empty_response(status.status())
+            }
         }
     }
 }
@@ -409,11 +481,11 @@ pub struct RenewRequest {
     pub correlation_id: ::std::option::Option<::d1_types::in_v1_card::CorrelationId>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::d1_types::in_v1_card::RenewRequest>,
 }
-///The responses [`InV1CardApi::renew`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`InV1CardApi::renew`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum RenewResponse {
@@ -437,75 +509,97 @@ pub enum RenewResponse {
     /// `500`: Internal server error.
     InternalServerError(::d1_types::in_v1_card::ErrorGeneric),
     /// `2XX`: Card renewed.
-    Success(crate::Status2xx),
+    Success(::d1_runtime::server::Status2xx),
 }
 impl RenewResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::BadRequest(_) => {
-                crate::axum::http::StatusCode::from_u16(400)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::Unauthorized(_) => {
-                crate::axum::http::StatusCode::from_u16(401)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::Forbidden(_) => {
-                crate::axum::http::StatusCode::from_u16(403)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::NotFound(_) => {
-                crate::axum::http::StatusCode::from_u16(404)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::InternalServerError(_) => {
-                crate::axum::http::StatusCode::from_u16(500)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::Success(status) => status.status(),
         }
     }
 }
-impl crate::axum::response::IntoResponse for RenewResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse for RenewResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::BadRequest(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(400)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::Unauthorized(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(401)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::Forbidden(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(403)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::NotFound(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(404)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::InternalServerError(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(500)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
-            Self::Success(status) => crate::runtime::empty_response(status.status()),
+            Self::Success(status) => {
+                ::d1_runtime::server::empty_response(status.status())
+            }
         }
     }
 }
@@ -526,9 +620,9 @@ pub struct ListOperationsRequest {
     pub limit: i64,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
 }
-///The responses [`InV1CardApi::list_operations`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`InV1CardApi::list_operations`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum ListOperationsResponse {
@@ -550,66 +644,86 @@ pub enum ListOperationsResponse {
 }
 impl ListOperationsResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::Ok(_) => {
-                crate::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::BadRequest(_) => {
-                crate::axum::http::StatusCode::from_u16(400)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::Unauthorized(_) => {
-                crate::axum::http::StatusCode::from_u16(401)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::NotFound(_) => {
-                crate::axum::http::StatusCode::from_u16(404)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::InternalServerError(_) => {
-                crate::axum::http::StatusCode::from_u16(500)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
         }
     }
 }
-impl crate::axum::response::IntoResponse for ListOperationsResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse for ListOperationsResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::BadRequest(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(400)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::Unauthorized(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(401)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::NotFound(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(404)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::InternalServerError(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(500)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
@@ -631,9 +745,9 @@ pub struct GetOperationRequest {
     pub correlation_id: ::std::option::Option<::d1_types::in_v1_card::CorrelationId>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
 }
-///The responses [`InV1CardApi::get_operation`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`InV1CardApi::get_operation`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum GetOperationResponse {
@@ -656,66 +770,86 @@ pub enum GetOperationResponse {
 }
 impl GetOperationResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::Ok(_) => {
-                crate::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::BadRequest(_) => {
-                crate::axum::http::StatusCode::from_u16(400)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::Unauthorized(_) => {
-                crate::axum::http::StatusCode::from_u16(401)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::NotFound(_) => {
-                crate::axum::http::StatusCode::from_u16(404)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::InternalServerError(_) => {
-                crate::axum::http::StatusCode::from_u16(500)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
         }
     }
 }
-impl crate::axum::response::IntoResponse for GetOperationResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse for GetOperationResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::BadRequest(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(400)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::Unauthorized(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(401)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::NotFound(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(404)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::InternalServerError(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(500)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
@@ -723,124 +857,133 @@ impl crate::axum::response::IntoResponse for GetOperationResponse {
     }
 }
 /// Every operation of the API, with a JSON `404` for unknown paths.
-pub fn router<A: InV1CardApi>(api: A) -> crate::axum::Router {
-    crate::finish(routes(api, crate::Config::default()))
+pub fn router<A: InV1CardApi>(api: A) -> ::d1_runtime::server::axum::Router {
+    ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
 }
 /// Every operation of the API and no fallback, to be merged or nested with the routes of
-/// other APIs; call [`finish`](crate::finish) on the combined router.
-pub fn routes<A: InV1CardApi>(api: A, config: crate::Config) -> crate::axum::Router {
-    let shared = ::std::sync::Arc::new(crate::runtime::Shared {
+/// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.
+pub fn routes<A: InV1CardApi>(
+    api: A,
+    config: ::d1_runtime::server::Config,
+) -> ::d1_runtime::server::axum::Router {
+    let shared = ::std::sync::Arc::new(::d1_runtime::server::Shared {
         api,
         config,
     });
-    crate::axum::Router::new()
+    ::d1_runtime::server::axum::Router::new()
         .route(
             "/issuers/{issuerId}/cards/{cardId}/operations",
-            crate::axum::routing::get(handle_list_operations::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "GET, HEAD")
+            ::d1_runtime::server::axum::routing::get(handle_list_operations::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "GET, HEAD")
                 }),
         )
         .route(
             "/issuers/{issuerId}/cards/{cardId}/operations/{operationId}",
-            crate::axum::routing::get(handle_get_operation::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "GET, HEAD")
+            ::d1_runtime::server::axum::routing::get(handle_get_operation::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "GET, HEAD")
                 }),
         )
         .route(
             "/issuers/{issuerId}/cards/{cardId}/operations:delete",
-            crate::axum::routing::post(handle_delete::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "POST")
+            ::d1_runtime::server::axum::routing::post(handle_delete::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "POST")
                 }),
         )
         .route(
             "/issuers/{issuerId}/cards/{cardId}/operations:renew",
-            crate::axum::routing::post(handle_renew::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "POST")
+            ::d1_runtime::server::axum::routing::post(handle_renew::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "POST")
                 }),
         )
         .route(
             "/issuers/{issuerId}/cards/{cardId}/operations:resume",
-            crate::axum::routing::post(handle_resume::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "POST")
+            ::d1_runtime::server::axum::routing::post(handle_resume::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "POST")
                 }),
         )
         .route(
             "/issuers/{issuerId}/cards/{cardId}/operations:suspend",
-            crate::axum::routing::post(handle_suspend::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "POST")
+            ::d1_runtime::server::axum::routing::post(handle_suspend::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "POST")
                 }),
         )
         .with_state(shared)
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/cards/{cardId}/operations:resume`, then calls the implementation.
 async fn handle_resume<A: InV1CardApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, body) = request.into_parts();
-    let context = crate::runtime::Context::new(&parts, "in_v1_card", "resume");
+    let context = ::d1_runtime::server::Context::new(&parts, "in_v1_card", "resume");
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
             let issuer_id = {
                 let raw = path.get("issuerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "issuerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::IssuerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::IssuerId,
+                        >,
                     )
             };
             let card_id = {
                 let raw = path.get("cardId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "cardId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::in_v1_card::CardId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::in_v1_card::CardId,
+                        >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::in_v1_card::CorrelationId,
                         >,
                     )
             };
-            let body = match crate::runtime::read_body(
+            let body = match ::d1_runtime::server::read_body(
                     &parts,
                     body,
                     shared.config.body_limit,
-                    &[crate::runtime::Encoding::Json],
+                    &[::d1_runtime::server::Encoding::Json],
                 )
                 .await
             {
@@ -850,10 +993,14 @@ async fn handle_resume<A: InV1CardApi>(
             let body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest> = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match crate::runtime::body_value(encoding, &bytes, &mut violations) {
+                    match ::d1_runtime::server::body_value(
+                        encoding,
+                        &bytes,
+                        &mut violations,
+                    ) {
                         None => None,
                         Some(value) => {
-                            let mut checker = crate::runtime::Checker::new();
+                            let mut checker = ::d1_runtime::server::Checker::new();
                             {
                                 let c = &mut checker;
                                 crate::checks::check_in_v1_card_operation_request(
@@ -863,7 +1010,7 @@ async fn handle_resume<A: InV1CardApi>(
                                 );
                             }
                             if checker.is_clean() {
-                                crate::runtime::typed_body(&value, &mut violations)
+                                ::d1_runtime::server::typed_body(&value, &mut violations)
                             } else {
                                 checker.report(&mut violations);
                                 None
@@ -890,76 +1037,88 @@ async fn handle_resume<A: InV1CardApi>(
             };
             match shared.api.resume(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/cards/{cardId}/operations:suspend`, then calls the implementation.
 async fn handle_suspend<A: InV1CardApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, body) = request.into_parts();
-    let context = crate::runtime::Context::new(&parts, "in_v1_card", "suspend");
+    let context = ::d1_runtime::server::Context::new(&parts, "in_v1_card", "suspend");
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
             let issuer_id = {
                 let raw = path.get("issuerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "issuerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::IssuerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::IssuerId,
+                        >,
                     )
             };
             let card_id = {
                 let raw = path.get("cardId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "cardId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::in_v1_card::CardId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::in_v1_card::CardId,
+                        >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::in_v1_card::CorrelationId,
                         >,
                     )
             };
-            let body = match crate::runtime::read_body(
+            let body = match ::d1_runtime::server::read_body(
                     &parts,
                     body,
                     shared.config.body_limit,
-                    &[crate::runtime::Encoding::Json],
+                    &[::d1_runtime::server::Encoding::Json],
                 )
                 .await
             {
@@ -969,10 +1128,14 @@ async fn handle_suspend<A: InV1CardApi>(
             let body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest> = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match crate::runtime::body_value(encoding, &bytes, &mut violations) {
+                    match ::d1_runtime::server::body_value(
+                        encoding,
+                        &bytes,
+                        &mut violations,
+                    ) {
                         None => None,
                         Some(value) => {
-                            let mut checker = crate::runtime::Checker::new();
+                            let mut checker = ::d1_runtime::server::Checker::new();
                             {
                                 let c = &mut checker;
                                 crate::checks::check_in_v1_card_operation_request(
@@ -982,7 +1145,7 @@ async fn handle_suspend<A: InV1CardApi>(
                                 );
                             }
                             if checker.is_clean() {
-                                crate::runtime::typed_body(&value, &mut violations)
+                                ::d1_runtime::server::typed_body(&value, &mut violations)
                             } else {
                                 checker.report(&mut violations);
                                 None
@@ -1009,76 +1172,88 @@ async fn handle_suspend<A: InV1CardApi>(
             };
             match shared.api.suspend(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/cards/{cardId}/operations:delete`, then calls the implementation.
 async fn handle_delete<A: InV1CardApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, body) = request.into_parts();
-    let context = crate::runtime::Context::new(&parts, "in_v1_card", "delete");
+    let context = ::d1_runtime::server::Context::new(&parts, "in_v1_card", "delete");
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
             let issuer_id = {
                 let raw = path.get("issuerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "issuerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::IssuerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::IssuerId,
+                        >,
                     )
             };
             let card_id = {
                 let raw = path.get("cardId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "cardId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::in_v1_card::CardId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::in_v1_card::CardId,
+                        >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::in_v1_card::CorrelationId,
                         >,
                     )
             };
-            let body = match crate::runtime::read_body(
+            let body = match ::d1_runtime::server::read_body(
                     &parts,
                     body,
                     shared.config.body_limit,
-                    &[crate::runtime::Encoding::Json],
+                    &[::d1_runtime::server::Encoding::Json],
                 )
                 .await
             {
@@ -1088,10 +1263,14 @@ async fn handle_delete<A: InV1CardApi>(
             let body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest> = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match crate::runtime::body_value(encoding, &bytes, &mut violations) {
+                    match ::d1_runtime::server::body_value(
+                        encoding,
+                        &bytes,
+                        &mut violations,
+                    ) {
                         None => None,
                         Some(value) => {
-                            let mut checker = crate::runtime::Checker::new();
+                            let mut checker = ::d1_runtime::server::Checker::new();
                             {
                                 let c = &mut checker;
                                 crate::checks::check_in_v1_card_operation_request(
@@ -1101,7 +1280,7 @@ async fn handle_delete<A: InV1CardApi>(
                                 );
                             }
                             if checker.is_clean() {
-                                crate::runtime::typed_body(&value, &mut violations)
+                                ::d1_runtime::server::typed_body(&value, &mut violations)
                             } else {
                                 checker.report(&mut violations);
                                 None
@@ -1128,76 +1307,88 @@ async fn handle_delete<A: InV1CardApi>(
             };
             match shared.api.delete(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/cards/{cardId}/operations:renew`, then calls the implementation.
 async fn handle_renew<A: InV1CardApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, body) = request.into_parts();
-    let context = crate::runtime::Context::new(&parts, "in_v1_card", "renew");
+    let context = ::d1_runtime::server::Context::new(&parts, "in_v1_card", "renew");
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
             let issuer_id = {
                 let raw = path.get("issuerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "issuerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::IssuerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::IssuerId,
+                        >,
                     )
             };
             let card_id = {
                 let raw = path.get("cardId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "cardId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::in_v1_card::CardId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::in_v1_card::CardId,
+                        >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::in_v1_card::CorrelationId,
                         >,
                     )
             };
-            let body = match crate::runtime::read_body(
+            let body = match ::d1_runtime::server::read_body(
                     &parts,
                     body,
                     shared.config.body_limit,
-                    &[crate::runtime::Encoding::Json],
+                    &[::d1_runtime::server::Encoding::Json],
                 )
                 .await
             {
@@ -1207,10 +1398,14 @@ async fn handle_renew<A: InV1CardApi>(
             let body: ::std::option::Option<::d1_types::in_v1_card::RenewRequest> = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match crate::runtime::body_value(encoding, &bytes, &mut violations) {
+                    match ::d1_runtime::server::body_value(
+                        encoding,
+                        &bytes,
+                        &mut violations,
+                    ) {
                         None => None,
                         Some(value) => {
-                            let mut checker = crate::runtime::Checker::new();
+                            let mut checker = ::d1_runtime::server::Checker::new();
                             {
                                 let c = &mut checker;
                                 crate::checks::check_in_v1_card_renew_request(
@@ -1220,7 +1415,7 @@ async fn handle_renew<A: InV1CardApi>(
                                 );
                             }
                             if checker.is_clean() {
-                                crate::runtime::typed_body(&value, &mut violations)
+                                ::d1_runtime::server::typed_body(&value, &mut violations)
                             } else {
                                 checker.report(&mut violations);
                                 None
@@ -1247,68 +1442,84 @@ async fn handle_renew<A: InV1CardApi>(
             };
             match shared.api.renew(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/cards/{cardId}/operations`, then calls the implementation.
 async fn handle_list_operations<A: InV1CardApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, _body) = request.into_parts();
-    let context = crate::runtime::Context::new(&parts, "in_v1_card", "list_operations");
+    let context = ::d1_runtime::server::Context::new(
+        &parts,
+        "in_v1_card",
+        "list_operations",
+    );
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
-            let query = crate::runtime::QueryParams::parse(parts.uri.query());
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
+            let query = ::d1_runtime::server::QueryParams::parse(parts.uri.query());
             let issuer_id = {
                 let raw = path.get("issuerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "issuerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::IssuerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::IssuerId,
+                        >,
                     )
             };
             let card_id = {
                 let raw = path.get("cardId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "cardId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::in_v1_card::CardId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::in_v1_card::CardId,
+                        >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::in_v1_card::CorrelationId,
                         >,
                     )
@@ -1317,21 +1528,21 @@ async fn handle_list_operations<A: InV1CardApi>(
                 let raw = query.get("offset");
                 violations
                     .optional(
-                        crate::runtime::In::Query,
+                        ::d1_runtime::server::In::Query,
                         "offset",
                         raw,
-                        crate::runtime::parse_i64,
+                        ::d1_runtime::server::parse_i64,
                     )
             };
             let limit = {
                 let raw = query.get("limit");
                 violations
                     .defaulted(
-                        crate::runtime::In::Query,
+                        ::d1_runtime::server::In::Query,
                         "limit",
                         raw,
                         "10",
-                        crate::runtime::parse_i64,
+                        ::d1_runtime::server::parse_i64,
                     )
             };
             if !violations.is_empty() {
@@ -1354,79 +1565,95 @@ async fn handle_list_operations<A: InV1CardApi>(
             };
             match shared.api.list_operations(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/cards/{cardId}/operations/{operationId}`, then calls the implementation.
 async fn handle_get_operation<A: InV1CardApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, _body) = request.into_parts();
-    let context = crate::runtime::Context::new(&parts, "in_v1_card", "get_operation");
+    let context = ::d1_runtime::server::Context::new(
+        &parts,
+        "in_v1_card",
+        "get_operation",
+    );
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
             let issuer_id = {
                 let raw = path.get("issuerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "issuerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::IssuerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::IssuerId,
+                        >,
                     )
             };
             let card_id = {
                 let raw = path.get("cardId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "cardId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::in_v1_card::CardId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::in_v1_card::CardId,
+                        >,
                     )
             };
             let operation_id = {
                 let raw = path.get("operationId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "operationId",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::in_v1_card::OperationId,
                         >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::in_v1_card::CorrelationId,
                         >,
                     )
@@ -1450,9 +1677,15 @@ async fn handle_get_operation<A: InV1CardApi>(
             };
             match shared.api.get_operation(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await

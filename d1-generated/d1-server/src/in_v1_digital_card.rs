@@ -9,7 +9,7 @@
 pub const BASE_PATH: &str = "/banking/v1";
 /// The **Inbound Digital Card API** (version 1.0): one method per operation. Mount an implementation with [`router`].
 ///
-/// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](crate::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
+/// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
 pub trait InV1DigitalCardApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Suspend
     ///
@@ -21,7 +21,7 @@ pub trait InV1DigitalCardApi: ::std::marker::Send + ::std::marker::Sync + 'stati
         &self,
         request: SuspendRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<SuspendResponse, crate::ApiError>,
+        Output = ::std::result::Result<SuspendResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
     /// Resume
     ///
@@ -33,7 +33,7 @@ pub trait InV1DigitalCardApi: ::std::marker::Send + ::std::marker::Sync + 'stati
         &self,
         request: ResumeRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ResumeResponse, crate::ApiError>,
+        Output = ::std::result::Result<ResumeResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
     /// Delete
     ///
@@ -45,7 +45,7 @@ pub trait InV1DigitalCardApi: ::std::marker::Send + ::std::marker::Sync + 'stati
         &self,
         request: DeleteRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<DeleteResponse, crate::ApiError>,
+        Output = ::std::result::Result<DeleteResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
     /// Search
     ///
@@ -56,7 +56,7 @@ pub trait InV1DigitalCardApi: ::std::marker::Send + ::std::marker::Sync + 'stati
         &self,
         request: SearchRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<SearchResponse, crate::ApiError>,
+        Output = ::std::result::Result<SearchResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
     /// Get details
     ///
@@ -67,7 +67,10 @@ pub trait InV1DigitalCardApi: ::std::marker::Send + ::std::marker::Sync + 'stati
         &self,
         request: GetDetailsRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetDetailsResponse, crate::ApiError>,
+        Output = ::std::result::Result<
+            GetDetailsResponse,
+            ::d1_runtime::server::ApiError,
+        >,
     > + ::std::marker::Send;
     /// Get credentials
     ///
@@ -79,7 +82,10 @@ pub trait InV1DigitalCardApi: ::std::marker::Send + ::std::marker::Sync + 'stati
         &self,
         request: GetCredentialsRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetCredentialsResponse, crate::ApiError>,
+        Output = ::std::result::Result<
+            GetCredentialsResponse,
+            ::d1_runtime::server::ApiError,
+        >,
     > + ::std::marker::Send;
     /// Get operation
     ///
@@ -90,7 +96,10 @@ pub trait InV1DigitalCardApi: ::std::marker::Send + ::std::marker::Sync + 'stati
         &self,
         request: GetOperationRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetOperationResponse, crate::ApiError>,
+        Output = ::std::result::Result<
+            GetOperationResponse,
+            ::d1_runtime::server::ApiError,
+        >,
     > + ::std::marker::Send;
     /// Get all operations
     ///
@@ -102,7 +111,10 @@ pub trait InV1DigitalCardApi: ::std::marker::Send + ::std::marker::Sync + 'stati
         &self,
         request: GetAllOperationsRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetAllOperationsResponse, crate::ApiError>,
+        Output = ::std::result::Result<
+            GetAllOperationsResponse,
+            ::d1_runtime::server::ApiError,
+        >,
     > + ::std::marker::Send;
     /// StepUp Auth Result
     ///
@@ -113,7 +125,10 @@ pub trait InV1DigitalCardApi: ::std::marker::Send + ::std::marker::Sync + 'stati
         &self,
         request: StepUpAuthResultRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<StepUpAuthResultResponse, crate::ApiError>,
+        Output = ::std::result::Result<
+            StepUpAuthResultResponse,
+            ::d1_runtime::server::ApiError,
+        >,
     > + ::std::marker::Send;
 }
 ///The checked inputs of [`InV1DigitalCardApi::suspend`].
@@ -128,11 +143,11 @@ pub struct SuspendRequest {
     pub correlation_id: ::std::option::Option<::std::string::String>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::d1_types::in_v1_digital_card::OperationRequest>,
 }
-///The responses [`InV1DigitalCardApi::suspend`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`InV1DigitalCardApi::suspend`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum SuspendResponse {
@@ -141,22 +156,26 @@ pub enum SuspendResponse {
 }
 impl SuspendResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::Ok(_) => {
-                crate::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
         }
     }
 }
-impl crate::axum::response::IntoResponse for SuspendResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse for SuspendResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
@@ -175,11 +194,11 @@ pub struct ResumeRequest {
     pub correlation_id: ::std::option::Option<::std::string::String>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::d1_types::in_v1_digital_card::ResumeRequest>,
 }
-///The responses [`InV1DigitalCardApi::resume`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`InV1DigitalCardApi::resume`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum ResumeResponse {
@@ -188,22 +207,26 @@ pub enum ResumeResponse {
 }
 impl ResumeResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::Ok(_) => {
-                crate::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
         }
     }
 }
-impl crate::axum::response::IntoResponse for ResumeResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse for ResumeResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
@@ -222,11 +245,11 @@ pub struct DeleteRequest {
     pub correlation_id: ::std::option::Option<::std::string::String>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::d1_types::in_v1_digital_card::OperationRequest>,
 }
-///The responses [`InV1DigitalCardApi::delete`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`InV1DigitalCardApi::delete`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum DeleteResponse {
@@ -235,22 +258,26 @@ pub enum DeleteResponse {
 }
 impl DeleteResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::Ok(_) => {
-                crate::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
         }
     }
 }
-impl crate::axum::response::IntoResponse for DeleteResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse for DeleteResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
@@ -267,11 +294,11 @@ pub struct SearchRequest {
     pub correlation_id: ::std::option::Option<::std::string::String>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::d1_types::in_v1_digital_card::SearchRequest>,
 }
-///The responses [`InV1DigitalCardApi::search`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`InV1DigitalCardApi::search`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum SearchResponse {
@@ -280,22 +307,26 @@ pub enum SearchResponse {
 }
 impl SearchResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::Ok(_) => {
-                crate::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
         }
     }
 }
-impl crate::axum::response::IntoResponse for SearchResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse for SearchResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
@@ -315,9 +346,9 @@ pub struct GetDetailsRequest {
     pub correlation_id: ::std::option::Option<::d1_types::common::CorrelationId>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
 }
-///The responses [`InV1DigitalCardApi::get_details`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`InV1DigitalCardApi::get_details`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum GetDetailsResponse {
@@ -326,22 +357,26 @@ pub enum GetDetailsResponse {
 }
 impl GetDetailsResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::Ok(_) => {
-                crate::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
         }
     }
 }
-impl crate::axum::response::IntoResponse for GetDetailsResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse for GetDetailsResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
@@ -360,9 +395,9 @@ pub struct GetCredentialsRequest {
     pub correlation_id: ::std::option::Option<::std::string::String>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
 }
-///The responses [`InV1DigitalCardApi::get_credentials`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`InV1DigitalCardApi::get_credentials`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum GetCredentialsResponse {
@@ -371,22 +406,26 @@ pub enum GetCredentialsResponse {
 }
 impl GetCredentialsResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::Ok(_) => {
-                crate::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
         }
     }
 }
-impl crate::axum::response::IntoResponse for GetCredentialsResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse for GetCredentialsResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
@@ -408,9 +447,9 @@ pub struct GetOperationRequest {
     pub correlation_id: ::std::option::Option<::d1_types::common::CorrelationId>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
 }
-///The responses [`InV1DigitalCardApi::get_operation`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`InV1DigitalCardApi::get_operation`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum GetOperationResponse {
@@ -419,22 +458,26 @@ pub enum GetOperationResponse {
 }
 impl GetOperationResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::Ok(_) => {
-                crate::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
         }
     }
 }
-impl crate::axum::response::IntoResponse for GetOperationResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse for GetOperationResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
@@ -458,9 +501,9 @@ pub struct GetAllOperationsRequest {
     pub limit: ::d1_types::in_v1_digital_card::Limit,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
 }
-///The responses [`InV1DigitalCardApi::get_all_operations`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`InV1DigitalCardApi::get_all_operations`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum GetAllOperationsResponse {
@@ -469,22 +512,26 @@ pub enum GetAllOperationsResponse {
 }
 impl GetAllOperationsResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::Ok(_) => {
-                crate::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
         }
     }
 }
-impl crate::axum::response::IntoResponse for GetAllOperationsResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse for GetAllOperationsResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
@@ -503,13 +550,13 @@ pub struct StepUpAuthResultRequest {
     pub correlation_id: ::std::option::Option<::std::string::String>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<
         ::d1_types::in_v1_digital_card::StepupAuthenticationResultRequest,
     >,
 }
-///The responses [`InV1DigitalCardApi::step_up_auth_result`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`InV1DigitalCardApi::step_up_auth_result`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum StepUpAuthResultResponse {
@@ -518,22 +565,26 @@ pub enum StepUpAuthResultResponse {
 }
 impl StepUpAuthResultResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::Ok(_) => {
-                crate::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
         }
     }
 }
-impl crate::axum::response::IntoResponse for StepUpAuthResultResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse for StepUpAuthResultResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
@@ -541,148 +592,156 @@ impl crate::axum::response::IntoResponse for StepUpAuthResultResponse {
     }
 }
 /// Every operation of the API, with a JSON `404` for unknown paths.
-pub fn router<A: InV1DigitalCardApi>(api: A) -> crate::axum::Router {
-    crate::finish(routes(api, crate::Config::default()))
+pub fn router<A: InV1DigitalCardApi>(api: A) -> ::d1_runtime::server::axum::Router {
+    ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
 }
 /// Every operation of the API and no fallback, to be merged or nested with the routes of
-/// other APIs; call [`finish`](crate::finish) on the combined router.
+/// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.
 pub fn routes<A: InV1DigitalCardApi>(
     api: A,
-    config: crate::Config,
-) -> crate::axum::Router {
-    let shared = ::std::sync::Arc::new(crate::runtime::Shared {
+    config: ::d1_runtime::server::Config,
+) -> ::d1_runtime::server::axum::Router {
+    let shared = ::std::sync::Arc::new(::d1_runtime::server::Shared {
         api,
         config,
     });
-    crate::axum::Router::new()
+    ::d1_runtime::server::axum::Router::new()
         .route(
             "/issuers/{issuerId}/digitalCards/{digitalCardId}",
-            crate::axum::routing::get(handle_get_details::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "GET, HEAD")
+            ::d1_runtime::server::axum::routing::get(handle_get_details::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "GET, HEAD")
                 }),
         )
         .route(
             "/issuers/{issuerId}/digitalCards/{digitalCardId}/credentials",
-            crate::axum::routing::get(handle_get_credentials::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "GET, HEAD")
+            ::d1_runtime::server::axum::routing::get(handle_get_credentials::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "GET, HEAD")
                 }),
         )
         .route(
             "/issuers/{issuerId}/digitalCards/{digitalCardId}/operations",
-            crate::axum::routing::get(handle_get_all_operations::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "GET, HEAD")
+            ::d1_runtime::server::axum::routing::get(handle_get_all_operations::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "GET, HEAD")
                 }),
         )
         .route(
             "/issuers/{issuerId}/digitalCards/{digitalCardId}/operations/{operationId}",
-            crate::axum::routing::get(handle_get_operation::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "GET, HEAD")
+            ::d1_runtime::server::axum::routing::get(handle_get_operation::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "GET, HEAD")
                 }),
         )
         .route(
             "/issuers/{issuerId}/digitalCards/{digitalCardId}/operations:delete",
-            crate::axum::routing::post(handle_delete::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "POST")
+            ::d1_runtime::server::axum::routing::post(handle_delete::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "POST")
                 }),
         )
         .route(
             "/issuers/{issuerId}/digitalCards/{digitalCardId}/operations:resume",
-            crate::axum::routing::post(handle_resume::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "POST")
+            ::d1_runtime::server::axum::routing::post(handle_resume::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "POST")
                 }),
         )
         .route(
             "/issuers/{issuerId}/digitalCards/{digitalCardId}/operations:stepupAuthenticationResult",
-            crate::axum::routing::post(handle_step_up_auth_result::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "POST")
+            ::d1_runtime::server::axum::routing::post(handle_step_up_auth_result::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "POST")
                 }),
         )
         .route(
             "/issuers/{issuerId}/digitalCards/{digitalCardId}/operations:suspend",
-            crate::axum::routing::post(handle_suspend::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "POST")
+            ::d1_runtime::server::axum::routing::post(handle_suspend::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "POST")
                 }),
         )
         .route(
             "/issuers/{issuerId}/digitalCards:search",
-            crate::axum::routing::post(handle_search::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "POST")
+            ::d1_runtime::server::axum::routing::post(handle_search::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "POST")
                 }),
         )
         .with_state(shared)
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/digitalCards/{digitalCardId}/operations:suspend`, then calls the implementation.
 async fn handle_suspend<A: InV1DigitalCardApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, body) = request.into_parts();
-    let context = crate::runtime::Context::new(&parts, "in_v1_digital_card", "suspend");
+    let context = ::d1_runtime::server::Context::new(
+        &parts,
+        "in_v1_digital_card",
+        "suspend",
+    );
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
             let issuer_id = {
                 let raw = path.get("issuerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "issuerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::IssuerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::IssuerId,
+                        >,
                     )
             };
             let digital_card_id = {
                 let raw = path.get("digitalCardId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "digitalCardId",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::common::DigitalCardId,
                         >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_string,
+                        ::d1_runtime::server::parse_string,
                     )
             };
-            let body = match crate::runtime::read_body(
+            let body = match ::d1_runtime::server::read_body(
                     &parts,
                     body,
                     shared.config.body_limit,
-                    &[crate::runtime::Encoding::Json],
+                    &[::d1_runtime::server::Encoding::Json],
                 )
                 .await
             {
@@ -694,10 +753,14 @@ async fn handle_suspend<A: InV1DigitalCardApi>(
             > = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match crate::runtime::body_value(encoding, &bytes, &mut violations) {
+                    match ::d1_runtime::server::body_value(
+                        encoding,
+                        &bytes,
+                        &mut violations,
+                    ) {
                         None => None,
                         Some(value) => {
-                            let mut checker = crate::runtime::Checker::new();
+                            let mut checker = ::d1_runtime::server::Checker::new();
                             {
                                 let c = &mut checker;
                                 crate::checks::check_in_v1_digital_card_operation_request(
@@ -707,7 +770,7 @@ async fn handle_suspend<A: InV1DigitalCardApi>(
                                 );
                             }
                             if checker.is_clean() {
-                                crate::runtime::typed_body(&value, &mut violations)
+                                ::d1_runtime::server::typed_body(&value, &mut violations)
                             } else {
                                 checker.report(&mut violations);
                                 None
@@ -734,76 +797,90 @@ async fn handle_suspend<A: InV1DigitalCardApi>(
             };
             match shared.api.suspend(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/digitalCards/{digitalCardId}/operations:resume`, then calls the implementation.
 async fn handle_resume<A: InV1DigitalCardApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, body) = request.into_parts();
-    let context = crate::runtime::Context::new(&parts, "in_v1_digital_card", "resume");
+    let context = ::d1_runtime::server::Context::new(
+        &parts,
+        "in_v1_digital_card",
+        "resume",
+    );
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
             let issuer_id = {
                 let raw = path.get("issuerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "issuerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::IssuerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::IssuerId,
+                        >,
                     )
             };
             let digital_card_id = {
                 let raw = path.get("digitalCardId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "digitalCardId",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::common::DigitalCardId,
                         >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_string,
+                        ::d1_runtime::server::parse_string,
                     )
             };
-            let body = match crate::runtime::read_body(
+            let body = match ::d1_runtime::server::read_body(
                     &parts,
                     body,
                     shared.config.body_limit,
-                    &[crate::runtime::Encoding::Json],
+                    &[::d1_runtime::server::Encoding::Json],
                 )
                 .await
             {
@@ -815,10 +892,14 @@ async fn handle_resume<A: InV1DigitalCardApi>(
             > = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match crate::runtime::body_value(encoding, &bytes, &mut violations) {
+                    match ::d1_runtime::server::body_value(
+                        encoding,
+                        &bytes,
+                        &mut violations,
+                    ) {
                         None => None,
                         Some(value) => {
-                            let mut checker = crate::runtime::Checker::new();
+                            let mut checker = ::d1_runtime::server::Checker::new();
                             {
                                 let c = &mut checker;
                                 crate::checks::check_in_v1_digital_card_resume_request(
@@ -828,7 +909,7 @@ async fn handle_resume<A: InV1DigitalCardApi>(
                                 );
                             }
                             if checker.is_clean() {
-                                crate::runtime::typed_body(&value, &mut violations)
+                                ::d1_runtime::server::typed_body(&value, &mut violations)
                             } else {
                                 checker.report(&mut violations);
                                 None
@@ -855,76 +936,90 @@ async fn handle_resume<A: InV1DigitalCardApi>(
             };
             match shared.api.resume(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/digitalCards/{digitalCardId}/operations:delete`, then calls the implementation.
 async fn handle_delete<A: InV1DigitalCardApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, body) = request.into_parts();
-    let context = crate::runtime::Context::new(&parts, "in_v1_digital_card", "delete");
+    let context = ::d1_runtime::server::Context::new(
+        &parts,
+        "in_v1_digital_card",
+        "delete",
+    );
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
             let issuer_id = {
                 let raw = path.get("issuerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "issuerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::IssuerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::IssuerId,
+                        >,
                     )
             };
             let digital_card_id = {
                 let raw = path.get("digitalCardId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "digitalCardId",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::common::DigitalCardId,
                         >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_string,
+                        ::d1_runtime::server::parse_string,
                     )
             };
-            let body = match crate::runtime::read_body(
+            let body = match ::d1_runtime::server::read_body(
                     &parts,
                     body,
                     shared.config.body_limit,
-                    &[crate::runtime::Encoding::Json],
+                    &[::d1_runtime::server::Encoding::Json],
                 )
                 .await
             {
@@ -936,10 +1031,14 @@ async fn handle_delete<A: InV1DigitalCardApi>(
             > = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match crate::runtime::body_value(encoding, &bytes, &mut violations) {
+                    match ::d1_runtime::server::body_value(
+                        encoding,
+                        &bytes,
+                        &mut violations,
+                    ) {
                         None => None,
                         Some(value) => {
-                            let mut checker = crate::runtime::Checker::new();
+                            let mut checker = ::d1_runtime::server::Checker::new();
                             {
                                 let c = &mut checker;
                                 crate::checks::check_in_v1_digital_card_operation_request(
@@ -949,7 +1048,7 @@ async fn handle_delete<A: InV1DigitalCardApi>(
                                 );
                             }
                             if checker.is_clean() {
-                                crate::runtime::typed_body(&value, &mut violations)
+                                ::d1_runtime::server::typed_body(&value, &mut violations)
                             } else {
                                 checker.report(&mut violations);
                                 None
@@ -976,64 +1075,78 @@ async fn handle_delete<A: InV1DigitalCardApi>(
             };
             match shared.api.delete(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/digitalCards:search`, then calls the implementation.
 async fn handle_search<A: InV1DigitalCardApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, body) = request.into_parts();
-    let context = crate::runtime::Context::new(&parts, "in_v1_digital_card", "search");
+    let context = ::d1_runtime::server::Context::new(
+        &parts,
+        "in_v1_digital_card",
+        "search",
+    );
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
             let issuer_id = {
                 let raw = path.get("issuerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "issuerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::IssuerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::IssuerId,
+                        >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_string,
+                        ::d1_runtime::server::parse_string,
                     )
             };
-            let body = match crate::runtime::read_body(
+            let body = match ::d1_runtime::server::read_body(
                     &parts,
                     body,
                     shared.config.body_limit,
-                    &[crate::runtime::Encoding::Json],
+                    &[::d1_runtime::server::Encoding::Json],
                 )
                 .await
             {
@@ -1045,10 +1158,14 @@ async fn handle_search<A: InV1DigitalCardApi>(
             > = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match crate::runtime::body_value(encoding, &bytes, &mut violations) {
+                    match ::d1_runtime::server::body_value(
+                        encoding,
+                        &bytes,
+                        &mut violations,
+                    ) {
                         None => None,
                         Some(value) => {
-                            let mut checker = crate::runtime::Checker::new();
+                            let mut checker = ::d1_runtime::server::Checker::new();
                             {
                                 let c = &mut checker;
                                 crate::checks::check_in_v1_digital_card_search_request(
@@ -1058,7 +1175,7 @@ async fn handle_search<A: InV1DigitalCardApi>(
                                 );
                             }
                             if checker.is_clean() {
-                                crate::runtime::typed_body(&value, &mut violations)
+                                ::d1_runtime::server::typed_body(&value, &mut violations)
                             } else {
                                 checker.report(&mut violations);
                                 None
@@ -1081,73 +1198,83 @@ async fn handle_search<A: InV1DigitalCardApi>(
             };
             match shared.api.search(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/digitalCards/{digitalCardId}`, then calls the implementation.
 async fn handle_get_details<A: InV1DigitalCardApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, _body) = request.into_parts();
-    let context = crate::runtime::Context::new(
+    let context = ::d1_runtime::server::Context::new(
         &parts,
         "in_v1_digital_card",
         "get_details",
     );
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
             let issuer_id = {
                 let raw = path.get("issuerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "issuerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::IssuerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::IssuerId,
+                        >,
                     )
             };
             let digital_card_id = {
                 let raw = path.get("digitalCardId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "digitalCardId",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::common::DigitalCardId,
                         >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::common::CorrelationId,
                         >,
                     )
@@ -1169,73 +1296,83 @@ async fn handle_get_details<A: InV1DigitalCardApi>(
             };
             match shared.api.get_details(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/digitalCards/{digitalCardId}/credentials`, then calls the implementation.
 async fn handle_get_credentials<A: InV1DigitalCardApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, _body) = request.into_parts();
-    let context = crate::runtime::Context::new(
+    let context = ::d1_runtime::server::Context::new(
         &parts,
         "in_v1_digital_card",
         "get_credentials",
     );
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
             let issuer_id = {
                 let raw = path.get("issuerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "issuerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::IssuerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::IssuerId,
+                        >,
                     )
             };
             let digital_card_id = {
                 let raw = path.get("digitalCardId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "digitalCardId",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::common::DigitalCardId,
                         >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_string,
+                        ::d1_runtime::server::parse_string,
                     )
             };
             if !violations.is_empty() {
@@ -1255,83 +1392,95 @@ async fn handle_get_credentials<A: InV1DigitalCardApi>(
             };
             match shared.api.get_credentials(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/digitalCards/{digitalCardId}/operations/{operationId}`, then calls the implementation.
 async fn handle_get_operation<A: InV1DigitalCardApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, _body) = request.into_parts();
-    let context = crate::runtime::Context::new(
+    let context = ::d1_runtime::server::Context::new(
         &parts,
         "in_v1_digital_card",
         "get_operation",
     );
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
             let issuer_id = {
                 let raw = path.get("issuerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "issuerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::IssuerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::IssuerId,
+                        >,
                     )
             };
             let operation_id = {
                 let raw = path.get("operationId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "operationId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::OperationId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::OperationId,
+                        >,
                     )
             };
             let digital_card_id = {
                 let raw = path.get("digitalCardId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "digitalCardId",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::common::DigitalCardId,
                         >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::common::CorrelationId,
                         >,
                     )
@@ -1355,74 +1504,84 @@ async fn handle_get_operation<A: InV1DigitalCardApi>(
             };
             match shared.api.get_operation(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/digitalCards/{digitalCardId}/operations`, then calls the implementation.
 async fn handle_get_all_operations<A: InV1DigitalCardApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, _body) = request.into_parts();
-    let context = crate::runtime::Context::new(
+    let context = ::d1_runtime::server::Context::new(
         &parts,
         "in_v1_digital_card",
         "get_all_operations",
     );
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
-            let query = crate::runtime::QueryParams::parse(parts.uri.query());
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
+            let query = ::d1_runtime::server::QueryParams::parse(parts.uri.query());
             let issuer_id = {
                 let raw = path.get("issuerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "issuerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::IssuerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::IssuerId,
+                        >,
                     )
             };
             let digital_card_id = {
                 let raw = path.get("digitalCardId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "digitalCardId",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::common::DigitalCardId,
                         >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::common::CorrelationId,
                         >,
                     )
@@ -1431,10 +1590,10 @@ async fn handle_get_all_operations<A: InV1DigitalCardApi>(
                 let raw = query.get("offset");
                 violations
                     .optional(
-                        crate::runtime::In::Query,
+                        ::d1_runtime::server::In::Query,
                         "offset",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::in_v1_digital_card::Offset,
                         >,
                     )
@@ -1443,11 +1602,11 @@ async fn handle_get_all_operations<A: InV1DigitalCardApi>(
                 let raw = query.get("limit");
                 violations
                     .defaulted(
-                        crate::runtime::In::Query,
+                        ::d1_runtime::server::In::Query,
                         "limit",
                         raw,
                         "10",
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::in_v1_digital_card::Limit,
                         >,
                     )
@@ -1472,80 +1631,90 @@ async fn handle_get_all_operations<A: InV1DigitalCardApi>(
             };
             match shared.api.get_all_operations(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/digitalCards/{digitalCardId}/operations:stepupAuthenticationResult`, then calls the implementation.
 async fn handle_step_up_auth_result<A: InV1DigitalCardApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, body) = request.into_parts();
-    let context = crate::runtime::Context::new(
+    let context = ::d1_runtime::server::Context::new(
         &parts,
         "in_v1_digital_card",
         "step_up_auth_result",
     );
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
             let issuer_id = {
                 let raw = path.get("issuerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "issuerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::IssuerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::IssuerId,
+                        >,
                     )
             };
             let digital_card_id = {
                 let raw = path.get("digitalCardId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "digitalCardId",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::common::DigitalCardId,
                         >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_string,
+                        ::d1_runtime::server::parse_string,
                     )
             };
-            let body = match crate::runtime::read_body(
+            let body = match ::d1_runtime::server::read_body(
                     &parts,
                     body,
                     shared.config.body_limit,
-                    &[crate::runtime::Encoding::Json],
+                    &[::d1_runtime::server::Encoding::Json],
                 )
                 .await
             {
@@ -1557,16 +1726,22 @@ async fn handle_step_up_auth_result<A: InV1DigitalCardApi>(
             > = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match crate::runtime::body_value(encoding, &bytes, &mut violations) {
+                    match ::d1_runtime::server::body_value(
+                        encoding,
+                        &bytes,
+                        &mut violations,
+                    ) {
                         None => None,
                         Some(mut value) => {
-                            if encoding == crate::runtime::Encoding::Form {
-                                crate::runtime::coerce_form(
+                            if encoding == ::d1_runtime::server::Encoding::Form {
+                                ::d1_runtime::server::coerce_form(
                                     &mut value,
-                                    &[("authenticationId", crate::runtime::Scalar::Integer)],
+                                    &[
+                                        ("authenticationId", ::d1_runtime::server::Scalar::Integer),
+                                    ],
                                 );
                             }
-                            let mut checker = crate::runtime::Checker::new();
+                            let mut checker = ::d1_runtime::server::Checker::new();
                             {
                                 let c = &mut checker;
                                 crate::checks::check_in_v1_digital_card_stepup_authentication_result_request(
@@ -1576,7 +1751,7 @@ async fn handle_step_up_auth_result<A: InV1DigitalCardApi>(
                                 );
                             }
                             if checker.is_clean() {
-                                crate::runtime::typed_body(&value, &mut violations)
+                                ::d1_runtime::server::typed_body(&value, &mut violations)
                             } else {
                                 checker.report(&mut violations);
                                 None
@@ -1603,9 +1778,15 @@ async fn handle_step_up_auth_result<A: InV1DigitalCardApi>(
             };
             match shared.api.step_up_auth_result(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await

@@ -9,7 +9,7 @@
 pub const BASE_PATH: &str = "/banking/v1";
 /// The **Inbound Physical Card API** (version 2.0): one method per operation. Mount an implementation with [`router`].
 ///
-/// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](crate::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
+/// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
 pub trait InV1PhysicalIssuanceApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Card order
     ///
@@ -25,7 +25,7 @@ pub trait InV1PhysicalIssuanceApi: ::std::marker::Send + ::std::marker::Sync + '
         &self,
         request: CardOrderRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<CardOrderResponse, crate::ApiError>,
+        Output = ::std::result::Result<CardOrderResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
     /// Get card order status
     ///
@@ -37,7 +37,10 @@ pub trait InV1PhysicalIssuanceApi: ::std::marker::Send + ::std::marker::Sync + '
         &self,
         request: GetCardOrderStatusRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetCardOrderStatusResponse, crate::ApiError>,
+        Output = ::std::result::Result<
+            GetCardOrderStatusResponse,
+            ::d1_runtime::server::ApiError,
+        >,
     > + ::std::marker::Send;
 }
 ///The checked inputs of [`InV1PhysicalIssuanceApi::card_order`].
@@ -53,11 +56,11 @@ pub struct CardOrderRequest {
     pub correlation_id: ::std::option::Option<::d1_types::common::CorrelationId>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::d1_types::in_v1_physical_issuance::CardRequest>,
 }
-///The responses [`InV1PhysicalIssuanceApi::card_order`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`InV1PhysicalIssuanceApi::card_order`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum CardOrderResponse {
@@ -66,22 +69,26 @@ pub enum CardOrderResponse {
 }
 impl CardOrderResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::Accepted(_) => {
-                crate::axum::http::StatusCode::from_u16(202)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(202)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
         }
     }
 }
-impl crate::axum::response::IntoResponse for CardOrderResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse for CardOrderResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::Accepted(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(202)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(202)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
@@ -101,130 +108,139 @@ pub struct GetCardOrderStatusRequest {
     pub correlation_id: ::std::option::Option<::d1_types::common::CorrelationId>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
 }
-///The responses [`InV1PhysicalIssuanceApi::get_card_order_status`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`InV1PhysicalIssuanceApi::get_card_order_status`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum GetCardOrderStatusResponse {
     /// `2XX`: Current status of the card order.
-    Success(crate::Status2xx, ::d1_types::in_v1_physical_issuance::CardOrderStatus),
+    Success(
+        ::d1_runtime::server::Status2xx,
+        ::d1_types::in_v1_physical_issuance::CardOrderStatus,
+    ),
 }
 impl GetCardOrderStatusResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::Success(status, _) => status.status(),
         }
     }
 }
-impl crate::axum::response::IntoResponse for GetCardOrderStatusResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse for GetCardOrderStatusResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::Success(status, body) => {
-                crate::runtime::json_response(status.status(), &body)
+                ::d1_runtime::server::json_response(status.status(), &body)
             }
         }
     }
 }
 /// Every operation of the API, with a JSON `404` for unknown paths.
-pub fn router<A: InV1PhysicalIssuanceApi>(api: A) -> crate::axum::Router {
-    crate::finish(routes(api, crate::Config::default()))
+pub fn router<A: InV1PhysicalIssuanceApi>(api: A) -> ::d1_runtime::server::axum::Router {
+    ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
 }
 /// Every operation of the API and no fallback, to be merged or nested with the routes of
-/// other APIs; call [`finish`](crate::finish) on the combined router.
+/// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.
 pub fn routes<A: InV1PhysicalIssuanceApi>(
     api: A,
-    config: crate::Config,
-) -> crate::axum::Router {
-    let shared = ::std::sync::Arc::new(crate::runtime::Shared {
+    config: ::d1_runtime::server::Config,
+) -> ::d1_runtime::server::axum::Router {
+    let shared = ::std::sync::Arc::new(::d1_runtime::server::Shared {
         api,
         config,
     });
-    crate::axum::Router::new()
+    ::d1_runtime::server::axum::Router::new()
         .route(
             "/issuers/{issuerId}/physicalCards/{cardId}/operations:production",
-            crate::axum::routing::post(handle_card_order::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "POST")
+            ::d1_runtime::server::axum::routing::post(handle_card_order::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "POST")
                 }),
         )
         .route(
             "/issuers/{issuerId}/physicalCards/{cardId}/productionStatus",
-            crate::axum::routing::get(handle_get_card_order_status::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "GET, HEAD")
+            ::d1_runtime::server::axum::routing::get(handle_get_card_order_status::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "GET, HEAD")
                 }),
         )
         .with_state(shared)
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/physicalCards/{cardId}/operations:production`, then calls the implementation.
 async fn handle_card_order<A: InV1PhysicalIssuanceApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, body) = request.into_parts();
-    let context = crate::runtime::Context::new(
+    let context = ::d1_runtime::server::Context::new(
         &parts,
         "in_v1_physical_issuance",
         "card_order",
     );
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
             let issuer_id = {
                 let raw = path.get("issuerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "issuerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::IssuerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::IssuerId,
+                        >,
                     )
             };
             let card_id = {
                 let raw = path.get("cardId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "cardId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::CardId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::CardId,
+                        >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::common::CorrelationId,
                         >,
                     )
             };
-            let body = match crate::runtime::read_body(
+            let body = match ::d1_runtime::server::read_body(
                     &parts,
                     body,
                     shared.config.body_limit,
-                    &[crate::runtime::Encoding::Json],
+                    &[::d1_runtime::server::Encoding::Json],
                 )
                 .await
             {
@@ -236,10 +252,14 @@ async fn handle_card_order<A: InV1PhysicalIssuanceApi>(
             > = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match crate::runtime::body_value(encoding, &bytes, &mut violations) {
+                    match ::d1_runtime::server::body_value(
+                        encoding,
+                        &bytes,
+                        &mut violations,
+                    ) {
                         None => None,
                         Some(value) => {
-                            let mut checker = crate::runtime::Checker::new();
+                            let mut checker = ::d1_runtime::server::Checker::new();
                             {
                                 let c = &mut checker;
                                 crate::checks::check_in_v1_physical_issuance_card_request(
@@ -249,7 +269,7 @@ async fn handle_card_order<A: InV1PhysicalIssuanceApi>(
                                 );
                             }
                             if checker.is_clean() {
-                                crate::runtime::typed_body(&value, &mut violations)
+                                ::d1_runtime::server::typed_body(&value, &mut violations)
                             } else {
                                 checker.report(&mut violations);
                                 None
@@ -276,71 +296,83 @@ async fn handle_card_order<A: InV1PhysicalIssuanceApi>(
             };
             match shared.api.card_order(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/physicalCards/{cardId}/productionStatus`, then calls the implementation.
 async fn handle_get_card_order_status<A: InV1PhysicalIssuanceApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, _body) = request.into_parts();
-    let context = crate::runtime::Context::new(
+    let context = ::d1_runtime::server::Context::new(
         &parts,
         "in_v1_physical_issuance",
         "get_card_order_status",
     );
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
             let issuer_id = {
                 let raw = path.get("issuerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "issuerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::IssuerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::IssuerId,
+                        >,
                     )
             };
             let card_id = {
                 let raw = path.get("cardId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "cardId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::CardId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::CardId,
+                        >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::common::CorrelationId,
                         >,
                     )
@@ -362,9 +394,15 @@ async fn handle_get_card_order_status<A: InV1PhysicalIssuanceApi>(
             };
             match shared.api.get_card_order_status(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await

@@ -48,9 +48,9 @@
 //! ```
 #![forbid(unsafe_code)]
 #[rustfmt::skip]
-mod checks;
+::d1_runtime::require_generated_api!(1);
 #[rustfmt::skip]
-mod runtime;
+mod checks;
 #[rustfmt::skip]
 pub mod in_v1_auth2;
 #[rustfmt::skip]
@@ -72,10 +72,10 @@ pub mod out_v1_physical_issuance;
 #[rustfmt::skip]
 pub mod out_v2_card;
 #[rustfmt::skip]
-pub use runtime::{
+pub use ::d1_runtime::server::{
     finish, not_found, ApiError, BearerToken, Config, Status2xx, StatusClass,
     CORRELATION_ID,
 };
 /// The axum version the routers are built with.
 #[rustfmt::skip]
-pub use axum;
+pub use ::d1_runtime::server::axum;

@@ -6,7 +6,7 @@
 //! Only Get Consumer Information is described here, and its path is inferred (see specs/README.md). The OTP delivery call of the same API is not included: its path and field names are not published.
 /// The **D1 Services API - BankBackend API** (version 1.0): one method per operation. Mount an implementation with [`router`].
 ///
-/// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](crate::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
+/// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
 pub trait OutV1ConsumerApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Get Consumer Information
     ///
@@ -18,7 +18,10 @@ pub trait OutV1ConsumerApi: ::std::marker::Send + ::std::marker::Sync + 'static 
         &self,
         request: GetConsumerInformationRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetConsumerInformationResponse, crate::ApiError>,
+        Output = ::std::result::Result<
+            GetConsumerInformationResponse,
+            ::d1_runtime::server::ApiError,
+        >,
     > + ::std::marker::Send;
 }
 ///The checked inputs of [`OutV1ConsumerApi::get_consumer_information`].
@@ -36,9 +39,9 @@ pub struct GetConsumerInformationRequest {
     pub card_id: ::std::option::Option<::d1_types::common::CardId>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
 }
-///The responses [`OutV1ConsumerApi::get_consumer_information`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`OutV1ConsumerApi::get_consumer_information`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum GetConsumerInformationResponse {
@@ -53,141 +56,166 @@ pub enum GetConsumerInformationResponse {
 }
 impl GetConsumerInformationResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::Ok(_) => {
-                crate::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::Forbidden => {
-                crate::axum::http::StatusCode::from_u16(403)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::NotFound => {
-                crate::axum::http::StatusCode::from_u16(404)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::InternalServerError => {
-                crate::axum::http::StatusCode::from_u16(500)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
         }
     }
 }
-impl crate::axum::response::IntoResponse for GetConsumerInformationResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse
+for GetConsumerInformationResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::Forbidden => {
-                crate::runtime::empty_response(
-                    crate::axum::http::StatusCode::from_u16(403)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::empty_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                 )
             }
             Self::NotFound => {
-                crate::runtime::empty_response(
-                    crate::axum::http::StatusCode::from_u16(404)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::empty_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                 )
             }
             Self::InternalServerError => {
-                crate::runtime::empty_response(
-                    crate::axum::http::StatusCode::from_u16(500)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::empty_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                 )
             }
         }
     }
 }
 /// Every operation of the API, with a JSON `404` for unknown paths.
-pub fn router<A: OutV1ConsumerApi>(api: A) -> crate::axum::Router {
-    crate::finish(routes(api, crate::Config::default()))
+pub fn router<A: OutV1ConsumerApi>(api: A) -> ::d1_runtime::server::axum::Router {
+    ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
 }
 /// Every operation of the API and no fallback, to be merged or nested with the routes of
-/// other APIs; call [`finish`](crate::finish) on the combined router.
+/// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.
 pub fn routes<A: OutV1ConsumerApi>(
     api: A,
-    config: crate::Config,
-) -> crate::axum::Router {
-    let shared = ::std::sync::Arc::new(crate::runtime::Shared {
+    config: ::d1_runtime::server::Config,
+) -> ::d1_runtime::server::axum::Router {
+    let shared = ::std::sync::Arc::new(::d1_runtime::server::Shared {
         api,
         config,
     });
-    crate::axum::Router::new()
+    ::d1_runtime::server::axum::Router::new()
         .route(
             "/issuers/{issuerId}/consumers/{consumerId}",
-            crate::axum::routing::get(handle_get_consumer_information::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "GET, HEAD")
+            ::d1_runtime::server::axum::routing::get(
+                    handle_get_consumer_information::<A>,
+                )
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "GET, HEAD")
                 }),
         )
         .with_state(shared)
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/consumers/{consumerId}`, then calls the implementation.
 async fn handle_get_consumer_information<A: OutV1ConsumerApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, _body) = request.into_parts();
-    let context = crate::runtime::Context::new(
+    let context = ::d1_runtime::server::Context::new(
         &parts,
         "out_v1_consumer",
         "get_consumer_information",
     );
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
-            let query = crate::runtime::QueryParams::parse(parts.uri.query());
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
+            let query = ::d1_runtime::server::QueryParams::parse(parts.uri.query());
             let issuer_id = {
                 let raw = path.get("issuerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "issuerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::IssuerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::IssuerId,
+                        >,
                     )
             };
             let consumer_id = {
                 let raw = path.get("consumerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "consumerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::ConsumerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::ConsumerId,
+                        >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::common::CorrelationId,
                         >,
                     )
@@ -196,10 +224,12 @@ async fn handle_get_consumer_information<A: OutV1ConsumerApi>(
                 let raw = query.get("cardId");
                 violations
                     .optional(
-                        crate::runtime::In::Query,
+                        ::d1_runtime::server::In::Query,
                         "cardId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::CardId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::CardId,
+                        >,
                     )
             };
             if !violations.is_empty() {
@@ -220,9 +250,15 @@ async fn handle_get_consumer_information<A: OutV1ConsumerApi>(
             };
             match shared.api.get_consumer_information(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await

@@ -9,7 +9,7 @@
 pub const BASE_PATH: &str = "/notifications/d1/v1";
 /// The **Outbound Digital Card API** (version 1.0): one method per operation. Mount an implementation with [`router`].
 ///
-/// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](crate::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
+/// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
 pub trait OutV1DigitalCardApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Notify Digital Card Operation
     ///
@@ -22,7 +22,7 @@ pub trait OutV1DigitalCardApi: ::std::marker::Send + ::std::marker::Sync + 'stat
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
             NotifyDigitalCardOperationResponse,
-            crate::ApiError,
+            ::d1_runtime::server::ApiError,
         >,
     > + ::std::marker::Send;
 }
@@ -38,13 +38,13 @@ pub struct NotifyDigitalCardOperationRequest {
     pub correlation_id: ::std::option::Option<::std::string::String>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<
         ::d1_types::out_v1_digital_card::NotifyDigitalCardOperationRequest,
     >,
 }
-///The responses [`OutV1DigitalCardApi::notify_digital_card_operation`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`OutV1DigitalCardApi::notify_digital_card_operation`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum NotifyDigitalCardOperationResponse {
@@ -55,32 +55,41 @@ pub enum NotifyDigitalCardOperationResponse {
 }
 impl NotifyDigitalCardOperationResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::NoContent => {
-                crate::axum::http::StatusCode::from_u16(204)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(204)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::InternalServerError(_) => {
-                crate::axum::http::StatusCode::from_u16(500)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
         }
     }
 }
-impl crate::axum::response::IntoResponse for NotifyDigitalCardOperationResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse
+for NotifyDigitalCardOperationResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::NoContent => {
-                crate::runtime::empty_response(
-                    crate::axum::http::StatusCode::from_u16(204)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::empty_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(204)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                 )
             }
             Self::InternalServerError(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(500)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
@@ -88,96 +97,102 @@ impl crate::axum::response::IntoResponse for NotifyDigitalCardOperationResponse 
     }
 }
 /// Every operation of the API, with a JSON `404` for unknown paths.
-pub fn router<A: OutV1DigitalCardApi>(api: A) -> crate::axum::Router {
-    crate::finish(routes(api, crate::Config::default()))
+pub fn router<A: OutV1DigitalCardApi>(api: A) -> ::d1_runtime::server::axum::Router {
+    ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
 }
 /// Every operation of the API and no fallback, to be merged or nested with the routes of
-/// other APIs; call [`finish`](crate::finish) on the combined router.
+/// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.
 pub fn routes<A: OutV1DigitalCardApi>(
     api: A,
-    config: crate::Config,
-) -> crate::axum::Router {
-    let shared = ::std::sync::Arc::new(crate::runtime::Shared {
+    config: ::d1_runtime::server::Config,
+) -> ::d1_runtime::server::axum::Router {
+    let shared = ::std::sync::Arc::new(::d1_runtime::server::Shared {
         api,
         config,
     });
-    crate::axum::Router::new()
+    ::d1_runtime::server::axum::Router::new()
         .route(
             "/issuers/{issuerId}/digitalCards/{digitalCardId}/notifications",
-            crate::axum::routing::post(handle_notify_digital_card_operation::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "POST")
+            ::d1_runtime::server::axum::routing::post(
+                    handle_notify_digital_card_operation::<A>,
+                )
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "POST")
                 }),
         )
         .with_state(shared)
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/digitalCards/{digitalCardId}/notifications`, then calls the implementation.
 async fn handle_notify_digital_card_operation<A: OutV1DigitalCardApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, body) = request.into_parts();
-    let context = crate::runtime::Context::new(
+    let context = ::d1_runtime::server::Context::new(
         &parts,
         "out_v1_digital_card",
         "notify_digital_card_operation",
     );
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
             let issuer_id = {
                 let raw = path.get("issuerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "issuerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::IssuerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::IssuerId,
+                        >,
                     )
             };
             let digital_card_id = {
                 let raw = path.get("digitalCardId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "digitalCardId",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::d1_types::common::DigitalCardId,
                         >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_string,
+                        ::d1_runtime::server::parse_string,
                     )
             };
-            let body = match crate::runtime::read_body(
+            let body = match ::d1_runtime::server::read_body(
                     &parts,
                     body,
                     shared.config.body_limit,
-                    &[crate::runtime::Encoding::Json],
+                    &[::d1_runtime::server::Encoding::Json],
                 )
                 .await
             {
@@ -189,10 +204,14 @@ async fn handle_notify_digital_card_operation<A: OutV1DigitalCardApi>(
             > = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match crate::runtime::body_value(encoding, &bytes, &mut violations) {
+                    match ::d1_runtime::server::body_value(
+                        encoding,
+                        &bytes,
+                        &mut violations,
+                    ) {
                         None => None,
                         Some(value) => {
-                            let mut checker = crate::runtime::Checker::new();
+                            let mut checker = ::d1_runtime::server::Checker::new();
                             {
                                 let c = &mut checker;
                                 crate::checks::check_out_v1_digital_card_notify_digital_card_operation_request(
@@ -202,7 +221,7 @@ async fn handle_notify_digital_card_operation<A: OutV1DigitalCardApi>(
                                 );
                             }
                             if checker.is_clean() {
-                                crate::runtime::typed_body(&value, &mut violations)
+                                ::d1_runtime::server::typed_body(&value, &mut violations)
                             } else {
                                 checker.report(&mut violations);
                                 None
@@ -229,9 +248,15 @@ async fn handle_notify_digital_card_operation<A: OutV1DigitalCardApi>(
             };
             match shared.api.notify_digital_card_operation(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await

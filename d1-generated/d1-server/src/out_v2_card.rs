@@ -9,7 +9,7 @@
 //! - card credentials retrieval
 /// The **Outbound Card API** (version 2.0): one method per operation. Mount an implementation with [`router`].
 ///
-/// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](crate::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
+/// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
 pub trait OutV2CardApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Notify Card Authorisation Operations
     ///
@@ -21,7 +21,10 @@ pub trait OutV2CardApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         request: NotifyCardAuthorisationsRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<NotifyCardAuthorisationsResponse, crate::ApiError>,
+        Output = ::std::result::Result<
+            NotifyCardAuthorisationsResponse,
+            ::d1_runtime::server::ApiError,
+        >,
     > + ::std::marker::Send;
     /// Notify Card Operations
     ///
@@ -33,7 +36,10 @@ pub trait OutV2CardApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         request: NotifyCardOperationsRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<NotifyCardOperationsResponse, crate::ApiError>,
+        Output = ::std::result::Result<
+            NotifyCardOperationsResponse,
+            ::d1_runtime::server::ApiError,
+        >,
     > + ::std::marker::Send;
     /// Get Card Credentials
     ///
@@ -45,7 +51,10 @@ pub trait OutV2CardApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         request: GetCardCredentialsRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetCardCredentialsResponse, crate::ApiError>,
+        Output = ::std::result::Result<
+            GetCardCredentialsResponse,
+            ::d1_runtime::server::ApiError,
+        >,
     > + ::std::marker::Send;
 }
 ///The checked inputs of [`OutV2CardApi::notify_card_authorisations`].
@@ -58,13 +67,13 @@ pub struct NotifyCardAuthorisationsRequest {
     pub correlation_id: ::std::option::Option<::std::string::String>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<
         ::d1_types::out_v2_card::NotifyCardAuthorisationsRequest,
     >,
 }
-///The responses [`OutV2CardApi::notify_card_authorisations`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`OutV2CardApi::notify_card_authorisations`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum NotifyCardAuthorisationsResponse {
@@ -75,32 +84,41 @@ pub enum NotifyCardAuthorisationsResponse {
 }
 impl NotifyCardAuthorisationsResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::NoContent => {
-                crate::axum::http::StatusCode::from_u16(204)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(204)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::BadRequest => {
-                crate::axum::http::StatusCode::from_u16(400)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
         }
     }
 }
-impl crate::axum::response::IntoResponse for NotifyCardAuthorisationsResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse
+for NotifyCardAuthorisationsResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::NoContent => {
-                crate::runtime::empty_response(
-                    crate::axum::http::StatusCode::from_u16(204)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::empty_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(204)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                 )
             }
             Self::BadRequest => {
-                crate::runtime::empty_response(
-                    crate::axum::http::StatusCode::from_u16(400)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::empty_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                 )
             }
         }
@@ -116,13 +134,13 @@ pub struct NotifyCardOperationsRequest {
     pub correlation_id: ::std::option::Option<::std::string::String>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<
         ::d1_types::out_v2_card::NotifyCardOperationsRequest,
     >,
 }
-///The responses [`OutV2CardApi::notify_card_operations`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`OutV2CardApi::notify_card_operations`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum NotifyCardOperationsResponse {
@@ -131,22 +149,27 @@ pub enum NotifyCardOperationsResponse {
 }
 impl NotifyCardOperationsResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::NoContent => {
-                crate::axum::http::StatusCode::from_u16(204)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(204)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
         }
     }
 }
-impl crate::axum::response::IntoResponse for NotifyCardOperationsResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse
+for NotifyCardOperationsResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::NoContent => {
-                crate::runtime::empty_response(
-                    crate::axum::http::StatusCode::from_u16(204)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::empty_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(204)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                 )
             }
         }
@@ -164,9 +187,9 @@ pub struct GetCardCredentialsRequest {
     pub correlation_id: ::std::option::Option<::std::string::String>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
 }
-///The responses [`OutV2CardApi::get_card_credentials`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`OutV2CardApi::get_card_credentials`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum GetCardCredentialsResponse {
@@ -185,168 +208,201 @@ pub enum GetCardCredentialsResponse {
 }
 impl GetCardCredentialsResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::Ok(_) => {
-                crate::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::BadRequest => {
-                crate::axum::http::StatusCode::from_u16(400)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::Unauthorized => {
-                crate::axum::http::StatusCode::from_u16(401)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::Forbidden => {
-                crate::axum::http::StatusCode::from_u16(403)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::NotFound => {
-                crate::axum::http::StatusCode::from_u16(404)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::InternalServerError => {
-                crate::axum::http::StatusCode::from_u16(500)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
         }
     }
 }
-impl crate::axum::response::IntoResponse for GetCardCredentialsResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse for GetCardCredentialsResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::BadRequest => {
-                crate::runtime::empty_response(
-                    crate::axum::http::StatusCode::from_u16(400)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::empty_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                 )
             }
             Self::Unauthorized => {
-                crate::runtime::empty_response(
-                    crate::axum::http::StatusCode::from_u16(401)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::empty_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                 )
             }
             Self::Forbidden => {
-                crate::runtime::empty_response(
-                    crate::axum::http::StatusCode::from_u16(403)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::empty_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                 )
             }
             Self::NotFound => {
-                crate::runtime::empty_response(
-                    crate::axum::http::StatusCode::from_u16(404)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::empty_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                 )
             }
             Self::InternalServerError => {
-                crate::runtime::empty_response(
-                    crate::axum::http::StatusCode::from_u16(500)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::empty_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                 )
             }
         }
     }
 }
 /// Every operation of the API, with a JSON `404` for unknown paths.
-pub fn router<A: OutV2CardApi>(api: A) -> crate::axum::Router {
-    crate::finish(routes(api, crate::Config::default()))
+pub fn router<A: OutV2CardApi>(api: A) -> ::d1_runtime::server::axum::Router {
+    ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
 }
 /// Every operation of the API and no fallback, to be merged or nested with the routes of
-/// other APIs; call [`finish`](crate::finish) on the combined router.
-pub fn routes<A: OutV2CardApi>(api: A, config: crate::Config) -> crate::axum::Router {
-    let shared = ::std::sync::Arc::new(crate::runtime::Shared {
+/// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.
+pub fn routes<A: OutV2CardApi>(
+    api: A,
+    config: ::d1_runtime::server::Config,
+) -> ::d1_runtime::server::axum::Router {
+    let shared = ::std::sync::Arc::new(::d1_runtime::server::Shared {
         api,
         config,
     });
-    crate::axum::Router::new()
+    ::d1_runtime::server::axum::Router::new()
         .route(
             "/cms/api/v1/issuers/{issuerId}/cards/{cardId}/credentials",
-            crate::axum::routing::get(handle_get_card_credentials::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "GET, HEAD")
+            ::d1_runtime::server::axum::routing::get(handle_get_card_credentials::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "GET, HEAD")
                 }),
         )
         .route(
             "/notifications/d1/v2/issuers/{issuerId}/authorisations",
-            crate::axum::routing::post(handle_notify_card_authorisations::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "POST")
+            ::d1_runtime::server::axum::routing::post(
+                    handle_notify_card_authorisations::<A>,
+                )
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "POST")
                 }),
         )
         .route(
             "/notifications/d1/v2/issuers/{issuerId}/cards",
-            crate::axum::routing::post(handle_notify_card_operations::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "POST")
+            ::d1_runtime::server::axum::routing::post(handle_notify_card_operations::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "POST")
                 }),
         )
         .with_state(shared)
 }
 /// Checks the inputs of `POST /notifications/d1/v2/issuers/{issuerId}/authorisations`, then calls the implementation.
 async fn handle_notify_card_authorisations<A: OutV2CardApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, body) = request.into_parts();
-    let context = crate::runtime::Context::new(
+    let context = ::d1_runtime::server::Context::new(
         &parts,
         "out_v2_card",
         "notify_card_authorisations",
     );
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
             let issuer_id = {
                 let raw = path.get("issuerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "issuerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::IssuerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::IssuerId,
+                        >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_string,
+                        ::d1_runtime::server::parse_string,
                     )
             };
-            let body = match crate::runtime::read_body(
+            let body = match ::d1_runtime::server::read_body(
                     &parts,
                     body,
                     shared.config.body_limit,
-                    &[crate::runtime::Encoding::Json],
+                    &[::d1_runtime::server::Encoding::Json],
                 )
                 .await
             {
@@ -358,10 +414,14 @@ async fn handle_notify_card_authorisations<A: OutV2CardApi>(
             > = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match crate::runtime::body_value(encoding, &bytes, &mut violations) {
+                    match ::d1_runtime::server::body_value(
+                        encoding,
+                        &bytes,
+                        &mut violations,
+                    ) {
                         None => None,
                         Some(value) => {
-                            let mut checker = crate::runtime::Checker::new();
+                            let mut checker = ::d1_runtime::server::Checker::new();
                             {
                                 let c = &mut checker;
                                 crate::checks::check_out_v2_card_notify_card_authorisations_request(
@@ -371,7 +431,7 @@ async fn handle_notify_card_authorisations<A: OutV2CardApi>(
                                 );
                             }
                             if checker.is_clean() {
-                                crate::runtime::typed_body(&value, &mut violations)
+                                ::d1_runtime::server::typed_body(&value, &mut violations)
                             } else {
                                 checker.report(&mut violations);
                                 None
@@ -394,68 +454,78 @@ async fn handle_notify_card_authorisations<A: OutV2CardApi>(
             };
             match shared.api.notify_card_authorisations(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await
 }
 /// Checks the inputs of `POST /notifications/d1/v2/issuers/{issuerId}/cards`, then calls the implementation.
 async fn handle_notify_card_operations<A: OutV2CardApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, body) = request.into_parts();
-    let context = crate::runtime::Context::new(
+    let context = ::d1_runtime::server::Context::new(
         &parts,
         "out_v2_card",
         "notify_card_operations",
     );
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
             let issuer_id = {
                 let raw = path.get("issuerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "issuerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::IssuerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::IssuerId,
+                        >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_string,
+                        ::d1_runtime::server::parse_string,
                     )
             };
-            let body = match crate::runtime::read_body(
+            let body = match ::d1_runtime::server::read_body(
                     &parts,
                     body,
                     shared.config.body_limit,
-                    &[crate::runtime::Encoding::Json],
+                    &[::d1_runtime::server::Encoding::Json],
                 )
                 .await
             {
@@ -467,10 +537,14 @@ async fn handle_notify_card_operations<A: OutV2CardApi>(
             > = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match crate::runtime::body_value(encoding, &bytes, &mut violations) {
+                    match ::d1_runtime::server::body_value(
+                        encoding,
+                        &bytes,
+                        &mut violations,
+                    ) {
                         None => None,
                         Some(value) => {
-                            let mut checker = crate::runtime::Checker::new();
+                            let mut checker = ::d1_runtime::server::Checker::new();
                             {
                                 let c = &mut checker;
                                 crate::checks::check_out_v2_card_notify_card_operations_request(
@@ -480,7 +554,7 @@ async fn handle_notify_card_operations<A: OutV2CardApi>(
                                 );
                             }
                             if checker.is_clean() {
-                                crate::runtime::typed_body(&value, &mut violations)
+                                ::d1_runtime::server::typed_body(&value, &mut violations)
                             } else {
                                 checker.report(&mut violations);
                                 None
@@ -503,71 +577,83 @@ async fn handle_notify_card_operations<A: OutV2CardApi>(
             };
             match shared.api.notify_card_operations(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await
 }
 /// Checks the inputs of `GET /cms/api/v1/issuers/{issuerId}/cards/{cardId}/credentials`, then calls the implementation.
 async fn handle_get_card_credentials<A: OutV2CardApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, _body) = request.into_parts();
-    let context = crate::runtime::Context::new(
+    let context = ::d1_runtime::server::Context::new(
         &parts,
         "out_v2_card",
         "get_card_credentials",
     );
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
             let issuer_id = {
                 let raw = path.get("issuerId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "issuerId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::IssuerId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::IssuerId,
+                        >,
                     )
             };
             let card_id = {
                 let raw = path.get("cardId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "cardId",
                         raw,
-                        crate::runtime::parse_from_str::<::d1_types::common::CardId>,
+                        ::d1_runtime::server::parse_from_str::<
+                            ::d1_types::common::CardId,
+                        >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_string,
+                        ::d1_runtime::server::parse_string,
                     )
             };
             if !violations.is_empty() {
@@ -587,9 +673,15 @@ async fn handle_get_card_credentials<A: OutV2CardApi>(
             };
             match shared.api.get_card_credentials(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await

@@ -17,7 +17,7 @@ impl CardId {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -27,13 +27,13 @@ impl CardId {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length < Self::MIN_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "CardId",
-                    super::validation::Violation::TooShort {
+                    ::d1_runtime::validation::Violation::TooShort {
                         min: Self::MIN_LENGTH,
                         actual: length,
                     },
@@ -43,9 +43,9 @@ impl CardId {
         }
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "CardId",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -59,9 +59,9 @@ impl CardId {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "CardId",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     Some(value),
@@ -72,14 +72,14 @@ impl CardId {
     }
 }
 impl ::std::convert::TryFrom<&str> for CardId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for CardId {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -96,7 +96,7 @@ impl CardId {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for CardId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -140,7 +140,7 @@ impl ConsumerId {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -150,13 +150,13 @@ impl ConsumerId {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length < Self::MIN_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "ConsumerId",
-                    super::validation::Violation::TooShort {
+                    ::d1_runtime::validation::Violation::TooShort {
                         min: Self::MIN_LENGTH,
                         actual: length,
                     },
@@ -166,9 +166,9 @@ impl ConsumerId {
         }
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "ConsumerId",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -182,9 +182,9 @@ impl ConsumerId {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "ConsumerId",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     Some(value),
@@ -195,14 +195,14 @@ impl ConsumerId {
     }
 }
 impl ::std::convert::TryFrom<&str> for ConsumerId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for ConsumerId {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -219,7 +219,7 @@ impl ConsumerId {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for ConsumerId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -269,7 +269,7 @@ impl CorrelationId {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -279,16 +279,16 @@ impl CorrelationId {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if !((1..=64).contains(&value.len())
             && value
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "CorrelationId",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     Some(value),
@@ -299,14 +299,14 @@ impl CorrelationId {
     }
 }
 impl ::std::convert::TryFrom<&str> for CorrelationId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for CorrelationId {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -323,7 +323,7 @@ impl CorrelationId {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for CorrelationId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -365,7 +365,7 @@ impl DigitalCardId {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -375,13 +375,13 @@ impl DigitalCardId {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length < Self::MIN_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "DigitalCardId",
-                    super::validation::Violation::TooShort {
+                    ::d1_runtime::validation::Violation::TooShort {
                         min: Self::MIN_LENGTH,
                         actual: length,
                     },
@@ -391,9 +391,9 @@ impl DigitalCardId {
         }
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "DigitalCardId",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -407,9 +407,9 @@ impl DigitalCardId {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "DigitalCardId",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     Some(value),
@@ -420,14 +420,14 @@ impl DigitalCardId {
     }
 }
 impl ::std::convert::TryFrom<&str> for DigitalCardId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for DigitalCardId {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -444,7 +444,7 @@ impl DigitalCardId {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for DigitalCardId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -485,7 +485,7 @@ impl Exp {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -495,7 +495,7 @@ impl Exp {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if !({
             const FAIL: u8 = 6;
             let state = value
@@ -514,9 +514,9 @@ impl Exp {
             state == 4
         }) {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Exp",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     None,
@@ -527,14 +527,14 @@ impl Exp {
     }
 }
 impl ::std::convert::TryFrom<&str> for Exp {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for Exp {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -545,14 +545,14 @@ impl ::std::convert::AsRef<str> for Exp {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for Exp {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
         match Self::check(&value) {
             Ok(()) => Ok(Self(value)),
             Err(error) => {
-                ::zeroize::Zeroize::zeroize(&mut value);
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
                 Err(error)
             }
         }
@@ -570,7 +570,7 @@ impl ::std::fmt::Display for Exp {
 }
 impl ::std::ops::Drop for Exp {
     fn drop(&mut self) {
-        ::zeroize::Zeroize::zeroize(&mut self.0);
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 /// Constraints: exactly 10 characters.
@@ -585,7 +585,7 @@ impl IssuerId {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -595,13 +595,13 @@ impl IssuerId {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length < Self::MIN_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "IssuerId",
-                    super::validation::Violation::TooShort {
+                    ::d1_runtime::validation::Violation::TooShort {
                         min: Self::MIN_LENGTH,
                         actual: length,
                     },
@@ -611,9 +611,9 @@ impl IssuerId {
         }
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "IssuerId",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -625,14 +625,14 @@ impl IssuerId {
     }
 }
 impl ::std::convert::TryFrom<&str> for IssuerId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for IssuerId {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -649,7 +649,7 @@ impl IssuerId {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for IssuerId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -694,7 +694,7 @@ impl Language {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -704,13 +704,13 @@ impl Language {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length < Self::MIN_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Language",
-                    super::validation::Violation::TooShort {
+                    ::d1_runtime::validation::Violation::TooShort {
                         min: Self::MIN_LENGTH,
                         actual: length,
                     },
@@ -720,9 +720,9 @@ impl Language {
         }
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Language",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -746,9 +746,9 @@ impl Language {
             state == 5
         }) {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Language",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     Some(value),
@@ -759,14 +759,14 @@ impl Language {
     }
 }
 impl ::std::convert::TryFrom<&str> for Language {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for Language {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -783,7 +783,7 @@ impl Language {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for Language {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -827,7 +827,7 @@ impl OperationId {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -837,13 +837,13 @@ impl OperationId {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length < Self::MIN_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "OperationId",
-                    super::validation::Violation::TooShort {
+                    ::d1_runtime::validation::Violation::TooShort {
                         min: Self::MIN_LENGTH,
                         actual: length,
                     },
@@ -853,9 +853,9 @@ impl OperationId {
         }
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "OperationId",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -869,9 +869,9 @@ impl OperationId {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "OperationId",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     Some(value),
@@ -882,14 +882,14 @@ impl OperationId {
     }
 }
 impl ::std::convert::TryFrom<&str> for OperationId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for OperationId {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -906,7 +906,7 @@ impl OperationId {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for OperationId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -954,7 +954,7 @@ impl Pan {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -964,25 +964,25 @@ impl Pan {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if !((10..=19).contains(&value.len())
             && value.bytes().all(|b| b.is_ascii_digit()))
         {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Pan",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     None,
                 ),
             );
         }
-        if !super::validation::luhn_valid(value) {
+        if !::d1_runtime::validation::luhn_valid(value) {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Pan",
-                    super::validation::Violation::LuhnCheck,
+                    ::d1_runtime::validation::Violation::LuhnCheck,
                     None,
                 ),
             );
@@ -991,14 +991,14 @@ impl Pan {
     }
 }
 impl ::std::convert::TryFrom<&str> for Pan {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for Pan {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -1009,14 +1009,14 @@ impl ::std::convert::AsRef<str> for Pan {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for Pan {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
         match Self::check(&value) {
             Ok(()) => Ok(Self(value)),
             Err(error) => {
-                ::zeroize::Zeroize::zeroize(&mut value);
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
                 Err(error)
             }
         }
@@ -1024,17 +1024,17 @@ impl ::std::convert::TryFrom<::std::string::String> for Pan {
 }
 impl ::std::fmt::Debug for Pan {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_tuple("Pan").field(&super::validation::mask(&self.0, 4)).finish()
+        f.debug_tuple("Pan").field(&::d1_runtime::validation::mask(&self.0, 4)).finish()
     }
 }
 impl ::std::fmt::Display for Pan {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&super::validation::mask(&self.0, 4))
+        f.write_str(&::d1_runtime::validation::mask(&self.0, 4))
     }
 }
 impl ::std::ops::Drop for Pan {
     fn drop(&mut self) {
-        ::zeroize::Zeroize::zeroize(&mut self.0);
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 /// Production stage of the card. The values below are the ones the D1 guides list (central and instant issuance, tracking hub); D1 says to expect new values, so treat unknown ones as forward-compatible.
@@ -1063,7 +1063,7 @@ pub enum ProduceDetailsStatus {
     /// `CARD_RETURNED`
     CardReturned,
     /// A value this version of the spec does not list.
-    Unknown(super::validation::UnknownValue),
+    Unknown(::d1_runtime::validation::UnknownValue),
 }
 impl ProduceDetailsStatus {
     /// The value as it appears on the wire.
@@ -1102,7 +1102,9 @@ impl ::std::convert::From<&str> for ProduceDetailsStatus {
             "CARD_RETURNED" => Self::CardReturned,
             other => {
                 Self::Unknown(
-                    super::validation::UnknownValue::new_unchecked(other.to_string()),
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
                 )
             }
         }
@@ -1150,7 +1152,7 @@ pub enum ProduceOperationStatus {
     /// `FAILED`
     Failed,
     /// A value this version of the spec does not list.
-    Unknown(super::validation::UnknownValue),
+    Unknown(::d1_runtime::validation::UnknownValue),
 }
 impl ProduceOperationStatus {
     /// The value as it appears on the wire.
@@ -1175,7 +1177,9 @@ impl ::std::convert::From<&str> for ProduceOperationStatus {
             "FAILED" => Self::Failed,
             other => {
                 Self::Unknown(
-                    super::validation::UnknownValue::new_unchecked(other.to_string()),
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
                 )
             }
         }
@@ -1223,7 +1227,7 @@ impl Reason {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -1233,14 +1237,14 @@ impl Reason {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if !((1..=64).contains(&value.len())
             && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' '))
         {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Reason",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     Some(value),
@@ -1251,14 +1255,14 @@ impl Reason {
     }
 }
 impl ::std::convert::TryFrom<&str> for Reason {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for Reason {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -1275,7 +1279,7 @@ impl Reason {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for Reason {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {

@@ -35,7 +35,7 @@ pub enum GrantType {
     /// `urn:ietf:params:oauth:grant-type:jwt-bearer`
     UrnIetfParamsOauthGrantTypeJwtBearer,
     /// A value this version of the spec does not list.
-    Unknown(super::validation::UnknownValue),
+    Unknown(::d1_runtime::validation::UnknownValue),
 }
 impl GrantType {
     /// The value as it appears on the wire.
@@ -60,7 +60,9 @@ impl ::std::convert::From<&str> for GrantType {
             }
             other => {
                 Self::Unknown(
-                    super::validation::UnknownValue::new_unchecked(other.to_string()),
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
                 )
             }
         }

@@ -18,7 +18,7 @@ impl AuxiliaryExp {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -28,7 +28,7 @@ impl AuxiliaryExp {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if !({
             const FAIL: u8 = 6;
             let state = value
@@ -47,9 +47,9 @@ impl AuxiliaryExp {
             state == 4
         }) {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "AuxiliaryExp",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     None,
@@ -60,14 +60,14 @@ impl AuxiliaryExp {
     }
 }
 impl ::std::convert::TryFrom<&str> for AuxiliaryExp {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for AuxiliaryExp {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -78,14 +78,14 @@ impl ::std::convert::AsRef<str> for AuxiliaryExp {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for AuxiliaryExp {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
         match Self::check(&value) {
             Ok(()) => Ok(Self(value)),
             Err(error) => {
-                ::zeroize::Zeroize::zeroize(&mut value);
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
                 Err(error)
             }
         }
@@ -105,7 +105,7 @@ impl ::std::fmt::Display for AuxiliaryExp {
 }
 impl ::std::ops::Drop for AuxiliaryExp {
     fn drop(&mut self) {
-        ::zeroize::Zeroize::zeroize(&mut self.0);
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 /// Auxiliary funding PAN of a co-badged card, up to 19 digits. Conditional: give it when co-badging applies and the card has one.
@@ -121,7 +121,7 @@ impl AuxiliaryPan {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -131,25 +131,25 @@ impl AuxiliaryPan {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if !((1..=19).contains(&value.len())
             && value.bytes().all(|b| b.is_ascii_digit()))
         {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "AuxiliaryPan",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     None,
                 ),
             );
         }
-        if !super::validation::luhn_valid(value) {
+        if !::d1_runtime::validation::luhn_valid(value) {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "AuxiliaryPan",
-                    super::validation::Violation::LuhnCheck,
+                    ::d1_runtime::validation::Violation::LuhnCheck,
                     None,
                 ),
             );
@@ -158,14 +158,14 @@ impl AuxiliaryPan {
     }
 }
 impl ::std::convert::TryFrom<&str> for AuxiliaryPan {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for AuxiliaryPan {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -176,14 +176,14 @@ impl ::std::convert::AsRef<str> for AuxiliaryPan {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for AuxiliaryPan {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
         match Self::check(&value) {
             Ok(()) => Ok(Self(value)),
             Err(error) => {
-                ::zeroize::Zeroize::zeroize(&mut value);
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
                 Err(error)
             }
         }
@@ -192,18 +192,18 @@ impl ::std::convert::TryFrom<::std::string::String> for AuxiliaryPan {
 impl ::std::fmt::Debug for AuxiliaryPan {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_tuple("AuxiliaryPan")
-            .field(&super::validation::mask(&self.0, 4))
+            .field(&::d1_runtime::validation::mask(&self.0, 4))
             .finish()
     }
 }
 impl ::std::fmt::Display for AuxiliaryPan {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&super::validation::mask(&self.0, 4))
+        f.write_str(&::d1_runtime::validation::mask(&self.0, 4))
     }
 }
 impl ::std::ops::Drop for AuxiliaryPan {
     fn drop(&mut self) {
-        ::zeroize::Zeroize::zeroize(&mut self.0);
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 /// Constraints: 1 to 48 characters, matches `[A-Za-z0-9_-]{1,48}`.
@@ -220,7 +220,7 @@ impl CardId {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -230,13 +230,13 @@ impl CardId {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length < Self::MIN_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "CardId",
-                    super::validation::Violation::TooShort {
+                    ::d1_runtime::validation::Violation::TooShort {
                         min: Self::MIN_LENGTH,
                         actual: length,
                     },
@@ -246,9 +246,9 @@ impl CardId {
         }
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "CardId",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -259,9 +259,9 @@ impl CardId {
         if !(value.bytes().any(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "CardId",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     Some(value),
@@ -272,14 +272,14 @@ impl CardId {
     }
 }
 impl ::std::convert::TryFrom<&str> for CardId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for CardId {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -296,7 +296,7 @@ impl CardId {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for CardId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -341,7 +341,7 @@ impl CardProductId {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -351,13 +351,13 @@ impl CardProductId {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if !(value.bytes().any(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "CardProductId",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     Some(value),
@@ -368,14 +368,14 @@ impl CardProductId {
     }
 }
 impl ::std::convert::TryFrom<&str> for CardProductId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for CardProductId {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -392,7 +392,7 @@ impl CardProductId {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for CardProductId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -430,7 +430,7 @@ pub enum CardState {
     /// `INACTIVE`
     Inactive,
     /// A value this version of the spec does not list.
-    Unknown(super::validation::UnknownValue),
+    Unknown(::d1_runtime::validation::UnknownValue),
 }
 impl CardState {
     /// The value as it appears on the wire.
@@ -453,7 +453,9 @@ impl ::std::convert::From<&str> for CardState {
             "INACTIVE" => Self::Inactive,
             other => {
                 Self::Unknown(
-                    super::validation::UnknownValue::new_unchecked(other.to_string()),
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
                 )
             }
         }
@@ -503,7 +505,7 @@ impl CorrelationId {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -513,13 +515,13 @@ impl CorrelationId {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length < Self::MIN_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "CorrelationId",
-                    super::validation::Violation::TooShort {
+                    ::d1_runtime::validation::Violation::TooShort {
                         min: Self::MIN_LENGTH,
                         actual: length,
                     },
@@ -529,9 +531,9 @@ impl CorrelationId {
         }
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "CorrelationId",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -547,9 +549,9 @@ impl CorrelationId {
             }))
         {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "CorrelationId",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     Some(value),
@@ -560,14 +562,14 @@ impl CorrelationId {
     }
 }
 impl ::std::convert::TryFrom<&str> for CorrelationId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for CorrelationId {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -584,7 +586,7 @@ impl CorrelationId {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for CorrelationId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -622,7 +624,7 @@ pub enum ErrorCode {
     /// `UNKNOWN_OPERATION`
     UnknownOperation,
     /// A value this version of the spec does not list.
-    Unknown(super::validation::UnknownValue),
+    Unknown(::d1_runtime::validation::UnknownValue),
 }
 impl ErrorCode {
     /// The value as it appears on the wire.
@@ -645,7 +647,9 @@ impl ::std::convert::From<&str> for ErrorCode {
             "UNKNOWN_OPERATION" => Self::UnknownOperation,
             other => {
                 Self::Unknown(
-                    super::validation::UnknownValue::new_unchecked(other.to_string()),
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
                 )
             }
         }
@@ -705,7 +709,7 @@ impl NewCardId {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -715,13 +719,13 @@ impl NewCardId {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if !(value.bytes().any(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "NewCardId",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     Some(value),
@@ -732,14 +736,14 @@ impl NewCardId {
     }
 }
 impl ::std::convert::TryFrom<&str> for NewCardId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for NewCardId {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -756,7 +760,7 @@ impl NewCardId {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for NewCardId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -830,7 +834,7 @@ pub enum Operation {
     /// `CARDHOLDER_VERIFICATION`
     CardholderVerification,
     /// A value this version of the spec does not list.
-    Unknown(super::validation::UnknownValue),
+    Unknown(::d1_runtime::validation::UnknownValue),
 }
 impl Operation {
     /// The value as it appears on the wire.
@@ -889,7 +893,9 @@ impl ::std::convert::From<&str> for Operation {
             "CARDHOLDER_VERIFICATION" => Self::CardholderVerification,
             other => {
                 Self::Unknown(
-                    super::validation::UnknownValue::new_unchecked(other.to_string()),
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
                 )
             }
         }
@@ -960,7 +966,7 @@ impl OperationId {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -970,13 +976,13 @@ impl OperationId {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if !(value.bytes().any(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "OperationId",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     Some(value),
@@ -987,14 +993,14 @@ impl OperationId {
     }
 }
 impl ::std::convert::TryFrom<&str> for OperationId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for OperationId {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -1011,7 +1017,7 @@ impl OperationId {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for OperationId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -1066,7 +1072,7 @@ impl Psn {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -1076,12 +1082,12 @@ impl Psn {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if !(value.len() == 2 && value.bytes().all(|b| b.is_ascii_digit())) {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Psn",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     None,
@@ -1092,14 +1098,14 @@ impl Psn {
     }
 }
 impl ::std::convert::TryFrom<&str> for Psn {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for Psn {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -1110,14 +1116,14 @@ impl ::std::convert::AsRef<str> for Psn {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for Psn {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
         match Self::check(&value) {
             Ok(()) => Ok(Self(value)),
             Err(error) => {
-                ::zeroize::Zeroize::zeroize(&mut value);
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
                 Err(error)
             }
         }
@@ -1135,7 +1141,7 @@ impl ::std::fmt::Display for Psn {
 }
 impl ::std::ops::Drop for Psn {
     fn drop(&mut self) {
-        ::zeroize::Zeroize::zeroize(&mut self.0);
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 pub use super::common::Reason;
@@ -1155,9 +1161,9 @@ pub struct RenewCardData {
     /// Expiry date of the auxiliary PAN, MMYY. Conditional, like auxiliaryPan.
     pub auxiliary_exp: ::std::option::Option<AuxiliaryExp>,
 }
-impl super::jwe::Plaintext for RenewCardData {
+impl ::d1_runtime::jwe::Plaintext for RenewCardData {
     const TYPE_NAME: &'static str = "RenewCardData";
-    fn to_json(&self) -> ::zeroize::Zeroizing<::std::vec::Vec<u8>> {
+    fn to_json(&self) -> ::d1_runtime::zeroize::Zeroizing<::std::vec::Vec<u8>> {
         #[derive(::serde::Serialize)]
         struct Wire<'a> {
             #[serde(rename = "pan")]
@@ -1191,18 +1197,18 @@ impl super::jwe::Plaintext for RenewCardData {
             + self.psn.as_ref().map_or(0, |v| v.as_str().len())
             + self.auxiliary_pan.as_ref().map_or(0, |v| v.as_str().len())
             + self.auxiliary_exp.as_ref().map_or(0, |v| v.as_str().len());
-        let mut out = ::zeroize::Zeroizing::new(
+        let mut out = ::d1_runtime::zeroize::Zeroizing::new(
             ::std::vec::Vec::with_capacity(capacity),
         );
         if ::serde_json::to_writer(&mut *out, &wire).is_err() {
-            ::zeroize::Zeroize::zeroize(&mut *out);
+            ::d1_runtime::zeroize::Zeroize::zeroize(&mut *out);
             out.clear();
         }
         out
     }
     fn from_json(
         json: &[u8],
-    ) -> ::std::result::Result<Self, super::jwe::PlaintextError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::jwe::PlaintextError> {
         #[derive(::serde::Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Wire {
@@ -1217,12 +1223,12 @@ impl super::jwe::Plaintext for RenewCardData {
             #[serde(rename = "auxiliaryExp", default)]
             auxiliary_exp: ::std::option::Option<::std::string::String>,
         }
-        let invalid = |e: super::validation::ValidationError| super::jwe::PlaintextError {
+        let invalid = |e: ::d1_runtime::validation::ValidationError| ::d1_runtime::jwe::PlaintextError {
             type_name: "RenewCardData",
             reason: e.to_string(),
         };
         let wire: Wire = ::serde_json::from_slice(json)
-            .map_err(|e| super::jwe::PlaintextError {
+            .map_err(|e| ::d1_runtime::jwe::PlaintextError {
                 type_name: "RenewCardData",
                 reason: format!(
                     "not a valid {} JSON object ({:?} error at line {}, column {})",
@@ -1294,7 +1300,9 @@ pub struct RenewRequest {
     /// |auxiliaryExp|Expiry date of the auxiliary PAN, for co-badged cards that have one.|C|string, 4 digits, MMYY|
     #[serde(rename = "encryptedData")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub encrypted_data: ::std::option::Option<super::jwe::Jwe<RenewCardData, 8192>>,
+    pub encrypted_data: ::std::option::Option<
+        ::d1_runtime::jwe::Jwe<RenewCardData, 8192>,
+    >,
     /// Free text the issuer may add; it is returned in the operations list.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: ::std::option::Option<super::common::Reason>,
@@ -1319,7 +1327,7 @@ pub enum RequestorType {
     /// `D1`
     D1,
     /// A value this version of the spec does not list.
-    Unknown(super::validation::UnknownValue),
+    Unknown(::d1_runtime::validation::UnknownValue),
 }
 impl RequestorType {
     /// The value as it appears on the wire.
@@ -1348,7 +1356,9 @@ impl ::std::convert::From<&str> for RequestorType {
             "D1" => Self::D1,
             other => {
                 Self::Unknown(
-                    super::validation::UnknownValue::new_unchecked(other.to_string()),
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
                 )
             }
         }
@@ -1396,7 +1406,7 @@ pub enum Status {
     /// `FAILED`
     Failed,
     /// A value this version of the spec does not list.
-    Unknown(super::validation::UnknownValue),
+    Unknown(::d1_runtime::validation::UnknownValue),
 }
 impl Status {
     /// The value as it appears on the wire.
@@ -1421,7 +1431,9 @@ impl ::std::convert::From<&str> for Status {
             "FAILED" => Self::Failed,
             other => {
                 Self::Unknown(
-                    super::validation::UnknownValue::new_unchecked(other.to_string()),
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
                 )
             }
         }

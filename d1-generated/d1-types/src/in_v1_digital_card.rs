@@ -17,7 +17,7 @@ impl AuthenticationId {
     /// Validate `value` and wrap it.
     pub fn new(
         value: i64,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         Self::check(value)?;
         Ok(Self(value))
     }
@@ -27,12 +27,12 @@ impl AuthenticationId {
     }
     fn check(
         value: i64,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if value > Self::MAXIMUM {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "AuthenticationId",
-                    super::validation::Violation::AboveMaximum {
+                    ::d1_runtime::validation::Violation::AboveMaximum {
                         maximum: 999999999999999f64,
                         exclusive: false,
                     },
@@ -44,7 +44,7 @@ impl AuthenticationId {
     }
 }
 impl ::std::convert::TryFrom<i64> for AuthenticationId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: i64) -> ::std::result::Result<Self, Self::Error> {
         Self::new(value)
     }
@@ -55,15 +55,15 @@ impl ::std::convert::From<AuthenticationId> for i64 {
     }
 }
 impl ::std::str::FromStr for AuthenticationId {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
         let value: i64 = text
             .trim()
             .parse()
             .map_err(|_| {
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "AuthenticationId",
-                    super::validation::Violation::Malformed {
+                    ::d1_runtime::validation::Violation::Malformed {
                         expected: "an integer",
                     },
                     Some(text),
@@ -96,9 +96,9 @@ pub struct DigitalCardCredentials {
     /// Expiry date, MMYY; absent for the UPI scheme.
     pub exp: ::std::option::Option<super::common::Exp>,
 }
-impl super::jwe::Plaintext for DigitalCardCredentials {
+impl ::d1_runtime::jwe::Plaintext for DigitalCardCredentials {
     const TYPE_NAME: &'static str = "DigitalCardCredentials";
-    fn to_json(&self) -> ::zeroize::Zeroizing<::std::vec::Vec<u8>> {
+    fn to_json(&self) -> ::d1_runtime::zeroize::Zeroizing<::std::vec::Vec<u8>> {
         #[derive(::serde::Serialize)]
         struct Wire<'a> {
             #[serde(rename = "pan")]
@@ -115,18 +115,18 @@ impl super::jwe::Plaintext for DigitalCardCredentials {
         };
         let capacity = 38 + self.pan.as_str().len()
             + self.exp.as_ref().map_or(0, |v| v.as_str().len());
-        let mut out = ::zeroize::Zeroizing::new(
+        let mut out = ::d1_runtime::zeroize::Zeroizing::new(
             ::std::vec::Vec::with_capacity(capacity),
         );
         if ::serde_json::to_writer(&mut *out, &wire).is_err() {
-            ::zeroize::Zeroize::zeroize(&mut *out);
+            ::d1_runtime::zeroize::Zeroize::zeroize(&mut *out);
             out.clear();
         }
         out
     }
     fn from_json(
         json: &[u8],
-    ) -> ::std::result::Result<Self, super::jwe::PlaintextError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::jwe::PlaintextError> {
         #[derive(::serde::Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Wire {
@@ -135,12 +135,12 @@ impl super::jwe::Plaintext for DigitalCardCredentials {
             #[serde(rename = "exp", default)]
             exp: ::std::option::Option<::std::string::String>,
         }
-        let invalid = |e: super::validation::ValidationError| super::jwe::PlaintextError {
+        let invalid = |e: ::d1_runtime::validation::ValidationError| ::d1_runtime::jwe::PlaintextError {
             type_name: "DigitalCardCredentials",
             reason: e.to_string(),
         };
         let wire: Wire = ::serde_json::from_slice(json)
-            .map_err(|e| super::jwe::PlaintextError {
+            .map_err(|e| ::d1_runtime::jwe::PlaintextError {
                 type_name: "DigitalCardCredentials",
                 reason: format!(
                     "not a valid {} JSON object ({:?} error at line {}, column {})",
@@ -222,7 +222,7 @@ impl DigitalCardDetailsDigitalCardId {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -232,13 +232,13 @@ impl DigitalCardDetailsDigitalCardId {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length < Self::MIN_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "DigitalCardDetailsDigitalCardId",
-                    super::validation::Violation::TooShort {
+                    ::d1_runtime::validation::Violation::TooShort {
                         min: Self::MIN_LENGTH,
                         actual: length,
                     },
@@ -248,9 +248,9 @@ impl DigitalCardDetailsDigitalCardId {
         }
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "DigitalCardDetailsDigitalCardId",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -262,14 +262,14 @@ impl DigitalCardDetailsDigitalCardId {
     }
 }
 impl ::std::convert::TryFrom<&str> for DigitalCardDetailsDigitalCardId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for DigitalCardDetailsDigitalCardId {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -286,7 +286,7 @@ impl DigitalCardDetailsDigitalCardId {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for DigitalCardDetailsDigitalCardId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -366,9 +366,9 @@ pub struct DigitalPan {
     /// Digital PAN (token PAN), up to 19 digits.
     pub pan: Pan,
 }
-impl super::jwe::Plaintext for DigitalPan {
+impl ::d1_runtime::jwe::Plaintext for DigitalPan {
     const TYPE_NAME: &'static str = "DigitalPan";
-    fn to_json(&self) -> ::zeroize::Zeroizing<::std::vec::Vec<u8>> {
+    fn to_json(&self) -> ::d1_runtime::zeroize::Zeroizing<::std::vec::Vec<u8>> {
         #[derive(::serde::Serialize)]
         struct Wire<'a> {
             #[serde(rename = "pan")]
@@ -376,30 +376,30 @@ impl super::jwe::Plaintext for DigitalPan {
         }
         let wire = Wire { pan: self.pan.as_str() };
         let capacity = 27 + self.pan.as_str().len();
-        let mut out = ::zeroize::Zeroizing::new(
+        let mut out = ::d1_runtime::zeroize::Zeroizing::new(
             ::std::vec::Vec::with_capacity(capacity),
         );
         if ::serde_json::to_writer(&mut *out, &wire).is_err() {
-            ::zeroize::Zeroize::zeroize(&mut *out);
+            ::d1_runtime::zeroize::Zeroize::zeroize(&mut *out);
             out.clear();
         }
         out
     }
     fn from_json(
         json: &[u8],
-    ) -> ::std::result::Result<Self, super::jwe::PlaintextError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::jwe::PlaintextError> {
         #[derive(::serde::Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Wire {
             #[serde(rename = "pan")]
             pan: ::std::string::String,
         }
-        let invalid = |e: super::validation::ValidationError| super::jwe::PlaintextError {
+        let invalid = |e: ::d1_runtime::validation::ValidationError| ::d1_runtime::jwe::PlaintextError {
             type_name: "DigitalPan",
             reason: e.to_string(),
         };
         let wire: Wire = ::serde_json::from_slice(json)
-            .map_err(|e| super::jwe::PlaintextError {
+            .map_err(|e| ::d1_runtime::jwe::PlaintextError {
                 type_name: "DigitalPan",
                 reason: format!(
                     "not a valid {} JSON object ({:?} error at line {}, column {})",
@@ -428,7 +428,7 @@ impl EndTime {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -438,13 +438,13 @@ impl EndTime {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length < Self::MIN_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "EndTime",
-                    super::validation::Violation::TooShort {
+                    ::d1_runtime::validation::Violation::TooShort {
                         min: Self::MIN_LENGTH,
                         actual: length,
                     },
@@ -454,9 +454,9 @@ impl EndTime {
         }
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "EndTime",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -468,14 +468,14 @@ impl EndTime {
     }
 }
 impl ::std::convert::TryFrom<&str> for EndTime {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for EndTime {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -492,7 +492,7 @@ impl EndTime {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for EndTime {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -535,7 +535,7 @@ pub struct GetCredentialsResponse {
     /// |exp|Expiry date of the digital card; absent for the UPI scheme.|O|4 digits, MMYY|
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub credentials: ::std::option::Option<
-        super::jwe::Jwe<DigitalCardCredentials, 8196>,
+        ::d1_runtime::jwe::Jwe<DigitalCardCredentials, 8196>,
     >,
 }
 pub use super::common::IssuerId;
@@ -551,7 +551,7 @@ impl LastReplenishTime {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -561,13 +561,13 @@ impl LastReplenishTime {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "LastReplenishTime",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -579,14 +579,14 @@ impl LastReplenishTime {
     }
 }
 impl ::std::convert::TryFrom<&str> for LastReplenishTime {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for LastReplenishTime {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -603,7 +603,7 @@ impl LastReplenishTime {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for LastReplenishTime {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -643,7 +643,7 @@ impl LastStateChangeTime {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -653,13 +653,13 @@ impl LastStateChangeTime {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "LastStateChangeTime",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -671,14 +671,14 @@ impl LastStateChangeTime {
     }
 }
 impl ::std::convert::TryFrom<&str> for LastStateChangeTime {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for LastStateChangeTime {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -695,7 +695,7 @@ impl LastStateChangeTime {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for LastStateChangeTime {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -735,7 +735,7 @@ impl Limit {
     /// Validate `value` and wrap it.
     pub fn new(
         value: i64,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         Self::check(value)?;
         Ok(Self(value))
     }
@@ -745,12 +745,12 @@ impl Limit {
     }
     fn check(
         value: i64,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if value < Self::MINIMUM {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Limit",
-                    super::validation::Violation::BelowMinimum {
+                    ::d1_runtime::validation::Violation::BelowMinimum {
                         minimum: 1f64,
                         exclusive: false,
                     },
@@ -760,9 +760,9 @@ impl Limit {
         }
         if value > Self::MAXIMUM {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Limit",
-                    super::validation::Violation::AboveMaximum {
+                    ::d1_runtime::validation::Violation::AboveMaximum {
                         maximum: 50f64,
                         exclusive: false,
                     },
@@ -774,7 +774,7 @@ impl Limit {
     }
 }
 impl ::std::convert::TryFrom<i64> for Limit {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: i64) -> ::std::result::Result<Self, Self::Error> {
         Self::new(value)
     }
@@ -785,15 +785,15 @@ impl ::std::convert::From<Limit> for i64 {
     }
 }
 impl ::std::str::FromStr for Limit {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
         let value: i64 = text
             .trim()
             .parse()
             .map_err(|_| {
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Limit",
-                    super::validation::Violation::Malformed {
+                    ::d1_runtime::validation::Violation::Malformed {
                         expected: "an integer",
                     },
                     Some(text),
@@ -825,7 +825,7 @@ impl Offset {
     /// Validate `value` and wrap it.
     pub fn new(
         value: i64,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         Self::check(value)?;
         Ok(Self(value))
     }
@@ -835,12 +835,12 @@ impl Offset {
     }
     fn check(
         value: i64,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if value > Self::MAXIMUM {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Offset",
-                    super::validation::Violation::AboveMaximum {
+                    ::d1_runtime::validation::Violation::AboveMaximum {
                         maximum: 100f64,
                         exclusive: false,
                     },
@@ -852,7 +852,7 @@ impl Offset {
     }
 }
 impl ::std::convert::TryFrom<i64> for Offset {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: i64) -> ::std::result::Result<Self, Self::Error> {
         Self::new(value)
     }
@@ -863,15 +863,15 @@ impl ::std::convert::From<Offset> for i64 {
     }
 }
 impl ::std::str::FromStr for Offset {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
         let value: i64 = text
             .trim()
             .parse()
             .map_err(|_| {
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Offset",
-                    super::validation::Violation::Malformed {
+                    ::d1_runtime::validation::Violation::Malformed {
                         expected: "an integer",
                     },
                     Some(text),
@@ -937,7 +937,7 @@ impl Pan {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -947,14 +947,14 @@ impl Pan {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if !((1..=19).contains(&value.len())
             && value.bytes().all(|b| b.is_ascii_digit()))
         {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Pan",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     None,
@@ -965,14 +965,14 @@ impl Pan {
     }
 }
 impl ::std::convert::TryFrom<&str> for Pan {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for Pan {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -983,14 +983,14 @@ impl ::std::convert::AsRef<str> for Pan {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for Pan {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
         match Self::check(&value) {
             Ok(()) => Ok(Self(value)),
             Err(error) => {
-                ::zeroize::Zeroize::zeroize(&mut value);
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
                 Err(error)
             }
         }
@@ -998,17 +998,17 @@ impl ::std::convert::TryFrom<::std::string::String> for Pan {
 }
 impl ::std::fmt::Debug for Pan {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_tuple("Pan").field(&super::validation::mask(&self.0, 4)).finish()
+        f.debug_tuple("Pan").field(&::d1_runtime::validation::mask(&self.0, 4)).finish()
     }
 }
 impl ::std::fmt::Display for Pan {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&super::validation::mask(&self.0, 4))
+        f.write_str(&::d1_runtime::validation::mask(&self.0, 4))
     }
 }
 impl ::std::ops::Drop for Pan {
     fn drop(&mut self) {
-        ::zeroize::Zeroize::zeroize(&mut self.0);
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 /// Last four digits of the token PAN.
@@ -1025,7 +1025,7 @@ impl PanSuffix {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -1035,13 +1035,13 @@ impl PanSuffix {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length < Self::MIN_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "PanSuffix",
-                    super::validation::Violation::TooShort {
+                    ::d1_runtime::validation::Violation::TooShort {
                         min: Self::MIN_LENGTH,
                         actual: length,
                     },
@@ -1051,9 +1051,9 @@ impl PanSuffix {
         }
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "PanSuffix",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -1065,14 +1065,14 @@ impl PanSuffix {
     }
 }
 impl ::std::convert::TryFrom<&str> for PanSuffix {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for PanSuffix {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -1089,7 +1089,7 @@ impl PanSuffix {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for PanSuffix {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -1133,7 +1133,7 @@ impl ParentCardId {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -1143,13 +1143,13 @@ impl ParentCardId {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length < Self::MIN_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "ParentCardId",
-                    super::validation::Violation::TooShort {
+                    ::d1_runtime::validation::Violation::TooShort {
                         min: Self::MIN_LENGTH,
                         actual: length,
                     },
@@ -1159,9 +1159,9 @@ impl ParentCardId {
         }
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "ParentCardId",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -1175,9 +1175,9 @@ impl ParentCardId {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "ParentCardId",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     Some(value),
@@ -1188,14 +1188,14 @@ impl ParentCardId {
     }
 }
 impl ::std::convert::TryFrom<&str> for ParentCardId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for ParentCardId {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -1212,7 +1212,7 @@ impl ParentCardId {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for ParentCardId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -1252,7 +1252,7 @@ impl ProvisioningTime {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -1262,13 +1262,13 @@ impl ProvisioningTime {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "ProvisioningTime",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -1280,14 +1280,14 @@ impl ProvisioningTime {
     }
 }
 impl ::std::convert::TryFrom<&str> for ProvisioningTime {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for ProvisioningTime {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -1304,7 +1304,7 @@ impl ProvisioningTime {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for ProvisioningTime {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -1346,7 +1346,7 @@ pub enum ReasonCode {
     /// `DEVICE_LOST`
     DeviceLost,
     /// A value this version of the spec does not list.
-    Unknown(super::validation::UnknownValue),
+    Unknown(::d1_runtime::validation::UnknownValue),
 }
 impl ReasonCode {
     /// The value as it appears on the wire.
@@ -1371,7 +1371,9 @@ impl ::std::convert::From<&str> for ReasonCode {
             "DEVICE_LOST" => Self::DeviceLost,
             other => {
                 Self::Unknown(
-                    super::validation::UnknownValue::new_unchecked(other.to_string()),
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
                 )
             }
         }
@@ -1430,7 +1432,7 @@ pub struct SearchRequest {
     /// |---|---|---|---|
     /// |pan|Digital PAN to look up.|M|string, up to 19|
     #[serde(rename = "encryptedData")]
-    pub encrypted_data: super::jwe::Jwe<DigitalPan, 8192>,
+    pub encrypted_data: ::d1_runtime::jwe::Jwe<DigitalPan, 8192>,
     /// Kind of search (an enumeration whose values are not published; see specs/README.md).
     #[serde(rename = "searchType")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1452,7 +1454,7 @@ impl StartTime {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -1462,13 +1464,13 @@ impl StartTime {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length < Self::MIN_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "StartTime",
-                    super::validation::Violation::TooShort {
+                    ::d1_runtime::validation::Violation::TooShort {
                         min: Self::MIN_LENGTH,
                         actual: length,
                     },
@@ -1478,9 +1480,9 @@ impl StartTime {
         }
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "StartTime",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -1492,14 +1494,14 @@ impl StartTime {
     }
 }
 impl ::std::convert::TryFrom<&str> for StartTime {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for StartTime {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -1516,7 +1518,7 @@ impl StartTime {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for StartTime {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -1552,7 +1554,7 @@ pub enum State {
     /// `ACTIVE`
     Active,
     /// A value this version of the spec does not list.
-    Unknown(super::validation::UnknownValue),
+    Unknown(::d1_runtime::validation::UnknownValue),
 }
 impl State {
     /// The value as it appears on the wire.
@@ -1573,7 +1575,9 @@ impl ::std::convert::From<&str> for State {
             "ACTIVE" => Self::Active,
             other => {
                 Self::Unknown(
-                    super::validation::UnknownValue::new_unchecked(other.to_string()),
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
                 )
             }
         }
@@ -1634,7 +1638,7 @@ impl Type {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -1644,13 +1648,13 @@ impl Type {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Type",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -1662,14 +1666,14 @@ impl Type {
     }
 }
 impl ::std::convert::TryFrom<&str> for Type {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for Type {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -1686,7 +1690,7 @@ impl Type {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for Type {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {

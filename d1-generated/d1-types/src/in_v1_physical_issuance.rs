@@ -73,9 +73,9 @@ pub struct CardData {
     /// PIN verification value.
     pub pvv: ::std::option::Option<Pvv>,
 }
-impl super::jwe::Plaintext for CardData {
+impl ::d1_runtime::jwe::Plaintext for CardData {
     const TYPE_NAME: &'static str = "CardData";
-    fn to_json(&self) -> ::zeroize::Zeroizing<::std::vec::Vec<u8>> {
+    fn to_json(&self) -> ::d1_runtime::zeroize::Zeroizing<::std::vec::Vec<u8>> {
         #[derive(::serde::Serialize)]
         struct Wire<'a> {
             #[serde(rename = "pan")]
@@ -133,18 +133,18 @@ impl super::jwe::Plaintext for CardData {
             + self.effective_date.as_ref().map_or(0, |v| v.as_str().len())
             + self.cvv1.as_ref().map_or(0, |v| v.as_str().len())
             + self.pvv.as_ref().map_or(0, |v| v.as_str().len());
-        let mut out = ::zeroize::Zeroizing::new(
+        let mut out = ::d1_runtime::zeroize::Zeroizing::new(
             ::std::vec::Vec::with_capacity(capacity),
         );
         if ::serde_json::to_writer(&mut *out, &wire).is_err() {
-            ::zeroize::Zeroize::zeroize(&mut *out);
+            ::d1_runtime::zeroize::Zeroize::zeroize(&mut *out);
             out.clear();
         }
         out
     }
     fn from_json(
         json: &[u8],
-    ) -> ::std::result::Result<Self, super::jwe::PlaintextError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::jwe::PlaintextError> {
         #[derive(::serde::Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Wire {
@@ -165,12 +165,12 @@ impl super::jwe::Plaintext for CardData {
             #[serde(rename = "pvv", default)]
             pvv: ::std::option::Option<::std::string::String>,
         }
-        let invalid = |e: super::validation::ValidationError| super::jwe::PlaintextError {
+        let invalid = |e: ::d1_runtime::validation::ValidationError| ::d1_runtime::jwe::PlaintextError {
             type_name: "CardData",
             reason: e.to_string(),
         };
         let wire: Wire = ::serde_json::from_slice(json)
-            .map_err(|e| super::jwe::PlaintextError {
+            .map_err(|e| ::d1_runtime::jwe::PlaintextError {
                 type_name: "CardData",
                 reason: format!(
                     "not a valid {} JSON object ({:?} error at line {}, column {})",
@@ -260,7 +260,7 @@ impl CardProductId {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -270,13 +270,13 @@ impl CardProductId {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length < Self::MIN_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "CardProductId",
-                    super::validation::Violation::TooShort {
+                    ::d1_runtime::validation::Violation::TooShort {
                         min: Self::MIN_LENGTH,
                         actual: length,
                     },
@@ -286,9 +286,9 @@ impl CardProductId {
         }
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "CardProductId",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -302,9 +302,9 @@ impl CardProductId {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "CardProductId",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     Some(value),
@@ -315,14 +315,14 @@ impl CardProductId {
     }
 }
 impl ::std::convert::TryFrom<&str> for CardProductId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for CardProductId {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -339,7 +339,7 @@ impl CardProductId {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for CardProductId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -492,7 +492,7 @@ impl Cvv1 {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -502,19 +502,19 @@ impl Cvv1 {
     }
     fn check(
         _value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         Ok(())
     }
 }
 impl ::std::convert::TryFrom<&str> for Cvv1 {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for Cvv1 {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -525,14 +525,14 @@ impl ::std::convert::AsRef<str> for Cvv1 {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for Cvv1 {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
         match Self::check(&value) {
             Ok(()) => Ok(Self(value)),
             Err(error) => {
-                ::zeroize::Zeroize::zeroize(&mut value);
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
                 Err(error)
             }
         }
@@ -550,7 +550,7 @@ impl ::std::fmt::Display for Cvv1 {
 }
 impl ::std::ops::Drop for Cvv1 {
     fn drop(&mut self) {
-        ::zeroize::Zeroize::zeroize(&mut self.0);
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 /// Where the card is personalised. `THALES` is the default channel.
@@ -565,7 +565,7 @@ pub enum DistributionChannel {
     /// `CENTRAL`
     Central,
     /// A value this version of the spec does not list.
-    Unknown(super::validation::UnknownValue),
+    Unknown(::d1_runtime::validation::UnknownValue),
 }
 impl DistributionChannel {
     /// The value as it appears on the wire.
@@ -590,7 +590,9 @@ impl ::std::convert::From<&str> for DistributionChannel {
             "CENTRAL" => Self::Central,
             other => {
                 Self::Unknown(
-                    super::validation::UnknownValue::new_unchecked(other.to_string()),
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
                 )
             }
         }
@@ -635,7 +637,7 @@ impl EffectiveDate {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -645,19 +647,19 @@ impl EffectiveDate {
     }
     fn check(
         _value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         Ok(())
     }
 }
 impl ::std::convert::TryFrom<&str> for EffectiveDate {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for EffectiveDate {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -668,14 +670,14 @@ impl ::std::convert::AsRef<str> for EffectiveDate {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for EffectiveDate {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
         match Self::check(&value) {
             Ok(()) => Ok(Self(value)),
             Err(error) => {
-                ::zeroize::Zeroize::zeroize(&mut value);
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
                 Err(error)
             }
         }
@@ -695,7 +697,7 @@ impl ::std::fmt::Display for EffectiveDate {
 }
 impl ::std::ops::Drop for EffectiveDate {
     fn drop(&mut self) {
-        ::zeroize::Zeroize::zeroize(&mut self.0);
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 /// Name to encode on the card.
@@ -707,7 +709,7 @@ impl EncodedName {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -717,19 +719,19 @@ impl EncodedName {
     }
     fn check(
         _value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         Ok(())
     }
 }
 impl ::std::convert::TryFrom<&str> for EncodedName {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for EncodedName {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -740,14 +742,14 @@ impl ::std::convert::AsRef<str> for EncodedName {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for EncodedName {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
         match Self::check(&value) {
             Ok(()) => Ok(Self(value)),
             Err(error) => {
-                ::zeroize::Zeroize::zeroize(&mut value);
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
                 Err(error)
             }
         }
@@ -767,7 +769,7 @@ impl ::std::fmt::Display for EncodedName {
 }
 impl ::std::ops::Drop for EncodedName {
     fn drop(&mut self) {
-        ::zeroize::Zeroize::zeroize(&mut self.0);
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 /// Card data sealed as a compact JWE for D1.
@@ -787,7 +789,7 @@ impl ::std::ops::Drop for EncodedName {
 /// |effectiveDate|Start of validity of the card.|O|string|
 /// |cvv1|Card verification value of the magnetic stripe.|O|string|
 /// |pvv|PIN verification value.|O|string|
-pub type EncryptedData = super::jwe::Jwe<CardData, 8192>;
+pub type EncryptedData = ::d1_runtime::jwe::Jwe<CardData, 8192>;
 /// Expiry date, 4 digits; D1 says typically YYMM (e.g. 2906), so only the digit count is checked.
 ///
 /// Constraints: matches `^[0-9]{4}$`.
@@ -801,7 +803,7 @@ impl Exp {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -811,12 +813,12 @@ impl Exp {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if !(value.len() == 4 && value.bytes().all(|b| b.is_ascii_digit())) {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Exp",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     None,
@@ -827,14 +829,14 @@ impl Exp {
     }
 }
 impl ::std::convert::TryFrom<&str> for Exp {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for Exp {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -845,14 +847,14 @@ impl ::std::convert::AsRef<str> for Exp {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for Exp {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
         match Self::check(&value) {
             Ok(()) => Ok(Self(value)),
             Err(error) => {
-                ::zeroize::Zeroize::zeroize(&mut value);
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
                 Err(error)
             }
         }
@@ -870,7 +872,7 @@ impl ::std::fmt::Display for Exp {
 }
 impl ::std::ops::Drop for Exp {
     fn drop(&mut self) {
-        ::zeroize::Zeroize::zeroize(&mut self.0);
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 /// Why the card is produced. D1 may add values.
@@ -885,7 +887,7 @@ pub enum Issuance {
     /// `REPLACEMENT`
     Replacement,
     /// A value this version of the spec does not list.
-    Unknown(super::validation::UnknownValue),
+    Unknown(::d1_runtime::validation::UnknownValue),
 }
 impl Issuance {
     /// The value as it appears on the wire.
@@ -910,7 +912,9 @@ impl ::std::convert::From<&str> for Issuance {
             "REPLACEMENT" => Self::Replacement,
             other => {
                 Self::Unknown(
-                    super::validation::UnknownValue::new_unchecked(other.to_string()),
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
                 )
             }
         }
@@ -957,7 +961,7 @@ pub enum Operation {
     /// `PRODUCE`
     Produce,
     /// A value this version of the spec does not list.
-    Unknown(super::validation::UnknownValue),
+    Unknown(::d1_runtime::validation::UnknownValue),
 }
 impl Operation {
     /// The value as it appears on the wire.
@@ -978,7 +982,9 @@ impl ::std::convert::From<&str> for Operation {
             "PRODUCE" => Self::Produce,
             other => {
                 Self::Unknown(
-                    super::validation::UnknownValue::new_unchecked(other.to_string()),
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
                 )
             }
         }
@@ -1026,7 +1032,7 @@ impl PanSequenceNumber {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -1036,19 +1042,19 @@ impl PanSequenceNumber {
     }
     fn check(
         _value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         Ok(())
     }
 }
 impl ::std::convert::TryFrom<&str> for PanSequenceNumber {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for PanSequenceNumber {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -1059,14 +1065,14 @@ impl ::std::convert::AsRef<str> for PanSequenceNumber {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for PanSequenceNumber {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
         match Self::check(&value) {
             Ok(()) => Ok(Self(value)),
             Err(error) => {
-                ::zeroize::Zeroize::zeroize(&mut value);
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
                 Err(error)
             }
         }
@@ -1086,7 +1092,7 @@ impl ::std::fmt::Display for PanSequenceNumber {
 }
 impl ::std::ops::Drop for PanSequenceNumber {
     fn drop(&mut self) {
-        ::zeroize::Zeroize::zeroize(&mut self.0);
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 /// Payment account reference (PAR).
@@ -1098,7 +1104,7 @@ impl PaymentAccountReference {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -1108,19 +1114,19 @@ impl PaymentAccountReference {
     }
     fn check(
         _value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         Ok(())
     }
 }
 impl ::std::convert::TryFrom<&str> for PaymentAccountReference {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for PaymentAccountReference {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -1131,14 +1137,14 @@ impl ::std::convert::AsRef<str> for PaymentAccountReference {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for PaymentAccountReference {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
         match Self::check(&value) {
             Ok(()) => Ok(Self(value)),
             Err(error) => {
-                ::zeroize::Zeroize::zeroize(&mut value);
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
                 Err(error)
             }
         }
@@ -1158,7 +1164,7 @@ impl ::std::fmt::Display for PaymentAccountReference {
 }
 impl ::std::ops::Drop for PaymentAccountReference {
     fn drop(&mut self) {
-        ::zeroize::Zeroize::zeroize(&mut self.0);
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 /// Chip payment application settings (configuration selection and key indexes such as `config`, `odaKeyIndex`, `derivationKeyIndex`, `cvKeyIndex`, `pvKeyIndex`) (content not published; see specs/README.md)
@@ -1247,7 +1253,7 @@ impl Pvv {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -1257,19 +1263,19 @@ impl Pvv {
     }
     fn check(
         _value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         Ok(())
     }
 }
 impl ::std::convert::TryFrom<&str> for Pvv {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for Pvv {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -1280,14 +1286,14 @@ impl ::std::convert::AsRef<str> for Pvv {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for Pvv {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
         match Self::check(&value) {
             Ok(()) => Ok(Self(value)),
             Err(error) => {
-                ::zeroize::Zeroize::zeroize(&mut value);
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
                 Err(error)
             }
         }
@@ -1305,7 +1311,7 @@ impl ::std::fmt::Display for Pvv {
 }
 impl ::std::ops::Drop for Pvv {
     fn drop(&mut self) {
-        ::zeroize::Zeroize::zeroize(&mut self.0);
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 /// Production services requested for the card.
@@ -1380,7 +1386,7 @@ pub enum Type {
     /// `BULK`
     Bulk,
     /// A value this version of the spec does not list.
-    Unknown(super::validation::UnknownValue),
+    Unknown(::d1_runtime::validation::UnknownValue),
 }
 impl Type {
     /// The value as it appears on the wire.
@@ -1403,7 +1409,9 @@ impl ::std::convert::From<&str> for Type {
             "BULK" => Self::Bulk,
             other => {
                 Self::Unknown(
-                    super::validation::UnknownValue::new_unchecked(other.to_string()),
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
                 )
             }
         }

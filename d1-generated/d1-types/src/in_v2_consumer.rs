@@ -36,7 +36,7 @@ impl UserId {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -46,16 +46,16 @@ impl UserId {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if !((1..=15).contains(&value.len())
             && value
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "UserId",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     Some(value),
@@ -66,14 +66,14 @@ impl UserId {
     }
 }
 impl ::std::convert::TryFrom<&str> for UserId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for UserId {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -90,7 +90,7 @@ impl UserId {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for UserId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {

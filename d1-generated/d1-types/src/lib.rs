@@ -19,9 +19,11 @@
 //! | [`out_v2_card`] | Outbound Card API | 2.0 | `specs/D1-Public-OUT-v2-Card.json` |
 #![forbid(unsafe_code)]
 #[rustfmt::skip]
-pub mod validation;
+::d1_runtime::require_generated_api!(1);
 #[rustfmt::skip]
-pub mod jwe;
+pub use ::d1_runtime::validation;
+#[rustfmt::skip]
+pub use ::d1_runtime::jwe;
 #[rustfmt::skip]
 pub mod common;
 #[rustfmt::skip]

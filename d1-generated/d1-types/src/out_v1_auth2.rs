@@ -35,7 +35,7 @@ pub enum GrantType {
     /// `client_credentials`
     ClientCredentials,
     /// A value this version of the spec does not list.
-    Unknown(super::validation::UnknownValue),
+    Unknown(::d1_runtime::validation::UnknownValue),
 }
 impl GrantType {
     /// The value as it appears on the wire.
@@ -56,7 +56,9 @@ impl ::std::convert::From<&str> for GrantType {
             "client_credentials" => Self::ClientCredentials,
             other => {
                 Self::Unknown(
-                    super::validation::UnknownValue::new_unchecked(other.to_string()),
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
                 )
             }
         }
@@ -100,7 +102,7 @@ pub enum TokenType {
     /// `Bearer`
     Bearer,
     /// A value this version of the spec does not list.
-    Unknown(super::validation::UnknownValue),
+    Unknown(::d1_runtime::validation::UnknownValue),
 }
 impl TokenType {
     /// The value as it appears on the wire.
@@ -121,7 +123,9 @@ impl ::std::convert::From<&str> for TokenType {
             "Bearer" => Self::Bearer,
             other => {
                 Self::Unknown(
-                    super::validation::UnknownValue::new_unchecked(other.to_string()),
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
                 )
             }
         }

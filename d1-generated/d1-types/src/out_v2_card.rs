@@ -39,7 +39,7 @@ pub enum AuthorisationCardOperationModelOperation {
     /// `WITHDRAWAL`
     Withdrawal,
     /// A value this version of the spec does not list.
-    Unknown(super::validation::UnknownValue),
+    Unknown(::d1_runtime::validation::UnknownValue),
 }
 impl AuthorisationCardOperationModelOperation {
     /// The value as it appears on the wire.
@@ -62,7 +62,9 @@ impl ::std::convert::From<&str> for AuthorisationCardOperationModelOperation {
             "WITHDRAWAL" => Self::Withdrawal,
             other => {
                 Self::Unknown(
-                    super::validation::UnknownValue::new_unchecked(other.to_string()),
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
                 )
             }
         }
@@ -132,9 +134,9 @@ pub struct CardCredentials {
     /// Card verification value, 3 or 4 digits.
     pub cvv: Cvv,
 }
-impl super::jwe::Plaintext for CardCredentials {
+impl ::d1_runtime::jwe::Plaintext for CardCredentials {
     const TYPE_NAME: &'static str = "CardCredentials";
-    fn to_json(&self) -> ::zeroize::Zeroizing<::std::vec::Vec<u8>> {
+    fn to_json(&self) -> ::d1_runtime::zeroize::Zeroizing<::std::vec::Vec<u8>> {
         #[derive(::serde::Serialize)]
         struct Wire<'a> {
             #[serde(rename = "pan")]
@@ -158,18 +160,18 @@ impl super::jwe::Plaintext for CardCredentials {
         let capacity = 61 + self.pan.as_str().len() + self.exp.as_str().len()
             + self.name.as_ref().map_or(0, |v| v.as_str().len())
             + self.cvv.as_str().len();
-        let mut out = ::zeroize::Zeroizing::new(
+        let mut out = ::d1_runtime::zeroize::Zeroizing::new(
             ::std::vec::Vec::with_capacity(capacity),
         );
         if ::serde_json::to_writer(&mut *out, &wire).is_err() {
-            ::zeroize::Zeroize::zeroize(&mut *out);
+            ::d1_runtime::zeroize::Zeroize::zeroize(&mut *out);
             out.clear();
         }
         out
     }
     fn from_json(
         json: &[u8],
-    ) -> ::std::result::Result<Self, super::jwe::PlaintextError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::jwe::PlaintextError> {
         #[derive(::serde::Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Wire {
@@ -182,12 +184,12 @@ impl super::jwe::Plaintext for CardCredentials {
             #[serde(rename = "cvv")]
             cvv: ::std::string::String,
         }
-        let invalid = |e: super::validation::ValidationError| super::jwe::PlaintextError {
+        let invalid = |e: ::d1_runtime::validation::ValidationError| ::d1_runtime::jwe::PlaintextError {
             type_name: "CardCredentials",
             reason: e.to_string(),
         };
         let wire: Wire = ::serde_json::from_slice(json)
-            .map_err(|e| super::jwe::PlaintextError {
+            .map_err(|e| ::d1_runtime::jwe::PlaintextError {
                 type_name: "CardCredentials",
                 reason: format!(
                     "not a valid {} JSON object ({:?} error at line {}, column {})",
@@ -318,7 +320,7 @@ pub enum CardStatusOperationNotificationOperation {
     /// `CLICK_TO_PAY_ENROLMENT`
     ClickToPayEnrolment,
     /// A value this version of the spec does not list.
-    Unknown(super::validation::UnknownValue),
+    Unknown(::d1_runtime::validation::UnknownValue),
 }
 impl CardStatusOperationNotificationOperation {
     /// The value as it appears on the wire.
@@ -361,7 +363,9 @@ impl ::std::convert::From<&str> for CardStatusOperationNotificationOperation {
             "CLICK_TO_PAY_ENROLMENT" => Self::ClickToPayEnrolment,
             other => {
                 Self::Unknown(
-                    super::validation::UnknownValue::new_unchecked(other.to_string()),
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
                 )
             }
         }
@@ -410,7 +414,7 @@ impl Cvv {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -420,13 +424,13 @@ impl Cvv {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if !((3..=4).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_digit()))
         {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Cvv",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     None,
@@ -437,14 +441,14 @@ impl Cvv {
     }
 }
 impl ::std::convert::TryFrom<&str> for Cvv {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for Cvv {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -455,14 +459,14 @@ impl ::std::convert::AsRef<str> for Cvv {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for Cvv {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
         match Self::check(&value) {
             Ok(()) => Ok(Self(value)),
             Err(error) => {
-                ::zeroize::Zeroize::zeroize(&mut value);
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
                 Err(error)
             }
         }
@@ -480,7 +484,7 @@ impl ::std::fmt::Display for Cvv {
 }
 impl ::std::ops::Drop for Cvv {
     fn drop(&mut self) {
-        ::zeroize::Zeroize::zeroize(&mut self.0);
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 /// Card credentials sealed with JWE for D1.
@@ -496,7 +500,10 @@ impl ::std::ops::Drop for Cvv {
 /// |exp|Expiry date of the card.|M|string, 4 digits, MMYY|
 /// |name|Cardholder name.|O|string, up to 128 characters|
 /// |cvv|Card verification value.|M|string, 3 or 4 digits|
-pub type EncryptedDataForGetCardCredentials = super::jwe::Jwe<CardCredentials, 8192>;
+pub type EncryptedDataForGetCardCredentials = ::d1_runtime::jwe::Jwe<
+    CardCredentials,
+    8192,
+>;
 pub use super::common::Exp;
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetCardCredentialsResponse {
@@ -517,7 +524,7 @@ impl Name {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -527,13 +534,13 @@ impl Name {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Name",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -545,14 +552,14 @@ impl Name {
     }
 }
 impl ::std::convert::TryFrom<&str> for Name {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for Name {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -563,14 +570,14 @@ impl ::std::convert::AsRef<str> for Name {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for Name {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
         match Self::check(&value) {
             Ok(()) => Ok(Self(value)),
             Err(error) => {
-                ::zeroize::Zeroize::zeroize(&mut value);
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
                 Err(error)
             }
         }
@@ -588,7 +595,7 @@ impl ::std::fmt::Display for Name {
 }
 impl ::std::ops::Drop for Name {
     fn drop(&mut self) {
-        ::zeroize::Zeroize::zeroize(&mut self.0);
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -621,7 +628,7 @@ impl OperationId {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -631,13 +638,13 @@ impl OperationId {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length < Self::MIN_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "OperationId",
-                    super::validation::Violation::TooShort {
+                    ::d1_runtime::validation::Violation::TooShort {
                         min: Self::MIN_LENGTH,
                         actual: length,
                     },
@@ -647,9 +654,9 @@ impl OperationId {
         }
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "OperationId",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -660,9 +667,9 @@ impl OperationId {
         if !(value.bytes().any(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "OperationId",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     Some(value),
@@ -673,14 +680,14 @@ impl OperationId {
     }
 }
 impl ::std::convert::TryFrom<&str> for OperationId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for OperationId {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -697,7 +704,7 @@ impl OperationId {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for OperationId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {

@@ -13,6 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub(super) struct Checks<'a> {
     ir: &'a Ir,
     types_crate: String,
+    /// Path of the server crate's root (`crate`) or module (`crate::server`).
+    root: String,
     /// Types whose check function is needed, with its name.
     names: BTreeMap<TypeId, String>,
     taken: BTreeSet<String>,
@@ -20,10 +22,11 @@ pub(super) struct Checks<'a> {
 }
 
 impl<'a> Checks<'a> {
-    pub(super) fn new(ir: &'a Ir, types_crate: &str) -> Self {
+    pub(super) fn new(ir: &'a Ir, types_crate: &str, root: &str) -> Self {
         Checks {
             ir,
             types_crate: types_crate.to_string(),
+            root: root.to_string(),
             names: BTreeMap::new(),
             taken: BTreeSet::new(),
             done: BTreeSet::new(),
@@ -108,7 +111,10 @@ impl<'a> Checks<'a> {
                     TypeKind::Struct(s) if s.plaintext => TokenStream::new(),
                     TypeKind::Struct(_) | TypeKind::OneOf(_) => {
                         let f = self.function(*id);
-                        quote!(crate::checks::#f(#v, c, #skip);)
+                        {
+                            let root = super::super::path_tokens(&self.root);
+                            quote!(#root::checks::#f(#v, c, #skip);)
+                        }
                     }
                 }
             }
@@ -124,9 +130,9 @@ impl<'a> Checks<'a> {
             .iter()
             .filter_map(|f| {
                 let kind = match self.scalar_kind(&f.ty)? {
-                    Scalar::Integer => quote!(crate::runtime::Scalar::Integer),
-                    Scalar::Number => quote!(crate::runtime::Scalar::Number),
-                    Scalar::Boolean => quote!(crate::runtime::Scalar::Boolean),
+                    Scalar::Integer => quote!(::d1_runtime::server::Scalar::Integer),
+                    Scalar::Number => quote!(::d1_runtime::server::Scalar::Number),
+                    Scalar::Boolean => quote!(::d1_runtime::server::Scalar::Boolean),
                 };
                 Some((f.name.clone(), kind))
             })
@@ -187,7 +193,7 @@ impl<'a> Checks<'a> {
             //! violation (with its JSON Pointer) where `Deserialize` would stop at the first.
 
             #[allow(unused_imports)]
-            use crate::runtime::Checker;
+            use ::d1_runtime::server::Checker;
             #[allow(unused_imports)]
             use serde_json::Value;
 

@@ -52,7 +52,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &fixture_client::Client, thing_id: &fixture_client::types::kitchen_sink::ThingId, body: fixture_client::types::kitchen_sink::Option) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &fixture_client::Client, thing_id: &fixture_types::kitchen_sink::ThingId, body: fixture_types::kitchen_sink::Option) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .kitchen_sink()
     ///     .activate(thing_id, body)
@@ -66,11 +66,11 @@ impl<'c> Api<'c> {
         thing_id: &::fixture_types::kitchen_sink::ThingId,
         body: ::fixture_types::kitchen_sink::Option,
     ) -> ActivateBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "kitchen_sink.activate",
-            ::reqwest::Method::POST,
+            ::d1_runtime::client::Method::POST,
             true,
         );
         call.literal("/things/");
@@ -98,11 +98,11 @@ impl<'c> Api<'c> {
     /// # Ok(()) }
     /// ```
     pub fn search(&self) -> SearchBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "kitchen_sink.search",
-            ::reqwest::Method::POST,
+            ::d1_runtime::client::Method::POST,
             true,
         );
         call.literal("/things:search");
@@ -129,11 +129,11 @@ impl<'c> Api<'c> {
     /// # Ok(()) }
     /// ```
     pub fn get_things(&self) -> GetThingsBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "kitchen_sink.get_things",
-            ::reqwest::Method::GET,
+            ::d1_runtime::client::Method::GET,
             true,
         );
         call.literal("/things");
@@ -159,11 +159,11 @@ impl<'c> Api<'c> {
     /// # Ok(()) }
     /// ```
     pub fn replace_all(&self) -> ReplaceAllBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "kitchen_sink.replace_all",
-            ::reqwest::Method::PUT,
+            ::d1_runtime::client::Method::PUT,
             true,
         );
         call.literal("/things");
@@ -196,7 +196,7 @@ pub enum ActivateError {
 /// A prepared [`Api::activate`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct ActivateBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
     body: ::fixture_types::kitchen_sink::Option,
 }
 impl<'c> ActivateBuilder<'c> {
@@ -299,7 +299,7 @@ pub enum SearchError {}
 /// A prepared [`Api::search`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct SearchBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::std::vec::Vec<u8>>,
 }
 impl<'c> SearchBuilder<'c> {
@@ -361,7 +361,7 @@ pub enum GetThingsError {}
 /// A prepared [`Api::get_things`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetThingsBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
 }
 impl<'c> GetThingsBuilder<'c> {
     /// Optional query parameter `limit`. The server's default: `10`.
@@ -426,7 +426,7 @@ pub enum ReplaceAllError {}
 /// A prepared [`Api::replace_all`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct ReplaceAllBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::fixture_types::kitchen_sink::Form>,
 }
 impl<'c> ReplaceAllBuilder<'c> {

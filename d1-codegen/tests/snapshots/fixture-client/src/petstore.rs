@@ -26,7 +26,7 @@ impl<'c> Api<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &fixture_client::Client, pet_id: &fixture_client::types::petstore::PetId) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &fixture_client::Client, pet_id: &fixture_types::petstore::PetId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .petstore()
     ///     .get_pet(pet_id)
@@ -38,11 +38,11 @@ impl<'c> Api<'c> {
         &self,
         pet_id: &::fixture_types::petstore::PetId,
     ) -> GetPetBuilder<'c> {
-        let mut call = crate::client::Call::new(
-            self.client,
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
             ID,
             "petstore.get_pet",
-            ::reqwest::Method::GET,
+            ::d1_runtime::client::Method::GET,
             false,
         );
         call.literal("/pets/");
@@ -57,7 +57,7 @@ pub enum GetPetError {}
 /// A prepared [`Api::get_pet`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetPetBuilder<'c> {
-    call: crate::client::Call<'c>,
+    call: ::d1_runtime::client::Call<'c>,
 }
 impl<'c> GetPetBuilder<'c> {
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).

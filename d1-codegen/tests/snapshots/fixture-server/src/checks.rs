@@ -3,7 +3,7 @@
 //! Checks of request bodies: one function per struct or union of a body, recording every
 //! violation (with its JSON Pointer) where `Deserialize` would stop at the first.
 #[allow(unused_imports)]
-use crate::runtime::Checker;
+use ::d1_runtime::server::Checker;
 #[allow(unused_imports)]
 use serde_json::Value;
 /// Check a JSON value against `kitchen_sink::Form`.

@@ -10,7 +10,7 @@
 pub const BASE_PATH: &str = "/v1";
 /// The **Kitchen Sink API** (version 1.0): one method per operation. Mount an implementation with [`router`].
 ///
-/// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](crate::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
+/// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
 pub trait KitchenSinkApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Activate
     ///
@@ -24,7 +24,7 @@ pub trait KitchenSinkApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         request: ActivateRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ActivateResponse, crate::ApiError>,
+        Output = ::std::result::Result<ActivateResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
     /// Search
     ///
@@ -33,14 +33,14 @@ pub trait KitchenSinkApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         request: SearchRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<SearchResponse, crate::ApiError>,
+        Output = ::std::result::Result<SearchResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
     /// `GET /things`
     fn get_things(
         &self,
         request: GetThingsRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetThingsResponse, crate::ApiError>,
+        Output = ::std::result::Result<GetThingsResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
     /// Replace all
     ///
@@ -49,7 +49,10 @@ pub trait KitchenSinkApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         request: ReplaceAllRequest,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ReplaceAllResponse, crate::ApiError>,
+        Output = ::std::result::Result<
+            ReplaceAllResponse,
+            ::d1_runtime::server::ApiError,
+        >,
     > + ::std::marker::Send;
 }
 ///The checked inputs of [`KitchenSinkApi::activate`].
@@ -69,11 +72,11 @@ pub struct ActivateRequest {
     pub filter: ::std::option::Option<::std::string::String>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
     /// The request body.
     pub body: ::fixture_types::kitchen_sink::Option,
 }
-///The responses [`KitchenSinkApi::activate`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`KitchenSinkApi::activate`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum ActivateResponse {
@@ -84,58 +87,72 @@ pub enum ActivateResponse {
     /// `404`: Not found
     NotFound(::fixture_types::kitchen_sink::Error),
     /// `2XX`: Some other success
-    Success(crate::Status2xx),
+    Success(::d1_runtime::server::Status2xx),
     /// `default`: Anything else
-    Default(crate::axum::http::StatusCode, ::std::vec::Vec<u8>),
+    Default(::d1_runtime::server::axum::http::StatusCode, ::std::vec::Vec<u8>),
 }
 impl ActivateResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::Ok(_) => {
-                crate::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::Created(_) => {
-                crate::axum::http::StatusCode::from_u16(201)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(201)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::NotFound(_) => {
-                crate::axum::http::StatusCode::from_u16(404)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
             Self::Success(status) => status.status(),
             Self::Default(status, _) => *status,
         }
     }
 }
-impl crate::axum::response::IntoResponse for ActivateResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse for ActivateResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::Created(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(201)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(201)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
             Self::NotFound(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(404)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
-            Self::Success(status) => crate::runtime::empty_response(status.status()),
+            Self::Success(status) => {
+                ::d1_runtime::server::empty_response(status.status())
+            }
             Self::Default(status, body) => {
-                crate::runtime::bytes_response(status, "text/plain", body)
+                ::d1_runtime::server::bytes_response(status, "text/plain", body)
             }
         }
     }
@@ -145,11 +162,11 @@ impl crate::axum::response::IntoResponse for ActivateResponse {
 pub struct SearchRequest {
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::std::vec::Vec<u8>>,
 }
-///The responses [`KitchenSinkApi::search`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`KitchenSinkApi::search`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum SearchResponse {
@@ -158,22 +175,26 @@ pub enum SearchResponse {
 }
 impl SearchResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::Ok(_) => {
-                crate::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
         }
     }
 }
-impl crate::axum::response::IntoResponse for SearchResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse for SearchResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
@@ -189,9 +210,9 @@ pub struct GetThingsRequest {
     pub score: ::std::option::Option<::fixture_types::kitchen_sink::Score>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
 }
-///The responses [`KitchenSinkApi::get_things`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`KitchenSinkApi::get_things`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum GetThingsResponse {
@@ -200,22 +221,26 @@ pub enum GetThingsResponse {
 }
 impl GetThingsResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::Ok(_) => {
-                crate::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
         }
     }
 }
-impl crate::axum::response::IntoResponse for GetThingsResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse for GetThingsResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    crate::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::json_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                     &body,
                 )
             }
@@ -227,11 +252,11 @@ impl crate::axum::response::IntoResponse for GetThingsResponse {
 pub struct ReplaceAllRequest {
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
-    pub bearer_token: crate::BearerToken,
+    pub bearer_token: ::d1_runtime::server::BearerToken,
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::fixture_types::kitchen_sink::Form>,
 }
-///The responses [`KitchenSinkApi::replace_all`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](crate::ApiError).
+///The responses [`KitchenSinkApi::replace_all`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum ReplaceAllResponse {
@@ -240,110 +265,119 @@ pub enum ReplaceAllResponse {
 }
 impl ReplaceAllResponse {
     /// The HTTP status of this response.
-    pub fn status(&self) -> crate::axum::http::StatusCode {
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
             Self::NoContent => {
-                crate::axum::http::StatusCode::from_u16(204)
-                    .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                ::d1_runtime::server::axum::http::StatusCode::from_u16(204)
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
             }
         }
     }
 }
-impl crate::axum::response::IntoResponse for ReplaceAllResponse {
-    fn into_response(self) -> crate::axum::response::Response {
+impl ::d1_runtime::server::axum::response::IntoResponse for ReplaceAllResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         match self {
             Self::NoContent => {
-                crate::runtime::empty_response(
-                    crate::axum::http::StatusCode::from_u16(204)
-                        .unwrap_or(crate::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                ::d1_runtime::server::empty_response(
+                    ::d1_runtime::server::axum::http::StatusCode::from_u16(204)
+                        .unwrap_or(
+                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ),
                 )
             }
         }
     }
 }
 /// Every operation of the API, with a JSON `404` for unknown paths.
-pub fn router<A: KitchenSinkApi>(api: A) -> crate::axum::Router {
-    crate::finish(routes(api, crate::Config::default()))
+pub fn router<A: KitchenSinkApi>(api: A) -> ::d1_runtime::server::axum::Router {
+    ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
 }
 /// Every operation of the API and no fallback, to be merged or nested with the routes of
-/// other APIs; call [`finish`](crate::finish) on the combined router.
-pub fn routes<A: KitchenSinkApi>(api: A, config: crate::Config) -> crate::axum::Router {
-    let shared = ::std::sync::Arc::new(crate::runtime::Shared {
+/// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.
+pub fn routes<A: KitchenSinkApi>(
+    api: A,
+    config: ::d1_runtime::server::Config,
+) -> ::d1_runtime::server::axum::Router {
+    let shared = ::std::sync::Arc::new(::d1_runtime::server::Shared {
         api,
         config,
     });
-    crate::axum::Router::new()
+    ::d1_runtime::server::axum::Router::new()
         .route(
             "/things",
-            crate::axum::routing::get(handle_get_things::<A>)
+            ::d1_runtime::server::axum::routing::get(handle_get_things::<A>)
                 .put(handle_replace_all::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "GET, PUT, HEAD")
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "GET, PUT, HEAD")
                 }),
         )
         .route(
             "/things/{thingId}/operations:activate",
-            crate::axum::routing::post(handle_activate::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "POST")
+            ::d1_runtime::server::axum::routing::post(handle_activate::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "POST")
                 }),
         )
         .route(
             "/things:search",
-            crate::axum::routing::post(handle_search::<A>)
-                .fallback(|headers: crate::axum::http::HeaderMap| async move {
-                    crate::runtime::method_not_allowed(&headers, "POST")
+            ::d1_runtime::server::axum::routing::post(handle_search::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "POST")
                 }),
         )
         .with_state(shared)
 }
 /// Checks the inputs of `POST /things/{thingId}/operations:activate`, then calls the implementation.
 async fn handle_activate<A: KitchenSinkApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, body) = request.into_parts();
-    let context = crate::runtime::Context::new(&parts, "kitchen_sink", "activate");
+    let context = ::d1_runtime::server::Context::new(&parts, "kitchen_sink", "activate");
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
-            let path = crate::runtime::PathParams::new(params, &mut violations);
-            let query = crate::runtime::QueryParams::parse(parts.uri.query());
+            let mut violations = ::d1_runtime::server::Violations::new();
+            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
+            let query = ::d1_runtime::server::QueryParams::parse(parts.uri.query());
             let thing_id = {
                 let raw = path.get("thingId");
                 violations
                     .required(
-                        crate::runtime::In::Path,
+                        ::d1_runtime::server::In::Path,
                         "thingId",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::fixture_types::kitchen_sink::ThingId,
                         >,
                     )
             };
             let correlation_id = {
-                let raw = crate::runtime::header(
+                let raw = ::d1_runtime::server::header(
                     &parts.headers,
                     "x-correlation-id",
                     &mut violations,
                 );
                 violations
                     .optional(
-                        crate::runtime::In::Header,
+                        ::d1_runtime::server::In::Header,
                         "x-correlation-id",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::fixture_types::kitchen_sink::CorrelationId,
                         >,
                     )
@@ -352,37 +386,37 @@ async fn handle_activate<A: KitchenSinkApi>(
                 let raw = query.get("dryRun");
                 violations
                     .optional(
-                        crate::runtime::In::Query,
+                        ::d1_runtime::server::In::Query,
                         "dryRun",
                         raw,
-                        crate::runtime::parse_bool,
+                        ::d1_runtime::server::parse_bool,
                     )
             };
             let session = {
-                let raw = crate::runtime::cookie(&parts.headers, "session");
+                let raw = ::d1_runtime::server::cookie(&parts.headers, "session");
                 violations
                     .optional(
-                        crate::runtime::In::Cookie,
+                        ::d1_runtime::server::In::Cookie,
                         "session",
                         raw,
-                        crate::runtime::parse_string,
+                        ::d1_runtime::server::parse_string,
                     )
             };
             let filter = {
                 let raw = query.get("filter");
                 violations
                     .optional(
-                        crate::runtime::In::Query,
+                        ::d1_runtime::server::In::Query,
                         "filter",
                         raw,
-                        crate::runtime::parse_string,
+                        ::d1_runtime::server::parse_string,
                     )
             };
-            let body = match crate::runtime::read_body(
+            let body = match ::d1_runtime::server::read_body(
                     &parts,
                     body,
                     shared.config.body_limit,
-                    &[crate::runtime::Encoding::Json],
+                    &[::d1_runtime::server::Encoding::Json],
                 )
                 .await
             {
@@ -391,14 +425,18 @@ async fn handle_activate<A: KitchenSinkApi>(
             };
             let body: ::std::option::Option<::fixture_types::kitchen_sink::Option> = match body {
                 None => {
-                    violations.push(crate::runtime::In::Body, "", "is required");
+                    violations.push(::d1_runtime::server::In::Body, "", "is required");
                     None
                 }
                 Some((encoding, bytes)) => {
-                    match crate::runtime::body_value(encoding, &bytes, &mut violations) {
+                    match ::d1_runtime::server::body_value(
+                        encoding,
+                        &bytes,
+                        &mut violations,
+                    ) {
                         None => None,
                         Some(value) => {
-                            let mut checker = crate::runtime::Checker::new();
+                            let mut checker = ::d1_runtime::server::Checker::new();
                             {
                                 let c = &mut checker;
                                 crate::checks::check_kitchen_sink_option(
@@ -408,7 +446,7 @@ async fn handle_activate<A: KitchenSinkApi>(
                                 );
                             }
                             if checker.is_clean() {
-                                crate::runtime::typed_body(&value, &mut violations)
+                                ::d1_runtime::server::typed_body(&value, &mut violations)
                             } else {
                                 checker.report(&mut violations);
                                 None
@@ -437,40 +475,48 @@ async fn handle_activate<A: KitchenSinkApi>(
             };
             match shared.api.activate(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await
 }
 /// Checks the inputs of `POST /things:search`, then calls the implementation.
 async fn handle_search<A: KitchenSinkApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, body) = request.into_parts();
-    let context = crate::runtime::Context::new(&parts, "kitchen_sink", "search");
+    let context = ::d1_runtime::server::Context::new(&parts, "kitchen_sink", "search");
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
+            let mut violations = ::d1_runtime::server::Violations::new();
             let _ = params;
-            let body = match crate::runtime::read_body(
+            let body = match ::d1_runtime::server::read_body(
                     &parts,
                     body,
                     shared.config.body_limit,
-                    &[crate::runtime::Encoding::Json],
+                    &[::d1_runtime::server::Encoding::Json],
                 )
                 .await
             {
@@ -480,10 +526,14 @@ async fn handle_search<A: KitchenSinkApi>(
             let body: ::std::option::Option<::std::vec::Vec<u8>> = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match crate::runtime::body_value(encoding, &bytes, &mut violations) {
+                    match ::d1_runtime::server::body_value(
+                        encoding,
+                        &bytes,
+                        &mut violations,
+                    ) {
                         None => None,
                         Some(value) => {
-                            crate::runtime::typed_body(&value, &mut violations)
+                            ::d1_runtime::server::typed_body(&value, &mut violations)
                         }
                     }
                 }
@@ -497,45 +547,57 @@ async fn handle_search<A: KitchenSinkApi>(
             };
             match shared.api.search(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await
 }
 /// Checks the inputs of `GET /things`, then calls the implementation.
 async fn handle_get_things<A: KitchenSinkApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, _body) = request.into_parts();
-    let context = crate::runtime::Context::new(&parts, "kitchen_sink", "get_things");
+    let context = ::d1_runtime::server::Context::new(
+        &parts,
+        "kitchen_sink",
+        "get_things",
+    );
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
+            let mut violations = ::d1_runtime::server::Violations::new();
             let _ = params;
-            let query = crate::runtime::QueryParams::parse(parts.uri.query());
+            let query = ::d1_runtime::server::QueryParams::parse(parts.uri.query());
             let limit = {
                 let raw = query.get("limit");
                 violations
                     .defaulted(
-                        crate::runtime::In::Query,
+                        ::d1_runtime::server::In::Query,
                         "limit",
                         raw,
                         "10",
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::fixture_types::kitchen_sink::Limit,
                         >,
                     )
@@ -544,10 +606,10 @@ async fn handle_get_things<A: KitchenSinkApi>(
                 let raw = query.get("score");
                 violations
                     .optional(
-                        crate::runtime::In::Query,
+                        ::d1_runtime::server::In::Query,
                         "score",
                         raw,
-                        crate::runtime::parse_from_str::<
+                        ::d1_runtime::server::parse_from_str::<
                             ::fixture_types::kitchen_sink::Score,
                         >,
                     )
@@ -565,40 +627,55 @@ async fn handle_get_things<A: KitchenSinkApi>(
             };
             match shared.api.get_things(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await
 }
 /// Checks the inputs of `PUT /things`, then calls the implementation.
 async fn handle_replace_all<A: KitchenSinkApi>(
-    crate::axum::extract::State(
+    ::d1_runtime::server::axum::extract::State(
         shared,
-    ): crate::axum::extract::State<::std::sync::Arc<crate::runtime::Shared<A>>>,
-    params: ::std::result::Result<
-        crate::axum::extract::RawPathParams,
-        crate::axum::extract::rejection::RawPathParamsRejection,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
     >,
-    request: crate::axum::extract::Request,
-) -> crate::axum::response::Response {
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> ::d1_runtime::server::axum::response::Response {
     let (parts, body) = request.into_parts();
-    let context = crate::runtime::Context::new(&parts, "kitchen_sink", "replace_all");
+    let context = ::d1_runtime::server::Context::new(
+        &parts,
+        "kitchen_sink",
+        "replace_all",
+    );
     context
         .run(async move {
-            let ::std::option::Option::Some(bearer_token) = crate::runtime::bearer(
+            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
                 &parts.headers,
             ) else {
-                return crate::runtime::unauthorized();
+                return ::d1_runtime::server::unauthorized();
             };
-            let mut violations = crate::runtime::Violations::new();
+            let mut violations = ::d1_runtime::server::Violations::new();
             let _ = params;
-            let body = match crate::runtime::read_body(
+            let body = match ::d1_runtime::server::read_body(
                     &parts,
                     body,
                     shared.config.body_limit,
-                    &[crate::runtime::Encoding::Json, crate::runtime::Encoding::Form],
+                    &[
+                        ::d1_runtime::server::Encoding::Json,
+                        ::d1_runtime::server::Encoding::Form,
+                    ],
                 )
                 .await
             {
@@ -608,10 +685,14 @@ async fn handle_replace_all<A: KitchenSinkApi>(
             let body: ::std::option::Option<::fixture_types::kitchen_sink::Form> = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match crate::runtime::body_value(encoding, &bytes, &mut violations) {
+                    match ::d1_runtime::server::body_value(
+                        encoding,
+                        &bytes,
+                        &mut violations,
+                    ) {
                         None => None,
                         Some(value) => {
-                            let mut checker = crate::runtime::Checker::new();
+                            let mut checker = ::d1_runtime::server::Checker::new();
                             {
                                 let c = &mut checker;
                                 crate::checks::check_kitchen_sink_form(
@@ -621,7 +702,7 @@ async fn handle_replace_all<A: KitchenSinkApi>(
                                 );
                             }
                             if checker.is_clean() {
-                                crate::runtime::typed_body(&value, &mut violations)
+                                ::d1_runtime::server::typed_body(&value, &mut violations)
                             } else {
                                 checker.report(&mut violations);
                                 None
@@ -639,9 +720,15 @@ async fn handle_replace_all<A: KitchenSinkApi>(
             };
             match shared.api.replace_all(request).await {
                 Ok(response) => {
-                    crate::axum::response::IntoResponse::into_response(response)
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        response,
+                    )
                 }
-                Err(error) => crate::axum::response::IntoResponse::into_response(error),
+                Err(error) => {
+                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
+                        error,
+                    )
+                }
             }
         })
         .await

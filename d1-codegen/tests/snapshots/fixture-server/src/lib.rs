@@ -40,18 +40,18 @@
 //! ```
 #![forbid(unsafe_code)]
 #[rustfmt::skip]
-mod checks;
+::d1_runtime::require_generated_api!(1);
 #[rustfmt::skip]
-mod runtime;
+mod checks;
 #[rustfmt::skip]
 pub mod kitchen_sink;
 #[rustfmt::skip]
 pub mod petstore;
 #[rustfmt::skip]
-pub use runtime::{
+pub use ::d1_runtime::server::{
     finish, not_found, ApiError, BearerToken, Config, Status2xx, StatusClass,
     CORRELATION_ID,
 };
 /// The axum version the routers are built with.
 #[rustfmt::skip]
-pub use axum;
+pub use ::d1_runtime::server::axum;

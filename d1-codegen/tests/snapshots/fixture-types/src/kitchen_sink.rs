@@ -23,7 +23,7 @@ impl Box {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -33,13 +33,13 @@ impl Box {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length < Self::MIN_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Box",
-                    super::validation::Violation::TooShort {
+                    ::d1_runtime::validation::Violation::TooShort {
                         min: Self::MIN_LENGTH,
                         actual: length,
                     },
@@ -51,14 +51,14 @@ impl Box {
     }
 }
 impl ::std::convert::TryFrom<&str> for Box {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for Box {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -75,7 +75,7 @@ impl Box {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for Box {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -120,7 +120,7 @@ impl CorrelationId {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -130,16 +130,16 @@ impl CorrelationId {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if !((1..=64).contains(&value.len())
             && value
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "CorrelationId",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     Some(value),
@@ -150,14 +150,14 @@ impl CorrelationId {
     }
 }
 impl ::std::convert::TryFrom<&str> for CorrelationId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for CorrelationId {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -174,7 +174,7 @@ impl CorrelationId {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for CorrelationId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -221,7 +221,7 @@ pub enum ErrorCode {
     /// `UNKNOWN_THING`
     UnknownThing,
     /// A value this version of the spec does not list.
-    Unknown(super::validation::UnknownValue),
+    Unknown(::d1_runtime::validation::UnknownValue),
 }
 impl ErrorCode {
     /// The value as it appears on the wire.
@@ -242,7 +242,9 @@ impl ::std::convert::From<&str> for ErrorCode {
             "UNKNOWN_THING" => Self::UnknownThing,
             other => {
                 Self::Unknown(
-                    super::validation::UnknownValue::new_unchecked(other.to_string()),
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
                 )
             }
         }
@@ -290,7 +292,7 @@ pub enum GrantType {
     /// `client_credentials`
     ClientCredentials,
     /// A value this version of the spec does not list.
-    Unknown(super::validation::UnknownValue),
+    Unknown(::d1_runtime::validation::UnknownValue),
 }
 impl GrantType {
     /// The value as it appears on the wire.
@@ -311,7 +313,9 @@ impl ::std::convert::From<&str> for GrantType {
             "client_credentials" => Self::ClientCredentials,
             other => {
                 Self::Unknown(
-                    super::validation::UnknownValue::new_unchecked(other.to_string()),
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
                 )
             }
         }
@@ -357,7 +361,7 @@ impl Item {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -367,13 +371,13 @@ impl Item {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Item",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -385,14 +389,14 @@ impl Item {
     }
 }
 impl ::std::convert::TryFrom<&str> for Item {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for Item {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -409,7 +413,7 @@ impl Item {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for Item {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -451,7 +455,7 @@ pub enum Kind {
     /// `ACTIVE`
     Active,
     /// A value this version of the spec does not list.
-    UnknownValue(super::validation::UnknownValue),
+    UnknownValue(::d1_runtime::validation::UnknownValue),
 }
 impl Kind {
     /// The value as it appears on the wire.
@@ -480,7 +484,9 @@ impl ::std::convert::From<&str> for Kind {
             "ACTIVE" => Self::Active,
             other => {
                 Self::UnknownValue(
-                    super::validation::UnknownValue::new_unchecked(other.to_string()),
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
                 )
             }
         }
@@ -528,7 +534,7 @@ impl Limit {
     /// Validate `value` and wrap it.
     pub fn new(
         value: i32,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         Self::check(value)?;
         Ok(Self(value))
     }
@@ -538,12 +544,12 @@ impl Limit {
     }
     fn check(
         value: i32,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if value < Self::MINIMUM {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Limit",
-                    super::validation::Violation::BelowMinimum {
+                    ::d1_runtime::validation::Violation::BelowMinimum {
                         minimum: 1f64,
                         exclusive: false,
                     },
@@ -553,9 +559,9 @@ impl Limit {
         }
         if value > Self::MAXIMUM {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Limit",
-                    super::validation::Violation::AboveMaximum {
+                    ::d1_runtime::validation::Violation::AboveMaximum {
                         maximum: 50f64,
                         exclusive: false,
                     },
@@ -567,7 +573,7 @@ impl Limit {
     }
 }
 impl ::std::convert::TryFrom<i32> for Limit {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: i32) -> ::std::result::Result<Self, Self::Error> {
         Self::new(value)
     }
@@ -578,15 +584,15 @@ impl ::std::convert::From<Limit> for i32 {
     }
 }
 impl ::std::str::FromStr for Limit {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
         let value: i32 = text
             .trim()
             .parse()
             .map_err(|_| {
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Limit",
-                    super::validation::Violation::Malformed {
+                    ::d1_runtime::validation::Violation::Malformed {
                         expected: "an integer",
                     },
                     Some(text),
@@ -620,7 +626,7 @@ impl Lives {
     /// Validate `value` and wrap it.
     pub fn new(
         value: i64,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         Self::check(value)?;
         Ok(Self(value))
     }
@@ -630,12 +636,12 @@ impl Lives {
     }
     fn check(
         value: i64,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if value < Self::MINIMUM {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Lives",
-                    super::validation::Violation::BelowMinimum {
+                    ::d1_runtime::validation::Violation::BelowMinimum {
                         minimum: 0f64,
                         exclusive: false,
                     },
@@ -645,9 +651,9 @@ impl Lives {
         }
         if value > Self::MAXIMUM {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Lives",
-                    super::validation::Violation::AboveMaximum {
+                    ::d1_runtime::validation::Violation::AboveMaximum {
                         maximum: 9f64,
                         exclusive: false,
                     },
@@ -659,7 +665,7 @@ impl Lives {
     }
 }
 impl ::std::convert::TryFrom<i64> for Lives {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: i64) -> ::std::result::Result<Self, Self::Error> {
         Self::new(value)
     }
@@ -670,15 +676,15 @@ impl ::std::convert::From<Lives> for i64 {
     }
 }
 impl ::std::str::FromStr for Lives {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
         let value: i64 = text
             .trim()
             .parse()
             .map_err(|_| {
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Lives",
-                    super::validation::Violation::Malformed {
+                    ::d1_runtime::validation::Violation::Malformed {
                         expected: "an integer",
                     },
                     Some(text),
@@ -763,7 +769,7 @@ impl Pets {
     /// Validate the item count and wrap the items.
     pub fn new(
         items: ::std::vec::Vec<Pet>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         Self::check(&items)?;
         Ok(Self(items))
     }
@@ -777,12 +783,12 @@ impl Pets {
     }
     fn check(
         items: &[Pet],
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if items.len() < Self::MIN_ITEMS {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Pets",
-                    super::validation::Violation::TooFewItems {
+                    ::d1_runtime::validation::Violation::TooFewItems {
                         min: Self::MIN_ITEMS,
                         actual: items.len(),
                     },
@@ -792,9 +798,9 @@ impl Pets {
         }
         if items.len() > Self::MAX_ITEMS {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Pets",
-                    super::validation::Violation::TooManyItems {
+                    ::d1_runtime::validation::Violation::TooManyItems {
                         max: Self::MAX_ITEMS,
                         actual: items.len(),
                     },
@@ -806,7 +812,7 @@ impl Pets {
     }
 }
 impl ::std::convert::TryFrom<::std::vec::Vec<Pet>> for Pets {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         items: ::std::vec::Vec<Pet>,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -857,7 +863,7 @@ impl Score {
     /// Validate `value` and wrap it.
     pub fn new(
         value: f64,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         Self::check(value)?;
         Ok(Self(value))
     }
@@ -867,12 +873,12 @@ impl Score {
     }
     fn check(
         value: f64,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if !value.is_finite() {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Score",
-                    super::validation::Violation::Malformed {
+                    ::d1_runtime::validation::Violation::Malformed {
                         expected: "a finite number",
                     },
                     Some(&value.to_string()),
@@ -881,9 +887,9 @@ impl Score {
         }
         if value <= Self::MINIMUM {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Score",
-                    super::validation::Violation::BelowMinimum {
+                    ::d1_runtime::validation::Violation::BelowMinimum {
                         minimum: 0f64,
                         exclusive: true,
                     },
@@ -893,9 +899,9 @@ impl Score {
         }
         if value > Self::MAXIMUM {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Score",
-                    super::validation::Violation::AboveMaximum {
+                    ::d1_runtime::validation::Violation::AboveMaximum {
                         maximum: 1f64,
                         exclusive: false,
                     },
@@ -907,7 +913,7 @@ impl Score {
     }
 }
 impl ::std::convert::TryFrom<f64> for Score {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: f64) -> ::std::result::Result<Self, Self::Error> {
         Self::new(value)
     }
@@ -918,15 +924,15 @@ impl ::std::convert::From<Score> for f64 {
     }
 }
 impl ::std::str::FromStr for Score {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
         let value: f64 = text
             .trim()
             .parse()
             .map_err(|_| {
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Score",
-                    super::validation::Violation::Malformed {
+                    ::d1_runtime::validation::Violation::Malformed {
                         expected: "a number",
                     },
                     Some(text),
@@ -963,7 +969,7 @@ impl ThingId {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -973,13 +979,13 @@ impl ThingId {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length < Self::MIN_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "ThingId",
-                    super::validation::Violation::TooShort {
+                    ::d1_runtime::validation::Violation::TooShort {
                         min: Self::MIN_LENGTH,
                         actual: length,
                     },
@@ -989,9 +995,9 @@ impl ThingId {
         }
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "ThingId",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -1005,9 +1011,9 @@ impl ThingId {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "ThingId",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     Some(value),
@@ -1018,14 +1024,14 @@ impl ThingId {
     }
 }
 impl ::std::convert::TryFrom<&str> for ThingId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for ThingId {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -1042,7 +1048,7 @@ impl ThingId {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for ThingId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -1080,7 +1086,7 @@ impl Unanchored {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -1090,7 +1096,7 @@ impl Unanchored {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if !({
             const FAIL: u8 = 3;
             let state = value
@@ -1107,9 +1113,9 @@ impl Unanchored {
             state == 2
         }) {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Unanchored",
-                    super::validation::Violation::PatternMismatch {
+                    ::d1_runtime::validation::Violation::PatternMismatch {
                         pattern: Self::PATTERN,
                     },
                     Some(value),
@@ -1120,14 +1126,14 @@ impl Unanchored {
     }
 }
 impl ::std::convert::TryFrom<&str> for Unanchored {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for Unanchored {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -1144,7 +1150,7 @@ impl Unanchored {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for Unanchored {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {

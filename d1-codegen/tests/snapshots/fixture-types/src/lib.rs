@@ -11,7 +11,9 @@
 //! | [`petstore`] | Petstore in YAML | 1.0 | `tests/fixtures/features/petstore.yaml` |
 #![forbid(unsafe_code)]
 #[rustfmt::skip]
-pub mod validation;
+::d1_runtime::require_generated_api!(1);
+#[rustfmt::skip]
+pub use ::d1_runtime::validation;
 #[rustfmt::skip]
 pub mod kitchen_sink;
 #[rustfmt::skip]

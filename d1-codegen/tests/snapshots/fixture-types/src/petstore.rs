@@ -11,7 +11,7 @@ impl Name {
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         let value = value.into();
         Self::try_from(value)
     }
@@ -21,13 +21,13 @@ impl Name {
     }
     fn check(
         value: &str,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         let length = value.chars().count();
         if length > Self::MAX_LENGTH {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "Name",
-                    super::validation::Violation::TooLong {
+                    ::d1_runtime::validation::Violation::TooLong {
                         max: Self::MAX_LENGTH,
                         actual: length,
                     },
@@ -39,14 +39,14 @@ impl Name {
     }
 }
 impl ::std::convert::TryFrom<&str> for Name {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
 impl ::std::str::FromStr for Name {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
@@ -63,7 +63,7 @@ impl Name {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for Name {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -108,7 +108,7 @@ impl PetId {
     /// Validate `value` and wrap it.
     pub fn new(
         value: i64,
-    ) -> ::std::result::Result<Self, super::validation::ValidationError> {
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
         Self::check(value)?;
         Ok(Self(value))
     }
@@ -118,12 +118,12 @@ impl PetId {
     }
     fn check(
         value: i64,
-    ) -> ::std::result::Result<(), super::validation::ValidationError> {
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         if value < Self::MINIMUM {
             return Err(
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "PetId",
-                    super::validation::Violation::BelowMinimum {
+                    ::d1_runtime::validation::Violation::BelowMinimum {
                         minimum: 1f64,
                         exclusive: false,
                     },
@@ -135,7 +135,7 @@ impl PetId {
     }
 }
 impl ::std::convert::TryFrom<i64> for PetId {
-    type Error = super::validation::ValidationError;
+    type Error = ::d1_runtime::validation::ValidationError;
     fn try_from(value: i64) -> ::std::result::Result<Self, Self::Error> {
         Self::new(value)
     }
@@ -146,15 +146,15 @@ impl ::std::convert::From<PetId> for i64 {
     }
 }
 impl ::std::str::FromStr for PetId {
-    type Err = super::validation::ValidationError;
+    type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
         let value: i64 = text
             .trim()
             .parse()
             .map_err(|_| {
-                super::validation::ValidationError::new(
+                ::d1_runtime::validation::ValidationError::new(
                     "PetId",
-                    super::validation::Violation::Malformed {
+                    ::d1_runtime::validation::Violation::Malformed {
                         expected: "an integer",
                     },
                     Some(text),
@@ -184,7 +184,7 @@ pub enum Status {
     /// `sold`
     Sold,
     /// A value this version of the spec does not list.
-    Unknown(super::validation::UnknownValue),
+    Unknown(::d1_runtime::validation::UnknownValue),
 }
 impl Status {
     /// The value as it appears on the wire.
@@ -207,7 +207,9 @@ impl ::std::convert::From<&str> for Status {
             "sold" => Self::Sold,
             other => {
                 Self::Unknown(
-                    super::validation::UnknownValue::new_unchecked(other.to_string()),
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
                 )
             }
         }

@@ -1,5 +1,5 @@
 //! Access tokens: the [`TokenProvider`] trait the client asks before every call that needs a
-//! bearer token, a fixed [`StaticToken`], and the D1 OAuth2 flow in [`crate::oauth2`].
+//! bearer token, a fixed [`StaticToken`], and the D1 OAuth2 flow in [`crate::client::oauth2`].
 
 use std::fmt;
 use std::future::Future;
@@ -45,7 +45,7 @@ pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<AccessToken, Token
 /// cached: the client asks once per attempt.
 ///
 /// ```
-/// use d1_client::{AccessToken, TokenError, TokenFuture, TokenProvider};
+/// use d1_runtime::client::auth::{AccessToken, TokenError, TokenFuture, TokenProvider};
 ///
 /// /// Reads the token from a secret store on every call.
 /// struct FromVault;

@@ -22,7 +22,7 @@
 //! * `Debug`/`Display` show the plaintext type, the `kid` and the length, never the content.
 //!
 //! ```
-//! use d1_types::jwe::{Jwe, Plaintext, PlaintextError, PrivateKey, SysRng};
+//! use d1_runtime::jwe::{Jwe, Plaintext, PlaintextError, PrivateKey, SysRng};
 //! use zeroize::Zeroizing;
 //!
 //! // Generated code implements `Plaintext` for the D1 plaintext types; a toy one here.
@@ -49,7 +49,7 @@
 //! let wire = serde_json::to_string(&sealed).unwrap();
 //! let received: Jwe<Pan> = serde_json::from_str(&wire).unwrap();
 //! assert_eq!(received.open(&ours)?.0, "4111111111111111");
-//! # Ok::<(), d1_types::jwe::JweError>(())
+//! # Ok::<(), d1_runtime::jwe::JweError>(())
 //! ```
 //!
 //! # Implementation choice
@@ -597,10 +597,10 @@ impl PrivateKey {
         }
         let secret = p256::SecretKey::from_slice(&d)
             .map_err(|_| KeyError::InvalidKey { reason: "`d` is not a valid P-256 scalar" })?;
-        if let Some(public) = jwk.public_key()? {
-            if public != secret.public_key() {
-                return Err(KeyError::InvalidKey { reason: "`x`/`y` do not match `d`" });
-            }
+        if let Some(public) = jwk.public_key()?
+            && public != secret.public_key()
+        {
+            return Err(KeyError::InvalidKey { reason: "`x`/`y` do not match `d`" });
         }
         Ok(Self { kid: jwk.kid.clone(), secret })
     }
@@ -753,15 +753,15 @@ impl Jwk {
             Some(other) => return Err(KeyError::WrongCurve { found: format!("kty {}", echo(other)) }),
             None => return Err(KeyError::Jwk { reason: "missing member `kty`".into() }),
         }
-        if let Some(u) = jwk_str(raw.use_, "use")? {
-            if u != "enc" {
-                return Err(KeyError::Jwk { reason: format!("`use` is {:?}, not \"enc\"", echo(&u)) });
-            }
+        if let Some(u) = jwk_str(raw.use_, "use")?
+            && u != "enc"
+        {
+            return Err(KeyError::Jwk { reason: format!("`use` is {:?}, not \"enc\"", echo(&u)) });
         }
-        if let Some(a) = jwk_str(raw.alg, "alg")? {
-            if a != ALG {
-                return Err(KeyError::Jwk { reason: format!("`alg` is {:?}, not {ALG:?}", echo(&a)) });
-            }
+        if let Some(a) = jwk_str(raw.alg, "alg")?
+            && a != ALG
+        {
+            return Err(KeyError::Jwk { reason: format!("`alg` is {:?}, not {ALG:?}", echo(&a)) });
         }
         Ok(Self { kid: jwk_str(raw.kid, "kid")?, x: jwk_str(raw.x, "x")?, y: jwk_str(raw.y, "y")?, d })
     }
@@ -1175,10 +1175,10 @@ impl<T: Plaintext, const MAX_LEN: usize> Jwe<T, MAX_LEN> {
     /// No plaintext is returned or kept on any error.
     pub fn open(&self, key: &PrivateKey) -> Result<T, JweError> {
         let p = &self.parsed;
-        if let (Some(header_kid), Some(key_kid)) = (&p.kid, &key.kid) {
-            if header_kid != key_kid {
-                return Err(JweError::KidMismatch { key: key_kid.clone(), header: echo(header_kid) });
-            }
+        if let (Some(header_kid), Some(key_kid)) = (&p.kid, &key.kid)
+            && header_kid != key_kid
+        {
+            return Err(JweError::KidMismatch { key: key_kid.clone(), header: echo(header_kid) });
         }
         let cek = derive_cek(&key.secret.diffie_hellman(&p.epk), &p.apu, &p.apv);
         let cipher = aes_cipher(&cek);

@@ -2,10 +2,10 @@
 //! token, the per-request checks that run before an implementation is called, and the
 //! responses the router gives on its own (400, 401, 404, 405, 413, 415, 500).
 //!
-//! Copied verbatim into the generated crate from `templates/server/runtime.rs`.
+//! The generated handlers call into this module; a generated server crate re-exports the
+//! items its users need ([`ApiError`], [`BearerToken`], [`Config`], …).
 
-// Not every spec set uses every helper (form bodies, array parameters, cookies, …).
-#![allow(dead_code)]
+pub use axum;
 
 use axum::body::Body;
 use axum::http::header::{HeaderMap, HeaderName, HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
@@ -48,9 +48,11 @@ impl Config {
 }
 
 /// An implementation and its configuration, shared by all handlers of one router.
-pub(crate) struct Shared<A> {
-    pub(crate) api: A,
-    pub(crate) config: Config,
+pub struct Shared<A> {
+    /// The implementation of the API's trait.
+    pub api: A,
+    /// The router's options.
+    pub config: Config,
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -158,7 +160,7 @@ fn error_response(status: StatusCode, message: &str) -> Response {
 }
 
 /// Serialize `body` as the JSON response; a body that cannot be serialized is a 500.
-pub(crate) fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
+pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
     match serde_json::to_vec(body) {
         Ok(bytes) => {
             let mut response = Response::new(Body::from(bytes));
@@ -179,14 +181,14 @@ pub(crate) fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T)
 }
 
 /// A response without a body.
-pub(crate) fn empty_response(status: StatusCode) -> Response {
+pub fn empty_response(status: StatusCode) -> Response {
     let mut response = Response::new(Body::empty());
     *response.status_mut() = status;
     response
 }
 
 /// A response whose body is given as bytes in `content_type`.
-pub(crate) fn bytes_response(status: StatusCode, content_type: &'static str, bytes: Vec<u8>) -> Response {
+pub fn bytes_response(status: StatusCode, content_type: &'static str, bytes: Vec<u8>) -> Response {
     let mut response = Response::new(Body::from(bytes));
     *response.status_mut() = status;
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -275,15 +277,12 @@ impl fmt::Debug for BearerToken {
 }
 
 /// The bearer token of a request (`None`: missing or malformed).
-pub(crate) fn bearer(headers: &HeaderMap) -> Option<BearerToken> {
-    headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(BearerToken::from_header)
+pub fn bearer(headers: &HeaderMap) -> Option<BearerToken> {
+    headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(BearerToken::from_header)
 }
 
 /// The 401 for a missing or malformed bearer token.
-pub(crate) fn unauthorized() -> Response {
+pub fn unauthorized() -> Response {
     let mut response =
         error_response(StatusCode::UNAUTHORIZED, "The Authorization header is missing or is not a bearer token.");
     response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -298,10 +297,15 @@ pub(crate) fn unauthorized() -> Response {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum In {
+    /// A path parameter.
     Path,
+    /// A query parameter.
     Query,
+    /// A header.
     Header,
+    /// A cookie.
     Cookie,
+    /// The request body (the field is a JSON Pointer into it).
     Body,
 }
 
@@ -310,30 +314,36 @@ pub enum In {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldViolation {
     #[serde(rename = "in")]
+    /// Where the invalid input is.
     pub location: In,
+    /// The parameter name, or the JSON Pointer of the body member.
     pub field: String,
+    /// What is wrong with it.
     pub message: String,
 }
 
 /// Every violation of one request, so that a single 400 reports them all.
 #[derive(Debug, Default)]
-pub(crate) struct Violations(Vec<FieldViolation>);
+pub struct Violations(Vec<FieldViolation>);
 
 impl Violations {
-    pub(crate) fn new() -> Self {
+    /// No violations yet.
+    pub fn new() -> Self {
         Violations(Vec::new())
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
+    /// Whether the request is valid so far.
+    pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
-    pub(crate) fn push(&mut self, location: In, field: impl Into<String>, message: impl Into<String>) {
+    /// Record one violation.
+    pub fn push(&mut self, location: In, field: impl Into<String>, message: impl Into<String>) {
         self.0.push(FieldViolation { location, field: field.into(), message: message.into() });
     }
 
     /// A required parameter: `None` (and a violation) when missing or invalid.
-    pub(crate) fn required<T>(
+    pub fn required<T>(
         &mut self,
         location: In,
         name: &str,
@@ -350,7 +360,7 @@ impl Violations {
     }
 
     /// An optional parameter: `None` when missing; when invalid, `None` and a violation.
-    pub(crate) fn optional<T>(
+    pub fn optional<T>(
         &mut self,
         location: In,
         name: &str,
@@ -361,7 +371,7 @@ impl Violations {
     }
 
     /// An optional parameter with a default (given as the text a client would send).
-    pub(crate) fn defaulted<T>(
+    pub fn defaulted<T>(
         &mut self,
         location: In,
         name: &str,
@@ -373,7 +383,7 @@ impl Violations {
     }
 
     /// A repeated (array) parameter: every value must parse.
-    pub(crate) fn repeated<T>(
+    pub fn repeated<T>(
         &mut self,
         location: In,
         name: &str,
@@ -396,7 +406,7 @@ impl Violations {
     }
 
     /// The 400 with every violation.
-    pub(crate) fn response(&self) -> Response {
+    pub fn response(&self) -> Response {
         let message = match self.0.len() {
             1 => "The request is invalid: 1 violation.".to_string(),
             n => format!("The request is invalid: {n} violations."),
@@ -406,7 +416,7 @@ impl Violations {
 }
 
 /// Parse a parameter with the type's own `FromStr` (the validated newtypes of the types crate).
-pub(crate) fn parse_from_str<T>(raw: &str) -> Result<T, String>
+pub fn parse_from_str<T>(raw: &str) -> Result<T, String>
 where
     T: std::str::FromStr,
     T::Err: fmt::Display,
@@ -414,26 +424,31 @@ where
     raw.parse::<T>().map_err(|e| e.to_string())
 }
 
-pub(crate) fn parse_string(raw: &str) -> Result<String, String> {
+/// Parse a parameter as text (always succeeds).
+pub fn parse_string(raw: &str) -> Result<String, String> {
     Ok(raw.to_string())
 }
 
-pub(crate) fn parse_i64(raw: &str) -> Result<i64, String> {
+/// Parse a parameter as a 64-bit integer.
+pub fn parse_i64(raw: &str) -> Result<i64, String> {
     raw.parse().map_err(|_| format!("is not an integer (value {raw:?})"))
 }
 
-pub(crate) fn parse_i32(raw: &str) -> Result<i32, String> {
+/// Parse a parameter as a 32-bit integer.
+pub fn parse_i32(raw: &str) -> Result<i32, String> {
     raw.parse().map_err(|_| format!("is not a 32-bit integer (value {raw:?})"))
 }
 
-pub(crate) fn parse_f64(raw: &str) -> Result<f64, String> {
+/// Parse a parameter as a finite number.
+pub fn parse_f64(raw: &str) -> Result<f64, String> {
     match raw.parse::<f64>() {
         Ok(n) if n.is_finite() => Ok(n),
         _ => Err(format!("is not a number (value {raw:?})")),
     }
 }
 
-pub(crate) fn parse_bool(raw: &str) -> Result<bool, String> {
+/// Parse a parameter as `true` or `false`.
+pub fn parse_bool(raw: &str) -> Result<bool, String> {
     match raw {
         "true" => Ok(true),
         "false" => Ok(false),
@@ -442,12 +457,12 @@ pub(crate) fn parse_bool(raw: &str) -> Result<bool, String> {
 }
 
 /// A parameter of a structured type, sent as JSON text.
-pub(crate) fn parse_json_as<T: DeserializeOwned>(raw: &str) -> Result<T, String> {
+pub fn parse_json_as<T: DeserializeOwned>(raw: &str) -> Result<T, String> {
     serde_json::from_str(raw).map_err(|e| format!("is not valid: {e}"))
 }
 
 /// Any JSON text (parameters the generator does not model more closely).
-pub(crate) fn parse_json(raw: &str) -> Result<Value, String> {
+pub fn parse_json(raw: &str) -> Result<Value, String> {
     serde_json::from_str(raw).map_err(|e| format!("is not valid JSON: {e}"))
 }
 
@@ -457,10 +472,11 @@ pub(crate) fn parse_json(raw: &str) -> Result<Value, String> {
 
 /// Path parameters (percent-decoded by axum); a parameter that is not UTF-8 once decoded is a
 /// violation.
-pub(crate) struct PathParams(Vec<(String, String)>);
+pub struct PathParams(Vec<(String, String)>);
 
 impl PathParams {
-    pub(crate) fn new(
+    /// The path parameters axum matched; a violation when they cannot be read.
+    pub fn new(
         params: Result<axum::extract::RawPathParams, axum::extract::rejection::RawPathParamsRejection>,
         violations: &mut Violations,
     ) -> Self {
@@ -473,35 +489,39 @@ impl PathParams {
         }
     }
 
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+    /// The parameter's decoded value.
+    pub fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
 
 /// Query parameters, decoded (`+` is a space). Unknown parameters are ignored, as D1's
 /// compatibility rules ask of both sides.
-pub(crate) struct QueryParams(Vec<(String, String)>);
+pub struct QueryParams(Vec<(String, String)>);
 
 impl QueryParams {
-    pub(crate) fn parse(query: Option<&str>) -> Self {
+    /// Decode a query string (`None` when the URI has none).
+    pub fn parse(query: Option<&str>) -> Self {
         QueryParams(
-            form_urlencoded::parse(query.unwrap_or("").as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect(),
+            form_urlencoded::parse(query.unwrap_or("").as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
         )
     }
 
     /// The first value of `name`.
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+    pub fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// Every value of `name`, in order.
-    pub(crate) fn all(&self, name: &str) -> Vec<&str> {
+    pub fn all(&self, name: &str) -> Vec<&str> {
         self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
     }
 }
 
 /// A header as text; a value that is not visible ASCII is a violation.
-pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str, violations: &mut Violations) -> Option<&'a str> {
+pub fn header<'a>(headers: &'a HeaderMap, name: &str, violations: &mut Violations) -> Option<&'a str> {
     let value = headers.get(name)?;
     match value.to_str() {
         Ok(text) => Some(text),
@@ -513,12 +533,12 @@ pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str, violations: &mut Vi
 }
 
 /// Every comma-separated item of a header (array-typed header parameters).
-pub(crate) fn header_items<'a>(headers: &'a HeaderMap, name: &str, violations: &mut Violations) -> Vec<&'a str> {
+pub fn header_items<'a>(headers: &'a HeaderMap, name: &str, violations: &mut Violations) -> Vec<&'a str> {
     header(headers, name, violations).map(|v| v.split(',').map(str::trim).collect()).unwrap_or_default()
 }
 
 /// A cookie's value.
-pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
@@ -535,8 +555,10 @@ pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
 
 /// How a body is encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Encoding {
+pub enum Encoding {
+    /// `application/json`.
     Json,
+    /// `application/x-www-form-urlencoded`.
     Form,
 }
 
@@ -544,17 +566,14 @@ pub(crate) enum Encoding {
 ///
 /// `accepted` lists the encodings the operation takes, the spec's first media type first; a
 /// body without a `Content-Type` is read as the first.
-pub(crate) async fn read_body(
+pub async fn read_body(
     parts: &Parts,
     body: Body,
     limit: usize,
     accepted: &[Encoding],
 ) -> Result<Option<(Encoding, axum::body::Bytes)>, Response> {
-    let declared = parts
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
+    let declared =
+        parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large(limit));
     }
@@ -579,7 +598,9 @@ pub(crate) async fn read_body(
         None => accepted.first().copied(),
         Some(ct) => {
             let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-            let found = if essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")) {
+            let found = if essence == "application/json"
+                || (essence.starts_with("application/") && essence.ends_with("+json"))
+            {
                 Encoding::Json
             } else if essence == "application/x-www-form-urlencoded" {
                 Encoding::Form
@@ -615,7 +636,7 @@ fn unsupported_media_type(accepted: &[Encoding]) -> Response {
 
 /// The body as a JSON value: JSON as sent, a form as an object of strings (first value of a
 /// repeated key wins). Malformed input is a violation.
-pub(crate) fn body_value(encoding: Encoding, bytes: &[u8], violations: &mut Violations) -> Option<Value> {
+pub fn body_value(encoding: Encoding, bytes: &[u8], violations: &mut Violations) -> Option<Value> {
     match encoding {
         Encoding::Json => match serde_json::from_slice::<Value>(bytes) {
             Ok(value) => Some(value),
@@ -636,15 +657,18 @@ pub(crate) fn body_value(encoding: Encoding, bytes: &[u8], violations: &mut Viol
 
 /// The JSON kind a form field is converted to before checking.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum Scalar {
+pub enum Scalar {
+    /// An integer member.
     Integer,
+    /// A number member.
     Number,
+    /// A boolean member.
     Boolean,
 }
 
 /// Form fields arrive as text: turn the members the schema types as numbers or booleans into
 /// JSON numbers or booleans (text that does not convert is left for the check to reject).
-pub(crate) fn coerce_form(value: &mut Value, fields: &[(&str, Scalar)]) {
+pub fn coerce_form(value: &mut Value, fields: &[(&str, Scalar)]) {
     let Value::Object(map) = value else { return };
     for (name, kind) in fields {
         let Some(slot) = map.get_mut(*name) else { continue };
@@ -662,7 +686,7 @@ pub(crate) fn coerce_form(value: &mut Value, fields: &[(&str, Scalar)]) {
 
 /// Convert a checked body into its type. The checks mirror the types' `Deserialize`, so this
 /// fails only if they disagree — which is then reported as a violation, never a panic.
-pub(crate) fn typed_body<T: DeserializeOwned>(value: &Value, violations: &mut Violations) -> Option<T> {
+pub fn typed_body<T: DeserializeOwned>(value: &Value, violations: &mut Violations) -> Option<T> {
     match T::deserialize(value) {
         Ok(body) => Some(body),
         Err(e) => {
@@ -674,34 +698,36 @@ pub(crate) fn typed_body<T: DeserializeOwned>(value: &Value, violations: &mut Vi
 
 /// Walks a JSON body against the schema, recording every violation with a JSON Pointer.
 #[derive(Debug, Default)]
-pub(crate) struct Checker {
+pub struct Checker {
     pointer: String,
     found: Vec<(String, String)>,
 }
 
 impl Checker {
-    pub(crate) fn new() -> Self {
+    /// A checker at the root of the body, with no violations.
+    pub fn new() -> Self {
         Checker::default()
     }
 
     /// Whether no violation was found.
-    pub(crate) fn is_clean(&self) -> bool {
+    pub fn is_clean(&self) -> bool {
         self.found.is_empty()
     }
 
     /// Move the violations into the request's list.
-    pub(crate) fn report(self, violations: &mut Violations) {
+    pub fn report(self, violations: &mut Violations) {
         for (pointer, message) in self.found {
             violations.push(In::Body, pointer, message);
         }
     }
 
-    pub(crate) fn fail(&mut self, message: impl Into<String>) {
+    /// Record a violation at the current position.
+    pub fn fail(&mut self, message: impl Into<String>) {
         self.found.push((self.pointer.clone(), message.into()));
     }
 
     /// Descend into member `key`; give the returned mark to [`Checker::leave`].
-    pub(crate) fn enter(&mut self, key: &str) -> usize {
+    pub fn enter(&mut self, key: &str) -> usize {
         let mark = self.pointer.len();
         self.pointer.push('/');
         for c in key.chars() {
@@ -715,33 +741,34 @@ impl Checker {
     }
 
     /// Descend into item `index`.
-    pub(crate) fn enter_index(&mut self, index: usize) -> usize {
+    pub fn enter_index(&mut self, index: usize) -> usize {
         let mark = self.pointer.len();
         self.pointer.push('/');
         self.pointer.push_str(&index.to_string());
         mark
     }
 
-    pub(crate) fn leave(&mut self, mark: usize) {
+    /// Go back to the position that `enter` or `enter_index` returned.
+    pub fn leave(&mut self, mark: usize) {
         self.pointer.truncate(mark);
     }
 
     /// A required member that is absent.
-    pub(crate) fn missing(&mut self, key: &str) {
+    pub fn missing(&mut self, key: &str) {
         let mark = self.enter(key);
         self.fail("is required");
         self.leave(mark);
     }
 
     /// A member the schema does not allow (`additionalProperties: false`).
-    pub(crate) fn unknown(&mut self, key: &str) {
+    pub fn unknown(&mut self, key: &str) {
         let mark = self.enter(key);
         self.fail("is not a known member (the schema allows no other members)");
         self.leave(mark);
     }
 
     /// `null` where the schema does not allow it.
-    pub(crate) fn null(&mut self) {
+    pub fn null(&mut self) {
         self.fail("must not be null");
     }
 
@@ -760,13 +787,15 @@ impl Checker {
         self.fail(format!("expected {what}, found {}", Self::kind(value)));
     }
 
-    pub(crate) fn string(&mut self, value: &Value) {
+    /// Check that the value is a string.
+    pub fn string(&mut self, value: &Value) {
         if !value.is_string() {
             self.expected("a string", value);
         }
     }
 
-    pub(crate) fn integer(&mut self, value: &Value, min: i64, max: i64) {
+    /// Check that the value is an integer in `min..=max`.
+    pub fn integer(&mut self, value: &Value, min: i64, max: i64) {
         match value.as_i64() {
             Some(n) if n >= min && n <= max => {}
             Some(_) => self.fail(format!("is outside the integer range {min}..={max}")),
@@ -774,19 +803,22 @@ impl Checker {
         }
     }
 
-    pub(crate) fn number(&mut self, value: &Value) {
+    /// Check that the value is a number.
+    pub fn number(&mut self, value: &Value) {
         if !value.is_number() {
             self.expected("a number", value);
         }
     }
 
-    pub(crate) fn boolean(&mut self, value: &Value) {
+    /// Check that the value is a boolean.
+    pub fn boolean(&mut self, value: &Value) {
         if !value.is_boolean() {
             self.expected("a boolean", value);
         }
     }
 
-    pub(crate) fn object<'v>(&mut self, value: &'v Value) -> Option<&'v Map<String, Value>> {
+    /// The value's members, or a violation if it is not an object.
+    pub fn object<'v>(&mut self, value: &'v Value) -> Option<&'v Map<String, Value>> {
         match value {
             Value::Object(map) => Some(map),
             other => {
@@ -796,7 +828,8 @@ impl Checker {
         }
     }
 
-    pub(crate) fn array<'v>(&mut self, value: &'v Value) -> Option<&'v Vec<Value>> {
+    /// The value's items, or a violation if it is not an array.
+    pub fn array<'v>(&mut self, value: &'v Value) -> Option<&'v Vec<Value>> {
         match value {
             Value::Array(items) => Some(items),
             other => {
@@ -807,21 +840,21 @@ impl Checker {
     }
 
     /// A value whose type checks itself when deserialized (validated newtypes, sealed JWE).
-    pub(crate) fn leaf<T: DeserializeOwned>(&mut self, value: &Value) {
+    pub fn leaf<T: DeserializeOwned>(&mut self, value: &Value) {
         if let Err(e) = T::deserialize(value) {
             self.fail(e.to_string());
         }
     }
 
     /// Run `check` on a scratch checker at the same place, for trying `oneOf` alternatives.
-    pub(crate) fn attempt(&self, check: impl FnOnce(&mut Checker)) -> Checker {
+    pub fn attempt(&self, check: impl FnOnce(&mut Checker)) -> Checker {
         let mut scratch = Checker { pointer: self.pointer.clone(), found: Vec::new() };
         check(&mut scratch);
         scratch
     }
 
     /// Keep the violations of an alternative that was tried.
-    pub(crate) fn absorb(&mut self, other: Checker) {
+    pub fn absorb(&mut self, other: Checker) {
         self.found.extend(other.found);
     }
 }
@@ -831,13 +864,14 @@ impl Checker {
 // ----------------------------------------------------------------------------------------------
 
 /// What is known of a request before its inputs are checked.
-pub(crate) struct Context {
+pub struct Context {
     correlation_id: Option<HeaderValue>,
     span: tracing::Span,
 }
 
 impl Context {
-    pub(crate) fn new(parts: &Parts, api: &'static str, operation: &'static str) -> Self {
+    /// The context of one request to `api.operation`.
+    pub fn new(parts: &Parts, api: &'static str, operation: &'static str) -> Self {
         let correlation_id = parts.headers.get(CORRELATION_ID).cloned();
         let span = tracing::info_span!(
             "d1_request",
@@ -854,7 +888,7 @@ impl Context {
 
     /// Run the handler inside the request's span, turn a panic into a 500, and echo the
     /// correlation id on the response.
-    pub(crate) async fn run<F: Future<Output = Response>>(self, handler: F) -> Response {
+    pub async fn run<F: Future<Output = Response>>(self, handler: F) -> Response {
         let span = self.span;
         let mut response = match tracing::Instrument::instrument(catch_unwind(handler), span.clone()).await {
             Ok(response) => response,
@@ -905,7 +939,7 @@ pub async fn not_found(method: Method, headers: HeaderMap) -> Response {
 }
 
 /// The 405 for a path that exists with other methods; `allow` is the `Allow` header value.
-pub(crate) fn method_not_allowed(headers: &HeaderMap, allow: &'static str) -> Response {
+pub fn method_not_allowed(headers: &HeaderMap, allow: &'static str) -> Response {
     let mut response =
         error_response(StatusCode::METHOD_NOT_ALLOWED, &format!("This path takes only these methods: {allow}."));
     response.headers_mut().insert(ALLOW, HeaderValue::from_static(allow));

@@ -1,0 +1,59 @@
+//! The runtime of the crates [d1-codegen] generates from the Thales D1 OpenAPI specs:
+//! everything they need that does not come from a spec, written and tested once here instead
+//! of being copied into every generated crate.
+//!
+//! | module | feature | what it holds |
+//! |---|---|---|
+//! | [`validation`] | always | the errors of the validated newtypes, open string enums, Luhn, masking |
+//! | [`jwe`] | `jwe` | sealed values `Jwe<T>` (JWE compact, `ECDH-ES` + `A256GCM`), keys, the [`jwe::Plaintext`] trait |
+//! | [`client`] | `client` | the client core: builder, base URLs, bearer tokens (static or OAuth2 JWT-bearer), retries, typed errors, tracing |
+//! | [`server`] | `server` | the server runtime: request extraction and checks, D1-style error bodies, responses |
+//!
+//! Generated crates name this crate by absolute paths (`::d1_runtime::…`) and re-export the
+//! items their users need, so an application normally depends on the generated crates only;
+//! a crate that generates its bindings in `build.rs` depends on `d1-runtime` itself, with the
+//! features its generated code uses.
+//!
+//! [d1-codegen]: https://docs.rs/d1-codegen
+//!
+//! # Versioning
+//!
+//! Generated code checks [`GENERATED_API`] at compile time: code generated for another
+//! version of this crate's interface fails to build with a message that says which
+//! versions to align, instead of with a list of unrelated type errors.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+#[cfg(feature = "client")]
+pub mod client;
+#[cfg(feature = "jwe")]
+pub mod jwe;
+#[cfg(feature = "server")]
+pub mod server;
+pub mod validation;
+
+#[cfg(feature = "regress")]
+pub use regress;
+pub use zeroize;
+
+/// The version of the interface between generated code and this crate. d1-codegen writes
+/// the version it generates for into every crate it emits, next to a compile-time check
+/// against this constant; it changes whenever generated code of the previous version would
+/// no longer build against this crate.
+pub const GENERATED_API: u32 = 1;
+
+/// Fails the build, with a readable message, when generated code expects another
+/// [`GENERATED_API`] than this crate provides. Called once by every generated crate root.
+#[macro_export]
+macro_rules! require_generated_api {
+    (1) => {};
+    ($other:literal) => {
+        ::core::compile_error!(concat!(
+            "this crate was generated for version ",
+            stringify!($other),
+            " of the d1-runtime interface, but the d1-runtime it builds against provides version 1: ",
+            "regenerate it with the d1-codegen that matches this d1-runtime, or depend on the d1-runtime it was generated for"
+        ));
+    };
+}
