@@ -60,19 +60,35 @@ use d1_types::jwe::{PrivateKey, PublicKey};
 use state::State;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 /// Base paths of the inbound APIs (the path of each production server URL).
 pub const BANKING_V1: &str = "/banking/v1";
 pub const BANKING_V2: &str = "/banking/v2";
 pub const AUTHZ_V1: &str = "/authz/v1";
 
+/// How long [`serve`] waits for a client to send a request's full head (request line and
+/// headers) by default; a slower (or stalled) client is disconnected.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How the sandbox behaves.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Options {
     /// Accept only bearer tokens issued by the sandbox's own token endpoint.
     pub strict_auth: bool,
     /// Largest request body, in bytes (`None`: the router's default, 256 KiB).
     pub body_limit: Option<usize>,
+    /// How long [`serve`] gives a client to send the head of a request (request line and
+    /// headers), counted from when the server starts waiting for it — also on an idle
+    /// keep-alive connection. A client that has not sent it in time is disconnected. Default
+    /// [`DEFAULT_HEADER_READ_TIMEOUT`].
+    pub header_read_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { strict_auth: false, body_limit: None, header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT }
+    }
 }
 
 /// The sandbox: cheap to clone, all clones share one state.
@@ -187,11 +203,45 @@ fn random_u32() -> u32 {
     u32::from_le_bytes(bytes)
 }
 
-/// Serve the sandbox on `listener` until the future `shutdown` completes.
+/// Serve the sandbox on `listener` until the future `shutdown` completes, then let the open
+/// connections finish their requests.
+///
+/// HTTP/1.1 only (as the router). Unlike `axum::serve`, a connection whose client does not send
+/// a request head within [`Options::header_read_timeout`] is closed, so half-sent requests do
+/// not hold connections (and their memory) open forever.
 pub async fn serve(
     sandbox: Sandbox,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, sandbox.app()).with_graceful_shutdown(shutdown).await
+    let header_read_timeout = sandbox.inner.options.header_read_timeout;
+    let app = sandbox.app();
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    tracing::warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(header_read_timeout);
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let connection = graceful.watch(builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection closed with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
