@@ -42,8 +42,13 @@
 //!   carry only `error` text. Those APIs declare no 4xx at all: see `scripts/README.md` for what
 //!   that means for conformance testing.
 //! - **Tokens**: any well-formed bearer token is accepted, unless the sandbox runs with
-//!   `--strict-auth`; then only tokens issued by its `POST /authz/v1/oauth2/token` (which accepts
-//!   any assertion) are, others get a 401.
+//!   `--strict-auth`; then only tokens issued by its `POST /authz/v1/oauth2/token` are, others
+//!   get a 401. The token endpoint requires `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`
+//!   and a non-empty `assertion` shaped like a JWT (base64url parts and dots; signatures are not
+//!   checked: the sandbox has no issuer keys). Its 400s carry an RFC 6749 §5.2 body:
+//!   `{"error": "invalid_request"}` for a missing or malformed parameter (with
+//!   `error_description` and `errors` when the router found it), `unsupported_grant_type`,
+//!   `invalid_grant` for an assertion that cannot be a JWT.
 //! - **Sealed data**: the sandbox has its own D1 key pair, made at start;
 //!   `GET /sandbox/keys/d1` gives its public JWK to seal search requests with. Digital card
 //!   credentials are sealed with the issuer key registered by
@@ -186,7 +191,11 @@ impl Sandbox {
         let router = axum::Router::new()
             .nest(BANKING_V1, banking_v1)
             .nest(BANKING_V2, d1_server::in_v2_consumer::routes(self.clone(), config.clone()))
-            .nest(AUTHZ_V1, d1_server::in_v1_auth2::routes(self.clone(), config))
+            .nest(
+                AUTHZ_V1,
+                d1_server::in_v1_auth2::routes(self.clone(), config)
+                    .layer(axum::middleware::map_response(apis::oauth_error_body)),
+            )
             .nest("/sandbox", admin::routes(self.clone()));
         d1_server::finish(router)
     }

@@ -39,3 +39,55 @@ async fn full_request_within_the_header_read_timeout_is_served() {
     let (status, _) = sbx.json(reqwest::Method::GET, "/sandbox/state", None).await;
     assert_eq!(status, 200);
 }
+
+/// `POST /authz/v1/oauth2/token` with `content_type` and `body`: status and JSON body.
+async fn token(sbx: &common::Running, content_type: &str, body: &str) -> (u16, serde_json::Value) {
+    let response = sbx
+        .client
+        .post(format!("{}/authz/v1/oauth2/token", sbx.base))
+        .header("content-type", content_type)
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("sent");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+}
+
+/// RFC 7523 §2.1 / RFC 6749 §5.2: no token without both parameters; the 400 names the OAuth
+/// error (before: an empty form got a token).
+#[tokio::test]
+async fn token_endpoint_requires_grant_type_and_assertion() {
+    let sbx = start(d1_sandbox::Options { strict_auth: true, ..Default::default() }).await;
+    const FORM: &str = "application/x-www-form-urlencoded";
+    const JSON: &str = "application/json";
+    let grant = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer";
+    let cases: Vec<(&str, &str, String, &str)> = vec![
+        ("empty form", FORM, String::new(), "invalid_request"),
+        ("empty JSON object", JSON, "{}".into(), "invalid_request"),
+        ("no assertion", FORM, grant.into(), "invalid_request"),
+        ("empty assertion", FORM, format!("{grant}&assertion="), "invalid_request"),
+        ("no grant_type", FORM, "assertion=eyJ.x.y".into(), "invalid_request"),
+        (
+            "assertion not a string",
+            JSON,
+            format!(r#"{{"grant_type":"{}","assertion":5}}"#, "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+            "invalid_request",
+        ),
+        ("other grant type", FORM, "grant_type=client_credentials&assertion=eyJ.x.y".into(), "unsupported_grant_type"),
+        ("assertion that cannot be a JWT", FORM, format!("{grant}&assertion=not%20a%20jwt%7B%7D"), "invalid_grant"),
+    ];
+    let mut failures = Vec::new();
+    for (name, content_type, body, error) in &cases {
+        let (status, value) = token(&sbx, content_type, body).await;
+        if status != 400 || value["error"] != *error {
+            failures.push(format!("{name}: expected 400 {error}, got {status} {value}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // No token was issued, so strict auth still refuses everything; a full request gets one.
+    let (status, value) = token(&sbx, FORM, &format!("{grant}&assertion=eyJhbGciOiJFUzI1NiJ9.e30.c2ln")).await;
+    assert_eq!(status, 200, "{value}");
+    assert_eq!(value["token_type"], "Bearer");
+}
