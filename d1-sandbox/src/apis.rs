@@ -497,6 +497,33 @@ fn operation_information(id: String) -> Result<t::common::OperationInformation, 
     })
 }
 
+/// Check an update's members against the typed consumer information (`ConsumerInfo`), the
+/// schema the registered information is served as: the update schema publishes no members, but
+/// a member `ConsumerInfo` types (`firstName`, `language`, …) must have that type, so that the
+/// merged information is still a valid `ConsumerInfo`. Members it does not know are kept as
+/// sent. `Err`: a 400 naming the member.
+fn check_consumer_update(update: &Map<String, Value>) -> Result<(), ApiError> {
+    use serde::Deserialize;
+    let typed = |key: &str, value: Value| {
+        let mut one = Map::new();
+        one.insert(key.to_string(), value);
+        t::common::ConsumerInfo::deserialize(Value::Object(one))
+    };
+    for (key, value) in update {
+        // `ConsumerInfo` ignores members it does not have; one it has refuses an array.
+        let known = typed(key, json!([])).is_err();
+        let problem = match value {
+            Value::Null if known => Some("must not be null".to_string()),
+            _ if known => typed(key, value.clone()).err().map(|e| e.to_string()),
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            return Err(ApiError::bad_request(format!("The request is invalid: body member `{key}` {problem}.")));
+        }
+    }
+    Ok(())
+}
+
 impl in_v2_consumer::InV2ConsumerApi for Sandbox {
     async fn register_consumer(
         &self,
@@ -518,9 +545,11 @@ impl in_v2_consumer::InV2ConsumerApi for Sandbox {
         request: in_v2_consumer::UpdateConsumerInformationRequest,
     ) -> Result<in_v2_consumer::UpdateConsumerInformationResponse, ApiError> {
         self.authorize(&request.bearer_token)?;
+        let update = request.body.unwrap_or_default();
+        check_consumer_update(&update)?;
         let id = self
             .state()
-            .update_consumer(request.issuer_id.as_str(), request.consumer_id.as_str(), request.body.unwrap_or_default())
+            .update_consumer(request.issuer_id.as_str(), request.consumer_id.as_str(), update)
             .map_err(api_error)?;
         Ok(in_v2_consumer::UpdateConsumerInformationResponse::Ok(operation_information(id)?))
     }

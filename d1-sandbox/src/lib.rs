@@ -20,7 +20,8 @@
 //! # Behaviour
 //!
 //! - **Consumers** are registered with `PUT …/consumers/{consumerId}` (again: replaced),
-//!   updated (members merged) and deleted. Deleting a consumer deletes its cards and their
+//!   updated (members merged; a member `ConsumerInfo` types must have its type, or the update is
+//!   a 400 naming it and changes nothing) and deleted. Deleting a consumer deletes its cards and their
 //!   digital cards. A deleted consumerId is gone: update, delete and card list answer 404, and
 //!   registering it again is a 403 (D1: "re-use requires a new consumerId").
 //! - **Cards** come to exist in two ways, since D1's card registration API is not among the

@@ -91,3 +91,41 @@ async fn token_endpoint_requires_grant_type_and_assertion() {
     assert_eq!(status, 200, "{value}");
     assert_eq!(value["token_type"], "Bearer");
 }
+
+/// An update whose member has the wrong type for `ConsumerInfo` is a 400 naming the member and
+/// changes nothing (before: `{"firstName": 12}` was stored and served).
+#[tokio::test]
+async fn consumer_update_is_checked_against_consumer_info() {
+    let sbx = start(Default::default()).await;
+    let consumer = format!("/banking/v2/issuers/{ISSUER}/consumers/u1");
+    let (status, _) = sbx.json(reqwest::Method::PUT, &consumer, Some(serde_json::json!({"firstName": "Ann"}))).await;
+    assert_eq!(status, 204);
+    let update = format!("{consumer}/operations:update");
+    for (body, member) in [
+        (serde_json::json!({"firstName": 12}), "firstName"),
+        (serde_json::json!({"firstName": null}), "firstName"),
+        (serde_json::json!({"firstName": "Bob", "language": "english"}), "language"),
+        (serde_json::json!({"language": ["en-US"]}), "language"),
+    ] {
+        let before = sbx.sandbox.snapshot();
+        let (status, value) = sbx.json(reqwest::Method::POST, &update, Some(body.clone())).await;
+        assert_eq!(status, 400, "{body} → {value}");
+        let error = value["error"].as_str().unwrap_or_default();
+        assert!(error.contains(&format!("`{member}`")), "{body}: the error does not name `{member}`: {value}");
+        assert_eq!(sbx.sandbox.snapshot(), before, "{body} changed the state");
+    }
+    // Valid members, and members the published schema does not list, still go through.
+    let (status, _) = sbx
+        .json(
+            reqwest::Method::POST,
+            &update,
+            Some(serde_json::json!({"firstName": "Bob", "language": "en-US", "email": "b@example.com"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let info = &sbx.sandbox.snapshot()["issuers"][ISSUER]["consumers"]["u1"]["info"];
+    assert_eq!(info["firstName"], "Bob");
+    assert_eq!(info["email"], "b@example.com");
+    let typed: Result<d1_types::common::ConsumerInfo, _> = serde_json::from_value(info.clone());
+    assert!(typed.is_ok(), "the stored information is no ConsumerInfo: {info}");
+}
