@@ -37,7 +37,10 @@
 //!   403. Deleting a card deletes its digital cards.
 //! - **Operations**: every accepted state change is recorded (`SUCCESSFUL`, requestor `ISSUER`)
 //!   and listed newest first with `offset`/`limit` and `remainingOperations`. Refused calls and
-//!   reads are not recorded.
+//!   reads are not recorded. Each consumer, card and digital card keeps its newest
+//!   [`Options::history_limit`] operations (default 1000, `--history-limit`); older ones are
+//!   forgotten (unknown to listing and fetching, counted as `operationsForgotten` in
+//!   `GET /sandbox/state`).
 //! - **Unknown ids**: 404. The v1 Card API answers with its documented codes `UNKNOWN_CARD` /
 //!   `UNKNOWN_OPERATION`; the other APIs publish no error codes, so their 404 (and 403) bodies
 //!   carry only `error` text. Those APIs declare no 4xx at all: see `scripts/README.md` for what
@@ -89,11 +92,20 @@ pub struct Options {
     /// keep-alive connection. A client that has not sent it in time is disconnected. Default
     /// [`DEFAULT_HEADER_READ_TIMEOUT`].
     pub header_read_timeout: Duration,
+    /// How many operations each consumer, card and digital card keeps: the oldest are forgotten
+    /// beyond it (see [`state::History`]), so memory stays bounded by the number of resources
+    /// times this. Default [`state::DEFAULT_HISTORY_LIMIT`]; at least 1.
+    pub history_limit: usize,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { strict_auth: false, body_limit: None, header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT }
+        Options {
+            strict_auth: false,
+            body_limit: None,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            history_limit: state::DEFAULT_HISTORY_LIMIT,
+        }
     }
 }
 
@@ -125,7 +137,7 @@ impl Sandbox {
         let prefix = format!("{:08x}", random_u32());
         Sandbox {
             inner: Arc::new(Inner {
-                state: Mutex::new(State::new(prefix)),
+                state: Mutex::new(State::new(prefix).with_history_limit(options.history_limit)),
                 tokens: Mutex::new(HashSet::new()),
                 issuer_keys: Mutex::new(BTreeMap::new()),
                 d1_key,

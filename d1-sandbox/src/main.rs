@@ -7,7 +7,7 @@ const HELP: &str = "d1-sandbox: an in-memory stand-in for Thales D1 (inbound API
 
 USAGE:
     d1-sandbox [--port PORT] [--host ADDRESS] [--strict-auth] [--body-limit BYTES]
-               [--header-timeout SECONDS] [--quiet]
+               [--header-timeout SECONDS] [--history-limit N] [--quiet]
 
 OPTIONS:
     --port PORT          port to listen on (default 8080; 0 picks a free one, printed at start)
@@ -17,6 +17,8 @@ OPTIONS:
     --header-timeout SECONDS
                          close a connection whose client has not sent a request's head
                          (request line and headers) within this time (default 10)
+    --history-limit N    operations kept per consumer, card and digital card; older ones are
+                         forgotten (default 1000)
     --quiet              log warnings and errors only (default: one line per request)
     -h, --help           print this help
 
@@ -58,6 +60,13 @@ fn parse(args: &[String]) -> Result<Option<Args>, String> {
                     .ok()
                     .filter(|d| !d.is_zero())
                     .ok_or_else(|| "--header-timeout takes a positive number of seconds".to_string())?;
+            }
+            "--history-limit" => {
+                out.options.history_limit = value(i)?
+                    .parse()
+                    .ok()
+                    .filter(|n: &usize| *n > 0)
+                    .ok_or_else(|| "--history-limit takes a positive number".to_string())?
             }
             "--strict-auth" => {
                 out.options.strict_auth = true;

@@ -129,3 +129,43 @@ async fn consumer_update_is_checked_against_consumer_info() {
     let typed: Result<d1_types::common::ConsumerInfo, _> = serde_json::from_value(info.clone());
     assert!(typed.is_ok(), "the stored information is no ConsumerInfo: {info}");
 }
+
+/// Many updates of one consumer keep its history at the configured limit, and what the state
+/// and operation listing show agrees (before: every update was kept for good).
+#[tokio::test]
+async fn history_stays_at_its_limit_after_many_updates() {
+    let limit = 5;
+    let sbx = start(d1_sandbox::Options { history_limit: limit, ..Default::default() }).await;
+    let consumer = format!("/banking/v2/issuers/{ISSUER}/consumers/u1");
+    let (status, _) = sbx.json(reqwest::Method::PUT, &consumer, Some(serde_json::json!({"firstName": "Ann"}))).await;
+    assert_eq!(status, 204);
+    let update = format!("{consumer}/operations:update");
+    let mut last = String::new();
+    for n in 0..40 {
+        let body = serde_json::json!({ "firstName": format!("Ann {n}") });
+        let (status, value) = sbx.json(reqwest::Method::POST, &update, Some(body)).await;
+        assert_eq!(status, 200, "{value}");
+        last = value["operationId"].as_str().unwrap_or_default().to_string();
+    }
+    let state = sbx.sandbox.snapshot();
+    let held = &state["issuers"][ISSUER]["consumers"]["u1"];
+    let operations = held["operations"].as_array().expect("operations");
+    assert_eq!(operations.len(), limit, "{held}");
+    assert_eq!(held["operationsForgotten"], 41 - limit as u64);
+    assert_eq!(operations.last().unwrap()["operationId"], last.as_str(), "the newest is kept");
+    assert_eq!(held["info"]["firstName"], "Ann 39");
+
+    // The same bound for a card, seen through the operation listing.
+    sbx.seed_card("c1", "u1").await;
+    let card = format!("/banking/v1/issuers/{ISSUER}/cards/c1");
+    for _ in 0..10 {
+        for action in ["suspend", "resume"] {
+            let r = sbx.call(reqwest::Method::POST, &format!("{card}/operations:{action}"), None).await;
+            assert_eq!(r.status().as_u16(), 204);
+        }
+    }
+    let (status, page) = sbx.json(reqwest::Method::GET, &format!("{card}/operations?limit=50"), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["operations"].as_array().map(Vec::len), Some(limit), "{page}");
+    assert_eq!(page["remainingOperations"], 0);
+}
