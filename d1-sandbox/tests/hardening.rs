@@ -169,3 +169,50 @@ async fn history_stays_at_its_limit_after_many_updates() {
     assert_eq!(page["operations"].as_array().map(Vec::len), Some(limit), "{page}");
     assert_eq!(page["remainingOperations"], 0);
 }
+
+/// An integer beyond 64 bits is a 400 saying the value is out of range for the field, naming
+/// it (today: "is not an integer", "expected an integer" or "invalid type: floating point").
+#[tokio::test]
+#[ignore = "the messages come from generated code the sandbox cannot change: d1-server's runtime.rs \
+            (parse_i64 / parse_i32, Checker::integer, Checker::leaf) and the FromStr / Deserialize of \
+            d1-types' integer newtypes; see the issue 10 note"]
+async fn integers_beyond_64_bits_are_out_of_range_for_their_field() {
+    let sbx = start(Default::default()).await;
+    sbx.seed_card("c1", "u1").await;
+    sbx.seed_digital_card("d1", "c1", "4000001111111111").await;
+    let huge = "123456789012345678901234567890";
+    let cases = [
+        ("GET", format!("/banking/v1/issuers/{ISSUER}/cards/c1/operations?limit={huge}"), None, "limit"),
+        ("GET", format!("/banking/v1/issuers/{ISSUER}/digitalCards/d1/operations?limit={huge}"), None, "limit"),
+        (
+            "POST",
+            format!("/banking/v1/issuers/{ISSUER}/digitalCards/d1/operations:stepupAuthenticationResult"),
+            Some(format!(r#"{{"authenticationId":{huge}}}"#)),
+            "authenticationId",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (method, path, body, field) in cases {
+        let mut request = sbx.client.request(method.parse().unwrap(), format!("{}{path}", sbx.base));
+        request = request.header("authorization", common::TOKEN).header("content-type", "application/json");
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        let response = request.send().await.expect("sent");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        let messages: Vec<String> = value["errors"]
+            .as_array()
+            .map(|a| a.iter().map(|e| format!("{} {}", e["field"], e["message"])).collect())
+            .unwrap_or_default();
+        let ok = status == 400
+            && messages.iter().any(|m| m.contains(field) && m.contains("out of range"))
+            && !text.contains("not an integer")
+            && !text.contains("floating point");
+        if !ok {
+            failures.push(format!("{method} {path}: {status} {text}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
