@@ -497,6 +497,33 @@ fn operation_information(id: String) -> Result<t::common::OperationInformation, 
     })
 }
 
+/// Check an update's members against the typed consumer information (`ConsumerInfo`), the
+/// schema the registered information is served as: the update schema publishes no members, but
+/// a member `ConsumerInfo` types (`firstName`, `language`, …) must have that type, so that the
+/// merged information is still a valid `ConsumerInfo`. Members it does not know are kept as
+/// sent. `Err`: a 400 naming the member.
+fn check_consumer_update(update: &Map<String, Value>) -> Result<(), ApiError> {
+    use serde::Deserialize;
+    let typed = |key: &str, value: Value| {
+        let mut one = Map::new();
+        one.insert(key.to_string(), value);
+        t::common::ConsumerInfo::deserialize(Value::Object(one))
+    };
+    for (key, value) in update {
+        // `ConsumerInfo` ignores members it does not have; one it has refuses an array.
+        let known = typed(key, json!([])).is_err();
+        let problem = match value {
+            Value::Null if known => Some("must not be null".to_string()),
+            _ if known => typed(key, value.clone()).err().map(|e| e.to_string()),
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            return Err(ApiError::bad_request(format!("The request is invalid: body member `{key}` {problem}.")));
+        }
+    }
+    Ok(())
+}
+
 impl in_v2_consumer::InV2ConsumerApi for Sandbox {
     async fn register_consumer(
         &self,
@@ -518,9 +545,11 @@ impl in_v2_consumer::InV2ConsumerApi for Sandbox {
         request: in_v2_consumer::UpdateConsumerInformationRequest,
     ) -> Result<in_v2_consumer::UpdateConsumerInformationResponse, ApiError> {
         self.authorize(&request.bearer_token)?;
+        let update = request.body.unwrap_or_default();
+        check_consumer_update(&update)?;
         let id = self
             .state()
-            .update_consumer(request.issuer_id.as_str(), request.consumer_id.as_str(), request.body.unwrap_or_default())
+            .update_consumer(request.issuer_id.as_str(), request.consumer_id.as_str(), update)
             .map_err(api_error)?;
         Ok(in_v2_consumer::UpdateConsumerInformationResponse::Ok(operation_information(id)?))
     }
@@ -554,22 +583,84 @@ impl in_v2_consumer::InV2ConsumerApi for Sandbox {
 // D1 OAuth API (inbound, JWT bearer)
 // ---------------------------------------------------------------------------------------------
 
+/// The grant type of the JWT bearer flow (RFC 7523 §2.1), the only one D1 takes.
+const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+/// The `error` codes of an OAuth token error response (RFC 6749 §5.2).
+const OAUTH_ERRORS: [&str; 6] = [
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+];
+
+/// A token error: 400 with the RFC 6749 §5.2 body `{"error": code}`.
+fn oauth_error(code: &'static str) -> ApiError {
+    debug_assert!(OAUTH_ERRORS.contains(&code));
+    ApiError::bad_request(code)
+}
+
+/// Whether `assertion` can be a JWT in compact serialization: base64url parts separated by
+/// dots (RFC 7515 §7.1). The sandbox holds no issuer keys, so it checks no more than that.
+fn jwt_shaped(assertion: &str) -> bool {
+    assertion.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'='))
+}
+
+/// Every 400 of the token endpoint as an OAuth error body (RFC 6749 §5.2): a body the router
+/// sent for a request it could not check (a missing or mistyped member, bad JSON, …) becomes
+/// `{"error": "invalid_request", "error_description": <its text>, "errors": <its list>}`;
+/// bodies that already carry an OAuth `error` code are left as they are. The spec declares
+/// the 400 without a body, so any body is allowed.
+pub(crate) async fn oauth_error_body(response: axum::response::Response) -> axum::response::Response {
+    use axum::http::{header, HeaderValue, StatusCode};
+    if response.status() != StatusCode::BAD_REQUEST {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+    let mut value = match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    let code = value.get("error").and_then(Value::as_str).unwrap_or("");
+    if !OAUTH_ERRORS.contains(&code) {
+        if let Some(Value::String(text)) = value.remove("error") {
+            value.insert("error_description".into(), Value::String(text));
+        }
+        value.insert("error".into(), Value::String("invalid_request".into()));
+    }
+    let bytes = serde_json::to_vec(&value).unwrap_or_else(|_| br#"{"error":"invalid_request"}"#.to_vec());
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 impl in_v1_auth2::InV1Auth2Api for Sandbox {
     async fn get_token(
         &self,
         request: in_v1_auth2::GetTokenRequest,
     ) -> Result<in_v1_auth2::GetTokenResponse, ApiError> {
-        // Any assertion is accepted (the sandbox does not hold the issuers' signing keys), and so
-        // is a request without a body (the spec does not require one). A grant type the spec
-        // does not list is refused.
-        match request.body {
-            Some(body) if !body.grant_type.is_known() => Ok(in_v1_auth2::GetTokenResponse::BadRequest),
-            _ => Ok(in_v1_auth2::GetTokenResponse::Ok(t::in_v1_auth2::GetTokenResponse {
-                access_token: Some(self.issue_token()),
-                expires_in: Some(3600.0),
-                scope: None,
-                token_type: Some("Bearer".to_string()),
-            })),
+        // RFC 7523 §2.1 / RFC 6749 §5.2: both parameters are required (the spec does not
+        // require a body, but a request without one has neither); another grant type is
+        // `unsupported_grant_type`. The sandbox does not hold the issuers' signing keys, so any
+        // assertion shaped like a JWT is accepted; anything else is `invalid_grant`.
+        let Some(body) = request.body else { return Err(oauth_error("invalid_request")) };
+        if body.grant_type.as_str() != JWT_BEARER {
+            return Err(oauth_error("unsupported_grant_type"));
         }
+        if body.assertion.is_empty() {
+            return Err(oauth_error("invalid_request"));
+        }
+        if !jwt_shaped(&body.assertion) {
+            return Err(oauth_error("invalid_grant"));
+        }
+        Ok(in_v1_auth2::GetTokenResponse::Ok(t::in_v1_auth2::GetTokenResponse {
+            access_token: Some(self.issue_token()),
+            expires_in: Some(3600.0),
+            scope: None,
+            token_type: Some("Bearer".to_string()),
+        }))
     }
 }

@@ -20,7 +20,8 @@
 //! # Behaviour
 //!
 //! - **Consumers** are registered with `PUT …/consumers/{consumerId}` (again: replaced),
-//!   updated (members merged) and deleted. Deleting a consumer deletes its cards and their
+//!   updated (members merged; a member `ConsumerInfo` types must have its type, or the update is
+//!   a 400 naming it and changes nothing) and deleted. Deleting a consumer deletes its cards and their
 //!   digital cards. A deleted consumerId is gone: update, delete and card list answer 404, and
 //!   registering it again is a 403 (D1: "re-use requires a new consumerId").
 //! - **Cards** come to exist in two ways, since D1's card registration API is not among the
@@ -36,14 +37,22 @@
 //!   403. Deleting a card deletes its digital cards.
 //! - **Operations**: every accepted state change is recorded (`SUCCESSFUL`, requestor `ISSUER`)
 //!   and listed newest first with `offset`/`limit` and `remainingOperations`. Refused calls and
-//!   reads are not recorded.
+//!   reads are not recorded. Each consumer, card and digital card keeps its newest
+//!   [`Options::history_limit`] operations (default 1000, `--history-limit`); older ones are
+//!   forgotten (unknown to listing and fetching, counted as `operationsForgotten` in
+//!   `GET /sandbox/state`).
 //! - **Unknown ids**: 404. The v1 Card API answers with its documented codes `UNKNOWN_CARD` /
 //!   `UNKNOWN_OPERATION`; the other APIs publish no error codes, so their 404 (and 403) bodies
 //!   carry only `error` text. Those APIs declare no 4xx at all: see `scripts/README.md` for what
 //!   that means for conformance testing.
 //! - **Tokens**: any well-formed bearer token is accepted, unless the sandbox runs with
-//!   `--strict-auth`; then only tokens issued by its `POST /authz/v1/oauth2/token` (which accepts
-//!   any assertion) are, others get a 401.
+//!   `--strict-auth`; then only tokens issued by its `POST /authz/v1/oauth2/token` are, others
+//!   get a 401. The token endpoint requires `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`
+//!   and a non-empty `assertion` shaped like a JWT (base64url parts and dots; signatures are not
+//!   checked: the sandbox has no issuer keys). Its 400s carry an RFC 6749 §5.2 body:
+//!   `{"error": "invalid_request"}` for a missing or malformed parameter (with
+//!   `error_description` and `errors` when the router found it), `unsupported_grant_type`,
+//!   `invalid_grant` for an assertion that cannot be a JWT.
 //! - **Sealed data**: the sandbox has its own D1 key pair, made at start;
 //!   `GET /sandbox/keys/d1` gives its public JWK to seal search requests with. Digital card
 //!   credentials are sealed with the issuer key registered by
@@ -60,19 +69,44 @@ use d1_types::jwe::{PrivateKey, PublicKey};
 use state::State;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 /// Base paths of the inbound APIs (the path of each production server URL).
 pub const BANKING_V1: &str = "/banking/v1";
 pub const BANKING_V2: &str = "/banking/v2";
 pub const AUTHZ_V1: &str = "/authz/v1";
 
+/// How long [`serve`] waits for a client to send a request's full head (request line and
+/// headers) by default; a slower (or stalled) client is disconnected.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How the sandbox behaves.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Options {
     /// Accept only bearer tokens issued by the sandbox's own token endpoint.
     pub strict_auth: bool,
     /// Largest request body, in bytes (`None`: the router's default, 256 KiB).
     pub body_limit: Option<usize>,
+    /// How long [`serve`] gives a client to send the head of a request (request line and
+    /// headers), counted from when the server starts waiting for it — also on an idle
+    /// keep-alive connection. A client that has not sent it in time is disconnected. Default
+    /// [`DEFAULT_HEADER_READ_TIMEOUT`].
+    pub header_read_timeout: Duration,
+    /// How many operations each consumer, card and digital card keeps: the oldest are forgotten
+    /// beyond it (see [`state::History`]), so memory stays bounded by the number of resources
+    /// times this. Default [`state::DEFAULT_HISTORY_LIMIT`]; at least 1.
+    pub history_limit: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            strict_auth: false,
+            body_limit: None,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            history_limit: state::DEFAULT_HISTORY_LIMIT,
+        }
+    }
 }
 
 /// The sandbox: cheap to clone, all clones share one state.
@@ -103,7 +137,7 @@ impl Sandbox {
         let prefix = format!("{:08x}", random_u32());
         Sandbox {
             inner: Arc::new(Inner {
-                state: Mutex::new(State::new(prefix)),
+                state: Mutex::new(State::new(prefix).with_history_limit(options.history_limit)),
                 tokens: Mutex::new(HashSet::new()),
                 issuer_keys: Mutex::new(BTreeMap::new()),
                 d1_key,
@@ -170,7 +204,11 @@ impl Sandbox {
         let router = axum::Router::new()
             .nest(BANKING_V1, banking_v1)
             .nest(BANKING_V2, d1_server::in_v2_consumer::routes(self.clone(), config.clone()))
-            .nest(AUTHZ_V1, d1_server::in_v1_auth2::routes(self.clone(), config))
+            .nest(
+                AUTHZ_V1,
+                d1_server::in_v1_auth2::routes(self.clone(), config)
+                    .layer(axum::middleware::map_response(apis::oauth_error_body)),
+            )
             .nest("/sandbox", admin::routes(self.clone()));
         d1_server::finish(router)
     }
@@ -187,11 +225,45 @@ fn random_u32() -> u32 {
     u32::from_le_bytes(bytes)
 }
 
-/// Serve the sandbox on `listener` until the future `shutdown` completes.
+/// Serve the sandbox on `listener` until the future `shutdown` completes, then let the open
+/// connections finish their requests.
+///
+/// HTTP/1.1 only (as the router). Unlike `axum::serve`, a connection whose client does not send
+/// a request head within [`Options::header_read_timeout`] is closed, so half-sent requests do
+/// not hold connections (and their memory) open forever.
 pub async fn serve(
     sandbox: Sandbox,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, sandbox.app()).with_graceful_shutdown(shutdown).await
+    let header_read_timeout = sandbox.inner.options.header_read_timeout;
+    let app = sandbox.app();
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    tracing::warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(header_read_timeout);
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let connection = graceful.watch(builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection closed with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }

@@ -6,13 +6,19 @@ use std::process::ExitCode;
 const HELP: &str = "d1-sandbox: an in-memory stand-in for Thales D1 (inbound APIs)
 
 USAGE:
-    d1-sandbox [--port PORT] [--host ADDRESS] [--strict-auth] [--body-limit BYTES] [--quiet]
+    d1-sandbox [--port PORT] [--host ADDRESS] [--strict-auth] [--body-limit BYTES]
+               [--header-timeout SECONDS] [--history-limit N] [--quiet]
 
 OPTIONS:
     --port PORT          port to listen on (default 8080; 0 picks a free one, printed at start)
     --host ADDRESS       address to bind (default 127.0.0.1, loopback only)
     --strict-auth        accept only bearer tokens issued by POST /authz/v1/oauth2/token
     --body-limit BYTES   largest request body (default 262144)
+    --header-timeout SECONDS
+                         close a connection whose client has not sent a request's head
+                         (request line and headers) within this time (default 10)
+    --history-limit N    operations kept per consumer, card and digital card; older ones are
+                         forgotten (default 1000)
     --quiet              log warnings and errors only (default: one line per request)
     -h, --help           print this help
 
@@ -46,6 +52,21 @@ fn parse(args: &[String]) -> Result<Option<Args>, String> {
             "--body-limit" => {
                 out.options.body_limit =
                     Some(value(i)?.parse().map_err(|_| "--body-limit takes a number of bytes".to_string())?)
+            }
+            "--header-timeout" => {
+                let seconds: f64 =
+                    value(i)?.parse().map_err(|_| "--header-timeout takes a number of seconds".to_string())?;
+                out.options.header_read_timeout = std::time::Duration::try_from_secs_f64(seconds)
+                    .ok()
+                    .filter(|d| !d.is_zero())
+                    .ok_or_else(|| "--header-timeout takes a positive number of seconds".to_string())?;
+            }
+            "--history-limit" => {
+                out.options.history_limit = value(i)?
+                    .parse()
+                    .ok()
+                    .filter(|n: &usize| *n > 0)
+                    .ok_or_else(|| "--history-limit takes a positive number".to_string())?
             }
             "--strict-auth" => {
                 out.options.strict_auth = true;

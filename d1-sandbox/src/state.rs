@@ -3,7 +3,11 @@
 
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+
+/// How many operations each consumer, card and digital card keeps by default (see
+/// [`History`]).
+pub const DEFAULT_HISTORY_LIMIT: usize = 1000;
 
 /// The life-cycle state of a card or a digital card.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -56,13 +60,68 @@ pub struct Operation {
     pub reason_code: Option<String>,
 }
 
+/// The operations of one consumer, card or digital card: a ring buffer that keeps the newest
+/// `limit` of them (oldest first) and counts the ones it forgot, so that a long-running sandbox
+/// does not grow without bound. Listing, `remainingOperations` and fetching one operation see
+/// only the kept ones (a forgotten operationId is unknown); `GET /sandbox/state` shows them as
+/// `operations`, with `operationsForgotten` when some were.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct History {
+    operations: VecDeque<Operation>,
+    #[serde(skip_serializing_if = "is_zero")]
+    operations_forgotten: u64,
+    #[serde(skip)]
+    limit: usize,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl History {
+    /// An empty history keeping at most `limit` operations (at least 1).
+    pub fn new(limit: usize) -> Self {
+        History { operations: VecDeque::new(), operations_forgotten: 0, limit: limit.max(1) }
+    }
+
+    /// Record `operation`, forgetting the oldest one when the history is full.
+    pub fn push(&mut self, operation: Operation) {
+        while self.operations.len() >= self.limit {
+            self.operations.pop_front();
+            self.operations_forgotten += 1;
+        }
+        self.operations.push_back(operation);
+    }
+
+    /// The kept operations, oldest first.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Operation> + ExactSizeIterator {
+        self.operations.iter()
+    }
+
+    /// How many operations are kept.
+    pub fn len(&self) -> usize {
+        self.operations.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.operations.is_empty()
+    }
+
+    /// How many operations were forgotten to stay within the limit.
+    pub fn forgotten(&self) -> u64 {
+        self.operations_forgotten
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Consumer {
     /// The registered information, as sent (updates are merged in, member by member).
     pub info: Map<String, Value>,
     pub deleted: bool,
-    pub operations: Vec<Operation>,
+    #[serde(flatten)]
+    pub operations: History,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -72,7 +131,8 @@ pub struct Card {
     pub state: Lifecycle,
     pub card_product_id: Option<String>,
     /// Oldest first; listed newest first.
-    pub operations: Vec<Operation>,
+    #[serde(flatten)]
+    pub operations: History,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -88,7 +148,8 @@ pub struct DigitalCard {
     pub kind: Option<String>,
     pub provisioning_time: String,
     pub last_state_change_time: String,
-    pub operations: Vec<Operation>,
+    #[serde(flatten)]
+    pub operations: History,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -118,6 +179,9 @@ pub struct State {
     next_operation: u64,
     #[serde(skip)]
     prefix: String,
+    /// Operations kept per consumer, card and digital card.
+    #[serde(skip)]
+    history_limit: usize,
 }
 
 /// Inputs shared by the state-changing calls.
@@ -129,7 +193,14 @@ pub struct Reason {
 
 impl State {
     pub fn new(prefix: String) -> Self {
-        State { issuers: BTreeMap::new(), next_operation: 0, prefix }
+        State { issuers: BTreeMap::new(), next_operation: 0, prefix, history_limit: DEFAULT_HISTORY_LIMIT }
+    }
+
+    /// Keep at most `limit` operations (at least 1) per consumer, card and digital card created
+    /// from now on (see [`History`]).
+    pub fn with_history_limit(mut self, limit: usize) -> Self {
+        self.history_limit = limit.max(1);
+        self
     }
 
     fn issuer(&mut self, issuer: &str) -> &mut Issuer {
@@ -157,8 +228,9 @@ impl State {
     /// Register (or re-register) a consumer. A deleted consumer id cannot be used again.
     pub fn register_consumer(&mut self, issuer: &str, consumer: &str, info: Map<String, Value>) -> Result<(), Refusal> {
         let op = self.operation(issuer, "REGISTER", &Reason::default());
+        let limit = self.history_limit;
         let entry = self.issuer(issuer).consumers.entry(consumer.to_string());
-        let c = entry.or_insert_with(|| Consumer { info: Map::new(), deleted: false, operations: Vec::new() });
+        let c = entry.or_insert_with(|| Consumer { info: Map::new(), deleted: false, operations: History::new(limit) });
         if c.deleted {
             return Err(Refusal::Forbidden(
                 "This consumerId was deleted; register the end user under a new consumerId.".into(),
@@ -238,10 +310,10 @@ impl State {
 
     /// Create a card (sandbox set-up, or a card order for an unknown card).
     pub fn put_card(&mut self, issuer: &str, card: &str, consumer: Option<String>, state: Lifecycle) {
-        self.issuer(issuer).cards.insert(
-            card.to_string(),
-            Card { consumer_id: consumer, state, card_product_id: None, operations: Vec::new() },
-        );
+        let operations = History::new(self.history_limit);
+        self.issuer(issuer)
+            .cards
+            .insert(card.to_string(), Card { consumer_id: consumer, state, card_product_id: None, operations });
     }
 
     fn card(&mut self, issuer: &str, card: &str) -> Result<&mut Card, Refusal> {
@@ -335,12 +407,13 @@ impl State {
                 }
                 let new_state = state.unwrap_or(Lifecycle::Active);
                 let product = card_product.or(old.card_product_id.clone());
+                let operations = History::new(self.history_limit);
                 let i = self.issuer(issuer);
                 let entry = i.cards.entry(new_id.to_string()).or_insert(Card {
                     consumer_id: old.consumer_id.clone(),
                     state: new_state,
                     card_product_id: product,
-                    operations: Vec::new(),
+                    operations,
                 });
                 entry.operations.push(op.clone());
             }
@@ -418,6 +491,7 @@ impl State {
     ) {
         let now = crate::time::now();
         let suffix: String = pan.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+        let operations = History::new(self.history_limit);
         self.issuer(issuer).digital_cards.insert(
             id.to_string(),
             DigitalCard {
@@ -428,7 +502,7 @@ impl State {
                 kind,
                 provisioning_time: now.clone(),
                 last_state_change_time: now,
-                operations: Vec::new(),
+                operations,
             },
         );
     }
@@ -530,7 +604,7 @@ pub fn transition(current: Lifecycle, action: Action, what: &str) -> Result<Life
 
 /// Newest first, `offset` skipped (negative counts as 0), at most `limit` (negative counts as
 /// 0); the second value is how many come after the page.
-fn page(operations: &[Operation], offset: i64, limit: i64) -> (Vec<Operation>, i64) {
+fn page(operations: &History, offset: i64, limit: i64) -> (Vec<Operation>, i64) {
     let offset = usize::try_from(offset.max(0)).unwrap_or(usize::MAX);
     let limit = usize::try_from(limit.max(0)).unwrap_or(usize::MAX);
     let items: Vec<Operation> = operations.iter().rev().skip(offset).take(limit).cloned().collect();
@@ -573,6 +647,23 @@ mod tests {
         assert_eq!((page2.len(), remaining), (2, 0));
         let (none, remaining) = s.card_operations("ISSUER0001", "c1", 10, 4).unwrap();
         assert_eq!((none.len(), remaining), (0, 0));
+    }
+
+    #[test]
+    fn history_keeps_the_newest_operations_up_to_its_limit() {
+        let mut s = State::new("t".into()).with_history_limit(3);
+        s.put_card("ISSUER0001", "c1", None, Lifecycle::Active);
+        for _ in 0..5 {
+            s.card_transition("ISSUER0001", "c1", Action::Suspend, &Reason::default()).unwrap();
+            s.card_transition("ISSUER0001", "c1", Action::Resume, &Reason::default()).unwrap();
+        }
+        let history = &s.issuers["ISSUER0001"].cards["c1"].operations;
+        assert_eq!((history.len(), history.forgotten()), (3, 7));
+        let (page, remaining) = s.card_operations("ISSUER0001", "c1", 0, 10).unwrap();
+        assert_eq!((page.len(), remaining), (3, 0));
+        assert_eq!(page[0].operation_id, "t00000010");
+        assert_eq!(s.card_operation("ISSUER0001", "c1", "t00000001"), Err(Refusal::UnknownOperation));
+        assert!(s.card_operation("ISSUER0001", "c1", "t00000008").is_ok());
     }
 
     #[test]

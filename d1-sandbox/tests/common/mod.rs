@@ -27,9 +27,9 @@ pub async fn start(options: Options) -> Running {
     let sandbox = Sandbox::new(options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
     let address = listener.local_addr().expect("local address");
-    let app = sandbox.app();
+    let served = sandbox.clone();
     tokio::spawn(async move {
-        axum::serve(listener, app).await.expect("serve");
+        d1_sandbox::serve(served, listener, std::future::pending()).await.expect("serve");
     });
     Running { sandbox, base: format!("http://{address}"), client: http_client() }
 }
