@@ -8,13 +8,21 @@ const USAGE: &str = "usage: cargo xtask <command>
 
   codegen [--specs DIR] [--out DIR]  regenerate d1-generated/ from specs/ (or DIR into DIR)
   codegen --check                    change nothing; fail with a summary if the output is stale
-  test                               install the external test tools, then run every check and test";
+  test                               install the external test tools, then run every check and test
+  example-outside                    build and test the build-script example as a crate outside the workspace";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("codegen") => codegen(&args[1..]),
         Some("test") => test(),
+        Some("example-outside") => {
+            if example_outside_workspace(&workspace_root()) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
@@ -135,6 +143,7 @@ fn test() -> ExitCode {
         ),
         Step::new("rustdoc (-D warnings)", &cargo, &["doc", "--workspace", "--no-deps", "--quiet"]),
         Step::new("tests", &cargo, &["test", "--workspace"]),
+        Step::new("build-script example, outside the workspace", &cargo, &["xtask", "example-outside"]),
         Step::new("schemathesis against the sandbox", "bash", &["d1-sandbox/scripts/schemathesis.sh"]),
     ];
     let mut report = Vec::new();
@@ -203,4 +212,49 @@ fn spec_files(dir: &Path) -> std::io::Result<Vec<String>> {
 fn workspace_root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}
+
+/// Copy the build-script example out of the workspace, with exactly the dependencies its
+/// README lists (local paths instead of versions), and run its tests: what a user who
+/// follows the README gets on a first build.
+fn example_outside_workspace(root: &Path) -> bool {
+    match try_example_outside(root) {
+        Ok(ok) => ok,
+        Err(e) => {
+            eprintln!("example outside the workspace: {e}");
+            false
+        }
+    }
+}
+
+fn try_example_outside(root: &Path) -> std::io::Result<bool> {
+    let example = root.join("d1-codegen/examples/build-script");
+    let readme = std::fs::read_to_string(example.join("README.md"))?;
+    let Some(deps) = readme.split("```toml\n").nth(1).and_then(|rest| rest.split("```").next()) else {
+        return Err(std::io::Error::other("README.md has no ```toml block of dependencies"));
+    };
+    let path = |p: &str| root.join(p).display().to_string().replace('\\', "/");
+    let deps = deps
+        .replace(r#"d1-runtime = { version = "0.1","#, &format!(r#"d1-runtime = {{ path = "{}","#, path("d1-runtime")))
+        .replace(r#"d1-codegen = "0.1""#, &format!(r#"d1-codegen = {{ path = "{}" }}"#, path("d1-codegen")));
+    let dir = std::env::temp_dir().join(format!("d1-example-outside-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("src"))?;
+    let manifest = format!(
+        "[package]\nname = \"d1-example-outside\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n{deps}"
+    );
+    std::fs::write(dir.join("Cargo.toml"), manifest)?;
+    let build = std::fs::read_to_string(example.join("build.rs"))?
+        .replace("../../../specs/", &format!("{}/", path("specs")));
+    std::fs::write(dir.join("build.rs"), build)?;
+    std::fs::copy(example.join("src/lib.rs"), dir.join("src/lib.rs"))?;
+    // The workspace's lock file pins the same versions (cargo drops what this crate does not use).
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"))?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let status = std::process::Command::new(cargo)
+        .args(["test", "--quiet", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", root.join("target/example-outside"))
+        .status()?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(status.success())
 }

@@ -264,7 +264,7 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
     let modules: Vec<proc_macro2::Ident> = ir.apis.iter().map(|a| ident(&a.module)).collect();
     let module_names: Vec<&str> = ir.apis.iter().map(|a| a.module.as_str()).collect();
     let indices: Vec<Literal> = (0..ir.apis.len()).map(Literal::usize_unsuffixed).collect();
-    
+
     // Environment constants: the union of server names.
     let mut server_names: Vec<&str> =
         ir.apis.iter().flat_map(|a| a.servers.iter().map(|s| s.const_name.as_str())).collect();
@@ -472,7 +472,9 @@ fn api_module(
     let mut doc = format!("Client of the **{}** (version {}), from `{}`.", api.title, api.version, api.source);
     doc.push_str(&format!(
         "\n\nGet the operations with [`Client::{accessor}`]({root}::Client::{accessor}); the types are in [`{}::{}`].",
-        ctx.types.trim_start_matches("::"), api.module, root = ctx.root
+        ctx.types.trim_start_matches("::"),
+        api.module,
+        root = ctx.root
     ));
     if let Some(d) = &api.doc {
         doc.push_str("\n\n");

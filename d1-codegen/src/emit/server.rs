@@ -541,12 +541,20 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
                     let e = quote!(::d1_runtime::server::axum::http::StatusCode::from_u16(#code).unwrap_or(::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR));
                     (e.clone(), e, None)
                 }
-                Status::Range(2) => (quote!(status.status()), quote!(status.status()), Some(quote!(::d1_runtime::server::Status2xx))),
+                Status::Range(2) => {
+                    (quote!(status.status()), quote!(status.status()), Some(quote!(::d1_runtime::server::Status2xx)))
+                }
                 Status::Range(n) => {
                     let n = Literal::u16_unsuffixed(n);
-                    (quote!(status.status()), quote!(status.status()), Some(quote!(::d1_runtime::server::StatusClass<#n>)))
+                    (
+                        quote!(status.status()),
+                        quote!(status.status()),
+                        Some(quote!(::d1_runtime::server::StatusClass<#n>)),
+                    )
                 }
-                Status::Default => (quote!(*status), quote!(status), Some(quote!(::d1_runtime::server::axum::http::StatusCode))),
+                Status::Default => {
+                    (quote!(*status), quote!(status), Some(quote!(::d1_runtime::server::axum::http::StatusCode)))
+                }
             };
             let write = |body: TokenStream| match &r.body {
                 None => quote!(::d1_runtime::server::empty_response(#owned_status)),
@@ -763,7 +771,9 @@ fn handler(
         if shape.array {
             let raw = match p.location {
                 ParamLocation::Query => quote!(query.all(#name)),
-                ParamLocation::Header => quote!(::d1_runtime::server::header_items(&parts.headers, #name, &mut violations)),
+                ParamLocation::Header => {
+                    quote!(::d1_runtime::server::header_items(&parts.headers, #name, &mut violations))
+                }
                 ParamLocation::Path => {
                     quote!(path.get(#name).map(|v| v.split(',').collect::<Vec<_>>()).unwrap_or_default())
                 }

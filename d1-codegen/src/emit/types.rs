@@ -3,7 +3,7 @@
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, newtype, render_crate_root, render_rust, rust_header, runtime_path,
+    describe_sources, doc_attrs, ident, newtype, render_crate_root, render_rust, runtime_path, rust_header,
     type_tokens, Options, Scope,
 };
 use crate::error::{Error, Location};

@@ -26,7 +26,8 @@ mod tests {
             auxiliary_exp: None,
         };
         let sealed: Jwe<RenewCardData> = Jwe::seal(&plain, &key.public_key("issuer-1")).expect("seal");
-        let request = RenewRequest { encrypted_data: Some(sealed), ..serde_json::from_str("{}").expect("empty request") };
+        let request =
+            RenewRequest { encrypted_data: Some(sealed), ..serde_json::from_str("{}").expect("empty request") };
         let wire = serde_json::to_string(&request).expect("serialize");
         assert!(!wire.contains("4111111111111111"));
         let back: RenewRequest = serde_json::from_str(&wire).expect("parse");

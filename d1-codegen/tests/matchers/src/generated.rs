@@ -474,48 +474,64 @@ pub fn never(value: &str) -> bool {
 
 /// `^(?!test)[a-z]+$`: matches `^(?!test)[a-z]+$`.
 pub fn engine_lookahead(value: &str) -> bool {
-    static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-    RE.get_or_init(|| ::regress::Regex::with_flags("^(?!test)[a-z]+$", "u").ok())
+    static RE: ::std::sync::OnceLock<
+        ::std::option::Option<::d1_runtime::regress::Regex>,
+    > = ::std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+            ::d1_runtime::regress::Regex::with_flags("^(?!test)[a-z]+$", "u").ok()
+        })
         .as_ref()
         .is_some_and(|re| re.find(value).is_some())
 }
 
 /// `^(a+)\1$`: matches `^(a+)\1$`.
 pub fn engine_backreference(value: &str) -> bool {
-    static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-    RE.get_or_init(|| ::regress::Regex::with_flags(r"^(a+)\1$", "u").ok())
+    static RE: ::std::sync::OnceLock<
+        ::std::option::Option<::d1_runtime::regress::Regex>,
+    > = ::std::sync::OnceLock::new();
+    RE.get_or_init(|| ::d1_runtime::regress::Regex::with_flags(r"^(a+)\1$", "u").ok())
         .as_ref()
         .is_some_and(|re| re.find(value).is_some())
 }
 
 /// `\bword\b`: matches `\bword\b`.
 pub fn engine_word_boundary(value: &str) -> bool {
-    static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-    RE.get_or_init(|| ::regress::Regex::with_flags(r"\bword\b", "u").ok())
+    static RE: ::std::sync::OnceLock<
+        ::std::option::Option<::d1_runtime::regress::Regex>,
+    > = ::std::sync::OnceLock::new();
+    RE.get_or_init(|| ::d1_runtime::regress::Regex::with_flags(r"\bword\b", "u").ok())
         .as_ref()
         .is_some_and(|re| re.find(value).is_some())
 }
 
 /// `^\p{Lu}+$`: matches `^\p{Lu}+$`.
 pub fn engine_property(value: &str) -> bool {
-    static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-    RE.get_or_init(|| ::regress::Regex::with_flags(r"^\p{Lu}+$", "u").ok())
+    static RE: ::std::sync::OnceLock<
+        ::std::option::Option<::d1_runtime::regress::Regex>,
+    > = ::std::sync::OnceLock::new();
+    RE.get_or_init(|| ::d1_runtime::regress::Regex::with_flags(r"^\p{Lu}+$", "u").ok())
         .as_ref()
         .is_some_and(|re| re.find(value).is_some())
 }
 
 /// `^a|b$`: matches `^a|b$`.
 pub fn engine_inner_anchor(value: &str) -> bool {
-    static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-    RE.get_or_init(|| ::regress::Regex::with_flags("^a|b$", "u").ok())
+    static RE: ::std::sync::OnceLock<
+        ::std::option::Option<::d1_runtime::regress::Regex>,
+    > = ::std::sync::OnceLock::new();
+    RE.get_or_init(|| ::d1_runtime::regress::Regex::with_flags("^a|b$", "u").ok())
         .as_ref()
         .is_some_and(|re| re.find(value).is_some())
 }
 
 /// `^(?!x)["'\\]{2}$`: matches `^(?!x)["'\\]{2}$`.
 pub fn engine_quotes(value: &str) -> bool {
-    static RE: ::std::sync::OnceLock<::std::option::Option<::regress::Regex>> = ::std::sync::OnceLock::new();
-    RE.get_or_init(|| ::regress::Regex::with_flags(r#"^(?!x)["'\\]{2}$"#, "u").ok())
+    static RE: ::std::sync::OnceLock<
+        ::std::option::Option<::d1_runtime::regress::Regex>,
+    > = ::std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+            ::d1_runtime::regress::Regex::with_flags(r#"^(?!x)["'\\]{2}$"#, "u").ok()
+        })
         .as_ref()
         .is_some_and(|re| re.find(value).is_some())
 }
