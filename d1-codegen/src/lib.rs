@@ -8,6 +8,7 @@
 pub mod docs;
 pub mod emit;
 pub mod error;
+pub mod escape;
 pub mod ir;
 pub mod load;
 pub mod lower;

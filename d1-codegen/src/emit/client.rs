@@ -298,7 +298,7 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
             let m = ident(&a.module);
             let doc = format!(
                 " The operations of the **{}** (version {}, [`{}`], `{}`).",
-                a.title, a.version, a.module, a.source
+                crate::escape::doc_line(&a.title), crate::escape::doc_line(&a.version), a.module, crate::escape::doc_line(&a.source)
             );
             quote! {
                 #[doc = #doc]
@@ -408,7 +408,12 @@ fn api_module(
     accessor: &str,
     examples: &mut Vec<ErrorExample>,
 ) -> Result<TokenStream, Error> {
-    let mut doc = format!("Client of the **{}** (version {}), from `{}`.", api.title, api.version, api.source);
+    let mut doc = format!(
+        "Client of the **{}** (version {}), from `{}`.",
+        crate::escape::doc_line(&api.title),
+        crate::escape::doc_line(&api.version),
+        crate::escape::doc_line(&api.source)
+    );
     doc.push_str(&format!(
         "\n\nGet the operations with [`Client::{accessor}`](crate::Client::{accessor}); the types are in [`{}::{}`].",
         ctx.types, api.module

@@ -112,9 +112,9 @@ fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
         let t = trait_name(api);
         lines.push(format!(
             "| [`{m}`] | {} | {} | [`{t}`]({m}::{t}) | `{}` |",
-            api.title,
-            api.version,
-            api.source,
+            crate::escape::doc_line(&api.title),
+            crate::escape::doc_line(&api.version),
+            crate::escape::doc_line(&api.source),
             m = api.module
         ));
     }
@@ -417,9 +417,9 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
     let module_doc = {
         let mut doc = format!(
             "Server side of the **{}** (version {}), from `{}`: implement [`{}`] and mount it with [`router`] (or [`routes`]).",
-            api.title,
-            api.version,
-            api.source,
+            crate::escape::doc_line(&api.title),
+            crate::escape::doc_line(&api.version),
+            crate::escape::doc_line(&api.source),
             trait_name(api)
         );
         if let Some(base) = base_path(api) {

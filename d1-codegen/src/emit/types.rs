@@ -92,7 +92,13 @@ fn lib_rs(ir: &Ir, needs: &Needs, modules: &BTreeMap<Module, Vec<crate::ir::Type
         "|---|---|---|---|".to_string(),
     ];
     for api in &ir.apis {
-        lines.push(format!("| [`{}`] | {} | {} | `{}` |", api.module, api.title, api.version, api.source));
+        lines.push(format!(
+            "| [`{}`] | {} | {} | `{}` |",
+            api.module,
+            crate::escape::doc_line(&api.title),
+            crate::escape::doc_line(&api.version),
+            crate::escape::doc_line(&api.source)
+        ));
     }
     let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
     let mut mods = vec![quote!(
@@ -146,7 +152,12 @@ fn module_file(ir: &Ir, module: &Module, ids: &[crate::ir::TypeId]) -> Result<(T
 }
 
 fn api_doc(api: &Api) -> String {
-    let mut doc = format!("Types of the **{}** (version {}), from `{}`.", api.title, api.version, api.source);
+    let mut doc = format!(
+        "Types of the **{}** (version {}), from `{}`.",
+        crate::escape::doc_line(&api.title),
+        crate::escape::doc_line(&api.version),
+        crate::escape::doc_line(&api.source)
+    );
     if !api.overlays.is_empty() {
         doc.push_str(&format!(
             "\n\nSealed (JWE) fields are declared in {}.",
