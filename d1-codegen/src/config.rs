@@ -90,7 +90,9 @@ impl Config {
         self
     }
 
-    /// Generate and write the crates under `out_dir`, replacing the previous generation at once.
+    /// Generate and write the crates under `out_dir`: new and changed files replaced one by one
+    /// (temporary file + rename), files of the previous run that are no longer produced removed,
+    /// nothing the generator did not write touched (see [`crate::write`]).
     pub fn generate(&self) -> Result<Summary, Error> {
         let out = self.require_out()?;
         let (tree, mut summary) = self.run()?;

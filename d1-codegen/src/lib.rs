@@ -2,7 +2,7 @@
 //!
 //! The pipeline runs one way: [`load`] (parse, apply overlays) → [`lower`] (follow `$ref`s,
 //! build the IR) → [`naming`] (final names, shared types) → [`emit`] (Rust via `quote` +
-//! `prettyplease`, manifests via minijinja) → [`mod@write`] (an in-memory tree, written atomically
+//! `prettyplease`, manifests via minijinja) → [`mod@write`] (an in-memory tree, written through a manifest
 //! or compared with `--check`). Only [`Config`] touches the file system.
 
 pub mod docs;
