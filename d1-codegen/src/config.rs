@@ -117,7 +117,9 @@ impl Config {
         self
     }
 
-    /// Generate and write the crates under `out_dir`, replacing the previous generation at once.
+    /// Generate and write the crates under `out_dir`: new and changed files replaced one by one
+    /// (temporary file + rename), files of the previous run that are no longer produced removed,
+    /// nothing the generator did not write touched (see [`crate::write`]).
     pub fn generate(&self) -> Result<Summary, Error> {
         let out = self.require_out()?;
         let (tree, mut summary) = self.run()?;
@@ -149,7 +151,7 @@ impl Config {
                 Error::file("OUT_DIR", "not set: call build_script() from a build script, or set out_dir")
             })?),
         };
-        let inputs = self.input_paths()?;
+        let (inputs, mut warnings) = self.listing()?;
         for input in &inputs {
             println!("cargo:rerun-if-changed={}", input.display());
         }
@@ -159,6 +161,7 @@ impl Config {
         let files = self.read_inputs()?;
         let specs = crate::load::load(&files)?;
         let ir = crate::naming::finalize(crate::lower::lower(&specs)?);
+        warnings.extend(ir.warnings.iter().cloned());
         let mut parts = vec![emit::Part::Types];
         if !self.without_client {
             parts.push(emit::Part::Client);
@@ -176,7 +179,7 @@ impl Config {
         Ok(Summary {
             stats: ir.stats(),
             inputs,
-            warnings: ir.warnings,
+            warnings,
             files: 1,
             lines: text.lines().count(),
             diff: Diff::default(),
@@ -190,10 +193,12 @@ impl Config {
     fn run(&self) -> Result<(write::FileTree, Summary), Error> {
         let files = self.read_inputs()?;
         let (tree, ir) = crate::generate(&files, &self.options)?;
+        let (inputs, mut warnings) = self.listing()?;
+        warnings.extend(ir.warnings.iter().cloned());
         let summary = Summary {
             stats: ir.stats(),
-            inputs: self.input_paths()?,
-            warnings: ir.warnings,
+            inputs,
+            warnings,
             files: tree.len(),
             lines: tree.lines(),
             diff: Diff::default(),
@@ -202,12 +207,18 @@ impl Config {
     }
 
     fn input_paths(&self) -> Result<Vec<PathBuf>, Error> {
+        Ok(self.listing()?.0)
+    }
+
+    /// The input files, and a warning for each symbolic link skipped in a specs folder.
+    fn listing(&self) -> Result<(Vec<PathBuf>, Vec<Warning>), Error> {
         let mut paths = self.specs.clone();
         for spec in &self.specs {
             paths.extend(overlays_of(spec));
         }
+        let mut links = Vec::new();
         for dir in &self.spec_dirs {
-            collect(dir, &mut paths)
+            collect(dir, &mut paths, &mut links)
                 .map_err(|e| Error::file(&dir.display().to_string(), format!("cannot list the folder: {e}")))?;
         }
         paths.sort();
@@ -215,14 +226,28 @@ impl Config {
         if paths.is_empty() {
             return Err(Error::file("<config>", "no spec files given (spec(...) or specs_dir(...))"));
         }
-        Ok(paths)
+        links.sort();
+        let root = self.root();
+        let warnings = links
+            .into_iter()
+            .map(|link| Warning {
+                location: crate::error::Location::new(display_path(&link, &root), ""),
+                message: "a symbolic link in a specs folder: not followed (name its target with `spec(...)` to use it)"
+                    .to_string(),
+            })
+            .collect();
+        Ok((paths, warnings))
+    }
+
+    fn root(&self) -> PathBuf {
+        match &self.display_root {
+            Some(r) => r.clone(),
+            None => std::env::current_dir().unwrap_or_default(),
+        }
     }
 
     fn read_inputs(&self) -> Result<Vec<SourceFile>, Error> {
-        let root = match &self.display_root {
-            Some(r) => r.clone(),
-            None => std::env::current_dir().unwrap_or_default(),
-        };
+        let root = self.root();
         self.input_paths()?
             .into_iter()
             .map(|path| {
@@ -252,22 +277,48 @@ fn overlays_of(spec: &Path) -> Vec<PathBuf> {
     found
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Spec files under `dir`, recursively. Symbolic links are not followed — neither to files nor
+/// to folders (a loop, or a link to `/usr`, would otherwise be walked): each one found is
+/// reported in `links` and skipped. A link named explicitly with `spec(...)` is read as given.
+fn collect(dir: &Path, out: &mut Vec<PathBuf>, links: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect(&path, out)?;
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("json" | "yaml" | "yml")) {
+        let entry = entry?;
+        let path = entry.path();
+        let kind = entry.file_type()?;
+        if kind.is_symlink() {
+            links.push(path);
+        } else if kind.is_dir() {
+            collect(&path, out, links)?;
+        } else if kind.is_file() && matches!(path.extension().and_then(|e| e.to_str()), Some("json" | "yaml" | "yml")) {
             out.push(path);
         }
     }
     Ok(())
 }
 
+/// The path as shown in messages and `@generated` headers: relative to `root` when inside it,
+/// `.` and `..` resolved, components joined with `/`. Only real separators of this platform
+/// become `/` (on Windows `\` and `/`; on Unix only `/`): a `\` that is part of a Unix file name
+/// stays a `\`, and the headers show it escaped (`escape::comment`).
 fn display_path(path: &Path, root: &Path) -> String {
+    use std::path::Component;
     let absolute = if path.is_absolute() { path.to_path_buf() } else { root.join(path) };
     let shown = absolute.strip_prefix(root).map(Path::to_path_buf).unwrap_or(absolute);
-    crate::load::normalize(&shown.to_string_lossy())
+    let mut prefix = String::new();
+    let mut parts: Vec<String> = Vec::new();
+    for component in shown.components() {
+        match component {
+            Component::Prefix(p) => prefix.push_str(&p.as_os_str().to_string_lossy()),
+            Component::RootDir => prefix.push('/'),
+            Component::CurDir => {}
+            Component::ParentDir if parts.last().is_some_and(|p| p != "..") => {
+                parts.pop();
+            }
+            Component::ParentDir => parts.push("..".to_string()),
+            Component::Normal(name) => parts.push(name.to_string_lossy().into_owned()),
+        }
+    }
+    format!("{prefix}{}", parts.join("/"))
 }
 
 impl Summary {

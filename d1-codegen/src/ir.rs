@@ -46,7 +46,9 @@ pub struct Api {
     /// Display path of the spec file, e.g. `specs/D1-Public-IN-v1-Digital-Card.json`.
     pub source: String,
     pub overlays: Vec<String>,
+    /// `info.title` on one line (whitespace runs as one space).
     pub title: String,
+    /// `info.version` on one line.
     pub version: String,
     pub doc: Option<String>,
     pub servers: Vec<Server>,
@@ -343,8 +345,34 @@ pub struct Constraints {
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Bound {
-    pub value: f64,
+    pub value: BoundValue,
     pub exclusive: bool,
+}
+
+/// A bound as the spec wrote it: integers exactly (never through `f64`), numbers as `f64`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum BoundValue {
+    Integer(i64),
+    Number(f64),
+}
+
+impl BoundValue {
+    /// The nearest `f64` (for error values, which are `f64` at run time).
+    pub fn as_f64(self) -> f64 {
+        match self {
+            BoundValue::Integer(v) => v as f64,
+            BoundValue::Number(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for BoundValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BoundValue::Integer(v) => write!(f, "{v}"),
+            BoundValue::Number(v) => write!(f, "{v}"),
+        }
+    }
 }
 
 /// Counts for the summary.

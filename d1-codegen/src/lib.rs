@@ -2,12 +2,13 @@
 //!
 //! The pipeline runs one way: [`load`] (parse, apply overlays) → [`lower`] (follow `$ref`s,
 //! build the IR) → [`naming`] (final names, shared types) → [`emit`] (Rust via `quote` +
-//! `prettyplease`, manifests via minijinja) → [`mod@write`] (an in-memory tree, written atomically
+//! `prettyplease`, manifests via minijinja) → [`mod@write`] (an in-memory tree, written through a manifest
 //! or compared with `--check`). Only [`Config`] touches the file system.
 
 pub mod docs;
 pub mod emit;
 pub mod error;
+pub mod escape;
 pub mod ir;
 pub mod load;
 pub mod lower;

@@ -139,8 +139,10 @@ impl<'a> SpecLowering<'a> {
             module: self.module.clone(),
             source: self.spec.path.clone(),
             overlays: self.spec.overlays.clone(),
-            title: doc.info.title.clone(),
-            version: doc.info.version.clone(),
+            // One line each, whatever the spec says: they are written into headings, table rows
+            // and sentences (line breaks, tabs and other whitespace runs become one space).
+            title: one_line(&doc.info.title),
+            version: one_line(&doc.info.version),
             doc: doc.info.description.as_deref().map(docs::to_markdown),
             servers,
             operations,
@@ -561,17 +563,33 @@ impl<'a> SpecLowering<'a> {
                     VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => IntWidth::I32,
                     _ => IntWidth::I64,
                 };
+                // Integers stay integers (openapiv3 reads them as `i64`): no `f64` round trip, and
+                // a bound the format cannot hold is an error, not an out-of-range literal.
+                if width == IntWidth::I32 {
+                    for (key, bound) in [("minimum", i.minimum), ("maximum", i.maximum)] {
+                        if let Some(v) = bound.filter(|v| i32::try_from(*v).is_err()) {
+                            return Err(Error::new(
+                                &at.child(key),
+                                format!(
+                                    "{key} {v} is outside the range of `format: int32` ({} to {})",
+                                    i32::MIN,
+                                    i32::MAX
+                                ),
+                            ));
+                        }
+                    }
+                }
                 let constraints = Constraints {
-                    minimum: i.minimum.map(|v| Bound { value: v as f64, exclusive: i.exclusive_minimum }),
-                    maximum: i.maximum.map(|v| Bound { value: v as f64, exclusive: i.exclusive_maximum }),
+                    minimum: i.minimum.map(|v| Bound { value: BoundValue::Integer(v), exclusive: i.exclusive_minimum }),
+                    maximum: i.maximum.map(|v| Bound { value: BoundValue::Integer(v), exclusive: i.exclusive_maximum }),
                     ..Constraints::default()
                 };
                 Ok(numeric(NewtypeInner::Integer(width), TypeRef::Integer(width), constraints))
             }
             SchemaKind::Type(Type::Number(n)) => {
                 let constraints = Constraints {
-                    minimum: n.minimum.map(|v| Bound { value: v, exclusive: n.exclusive_minimum }),
-                    maximum: n.maximum.map(|v| Bound { value: v, exclusive: n.exclusive_maximum }),
+                    minimum: n.minimum.map(|v| Bound { value: BoundValue::Number(v), exclusive: n.exclusive_minimum }),
+                    maximum: n.maximum.map(|v| Bound { value: BoundValue::Number(v), exclusive: n.exclusive_maximum }),
                     ..Constraints::default()
                 };
                 Ok(numeric(NewtypeInner::Number, TypeRef::Number, constraints))
@@ -1193,4 +1211,9 @@ fn parse_path_template(path: &str) -> Result<Vec<PathSegment>, String> {
         segments.push(PathSegment::Literal(rest.to_string()));
     }
     Ok(segments)
+}
+
+/// Whitespace runs (line breaks included) as one space, trimmed.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

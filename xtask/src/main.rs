@@ -243,8 +243,8 @@ fn try_example_outside(root: &Path) -> std::io::Result<bool> {
         "[package]\nname = \"d1-example-outside\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n{deps}"
     );
     std::fs::write(dir.join("Cargo.toml"), manifest)?;
-    let build = std::fs::read_to_string(example.join("build.rs"))?
-        .replace("../../../specs/", &format!("{}/", path("specs")));
+    let build =
+        std::fs::read_to_string(example.join("build.rs"))?.replace("../../../specs/", &format!("{}/", path("specs")));
     std::fs::write(dir.join("build.rs"), build)?;
     std::fs::copy(example.join("src/lib.rs"), dir.join("src/lib.rs"))?;
     // The workspace's lock file pins the same versions (cargo drops what this crate does not use).

@@ -75,7 +75,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
         sources => describe_sources(&sources), apis => apis,
         operations => ir.apis.iter().map(|a| a.operations.len()).sum::<usize>(),
         example => example.unwrap_or_default(),
-        runtime => options.runtime.toml(), edition => super::EDITION,
+        runtime_path => options.runtime.context().0, runtime_version => options.runtime.context().1, edition => super::EDITION,
     };
     tree.insert(format!("{root}/Cargo.toml"), templates::render("client/Cargo.toml.j2", context.clone())?);
     tree.insert(format!("{root}/README.md"), templates::render("client/README.md.j2", context)?);
@@ -294,7 +294,10 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
             let m = ident(&a.module);
             let doc = format!(
                 " The operations of the **{}** (version {}, [`{}`], `{}`).",
-                a.title, a.version, a.module, a.source
+                crate::escape::doc_line(&a.title),
+                crate::escape::doc_line(&a.version),
+                a.module,
+                crate::escape::doc_line(&a.source)
             );
             quote! {
                 #[doc = #doc]
@@ -469,7 +472,12 @@ fn api_module(
     examples: &mut Vec<ErrorExample>,
 ) -> Result<TokenStream, Error> {
     let root = ctx.root();
-    let mut doc = format!("Client of the **{}** (version {}), from `{}`.", api.title, api.version, api.source);
+    let mut doc = format!(
+        "Client of the **{}** (version {}), from `{}`.",
+        crate::escape::doc_line(&api.title),
+        crate::escape::doc_line(&api.version),
+        crate::escape::doc_line(&api.source)
+    );
     doc.push_str(&format!(
         "\n\nGet the operations with [`Client::{accessor}`]({root}::Client::{accessor}); the types are in [`{}::{}`].",
         ctx.types.trim_start_matches("::"),

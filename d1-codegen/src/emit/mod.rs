@@ -9,9 +9,10 @@ mod templates;
 mod types;
 
 use crate::error::{Error, Location};
+use crate::escape;
 use crate::ir::{IntWidth, Ir, Module, TypeRef};
 use crate::write::FileTree;
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::quote;
 
 /// What to emit and under which names.
@@ -115,13 +116,12 @@ impl RuntimeSource {
     /// The version of d1-runtime this generator emits code for.
     pub const VERSION: &'static str = "0.1";
 
-    /// The inside of the TOML inline table, e.g. `version = "0.1"`.
-    pub(crate) fn toml(&self) -> String {
+    /// The template context of the dependency: `runtime_path` (empty for the registry) and
+    /// `runtime_version`; the templates escape both for TOML.
+    pub(crate) fn context(&self) -> (String, String) {
         match self {
-            RuntimeSource::Version(v) => format!("version = {}", toml_string(v)),
-            RuntimeSource::Path { path, version } => {
-                format!("path = {}, version = {}", toml_string(path), toml_string(version))
-            }
+            RuntimeSource::Version(version) => (String::new(), version.clone()),
+            RuntimeSource::Path { path, version } => (path.clone(), version.clone()),
         }
     }
 }
@@ -130,22 +130,6 @@ impl Default for RuntimeSource {
     fn default() -> Self {
         RuntimeSource::Version(Self::VERSION.to_string())
     }
-}
-
-/// A TOML basic string: quotes, backslashes and control characters escaped.
-pub(crate) fn toml_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// The Rust edition of every generated crate.
@@ -290,9 +274,10 @@ pub(crate) fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }
 
-/// `#[doc = "..."]` lines for a Markdown text.
+/// `#[doc = "..."]` lines for a Markdown text (spec-derived: through [`escape::doc`]).
 pub(crate) fn doc_attrs(text: Option<&str>) -> TokenStream {
     let Some(text) = text.filter(|t| !t.trim().is_empty()) else { return TokenStream::new() };
+    let text = escape::doc(text);
     let lines = text.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
     quote!(#( #[doc = #lines] )*)
 }
@@ -319,9 +304,42 @@ pub(crate) fn render_crate_root(tokens: TokenStream, header: &str, what: &str) -
 }
 
 fn parse_file(tokens: TokenStream, what: &str) -> Result<syn::File, Error> {
-    syn::parse2(tokens).map_err(|e| {
+    syn::parse2(escape_docs(tokens)).map_err(|e| {
         Error::new(&Location::new(what, ""), format!("internal error: generated Rust does not parse: {e}"))
     })
+}
+
+/// Every `#[doc = "…"]` and `#![doc = "…"]` in `tokens`, at any depth, with its text through
+/// [`escape::doc`]: whichever emitter built a doc string, no CR, control or bidi character of a
+/// spec reaches a `///` line of a generated file (rustc rejects a bare CR in a doc comment and
+/// denies bidi characters in comments).
+fn escape_docs(tokens: TokenStream) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Group(g) => {
+                let doc = if g.delimiter() == Delimiter::Bracket { escaped_doc_attr(g.stream()) } else { None };
+                let mut group = Group::new(g.delimiter(), doc.unwrap_or_else(|| escape_docs(g.stream())));
+                group.set_span(g.span());
+                TokenTree::Group(group)
+            }
+            other => other,
+        })
+        .collect()
+}
+
+fn escaped_doc_attr(stream: TokenStream) -> Option<TokenStream> {
+    let trees: Vec<TokenTree> = stream.into_iter().collect();
+    match trees.as_slice() {
+        [TokenTree::Ident(name), TokenTree::Punct(eq), TokenTree::Literal(lit)]
+            if name == "doc" && eq.as_char() == '=' =>
+        {
+            let lit: syn::LitStr = syn::parse2(TokenTree::Literal(lit.clone()).into()).ok()?;
+            let text = escape::doc(&lit.value());
+            Some(quote!(doc = #text))
+        }
+        _ => None,
+    }
 }
 
 fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
@@ -346,15 +364,25 @@ fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
     })
 }
 
-/// The first line of every generated Rust file.
+/// The first line of every generated Rust file. File names are spec-derived text: each goes
+/// through [`escape::comment`], so no name can start a line of code.
 pub(crate) fn rust_header(sources: &[&str]) -> String {
+    let names: Vec<String> = sources.iter().map(|s| escape::comment(s)).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     format!(
         "// @generated by d1-codegen from {}.\n// Do not edit by hand: change the specs or the generator, then run `cargo xtask codegen`.\n",
-        describe_sources(sources)
+        describe_escaped(&names)
     )
 }
 
-pub(crate) fn describe_sources(sources: &[&str]) -> String {
+/// The spec file names for a template's `{{ sources }}`: a value that the template formatter
+/// escapes for the file it renders (TOML or Markdown), name by name.
+pub(crate) fn describe_sources(sources: &[&str]) -> minijinja::Value {
+    minijinja::Value::from_object(templates::Sources(sources.iter().map(|s| s.to_string()).collect()))
+}
+
+/// "`a`" or "2 specs (`a`, `b`)", from names already escaped for their context.
+pub(crate) fn describe_escaped(sources: &[&str]) -> String {
     match sources {
         [] => "no spec".to_string(),
         [one] => format!("`{one}`"),

@@ -3,7 +3,7 @@
 
 use super::{doc_attrs, ident, runtime_path, type_tokens, Scope};
 use crate::error::Error;
-use crate::ir::{Constraints, IntWidth, Ir, Newtype, NewtypeInner, TypeDef};
+use crate::ir::{BoundValue, Constraints, IntWidth, Ir, Newtype, NewtypeInner, TypeDef};
 use crate::pattern;
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
@@ -252,12 +252,13 @@ fn number(
     integer: bool,
 ) -> TokenStream {
     let c = &n.constraints;
-    let lit = |v: f64| {
-        if integer {
-            let v = Literal::i64_unsuffixed(v as i64);
+    let lit = |v: BoundValue| match v {
+        BoundValue::Integer(v) if integer => {
+            let v = Literal::i64_unsuffixed(v);
             quote!(#v)
-        } else {
-            let v = Literal::f64_suffixed(v);
+        }
+        v => {
+            let v = Literal::f64_suffixed(v.as_f64());
             quote!(#v)
         }
     };
@@ -273,7 +274,7 @@ fn number(
         let exclusive = b.exclusive;
         consts.push(quote!(#[doc = " The lower bound."] pub const MINIMUM: #prim = #v;));
         let cmp = if exclusive { quote!(value <= Self::MINIMUM) } else { quote!(value < Self::MINIMUM) };
-        let shown = b.value;
+        let shown = b.value.as_f64();
         let e = err(quote!(BelowMinimum { minimum: #shown, exclusive: #exclusive }));
         checks.push(quote!(if #cmp { #e; }));
     }
@@ -282,7 +283,7 @@ fn number(
         let exclusive = b.exclusive;
         consts.push(quote!(#[doc = " The upper bound."] pub const MAXIMUM: #prim = #v;));
         let cmp = if exclusive { quote!(value >= Self::MAXIMUM) } else { quote!(value > Self::MAXIMUM) };
-        let shown = b.value;
+        let shown = b.value.as_f64();
         let e = err(quote!(AboveMaximum { maximum: #shown, exclusive: #exclusive }));
         checks.push(quote!(if #cmp { #e; }));
     }

@@ -58,7 +58,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
         sources => describe_sources(&sources), types_crate => options.types_crate.clone(), apis => apis,
         example_trait => example.map(trait_name).unwrap_or_default(),
         example_module => example.map(|a| a.module.clone()).unwrap_or_default(),
-        runtime => options.runtime.toml(), edition => super::EDITION,
+        runtime_path => options.runtime.context().0, runtime_version => options.runtime.context().1, edition => super::EDITION,
     };
     tree.insert(format!("{root}/Cargo.toml"), templates::render("server/Cargo.toml.j2", context.clone())?);
     tree.insert(format!("{root}/README.md"), templates::render("server/README.md.j2", context)?);
@@ -112,9 +112,9 @@ fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
         let t = trait_name(api);
         lines.push(format!(
             "| [`{m}`] | {} | {} | [`{t}`]({m}::{t}) | `{}` |",
-            api.title,
-            api.version,
-            api.source,
+            crate::escape::doc_line(&api.title),
+            crate::escape::doc_line(&api.version),
+            crate::escape::doc_line(&api.source),
             m = api.module
         ));
     }
@@ -418,9 +418,9 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
     let module_doc = {
         let mut doc = format!(
             "Server side of the **{}** (version {}), from `{}`: implement [`{}`] and mount it with [`router`] (or [`routes`]).",
-            api.title,
-            api.version,
-            api.source,
+            crate::escape::doc_line(&api.title),
+            crate::escape::doc_line(&api.version),
+            crate::escape::doc_line(&api.source),
             trait_name(api)
         );
         if let Some(base) = base_path(api) {

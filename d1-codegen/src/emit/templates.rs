@@ -2,6 +2,7 @@
 //! the generator is one self-contained library.
 
 use crate::error::{Error, Location};
+use crate::escape;
 use minijinja::Environment;
 
 const TEMPLATES: &[(&str, &str)] = &[
@@ -13,8 +14,52 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("client/README.md.j2", include_str!("../../../templates/client/README.md.j2")),
 ];
 
+/// Every `{{ … }}` of a template goes through the escaping function of the file it renders:
+/// [`escape::toml`] for `*.toml.j2`, [`escape::markdown`] for `*.md.j2`. No template can forget
+/// it, and a template of another kind is refused rather than rendered unescaped.
+fn formatter(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
+    let escape: fn(&str) -> String = if state.name().ends_with(".toml.j2") {
+        escape::toml
+    } else if state.name().ends_with(".md.j2") {
+        escape::markdown
+    } else {
+        return Err(minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            "no escaping function for this kind of template",
+        ));
+    };
+    if value.is_undefined() || value.is_none() {
+        return Ok(());
+    }
+    let text = match value.downcast_object_ref::<Sources>() {
+        Some(sources) => sources.describe(escape),
+        None => escape(&value.to_string()),
+    };
+    out.write_str(&text).map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write"))
+}
+
+/// The spec file names a generated file comes from, for a template's `{{ sources }}`: each name
+/// is escaped for the template's context, then quoted in backticks.
+#[derive(Debug)]
+pub(crate) struct Sources(pub Vec<String>);
+
+impl minijinja::value::Object for Sources {}
+
+impl Sources {
+    pub(crate) fn describe(&self, escape: fn(&str) -> String) -> String {
+        let names: Vec<String> = self.0.iter().map(|s| escape(s)).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        super::describe_escaped(&names)
+    }
+}
+
 pub fn render(name: &str, context: minijinja::Value) -> Result<String, Error> {
     let mut env = Environment::new();
+    env.set_formatter(formatter);
     for (n, source) in TEMPLATES {
         env.add_template(n, source)
             .map_err(|e| Error::new(&Location::new(format!("templates/{n}"), ""), e.to_string()))?;

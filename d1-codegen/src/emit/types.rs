@@ -20,10 +20,9 @@ struct Needs {
 }
 
 impl Needs {
-    /// The d1-runtime features, as the inside of a TOML array.
-    fn runtime_features(&self) -> String {
-        let features = [(self.jwe, "\"jwe\""), (self.regress, "\"regress\"")];
-        features.iter().filter(|(on, _)| *on).map(|(_, f)| *f).collect::<Vec<_>>().join(", ")
+    /// The d1-runtime features the generated code uses.
+    fn runtime_features(&self) -> Vec<&'static str> {
+        [(self.jwe, "jwe"), (self.regress, "regress")].into_iter().filter(|(on, _)| *on).map(|(_, f)| f).collect()
     }
 }
 
@@ -74,7 +73,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
         .collect();
     let context = minijinja::context! {
         name => root.clone(), version => options.version.clone(), sources => describe_sources(&sources),
-        runtime => options.runtime.toml(), runtime_features => needs.runtime_features(), edition => super::EDITION,
+        runtime_path => options.runtime.context().0, runtime_version => options.runtime.context().1, runtime_features => needs.runtime_features(), edition => super::EDITION,
         apis => apis, types => stats.types, newtypes => stats.newtypes, sealed => stats.sealed,
     };
     tree.insert(format!("{root}/Cargo.toml"), templates::render("types/Cargo.toml.j2", context.clone())?);
@@ -93,7 +92,13 @@ fn lib_rs(ir: &Ir, needs: &Needs, modules: &BTreeMap<Module, Vec<crate::ir::Type
         "|---|---|---|---|".to_string(),
     ];
     for api in &ir.apis {
-        lines.push(format!("| [`{}`] | {} | {} | `{}` |", api.module, api.title, api.version, api.source));
+        lines.push(format!(
+            "| [`{}`] | {} | {} | `{}` |",
+            api.module,
+            crate::escape::doc_line(&api.title),
+            crate::escape::doc_line(&api.version),
+            crate::escape::doc_line(&api.source)
+        ));
     }
     let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
     let mut mods = vec![quote!(
@@ -150,7 +155,12 @@ fn module_file(ir: &Ir, module: &Module, ids: &[crate::ir::TypeId]) -> Result<(T
 }
 
 fn api_doc(api: &Api) -> String {
-    let mut doc = format!("Types of the **{}** (version {}), from `{}`.", api.title, api.version, api.source);
+    let mut doc = format!(
+        "Types of the **{}** (version {}), from `{}`.",
+        crate::escape::doc_line(&api.title),
+        crate::escape::doc_line(&api.version),
+        crate::escape::doc_line(&api.source)
+    );
     if !api.overlays.is_empty() {
         doc.push_str(&format!(
             "\n\nSealed (JWE) fields are declared in {}.",
