@@ -684,6 +684,41 @@ pub fn coerce_form(value: &mut Value, fields: &[(&str, Scalar)]) {
     }
 }
 
+/// The request body as `T`, every problem recorded in `violations`.
+///
+/// JSON that decodes straight into `T` and has no `null` in it is taken as it is: the checks
+/// mirror the types' `Deserialize`, except that they refuse `null` in optional members the spec
+/// does not mark nullable, which `Option` accepts — so for such a body they could only agree.
+/// Anything else (a form, a `null`, a body that does not decode) takes the slow path: parsed to
+/// a value, form fields coerced, walked by `check`, which records every violation with its
+/// JSON Pointer, and only then converted.
+pub fn checked_body<T: DeserializeOwned>(
+    encoding: Encoding,
+    bytes: &[u8],
+    form_fields: &[(&str, Scalar)],
+    check: impl FnOnce(&Value, &mut Checker),
+    violations: &mut Violations,
+) -> Option<T> {
+    if encoding == Encoding::Json
+        && !bytes.windows(4).any(|w| w == b"null")
+        && let Ok(body) = serde_json::from_slice::<T>(bytes)
+    {
+        return Some(body);
+    }
+    let mut value = body_value(encoding, bytes, violations)?;
+    if encoding == Encoding::Form {
+        coerce_form(&mut value, form_fields);
+    }
+    let mut checker = Checker::new();
+    check(&value, &mut checker);
+    if checker.is_clean() {
+        typed_body(&value, violations)
+    } else {
+        checker.report(violations);
+        None
+    }
+}
+
 /// Convert a checked body into its type. The checks mirror the types' `Deserialize`, so this
 /// fails only if they disagree — which is then reported as a violation, never a panic.
 pub fn typed_body<T: DeserializeOwned>(value: &Value, violations: &mut Violations) -> Option<T> {

@@ -841,43 +841,22 @@ fn handler(
     if let Some(body) = &op.body {
         let encodings = body_encodings(body);
         let ty = type_tokens(ir, &body.ty, scope);
-        let check = checks.expr(&body.ty, quote!(&value), quote!(::std::option::Option::None));
-        let form_fields = checks.form_fields(&body.ty);
-        let coerce = if form_fields.is_empty() {
-            TokenStream::new()
-        } else {
-            let names = form_fields.iter().map(|(n, _)| n.as_str());
-            let kinds = form_fields.iter().map(|(_, k)| k.clone());
-            quote! {
-                if encoding == ::d1_runtime::server::Encoding::Form {
-                    ::d1_runtime::server::coerce_form(&mut value, &[#( (#names, #kinds) ),*]);
-                }
-            }
-        };
-        let value_mut = if form_fields.is_empty() { quote!(value) } else { quote!(mut value) };
+        let check = checks.expr(&body.ty, quote!(value), quote!(::std::option::Option::None));
+        let form_fields: Vec<TokenStream> = checks
+            .form_fields(&body.ty)
+            .iter()
+            .map(|(name, kind)| {
+                let name = name.as_str();
+                quote!((#name, #kind))
+            })
+            .collect();
         let missing = if body.required {
             quote!(violations.push(::d1_runtime::server::In::Body, "", "is required");)
         } else {
             TokenStream::new()
         };
-        // A body without constraints (raw bytes, an open value) needs no checker.
-        let typed = if check.is_empty() {
-            quote!(::d1_runtime::server::typed_body(&value, &mut violations))
-        } else {
-            quote! {
-                let mut checker = ::d1_runtime::server::Checker::new();
-                {
-                    let c = &mut checker;
-                    #check
-                }
-                if checker.is_clean() {
-                    ::d1_runtime::server::typed_body(&value, &mut violations)
-                } else {
-                    checker.report(&mut violations);
-                    None
-                }
-            }
-        };
+        // A body without constraints (raw bytes, an open value) has nothing to check.
+        let (value, c) = if check.is_empty() { (quote!(_value), quote!(_c)) } else { (quote!(value), quote!(c)) };
         steps.push(quote! {
             let body = match ::d1_runtime::server::read_body(&parts, body, shared.config.body_limit, &[#(#encodings),*]).await {
                 Ok(body) => body,
@@ -888,13 +867,13 @@ fn handler(
                     #missing
                     None
                 }
-                Some((encoding, bytes)) => match ::d1_runtime::server::body_value(encoding, &bytes, &mut violations) {
-                    None => None,
-                    Some(#value_mut) => {
-                        #coerce
-                        #typed
-                    }
-                },
+                Some((encoding, bytes)) => ::d1_runtime::server::checked_body(
+                    encoding,
+                    &bytes,
+                    &[#(#form_fields),*],
+                    |#value: &::serde_json::Value, #c: &mut ::d1_runtime::server::Checker| { #check },
+                    &mut violations,
+                ),
             };
         });
         if body.required {

@@ -161,30 +161,22 @@ async fn handle_get_token<A: InV1Auth2Api>(
             let body: ::std::option::Option<::d1_types::in_v1_auth2::Auth2Request> = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match ::d1_runtime::server::body_value(
+                    ::d1_runtime::server::checked_body(
                         encoding,
                         &bytes,
+                        &[],
+                        |
+                            value: &::serde_json::Value,
+                            c: &mut ::d1_runtime::server::Checker|
+                        {
+                            crate::checks::check_in_v1_auth2_auth2_request(
+                                value,
+                                c,
+                                ::std::option::Option::None,
+                            );
+                        },
                         &mut violations,
-                    ) {
-                        None => None,
-                        Some(value) => {
-                            let mut checker = ::d1_runtime::server::Checker::new();
-                            {
-                                let c = &mut checker;
-                                crate::checks::check_in_v1_auth2_auth2_request(
-                                    &value,
-                                    c,
-                                    ::std::option::Option::None,
-                                );
-                            }
-                            if checker.is_clean() {
-                                ::d1_runtime::server::typed_body(&value, &mut violations)
-                            } else {
-                                checker.report(&mut violations);
-                                None
-                            }
-                        }
-                    }
+                    )
                 }
             };
             if !violations.is_empty() {

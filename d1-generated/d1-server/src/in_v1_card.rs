@@ -993,30 +993,22 @@ async fn handle_resume<A: InV1CardApi>(
             let body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest> = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match ::d1_runtime::server::body_value(
+                    ::d1_runtime::server::checked_body(
                         encoding,
                         &bytes,
+                        &[],
+                        |
+                            value: &::serde_json::Value,
+                            c: &mut ::d1_runtime::server::Checker|
+                        {
+                            crate::checks::check_in_v1_card_operation_request(
+                                value,
+                                c,
+                                ::std::option::Option::None,
+                            );
+                        },
                         &mut violations,
-                    ) {
-                        None => None,
-                        Some(value) => {
-                            let mut checker = ::d1_runtime::server::Checker::new();
-                            {
-                                let c = &mut checker;
-                                crate::checks::check_in_v1_card_operation_request(
-                                    &value,
-                                    c,
-                                    ::std::option::Option::None,
-                                );
-                            }
-                            if checker.is_clean() {
-                                ::d1_runtime::server::typed_body(&value, &mut violations)
-                            } else {
-                                checker.report(&mut violations);
-                                None
-                            }
-                        }
-                    }
+                    )
                 }
             };
             if !violations.is_empty() {
@@ -1128,30 +1120,22 @@ async fn handle_suspend<A: InV1CardApi>(
             let body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest> = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match ::d1_runtime::server::body_value(
+                    ::d1_runtime::server::checked_body(
                         encoding,
                         &bytes,
+                        &[],
+                        |
+                            value: &::serde_json::Value,
+                            c: &mut ::d1_runtime::server::Checker|
+                        {
+                            crate::checks::check_in_v1_card_operation_request(
+                                value,
+                                c,
+                                ::std::option::Option::None,
+                            );
+                        },
                         &mut violations,
-                    ) {
-                        None => None,
-                        Some(value) => {
-                            let mut checker = ::d1_runtime::server::Checker::new();
-                            {
-                                let c = &mut checker;
-                                crate::checks::check_in_v1_card_operation_request(
-                                    &value,
-                                    c,
-                                    ::std::option::Option::None,
-                                );
-                            }
-                            if checker.is_clean() {
-                                ::d1_runtime::server::typed_body(&value, &mut violations)
-                            } else {
-                                checker.report(&mut violations);
-                                None
-                            }
-                        }
-                    }
+                    )
                 }
             };
             if !violations.is_empty() {
@@ -1263,30 +1247,22 @@ async fn handle_delete<A: InV1CardApi>(
             let body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest> = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match ::d1_runtime::server::body_value(
+                    ::d1_runtime::server::checked_body(
                         encoding,
                         &bytes,
+                        &[],
+                        |
+                            value: &::serde_json::Value,
+                            c: &mut ::d1_runtime::server::Checker|
+                        {
+                            crate::checks::check_in_v1_card_operation_request(
+                                value,
+                                c,
+                                ::std::option::Option::None,
+                            );
+                        },
                         &mut violations,
-                    ) {
-                        None => None,
-                        Some(value) => {
-                            let mut checker = ::d1_runtime::server::Checker::new();
-                            {
-                                let c = &mut checker;
-                                crate::checks::check_in_v1_card_operation_request(
-                                    &value,
-                                    c,
-                                    ::std::option::Option::None,
-                                );
-                            }
-                            if checker.is_clean() {
-                                ::d1_runtime::server::typed_body(&value, &mut violations)
-                            } else {
-                                checker.report(&mut violations);
-                                None
-                            }
-                        }
-                    }
+                    )
                 }
             };
             if !violations.is_empty() {
@@ -1398,30 +1374,22 @@ async fn handle_renew<A: InV1CardApi>(
             let body: ::std::option::Option<::d1_types::in_v1_card::RenewRequest> = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match ::d1_runtime::server::body_value(
+                    ::d1_runtime::server::checked_body(
                         encoding,
                         &bytes,
+                        &[],
+                        |
+                            value: &::serde_json::Value,
+                            c: &mut ::d1_runtime::server::Checker|
+                        {
+                            crate::checks::check_in_v1_card_renew_request(
+                                value,
+                                c,
+                                ::std::option::Option::None,
+                            );
+                        },
                         &mut violations,
-                    ) {
-                        None => None,
-                        Some(value) => {
-                            let mut checker = ::d1_runtime::server::Checker::new();
-                            {
-                                let c = &mut checker;
-                                crate::checks::check_in_v1_card_renew_request(
-                                    &value,
-                                    c,
-                                    ::std::option::Option::None,
-                                );
-                            }
-                            if checker.is_clean() {
-                                ::d1_runtime::server::typed_body(&value, &mut violations)
-                            } else {
-                                checker.report(&mut violations);
-                                None
-                            }
-                        }
-                    }
+                    )
                 }
             };
             if !violations.is_empty() {

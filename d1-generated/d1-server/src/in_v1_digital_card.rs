@@ -753,30 +753,22 @@ async fn handle_suspend<A: InV1DigitalCardApi>(
             > = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match ::d1_runtime::server::body_value(
+                    ::d1_runtime::server::checked_body(
                         encoding,
                         &bytes,
+                        &[],
+                        |
+                            value: &::serde_json::Value,
+                            c: &mut ::d1_runtime::server::Checker|
+                        {
+                            crate::checks::check_in_v1_digital_card_operation_request(
+                                value,
+                                c,
+                                ::std::option::Option::None,
+                            );
+                        },
                         &mut violations,
-                    ) {
-                        None => None,
-                        Some(value) => {
-                            let mut checker = ::d1_runtime::server::Checker::new();
-                            {
-                                let c = &mut checker;
-                                crate::checks::check_in_v1_digital_card_operation_request(
-                                    &value,
-                                    c,
-                                    ::std::option::Option::None,
-                                );
-                            }
-                            if checker.is_clean() {
-                                ::d1_runtime::server::typed_body(&value, &mut violations)
-                            } else {
-                                checker.report(&mut violations);
-                                None
-                            }
-                        }
-                    }
+                    )
                 }
             };
             if !violations.is_empty() {
@@ -892,30 +884,22 @@ async fn handle_resume<A: InV1DigitalCardApi>(
             > = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match ::d1_runtime::server::body_value(
+                    ::d1_runtime::server::checked_body(
                         encoding,
                         &bytes,
+                        &[],
+                        |
+                            value: &::serde_json::Value,
+                            c: &mut ::d1_runtime::server::Checker|
+                        {
+                            crate::checks::check_in_v1_digital_card_resume_request(
+                                value,
+                                c,
+                                ::std::option::Option::None,
+                            );
+                        },
                         &mut violations,
-                    ) {
-                        None => None,
-                        Some(value) => {
-                            let mut checker = ::d1_runtime::server::Checker::new();
-                            {
-                                let c = &mut checker;
-                                crate::checks::check_in_v1_digital_card_resume_request(
-                                    &value,
-                                    c,
-                                    ::std::option::Option::None,
-                                );
-                            }
-                            if checker.is_clean() {
-                                ::d1_runtime::server::typed_body(&value, &mut violations)
-                            } else {
-                                checker.report(&mut violations);
-                                None
-                            }
-                        }
-                    }
+                    )
                 }
             };
             if !violations.is_empty() {
@@ -1031,30 +1015,22 @@ async fn handle_delete<A: InV1DigitalCardApi>(
             > = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match ::d1_runtime::server::body_value(
+                    ::d1_runtime::server::checked_body(
                         encoding,
                         &bytes,
+                        &[],
+                        |
+                            value: &::serde_json::Value,
+                            c: &mut ::d1_runtime::server::Checker|
+                        {
+                            crate::checks::check_in_v1_digital_card_operation_request(
+                                value,
+                                c,
+                                ::std::option::Option::None,
+                            );
+                        },
                         &mut violations,
-                    ) {
-                        None => None,
-                        Some(value) => {
-                            let mut checker = ::d1_runtime::server::Checker::new();
-                            {
-                                let c = &mut checker;
-                                crate::checks::check_in_v1_digital_card_operation_request(
-                                    &value,
-                                    c,
-                                    ::std::option::Option::None,
-                                );
-                            }
-                            if checker.is_clean() {
-                                ::d1_runtime::server::typed_body(&value, &mut violations)
-                            } else {
-                                checker.report(&mut violations);
-                                None
-                            }
-                        }
-                    }
+                    )
                 }
             };
             if !violations.is_empty() {
@@ -1158,30 +1134,22 @@ async fn handle_search<A: InV1DigitalCardApi>(
             > = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match ::d1_runtime::server::body_value(
+                    ::d1_runtime::server::checked_body(
                         encoding,
                         &bytes,
+                        &[],
+                        |
+                            value: &::serde_json::Value,
+                            c: &mut ::d1_runtime::server::Checker|
+                        {
+                            crate::checks::check_in_v1_digital_card_search_request(
+                                value,
+                                c,
+                                ::std::option::Option::None,
+                            );
+                        },
                         &mut violations,
-                    ) {
-                        None => None,
-                        Some(value) => {
-                            let mut checker = ::d1_runtime::server::Checker::new();
-                            {
-                                let c = &mut checker;
-                                crate::checks::check_in_v1_digital_card_search_request(
-                                    &value,
-                                    c,
-                                    ::std::option::Option::None,
-                                );
-                            }
-                            if checker.is_clean() {
-                                ::d1_runtime::server::typed_body(&value, &mut violations)
-                            } else {
-                                checker.report(&mut violations);
-                                None
-                            }
-                        }
-                    }
+                    )
                 }
             };
             if !violations.is_empty() {
@@ -1726,38 +1694,22 @@ async fn handle_step_up_auth_result<A: InV1DigitalCardApi>(
             > = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match ::d1_runtime::server::body_value(
+                    ::d1_runtime::server::checked_body(
                         encoding,
                         &bytes,
+                        &[("authenticationId", ::d1_runtime::server::Scalar::Integer)],
+                        |
+                            value: &::serde_json::Value,
+                            c: &mut ::d1_runtime::server::Checker|
+                        {
+                            crate::checks::check_in_v1_digital_card_stepup_authentication_result_request(
+                                value,
+                                c,
+                                ::std::option::Option::None,
+                            );
+                        },
                         &mut violations,
-                    ) {
-                        None => None,
-                        Some(mut value) => {
-                            if encoding == ::d1_runtime::server::Encoding::Form {
-                                ::d1_runtime::server::coerce_form(
-                                    &mut value,
-                                    &[
-                                        ("authenticationId", ::d1_runtime::server::Scalar::Integer),
-                                    ],
-                                );
-                            }
-                            let mut checker = ::d1_runtime::server::Checker::new();
-                            {
-                                let c = &mut checker;
-                                crate::checks::check_in_v1_digital_card_stepup_authentication_result_request(
-                                    &value,
-                                    c,
-                                    ::std::option::Option::None,
-                                );
-                            }
-                            if checker.is_clean() {
-                                ::d1_runtime::server::typed_body(&value, &mut violations)
-                            } else {
-                                checker.report(&mut violations);
-                                None
-                            }
-                        }
-                    }
+                    )
                 }
             };
             if !violations.is_empty() {

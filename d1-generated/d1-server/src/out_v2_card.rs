@@ -414,30 +414,22 @@ async fn handle_notify_card_authorisations<A: OutV2CardApi>(
             > = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match ::d1_runtime::server::body_value(
+                    ::d1_runtime::server::checked_body(
                         encoding,
                         &bytes,
+                        &[],
+                        |
+                            value: &::serde_json::Value,
+                            c: &mut ::d1_runtime::server::Checker|
+                        {
+                            crate::checks::check_out_v2_card_notify_card_authorisations_request(
+                                value,
+                                c,
+                                ::std::option::Option::None,
+                            );
+                        },
                         &mut violations,
-                    ) {
-                        None => None,
-                        Some(value) => {
-                            let mut checker = ::d1_runtime::server::Checker::new();
-                            {
-                                let c = &mut checker;
-                                crate::checks::check_out_v2_card_notify_card_authorisations_request(
-                                    &value,
-                                    c,
-                                    ::std::option::Option::None,
-                                );
-                            }
-                            if checker.is_clean() {
-                                ::d1_runtime::server::typed_body(&value, &mut violations)
-                            } else {
-                                checker.report(&mut violations);
-                                None
-                            }
-                        }
-                    }
+                    )
                 }
             };
             if !violations.is_empty() {
@@ -537,30 +529,22 @@ async fn handle_notify_card_operations<A: OutV2CardApi>(
             > = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match ::d1_runtime::server::body_value(
+                    ::d1_runtime::server::checked_body(
                         encoding,
                         &bytes,
+                        &[],
+                        |
+                            value: &::serde_json::Value,
+                            c: &mut ::d1_runtime::server::Checker|
+                        {
+                            crate::checks::check_out_v2_card_notify_card_operations_request(
+                                value,
+                                c,
+                                ::std::option::Option::None,
+                            );
+                        },
                         &mut violations,
-                    ) {
-                        None => None,
-                        Some(value) => {
-                            let mut checker = ::d1_runtime::server::Checker::new();
-                            {
-                                let c = &mut checker;
-                                crate::checks::check_out_v2_card_notify_card_operations_request(
-                                    &value,
-                                    c,
-                                    ::std::option::Option::None,
-                                );
-                            }
-                            if checker.is_clean() {
-                                ::d1_runtime::server::typed_body(&value, &mut violations)
-                            } else {
-                                checker.report(&mut violations);
-                                None
-                            }
-                        }
-                    }
+                    )
                 }
             };
             if !violations.is_empty() {

@@ -429,30 +429,22 @@ async fn handle_activate<A: KitchenSinkApi>(
                     None
                 }
                 Some((encoding, bytes)) => {
-                    match ::d1_runtime::server::body_value(
+                    ::d1_runtime::server::checked_body(
                         encoding,
                         &bytes,
+                        &[],
+                        |
+                            value: &::serde_json::Value,
+                            c: &mut ::d1_runtime::server::Checker|
+                        {
+                            crate::checks::check_kitchen_sink_option(
+                                value,
+                                c,
+                                ::std::option::Option::None,
+                            );
+                        },
                         &mut violations,
-                    ) {
-                        None => None,
-                        Some(value) => {
-                            let mut checker = ::d1_runtime::server::Checker::new();
-                            {
-                                let c = &mut checker;
-                                crate::checks::check_kitchen_sink_option(
-                                    &value,
-                                    c,
-                                    ::std::option::Option::None,
-                                );
-                            }
-                            if checker.is_clean() {
-                                ::d1_runtime::server::typed_body(&value, &mut violations)
-                            } else {
-                                checker.report(&mut violations);
-                                None
-                            }
-                        }
-                    }
+                    )
                 }
             };
             if !violations.is_empty() {
@@ -526,16 +518,16 @@ async fn handle_search<A: KitchenSinkApi>(
             let body: ::std::option::Option<::std::vec::Vec<u8>> = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match ::d1_runtime::server::body_value(
+                    ::d1_runtime::server::checked_body(
                         encoding,
                         &bytes,
+                        &[],
+                        |
+                            _value: &::serde_json::Value,
+                            _c: &mut ::d1_runtime::server::Checker|
+                        {},
                         &mut violations,
-                    ) {
-                        None => None,
-                        Some(value) => {
-                            ::d1_runtime::server::typed_body(&value, &mut violations)
-                        }
-                    }
+                    )
                 }
             };
             if !violations.is_empty() {
@@ -685,30 +677,22 @@ async fn handle_replace_all<A: KitchenSinkApi>(
             let body: ::std::option::Option<::fixture_types::kitchen_sink::Form> = match body {
                 None => None,
                 Some((encoding, bytes)) => {
-                    match ::d1_runtime::server::body_value(
+                    ::d1_runtime::server::checked_body(
                         encoding,
                         &bytes,
+                        &[],
+                        |
+                            value: &::serde_json::Value,
+                            c: &mut ::d1_runtime::server::Checker|
+                        {
+                            crate::checks::check_kitchen_sink_form(
+                                value,
+                                c,
+                                ::std::option::Option::None,
+                            );
+                        },
                         &mut violations,
-                    ) {
-                        None => None,
-                        Some(value) => {
-                            let mut checker = ::d1_runtime::server::Checker::new();
-                            {
-                                let c = &mut checker;
-                                crate::checks::check_kitchen_sink_form(
-                                    &value,
-                                    c,
-                                    ::std::option::Option::None,
-                                );
-                            }
-                            if checker.is_clean() {
-                                ::d1_runtime::server::typed_body(&value, &mut violations)
-                            } else {
-                                checker.report(&mut violations);
-                                None
-                            }
-                        }
-                    }
+                    )
                 }
             };
             if !violations.is_empty() {
