@@ -14,6 +14,7 @@ pub mod lower;
 pub mod naming;
 pub mod overlay;
 pub mod pattern;
+pub mod validate;
 pub mod write;
 
 mod config;
