@@ -120,3 +120,80 @@ fn control_characters_in_keys_do_not_reach_messages_raw() {
     assert!(!e.to_string().contains('\n'), "{e}");
     assert!(e.to_string().contains("A%0AB"), "{e}");
 }
+
+// ----- item 2: cycles that name no object -------------------------------------------------
+
+const ALL_OF_CYCLE: &str =
+    r##"{"A":{"allOf":[{"$ref":"#/components/schemas/B"}]},"B":{"allOf":[{"$ref":"#/components/schemas/A"}]}}"##;
+
+#[test]
+fn all_of_cycle_unused_is_a_located_error() {
+    let e = run(&spec("{}", ALL_OF_CYCLE));
+    assert_eq!(e.location.pointer, "/components/schemas/A", "{e}");
+    assert!(e.message.contains("A → B → A") || e.message.contains("B → A → B"), "{e}");
+}
+
+#[test]
+fn all_of_cycle_from_a_request_body_is_a_located_error() {
+    let e = run(&with_body(r##"{"$ref":"#/components/schemas/A"}"##, ALL_OF_CYCLE));
+    assert_eq!(e.location.pointer, "/components/schemas/A", "{e}");
+    assert!(e.message.contains("no Rust type can represent"), "{e}");
+}
+
+#[test]
+fn all_of_cycle_under_items_is_a_located_error() {
+    let e = run(&with_body(r##"{"type":"array","items":{"$ref":"#/components/schemas/A"}}"##, ALL_OF_CYCLE));
+    assert_eq!(e.location.pointer, "/components/schemas/A", "{e}");
+}
+
+#[test]
+fn one_of_and_items_cycles_are_located_errors() {
+    for schemas in [
+        r##"{"A":{"oneOf":[{"$ref":"#/components/schemas/A"}]}}"##,
+        r##"{"A":{"type":"array","items":{"$ref":"#/components/schemas/A"}}}"##,
+        r##"{"A":{"anyOf":[{"$ref":"#/components/schemas/B"}]},"B":{"type":"object","additionalProperties":{"$ref":"#/components/schemas/A"}}}"##,
+    ] {
+        let e = run(&with_body(r##"{"$ref":"#/components/schemas/A"}"##, schemas));
+        assert!(e.location.pointer.starts_with("/components/schemas/"), "{schemas}: {e}");
+        assert!(e.message.contains("no Rust type can represent"), "{schemas}: {e}");
+    }
+}
+
+#[test]
+fn cycles_through_objects_are_boxed() {
+    let schemas = r##"{"A":{"allOf":[{"$ref":"#/components/schemas/B"}]},"B":{"type":"object","properties":{"a":{"$ref":"#/components/schemas/A"},"list":{"type":"array","items":{"$ref":"#/components/schemas/A"}}}}}"##;
+    let (tree, _) = d1_codegen::generate(
+        &files(&with_body(r##"{"$ref":"#/components/schemas/A"}"##, schemas)),
+        &Options::default(),
+    )
+    .expect("a cycle through a struct field is representable");
+    let module = tree.get("d1-types/src/s.rs").expect("module");
+    assert!(module.contains("::std::boxed::Box<"), "{module}");
+}
+
+#[test]
+fn long_ref_chains_are_a_located_error_not_a_stack_overflow() {
+    let n = 5000;
+    let schemas: Vec<String> = (0..n)
+        .map(|i| format!(r##""S{i}":{{"type":"array","items":{{"$ref":"#/components/schemas/S{}"}}}}"##, i + 1))
+        .chain([format!(r#""S{n}":{{"type":"string"}}"#)])
+        .collect();
+    let e = run(&spec("{}", &format!("{{{}}}", schemas.join(","))));
+    assert!(e.message.contains("nest more than"), "{e}");
+    assert!(e.location.pointer.starts_with("/components/schemas/S"), "{e}");
+}
+
+#[test]
+fn all_of_diamonds_are_bounded() {
+    // Each level merges the next one twice: 2^30 schemas if expanded naively.
+    let n = 30;
+    let schemas: Vec<String> = (0..n)
+        .map(|i| {
+            let next = format!(r##"{{"$ref":"#/components/schemas/D{}"}}"##, i + 1);
+            format!(r#""D{i}":{{"allOf":[{next},{next}]}}"#)
+        })
+        .chain([format!(r#""D{n}":{{"type":"object","properties":{{"x":{{"type":"string"}}}}}}"#)])
+        .collect();
+    let e = run(&spec("{}", &format!("{{{}}}", schemas.join(","))));
+    assert!(e.message.contains("merges more than"), "{e}");
+}
