@@ -90,6 +90,16 @@ impl Config {
         self
     }
 
+    /// Allow patterns that only a backtracking regex engine can evaluate (lookarounds,
+    /// backreferences, `\b`, `\p{…}`, or an automaton too large to emit). Off by default:
+    /// such a pattern is then an error naming its file and JSON pointer, because the
+    /// generated validator could take time exponential in its input. When allowed, the
+    /// generated crate calls `regress` for those patterns.
+    pub fn allow_backtracking_patterns(mut self, allow: bool) -> Self {
+        self.options.allow_backtracking_patterns = allow;
+        self
+    }
+
     /// Generate and write the crates under `out_dir`, replacing the previous generation at once.
     pub fn generate(&self) -> Result<Summary, Error> {
         let out = self.require_out()?;
@@ -120,7 +130,7 @@ impl Config {
         };
         let files = self.read_inputs()?;
         let specs = crate::load::load(&files)?;
-        let ir = crate::naming::finalize(crate::lower::lower(&specs)?);
+        let ir = crate::naming::finalize(crate::lower::lower_with(&specs, self.options.allow_backtracking_patterns)?);
         let text = emit::types_single_file(&ir)?;
         let path = out_dir.join(format!("{}.rs", self.options.types_crate.replace('-', "_")));
         let unchanged = fs::read_to_string(&path).map(|t| t == text).unwrap_or(false);

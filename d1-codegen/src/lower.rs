@@ -41,10 +41,23 @@ pub struct Lowered {
     pub hints: Vec<Hint>,
 }
 
+/// [`lower_with`] refusing patterns that need a backtracking engine.
 pub fn lower(specs: &[Spec]) -> Result<Lowered, Error> {
+    lower_with(specs, false)
+}
+
+/// Lower the specs; `allow_backtracking_patterns` accepts patterns only the (backtracking)
+/// regex engine can evaluate, which are otherwise located errors.
+pub fn lower_with(specs: &[Spec], allow_backtracking_patterns: bool) -> Result<Lowered, Error> {
     let stems: Vec<String> = specs.iter().map(|s| s.stem.clone()).collect();
     let modules = naming::module_names(&stems);
-    let mut ctx = Ctx { types: Vec::new(), hints: Vec::new(), warnings: Vec::new(), sealed_fields: 0 };
+    let mut ctx = Ctx {
+        types: Vec::new(),
+        hints: Vec::new(),
+        warnings: Vec::new(),
+        sealed_fields: 0,
+        allow_backtracking_patterns,
+    };
     let mut apis = Vec::new();
     for (spec, module) in specs.iter().zip(modules) {
         let mut lowering = SpecLowering {
@@ -73,6 +86,7 @@ struct Ctx {
     hints: Vec<Hint>,
     warnings: Vec<Warning>,
     sealed_fields: usize,
+    allow_backtracking_patterns: bool,
 }
 
 struct SpecLowering<'a> {
@@ -646,6 +660,16 @@ impl<'a> SpecLowering<'a> {
         if let Some(p) = &s.pattern {
             let compiled = pattern::compile(p)
                 .map_err(|e| Error::new(&at.child("pattern"), format!("invalid pattern `{p}`: {e}")))?;
+            if let (Some(reason), false) = (compiled.engine_reason(), self.ctx.allow_backtracking_patterns) {
+                return Err(Error::new(
+                    &at.child("pattern"),
+                    format!(
+                        "pattern `{p}` {reason}: only a backtracking regex engine could check it, in time \
+                         exponential in the value; rewrite it without that construct, or opt in with \
+                         `allow_backtracking_patterns`"
+                    ),
+                ));
+            }
             if compiled.accepts_almost_anything() {
                 self.warn(
                     &at.child("pattern"),

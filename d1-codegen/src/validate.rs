@@ -157,6 +157,7 @@ fn check_keywords(at: &Location, map: &Map<String, Value>) -> Result<(), Error> 
         Err(Error::new(&at.child(key), format!("`{key}` must be {want}, not {} (OpenAPI 3.0)", kind(v))))
     };
     for (key, v) in map {
+        let check = |ok: bool, want: &str| if ok { Ok(()) } else { wrong(key, v, want) };
         match key.as_str() {
             "type" => match v {
                 Value::String(t) if TYPES.contains(&t.as_str()) => {}
@@ -168,56 +169,22 @@ fn check_keywords(at: &Location, map: &Map<String, Value>) -> Result<(), Error> 
                 }
                 _ => return wrong(key, v, "one of the strings string, number, integer, boolean, array, object"),
             },
-            "format" | "pattern" | "title" | "description" => {
-                if !v.is_string() {
-                    return wrong(key, v, "a string");
-                }
-            }
+            "format" | "pattern" | "title" | "description" => check(v.is_string(), "a string")?,
             "minLength" | "maxLength" | "minItems" | "maxItems" | "minProperties" | "maxProperties" => {
-                if !v.as_u64().is_some_and(|n| i64::try_from(n).is_ok()) {
-                    return wrong(key, v, "a non-negative integer");
-                }
+                check(v.as_u64().is_some_and(|n| i64::try_from(n).is_ok()), "a non-negative integer")?
             }
-            "minimum" | "maximum" => {
-                if !v.is_number() {
-                    return wrong(key, v, "a number");
-                }
-            }
-            "multipleOf" => {
-                if !v.as_f64().is_some_and(|n| n > 0.0) {
-                    return wrong(key, v, "a number greater than 0");
-                }
-            }
+            "minimum" | "maximum" => check(v.is_number(), "a number")?,
+            "multipleOf" => check(v.as_f64().is_some_and(|n| n > 0.0), "a number greater than 0")?,
             "exclusiveMinimum" | "exclusiveMaximum" | "uniqueItems" | "nullable" | "readOnly" | "writeOnly"
-            | "deprecated" => {
-                if !v.is_boolean() {
-                    return wrong(key, v, "a boolean");
-                }
-            }
+            | "deprecated" => check(v.is_boolean(), "a boolean")?,
             "required" => match v {
                 Value::Array(items) if items.iter().all(Value::is_string) => {}
                 _ => return wrong(key, v, "an array of strings"),
             },
-            "enum" => {
-                if !v.is_array() {
-                    return wrong(key, v, "an array");
-                }
-            }
-            "allOf" | "oneOf" | "anyOf" => {
-                if !v.is_array() {
-                    return wrong(key, v, "an array of schemas");
-                }
-            }
-            "items" | "not" | "properties" | "xml" | "externalDocs" => {
-                if !v.is_object() {
-                    return wrong(key, v, "an object");
-                }
-            }
-            "additionalProperties" => {
-                if !v.is_object() && !v.is_boolean() {
-                    return wrong(key, v, "a boolean or a schema");
-                }
-            }
+            "enum" => check(v.is_array(), "an array")?,
+            "allOf" | "oneOf" | "anyOf" => check(v.is_array(), "an array of schemas")?,
+            "items" | "not" | "properties" | "xml" | "externalDocs" => check(v.is_object(), "an object")?,
+            "additionalProperties" => check(v.is_object() || v.is_boolean(), "a boolean or a schema")?,
             "discriminator" => {
                 let ok = v.get("propertyName").is_some_and(Value::is_string)
                     && v.get("mapping").is_none_or(|m| m.as_object().is_some_and(|m| m.values().all(Value::is_string)));

@@ -197,3 +197,43 @@ fn all_of_diamonds_are_bounded() {
     let e = run(&spec("{}", &format!("{{{}}}", schemas.join(","))));
     assert!(e.message.contains("merges more than"), "{e}");
 }
+
+// ----- item 5: validators run in linear time -----------------------------------------------
+
+#[test]
+fn patterns_needing_a_backtracking_engine_are_located_errors() {
+    for pattern in [r"^(?!test)[a-z]+$", r"^(a+)\\1$", r"\\bword\\b", r"^\\p{Lu}+$"] {
+        let s = spec(
+            "{}",
+            &format!(r#"{{"A":{{"type":"object","properties":{{"b":{{"type":"string","pattern":"{pattern}"}}}}}}}}"#),
+        );
+        let e = run(&s);
+        assert_eq!(e.location.pointer, "/components/schemas/A/properties/b/pattern", "{pattern}: {e}");
+        assert!(e.message.contains("backtracking"), "{pattern}: {e}");
+        assert!(e.message.contains("allow_backtracking_patterns"), "{pattern}: {e}");
+    }
+}
+
+#[test]
+fn backtracking_patterns_are_accepted_on_opt_in() {
+    let s = spec("{}", r#"{"A":{"type":"string","pattern":"^(?!test)[a-z]+$"}}"#);
+    let options = Options { allow_backtracking_patterns: true, ..Options::default() };
+    let (tree, _) = d1_codegen::generate(&files(&s), &options).expect("allowed");
+    assert!(tree.get("d1-types/src/s.rs").expect("module").contains("::regress::Regex"));
+}
+
+#[test]
+fn patterns_that_used_to_fall_back_to_the_engine_compile_to_automata() {
+    // A 50-arm automaton (was: regress, which answers this pattern wrongly) and the issue's
+    // 26-character / 17 GB pattern.
+    for pattern in [
+        r"([^]é(.{0,3}cZ{1,}?){1}){2}",
+        r"^\\${2,4}(?:(?:1{3,}\\u{1F600}{0,3}Z{2,4}|\\n{0}){0,3}[^]{0,3}|Z+?[^\\s][^\\d\\s]){2}0{0,3}$",
+    ] {
+        let s = spec("{}", &format!(r#"{{"A":{{"type":"string","pattern":"{pattern}"}}}}"#));
+        let (tree, _) =
+            d1_codegen::generate(&files(&s), &Options::default()).unwrap_or_else(|e| panic!("{pattern}: {e}"));
+        let module = tree.get("d1-types/src/s.rs").expect("module");
+        assert!(!module.contains("regress"), "{pattern}");
+    }
+}

@@ -25,6 +25,9 @@ pub struct Options {
     pub server_crate: String,
     /// Version written into the generated manifests.
     pub version: String,
+    /// Accept patterns that need the backtracking engine (see
+    /// [`Config::allow_backtracking_patterns`](crate::Config::allow_backtracking_patterns)).
+    pub allow_backtracking_patterns: bool,
 }
 
 impl Default for Options {
@@ -34,6 +37,7 @@ impl Default for Options {
             client_crate: "d1-client".to_string(),
             server_crate: "d1-server".to_string(),
             version: "0.1.0".to_string(),
+            allow_backtracking_patterns: false,
         }
     }
 }
