@@ -105,6 +105,16 @@ impl Config {
         self
     }
 
+    /// Allow patterns that only a backtracking regex engine can evaluate (lookarounds,
+    /// backreferences, `\b`, `\p{…}`, or an automaton too large to emit). Off by default:
+    /// such a pattern is then an error naming its file and JSON pointer, because the
+    /// generated validator could take time exponential in its input. When allowed, the
+    /// generated crate calls `regress` for those patterns.
+    pub fn allow_backtracking_patterns(mut self, allow: bool) -> Self {
+        self.options.allow_backtracking_patterns = allow;
+        self
+    }
+
     /// Whether [`build_script`](Self::build_script) emits the client module (default: yes).
     pub fn build_client(mut self, yes: bool) -> Self {
         self.without_client = !yes;
@@ -160,7 +170,7 @@ impl Config {
         }
         let files = self.read_inputs()?;
         let specs = crate::load::load(&files)?;
-        let ir = crate::naming::finalize(crate::lower::lower(&specs)?);
+        let ir = crate::naming::finalize(crate::lower::lower_with(&specs, self.options.allow_backtracking_patterns)?);
         warnings.extend(ir.warnings.iter().cloned());
         let mut parts = vec![emit::Part::Types];
         if !self.without_client {

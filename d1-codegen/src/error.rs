@@ -4,6 +4,13 @@
 use std::fmt;
 
 /// Where a node comes from: the spec file (as given to the generator) and an RFC 6901 JSON pointer.
+///
+/// `pointer` is the pointer itself (keys escaped with `~0` / `~1` by [`Location::child`]).
+/// [`Display`](fmt::Display) writes it as a URI fragment, `file#pointer`, percent-encoding what
+/// a fragment cannot hold (RFC 6901 §6): `#`, `%`, spaces, control characters and the other
+/// ASCII delimiters RFC 3986 excludes — so `/paths/~1a~1{id}#tags` reads `…~1a~1{id}%23tags`.
+/// `{` and `}` (in every path template) and non-ASCII letters are left as they are (IRI style),
+/// to keep messages readable.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Location {
     pub file: String,
@@ -31,9 +38,30 @@ impl fmt::Display for Location {
         if self.pointer.is_empty() {
             write!(f, "{}", self.file)
         } else {
-            write!(f, "{}#{}", self.file, self.pointer)
+            write!(f, "{}#{}", self.file, fragment(&self.pointer))
         }
     }
+}
+
+/// `pointer` as a URI fragment: percent-encodes `%`, `#`, whitespace, control characters and
+/// `"<>[\]^`|` (each UTF-8 byte of a control character as `%XX`).
+pub fn fragment(pointer: &str) -> String {
+    let mut out = String::with_capacity(pointer.len());
+    for c in pointer.chars() {
+        let encode = c.is_control()
+            || c.is_whitespace()
+            || matches!(c, '%' | '#' | '"' | '<' | '>' | '[' | '\\' | ']' | '^' | '`' | '|')
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if encode {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A generation error: what went wrong and where. Nothing is written when one occurs.

@@ -15,6 +15,7 @@ pub mod lower;
 pub mod naming;
 pub mod overlay;
 pub mod pattern;
+pub mod validate;
 pub mod write;
 
 mod config;
@@ -26,7 +27,7 @@ pub use write::FileTree;
 /// Run the in-memory part of the pipeline: files in, generated tree and IR out. No I/O.
 pub fn generate(files: &[load::SourceFile], options: &emit::Options) -> Result<(FileTree, ir::Ir), Error> {
     let specs = load::load(files)?;
-    let lowered = lower::lower(&specs)?;
+    let lowered = lower::lower_with(&specs, options.allow_backtracking_patterns)?;
     let ir = naming::finalize(lowered);
     let tree = emit::emit(&ir, options)?;
     Ok((tree, ir))

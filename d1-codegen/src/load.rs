@@ -71,6 +71,8 @@ pub fn load(files: &[SourceFile]) -> Result<Vec<Spec>, Error> {
     specs
         .into_iter()
         .map(|(path, value, overlays)| {
+            // Schema keywords first: located errors, and no exponential retry inside openapiv3.
+            crate::validate::check_document(&path, &value)?;
             let document = deserialize(&path, value)?;
             let stem = stem_of(&path);
             Ok(Spec { path, stem, overlays, document })

@@ -41,10 +41,23 @@ pub struct Lowered {
     pub hints: Vec<Hint>,
 }
 
+/// [`lower_with`] refusing patterns that need a backtracking engine.
 pub fn lower(specs: &[Spec]) -> Result<Lowered, Error> {
+    lower_with(specs, false)
+}
+
+/// Lower the specs; `allow_backtracking_patterns` accepts patterns only the (backtracking)
+/// regex engine can evaluate, which are otherwise located errors.
+pub fn lower_with(specs: &[Spec], allow_backtracking_patterns: bool) -> Result<Lowered, Error> {
     let stems: Vec<String> = specs.iter().map(|s| s.stem.clone()).collect();
     let modules = naming::module_names(&stems);
-    let mut ctx = Ctx { types: Vec::new(), hints: Vec::new(), warnings: Vec::new(), sealed_fields: 0 };
+    let mut ctx = Ctx {
+        types: Vec::new(),
+        hints: Vec::new(),
+        warnings: Vec::new(),
+        sealed_fields: 0,
+        allow_backtracking_patterns,
+    };
     let mut apis = Vec::new();
     for (spec, module) in specs.iter().zip(modules) {
         let mut lowering = SpecLowering {
@@ -55,9 +68,12 @@ pub fn lower(specs: &[Spec]) -> Result<Lowered, Error> {
             root: Location::new(&spec.path, ""),
             components: BTreeMap::new(),
             in_progress: BTreeSet::new(),
+            depth: 0,
+            expansions: 0,
         };
         apis.push(lowering.api()?);
     }
+    check_alias_cycles(&ctx.types)?;
     apis.sort_by(|a, b| a.module.cmp(&b.module));
     ctx.warnings.sort();
     ctx.warnings.dedup();
@@ -70,6 +86,7 @@ struct Ctx {
     hints: Vec<Hint>,
     warnings: Vec<Warning>,
     sealed_fields: usize,
+    allow_backtracking_patterns: bool,
 }
 
 struct SpecLowering<'a> {
@@ -82,7 +99,18 @@ struct SpecLowering<'a> {
     components: BTreeMap<String, TypeRef>,
     /// Types whose definition is being lowered: a reference back to one is a recursive edge.
     in_progress: BTreeSet<TypeId>,
+    /// Schemas being lowered, nested (inline or through `$ref`): bounded by [`MAX_DEPTH`].
+    depth: usize,
+    /// Schemas merged by the current `allOf`: bounded by [`MAX_ALL_OF_EXPANSIONS`].
+    expansions: usize,
 }
+
+/// Deeper nesting of schemas (inline and through `$ref`s together) is an error, so that no
+/// spec can make the lowering recurse without bound.
+const MAX_DEPTH: usize = 64;
+
+/// An `allOf` that merges more schemas than this (diamonds of `$ref`s multiply) is an error.
+const MAX_ALL_OF_EXPANSIONS: usize = 4096;
 
 /// What a schema becomes: a reference to an existing/built-in type, or a new definition.
 enum Shape {
@@ -546,6 +574,19 @@ impl<'a> SpecLowering<'a> {
     }
 
     fn shape(&mut self, schema: &Schema, at: &Location, hint: &Hint) -> Result<Shape, Error> {
+        if self.depth >= MAX_DEPTH {
+            return Err(Error::new(
+                at,
+                format!("schemas nest more than {MAX_DEPTH} levels deep (counting `$ref`s followed)"),
+            ));
+        }
+        self.depth += 1;
+        let shape = self.shape_at_depth(schema, at, hint);
+        self.depth -= 1;
+        shape
+    }
+
+    fn shape_at_depth(&mut self, schema: &Schema, at: &Location, hint: &Hint) -> Result<Shape, Error> {
         let data = &schema.schema_data;
         if let Some(jwe) = data.extensions.get("x-d1-jwe") {
             return self.sealed(schema, jwe, at);
@@ -637,6 +678,16 @@ impl<'a> SpecLowering<'a> {
         if let Some(p) = &s.pattern {
             let compiled = pattern::compile(p)
                 .map_err(|e| Error::new(&at.child("pattern"), format!("invalid pattern `{p}`: {e}")))?;
+            if let (Some(reason), false) = (compiled.engine_reason(), self.ctx.allow_backtracking_patterns) {
+                return Err(Error::new(
+                    &at.child("pattern"),
+                    format!(
+                        "pattern `{p}` {reason}: only a backtracking regex engine could check it, in time \
+                         exponential in the value; rewrite it without that construct, or opt in with \
+                         `allow_backtracking_patterns`"
+                    ),
+                ));
+            }
             if compiled.accepts_almost_anything() {
                 self.warn(
                     &at.child("pattern"),
@@ -843,6 +894,7 @@ impl<'a> SpecLowering<'a> {
         let mut properties = IndexMap::new();
         let mut required = Vec::new();
         let mut deny = false;
+        self.expansions = 0;
         for (i, member) in members.iter().enumerate() {
             let member_at = at.child("allOf").index(i);
             if !self.collect_object(member, &member_at, &mut properties, &mut required, &mut deny, 0)? {
@@ -887,6 +939,10 @@ impl<'a> SpecLowering<'a> {
     ) -> Result<bool, Error> {
         if depth > 32 {
             return Err(Error::new(at, "`allOf` nests `$ref`s more than 32 levels deep (a cycle?)"));
+        }
+        self.expansions += 1;
+        if self.expansions > MAX_ALL_OF_EXPANSIONS {
+            return Err(Error::new(at, format!("`allOf` merges more than {MAX_ALL_OF_EXPANSIONS} schemas")));
         }
         let schema = match member {
             ReferenceOr::Item(s) => s.clone(),
@@ -1080,6 +1136,73 @@ impl<'a> SpecLowering<'a> {
         self.ctx.sealed_fields += 1;
         Ok(Shape::Ref(TypeRef::Sealed { plaintext, max_length: max_length.unwrap_or(8192) }))
     }
+}
+
+/// A type alias can name itself only through a nominal type (a struct, an enum, a newtype):
+/// `type A = B; type B = Box<A>;` or `type A = Vec<A>;` is not a Rust type (E0391). Such
+/// cycles come from `allOf`/`oneOf`/`anyOf` with one member, `$ref`s and `items` that never
+/// pass through an object. The first type of the cycle, by location, names it.
+fn check_alias_cycles(types: &[TypeDef]) -> Result<(), Error> {
+    fn named(r: &TypeRef, out: &mut Vec<usize>) {
+        match r {
+            TypeRef::Named(id) => out.push(id.0),
+            TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Boxed(inner) => named(inner, out),
+            _ => {}
+        }
+    }
+    let edges: Vec<Vec<usize>> = types
+        .iter()
+        .map(|t| {
+            let mut out = Vec::new();
+            match &t.kind {
+                TypeKind::Alias(r) => named(r, &mut out),
+                TypeKind::ReExport(id) => out.push(id.0),
+                _ => {}
+            }
+            out
+        })
+        .collect();
+    // Iterative depth-first search: 0 unvisited, 1 on the stack, 2 done.
+    let mut state = vec![0u8; types.len()];
+    for root in 0..types.len() {
+        if state[root] != 0 {
+            continue;
+        }
+        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        state[root] = 1;
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            if let Some(&to) = edges[node].get(*next) {
+                *next += 1;
+                match state[to] {
+                    0 => {
+                        state[to] = 1;
+                        stack.push((to, 0));
+                    }
+                    1 => {
+                        let start = stack.iter().position(|&(n, _)| n == to).unwrap_or(0);
+                        let cycle: Vec<usize> = stack[start..].iter().map(|&(n, _)| n).collect();
+                        let first = cycle.iter().copied().min_by(|a, b| types[*a].location.cmp(&types[*b].location));
+                        let first = first.unwrap_or(to);
+                        let names: Vec<&str> = cycle.iter().map(|&n| types[n].name.as_str()).collect();
+                        return Err(Error::new(
+                            &types[first].location,
+                            format!(
+                                "schemas {} → {} refer to each other without an object in between \
+                                 (only through `allOf`/`oneOf`/`anyOf`, `$ref` or `items`): no Rust type can represent that",
+                                names.join(" → "),
+                                names[0]
+                            ),
+                        ));
+                    }
+                    _ => {}
+                }
+            } else {
+                state[node] = 2;
+                stack.pop();
+            }
+        }
+    }
+    Ok(())
 }
 
 fn numeric(inner: NewtypeInner, plain: TypeRef, constraints: Constraints) -> Shape {

@@ -61,6 +61,9 @@ const PATTERNS: &[(&str, &str)] = &[
     ("surrogate_pair", r"^\ud83d\ude00+$"),
     ("alternation_loop", r"^(?:ab|cd)+$"),
     ("quotes_backslash", r#"^['"\\]+x?$"#),
+    // Too many arms for a `match`: a transition table (char mode, then byte mode).
+    ("table_chars", r"^(?:ab|cd|ef|gh|ij|kl|mn|op|qr|st|uv|wx|yz|é[0-9]{1,3}|d[xy]{2,9}){1,6}$"),
+    ("table_bytes", r"^(?:ab|cd|ef|gh|ij|kl|mn|op|qr|st|uv|wx|yz|a[0-9]{1,3}|d[xy]{2,9}){1,6}$"),
     // Degenerate.
     ("empty_only", r"^$"),
     ("always", r"a*"),

@@ -30,6 +30,9 @@ pub struct Options {
     pub runtime: RuntimeSource,
     /// Separate crates, or modules of one crate.
     pub layout: Layout,
+    /// Accept patterns that need the backtracking engine (see
+    /// [`Config::allow_backtracking_patterns`](crate::Config::allow_backtracking_patterns)).
+    pub allow_backtracking_patterns: bool,
 }
 
 /// How the generated code is laid out.
@@ -144,6 +147,7 @@ impl Default for Options {
             version: "0.1.0".to_string(),
             runtime: RuntimeSource::default(),
             layout: Layout::Crates,
+            allow_backtracking_patterns: false,
         }
     }
 }

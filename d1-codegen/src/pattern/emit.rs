@@ -344,6 +344,61 @@ pub(super) fn dfa(value: &Ident, dfa: &Dfa, arms: &[Arm], bytes: bool) -> TokenS
     })
 }
 
+/// The DFA as a transition table, for automata too large for a readable `match`: a class
+/// per element (a 256-entry table for bytes, a binary search over range starts for `char`s),
+/// then one table lookup per element. Row `n` is the dead state.
+pub(super) fn table(value: &Ident, dfa: &Dfa, bytes: bool) -> TokenStream {
+    let n = dfa.trans.len();
+    let k = dfa.classes.len();
+    let state_ty = Ident::new(if n < 255 { "u8" } else { "u16" }, proc_macro2::Span::call_site());
+    let class_ty = Ident::new(if k <= 256 { "u8" } else { "u16" }, proc_macro2::Span::call_site());
+    let lit = |x: usize| Literal::usize_unsuffixed(x);
+    let rows = dfa.trans.iter().map(|row| row.iter().map(|t| lit(t.unwrap_or(n)))).map(|row| quote!([#(#row),*]));
+    let dead = (0..k).map(|_| lit(n));
+    let accept = dfa.accept.iter().map(|a| quote!(#a));
+    let (states, classes) = (lit(n + 1), lit(k));
+    // Every element of the domain is in exactly one class.
+    let mut starts: Vec<(u32, usize)> = Vec::new();
+    for (class, set) in dfa.classes.iter().enumerate() {
+        starts.extend(set.ranges().iter().map(|&(lo, _)| (lo, class)));
+    }
+    starts.sort_unstable();
+    let class_of = if bytes {
+        let mut of_byte = vec![0usize; 256];
+        for (i, &(lo, class)) in starts.iter().enumerate() {
+            let hi = starts.get(i + 1).map_or(256, |&(next, _)| next as usize);
+            for slot in of_byte.iter_mut().take(hi).skip(lo as usize) {
+                *slot = class;
+            }
+        }
+        let of_byte = of_byte.into_iter().map(lit);
+        quote! {
+            const CLASS: [#class_ty; 256] = [#(#of_byte),*];
+            let class = |b: u8| usize::from(CLASS[usize::from(b)]);
+        }
+    } else {
+        let count = lit(starts.len());
+        let entries = starts.iter().map(|&(lo, class)| {
+            let c = member(lo, false);
+            let class = lit(class);
+            quote!((#c, #class))
+        });
+        quote! {
+            const STARTS: [(char, #class_ty); #count] = [#(#entries),*];
+            let class = |c: char| usize::from(STARTS[STARTS.partition_point(|&(lo, _)| lo <= c).saturating_sub(1)].1);
+        }
+    };
+    let elems = elements(value, bytes);
+    let var = element_var(bytes);
+    quote!({
+        const NEXT: [[#state_ty; #classes]; #states] = [#(#rows,)* [#(#dead),*]];
+        const ACCEPT: [bool; #states] = [#(#accept,)* false];
+        #class_of
+        let state = #elems.fold(0, |state: usize, #var| usize::from(NEXT[state][class(#var)]));
+        ACCEPT[state]
+    })
+}
+
 /// A string literal of the pattern, raw when that reads better.
 fn pattern_literal(pattern: &str) -> Literal {
     if pattern.contains(['\\', '"']) && !pattern.chars().any(char::is_control) {

@@ -12,7 +12,16 @@
 //!     │        one atom, `^…$`        → Run:      length check + `.all(…)`
 //!     │        one char, unanchored   → Contains: `.any(…)`
 //!     ├─ otherwise a minimal DFA within size caps → Dfa: a `fold` with a `match (state, byte)`
+//!     │                     too many arms for that → Table: a `fold` over a transition table
 //!     └─ else                                     → Engine: `::regress`, compiled once
+//! ```
+//!
+//! Every plan but `Engine` runs in one pass, time linear in the value. `Engine` is a
+//! backtracking engine (exponential in the worst case), so the generator refuses such a
+//! pattern with a located error unless the user opts in with
+//! `emit::Options::allow_backtracking_patterns` / `Config::allow_backtracking_patterns`.
+//!
+//! ```text
 //! ```
 //!
 //! Everything but `Engine` is straight-line Rust over `core` with no allocation. When every
@@ -35,8 +44,13 @@ use proc_macro2::{Ident, TokenStream};
 use charset::{CharSet, MAX_BYTE, MAX_INDEX};
 use parse::Node;
 
-/// A DFA with more `match` arms than this goes to the engine: it would not be reviewable.
+/// A DFA with more `match` arms than this is emitted as a transition table instead: a
+/// `match` that long would not be reviewable.
 const MAX_DFA_ARMS: usize = 48;
+
+/// The largest transition table (states × alphabet classes) emitted; beyond it the pattern
+/// needs the engine (an error unless backtracking patterns are allowed).
+const MAX_TABLE_CELLS: usize = 16_384;
 
 /// A pattern analysed at generation time.
 #[derive(Debug, Clone)]
@@ -69,6 +83,11 @@ enum Plan {
     Dfa {
         dfa: dfa::Dfa,
         arms: Vec<emit::Arm>,
+        bytes: bool,
+    },
+    /// The same automaton as a transition table (too many arms for a `match`).
+    Table {
+        dfa: dfa::Dfa,
         bytes: bool,
     },
     /// Only the regex engine can tell; the reason is for descriptions and tests.
@@ -128,6 +147,7 @@ impl CompiledPattern {
             Plan::Run { set, min, max, bytes } => emit::run(value, set, *min, *max, *bytes),
             Plan::Contains { set, bytes } => emit::contains(value, set, *bytes),
             Plan::Dfa { dfa, arms, bytes } => emit::dfa(value, dfa, arms, *bytes),
+            Plan::Table { dfa, bytes } => emit::table(value, dfa, *bytes),
             Plan::Engine { .. } => emit::engine(value, &self.source),
         }
     }
@@ -179,7 +199,7 @@ impl CompiledPattern {
                 n >= u64::from(*min) && max.is_none_or(|m| n <= u64::from(m)) && s.chars().all(in_set(set, *bytes))
             }
             Plan::Contains { set, bytes } => s.chars().any(in_set(set, *bytes)),
-            Plan::Dfa { dfa, bytes, .. } => {
+            Plan::Dfa { dfa, bytes, .. } | Plan::Table { dfa, bytes } => {
                 if *bytes {
                     dfa.run(s.bytes().map(u32::from))
                 } else {
@@ -201,7 +221,7 @@ impl CompiledPattern {
     }
 
     /// Which strategy was chosen, for tests and reports: `"const"`, `"is_empty"`, `"run"`,
-    /// `"contains"`, `"dfa"` or `"engine"`.
+    /// `"contains"`, `"dfa"`, `"table"` or `"engine"`.
     pub fn strategy(&self) -> &'static str {
         match self.plan {
             Plan::Const(_) => "const",
@@ -209,6 +229,7 @@ impl CompiledPattern {
             Plan::Run { .. } => "run",
             Plan::Contains { .. } => "contains",
             Plan::Dfa { .. } => "dfa",
+            Plan::Table { .. } => "table",
             Plan::Engine { .. } => "engine",
         }
     }
@@ -289,10 +310,13 @@ fn analyse(pattern: &str, node: Node) -> CompiledPattern {
         Some(dfa) if dfa.is_always() => Plan::Const(true),
         Some(dfa) => {
             let arms = emit::dfa_arms(&dfa);
+            let cells = dfa.trans.len().saturating_mul(dfa.classes.len());
             if arms.len() <= MAX_DFA_ARMS {
                 Plan::Dfa { dfa, arms, bytes }
+            } else if cells <= MAX_TABLE_CELLS {
+                Plan::Table { dfa, bytes }
             } else {
-                Plan::Engine { reason: format!("needs a {}-arm automaton", arms.len()) }
+                Plan::Engine { reason: format!("needs a {cells}-cell automaton") }
             }
         }
         None => Plan::Engine { reason: "needs too large an automaton".to_owned() },

@@ -358,7 +358,7 @@ fn plans_agree_with_regress_on_random_patterns() {
         }
     }
     assert!(checked > 100_000, "only {checked} checks");
-    for strategy in ["const", "is_empty", "run", "contains", "dfa", "engine"] {
+    for strategy in ["const", "is_empty", "run", "contains", "dfa", "table"] {
         let n = strategies.get(strategy).copied().unwrap_or(0);
         assert!(n >= 5, "{strategy} chosen only {n} times: {strategies:?}");
     }
@@ -415,4 +415,74 @@ fn compile_never_panics_on_garbage() {
             let _ = c.describe();
         }
     }
+}
+
+/// Patterns where regress 0.12 answers differently from ECMA-262 engines (V8, SpiderMonkey).
+/// The expected answers are node's: `new RegExp(p, "u").test(s)`.
+const REGRESS_DISAGREES: &[(&str, &str, bool)] = &[
+    ("([^]é(.{0,3}cZ{1,}?){1}){2}", "éécZZééaZ\tcZ", true),
+    ("([^]é(.Z{1,}?){1}){2}", "éécZZééaZ", true),
+    ("([^]a(.{0,3}cZ{1,}?){1}){2}", "aacZZaaaZ\tcZ", true),
+];
+
+#[test]
+fn compiled_matchers_follow_ecma_where_regress_does_not() {
+    for &(p, s, expected) in REGRESS_DISAGREES {
+        let c = compiled(p);
+        assert!(!c.needs_engine(), "{p:?} went to the engine: {:?}", c.engine_reason());
+        assert_eq!(c.eval(s), expected, "{p:?} on {s:?} ({})", c.strategy());
+        let regress = regress::Regex::with_flags(p, "u").expect("valid").find(s).is_some();
+        assert_ne!(regress, expected, "regress now agrees on {p:?}: drop it from this list");
+    }
+}
+
+/// Patterns a backtracking engine takes exponential time on: all compile to an automaton,
+/// whose time is one step per character of the value.
+#[test]
+fn adversarial_patterns_compile_to_automata() {
+    for p in [
+        r"^\${2,4}(?:(?:1{3,}\u{1F600}{0,3}Z{2,4}|\n{0}){0,3}[^]{0,3}|Z+?[^\s][^\d\s]){2}0{0,3}$",
+        "^(a+)+$",
+        "^(a|a)*$",
+        "^(a|aa)+$",
+        "^(.*a){12}$",
+        "^(?:a*)*b$",
+        "^([a-z0-9]+[-.]?)*[a-z0-9]+@x$",
+        "(x+x+)+y",
+        "^(\\w+\\s?)*$",
+    ] {
+        let c = compiled(p);
+        assert!(
+            matches!(c.strategy(), "dfa" | "table" | "run" | "const"),
+            "{p:?}: {} {:?}",
+            c.strategy(),
+            c.engine_reason()
+        );
+        let value = Ident::new("value", proc_macro2::Span::call_site());
+        assert!(!c.matches_expr(&value).to_string().contains("regress"), "{p:?}");
+        // The classic killers: a long near-miss. The automaton answers in one pass.
+        let re = regress::Regex::with_flags(p, "u").expect("valid");
+        for s in ["aaaa!", "xxxxy", "a@x", "$$", "", "$$ZZ1$$0"] {
+            assert_eq!(c.eval(s), re.find(s).is_some(), "{p:?} on {s:?}");
+        }
+        let long = "a".repeat(5000) + "!";
+        assert!(!c.eval(&long) || !p.ends_with('$'), "{p:?}");
+    }
+}
+
+/// Automata beyond the `match` size use the table, and the table computes the same.
+#[test]
+fn table_plan_agrees_with_regress() {
+    let mut rng = Rng(7);
+    let p = "^(?:ab|cd|ef|gh|ij|kl|mn|op|qr|st|uv|wx|yz|a[0-9]{1,3}|d[xy]{2,9}){1,6}$";
+    let c = compiled(p);
+    assert_eq!(c.strategy(), "table", "{p:?}");
+    let re = regress::Regex::with_flags(p, "u").expect("valid");
+    let chars = ['a', 'b', 'c', 'd', 'g', 'h', '0', '9', 'x', 'y', 'z', 'é'];
+    for _ in 0..20_000 {
+        let s: String = (0..rng.below(24)).map(|_| rng.pick(&chars)).collect();
+        assert_eq!(c.eval(&s), re.find(&s).is_some(), "{s:?}");
+    }
+    let value = Ident::new("value", proc_macro2::Span::call_site());
+    syn::parse2::<syn::Expr>(c.matches_expr(&value)).expect("an expression");
 }

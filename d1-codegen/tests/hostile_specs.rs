@@ -1,0 +1,239 @@
+//! Hostile and broken specs (issue 10): each is a located error — file and JSON pointer —
+//! or output, never a hang, a stack overflow or a field that silently accepts anything.
+
+use d1_codegen::emit::Options;
+use d1_codegen::load::SourceFile;
+
+fn spec(paths: &str, schemas: &str) -> String {
+    format!(
+        r#"{{"openapi":"3.0.0","info":{{"title":"T","version":"1"}},"paths":{paths},"components":{{"schemas":{schemas}}}}}"#
+    )
+}
+
+fn files(text: &str) -> Vec<SourceFile> {
+    vec![SourceFile { path: "s.json".into(), text: text.to_string() }]
+}
+
+fn run(text: &str) -> d1_codegen::Error {
+    match d1_codegen::generate(&files(text), &Options::default()) {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e,
+    }
+}
+
+fn assert_error(text: &str, pointer: &str, message: &str) {
+    let e = run(text);
+    assert_eq!(e.location.file, "s.json", "wrong file in: {e}");
+    assert_eq!(e.location.pointer, pointer, "wrong pointer in: {e}");
+    assert!(e.message.contains(message), "message `{}` lacks `{message}`", e.message);
+}
+
+/// A body using `schema` (a JSON schema text), so the type is reached from an operation.
+fn with_body(schema: &str, schemas: &str) -> String {
+    let paths = format!(
+        r#"{{"/x":{{"post":{{"requestBody":{{"content":{{"application/json":{{"schema":{schema}}}}}}},"responses":{{"204":{{"description":"ok"}}}}}}}}}}"#
+    );
+    spec(&paths, schemas)
+}
+
+// ----- item 3: deep invalid nesting is located in linear time -----------------------------
+
+#[test]
+fn deep_invalid_nesting_is_a_located_error() {
+    let n = 40;
+    let mut schema = r#"{"type":"string","minLength":"x"}"#.to_string();
+    for _ in 0..n {
+        schema = format!(r#"{{"type":"array","items":{schema}}}"#);
+    }
+    let s = spec("{}", &format!(r#"{{"A":{schema}}}"#));
+    let pointer = format!("/components/schemas/A{}/minLength", "/items".repeat(n));
+    assert_error(&s, &pointer, "non-negative integer");
+}
+
+#[test]
+fn schemas_nested_beyond_the_bound_are_refused() {
+    let mut schema = r#"{"type":"string"}"#.to_string();
+    for _ in 0..100 {
+        schema = format!(r#"{{"type":"array","items":{schema}}}"#);
+    }
+    let e = run(&spec("{}", &format!(r#"{{"A":{schema}}}"#)));
+    assert!(e.message.contains("nest more than"), "{e}");
+    assert!(e.location.pointer.starts_with("/components/schemas/A/items/items/"), "{e}");
+}
+
+// ----- item 7: values the OpenAPI 3.0 schema forbids --------------------------------------
+
+#[test]
+fn unknown_type_is_a_located_error() {
+    let s = spec("{}", r#"{"A":{"type":"object","properties":{"b":{"type":"strng"}}}}"#);
+    assert_error(&s, "/components/schemas/A/properties/b/type", "unknown type `strng`");
+}
+
+#[test]
+fn forbidden_keyword_values_are_located_errors() {
+    for (schema, key, text) in [
+        (r#"{"type":"string","minLength":-1}"#, "minLength", "non-negative integer"),
+        (r#"{"type":"string","maxLength":1.5}"#, "maxLength", "non-negative integer"),
+        (r#"{"type":"string","format":7}"#, "format", "a string"),
+        (r#"{"type":"string","pattern":["a"]}"#, "pattern", "a string"),
+        (r#"{"type":["string","null"]}"#, "type", "one of the strings"),
+        (r#"{"type":"number","minimum":"1"}"#, "minimum", "a number"),
+        (r#"{"type":"number","multipleOf":0}"#, "multipleOf", "greater than 0"),
+        (r#"{"type":"number","exclusiveMinimum":1}"#, "exclusiveMinimum", "a boolean"),
+        (r#"{"type":"object","required":"a"}"#, "required", "an array of strings"),
+        (r#"{"type":"array","items":[]}"#, "items", "an object"),
+        (r#"{"type":"object","additionalProperties":1}"#, "additionalProperties", "a boolean or a schema"),
+        (r#"{"type":"string","nullable":"yes"}"#, "nullable", "a boolean"),
+    ] {
+        let s = with_body(schema, "{}");
+        let e = run(&s);
+        let pointer = format!("/paths/~1x/post/requestBody/content/application~1json/schema/{key}");
+        assert_eq!(e.location.pointer, pointer, "{schema}: {e}");
+        assert!(e.message.contains(text), "{schema}: {e}");
+    }
+}
+
+#[test]
+fn a_schema_must_be_an_object() {
+    let s = spec("{}", r#"{"A":{"type":"object","properties":{"b":5}}}"#);
+    assert_error(&s, "/components/schemas/A/properties/b", "a schema must be an object");
+}
+
+#[test]
+fn pointers_are_escaped_in_messages() {
+    // `/` and `~` are escaped in the pointer (RFC 6901); `#` and `%` in the fragment shown.
+    let paths = r#"{"/tags/{resourceArn}#tagKeys~x%":{"get":{"parameters":[{"name":"a","in":"query","schema":{"type":"strng"}}],"responses":{"204":{"description":"ok"}}}}}"#;
+    let e = run(&spec(paths, "{}"));
+    assert_eq!(e.location.pointer, "/paths/~1tags~1{resourceArn}#tagKeys~0x%/get/parameters/0/schema/type");
+    let shown = e.to_string();
+    assert!(
+        shown.starts_with("s.json#/paths/~1tags~1{resourceArn}%23tagKeys~0x%25/get/parameters/0/schema/type: "),
+        "{shown}"
+    );
+    assert_eq!(shown.matches('#').count(), 1, "{shown}");
+}
+
+#[test]
+fn control_characters_in_keys_do_not_reach_messages_raw() {
+    let s = spec("{}", r#"{"A\nB":{"type":"strng"}}"#);
+    let e = run(&s);
+    assert!(!e.to_string().contains('\n'), "{e}");
+    assert!(e.to_string().contains("A%0AB"), "{e}");
+}
+
+// ----- item 2: cycles that name no object -------------------------------------------------
+
+const ALL_OF_CYCLE: &str =
+    r##"{"A":{"allOf":[{"$ref":"#/components/schemas/B"}]},"B":{"allOf":[{"$ref":"#/components/schemas/A"}]}}"##;
+
+#[test]
+fn all_of_cycle_unused_is_a_located_error() {
+    let e = run(&spec("{}", ALL_OF_CYCLE));
+    assert_eq!(e.location.pointer, "/components/schemas/A", "{e}");
+    assert!(e.message.contains("A → B → A") || e.message.contains("B → A → B"), "{e}");
+}
+
+#[test]
+fn all_of_cycle_from_a_request_body_is_a_located_error() {
+    let e = run(&with_body(r##"{"$ref":"#/components/schemas/A"}"##, ALL_OF_CYCLE));
+    assert_eq!(e.location.pointer, "/components/schemas/A", "{e}");
+    assert!(e.message.contains("no Rust type can represent"), "{e}");
+}
+
+#[test]
+fn all_of_cycle_under_items_is_a_located_error() {
+    let e = run(&with_body(r##"{"type":"array","items":{"$ref":"#/components/schemas/A"}}"##, ALL_OF_CYCLE));
+    assert_eq!(e.location.pointer, "/components/schemas/A", "{e}");
+}
+
+#[test]
+fn one_of_and_items_cycles_are_located_errors() {
+    for schemas in [
+        r##"{"A":{"oneOf":[{"$ref":"#/components/schemas/A"}]}}"##,
+        r##"{"A":{"type":"array","items":{"$ref":"#/components/schemas/A"}}}"##,
+        r##"{"A":{"anyOf":[{"$ref":"#/components/schemas/B"}]},"B":{"type":"object","additionalProperties":{"$ref":"#/components/schemas/A"}}}"##,
+    ] {
+        let e = run(&with_body(r##"{"$ref":"#/components/schemas/A"}"##, schemas));
+        assert!(e.location.pointer.starts_with("/components/schemas/"), "{schemas}: {e}");
+        assert!(e.message.contains("no Rust type can represent"), "{schemas}: {e}");
+    }
+}
+
+#[test]
+fn cycles_through_objects_are_boxed() {
+    let schemas = r##"{"A":{"allOf":[{"$ref":"#/components/schemas/B"}]},"B":{"type":"object","properties":{"a":{"$ref":"#/components/schemas/A"},"list":{"type":"array","items":{"$ref":"#/components/schemas/A"}}}}}"##;
+    let (tree, _) = d1_codegen::generate(
+        &files(&with_body(r##"{"$ref":"#/components/schemas/A"}"##, schemas)),
+        &Options::default(),
+    )
+    .expect("a cycle through a struct field is representable");
+    let module = tree.get("d1-types/src/s.rs").expect("module");
+    assert!(module.contains("::std::boxed::Box<"), "{module}");
+}
+
+#[test]
+fn long_ref_chains_are_a_located_error_not_a_stack_overflow() {
+    let n = 5000;
+    let schemas: Vec<String> = (0..n)
+        .map(|i| format!(r##""S{i}":{{"type":"array","items":{{"$ref":"#/components/schemas/S{}"}}}}"##, i + 1))
+        .chain([format!(r#""S{n}":{{"type":"string"}}"#)])
+        .collect();
+    let e = run(&spec("{}", &format!("{{{}}}", schemas.join(","))));
+    assert!(e.message.contains("nest more than"), "{e}");
+    assert!(e.location.pointer.starts_with("/components/schemas/S"), "{e}");
+}
+
+#[test]
+fn all_of_diamonds_are_bounded() {
+    // Each level merges the next one twice: 2^30 schemas if expanded naively.
+    let n = 30;
+    let schemas: Vec<String> = (0..n)
+        .map(|i| {
+            let next = format!(r##"{{"$ref":"#/components/schemas/D{}"}}"##, i + 1);
+            format!(r#""D{i}":{{"allOf":[{next},{next}]}}"#)
+        })
+        .chain([format!(r#""D{n}":{{"type":"object","properties":{{"x":{{"type":"string"}}}}}}"#)])
+        .collect();
+    let e = run(&spec("{}", &format!("{{{}}}", schemas.join(","))));
+    assert!(e.message.contains("merges more than"), "{e}");
+}
+
+// ----- item 5: validators run in linear time -----------------------------------------------
+
+#[test]
+fn patterns_needing_a_backtracking_engine_are_located_errors() {
+    for pattern in [r"^(?!test)[a-z]+$", r"^(a+)\\1$", r"\\bword\\b", r"^\\p{Lu}+$"] {
+        let s = spec(
+            "{}",
+            &format!(r#"{{"A":{{"type":"object","properties":{{"b":{{"type":"string","pattern":"{pattern}"}}}}}}}}"#),
+        );
+        let e = run(&s);
+        assert_eq!(e.location.pointer, "/components/schemas/A/properties/b/pattern", "{pattern}: {e}");
+        assert!(e.message.contains("backtracking"), "{pattern}: {e}");
+        assert!(e.message.contains("allow_backtracking_patterns"), "{pattern}: {e}");
+    }
+}
+
+#[test]
+fn backtracking_patterns_are_accepted_on_opt_in() {
+    let s = spec("{}", r#"{"A":{"type":"string","pattern":"^(?!test)[a-z]+$"}}"#);
+    let options = Options { allow_backtracking_patterns: true, ..Options::default() };
+    let (tree, _) = d1_codegen::generate(&files(&s), &options).expect("allowed");
+    assert!(tree.get("d1-types/src/s.rs").expect("module").contains("::regress::Regex"));
+}
+
+#[test]
+fn patterns_that_used_to_fall_back_to_the_engine_compile_to_automata() {
+    // A 50-arm automaton (was: regress, which answers this pattern wrongly) and the issue's
+    // 26-character / 17 GB pattern.
+    for pattern in [
+        r"([^]é(.{0,3}cZ{1,}?){1}){2}",
+        r"^\\${2,4}(?:(?:1{3,}\\u{1F600}{0,3}Z{2,4}|\\n{0}){0,3}[^]{0,3}|Z+?[^\\s][^\\d\\s]){2}0{0,3}$",
+    ] {
+        let s = spec("{}", &format!(r#"{{"A":{{"type":"string","pattern":"{pattern}"}}}}"#));
+        let (tree, _) =
+            d1_codegen::generate(&files(&s), &Options::default()).unwrap_or_else(|e| panic!("{pattern}: {e}"));
+        let module = tree.get("d1-types/src/s.rs").expect("module");
+        assert!(!module.contains("regress"), "{pattern}");
+    }
+}
