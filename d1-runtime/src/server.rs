@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -246,27 +247,39 @@ impl StatusClass<2> {
 /// The token of an `Authorization: Bearer …` header, checked for shape only (RFC 6750
 /// `token68`): whether it is valid is the implementation's decision. `Debug` does not show it.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct BearerToken(String);
+pub struct BearerToken {
+    /// The whole header value (shared with the request, not copied).
+    header: HeaderValue,
+    /// Where the token starts in it.
+    start: usize,
+}
 
 impl BearerToken {
     /// The token text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Checked to be visible ASCII when parsed, so this never falls back.
+        self.header.to_str().ok().and_then(|h| h.get(self.start..)).unwrap_or_default()
     }
 
     /// Parse the value of an `Authorization` header.
     pub fn from_header(value: &str) -> Option<Self> {
+        Self::parse(HeaderValue::from_str(value).ok()?)
+    }
+
+    fn parse(header: HeaderValue) -> Option<Self> {
+        let value = header.to_str().ok()?;
         let (scheme, token) = value.split_once(' ')?;
         if !scheme.eq_ignore_ascii_case("bearer") {
             return None;
         }
         let token = token.trim_start_matches(' ');
         let body = token.trim_end_matches('=');
-        let token68 = |c: char| c.is_ascii_alphanumeric() || "-._~+/".contains(c);
-        if body.is_empty() || !body.chars().all(token68) {
+        let token68 = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/');
+        if body.is_empty() || !body.as_bytes().iter().all(token68) {
             return None;
         }
-        Some(BearerToken(token.to_string()))
+        let start = value.len() - token.len();
+        Some(BearerToken { header, start })
     }
 }
 
@@ -278,7 +291,7 @@ impl fmt::Debug for BearerToken {
 
 /// The bearer token of a request (`None`: missing or malformed).
 pub fn bearer(headers: &HeaderMap) -> Option<BearerToken> {
-    headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(BearerToken::from_header)
+    headers.get(axum::http::header::AUTHORIZATION).cloned().and_then(BearerToken::parse)
 }
 
 /// The 401 for a missing or malformed bearer token.
@@ -471,8 +484,9 @@ pub fn parse_json(raw: &str) -> Result<Value, String> {
 // ----------------------------------------------------------------------------------------------
 
 /// Path parameters (percent-decoded by axum); a parameter that is not UTF-8 once decoded is a
-/// violation.
-pub struct PathParams(Vec<(String, String)>);
+/// violation. Read in place: nothing is copied.
+#[derive(Debug)]
+pub struct PathParams(Option<axum::extract::RawPathParams>);
 
 impl PathParams {
     /// The path parameters axum matched; a violation when they cannot be read.
@@ -481,42 +495,38 @@ impl PathParams {
         violations: &mut Violations,
     ) -> Self {
         match params {
-            Ok(params) => PathParams(params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()),
+            Ok(params) => PathParams(Some(params)),
             Err(rejection) => {
                 violations.push(In::Path, "", rejection.body_text());
-                PathParams(Vec::new())
+                PathParams(None)
             }
         }
     }
 
     /// The parameter's decoded value.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0.as_ref()?.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
     }
 }
 
 /// Query parameters, decoded (`+` is a space). Unknown parameters are ignored, as D1's
-/// compatibility rules ask of both sides.
-pub struct QueryParams(Vec<(String, String)>);
+/// compatibility rules ask of both sides. Values that need no decoding are borrowed from the URI.
+pub struct QueryParams<'q>(Vec<(Cow<'q, str>, Cow<'q, str>)>);
 
-impl QueryParams {
+impl<'q> QueryParams<'q> {
     /// Decode a query string (`None` when the URI has none).
-    pub fn parse(query: Option<&str>) -> Self {
-        QueryParams(
-            form_urlencoded::parse(query.unwrap_or("").as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        )
+    pub fn parse(query: Option<&'q str>) -> Self {
+        QueryParams(form_urlencoded::parse(query.unwrap_or("").as_bytes()).collect())
     }
 
     /// The first value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_ref())
     }
 
     /// Every value of `name`, in order.
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_ref()).collect()
     }
 }
 
@@ -597,12 +607,14 @@ pub async fn read_body(
     let encoding = match content_type {
         None => accepted.first().copied(),
         Some(ct) => {
-            let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-            let found = if essence == "application/json"
-                || (essence.starts_with("application/") && essence.ends_with("+json"))
-            {
+            let essence = ct.split(';').next().unwrap_or("").trim();
+            let is = |name: &str| essence.eq_ignore_ascii_case(name);
+            let structured_json = essence.len() > "application/+json".len()
+                && essence.get(.."application/".len()).is_some_and(|p| p.eq_ignore_ascii_case("application/"))
+                && essence.get(essence.len() - "+json".len()..).is_some_and(|s| s.eq_ignore_ascii_case("+json"));
+            let found = if is("application/json") || structured_json {
                 Encoding::Json
-            } else if essence == "application/x-www-form-urlencoded" {
+            } else if is("application/x-www-form-urlencoded") {
                 Encoding::Form
             } else {
                 return Err(unsupported_media_type(accepted));
@@ -898,62 +910,122 @@ impl Checker {
 // Per-request context: correlation id, tracing span, panics
 // ----------------------------------------------------------------------------------------------
 
-/// What is known of a request before its inputs are checked.
-pub struct Context {
-    correlation_id: Option<HeaderValue>,
-    span: tracing::Span,
+/// One operation, as its generated handler describes it to [`serve`].
+#[derive(Debug)]
+pub struct Operation {
+    /// The API's module name, e.g. `in_v1_card`.
+    pub api: &'static str,
+    /// The operation's name, e.g. `suspend`.
+    pub name: &'static str,
+    /// Whether the operation needs a bearer token (a request without one gets a 401).
+    pub bearer: bool,
+    /// The media types its body may come in; empty when it takes no body.
+    pub body: &'static [Encoding],
 }
 
-impl Context {
-    /// The context of one request to `api.operation`.
-    pub fn new(parts: &Parts, api: &'static str, operation: &'static str) -> Self {
-        let correlation_id = parts.headers.get(CORRELATION_ID).cloned();
-        let span = tracing::info_span!(
-            "d1_request",
-            api,
-            operation,
-            method = %parts.method,
-            correlation_id = tracing::field::Empty,
-        );
-        if let Some(id) = correlation_id.as_ref().and_then(|v| v.to_str().ok()) {
-            span.record("correlation_id", id);
-        }
-        Context { correlation_id, span }
-    }
+/// A request as the generated `extract` function of an operation reads it: the parts, the
+/// path parameters, the body (already read, within the size limit and of an accepted media
+/// type), the bearer token, and the violations found so far.
+#[derive(Debug)]
+pub struct Inputs<'r> {
+    /// Method, URI, headers.
+    pub parts: &'r Parts,
+    /// The path parameters.
+    pub path: PathParams,
+    /// The body and its media type (`None` when the request has none).
+    pub body: Option<(Encoding, axum::body::Bytes)>,
+    /// The bearer token, when the operation needs one (then it is there).
+    pub bearer: Option<BearerToken>,
+    /// Every invalid input found.
+    pub violations: Violations,
+}
 
-    /// Run the handler inside the request's span, turn a panic into a 500, and echo the
-    /// correlation id on the response.
-    pub async fn run<F: Future<Output = Response>>(self, handler: F) -> Response {
-        let span = self.span;
-        let mut response = match tracing::Instrument::instrument(catch_unwind(handler), span.clone()).await {
-            Ok(response) => response,
-            Err(panic) => {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "a non-text panic payload".to_string());
-                span.in_scope(|| tracing::error!(panic = %message, "the implementation panicked"));
-                error_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error.")
+/// Serve one request to `operation`: read the bearer token and the body, `extract` the
+/// checked inputs (or answer 400 with every violation), `call` the implementation and turn
+/// its answer into the response. All of it runs in the request's `d1_request` span; a panic
+/// becomes a 500; the `x-correlation-id` is echoed. This is the whole of a generated
+/// handler; `extract` is the generated, operation-specific part.
+pub async fn serve<R, F, T>(
+    operation: &'static Operation,
+    config: &Config,
+    params: Result<axum::extract::RawPathParams, axum::extract::rejection::RawPathParamsRejection>,
+    request: axum::extract::Request,
+    extract: fn(&mut Inputs<'_>) -> Option<R>,
+    call: impl FnOnce(R) -> F,
+) -> Response
+where
+    F: Future<Output = Result<T, ApiError>>,
+    T: IntoResponse,
+{
+    let (parts, body) = request.into_parts();
+    let correlation_id = parts.headers.get(CORRELATION_ID).cloned();
+    let span = tracing::info_span!(
+        "d1_request",
+        api = operation.api,
+        operation = operation.name,
+        method = %parts.method,
+        correlation_id = tracing::field::Empty,
+    );
+    if let Some(id) = correlation_id.as_ref().and_then(|v| v.to_str().ok()) {
+        span.record("correlation_id", id);
+    }
+    // Pinned where it is: polled in place, never moved into a wrapper (a handler future is
+    // large, and every move of it is a copy).
+    let mut handler = pin!(async {
+        let bearer = if operation.bearer {
+            match bearer(&parts.headers) {
+                Some(token) => Some(token),
+                None => return unauthorized(),
+            }
+        } else {
+            None
+        };
+        let body = if operation.body.is_empty() {
+            None
+        } else {
+            match read_body(&parts, body, config.body_limit, operation.body).await {
+                Ok(body) => body,
+                Err(response) => return response,
             }
         };
-        span.in_scope(|| tracing::info!(status = response.status().as_u16(), "handled"));
-        if let Some(id) = self.correlation_id {
-            response.headers_mut().insert(HeaderName::from_static(CORRELATION_ID), id);
+        let mut violations = Violations::new();
+        let path = PathParams::new(params, &mut violations);
+        let mut inputs = Inputs { parts: &parts, path, body, bearer, violations };
+        let request = extract(&mut inputs);
+        let request = match request {
+            Some(request) if inputs.violations.is_empty() => request,
+            _ => return inputs.violations.response(),
+        };
+        match call(request).await {
+            Ok(response) => response.into_response(),
+            Err(error) => error.into_response(),
         }
-        response
+    });
+    let polled = std::future::poll_fn(|cx| {
+        let _entered = span.enter();
+        match std::panic::catch_unwind(AssertUnwindSafe(|| handler.as_mut().poll(cx))) {
+            Ok(Poll::Ready(response)) => Poll::Ready(Ok(response)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    });
+    let mut response = match polled.await {
+        Ok(response) => response,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a non-text panic payload".to_string());
+            span.in_scope(|| tracing::error!(panic = %message, "the implementation panicked"));
+            error_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error.")
+        }
+    };
+    span.in_scope(|| tracing::info!(status = response.status().as_u16(), "handled"));
+    if let Some(id) = correlation_id {
+        response.headers_mut().insert(HeaderName::from_static(CORRELATION_ID), id);
     }
-}
-
-/// Poll `future`, catching a panic in any poll.
-async fn catch_unwind<F: Future>(future: F) -> Result<F::Output, Box<dyn std::any::Any + Send>> {
-    let mut future = pin!(future);
-    std::future::poll_fn(move |cx| match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-        Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
-        Ok(Poll::Pending) => Poll::Pending,
-        Err(panic) => Poll::Ready(Err(panic)),
-    })
-    .await
+    response
 }
 
 // ----------------------------------------------------------------------------------------------

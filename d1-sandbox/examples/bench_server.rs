@@ -2,7 +2,8 @@
 //! router (checks + trait call) or by a hand-written axum handler doing the same work, both
 //! with a trivial implementation, so that the difference is the router and its checks.
 //!
-//! `cargo run --release -p d1-sandbox --example bench_server -- generated|handwritten PORT`
+//! `cargo run --release -p d1-sandbox --example bench_server -- generated|handwritten PORT`, or
+//! `-- in-process [REQUESTS]` to time both routers without sockets (the handler cost alone).
 //!
 //! Operations: `POST /banking/v1/issuers/{issuerId}/cards/{cardId}/operations:suspend` (path,
 //! correlation id, bearer token and JSON body checked; 204) and
@@ -127,11 +128,8 @@ async fn list(Path((issuer, card)): Path<(String, String)>, RawQuery(query): Raw
     }
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let mode = args.get(1).map(String::as_str).unwrap_or("generated");
-    let port: u16 = args.get(2).and_then(|p| p.parse().ok()).unwrap_or(18490);
-    let app = match mode {
+fn app(mode: &str) -> axum::Router {
+    match mode {
         "generated" => axum::Router::new().nest("/banking/v1", api::routes(Trivial, d1_server::Config::default())),
         // Mounted the same way: the API's routes nested under its base path.
         "handwritten" => axum::Router::new().nest(
@@ -141,7 +139,65 @@ fn main() {
                 .route("/issuers/{issuerId}/cards/{cardId}/operations", axum::routing::get(list)),
         ),
         other => panic!("unknown mode {other}"),
+    }
+}
+
+/// Both routers called in process, without sockets: the handler cost alone, in rounds that
+/// alternate between the two, as nanoseconds per request. `only` ("suspend list", "list
+/// generated", …) narrows the run, e.g. for a profiler.
+async fn in_process(requests: u32, only: &[String]) {
+    use tower::ServiceExt as _;
+    let base = "/banking/v1/issuers/ISSUER0001/cards/card-0001/operations";
+    let request = |scenario: &str| {
+        let builder = axum::http::Request::builder().header("authorization", "Bearer bench-token");
+        match scenario {
+            "suspend" => builder
+                .method("POST")
+                .uri(format!("{base}:suspend"))
+                .header("content-type", "application/json")
+                .header("x-correlation-id", "bench-1")
+                .body(axum::body::Body::from(
+                    r#"{"reason":"customer was contacted on June 28","reasonCode":"ISSUER_DECISION"}"#,
+                )),
+            _ => builder.uri(format!("{base}?offset=0&limit=5")).body(axum::body::Body::empty()),
+        }
+        .expect("request")
     };
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
+    for scenario in ["suspend", "list"].into_iter().filter(|s| wanted(s)) {
+        let mut ratios = Vec::new();
+        for round in 0..6 {
+            let mut ns = [0f64; 2];
+            let order = if round % 2 == 0 { ["generated", "handwritten"] } else { ["handwritten", "generated"] };
+            for mode in order.into_iter().filter(|m| wanted(m)) {
+                let router = app(mode);
+                let started = std::time::Instant::now();
+                for _ in 0..requests {
+                    let response = router.clone().oneshot(request(scenario)).await.expect("infallible");
+                    assert!(response.status().is_success(), "{mode} {scenario}: {}", response.status());
+                    std::hint::black_box(axum::body::to_bytes(response.into_body(), 1 << 16).await.expect("body"));
+                }
+                ns[usize::from(mode == "handwritten")] = started.elapsed().as_nanos() as f64 / f64::from(requests);
+            }
+            println!("{scenario} round {round}: generated {:.0} ns, handwritten {:.0} ns", ns[0], ns[1]);
+            ratios.push(ns[1] / ns[0]);
+        }
+        ratios.sort_by(f64::total_cmp);
+        println!("{scenario}: handwritten/generated time per request, median {:.3}", ratios[ratios.len() / 2]);
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let mode = args.get(1).map(String::as_str).unwrap_or("generated");
+    if mode == "in-process" {
+        let requests = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(200_000);
+        let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        runtime.block_on(in_process(requests, &args[3.min(args.len())..]));
+        return;
+    }
+    let port: u16 = args.get(2).and_then(|p| p.parse().ok()).unwrap_or(18490);
+    let app = app(mode);
     // One worker thread: the other core is wrk's.
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
     runtime.block_on(async move {

@@ -23,7 +23,7 @@ use crate::ir::{
 use crate::write::FileTree;
 use heck::ToUpperCamelCase;
 use proc_macro2::{Literal, TokenStream};
-use quote::quote;
+use quote::{format_ident, quote};
 use std::collections::BTreeMap;
 
 pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Result<(), Error> {
@@ -741,25 +741,19 @@ fn handler(
     let mut steps = Vec::new();
     let mut required = Vec::new();
     let mut assign = Vec::new();
-    let has_path = op.params.iter().any(|p| p.location == ParamLocation::Path);
+    let mut body_encodings_tokens = Vec::new();
     let has_query = op.params.iter().any(|p| p.location == ParamLocation::Query);
 
     if bearer {
-        steps.push(quote! {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(&parts.headers) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-        });
-        assign.push(quote!(bearer_token));
-    }
-    steps.push(quote!(let mut violations = ::d1_runtime::server::Violations::new();));
-    if has_path {
-        steps.push(quote!(let path = ::d1_runtime::server::PathParams::new(params, &mut violations);));
-    } else {
-        steps.push(quote!(let _ = params;));
+        // `serve` answers 401 before `extract` runs when the token is missing.
+        steps.push(quote!(let bearer_token = inputs.bearer.take()?;));
+        assign.push(ident("bearer_token"));
     }
     if has_query {
-        steps.push(quote!(let query = ::d1_runtime::server::QueryParams::parse(parts.uri.query());));
+        steps.push(quote!(let query = ::d1_runtime::server::QueryParams::parse(inputs.parts.uri.query());));
+    }
+    if !op.params.is_empty() || op.body.is_some() {
+        steps.insert(0, quote!(let violations = &mut inputs.violations;));
     }
     for p in &op.params {
         let shape = param_shape(ir, &p.ty, scope);
@@ -772,13 +766,13 @@ fn handler(
             let raw = match p.location {
                 ParamLocation::Query => quote!(query.all(#name)),
                 ParamLocation::Header => {
-                    quote!(::d1_runtime::server::header_items(&parts.headers, #name, &mut violations))
+                    quote!(::d1_runtime::server::header_items(&inputs.parts.headers, #name, violations))
                 }
                 ParamLocation::Path => {
-                    quote!(path.get(#name).map(|v| v.split(',').collect::<Vec<_>>()).unwrap_or_default())
+                    quote!(inputs.path.get(#name).map(|v| v.split(',').collect::<Vec<_>>()).unwrap_or_default())
                 }
                 ParamLocation::Cookie => {
-                    quote!(::d1_runtime::server::cookie(&parts.headers, #name).map(|v| v.split(',').collect::<Vec<_>>()).unwrap_or_default())
+                    quote!(::d1_runtime::server::cookie(&inputs.parts.headers, #name).map(|v| v.split(',').collect::<Vec<_>>()).unwrap_or_default())
                 }
             };
             let presence = if p.required || is_path {
@@ -802,14 +796,14 @@ fn handler(
                 };
             });
             required.push(var.clone());
-            assign.push(quote!(#var));
+            assign.push(var.clone());
             continue;
         }
         let raw = match p.location {
-            ParamLocation::Path => quote!(path.get(#name)),
+            ParamLocation::Path => quote!(inputs.path.get(#name)),
             ParamLocation::Query => quote!(query.get(#name)),
-            ParamLocation::Header => quote!(::d1_runtime::server::header(&parts.headers, #name, &mut violations)),
-            ParamLocation::Cookie => quote!(::d1_runtime::server::cookie(&parts.headers, #name)),
+            ParamLocation::Header => quote!(::d1_runtime::server::header(&inputs.parts.headers, #name, violations)),
+            ParamLocation::Cookie => quote!(::d1_runtime::server::cookie(&inputs.parts.headers, #name)),
         };
         if p.required || is_path {
             steps.push(quote! {
@@ -836,7 +830,7 @@ fn handler(
                 };
             });
         }
-        assign.push(quote!(#var));
+        assign.push(var.clone());
     }
     if let Some(body) = &op.body {
         let encodings = body_encodings(body);
@@ -857,12 +851,9 @@ fn handler(
         };
         // A body without constraints (raw bytes, an open value) has nothing to check.
         let (value, c) = if check.is_empty() { (quote!(_value), quote!(_c)) } else { (quote!(value), quote!(c)) };
+        body_encodings_tokens = encodings;
         steps.push(quote! {
-            let body = match ::d1_runtime::server::read_body(&parts, body, shared.config.body_limit, &[#(#encodings),*]).await {
-                Ok(body) => body,
-                Err(response) => return response,
-            };
-            let body: ::std::option::Option<#ty> = match body {
+            let body: ::std::option::Option<#ty> = match inputs.body.take() {
                 None => {
                     #missing
                     None
@@ -872,32 +863,22 @@ fn handler(
                     &bytes,
                     &[#(#form_fields),*],
                     |#value: &::serde_json::Value, #c: &mut ::d1_runtime::server::Checker| { #check },
-                    &mut violations,
+                    violations,
                 ),
             };
         });
         if body.required {
             required.push(ident("body"));
         }
-        assign.push(quote!(body));
+        assign.push(ident("body"));
     }
-    let body_binding = if op.body.is_some() { quote!(body) } else { quote!(_body) };
-
-    steps.push(quote! {
-        if !violations.is_empty() {
-            return violations.response();
-        }
-    });
-    if !required.is_empty() {
-        let pats = required.iter().map(|r| quote!(::std::option::Option::Some(#r)));
-        let vals = required.iter();
-        steps.push(quote! {
-            let ( #(#pats,)* ) = ( #(#vals,)* ) else {
-                return violations.response();
-            };
-        });
-    }
+    let values =
+        assign.iter().map(|field| if required.contains(field) { quote!(#field: #field?) } else { quote!(#field) });
     let doc = format!(" Checks the inputs of `{} {}`, then calls the implementation.", op.method.as_str(), op.path);
+    let extract_doc =
+        format!(" The checked inputs of `{op_name}`; `None` when one is invalid (each recorded in `inputs`).");
+    let extract_ident = format_ident!("extract_{}", op.name);
+    let inputs = if steps.is_empty() { quote!(_inputs) } else { quote!(inputs) };
     quote! {
         #[doc = #doc]
         async fn #handler_ident<A: #trait_ident>(
@@ -905,18 +886,19 @@ fn handler(
             params: ::std::result::Result<::d1_runtime::server::axum::extract::RawPathParams, ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection>,
             request: ::d1_runtime::server::axum::extract::Request,
         ) -> ::d1_runtime::server::axum::response::Response {
-            let (parts, #body_binding) = request.into_parts();
-            let context = ::d1_runtime::server::Context::new(&parts, #api_name, #op_name);
-            context
-                .run(async move {
-                    #(#steps)*
-                    let request = #req_ident { #(#assign),* };
-                    match shared.api.#method_ident(request).await {
-                        Ok(response) => ::d1_runtime::server::axum::response::IntoResponse::into_response(response),
-                        Err(error) => ::d1_runtime::server::axum::response::IntoResponse::into_response(error),
-                    }
-                })
-                .await
+            let operation = &::d1_runtime::server::Operation {
+                api: #api_name,
+                name: #op_name,
+                bearer: #bearer,
+                body: &[#(#body_encodings_tokens),*],
+            };
+            ::d1_runtime::server::serve(operation, &shared.config, params, request, #extract_ident, |request| shared.api.#method_ident(request)).await
+        }
+
+        #[doc = #extract_doc]
+        fn #extract_ident(#inputs: &mut ::d1_runtime::server::Inputs<'_>) -> ::std::option::Option<#req_ident> {
+            #(#steps)*
+            ::std::option::Option::Some(#req_ident { #(#values),* })
         }
     }
 }

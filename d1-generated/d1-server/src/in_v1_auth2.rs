@@ -122,82 +122,67 @@ async fn handle_get_token<A: InV1Auth2Api>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(&parts, "in_v1_auth2", "get_token");
-    context
-        .run(async move {
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let _ = params;
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::CorrelationId,
-                        >,
-                    )
-            };
-            let body = match ::d1_runtime::server::read_body(
-                    &parts,
-                    body,
-                    shared.config.body_limit,
-                    &[
-                        ::d1_runtime::server::Encoding::Json,
-                        ::d1_runtime::server::Encoding::Form,
-                    ],
-                )
-                .await
-            {
-                Ok(body) => body,
-                Err(response) => return response,
-            };
-            let body: ::std::option::Option<::d1_types::in_v1_auth2::Auth2Request> = match body {
-                None => None,
-                Some((encoding, bytes)) => {
-                    ::d1_runtime::server::checked_body(
-                        encoding,
-                        &bytes,
-                        &[],
-                        |
-                            value: &::serde_json::Value,
-                            c: &mut ::d1_runtime::server::Checker|
-                        {
-                            crate::checks::check_in_v1_auth2_auth2_request(
-                                value,
-                                c,
-                                ::std::option::Option::None,
-                            );
-                        },
-                        &mut violations,
-                    )
-                }
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let request = GetTokenRequest {
-                correlation_id,
-                body,
-            };
-            match shared.api.get_token(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "in_v1_auth2",
+        name: "get_token",
+        bearer: false,
+        body: &[
+            ::d1_runtime::server::Encoding::Json,
+            ::d1_runtime::server::Encoding::Form,
+        ],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_get_token,
+            |request| shared.api.get_token(request),
+        )
         .await
+}
+/// The checked inputs of `get_token`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_get_token(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<GetTokenRequest> {
+    let violations = &mut inputs.violations;
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
+            )
+    };
+    let body: ::std::option::Option<::d1_types::in_v1_auth2::Auth2Request> = match inputs
+        .body
+        .take()
+    {
+        None => None,
+        Some((encoding, bytes)) => {
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[],
+                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
+                    crate::checks::check_in_v1_auth2_auth2_request(
+                        value,
+                        c,
+                        ::std::option::Option::None,
+                    );
+                },
+                violations,
+            )
+        }
+    };
+    ::std::option::Option::Some(GetTokenRequest {
+        correlation_id,
+        body,
+    })
 }

@@ -928,119 +928,92 @@ async fn handle_resume<A: InV1CardApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(&parts, "in_v1_card", "resume");
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let card_id = {
-                let raw = path.get("cardId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "cardId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::in_v1_card::CardId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::in_v1_card::CorrelationId,
-                        >,
-                    )
-            };
-            let body = match ::d1_runtime::server::read_body(
-                    &parts,
-                    body,
-                    shared.config.body_limit,
-                    &[::d1_runtime::server::Encoding::Json],
-                )
-                .await
-            {
-                Ok(body) => body,
-                Err(response) => return response,
-            };
-            let body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest> = match body {
-                None => None,
-                Some((encoding, bytes)) => {
-                    ::d1_runtime::server::checked_body(
-                        encoding,
-                        &bytes,
-                        &[],
-                        |
-                            value: &::serde_json::Value,
-                            c: &mut ::d1_runtime::server::Checker|
-                        {
-                            crate::checks::check_in_v1_card_operation_request(
-                                value,
-                                c,
-                                ::std::option::Option::None,
-                            );
-                        },
-                        &mut violations,
-                    )
-                }
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(issuer_id),
-                ::std::option::Option::Some(card_id),
-            ) = (issuer_id, card_id) else {
-                return violations.response();
-            };
-            let request = ResumeRequest {
-                bearer_token,
-                issuer_id,
-                card_id,
-                correlation_id,
-                body,
-            };
-            match shared.api.resume(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "in_v1_card",
+        name: "resume",
+        bearer: true,
+        body: &[::d1_runtime::server::Encoding::Json],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_resume,
+            |request| shared.api.resume(request),
+        )
         .await
+}
+/// The checked inputs of `resume`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_resume(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<ResumeRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let card_id = {
+        let raw = inputs.path.get("cardId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "cardId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CardId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_from_str::<
+                    ::d1_types::in_v1_card::CorrelationId,
+                >,
+            )
+    };
+    let body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest> = match inputs
+        .body
+        .take()
+    {
+        None => None,
+        Some((encoding, bytes)) => {
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[],
+                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
+                    crate::checks::check_in_v1_card_operation_request(
+                        value,
+                        c,
+                        ::std::option::Option::None,
+                    );
+                },
+                violations,
+            )
+        }
+    };
+    ::std::option::Option::Some(ResumeRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        card_id: card_id?,
+        correlation_id,
+        body,
+    })
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/cards/{cardId}/operations:suspend`, then calls the implementation.
 async fn handle_suspend<A: InV1CardApi>(
@@ -1055,119 +1028,92 @@ async fn handle_suspend<A: InV1CardApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(&parts, "in_v1_card", "suspend");
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let card_id = {
-                let raw = path.get("cardId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "cardId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::in_v1_card::CardId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::in_v1_card::CorrelationId,
-                        >,
-                    )
-            };
-            let body = match ::d1_runtime::server::read_body(
-                    &parts,
-                    body,
-                    shared.config.body_limit,
-                    &[::d1_runtime::server::Encoding::Json],
-                )
-                .await
-            {
-                Ok(body) => body,
-                Err(response) => return response,
-            };
-            let body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest> = match body {
-                None => None,
-                Some((encoding, bytes)) => {
-                    ::d1_runtime::server::checked_body(
-                        encoding,
-                        &bytes,
-                        &[],
-                        |
-                            value: &::serde_json::Value,
-                            c: &mut ::d1_runtime::server::Checker|
-                        {
-                            crate::checks::check_in_v1_card_operation_request(
-                                value,
-                                c,
-                                ::std::option::Option::None,
-                            );
-                        },
-                        &mut violations,
-                    )
-                }
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(issuer_id),
-                ::std::option::Option::Some(card_id),
-            ) = (issuer_id, card_id) else {
-                return violations.response();
-            };
-            let request = SuspendRequest {
-                bearer_token,
-                issuer_id,
-                card_id,
-                correlation_id,
-                body,
-            };
-            match shared.api.suspend(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "in_v1_card",
+        name: "suspend",
+        bearer: true,
+        body: &[::d1_runtime::server::Encoding::Json],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_suspend,
+            |request| shared.api.suspend(request),
+        )
         .await
+}
+/// The checked inputs of `suspend`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_suspend(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<SuspendRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let card_id = {
+        let raw = inputs.path.get("cardId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "cardId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CardId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_from_str::<
+                    ::d1_types::in_v1_card::CorrelationId,
+                >,
+            )
+    };
+    let body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest> = match inputs
+        .body
+        .take()
+    {
+        None => None,
+        Some((encoding, bytes)) => {
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[],
+                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
+                    crate::checks::check_in_v1_card_operation_request(
+                        value,
+                        c,
+                        ::std::option::Option::None,
+                    );
+                },
+                violations,
+            )
+        }
+    };
+    ::std::option::Option::Some(SuspendRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        card_id: card_id?,
+        correlation_id,
+        body,
+    })
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/cards/{cardId}/operations:delete`, then calls the implementation.
 async fn handle_delete<A: InV1CardApi>(
@@ -1182,119 +1128,92 @@ async fn handle_delete<A: InV1CardApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(&parts, "in_v1_card", "delete");
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let card_id = {
-                let raw = path.get("cardId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "cardId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::in_v1_card::CardId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::in_v1_card::CorrelationId,
-                        >,
-                    )
-            };
-            let body = match ::d1_runtime::server::read_body(
-                    &parts,
-                    body,
-                    shared.config.body_limit,
-                    &[::d1_runtime::server::Encoding::Json],
-                )
-                .await
-            {
-                Ok(body) => body,
-                Err(response) => return response,
-            };
-            let body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest> = match body {
-                None => None,
-                Some((encoding, bytes)) => {
-                    ::d1_runtime::server::checked_body(
-                        encoding,
-                        &bytes,
-                        &[],
-                        |
-                            value: &::serde_json::Value,
-                            c: &mut ::d1_runtime::server::Checker|
-                        {
-                            crate::checks::check_in_v1_card_operation_request(
-                                value,
-                                c,
-                                ::std::option::Option::None,
-                            );
-                        },
-                        &mut violations,
-                    )
-                }
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(issuer_id),
-                ::std::option::Option::Some(card_id),
-            ) = (issuer_id, card_id) else {
-                return violations.response();
-            };
-            let request = DeleteRequest {
-                bearer_token,
-                issuer_id,
-                card_id,
-                correlation_id,
-                body,
-            };
-            match shared.api.delete(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "in_v1_card",
+        name: "delete",
+        bearer: true,
+        body: &[::d1_runtime::server::Encoding::Json],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_delete,
+            |request| shared.api.delete(request),
+        )
         .await
+}
+/// The checked inputs of `delete`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_delete(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<DeleteRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let card_id = {
+        let raw = inputs.path.get("cardId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "cardId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CardId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_from_str::<
+                    ::d1_types::in_v1_card::CorrelationId,
+                >,
+            )
+    };
+    let body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest> = match inputs
+        .body
+        .take()
+    {
+        None => None,
+        Some((encoding, bytes)) => {
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[],
+                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
+                    crate::checks::check_in_v1_card_operation_request(
+                        value,
+                        c,
+                        ::std::option::Option::None,
+                    );
+                },
+                violations,
+            )
+        }
+    };
+    ::std::option::Option::Some(DeleteRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        card_id: card_id?,
+        correlation_id,
+        body,
+    })
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/cards/{cardId}/operations:renew`, then calls the implementation.
 async fn handle_renew<A: InV1CardApi>(
@@ -1309,119 +1228,92 @@ async fn handle_renew<A: InV1CardApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(&parts, "in_v1_card", "renew");
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let card_id = {
-                let raw = path.get("cardId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "cardId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::in_v1_card::CardId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::in_v1_card::CorrelationId,
-                        >,
-                    )
-            };
-            let body = match ::d1_runtime::server::read_body(
-                    &parts,
-                    body,
-                    shared.config.body_limit,
-                    &[::d1_runtime::server::Encoding::Json],
-                )
-                .await
-            {
-                Ok(body) => body,
-                Err(response) => return response,
-            };
-            let body: ::std::option::Option<::d1_types::in_v1_card::RenewRequest> = match body {
-                None => None,
-                Some((encoding, bytes)) => {
-                    ::d1_runtime::server::checked_body(
-                        encoding,
-                        &bytes,
-                        &[],
-                        |
-                            value: &::serde_json::Value,
-                            c: &mut ::d1_runtime::server::Checker|
-                        {
-                            crate::checks::check_in_v1_card_renew_request(
-                                value,
-                                c,
-                                ::std::option::Option::None,
-                            );
-                        },
-                        &mut violations,
-                    )
-                }
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(issuer_id),
-                ::std::option::Option::Some(card_id),
-            ) = (issuer_id, card_id) else {
-                return violations.response();
-            };
-            let request = RenewRequest {
-                bearer_token,
-                issuer_id,
-                card_id,
-                correlation_id,
-                body,
-            };
-            match shared.api.renew(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "in_v1_card",
+        name: "renew",
+        bearer: true,
+        body: &[::d1_runtime::server::Encoding::Json],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_renew,
+            |request| shared.api.renew(request),
+        )
         .await
+}
+/// The checked inputs of `renew`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_renew(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<RenewRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let card_id = {
+        let raw = inputs.path.get("cardId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "cardId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CardId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_from_str::<
+                    ::d1_types::in_v1_card::CorrelationId,
+                >,
+            )
+    };
+    let body: ::std::option::Option<::d1_types::in_v1_card::RenewRequest> = match inputs
+        .body
+        .take()
+    {
+        None => None,
+        Some((encoding, bytes)) => {
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[],
+                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
+                    crate::checks::check_in_v1_card_renew_request(
+                        value,
+                        c,
+                        ::std::option::Option::None,
+                    );
+                },
+                violations,
+            )
+        }
+    };
+    ::std::option::Option::Some(RenewRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        card_id: card_id?,
+        correlation_id,
+        body,
+    })
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/cards/{cardId}/operations`, then calls the implementation.
 async fn handle_list_operations<A: InV1CardApi>(
@@ -1436,115 +1328,94 @@ async fn handle_list_operations<A: InV1CardApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, _body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "in_v1_card",
-        "list_operations",
-    );
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let query = ::d1_runtime::server::QueryParams::parse(parts.uri.query());
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let card_id = {
-                let raw = path.get("cardId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "cardId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::in_v1_card::CardId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::in_v1_card::CorrelationId,
-                        >,
-                    )
-            };
-            let offset = {
-                let raw = query.get("offset");
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Query,
-                        "offset",
-                        raw,
-                        ::d1_runtime::server::parse_i64,
-                    )
-            };
-            let limit = {
-                let raw = query.get("limit");
-                violations
-                    .defaulted(
-                        ::d1_runtime::server::In::Query,
-                        "limit",
-                        raw,
-                        "10",
-                        ::d1_runtime::server::parse_i64,
-                    )
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(issuer_id),
-                ::std::option::Option::Some(card_id),
-                ::std::option::Option::Some(limit),
-            ) = (issuer_id, card_id, limit) else {
-                return violations.response();
-            };
-            let request = ListOperationsRequest {
-                bearer_token,
-                issuer_id,
-                card_id,
-                correlation_id,
-                offset,
-                limit,
-            };
-            match shared.api.list_operations(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "in_v1_card",
+        name: "list_operations",
+        bearer: true,
+        body: &[],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_list_operations,
+            |request| shared.api.list_operations(request),
+        )
         .await
+}
+/// The checked inputs of `list_operations`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_list_operations(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<ListOperationsRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let query = ::d1_runtime::server::QueryParams::parse(inputs.parts.uri.query());
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let card_id = {
+        let raw = inputs.path.get("cardId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "cardId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CardId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_from_str::<
+                    ::d1_types::in_v1_card::CorrelationId,
+                >,
+            )
+    };
+    let offset = {
+        let raw = query.get("offset");
+        violations
+            .optional(
+                ::d1_runtime::server::In::Query,
+                "offset",
+                raw,
+                ::d1_runtime::server::parse_i64,
+            )
+    };
+    let limit = {
+        let raw = query.get("limit");
+        violations
+            .defaulted(
+                ::d1_runtime::server::In::Query,
+                "limit",
+                raw,
+                "10",
+                ::d1_runtime::server::parse_i64,
+            )
+    };
+    ::std::option::Option::Some(ListOperationsRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        card_id: card_id?,
+        correlation_id,
+        offset,
+        limit: limit?,
+    })
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/cards/{cardId}/operations/{operationId}`, then calls the implementation.
 async fn handle_get_operation<A: InV1CardApi>(
@@ -1559,102 +1430,81 @@ async fn handle_get_operation<A: InV1CardApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, _body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "in_v1_card",
-        "get_operation",
-    );
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let card_id = {
-                let raw = path.get("cardId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "cardId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::in_v1_card::CardId,
-                        >,
-                    )
-            };
-            let operation_id = {
-                let raw = path.get("operationId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "operationId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::in_v1_card::OperationId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::in_v1_card::CorrelationId,
-                        >,
-                    )
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(issuer_id),
-                ::std::option::Option::Some(card_id),
-                ::std::option::Option::Some(operation_id),
-            ) = (issuer_id, card_id, operation_id) else {
-                return violations.response();
-            };
-            let request = GetOperationRequest {
-                bearer_token,
-                issuer_id,
-                card_id,
-                operation_id,
-                correlation_id,
-            };
-            match shared.api.get_operation(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "in_v1_card",
+        name: "get_operation",
+        bearer: true,
+        body: &[],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_get_operation,
+            |request| shared.api.get_operation(request),
+        )
         .await
+}
+/// The checked inputs of `get_operation`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_get_operation(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<GetOperationRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let card_id = {
+        let raw = inputs.path.get("cardId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "cardId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CardId>,
+            )
+    };
+    let operation_id = {
+        let raw = inputs.path.get("operationId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "operationId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<
+                    ::d1_types::in_v1_card::OperationId,
+                >,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_from_str::<
+                    ::d1_types::in_v1_card::CorrelationId,
+                >,
+            )
+    };
+    ::std::option::Option::Some(GetOperationRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        card_id: card_id?,
+        operation_id: operation_id?,
+        correlation_id,
+    })
 }

@@ -684,123 +684,90 @@ async fn handle_suspend<A: InV1DigitalCardApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "in_v1_digital_card",
-        "suspend",
-    );
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let digital_card_id = {
-                let raw = path.get("digitalCardId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "digitalCardId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::DigitalCardId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_string,
-                    )
-            };
-            let body = match ::d1_runtime::server::read_body(
-                    &parts,
-                    body,
-                    shared.config.body_limit,
-                    &[::d1_runtime::server::Encoding::Json],
-                )
-                .await
-            {
-                Ok(body) => body,
-                Err(response) => return response,
-            };
-            let body: ::std::option::Option<
-                ::d1_types::in_v1_digital_card::OperationRequest,
-            > = match body {
-                None => None,
-                Some((encoding, bytes)) => {
-                    ::d1_runtime::server::checked_body(
-                        encoding,
-                        &bytes,
-                        &[],
-                        |
-                            value: &::serde_json::Value,
-                            c: &mut ::d1_runtime::server::Checker|
-                        {
-                            crate::checks::check_in_v1_digital_card_operation_request(
-                                value,
-                                c,
-                                ::std::option::Option::None,
-                            );
-                        },
-                        &mut violations,
-                    )
-                }
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(issuer_id),
-                ::std::option::Option::Some(digital_card_id),
-            ) = (issuer_id, digital_card_id) else {
-                return violations.response();
-            };
-            let request = SuspendRequest {
-                bearer_token,
-                issuer_id,
-                digital_card_id,
-                correlation_id,
-                body,
-            };
-            match shared.api.suspend(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "in_v1_digital_card",
+        name: "suspend",
+        bearer: true,
+        body: &[::d1_runtime::server::Encoding::Json],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_suspend,
+            |request| shared.api.suspend(request),
+        )
         .await
+}
+/// The checked inputs of `suspend`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_suspend(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<SuspendRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let digital_card_id = {
+        let raw = inputs.path.get("digitalCardId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "digitalCardId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_string,
+            )
+    };
+    let body: ::std::option::Option<::d1_types::in_v1_digital_card::OperationRequest> = match inputs
+        .body
+        .take()
+    {
+        None => None,
+        Some((encoding, bytes)) => {
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[],
+                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
+                    crate::checks::check_in_v1_digital_card_operation_request(
+                        value,
+                        c,
+                        ::std::option::Option::None,
+                    );
+                },
+                violations,
+            )
+        }
+    };
+    ::std::option::Option::Some(SuspendRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        digital_card_id: digital_card_id?,
+        correlation_id,
+        body,
+    })
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/digitalCards/{digitalCardId}/operations:resume`, then calls the implementation.
 async fn handle_resume<A: InV1DigitalCardApi>(
@@ -815,123 +782,90 @@ async fn handle_resume<A: InV1DigitalCardApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "in_v1_digital_card",
-        "resume",
-    );
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let digital_card_id = {
-                let raw = path.get("digitalCardId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "digitalCardId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::DigitalCardId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_string,
-                    )
-            };
-            let body = match ::d1_runtime::server::read_body(
-                    &parts,
-                    body,
-                    shared.config.body_limit,
-                    &[::d1_runtime::server::Encoding::Json],
-                )
-                .await
-            {
-                Ok(body) => body,
-                Err(response) => return response,
-            };
-            let body: ::std::option::Option<
-                ::d1_types::in_v1_digital_card::ResumeRequest,
-            > = match body {
-                None => None,
-                Some((encoding, bytes)) => {
-                    ::d1_runtime::server::checked_body(
-                        encoding,
-                        &bytes,
-                        &[],
-                        |
-                            value: &::serde_json::Value,
-                            c: &mut ::d1_runtime::server::Checker|
-                        {
-                            crate::checks::check_in_v1_digital_card_resume_request(
-                                value,
-                                c,
-                                ::std::option::Option::None,
-                            );
-                        },
-                        &mut violations,
-                    )
-                }
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(issuer_id),
-                ::std::option::Option::Some(digital_card_id),
-            ) = (issuer_id, digital_card_id) else {
-                return violations.response();
-            };
-            let request = ResumeRequest {
-                bearer_token,
-                issuer_id,
-                digital_card_id,
-                correlation_id,
-                body,
-            };
-            match shared.api.resume(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "in_v1_digital_card",
+        name: "resume",
+        bearer: true,
+        body: &[::d1_runtime::server::Encoding::Json],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_resume,
+            |request| shared.api.resume(request),
+        )
         .await
+}
+/// The checked inputs of `resume`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_resume(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<ResumeRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let digital_card_id = {
+        let raw = inputs.path.get("digitalCardId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "digitalCardId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_string,
+            )
+    };
+    let body: ::std::option::Option<::d1_types::in_v1_digital_card::ResumeRequest> = match inputs
+        .body
+        .take()
+    {
+        None => None,
+        Some((encoding, bytes)) => {
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[],
+                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
+                    crate::checks::check_in_v1_digital_card_resume_request(
+                        value,
+                        c,
+                        ::std::option::Option::None,
+                    );
+                },
+                violations,
+            )
+        }
+    };
+    ::std::option::Option::Some(ResumeRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        digital_card_id: digital_card_id?,
+        correlation_id,
+        body,
+    })
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/digitalCards/{digitalCardId}/operations:delete`, then calls the implementation.
 async fn handle_delete<A: InV1DigitalCardApi>(
@@ -946,123 +880,90 @@ async fn handle_delete<A: InV1DigitalCardApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "in_v1_digital_card",
-        "delete",
-    );
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let digital_card_id = {
-                let raw = path.get("digitalCardId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "digitalCardId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::DigitalCardId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_string,
-                    )
-            };
-            let body = match ::d1_runtime::server::read_body(
-                    &parts,
-                    body,
-                    shared.config.body_limit,
-                    &[::d1_runtime::server::Encoding::Json],
-                )
-                .await
-            {
-                Ok(body) => body,
-                Err(response) => return response,
-            };
-            let body: ::std::option::Option<
-                ::d1_types::in_v1_digital_card::OperationRequest,
-            > = match body {
-                None => None,
-                Some((encoding, bytes)) => {
-                    ::d1_runtime::server::checked_body(
-                        encoding,
-                        &bytes,
-                        &[],
-                        |
-                            value: &::serde_json::Value,
-                            c: &mut ::d1_runtime::server::Checker|
-                        {
-                            crate::checks::check_in_v1_digital_card_operation_request(
-                                value,
-                                c,
-                                ::std::option::Option::None,
-                            );
-                        },
-                        &mut violations,
-                    )
-                }
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(issuer_id),
-                ::std::option::Option::Some(digital_card_id),
-            ) = (issuer_id, digital_card_id) else {
-                return violations.response();
-            };
-            let request = DeleteRequest {
-                bearer_token,
-                issuer_id,
-                digital_card_id,
-                correlation_id,
-                body,
-            };
-            match shared.api.delete(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "in_v1_digital_card",
+        name: "delete",
+        bearer: true,
+        body: &[::d1_runtime::server::Encoding::Json],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_delete,
+            |request| shared.api.delete(request),
+        )
         .await
+}
+/// The checked inputs of `delete`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_delete(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<DeleteRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let digital_card_id = {
+        let raw = inputs.path.get("digitalCardId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "digitalCardId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_string,
+            )
+    };
+    let body: ::std::option::Option<::d1_types::in_v1_digital_card::OperationRequest> = match inputs
+        .body
+        .take()
+    {
+        None => None,
+        Some((encoding, bytes)) => {
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[],
+                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
+                    crate::checks::check_in_v1_digital_card_operation_request(
+                        value,
+                        c,
+                        ::std::option::Option::None,
+                    );
+                },
+                violations,
+            )
+        }
+    };
+    ::std::option::Option::Some(DeleteRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        digital_card_id: digital_card_id?,
+        correlation_id,
+        body,
+    })
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/digitalCards:search`, then calls the implementation.
 async fn handle_search<A: InV1DigitalCardApi>(
@@ -1077,107 +978,79 @@ async fn handle_search<A: InV1DigitalCardApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "in_v1_digital_card",
-        "search",
-    );
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_string,
-                    )
-            };
-            let body = match ::d1_runtime::server::read_body(
-                    &parts,
-                    body,
-                    shared.config.body_limit,
-                    &[::d1_runtime::server::Encoding::Json],
-                )
-                .await
-            {
-                Ok(body) => body,
-                Err(response) => return response,
-            };
-            let body: ::std::option::Option<
-                ::d1_types::in_v1_digital_card::SearchRequest,
-            > = match body {
-                None => None,
-                Some((encoding, bytes)) => {
-                    ::d1_runtime::server::checked_body(
-                        encoding,
-                        &bytes,
-                        &[],
-                        |
-                            value: &::serde_json::Value,
-                            c: &mut ::d1_runtime::server::Checker|
-                        {
-                            crate::checks::check_in_v1_digital_card_search_request(
-                                value,
-                                c,
-                                ::std::option::Option::None,
-                            );
-                        },
-                        &mut violations,
-                    )
-                }
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (::std::option::Option::Some(issuer_id),) = (issuer_id,) else {
-                return violations.response();
-            };
-            let request = SearchRequest {
-                bearer_token,
-                issuer_id,
-                correlation_id,
-                body,
-            };
-            match shared.api.search(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "in_v1_digital_card",
+        name: "search",
+        bearer: true,
+        body: &[::d1_runtime::server::Encoding::Json],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_search,
+            |request| shared.api.search(request),
+        )
         .await
+}
+/// The checked inputs of `search`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_search(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<SearchRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_string,
+            )
+    };
+    let body: ::std::option::Option<::d1_types::in_v1_digital_card::SearchRequest> = match inputs
+        .body
+        .take()
+    {
+        None => None,
+        Some((encoding, bytes)) => {
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[],
+                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
+                    crate::checks::check_in_v1_digital_card_search_request(
+                        value,
+                        c,
+                        ::std::option::Option::None,
+                    );
+                },
+                violations,
+            )
+        }
+    };
+    ::std::option::Option::Some(SearchRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        correlation_id,
+        body,
+    })
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/digitalCards/{digitalCardId}`, then calls the implementation.
 async fn handle_get_details<A: InV1DigitalCardApi>(
@@ -1192,90 +1065,68 @@ async fn handle_get_details<A: InV1DigitalCardApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, _body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "in_v1_digital_card",
-        "get_details",
-    );
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let digital_card_id = {
-                let raw = path.get("digitalCardId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "digitalCardId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::DigitalCardId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::CorrelationId,
-                        >,
-                    )
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(issuer_id),
-                ::std::option::Option::Some(digital_card_id),
-            ) = (issuer_id, digital_card_id) else {
-                return violations.response();
-            };
-            let request = GetDetailsRequest {
-                bearer_token,
-                issuer_id,
-                digital_card_id,
-                correlation_id,
-            };
-            match shared.api.get_details(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "in_v1_digital_card",
+        name: "get_details",
+        bearer: true,
+        body: &[],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_get_details,
+            |request| shared.api.get_details(request),
+        )
         .await
+}
+/// The checked inputs of `get_details`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_get_details(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<GetDetailsRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let digital_card_id = {
+        let raw = inputs.path.get("digitalCardId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "digitalCardId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
+            )
+    };
+    ::std::option::Option::Some(GetDetailsRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        digital_card_id: digital_card_id?,
+        correlation_id,
+    })
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/digitalCards/{digitalCardId}/credentials`, then calls the implementation.
 async fn handle_get_credentials<A: InV1DigitalCardApi>(
@@ -1290,88 +1141,68 @@ async fn handle_get_credentials<A: InV1DigitalCardApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, _body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "in_v1_digital_card",
-        "get_credentials",
-    );
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let digital_card_id = {
-                let raw = path.get("digitalCardId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "digitalCardId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::DigitalCardId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_string,
-                    )
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(issuer_id),
-                ::std::option::Option::Some(digital_card_id),
-            ) = (issuer_id, digital_card_id) else {
-                return violations.response();
-            };
-            let request = GetCredentialsRequest {
-                bearer_token,
-                issuer_id,
-                digital_card_id,
-                correlation_id,
-            };
-            match shared.api.get_credentials(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "in_v1_digital_card",
+        name: "get_credentials",
+        bearer: true,
+        body: &[],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_get_credentials,
+            |request| shared.api.get_credentials(request),
+        )
         .await
+}
+/// The checked inputs of `get_credentials`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_get_credentials(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<GetCredentialsRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let digital_card_id = {
+        let raw = inputs.path.get("digitalCardId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "digitalCardId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_string,
+            )
+    };
+    ::std::option::Option::Some(GetCredentialsRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        digital_card_id: digital_card_id?,
+        correlation_id,
+    })
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/digitalCards/{digitalCardId}/operations/{operationId}`, then calls the implementation.
 async fn handle_get_operation<A: InV1DigitalCardApi>(
@@ -1386,104 +1217,79 @@ async fn handle_get_operation<A: InV1DigitalCardApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, _body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "in_v1_digital_card",
-        "get_operation",
-    );
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let operation_id = {
-                let raw = path.get("operationId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "operationId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::OperationId,
-                        >,
-                    )
-            };
-            let digital_card_id = {
-                let raw = path.get("digitalCardId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "digitalCardId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::DigitalCardId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::CorrelationId,
-                        >,
-                    )
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(issuer_id),
-                ::std::option::Option::Some(operation_id),
-                ::std::option::Option::Some(digital_card_id),
-            ) = (issuer_id, operation_id, digital_card_id) else {
-                return violations.response();
-            };
-            let request = GetOperationRequest {
-                bearer_token,
-                issuer_id,
-                operation_id,
-                digital_card_id,
-                correlation_id,
-            };
-            match shared.api.get_operation(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "in_v1_digital_card",
+        name: "get_operation",
+        bearer: true,
+        body: &[],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_get_operation,
+            |request| shared.api.get_operation(request),
+        )
         .await
+}
+/// The checked inputs of `get_operation`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_get_operation(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<GetOperationRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let operation_id = {
+        let raw = inputs.path.get("operationId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "operationId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::OperationId>,
+            )
+    };
+    let digital_card_id = {
+        let raw = inputs.path.get("digitalCardId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "digitalCardId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
+            )
+    };
+    ::std::option::Option::Some(GetOperationRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        operation_id: operation_id?,
+        digital_card_id: digital_card_id?,
+        correlation_id,
+    })
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/digitalCards/{digitalCardId}/operations`, then calls the implementation.
 async fn handle_get_all_operations<A: InV1DigitalCardApi>(
@@ -1498,119 +1304,96 @@ async fn handle_get_all_operations<A: InV1DigitalCardApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, _body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "in_v1_digital_card",
-        "get_all_operations",
-    );
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let query = ::d1_runtime::server::QueryParams::parse(parts.uri.query());
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let digital_card_id = {
-                let raw = path.get("digitalCardId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "digitalCardId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::DigitalCardId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::CorrelationId,
-                        >,
-                    )
-            };
-            let offset = {
-                let raw = query.get("offset");
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Query,
-                        "offset",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::in_v1_digital_card::Offset,
-                        >,
-                    )
-            };
-            let limit = {
-                let raw = query.get("limit");
-                violations
-                    .defaulted(
-                        ::d1_runtime::server::In::Query,
-                        "limit",
-                        raw,
-                        "10",
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::in_v1_digital_card::Limit,
-                        >,
-                    )
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(issuer_id),
-                ::std::option::Option::Some(digital_card_id),
-                ::std::option::Option::Some(limit),
-            ) = (issuer_id, digital_card_id, limit) else {
-                return violations.response();
-            };
-            let request = GetAllOperationsRequest {
-                bearer_token,
-                issuer_id,
-                digital_card_id,
-                correlation_id,
-                offset,
-                limit,
-            };
-            match shared.api.get_all_operations(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "in_v1_digital_card",
+        name: "get_all_operations",
+        bearer: true,
+        body: &[],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_get_all_operations,
+            |request| shared.api.get_all_operations(request),
+        )
         .await
+}
+/// The checked inputs of `get_all_operations`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_get_all_operations(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<GetAllOperationsRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let query = ::d1_runtime::server::QueryParams::parse(inputs.parts.uri.query());
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let digital_card_id = {
+        let raw = inputs.path.get("digitalCardId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "digitalCardId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
+            )
+    };
+    let offset = {
+        let raw = query.get("offset");
+        violations
+            .optional(
+                ::d1_runtime::server::In::Query,
+                "offset",
+                raw,
+                ::d1_runtime::server::parse_from_str::<
+                    ::d1_types::in_v1_digital_card::Offset,
+                >,
+            )
+    };
+    let limit = {
+        let raw = query.get("limit");
+        violations
+            .defaulted(
+                ::d1_runtime::server::In::Query,
+                "limit",
+                raw,
+                "10",
+                ::d1_runtime::server::parse_from_str::<
+                    ::d1_types::in_v1_digital_card::Limit,
+                >,
+            )
+    };
+    ::std::option::Option::Some(GetAllOperationsRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        digital_card_id: digital_card_id?,
+        correlation_id,
+        offset,
+        limit: limit?,
+    })
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/digitalCards/{digitalCardId}/operations:stepupAuthenticationResult`, then calls the implementation.
 async fn handle_step_up_auth_result<A: InV1DigitalCardApi>(
@@ -1625,121 +1408,87 @@ async fn handle_step_up_auth_result<A: InV1DigitalCardApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "in_v1_digital_card",
-        "step_up_auth_result",
-    );
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let digital_card_id = {
-                let raw = path.get("digitalCardId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "digitalCardId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::DigitalCardId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_string,
-                    )
-            };
-            let body = match ::d1_runtime::server::read_body(
-                    &parts,
-                    body,
-                    shared.config.body_limit,
-                    &[::d1_runtime::server::Encoding::Json],
-                )
-                .await
-            {
-                Ok(body) => body,
-                Err(response) => return response,
-            };
-            let body: ::std::option::Option<
-                ::d1_types::in_v1_digital_card::StepupAuthenticationResultRequest,
-            > = match body {
-                None => None,
-                Some((encoding, bytes)) => {
-                    ::d1_runtime::server::checked_body(
-                        encoding,
-                        &bytes,
-                        &[("authenticationId", ::d1_runtime::server::Scalar::Integer)],
-                        |
-                            value: &::serde_json::Value,
-                            c: &mut ::d1_runtime::server::Checker|
-                        {
-                            crate::checks::check_in_v1_digital_card_stepup_authentication_result_request(
-                                value,
-                                c,
-                                ::std::option::Option::None,
-                            );
-                        },
-                        &mut violations,
-                    )
-                }
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(issuer_id),
-                ::std::option::Option::Some(digital_card_id),
-            ) = (issuer_id, digital_card_id) else {
-                return violations.response();
-            };
-            let request = StepUpAuthResultRequest {
-                bearer_token,
-                issuer_id,
-                digital_card_id,
-                correlation_id,
-                body,
-            };
-            match shared.api.step_up_auth_result(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "in_v1_digital_card",
+        name: "step_up_auth_result",
+        bearer: true,
+        body: &[::d1_runtime::server::Encoding::Json],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_step_up_auth_result,
+            |request| shared.api.step_up_auth_result(request),
+        )
         .await
+}
+/// The checked inputs of `step_up_auth_result`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_step_up_auth_result(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<StepUpAuthResultRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let digital_card_id = {
+        let raw = inputs.path.get("digitalCardId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "digitalCardId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_string,
+            )
+    };
+    let body: ::std::option::Option<
+        ::d1_types::in_v1_digital_card::StepupAuthenticationResultRequest,
+    > = match inputs.body.take() {
+        None => None,
+        Some((encoding, bytes)) => {
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[("authenticationId", ::d1_runtime::server::Scalar::Integer)],
+                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
+                    crate::checks::check_in_v1_digital_card_stepup_authentication_result_request(
+                        value,
+                        c,
+                        ::std::option::Option::None,
+                    );
+                },
+                violations,
+            )
+        }
+    };
+    ::std::option::Option::Some(StepUpAuthResultRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        digital_card_id: digital_card_id?,
+        correlation_id,
+        body,
+    })
 }

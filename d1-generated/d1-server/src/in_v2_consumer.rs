@@ -351,140 +351,107 @@ async fn handle_register_consumer<A: InV2ConsumerApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "in_v2_consumer",
-        "register_consumer",
-    );
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let consumer_id = {
-                let raw = path.get("consumerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "consumerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::ConsumerId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::CorrelationId,
-                        >,
-                    )
-            };
-            let user_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-user-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-user-id",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::in_v2_consumer::UserId,
-                        >,
-                    )
-            };
-            let body = match ::d1_runtime::server::read_body(
-                    &parts,
-                    body,
-                    shared.config.body_limit,
-                    &[::d1_runtime::server::Encoding::Json],
-                )
-                .await
-            {
-                Ok(body) => body,
-                Err(response) => return response,
-            };
-            let body: ::std::option::Option<::d1_types::common::ConsumerInfo> = match body {
-                None => None,
-                Some((encoding, bytes)) => {
-                    ::d1_runtime::server::checked_body(
-                        encoding,
-                        &bytes,
-                        &[],
-                        |
-                            value: &::serde_json::Value,
-                            c: &mut ::d1_runtime::server::Checker|
-                        {
-                            crate::checks::check_common_consumer_info(
-                                value,
-                                c,
-                                ::std::option::Option::None,
-                            );
-                        },
-                        &mut violations,
-                    )
-                }
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(issuer_id),
-                ::std::option::Option::Some(consumer_id),
-            ) = (issuer_id, consumer_id) else {
-                return violations.response();
-            };
-            let request = RegisterConsumerRequest {
-                bearer_token,
-                issuer_id,
-                consumer_id,
-                correlation_id,
-                user_id,
-                body,
-            };
-            match shared.api.register_consumer(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "in_v2_consumer",
+        name: "register_consumer",
+        bearer: true,
+        body: &[::d1_runtime::server::Encoding::Json],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_register_consumer,
+            |request| shared.api.register_consumer(request),
+        )
         .await
+}
+/// The checked inputs of `register_consumer`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_register_consumer(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<RegisterConsumerRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let consumer_id = {
+        let raw = inputs.path.get("consumerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "consumerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::ConsumerId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
+            )
+    };
+    let user_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-user-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-user-id",
+                raw,
+                ::d1_runtime::server::parse_from_str::<
+                    ::d1_types::in_v2_consumer::UserId,
+                >,
+            )
+    };
+    let body: ::std::option::Option<::d1_types::common::ConsumerInfo> = match inputs
+        .body
+        .take()
+    {
+        None => None,
+        Some((encoding, bytes)) => {
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[],
+                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
+                    crate::checks::check_common_consumer_info(
+                        value,
+                        c,
+                        ::std::option::Option::None,
+                    );
+                },
+                violations,
+            )
+        }
+    };
+    ::std::option::Option::Some(RegisterConsumerRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        consumer_id: consumer_id?,
+        correlation_id,
+        user_id,
+        body,
+    })
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/consumers/{consumerId}/operations:update`, then calls the implementation.
 async fn handle_update_consumer_information<A: InV2ConsumerApi>(
@@ -499,138 +466,103 @@ async fn handle_update_consumer_information<A: InV2ConsumerApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "in_v2_consumer",
-        "update_consumer_information",
-    );
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let consumer_id = {
-                let raw = path.get("consumerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "consumerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::ConsumerId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::CorrelationId,
-                        >,
-                    )
-            };
-            let user_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-user-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-user-id",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::in_v2_consumer::UserId,
-                        >,
-                    )
-            };
-            let body = match ::d1_runtime::server::read_body(
-                    &parts,
-                    body,
-                    shared.config.body_limit,
-                    &[::d1_runtime::server::Encoding::Json],
-                )
-                .await
-            {
-                Ok(body) => body,
-                Err(response) => return response,
-            };
-            let body: ::std::option::Option<
-                ::d1_types::in_v2_consumer::ConsumerUpdateInfo,
-            > = match body {
-                None => None,
-                Some((encoding, bytes)) => {
-                    ::d1_runtime::server::checked_body(
-                        encoding,
-                        &bytes,
-                        &[],
-                        |
-                            value: &::serde_json::Value,
-                            c: &mut ::d1_runtime::server::Checker|
-                        {
-                            let _ = c.object(value);
-                        },
-                        &mut violations,
-                    )
-                }
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(issuer_id),
-                ::std::option::Option::Some(consumer_id),
-            ) = (issuer_id, consumer_id) else {
-                return violations.response();
-            };
-            let request = UpdateConsumerInformationRequest {
-                bearer_token,
-                issuer_id,
-                consumer_id,
-                correlation_id,
-                user_id,
-                body,
-            };
-            match shared.api.update_consumer_information(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "in_v2_consumer",
+        name: "update_consumer_information",
+        bearer: true,
+        body: &[::d1_runtime::server::Encoding::Json],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_update_consumer_information,
+            |request| shared.api.update_consumer_information(request),
+        )
         .await
+}
+/// The checked inputs of `update_consumer_information`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_update_consumer_information(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<UpdateConsumerInformationRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let consumer_id = {
+        let raw = inputs.path.get("consumerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "consumerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::ConsumerId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
+            )
+    };
+    let user_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-user-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-user-id",
+                raw,
+                ::d1_runtime::server::parse_from_str::<
+                    ::d1_types::in_v2_consumer::UserId,
+                >,
+            )
+    };
+    let body: ::std::option::Option<::d1_types::in_v2_consumer::ConsumerUpdateInfo> = match inputs
+        .body
+        .take()
+    {
+        None => None,
+        Some((encoding, bytes)) => {
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[],
+                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
+                    let _ = c.object(value);
+                },
+                violations,
+            )
+        }
+    };
+    ::std::option::Option::Some(UpdateConsumerInformationRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        consumer_id: consumer_id?,
+        correlation_id,
+        user_id,
+        body,
+    })
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/consumers/{consumerId}/operations:delete`, then calls the implementation.
 async fn handle_delete<A: InV2ConsumerApi>(
@@ -645,136 +577,107 @@ async fn handle_delete<A: InV2ConsumerApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(&parts, "in_v2_consumer", "delete");
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let consumer_id = {
-                let raw = path.get("consumerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "consumerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::ConsumerId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::CorrelationId,
-                        >,
-                    )
-            };
-            let user_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-user-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-user-id",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::in_v2_consumer::UserId,
-                        >,
-                    )
-            };
-            let body = match ::d1_runtime::server::read_body(
-                    &parts,
-                    body,
-                    shared.config.body_limit,
-                    &[::d1_runtime::server::Encoding::Json],
-                )
-                .await
-            {
-                Ok(body) => body,
-                Err(response) => return response,
-            };
-            let body: ::std::option::Option<::d1_types::in_v2_consumer::DeleteRequest> = match body {
-                None => None,
-                Some((encoding, bytes)) => {
-                    ::d1_runtime::server::checked_body(
-                        encoding,
-                        &bytes,
-                        &[],
-                        |
-                            value: &::serde_json::Value,
-                            c: &mut ::d1_runtime::server::Checker|
-                        {
-                            crate::checks::check_in_v2_consumer_delete_request(
-                                value,
-                                c,
-                                ::std::option::Option::None,
-                            );
-                        },
-                        &mut violations,
-                    )
-                }
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(issuer_id),
-                ::std::option::Option::Some(consumer_id),
-            ) = (issuer_id, consumer_id) else {
-                return violations.response();
-            };
-            let request = DeleteRequest {
-                bearer_token,
-                issuer_id,
-                consumer_id,
-                correlation_id,
-                user_id,
-                body,
-            };
-            match shared.api.delete(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "in_v2_consumer",
+        name: "delete",
+        bearer: true,
+        body: &[::d1_runtime::server::Encoding::Json],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_delete,
+            |request| shared.api.delete(request),
+        )
         .await
+}
+/// The checked inputs of `delete`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_delete(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<DeleteRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let consumer_id = {
+        let raw = inputs.path.get("consumerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "consumerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::ConsumerId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
+            )
+    };
+    let user_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-user-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-user-id",
+                raw,
+                ::d1_runtime::server::parse_from_str::<
+                    ::d1_types::in_v2_consumer::UserId,
+                >,
+            )
+    };
+    let body: ::std::option::Option<::d1_types::in_v2_consumer::DeleteRequest> = match inputs
+        .body
+        .take()
+    {
+        None => None,
+        Some((encoding, bytes)) => {
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[],
+                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
+                    crate::checks::check_in_v2_consumer_delete_request(
+                        value,
+                        c,
+                        ::std::option::Option::None,
+                    );
+                },
+                violations,
+            )
+        }
+    };
+    ::std::option::Option::Some(DeleteRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        consumer_id: consumer_id?,
+        correlation_id,
+        user_id,
+        body,
+    })
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/consumers/{consumerId}/cards`, then calls the implementation.
 async fn handle_get_card_list<A: InV2ConsumerApi>(
@@ -789,105 +692,83 @@ async fn handle_get_card_list<A: InV2ConsumerApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, _body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "in_v2_consumer",
-        "get_card_list",
-    );
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let consumer_id = {
-                let raw = path.get("consumerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "consumerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::ConsumerId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::CorrelationId,
-                        >,
-                    )
-            };
-            let user_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-user-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-user-id",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::in_v2_consumer::UserId,
-                        >,
-                    )
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(issuer_id),
-                ::std::option::Option::Some(consumer_id),
-            ) = (issuer_id, consumer_id) else {
-                return violations.response();
-            };
-            let request = GetCardListRequest {
-                bearer_token,
-                issuer_id,
-                consumer_id,
-                correlation_id,
-                user_id,
-            };
-            match shared.api.get_card_list(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "in_v2_consumer",
+        name: "get_card_list",
+        bearer: true,
+        body: &[],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_get_card_list,
+            |request| shared.api.get_card_list(request),
+        )
         .await
+}
+/// The checked inputs of `get_card_list`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_get_card_list(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<GetCardListRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let consumer_id = {
+        let raw = inputs.path.get("consumerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "consumerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::ConsumerId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
+            )
+    };
+    let user_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-user-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-user-id",
+                raw,
+                ::d1_runtime::server::parse_from_str::<
+                    ::d1_types::in_v2_consumer::UserId,
+                >,
+            )
+    };
+    ::std::option::Option::Some(GetCardListRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        consumer_id: consumer_id?,
+        correlation_id,
+        user_id,
+    })
 }

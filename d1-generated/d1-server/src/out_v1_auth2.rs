@@ -125,84 +125,64 @@ async fn handle_get_authorization_token<A: OutV1Auth2Api>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "out_v1_auth2",
-        "get_authorization_token",
-    );
-    context
-        .run(async move {
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let _ = params;
-            let authorization = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "authorization",
-                    &mut violations,
-                );
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Header,
-                        "authorization",
-                        raw,
-                        ::d1_runtime::server::parse_string,
-                    )
-            };
-            let body = match ::d1_runtime::server::read_body(
-                    &parts,
-                    body,
-                    shared.config.body_limit,
-                    &[::d1_runtime::server::Encoding::Form],
-                )
-                .await
-            {
-                Ok(body) => body,
-                Err(response) => return response,
-            };
-            let body: ::std::option::Option<::d1_types::out_v1_auth2::Auth2Request> = match body {
-                None => None,
-                Some((encoding, bytes)) => {
-                    ::d1_runtime::server::checked_body(
-                        encoding,
-                        &bytes,
-                        &[],
-                        |
-                            value: &::serde_json::Value,
-                            c: &mut ::d1_runtime::server::Checker|
-                        {
-                            crate::checks::check_out_v1_auth2_auth2_request(
-                                value,
-                                c,
-                                ::std::option::Option::None,
-                            );
-                        },
-                        &mut violations,
-                    )
-                }
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (::std::option::Option::Some(authorization),) = (authorization,) else {
-                return violations.response();
-            };
-            let request = GetAuthorizationTokenRequest {
-                authorization,
-                body,
-            };
-            match shared.api.get_authorization_token(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "out_v1_auth2",
+        name: "get_authorization_token",
+        bearer: false,
+        body: &[::d1_runtime::server::Encoding::Form],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_get_authorization_token,
+            |request| shared.api.get_authorization_token(request),
+        )
         .await
+}
+/// The checked inputs of `get_authorization_token`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_get_authorization_token(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<GetAuthorizationTokenRequest> {
+    let violations = &mut inputs.violations;
+    let authorization = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "authorization",
+            violations,
+        );
+        violations
+            .required(
+                ::d1_runtime::server::In::Header,
+                "authorization",
+                raw,
+                ::d1_runtime::server::parse_string,
+            )
+    };
+    let body: ::std::option::Option<::d1_types::out_v1_auth2::Auth2Request> = match inputs
+        .body
+        .take()
+    {
+        None => None,
+        Some((encoding, bytes)) => {
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[],
+                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
+                    crate::checks::check_out_v1_auth2_auth2_request(
+                        value,
+                        c,
+                        ::std::option::Option::None,
+                    );
+                },
+                violations,
+            )
+        }
+    };
+    ::std::option::Option::Some(GetAuthorizationTokenRequest {
+        authorization: authorization?,
+        body,
+    })
 }

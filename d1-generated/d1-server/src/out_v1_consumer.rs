@@ -164,102 +164,78 @@ async fn handle_get_consumer_information<A: OutV1ConsumerApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, _body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "out_v1_consumer",
-        "get_consumer_information",
-    );
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let query = ::d1_runtime::server::QueryParams::parse(parts.uri.query());
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let consumer_id = {
-                let raw = path.get("consumerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "consumerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::ConsumerId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::CorrelationId,
-                        >,
-                    )
-            };
-            let card_id = {
-                let raw = query.get("cardId");
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Query,
-                        "cardId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::CardId,
-                        >,
-                    )
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(issuer_id),
-                ::std::option::Option::Some(consumer_id),
-            ) = (issuer_id, consumer_id) else {
-                return violations.response();
-            };
-            let request = GetConsumerInformationRequest {
-                bearer_token,
-                issuer_id,
-                consumer_id,
-                correlation_id,
-                card_id,
-            };
-            match shared.api.get_consumer_information(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "out_v1_consumer",
+        name: "get_consumer_information",
+        bearer: true,
+        body: &[],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_get_consumer_information,
+            |request| shared.api.get_consumer_information(request),
+        )
         .await
+}
+/// The checked inputs of `get_consumer_information`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_get_consumer_information(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<GetConsumerInformationRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let query = ::d1_runtime::server::QueryParams::parse(inputs.parts.uri.query());
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let consumer_id = {
+        let raw = inputs.path.get("consumerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "consumerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::ConsumerId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
+            )
+    };
+    let card_id = {
+        let raw = query.get("cardId");
+        violations
+            .optional(
+                ::d1_runtime::server::In::Query,
+                "cardId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::CardId>,
+            )
+    };
+    ::std::option::Option::Some(GetConsumerInformationRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        consumer_id: consumer_id?,
+        correlation_id,
+        card_id,
+    })
 }

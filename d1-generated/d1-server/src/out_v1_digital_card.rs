@@ -135,121 +135,87 @@ async fn handle_notify_digital_card_operation<A: OutV1DigitalCardApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "out_v1_digital_card",
-        "notify_digital_card_operation",
-    );
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let digital_card_id = {
-                let raw = path.get("digitalCardId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "digitalCardId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::DigitalCardId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_string,
-                    )
-            };
-            let body = match ::d1_runtime::server::read_body(
-                    &parts,
-                    body,
-                    shared.config.body_limit,
-                    &[::d1_runtime::server::Encoding::Json],
-                )
-                .await
-            {
-                Ok(body) => body,
-                Err(response) => return response,
-            };
-            let body: ::std::option::Option<
-                ::d1_types::out_v1_digital_card::NotifyDigitalCardOperationRequest,
-            > = match body {
-                None => None,
-                Some((encoding, bytes)) => {
-                    ::d1_runtime::server::checked_body(
-                        encoding,
-                        &bytes,
-                        &[],
-                        |
-                            value: &::serde_json::Value,
-                            c: &mut ::d1_runtime::server::Checker|
-                        {
-                            crate::checks::check_out_v1_digital_card_notify_digital_card_operation_request(
-                                value,
-                                c,
-                                ::std::option::Option::None,
-                            );
-                        },
-                        &mut violations,
-                    )
-                }
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(issuer_id),
-                ::std::option::Option::Some(digital_card_id),
-            ) = (issuer_id, digital_card_id) else {
-                return violations.response();
-            };
-            let request = NotifyDigitalCardOperationRequest {
-                bearer_token,
-                issuer_id,
-                digital_card_id,
-                correlation_id,
-                body,
-            };
-            match shared.api.notify_digital_card_operation(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "out_v1_digital_card",
+        name: "notify_digital_card_operation",
+        bearer: true,
+        body: &[::d1_runtime::server::Encoding::Json],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_notify_digital_card_operation,
+            |request| shared.api.notify_digital_card_operation(request),
+        )
         .await
+}
+/// The checked inputs of `notify_digital_card_operation`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_notify_digital_card_operation(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<NotifyDigitalCardOperationRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let digital_card_id = {
+        let raw = inputs.path.get("digitalCardId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "digitalCardId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_string,
+            )
+    };
+    let body: ::std::option::Option<
+        ::d1_types::out_v1_digital_card::NotifyDigitalCardOperationRequest,
+    > = match inputs.body.take() {
+        None => None,
+        Some((encoding, bytes)) => {
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[],
+                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
+                    crate::checks::check_out_v1_digital_card_notify_digital_card_operation_request(
+                        value,
+                        c,
+                        ::std::option::Option::None,
+                    );
+                },
+                violations,
+            )
+        }
+    };
+    ::std::option::Option::Some(NotifyDigitalCardOperationRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        digital_card_id: digital_card_id?,
+        correlation_id,
+        body,
+    })
 }

@@ -199,86 +199,66 @@ async fn handle_activate_card<A: OutV1PhysicalIssuanceApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, _body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "out_v1_physical_issuance",
-        "activate_card",
-    );
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let card_id = {
-                let raw = path.get("cardId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "cardId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::CardId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_string,
-                    )
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(issuer_id),
-                ::std::option::Option::Some(card_id),
-            ) = (issuer_id, card_id) else {
-                return violations.response();
-            };
-            let request = ActivateCardRequest {
-                bearer_token,
-                issuer_id,
-                card_id,
-                correlation_id,
-            };
-            match shared.api.activate_card(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "out_v1_physical_issuance",
+        name: "activate_card",
+        bearer: true,
+        body: &[],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_activate_card,
+            |request| shared.api.activate_card(request),
+        )
         .await
+}
+/// The checked inputs of `activate_card`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_activate_card(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<ActivateCardRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let card_id = {
+        let raw = inputs.path.get("cardId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "cardId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::CardId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_string,
+            )
+    };
+    ::std::option::Option::Some(ActivateCardRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        card_id: card_id?,
+        correlation_id,
+    })
 }

@@ -357,107 +357,78 @@ async fn handle_notify_card_authorisations<A: OutV2CardApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "out_v2_card",
-        "notify_card_authorisations",
-    );
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_string,
-                    )
-            };
-            let body = match ::d1_runtime::server::read_body(
-                    &parts,
-                    body,
-                    shared.config.body_limit,
-                    &[::d1_runtime::server::Encoding::Json],
-                )
-                .await
-            {
-                Ok(body) => body,
-                Err(response) => return response,
-            };
-            let body: ::std::option::Option<
-                ::d1_types::out_v2_card::NotifyCardAuthorisationsRequest,
-            > = match body {
-                None => None,
-                Some((encoding, bytes)) => {
-                    ::d1_runtime::server::checked_body(
-                        encoding,
-                        &bytes,
-                        &[],
-                        |
-                            value: &::serde_json::Value,
-                            c: &mut ::d1_runtime::server::Checker|
-                        {
-                            crate::checks::check_out_v2_card_notify_card_authorisations_request(
-                                value,
-                                c,
-                                ::std::option::Option::None,
-                            );
-                        },
-                        &mut violations,
-                    )
-                }
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (::std::option::Option::Some(issuer_id),) = (issuer_id,) else {
-                return violations.response();
-            };
-            let request = NotifyCardAuthorisationsRequest {
-                bearer_token,
-                issuer_id,
-                correlation_id,
-                body,
-            };
-            match shared.api.notify_card_authorisations(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "out_v2_card",
+        name: "notify_card_authorisations",
+        bearer: true,
+        body: &[::d1_runtime::server::Encoding::Json],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_notify_card_authorisations,
+            |request| shared.api.notify_card_authorisations(request),
+        )
         .await
+}
+/// The checked inputs of `notify_card_authorisations`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_notify_card_authorisations(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<NotifyCardAuthorisationsRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_string,
+            )
+    };
+    let body: ::std::option::Option<
+        ::d1_types::out_v2_card::NotifyCardAuthorisationsRequest,
+    > = match inputs.body.take() {
+        None => None,
+        Some((encoding, bytes)) => {
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[],
+                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
+                    crate::checks::check_out_v2_card_notify_card_authorisations_request(
+                        value,
+                        c,
+                        ::std::option::Option::None,
+                    );
+                },
+                violations,
+            )
+        }
+    };
+    ::std::option::Option::Some(NotifyCardAuthorisationsRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        correlation_id,
+        body,
+    })
 }
 /// Checks the inputs of `POST /notifications/d1/v2/issuers/{issuerId}/cards`, then calls the implementation.
 async fn handle_notify_card_operations<A: OutV2CardApi>(
@@ -472,107 +443,78 @@ async fn handle_notify_card_operations<A: OutV2CardApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "out_v2_card",
-        "notify_card_operations",
-    );
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_string,
-                    )
-            };
-            let body = match ::d1_runtime::server::read_body(
-                    &parts,
-                    body,
-                    shared.config.body_limit,
-                    &[::d1_runtime::server::Encoding::Json],
-                )
-                .await
-            {
-                Ok(body) => body,
-                Err(response) => return response,
-            };
-            let body: ::std::option::Option<
-                ::d1_types::out_v2_card::NotifyCardOperationsRequest,
-            > = match body {
-                None => None,
-                Some((encoding, bytes)) => {
-                    ::d1_runtime::server::checked_body(
-                        encoding,
-                        &bytes,
-                        &[],
-                        |
-                            value: &::serde_json::Value,
-                            c: &mut ::d1_runtime::server::Checker|
-                        {
-                            crate::checks::check_out_v2_card_notify_card_operations_request(
-                                value,
-                                c,
-                                ::std::option::Option::None,
-                            );
-                        },
-                        &mut violations,
-                    )
-                }
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (::std::option::Option::Some(issuer_id),) = (issuer_id,) else {
-                return violations.response();
-            };
-            let request = NotifyCardOperationsRequest {
-                bearer_token,
-                issuer_id,
-                correlation_id,
-                body,
-            };
-            match shared.api.notify_card_operations(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "out_v2_card",
+        name: "notify_card_operations",
+        bearer: true,
+        body: &[::d1_runtime::server::Encoding::Json],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_notify_card_operations,
+            |request| shared.api.notify_card_operations(request),
+        )
         .await
+}
+/// The checked inputs of `notify_card_operations`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_notify_card_operations(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<NotifyCardOperationsRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_string,
+            )
+    };
+    let body: ::std::option::Option<
+        ::d1_types::out_v2_card::NotifyCardOperationsRequest,
+    > = match inputs.body.take() {
+        None => None,
+        Some((encoding, bytes)) => {
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[],
+                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
+                    crate::checks::check_out_v2_card_notify_card_operations_request(
+                        value,
+                        c,
+                        ::std::option::Option::None,
+                    );
+                },
+                violations,
+            )
+        }
+    };
+    ::std::option::Option::Some(NotifyCardOperationsRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        correlation_id,
+        body,
+    })
 }
 /// Checks the inputs of `GET /cms/api/v1/issuers/{issuerId}/cards/{cardId}/credentials`, then calls the implementation.
 async fn handle_get_card_credentials<A: OutV2CardApi>(
@@ -587,86 +529,66 @@ async fn handle_get_card_credentials<A: OutV2CardApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, _body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "out_v2_card",
-        "get_card_credentials",
-    );
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let issuer_id = {
-                let raw = path.get("issuerId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "issuerId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::IssuerId,
-                        >,
-                    )
-            };
-            let card_id = {
-                let raw = path.get("cardId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "cardId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::d1_types::common::CardId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_string,
-                    )
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(issuer_id),
-                ::std::option::Option::Some(card_id),
-            ) = (issuer_id, card_id) else {
-                return violations.response();
-            };
-            let request = GetCardCredentialsRequest {
-                bearer_token,
-                issuer_id,
-                card_id,
-                correlation_id,
-            };
-            match shared.api.get_card_credentials(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "out_v2_card",
+        name: "get_card_credentials",
+        bearer: true,
+        body: &[],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_get_card_credentials,
+            |request| shared.api.get_card_credentials(request),
+        )
         .await
+}
+/// The checked inputs of `get_card_credentials`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_get_card_credentials(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<GetCardCredentialsRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let issuer_id = {
+        let raw = inputs.path.get("issuerId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "issuerId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+            )
+    };
+    let card_id = {
+        let raw = inputs.path.get("cardId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "cardId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::d1_types::common::CardId>,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_string,
+            )
+    };
+    ::std::option::Option::Some(GetCardCredentialsRequest {
+        bearer_token,
+        issuer_id: issuer_id?,
+        card_id: card_id?,
+        correlation_id,
+    })
 }

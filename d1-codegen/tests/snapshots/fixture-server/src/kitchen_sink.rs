@@ -342,143 +342,120 @@ async fn handle_activate<A: KitchenSinkApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(&parts, "kitchen_sink", "activate");
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let query = ::d1_runtime::server::QueryParams::parse(parts.uri.query());
-            let thing_id = {
-                let raw = path.get("thingId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "thingId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::fixture_types::kitchen_sink::ThingId,
-                        >,
-                    )
-            };
-            let correlation_id = {
-                let raw = ::d1_runtime::server::header(
-                    &parts.headers,
-                    "x-correlation-id",
-                    &mut violations,
-                );
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Header,
-                        "x-correlation-id",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::fixture_types::kitchen_sink::CorrelationId,
-                        >,
-                    )
-            };
-            let dry_run = {
-                let raw = query.get("dryRun");
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Query,
-                        "dryRun",
-                        raw,
-                        ::d1_runtime::server::parse_bool,
-                    )
-            };
-            let session = {
-                let raw = ::d1_runtime::server::cookie(&parts.headers, "session");
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Cookie,
-                        "session",
-                        raw,
-                        ::d1_runtime::server::parse_string,
-                    )
-            };
-            let filter = {
-                let raw = query.get("filter");
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Query,
-                        "filter",
-                        raw,
-                        ::d1_runtime::server::parse_string,
-                    )
-            };
-            let body = match ::d1_runtime::server::read_body(
-                    &parts,
-                    body,
-                    shared.config.body_limit,
-                    &[::d1_runtime::server::Encoding::Json],
-                )
-                .await
-            {
-                Ok(body) => body,
-                Err(response) => return response,
-            };
-            let body: ::std::option::Option<::fixture_types::kitchen_sink::Option> = match body {
-                None => {
-                    violations.push(::d1_runtime::server::In::Body, "", "is required");
-                    None
-                }
-                Some((encoding, bytes)) => {
-                    ::d1_runtime::server::checked_body(
-                        encoding,
-                        &bytes,
-                        &[],
-                        |
-                            value: &::serde_json::Value,
-                            c: &mut ::d1_runtime::server::Checker|
-                        {
-                            crate::checks::check_kitchen_sink_option(
-                                value,
-                                c,
-                                ::std::option::Option::None,
-                            );
-                        },
-                        &mut violations,
-                    )
-                }
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (
-                ::std::option::Option::Some(thing_id),
-                ::std::option::Option::Some(body),
-            ) = (thing_id, body) else {
-                return violations.response();
-            };
-            let request = ActivateRequest {
-                bearer_token,
-                thing_id,
-                correlation_id,
-                dry_run,
-                session,
-                filter,
-                body,
-            };
-            match shared.api.activate(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "kitchen_sink",
+        name: "activate",
+        bearer: true,
+        body: &[::d1_runtime::server::Encoding::Json],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_activate,
+            |request| shared.api.activate(request),
+        )
         .await
+}
+/// The checked inputs of `activate`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_activate(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<ActivateRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let query = ::d1_runtime::server::QueryParams::parse(inputs.parts.uri.query());
+    let thing_id = {
+        let raw = inputs.path.get("thingId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "thingId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<
+                    ::fixture_types::kitchen_sink::ThingId,
+                >,
+            )
+    };
+    let correlation_id = {
+        let raw = ::d1_runtime::server::header(
+            &inputs.parts.headers,
+            "x-correlation-id",
+            violations,
+        );
+        violations
+            .optional(
+                ::d1_runtime::server::In::Header,
+                "x-correlation-id",
+                raw,
+                ::d1_runtime::server::parse_from_str::<
+                    ::fixture_types::kitchen_sink::CorrelationId,
+                >,
+            )
+    };
+    let dry_run = {
+        let raw = query.get("dryRun");
+        violations
+            .optional(
+                ::d1_runtime::server::In::Query,
+                "dryRun",
+                raw,
+                ::d1_runtime::server::parse_bool,
+            )
+    };
+    let session = {
+        let raw = ::d1_runtime::server::cookie(&inputs.parts.headers, "session");
+        violations
+            .optional(
+                ::d1_runtime::server::In::Cookie,
+                "session",
+                raw,
+                ::d1_runtime::server::parse_string,
+            )
+    };
+    let filter = {
+        let raw = query.get("filter");
+        violations
+            .optional(
+                ::d1_runtime::server::In::Query,
+                "filter",
+                raw,
+                ::d1_runtime::server::parse_string,
+            )
+    };
+    let body: ::std::option::Option<::fixture_types::kitchen_sink::Option> = match inputs
+        .body
+        .take()
+    {
+        None => {
+            violations.push(::d1_runtime::server::In::Body, "", "is required");
+            None
+        }
+        Some((encoding, bytes)) => {
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[],
+                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
+                    crate::checks::check_kitchen_sink_option(
+                        value,
+                        c,
+                        ::std::option::Option::None,
+                    );
+                },
+                violations,
+            )
+        }
+    };
+    ::std::option::Option::Some(ActivateRequest {
+        bearer_token,
+        thing_id: thing_id?,
+        correlation_id,
+        dry_run,
+        session,
+        filter,
+        body: body?,
+    })
 }
 /// Checks the inputs of `POST /things:search`, then calls the implementation.
 async fn handle_search<A: KitchenSinkApi>(
@@ -493,64 +470,44 @@ async fn handle_search<A: KitchenSinkApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(&parts, "kitchen_sink", "search");
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let _ = params;
-            let body = match ::d1_runtime::server::read_body(
-                    &parts,
-                    body,
-                    shared.config.body_limit,
-                    &[::d1_runtime::server::Encoding::Json],
-                )
-                .await
-            {
-                Ok(body) => body,
-                Err(response) => return response,
-            };
-            let body: ::std::option::Option<::std::vec::Vec<u8>> = match body {
-                None => None,
-                Some((encoding, bytes)) => {
-                    ::d1_runtime::server::checked_body(
-                        encoding,
-                        &bytes,
-                        &[],
-                        |
-                            _value: &::serde_json::Value,
-                            _c: &mut ::d1_runtime::server::Checker|
-                        {},
-                        &mut violations,
-                    )
-                }
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let request = SearchRequest {
-                bearer_token,
-                body,
-            };
-            match shared.api.search(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "kitchen_sink",
+        name: "search",
+        bearer: true,
+        body: &[::d1_runtime::server::Encoding::Json],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_search,
+            |request| shared.api.search(request),
+        )
         .await
+}
+/// The checked inputs of `search`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_search(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<SearchRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let body: ::std::option::Option<::std::vec::Vec<u8>> = match inputs.body.take() {
+        None => None,
+        Some((encoding, bytes)) => {
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[],
+                |_value: &::serde_json::Value, _c: &mut ::d1_runtime::server::Checker| {},
+                violations,
+            )
+        }
+    };
+    ::std::option::Option::Some(SearchRequest {
+        bearer_token,
+        body,
+    })
 }
 /// Checks the inputs of `GET /things`, then calls the implementation.
 async fn handle_get_things<A: KitchenSinkApi>(
@@ -565,72 +522,59 @@ async fn handle_get_things<A: KitchenSinkApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, _body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "kitchen_sink",
-        "get_things",
-    );
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let _ = params;
-            let query = ::d1_runtime::server::QueryParams::parse(parts.uri.query());
-            let limit = {
-                let raw = query.get("limit");
-                violations
-                    .defaulted(
-                        ::d1_runtime::server::In::Query,
-                        "limit",
-                        raw,
-                        "10",
-                        ::d1_runtime::server::parse_from_str::<
-                            ::fixture_types::kitchen_sink::Limit,
-                        >,
-                    )
-            };
-            let score = {
-                let raw = query.get("score");
-                violations
-                    .optional(
-                        ::d1_runtime::server::In::Query,
-                        "score",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::fixture_types::kitchen_sink::Score,
-                        >,
-                    )
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (::std::option::Option::Some(limit),) = (limit,) else {
-                return violations.response();
-            };
-            let request = GetThingsRequest {
-                bearer_token,
-                limit,
-                score,
-            };
-            match shared.api.get_things(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "kitchen_sink",
+        name: "get_things",
+        bearer: true,
+        body: &[],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_get_things,
+            |request| shared.api.get_things(request),
+        )
         .await
+}
+/// The checked inputs of `get_things`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_get_things(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<GetThingsRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let query = ::d1_runtime::server::QueryParams::parse(inputs.parts.uri.query());
+    let limit = {
+        let raw = query.get("limit");
+        violations
+            .defaulted(
+                ::d1_runtime::server::In::Query,
+                "limit",
+                raw,
+                "10",
+                ::d1_runtime::server::parse_from_str::<
+                    ::fixture_types::kitchen_sink::Limit,
+                >,
+            )
+    };
+    let score = {
+        let raw = query.get("score");
+        violations
+            .optional(
+                ::d1_runtime::server::In::Query,
+                "score",
+                raw,
+                ::d1_runtime::server::parse_from_str::<
+                    ::fixture_types::kitchen_sink::Score,
+                >,
+            )
+    };
+    ::std::option::Option::Some(GetThingsRequest {
+        bearer_token,
+        limit: limit?,
+        score,
+    })
 }
 /// Checks the inputs of `PUT /things`, then calls the implementation.
 async fn handle_replace_all<A: KitchenSinkApi>(
@@ -645,75 +589,54 @@ async fn handle_replace_all<A: KitchenSinkApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(
-        &parts,
-        "kitchen_sink",
-        "replace_all",
-    );
-    context
-        .run(async move {
-            let ::std::option::Option::Some(bearer_token) = ::d1_runtime::server::bearer(
-                &parts.headers,
-            ) else {
-                return ::d1_runtime::server::unauthorized();
-            };
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let _ = params;
-            let body = match ::d1_runtime::server::read_body(
-                    &parts,
-                    body,
-                    shared.config.body_limit,
-                    &[
-                        ::d1_runtime::server::Encoding::Json,
-                        ::d1_runtime::server::Encoding::Form,
-                    ],
-                )
-                .await
-            {
-                Ok(body) => body,
-                Err(response) => return response,
-            };
-            let body: ::std::option::Option<::fixture_types::kitchen_sink::Form> = match body {
-                None => None,
-                Some((encoding, bytes)) => {
-                    ::d1_runtime::server::checked_body(
-                        encoding,
-                        &bytes,
-                        &[],
-                        |
-                            value: &::serde_json::Value,
-                            c: &mut ::d1_runtime::server::Checker|
-                        {
-                            crate::checks::check_kitchen_sink_form(
-                                value,
-                                c,
-                                ::std::option::Option::None,
-                            );
-                        },
-                        &mut violations,
-                    )
-                }
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let request = ReplaceAllRequest {
-                bearer_token,
-                body,
-            };
-            match shared.api.replace_all(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "kitchen_sink",
+        name: "replace_all",
+        bearer: true,
+        body: &[
+            ::d1_runtime::server::Encoding::Json,
+            ::d1_runtime::server::Encoding::Form,
+        ],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_replace_all,
+            |request| shared.api.replace_all(request),
+        )
         .await
+}
+/// The checked inputs of `replace_all`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_replace_all(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<ReplaceAllRequest> {
+    let violations = &mut inputs.violations;
+    let bearer_token = inputs.bearer.take()?;
+    let body: ::std::option::Option<::fixture_types::kitchen_sink::Form> = match inputs
+        .body
+        .take()
+    {
+        None => None,
+        Some((encoding, bytes)) => {
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[],
+                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
+                    crate::checks::check_kitchen_sink_form(
+                        value,
+                        c,
+                        ::std::option::Option::None,
+                    );
+                },
+                violations,
+            )
+        }
+    };
+    ::std::option::Option::Some(ReplaceAllRequest {
+        bearer_token,
+        body,
+    })
 }

@@ -93,43 +93,36 @@ async fn handle_get_pet<A: PetstoreApi>(
     >,
     request: ::d1_runtime::server::axum::extract::Request,
 ) -> ::d1_runtime::server::axum::response::Response {
-    let (parts, _body) = request.into_parts();
-    let context = ::d1_runtime::server::Context::new(&parts, "petstore", "get_pet");
-    context
-        .run(async move {
-            let mut violations = ::d1_runtime::server::Violations::new();
-            let path = ::d1_runtime::server::PathParams::new(params, &mut violations);
-            let pet_id = {
-                let raw = path.get("petId");
-                violations
-                    .required(
-                        ::d1_runtime::server::In::Path,
-                        "petId",
-                        raw,
-                        ::d1_runtime::server::parse_from_str::<
-                            ::fixture_types::petstore::PetId,
-                        >,
-                    )
-            };
-            if !violations.is_empty() {
-                return violations.response();
-            }
-            let (::std::option::Option::Some(pet_id),) = (pet_id,) else {
-                return violations.response();
-            };
-            let request = GetPetRequest { pet_id };
-            match shared.api.get_pet(request).await {
-                Ok(response) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        response,
-                    )
-                }
-                Err(error) => {
-                    ::d1_runtime::server::axum::response::IntoResponse::into_response(
-                        error,
-                    )
-                }
-            }
-        })
+    let operation = &::d1_runtime::server::Operation {
+        api: "petstore",
+        name: "get_pet",
+        bearer: false,
+        body: &[],
+    };
+    ::d1_runtime::server::serve(
+            operation,
+            &shared.config,
+            params,
+            request,
+            extract_get_pet,
+            |request| shared.api.get_pet(request),
+        )
         .await
+}
+/// The checked inputs of `get_pet`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_get_pet(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<GetPetRequest> {
+    let violations = &mut inputs.violations;
+    let pet_id = {
+        let raw = inputs.path.get("petId");
+        violations
+            .required(
+                ::d1_runtime::server::In::Path,
+                "petId",
+                raw,
+                ::d1_runtime::server::parse_from_str::<::fixture_types::petstore::PetId>,
+            )
+    };
+    ::std::option::Option::Some(GetPetRequest { pet_id: pet_id? })
 }
