@@ -129,18 +129,18 @@ fn escape_line(line: &str) -> String {
                 // Keep Markdown links `[text](url)`; escape anything else.
                 if let Some(close) = chars[i..].iter().position(|&x| x == ']') {
                     let after = i + close + 1;
-                    if chars.get(after) == Some(&'(') {
-                        if let Some(end) = chars[after..].iter().position(|&x| x == ')') {
-                            let text: String = chars[i + 1..i + close].iter().collect();
-                            let url: String = chars[after + 1..after + end].iter().collect();
-                            out.push('[');
-                            out.push_str(&escape_line(&text));
-                            out.push_str("](");
-                            out.push_str(&url);
-                            out.push(')');
-                            i = after + end + 1;
-                            continue;
-                        }
+                    if chars.get(after) == Some(&'(')
+                        && let Some(end) = chars[after..].iter().position(|&x| x == ')')
+                    {
+                        let text: String = chars[i + 1..i + close].iter().collect();
+                        let url: String = chars[after + 1..after + end].iter().collect();
+                        out.push('[');
+                        out.push_str(&escape_line(&text));
+                        out.push_str("](");
+                        out.push_str(&url);
+                        out.push(')');
+                        i = after + end + 1;
+                        continue;
                     }
                 }
                 out.push_str("\\[");

@@ -313,10 +313,10 @@ impl<'a> SpecLowering<'a> {
             });
         }
         for segment in segments {
-            if let PathSegment::Param(p) = segment {
-                if !params.iter().any(|q| q.location == ParamLocation::Path && &q.name == p) {
-                    return Err(Error::new(loc, format!("path parameter `{p}` is used in the path but not declared")));
-                }
+            if let PathSegment::Param(p) = segment
+                && !params.iter().any(|q| q.location == ParamLocation::Path && &q.name == p)
+            {
+                return Err(Error::new(loc, format!("path parameter `{p}` is used in the path but not declared")));
             }
         }
 
@@ -698,10 +698,10 @@ impl<'a> SpecLowering<'a> {
                 self.warn(&at.child("pattern"), format!("pattern `{p}` is not anchored: it matches {what}"));
             }
         }
-        if let (Some(min), Some(max)) = (s.min_length, s.max_length) {
-            if min > max {
-                return Err(Error::new(at, format!("minLength {min} is greater than maxLength {max}")));
-            }
+        if let (Some(min), Some(max)) = (s.min_length, s.max_length)
+            && min > max
+        {
+            return Err(Error::new(at, format!("minLength {min} is greater than maxLength {max}")));
         }
         Ok(Constraints {
             min_length: s.min_length.filter(|m| *m > 0).map(|m| m as u64),
@@ -803,10 +803,10 @@ impl<'a> SpecLowering<'a> {
         if members.is_empty() {
             return Err(Error::new(at, "`oneOf` needs at least one schema"));
         }
-        if let Some(d) = discriminator {
-            if let Some(shape) = self.tagged(members, d, at)? {
-                return Ok(shape);
-            }
+        if let Some(d) = discriminator
+            && let Some(shape) = self.tagged(members, d, at)?
+        {
+            return Ok(shape);
         }
         if members.len() == 1 {
             let r = self.schema_ref(&members[0], &at.child("oneOf").index(0), hint.clone())?;

@@ -94,10 +94,11 @@ pub fn operation_name(operation_id: Option<&str>, summary: Option<&str>, method:
 
 /// A name from the method and path alone, used when two operations would share a name.
 pub fn path_operation_name(method: &str, path: &str) -> String {
-    if let Some((_, custom)) = path.rsplit_once(':') {
-        if !custom.contains('/') && !custom.contains('}') {
-            return field_ident(custom);
-        }
+    if let Some((_, custom)) = path.rsplit_once(':')
+        && !custom.contains('/')
+        && !custom.contains('}')
+    {
+        return field_ident(custom);
     }
     let literal: Vec<&str> = path.split('/').filter(|s| !s.is_empty() && !s.starts_with('{')).collect();
     let tail = literal.iter().rev().take(2).rev().cloned().collect::<Vec<_>>().join(" ");

@@ -92,10 +92,10 @@ fn assert_inert(tree: &FileTree) {
             let body = line.trim_start().trim_start_matches("///").trim_start_matches("//!").trim_start();
             assert!(!body.starts_with("# line"), "{path}: a title's line break survived: {line:?}");
         }
-        if path.ends_with(".rs") {
-            if let Err(e) = syn::parse_file(text) {
-                panic!("{path} does not parse: {e}");
-            }
+        if path.ends_with(".rs")
+            && let Err(e) = syn::parse_file(text)
+        {
+            panic!("{path} does not parse: {e}");
         }
         if path.ends_with("Cargo.toml") {
             let tables: Vec<&str> = text.lines().filter(|l| l.starts_with('[')).collect();

@@ -119,10 +119,12 @@ fn generate() -> String {
 
 /// A string literal, raw (`r"…"`) when the text has backslashes, as patterns often do.
 fn string_literal(text: &str) -> proc_macro2::Literal {
-    if text.contains('\\') && !text.contains('"') && !text.chars().any(char::is_control) {
-        if let Ok(lit) = format!("r\"{text}\"").parse() {
-            return lit;
-        }
+    if text.contains('\\')
+        && !text.contains('"')
+        && !text.chars().any(char::is_control)
+        && let Ok(lit) = format!("r\"{text}\"").parse()
+    {
+        return lit;
     }
     proc_macro2::Literal::string(text)
 }

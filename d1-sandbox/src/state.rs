@@ -362,11 +362,11 @@ impl State {
             }
         }
         let op = self.operation(issuer, "DELETE", reason);
-        if let Some(c) = self.issuers.get_mut(issuer).and_then(|i| i.cards.get_mut(card)) {
-            if c.state != Lifecycle::Deleted {
-                c.state = Lifecycle::Deleted;
-                c.operations.push(op);
-            }
+        if let Some(c) = self.issuers.get_mut(issuer).and_then(|i| i.cards.get_mut(card))
+            && c.state != Lifecycle::Deleted
+        {
+            c.state = Lifecycle::Deleted;
+            c.operations.push(op);
         }
     }
 
@@ -385,10 +385,10 @@ impl State {
         if old.state == Lifecycle::Deleted {
             return Err(Refusal::Forbidden("The card is deleted.".into()));
         }
-        if let Some(consumer) = &old.consumer_id {
-            if self.issuers[issuer].consumers.get(consumer).is_some_and(|c| c.deleted) {
-                return Err(Refusal::Forbidden("The end user (consumer) is not active.".into()));
-            }
+        if let Some(consumer) = &old.consumer_id
+            && self.issuers[issuer].consumers.get(consumer).is_some_and(|c| c.deleted)
+        {
+            return Err(Refusal::Forbidden("The end user (consumer) is not active.".into()));
         }
         let op = self.operation(issuer, "RENEW", reason);
         match new_card.filter(|n| *n != card) {

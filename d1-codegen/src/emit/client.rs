@@ -805,17 +805,17 @@ fn operation(
         Some(_) => quote!(body: ::std::option::Option::None,),
         None => TokenStream::new(),
     };
-    if let (Some(b), Some(ty)) = (body, &body_ty) {
-        if b.required {
-            args.push(quote!(body: #ty));
-            example_args.push("body".into());
-            example_params.push(format!("body: {}", tokens_text(ty)));
-            arg_docs.push(format!(
-                "* `body` — the request body ({}){}",
-                media_text(&b.media_type),
-                first_line(b.doc.as_deref())
-            ));
-        }
+    if let (Some(b), Some(ty)) = (body, &body_ty)
+        && b.required
+    {
+        args.push(quote!(body: #ty));
+        example_args.push("body".into());
+        example_params.push(format!("body: {}", tokens_text(ty)));
+        arg_docs.push(format!(
+            "* `body` — the request body ({}){}",
+            media_text(&b.media_type),
+            first_line(b.doc.as_deref())
+        ));
     }
 
     // Optional inputs: builder methods.
@@ -855,32 +855,29 @@ fn operation(
         });
         optional_docs.push(format!("[`.{name}(…)`]({builder}::{name})"));
     }
-    if let (Some(b), Some(ty)) = (body, &body_ty) {
-        if !b.required {
-            let mut doc = b.doc.clone().unwrap_or_default();
-            if !doc.is_empty() {
-                doc.push_str("\n\n");
-            }
-            doc.push_str(&format!(
-                "The request body ({}). The spec does not mark it required.",
-                media_text(&b.media_type)
-            ));
-            if !b.alternatives.is_empty() {
-                doc.push_str(&format!(
-                    " (The spec also accepts {}.)",
-                    b.alternatives.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
-                ));
-            }
-            let doc = doc_attrs(Some(&doc));
-            setters.push(quote! {
-                #doc
-                pub fn body(mut self, body: #ty) -> Self {
-                    self.body = ::std::option::Option::Some(body);
-                    self
-                }
-            });
-            optional_docs.push(format!("[`.body(…)`]({builder}::body)"));
+    if let (Some(b), Some(ty)) = (body, &body_ty)
+        && !b.required
+    {
+        let mut doc = b.doc.clone().unwrap_or_default();
+        if !doc.is_empty() {
+            doc.push_str("\n\n");
         }
+        doc.push_str(&format!("The request body ({}). The spec does not mark it required.", media_text(&b.media_type)));
+        if !b.alternatives.is_empty() {
+            doc.push_str(&format!(
+                " (The spec also accepts {}.)",
+                b.alternatives.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        let doc = doc_attrs(Some(&doc));
+        setters.push(quote! {
+            #doc
+            pub fn body(mut self, body: #ty) -> Self {
+                self.body = ::std::option::Option::Some(body);
+                self
+            }
+        });
+        optional_docs.push(format!("[`.body(…)`]({builder}::body)"));
     }
 
     // Responses.
@@ -988,11 +985,11 @@ fn operation(
         doc.push_str(summary.trim());
         doc.push_str("\n\n");
     }
-    if let Some(d) = &op.doc {
-        if op.summary.as_deref().map(str::trim) != Some(d.trim()) {
-            doc.push_str(&end_lists(d.trim_end()));
-            doc.push_str("\n\n");
-        }
+    if let Some(d) = &op.doc
+        && op.summary.as_deref().map(str::trim) != Some(d.trim())
+    {
+        doc.push_str(&end_lists(d.trim_end()));
+        doc.push_str("\n\n");
     }
     if op.deprecated {
         doc.push_str("**Deprecated** in the spec.\n\n");
@@ -1238,10 +1235,11 @@ fn tokens_text(tokens: &TokenStream) -> String {
             // Keep spaces only between two identifier characters.
             let prev = out.chars().last();
             let next = chars.peek().copied();
-            if let (Some(p), Some(n)) = (prev, next) {
-                if (p.is_alphanumeric() || p == '_') && (n.is_alphanumeric() || n == '_') {
-                    out.push(' ');
-                }
+            if let (Some(p), Some(n)) = (prev, next)
+                && (p.is_alphanumeric() || p == '_')
+                && (n.is_alphanumeric() || n == '_')
+            {
+                out.push(' ');
             }
             continue;
         }

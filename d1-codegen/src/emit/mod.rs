@@ -136,7 +136,7 @@ impl Default for RuntimeSource {
 }
 
 /// The Rust edition of every generated crate.
-pub(crate) const EDITION: &str = "2021";
+pub(crate) const EDITION: &str = "2024";
 
 impl Default for Options {
     fn default() -> Self {

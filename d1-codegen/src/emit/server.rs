@@ -391,10 +391,10 @@ fn body_encodings(body: &crate::ir::RequestBody) -> Vec<TokenStream> {
         } else {
             None
         };
-        if let Some(e) = e {
-            if !out.iter().any(|o: &TokenStream| o.to_string() == e.to_string()) {
-                out.push(e);
-            }
+        if let Some(e) = e
+            && !out.iter().any(|o: &TokenStream| o.to_string() == e.to_string())
+        {
+            out.push(e);
         }
     };
     match &body.media_type {

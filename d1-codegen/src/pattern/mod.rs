@@ -413,18 +413,18 @@ fn normalize(atoms: Vec<Atom>) -> Option<Vec<Atom>> {
         if atom.set.is_empty() {
             return None;
         }
-        if let Some(last) = out.last_mut() {
-            if last.set == atom.set {
-                let min = last.min.checked_add(atom.min);
-                let max = match (last.max, atom.max) {
-                    (Some(a), Some(b)) => a.checked_add(b).map(Some),
-                    _ => Some(None),
-                };
-                if let (Some(min), Some(max)) = (min, max) {
-                    last.min = min;
-                    last.max = max;
-                    continue;
-                }
+        if let Some(last) = out.last_mut()
+            && last.set == atom.set
+        {
+            let min = last.min.checked_add(atom.min);
+            let max = match (last.max, atom.max) {
+                (Some(a), Some(b)) => a.checked_add(b).map(Some),
+                _ => Some(None),
+            };
+            if let (Some(min), Some(max)) = (min, max) {
+                last.min = min;
+                last.max = max;
+                continue;
             }
         }
         out.push(atom);

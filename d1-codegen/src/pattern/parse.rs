@@ -169,13 +169,13 @@ impl Parser {
                     let what: String = self.src(start).chars().take(12).collect();
                     return self.fail(quantifier_at, format!("`{what}` cannot be repeated"));
                 }
-                if let Some(max) = max {
-                    if min > max {
-                        return self.fail(
-                            quantifier_at,
-                            format!("quantifier `{}` has its minimum above its maximum", self.src(quantifier_at)),
-                        );
-                    }
+                if let Some(max) = max
+                    && min > max
+                {
+                    return self.fail(
+                        quantifier_at,
+                        format!("quantifier `{}` has its minimum above its maximum", self.src(quantifier_at)),
+                    );
                 }
                 node = match (u32::try_from(min), max.map(u32::try_from).transpose()) {
                     (Ok(min), Ok(max)) => Node::Repeat { node: Box::new(node), min, max },

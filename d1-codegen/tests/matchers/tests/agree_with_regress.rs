@@ -74,10 +74,10 @@ impl Checker<'_> {
     }
 
     fn expect(&mut self, input: &str) {
-        if let Err(e) = self.check(input) {
-            if self.failures.len() < 10 {
-                self.failures.push(e);
-            }
+        if let Err(e) = self.check(input)
+            && self.failures.len() < 10
+        {
+            self.failures.push(e);
         }
     }
 }
