@@ -5,7 +5,7 @@
 //! | module | feature | what it holds |
 //! |---|---|---|
 //! | [`validation`] | always | the errors of the validated newtypes, open string enums, Luhn, masking |
-//! | [`jwe`] | `jwe` | sealed values `Jwe<T>` (JWE compact, `ECDH-ES` + `A256GCM`), keys, the [`jwe::Plaintext`] trait |
+//! | [`jwe`] | always; sealing and opening with `jwe` | sealed values `Jwe<T>` (JWE compact, `ECDH-ES` + `A256GCM`), the [`jwe::Plaintext`] trait; keys, `seal` and `open` with the feature |
 //! | [`client`] | `client` | the client core: builder, base URLs, bearer tokens (static or OAuth2 JWT-bearer), retries, typed errors, tracing |
 //! | [`server`] | `server` | the server runtime: request extraction and checks, D1-style error bodies, responses |
 //!
@@ -27,7 +27,6 @@
 
 #[cfg(feature = "client")]
 pub mod client;
-#[cfg(feature = "jwe")]
 pub mod jwe;
 #[cfg(feature = "server")]
 pub mod server;

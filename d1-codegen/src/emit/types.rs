@@ -22,7 +22,8 @@ struct Needs {
 impl Needs {
     /// The d1-runtime features the generated code uses.
     fn runtime_features(&self) -> Vec<&'static str> {
-        [(self.jwe, "jwe"), (self.regress, "regress")].into_iter().filter(|(on, _)| *on).map(|(_, f)| f).collect()
+        // `jwe` (sealing and opening) is the types crate's own feature, on by default.
+        [(self.regress, "regress")].into_iter().filter(|(on, _)| *on).map(|(_, f)| f).collect()
     }
 }
 
@@ -73,7 +74,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
         .collect();
     let context = minijinja::context! {
         name => root.clone(), version => options.version.clone(), sources => describe_sources(&sources),
-        runtime_path => options.runtime.context().0, runtime_version => options.runtime.context().1, runtime_features => needs.runtime_features(), edition => super::EDITION,
+        runtime_path => options.runtime.context().0, runtime_version => options.runtime.context().1, runtime_features => needs.runtime_features(), jwe => needs.jwe, edition => super::EDITION,
         apis => apis, types => stats.types, newtypes => stats.newtypes, sealed => stats.sealed,
     };
     tree.insert(format!("{root}/Cargo.toml"), templates::render("types/Cargo.toml.j2", context.clone())?);
