@@ -44,6 +44,15 @@ pub const GENERATED_API: u32 = 1;
 
 /// Fails the build, with a readable message, when generated code expects another
 /// [`GENERATED_API`] than this crate provides. Called once by every generated crate root.
+///
+/// ```
+/// d1_runtime::require_generated_api!(1);
+/// ```
+///
+/// ```compile_fail
+/// // Code generated for another interface version stops here, with one message.
+/// d1_runtime::require_generated_api!(2);
+/// ```
 #[macro_export]
 macro_rules! require_generated_api {
     (1) => {};

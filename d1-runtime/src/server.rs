@@ -444,12 +444,22 @@ pub fn parse_string(raw: &str) -> Result<String, String> {
 
 /// Parse a parameter as a 64-bit integer.
 pub fn parse_i64(raw: &str) -> Result<i64, String> {
-    raw.parse().map_err(|_| format!("is not an integer (value {raw:?})"))
+    raw.parse().map_err(|e| integer_error(&e, raw, i64::MIN.into(), i64::MAX.into()))
+}
+
+/// "not an integer", or — for digits that do not fit — "out of range", with the range.
+fn integer_error(error: &std::num::ParseIntError, raw: &str, min: i128, max: i128) -> String {
+    use std::num::IntErrorKind::{NegOverflow, PosOverflow};
+    let shown: String = raw.chars().take(40).collect();
+    match error.kind() {
+        PosOverflow | NegOverflow => format!("is out of range {min}..={max} (value {shown:?})"),
+        _ => format!("is not an integer (value {shown:?})"),
+    }
 }
 
 /// Parse a parameter as a 32-bit integer.
 pub fn parse_i32(raw: &str) -> Result<i32, String> {
-    raw.parse().map_err(|_| format!("is not a 32-bit integer (value {raw:?})"))
+    raw.parse().map_err(|e| integer_error(&e, raw, i32::MIN.into(), i32::MAX.into()))
 }
 
 /// Parse a parameter as a finite number.
@@ -846,6 +856,10 @@ impl Checker {
         match value.as_i64() {
             Some(n) if n >= min && n <= max => {}
             Some(_) => self.fail(format!("is outside the integer range {min}..={max}")),
+            // A whole number beyond 64 bits (serde_json keeps it as u64 or f64).
+            None if value.as_u64().is_some() || value.as_f64().is_some_and(|f| f.fract() == 0.0 && f.is_finite()) => {
+                self.fail(format!("is outside the integer range {min}..={max}"))
+            }
             None => self.expected("an integer", value),
         }
     }

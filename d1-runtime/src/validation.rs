@@ -33,6 +33,8 @@ pub enum Violation {
     LuhnCheck,
     /// Text that is not the expected kind of value (e.g. not an integer).
     Malformed { expected: &'static str },
+    /// A whole number beyond what the type can hold (e.g. more than 64 bits).
+    OutOfRange { expected: &'static str },
 }
 
 impl fmt::Display for Violation {
@@ -53,6 +55,7 @@ impl fmt::Display for Violation {
             Violation::TooManyItems { max, actual } => write!(f, "{actual} items exceeds maxItems {max}"),
             Violation::LuhnCheck => write!(f, "fails the Luhn check"),
             Violation::Malformed { expected } => write!(f, "is not {expected}"),
+            Violation::OutOfRange { expected } => write!(f, "is out of range for {expected}"),
         }
     }
 }
@@ -161,4 +164,74 @@ pub fn mask(secret: &str, shown: usize) -> String {
     }
     let tail: String = secret.chars().skip(count - shown).collect();
     format!("****{tail}")
+}
+
+/// An integer type the validated newtypes wrap (`i32`, `i64`).
+pub trait Integer: Copy + std::str::FromStr<Err = std::num::ParseIntError> + TryFrom<i64> + TryFrom<u64> {
+    /// What the type holds, for messages: `a 32-bit integer`.
+    const EXPECTED: &'static str;
+}
+
+impl Integer for i32 {
+    const EXPECTED: &'static str = "a 32-bit integer";
+}
+
+impl Integer for i64 {
+    const EXPECTED: &'static str = "a 64-bit integer";
+}
+
+/// Text as an integer for the newtype `type_name`: digits that do not fit are
+/// [`Violation::OutOfRange`], anything else that is not an integer [`Violation::Malformed`].
+pub fn parse_integer<T: Integer>(type_name: &'static str, text: &str) -> Result<T, ValidationError> {
+    use std::num::IntErrorKind::{NegOverflow, PosOverflow};
+    text.trim().parse().map_err(|e: std::num::ParseIntError| {
+        let violation = match e.kind() {
+            PosOverflow | NegOverflow => Violation::OutOfRange { expected: T::EXPECTED },
+            _ => Violation::Malformed { expected: "an integer" },
+        };
+        ValidationError::new(type_name, violation, Some(text))
+    })
+}
+
+/// A JSON integer for the newtype `type_name`. A whole number beyond the type's range (which
+/// JSON parsers hand over as an unsigned or a floating-point number) is reported as out of
+/// range, not as a value of the wrong type.
+pub fn deserialize_integer<'de, D: serde::Deserializer<'de>, T: Integer>(
+    deserializer: D,
+    type_name: &'static str,
+) -> Result<T, D::Error> {
+    struct Visitor<T>(&'static str, std::marker::PhantomData<T>);
+
+    impl<T: Integer> Visitor<T> {
+        fn out_of_range<E: serde::de::Error>(&self, shown: &str) -> E {
+            E::custom(ValidationError::new(self.0, Violation::OutOfRange { expected: T::EXPECTED }, Some(shown)))
+        }
+    }
+
+    impl<T: Integer> serde::de::Visitor<'_> for Visitor<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(T::EXPECTED)
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<T, E> {
+            T::try_from(v).map_err(|_| self.out_of_range(&v.to_string()))
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<T, E> {
+            T::try_from(v).map_err(|_| self.out_of_range(&v.to_string()))
+        }
+
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<T, E> {
+            if v.is_finite() && v.fract() == 0.0 {
+                // Integral, yet not an i64 or u64 to the parser: beyond 64 bits.
+                Err(self.out_of_range(&v.to_string()))
+            } else {
+                Err(E::invalid_type(serde::de::Unexpected::Float(v), &self))
+            }
+        }
+    }
+
+    deserializer.deserialize_i64(Visitor(type_name, std::marker::PhantomData))
 }

@@ -171,11 +171,8 @@ async fn history_stays_at_its_limit_after_many_updates() {
 }
 
 /// An integer beyond 64 bits is a 400 saying the value is out of range for the field, naming
-/// it (today: "is not an integer", "expected an integer" or "invalid type: floating point").
+/// it (it used to say "is not an integer", "expected an integer" or "invalid type: floating point").
 #[tokio::test]
-#[ignore = "the messages come from generated code the sandbox cannot change: d1-server's runtime.rs \
-            (parse_i64 / parse_i32, Checker::integer, Checker::leaf) and the FromStr / Deserialize of \
-            d1-types' integer newtypes; see the issue 10 note"]
 async fn integers_beyond_64_bits_are_out_of_range_for_their_field() {
     let sbx = start(Default::default()).await;
     sbx.seed_card("c1", "u1").await;

@@ -152,6 +152,41 @@ async fn undeclared_status_keeps_status_and_body() {
 }
 
 #[tokio::test]
+async fn an_oversized_response_is_refused_without_being_buffered() {
+    let big = vec![b'x'; 8 * 1024 * 1024];
+    let server = Server::start(move |_: &Recorded| Reply::raw(200, "application/json", &big)).await;
+    let small = Client::builder(Environment::url(server.base()))
+        .token_provider(StaticToken::new(TOKEN))
+        .max_response_bytes(64 * 1024)
+        .build()
+        .expect("client builds");
+    let err = small.card().list_operations(&issuer(), &card("card_1")).await.expect_err("8 MB is over the limit");
+    assert!(matches!(err.kind(), ErrorKind::ResponseTooLarge { limit: 65536 }), "{err:?}");
+    assert_eq!(err.status(), Some(200));
+    // The default limit (4 MiB) refuses it too.
+    let err = client(&server).card().list_operations(&issuer(), &card("card_1")).await.expect_err("over 4 MiB");
+    assert!(matches!(err.kind(), ErrorKind::ResponseTooLarge { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_correlation_id_with_line_breaks_is_refused_and_never_echoed_raw() {
+    let server = Server::start(|_: &Recorded| Reply::status(204)).await;
+    // The v1 pattern is unanchored, so the validated type accepts it: the client must not.
+    let hostile: in_v1_card::CorrelationId = "ok\r\nX-Injected: 1".parse().expect("unanchored pattern");
+    let err = client(&server)
+        .card()
+        .suspend(&issuer(), &card("card_1"))
+        .correlation_id(hostile)
+        .await
+        .expect_err("refused before sending");
+    assert!(matches!(err.kind(), ErrorKind::InvalidRequest(RequestError::InvalidHeader { .. })), "{err:?}");
+    let shown = format!("{err} {err:?} {}", err.correlation_id());
+    assert!(!shown.contains('\r') && !shown.contains('\n'), "raw line break in {shown:?}");
+    assert!(shown.contains("ok\\r\\nX-Injected"), "escaped form kept for the logs: {shown}");
+    assert!(server.requests().is_empty(), "nothing is sent");
+}
+
+#[tokio::test]
 async fn slow_answer_times_out() {
     let server = Server::start(|_: &Recorded| Reply::json(200, &details_json()).after(Duration::from_secs(3))).await;
     let client = client(&server);

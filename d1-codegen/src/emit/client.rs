@@ -1097,6 +1097,12 @@ fn operation(
     let send_doc = format!(" Send the request and type the answer by status (see [`Api::{}`]).", op.name);
     let root = ctx.root();
     let result_ty = quote!(::std::result::Result<#root::Response<#ok_ty>, #root::Error<#error_enum>>);
+    let timeout_doc = format!(
+        " Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`]({}::ClientBuilder::timeout)).",
+        ctx.root
+    );
+    let retry_doc =
+        format!(" Per-call retry policy (overrides [`ClientBuilder::retry`]({}::ClientBuilder::retry)).", ctx.root);
     items.push(quote! {
         #[doc = #builder_doc]
         #[must_use = "a call does nothing until it is awaited"]
@@ -1108,13 +1114,13 @@ fn operation(
         impl<'c> #builder<'c> {
             #(#setters)*
 
-            /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
+            #[doc = #timeout_doc]
             pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
                 self.call.set_timeout(timeout);
                 self
             }
 
-            /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
+            #[doc = #retry_doc]
             pub fn retry(mut self, policy: #root::RetryPolicy) -> Self {
                 self.call.set_retry(policy);
                 self

@@ -292,7 +292,22 @@ fn number(
     } else {
         quote!(#[derive(Clone, Copy, Debug, PartialEq, PartialOrd, ::serde::Serialize)])
     };
-    let expected = if integer { "an integer" } else { "a number" };
+    // Integers report digits beyond their width as out of range, not as malformed.
+    let (parse_text, read_json) = if integer {
+        (
+            quote!(let value: #prim = #validation::parse_integer(#type_name, text)?;),
+            quote!(let value: #prim = #validation::deserialize_integer(deserializer, #type_name)?;),
+        )
+    } else {
+        (
+            quote! {
+                let value: #prim = text.trim().parse().map_err(|_| {
+                    #validation::ValidationError::new(#type_name, #validation::Violation::Malformed { expected: "a number" }, Some(text))
+                })?;
+            },
+            quote!(let value = <#prim as ::serde::Deserialize>::deserialize(deserializer)?;),
+        )
+    };
     quote! {
         #doc
         #derives
@@ -335,9 +350,7 @@ fn number(
         impl ::std::str::FromStr for #name {
             type Err = #validation::ValidationError;
             fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
-                let value: #prim = text.trim().parse().map_err(|_| {
-                    #validation::ValidationError::new(#type_name, #validation::Violation::Malformed { expected: #expected }, Some(text))
-                })?;
+                #parse_text
                 Self::new(value)
             }
         }
@@ -350,7 +363,7 @@ fn number(
 
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                let value = <#prim as ::serde::Deserialize>::deserialize(deserializer)?;
+                #read_json
                 Self::new(value).map_err(::serde::de::Error::custom)
             }
         }

@@ -254,7 +254,7 @@ fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> Tok
     let name = ident(&def.name);
     let type_name = &def.name;
     let mut doc = def.doc.clone().unwrap_or_default();
-    doc.push_str("\n\nThe plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](crate::jwe::Plaintext).");
+    doc.push_str("\n\nThe plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](::d1_runtime::jwe::Plaintext).");
     let doc = doc_attrs(Some(&doc));
     let jwe = runtime_path("jwe");
     let mut fields = Vec::new();

@@ -1147,7 +1147,7 @@ impl ::std::ops::Drop for Psn {
 pub use super::common::Reason;
 /// New card data of a renewal, sealed for D1. Issuer to D1: encrypted with the D1 public key.
 ///
-/// The plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](crate::jwe::Plaintext).
+/// The plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](::d1_runtime::jwe::Plaintext).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RenewCardData {
     /// Funding PAN, 10 to 19 digits.

@@ -57,18 +57,10 @@ impl ::std::convert::From<AuthenticationId> for i64 {
 impl ::std::str::FromStr for AuthenticationId {
     type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
-        let value: i64 = text
-            .trim()
-            .parse()
-            .map_err(|_| {
-                ::d1_runtime::validation::ValidationError::new(
-                    "AuthenticationId",
-                    ::d1_runtime::validation::Violation::Malformed {
-                        expected: "an integer",
-                    },
-                    Some(text),
-                )
-            })?;
+        let value: i64 = ::d1_runtime::validation::parse_integer(
+            "AuthenticationId",
+            text,
+        )?;
         Self::new(value)
     }
 }
@@ -81,14 +73,17 @@ impl<'de> ::serde::Deserialize<'de> for AuthenticationId {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <i64 as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value: i64 = ::d1_runtime::validation::deserialize_integer(
+            deserializer,
+            "AuthenticationId",
+        )?;
         Self::new(value).map_err(::serde::de::Error::custom)
     }
 }
 pub use super::common::CorrelationId;
 /// Credentials of a digital card, sealed by D1 for the issuer. D1 to issuer: encrypted with the issuer public key.
 ///
-/// The plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](crate::jwe::Plaintext).
+/// The plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](::d1_runtime::jwe::Plaintext).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DigitalCardCredentials {
     /// Token PAN, up to 19 digits.
@@ -360,7 +355,7 @@ pub struct DigitalCardOperationList {
 }
 /// Digital PAN to search for, sealed for D1. Issuer to D1: encrypted with the D1 public key.
 ///
-/// The plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](crate::jwe::Plaintext).
+/// The plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](::d1_runtime::jwe::Plaintext).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DigitalPan {
     /// Digital PAN (token PAN), up to 19 digits.
@@ -787,18 +782,7 @@ impl ::std::convert::From<Limit> for i64 {
 impl ::std::str::FromStr for Limit {
     type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
-        let value: i64 = text
-            .trim()
-            .parse()
-            .map_err(|_| {
-                ::d1_runtime::validation::ValidationError::new(
-                    "Limit",
-                    ::d1_runtime::validation::Violation::Malformed {
-                        expected: "an integer",
-                    },
-                    Some(text),
-                )
-            })?;
+        let value: i64 = ::d1_runtime::validation::parse_integer("Limit", text)?;
         Self::new(value)
     }
 }
@@ -811,7 +795,10 @@ impl<'de> ::serde::Deserialize<'de> for Limit {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <i64 as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value: i64 = ::d1_runtime::validation::deserialize_integer(
+            deserializer,
+            "Limit",
+        )?;
         Self::new(value).map_err(::serde::de::Error::custom)
     }
 }
@@ -865,18 +852,7 @@ impl ::std::convert::From<Offset> for i64 {
 impl ::std::str::FromStr for Offset {
     type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
-        let value: i64 = text
-            .trim()
-            .parse()
-            .map_err(|_| {
-                ::d1_runtime::validation::ValidationError::new(
-                    "Offset",
-                    ::d1_runtime::validation::Violation::Malformed {
-                        expected: "an integer",
-                    },
-                    Some(text),
-                )
-            })?;
+        let value: i64 = ::d1_runtime::validation::parse_integer("Offset", text)?;
         Self::new(value)
     }
 }
@@ -889,7 +865,10 @@ impl<'de> ::serde::Deserialize<'de> for Offset {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <i64 as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value: i64 = ::d1_runtime::validation::deserialize_integer(
+            deserializer,
+            "Offset",
+        )?;
         Self::new(value).map_err(::serde::de::Error::custom)
     }
 }

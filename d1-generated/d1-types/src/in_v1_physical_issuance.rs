@@ -53,7 +53,7 @@ pub struct CardCarrierConfig {
 }
 /// Card data of a card order, sealed for D1. Issuer to D1: encrypted with the D1 public key.
 ///
-/// The plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](crate::jwe::Plaintext).
+/// The plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](::d1_runtime::jwe::Plaintext).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CardData {
     /// Card number (PAN).

@@ -122,7 +122,7 @@ pub struct AuthorisationCardOperationNotification {
 pub type AuthorisationNotificationMessage = ::serde_json::Value;
 /// Card credentials the issuer returns to D1, sealed for D1: encrypted with the D1 public key.
 ///
-/// The plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](crate::jwe::Plaintext).
+/// The plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](::d1_runtime::jwe::Plaintext).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CardCredentials {
     /// Funding PAN, 10 to 19 digits.

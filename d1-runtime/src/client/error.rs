@@ -91,6 +91,13 @@ pub enum ErrorKind<E> {
     Auth(crate::client::auth::TokenError),
     /// The request could not be built; nothing was sent.
     InvalidRequest(RequestError),
+    /// The response body is longer than the client accepts (see
+    /// [`ClientBuilder::max_response_bytes`](crate::client::ClientBuilder::max_response_bytes));
+    /// reading stopped there.
+    ResponseTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
 }
 
 /// A failed call: what happened ([`kind`](Error::kind)), plus the operation, the correlation id
@@ -195,6 +202,7 @@ impl<E> Error<E> {
             ErrorKind::Transport { connect, source } => ErrorKind::Transport { connect, source },
             ErrorKind::Auth(e) => ErrorKind::Auth(e),
             ErrorKind::InvalidRequest(e) => ErrorKind::InvalidRequest(e),
+            ErrorKind::ResponseTooLarge { limit } => ErrorKind::ResponseTooLarge { limit },
         };
         Error(Box::new(Details {
             operation: d.operation,
@@ -246,6 +254,7 @@ impl<E: fmt::Debug> fmt::Display for Error<E> {
             ErrorKind::Transport { connect: false, source } => write!(f, "transport failure: {source}"),
             ErrorKind::Auth(e) => write!(f, "no access token: {e}"),
             ErrorKind::InvalidRequest(e) => write!(f, "invalid request: {e}"),
+            ErrorKind::ResponseTooLarge { limit } => write!(f, "response body larger than {limit} bytes"),
         }
     }
 }

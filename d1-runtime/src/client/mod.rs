@@ -69,7 +69,7 @@ pub trait GeneratedClient: Sized {
 }
 
 /// Which server each API is called on: one of the spec's named servers (each API uses its own
-/// server of that name, e.g. [`Environment::PRODUCTION`]), or one base URL for every API
+/// server of that name, e.g. a generated `Environment::PRODUCTION`), or one base URL for every API
 /// (a proxy, a mock, a test server). [`ClientBuilder::base_url_for`] overrides single APIs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Environment(EnvironmentRepr);
@@ -113,7 +113,7 @@ impl fmt::Display for Environment {
     }
 }
 
-/// Why a [`Client`] could not be built.
+/// Why a client could not be built.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum BuildError {
@@ -163,8 +163,12 @@ pub struct ClientBuilder<C: GeneratedClient> {
     identity: Option<(Vec<u8>, zeroize::Zeroizing<Vec<u8>>)>,
     roots: Option<Vec<u8>>,
     http: Option<reqwest::Client>,
+    max_response_bytes: usize,
     client: PhantomData<fn() -> C>,
 }
+
+/// The default of [`ClientBuilder::max_response_bytes`]: 4 MiB, far above any D1 answer.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 
 impl<C: GeneratedClient> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -193,6 +197,7 @@ impl<C: GeneratedClient> ClientBuilder<C> {
             identity: None,
             roots: None,
             http: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             client: PhantomData,
         }
     }
@@ -242,6 +247,13 @@ impl<C: GeneratedClient> ClientBuilder<C> {
     /// The default retry policy (see [`RetryPolicy`]); calls can override it.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// The longest response body the client reads (default [`DEFAULT_MAX_RESPONSE_BYTES`]);
+    /// a longer one is an [`ErrorKind::ResponseTooLarge`], and reading stops at the limit.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
         self
     }
 
@@ -309,7 +321,14 @@ impl<C: GeneratedClient> ClientBuilder<C> {
             (None, None) => None,
         };
         Ok(C::from_core(ClientCore {
-            inner: Arc::new(Inner { http, bases, provider, timeout: self.timeout, retry: self.retry }),
+            inner: Arc::new(Inner {
+                http,
+                bases,
+                provider,
+                timeout: self.timeout,
+                retry: self.retry,
+                max_response_bytes: self.max_response_bytes,
+            }),
         }))
     }
 }
@@ -363,6 +382,7 @@ struct Inner {
     provider: Option<Arc<dyn TokenProvider>>,
     timeout: Duration,
     retry: RetryPolicy,
+    max_response_bytes: usize,
 }
 
 impl fmt::Debug for ClientCore {
@@ -501,9 +521,17 @@ impl<'c> Call<'c> {
         let _ = write!(self.cookies, "{name}={}", utf8_percent_encode(&text, ENCODE));
     }
 
-    /// The caller's `x-correlation-id`.
+    /// The caller's `x-correlation-id`. One that HTTP does not allow in a header (a line
+    /// break, say) is refused before anything is sent, and kept only in escaped form, so that
+    /// neither the error nor the `tracing` span can carry it raw into a log.
     pub fn correlation_id(&mut self, value: &dyn fmt::Display) {
-        self.correlation_id = Some(value.to_string());
+        let text = value.to_string();
+        if HeaderValue::from_str(&text).is_ok() {
+            self.correlation_id = Some(text);
+        } else {
+            self.problem.get_or_insert(RequestError::InvalidHeader { header: CORRELATION_ID_HEADER });
+            self.correlation_id = Some(text.escape_default().to_string());
+        }
     }
 
     /// A JSON body.
@@ -695,9 +723,13 @@ impl<'c> Call<'c> {
                             continue;
                         }
                     }
-                    match response.bytes().await {
-                        Ok(body) => {
+                    match read_limited(response, inner.max_response_bytes).await {
+                        Ok(Some(body)) => {
                             return Ok(RawResponse { operation, correlation_id, status, body, attempts: attempt });
+                        }
+                        Ok(None) => {
+                            let limit = inner.max_response_bytes;
+                            return Err(fail(ErrorKind::ResponseTooLarge { limit }, attempt, Some(status)));
                         }
                         Err(e) => (e, Some(status)),
                     }
@@ -733,6 +765,23 @@ impl<'c> Call<'c> {
             None => Err(TokenError::new(TokenErrorKind::NoProvider)),
         }
     }
+}
+
+/// The whole body, or `None` as soon as it is known to exceed `limit` bytes (from its
+/// `Content-Length`, or while reading): a hostile or broken server cannot make the client
+/// buffer more than `limit`.
+async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<Option<Bytes>, reqwest::Error> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Ok(None);
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body.freeze()))
 }
 
 /// `Display` of an error without its type parameter's `Debug`.

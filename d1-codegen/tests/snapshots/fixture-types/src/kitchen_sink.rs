@@ -586,18 +586,7 @@ impl ::std::convert::From<Limit> for i32 {
 impl ::std::str::FromStr for Limit {
     type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
-        let value: i32 = text
-            .trim()
-            .parse()
-            .map_err(|_| {
-                ::d1_runtime::validation::ValidationError::new(
-                    "Limit",
-                    ::d1_runtime::validation::Violation::Malformed {
-                        expected: "an integer",
-                    },
-                    Some(text),
-                )
-            })?;
+        let value: i32 = ::d1_runtime::validation::parse_integer("Limit", text)?;
         Self::new(value)
     }
 }
@@ -610,7 +599,10 @@ impl<'de> ::serde::Deserialize<'de> for Limit {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <i32 as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value: i32 = ::d1_runtime::validation::deserialize_integer(
+            deserializer,
+            "Limit",
+        )?;
         Self::new(value).map_err(::serde::de::Error::custom)
     }
 }
@@ -678,18 +670,7 @@ impl ::std::convert::From<Lives> for i64 {
 impl ::std::str::FromStr for Lives {
     type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
-        let value: i64 = text
-            .trim()
-            .parse()
-            .map_err(|_| {
-                ::d1_runtime::validation::ValidationError::new(
-                    "Lives",
-                    ::d1_runtime::validation::Violation::Malformed {
-                        expected: "an integer",
-                    },
-                    Some(text),
-                )
-            })?;
+        let value: i64 = ::d1_runtime::validation::parse_integer("Lives", text)?;
         Self::new(value)
     }
 }
@@ -702,7 +683,10 @@ impl<'de> ::serde::Deserialize<'de> for Lives {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <i64 as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value: i64 = ::d1_runtime::validation::deserialize_integer(
+            deserializer,
+            "Lives",
+        )?;
         Self::new(value).map_err(::serde::de::Error::custom)
     }
 }

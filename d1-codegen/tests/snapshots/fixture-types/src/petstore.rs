@@ -148,18 +148,7 @@ impl ::std::convert::From<PetId> for i64 {
 impl ::std::str::FromStr for PetId {
     type Err = ::d1_runtime::validation::ValidationError;
     fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
-        let value: i64 = text
-            .trim()
-            .parse()
-            .map_err(|_| {
-                ::d1_runtime::validation::ValidationError::new(
-                    "PetId",
-                    ::d1_runtime::validation::Violation::Malformed {
-                        expected: "an integer",
-                    },
-                    Some(text),
-                )
-            })?;
+        let value: i64 = ::d1_runtime::validation::parse_integer("PetId", text)?;
         Self::new(value)
     }
 }
@@ -172,7 +161,10 @@ impl<'de> ::serde::Deserialize<'de> for PetId {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <i64 as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value: i64 = ::d1_runtime::validation::deserialize_integer(
+            deserializer,
+            "PetId",
+        )?;
         Self::new(value).map_err(::serde::de::Error::custom)
     }
 }
