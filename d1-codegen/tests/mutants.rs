@@ -6,6 +6,8 @@
 //!
 //! `D1_MUTANTS` sets the count (default 2,000), `D1_MUTATION_SEED` the seed; the summary line
 //! is printed with `--nocapture`. Deterministic: the same seed gives the same mutants.
+//! `D1_MUTANTS_KEEP=DIR` writes the first 10 generated sets under `DIR/mutant-N/`, to compile a
+//! sample with cargo (their manifests name `d1-runtime` by version: patch it to a path).
 
 use d1_codegen::emit::Options;
 use d1_codegen::load::SourceFile;
@@ -211,7 +213,7 @@ fn corpus() -> Vec<(String, String)> {
 }
 
 enum Outcome {
-    Generated(Vec<String>),
+    Generated(Vec<(String, String)>),
     Failed(d1_codegen::Error),
 }
 
@@ -222,9 +224,7 @@ fn generate_with_timeout(files: Vec<SourceFile>, limit: Duration) -> Option<std:
         .stack_size(8 << 20)
         .spawn(move || {
             let result = std::panic::catch_unwind(|| match d1_codegen::generate(&files, &Options::default()) {
-                Ok((tree, _)) => Outcome::Generated(
-                    tree.iter().filter(|(p, _)| p.ends_with(".rs")).map(|(_, c)| c.to_string()).collect(),
-                ),
+                Ok((tree, _)) => Outcome::Generated(tree.iter().map(|(p, c)| (p.to_string(), c.to_string())).collect()),
                 Err(e) => Outcome::Failed(e),
             });
             let _ = send.send(result);
@@ -297,10 +297,20 @@ fn mutants_never_panic_hang_or_write_outside_out_and_every_error_is_located() {
         match generate_with_timeout(files, Duration::from_secs(30)) {
             None => hangs.push(case),
             Some(Err(_)) => panics.push(case),
-            Some(Ok(Outcome::Generated(rust))) => {
+            Some(Ok(Outcome::Generated(files))) => {
                 generated += 1;
-                if let Some(bad) = rust.iter().find(|r| syn::parse_file(r).is_err()) {
-                    parsed_fail.push((case, bad.lines().take(3).collect::<Vec<_>>().join(" ")));
+                let rust = files.iter().filter(|(p, _)| p.ends_with(".rs"));
+                if let Some((path, _)) = rust.clone().find(|(_, r)| syn::parse_file(r).is_err()) {
+                    parsed_fail.push((case, path.clone()));
+                }
+                if let Some(dir) = std::env::var_os("D1_MUTANTS_KEEP")
+                    && generated <= 10
+                {
+                    for (path, content) in &files {
+                        let to = Path::new(&dir).join(format!("mutant-{case}")).join(path);
+                        let _ = std::fs::create_dir_all(to.parent().unwrap_or(Path::new(".")));
+                        let _ = std::fs::write(to, content);
+                    }
                 }
             }
             Some(Ok(Outcome::Failed(e))) => {
