@@ -959,14 +959,17 @@ pub struct Inputs<'r> {
 /// its answer into the response. All of it runs in the request's `d1_request` span; a panic
 /// becomes a 500; the `x-correlation-id` is echoed. This is the whole of a generated
 /// handler; `extract` is the generated, operation-specific part.
-pub async fn serve<R, F, T>(
+///
+/// Not an `async fn`: the request is taken apart before the future is built, so the future
+/// (which axum allocates for every request) holds each part once.
+pub fn serve<R, F, T>(
     operation: &'static Operation,
-    config: &Config,
+    body_limit: usize,
     params: Result<axum::extract::RawPathParams, axum::extract::rejection::RawPathParamsRejection>,
     request: axum::extract::Request,
     extract: fn(&mut Inputs<'_>) -> Option<R>,
     call: impl FnOnce(R) -> F,
-) -> Response
+) -> impl Future<Output = Response>
 where
     F: Future<Output = Result<T, ApiError>>,
     T: IntoResponse,
@@ -983,63 +986,64 @@ where
     if let Some(id) = correlation_id.as_ref().and_then(|v| v.to_str().ok()) {
         span.record("correlation_id", id);
     }
-    // Pinned where it is: polled in place, never moved into a wrapper (a handler future is
-    // large, and every move of it is a copy).
-    let mut handler = pin!(async {
-        let bearer = if operation.bearer {
-            match bearer(&parts.headers) {
-                Some(token) => Some(token),
-                None => return unauthorized(),
+    async move {
+        // Pinned where it is: polled in place, never moved into a wrapper.
+        let mut handler = pin!(async {
+            let bearer = if operation.bearer {
+                match bearer(&parts.headers) {
+                    Some(token) => Some(token),
+                    None => return unauthorized(),
+                }
+            } else {
+                None
+            };
+            let body = if operation.body.is_empty() {
+                None
+            } else {
+                match read_body(&parts, body, body_limit, operation.body).await {
+                    Ok(body) => body,
+                    Err(response) => return response,
+                }
+            };
+            let mut violations = Violations::new();
+            let path = PathParams::new(params, &mut violations);
+            let mut inputs = Inputs { parts: &parts, path, body, bearer, violations };
+            let request = extract(&mut inputs);
+            let request = match request {
+                Some(request) if inputs.violations.is_empty() => request,
+                _ => return inputs.violations.response(),
+            };
+            match call(request).await {
+                Ok(response) => response.into_response(),
+                Err(error) => error.into_response(),
             }
-        } else {
-            None
-        };
-        let body = if operation.body.is_empty() {
-            None
-        } else {
-            match read_body(&parts, body, config.body_limit, operation.body).await {
-                Ok(body) => body,
-                Err(response) => return response,
+        });
+        let polled = std::future::poll_fn(|cx| {
+            let _entered = span.enter();
+            match std::panic::catch_unwind(AssertUnwindSafe(|| handler.as_mut().poll(cx))) {
+                Ok(Poll::Ready(response)) => Poll::Ready(Ok(response)),
+                Ok(Poll::Pending) => Poll::Pending,
+                Err(panic) => Poll::Ready(Err(panic)),
+            }
+        });
+        let mut response = match polled.await {
+            Ok(response) => response,
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a non-text panic payload".to_string());
+                span.in_scope(|| tracing::error!(panic = %message, "the implementation panicked"));
+                error_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error.")
             }
         };
-        let mut violations = Violations::new();
-        let path = PathParams::new(params, &mut violations);
-        let mut inputs = Inputs { parts: &parts, path, body, bearer, violations };
-        let request = extract(&mut inputs);
-        let request = match request {
-            Some(request) if inputs.violations.is_empty() => request,
-            _ => return inputs.violations.response(),
-        };
-        match call(request).await {
-            Ok(response) => response.into_response(),
-            Err(error) => error.into_response(),
+        span.in_scope(|| tracing::info!(status = response.status().as_u16(), "handled"));
+        if let Some(id) = correlation_id {
+            response.headers_mut().insert(HeaderName::from_static(CORRELATION_ID), id);
         }
-    });
-    let polled = std::future::poll_fn(|cx| {
-        let _entered = span.enter();
-        match std::panic::catch_unwind(AssertUnwindSafe(|| handler.as_mut().poll(cx))) {
-            Ok(Poll::Ready(response)) => Poll::Ready(Ok(response)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(panic) => Poll::Ready(Err(panic)),
-        }
-    });
-    let mut response = match polled.await {
-        Ok(response) => response,
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a non-text panic payload".to_string());
-            span.in_scope(|| tracing::error!(panic = %message, "the implementation panicked"));
-            error_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error.")
-        }
-    };
-    span.in_scope(|| tracing::info!(status = response.status().as_u16(), "handled"));
-    if let Some(id) = correlation_id {
-        response.headers_mut().insert(HeaderName::from_static(CORRELATION_ID), id);
+        response
     }
-    response
 }
 
 // ----------------------------------------------------------------------------------------------

@@ -881,18 +881,21 @@ fn handler(
     let inputs = if steps.is_empty() { quote!(_inputs) } else { quote!(inputs) };
     quote! {
         #[doc = #doc]
-        async fn #handler_ident<A: #trait_ident>(
+        fn #handler_ident<A: #trait_ident>(
             ::d1_runtime::server::axum::extract::State(shared): ::d1_runtime::server::axum::extract::State<::std::sync::Arc<::d1_runtime::server::Shared<A>>>,
             params: ::std::result::Result<::d1_runtime::server::axum::extract::RawPathParams, ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection>,
             request: ::d1_runtime::server::axum::extract::Request,
-        ) -> ::d1_runtime::server::axum::response::Response {
+        ) -> impl ::std::future::Future<Output = ::d1_runtime::server::axum::response::Response> + ::std::marker::Send {
             let operation = &::d1_runtime::server::Operation {
                 api: #api_name,
                 name: #op_name,
                 bearer: #bearer,
                 body: &[#(#body_encodings_tokens),*],
             };
-            ::d1_runtime::server::serve(operation, &shared.config, params, request, #extract_ident, |request| shared.api.#method_ident(request)).await
+            let body_limit = shared.config.body_limit;
+            ::d1_runtime::server::serve(operation, body_limit, params, request, #extract_ident, move |request| async move {
+                shared.api.#method_ident(request).await
+            })
         }
 
         #[doc = #extract_doc]

@@ -110,7 +110,7 @@ pub fn routes<A: InV1Auth2Api>(
         .with_state(shared)
 }
 /// Checks the inputs of `POST /oauth2/token`, then calls the implementation.
-async fn handle_get_token<A: InV1Auth2Api>(
+fn handle_get_token<A: InV1Auth2Api>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -121,7 +121,9 @@ async fn handle_get_token<A: InV1Auth2Api>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "in_v1_auth2",
         name: "get_token",
@@ -131,15 +133,15 @@ async fn handle_get_token<A: InV1Auth2Api>(
             ::d1_runtime::server::Encoding::Form,
         ],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_get_token,
-            |request| shared.api.get_token(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_get_token,
+        move |request| async move { shared.api.get_token(request).await },
+    )
 }
 /// The checked inputs of `get_token`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_token(

@@ -916,7 +916,7 @@ pub fn routes<A: InV1CardApi>(
         .with_state(shared)
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/cards/{cardId}/operations:resume`, then calls the implementation.
-async fn handle_resume<A: InV1CardApi>(
+fn handle_resume<A: InV1CardApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -927,22 +927,24 @@ async fn handle_resume<A: InV1CardApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "in_v1_card",
         name: "resume",
         bearer: true,
         body: &[::d1_runtime::server::Encoding::Json],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_resume,
-            |request| shared.api.resume(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_resume,
+        move |request| async move { shared.api.resume(request).await },
+    )
 }
 /// The checked inputs of `resume`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_resume(
@@ -1016,7 +1018,7 @@ fn extract_resume(
     })
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/cards/{cardId}/operations:suspend`, then calls the implementation.
-async fn handle_suspend<A: InV1CardApi>(
+fn handle_suspend<A: InV1CardApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -1027,22 +1029,24 @@ async fn handle_suspend<A: InV1CardApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "in_v1_card",
         name: "suspend",
         bearer: true,
         body: &[::d1_runtime::server::Encoding::Json],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_suspend,
-            |request| shared.api.suspend(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_suspend,
+        move |request| async move { shared.api.suspend(request).await },
+    )
 }
 /// The checked inputs of `suspend`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_suspend(
@@ -1116,7 +1120,7 @@ fn extract_suspend(
     })
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/cards/{cardId}/operations:delete`, then calls the implementation.
-async fn handle_delete<A: InV1CardApi>(
+fn handle_delete<A: InV1CardApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -1127,22 +1131,24 @@ async fn handle_delete<A: InV1CardApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "in_v1_card",
         name: "delete",
         bearer: true,
         body: &[::d1_runtime::server::Encoding::Json],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_delete,
-            |request| shared.api.delete(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_delete,
+        move |request| async move { shared.api.delete(request).await },
+    )
 }
 /// The checked inputs of `delete`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_delete(
@@ -1216,7 +1222,7 @@ fn extract_delete(
     })
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/cards/{cardId}/operations:renew`, then calls the implementation.
-async fn handle_renew<A: InV1CardApi>(
+fn handle_renew<A: InV1CardApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -1227,22 +1233,24 @@ async fn handle_renew<A: InV1CardApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "in_v1_card",
         name: "renew",
         bearer: true,
         body: &[::d1_runtime::server::Encoding::Json],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_renew,
-            |request| shared.api.renew(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_renew,
+        move |request| async move { shared.api.renew(request).await },
+    )
 }
 /// The checked inputs of `renew`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_renew(
@@ -1316,7 +1324,7 @@ fn extract_renew(
     })
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/cards/{cardId}/operations`, then calls the implementation.
-async fn handle_list_operations<A: InV1CardApi>(
+fn handle_list_operations<A: InV1CardApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -1327,22 +1335,24 @@ async fn handle_list_operations<A: InV1CardApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "in_v1_card",
         name: "list_operations",
         bearer: true,
         body: &[],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_list_operations,
-            |request| shared.api.list_operations(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_list_operations,
+        move |request| async move { shared.api.list_operations(request).await },
+    )
 }
 /// The checked inputs of `list_operations`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_list_operations(
@@ -1418,7 +1428,7 @@ fn extract_list_operations(
     })
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/cards/{cardId}/operations/{operationId}`, then calls the implementation.
-async fn handle_get_operation<A: InV1CardApi>(
+fn handle_get_operation<A: InV1CardApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -1429,22 +1439,24 @@ async fn handle_get_operation<A: InV1CardApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "in_v1_card",
         name: "get_operation",
         bearer: true,
         body: &[],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_get_operation,
-            |request| shared.api.get_operation(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_get_operation,
+        move |request| async move { shared.api.get_operation(request).await },
+    )
 }
 /// The checked inputs of `get_operation`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_operation(

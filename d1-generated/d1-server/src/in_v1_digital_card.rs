@@ -672,7 +672,7 @@ pub fn routes<A: InV1DigitalCardApi>(
         .with_state(shared)
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/digitalCards/{digitalCardId}/operations:suspend`, then calls the implementation.
-async fn handle_suspend<A: InV1DigitalCardApi>(
+fn handle_suspend<A: InV1DigitalCardApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -683,22 +683,24 @@ async fn handle_suspend<A: InV1DigitalCardApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "in_v1_digital_card",
         name: "suspend",
         bearer: true,
         body: &[::d1_runtime::server::Encoding::Json],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_suspend,
-            |request| shared.api.suspend(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_suspend,
+        move |request| async move { shared.api.suspend(request).await },
+    )
 }
 /// The checked inputs of `suspend`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_suspend(
@@ -770,7 +772,7 @@ fn extract_suspend(
     })
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/digitalCards/{digitalCardId}/operations:resume`, then calls the implementation.
-async fn handle_resume<A: InV1DigitalCardApi>(
+fn handle_resume<A: InV1DigitalCardApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -781,22 +783,24 @@ async fn handle_resume<A: InV1DigitalCardApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "in_v1_digital_card",
         name: "resume",
         bearer: true,
         body: &[::d1_runtime::server::Encoding::Json],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_resume,
-            |request| shared.api.resume(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_resume,
+        move |request| async move { shared.api.resume(request).await },
+    )
 }
 /// The checked inputs of `resume`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_resume(
@@ -868,7 +872,7 @@ fn extract_resume(
     })
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/digitalCards/{digitalCardId}/operations:delete`, then calls the implementation.
-async fn handle_delete<A: InV1DigitalCardApi>(
+fn handle_delete<A: InV1DigitalCardApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -879,22 +883,24 @@ async fn handle_delete<A: InV1DigitalCardApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "in_v1_digital_card",
         name: "delete",
         bearer: true,
         body: &[::d1_runtime::server::Encoding::Json],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_delete,
-            |request| shared.api.delete(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_delete,
+        move |request| async move { shared.api.delete(request).await },
+    )
 }
 /// The checked inputs of `delete`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_delete(
@@ -966,7 +972,7 @@ fn extract_delete(
     })
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/digitalCards:search`, then calls the implementation.
-async fn handle_search<A: InV1DigitalCardApi>(
+fn handle_search<A: InV1DigitalCardApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -977,22 +983,24 @@ async fn handle_search<A: InV1DigitalCardApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "in_v1_digital_card",
         name: "search",
         bearer: true,
         body: &[::d1_runtime::server::Encoding::Json],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_search,
-            |request| shared.api.search(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_search,
+        move |request| async move { shared.api.search(request).await },
+    )
 }
 /// The checked inputs of `search`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_search(
@@ -1053,7 +1061,7 @@ fn extract_search(
     })
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/digitalCards/{digitalCardId}`, then calls the implementation.
-async fn handle_get_details<A: InV1DigitalCardApi>(
+fn handle_get_details<A: InV1DigitalCardApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -1064,22 +1072,24 @@ async fn handle_get_details<A: InV1DigitalCardApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "in_v1_digital_card",
         name: "get_details",
         bearer: true,
         body: &[],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_get_details,
-            |request| shared.api.get_details(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_get_details,
+        move |request| async move { shared.api.get_details(request).await },
+    )
 }
 /// The checked inputs of `get_details`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_details(
@@ -1129,7 +1139,7 @@ fn extract_get_details(
     })
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/digitalCards/{digitalCardId}/credentials`, then calls the implementation.
-async fn handle_get_credentials<A: InV1DigitalCardApi>(
+fn handle_get_credentials<A: InV1DigitalCardApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -1140,22 +1150,24 @@ async fn handle_get_credentials<A: InV1DigitalCardApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "in_v1_digital_card",
         name: "get_credentials",
         bearer: true,
         body: &[],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_get_credentials,
-            |request| shared.api.get_credentials(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_get_credentials,
+        move |request| async move { shared.api.get_credentials(request).await },
+    )
 }
 /// The checked inputs of `get_credentials`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_credentials(
@@ -1205,7 +1217,7 @@ fn extract_get_credentials(
     })
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/digitalCards/{digitalCardId}/operations/{operationId}`, then calls the implementation.
-async fn handle_get_operation<A: InV1DigitalCardApi>(
+fn handle_get_operation<A: InV1DigitalCardApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -1216,22 +1228,24 @@ async fn handle_get_operation<A: InV1DigitalCardApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "in_v1_digital_card",
         name: "get_operation",
         bearer: true,
         body: &[],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_get_operation,
-            |request| shared.api.get_operation(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_get_operation,
+        move |request| async move { shared.api.get_operation(request).await },
+    )
 }
 /// The checked inputs of `get_operation`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_operation(
@@ -1292,7 +1306,7 @@ fn extract_get_operation(
     })
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/digitalCards/{digitalCardId}/operations`, then calls the implementation.
-async fn handle_get_all_operations<A: InV1DigitalCardApi>(
+fn handle_get_all_operations<A: InV1DigitalCardApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -1303,22 +1317,24 @@ async fn handle_get_all_operations<A: InV1DigitalCardApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "in_v1_digital_card",
         name: "get_all_operations",
         bearer: true,
         body: &[],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_get_all_operations,
-            |request| shared.api.get_all_operations(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_get_all_operations,
+        move |request| async move { shared.api.get_all_operations(request).await },
+    )
 }
 /// The checked inputs of `get_all_operations`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_all_operations(
@@ -1396,7 +1412,7 @@ fn extract_get_all_operations(
     })
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/digitalCards/{digitalCardId}/operations:stepupAuthenticationResult`, then calls the implementation.
-async fn handle_step_up_auth_result<A: InV1DigitalCardApi>(
+fn handle_step_up_auth_result<A: InV1DigitalCardApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -1407,22 +1423,24 @@ async fn handle_step_up_auth_result<A: InV1DigitalCardApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "in_v1_digital_card",
         name: "step_up_auth_result",
         bearer: true,
         body: &[::d1_runtime::server::Encoding::Json],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_step_up_auth_result,
-            |request| shared.api.step_up_auth_result(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_step_up_auth_result,
+        move |request| async move { shared.api.step_up_auth_result(request).await },
+    )
 }
 /// The checked inputs of `step_up_auth_result`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_step_up_auth_result(

@@ -169,7 +169,7 @@ pub fn routes<A: InV1PhysicalIssuanceApi>(
         .with_state(shared)
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/physicalCards/{cardId}/operations:production`, then calls the implementation.
-async fn handle_card_order<A: InV1PhysicalIssuanceApi>(
+fn handle_card_order<A: InV1PhysicalIssuanceApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -180,22 +180,24 @@ async fn handle_card_order<A: InV1PhysicalIssuanceApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "in_v1_physical_issuance",
         name: "card_order",
         bearer: true,
         body: &[::d1_runtime::server::Encoding::Json],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_card_order,
-            |request| shared.api.card_order(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_card_order,
+        move |request| async move { shared.api.card_order(request).await },
+    )
 }
 /// The checked inputs of `card_order`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_card_order(
@@ -267,7 +269,7 @@ fn extract_card_order(
     })
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/physicalCards/{cardId}/productionStatus`, then calls the implementation.
-async fn handle_get_card_order_status<A: InV1PhysicalIssuanceApi>(
+fn handle_get_card_order_status<A: InV1PhysicalIssuanceApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -278,22 +280,24 @@ async fn handle_get_card_order_status<A: InV1PhysicalIssuanceApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "in_v1_physical_issuance",
         name: "get_card_order_status",
         bearer: true,
         body: &[],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_get_card_order_status,
-            |request| shared.api.get_card_order_status(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_get_card_order_status,
+        move |request| async move { shared.api.get_card_order_status(request).await },
+    )
 }
 /// The checked inputs of `get_card_order_status`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_card_order_status(

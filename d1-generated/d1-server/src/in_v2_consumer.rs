@@ -339,7 +339,7 @@ pub fn routes<A: InV2ConsumerApi>(
         .with_state(shared)
 }
 /// Checks the inputs of `PUT /issuers/{issuerId}/consumers/{consumerId}`, then calls the implementation.
-async fn handle_register_consumer<A: InV2ConsumerApi>(
+fn handle_register_consumer<A: InV2ConsumerApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -350,22 +350,24 @@ async fn handle_register_consumer<A: InV2ConsumerApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "in_v2_consumer",
         name: "register_consumer",
         bearer: true,
         body: &[::d1_runtime::server::Encoding::Json],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_register_consumer,
-            |request| shared.api.register_consumer(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_register_consumer,
+        move |request| async move { shared.api.register_consumer(request).await },
+    )
 }
 /// The checked inputs of `register_consumer`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_register_consumer(
@@ -454,7 +456,7 @@ fn extract_register_consumer(
     })
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/consumers/{consumerId}/operations:update`, then calls the implementation.
-async fn handle_update_consumer_information<A: InV2ConsumerApi>(
+fn handle_update_consumer_information<A: InV2ConsumerApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -465,22 +467,26 @@ async fn handle_update_consumer_information<A: InV2ConsumerApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "in_v2_consumer",
         name: "update_consumer_information",
         bearer: true,
         body: &[::d1_runtime::server::Encoding::Json],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_update_consumer_information,
-            |request| shared.api.update_consumer_information(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_update_consumer_information,
+        move |request| async move {
+            shared.api.update_consumer_information(request).await
+        },
+    )
 }
 /// The checked inputs of `update_consumer_information`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_update_consumer_information(
@@ -565,7 +571,7 @@ fn extract_update_consumer_information(
     })
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/consumers/{consumerId}/operations:delete`, then calls the implementation.
-async fn handle_delete<A: InV2ConsumerApi>(
+fn handle_delete<A: InV2ConsumerApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -576,22 +582,24 @@ async fn handle_delete<A: InV2ConsumerApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "in_v2_consumer",
         name: "delete",
         bearer: true,
         body: &[::d1_runtime::server::Encoding::Json],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_delete,
-            |request| shared.api.delete(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_delete,
+        move |request| async move { shared.api.delete(request).await },
+    )
 }
 /// The checked inputs of `delete`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_delete(
@@ -680,7 +688,7 @@ fn extract_delete(
     })
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/consumers/{consumerId}/cards`, then calls the implementation.
-async fn handle_get_card_list<A: InV2ConsumerApi>(
+fn handle_get_card_list<A: InV2ConsumerApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -691,22 +699,24 @@ async fn handle_get_card_list<A: InV2ConsumerApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "in_v2_consumer",
         name: "get_card_list",
         bearer: true,
         body: &[],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_get_card_list,
-            |request| shared.api.get_card_list(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_get_card_list,
+        move |request| async move { shared.api.get_card_list(request).await },
+    )
 }
 /// The checked inputs of `get_card_list`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_card_list(

@@ -113,7 +113,7 @@ pub fn routes<A: OutV1Auth2Api>(
         .with_state(shared)
 }
 /// Checks the inputs of `POST /oauth2/token`, then calls the implementation.
-async fn handle_get_authorization_token<A: OutV1Auth2Api>(
+fn handle_get_authorization_token<A: OutV1Auth2Api>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -124,22 +124,24 @@ async fn handle_get_authorization_token<A: OutV1Auth2Api>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "out_v1_auth2",
         name: "get_authorization_token",
         bearer: false,
         body: &[::d1_runtime::server::Encoding::Form],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_get_authorization_token,
-            |request| shared.api.get_authorization_token(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_get_authorization_token,
+        move |request| async move { shared.api.get_authorization_token(request).await },
+    )
 }
 /// The checked inputs of `get_authorization_token`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_authorization_token(

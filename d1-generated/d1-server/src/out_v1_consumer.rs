@@ -152,7 +152,7 @@ pub fn routes<A: OutV1ConsumerApi>(
         .with_state(shared)
 }
 /// Checks the inputs of `GET /issuers/{issuerId}/consumers/{consumerId}`, then calls the implementation.
-async fn handle_get_consumer_information<A: OutV1ConsumerApi>(
+fn handle_get_consumer_information<A: OutV1ConsumerApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -163,22 +163,24 @@ async fn handle_get_consumer_information<A: OutV1ConsumerApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "out_v1_consumer",
         name: "get_consumer_information",
         bearer: true,
         body: &[],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_get_consumer_information,
-            |request| shared.api.get_consumer_information(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_get_consumer_information,
+        move |request| async move { shared.api.get_consumer_information(request).await },
+    )
 }
 /// The checked inputs of `get_consumer_information`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_consumer_information(

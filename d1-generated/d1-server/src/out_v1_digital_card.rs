@@ -123,7 +123,7 @@ pub fn routes<A: OutV1DigitalCardApi>(
         .with_state(shared)
 }
 /// Checks the inputs of `POST /issuers/{issuerId}/digitalCards/{digitalCardId}/notifications`, then calls the implementation.
-async fn handle_notify_digital_card_operation<A: OutV1DigitalCardApi>(
+fn handle_notify_digital_card_operation<A: OutV1DigitalCardApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -134,22 +134,26 @@ async fn handle_notify_digital_card_operation<A: OutV1DigitalCardApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "out_v1_digital_card",
         name: "notify_digital_card_operation",
         bearer: true,
         body: &[::d1_runtime::server::Encoding::Json],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_notify_digital_card_operation,
-            |request| shared.api.notify_digital_card_operation(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_notify_digital_card_operation,
+        move |request| async move {
+            shared.api.notify_digital_card_operation(request).await
+        },
+    )
 }
 /// The checked inputs of `notify_digital_card_operation`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_notify_digital_card_operation(

@@ -187,7 +187,7 @@ pub fn routes<A: OutV1PhysicalIssuanceApi>(
         .with_state(shared)
 }
 /// Checks the inputs of `POST /cms/api/v1/issuers/{issuerId}/physicalCards/{cardId}/activate`, then calls the implementation.
-async fn handle_activate_card<A: OutV1PhysicalIssuanceApi>(
+fn handle_activate_card<A: OutV1PhysicalIssuanceApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -198,22 +198,24 @@ async fn handle_activate_card<A: OutV1PhysicalIssuanceApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "out_v1_physical_issuance",
         name: "activate_card",
         bearer: true,
         body: &[],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_activate_card,
-            |request| shared.api.activate_card(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_activate_card,
+        move |request| async move { shared.api.activate_card(request).await },
+    )
 }
 /// The checked inputs of `activate_card`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_activate_card(

@@ -345,7 +345,7 @@ pub fn routes<A: OutV2CardApi>(
         .with_state(shared)
 }
 /// Checks the inputs of `POST /notifications/d1/v2/issuers/{issuerId}/authorisations`, then calls the implementation.
-async fn handle_notify_card_authorisations<A: OutV2CardApi>(
+fn handle_notify_card_authorisations<A: OutV2CardApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -356,22 +356,26 @@ async fn handle_notify_card_authorisations<A: OutV2CardApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "out_v2_card",
         name: "notify_card_authorisations",
         bearer: true,
         body: &[::d1_runtime::server::Encoding::Json],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_notify_card_authorisations,
-            |request| shared.api.notify_card_authorisations(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_notify_card_authorisations,
+        move |request| async move {
+            shared.api.notify_card_authorisations(request).await
+        },
+    )
 }
 /// The checked inputs of `notify_card_authorisations`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_notify_card_authorisations(
@@ -431,7 +435,7 @@ fn extract_notify_card_authorisations(
     })
 }
 /// Checks the inputs of `POST /notifications/d1/v2/issuers/{issuerId}/cards`, then calls the implementation.
-async fn handle_notify_card_operations<A: OutV2CardApi>(
+fn handle_notify_card_operations<A: OutV2CardApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -442,22 +446,24 @@ async fn handle_notify_card_operations<A: OutV2CardApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "out_v2_card",
         name: "notify_card_operations",
         bearer: true,
         body: &[::d1_runtime::server::Encoding::Json],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_notify_card_operations,
-            |request| shared.api.notify_card_operations(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_notify_card_operations,
+        move |request| async move { shared.api.notify_card_operations(request).await },
+    )
 }
 /// The checked inputs of `notify_card_operations`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_notify_card_operations(
@@ -517,7 +523,7 @@ fn extract_notify_card_operations(
     })
 }
 /// Checks the inputs of `GET /cms/api/v1/issuers/{issuerId}/cards/{cardId}/credentials`, then calls the implementation.
-async fn handle_get_card_credentials<A: OutV2CardApi>(
+fn handle_get_card_credentials<A: OutV2CardApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -528,22 +534,24 @@ async fn handle_get_card_credentials<A: OutV2CardApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "out_v2_card",
         name: "get_card_credentials",
         bearer: true,
         body: &[],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_get_card_credentials,
-            |request| shared.api.get_card_credentials(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_get_card_credentials,
+        move |request| async move { shared.api.get_card_credentials(request).await },
+    )
 }
 /// The checked inputs of `get_card_credentials`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_card_credentials(

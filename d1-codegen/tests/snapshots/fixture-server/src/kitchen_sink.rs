@@ -330,7 +330,7 @@ pub fn routes<A: KitchenSinkApi>(
         .with_state(shared)
 }
 /// Checks the inputs of `POST /things/{thingId}/operations:activate`, then calls the implementation.
-async fn handle_activate<A: KitchenSinkApi>(
+fn handle_activate<A: KitchenSinkApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -341,22 +341,24 @@ async fn handle_activate<A: KitchenSinkApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "kitchen_sink",
         name: "activate",
         bearer: true,
         body: &[::d1_runtime::server::Encoding::Json],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_activate,
-            |request| shared.api.activate(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_activate,
+        move |request| async move { shared.api.activate(request).await },
+    )
 }
 /// The checked inputs of `activate`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_activate(
@@ -458,7 +460,7 @@ fn extract_activate(
     })
 }
 /// Checks the inputs of `POST /things:search`, then calls the implementation.
-async fn handle_search<A: KitchenSinkApi>(
+fn handle_search<A: KitchenSinkApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -469,22 +471,24 @@ async fn handle_search<A: KitchenSinkApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "kitchen_sink",
         name: "search",
         bearer: true,
         body: &[::d1_runtime::server::Encoding::Json],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_search,
-            |request| shared.api.search(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_search,
+        move |request| async move { shared.api.search(request).await },
+    )
 }
 /// The checked inputs of `search`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_search(
@@ -510,7 +514,7 @@ fn extract_search(
     })
 }
 /// Checks the inputs of `GET /things`, then calls the implementation.
-async fn handle_get_things<A: KitchenSinkApi>(
+fn handle_get_things<A: KitchenSinkApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -521,22 +525,24 @@ async fn handle_get_things<A: KitchenSinkApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "kitchen_sink",
         name: "get_things",
         bearer: true,
         body: &[],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_get_things,
-            |request| shared.api.get_things(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_get_things,
+        move |request| async move { shared.api.get_things(request).await },
+    )
 }
 /// The checked inputs of `get_things`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_things(
@@ -577,7 +583,7 @@ fn extract_get_things(
     })
 }
 /// Checks the inputs of `PUT /things`, then calls the implementation.
-async fn handle_replace_all<A: KitchenSinkApi>(
+fn handle_replace_all<A: KitchenSinkApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -588,7 +594,9 @@ async fn handle_replace_all<A: KitchenSinkApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "kitchen_sink",
         name: "replace_all",
@@ -598,15 +606,15 @@ async fn handle_replace_all<A: KitchenSinkApi>(
             ::d1_runtime::server::Encoding::Form,
         ],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_replace_all,
-            |request| shared.api.replace_all(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_replace_all,
+        move |request| async move { shared.api.replace_all(request).await },
+    )
 }
 /// The checked inputs of `replace_all`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_replace_all(

@@ -81,7 +81,7 @@ pub fn routes<A: PetstoreApi>(
         .with_state(shared)
 }
 /// Checks the inputs of `GET /pets/{petId}`, then calls the implementation.
-async fn handle_get_pet<A: PetstoreApi>(
+fn handle_get_pet<A: PetstoreApi>(
     ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
@@ -92,22 +92,24 @@ async fn handle_get_pet<A: PetstoreApi>(
         ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
     >,
     request: ::d1_runtime::server::axum::extract::Request,
-) -> ::d1_runtime::server::axum::response::Response {
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
     let operation = &::d1_runtime::server::Operation {
         api: "petstore",
         name: "get_pet",
         bearer: false,
         body: &[],
     };
+    let body_limit = shared.config.body_limit;
     ::d1_runtime::server::serve(
-            operation,
-            &shared.config,
-            params,
-            request,
-            extract_get_pet,
-            |request| shared.api.get_pet(request),
-        )
-        .await
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_get_pet,
+        move |request| async move { shared.api.get_pet(request).await },
+    )
 }
 /// The checked inputs of `get_pet`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_pet(
