@@ -315,8 +315,12 @@ pub struct OneOfVariant {
 pub struct Newtype {
     pub inner: NewtypeInner,
     pub constraints: Constraints,
-    /// Plaintext of a JWE: never printed, no serde, zeroized on drop.
+    /// Never printed (`Debug`/`Display` redacted), zeroized on drop: a member of a JWE plaintext,
+    /// or a string declared sensitive with `x-d1-redact`.
     pub sensitive: bool,
+    /// A member of a JWE plaintext: no public serde (its JSON exists only inside the plaintext).
+    /// `false` for wire types, whose serde form is the plain string.
+    pub plaintext: bool,
     /// `Some(4)`: `Debug`/`Display` show the last 4 characters (PANs).
     pub reveal_last: Option<usize>,
 }

@@ -594,6 +594,9 @@ impl<'a> SpecLowering<'a> {
         if data.extensions.get("x-d1-plaintext") == Some(&serde_json::Value::Bool(true)) {
             return self.plaintext(schema, at, hint);
         }
+        if let Some(Redaction::Sensitive { reveal_last }) = redaction(data.extensions.get("x-d1-redact"), at)? {
+            return self.sensitive(schema, reveal_last, at);
+        }
         match &schema.schema_kind {
             SchemaKind::Type(Type::String(s)) => self.string(s, at),
             SchemaKind::Type(Type::Integer(i)) => {
@@ -670,6 +673,7 @@ impl<'a> SpecLowering<'a> {
             inner: NewtypeInner::String,
             constraints,
             sensitive: false,
+            plaintext: false,
             reveal_last: None,
         })))
     }
@@ -743,6 +747,7 @@ impl<'a> SpecLowering<'a> {
         let mut idents = BTreeSet::new();
         for (name, prop) in properties {
             let prop_at = at.child("properties").child(name);
+            self.check_sensitive_name(name, prop, &prop_at);
             let prop_hint = Hint::new(naming::type_name(name), &hint.short);
             let ty = self.boxed_schema_ref(prop, &prop_at, prop_hint)?;
             let (nullable, doc) = match prop {
@@ -789,6 +794,7 @@ impl<'a> SpecLowering<'a> {
                 ..Constraints::default()
             },
             sensitive: false,
+            plaintext: false,
             reveal_last: None,
         })))
     }
@@ -1075,17 +1081,18 @@ impl<'a> SpecLowering<'a> {
             let ext = &prop_schema.schema_data.extensions;
             let mut constraints = self.string_constraints(s, &prop_at)?;
             constraints.luhn = ext.get("x-d1-luhn") == Some(&serde_json::Value::Bool(true));
-            let reveal_last = match ext.get("x-d1-redact").and_then(|v| v.as_str()) {
-                Some("last4") => Some(4),
-                Some(other) => {
+            let reveal_last = match redaction(ext.get("x-d1-redact"), &prop_at)? {
+                Some(Redaction::Sensitive { reveal_last }) => reveal_last,
+                Some(Redaction::NotSensitive) => {
                     return Err(Error::new(
                         &prop_at.child("x-d1-redact"),
-                        format!("unknown redaction `{other}` (supported: `last4`)"),
+                        "every member of a JWE plaintext is sensitive: `none` is not allowed here",
                     ))
                 }
                 None => None,
             };
-            let newtype = Newtype { inner: NewtypeInner::String, constraints, sensitive: true, reveal_last };
+            let newtype =
+                Newtype { inner: NewtypeInner::String, constraints, sensitive: true, plaintext: true, reveal_last };
             let prop_hint = Hint::new(naming::type_name(name), &hint.short);
             let id = self.define(TypeKind::Newtype(newtype), prop_hint, schema_doc(prop_schema), &prop_at);
             fields.push(Field {
@@ -1103,6 +1110,68 @@ impl<'a> SpecLowering<'a> {
             additional: None,
             plaintext: true,
         })))
+    }
+
+    /// A string declared sensitive (`x-d1-redact: "all"` or `"last4"`): a newtype that never
+    /// prints its value and zeroizes it on drop, constrained or not; the wire form is the string.
+    fn sensitive(&mut self, schema: &Schema, reveal_last: Option<usize>, at: &Location) -> Result<Shape, Error> {
+        let SchemaKind::Type(Type::String(s)) = &schema.schema_kind else {
+            return Err(Error::new(
+                &at.child("x-d1-redact"),
+                "only a `type: string` schema can be declared sensitive (`x-d1-redact`); declare the string members of an object, or a `$ref`'s target",
+            ));
+        };
+        if !s.enumeration.is_empty() {
+            return Err(Error::new(
+                &at.child("x-d1-redact"),
+                "a string `enum` cannot be sensitive: its values are public in the spec",
+            ));
+        }
+        let mut constraints = self.string_constraints(s, at)?;
+        constraints.luhn = schema.schema_data.extensions.get("x-d1-luhn") == Some(&serde_json::Value::Bool(true));
+        Ok(Shape::Def(TypeKind::Newtype(Newtype {
+            inner: NewtypeInner::String,
+            constraints,
+            sensitive: true,
+            plaintext: false,
+            reveal_last,
+        })))
+    }
+
+    /// Whether a property is declared sensitive or not sensitive (`x-d1-redact`, on its inline
+    /// schema or on the component schema its `$ref` leads to), or sealed (`x-d1-jwe`).
+    fn declared(&self, prop: &ReferenceOr<Box<Schema>>) -> bool {
+        let mut current = match prop {
+            ReferenceOr::Item(schema) => return declares(schema),
+            ReferenceOr::Reference { reference } => reference.clone(),
+        };
+        let schemas = self.doc.components.as_ref().map(|c| &c.schemas);
+        // `$ref` chains are bounded (cycles are refused elsewhere, with a location).
+        for _ in 0..64 {
+            let Some(name) = local_name(&current, SCHEMA_PREFIX) else { return false };
+            match schemas.and_then(|s| s.get(name)) {
+                Some(ReferenceOr::Item(schema)) => return declares(schema),
+                Some(ReferenceOr::Reference { reference }) => current = reference.clone(),
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// A located warning for a property whose name suggests a secret or card data and that is
+    /// declared neither sensitive nor not sensitive.
+    fn check_sensitive_name(&mut self, name: &str, prop: &ReferenceOr<Box<Schema>>, at: &Location) {
+        let Some(word) = secret_word(name) else { return };
+        if self.declared(prop) {
+            return;
+        }
+        self.warn(
+            at,
+            format!(
+                "property `{name}` looks like a secret or card data (`{word}`) but is not declared either way: \
+                 add `x-d1-redact: \"all\"` (or `\"last4\"`) if it is sensitive, `\"none\"` if it is not"
+            ),
+        );
     }
 
     /// A JWE-sealed string (`x-d1-jwe: {plaintext: "#/components/schemas/X"}`).
@@ -1205,11 +1274,122 @@ fn check_alias_cycles(types: &[TypeDef]) -> Result<(), Error> {
     Ok(())
 }
 
+/// A declaration `x-d1-redact` on a schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Redaction {
+    /// `"all"` (nothing shown) or `"last4"` (the last 4 characters shown).
+    Sensitive { reveal_last: Option<usize> },
+    /// `"none"`: checked, not sensitive (silences the warning about its name).
+    NotSensitive,
+}
+
+fn redaction(value: Option<&serde_json::Value>, at: &Location) -> Result<Option<Redaction>, Error> {
+    match value {
+        None => Ok(None),
+        Some(serde_json::Value::String(v)) if v == "all" => Ok(Some(Redaction::Sensitive { reveal_last: None })),
+        Some(serde_json::Value::String(v)) if v == "last4" => Ok(Some(Redaction::Sensitive { reveal_last: Some(4) })),
+        Some(serde_json::Value::String(v)) if v == "none" => Ok(Some(Redaction::NotSensitive)),
+        Some(other) => Err(Error::new(
+            &at.child("x-d1-redact"),
+            format!("unknown redaction {other} (supported: `\"all\"`, `\"last4\"`, `\"none\"`)"),
+        )),
+    }
+}
+
+/// Whether a schema is declared either way: `x-d1-redact` (any value), or sealed/plaintext.
+fn declares(schema: &Schema) -> bool {
+    let ext = &schema.schema_data.extensions;
+    ext.contains_key("x-d1-redact") || ext.contains_key("x-d1-jwe") || ext.contains_key("x-d1-plaintext")
+}
+
+/// Words of a property name that suggest a secret or card data (matched case-insensitively,
+/// as whole words of the name: `cardPin`, `pin_block`, `PIN` match; `pinned`, `spinner` do not).
+pub const SECRET_WORDS: &[&str] = &[
+    "pan",
+    "fpan",
+    "dpan",
+    "track",
+    "track1",
+    "track2",
+    "track3",
+    "cvv",
+    "cvv2",
+    "cvc",
+    "cvc2",
+    "cav",
+    "pin",
+    "pvv",
+    "token",
+    "secret",
+    "password",
+    "passcode",
+    "passphrase",
+    "assertion",
+    "otp",
+    "cryptogram",
+    "credential",
+    "credentials",
+];
+
+/// The words of a name: split at `_`, `-`, `.`, spaces, lower-to-upper case changes, the
+/// end of an acronym (`PANNumber` → `pan`, `number`) and letter/digit changes, lowercased.
+pub fn name_words(name: &str) -> Vec<String> {
+    let chars: Vec<char> = name.chars().collect();
+    let mut words = Vec::new();
+    let mut word = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_alphanumeric() {
+            if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            continue;
+        }
+        if let Some(&prev) = i.checked_sub(1).and_then(|p| chars.get(p)) {
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            let boundary = (prev.is_lowercase() && c.is_uppercase())
+                || (prev.is_uppercase() && c.is_uppercase() && next_lower)
+                || (prev.is_alphabetic() && c.is_numeric())
+                || (prev.is_numeric() && c.is_alphabetic());
+            if boundary && !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+        }
+        word.extend(c.to_lowercase());
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+/// The first word of `name` that suggests a secret (with a digit suffix joined: `track1`, `cvv2`).
+pub fn secret_word(name: &str) -> Option<String> {
+    let words = name_words(name);
+    for (i, w) in words.iter().enumerate() {
+        if SECRET_WORDS.contains(&w.as_str()) {
+            return Some(w.clone());
+        }
+        if let Some(next) = words.get(i + 1).filter(|n| n.chars().all(|c| c.is_ascii_digit())) {
+            let joined = format!("{w}{next}");
+            if SECRET_WORDS.contains(&joined.as_str()) {
+                return Some(joined);
+            }
+        }
+    }
+    None
+}
+
 fn numeric(inner: NewtypeInner, plain: TypeRef, constraints: Constraints) -> Shape {
     if constraints == Constraints::default() {
         Shape::Ref(plain)
     } else {
-        Shape::Def(TypeKind::Newtype(Newtype { inner, constraints, sensitive: false, reveal_last: None }))
+        Shape::Def(TypeKind::Newtype(Newtype {
+            inner,
+            constraints,
+            sensitive: false,
+            plaintext: false,
+            reveal_last: None,
+        }))
     }
 }
 

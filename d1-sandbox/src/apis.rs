@@ -650,14 +650,15 @@ impl in_v1_auth2::InV1Auth2Api for Sandbox {
         if body.grant_type.as_str() != JWT_BEARER {
             return Err(oauth_error("unsupported_grant_type"));
         }
-        if body.assertion.is_empty() {
+        if body.assertion.expose().is_empty() {
             return Err(oauth_error("invalid_request"));
         }
-        if !jwt_shaped(&body.assertion) {
+        if !jwt_shaped(body.assertion.expose()) {
             return Err(oauth_error("invalid_grant"));
         }
         Ok(in_v1_auth2::GetTokenResponse::Ok(t::in_v1_auth2::GetTokenResponse {
-            access_token: Some(self.issue_token()),
+            // An unconstrained sensitive string: `new` cannot fail.
+            access_token: t::common::AccessToken::new(self.issue_token()).ok(),
             expires_in: Some(3600.0),
             scope: None,
             token_type: Some("Bearer".to_string()),

@@ -362,7 +362,7 @@ async fn token_endpoints_send_no_bearer_and_form_bodies() {
         serde_json::from_value(json!({ "grant_type": "client_credentials", "scope": "cards" })).expect("valid");
     let token =
         client.outbound_auth2().get_authorization_token("Basic aXNfdGJhbmswMToxMjM=").body(body).await.expect("200");
-    assert_eq!(token.body().access_token, "abc");
+    assert_eq!(token.body().access_token.expose(), "abc");
     let r = &server.requests()[0];
     assert_eq!(r.target, "/oauth2/token");
     assert_eq!(

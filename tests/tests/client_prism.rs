@@ -324,7 +324,7 @@ async fn inbound_oauth2_token_request_is_valid() {
     let assertion = config.assertion(std::time::SystemTime::now()).expect("signed");
     let body = in_v1_auth2::Auth2Request {
         grant_type: in_v1_auth2::GrantType::UrnIetfParamsOauthGrantTypeJwtBearer,
-        assertion,
+        assertion: in_v1_auth2::Assertion::new(assertion.as_str()).expect("any string"),
     };
     let results =
         vec![("get_token", outcome(client.auth2().get_token().body(body).correlation_id(correlation()).await))];

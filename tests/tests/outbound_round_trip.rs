@@ -170,7 +170,7 @@ async fn every_outbound_operation_round_trips() {
     // OAuth2 client credentials, D1 asking the issuer for a token.
     let body = t_auth::Auth2Request { grant_type: t_auth::GrantType::ClientCredentials, scope: None };
     let token = d1.outbound_auth2().get_authorization_token("Basic ZDE6c2VjcmV0").body(body).await.expect("token");
-    assert_eq!(token.body().access_token, "issuer-token");
+    assert_eq!(token.body().access_token.expose(), "issuer-token");
     assert_eq!(token.body().token_type, t_auth::TokenType::Bearer);
 
     // Consumer information: found, then the declared 404.

@@ -83,11 +83,11 @@ async fn every_inbound_operation_through_the_generated_client() {
     // OAuth2: the explicit token call (the client's provider also uses it for every call below).
     let body = d1_client::types::in_v1_auth2::Auth2Request {
         grant_type: d1_client::types::in_v1_auth2::GrantType::UrnIetfParamsOauthGrantTypeJwtBearer,
-        assertion: "an.assertion.jwt".to_string(),
+        assertion: d1_client::types::in_v1_auth2::Assertion::new("an.assertion.jwt").expect("any string"),
     };
     let token = s.client.auth2().get_token().body(body).await.expect("token issued").into_body();
     assert_eq!(token.token_type.as_deref(), Some("Bearer"));
-    assert!(token.access_token.is_some_and(|t| t.starts_with("sbx-")));
+    assert!(token.access_token.is_some_and(|t| t.expose().starts_with("sbx-")));
 
     // Unknown card: the documented 404 with its matchable error code, nothing recorded.
     let before = s.sandbox.snapshot();

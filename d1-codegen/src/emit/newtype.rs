@@ -21,7 +21,16 @@ pub(super) fn emit(ir: &Ir, def: &TypeDef, n: &Newtype, scope: Scope<'_>) -> Res
         doc.push_str(&format!("Constraints: {summary}."));
     }
     if n.sensitive {
-        doc.push_str("\n\nHolds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.");
+        if !doc.is_empty() {
+            doc.push_str("\n\n");
+        }
+        doc.push_str(if n.plaintext {
+            "Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop."
+        } else {
+            "Sensitive (declared with `x-d1-redact`): `Debug` and `Display` are redacted, so the value \
+             never reaches a log through them; it is zeroized on drop. Read it with [`Self::expose`]. \
+             The JSON form is the plain string."
+        });
     }
     let doc = doc_attrs(Some(&doc));
     match &n.inner {
@@ -109,6 +118,26 @@ fn string(
         checks.push(quote!(if !#validation::luhn_valid(value) { #e; }));
     }
     let param = if checks.is_empty() { ident("_value") } else { ident("value") };
+    let as_str = if n.sensitive {
+        quote! {
+            /// The value in clear: the only way to read it. Never log what this returns.
+            pub fn expose(&self) -> &str {
+                &self.0
+            }
+
+            /// The value in clear, like [`Self::expose`]. Never log what this returns.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+    } else {
+        quote! {
+            /// The value as a string slice.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+    };
     let common = quote! {
         impl #name {
             #(#consts)*
@@ -119,10 +148,7 @@ fn string(
                 Self::try_from(value)
             }
 
-            /// The value as a string slice.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
+            #as_str
 
             fn check(#param: &str) -> ::std::result::Result<(), #validation::ValidationError> {
                 #(#checks)*
@@ -158,6 +184,26 @@ fn string(
                 quote!(#validation::mask(&self.0, #k))
             }
             None => quote!(::std::string::String::from("<redacted>")),
+        };
+        // A declared-sensitive wire member: the JSON form is the plain string; a value that
+        // fails validation is zeroized (by `TryFrom<String>`) and never quoted in the error.
+        let wire = if n.plaintext {
+            TokenStream::new()
+        } else {
+            quote! {
+                impl ::serde::Serialize for #name {
+                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                        serializer.serialize_str(&self.0)
+                    }
+                }
+
+                impl<'de> ::serde::Deserialize<'de> for #name {
+                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                        let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+                        Self::try_from(value).map_err(::serde::de::Error::custom)
+                    }
+                }
+            }
         };
         return Ok(quote! {
             #doc
@@ -196,6 +242,8 @@ fn string(
                     ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
                 }
             }
+
+            #wire
         });
     }
     Ok(quote! {

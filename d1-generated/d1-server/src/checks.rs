@@ -114,7 +114,7 @@ pub(crate) fn check_in_v1_auth2_auth2_request(
         if member.is_null() {
             c.null();
         } else {
-            c.string(member);
+            c.leaf::<::d1_types::in_v1_auth2::Assertion>(member);
         }
         c.leave(mark);
     } else {
@@ -1061,7 +1061,7 @@ pub(crate) fn check_in_v1_physical_issuance_track_data(
         if member.is_null() {
             c.null();
         } else {
-            c.string(member);
+            c.leaf::<::d1_types::in_v1_physical_issuance::Track1>(member);
         }
         c.leave(mark);
     }
@@ -1070,7 +1070,7 @@ pub(crate) fn check_in_v1_physical_issuance_track_data(
         if member.is_null() {
             c.null();
         } else {
-            c.string(member);
+            c.leaf::<::d1_types::in_v1_physical_issuance::Track2>(member);
         }
         c.leave(mark);
     }
@@ -1079,7 +1079,7 @@ pub(crate) fn check_in_v1_physical_issuance_track_data(
         if member.is_null() {
             c.null();
         } else {
-            c.string(member);
+            c.leaf::<::d1_types::in_v1_physical_issuance::Track3>(member);
         }
         c.leave(mark);
     }

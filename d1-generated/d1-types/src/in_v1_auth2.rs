@@ -2,21 +2,118 @@
 // Do not edit by hand: change the specs or the generator, then run `cargo xtask codegen`.
 //! Types of the **D1 OAuth API** (version 1.0), from `specs/D1-Public-IN-v1-Auth2.json`.
 //!
+//! Sealed (JWE) fields are declared in `specs/overlays/D1-Public-IN-v1-Auth2.overlay.json`.
+//!
 //! Token endpoint the issuer backend calls to get the access token required by every other D1 API.
+pub use super::common::AccessToken;
+/// The signed JWT, in full. It must be signed with ES256 and carry a `kid` header, plus the claims `iss` (the issuerId, which selects the public key registered at onboarding) and `exp` (expiry as UTC epoch seconds, at most 15 minutes ahead).
+///
+/// Sensitive (declared with `x-d1-redact`): `Debug` and `Display` are redacted, so the value never reaches a log through them; it is zeroized on drop. Read it with [`Self::expose`]. The JSON form is the plain string.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Assertion(::std::string::String);
+impl Assertion {
+    /// Validate `value` and wrap it.
+    pub fn new(
+        value: impl Into<::std::string::String>,
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
+        let value = value.into();
+        Self::try_from(value)
+    }
+    /// The value in clear: the only way to read it. Never log what this returns.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// The value in clear, like [`Self::expose`]. Never log what this returns.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    fn check(
+        _value: &str,
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
+        Ok(())
+    }
+}
+impl ::std::convert::TryFrom<&str> for Assertion {
+    type Error = ::d1_runtime::validation::ValidationError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        Self::check(value)?;
+        Ok(Self(value.to_string()))
+    }
+}
+impl ::std::str::FromStr for Assertion {
+    type Err = ::d1_runtime::validation::ValidationError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Self::try_from(value)
+    }
+}
+impl ::std::convert::AsRef<str> for Assertion {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for Assertion {
+    type Error = ::d1_runtime::validation::ValidationError;
+    fn try_from(
+        mut value: ::std::string::String,
+    ) -> ::std::result::Result<Self, Self::Error> {
+        match Self::check(&value) {
+            Ok(()) => Ok(Self(value)),
+            Err(error) => {
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
+                Err(error)
+            }
+        }
+    }
+}
+impl ::std::fmt::Debug for Assertion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("Assertion")
+            .field(&::std::string::String::from("<redacted>"))
+            .finish()
+    }
+}
+impl ::std::fmt::Display for Assertion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&::std::string::String::from("<redacted>"))
+    }
+}
+impl ::std::ops::Drop for Assertion {
+    fn drop(&mut self) {
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+impl ::serde::Serialize for Assertion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Assertion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Self::try_from(value).map_err(::serde::de::Error::custom)
+    }
+}
 /// Authorization request body
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Auth2Request {
     /// OAuth grant type: the JWT bearer flow, `urn:ietf:params:oauth:grant-type:jwt-bearer`.
     pub grant_type: GrantType,
     /// The signed JWT, in full. It must be signed with ES256 and carry a `kid` header, plus the claims `iss` (the issuerId, which selects the public key registered at onboarding) and `exp` (expiry as UTC epoch seconds, at most 15 minutes ahead).
-    pub assertion: ::std::string::String,
+    pub assertion: Assertion,
 }
 pub use super::common::CorrelationId;
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetTokenResponse {
     /// Token to send as `Authorization: Bearer` on the D1 Banking APIs.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub access_token: ::std::option::Option<::std::string::String>,
+    pub access_token: ::std::option::Option<super::common::AccessToken>,
     /// Lifetime of the token, in seconds.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub expires_in: ::std::option::Option<f64>,

@@ -22,7 +22,11 @@ impl AuxiliaryExp {
         let value = value.into();
         Self::try_from(value)
     }
-    /// The value as a string slice.
+    /// The value in clear: the only way to read it. Never log what this returns.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -125,7 +129,11 @@ impl AuxiliaryPan {
         let value = value.into();
         Self::try_from(value)
     }
-    /// The value as a string slice.
+    /// The value in clear: the only way to read it. Never log what this returns.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -1076,7 +1084,11 @@ impl Psn {
         let value = value.into();
         Self::try_from(value)
     }
-    /// The value as a string slice.
+    /// The value in clear: the only way to read it. Never log what this returns.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }

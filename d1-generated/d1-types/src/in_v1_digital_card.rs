@@ -920,7 +920,11 @@ impl Pan {
         let value = value.into();
         Self::try_from(value)
     }
-    /// The value as a string slice.
+    /// The value in clear: the only way to read it. Never log what this returns.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -496,7 +496,11 @@ impl Cvv1 {
         let value = value.into();
         Self::try_from(value)
     }
-    /// The value as a string slice.
+    /// The value in clear: the only way to read it. Never log what this returns.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -641,7 +645,11 @@ impl EffectiveDate {
         let value = value.into();
         Self::try_from(value)
     }
-    /// The value as a string slice.
+    /// The value in clear: the only way to read it. Never log what this returns.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -713,7 +721,11 @@ impl EncodedName {
         let value = value.into();
         Self::try_from(value)
     }
-    /// The value as a string slice.
+    /// The value in clear: the only way to read it. Never log what this returns.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -807,7 +819,11 @@ impl Exp {
         let value = value.into();
         Self::try_from(value)
     }
-    /// The value as a string slice.
+    /// The value in clear: the only way to read it. Never log what this returns.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -1036,7 +1052,11 @@ impl PanSequenceNumber {
         let value = value.into();
         Self::try_from(value)
     }
-    /// The value as a string slice.
+    /// The value in clear: the only way to read it. Never log what this returns.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -1108,7 +1128,11 @@ impl PaymentAccountReference {
         let value = value.into();
         Self::try_from(value)
     }
-    /// The value as a string slice.
+    /// The value in clear: the only way to read it. Never log what this returns.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -1257,7 +1281,11 @@ impl Pvv {
         let value = value.into();
         Self::try_from(value)
     }
-    /// The value as a string slice.
+    /// The value in clear: the only way to read it. Never log what this returns.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -1363,18 +1391,300 @@ pub struct Shipment {
     pub order_id: ::std::option::Option<::std::string::String>,
 }
 pub use super::common::ShipmentTracking;
+/// Track 1 data.
+///
+/// Sensitive (declared with `x-d1-redact`): `Debug` and `Display` are redacted, so the value never reaches a log through them; it is zeroized on drop. Read it with [`Self::expose`]. The JSON form is the plain string.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Track1(::std::string::String);
+impl Track1 {
+    /// Validate `value` and wrap it.
+    pub fn new(
+        value: impl Into<::std::string::String>,
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
+        let value = value.into();
+        Self::try_from(value)
+    }
+    /// The value in clear: the only way to read it. Never log what this returns.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// The value in clear, like [`Self::expose`]. Never log what this returns.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    fn check(
+        _value: &str,
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
+        Ok(())
+    }
+}
+impl ::std::convert::TryFrom<&str> for Track1 {
+    type Error = ::d1_runtime::validation::ValidationError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        Self::check(value)?;
+        Ok(Self(value.to_string()))
+    }
+}
+impl ::std::str::FromStr for Track1 {
+    type Err = ::d1_runtime::validation::ValidationError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Self::try_from(value)
+    }
+}
+impl ::std::convert::AsRef<str> for Track1 {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for Track1 {
+    type Error = ::d1_runtime::validation::ValidationError;
+    fn try_from(
+        mut value: ::std::string::String,
+    ) -> ::std::result::Result<Self, Self::Error> {
+        match Self::check(&value) {
+            Ok(()) => Ok(Self(value)),
+            Err(error) => {
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
+                Err(error)
+            }
+        }
+    }
+}
+impl ::std::fmt::Debug for Track1 {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("Track1")
+            .field(&::std::string::String::from("<redacted>"))
+            .finish()
+    }
+}
+impl ::std::fmt::Display for Track1 {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&::std::string::String::from("<redacted>"))
+    }
+}
+impl ::std::ops::Drop for Track1 {
+    fn drop(&mut self) {
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+impl ::serde::Serialize for Track1 {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Track1 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Self::try_from(value).map_err(::serde::de::Error::custom)
+    }
+}
+/// Track 2 data.
+///
+/// Sensitive (declared with `x-d1-redact`): `Debug` and `Display` are redacted, so the value never reaches a log through them; it is zeroized on drop. Read it with [`Self::expose`]. The JSON form is the plain string.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Track2(::std::string::String);
+impl Track2 {
+    /// Validate `value` and wrap it.
+    pub fn new(
+        value: impl Into<::std::string::String>,
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
+        let value = value.into();
+        Self::try_from(value)
+    }
+    /// The value in clear: the only way to read it. Never log what this returns.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// The value in clear, like [`Self::expose`]. Never log what this returns.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    fn check(
+        _value: &str,
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
+        Ok(())
+    }
+}
+impl ::std::convert::TryFrom<&str> for Track2 {
+    type Error = ::d1_runtime::validation::ValidationError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        Self::check(value)?;
+        Ok(Self(value.to_string()))
+    }
+}
+impl ::std::str::FromStr for Track2 {
+    type Err = ::d1_runtime::validation::ValidationError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Self::try_from(value)
+    }
+}
+impl ::std::convert::AsRef<str> for Track2 {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for Track2 {
+    type Error = ::d1_runtime::validation::ValidationError;
+    fn try_from(
+        mut value: ::std::string::String,
+    ) -> ::std::result::Result<Self, Self::Error> {
+        match Self::check(&value) {
+            Ok(()) => Ok(Self(value)),
+            Err(error) => {
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
+                Err(error)
+            }
+        }
+    }
+}
+impl ::std::fmt::Debug for Track2 {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("Track2")
+            .field(&::std::string::String::from("<redacted>"))
+            .finish()
+    }
+}
+impl ::std::fmt::Display for Track2 {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&::std::string::String::from("<redacted>"))
+    }
+}
+impl ::std::ops::Drop for Track2 {
+    fn drop(&mut self) {
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+impl ::serde::Serialize for Track2 {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Track2 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Self::try_from(value).map_err(::serde::de::Error::custom)
+    }
+}
+/// Track 3 data.
+///
+/// Sensitive (declared with `x-d1-redact`): `Debug` and `Display` are redacted, so the value never reaches a log through them; it is zeroized on drop. Read it with [`Self::expose`]. The JSON form is the plain string.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Track3(::std::string::String);
+impl Track3 {
+    /// Validate `value` and wrap it.
+    pub fn new(
+        value: impl Into<::std::string::String>,
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
+        let value = value.into();
+        Self::try_from(value)
+    }
+    /// The value in clear: the only way to read it. Never log what this returns.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// The value in clear, like [`Self::expose`]. Never log what this returns.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    fn check(
+        _value: &str,
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
+        Ok(())
+    }
+}
+impl ::std::convert::TryFrom<&str> for Track3 {
+    type Error = ::d1_runtime::validation::ValidationError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        Self::check(value)?;
+        Ok(Self(value.to_string()))
+    }
+}
+impl ::std::str::FromStr for Track3 {
+    type Err = ::d1_runtime::validation::ValidationError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Self::try_from(value)
+    }
+}
+impl ::std::convert::AsRef<str> for Track3 {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for Track3 {
+    type Error = ::d1_runtime::validation::ValidationError;
+    fn try_from(
+        mut value: ::std::string::String,
+    ) -> ::std::result::Result<Self, Self::Error> {
+        match Self::check(&value) {
+            Ok(()) => Ok(Self(value)),
+            Err(error) => {
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
+                Err(error)
+            }
+        }
+    }
+}
+impl ::std::fmt::Debug for Track3 {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("Track3")
+            .field(&::std::string::String::from("<redacted>"))
+            .finish()
+    }
+}
+impl ::std::fmt::Display for Track3 {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&::std::string::String::from("<redacted>"))
+    }
+}
+impl ::std::ops::Drop for Track3 {
+    fn drop(&mut self) {
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+impl ::serde::Serialize for Track3 {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Track3 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Self::try_from(value).map_err(::serde::de::Error::custom)
+    }
+}
 /// Full magnetic stripe tracks, when the issuer overrides the ones D1 would build.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TrackData {
     /// Track 1 data.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub track1: ::std::option::Option<::std::string::String>,
+    pub track1: ::std::option::Option<Track1>,
     /// Track 2 data.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub track2: ::std::option::Option<::std::string::String>,
+    pub track2: ::std::option::Option<Track2>,
     /// Track 3 data.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub track3: ::std::option::Option<::std::string::String>,
+    pub track3: ::std::option::Option<Track3>,
 }
 /// `INDIVIDUAL` (default): one parcel per card; `BULK`: cards grouped in one shipment. D1 may add values.
 ///

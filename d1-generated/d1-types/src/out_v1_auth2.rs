@@ -2,7 +2,10 @@
 // Do not edit by hand: change the specs or the generator, then run `cargo xtask codegen`.
 //! Types of the **D1 OAuth API** (version 1.0), from `specs/D1-Public-OUT-v1-Auth2.json`.
 //!
+//! Sealed (JWE) fields are declared in `specs/overlays/D1-Public-OUT-v1-Auth2.overlay.json`.
+//!
 //! Token endpoint the issuer exposes so that D1 can get an access token (OAuth 2.0 client credentials) before calling the issuer's APIs. Optional: only used when the issuer configured OAuth for outbound calls.
+pub use super::common::AccessToken;
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Auth2Request {
     /// OAuth grant type (client credentials, RFC 6749 section 4.4).
@@ -14,7 +17,7 @@ pub struct Auth2Request {
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Auth2Response {
     /// Token D1 sends on its calls to the issuer.
-    pub access_token: ::std::string::String,
+    pub access_token: super::common::AccessToken,
     /// Lifetime of the token, in seconds.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub expires_in: ::std::option::Option<::std::string::String>,
