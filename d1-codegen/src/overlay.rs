@@ -1,6 +1,7 @@
 //! A subset of OpenAPI Overlay 1.0.0: `extends`, and `actions` whose `target` is a JSONPath made
 //! of `$`, `.name` and `['name']` segments, with `update` (deep merge) or `remove: true`.
-//! This is how the project declares which fields are JWE-sealed without editing D1's files.
+//! This is how the project declares what D1's files cannot say — which fields are JWE-sealed
+//! (`x-d1-jwe`, `x-d1-plaintext`) and which are sensitive (`x-d1-redact`) — without editing them.
 
 use crate::error::{Error, Location};
 use serde_json::Value;

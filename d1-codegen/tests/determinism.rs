@@ -1,31 +1,10 @@
 //! Same specs → same bytes: in any input order, on every run; and the committed
 //! `d1-generated/` is what the bundled specs produce.
 
+mod support;
+
 use d1_codegen::emit::Options;
-use d1_codegen::load::SourceFile;
-use std::path::{Path, PathBuf};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf()
-}
-
-fn read_specs() -> Vec<SourceFile> {
-    let mut files = Vec::new();
-    let mut stack = vec![repo().join("specs")];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("specs folder") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                let shown = path.strip_prefix(repo()).expect("inside repo").to_string_lossy().replace('\\', "/");
-                files.push(SourceFile { path: shown, text: std::fs::read_to_string(&path).expect("readable") });
-            }
-        }
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    files
-}
+use support::{read_specs, repo};
 
 #[test]
 fn output_does_not_depend_on_input_order_or_run() {

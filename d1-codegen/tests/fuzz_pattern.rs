@@ -5,22 +5,10 @@
 //! `D1_FUZZ_SECONDS` sets the budget (default 10 s; e.g. 600 for a deeper run); the number of
 //! patterns tried is printed with `--nocapture`.
 
+mod support;
+
 use std::time::{Duration, Instant};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+use support::Rng;
 
 /// Pieces patterns are made of, including the ones parsers get wrong.
 const PIECES: &[&str] = &[

@@ -9,32 +9,15 @@
 //! `D1_MUTANTS_KEEP=DIR` writes the first 10 generated sets under `DIR/mutant-N/`, to compile a
 //! sample with cargo (their manifests name `d1-runtime` by version: patch it to a path).
 
+mod support;
+
 use d1_codegen::emit::Options;
 use d1_codegen::load::SourceFile;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
-
-/// xorshift64*: small, deterministic, good enough to pick mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
+use support::Rng;
 
 const HOSTILE_STRINGS: &[&str] = &[
     "",

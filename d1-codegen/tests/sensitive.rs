@@ -3,15 +3,13 @@
 //! suggests a secret and is declared neither way is a located warning; and the table of
 //! tests/tests/sensitive_fields.rs covers every struct of the bundled specs with a sensitive member.
 
+mod support;
+
 use d1_codegen::emit::Options;
 use d1_codegen::ir::{Ir, TypeKind, TypeRef};
 use d1_codegen::load::SourceFile;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf()
-}
+use support::{read_specs, repo};
 
 fn spec(properties: &str) -> Vec<SourceFile> {
     let text = format!(
@@ -131,22 +129,4 @@ fn the_redaction_test_table_covers_every_struct_with_a_sensitive_member() {
     }
     let extra: Vec<_> = rows.keys().filter(|k| !expected.contains_key(*k)).collect();
     assert!(extra.is_empty(), "cases for types without sensitive members: {extra:?}");
-}
-
-fn read_specs() -> Vec<SourceFile> {
-    let mut files = Vec::new();
-    let mut stack = vec![repo().join("specs")];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("specs folder") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                let shown = path.strip_prefix(repo()).expect("inside repo").to_string_lossy().replace('\\', "/");
-                files.push(SourceFile { path: shown, text: std::fs::read_to_string(&path).expect("readable") });
-            }
-        }
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    files
 }

@@ -1,13 +1,11 @@
 //! Redaction: `Debug`, `Display` and `tracing` fields of sealed values, keys and errors never
 //! show a PAN or key bytes.
 
-use std::io::Write;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use d1_tests::fixtures::CardData;
-use d1_tests::redaction::{assert_no_secret, printed_forms};
+use d1_tests::redaction::{assert_no_secret, printed_forms, traced};
 use d1_types::jwe::{Jwe, JweError, KeyError, PrivateKey, SysRng};
 
 const PAN: &str = "4111111111111111";
@@ -118,33 +116,6 @@ fn debug_and_display_never_show_pan_or_key_bytes() {
             source = inner.source();
         }
     }
-}
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Everything `f` logs, at every level, as plain text.
-fn traced(f: impl FnOnce()) -> String {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::with_default(subscriber, f);
-    let bytes = captured.0.lock().unwrap().clone();
-    String::from_utf8(bytes).unwrap()
 }
 
 #[test]

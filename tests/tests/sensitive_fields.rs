@@ -7,9 +7,7 @@
 //! d1-codegen/tests/sensitive.rs: a struct with a sensitive member missing here (or a sensitive
 //! member without the marker) fails that test. Keep one `Type => json` line per entry.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
+use d1_tests::redaction::traced;
 use d1_types::{common, in_v1_auth2, in_v1_physical_issuance, out_v1_auth2};
 
 const MARKER: &str = "S3CR3T-MARKER-7f1c";
@@ -34,33 +32,6 @@ cases! {
     in_v1_auth2::GetTokenResponse => r#"{"access_token":"MARKER","token_type":"Bearer"}"#,
     in_v1_physical_issuance::TrackData => r#"{"track1":"MARKER","track2":"MARKER","track3":"MARKER"}"#,
     out_v1_auth2::Auth2Response => r#"{"access_token":"MARKER","token_type":"Bearer"}"#,
-}
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Everything `f` logs, at every level, as plain text.
-fn traced(f: impl FnOnce()) -> String {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::with_default(subscriber, f);
-    let bytes = captured.0.lock().unwrap().clone();
-    String::from_utf8(bytes).unwrap()
 }
 
 #[test]
