@@ -43,6 +43,9 @@ pub struct Summary {
     pub lines: usize,
     /// Against what was on disk before the run (for `check`: what would change).
     pub diff: Diff,
+    /// Whether the run wrote (`generate`) or only compared (`check`); the summary says
+    /// "written" or "would be written" accordingly.
+    pub wrote: bool,
 }
 
 impl Config {
@@ -135,6 +138,7 @@ impl Config {
         let (tree, mut summary) = self.run()?;
         summary.diff = write::write_atomically(&tree, out)
             .map_err(|e| Error::file(&out.display().to_string(), format!("cannot write the generated tree: {e}")))?;
+        summary.wrote = true;
         Ok(summary)
     }
 
@@ -193,6 +197,7 @@ impl Config {
             files: 1,
             lines: text.lines().count(),
             diff: Diff::default(),
+            wrote: true,
         })
     }
 
@@ -212,6 +217,7 @@ impl Config {
             files: tree.len(),
             lines: tree.lines(),
             diff: Diff::default(),
+            wrote: false,
         };
         Ok((tree, summary))
     }
@@ -338,7 +344,7 @@ impl Summary {
         let d = &self.diff;
         let mut out = format!(
             "{verb}: {} specs ({} inputs), {} operations, {} types ({} validated newtypes), {} sealed JWE fields\n\
-             files: {} generated, {} lines — {} written, {} unchanged, {} removed\n",
+             files: {} generated, {} lines — {} {}, {} unchanged, {} {}\n",
             s.specs,
             self.inputs.len(),
             s.operations,
@@ -348,8 +354,10 @@ impl Summary {
             self.files,
             self.lines,
             d.added.len() + d.changed.len(),
+            if self.wrote { "written" } else { "would be written" },
             d.unchanged,
             d.removed.len(),
+            if self.wrote { "removed" } else { "would be removed" },
         );
         if !self.warnings.is_empty() {
             out.push_str(&format!("warnings ({}):\n", self.warnings.len()));
