@@ -108,6 +108,14 @@ impl Config {
         self
     }
 
+    /// File-name prefixes dropped before a spec's module name is made from its file name
+    /// (default: D1's `D1-Public-`, so `D1-Public-IN-v1-Card.json` is `in_v1_card`). A module
+    /// name depends on its own file only: adding a spec renames nothing else.
+    pub fn module_prefixes<S: Into<String>>(mut self, prefixes: impl IntoIterator<Item = S>) -> Self {
+        self.options.module_prefixes = prefixes.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// Allow patterns that only a backtracking regex engine can evaluate (lookarounds,
     /// backreferences, `\b`, `\p{…}`, or an automaton too large to emit). Off by default:
     /// such a pattern is then an error naming its file and JSON pointer, because the
@@ -174,7 +182,7 @@ impl Config {
         }
         let files = self.read_inputs()?;
         let specs = crate::load::load(&files)?;
-        let ir = crate::naming::finalize(crate::lower::lower_with(&specs, self.options.allow_backtracking_patterns)?);
+        let ir = crate::naming::finalize(crate::lower::lower_with(&specs, &self.options)?);
         warnings.extend(ir.warnings.iter().cloned());
         let mut parts = vec![emit::Part::Types];
         if !self.without_client {

@@ -27,7 +27,7 @@ pub use write::FileTree;
 /// Run the in-memory part of the pipeline: files in, generated tree and IR out. No I/O.
 pub fn generate(files: &[load::SourceFile], options: &emit::Options) -> Result<(FileTree, ir::Ir), Error> {
     let specs = load::load(files)?;
-    let lowered = lower::lower_with(&specs, options.allow_backtracking_patterns)?;
+    let lowered = lower::lower_with(&specs, options)?;
     let ir = naming::finalize(lowered);
     let tree = emit::emit(&ir, options)?;
     Ok((tree, ir))

@@ -41,16 +41,31 @@ pub struct Lowered {
     pub hints: Vec<Hint>,
 }
 
-/// [`lower_with`] refusing patterns that need a backtracking engine.
+/// [`lower_with`] the default options: patterns that need a backtracking engine refused,
+/// D1's `D1-Public-` file-name prefix dropped from module names.
 pub fn lower(specs: &[Spec]) -> Result<Lowered, Error> {
-    lower_with(specs, false)
+    lower_with(specs, &crate::emit::Options::default())
 }
 
-/// Lower the specs; `allow_backtracking_patterns` accepts patterns only the (backtracking)
-/// regex engine can evaluate, which are otherwise located errors.
-pub fn lower_with(specs: &[Spec], allow_backtracking_patterns: bool) -> Result<Lowered, Error> {
-    let stems: Vec<String> = specs.iter().map(|s| s.stem.clone()).collect();
-    let modules = naming::module_names(&stems);
+/// Lower the specs. `options.allow_backtracking_patterns` accepts patterns only the
+/// (backtracking) regex engine can evaluate, which are otherwise located errors;
+/// `options.module_prefixes` are dropped from file names to make module names.
+pub fn lower_with(specs: &[Spec], options: &crate::emit::Options) -> Result<Lowered, Error> {
+    let allow_backtracking_patterns = options.allow_backtracking_patterns;
+    let mut modules: Vec<String> = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let module = naming::module_name(&spec.stem, &options.module_prefixes);
+        if let Some(other) = modules.iter().position(|m| *m == module) {
+            return Err(Error::new(
+                &Location::new(&spec.path, ""),
+                format!(
+                    "its module name `{module}` is also that of `{}`: module names come from file names, so rename one of the files",
+                    specs[other].path
+                ),
+            ));
+        }
+        modules.push(module);
+    }
     let mut ctx = Ctx {
         types: Vec::new(),
         hints: Vec::new(),

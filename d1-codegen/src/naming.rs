@@ -105,30 +105,18 @@ pub fn path_operation_name(method: &str, path: &str) -> String {
     field_ident(&format!("{} {tail}", method.to_ascii_lowercase()))
 }
 
-/// Module name of a spec: its file stem in snake_case, without the word prefix that all specs
-/// share (`D1-Public-IN-v1-Card` → `in_v1_card` when every stem starts with `D1-Public-`).
-pub fn module_names(stems: &[String]) -> Vec<String> {
-    let snake: Vec<Vec<String>> =
-        stems.iter().map(|s| words(s).to_snake_case().split('_').map(str::to_string).collect()).collect();
-    let mut common = 0;
-    if snake.len() > 1 {
-        // Keep at least one word of every name.
-        while let Some(word) = snake[0].get(common) {
-            if snake.iter().any(|s| s.len() <= common + 1 || &s[common] != word) {
-                break;
-            }
-            common += 1;
-        }
+/// Module name of a spec, from its file stem alone (never from the other files of the set, so
+/// adding or removing a spec renames nothing else): the first of `prefixes` the stem starts with
+/// is dropped (`D1-Public-IN-v1-Card` → `IN-v1-Card`), the rest is snake_cased (`in_v1_card`),
+/// keywords and the types crate's own module names get a suffix.
+pub fn module_name(stem: &str, prefixes: &[String]) -> String {
+    let rest = prefixes.iter().find_map(|p| stem.strip_prefix(p.as_str()).filter(|r| !r.is_empty())).unwrap_or(stem);
+    let base = escape(words(rest).to_snake_case(), "api");
+    if RESERVED_MODULES.contains(&base.as_str()) {
+        format!("{base}_api")
+    } else {
+        base
     }
-    let mut taken = BTreeSet::new();
-    snake
-        .iter()
-        .map(|s| {
-            let base = escape(s[common..].join("_"), "api");
-            let base = if RESERVED_MODULES.contains(&base.as_str()) { format!("{base}_api") } else { base };
-            unique(base, &mut taken)
-        })
-        .collect()
 }
 
 /// `base`, or `base2`, `base3`, … whichever is not in `taken` yet; records the result.
@@ -400,11 +388,15 @@ mod tests {
     }
 
     #[test]
-    fn modules_drop_the_shared_prefix() {
-        let stems = vec!["D1-Public-IN-v1-Card".to_string(), "D1-Public-OUT-v2-Card".to_string()];
-        assert_eq!(module_names(&stems), vec!["in_v1_card", "out_v2_card"]);
-        assert_eq!(module_names(&["petstore".to_string()]), vec!["petstore"]);
-        assert_eq!(module_names(&["a-common".to_string(), "a-jwe".to_string()]), vec!["common_api", "jwe_api"]);
+    fn module_names_come_from_each_file_alone() {
+        let d1 = vec!["D1-Public-".to_string()];
+        assert_eq!(module_name("D1-Public-IN-v1-Card", &d1), "in_v1_card");
+        assert_eq!(module_name("Zz-Extra-Api", &d1), "zz_extra_api");
+        assert_eq!(module_name("petstore", &d1), "petstore");
+        assert_eq!(module_name("D1-Public-", &d1), "d1_public");
+        assert_eq!(module_name("a-common", &[]), "a_common");
+        assert_eq!(module_name("common", &[]), "common_api");
+        assert_eq!(module_name("D1-Public-Jwe", &d1), "jwe_api");
     }
 
     #[test]

@@ -211,3 +211,11 @@ fn snapshot(dir: &std::path::Path) -> Vec<(String, String)> {
     files.sort();
     files
 }
+
+#[test]
+fn two_files_with_one_module_name_are_an_error_not_a_renaming() {
+    let s = spec(r#"{}"#, r#"{}"#);
+    let e = run(&[("specs/card-api.json", &s), ("specs/card_api.json", &s)]);
+    assert_eq!(e.location.file, "specs/card_api.json", "{e}");
+    assert!(e.message.contains("`card_api` is also that of `specs/card-api.json`"), "{e}");
+}

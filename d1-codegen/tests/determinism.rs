@@ -61,3 +61,26 @@ fn check_reports_what_it_would_write_and_writes_nothing() {
     assert_eq!(std::fs::read_to_string(&lib).expect("still there"), "// edited by hand\n", "check wrote");
     let _ = std::fs::remove_dir_all(&out);
 }
+
+#[test]
+fn adding_a_spec_changes_no_other_module() {
+    let d1 = read_specs();
+    let (before, _) = d1_codegen::generate(&d1, &Options::default()).expect("generates");
+    let extra_text =
+        std::fs::read_to_string(repo().join("d1-codegen/tests/fixtures/features/petstore.yaml")).expect("fixture");
+    let mut with_extra = d1.clone();
+    with_extra.push(d1_codegen::load::SourceFile { path: "specs/Zz-Extra-Api.yaml".into(), text: extra_text });
+    let (after, _) = d1_codegen::generate(&with_extra, &Options::default()).expect("generates");
+    let mut modules = 0;
+    for (path, content) in before.iter() {
+        // Per-API module files; crate roots, manifests, READMEs and `checks.rs` list every spec.
+        let file = path.rsplit('/').next().unwrap_or(path);
+        if !(file.starts_with("in_") || file.starts_with("out_")) {
+            continue;
+        }
+        modules += 1;
+        assert_eq!(after.get(path), Some(content), "{path} changed when a spec was added");
+    }
+    assert!(modules >= 30, "expected the D1 modules of three crates, found {modules}");
+    assert!(after.get("d1-types/src/zz_extra_api.rs").is_some(), "the new spec's module is named from its file alone");
+}

@@ -30,6 +30,9 @@ pub struct Options {
     pub runtime: RuntimeSource,
     /// Separate crates, or modules of one crate.
     pub layout: Layout,
+    /// File-name prefixes dropped to make module names (see
+    /// [`Config::module_prefixes`](crate::Config::module_prefixes)).
+    pub module_prefixes: Vec<String>,
     /// Accept patterns that need the backtracking engine (see
     /// [`Config::allow_backtracking_patterns`](crate::Config::allow_backtracking_patterns)).
     pub allow_backtracking_patterns: bool,
@@ -148,6 +151,7 @@ impl Default for Options {
             runtime: RuntimeSource::default(),
             layout: Layout::Crates,
             allow_backtracking_patterns: false,
+            module_prefixes: vec!["D1-Public-".to_string()],
         }
     }
 }

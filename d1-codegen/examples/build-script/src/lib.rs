@@ -5,12 +5,12 @@ include!(concat!(env!("OUT_DIR"), "/d1.rs"));
 
 #[cfg(test)]
 mod tests {
-    use crate::types::d1_public_in_v1_card::{CardId, RenewCardData, RenewRequest};
+    use crate::types::in_v1_card::{CardId, RenewCardData, RenewRequest};
     use crate::types::jwe::{Jwe, PrivateKey, SysRng};
 
     #[test]
     fn generated_newtypes_validate() {
-        let error = crate::types::d1_public_in_v1_card::IssuerId::new("bad id!").expect_err("pattern rejects");
+        let error = crate::types::in_v1_card::IssuerId::new("bad id!").expect_err("pattern rejects");
         assert_eq!(error.type_name(), "IssuerId");
         assert!(CardId::new("crd_1").is_ok());
     }
@@ -40,12 +40,12 @@ mod tests {
         let client = crate::client::Client::builder(crate::client::Environment::url("http://127.0.0.1:9"))
             .build()
             .expect("client");
-        assert!(client.base_url(crate::client::ApiId::D1PublicInV1Card).is_ok());
-        let _card_api = client.d1_public_in_v1_card();
+        assert!(client.base_url(crate::client::ApiId::InV1Card).is_ok());
+        let _card_api = client.card();
     }
 
     /// The router type-checks against the generated trait; an implementation is the user's.
-    fn _mount<A: crate::server::d1_public_in_v1_card::D1PublicInV1CardApi>(api: A) -> crate::server::axum::Router {
-        crate::server::d1_public_in_v1_card::router(api)
+    fn _mount<A: crate::server::in_v1_card::InV1CardApi>(api: A) -> crate::server::axum::Router {
+        crate::server::in_v1_card::router(api)
     }
 }
