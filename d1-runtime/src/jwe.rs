@@ -197,6 +197,45 @@ impl PlaintextError {
     }
 }
 
+/// Decodes the JSON form of a plaintext into `W`, the generated code's view of its members.
+/// Members `W` does not list are skipped, as in every other D1 object (D1 may add some); an
+/// error names the member and the kind of problem, never a value (serde's messages can quote
+/// the input, which here is card data).
+///
+/// # Errors
+///
+/// Not a JSON object of the expected members.
+pub fn decode_plaintext<W: serde::de::DeserializeOwned>(
+    type_name: &'static str,
+    json: &[u8],
+) -> Result<W, PlaintextError> {
+    let mut de = serde_json::Deserializer::from_slice(json);
+    let wire = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let member = e.path().to_string().escape_default().to_string();
+        let inner = e.into_inner();
+        let text = inner.to_string();
+        // "missing field `pan`" and "duplicate field `pan`" quote only the schema's names.
+        let what = if text.starts_with("missing field") || text.starts_with("duplicate field") {
+            text
+        } else {
+            format!(
+                "{:?} error at member `{member}` (line {}, column {})",
+                inner.classify(),
+                inner.line(),
+                inner.column()
+            )
+        };
+        PlaintextError::new(type_name, format!("not a valid {type_name} JSON object: {what}"))
+    })?;
+    de.end().map_err(|e| {
+        PlaintextError::new(
+            type_name,
+            format!("text after the {type_name} JSON object (line {}, column {})", e.line(), e.column()),
+        )
+    })?;
+    Ok(wire)
+}
+
 impl fmt::Display for PlaintextError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "invalid {} plaintext: {}", self.type_name, self.reason)

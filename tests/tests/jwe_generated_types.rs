@@ -95,7 +95,7 @@ fn generated_plaintext_types_refuse_invalid_card_data() {
         (json!({"pan": "411111111", "exp": "1229"}), "a 9-digit PAN"),
         (json!({"pan": "4111111111111111", "exp": "1329"}), "month 13 in MMYY"),
         (json!({"pan": "4111111111111111"}), "a missing exp"),
-        (json!({"pan": "4111111111111111", "exp": "1229", "cvv": "1"}), "a member the schema does not have"),
+        // A member the schema does not have is skipped, not refused (jwe_plaintext_decoding.rs).
     ] {
         let bytes = serde_json::to_vec(&json).expect("JSON");
         let err = in_v1_card::RenewCardData::from_json(&bytes).expect_err(what);

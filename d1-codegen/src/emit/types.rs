@@ -285,7 +285,6 @@ fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> Tok
             builds.push(quote!(#id: wire.#id.map(<#inner as ::std::convert::TryFrom<::std::string::String>>::try_from).transpose().map_err(invalid)?,));
         }
     }
-    let deny = if s.deny_unknown_fields { quote!(#[serde(deny_unknown_fields)]) } else { TokenStream::new() };
     let overhead = proc_macro2::Literal::usize_unsuffixed(
         16 + 8 * s.fields.len() + s.fields.iter().map(|f| f.name.len()).sum::<usize>(),
     );
@@ -317,8 +316,8 @@ fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> Tok
             }
 
             fn from_json(json: &[u8]) -> ::std::result::Result<Self, #jwe::PlaintextError> {
+                // Members it does not list are skipped: D1 may add some to a sealed payload.
                 #[derive(::serde::Deserialize)]
-                #deny
                 struct Wire {
                     #(#owned_fields)*
                 }
@@ -326,11 +325,7 @@ fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> Tok
                     type_name: #type_name,
                     reason: e.to_string(),
                 };
-                // serde_json's messages can quote the input, so only its position is kept.
-                let wire: Wire = ::serde_json::from_slice(json).map_err(|e| #jwe::PlaintextError {
-                    type_name: #type_name,
-                    reason: format!("not a valid {} JSON object ({:?} error at line {}, column {})", #type_name, e.classify(), e.line(), e.column()),
-                })?;
+                let wire: Wire = #jwe::decode_plaintext(#type_name, json)?;
                 Ok(Self { #(#builds)* })
             }
         }

@@ -1222,7 +1222,6 @@ impl ::d1_runtime::jwe::Plaintext for RenewCardData {
         json: &[u8],
     ) -> ::std::result::Result<Self, ::d1_runtime::jwe::PlaintextError> {
         #[derive(::serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
         struct Wire {
             #[serde(rename = "pan")]
             pan: ::std::string::String,
@@ -1239,14 +1238,7 @@ impl ::d1_runtime::jwe::Plaintext for RenewCardData {
             type_name: "RenewCardData",
             reason: e.to_string(),
         };
-        let wire: Wire = ::serde_json::from_slice(json)
-            .map_err(|e| ::d1_runtime::jwe::PlaintextError {
-                type_name: "RenewCardData",
-                reason: format!(
-                    "not a valid {} JSON object ({:?} error at line {}, column {})",
-                    "RenewCardData", e.classify(), e.line(), e.column()
-                ),
-            })?;
+        let wire: Wire = ::d1_runtime::jwe::decode_plaintext("RenewCardData", json)?;
         Ok(Self {
             pan: <super::common::Pan as ::std::convert::TryFrom<
                 ::std::string::String,

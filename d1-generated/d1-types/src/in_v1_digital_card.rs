@@ -123,7 +123,6 @@ impl ::d1_runtime::jwe::Plaintext for DigitalCardCredentials {
         json: &[u8],
     ) -> ::std::result::Result<Self, ::d1_runtime::jwe::PlaintextError> {
         #[derive(::serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
         struct Wire {
             #[serde(rename = "pan")]
             pan: ::std::string::String,
@@ -134,14 +133,10 @@ impl ::d1_runtime::jwe::Plaintext for DigitalCardCredentials {
             type_name: "DigitalCardCredentials",
             reason: e.to_string(),
         };
-        let wire: Wire = ::serde_json::from_slice(json)
-            .map_err(|e| ::d1_runtime::jwe::PlaintextError {
-                type_name: "DigitalCardCredentials",
-                reason: format!(
-                    "not a valid {} JSON object ({:?} error at line {}, column {})",
-                    "DigitalCardCredentials", e.classify(), e.line(), e.column()
-                ),
-            })?;
+        let wire: Wire = ::d1_runtime::jwe::decode_plaintext(
+            "DigitalCardCredentials",
+            json,
+        )?;
         Ok(Self {
             pan: <Pan as ::std::convert::TryFrom<
                 ::std::string::String,
@@ -384,7 +379,6 @@ impl ::d1_runtime::jwe::Plaintext for DigitalPan {
         json: &[u8],
     ) -> ::std::result::Result<Self, ::d1_runtime::jwe::PlaintextError> {
         #[derive(::serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
         struct Wire {
             #[serde(rename = "pan")]
             pan: ::std::string::String,
@@ -393,14 +387,7 @@ impl ::d1_runtime::jwe::Plaintext for DigitalPan {
             type_name: "DigitalPan",
             reason: e.to_string(),
         };
-        let wire: Wire = ::serde_json::from_slice(json)
-            .map_err(|e| ::d1_runtime::jwe::PlaintextError {
-                type_name: "DigitalPan",
-                reason: format!(
-                    "not a valid {} JSON object ({:?} error at line {}, column {})",
-                    "DigitalPan", e.classify(), e.line(), e.column()
-                ),
-            })?;
+        let wire: Wire = ::d1_runtime::jwe::decode_plaintext("DigitalPan", json)?;
         Ok(Self {
             pan: <Pan as ::std::convert::TryFrom<
                 ::std::string::String,

@@ -146,7 +146,6 @@ impl ::d1_runtime::jwe::Plaintext for CardData {
         json: &[u8],
     ) -> ::std::result::Result<Self, ::d1_runtime::jwe::PlaintextError> {
         #[derive(::serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
         struct Wire {
             #[serde(rename = "pan")]
             pan: ::std::string::String,
@@ -169,14 +168,7 @@ impl ::d1_runtime::jwe::Plaintext for CardData {
             type_name: "CardData",
             reason: e.to_string(),
         };
-        let wire: Wire = ::serde_json::from_slice(json)
-            .map_err(|e| ::d1_runtime::jwe::PlaintextError {
-                type_name: "CardData",
-                reason: format!(
-                    "not a valid {} JSON object ({:?} error at line {}, column {})",
-                    "CardData", e.classify(), e.line(), e.column()
-                ),
-            })?;
+        let wire: Wire = ::d1_runtime::jwe::decode_plaintext("CardData", json)?;
         Ok(Self {
             pan: <super::common::Pan as ::std::convert::TryFrom<
                 ::std::string::String,

@@ -173,7 +173,6 @@ impl ::d1_runtime::jwe::Plaintext for CardCredentials {
         json: &[u8],
     ) -> ::std::result::Result<Self, ::d1_runtime::jwe::PlaintextError> {
         #[derive(::serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
         struct Wire {
             #[serde(rename = "pan")]
             pan: ::std::string::String,
@@ -188,14 +187,7 @@ impl ::d1_runtime::jwe::Plaintext for CardCredentials {
             type_name: "CardCredentials",
             reason: e.to_string(),
         };
-        let wire: Wire = ::serde_json::from_slice(json)
-            .map_err(|e| ::d1_runtime::jwe::PlaintextError {
-                type_name: "CardCredentials",
-                reason: format!(
-                    "not a valid {} JSON object ({:?} error at line {}, column {})",
-                    "CardCredentials", e.classify(), e.line(), e.column()
-                ),
-            })?;
+        let wire: Wire = ::d1_runtime::jwe::decode_plaintext("CardCredentials", json)?;
         Ok(Self {
             pan: <super::common::Pan as ::std::convert::TryFrom<
                 ::std::string::String,
