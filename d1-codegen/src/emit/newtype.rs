@@ -111,7 +111,11 @@ fn string(
         let matches = compiled.matches_expr(&ident("value"));
         consts.push(quote!(#[doc = " The ECMA-262 pattern every value matches (not anchored unless it says so)."] pub const PATTERN: &'static str = #p;));
         let e = err(quote!(PatternMismatch { pattern: Self::PATTERN }));
-        checks.push(quote!(if !(#matches) { #e; }));
+        // Bound first: negating the compiled expression in place can read as a double negation.
+        checks.push(quote! {
+            let matched = #matches;
+            if !matched { #e; }
+        });
     }
     if c.luhn {
         let e = err(quote!(LuhnCheck));

@@ -147,11 +147,11 @@ impl CardId {
                 ),
             );
         }
-        if !((1..=48).contains(&value.len())
+        let matched = (1..=48).contains(&value.len())
             && value
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        {
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "CardId",
@@ -270,11 +270,11 @@ impl ConsumerId {
                 ),
             );
         }
-        if !((1..=64).contains(&value.len())
+        let matched = (1..=64).contains(&value.len())
             && value
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        {
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "ConsumerId",
@@ -374,11 +374,11 @@ impl CorrelationId {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
-        if !((1..=64).contains(&value.len())
+        let matched = (1..=64).contains(&value.len())
             && value
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        {
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "CorrelationId",
@@ -495,11 +495,11 @@ impl DigitalCardId {
                 ),
             );
         }
-        if !((1..=64).contains(&value.len())
+        let matched = (1..=64).contains(&value.len())
             && value
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        {
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "DigitalCardId",
@@ -594,7 +594,7 @@ impl Exp {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
-        if !({
+        let matched = {
             const FAIL: u8 = 6;
             let state = value
                 .bytes()
@@ -610,7 +610,8 @@ impl Exp {
                     },
                 );
             state == 4
-        }) {
+        };
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "Exp",
@@ -828,7 +829,7 @@ impl Language {
                 ),
             );
         }
-        if !({
+        let matched = {
             const FAIL: u8 = 6;
             let state = value
                 .bytes()
@@ -842,7 +843,8 @@ impl Language {
                     },
                 );
             state == 5
-        }) {
+        };
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "Language",
@@ -961,11 +963,11 @@ impl OperationId {
                 ),
             );
         }
-        if !((1..=64).contains(&value.len())
+        let matched = (1..=64).contains(&value.len())
             && value
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        {
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "OperationId",
@@ -1067,9 +1069,9 @@ impl Pan {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
-        if !((10..=19).contains(&value.len())
-            && value.bytes().all(|b| b.is_ascii_digit()))
-        {
+        let matched = (10..=19).contains(&value.len())
+            && value.bytes().all(|b| b.is_ascii_digit());
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "Pan",
@@ -1340,9 +1342,9 @@ impl Reason {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
-        if !((1..=64).contains(&value.len())
-            && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' '))
-        {
+        let matched = (1..=64).contains(&value.len())
+            && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ');
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "Reason",

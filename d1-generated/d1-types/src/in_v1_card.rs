@@ -33,7 +33,7 @@ impl AuxiliaryExp {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
-        if !({
+        let matched = {
             const FAIL: u8 = 6;
             let state = value
                 .bytes()
@@ -49,7 +49,8 @@ impl AuxiliaryExp {
                     },
                 );
             state == 4
-        }) {
+        };
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "AuxiliaryExp",
@@ -140,9 +141,9 @@ impl AuxiliaryPan {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
-        if !((1..=19).contains(&value.len())
-            && value.bytes().all(|b| b.is_ascii_digit()))
-        {
+        let matched = (1..=19).contains(&value.len())
+            && value.bytes().all(|b| b.is_ascii_digit());
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "AuxiliaryPan",
@@ -264,8 +265,10 @@ impl CardId {
                 ),
             );
         }
-        if !(value.bytes().any(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        {
+        let matched = value
+            .bytes()
+            .any(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "CardId",
@@ -360,8 +363,10 @@ impl CardProductId {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
-        if !(value.bytes().any(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        {
+        let matched = value
+            .bytes()
+            .any(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "CardProductId",
@@ -549,13 +554,13 @@ impl CorrelationId {
                 ),
             );
         }
-        if !(value
+        let matched = value
             .bytes()
             .any(|b| {
                 b.is_ascii_alphanumeric() || b == b' ' || b == b'-' || b == b'.'
                     || b == b'_'
-            }))
-        {
+            });
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "CorrelationId",
@@ -728,8 +733,10 @@ impl NewCardId {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
-        if !(value.bytes().any(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        {
+        let matched = value
+            .bytes()
+            .any(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "NewCardId",
@@ -985,8 +992,10 @@ impl OperationId {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
-        if !(value.bytes().any(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        {
+        let matched = value
+            .bytes()
+            .any(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "OperationId",
@@ -1095,7 +1104,8 @@ impl Psn {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
-        if !(value.len() == 2 && value.bytes().all(|b| b.is_ascii_digit())) {
+        let matched = value.len() == 2 && value.bytes().all(|b| b.is_ascii_digit());
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "Psn",

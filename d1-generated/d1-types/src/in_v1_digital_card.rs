@@ -918,9 +918,9 @@ impl Pan {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
-        if !((1..=19).contains(&value.len())
-            && value.bytes().all(|b| b.is_ascii_digit()))
-        {
+        let matched = (1..=19).contains(&value.len())
+            && value.bytes().all(|b| b.is_ascii_digit());
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "Pan",
@@ -1139,11 +1139,11 @@ impl ParentCardId {
                 ),
             );
         }
-        if !((1..=48).contains(&value.len())
+        let matched = (1..=48).contains(&value.len())
             && value
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        {
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "ParentCardId",

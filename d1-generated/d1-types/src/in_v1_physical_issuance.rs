@@ -288,11 +288,11 @@ impl CardProductId {
                 ),
             );
         }
-        if !((1..=48).contains(&value.len())
+        let matched = (1..=48).contains(&value.len())
             && value
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        {
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "CardProductId",
@@ -822,7 +822,8 @@ impl Exp {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
-        if !(value.len() == 4 && value.bytes().all(|b| b.is_ascii_digit())) {
+        let matched = value.len() == 4 && value.bytes().all(|b| b.is_ascii_digit());
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "Exp",

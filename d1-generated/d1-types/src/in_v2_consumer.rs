@@ -47,11 +47,11 @@ impl UserId {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
-        if !((1..=15).contains(&value.len())
+        let matched = (1..=15).contains(&value.len())
             && value
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        {
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "UserId",

@@ -421,8 +421,9 @@ impl Cvv {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
-        if !((3..=4).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_digit()))
-        {
+        let matched = (3..=4).contains(&value.len())
+            && value.bytes().all(|b| b.is_ascii_digit());
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "Cvv",
@@ -664,8 +665,10 @@ impl OperationId {
                 ),
             );
         }
-        if !(value.bytes().any(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        {
+        let matched = value
+            .bytes()
+            .any(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "OperationId",

@@ -131,11 +131,11 @@ impl CorrelationId {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
-        if !((1..=64).contains(&value.len())
+        let matched = (1..=64).contains(&value.len())
             && value
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        {
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "CorrelationId",
@@ -989,11 +989,11 @@ impl ThingId {
                 ),
             );
         }
-        if !((1..=48).contains(&value.len())
+        let matched = (1..=48).contains(&value.len())
             && value
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        {
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "ThingId",
@@ -1081,7 +1081,7 @@ impl Unanchored {
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
-        if !({
+        let matched = {
             const FAIL: u8 = 3;
             let state = value
                 .bytes()
@@ -1095,7 +1095,8 @@ impl Unanchored {
                     },
                 );
             state == 2
-        }) {
+        };
+        if !matched {
             return Err(
                 ::d1_runtime::validation::ValidationError::new(
                     "Unanchored",
