@@ -12,8 +12,8 @@ use crate::naming;
 use crate::pattern;
 use indexmap::IndexMap;
 use openapiv3::{
-    AdditionalProperties, ArrayType, IntegerFormat, ObjectType, OpenAPI, ParameterSchemaOrContent, ReferenceOr, Schema,
-    SchemaKind, StringType, Type, VariantOrUnknownOrEmpty,
+    AdditionalProperties, AnySchema, ArrayType, IntegerFormat, ObjectType, OpenAPI, ParameterSchemaOrContent,
+    ReferenceOr, Schema, SchemaKind, StringType, Type, VariantOrUnknownOrEmpty,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -908,8 +908,18 @@ impl<'a> SpecLowering<'a> {
     }
 
     fn all_of(&mut self, members: &[ReferenceOr<Schema>], at: &Location, hint: &Hint) -> Result<Shape, Error> {
-        if members.len() == 1 {
-            let r = self.schema_ref(&members[0], &at.child("allOf").index(0), hint.clone())?;
+        // One schema plus members that only annotate it (`description`, `title`, `example`…):
+        // AWS writes every `$ref` property this way. It is that schema, of any kind, and a
+        // `$ref` to itself stays a reference (a recursive type), not an endless expansion.
+        let annotation_only = |m: &ReferenceOr<Schema>| match m {
+            ReferenceOr::Item(s) => {
+                !s.schema_data.nullable && matches!(&s.schema_kind, SchemaKind::Any(a) if *a == AnySchema::default())
+            }
+            ReferenceOr::Reference { .. } => false,
+        };
+        let substantive: Vec<usize> = (0..members.len()).filter(|&i| !annotation_only(&members[i])).collect();
+        if let [only] = substantive[..] {
+            let r = self.schema_ref(&members[only], &at.child("allOf").index(only), hint.clone())?;
             return Ok(Shape::Ref(r));
         }
         let mut properties = IndexMap::new();

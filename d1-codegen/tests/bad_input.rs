@@ -219,3 +219,21 @@ fn two_files_with_one_module_name_are_an_error_not_a_renaming() {
     assert_eq!(e.location.file, "specs/card_api.json", "{e}");
     assert!(e.message.contains("`card_api` is also that of `specs/card-api.json`"), "{e}");
 }
+
+#[test]
+fn all_of_a_ref_and_a_description_is_the_referenced_type_even_when_recursive() {
+    // AWS writes every `$ref` property as `allOf: [{$ref}, {description}]`.
+    let s = spec(
+        r#"{}"#,
+        r##"{"Expr":{"type":"object","properties":{
+                "not":{"allOf":[{"$ref":"#/components/schemas/Expr"},{"description":"Negated."}]},
+                "key":{"allOf":[{"$ref":"#/components/schemas/Key"},{"description":"The key."}]}}},
+             "Key":{"type":"string","maxLength":5}}"##,
+    );
+    let files = vec![SourceFile { path: "s.json".into(), text: s }];
+    let (tree, ir) = d1_codegen::generate(&files, &Options::default()).expect("a recursive AWS-style type generates");
+    let module = tree.get("d1-types/src/s.rs").expect("module");
+    assert!(module.contains("pub not: ::std::option::Option<::std::boxed::Box<Expr>>"), "{module}");
+    assert!(module.contains("pub key: ::std::option::Option<Key>"), "{module}");
+    assert!(ir.warnings.is_empty(), "{:?}", ir.warnings);
+}
