@@ -180,7 +180,7 @@ impl Config {
         for dir in &self.spec_dirs {
             println!("cargo:rerun-if-changed={}", dir.display());
         }
-        let files = self.read_inputs()?;
+        let files = self.read_inputs(&inputs)?;
         let specs = crate::load::load(&files)?;
         let ir = crate::naming::finalize(crate::lower::lower_with(&specs, &self.options)?);
         warnings.extend(ir.warnings.iter().cloned());
@@ -214,9 +214,9 @@ impl Config {
     }
 
     fn run(&self) -> Result<(write::FileTree, Summary), Error> {
-        let files = self.read_inputs()?;
-        let (tree, ir) = crate::generate(&files, &self.options)?;
         let (inputs, mut warnings) = self.listing()?;
+        let files = self.read_inputs(&inputs)?;
+        let (tree, ir) = crate::generate(&files, &self.options)?;
         warnings.extend(ir.warnings.iter().cloned());
         let summary = Summary {
             stats: ir.stats(),
@@ -228,10 +228,6 @@ impl Config {
             wrote: false,
         };
         Ok((tree, summary))
-    }
-
-    fn input_paths(&self) -> Result<Vec<PathBuf>, Error> {
-        Ok(self.listing()?.0)
     }
 
     /// The input files, and a warning for each symbolic link skipped in a specs folder.
@@ -270,13 +266,14 @@ impl Config {
         }
     }
 
-    fn read_inputs(&self) -> Result<Vec<SourceFile>, Error> {
+    /// The files at `paths` (from [`listing`](Self::listing)), read once.
+    fn read_inputs(&self, paths: &[PathBuf]) -> Result<Vec<SourceFile>, Error> {
         let root = self.root();
-        self.input_paths()?
-            .into_iter()
+        paths
+            .iter()
             .map(|path| {
-                let shown = display_path(&path, &root);
-                let text = fs::read_to_string(&path).map_err(|e| Error::file(&shown, format!("cannot read: {e}")))?;
+                let shown = display_path(path, &root);
+                let text = fs::read_to_string(path).map_err(|e| Error::file(&shown, format!("cannot read: {e}")))?;
                 Ok(SourceFile { path: shown, text })
             })
             .collect()
