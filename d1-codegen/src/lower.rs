@@ -1081,10 +1081,8 @@ impl<'a> SpecLowering<'a> {
                 Ok(Shape::Ref(TypeRef::Json))
             }
             None => Ok(Shape::Ref(TypeRef::Json)),
-            Some(other) => {
-                self.warn(at, format!("unknown type `{other}`: any JSON value is accepted"));
-                Ok(Shape::Ref(TypeRef::Json))
-            }
+            // `load` refuses unknown types before lowering (see `validate`): never a silent `Json`.
+            Some(other) => Err(Error::new(at, format!("unknown type `{other}`"))),
         }
     }
 
