@@ -101,7 +101,7 @@ pub(crate) fn path_tokens(path: &str) -> TokenStream {
             tokens.extend(quote!(::));
         }
         if !segment.is_empty() {
-            let id = if segment == "crate" { Ident::new("crate", Span::call_site()) } else { ident(segment) };
+            let id = ident(segment);
             tokens.extend(quote!(#id));
         }
     }
