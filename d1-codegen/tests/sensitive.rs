@@ -98,7 +98,7 @@ fn sensitive_structs(ir: &Ir) -> BTreeMap<String, Vec<String>> {
     for def in &ir.types {
         let TypeKind::Struct(s) = &def.kind else { continue };
         if s.plaintext {
-            continue; // covered by jwe_redaction.rs / jwe_generated_types.rs
+            continue; // covered by d1-runtime/tests/jwe_redaction.rs and tests/tests/sensitive_fields.rs
         }
         let fields: Vec<String> = s.fields.iter().filter(|f| sensitive(&f.ty)).map(|f| f.name.clone()).collect();
         if !fields.is_empty() {

@@ -7,7 +7,8 @@
 //! d1-codegen/tests/sensitive.rs: a struct with a sensitive member missing here (or a sensitive
 //! member without the marker) fails that test. Keep one `Type => json` line per entry.
 
-use d1_tests::redaction::traced;
+use d1_tests::redaction::{assert_no_secret, traced};
+use d1_types::jwe::{Jwe, PrivateKey, SysRng};
 use d1_types::{common, in_v1_auth2, in_v1_physical_issuance, out_v1_auth2};
 
 const MARKER: &str = "S3CR3T-MARKER-7f1c";
@@ -60,4 +61,44 @@ fn sensitive_members_display_redacted_and_round_trip_exactly() {
     let assertion = in_v1_auth2::Assertion::new(MARKER).unwrap();
     assert!(!format!("{assertion} {assertion:?}").contains(MARKER));
     assert!(!traced(|| tracing::info!(a = %assertion, t = %token, "display")).contains(MARKER));
+}
+
+/// The generated types: a plaintext with a PAN and a CVV, the PAN newtype alone, and a request
+/// that carries a sealed field, through `Debug`, `Display` and `tracing` fields.
+#[test]
+fn generated_types_never_show_pan_or_cvv() {
+    use d1_types::jwe::Plaintext;
+    use d1_types::{in_v1_card, out_v2_card};
+    const PAN: &str = "4111111111111111";
+    const CVV: &str = "4321";
+    let credentials = out_v2_card::CardCredentials::from_json(
+        format!(r#"{{"pan":"{PAN}","exp":"1128","name":"JANE DOE","cvv":"{CVV}"}}"#).as_bytes(),
+    )
+    .unwrap();
+    let pan = common::Pan::new(PAN).unwrap();
+    let key = PrivateKey::generate(&mut SysRng).unwrap();
+    let renew_data =
+        in_v1_card::RenewCardData::from_json(format!(r#"{{"pan":"{PAN}","exp":"1229"}}"#).as_bytes()).unwrap();
+    let mut request: in_v1_card::RenewRequest = serde_json::from_str(r#"{"newCardId":"c2"}"#).unwrap();
+    request.encrypted_data = Some(Jwe::seal(&renew_data, &key.public_key("k1")).unwrap());
+    let cvv_quoted = format!("\"{CVV}\"");
+    let secrets = [PAN, &PAN[..12], &cvv_quoted];
+
+    for (what, shown) in [
+        ("CardCredentials Debug", format!("{credentials:?}")),
+        ("CardCredentials pretty Debug", format!("{credentials:#?}")),
+        ("RenewCardData Debug", format!("{renew_data:?}")),
+        ("Pan Debug", format!("{pan:?}")),
+        ("Pan Display", format!("{pan}")),
+        ("RenewRequest Debug", format!("{request:?}")),
+    ] {
+        assert_no_secret(what, &shown, &secrets);
+    }
+    assert!(format!("{pan:?}").contains("1111"), "the last four digits stay visible: {pan:?}");
+
+    let log = traced(|| {
+        tracing::info!(credentials = ?credentials, pan = %pan, pan_debug = ?pan, request = ?request, "generated");
+    });
+    assert!(log.contains("generated") && log.contains("CardCredentials"), "{log}");
+    assert_no_secret("tracing output", &log, &secrets);
 }

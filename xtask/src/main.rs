@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod toolchain;
+
 const USAGE: &str = "usage: cargo xtask <command>
 
   codegen [--specs DIR] [--out DIR]  regenerate d1-generated/ from specs/ (or DIR into DIR)
@@ -148,6 +150,16 @@ fn test() -> ExitCode {
     ];
     let mut report = Vec::new();
     let started_all = Instant::now();
+    match toolchain::check(&root) {
+        Ok(summary) => {
+            println!("== toolchain: {summary}");
+            report.push("  ok   toolchain is the declared rust-version".to_string());
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    }
     for step in &steps {
         println!("\n== {}: {} {}", step.name, step.program, step.args.join(" "));
         let started = Instant::now();

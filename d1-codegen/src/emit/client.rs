@@ -75,7 +75,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
         sources => describe_sources(&sources), apis => apis,
         operations => ir.apis.iter().map(|a| a.operations.len()).sum::<usize>(),
         example => example.unwrap_or_default(),
-        runtime_path => options.runtime.context().0, runtime_version => options.runtime.context().1, edition => super::EDITION,
+        runtime_path => options.runtime.context().0, runtime_version => options.runtime.context().1, edition => super::EDITION, rust_version => super::RUST_VERSION,
     };
     tree.insert(format!("{root}/Cargo.toml"), templates::render("client/Cargo.toml.j2", context.clone())?);
     tree.insert(format!("{root}/README.md"), templates::render("client/README.md.j2", context)?);

@@ -141,6 +141,10 @@ impl Default for RuntimeSource {
 /// The Rust edition of every generated crate.
 pub(crate) const EDITION: &str = "2024";
 
+/// The `rust-version` every generated crate declares: the toolchain CI builds and tests them with
+/// (`cargo xtask test` refuses to run with another), and the workspace's own.
+pub const RUST_VERSION: &str = "1.95";
+
 impl Default for Options {
     fn default() -> Self {
         Options {

@@ -58,7 +58,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
         sources => describe_sources(&sources), types_crate => options.types_crate.clone(), apis => apis,
         example_trait => example.map(trait_name).unwrap_or_default(),
         example_module => example.map(|a| a.module.clone()).unwrap_or_default(),
-        runtime_path => options.runtime.context().0, runtime_version => options.runtime.context().1, edition => super::EDITION,
+        runtime_path => options.runtime.context().0, runtime_version => options.runtime.context().1, edition => super::EDITION, rust_version => super::RUST_VERSION,
     };
     tree.insert(format!("{root}/Cargo.toml"), templates::render("server/Cargo.toml.j2", context.clone())?);
     tree.insert(format!("{root}/README.md"), templates::render("server/README.md.j2", context)?);

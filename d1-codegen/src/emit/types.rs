@@ -74,7 +74,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
         .collect();
     let context = minijinja::context! {
         name => root.clone(), version => options.version.clone(), sources => describe_sources(&sources),
-        runtime_path => options.runtime.context().0, runtime_version => options.runtime.context().1, runtime_features => needs.runtime_features(), jwe => needs.jwe, edition => super::EDITION,
+        runtime_path => options.runtime.context().0, runtime_version => options.runtime.context().1, runtime_features => needs.runtime_features(), jwe => needs.jwe, edition => super::EDITION, rust_version => super::RUST_VERSION,
         apis => apis, types => stats.types, newtypes => stats.newtypes, sealed => stats.sealed,
     };
     tree.insert(format!("{root}/Cargo.toml"), templates::render("types/Cargo.toml.j2", context.clone())?);

@@ -5,8 +5,11 @@
 //! `D1_FUZZ_SECONDS` sets the budget (default 10 s; e.g. 600 for a deeper run); the number of
 //! inputs tried is printed with `--nocapture`.
 
-use d1_tests::fixtures::CardData;
-use d1_types::jwe::{Jwe, PrivateKey, SysRng};
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
+use d1_runtime::jwe::{Jwe, PrivateKey, SysRng};
+use fixtures::CardData;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 

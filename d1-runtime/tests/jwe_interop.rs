@@ -1,12 +1,17 @@
-//! Interoperability of `d1_types::jwe` with an implementation nobody here wrote:
+//! Interoperability of `d1_runtime::jwe` with an implementation nobody here wrote:
 //! Python `jwcrypto` (install: `pip install 'jwcrypto>=1.5.6'`, tested with 1.5.6 and 1.6.1; the tests
 //! fail, never skip, without it), plus the published RFC 7518 Appendix C key-agreement vector.
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
+#[path = "support/jose.rs"]
+mod jose;
+
+use fixtures::{test_pan, CardData};
+use jose::{Peer, TempDir};
 use std::str::FromStr;
 
-use d1_tests::fixtures::{test_pan, CardData};
-use d1_tests::jose::{Peer, TempDir};
-use d1_types::jwe::{Jwe, JweError, Plaintext, PrivateKey, PublicKey, SysRng};
+use d1_runtime::jwe::{Jwe, JweError, Plaintext, PrivateKey, PublicKey, SysRng};
 use serde_json::{json, Value};
 
 const KID: &str = "d1-issuer-key-1";
@@ -201,7 +206,7 @@ fn jwcrypto_values_outside_the_allow_list_are_refused_precisely() {
         JweError::KidMismatch { key: KID.into(), header: "someone-else".into() }
     );
     // Keys of the wrong kind are refused when loaded.
-    assert!(matches!(PublicKey::from_jwk(&p384.read("public.jwk")), Err(d1_types::jwe::KeyError::WrongCurve { .. })));
+    assert!(matches!(PublicKey::from_jwk(&p384.read("public.jwk")), Err(d1_runtime::jwe::KeyError::WrongCurve { .. })));
     assert!(PrivateKey::from_pem(&p384.read("private_pkcs8.pem")).is_err());
     assert!(PrivateKey::from_pem(&rsa.read("private_pkcs8.pem")).is_err());
     assert!(PublicKey::from_pem(&rsa.read("public.pem"), "rsa").is_err());
@@ -225,7 +230,7 @@ const RFC_DERIVED: [u8; 16] = [86, 170, 141, 234, 248, 35, 109, 32, 92, 34, 40, 
 
 #[test]
 fn rfc7518_appendix_c_concat_kdf() {
-    use d1_types::jwe::__internal::concat_kdf;
+    use d1_runtime::jwe::__internal::concat_kdf;
     let key = concat_kdf(&RFC_Z, "A128GCM", b"Alice", b"Bob", 128);
     assert_eq!(key.as_slice(), RFC_DERIVED);
     // keydatalen is part of OtherInfo: a 256-bit key is not an extension of the 128-bit one.
@@ -236,7 +241,7 @@ fn rfc7518_appendix_c_concat_kdf() {
 
 #[test]
 fn rfc7518_appendix_c_key_agreement_both_directions() {
-    use d1_types::jwe::__internal::ecdh_es_agree;
+    use d1_runtime::jwe::__internal::ecdh_es_agree;
     let alice = PrivateKey::from_jwk(ALICE_EPHEMERAL).expect("RFC Alice JWK (x/y match d)");
     let bob = PrivateKey::from_jwk(BOB).expect("RFC Bob JWK (x/y match d)");
     let alice_pub = PublicKey::from_jwk(ALICE_EPHEMERAL).unwrap();

@@ -1,11 +1,14 @@
 //! Tampering: every alteration of a sealed value is a specific `JweError`, never a panic,
 //! never a plaintext (with a property test over random mutations).
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
+use fixtures::CardData;
 use std::str::FromStr;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use d1_tests::fixtures::CardData;
-use d1_types::jwe::{Jwe, JweError, JwePart, Malformation, Plaintext, PlaintextError, PrivateKey, PublicKey, SysRng};
+use d1_runtime::jwe::{Jwe, JweError, JwePart, Malformation, Plaintext, PlaintextError, PrivateKey, PublicKey, SysRng};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use zeroize::Zeroizing;

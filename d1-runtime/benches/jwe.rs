@@ -1,10 +1,14 @@
-//! Seal and open per second: `d1_types::jwe::Jwe<T>` against the raw RustCrypto primitive
+//! Seal and open per second: `d1_runtime::jwe::Jwe<T>` against the raw RustCrypto primitive
 //! calls doing the same work (ECDH P-256 + Concat KDF + AES-256-GCM + base64url + header
 //! JSON), in the same run. The ratio is the wrapper's overhead.
 //!
-//! `cargo bench -p d1-tests --bench jwe` (criterion prints `thrpt: … elem/s`, one element
+//! `cargo bench -p d1-runtime --features jwe --bench jwe` (criterion prints `thrpt: … elem/s`, one element
 //! being one seal or one open).
 
+#[path = "../tests/support/fixtures.rs"]
+mod fixtures;
+
+use fixtures::CardData;
 use std::hint::black_box;
 use std::str::FromStr;
 use std::time::Duration;
@@ -13,8 +17,7 @@ use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::Aes256Gcm;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use criterion::{criterion_group, Criterion, Throughput};
-use d1_tests::fixtures::CardData;
-use d1_types::jwe::{Jwe, Plaintext, PrivateKey, PublicKey};
+use d1_runtime::jwe::{Jwe, Plaintext, PrivateKey, PublicKey};
 use getrandom::SysRng;
 use p256::elliptic_curve::rand_core::TryRng;
 use p256::elliptic_curve::sec1::ToSec1Point;
