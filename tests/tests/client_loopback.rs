@@ -117,6 +117,8 @@ async fn malformed_and_mistyped_bodies_are_invalid_body() {
     let server = Server::start(|r: &Recorded| {
         if r.path().ends_with("dc_0001") {
             Reply::raw(200, "application/json", br#"{"digitalCardId": "dc_0001", "panSuffix": "#)
+        } else if r.path().ends_with("dc_0003") {
+            Reply::json(200, &json!({ "digitalCardId": "dc_0003", "state": "ACTIVE" }))
         } else {
             // Well-formed JSON, but panSuffix breaks its length constraint.
             Reply::json(200, &json!({ "digitalCardId": "dc_0002", "panSuffix": "SECRET-VALUE", "state": "ACTIVE" }))
@@ -138,6 +140,11 @@ async fn malformed_and_mistyped_bodies_are_invalid_body() {
         !reason.contains("SECRET-VALUE") && !format!("{err} {err:?}").contains("SECRET-VALUE"),
         "content never shown"
     );
+
+    let incomplete = DigitalCardId::new("dc_0003").expect("valid");
+    let err = client.digital_card().get_details(&issuer(), &incomplete).await.expect_err("incomplete");
+    let ErrorKind::InvalidBody { reason } = err.kind() else { panic!("{err:?}") };
+    assert!(reason.contains("missing member `panSuffix`"), "the missing member is named: {reason}");
 }
 
 #[tokio::test]
@@ -349,6 +356,40 @@ async fn query_headers_bodies_and_bearer_token() {
         json!({ "reason": "lost card" })
     );
     assert_eq!(requests[2].header("x-user-id"), Some("user_1"));
+}
+
+#[tokio::test]
+async fn headers_added_to_one_call_are_sent_with_it_only() {
+    let server = Server::start(|_: &Recorded| Reply::status(204)).await;
+    let client = client(&server);
+    client
+        .card()
+        .suspend(&issuer(), &card("card_1"))
+        .header("prefer", "respond-async")
+        .header("idempotency-key", "k-1")
+        .header("prefer", "handling=strict")
+        .await
+        .expect("sent");
+    client.card().suspend(&issuer(), &card("card_1")).await.expect("sent");
+    let requests = server.requests();
+    assert_eq!(requests[0].header_all("prefer"), ["respond-async", "handling=strict"]);
+    assert_eq!(requests[0].header("idempotency-key"), Some("k-1"));
+    assert_eq!(requests[0].header("authorization"), Some("Bearer test-token-value"), "the client's own headers stay");
+    assert_eq!(requests[1].header("prefer"), None, "added to one call only");
+
+    // The client's own headers cannot be replaced, and invalid ones are refused: nothing is sent.
+    for (name, value, expected) in [
+        ("authorization", "Bearer other", "header `authorization` is set by the client"),
+        ("Content-Type", "text/plain", "header `content-type` is set by the client"),
+        ("x-correlation-id", "abc", "header `x-correlation-id` is set by the client"),
+        ("bad name", "v", "an extra header has an invalid name"),
+        ("x-note", "line\nbreak", "extra header `x-note` has a value HTTP does not allow"),
+    ] {
+        let err = client.card().suspend(&issuer(), &card("card_1")).header(name, value).await.expect_err(name);
+        assert!(matches!(err.kind(), ErrorKind::InvalidRequest(_)), "{err:?}");
+        assert!(err.to_string().contains(expected), "{err}");
+    }
+    assert_eq!(server.requests().len(), 2, "no refused call reached the server");
 }
 
 #[tokio::test]

@@ -23,7 +23,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 /// Builder methods every operation has; parameters with these names get a `_param` suffix.
-const BUILDER_METHODS: &[&str] = &["body", "timeout", "retry", "send", "into_future", "call", "client"];
+const BUILDER_METHODS: &[&str] = &["body", "header", "timeout", "retry", "send", "into_future", "call", "client"];
 
 /// Methods of `Client` itself; accessors with these names get an `_api` suffix.
 const CLIENT_METHODS: &[&str] = &["builder", "new", "base_url", "clone", "core", "http_client", "from_core"];
@@ -1113,6 +1113,19 @@ fn operation(
 
         impl<'c> #builder<'c> {
             #(#setters)*
+
+            /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+            /// declared ones. An invalid name or value, or a header the client sets itself
+            /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+            /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+            pub fn header<N, V>(mut self, name: N, value: V) -> Self
+            where
+                ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+                ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+            {
+                self.call.extra_header(name, value);
+                self
+            }
 
             #[doc = #timeout_doc]
             pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {

@@ -488,6 +488,18 @@ impl<'c> SuspendBuilder<'c> {
         self.body = ::std::option::Option::Some(body);
         self
     }
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
+        self
+    }
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
@@ -558,6 +570,18 @@ impl<'c> ResumeBuilder<'c> {
     /// The request body (`application/json`). The spec does not mark it required.
     pub fn body(mut self, body: ::d1_types::in_v1_digital_card::ResumeRequest) -> Self {
         self.body = ::std::option::Option::Some(body);
+        self
+    }
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
         self
     }
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
@@ -635,6 +659,18 @@ impl<'c> DeleteBuilder<'c> {
         self.body = ::std::option::Option::Some(body);
         self
     }
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
+        self
+    }
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
@@ -707,6 +743,18 @@ impl<'c> SearchBuilder<'c> {
         self.body = ::std::option::Option::Some(body);
         self
     }
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
+        self
+    }
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
@@ -773,6 +821,18 @@ impl<'c> GetDetailsBuilder<'c> {
         call.correlation_id(&&value);
         self
     }
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
+        self
+    }
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
@@ -834,6 +894,18 @@ impl<'c> GetCredentialsBuilder<'c> {
     pub fn correlation_id(mut self, value: &str) -> Self {
         let call = &mut self.call;
         call.correlation_id(&value);
+        self
+    }
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
         self
     }
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
@@ -898,6 +970,18 @@ impl<'c> GetOperationBuilder<'c> {
     pub fn correlation_id(mut self, value: ::d1_types::common::CorrelationId) -> Self {
         let call = &mut self.call;
         call.correlation_id(&&value);
+        self
+    }
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
         self
     }
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
@@ -980,6 +1064,18 @@ impl<'c> GetAllOperationsBuilder<'c> {
         call.query("limit", &&value);
         self
     }
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
+        self
+    }
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
@@ -1052,6 +1148,18 @@ impl<'c> StepUpAuthResultBuilder<'c> {
         body: ::d1_types::in_v1_digital_card::StepupAuthenticationResultRequest,
     ) -> Self {
         self.body = ::std::option::Option::Some(body);
+        self
+    }
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
         self
     }
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).

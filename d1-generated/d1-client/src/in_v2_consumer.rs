@@ -269,6 +269,18 @@ impl<'c> RegisterConsumerBuilder<'c> {
         self.body = ::std::option::Option::Some(body);
         self
     }
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
+        self
+    }
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
@@ -347,6 +359,18 @@ impl<'c> UpdateConsumerInformationBuilder<'c> {
     /// The request body (`application/json`). The spec does not mark it required.
     pub fn body(mut self, body: ::d1_types::in_v2_consumer::ConsumerUpdateInfo) -> Self {
         self.body = ::std::option::Option::Some(body);
+        self
+    }
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
         self
     }
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
@@ -429,6 +453,18 @@ impl<'c> DeleteBuilder<'c> {
         self.body = ::std::option::Option::Some(body);
         self
     }
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
+        self
+    }
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
@@ -501,6 +537,18 @@ impl<'c> GetCardListBuilder<'c> {
     pub fn user_id(mut self, value: ::d1_types::in_v2_consumer::UserId) -> Self {
         let call = &mut self.call;
         call.header("x-user-id", &&value);
+        self
+    }
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
         self
     }
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).

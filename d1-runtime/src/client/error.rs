@@ -46,6 +46,17 @@ pub enum RequestError {
     },
     /// The body could not be serialised in its media type.
     Body(String),
+    /// A header added to one call is not a valid header name or value.
+    InvalidExtraHeader {
+        /// The name, when it is valid (else `None`).
+        header: Option<String>,
+    },
+    /// A header added to one call is one the client sets itself (`authorization`,
+    /// `content-type`, …); it was not sent.
+    ReservedHeader {
+        /// Name of the header.
+        header: String,
+    },
 }
 
 impl fmt::Display for RequestError {
@@ -60,6 +71,13 @@ impl fmt::Display for RequestError {
             }
             RequestError::InvalidHeader { header } => write!(f, "header `{header}` has a value HTTP does not allow"),
             RequestError::Body(reason) => write!(f, "cannot serialise the request body: {reason}"),
+            RequestError::InvalidExtraHeader { header: Some(header) } => {
+                write!(f, "extra header `{header}` has a value HTTP does not allow")
+            }
+            RequestError::InvalidExtraHeader { header: None } => write!(f, "an extra header has an invalid name"),
+            RequestError::ReservedHeader { header } => {
+                write!(f, "header `{header}` is set by the client and cannot be added to a call")
+            }
         }
     }
 }

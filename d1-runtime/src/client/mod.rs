@@ -15,13 +15,14 @@ pub mod retry;
 
 pub use auth::{AccessToken, StaticToken, TokenError, TokenErrorKind, TokenFuture, TokenProvider};
 pub use error::{Error, ErrorKind, Failure, RequestError};
+pub use reqwest::header::{HeaderName, HeaderValue};
 pub use reqwest::{self, Method};
 pub use retry::RetryPolicy;
 
 use bytes::Bytes;
 use error::KEPT_BODY;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use retry::{is_idempotent, parse_retry_after};
 use std::convert::Infallible;
 use std::fmt::{self, Write as _};
@@ -444,6 +445,26 @@ impl<T> Response<T> {
     }
 }
 
+/// The member a serde error is about, when its message names one the type declares (`missing
+/// field` / `duplicate field`): (`"missing"` or `"repeated"`, its name). Other messages may quote
+/// the body, so nothing else is taken from them.
+fn member_named_by(error: &serde_json::Error) -> Option<(&'static str, String)> {
+    let message = error.to_string();
+    let (what, rest) = if let Some(rest) = message.strip_prefix("missing field `") {
+        ("missing", rest)
+    } else {
+        ("repeated", message.strip_prefix("duplicate field `")?)
+    };
+    // serde writes these two messages only with the names of the type's own fields.
+    let name = rest.split('`').next()?;
+    Some((what, name.to_string()))
+}
+
+/// Headers the client sets itself, which [`Call::extra_header`] refuses: the bearer token, the
+/// body's framing and type, the host, and the correlation id (which has its own setter).
+pub const RESERVED_HEADERS: &[&str] =
+    &["authorization", "content-length", "content-type", "host", "transfer-encoding", "x-correlation-id"];
+
 /// One call being prepared by a generated operation builder.
 pub struct Call<'c> {
     core: &'c ClientCore,
@@ -454,6 +475,7 @@ pub struct Call<'c> {
     path: String,
     query: String,
     headers: Vec<(&'static str, String)>,
+    extra_headers: Vec<(HeaderName, HeaderValue)>,
     cookies: String,
     correlation_id: Option<String>,
     body: Option<(Bytes, &'static str)>,
@@ -475,6 +497,7 @@ impl<'c> Call<'c> {
             path: String::with_capacity(96),
             query: String::new(),
             headers: Vec::new(),
+            extra_headers: Vec::new(),
             cookies: String::new(),
             correlation_id: None,
             body: None,
@@ -510,6 +533,31 @@ impl<'c> Call<'c> {
     /// A header parameter.
     pub fn header(&mut self, name: &'static str, value: &dyn fmt::Display) {
         self.headers.push((name, value.to_string()));
+    }
+
+    /// A header the caller adds to this call only (`Prefer`, an idempotency key, …), sent after
+    /// the declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`]), makes the call fail with a [`RequestError`] before anything is sent.
+    pub fn extra_header<N, V>(&mut self, name: N, value: V)
+    where
+        HeaderName: TryFrom<N>,
+        HeaderValue: TryFrom<V>,
+    {
+        let Ok(name) = HeaderName::try_from(name) else {
+            self.problem.get_or_insert(RequestError::InvalidExtraHeader { header: None });
+            return;
+        };
+        if RESERVED_HEADERS.contains(&name.as_str()) {
+            self.problem.get_or_insert(RequestError::ReservedHeader { header: name.as_str().to_string() });
+            return;
+        }
+        match HeaderValue::try_from(value) {
+            Ok(value) => self.extra_headers.push((name, value)),
+            Err(_) => {
+                self.problem
+                    .get_or_insert(RequestError::InvalidExtraHeader { header: Some(name.as_str().to_string()) });
+            }
+        }
     }
 
     /// A cookie parameter.
@@ -646,6 +694,9 @@ impl<'c> Call<'c> {
             };
             v.set_sensitive(n == AUTHORIZATION);
             headers.append(n, v);
+        }
+        for (name, value) in &self.extra_headers {
+            headers.append(name.clone(), value.clone());
         }
         if !self.cookies.is_empty() {
             match HeaderValue::from_str(&self.cookies) {
@@ -811,9 +862,11 @@ impl RawResponse {
 
     /// The body as the declared JSON type.
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, Failure> {
-        // serde_json's messages can quote the body; keep only where and what kind.
+        // serde_json's messages can quote the body; keep only where and what kind, and the name
+        // of a missing or repeated member, which comes from the type, not from the body.
         let describe = |e: &serde_json::Error, path: &str| {
-            format!("{:?} error at line {}, column {} (JSON path `{path}`)", e.classify(), e.line(), e.column())
+            let member = member_named_by(e).map(|(what, name)| format!(": {what} member `{name}`")).unwrap_or_default();
+            format!("{:?} error at line {}, column {} (JSON path `{path}`){member}", e.classify(), e.line(), e.column())
         };
         let mut de = serde_json::Deserializer::from_slice(&self.body);
         let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {

@@ -227,6 +227,18 @@ impl<'c> ActivateBuilder<'c> {
         call.query("filter", &value);
         self
     }
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
+        self
+    }
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
@@ -308,6 +320,18 @@ impl<'c> SearchBuilder<'c> {
         self.body = ::std::option::Option::Some(body);
         self
     }
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
+        self
+    }
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
@@ -376,6 +400,18 @@ impl<'c> GetThingsBuilder<'c> {
         call.query("score", &&value);
         self
     }
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
+        self
+    }
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
@@ -433,6 +469,18 @@ impl<'c> ReplaceAllBuilder<'c> {
     /// The request body (`application/json`). The spec does not mark it required. (The spec also accepts `application/x-www-form-urlencoded`.)
     pub fn body(mut self, body: ::fixture_types::kitchen_sink::Form) -> Self {
         self.body = ::std::option::Option::Some(body);
+        self
+    }
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
         self
     }
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
