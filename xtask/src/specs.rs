@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -106,6 +106,8 @@ pub struct Pulled {
     pub changed: Vec<String>,
     pub unchanged: Vec<String>,
     pub skipped: Vec<String>,
+    /// Overlays that no longer apply to a new version (to fix before `cargo xtask codegen`).
+    pub warnings: Vec<String>,
 }
 
 /// Download the named entries (every entry with a URL when `names` is empty), validate each,
@@ -114,26 +116,13 @@ pub struct Pulled {
 pub fn pull(specs_dir: &Path, names: &[String], limits: &Limits) -> Result<Pulled, String> {
     let manifest_path = specs_dir.join(MANIFEST);
     let mut manifest = read_manifest(&manifest_path)?;
-    let selected = match names {
+    let selected: Vec<usize> = match names {
         [] => (0..manifest.files.len()).collect(),
         _ => select(&manifest, names)?,
     };
     let mut outcome = Pulled::default();
-    let mut downloads = Vec::new();
-    for i in selected {
-        let entry = &manifest.files[i];
-        if entry.url.is_empty() {
-            println!("skipped {}: no download URL ({})", entry.path, entry.source);
-            outcome.skipped.push(entry.path.clone());
-            continue;
-        }
-        println!("downloading {} from {}", entry.path, entry.url);
-        let body = download(&entry.url, limits).map_err(|e| format!("{}: {e}\nnothing was changed.", entry.path))?;
-        let version = validate(specs_dir, &manifest, &entry.path, &body)
-            .map_err(|e| format!("{}: the file at {} is not a usable spec: {e}\nnothing was changed.", entry.path, entry.url))?;
-        downloads.push((i, body, version));
-    }
-
+    // Everything is downloaded and validated before anything is written.
+    let downloads = fetch(specs_dir, &manifest, &selected, limits, &mut outcome)?;
     let mut installs = Vec::new();
     for (i, body, version) in downloads {
         let entry = &mut manifest.files[i];
@@ -162,7 +151,7 @@ pub fn pull(specs_dir: &Path, names: &[String], limits: &Limits) -> Result<Pulle
         }
         return Ok(outcome);
     }
-    let scratch = Scratch::new("pull")?;
+    let scratch = Scratch::new()?;
     for install in &installs {
         if let Some(old) = &install.old {
             scratch.put(&Path::new("old").join(&install.relative), old)?;
@@ -176,6 +165,37 @@ pub fn pull(specs_dir: &Path, names: &[String], limits: &Limits) -> Result<Pulle
     print_change_report(&scratch.dir.join("old"), &scratch.dir.join("new"));
     println!("\nnext: review the changes, run `cargo xtask codegen`, and commit specs/ with d1-generated/.");
     Ok(outcome)
+}
+
+/// Download and validate the selected entries that have a URL: `(entry index, body, version)`.
+fn fetch(
+    specs_dir: &Path,
+    manifest: &Manifest,
+    selected: &[usize],
+    limits: &Limits,
+    outcome: &mut Pulled,
+) -> Result<Vec<(usize, Vec<u8>, String)>, String> {
+    let mut downloads = Vec::new();
+    for &i in selected {
+        let entry = &manifest.files[i];
+        if entry.url.is_empty() {
+            println!("skipped {}: no download URL ({})", entry.path, entry.source);
+            outcome.skipped.push(entry.path.clone());
+            continue;
+        }
+        println!("downloading {} from {}", entry.path, entry.url);
+        let body = download(&entry.url, limits).map_err(|e| format!("{}: {e}\nnothing was changed.", entry.path))?;
+        let (version, overlays) = validate(specs_dir, manifest, &entry.path, &body).map_err(|e| {
+            format!("{}: the file at {} is not a usable spec: {e}\nnothing was changed.", entry.path, entry.url)
+        })?;
+        if let Err(e) = overlays {
+            let warning = format!("{}: an overlay no longer applies to the new version: {e}", entry.path);
+            eprintln!("warning: {warning}\nfix the overlay before `cargo xtask codegen`.");
+            outcome.warnings.push(warning);
+        }
+        downloads.push((i, body, version));
+    }
+    Ok(downloads)
 }
 
 /// A file a pull replaces (or creates: no `old`).
@@ -246,10 +266,8 @@ pub fn check(specs_dir: &Path) -> Result<(), String> {
             Ok(bytes) => {
                 let now = sha256_hex(&bytes);
                 if now != entry.sha256 {
-                    problems.push(format!(
-                        "{}: SHA-256 {} differs from the recorded {}",
-                        entry.path, now, entry.sha256
-                    ));
+                    problems
+                        .push(format!("{}: SHA-256 {} differs from the recorded {}", entry.path, now, entry.sha256));
                 }
             }
             Err(e) => problems.push(format!("{}: listed in {MANIFEST} but cannot be read: {e}", entry.path)),
@@ -276,9 +294,9 @@ pub fn check(specs_dir: &Path) -> Result<(), String> {
 fn print_change_report(old: &Path, new: &Path) {
     // Until `cargo xtask diff` is merged: which files changed, and by how many lines.
     println!("\nchanges:");
-    let stat = Command::new("git").args(["diff", "--no-index", "--stat=120", "--"]).arg(old).arg(new).status();
-    if let Err(e) = stat {
-        println!("  (cannot run git to summarize them: {e})");
+    match Command::new("git").args(["diff", "--no-index", "--stat=120", "--"]).arg(old).arg(new).output() {
+        Ok(output) => print!("{}", String::from_utf8_lossy(&output.stdout)),
+        Err(e) => println!("  (cannot run git to summarize them: {e})"),
     }
 }
 
@@ -372,21 +390,23 @@ fn is_loopback_http(url: &str) -> bool {
 
 /// The downloaded body as the spec at `path` (under `specs_dir`): UTF-8, not an HTML page,
 /// accepted by the generator's own load step as one OpenAPI 3.0 document. Returns its
-/// `info.version`. The overlays that extend it are tried too: one that no longer applies is
-/// reported as a warning (fix it before `cargo xtask codegen`), not an error.
-fn validate(specs_dir: &Path, manifest: &Manifest, path: &str, body: &[u8]) -> Result<String, String> {
+/// `info.version`, and whether the overlays listed for it still apply (a separate result: an
+/// upgrade may well need an overlay edit, which is not a reason to refuse it).
+fn validate(
+    specs_dir: &Path,
+    manifest: &Manifest,
+    path: &str,
+    body: &[u8],
+) -> Result<(String, Result<(), String>), String> {
     let text = std::str::from_utf8(body).map_err(|e| format!("not UTF-8 text ({e})"))?;
     let start = text.trim_start_matches('\u{feff}').trim_start();
     if start.starts_with('<') {
         let first: String = start.chars().take(60).collect();
         return Err(format!("an HTML page, not an OpenAPI document (a portal login or error page?): {first:?}…"));
     }
-    let shown = format!("specs/{path}");
-    let spec = d1_codegen::load::SourceFile { path: shown.clone(), text: text.to_string() };
+    let spec = d1_codegen::load::SourceFile { path: format!("specs/{path}"), text: text.to_string() };
     let loaded = d1_codegen::load::load(std::slice::from_ref(&spec)).map_err(|e| e.to_string())?;
-    let [loaded] = loaded.as_slice() else {
-        return Err("not an OpenAPI document (an Overlay document?)".to_string());
-    };
+    let version = loaded.into_iter().next().map(|spec| spec.document.info.version).unwrap_or_default();
     let overlay_prefix = format!("{}.overlay.", stem_of(path));
     let mut files = vec![spec];
     for entry in &manifest.files {
@@ -396,12 +416,8 @@ fn validate(specs_dir: &Path, manifest: &Manifest, path: &str, body: &[u8]) -> R
             files.push(d1_codegen::load::SourceFile { path: format!("specs/{}", entry.path), text });
         }
     }
-    if files.len() > 1 {
-        if let Err(e) = d1_codegen::load::load(&files) {
-            eprintln!("warning: {shown}: an overlay no longer applies to the new version ({e}); fix it before `cargo xtask codegen`");
-        }
-    }
-    Ok(loaded.document.info.version.clone())
+    let overlays = d1_codegen::load::load(&files).map(drop).map_err(|e| e.to_string());
+    Ok((version, overlays))
 }
 
 /// Replace each file, then the manifest, each atomically; if one step fails, put back the files
@@ -450,9 +466,9 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
 fn read_manifest(path: &Path) -> Result<Manifest, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let manifest: Manifest = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut seen = BTreeMap::new();
+    let mut seen = BTreeSet::new();
     for entry in &manifest.files {
-        if seen.insert(entry.path.as_str(), ()).is_some() {
+        if !seen.insert(entry.path.as_str()) {
             return Err(format!("{}: `{}` is listed twice", path.display(), entry.path));
         }
         if entry.path.split('/').any(|part| part.is_empty() || part == "." || part == "..") {
@@ -513,16 +529,17 @@ fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A temporary folder, removed when dropped.
+/// A temporary folder with `old/` and `new/` copies of the files a pull replaces, for the
+/// change report; removed when dropped.
 struct Scratch {
     dir: PathBuf,
 }
 
 impl Scratch {
-    fn new(what: &str) -> Result<Self, String> {
+    fn new() -> Result<Self, String> {
         static COUNT: AtomicUsize = AtomicUsize::new(0);
         let n = COUNT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("xtask-specs-{what}-{}-{n}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("xtask-specs-pull-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         for sub in ["old", "new"] {
             std::fs::create_dir_all(dir.join(sub)).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -547,3 +564,6 @@ impl Drop for Scratch {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+#[cfg(test)]
+mod tests;
