@@ -22,7 +22,8 @@ use std::time::Duration;
 pub const MANIFEST: &str = "sources.toml";
 
 const HEADER: &str = "\
-# Where each file in specs/ comes from. Read and written by `cargo xtask specs` (see README.md).
+# Where each file in specs/ comes from. Read and written by `cargo xtask specs`: see `Upgrading
+# the specs` in the top-level README.md.
 #   url      where D1 publishes the file; \"\" when no download URL is known (`specs pull` skips it)
 #   version  the file's `info.version`
 #   sha256   of the file as committed: `cargo xtask codegen --check` fails when the file differs;
@@ -76,7 +77,8 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        // D1's specs are below 200 KB; a page ten times that size is not one of them.
+        // Generous for an OpenAPI document (the largest file here is 24 KB); the cap only stops
+        // a runaway response.
         Limits { timeout: Duration::from_secs(60), max_bytes: 16 << 20 }
     }
 }
