@@ -153,13 +153,7 @@ pub fn pull(specs_dir: &Path, names: &[String], limits: &Limits) -> Result<Pulle
         }
         return Ok(outcome);
     }
-    let scratch = Scratch::new()?;
-    for install in &installs {
-        if let Some(old) = &install.old {
-            scratch.put(&Path::new("old").join(&install.relative), old)?;
-        }
-        scratch.put(&Path::new("new").join(&install.relative), &install.new)?;
-    }
+    let scratch = before_and_after(specs_dir, &manifest, &installs)?;
     install_all(&installs, &manifest_path, &rendered)?;
     for path in &outcome.changed {
         println!("updated: {path}");
@@ -198,6 +192,26 @@ fn fetch(
         downloads.push((i, body, version));
     }
     Ok(downloads)
+}
+
+/// Copies of the listed files as they are (`old/`) and as the pull will leave them (`new/`):
+/// two complete spec folders, overlays included, for the change report.
+fn before_and_after(specs_dir: &Path, manifest: &Manifest, installs: &[Install]) -> Result<Scratch, String> {
+    let scratch = Scratch::new()?;
+    for entry in &manifest.files {
+        let install = installs.iter().find(|install| install.relative == entry.path);
+        let before = match install {
+            Some(install) => install.old.clone(),
+            None => std::fs::read(specs_dir.join(&entry.path)).ok(),
+        };
+        if let Some(before) = &before {
+            scratch.put(&Path::new("old").join(&entry.path), before)?;
+        }
+        if let Some(after) = install.map(|install| &install.new).or(before.as_ref()) {
+            scratch.put(&Path::new("new").join(&entry.path), after)?;
+        }
+    }
+    Ok(scratch)
 }
 
 /// A file a pull replaces (or creates: no `old`).
@@ -291,8 +305,7 @@ pub fn check(specs_dir: &Path) -> Result<(), String> {
     ))
 }
 
-/// The change report for the files a pull replaced: `old` and `new` hold the previous and the
-/// downloaded copy of each, at the same relative paths (a file new to the folder is only in `new`).
+/// The change report of a pull: `old` and `new` are the spec folder before and after it.
 fn print_change_report(old: &Path, new: &Path) {
     // Until `cargo xtask diff` is merged: which files changed, and by how many lines.
     println!("\nchanges:");
@@ -531,8 +544,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A temporary folder with `old/` and `new/` copies of the files a pull replaces, for the
-/// change report; removed when dropped.
+/// A temporary folder with an `old/` and a `new/` folder; removed when dropped.
 struct Scratch {
     dir: PathBuf,
 }

@@ -290,3 +290,15 @@ fn check_finds_edits_and_unlisted_files_until_they_are_recorded() {
     record(&fixture.dir, &[]).expect("record the removal");
     check(&fixture.dir).expect("B dropped from the manifest");
 }
+
+#[test]
+fn the_change_report_sees_the_whole_folder_before_and_after() {
+    let fixture = Fixture::new("", "");
+    let manifest = read_manifest(&fixture.dir.join(MANIFEST)).expect("read the manifest");
+    let a =
+        Install { relative: "A.json".into(), path: fixture.dir.join("A.json"), old: Some(V1.into()), new: V2.into() };
+    let scratch = before_and_after(&fixture.dir, &manifest, &[a]).expect("copies");
+    let read = |p: &str| std::fs::read_to_string(scratch.dir.join(p)).expect("copied");
+    assert_eq!((read("old/A.json"), read("new/A.json")), (V1.to_string(), V2.to_string()));
+    assert_eq!((read("old/B.json"), read("new/B.json")), (B.to_string(), B.to_string()));
+}
