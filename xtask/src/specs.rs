@@ -357,6 +357,8 @@ fn download(url: &str, limits: &Limits) -> Result<Vec<u8>, String> {
         return Err(format!("refusing to download `{url}`: only https:// URLs (http:// only on loopback)"));
     }
     let mut child = Command::new("curl")
+        // `--disable` first: no ~/.curlrc; loopback never through a proxy (the tests' server).
+        .args(["--disable", "--noproxy", "127.0.0.1,localhost,::1"])
         .args(["--silent", "--show-error", "--fail", "--location", "--max-redirs", "5"])
         .args(["--proto", "=http,https", "--proto-redir", "=https"])
         .arg("--max-time")
