@@ -1,12 +1,11 @@
 //! Developer commands: `cargo xtask codegen [--check] [--specs DIR] [--out DIR]`, `cargo xtask specs`,
 //! `cargo xtask test`.
 
-mod specs;
-
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod specs;
 mod toolchain;
 
 const USAGE: &str = "usage: cargo xtask <command>
