@@ -302,3 +302,29 @@ fn the_change_report_sees_the_whole_folder_before_and_after() {
     assert_eq!((read("old/A.json"), read("new/A.json")), (V1.to_string(), V2.to_string()));
     assert_eq!((read("old/B.json"), read("new/B.json")), (B.to_string(), B.to_string()));
 }
+
+#[test]
+fn a_listed_file_missing_from_the_folder_is_created() {
+    let base = serve(vec![("/A.yaml", ok(V2))]);
+    let fixture = Fixture::new(&format!("{base}/A.yaml"), "");
+    std::fs::remove_file(fixture.dir.join("A.json")).expect("remove A.json");
+    let pulled = pull(&fixture.dir, &["A".to_string()], &limits()).expect("pull");
+    assert_eq!(pulled.changed, ["A.json"]);
+    assert_eq!(std::fs::read_to_string(fixture.dir.join("A.json")).expect("created"), V2);
+    check(&fixture.dir).expect("recorded");
+}
+
+#[test]
+fn a_failed_install_is_undone() {
+    let base = serve(vec![("/A.yaml", ok(V2))]);
+    let fixture = Fixture::new(&format!("{base}/A.yaml"), "");
+    let before = fixture.snapshot();
+    // A folder where the manifest's temporary file goes: A.json is replaced, then the manifest
+    // cannot be (whoever runs the test, root included).
+    let blocker = fixture.dir.join(format!(".{MANIFEST}.{}.tmp", std::process::id()));
+    std::fs::create_dir(&blocker).expect("create the blocker");
+    let error = pull(&fixture.dir, &[], &limits()).expect_err("the manifest cannot be written");
+    assert!(error.contains("the pull was undone"), "{error}");
+    std::fs::remove_dir(&blocker).expect("remove the blocker");
+    assert_eq!(fixture.snapshot(), before, "A.json was put back");
+}
