@@ -1,15 +1,20 @@
-//! Developer commands: `cargo xtask codegen [--check] [--specs DIR] [--out DIR]`, `cargo xtask test`.
+//! Developer commands: `cargo xtask codegen [--check] [--specs DIR] [--out DIR]`, `cargo xtask specs`,
+//! `cargo xtask test`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod specs;
 mod toolchain;
 
 const USAGE: &str = "usage: cargo xtask <command>
 
   codegen [--specs DIR] [--out DIR]  regenerate d1-generated/ from specs/ (or DIR into DIR)
   codegen --check                    change nothing; fail with a summary if the output is stale
+                                     (or if specs/ no longer matches specs/sources.toml)
+  specs pull [NAME…]                 download new versions of the specs listed in specs/sources.toml
+  specs record [NAME…]               record the checksums of intentionally edited files in specs/
   test                               install the external test tools, then run every check and test
   example-outside                    build and test the build-script example as a crate outside the workspace";
 
@@ -17,6 +22,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("codegen") => codegen(&args[1..]),
+        Some("specs") => specs::main(&workspace_root().join("specs"), &args[1..]),
         Some("test") => test(),
         Some("example-outside") => {
             if example_outside_workspace(&workspace_root()) {
@@ -61,6 +67,11 @@ fn codegen(args: &[String]) -> ExitCode {
     if out == root.join("d1-generated") {
         config = config.runtime_path("../d1-runtime");
     }
+    // The checksums recorded in specs/sources.toml: reported first, and failing the check too.
+    let sources = if check && specs == root.join("specs") { specs::check(&specs) } else { Ok(()) };
+    if let Err(e) = &sources {
+        eprintln!("error: {e}\n");
+    }
     let started = Instant::now();
     let result = if check { config.check() } else { config.generate() };
     let summary = match result {
@@ -77,6 +88,9 @@ fn codegen(args: &[String]) -> ExitCode {
     if check && !summary.diff.is_empty() {
         eprintln!("\n{} is stale:\n{}", out.display(), summary.diff.render());
         eprintln!("run `cargo xtask codegen` and commit the result.");
+        return ExitCode::FAILURE;
+    }
+    if sources.is_err() {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
