@@ -178,6 +178,8 @@ pub enum MediaType {
 #[derive(Clone, Debug)]
 pub struct Response {
     pub status: Status,
+    /// The variant that stands for this status in the operation's enums (client and server).
+    pub variant: String,
     pub description: String,
     /// `None`: no body (e.g. 204), or a body the generator does not model (see the warning).
     pub body: Option<ResponseBody>,
@@ -195,6 +197,17 @@ pub enum Status {
     /// `2XX` → `Range(2)`.
     Range(u16),
     Default,
+}
+
+/// As the spec writes it: `404`, `2XX`, `default`.
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Status::Code(code) => write!(f, "{code}"),
+            Status::Range(class) => write!(f, "{class}XX"),
+            Status::Default => f.write_str("default"),
+        }
+    }
 }
 
 impl Status {

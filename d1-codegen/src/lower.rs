@@ -484,9 +484,12 @@ impl<'a> SpecLowering<'a> {
                     Some(ResponseBody { media_type, ty })
                 }
             };
-            out.push(Response { status, description: docs::to_markdown(&response.description), body });
+            let variant = naming::status_variant(status);
+            out.push(Response { status, variant, description: docs::to_markdown(&response.description), body });
         }
-        out.sort_by_key(|r| r.status);
+        // Success first, then by status; a code before the range that contains it (the client
+        // matches them in this order).
+        out.sort_by_key(|r| (!r.status.is_success(), r.status));
         Ok(out)
     }
 

@@ -119,6 +119,96 @@ pub fn module_name(stem: &str, prefixes: &[String]) -> String {
     }
 }
 
+/// The statuses `http::StatusCode` names, with the name of its constant: generated code writes
+/// `StatusCode::NOT_FOUND`, and the variant for a status is the constant in UpperCamelCase.
+const STATUS_CONSTANTS: &[(u16, &str)] = &[
+    (100, "CONTINUE"),
+    (101, "SWITCHING_PROTOCOLS"),
+    (102, "PROCESSING"),
+    (103, "EARLY_HINTS"),
+    (200, "OK"),
+    (201, "CREATED"),
+    (202, "ACCEPTED"),
+    (203, "NON_AUTHORITATIVE_INFORMATION"),
+    (204, "NO_CONTENT"),
+    (205, "RESET_CONTENT"),
+    (206, "PARTIAL_CONTENT"),
+    (207, "MULTI_STATUS"),
+    (208, "ALREADY_REPORTED"),
+    (226, "IM_USED"),
+    (300, "MULTIPLE_CHOICES"),
+    (301, "MOVED_PERMANENTLY"),
+    (302, "FOUND"),
+    (303, "SEE_OTHER"),
+    (304, "NOT_MODIFIED"),
+    (305, "USE_PROXY"),
+    (307, "TEMPORARY_REDIRECT"),
+    (308, "PERMANENT_REDIRECT"),
+    (400, "BAD_REQUEST"),
+    (401, "UNAUTHORIZED"),
+    (402, "PAYMENT_REQUIRED"),
+    (403, "FORBIDDEN"),
+    (404, "NOT_FOUND"),
+    (405, "METHOD_NOT_ALLOWED"),
+    (406, "NOT_ACCEPTABLE"),
+    (407, "PROXY_AUTHENTICATION_REQUIRED"),
+    (408, "REQUEST_TIMEOUT"),
+    (409, "CONFLICT"),
+    (410, "GONE"),
+    (411, "LENGTH_REQUIRED"),
+    (412, "PRECONDITION_FAILED"),
+    (413, "PAYLOAD_TOO_LARGE"),
+    (414, "URI_TOO_LONG"),
+    (415, "UNSUPPORTED_MEDIA_TYPE"),
+    (416, "RANGE_NOT_SATISFIABLE"),
+    (417, "EXPECTATION_FAILED"),
+    (418, "IM_A_TEAPOT"),
+    (421, "MISDIRECTED_REQUEST"),
+    (422, "UNPROCESSABLE_ENTITY"),
+    (423, "LOCKED"),
+    (424, "FAILED_DEPENDENCY"),
+    (425, "TOO_EARLY"),
+    (426, "UPGRADE_REQUIRED"),
+    (428, "PRECONDITION_REQUIRED"),
+    (429, "TOO_MANY_REQUESTS"),
+    (431, "REQUEST_HEADER_FIELDS_TOO_LARGE"),
+    (451, "UNAVAILABLE_FOR_LEGAL_REASONS"),
+    (500, "INTERNAL_SERVER_ERROR"),
+    (501, "NOT_IMPLEMENTED"),
+    (502, "BAD_GATEWAY"),
+    (503, "SERVICE_UNAVAILABLE"),
+    (504, "GATEWAY_TIMEOUT"),
+    (505, "HTTP_VERSION_NOT_SUPPORTED"),
+    (506, "VARIANT_ALSO_NEGOTIATES"),
+    (507, "INSUFFICIENT_STORAGE"),
+    (508, "LOOP_DETECTED"),
+    (510, "NOT_EXTENDED"),
+    (511, "NETWORK_AUTHENTICATION_REQUIRED"),
+];
+
+/// The `http::StatusCode` constant for a status code, when there is one.
+pub fn status_constant(code: u16) -> Option<&'static str> {
+    STATUS_CONSTANTS.iter().find(|(c, _)| *c == code).map(|(_, name)| *name)
+}
+
+/// The variant that stands for a status in the per-operation enums, on the client and the
+/// server alike: `404` → `NotFound`, `299` → `Status299`, `2XX` → `Success`, `default` → `Other`.
+pub fn status_variant(status: Status) -> String {
+    match status {
+        Status::Code(code) => match status_constant(code) {
+            Some(constant) => constant.to_upper_camel_case(),
+            None => format!("Status{code}"),
+        },
+        Status::Range(1) => "Informational".to_string(),
+        Status::Range(2) => "Success".to_string(),
+        Status::Range(3) => "Redirection".to_string(),
+        Status::Range(4) => "ClientError".to_string(),
+        Status::Range(5) => "ServerError".to_string(),
+        Status::Range(n) => format!("Status{n}XX"),
+        Status::Default => "Other".to_string(),
+    }
+}
+
 /// `base`, or `base2`, `base3`, … whichever is not in `taken` yet; records the result.
 pub fn unique(base: String, taken: &mut BTreeSet<String>) -> String {
     if taken.insert(base.clone()) {
@@ -137,7 +227,7 @@ pub fn unique(base: String, taken: &mut BTreeSet<String>) -> String {
 
 // ----- the naming stage -------------------------------------------------------------------
 
-use crate::ir::{Ir, Module, TypeDef, TypeId, TypeKind, TypeRef};
+use crate::ir::{Ir, Module, Status, TypeDef, TypeId, TypeKind, TypeRef};
 use crate::lower::{Hint, Lowered};
 use std::collections::BTreeMap;
 
@@ -353,6 +443,19 @@ fn map_ref(r: &mut TypeRef, f: &impl Fn(TypeId) -> TypeId) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statuses_have_one_name_on_both_sides() {
+        assert_eq!(status_variant(Status::Code(404)), "NotFound");
+        assert_eq!(status_variant(Status::Code(200)), "Ok");
+        assert_eq!(status_variant(Status::Code(418)), "ImATeapot");
+        assert_eq!(status_variant(Status::Code(299)), "Status299");
+        assert_eq!(status_variant(Status::Range(2)), "Success");
+        assert_eq!(status_variant(Status::Range(4)), "ClientError");
+        assert_eq!(status_variant(Status::Default), "Other");
+        assert_eq!(status_constant(500), Some("INTERNAL_SERVER_ERROR"));
+        assert_eq!(status_constant(299), None);
+    }
 
     #[test]
     fn idents() {

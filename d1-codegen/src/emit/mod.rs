@@ -297,7 +297,7 @@ pub(crate) fn doc_attrs(text: Option<&str>) -> TokenStream {
 /// Parse the tokens as a file (catching generator bugs as errors, not panics) and pretty-print
 /// them under the `@generated` header.
 pub(crate) fn render_rust(tokens: TokenStream, header: &str, what: &str) -> Result<String, Error> {
-    Ok(format!("{header}{}", prettyplease::unparse(&parse_file(tokens, what)?)))
+    Ok(format!("{header}{}", spaced(&prettyplease::unparse(&parse_file(tokens, what)?))))
 }
 
 /// [`render_rust`] for a crate root (`lib.rs`): every item is marked `#[rustfmt::skip]`, which
@@ -312,7 +312,79 @@ pub(crate) fn render_crate_root(tokens: TokenStream, header: &str, what: &str) -
             attrs.push(syn::parse_quote!(#[#tool::#skip]));
         }
     }
-    Ok(format!("{header}{}", prettyplease::unparse(&file)))
+    Ok(format!("{header}{}", spaced(&prettyplease::unparse(&file))))
+}
+
+/// prettyplease's output with a blank line between items, as a person would write it: between
+/// top-level items, and between the members of an `impl` or `trait` (a member ends with `}` or
+/// `;` on its own indentation level), and after the module's `//!` docs. Runs of `use` and
+/// `mod` declarations stay together.
+/// Line-based, which is sound here: string literals in generated code never contain a raw line
+/// break (they are escaped), and doc comments are `///` lines.
+fn spaced(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    let mut previous: Option<&str> = None;
+    for line in text.lines() {
+        let after_module_docs = previous.is_some_and(|prev| prev.starts_with("//!") && !line.starts_with("//!"));
+        if after_module_docs {
+            out.push('\n');
+        } else if let Some(prev) = previous
+            && ends_item(prev)
+            && starts_item(line)
+            && indent(prev) == indent(line)
+            && indent(line) <= 4
+            && !(is_declaration(prev) && is_declaration(line))
+        {
+            out.push('\n');
+        }
+        out.push_str(line);
+        out.push('\n');
+        previous = Some(line);
+    }
+    out
+}
+
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+fn ends_item(line: &str) -> bool {
+    let code = line.trim_start();
+    code == "}" || code == "};" || (code.ends_with(';') && !code.starts_with("//"))
+}
+
+fn starts_item(line: &str) -> bool {
+    let code = line.trim_start();
+    const STARTS: &[&str] = &[
+        "///",
+        "//!",
+        "#[",
+        "pub ",
+        "pub(",
+        "fn ",
+        "async fn ",
+        "const ",
+        "static ",
+        "struct ",
+        "enum ",
+        "impl ",
+        "impl<",
+        "trait ",
+        "type ",
+        "mod ",
+        "use ",
+        "unsafe impl",
+        "macro_rules!",
+        "d1_runtime::",
+        "::d1_runtime::",
+    ];
+    STARTS.iter().any(|start| code.starts_with(start))
+}
+
+/// A one-line `use` or `mod` declaration, kept next to the others of its kind.
+fn is_declaration(line: &str) -> bool {
+    let code = line.trim_start().trim_start_matches("pub ").trim_start_matches("pub(crate) ");
+    (code.starts_with("use ") || code.starts_with("mod ")) && code.ends_with(';')
 }
 
 fn parse_file(tokens: TokenStream, what: &str) -> Result<syn::File, Error> {
@@ -347,7 +419,11 @@ fn escaped_doc_attr(stream: TokenStream) -> Option<TokenStream> {
             if name == "doc" && eq.as_char() == '=' =>
         {
             let lit: syn::LitStr = syn::parse2(TokenTree::Literal(lit.clone()).into()).ok()?;
-            let text = escape::doc(&lit.value());
+            let mut text = escape::doc(&lit.value());
+            // `/// Text`, not `///Text`, whichever emitter wrote it.
+            if !text.is_empty() && !text.starts_with([' ', '\n']) {
+                text.insert(0, ' ');
+            }
             Some(quote!(doc = #text))
         }
         _ => None,

@@ -179,7 +179,7 @@ fn example_code(api: &Api, krate: &str) -> String {
             .iter()
             .find(|r| r.body.is_none() && r.status.is_success())
             .map(|r| {
-                let v = variant_name(r.status);
+                let v = r.variant.clone();
                 match r.status {
                     Status::Code(_) => format!("Ok({resp}::{v})"),
                     _ => format!("Ok({resp}::{v}({krate}::Status2xx::NO_CONTENT))"),
@@ -201,63 +201,18 @@ fn example_code(api: &Api, krate: &str) -> String {
     )
 }
 
-/// The variant of a response enum for a status: the reason phrase in UpperCamelCase.
-fn variant_name(status: Status) -> String {
-    match status {
-        Status::Default => "Default".to_string(),
-        Status::Range(1) => "Informational".to_string(),
-        Status::Range(2) => "Success".to_string(),
-        Status::Range(3) => "Redirection".to_string(),
-        Status::Range(4) => "ClientError".to_string(),
-        Status::Range(5) => "ServerError".to_string(),
-        Status::Range(n) => format!("Status{n}xx"),
-        Status::Code(code) => match code {
-            200 => "Ok",
-            201 => "Created",
-            202 => "Accepted",
-            203 => "NonAuthoritativeInformation",
-            204 => "NoContent",
-            205 => "ResetContent",
-            206 => "PartialContent",
-            301 => "MovedPermanently",
-            302 => "Found",
-            303 => "SeeOther",
-            304 => "NotModified",
-            307 => "TemporaryRedirect",
-            308 => "PermanentRedirect",
-            400 => "BadRequest",
-            401 => "Unauthorized",
-            402 => "PaymentRequired",
-            403 => "Forbidden",
-            404 => "NotFound",
-            405 => "MethodNotAllowed",
-            406 => "NotAcceptable",
-            408 => "RequestTimeout",
-            409 => "Conflict",
-            410 => "Gone",
-            412 => "PreconditionFailed",
-            413 => "PayloadTooLarge",
-            415 => "UnsupportedMediaType",
-            422 => "UnprocessableEntity",
-            423 => "Locked",
-            428 => "PreconditionRequired",
-            429 => "TooManyRequests",
-            500 => "InternalServerError",
-            501 => "NotImplemented",
-            502 => "BadGateway",
-            503 => "ServiceUnavailable",
-            504 => "GatewayTimeout",
-            _ => return format!("Status{code}"),
+/// A status code as generated code writes it: the named constant where `http` has one.
+fn status_code(code: u16) -> TokenStream {
+    match crate::naming::status_constant(code) {
+        Some(name) => {
+            let name = ident(name);
+            quote!(::d1_runtime::server::axum::http::StatusCode::#name)
         }
-        .to_string(),
-    }
-}
-
-fn status_label(status: Status) -> String {
-    match status {
-        Status::Code(c) => c.to_string(),
-        Status::Range(n) => format!("{n}XX"),
-        Status::Default => "default".to_string(),
+        None => {
+            let code = Literal::u16_unsuffixed(code);
+            quote!(::d1_runtime::server::axum::http::StatusCode::from_u16(#code)
+                .unwrap_or(::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR))
+        }
     }
 }
 
@@ -530,64 +485,49 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
         let mut arms = Vec::new();
         let mut status_arms = Vec::new();
         for r in &op.responses {
-            let v = ident(&variant_name(r.status));
-            let d = format!("`{}`: {}", status_label(r.status), r.description);
+            let v = ident(&r.variant);
+            let d = format!("`{}`: {}", r.status, r.description);
             let d = doc_attrs(Some(&doc_text(&d)));
             let body_ty = r.body.as_ref().map(|b| type_tokens(ir, &b.ty, scope));
-            // The status, read from `&self` (`status()`) and from `self` (`into_response`).
-            let (status_expr, owned_status, pattern_status) = match r.status {
-                Status::Code(code) => {
-                    let code = Literal::u16_unsuffixed(code);
-                    let e = quote!(::d1_runtime::server::axum::http::StatusCode::from_u16(#code).unwrap_or(::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR));
-                    (e.clone(), e, None)
-                }
-                Status::Range(2) => {
-                    (quote!(status.status()), quote!(status.status()), Some(quote!(::d1_runtime::server::Status2xx)))
-                }
+            // The status carried by the variant (ranges and `default`), or the declared code.
+            let (status_expr, status_ty) = match r.status {
+                Status::Code(code) => (status_code(code), None),
+                Status::Range(2) => (quote!(status.status()), Some(quote!(::d1_runtime::server::Status2xx))),
                 Status::Range(n) => {
                     let n = Literal::u16_unsuffixed(n);
-                    (
-                        quote!(status.status()),
-                        quote!(status.status()),
-                        Some(quote!(::d1_runtime::server::StatusClass<#n>)),
-                    )
+                    (quote!(status.status()), Some(quote!(::d1_runtime::server::StatusClass<#n>)))
                 }
-                Status::Default => {
-                    (quote!(*status), quote!(status), Some(quote!(::d1_runtime::server::axum::http::StatusCode)))
-                }
+                Status::Default => (quote!(*status), Some(quote!(::d1_runtime::server::axum::http::StatusCode))),
             };
-            let write = |body: TokenStream| match &r.body {
-                None => quote!(::d1_runtime::server::empty_response(#owned_status)),
+            // `into_response` takes the status from `status()` first, so its arms only write.
+            let write = match &r.body {
+                None => quote!(::d1_runtime::server::empty_response(status)),
                 Some(b) => match (&b.media_type, &b.ty) {
                     (MediaType::Other(ct), TypeRef::Bytes) => {
-                        quote!(::d1_runtime::server::bytes_response(#owned_status, #ct, #body))
+                        quote!(::d1_runtime::server::bytes_response(status, #ct, body))
                     }
-                    _ => quote!(::d1_runtime::server::json_response(#owned_status, &#body)),
+                    _ => quote!(::d1_runtime::server::json_response(status, &body)),
                 },
             };
-            match (pattern_status, body_ty) {
+            match (status_ty, body_ty) {
                 (None, None) => {
                     variants.push(quote!(#d #v,));
-                    let w = write(quote!());
-                    arms.push(quote!(Self::#v => #w,));
+                    arms.push(quote!(Self::#v => #write,));
                     status_arms.push(quote!(Self::#v => #status_expr,));
                 }
                 (None, Some(ty)) => {
                     variants.push(quote!(#d #v(#ty),));
-                    let w = write(quote!(body));
-                    arms.push(quote!(Self::#v(body) => #w,));
+                    arms.push(quote!(Self::#v(body) => #write,));
                     status_arms.push(quote!(Self::#v(_) => #status_expr,));
                 }
                 (Some(st), None) => {
                     variants.push(quote!(#d #v(#st),));
-                    let w = write(quote!());
-                    arms.push(quote!(Self::#v(status) => #w,));
+                    arms.push(quote!(Self::#v(_) => #write,));
                     status_arms.push(quote!(Self::#v(status) => #status_expr,));
                 }
                 (Some(st), Some(ty)) => {
                     variants.push(quote!(#d #v(#st, #ty),));
-                    let w = write(quote!(body));
-                    arms.push(quote!(Self::#v(status, body) => #w,));
+                    arms.push(quote!(Self::#v(_, body) => #write,));
                     status_arms.push(quote!(Self::#v(status, _) => #status_expr,));
                 }
             }
@@ -632,6 +572,7 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
                 }
                 impl ::d1_runtime::server::axum::response::IntoResponse for #resp_ident {
                     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+                        let status = self.status();
                         match self {
                             #(#arms)*
                         }

@@ -5,12 +5,16 @@
 //! Get the operations with [`Client::auth2`](crate::Client::auth2); the types are in [`d1_types::in_v1_auth2`].
 //!
 //! Token endpoint the issuer backend calls to get the access token required by every other D1 API.
+
 /// `https://api.d1.thalescloud.io/authz/v1`: Production server.
 pub const PRODUCTION: &str = "https://api.d1.thalescloud.io/authz/v1";
+
 /// `https://api.d1-stg.thalescloud.io/authz/v1`: Staging server.
 pub const STAGING: &str = "https://api.d1-stg.thalescloud.io/authz/v1";
+
 /// `https://develop-api.d1-dev.thalescloud.io/authz/v1`: Develop server.
 pub const DEVELOP: &str = "https://develop-api.d1-dev.thalescloud.io/authz/v1";
+
 /// Every server the spec lists.
 pub const SERVERS: &[crate::Server] = &[
     crate::Server {
@@ -29,13 +33,16 @@ pub const SERVERS: &[crate::Server] = &[
         description: "Develop server",
     },
 ];
+
 /// This API's identifier.
 pub const ID: crate::ApiId = crate::ApiId::InV1Auth2;
+
 /// The operations of the **D1 OAuth API**. Get it with [`Client::auth2`](crate::Client::auth2).
 #[derive(Clone, Copy, Debug)]
 pub struct Api<'c> {
     pub(crate) client: &'c crate::Client,
 }
+
 impl<'c> Api<'c> {
     /// Get Authorization Token
     ///
@@ -75,6 +82,7 @@ impl<'c> Api<'c> {
         }
     }
 }
+
 /// The declared error answers of [`Api::get_token`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -82,12 +90,14 @@ pub enum GetTokenError {
     /// `400`: Bad request.
     BadRequest,
 }
+
 /// A prepared [`Api::get_token`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetTokenBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v1_auth2::Auth2Request>,
 }
+
 impl<'c> GetTokenBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
     /// **Warning:** the value is logged in clear, so never build it from personal or sensitive data.
@@ -96,14 +106,16 @@ impl<'c> GetTokenBuilder<'c> {
     /// Optional header `x-correlation-id`. Without it, a fresh random id is sent.
     pub fn correlation_id(mut self, value: ::d1_types::common::CorrelationId) -> Self {
         let call = &mut self.call;
-        call.correlation_id(&&value);
+        call.correlation_id(&value);
         self
     }
+
     /// The request body (`application/json`). The spec does not mark it required. (The spec also accepts `application/x-www-form-urlencoded`.)
     pub fn body(mut self, body: ::d1_types::in_v1_auth2::Auth2Request) -> Self {
         self.body = ::std::option::Option::Some(body);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -116,16 +128,19 @@ impl<'c> GetTokenBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::get_token`]).
     pub async fn send(
         self,
@@ -149,16 +164,19 @@ impl<'c> GetTokenBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for GetTokenBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::d1_types::in_v1_auth2::GetTokenResponse>,
         crate::Error<GetTokenError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }

@@ -5,10 +5,13 @@
 //! Get the operations with [`Client::card`](crate::Client::card); the types are in [`d1_types::in_v1_card`].
 //!
 //! D1 V1 card operations called by the issuer backend: resume, suspend, delete and renew a card, and read its operations.
+
 /// `https://api.d1.thalescloud.io/banking/v1`: Production server.
 pub const PRODUCTION: &str = "https://api.d1.thalescloud.io/banking/v1";
+
 /// `https://api.d1-stg.thalescloud.io/banking/v1`: Staging server.
 pub const STAGING: &str = "https://api.d1-stg.thalescloud.io/banking/v1";
+
 /// Every server the spec lists.
 pub const SERVERS: &[crate::Server] = &[
     crate::Server {
@@ -22,13 +25,16 @@ pub const SERVERS: &[crate::Server] = &[
         description: "Staging server",
     },
 ];
+
 /// This API's identifier.
 pub const ID: crate::ApiId = crate::ApiId::InV1Card;
+
 /// The operations of the **Inbound Card API**. Get it with [`Client::card`](crate::Client::card).
 #[derive(Clone, Copy, Debug)]
 pub struct Api<'c> {
     pub(crate) client: &'c crate::Client,
 }
+
 impl<'c> Api<'c> {
     /// Resume
     ///
@@ -71,15 +77,16 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/cards/");
-        call.param("cardId", &card_id);
+        call.param("cardId", card_id);
         call.literal("/operations:resume");
         ResumeBuilder {
             call,
             body: ::std::option::Option::None,
         }
     }
+
     /// Suspend
     ///
     /// Suspends the card.
@@ -121,15 +128,16 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/cards/");
-        call.param("cardId", &card_id);
+        call.param("cardId", card_id);
         call.literal("/operations:suspend");
         SuspendBuilder {
             call,
             body: ::std::option::Option::None,
         }
     }
+
     /// Delete
     ///
     /// Deletes the card.
@@ -171,15 +179,16 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/cards/");
-        call.param("cardId", &card_id);
+        call.param("cardId", card_id);
         call.literal("/operations:delete");
         DeleteBuilder {
             call,
             body: ::std::option::Option::None,
         }
     }
+
     /// Renew
     ///
     /// Renews the card: gives it new card data and, possibly, a new card identifier.
@@ -221,15 +230,16 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/cards/");
-        call.param("cardId", &card_id);
+        call.param("cardId", card_id);
         call.literal("/operations:renew");
         RenewBuilder {
             call,
             body: ::std::option::Option::None,
         }
     }
+
     /// List operations
     ///
     /// Returns the operations performed on the card, newest first, one page at a time.
@@ -270,12 +280,13 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/cards/");
-        call.param("cardId", &card_id);
+        call.param("cardId", card_id);
         call.literal("/operations");
         ListOperationsBuilder { call }
     }
+
     /// Get operation
     ///
     /// Returns one operation performed on the card.
@@ -319,14 +330,15 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/cards/");
-        call.param("cardId", &card_id);
+        call.param("cardId", card_id);
         call.literal("/operations/");
-        call.param("operationId", &operation_id);
+        call.param("operationId", operation_id);
         GetOperationBuilder { call }
     }
 }
+
 /// The declared error answers of [`Api::resume`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -342,12 +354,14 @@ pub enum ResumeError {
     /// `500`: Internal server error.
     InternalServerError(::d1_types::in_v1_card::ErrorGeneric),
 }
+
 /// A prepared [`Api::resume`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct ResumeBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest>,
 }
+
 impl<'c> ResumeBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
     /// **Warning:** the value is logged in clear, so never build it from personal or sensitive data.
@@ -359,14 +373,16 @@ impl<'c> ResumeBuilder<'c> {
         value: ::d1_types::in_v1_card::CorrelationId,
     ) -> Self {
         let call = &mut self.call;
-        call.correlation_id(&&value);
+        call.correlation_id(&value);
         self
     }
+
     /// The request body (`application/json`). The spec does not mark it required.
     pub fn body(mut self, body: ::d1_types::in_v1_card::OperationRequest) -> Self {
         self.body = ::std::option::Option::Some(body);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -379,16 +395,19 @@ impl<'c> ResumeBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::resume`]).
     #[allow(clippy::match_overlapping_arm)]
     pub async fn send(
@@ -401,10 +420,7 @@ impl<'c> ResumeBuilder<'c> {
         }
         let raw = call.execute().await?;
         match raw.status() {
-            200..=299 => {
-                let body = ();
-                ::std::result::Result::Ok(raw.ok(body))
-            }
+            200..=299 => ::std::result::Result::Ok(raw.ok(())),
             400 => {
                 let body = raw.json::<::d1_types::in_v1_card::ErrorGeneric>()?;
                 ::std::result::Result::Err(raw.declared(ResumeError::BadRequest(body)))
@@ -431,17 +447,21 @@ impl<'c> ResumeBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for ResumeBuilder<'c> {
     type Output = ::std::result::Result<crate::Response<()>, crate::Error<ResumeError>>;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }
 }
+
 /// The declared error answers of [`Api::suspend`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -457,12 +477,14 @@ pub enum SuspendError {
     /// `500`: Internal server error.
     InternalServerError(::d1_types::in_v1_card::ErrorGeneric),
 }
+
 /// A prepared [`Api::suspend`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct SuspendBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest>,
 }
+
 impl<'c> SuspendBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
     /// **Warning:** the value is logged in clear, so never build it from personal or sensitive data.
@@ -474,14 +496,16 @@ impl<'c> SuspendBuilder<'c> {
         value: ::d1_types::in_v1_card::CorrelationId,
     ) -> Self {
         let call = &mut self.call;
-        call.correlation_id(&&value);
+        call.correlation_id(&value);
         self
     }
+
     /// The request body (`application/json`). The spec does not mark it required.
     pub fn body(mut self, body: ::d1_types::in_v1_card::OperationRequest) -> Self {
         self.body = ::std::option::Option::Some(body);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -494,16 +518,19 @@ impl<'c> SuspendBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::suspend`]).
     #[allow(clippy::match_overlapping_arm)]
     pub async fn send(
@@ -516,10 +543,7 @@ impl<'c> SuspendBuilder<'c> {
         }
         let raw = call.execute().await?;
         match raw.status() {
-            200..=299 => {
-                let body = ();
-                ::std::result::Result::Ok(raw.ok(body))
-            }
+            200..=299 => ::std::result::Result::Ok(raw.ok(())),
             400 => {
                 let body = raw.json::<::d1_types::in_v1_card::ErrorGeneric>()?;
                 ::std::result::Result::Err(raw.declared(SuspendError::BadRequest(body)))
@@ -548,17 +572,21 @@ impl<'c> SuspendBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for SuspendBuilder<'c> {
     type Output = ::std::result::Result<crate::Response<()>, crate::Error<SuspendError>>;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }
 }
+
 /// The declared error answers of [`Api::delete`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -574,12 +602,14 @@ pub enum DeleteError {
     /// `500`: Internal server error.
     InternalServerError(::d1_types::in_v1_card::ErrorGeneric),
 }
+
 /// A prepared [`Api::delete`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct DeleteBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest>,
 }
+
 impl<'c> DeleteBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
     /// **Warning:** the value is logged in clear, so never build it from personal or sensitive data.
@@ -591,14 +621,16 @@ impl<'c> DeleteBuilder<'c> {
         value: ::d1_types::in_v1_card::CorrelationId,
     ) -> Self {
         let call = &mut self.call;
-        call.correlation_id(&&value);
+        call.correlation_id(&value);
         self
     }
+
     /// The request body (`application/json`). The spec does not mark it required.
     pub fn body(mut self, body: ::d1_types::in_v1_card::OperationRequest) -> Self {
         self.body = ::std::option::Option::Some(body);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -611,16 +643,19 @@ impl<'c> DeleteBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::delete`]).
     #[allow(clippy::match_overlapping_arm)]
     pub async fn send(
@@ -633,10 +668,7 @@ impl<'c> DeleteBuilder<'c> {
         }
         let raw = call.execute().await?;
         match raw.status() {
-            200..=299 => {
-                let body = ();
-                ::std::result::Result::Ok(raw.ok(body))
-            }
+            200..=299 => ::std::result::Result::Ok(raw.ok(())),
             400 => {
                 let body = raw.json::<::d1_types::in_v1_card::ErrorGeneric>()?;
                 ::std::result::Result::Err(raw.declared(DeleteError::BadRequest(body)))
@@ -663,17 +695,21 @@ impl<'c> DeleteBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for DeleteBuilder<'c> {
     type Output = ::std::result::Result<crate::Response<()>, crate::Error<DeleteError>>;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }
 }
+
 /// The declared error answers of [`Api::renew`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -689,12 +725,14 @@ pub enum RenewError {
     /// `500`: Internal server error.
     InternalServerError(::d1_types::in_v1_card::ErrorGeneric),
 }
+
 /// A prepared [`Api::renew`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct RenewBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v1_card::RenewRequest>,
 }
+
 impl<'c> RenewBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
     /// **Warning:** the value is logged in clear, so never build it from personal or sensitive data.
@@ -706,14 +744,16 @@ impl<'c> RenewBuilder<'c> {
         value: ::d1_types::in_v1_card::CorrelationId,
     ) -> Self {
         let call = &mut self.call;
-        call.correlation_id(&&value);
+        call.correlation_id(&value);
         self
     }
+
     /// The request body (`application/json`). The spec does not mark it required.
     pub fn body(mut self, body: ::d1_types::in_v1_card::RenewRequest) -> Self {
         self.body = ::std::option::Option::Some(body);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -726,16 +766,19 @@ impl<'c> RenewBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::renew`]).
     #[allow(clippy::match_overlapping_arm)]
     pub async fn send(
@@ -748,10 +791,7 @@ impl<'c> RenewBuilder<'c> {
         }
         let raw = call.execute().await?;
         match raw.status() {
-            200..=299 => {
-                let body = ();
-                ::std::result::Result::Ok(raw.ok(body))
-            }
+            200..=299 => ::std::result::Result::Ok(raw.ok(())),
             400 => {
                 let body = raw.json::<::d1_types::in_v1_card::ErrorGeneric>()?;
                 ::std::result::Result::Err(raw.declared(RenewError::BadRequest(body)))
@@ -778,17 +818,21 @@ impl<'c> RenewBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for RenewBuilder<'c> {
     type Output = ::std::result::Result<crate::Response<()>, crate::Error<RenewError>>;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }
 }
+
 /// The declared error answers of [`Api::list_operations`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -802,11 +846,13 @@ pub enum ListOperationsError {
     /// `500`: Internal server error.
     InternalServerError(::d1_types::in_v1_card::ErrorGeneric),
 }
+
 /// A prepared [`Api::list_operations`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct ListOperationsBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
 }
+
 impl<'c> ListOperationsBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
     /// **Warning:** the value is logged in clear, so never build it from personal or sensitive data.
@@ -818,25 +864,28 @@ impl<'c> ListOperationsBuilder<'c> {
         value: ::d1_types::in_v1_card::CorrelationId,
     ) -> Self {
         let call = &mut self.call;
-        call.correlation_id(&&value);
+        call.correlation_id(&value);
         self
     }
+
     /// Index of the first operation to return; 0 (the default) is the newest.
     ///
     /// Optional query parameter `offset`.
     pub fn offset(mut self, value: i64) -> Self {
         let call = &mut self.call;
-        call.query("offset", &&value);
+        call.query("offset", &value);
         self
     }
+
     /// Number of operations to return.
     ///
     /// Optional query parameter `limit`. The server's default: `10`.
     pub fn limit(mut self, value: i64) -> Self {
         let call = &mut self.call;
-        call.query("limit", &&value);
+        call.query("limit", &value);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -849,16 +898,19 @@ impl<'c> ListOperationsBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::list_operations`]).
     pub async fn send(
         self,
@@ -902,20 +954,24 @@ impl<'c> ListOperationsBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for ListOperationsBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::d1_types::in_v1_card::CardOperationList>,
         crate::Error<ListOperationsError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }
 }
+
 /// The declared error answers of [`Api::get_operation`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -929,11 +985,13 @@ pub enum GetOperationError {
     /// `500`: Internal server error.
     InternalServerError(::d1_types::in_v1_card::ErrorGeneric),
 }
+
 /// A prepared [`Api::get_operation`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetOperationBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
 }
+
 impl<'c> GetOperationBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
     /// **Warning:** the value is logged in clear, so never build it from personal or sensitive data.
@@ -945,9 +1003,10 @@ impl<'c> GetOperationBuilder<'c> {
         value: ::d1_types::in_v1_card::CorrelationId,
     ) -> Self {
         let call = &mut self.call;
-        call.correlation_id(&&value);
+        call.correlation_id(&value);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -960,16 +1019,19 @@ impl<'c> GetOperationBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::get_operation`]).
     pub async fn send(
         self,
@@ -1013,16 +1075,19 @@ impl<'c> GetOperationBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for GetOperationBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::d1_types::in_v1_card::OperationCard>,
         crate::Error<GetOperationError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }

@@ -5,10 +5,13 @@
 //! Get the operations with [`Client::digital_card`](crate::Client::digital_card); the types are in [`d1_types::in_v1_digital_card`].
 //!
 //! Calls the issuer backend makes to D1 to manage digital cards (tokens): life cycle (suspend, resume, delete), search by digital PAN, details, credentials, operation history and step-up authentication results.
+
 /// `https://api.d1.thalescloud.io/banking/v1`: Production server.
 pub const PRODUCTION: &str = "https://api.d1.thalescloud.io/banking/v1";
+
 /// `https://api.d1-stg.thalescloud.io/banking/v1`: Staging server.
 pub const STAGING: &str = "https://api.d1-stg.thalescloud.io/banking/v1";
+
 /// Every server the spec lists.
 pub const SERVERS: &[crate::Server] = &[
     crate::Server {
@@ -22,13 +25,16 @@ pub const SERVERS: &[crate::Server] = &[
         description: "Staging server",
     },
 ];
+
 /// This API's identifier.
 pub const ID: crate::ApiId = crate::ApiId::InV1DigitalCard;
+
 /// The operations of the **Inbound Digital Card API**. Get it with [`Client::digital_card`](crate::Client::digital_card).
 #[derive(Clone, Copy, Debug)]
 pub struct Api<'c> {
     pub(crate) client: &'c crate::Client,
 }
+
 impl<'c> Api<'c> {
     /// Suspend
     ///
@@ -71,15 +77,16 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/digitalCards/");
-        call.param("digitalCardId", &digital_card_id);
+        call.param("digitalCardId", digital_card_id);
         call.literal("/operations:suspend");
         SuspendBuilder {
             call,
             body: ::std::option::Option::None,
         }
     }
+
     /// Resume
     ///
     /// Activates a digital card that was never activated, or resumes a suspended one.
@@ -121,15 +128,16 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/digitalCards/");
-        call.param("digitalCardId", &digital_card_id);
+        call.param("digitalCardId", digital_card_id);
         call.literal("/operations:resume");
         ResumeBuilder {
             call,
             body: ::std::option::Option::None,
         }
     }
+
     /// Delete
     ///
     /// Deletes the digital card.
@@ -171,15 +179,16 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/digitalCards/");
-        call.param("digitalCardId", &digital_card_id);
+        call.param("digitalCardId", digital_card_id);
         call.literal("/operations:delete");
         DeleteBuilder {
             call,
             body: ::std::option::Option::None,
         }
     }
+
     /// Search
     ///
     /// Looks up digital cards by digital PAN and returns card and end user details, for example to learn more about a token seen in a transaction.
@@ -215,13 +224,14 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/digitalCards:search");
         SearchBuilder {
             call,
             body: ::std::option::Option::None,
         }
     }
+
     /// Get details
     ///
     /// Returns the details of a digital card.
@@ -262,11 +272,12 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/digitalCards/");
-        call.param("digitalCardId", &digital_card_id);
+        call.param("digitalCardId", digital_card_id);
         GetDetailsBuilder { call }
     }
+
     /// Get credentials
     ///
     /// Returns the credentials of the digital card (token PAN and expiry date), sealed with JWE.
@@ -308,12 +319,13 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/digitalCards/");
-        call.param("digitalCardId", &digital_card_id);
+        call.param("digitalCardId", digital_card_id);
         call.literal("/credentials");
         GetCredentialsBuilder { call }
     }
+
     /// Get operation
     ///
     /// Returns one operation performed on the digital card.
@@ -356,13 +368,14 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/digitalCards/");
-        call.param("digitalCardId", &digital_card_id);
+        call.param("digitalCardId", digital_card_id);
         call.literal("/operations/");
-        call.param("operationId", &operation_id);
+        call.param("operationId", operation_id);
         GetOperationBuilder { call }
     }
+
     /// Get all operations
     ///
     /// Returns the operations performed on the digital card, newest first, one page at a time: `offset` skips that many of the most recent operations (0 = start from the newest) and `limit` caps the page size. For instance `offset=2`, `limit=5` returns the five operations that precede the two newest ones.
@@ -404,12 +417,13 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/digitalCards/");
-        call.param("digitalCardId", &digital_card_id);
+        call.param("digitalCardId", digital_card_id);
         call.literal("/operations");
         GetAllOperationsBuilder { call }
     }
+
     /// StepUp Auth Result
     ///
     /// Tells D1 that the issuer approves a step-up authentication request (device binding or cardholder verification).
@@ -450,9 +464,9 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/digitalCards/");
-        call.param("digitalCardId", &digital_card_id);
+        call.param("digitalCardId", digital_card_id);
         call.literal("/operations:stepupAuthenticationResult");
         StepUpAuthResultBuilder {
             call,
@@ -460,6 +474,7 @@ impl<'c> Api<'c> {
         }
     }
 }
+
 /// The declared error answers of [`Api::suspend`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -470,6 +485,7 @@ pub struct SuspendBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v1_digital_card::OperationRequest>,
 }
+
 impl<'c> SuspendBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing looked at when troubleshooting.
     /// Uniqueness is not guaranteed: use it for logging and troubleshooting only.
@@ -480,6 +496,7 @@ impl<'c> SuspendBuilder<'c> {
         call.correlation_id(&value);
         self
     }
+
     /// The request body (`application/json`). The spec does not mark it required.
     pub fn body(
         mut self,
@@ -488,6 +505,7 @@ impl<'c> SuspendBuilder<'c> {
         self.body = ::std::option::Option::Some(body);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -500,16 +518,19 @@ impl<'c> SuspendBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::suspend`]).
     pub async fn send(
         self,
@@ -533,20 +554,24 @@ impl<'c> SuspendBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for SuspendBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::d1_types::in_v1_digital_card::OperationResponse>,
         crate::Error<SuspendError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }
 }
+
 /// The declared error answers of [`Api::resume`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -557,6 +582,7 @@ pub struct ResumeBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v1_digital_card::ResumeRequest>,
 }
+
 impl<'c> ResumeBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing looked at when troubleshooting.
     /// Uniqueness is not guaranteed: use it for logging and troubleshooting only.
@@ -567,11 +593,13 @@ impl<'c> ResumeBuilder<'c> {
         call.correlation_id(&value);
         self
     }
+
     /// The request body (`application/json`). The spec does not mark it required.
     pub fn body(mut self, body: ::d1_types::in_v1_digital_card::ResumeRequest) -> Self {
         self.body = ::std::option::Option::Some(body);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -584,16 +612,19 @@ impl<'c> ResumeBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::resume`]).
     pub async fn send(
         self,
@@ -617,20 +648,24 @@ impl<'c> ResumeBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for ResumeBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::d1_types::in_v1_digital_card::OperationResponse>,
         crate::Error<ResumeError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }
 }
+
 /// The declared error answers of [`Api::delete`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -641,6 +676,7 @@ pub struct DeleteBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v1_digital_card::OperationRequest>,
 }
+
 impl<'c> DeleteBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing looked at when troubleshooting.
     /// Uniqueness is not guaranteed: use it for logging and troubleshooting only.
@@ -651,6 +687,7 @@ impl<'c> DeleteBuilder<'c> {
         call.correlation_id(&value);
         self
     }
+
     /// The request body (`application/json`). The spec does not mark it required.
     pub fn body(
         mut self,
@@ -659,6 +696,7 @@ impl<'c> DeleteBuilder<'c> {
         self.body = ::std::option::Option::Some(body);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -671,16 +709,19 @@ impl<'c> DeleteBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::delete`]).
     pub async fn send(
         self,
@@ -704,20 +745,24 @@ impl<'c> DeleteBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for DeleteBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::d1_types::in_v1_digital_card::OperationResponse>,
         crate::Error<DeleteError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }
 }
+
 /// The declared error answers of [`Api::search`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -728,6 +773,7 @@ pub struct SearchBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v1_digital_card::SearchRequest>,
 }
+
 impl<'c> SearchBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing looked at when troubleshooting.
     /// Uniqueness is not guaranteed: use it for logging and troubleshooting only.
@@ -738,11 +784,13 @@ impl<'c> SearchBuilder<'c> {
         call.correlation_id(&value);
         self
     }
+
     /// The request body (`application/json`). The spec does not mark it required.
     pub fn body(mut self, body: ::d1_types::in_v1_digital_card::SearchRequest) -> Self {
         self.body = ::std::option::Option::Some(body);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -755,16 +803,19 @@ impl<'c> SearchBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::search`]).
     pub async fn send(
         self,
@@ -787,20 +838,24 @@ impl<'c> SearchBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for SearchBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::d1_types::in_v1_digital_card::SearchResult>,
         crate::Error<SearchError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }
 }
+
 /// The declared error answers of [`Api::get_details`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -810,6 +865,7 @@ pub enum GetDetailsError {}
 pub struct GetDetailsBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
 }
+
 impl<'c> GetDetailsBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
     /// **Warning:** the value is logged in clear, so never build it from personal or sensitive data.
@@ -818,9 +874,10 @@ impl<'c> GetDetailsBuilder<'c> {
     /// Optional header `x-correlation-id`. Without it, a fresh random id is sent.
     pub fn correlation_id(mut self, value: ::d1_types::common::CorrelationId) -> Self {
         let call = &mut self.call;
-        call.correlation_id(&&value);
+        call.correlation_id(&value);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -833,16 +890,19 @@ impl<'c> GetDetailsBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::get_details`]).
     pub async fn send(
         self,
@@ -863,20 +923,24 @@ impl<'c> GetDetailsBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for GetDetailsBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::d1_types::in_v1_digital_card::DigitalCardDetails>,
         crate::Error<GetDetailsError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }
 }
+
 /// The declared error answers of [`Api::get_credentials`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -886,6 +950,7 @@ pub enum GetCredentialsError {}
 pub struct GetCredentialsBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
 }
+
 impl<'c> GetCredentialsBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing looked at when troubleshooting.
     /// Uniqueness is not guaranteed: use it for logging and troubleshooting only.
@@ -896,6 +961,7 @@ impl<'c> GetCredentialsBuilder<'c> {
         call.correlation_id(&value);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -908,16 +974,19 @@ impl<'c> GetCredentialsBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::get_credentials`]).
     pub async fn send(
         self,
@@ -938,20 +1007,24 @@ impl<'c> GetCredentialsBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for GetCredentialsBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::d1_types::in_v1_digital_card::GetCredentialsResponse>,
         crate::Error<GetCredentialsError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }
 }
+
 /// The declared error answers of [`Api::get_operation`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -961,6 +1034,7 @@ pub enum GetOperationError {}
 pub struct GetOperationBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
 }
+
 impl<'c> GetOperationBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
     /// **Warning:** the value is logged in clear, so never build it from personal or sensitive data.
@@ -969,9 +1043,10 @@ impl<'c> GetOperationBuilder<'c> {
     /// Optional header `x-correlation-id`. Without it, a fresh random id is sent.
     pub fn correlation_id(mut self, value: ::d1_types::common::CorrelationId) -> Self {
         let call = &mut self.call;
-        call.correlation_id(&&value);
+        call.correlation_id(&value);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -984,16 +1059,19 @@ impl<'c> GetOperationBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::get_operation`]).
     pub async fn send(
         self,
@@ -1014,20 +1092,24 @@ impl<'c> GetOperationBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for GetOperationBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::d1_types::in_v1_digital_card::DigitalCardOperation>,
         crate::Error<GetOperationError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }
 }
+
 /// The declared error answers of [`Api::get_all_operations`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -1037,6 +1119,7 @@ pub enum GetAllOperationsError {}
 pub struct GetAllOperationsBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
 }
+
 impl<'c> GetAllOperationsBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
     /// **Warning:** the value is logged in clear, so never build it from personal or sensitive data.
@@ -1045,25 +1128,28 @@ impl<'c> GetAllOperationsBuilder<'c> {
     /// Optional header `x-correlation-id`. Without it, a fresh random id is sent.
     pub fn correlation_id(mut self, value: ::d1_types::common::CorrelationId) -> Self {
         let call = &mut self.call;
-        call.correlation_id(&&value);
+        call.correlation_id(&value);
         self
     }
+
     /// Index of the first operation to return; 0 (the default) is the newest.
     ///
     /// Optional query parameter `offset`.
     pub fn offset(mut self, value: ::d1_types::in_v1_digital_card::Offset) -> Self {
         let call = &mut self.call;
-        call.query("offset", &&value);
+        call.query("offset", &value);
         self
     }
+
     /// Largest number of operations to return.
     ///
     /// Optional query parameter `limit`. The server's default: `10`.
     pub fn limit(mut self, value: ::d1_types::in_v1_digital_card::Limit) -> Self {
         let call = &mut self.call;
-        call.query("limit", &&value);
+        call.query("limit", &value);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -1076,16 +1162,19 @@ impl<'c> GetAllOperationsBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::get_all_operations`]).
     pub async fn send(
         self,
@@ -1106,20 +1195,24 @@ impl<'c> GetAllOperationsBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for GetAllOperationsBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::d1_types::in_v1_digital_card::DigitalCardOperationList>,
         crate::Error<GetAllOperationsError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }
 }
+
 /// The declared error answers of [`Api::step_up_auth_result`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -1132,6 +1225,7 @@ pub struct StepUpAuthResultBuilder<'c> {
         ::d1_types::in_v1_digital_card::StepupAuthenticationResultRequest,
     >,
 }
+
 impl<'c> StepUpAuthResultBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing looked at when troubleshooting.
     /// Uniqueness is not guaranteed: use it for logging and troubleshooting only.
@@ -1142,6 +1236,7 @@ impl<'c> StepUpAuthResultBuilder<'c> {
         call.correlation_id(&value);
         self
     }
+
     /// The request body (`application/json`). The spec does not mark it required.
     pub fn body(
         mut self,
@@ -1150,6 +1245,7 @@ impl<'c> StepUpAuthResultBuilder<'c> {
         self.body = ::std::option::Option::Some(body);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -1162,16 +1258,19 @@ impl<'c> StepUpAuthResultBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::step_up_auth_result`]).
     pub async fn send(
         self,
@@ -1195,16 +1294,19 @@ impl<'c> StepUpAuthResultBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for StepUpAuthResultBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::d1_types::in_v1_digital_card::OperationResultResponse>,
         crate::Error<StepUpAuthResultError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }

@@ -5,10 +5,13 @@
 //! Get the operations with [`Client::physical_issuance`](crate::Client::physical_issuance); the types are in [`d1_types::in_v1_physical_issuance`].
 //!
 //! Physical card issuance calls made by the issuer backend to D1: order the production of one physical card, then follow the order.
+
 /// `https://api.d1.thalescloud.io/banking/v1`: Production server.
 pub const PRODUCTION: &str = "https://api.d1.thalescloud.io/banking/v1";
+
 /// `https://api.d1-stg.thalescloud.io/banking/v1`: Staging server.
 pub const STAGING: &str = "https://api.d1-stg.thalescloud.io/banking/v1";
+
 /// Every server the spec lists.
 pub const SERVERS: &[crate::Server] = &[
     crate::Server {
@@ -22,13 +25,16 @@ pub const SERVERS: &[crate::Server] = &[
         description: "Staging server",
     },
 ];
+
 /// This API's identifier.
 pub const ID: crate::ApiId = crate::ApiId::InV1PhysicalIssuance;
+
 /// The operations of the **Inbound Physical Card API**. Get it with [`Client::physical_issuance`](crate::Client::physical_issuance).
 #[derive(Clone, Copy, Debug)]
 pub struct Api<'c> {
     pub(crate) client: &'c crate::Client,
 }
+
 impl<'c> Api<'c> {
     /// Card order
     ///
@@ -75,15 +81,16 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/physicalCards/");
-        call.param("cardId", &card_id);
+        call.param("cardId", card_id);
         call.literal("/operations:production");
         CardOrderBuilder {
             call,
             body: ::std::option::Option::None,
         }
     }
+
     /// Get card order status
     ///
     /// Returns where the production of the card stands, using the same operation objects as the PRODUCE card notifications.
@@ -125,13 +132,14 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/physicalCards/");
-        call.param("cardId", &card_id);
+        call.param("cardId", card_id);
         call.literal("/productionStatus");
         GetCardOrderStatusBuilder { call }
     }
 }
+
 /// The declared error answers of [`Api::card_order`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -142,6 +150,7 @@ pub struct CardOrderBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v1_physical_issuance::CardRequest>,
 }
+
 impl<'c> CardOrderBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
     /// **Warning:** the value is logged in clear, so never build it from personal or sensitive data.
@@ -150,9 +159,10 @@ impl<'c> CardOrderBuilder<'c> {
     /// Optional header `x-correlation-id`. Without it, a fresh random id is sent.
     pub fn correlation_id(mut self, value: ::d1_types::common::CorrelationId) -> Self {
         let call = &mut self.call;
-        call.correlation_id(&&value);
+        call.correlation_id(&value);
         self
     }
+
     /// The request body (`application/json`). The spec does not mark it required.
     pub fn body(
         mut self,
@@ -161,6 +171,7 @@ impl<'c> CardOrderBuilder<'c> {
         self.body = ::std::option::Option::Some(body);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -173,16 +184,19 @@ impl<'c> CardOrderBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::card_order`]).
     pub async fn send(
         self,
@@ -205,20 +219,24 @@ impl<'c> CardOrderBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for CardOrderBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::d1_types::common::OperationInformation>,
         crate::Error<CardOrderError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }
 }
+
 /// The declared error answers of [`Api::get_card_order_status`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -228,6 +246,7 @@ pub enum GetCardOrderStatusError {}
 pub struct GetCardOrderStatusBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
 }
+
 impl<'c> GetCardOrderStatusBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
     /// **Warning:** the value is logged in clear, so never build it from personal or sensitive data.
@@ -236,9 +255,10 @@ impl<'c> GetCardOrderStatusBuilder<'c> {
     /// Optional header `x-correlation-id`. Without it, a fresh random id is sent.
     pub fn correlation_id(mut self, value: ::d1_types::common::CorrelationId) -> Self {
         let call = &mut self.call;
-        call.correlation_id(&&value);
+        call.correlation_id(&value);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -251,16 +271,19 @@ impl<'c> GetCardOrderStatusBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::get_card_order_status`]).
     pub async fn send(
         self,
@@ -281,16 +304,19 @@ impl<'c> GetCardOrderStatusBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for GetCardOrderStatusBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::d1_types::in_v1_physical_issuance::CardOrderStatus>,
         crate::Error<GetCardOrderStatusError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }

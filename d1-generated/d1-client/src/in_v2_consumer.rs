@@ -6,10 +6,13 @@
 //!
 //! Calls the bank backend makes to D1 to manage end users (consumers).
 //! It can register, update or delete an end user and list the end user's cards.
+
 /// `https://api.d1.thalescloud.io/banking/v2`: Production server.
 pub const PRODUCTION: &str = "https://api.d1.thalescloud.io/banking/v2";
+
 /// `https://api.d1-stg.thalescloud.io/banking/v2`: Staging server.
 pub const STAGING: &str = "https://api.d1-stg.thalescloud.io/banking/v2";
+
 /// Every server the spec lists.
 pub const SERVERS: &[crate::Server] = &[
     crate::Server {
@@ -23,13 +26,16 @@ pub const SERVERS: &[crate::Server] = &[
         description: "Staging server",
     },
 ];
+
 /// This API's identifier.
 pub const ID: crate::ApiId = crate::ApiId::InV2Consumer;
+
 /// The operations of the **D1 Inbound Consumer API**. Get it with [`Client::consumer`](crate::Client::consumer).
 #[derive(Clone, Copy, Debug)]
 pub struct Api<'c> {
     pub(crate) client: &'c crate::Client,
 }
+
 impl<'c> Api<'c> {
     /// Register consumer
     ///
@@ -78,14 +84,15 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/consumers/");
-        call.param("consumerId", &consumer_id);
+        call.param("consumerId", consumer_id);
         RegisterConsumerBuilder {
             call,
             body: ::std::option::Option::None,
         }
     }
+
     /// Update consumer information
     ///
     /// Updates the information held about the end user.
@@ -129,15 +136,16 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/consumers/");
-        call.param("consumerId", &consumer_id);
+        call.param("consumerId", consumer_id);
         call.literal("/operations:update");
         UpdateConsumerInformationBuilder {
             call,
             body: ::std::option::Option::None,
         }
     }
+
     /// Delete
     ///
     /// Deletes the end user together with all their accounts, cards and digital cards.
@@ -179,15 +187,16 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/consumers/");
-        call.param("consumerId", &consumer_id);
+        call.param("consumerId", consumer_id);
         call.literal("/operations:delete");
         DeleteBuilder {
             call,
             body: ::std::option::Option::None,
         }
     }
+
     /// Get Card List
     ///
     /// Lists the end user's cards and digital cards, with the accounts they are attached to.
@@ -228,13 +237,14 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/consumers/");
-        call.param("consumerId", &consumer_id);
+        call.param("consumerId", consumer_id);
         call.literal("/cards");
         GetCardListBuilder { call }
     }
 }
+
 /// The declared error answers of [`Api::register_consumer`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -245,6 +255,7 @@ pub struct RegisterConsumerBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::common::ConsumerInfo>,
 }
+
 impl<'c> RegisterConsumerBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
     /// **Warning:** the value is logged in clear, so never build it from personal or sensitive data.
@@ -253,22 +264,25 @@ impl<'c> RegisterConsumerBuilder<'c> {
     /// Optional header `x-correlation-id`. Without it, a fresh random id is sent.
     pub fn correlation_id(mut self, value: ::d1_types::common::CorrelationId) -> Self {
         let call = &mut self.call;
-        call.correlation_id(&&value);
+        call.correlation_id(&value);
         self
     }
+
     /// Identifier of the person who triggers the operation on the issuer side. Informational only: D1 does not check it, it just passes it on to downstream systems for tracking. Optional.
     ///
     /// Optional header `x-user-id`.
     pub fn user_id(mut self, value: ::d1_types::in_v2_consumer::UserId) -> Self {
         let call = &mut self.call;
-        call.header("x-user-id", &&value);
+        call.header("x-user-id", &value);
         self
     }
+
     /// The request body (`application/json`). The spec does not mark it required.
     pub fn body(mut self, body: ::d1_types::common::ConsumerInfo) -> Self {
         self.body = ::std::option::Option::Some(body);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -281,16 +295,19 @@ impl<'c> RegisterConsumerBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::register_consumer`]).
     pub async fn send(
         self,
@@ -305,28 +322,29 @@ impl<'c> RegisterConsumerBuilder<'c> {
         }
         let raw = call.execute().await?;
         match raw.status() {
-            204 => {
-                let body = ();
-                ::std::result::Result::Ok(raw.ok(body))
-            }
+            204 => ::std::result::Result::Ok(raw.ok(())),
             _ => ::std::result::Result::Err(raw.undeclared()),
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for RegisterConsumerBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<()>,
         crate::Error<RegisterConsumerError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }
 }
+
 /// The declared error answers of [`Api::update_consumer_information`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -337,6 +355,7 @@ pub struct UpdateConsumerInformationBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v2_consumer::ConsumerUpdateInfo>,
 }
+
 impl<'c> UpdateConsumerInformationBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
     /// **Warning:** the value is logged in clear, so never build it from personal or sensitive data.
@@ -345,22 +364,25 @@ impl<'c> UpdateConsumerInformationBuilder<'c> {
     /// Optional header `x-correlation-id`. Without it, a fresh random id is sent.
     pub fn correlation_id(mut self, value: ::d1_types::common::CorrelationId) -> Self {
         let call = &mut self.call;
-        call.correlation_id(&&value);
+        call.correlation_id(&value);
         self
     }
+
     /// Identifier of the person who triggers the operation on the issuer side. Informational only: D1 does not check it, it just passes it on to downstream systems for tracking. Optional.
     ///
     /// Optional header `x-user-id`.
     pub fn user_id(mut self, value: ::d1_types::in_v2_consumer::UserId) -> Self {
         let call = &mut self.call;
-        call.header("x-user-id", &&value);
+        call.header("x-user-id", &value);
         self
     }
+
     /// The request body (`application/json`). The spec does not mark it required.
     pub fn body(mut self, body: ::d1_types::in_v2_consumer::ConsumerUpdateInfo) -> Self {
         self.body = ::std::option::Option::Some(body);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -373,16 +395,19 @@ impl<'c> UpdateConsumerInformationBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::update_consumer_information`]).
     pub async fn send(
         self,
@@ -405,20 +430,24 @@ impl<'c> UpdateConsumerInformationBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for UpdateConsumerInformationBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::d1_types::common::OperationInformation>,
         crate::Error<UpdateConsumerInformationError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }
 }
+
 /// The declared error answers of [`Api::delete`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -429,6 +458,7 @@ pub struct DeleteBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::in_v2_consumer::DeleteRequest>,
 }
+
 impl<'c> DeleteBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
     /// **Warning:** the value is logged in clear, so never build it from personal or sensitive data.
@@ -437,22 +467,25 @@ impl<'c> DeleteBuilder<'c> {
     /// Optional header `x-correlation-id`. Without it, a fresh random id is sent.
     pub fn correlation_id(mut self, value: ::d1_types::common::CorrelationId) -> Self {
         let call = &mut self.call;
-        call.correlation_id(&&value);
+        call.correlation_id(&value);
         self
     }
+
     /// Identifier of the person who triggers the operation on the issuer side. Informational only: D1 does not check it, it just passes it on to downstream systems for tracking. Optional.
     ///
     /// Optional header `x-user-id`.
     pub fn user_id(mut self, value: ::d1_types::in_v2_consumer::UserId) -> Self {
         let call = &mut self.call;
-        call.header("x-user-id", &&value);
+        call.header("x-user-id", &value);
         self
     }
+
     /// The request body (`application/json`). The spec does not mark it required.
     pub fn body(mut self, body: ::d1_types::in_v2_consumer::DeleteRequest) -> Self {
         self.body = ::std::option::Option::Some(body);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -465,16 +498,19 @@ impl<'c> DeleteBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::delete`]).
     pub async fn send(
         self,
@@ -497,20 +533,24 @@ impl<'c> DeleteBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for DeleteBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::d1_types::common::OperationInformation>,
         crate::Error<DeleteError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }
 }
+
 /// The declared error answers of [`Api::get_card_list`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -520,6 +560,7 @@ pub enum GetCardListError {}
 pub struct GetCardListBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
 }
+
 impl<'c> GetCardListBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
     /// **Warning:** the value is logged in clear, so never build it from personal or sensitive data.
@@ -528,17 +569,19 @@ impl<'c> GetCardListBuilder<'c> {
     /// Optional header `x-correlation-id`. Without it, a fresh random id is sent.
     pub fn correlation_id(mut self, value: ::d1_types::common::CorrelationId) -> Self {
         let call = &mut self.call;
-        call.correlation_id(&&value);
+        call.correlation_id(&value);
         self
     }
+
     /// Identifier of the person who triggers the operation on the issuer side. Informational only: D1 does not check it, it just passes it on to downstream systems for tracking. Optional.
     ///
     /// Optional header `x-user-id`.
     pub fn user_id(mut self, value: ::d1_types::in_v2_consumer::UserId) -> Self {
         let call = &mut self.call;
-        call.header("x-user-id", &&value);
+        call.header("x-user-id", &value);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -551,16 +594,19 @@ impl<'c> GetCardListBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::get_card_list`]).
     pub async fn send(
         self,
@@ -580,16 +626,19 @@ impl<'c> GetCardListBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for GetCardListBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::d1_types::in_v2_consumer::CardList>,
         crate::Error<GetCardListError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }

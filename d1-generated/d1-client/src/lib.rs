@@ -49,40 +49,55 @@
 //! }
 //! # }
 //! ```
+
 #![forbid(unsafe_code)]
 #[rustfmt::skip]
 ::d1_runtime::require_generated_api!(1);
+
 #[rustfmt::skip]
 pub use ::d1_types as types;
+
 #[rustfmt::skip]
 pub use ::d1_runtime::client::{
     auth, error, new_correlation_id, oauth2, retry, AccessToken, BuildError, Error,
     ErrorKind, RequestError, Response, RetryPolicy, Server, StaticToken, TokenError,
     TokenErrorKind, TokenFuture, TokenProvider, CORRELATION_ID_HEADER,
 };
+
 #[rustfmt::skip]
 pub mod in_v1_auth2;
+
 #[rustfmt::skip]
 pub mod in_v1_card;
+
 #[rustfmt::skip]
 pub mod in_v1_digital_card;
+
 #[rustfmt::skip]
 pub mod in_v1_physical_issuance;
+
 #[rustfmt::skip]
 pub mod in_v2_consumer;
+
 #[rustfmt::skip]
 pub mod out_v1_auth2;
+
 #[rustfmt::skip]
 pub mod out_v1_consumer;
+
 #[rustfmt::skip]
 pub mod out_v1_digital_card;
+
 #[rustfmt::skip]
 pub mod out_v1_physical_issuance;
+
 #[rustfmt::skip]
 pub mod out_v2_card;
+
 /// Builds a [`Client`]: start with [`Client::builder`].
 #[rustfmt::skip]
 pub type ClientBuilder = ::d1_runtime::client::ClientBuilder<Client>;
+
 /// A client of every API in this crate. Cheap to clone (an `Arc`), `Send + Sync`: build
 /// one and share it.
 ///
@@ -103,19 +118,23 @@ pub type ClientBuilder = ::d1_runtime::client::ClientBuilder<Client>;
 pub struct Client {
     core: ::d1_runtime::client::ClientCore,
 }
+
 #[rustfmt::skip]
 impl ::d1_runtime::client::GeneratedClient for Client {
     type Api = ApiId;
+
     fn from_core(core: ::d1_runtime::client::ClientCore) -> Self {
         Client { core }
     }
 }
+
 #[rustfmt::skip]
 impl Client {
     /// Start building a client that calls each API on its server of `environment`.
     pub fn builder(environment: Environment) -> ClientBuilder {
         ClientBuilder::new(environment.0)
     }
+
     /// A client with default options and this token provider.
     ///
     /// # Errors
@@ -127,11 +146,13 @@ impl Client {
     ) -> ::std::result::Result<Client, BuildError> {
         Client::builder(environment).token_provider(provider).build()
     }
+
     /// The underlying HTTP client (shared connection pool and TLS set-up), for calls the
     /// specs do not describe.
     pub fn http_client(&self) -> &::d1_runtime::client::reqwest::Client {
         self.core.http_client()
     }
+
     /// The base URL `api` is called on (or why there is none).
     ///
     /// # Errors
@@ -140,90 +161,109 @@ impl Client {
     pub fn base_url(&self, api: ApiId) -> ::std::result::Result<&str, RequestError> {
         self.core.base_url(api)
     }
+
     /// The operations of the **D1 OAuth API** (version 1.0, [`in_v1_auth2`], `specs/D1-Public-IN-v1-Auth2.json`).
     pub fn auth2(&self) -> in_v1_auth2::Api<'_> {
         in_v1_auth2::Api { client: self }
     }
+
     /// The operations of the **Inbound Card API** (version 1.0, [`in_v1_card`], `specs/D1-Public-IN-v1-Card.json`).
     pub fn card(&self) -> in_v1_card::Api<'_> {
         in_v1_card::Api { client: self }
     }
+
     /// The operations of the **Inbound Digital Card API** (version 1.0, [`in_v1_digital_card`], `specs/D1-Public-IN-v1-Digital-Card.json`).
     pub fn digital_card(&self) -> in_v1_digital_card::Api<'_> {
         in_v1_digital_card::Api {
             client: self,
         }
     }
+
     /// The operations of the **Inbound Physical Card API** (version 2.0, [`in_v1_physical_issuance`], `specs/D1-Public-IN-v1-Physical-Issuance.json`).
     pub fn physical_issuance(&self) -> in_v1_physical_issuance::Api<'_> {
         in_v1_physical_issuance::Api {
             client: self,
         }
     }
+
     /// The operations of the **D1 Inbound Consumer API** (version 2.0, [`in_v2_consumer`], `specs/D1-Public-IN-v2-Consumer.json`).
     pub fn consumer(&self) -> in_v2_consumer::Api<'_> {
         in_v2_consumer::Api {
             client: self,
         }
     }
+
     /// The operations of the **D1 OAuth API** (version 1.0, [`out_v1_auth2`], `specs/D1-Public-OUT-v1-Auth2.json`).
     pub fn outbound_auth2(&self) -> out_v1_auth2::Api<'_> {
         out_v1_auth2::Api { client: self }
     }
+
     /// The operations of the **D1 Services API - BankBackend API** (version 1.0, [`out_v1_consumer`], `specs/D1-Public-OUT-v1-Consumer.json`).
     pub fn outbound_consumer(&self) -> out_v1_consumer::Api<'_> {
         out_v1_consumer::Api {
             client: self,
         }
     }
+
     /// The operations of the **Outbound Digital Card API** (version 1.0, [`out_v1_digital_card`], `specs/D1-Public-OUT-v1-Digital-Card.json`).
     pub fn outbound_digital_card(&self) -> out_v1_digital_card::Api<'_> {
         out_v1_digital_card::Api {
             client: self,
         }
     }
+
     /// The operations of the **Outbound Physical Card API** (version 1.0, [`out_v1_physical_issuance`], `specs/D1-Public-OUT-v1-Physical-Issuance.json`).
     pub fn outbound_physical_issuance(&self) -> out_v1_physical_issuance::Api<'_> {
         out_v1_physical_issuance::Api {
             client: self,
         }
     }
+
     /// The operations of the **Outbound Card API** (version 2.0, [`out_v2_card`], `specs/D1-Public-OUT-v2-Card.json`).
     pub fn outbound_card(&self) -> out_v2_card::Api<'_> {
         out_v2_card::Api { client: self }
     }
 }
+
 /// Which server each API is called on: one of the specs' named servers (each API uses its
 /// own server of that name), or one base URL for every API (a proxy, a mock, a test
 /// server). [`ClientBuilder::base_url_for`] overrides single APIs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[rustfmt::skip]
 pub struct Environment(::d1_runtime::client::Environment);
+
 #[rustfmt::skip]
 impl Environment {
     /// Each API's `DEFAULT` server (listed by `out_v1_auth2`, `out_v1_digital_card`, `out_v2_card`).
     pub const DEFAULT: Environment = Environment::server("DEFAULT");
+
     /// Each API's `DEVELOP` server (listed by `in_v1_auth2`).
     pub const DEVELOP: Environment = Environment::server("DEVELOP");
+
     /// Each API's `PRODUCTION` server (listed by `in_v1_auth2`, `in_v1_card`, `in_v1_digital_card`, `in_v1_physical_issuance`, `in_v2_consumer`, `out_v1_consumer`, `out_v1_physical_issuance`).
     pub const PRODUCTION: Environment = Environment::server("PRODUCTION");
+
     /// Each API's `STAGING` server (listed by `in_v1_auth2`, `in_v1_card`, `in_v1_digital_card`, `in_v1_physical_issuance`, `in_v2_consumer`, `out_v1_physical_issuance`).
     pub const STAGING: Environment = Environment::server("STAGING");
+
     /// Each API's server with this constant name (see the `SERVERS` of each module).
     pub const fn server(name: &'static str) -> Self {
         Environment(::d1_runtime::client::Environment::server(name))
     }
+
     /// One base URL for every API; operation paths are appended to it.
     pub fn url(base: impl Into<::std::string::String>) -> Self {
         Environment(::d1_runtime::client::Environment::url(base))
     }
 }
+
 #[rustfmt::skip]
 impl ::std::fmt::Display for Environment {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         ::std::fmt::Display::fmt(&self.0, f)
     }
 }
+
 /// Identifies one API, e.g. to give it its own base URL with
 /// [`ClientBuilder::base_url_for`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -250,6 +290,7 @@ pub enum ApiId {
     /// `out_v2_card`: Outbound Card API 2.0
     OutV2Card,
 }
+
 #[rustfmt::skip]
 impl ::d1_runtime::client::ApiSet for ApiId {
     const ALL: &'static [ApiId] = &[
@@ -264,6 +305,7 @@ impl ::d1_runtime::client::ApiSet for ApiId {
         ApiId::OutV1PhysicalIssuance,
         ApiId::OutV2Card,
     ];
+
     fn index(self) -> usize {
         match self {
             ApiId::InV1Auth2 => 0,
@@ -278,6 +320,7 @@ impl ::d1_runtime::client::ApiSet for ApiId {
             ApiId::OutV2Card => 9,
         }
     }
+
     fn module(self) -> &'static str {
         match self {
             ApiId::InV1Auth2 => "in_v1_auth2",
@@ -292,6 +335,7 @@ impl ::d1_runtime::client::ApiSet for ApiId {
             ApiId::OutV2Card => "out_v2_card",
         }
     }
+
     fn servers(self) -> &'static [Server] {
         match self {
             ApiId::InV1Auth2 => in_v1_auth2::SERVERS,

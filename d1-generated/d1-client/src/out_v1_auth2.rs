@@ -5,8 +5,10 @@
 //! Get the operations with [`Client::outbound_auth2`](crate::Client::outbound_auth2); the types are in [`d1_types::out_v1_auth2`].
 //!
 //! Token endpoint the issuer exposes so that D1 can get an access token (OAuth 2.0 client credentials) before calling the issuer's APIs. Optional: only used when the issuer configured OAuth for outbound calls.
+
 /// `https://YOUR_DOMAIN/authz/d1/v1`.
 pub const DEFAULT: &str = "https://YOUR_DOMAIN/authz/d1/v1";
+
 /// Every server the spec lists.
 pub const SERVERS: &[crate::Server] = &[
     crate::Server {
@@ -15,13 +17,16 @@ pub const SERVERS: &[crate::Server] = &[
         description: "",
     },
 ];
+
 /// This API's identifier.
 pub const ID: crate::ApiId = crate::ApiId::OutV1Auth2;
+
 /// The operations of the **D1 OAuth API**. Get it with [`Client::outbound_auth2`](crate::Client::outbound_auth2).
 #[derive(Clone, Copy, Debug)]
 pub struct Api<'c> {
     pub(crate) client: &'c crate::Client,
 }
+
 impl<'c> Api<'c> {
     /// Get Authorization Token
     ///
@@ -67,6 +72,7 @@ impl<'c> Api<'c> {
         }
     }
 }
+
 /// The declared error answers of [`Api::get_authorization_token`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -74,18 +80,21 @@ pub enum GetAuthorizationTokenError {
     /// `400`: Bad request.
     BadRequest,
 }
+
 /// A prepared [`Api::get_authorization_token`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetAuthorizationTokenBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::out_v1_auth2::Auth2Request>,
 }
+
 impl<'c> GetAuthorizationTokenBuilder<'c> {
     /// The request body (`application/x-www-form-urlencoded`). The spec does not mark it required.
     pub fn body(mut self, body: ::d1_types::out_v1_auth2::Auth2Request) -> Self {
         self.body = ::std::option::Option::Some(body);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -98,16 +107,19 @@ impl<'c> GetAuthorizationTokenBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::get_authorization_token`]).
     pub async fn send(
         self,
@@ -135,16 +147,19 @@ impl<'c> GetAuthorizationTokenBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for GetAuthorizationTokenBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::d1_types::out_v1_auth2::Auth2Response>,
         crate::Error<GetAuthorizationTokenError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }

@@ -6,8 +6,10 @@
 //!
 //! End user (consumer) API the bank backend exposes to D1.
 //! Only Get Consumer Information is described here, and its path is inferred (see specs/README.md). The OTP delivery call of the same API is not included: its path and field names are not published.
+
 /// `https://YOUR_DOMAIN_NAME`: Production server.
 pub const PRODUCTION: &str = "https://YOUR_DOMAIN_NAME";
+
 /// Every server the spec lists.
 pub const SERVERS: &[crate::Server] = &[
     crate::Server {
@@ -16,13 +18,16 @@ pub const SERVERS: &[crate::Server] = &[
         description: "Production server",
     },
 ];
+
 /// This API's identifier.
 pub const ID: crate::ApiId = crate::ApiId::OutV1Consumer;
+
 /// The operations of the **D1 Services API - BankBackend API**. Get it with [`Client::outbound_consumer`](crate::Client::outbound_consumer).
 #[derive(Clone, Copy, Debug)]
 pub struct Api<'c> {
     pub(crate) client: &'c crate::Client,
 }
+
 impl<'c> Api<'c> {
     /// Get Consumer Information
     ///
@@ -65,14 +70,15 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/consumers/");
-        call.param("consumerId", &consumer_id);
+        call.param("consumerId", consumer_id);
         GetConsumerInformationBuilder {
             call,
         }
     }
 }
+
 /// The declared error answers of [`Api::get_consumer_information`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -84,11 +90,13 @@ pub enum GetConsumerInformationError {
     /// `500`: Internal server error.
     InternalServerError,
 }
+
 /// A prepared [`Api::get_consumer_information`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetConsumerInformationBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
 }
+
 impl<'c> GetConsumerInformationBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
     /// **Warning:** the value is logged in clear, so never build it from personal or sensitive data.
@@ -97,17 +105,19 @@ impl<'c> GetConsumerInformationBuilder<'c> {
     /// Optional header `x-correlation-id`. Without it, a fresh random id is sent.
     pub fn correlation_id(mut self, value: ::d1_types::common::CorrelationId) -> Self {
         let call = &mut self.call;
-        call.correlation_id(&&value);
+        call.correlation_id(&value);
         self
     }
+
     /// Identifier of the card, sent only when enabled at onboarding.
     ///
     /// Optional query parameter `cardId`.
     pub fn card_id(mut self, value: ::d1_types::common::CardId) -> Self {
         let call = &mut self.call;
-        call.query("cardId", &&value);
+        call.query("cardId", &value);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -120,16 +130,19 @@ impl<'c> GetConsumerInformationBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::get_consumer_information`]).
     pub async fn send(
         self,
@@ -164,16 +177,19 @@ impl<'c> GetConsumerInformationBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for GetConsumerInformationBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::d1_types::common::ConsumerInfo>,
         crate::Error<GetConsumerInformationError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }

@@ -5,8 +5,10 @@
 //! Get the operations with [`Client::outbound_digital_card`](crate::Client::outbound_digital_card); the types are in [`d1_types::out_v1_digital_card`].
 //!
 //! Notification the issuer backend exposes so that D1 can report operations on digital cards.
+
 /// `https://YOUR_DOMAIN_NAME/notifications/d1/v1`.
 pub const DEFAULT: &str = "https://YOUR_DOMAIN_NAME/notifications/d1/v1";
+
 /// Every server the spec lists.
 pub const SERVERS: &[crate::Server] = &[
     crate::Server {
@@ -15,13 +17,16 @@ pub const SERVERS: &[crate::Server] = &[
         description: "",
     },
 ];
+
 /// This API's identifier.
 pub const ID: crate::ApiId = crate::ApiId::OutV1DigitalCard;
+
 /// The operations of the **Outbound Digital Card API**. Get it with [`Client::outbound_digital_card`](crate::Client::outbound_digital_card).
 #[derive(Clone, Copy, Debug)]
 pub struct Api<'c> {
     pub(crate) client: &'c crate::Client,
 }
+
 impl<'c> Api<'c> {
     /// Notify Digital Card Operation
     ///
@@ -63,9 +68,9 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/digitalCards/");
-        call.param("digitalCardId", &digital_card_id);
+        call.param("digitalCardId", digital_card_id);
         call.literal("/notifications");
         NotifyDigitalCardOperationBuilder {
             call,
@@ -73,6 +78,7 @@ impl<'c> Api<'c> {
         }
     }
 }
+
 /// The declared error answers of [`Api::notify_digital_card_operation`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -80,6 +86,7 @@ pub enum NotifyDigitalCardOperationError {
     /// `500`: Internal server error.
     InternalServerError(::d1_types::out_v1_digital_card::Error500),
 }
+
 /// A prepared [`Api::notify_digital_card_operation`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct NotifyDigitalCardOperationBuilder<'c> {
@@ -88,6 +95,7 @@ pub struct NotifyDigitalCardOperationBuilder<'c> {
         ::d1_types::out_v1_digital_card::NotifyDigitalCardOperationRequest,
     >,
 }
+
 impl<'c> NotifyDigitalCardOperationBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing looked at when troubleshooting.
     /// Uniqueness is not guaranteed: use it for logging and troubleshooting only.
@@ -98,6 +106,7 @@ impl<'c> NotifyDigitalCardOperationBuilder<'c> {
         call.correlation_id(&value);
         self
     }
+
     /// The request body (`application/json`). The spec does not mark it required.
     pub fn body(
         mut self,
@@ -106,6 +115,7 @@ impl<'c> NotifyDigitalCardOperationBuilder<'c> {
         self.body = ::std::option::Option::Some(body);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -118,16 +128,19 @@ impl<'c> NotifyDigitalCardOperationBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::notify_digital_card_operation`]).
     pub async fn send(
         self,
@@ -142,10 +155,7 @@ impl<'c> NotifyDigitalCardOperationBuilder<'c> {
         }
         let raw = call.execute().await?;
         match raw.status() {
-            204 => {
-                let body = ();
-                ::std::result::Result::Ok(raw.ok(body))
-            }
+            204 => ::std::result::Result::Ok(raw.ok(())),
             500 => {
                 let body = raw.json::<::d1_types::out_v1_digital_card::Error500>()?;
                 ::std::result::Result::Err(
@@ -159,16 +169,19 @@ impl<'c> NotifyDigitalCardOperationBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for NotifyDigitalCardOperationBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<()>,
         crate::Error<NotifyDigitalCardOperationError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }

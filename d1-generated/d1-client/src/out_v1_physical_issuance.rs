@@ -5,10 +5,13 @@
 //! Get the operations with [`Client::outbound_physical_issuance`](crate::Client::outbound_physical_issuance); the types are in [`d1_types::out_v1_physical_issuance`].
 //!
 //! Physical card API that the issuer's card management system (CMS) implements for D1.
+
 /// `https://api.your-domain.com`: Production server.
 pub const PRODUCTION: &str = "https://api.your-domain.com";
+
 /// `https://api-stg.your-domain.com`: Staging server.
 pub const STAGING: &str = "https://api-stg.your-domain.com";
+
 /// Every server the spec lists.
 pub const SERVERS: &[crate::Server] = &[
     crate::Server {
@@ -22,13 +25,16 @@ pub const SERVERS: &[crate::Server] = &[
         description: "Staging server",
     },
 ];
+
 /// This API's identifier.
 pub const ID: crate::ApiId = crate::ApiId::OutV1PhysicalIssuance;
+
 /// The operations of the **Outbound Physical Card API**. Get it with [`Client::outbound_physical_issuance`](crate::Client::outbound_physical_issuance).
 #[derive(Clone, Copy, Debug)]
 pub struct Api<'c> {
     pub(crate) client: &'c crate::Client,
 }
+
 impl<'c> Api<'c> {
     /// Activate Card
     ///
@@ -75,13 +81,14 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/cms/api/v1/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/physicalCards/");
-        call.param("cardId", &card_id);
+        call.param("cardId", card_id);
         call.literal("/activate");
         ActivateCardBuilder { call }
     }
 }
+
 /// The declared error answers of [`Api::activate_card`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -97,11 +104,13 @@ pub enum ActivateCardError {
     /// `500`: Internal server error.
     InternalServerError(::d1_types::out_v1_physical_issuance::ErrorOutbound),
 }
+
 /// A prepared [`Api::activate_card`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct ActivateCardBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
 }
+
 impl<'c> ActivateCardBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing looked at when troubleshooting.
     /// Uniqueness is not guaranteed: use it for logging and troubleshooting only.
@@ -112,6 +121,7 @@ impl<'c> ActivateCardBuilder<'c> {
         call.correlation_id(&value);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -124,16 +134,19 @@ impl<'c> ActivateCardBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::activate_card`]).
     pub async fn send(
         self,
@@ -142,10 +155,7 @@ impl<'c> ActivateCardBuilder<'c> {
         let mut call = self.call;
         let raw = call.execute().await?;
         match raw.status() {
-            204 => {
-                let body = ();
-                ::std::result::Result::Ok(raw.ok(body))
-            }
+            204 => ::std::result::Result::Ok(raw.ok(())),
             400 => {
                 let body = raw
                     .json::<::d1_types::out_v1_physical_issuance::ErrorOutbound>()?;
@@ -185,16 +195,19 @@ impl<'c> ActivateCardBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for ActivateCardBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<()>,
         crate::Error<ActivateCardError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }

@@ -9,8 +9,10 @@
 //! - card status change notifications
 //! - card operation notifications (digitize, produce, ...)
 //! - card credentials retrieval
+
 /// `https://YOUR_DOMAIN_NAME`.
 pub const DEFAULT: &str = "https://YOUR_DOMAIN_NAME";
+
 /// Every server the spec lists.
 pub const SERVERS: &[crate::Server] = &[
     crate::Server {
@@ -19,13 +21,16 @@ pub const SERVERS: &[crate::Server] = &[
         description: "",
     },
 ];
+
 /// This API's identifier.
 pub const ID: crate::ApiId = crate::ApiId::OutV2Card;
+
 /// The operations of the **Outbound Card API**. Get it with [`Client::outbound_card`](crate::Client::outbound_card).
 #[derive(Clone, Copy, Debug)]
 pub struct Api<'c> {
     pub(crate) client: &'c crate::Client,
 }
+
 impl<'c> Api<'c> {
     /// Notify Card Authorisation Operations
     ///
@@ -66,13 +71,14 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/notifications/d1/v2/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/authorisations");
         NotifyCardAuthorisationsBuilder {
             call,
             body: ::std::option::Option::None,
         }
     }
+
     /// Notify Card Operations
     ///
     /// D1 reports card status changes and card operations, including `PRODUCE` for physical card production. Undelivered notifications are retried. Several updates may come in one call (the batch size is set at onboarding); each refers to a card and may carry a message for the end user.
@@ -112,13 +118,14 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/notifications/d1/v2/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/cards");
         NotifyCardOperationsBuilder {
             call,
             body: ::std::option::Option::None,
         }
     }
+
     /// Get Card Credentials
     ///
     /// D1 asks the card management system for the PAN, expiry date, cardholder name and CVV of a card, for example to display the card details or to register a legacy card. D1 also calls it when a renew or replace request came without encrypted card data.
@@ -160,13 +167,14 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/cms/api/v1/issuers/");
-        call.param("issuerId", &issuer_id);
+        call.param("issuerId", issuer_id);
         call.literal("/cards/");
-        call.param("cardId", &card_id);
+        call.param("cardId", card_id);
         call.literal("/credentials");
         GetCardCredentialsBuilder { call }
     }
 }
+
 /// The declared error answers of [`Api::notify_card_authorisations`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -174,6 +182,7 @@ pub enum NotifyCardAuthorisationsError {
     /// `400`: Bad request: invalid URI, header or parameters. (rest of the text not published; see specs/README.md)
     BadRequest,
 }
+
 /// A prepared [`Api::notify_card_authorisations`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct NotifyCardAuthorisationsBuilder<'c> {
@@ -182,6 +191,7 @@ pub struct NotifyCardAuthorisationsBuilder<'c> {
         ::d1_types::out_v2_card::NotifyCardAuthorisationsRequest,
     >,
 }
+
 impl<'c> NotifyCardAuthorisationsBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing looked at when troubleshooting.
     /// Uniqueness is not guaranteed: use it for logging and troubleshooting only.
@@ -192,6 +202,7 @@ impl<'c> NotifyCardAuthorisationsBuilder<'c> {
         call.correlation_id(&value);
         self
     }
+
     /// The request body (`application/json`). The spec does not mark it required.
     pub fn body(
         mut self,
@@ -200,6 +211,7 @@ impl<'c> NotifyCardAuthorisationsBuilder<'c> {
         self.body = ::std::option::Option::Some(body);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -212,16 +224,19 @@ impl<'c> NotifyCardAuthorisationsBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::notify_card_authorisations`]).
     pub async fn send(
         self,
@@ -236,10 +251,7 @@ impl<'c> NotifyCardAuthorisationsBuilder<'c> {
         }
         let raw = call.execute().await?;
         match raw.status() {
-            204 => {
-                let body = ();
-                ::std::result::Result::Ok(raw.ok(body))
-            }
+            204 => ::std::result::Result::Ok(raw.ok(())),
             400 => {
                 ::std::result::Result::Err(
                     raw.declared(NotifyCardAuthorisationsError::BadRequest),
@@ -249,20 +261,24 @@ impl<'c> NotifyCardAuthorisationsBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for NotifyCardAuthorisationsBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<()>,
         crate::Error<NotifyCardAuthorisationsError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }
 }
+
 /// The declared error answers of [`Api::notify_card_operations`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -273,6 +289,7 @@ pub struct NotifyCardOperationsBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::d1_types::out_v2_card::NotifyCardOperationsRequest>,
 }
+
 impl<'c> NotifyCardOperationsBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing looked at when troubleshooting.
     /// Uniqueness is not guaranteed: use it for logging and troubleshooting only.
@@ -283,6 +300,7 @@ impl<'c> NotifyCardOperationsBuilder<'c> {
         call.correlation_id(&value);
         self
     }
+
     /// The request body (`application/json`). The spec does not mark it required.
     pub fn body(
         mut self,
@@ -291,6 +309,7 @@ impl<'c> NotifyCardOperationsBuilder<'c> {
         self.body = ::std::option::Option::Some(body);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -303,16 +322,19 @@ impl<'c> NotifyCardOperationsBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::notify_card_operations`]).
     pub async fn send(
         self,
@@ -327,28 +349,29 @@ impl<'c> NotifyCardOperationsBuilder<'c> {
         }
         let raw = call.execute().await?;
         match raw.status() {
-            204 => {
-                let body = ();
-                ::std::result::Result::Ok(raw.ok(body))
-            }
+            204 => ::std::result::Result::Ok(raw.ok(())),
             _ => ::std::result::Result::Err(raw.undeclared()),
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for NotifyCardOperationsBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<()>,
         crate::Error<NotifyCardOperationsError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }
 }
+
 /// The declared error answers of [`Api::get_card_credentials`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -364,11 +387,13 @@ pub enum GetCardCredentialsError {
     /// `500`: Internal server error.
     InternalServerError,
 }
+
 /// A prepared [`Api::get_card_credentials`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetCardCredentialsBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
 }
+
 impl<'c> GetCardCredentialsBuilder<'c> {
     /// Free-form identifier that ties together the API calls of one use case; it is the first thing looked at when troubleshooting.
     /// Uniqueness is not guaranteed: use it for logging and troubleshooting only.
@@ -379,6 +404,7 @@ impl<'c> GetCardCredentialsBuilder<'c> {
         call.correlation_id(&value);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -391,16 +417,19 @@ impl<'c> GetCardCredentialsBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::get_card_credentials`]).
     pub async fn send(
         self,
@@ -446,16 +475,19 @@ impl<'c> GetCardCredentialsBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for GetCardCredentialsBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::d1_types::out_v2_card::GetCardCredentialsResponse>,
         crate::Error<GetCardCredentialsError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }

@@ -2,10 +2,13 @@
 // Do not edit by hand: change the specs or the generator, then run `cargo xtask codegen`.
 //! Checks of request bodies: one function per struct or union of a body, recording every
 //! violation (with its JSON Pointer) where `Deserialize` would stop at the first.
+
 #[allow(unused_imports)]
 use ::d1_runtime::server::Checker;
+
 #[allow(unused_imports)]
 use serde_json::Value;
+
 /// Check a JSON value against `common::ConsumerInfo`.
 pub(crate) fn check_common_consumer_info(
     value: &Value,
@@ -34,6 +37,7 @@ pub(crate) fn check_common_consumer_info(
         c.leave(mark);
     }
 }
+
 /// Check a JSON value against `common::ShipmentTracking`.
 pub(crate) fn check_common_shipment_tracking(
     value: &Value,
@@ -89,6 +93,7 @@ pub(crate) fn check_common_shipment_tracking(
         c.leave(mark);
     }
 }
+
 /// Check a JSON value against `in_v1_auth2::Auth2Request`.
 pub(crate) fn check_in_v1_auth2_auth2_request(
     value: &Value,
@@ -121,6 +126,7 @@ pub(crate) fn check_in_v1_auth2_auth2_request(
         c.missing("assertion");
     }
 }
+
 /// Check a JSON value against `in_v1_card::OperationRequest`.
 pub(crate) fn check_in_v1_card_operation_request(
     value: &Value,
@@ -149,6 +155,7 @@ pub(crate) fn check_in_v1_card_operation_request(
         c.leave(mark);
     }
 }
+
 /// Check a JSON value against `in_v1_card::RenewRequest`.
 pub(crate) fn check_in_v1_card_renew_request(
     value: &Value,
@@ -215,6 +222,7 @@ pub(crate) fn check_in_v1_card_renew_request(
         c.leave(mark);
     }
 }
+
 /// Check a JSON value against `in_v1_digital_card::OperationRequest`.
 pub(crate) fn check_in_v1_digital_card_operation_request(
     value: &Value,
@@ -255,6 +263,7 @@ pub(crate) fn check_in_v1_digital_card_operation_request(
         }
     }
 }
+
 /// Check a JSON value against `in_v1_digital_card::ResumeRequest`.
 pub(crate) fn check_in_v1_digital_card_resume_request(
     value: &Value,
@@ -283,6 +292,7 @@ pub(crate) fn check_in_v1_digital_card_resume_request(
         c.leave(mark);
     }
 }
+
 /// Check a JSON value against `in_v1_digital_card::SearchRequest`.
 pub(crate) fn check_in_v1_digital_card_search_request(
     value: &Value,
@@ -318,6 +328,7 @@ pub(crate) fn check_in_v1_digital_card_search_request(
         c.leave(mark);
     }
 }
+
 /// Check a JSON value against `in_v1_digital_card::StepupAuthenticationResultRequest`.
 pub(crate) fn check_in_v1_digital_card_stepup_authentication_result_request(
     value: &Value,
@@ -339,6 +350,7 @@ pub(crate) fn check_in_v1_digital_card_stepup_authentication_result_request(
         c.missing("authenticationId");
     }
 }
+
 /// Check a JSON value against `in_v1_physical_issuance::Address`.
 pub(crate) fn check_in_v1_physical_issuance_address(
     value: &Value,
@@ -439,6 +451,7 @@ pub(crate) fn check_in_v1_physical_issuance_address(
         c.leave(mark);
     }
 }
+
 /// Check a JSON value against `in_v1_physical_issuance::CardCarrierConfig`.
 pub(crate) fn check_in_v1_physical_issuance_card_carrier_config(
     value: &Value,
@@ -458,6 +471,7 @@ pub(crate) fn check_in_v1_physical_issuance_card_carrier_config(
         c.leave(mark);
     }
 }
+
 /// Check a JSON value against `in_v1_physical_issuance::CardRequest`.
 pub(crate) fn check_in_v1_physical_issuance_card_request(
     value: &Value,
@@ -507,6 +521,7 @@ pub(crate) fn check_in_v1_physical_issuance_card_request(
         }
     }
 }
+
 /// Check a JSON value against `in_v1_physical_issuance::CardRequestCentral`.
 pub(crate) fn check_in_v1_physical_issuance_card_request_central(
     value: &Value,
@@ -637,6 +652,7 @@ pub(crate) fn check_in_v1_physical_issuance_card_request_central(
         c.leave(mark);
     }
 }
+
 /// Check a JSON value against `in_v1_physical_issuance::CardRequestInstant`.
 pub(crate) fn check_in_v1_physical_issuance_card_request_instant(
     value: &Value,
@@ -769,6 +785,7 @@ pub(crate) fn check_in_v1_physical_issuance_card_request_instant(
         c.leave(mark);
     }
 }
+
 /// Check a JSON value against `in_v1_physical_issuance::CardRequestThales`.
 pub(crate) fn check_in_v1_physical_issuance_card_request_thales(
     value: &Value,
@@ -907,6 +924,7 @@ pub(crate) fn check_in_v1_physical_issuance_card_request_thales(
         c.leave(mark);
     }
 }
+
 /// Check a JSON value against `in_v1_physical_issuance::Services`.
 pub(crate) fn check_in_v1_physical_issuance_services(
     value: &Value,
@@ -982,6 +1000,7 @@ pub(crate) fn check_in_v1_physical_issuance_services(
         c.leave(mark);
     }
 }
+
 /// Check a JSON value against `in_v1_physical_issuance::Shipment`.
 pub(crate) fn check_in_v1_physical_issuance_shipment(
     value: &Value,
@@ -1047,6 +1066,7 @@ pub(crate) fn check_in_v1_physical_issuance_shipment(
         c.leave(mark);
     }
 }
+
 /// Check a JSON value against `in_v1_physical_issuance::TrackData`.
 pub(crate) fn check_in_v1_physical_issuance_track_data(
     value: &Value,
@@ -1084,6 +1104,7 @@ pub(crate) fn check_in_v1_physical_issuance_track_data(
         c.leave(mark);
     }
 }
+
 /// Check a JSON value against `in_v2_consumer::DeleteRequest`.
 pub(crate) fn check_in_v2_consumer_delete_request(
     value: &Value,
@@ -1103,6 +1124,7 @@ pub(crate) fn check_in_v2_consumer_delete_request(
         c.leave(mark);
     }
 }
+
 /// Check a JSON value against `out_v1_auth2::Auth2Request`.
 pub(crate) fn check_out_v1_auth2_auth2_request(
     value: &Value,
@@ -1133,6 +1155,7 @@ pub(crate) fn check_out_v1_auth2_auth2_request(
         c.leave(mark);
     }
 }
+
 /// Check a JSON value against `out_v1_digital_card::NotifyDigitalCardOperationRequest`.
 pub(crate) fn check_out_v1_digital_card_notify_digital_card_operation_request(
     value: &Value,
@@ -1170,6 +1193,7 @@ pub(crate) fn check_out_v1_digital_card_notify_digital_card_operation_request(
         c.leave(mark);
     }
 }
+
 /// Check a JSON value against `out_v2_card::AuthorisationCardOperationNotification`.
 pub(crate) fn check_out_v2_card_authorisation_card_operation_notification(
     value: &Value,
@@ -1251,6 +1275,7 @@ pub(crate) fn check_out_v2_card_authorisation_card_operation_notification(
         c.leave(mark);
     }
 }
+
 /// Check a JSON value against `out_v2_card::CardStatusDetails`.
 pub(crate) fn check_out_v2_card_card_status_details(
     value: &Value,
@@ -1337,6 +1362,7 @@ pub(crate) fn check_out_v2_card_card_status_details(
         c.leave(mark);
     }
 }
+
 /// Check a JSON value against `out_v2_card::CardStatusOperationNotification`.
 pub(crate) fn check_out_v2_card_card_status_operation_notification(
     value: &Value,
@@ -1467,6 +1493,7 @@ pub(crate) fn check_out_v2_card_card_status_operation_notification(
         c.leave(mark);
     }
 }
+
 /// Check a JSON value against `out_v2_card::NotifyCardAuthorisationsRequest`.
 pub(crate) fn check_out_v2_card_notify_card_authorisations_request(
     value: &Value,
@@ -1496,6 +1523,7 @@ pub(crate) fn check_out_v2_card_notify_card_authorisations_request(
         c.leave(mark);
     }
 }
+
 /// Check a JSON value against `out_v2_card::NotifyCardOperationsRequest`.
 pub(crate) fn check_out_v2_card_notify_card_operations_request(
     value: &Value,

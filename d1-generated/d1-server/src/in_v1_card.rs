@@ -5,8 +5,10 @@
 //! D1 serves this API under `/banking/v1` ([`BASE_PATH`]); the routes below are relative to it.
 //!
 //! D1 V1 card operations called by the issuer backend: resume, suspend, delete and renew a card, and read its operations.
+
 /// The path under which D1 serves this API (from its first server URL, `https://api.d1.thalescloud.io/banking/v1`).
 pub const BASE_PATH: &str = "/banking/v1";
+
 /// The **Inbound Card API** (version 1.0): one method per operation. Mount an implementation with [`router`].
 ///
 /// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
@@ -23,6 +25,7 @@ pub trait InV1CardApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<ResumeResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
+
     /// Suspend
     ///
     /// Suspends the card.
@@ -35,6 +38,7 @@ pub trait InV1CardApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<SuspendResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
+
     /// Delete
     ///
     /// Deletes the card.
@@ -47,6 +51,7 @@ pub trait InV1CardApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<DeleteResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
+
     /// Renew
     ///
     /// Renews the card: gives it new card data and, possibly, a new card identifier.
@@ -59,6 +64,7 @@ pub trait InV1CardApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<RenewResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
+
     /// List operations
     ///
     /// Returns the operations performed on the card, newest first, one page at a time.
@@ -73,6 +79,7 @@ pub trait InV1CardApi: ::std::marker::Send + ::std::marker::Sync + 'static {
             ::d1_runtime::server::ApiError,
         >,
     > + ::std::marker::Send;
+
     /// Get operation
     ///
     /// Returns one operation performed on the card.
@@ -89,7 +96,8 @@ pub trait InV1CardApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         >,
     > + ::std::marker::Send;
 }
-///The checked inputs of [`InV1CardApi::resume`].
+
+/// The checked inputs of [`InV1CardApi::resume`].
 #[derive(Clone, Debug)]
 pub struct ResumeRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -106,10 +114,13 @@ pub struct ResumeRequest {
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest>,
 }
-///The responses [`InV1CardApi::resume`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`InV1CardApi::resume`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum ResumeResponse {
+    /// `2XX`: Card resumed.
+    Success(::d1_runtime::server::Status2xx),
     /// `400`: Bad request: invalid URI or header, or a non-standard parameter that is not supported.
     BadRequest(::d1_types::in_v1_card::ErrorGeneric),
     /// `401`: The Authorization header is missing or invalid.
@@ -121,102 +132,47 @@ pub enum ResumeResponse {
     NotFound(::d1_types::in_v1_card::ErrorGeneric),
     /// `500`: Internal server error.
     InternalServerError(::d1_types::in_v1_card::ErrorGeneric),
-    /// `2XX`: Card resumed.
-    Success(::d1_runtime::server::Status2xx),
 }
+
 impl ResumeResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
+            Self::Success(status) => status.status(),
             Self::BadRequest(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::BAD_REQUEST
             }
             Self::Unauthorized(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::UNAUTHORIZED
             }
-            Self::Forbidden(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
-            Self::NotFound(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Forbidden(_) => ::d1_runtime::server::axum::http::StatusCode::FORBIDDEN,
+            Self::NotFound(_) => ::d1_runtime::server::axum::http::StatusCode::NOT_FOUND,
             Self::InternalServerError(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR
             }
-            Self::Success(status) => status.status(),
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for ResumeResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::BadRequest(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Success(_) => ::d1_runtime::server::empty_response(status),
+            Self::BadRequest(body) => ::d1_runtime::server::json_response(status, &body),
             Self::Unauthorized(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
+                ::d1_runtime::server::json_response(status, &body)
             }
-            Self::Forbidden(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
-            Self::NotFound(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Forbidden(body) => ::d1_runtime::server::json_response(status, &body),
+            Self::NotFound(body) => ::d1_runtime::server::json_response(status, &body),
             Self::InternalServerError(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
-            Self::Success(status) => {
-                ::d1_runtime::server::empty_response(status.status())
+                ::d1_runtime::server::json_response(status, &body)
             }
         }
     }
 }
-///The checked inputs of [`InV1CardApi::suspend`].
+
+/// The checked inputs of [`InV1CardApi::suspend`].
 #[derive(Clone, Debug)]
 pub struct SuspendRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -233,10 +189,13 @@ pub struct SuspendRequest {
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest>,
 }
-///The responses [`InV1CardApi::suspend`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`InV1CardApi::suspend`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum SuspendResponse {
+    /// `2XX`: Card suspended.
+    Success(::d1_runtime::server::Status2xx),
     /// `400`: Bad request: invalid URI or header, or a non-standard parameter that is not supported.
     BadRequest(::d1_types::in_v1_card::ErrorGeneric),
     /// `401`: The Authorization header is missing or invalid.
@@ -247,102 +206,47 @@ pub enum SuspendResponse {
     NotFound(::d1_types::in_v1_card::ErrorGeneric),
     /// `500`: Internal server error.
     InternalServerError(::d1_types::in_v1_card::ErrorGeneric),
-    /// `2XX`: Card suspended.
-    Success(::d1_runtime::server::Status2xx),
 }
+
 impl SuspendResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
+            Self::Success(status) => status.status(),
             Self::BadRequest(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::BAD_REQUEST
             }
             Self::Unauthorized(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::UNAUTHORIZED
             }
-            Self::Forbidden(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
-            Self::NotFound(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Forbidden(_) => ::d1_runtime::server::axum::http::StatusCode::FORBIDDEN,
+            Self::NotFound(_) => ::d1_runtime::server::axum::http::StatusCode::NOT_FOUND,
             Self::InternalServerError(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR
             }
-            Self::Success(status) => status.status(),
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for SuspendResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::BadRequest(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Success(_) => ::d1_runtime::server::empty_response(status),
+            Self::BadRequest(body) => ::d1_runtime::server::json_response(status, &body),
             Self::Unauthorized(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
+                ::d1_runtime::server::json_response(status, &body)
             }
-            Self::Forbidden(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
-            Self::NotFound(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Forbidden(body) => ::d1_runtime::server::json_response(status, &body),
+            Self::NotFound(body) => ::d1_runtime::server::json_response(status, &body),
             Self::InternalServerError(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
-            Self::Success(status) => {
-                ::d1_runtime::server::empty_response(status.status())
+                ::d1_runtime::server::json_response(status, &body)
             }
         }
     }
 }
-///The checked inputs of [`InV1CardApi::delete`].
+
+/// The checked inputs of [`InV1CardApi::delete`].
 #[derive(Clone, Debug)]
 pub struct DeleteRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -359,10 +263,13 @@ pub struct DeleteRequest {
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest>,
 }
-///The responses [`InV1CardApi::delete`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`InV1CardApi::delete`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum DeleteResponse {
+    /// `2XX`: Card deleted.
+    Success(::d1_runtime::server::Status2xx),
     /// `400`: Bad request: invalid URI or header, or a non-standard parameter that is not supported.
     BadRequest(::d1_types::in_v1_card::ErrorGeneric),
     /// `401`: The Authorization header is missing or invalid.
@@ -373,102 +280,47 @@ pub enum DeleteResponse {
     NotFound(::d1_types::in_v1_card::ErrorGeneric),
     /// `500`: Internal server error.
     InternalServerError(::d1_types::in_v1_card::ErrorGeneric),
-    /// `2XX`: Card deleted.
-    Success(::d1_runtime::server::Status2xx),
 }
+
 impl DeleteResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
+            Self::Success(status) => status.status(),
             Self::BadRequest(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::BAD_REQUEST
             }
             Self::Unauthorized(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::UNAUTHORIZED
             }
-            Self::Forbidden(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
-            Self::NotFound(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Forbidden(_) => ::d1_runtime::server::axum::http::StatusCode::FORBIDDEN,
+            Self::NotFound(_) => ::d1_runtime::server::axum::http::StatusCode::NOT_FOUND,
             Self::InternalServerError(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR
             }
-            Self::Success(status) => status.status(),
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for DeleteResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::BadRequest(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Success(_) => ::d1_runtime::server::empty_response(status),
+            Self::BadRequest(body) => ::d1_runtime::server::json_response(status, &body),
             Self::Unauthorized(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
+                ::d1_runtime::server::json_response(status, &body)
             }
-            Self::Forbidden(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
-            Self::NotFound(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Forbidden(body) => ::d1_runtime::server::json_response(status, &body),
+            Self::NotFound(body) => ::d1_runtime::server::json_response(status, &body),
             Self::InternalServerError(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
-            Self::Success(status) => {
-                ::d1_runtime::server::empty_response(status.status())
+                ::d1_runtime::server::json_response(status, &body)
             }
         }
     }
 }
-///The checked inputs of [`InV1CardApi::renew`].
+
+/// The checked inputs of [`InV1CardApi::renew`].
 #[derive(Clone, Debug)]
 pub struct RenewRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -485,10 +337,13 @@ pub struct RenewRequest {
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::d1_types::in_v1_card::RenewRequest>,
 }
-///The responses [`InV1CardApi::renew`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`InV1CardApi::renew`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum RenewResponse {
+    /// `2XX`: Card renewed.
+    Success(::d1_runtime::server::Status2xx),
     /// `400`: Bad request: invalid URI or header, or a non-standard parameter that is not supported.
     BadRequest(::d1_types::in_v1_card::ErrorGeneric),
     /// `401`: The Authorization header is missing or invalid.
@@ -508,102 +363,47 @@ pub enum RenewResponse {
     NotFound(::d1_types::in_v1_card::ErrorGeneric),
     /// `500`: Internal server error.
     InternalServerError(::d1_types::in_v1_card::ErrorGeneric),
-    /// `2XX`: Card renewed.
-    Success(::d1_runtime::server::Status2xx),
 }
+
 impl RenewResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
+            Self::Success(status) => status.status(),
             Self::BadRequest(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::BAD_REQUEST
             }
             Self::Unauthorized(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::UNAUTHORIZED
             }
-            Self::Forbidden(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
-            Self::NotFound(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Forbidden(_) => ::d1_runtime::server::axum::http::StatusCode::FORBIDDEN,
+            Self::NotFound(_) => ::d1_runtime::server::axum::http::StatusCode::NOT_FOUND,
             Self::InternalServerError(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR
             }
-            Self::Success(status) => status.status(),
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for RenewResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::BadRequest(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Success(_) => ::d1_runtime::server::empty_response(status),
+            Self::BadRequest(body) => ::d1_runtime::server::json_response(status, &body),
             Self::Unauthorized(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
+                ::d1_runtime::server::json_response(status, &body)
             }
-            Self::Forbidden(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
-            Self::NotFound(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Forbidden(body) => ::d1_runtime::server::json_response(status, &body),
+            Self::NotFound(body) => ::d1_runtime::server::json_response(status, &body),
             Self::InternalServerError(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
-            Self::Success(status) => {
-                ::d1_runtime::server::empty_response(status.status())
+                ::d1_runtime::server::json_response(status, &body)
             }
         }
     }
 }
-///The checked inputs of [`InV1CardApi::list_operations`].
+
+/// The checked inputs of [`InV1CardApi::list_operations`].
 #[derive(Clone, Debug)]
 pub struct ListOperationsRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -622,7 +422,8 @@ pub struct ListOperationsRequest {
     /// whether it grants access is for the implementation to decide.
     pub bearer_token: ::d1_runtime::server::BearerToken,
 }
-///The responses [`InV1CardApi::list_operations`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`InV1CardApi::list_operations`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum ListOperationsResponse {
@@ -642,95 +443,44 @@ pub enum ListOperationsResponse {
     /// `500`: Internal server error.
     InternalServerError(::d1_types::in_v1_card::ErrorGeneric),
 }
+
 impl ListOperationsResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Ok(_) => ::d1_runtime::server::axum::http::StatusCode::OK,
             Self::BadRequest(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::BAD_REQUEST
             }
             Self::Unauthorized(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::UNAUTHORIZED
             }
-            Self::NotFound(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::NotFound(_) => ::d1_runtime::server::axum::http::StatusCode::NOT_FOUND,
             Self::InternalServerError(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR
             }
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for ListOperationsResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::Ok(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
-            Self::BadRequest(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Ok(body) => ::d1_runtime::server::json_response(status, &body),
+            Self::BadRequest(body) => ::d1_runtime::server::json_response(status, &body),
             Self::Unauthorized(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
+                ::d1_runtime::server::json_response(status, &body)
             }
-            Self::NotFound(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::NotFound(body) => ::d1_runtime::server::json_response(status, &body),
             Self::InternalServerError(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
+                ::d1_runtime::server::json_response(status, &body)
             }
         }
     }
 }
-///The checked inputs of [`InV1CardApi::get_operation`].
+
+/// The checked inputs of [`InV1CardApi::get_operation`].
 #[derive(Clone, Debug)]
 pub struct GetOperationRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -747,7 +497,8 @@ pub struct GetOperationRequest {
     /// whether it grants access is for the implementation to decide.
     pub bearer_token: ::d1_runtime::server::BearerToken,
 }
-///The responses [`InV1CardApi::get_operation`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`InV1CardApi::get_operation`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum GetOperationResponse {
@@ -768,98 +519,48 @@ pub enum GetOperationResponse {
     /// `500`: Internal server error.
     InternalServerError(::d1_types::in_v1_card::ErrorGeneric),
 }
+
 impl GetOperationResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Ok(_) => ::d1_runtime::server::axum::http::StatusCode::OK,
             Self::BadRequest(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::BAD_REQUEST
             }
             Self::Unauthorized(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::UNAUTHORIZED
             }
-            Self::NotFound(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::NotFound(_) => ::d1_runtime::server::axum::http::StatusCode::NOT_FOUND,
             Self::InternalServerError(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR
             }
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for GetOperationResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::Ok(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
-            Self::BadRequest(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Ok(body) => ::d1_runtime::server::json_response(status, &body),
+            Self::BadRequest(body) => ::d1_runtime::server::json_response(status, &body),
             Self::Unauthorized(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
+                ::d1_runtime::server::json_response(status, &body)
             }
-            Self::NotFound(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::NotFound(body) => ::d1_runtime::server::json_response(status, &body),
             Self::InternalServerError(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
+                ::d1_runtime::server::json_response(status, &body)
             }
         }
     }
 }
+
 /// Every operation of the API, with a JSON `404` for unknown paths.
 pub fn router<A: InV1CardApi>(api: A) -> ::d1_runtime::server::axum::Router {
     ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
 }
+
 /// Every operation of the API and no fallback, to be merged or nested with the routes of
 /// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.
 pub fn routes<A: InV1CardApi>(
@@ -870,6 +571,7 @@ pub fn routes<A: InV1CardApi>(
         api,
         config,
     });
+
     ::d1_runtime::server::axum::Router::new()
         .route(
             "/issuers/{issuerId}/cards/{cardId}/operations",
@@ -915,6 +617,7 @@ pub fn routes<A: InV1CardApi>(
         )
         .with_state(shared)
 }
+
 /// Checks the inputs of `POST /issuers/{issuerId}/cards/{cardId}/operations:resume`, then calls the implementation.
 fn handle_resume<A: InV1CardApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -937,6 +640,7 @@ fn handle_resume<A: InV1CardApi>(
         body: &[::d1_runtime::server::Encoding::Json],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -946,6 +650,7 @@ fn handle_resume<A: InV1CardApi>(
         move |request| async move { shared.api.resume(request).await },
     )
 }
+
 /// The checked inputs of `resume`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_resume(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
@@ -1017,6 +722,7 @@ fn extract_resume(
         body,
     })
 }
+
 /// Checks the inputs of `POST /issuers/{issuerId}/cards/{cardId}/operations:suspend`, then calls the implementation.
 fn handle_suspend<A: InV1CardApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -1039,6 +745,7 @@ fn handle_suspend<A: InV1CardApi>(
         body: &[::d1_runtime::server::Encoding::Json],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -1048,6 +755,7 @@ fn handle_suspend<A: InV1CardApi>(
         move |request| async move { shared.api.suspend(request).await },
     )
 }
+
 /// The checked inputs of `suspend`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_suspend(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
@@ -1119,6 +827,7 @@ fn extract_suspend(
         body,
     })
 }
+
 /// Checks the inputs of `POST /issuers/{issuerId}/cards/{cardId}/operations:delete`, then calls the implementation.
 fn handle_delete<A: InV1CardApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -1141,6 +850,7 @@ fn handle_delete<A: InV1CardApi>(
         body: &[::d1_runtime::server::Encoding::Json],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -1150,6 +860,7 @@ fn handle_delete<A: InV1CardApi>(
         move |request| async move { shared.api.delete(request).await },
     )
 }
+
 /// The checked inputs of `delete`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_delete(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
@@ -1221,6 +932,7 @@ fn extract_delete(
         body,
     })
 }
+
 /// Checks the inputs of `POST /issuers/{issuerId}/cards/{cardId}/operations:renew`, then calls the implementation.
 fn handle_renew<A: InV1CardApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -1243,6 +955,7 @@ fn handle_renew<A: InV1CardApi>(
         body: &[::d1_runtime::server::Encoding::Json],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -1252,6 +965,7 @@ fn handle_renew<A: InV1CardApi>(
         move |request| async move { shared.api.renew(request).await },
     )
 }
+
 /// The checked inputs of `renew`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_renew(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
@@ -1323,6 +1037,7 @@ fn extract_renew(
         body,
     })
 }
+
 /// Checks the inputs of `GET /issuers/{issuerId}/cards/{cardId}/operations`, then calls the implementation.
 fn handle_list_operations<A: InV1CardApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -1345,6 +1060,7 @@ fn handle_list_operations<A: InV1CardApi>(
         body: &[],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -1354,6 +1070,7 @@ fn handle_list_operations<A: InV1CardApi>(
         move |request| async move { shared.api.list_operations(request).await },
     )
 }
+
 /// The checked inputs of `list_operations`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_list_operations(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
@@ -1427,6 +1144,7 @@ fn extract_list_operations(
         limit: limit?,
     })
 }
+
 /// Checks the inputs of `GET /issuers/{issuerId}/cards/{cardId}/operations/{operationId}`, then calls the implementation.
 fn handle_get_operation<A: InV1CardApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -1449,6 +1167,7 @@ fn handle_get_operation<A: InV1CardApi>(
         body: &[],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -1458,6 +1177,7 @@ fn handle_get_operation<A: InV1CardApi>(
         move |request| async move { shared.api.get_operation(request).await },
     )
 }
+
 /// The checked inputs of `get_operation`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_operation(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,

@@ -5,8 +5,10 @@
 //! D1 serves this API under `/banking/v1` ([`BASE_PATH`]); the routes below are relative to it.
 //!
 //! Calls the issuer backend makes to D1 to manage digital cards (tokens): life cycle (suspend, resume, delete), search by digital PAN, details, credentials, operation history and step-up authentication results.
+
 /// The path under which D1 serves this API (from its first server URL, `https://api.d1.thalescloud.io/banking/v1`).
 pub const BASE_PATH: &str = "/banking/v1";
+
 /// The **Inbound Digital Card API** (version 1.0): one method per operation. Mount an implementation with [`router`].
 ///
 /// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
@@ -23,6 +25,7 @@ pub trait InV1DigitalCardApi: ::std::marker::Send + ::std::marker::Sync + 'stati
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<SuspendResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
+
     /// Resume
     ///
     /// Activates a digital card that was never activated, or resumes a suspended one.
@@ -35,6 +38,7 @@ pub trait InV1DigitalCardApi: ::std::marker::Send + ::std::marker::Sync + 'stati
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<ResumeResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
+
     /// Delete
     ///
     /// Deletes the digital card.
@@ -47,6 +51,7 @@ pub trait InV1DigitalCardApi: ::std::marker::Send + ::std::marker::Sync + 'stati
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<DeleteResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
+
     /// Search
     ///
     /// Looks up digital cards by digital PAN and returns card and end user details, for example to learn more about a token seen in a transaction.
@@ -58,6 +63,7 @@ pub trait InV1DigitalCardApi: ::std::marker::Send + ::std::marker::Sync + 'stati
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<SearchResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
+
     /// Get details
     ///
     /// Returns the details of a digital card.
@@ -72,6 +78,7 @@ pub trait InV1DigitalCardApi: ::std::marker::Send + ::std::marker::Sync + 'stati
             ::d1_runtime::server::ApiError,
         >,
     > + ::std::marker::Send;
+
     /// Get credentials
     ///
     /// Returns the credentials of the digital card (token PAN and expiry date), sealed with JWE.
@@ -87,6 +94,7 @@ pub trait InV1DigitalCardApi: ::std::marker::Send + ::std::marker::Sync + 'stati
             ::d1_runtime::server::ApiError,
         >,
     > + ::std::marker::Send;
+
     /// Get operation
     ///
     /// Returns one operation performed on the digital card.
@@ -101,6 +109,7 @@ pub trait InV1DigitalCardApi: ::std::marker::Send + ::std::marker::Sync + 'stati
             ::d1_runtime::server::ApiError,
         >,
     > + ::std::marker::Send;
+
     /// Get all operations
     ///
     /// Returns the operations performed on the digital card, newest first, one page at a time: `offset` skips that many of the most recent operations (0 = start from the newest) and `limit` caps the page size. For instance `offset=2`, `limit=5` returns the five operations that precede the two newest ones.
@@ -116,6 +125,7 @@ pub trait InV1DigitalCardApi: ::std::marker::Send + ::std::marker::Sync + 'stati
             ::d1_runtime::server::ApiError,
         >,
     > + ::std::marker::Send;
+
     /// StepUp Auth Result
     ///
     /// Tells D1 that the issuer approves a step-up authentication request (device binding or cardholder verification).
@@ -131,7 +141,8 @@ pub trait InV1DigitalCardApi: ::std::marker::Send + ::std::marker::Sync + 'stati
         >,
     > + ::std::marker::Send;
 }
-///The checked inputs of [`InV1DigitalCardApi::suspend`].
+
+/// The checked inputs of [`InV1DigitalCardApi::suspend`].
 #[derive(Clone, Debug)]
 pub struct SuspendRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -147,42 +158,34 @@ pub struct SuspendRequest {
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::d1_types::in_v1_digital_card::OperationRequest>,
 }
-///The responses [`InV1DigitalCardApi::suspend`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`InV1DigitalCardApi::suspend`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum SuspendResponse {
     /// `200`: Suspension done on the TSP.
     Ok(::d1_types::in_v1_digital_card::OperationResponse),
 }
+
 impl SuspendResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Ok(_) => ::d1_runtime::server::axum::http::StatusCode::OK,
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for SuspendResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::Ok(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Ok(body) => ::d1_runtime::server::json_response(status, &body),
         }
     }
 }
-///The checked inputs of [`InV1DigitalCardApi::resume`].
+
+/// The checked inputs of [`InV1DigitalCardApi::resume`].
 #[derive(Clone, Debug)]
 pub struct ResumeRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -198,42 +201,34 @@ pub struct ResumeRequest {
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::d1_types::in_v1_digital_card::ResumeRequest>,
 }
-///The responses [`InV1DigitalCardApi::resume`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`InV1DigitalCardApi::resume`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum ResumeResponse {
     /// `200`: Resumption done on the TSP.
     Ok(::d1_types::in_v1_digital_card::OperationResponse),
 }
+
 impl ResumeResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Ok(_) => ::d1_runtime::server::axum::http::StatusCode::OK,
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for ResumeResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::Ok(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Ok(body) => ::d1_runtime::server::json_response(status, &body),
         }
     }
 }
-///The checked inputs of [`InV1DigitalCardApi::delete`].
+
+/// The checked inputs of [`InV1DigitalCardApi::delete`].
 #[derive(Clone, Debug)]
 pub struct DeleteRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -249,42 +244,34 @@ pub struct DeleteRequest {
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::d1_types::in_v1_digital_card::OperationRequest>,
 }
-///The responses [`InV1DigitalCardApi::delete`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`InV1DigitalCardApi::delete`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum DeleteResponse {
     /// `200`: Deletion done on the TSP.
     Ok(::d1_types::in_v1_digital_card::OperationResponse),
 }
+
 impl DeleteResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Ok(_) => ::d1_runtime::server::axum::http::StatusCode::OK,
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for DeleteResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::Ok(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Ok(body) => ::d1_runtime::server::json_response(status, &body),
         }
     }
 }
-///The checked inputs of [`InV1DigitalCardApi::search`].
+
+/// The checked inputs of [`InV1DigitalCardApi::search`].
 #[derive(Clone, Debug)]
 pub struct SearchRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -298,42 +285,34 @@ pub struct SearchRequest {
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::d1_types::in_v1_digital_card::SearchRequest>,
 }
-///The responses [`InV1DigitalCardApi::search`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`InV1DigitalCardApi::search`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum SearchResponse {
     /// `200`: Search result.
     Ok(::d1_types::in_v1_digital_card::SearchResult),
 }
+
 impl SearchResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Ok(_) => ::d1_runtime::server::axum::http::StatusCode::OK,
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for SearchResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::Ok(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Ok(body) => ::d1_runtime::server::json_response(status, &body),
         }
     }
 }
-///The checked inputs of [`InV1DigitalCardApi::get_details`].
+
+/// The checked inputs of [`InV1DigitalCardApi::get_details`].
 #[derive(Clone, Debug)]
 pub struct GetDetailsRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -348,42 +327,34 @@ pub struct GetDetailsRequest {
     /// whether it grants access is for the implementation to decide.
     pub bearer_token: ::d1_runtime::server::BearerToken,
 }
-///The responses [`InV1DigitalCardApi::get_details`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`InV1DigitalCardApi::get_details`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum GetDetailsResponse {
     /// `200`: Details of the digital card.
     Ok(::d1_types::in_v1_digital_card::DigitalCardDetails),
 }
+
 impl GetDetailsResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Ok(_) => ::d1_runtime::server::axum::http::StatusCode::OK,
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for GetDetailsResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::Ok(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Ok(body) => ::d1_runtime::server::json_response(status, &body),
         }
     }
 }
-///The checked inputs of [`InV1DigitalCardApi::get_credentials`].
+
+/// The checked inputs of [`InV1DigitalCardApi::get_credentials`].
 #[derive(Clone, Debug)]
 pub struct GetCredentialsRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -397,42 +368,34 @@ pub struct GetCredentialsRequest {
     /// whether it grants access is for the implementation to decide.
     pub bearer_token: ::d1_runtime::server::BearerToken,
 }
-///The responses [`InV1DigitalCardApi::get_credentials`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`InV1DigitalCardApi::get_credentials`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum GetCredentialsResponse {
     /// `200`: Sealed credentials.
     Ok(::d1_types::in_v1_digital_card::GetCredentialsResponse),
 }
+
 impl GetCredentialsResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Ok(_) => ::d1_runtime::server::axum::http::StatusCode::OK,
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for GetCredentialsResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::Ok(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Ok(body) => ::d1_runtime::server::json_response(status, &body),
         }
     }
 }
-///The checked inputs of [`InV1DigitalCardApi::get_operation`].
+
+/// The checked inputs of [`InV1DigitalCardApi::get_operation`].
 #[derive(Clone, Debug)]
 pub struct GetOperationRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -449,42 +412,34 @@ pub struct GetOperationRequest {
     /// whether it grants access is for the implementation to decide.
     pub bearer_token: ::d1_runtime::server::BearerToken,
 }
-///The responses [`InV1DigitalCardApi::get_operation`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`InV1DigitalCardApi::get_operation`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum GetOperationResponse {
     /// `200`: The operation.
     Ok(::d1_types::in_v1_digital_card::DigitalCardOperation),
 }
+
 impl GetOperationResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Ok(_) => ::d1_runtime::server::axum::http::StatusCode::OK,
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for GetOperationResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::Ok(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Ok(body) => ::d1_runtime::server::json_response(status, &body),
         }
     }
 }
-///The checked inputs of [`InV1DigitalCardApi::get_all_operations`].
+
+/// The checked inputs of [`InV1DigitalCardApi::get_all_operations`].
 #[derive(Clone, Debug)]
 pub struct GetAllOperationsRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -503,42 +458,34 @@ pub struct GetAllOperationsRequest {
     /// whether it grants access is for the implementation to decide.
     pub bearer_token: ::d1_runtime::server::BearerToken,
 }
-///The responses [`InV1DigitalCardApi::get_all_operations`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`InV1DigitalCardApi::get_all_operations`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum GetAllOperationsResponse {
     /// `200`: A page of operations.
     Ok(::d1_types::in_v1_digital_card::DigitalCardOperationList),
 }
+
 impl GetAllOperationsResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Ok(_) => ::d1_runtime::server::axum::http::StatusCode::OK,
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for GetAllOperationsResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::Ok(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Ok(body) => ::d1_runtime::server::json_response(status, &body),
         }
     }
 }
-///The checked inputs of [`InV1DigitalCardApi::step_up_auth_result`].
+
+/// The checked inputs of [`InV1DigitalCardApi::step_up_auth_result`].
 #[derive(Clone, Debug)]
 pub struct StepUpAuthResultRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -556,45 +503,38 @@ pub struct StepUpAuthResultRequest {
         ::d1_types::in_v1_digital_card::StepupAuthenticationResultRequest,
     >,
 }
-///The responses [`InV1DigitalCardApi::step_up_auth_result`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`InV1DigitalCardApi::step_up_auth_result`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum StepUpAuthResultResponse {
     /// `200`: Step-up authentication result accepted.
     Ok(::d1_types::in_v1_digital_card::OperationResultResponse),
 }
+
 impl StepUpAuthResultResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Ok(_) => ::d1_runtime::server::axum::http::StatusCode::OK,
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for StepUpAuthResultResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::Ok(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Ok(body) => ::d1_runtime::server::json_response(status, &body),
         }
     }
 }
+
 /// Every operation of the API, with a JSON `404` for unknown paths.
 pub fn router<A: InV1DigitalCardApi>(api: A) -> ::d1_runtime::server::axum::Router {
     ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
 }
+
 /// Every operation of the API and no fallback, to be merged or nested with the routes of
 /// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.
 pub fn routes<A: InV1DigitalCardApi>(
@@ -605,6 +545,7 @@ pub fn routes<A: InV1DigitalCardApi>(
         api,
         config,
     });
+
     ::d1_runtime::server::axum::Router::new()
         .route(
             "/issuers/{issuerId}/digitalCards/{digitalCardId}",
@@ -671,6 +612,7 @@ pub fn routes<A: InV1DigitalCardApi>(
         )
         .with_state(shared)
 }
+
 /// Checks the inputs of `POST /issuers/{issuerId}/digitalCards/{digitalCardId}/operations:suspend`, then calls the implementation.
 fn handle_suspend<A: InV1DigitalCardApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -693,6 +635,7 @@ fn handle_suspend<A: InV1DigitalCardApi>(
         body: &[::d1_runtime::server::Encoding::Json],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -702,6 +645,7 @@ fn handle_suspend<A: InV1DigitalCardApi>(
         move |request| async move { shared.api.suspend(request).await },
     )
 }
+
 /// The checked inputs of `suspend`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_suspend(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
@@ -771,6 +715,7 @@ fn extract_suspend(
         body,
     })
 }
+
 /// Checks the inputs of `POST /issuers/{issuerId}/digitalCards/{digitalCardId}/operations:resume`, then calls the implementation.
 fn handle_resume<A: InV1DigitalCardApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -793,6 +738,7 @@ fn handle_resume<A: InV1DigitalCardApi>(
         body: &[::d1_runtime::server::Encoding::Json],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -802,6 +748,7 @@ fn handle_resume<A: InV1DigitalCardApi>(
         move |request| async move { shared.api.resume(request).await },
     )
 }
+
 /// The checked inputs of `resume`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_resume(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
@@ -871,6 +818,7 @@ fn extract_resume(
         body,
     })
 }
+
 /// Checks the inputs of `POST /issuers/{issuerId}/digitalCards/{digitalCardId}/operations:delete`, then calls the implementation.
 fn handle_delete<A: InV1DigitalCardApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -893,6 +841,7 @@ fn handle_delete<A: InV1DigitalCardApi>(
         body: &[::d1_runtime::server::Encoding::Json],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -902,6 +851,7 @@ fn handle_delete<A: InV1DigitalCardApi>(
         move |request| async move { shared.api.delete(request).await },
     )
 }
+
 /// The checked inputs of `delete`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_delete(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
@@ -971,6 +921,7 @@ fn extract_delete(
         body,
     })
 }
+
 /// Checks the inputs of `POST /issuers/{issuerId}/digitalCards:search`, then calls the implementation.
 fn handle_search<A: InV1DigitalCardApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -993,6 +944,7 @@ fn handle_search<A: InV1DigitalCardApi>(
         body: &[::d1_runtime::server::Encoding::Json],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -1002,6 +954,7 @@ fn handle_search<A: InV1DigitalCardApi>(
         move |request| async move { shared.api.search(request).await },
     )
 }
+
 /// The checked inputs of `search`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_search(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
@@ -1060,6 +1013,7 @@ fn extract_search(
         body,
     })
 }
+
 /// Checks the inputs of `GET /issuers/{issuerId}/digitalCards/{digitalCardId}`, then calls the implementation.
 fn handle_get_details<A: InV1DigitalCardApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -1082,6 +1036,7 @@ fn handle_get_details<A: InV1DigitalCardApi>(
         body: &[],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -1091,6 +1046,7 @@ fn handle_get_details<A: InV1DigitalCardApi>(
         move |request| async move { shared.api.get_details(request).await },
     )
 }
+
 /// The checked inputs of `get_details`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_details(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
@@ -1138,6 +1094,7 @@ fn extract_get_details(
         correlation_id,
     })
 }
+
 /// Checks the inputs of `GET /issuers/{issuerId}/digitalCards/{digitalCardId}/credentials`, then calls the implementation.
 fn handle_get_credentials<A: InV1DigitalCardApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -1160,6 +1117,7 @@ fn handle_get_credentials<A: InV1DigitalCardApi>(
         body: &[],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -1169,6 +1127,7 @@ fn handle_get_credentials<A: InV1DigitalCardApi>(
         move |request| async move { shared.api.get_credentials(request).await },
     )
 }
+
 /// The checked inputs of `get_credentials`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_credentials(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
@@ -1216,6 +1175,7 @@ fn extract_get_credentials(
         correlation_id,
     })
 }
+
 /// Checks the inputs of `GET /issuers/{issuerId}/digitalCards/{digitalCardId}/operations/{operationId}`, then calls the implementation.
 fn handle_get_operation<A: InV1DigitalCardApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -1238,6 +1198,7 @@ fn handle_get_operation<A: InV1DigitalCardApi>(
         body: &[],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -1247,6 +1208,7 @@ fn handle_get_operation<A: InV1DigitalCardApi>(
         move |request| async move { shared.api.get_operation(request).await },
     )
 }
+
 /// The checked inputs of `get_operation`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_operation(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
@@ -1305,6 +1267,7 @@ fn extract_get_operation(
         correlation_id,
     })
 }
+
 /// Checks the inputs of `GET /issuers/{issuerId}/digitalCards/{digitalCardId}/operations`, then calls the implementation.
 fn handle_get_all_operations<A: InV1DigitalCardApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -1327,6 +1290,7 @@ fn handle_get_all_operations<A: InV1DigitalCardApi>(
         body: &[],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -1336,6 +1300,7 @@ fn handle_get_all_operations<A: InV1DigitalCardApi>(
         move |request| async move { shared.api.get_all_operations(request).await },
     )
 }
+
 /// The checked inputs of `get_all_operations`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_all_operations(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
@@ -1411,6 +1376,7 @@ fn extract_get_all_operations(
         limit: limit?,
     })
 }
+
 /// Checks the inputs of `POST /issuers/{issuerId}/digitalCards/{digitalCardId}/operations:stepupAuthenticationResult`, then calls the implementation.
 fn handle_step_up_auth_result<A: InV1DigitalCardApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -1433,6 +1399,7 @@ fn handle_step_up_auth_result<A: InV1DigitalCardApi>(
         body: &[::d1_runtime::server::Encoding::Json],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -1442,6 +1409,7 @@ fn handle_step_up_auth_result<A: InV1DigitalCardApi>(
         move |request| async move { shared.api.step_up_auth_result(request).await },
     )
 }
+
 /// The checked inputs of `step_up_auth_result`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_step_up_auth_result(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,

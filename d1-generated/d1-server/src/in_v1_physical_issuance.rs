@@ -5,8 +5,10 @@
 //! D1 serves this API under `/banking/v1` ([`BASE_PATH`]); the routes below are relative to it.
 //!
 //! Physical card issuance calls made by the issuer backend to D1: order the production of one physical card, then follow the order.
+
 /// The path under which D1 serves this API (from its first server URL, `https://api.d1.thalescloud.io/banking/v1`).
 pub const BASE_PATH: &str = "/banking/v1";
+
 /// The **Inbound Physical Card API** (version 2.0): one method per operation. Mount an implementation with [`router`].
 ///
 /// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
@@ -27,6 +29,7 @@ pub trait InV1PhysicalIssuanceApi: ::std::marker::Send + ::std::marker::Sync + '
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<CardOrderResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
+
     /// Get card order status
     ///
     /// Returns where the production of the card stands, using the same operation objects as the PRODUCE card notifications.
@@ -43,7 +46,8 @@ pub trait InV1PhysicalIssuanceApi: ::std::marker::Send + ::std::marker::Sync + '
         >,
     > + ::std::marker::Send;
 }
-///The checked inputs of [`InV1PhysicalIssuanceApi::card_order`].
+
+/// The checked inputs of [`InV1PhysicalIssuanceApi::card_order`].
 #[derive(Clone, Debug)]
 pub struct CardOrderRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -60,42 +64,34 @@ pub struct CardOrderRequest {
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::d1_types::in_v1_physical_issuance::CardRequest>,
 }
-///The responses [`InV1PhysicalIssuanceApi::card_order`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`InV1PhysicalIssuanceApi::card_order`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum CardOrderResponse {
     /// `202`: Card order accepted.
     Accepted(::d1_types::common::OperationInformation),
 }
+
 impl CardOrderResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::Accepted(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(202)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Accepted(_) => ::d1_runtime::server::axum::http::StatusCode::ACCEPTED,
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for CardOrderResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::Accepted(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(202)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Accepted(body) => ::d1_runtime::server::json_response(status, &body),
         }
     }
 }
-///The checked inputs of [`InV1PhysicalIssuanceApi::get_card_order_status`].
+
+/// The checked inputs of [`InV1PhysicalIssuanceApi::get_card_order_status`].
 #[derive(Clone, Debug)]
 pub struct GetCardOrderStatusRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -110,7 +106,8 @@ pub struct GetCardOrderStatusRequest {
     /// whether it grants access is for the implementation to decide.
     pub bearer_token: ::d1_runtime::server::BearerToken,
 }
-///The responses [`InV1PhysicalIssuanceApi::get_card_order_status`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`InV1PhysicalIssuanceApi::get_card_order_status`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum GetCardOrderStatusResponse {
@@ -120,6 +117,7 @@ pub enum GetCardOrderStatusResponse {
         ::d1_types::in_v1_physical_issuance::CardOrderStatus,
     ),
 }
+
 impl GetCardOrderStatusResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
@@ -128,19 +126,21 @@ impl GetCardOrderStatusResponse {
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for GetCardOrderStatusResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::Success(status, body) => {
-                ::d1_runtime::server::json_response(status.status(), &body)
-            }
+            Self::Success(_, body) => ::d1_runtime::server::json_response(status, &body),
         }
     }
 }
+
 /// Every operation of the API, with a JSON `404` for unknown paths.
 pub fn router<A: InV1PhysicalIssuanceApi>(api: A) -> ::d1_runtime::server::axum::Router {
     ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
 }
+
 /// Every operation of the API and no fallback, to be merged or nested with the routes of
 /// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.
 pub fn routes<A: InV1PhysicalIssuanceApi>(
@@ -151,6 +151,7 @@ pub fn routes<A: InV1PhysicalIssuanceApi>(
         api,
         config,
     });
+
     ::d1_runtime::server::axum::Router::new()
         .route(
             "/issuers/{issuerId}/physicalCards/{cardId}/operations:production",
@@ -168,6 +169,7 @@ pub fn routes<A: InV1PhysicalIssuanceApi>(
         )
         .with_state(shared)
 }
+
 /// Checks the inputs of `POST /issuers/{issuerId}/physicalCards/{cardId}/operations:production`, then calls the implementation.
 fn handle_card_order<A: InV1PhysicalIssuanceApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -190,6 +192,7 @@ fn handle_card_order<A: InV1PhysicalIssuanceApi>(
         body: &[::d1_runtime::server::Encoding::Json],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -199,6 +202,7 @@ fn handle_card_order<A: InV1PhysicalIssuanceApi>(
         move |request| async move { shared.api.card_order(request).await },
     )
 }
+
 /// The checked inputs of `card_order`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_card_order(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
@@ -268,6 +272,7 @@ fn extract_card_order(
         body,
     })
 }
+
 /// Checks the inputs of `GET /issuers/{issuerId}/physicalCards/{cardId}/productionStatus`, then calls the implementation.
 fn handle_get_card_order_status<A: InV1PhysicalIssuanceApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -290,6 +295,7 @@ fn handle_get_card_order_status<A: InV1PhysicalIssuanceApi>(
         body: &[],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -299,6 +305,7 @@ fn handle_get_card_order_status<A: InV1PhysicalIssuanceApi>(
         move |request| async move { shared.api.get_card_order_status(request).await },
     )
 }
+
 /// The checked inputs of `get_card_order_status`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_card_order_status(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,

@@ -6,8 +6,10 @@
 //!
 //! Calls the bank backend makes to D1 to manage end users (consumers).
 //! It can register, update or delete an end user and list the end user's cards.
+
 /// The path under which D1 serves this API (from its first server URL, `https://api.d1.thalescloud.io/banking/v2`).
 pub const BASE_PATH: &str = "/banking/v2";
+
 /// The **D1 Inbound Consumer API** (version 2.0): one method per operation. Mount an implementation with [`router`].
 ///
 /// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
@@ -33,6 +35,7 @@ pub trait InV2ConsumerApi: ::std::marker::Send + ::std::marker::Sync + 'static {
             ::d1_runtime::server::ApiError,
         >,
     > + ::std::marker::Send;
+
     /// Update consumer information
     ///
     /// Updates the information held about the end user.
@@ -50,6 +53,7 @@ pub trait InV2ConsumerApi: ::std::marker::Send + ::std::marker::Sync + 'static {
             ::d1_runtime::server::ApiError,
         >,
     > + ::std::marker::Send;
+
     /// Delete
     ///
     /// Deletes the end user together with all their accounts, cards and digital cards.
@@ -62,6 +66,7 @@ pub trait InV2ConsumerApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<DeleteResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
+
     /// Get Card List
     ///
     /// Lists the end user's cards and digital cards, with the accounts they are attached to.
@@ -77,7 +82,8 @@ pub trait InV2ConsumerApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         >,
     > + ::std::marker::Send;
 }
-///The checked inputs of [`InV2ConsumerApi::register_consumer`].
+
+/// The checked inputs of [`InV2ConsumerApi::register_consumer`].
 #[derive(Clone, Debug)]
 pub struct RegisterConsumerRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -96,41 +102,34 @@ pub struct RegisterConsumerRequest {
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::d1_types::common::ConsumerInfo>,
 }
-///The responses [`InV2ConsumerApi::register_consumer`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`InV2ConsumerApi::register_consumer`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum RegisterConsumerResponse {
     /// `204`: End user registered (no content).
     NoContent,
 }
+
 impl RegisterConsumerResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::NoContent => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(204)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::NoContent => ::d1_runtime::server::axum::http::StatusCode::NO_CONTENT,
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for RegisterConsumerResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::NoContent => {
-                ::d1_runtime::server::empty_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(204)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                )
-            }
+            Self::NoContent => ::d1_runtime::server::empty_response(status),
         }
     }
 }
-///The checked inputs of [`InV2ConsumerApi::update_consumer_information`].
+
+/// The checked inputs of [`InV2ConsumerApi::update_consumer_information`].
 #[derive(Clone, Debug)]
 pub struct UpdateConsumerInformationRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -149,43 +148,35 @@ pub struct UpdateConsumerInformationRequest {
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::d1_types::in_v2_consumer::ConsumerUpdateInfo>,
 }
-///The responses [`InV2ConsumerApi::update_consumer_information`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`InV2ConsumerApi::update_consumer_information`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum UpdateConsumerInformationResponse {
     /// `200`: End user updated.
     Ok(::d1_types::common::OperationInformation),
 }
+
 impl UpdateConsumerInformationResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Ok(_) => ::d1_runtime::server::axum::http::StatusCode::OK,
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse
 for UpdateConsumerInformationResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::Ok(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Ok(body) => ::d1_runtime::server::json_response(status, &body),
         }
     }
 }
-///The checked inputs of [`InV2ConsumerApi::delete`].
+
+/// The checked inputs of [`InV2ConsumerApi::delete`].
 #[derive(Clone, Debug)]
 pub struct DeleteRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -204,42 +195,34 @@ pub struct DeleteRequest {
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::d1_types::in_v2_consumer::DeleteRequest>,
 }
-///The responses [`InV2ConsumerApi::delete`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`InV2ConsumerApi::delete`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum DeleteResponse {
     /// `200`: End user deleted.
     Ok(::d1_types::common::OperationInformation),
 }
+
 impl DeleteResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Ok(_) => ::d1_runtime::server::axum::http::StatusCode::OK,
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for DeleteResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::Ok(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Ok(body) => ::d1_runtime::server::json_response(status, &body),
         }
     }
 }
-///The checked inputs of [`InV2ConsumerApi::get_card_list`].
+
+/// The checked inputs of [`InV2ConsumerApi::get_card_list`].
 #[derive(Clone, Debug)]
 pub struct GetCardListRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -256,45 +239,38 @@ pub struct GetCardListRequest {
     /// whether it grants access is for the implementation to decide.
     pub bearer_token: ::d1_runtime::server::BearerToken,
 }
-///The responses [`InV2ConsumerApi::get_card_list`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`InV2ConsumerApi::get_card_list`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum GetCardListResponse {
     /// `200`: The end user's cards.
     Ok(::d1_types::in_v2_consumer::CardList),
 }
+
 impl GetCardListResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Ok(_) => ::d1_runtime::server::axum::http::StatusCode::OK,
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for GetCardListResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::Ok(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Ok(body) => ::d1_runtime::server::json_response(status, &body),
         }
     }
 }
+
 /// Every operation of the API, with a JSON `404` for unknown paths.
 pub fn router<A: InV2ConsumerApi>(api: A) -> ::d1_runtime::server::axum::Router {
     ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
 }
+
 /// Every operation of the API and no fallback, to be merged or nested with the routes of
 /// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.
 pub fn routes<A: InV2ConsumerApi>(
@@ -305,6 +281,7 @@ pub fn routes<A: InV2ConsumerApi>(
         api,
         config,
     });
+
     ::d1_runtime::server::axum::Router::new()
         .route(
             "/issuers/{issuerId}/consumers/{consumerId}",
@@ -338,6 +315,7 @@ pub fn routes<A: InV2ConsumerApi>(
         )
         .with_state(shared)
 }
+
 /// Checks the inputs of `PUT /issuers/{issuerId}/consumers/{consumerId}`, then calls the implementation.
 fn handle_register_consumer<A: InV2ConsumerApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -360,6 +338,7 @@ fn handle_register_consumer<A: InV2ConsumerApi>(
         body: &[::d1_runtime::server::Encoding::Json],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -369,6 +348,7 @@ fn handle_register_consumer<A: InV2ConsumerApi>(
         move |request| async move { shared.api.register_consumer(request).await },
     )
 }
+
 /// The checked inputs of `register_consumer`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_register_consumer(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
@@ -455,6 +435,7 @@ fn extract_register_consumer(
         body,
     })
 }
+
 /// Checks the inputs of `POST /issuers/{issuerId}/consumers/{consumerId}/operations:update`, then calls the implementation.
 fn handle_update_consumer_information<A: InV2ConsumerApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -477,6 +458,7 @@ fn handle_update_consumer_information<A: InV2ConsumerApi>(
         body: &[::d1_runtime::server::Encoding::Json],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -488,6 +470,7 @@ fn handle_update_consumer_information<A: InV2ConsumerApi>(
         },
     )
 }
+
 /// The checked inputs of `update_consumer_information`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_update_consumer_information(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
@@ -570,6 +553,7 @@ fn extract_update_consumer_information(
         body,
     })
 }
+
 /// Checks the inputs of `POST /issuers/{issuerId}/consumers/{consumerId}/operations:delete`, then calls the implementation.
 fn handle_delete<A: InV2ConsumerApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -592,6 +576,7 @@ fn handle_delete<A: InV2ConsumerApi>(
         body: &[::d1_runtime::server::Encoding::Json],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -601,6 +586,7 @@ fn handle_delete<A: InV2ConsumerApi>(
         move |request| async move { shared.api.delete(request).await },
     )
 }
+
 /// The checked inputs of `delete`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_delete(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
@@ -687,6 +673,7 @@ fn extract_delete(
         body,
     })
 }
+
 /// Checks the inputs of `GET /issuers/{issuerId}/consumers/{consumerId}/cards`, then calls the implementation.
 fn handle_get_card_list<A: InV2ConsumerApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -709,6 +696,7 @@ fn handle_get_card_list<A: InV2ConsumerApi>(
         body: &[],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -718,6 +706,7 @@ fn handle_get_card_list<A: InV2ConsumerApi>(
         move |request| async move { shared.api.get_card_list(request).await },
     )
 }
+
 /// The checked inputs of `get_card_list`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_card_list(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,

@@ -46,36 +46,50 @@
 //!
 //! let app: d1_server::axum::Router = d1_server::in_v1_auth2::router(Backend);
 //! ```
+
 #![forbid(unsafe_code)]
 #[rustfmt::skip]
 ::d1_runtime::require_generated_api!(1);
+
 #[rustfmt::skip]
 mod checks;
+
 #[rustfmt::skip]
 pub mod in_v1_auth2;
+
 #[rustfmt::skip]
 pub mod in_v1_card;
+
 #[rustfmt::skip]
 pub mod in_v1_digital_card;
+
 #[rustfmt::skip]
 pub mod in_v1_physical_issuance;
+
 #[rustfmt::skip]
 pub mod in_v2_consumer;
+
 #[rustfmt::skip]
 pub mod out_v1_auth2;
+
 #[rustfmt::skip]
 pub mod out_v1_consumer;
+
 #[rustfmt::skip]
 pub mod out_v1_digital_card;
+
 #[rustfmt::skip]
 pub mod out_v1_physical_issuance;
+
 #[rustfmt::skip]
 pub mod out_v2_card;
+
 #[rustfmt::skip]
 pub use ::d1_runtime::server::{
     finish, not_found, ApiError, BearerToken, Config, Status2xx, StatusClass,
     CORRELATION_ID,
 };
+
 /// The axum version the routers are built with.
 #[rustfmt::skip]
 pub use ::d1_runtime::server::axum;

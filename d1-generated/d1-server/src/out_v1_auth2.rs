@@ -5,8 +5,10 @@
 //! D1 serves this API under `/authz/d1/v1` ([`BASE_PATH`]); the routes below are relative to it.
 //!
 //! Token endpoint the issuer exposes so that D1 can get an access token (OAuth 2.0 client credentials) before calling the issuer's APIs. Optional: only used when the issuer configured OAuth for outbound calls.
+
 /// The path under which D1 serves this API (from its first server URL, `https://YOUR_DOMAIN/authz/d1/v1`).
 pub const BASE_PATH: &str = "/authz/d1/v1";
+
 /// The **D1 OAuth API** (version 1.0): one method per operation. Mount an implementation with [`router`].
 ///
 /// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
@@ -26,7 +28,8 @@ pub trait OutV1Auth2Api: ::std::marker::Send + ::std::marker::Sync + 'static {
         >,
     > + ::std::marker::Send;
 }
-///The checked inputs of [`OutV1Auth2Api::get_authorization_token`].
+
+/// The checked inputs of [`OutV1Auth2Api::get_authorization_token`].
 #[derive(Clone, Debug)]
 pub struct GetAuthorizationTokenRequest {
     /// `authorization` (header parameter): HTTP Basic credentials: `Basic` followed by the Base64 of `clientId:client secret` (see <https://www.rfc-editor.org/rfc/rfc2617>).
@@ -34,7 +37,8 @@ pub struct GetAuthorizationTokenRequest {
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::d1_types::out_v1_auth2::Auth2Request>,
 }
-///The responses [`OutV1Auth2Api::get_authorization_token`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`OutV1Auth2Api::get_authorization_token`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum GetAuthorizationTokenResponse {
@@ -43,53 +47,33 @@ pub enum GetAuthorizationTokenResponse {
     /// `400`: Bad request.
     BadRequest,
 }
+
 impl GetAuthorizationTokenResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
-            Self::BadRequest => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Ok(_) => ::d1_runtime::server::axum::http::StatusCode::OK,
+            Self::BadRequest => ::d1_runtime::server::axum::http::StatusCode::BAD_REQUEST,
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse
 for GetAuthorizationTokenResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::Ok(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
-            Self::BadRequest => {
-                ::d1_runtime::server::empty_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                )
-            }
+            Self::Ok(body) => ::d1_runtime::server::json_response(status, &body),
+            Self::BadRequest => ::d1_runtime::server::empty_response(status),
         }
     }
 }
+
 /// Every operation of the API, with a JSON `404` for unknown paths.
 pub fn router<A: OutV1Auth2Api>(api: A) -> ::d1_runtime::server::axum::Router {
     ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
 }
+
 /// Every operation of the API and no fallback, to be merged or nested with the routes of
 /// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.
 pub fn routes<A: OutV1Auth2Api>(
@@ -100,6 +84,7 @@ pub fn routes<A: OutV1Auth2Api>(
         api,
         config,
     });
+
     ::d1_runtime::server::axum::Router::new()
         .route(
             "/oauth2/token",
@@ -112,6 +97,7 @@ pub fn routes<A: OutV1Auth2Api>(
         )
         .with_state(shared)
 }
+
 /// Checks the inputs of `POST /oauth2/token`, then calls the implementation.
 fn handle_get_authorization_token<A: OutV1Auth2Api>(
     ::d1_runtime::server::axum::extract::State(
@@ -134,6 +120,7 @@ fn handle_get_authorization_token<A: OutV1Auth2Api>(
         body: &[::d1_runtime::server::Encoding::Form],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -143,6 +130,7 @@ fn handle_get_authorization_token<A: OutV1Auth2Api>(
         move |request| async move { shared.api.get_authorization_token(request).await },
     )
 }
+
 /// The checked inputs of `get_authorization_token`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_authorization_token(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,

@@ -4,6 +4,7 @@
 //!
 //! End user (consumer) API the bank backend exposes to D1.
 //! Only Get Consumer Information is described here, and its path is inferred (see specs/README.md). The OTP delivery call of the same API is not included: its path and field names are not published.
+
 /// The **D1 Services API - BankBackend API** (version 1.0): one method per operation. Mount an implementation with [`router`].
 ///
 /// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
@@ -24,7 +25,8 @@ pub trait OutV1ConsumerApi: ::std::marker::Send + ::std::marker::Sync + 'static 
         >,
     > + ::std::marker::Send;
 }
-///The checked inputs of [`OutV1ConsumerApi::get_consumer_information`].
+
+/// The checked inputs of [`OutV1ConsumerApi::get_consumer_information`].
 #[derive(Clone, Debug)]
 pub struct GetConsumerInformationRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -41,7 +43,8 @@ pub struct GetConsumerInformationRequest {
     /// whether it grants access is for the implementation to decide.
     pub bearer_token: ::d1_runtime::server::BearerToken,
 }
-///The responses [`OutV1ConsumerApi::get_consumer_information`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`OutV1ConsumerApi::get_consumer_information`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum GetConsumerInformationResponse {
@@ -54,81 +57,39 @@ pub enum GetConsumerInformationResponse {
     /// `500`: Internal server error.
     InternalServerError,
 }
+
 impl GetConsumerInformationResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
-            Self::Forbidden => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
-            Self::NotFound => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Ok(_) => ::d1_runtime::server::axum::http::StatusCode::OK,
+            Self::Forbidden => ::d1_runtime::server::axum::http::StatusCode::FORBIDDEN,
+            Self::NotFound => ::d1_runtime::server::axum::http::StatusCode::NOT_FOUND,
             Self::InternalServerError => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR
             }
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse
 for GetConsumerInformationResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::Ok(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
-            Self::Forbidden => {
-                ::d1_runtime::server::empty_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                )
-            }
-            Self::NotFound => {
-                ::d1_runtime::server::empty_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                )
-            }
-            Self::InternalServerError => {
-                ::d1_runtime::server::empty_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                )
-            }
+            Self::Ok(body) => ::d1_runtime::server::json_response(status, &body),
+            Self::Forbidden => ::d1_runtime::server::empty_response(status),
+            Self::NotFound => ::d1_runtime::server::empty_response(status),
+            Self::InternalServerError => ::d1_runtime::server::empty_response(status),
         }
     }
 }
+
 /// Every operation of the API, with a JSON `404` for unknown paths.
 pub fn router<A: OutV1ConsumerApi>(api: A) -> ::d1_runtime::server::axum::Router {
     ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
 }
+
 /// Every operation of the API and no fallback, to be merged or nested with the routes of
 /// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.
 pub fn routes<A: OutV1ConsumerApi>(
@@ -139,6 +100,7 @@ pub fn routes<A: OutV1ConsumerApi>(
         api,
         config,
     });
+
     ::d1_runtime::server::axum::Router::new()
         .route(
             "/issuers/{issuerId}/consumers/{consumerId}",
@@ -151,6 +113,7 @@ pub fn routes<A: OutV1ConsumerApi>(
         )
         .with_state(shared)
 }
+
 /// Checks the inputs of `GET /issuers/{issuerId}/consumers/{consumerId}`, then calls the implementation.
 fn handle_get_consumer_information<A: OutV1ConsumerApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -173,6 +136,7 @@ fn handle_get_consumer_information<A: OutV1ConsumerApi>(
         body: &[],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -182,6 +146,7 @@ fn handle_get_consumer_information<A: OutV1ConsumerApi>(
         move |request| async move { shared.api.get_consumer_information(request).await },
     )
 }
+
 /// The checked inputs of `get_consumer_information`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_consumer_information(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,

@@ -5,8 +5,10 @@
 //! D1 serves this API under `/notifications/d1/v1` ([`BASE_PATH`]); the routes below are relative to it.
 //!
 //! Notification the issuer backend exposes so that D1 can report operations on digital cards.
+
 /// The path under which D1 serves this API (from its first server URL, `https://YOUR_DOMAIN_NAME/notifications/d1/v1`).
 pub const BASE_PATH: &str = "/notifications/d1/v1";
+
 /// The **Outbound Digital Card API** (version 1.0): one method per operation. Mount an implementation with [`router`].
 ///
 /// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
@@ -26,7 +28,8 @@ pub trait OutV1DigitalCardApi: ::std::marker::Send + ::std::marker::Sync + 'stat
         >,
     > + ::std::marker::Send;
 }
-///The checked inputs of [`OutV1DigitalCardApi::notify_digital_card_operation`].
+
+/// The checked inputs of [`OutV1DigitalCardApi::notify_digital_card_operation`].
 #[derive(Clone, Debug)]
 pub struct NotifyDigitalCardOperationRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -44,7 +47,8 @@ pub struct NotifyDigitalCardOperationRequest {
         ::d1_types::out_v1_digital_card::NotifyDigitalCardOperationRequest,
     >,
 }
-///The responses [`OutV1DigitalCardApi::notify_digital_card_operation`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`OutV1DigitalCardApi::notify_digital_card_operation`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum NotifyDigitalCardOperationResponse {
@@ -53,53 +57,37 @@ pub enum NotifyDigitalCardOperationResponse {
     /// `500`: Internal server error.
     InternalServerError(::d1_types::out_v1_digital_card::Error500),
 }
+
 impl NotifyDigitalCardOperationResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::NoContent => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(204)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::NoContent => ::d1_runtime::server::axum::http::StatusCode::NO_CONTENT,
             Self::InternalServerError(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR
             }
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse
 for NotifyDigitalCardOperationResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::NoContent => {
-                ::d1_runtime::server::empty_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(204)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                )
-            }
+            Self::NoContent => ::d1_runtime::server::empty_response(status),
             Self::InternalServerError(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
+                ::d1_runtime::server::json_response(status, &body)
             }
         }
     }
 }
+
 /// Every operation of the API, with a JSON `404` for unknown paths.
 pub fn router<A: OutV1DigitalCardApi>(api: A) -> ::d1_runtime::server::axum::Router {
     ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
 }
+
 /// Every operation of the API and no fallback, to be merged or nested with the routes of
 /// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.
 pub fn routes<A: OutV1DigitalCardApi>(
@@ -110,6 +98,7 @@ pub fn routes<A: OutV1DigitalCardApi>(
         api,
         config,
     });
+
     ::d1_runtime::server::axum::Router::new()
         .route(
             "/issuers/{issuerId}/digitalCards/{digitalCardId}/notifications",
@@ -122,6 +111,7 @@ pub fn routes<A: OutV1DigitalCardApi>(
         )
         .with_state(shared)
 }
+
 /// Checks the inputs of `POST /issuers/{issuerId}/digitalCards/{digitalCardId}/notifications`, then calls the implementation.
 fn handle_notify_digital_card_operation<A: OutV1DigitalCardApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -144,6 +134,7 @@ fn handle_notify_digital_card_operation<A: OutV1DigitalCardApi>(
         body: &[::d1_runtime::server::Encoding::Json],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -155,6 +146,7 @@ fn handle_notify_digital_card_operation<A: OutV1DigitalCardApi>(
         },
     )
 }
+
 /// The checked inputs of `notify_digital_card_operation`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_notify_digital_card_operation(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,

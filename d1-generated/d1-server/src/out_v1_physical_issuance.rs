@@ -3,6 +3,7 @@
 //! Server side of the **Outbound Physical Card API** (version 1.0), from `specs/D1-Public-OUT-v1-Physical-Issuance.json`: implement [`OutV1PhysicalIssuanceApi`] and mount it with [`router`] (or [`routes`]).
 //!
 //! Physical card API that the issuer's card management system (CMS) implements for D1.
+
 /// The **Outbound Physical Card API** (version 1.0): one method per operation. Mount an implementation with [`router`].
 ///
 /// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
@@ -27,7 +28,8 @@ pub trait OutV1PhysicalIssuanceApi: ::std::marker::Send + ::std::marker::Sync + 
         >,
     > + ::std::marker::Send;
 }
-///The checked inputs of [`OutV1PhysicalIssuanceApi::activate_card`].
+
+/// The checked inputs of [`OutV1PhysicalIssuanceApi::activate_card`].
 #[derive(Clone, Debug)]
 pub struct ActivateCardRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -41,7 +43,8 @@ pub struct ActivateCardRequest {
     /// whether it grants access is for the implementation to decide.
     pub bearer_token: ::d1_runtime::server::BearerToken,
 }
-///The responses [`OutV1PhysicalIssuanceApi::activate_card`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`OutV1PhysicalIssuanceApi::activate_card`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum ActivateCardResponse {
@@ -58,114 +61,52 @@ pub enum ActivateCardResponse {
     /// `500`: Internal server error.
     InternalServerError(::d1_types::out_v1_physical_issuance::ErrorOutbound),
 }
+
 impl ActivateCardResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::NoContent => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(204)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::NoContent => ::d1_runtime::server::axum::http::StatusCode::NO_CONTENT,
             Self::BadRequest(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::BAD_REQUEST
             }
             Self::Unauthorized(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::UNAUTHORIZED
             }
-            Self::Forbidden(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
-            Self::NotFound(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Forbidden(_) => ::d1_runtime::server::axum::http::StatusCode::FORBIDDEN,
+            Self::NotFound(_) => ::d1_runtime::server::axum::http::StatusCode::NOT_FOUND,
             Self::InternalServerError(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR
             }
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for ActivateCardResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::NoContent => {
-                ::d1_runtime::server::empty_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(204)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                )
-            }
-            Self::BadRequest(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::NoContent => ::d1_runtime::server::empty_response(status),
+            Self::BadRequest(body) => ::d1_runtime::server::json_response(status, &body),
             Self::Unauthorized(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
+                ::d1_runtime::server::json_response(status, &body)
             }
-            Self::Forbidden(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
-            Self::NotFound(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Forbidden(body) => ::d1_runtime::server::json_response(status, &body),
+            Self::NotFound(body) => ::d1_runtime::server::json_response(status, &body),
             Self::InternalServerError(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
+                ::d1_runtime::server::json_response(status, &body)
             }
         }
     }
 }
+
 /// Every operation of the API, with a JSON `404` for unknown paths.
 pub fn router<A: OutV1PhysicalIssuanceApi>(
     api: A,
 ) -> ::d1_runtime::server::axum::Router {
     ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
 }
+
 /// Every operation of the API and no fallback, to be merged or nested with the routes of
 /// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.
 pub fn routes<A: OutV1PhysicalIssuanceApi>(
@@ -176,6 +117,7 @@ pub fn routes<A: OutV1PhysicalIssuanceApi>(
         api,
         config,
     });
+
     ::d1_runtime::server::axum::Router::new()
         .route(
             "/cms/api/v1/issuers/{issuerId}/physicalCards/{cardId}/activate",
@@ -186,6 +128,7 @@ pub fn routes<A: OutV1PhysicalIssuanceApi>(
         )
         .with_state(shared)
 }
+
 /// Checks the inputs of `POST /cms/api/v1/issuers/{issuerId}/physicalCards/{cardId}/activate`, then calls the implementation.
 fn handle_activate_card<A: OutV1PhysicalIssuanceApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -208,6 +151,7 @@ fn handle_activate_card<A: OutV1PhysicalIssuanceApi>(
         body: &[],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -217,6 +161,7 @@ fn handle_activate_card<A: OutV1PhysicalIssuanceApi>(
         move |request| async move { shared.api.activate_card(request).await },
     )
 }
+
 /// The checked inputs of `activate_card`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_activate_card(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,

@@ -7,6 +7,7 @@
 //! - card status change notifications
 //! - card operation notifications (digitize, produce, ...)
 //! - card credentials retrieval
+
 /// The **Outbound Card API** (version 2.0): one method per operation. Mount an implementation with [`router`].
 ///
 /// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
@@ -26,6 +27,7 @@ pub trait OutV2CardApi: ::std::marker::Send + ::std::marker::Sync + 'static {
             ::d1_runtime::server::ApiError,
         >,
     > + ::std::marker::Send;
+
     /// Notify Card Operations
     ///
     /// D1 reports card status changes and card operations, including `PRODUCE` for physical card production. Undelivered notifications are retried. Several updates may come in one call (the batch size is set at onboarding); each refers to a card and may carry a message for the end user.
@@ -41,6 +43,7 @@ pub trait OutV2CardApi: ::std::marker::Send + ::std::marker::Sync + 'static {
             ::d1_runtime::server::ApiError,
         >,
     > + ::std::marker::Send;
+
     /// Get Card Credentials
     ///
     /// D1 asks the card management system for the PAN, expiry date, cardholder name and CVV of a card, for example to display the card details or to register a legacy card. D1 also calls it when a renew or replace request came without encrypted card data.
@@ -57,7 +60,8 @@ pub trait OutV2CardApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         >,
     > + ::std::marker::Send;
 }
-///The checked inputs of [`OutV2CardApi::notify_card_authorisations`].
+
+/// The checked inputs of [`OutV2CardApi::notify_card_authorisations`].
 #[derive(Clone, Debug)]
 pub struct NotifyCardAuthorisationsRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -73,7 +77,8 @@ pub struct NotifyCardAuthorisationsRequest {
         ::d1_types::out_v2_card::NotifyCardAuthorisationsRequest,
     >,
 }
-///The responses [`OutV2CardApi::notify_card_authorisations`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`OutV2CardApi::notify_card_authorisations`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum NotifyCardAuthorisationsResponse {
@@ -82,49 +87,29 @@ pub enum NotifyCardAuthorisationsResponse {
     /// `400`: Bad request: invalid URI, header or parameters. (rest of the text not published; see specs/README.md)
     BadRequest,
 }
+
 impl NotifyCardAuthorisationsResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::NoContent => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(204)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
-            Self::BadRequest => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::NoContent => ::d1_runtime::server::axum::http::StatusCode::NO_CONTENT,
+            Self::BadRequest => ::d1_runtime::server::axum::http::StatusCode::BAD_REQUEST,
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse
 for NotifyCardAuthorisationsResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::NoContent => {
-                ::d1_runtime::server::empty_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(204)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                )
-            }
-            Self::BadRequest => {
-                ::d1_runtime::server::empty_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                )
-            }
+            Self::NoContent => ::d1_runtime::server::empty_response(status),
+            Self::BadRequest => ::d1_runtime::server::empty_response(status),
         }
     }
 }
-///The checked inputs of [`OutV2CardApi::notify_card_operations`].
+
+/// The checked inputs of [`OutV2CardApi::notify_card_operations`].
 #[derive(Clone, Debug)]
 pub struct NotifyCardOperationsRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -140,42 +125,35 @@ pub struct NotifyCardOperationsRequest {
         ::d1_types::out_v2_card::NotifyCardOperationsRequest,
     >,
 }
-///The responses [`OutV2CardApi::notify_card_operations`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`OutV2CardApi::notify_card_operations`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum NotifyCardOperationsResponse {
     /// `204`: Notifications received (no content).
     NoContent,
 }
+
 impl NotifyCardOperationsResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::NoContent => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(204)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::NoContent => ::d1_runtime::server::axum::http::StatusCode::NO_CONTENT,
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse
 for NotifyCardOperationsResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::NoContent => {
-                ::d1_runtime::server::empty_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(204)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                )
-            }
+            Self::NoContent => ::d1_runtime::server::empty_response(status),
         }
     }
 }
-///The checked inputs of [`OutV2CardApi::get_card_credentials`].
+
+/// The checked inputs of [`OutV2CardApi::get_card_credentials`].
 #[derive(Clone, Debug)]
 pub struct GetCardCredentialsRequest {
     /// `issuerId` (path parameter): Identifier of the issuer in D1 (10 characters).
@@ -189,7 +167,8 @@ pub struct GetCardCredentialsRequest {
     /// whether it grants access is for the implementation to decide.
     pub bearer_token: ::d1_runtime::server::BearerToken,
 }
-///The responses [`OutV2CardApi::get_card_credentials`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`OutV2CardApi::get_card_credentials`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum GetCardCredentialsResponse {
@@ -206,108 +185,44 @@ pub enum GetCardCredentialsResponse {
     /// `500`: Internal server error.
     InternalServerError,
 }
+
 impl GetCardCredentialsResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
-            Self::BadRequest => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Ok(_) => ::d1_runtime::server::axum::http::StatusCode::OK,
+            Self::BadRequest => ::d1_runtime::server::axum::http::StatusCode::BAD_REQUEST,
             Self::Unauthorized => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::UNAUTHORIZED
             }
-            Self::Forbidden => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
-            Self::NotFound => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Forbidden => ::d1_runtime::server::axum::http::StatusCode::FORBIDDEN,
+            Self::NotFound => ::d1_runtime::server::axum::http::StatusCode::NOT_FOUND,
             Self::InternalServerError => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR
             }
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for GetCardCredentialsResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::Ok(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
-            Self::BadRequest => {
-                ::d1_runtime::server::empty_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(400)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                )
-            }
-            Self::Unauthorized => {
-                ::d1_runtime::server::empty_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(401)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                )
-            }
-            Self::Forbidden => {
-                ::d1_runtime::server::empty_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(403)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                )
-            }
-            Self::NotFound => {
-                ::d1_runtime::server::empty_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                )
-            }
-            Self::InternalServerError => {
-                ::d1_runtime::server::empty_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(500)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                )
-            }
+            Self::Ok(body) => ::d1_runtime::server::json_response(status, &body),
+            Self::BadRequest => ::d1_runtime::server::empty_response(status),
+            Self::Unauthorized => ::d1_runtime::server::empty_response(status),
+            Self::Forbidden => ::d1_runtime::server::empty_response(status),
+            Self::NotFound => ::d1_runtime::server::empty_response(status),
+            Self::InternalServerError => ::d1_runtime::server::empty_response(status),
         }
     }
 }
+
 /// Every operation of the API, with a JSON `404` for unknown paths.
 pub fn router<A: OutV2CardApi>(api: A) -> ::d1_runtime::server::axum::Router {
     ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
 }
+
 /// Every operation of the API and no fallback, to be merged or nested with the routes of
 /// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.
 pub fn routes<A: OutV2CardApi>(
@@ -318,6 +233,7 @@ pub fn routes<A: OutV2CardApi>(
         api,
         config,
     });
+
     ::d1_runtime::server::axum::Router::new()
         .route(
             "/cms/api/v1/issuers/{issuerId}/cards/{cardId}/credentials",
@@ -344,6 +260,7 @@ pub fn routes<A: OutV2CardApi>(
         )
         .with_state(shared)
 }
+
 /// Checks the inputs of `POST /notifications/d1/v2/issuers/{issuerId}/authorisations`, then calls the implementation.
 fn handle_notify_card_authorisations<A: OutV2CardApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -366,6 +283,7 @@ fn handle_notify_card_authorisations<A: OutV2CardApi>(
         body: &[::d1_runtime::server::Encoding::Json],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -377,6 +295,7 @@ fn handle_notify_card_authorisations<A: OutV2CardApi>(
         },
     )
 }
+
 /// The checked inputs of `notify_card_authorisations`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_notify_card_authorisations(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
@@ -434,6 +353,7 @@ fn extract_notify_card_authorisations(
         body,
     })
 }
+
 /// Checks the inputs of `POST /notifications/d1/v2/issuers/{issuerId}/cards`, then calls the implementation.
 fn handle_notify_card_operations<A: OutV2CardApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -456,6 +376,7 @@ fn handle_notify_card_operations<A: OutV2CardApi>(
         body: &[::d1_runtime::server::Encoding::Json],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -465,6 +386,7 @@ fn handle_notify_card_operations<A: OutV2CardApi>(
         move |request| async move { shared.api.notify_card_operations(request).await },
     )
 }
+
 /// The checked inputs of `notify_card_operations`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_notify_card_operations(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
@@ -522,6 +444,7 @@ fn extract_notify_card_operations(
         body,
     })
 }
+
 /// Checks the inputs of `GET /cms/api/v1/issuers/{issuerId}/cards/{cardId}/credentials`, then calls the implementation.
 fn handle_get_card_credentials<A: OutV2CardApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -544,6 +467,7 @@ fn handle_get_card_credentials<A: OutV2CardApi>(
         body: &[],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -553,6 +477,7 @@ fn handle_get_card_credentials<A: OutV2CardApi>(
         move |request| async move { shared.api.get_card_credentials(request).await },
     )
 }
+
 /// The checked inputs of `get_card_credentials`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_card_credentials(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,

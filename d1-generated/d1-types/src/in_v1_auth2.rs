@@ -5,12 +5,15 @@
 //! Sealed (JWE) fields are declared in `specs/overlays/D1-Public-IN-v1-Auth2.overlay.json`.
 //!
 //! Token endpoint the issuer backend calls to get the access token required by every other D1 API.
+
 pub use super::common::AccessToken;
+
 /// The signed JWT, in full. It must be signed with ES256 and carry a `kid` header, plus the claims `iss` (the issuerId, which selects the public key registered at onboarding) and `exp` (expiry as UTC epoch seconds, at most 15 minutes ahead).
 ///
 /// Sensitive (declared with `x-d1-redact`): `Debug` and `Display` are redacted, so the value never reaches a log through them; it is zeroized on drop. Read it with [`Self::expose`]. The JSON form is the plain string.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Assertion(::std::string::String);
+
 impl Assertion {
     /// Validate `value` and wrap it.
     pub fn new(
@@ -19,40 +22,50 @@ impl Assertion {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value in clear: the only way to read it. Never log what this returns.
     pub fn expose(&self) -> &str {
         &self.0
     }
+
     /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         _value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for Assertion {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for Assertion {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for Assertion {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for Assertion {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -65,6 +78,7 @@ impl ::std::convert::TryFrom<::std::string::String> for Assertion {
         }
     }
 }
+
 impl ::std::fmt::Debug for Assertion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_tuple("Assertion")
@@ -72,16 +86,19 @@ impl ::std::fmt::Debug for Assertion {
             .finish()
     }
 }
+
 impl ::std::fmt::Display for Assertion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&::std::string::String::from("<redacted>"))
     }
 }
+
 impl ::std::ops::Drop for Assertion {
     fn drop(&mut self) {
         ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
+
 impl ::serde::Serialize for Assertion {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -90,6 +107,7 @@ impl ::serde::Serialize for Assertion {
         serializer.serialize_str(&self.0)
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for Assertion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -100,6 +118,7 @@ impl<'de> ::serde::Deserialize<'de> for Assertion {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 /// Authorization request body
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Auth2Request {
@@ -108,7 +127,9 @@ pub struct Auth2Request {
     /// The signed JWT, in full. It must be signed with ES256 and carry a `kid` header, plus the claims `iss` (the issuerId, which selects the public key registered at onboarding) and `exp` (expiry as UTC epoch seconds, at most 15 minutes ahead).
     pub assertion: Assertion,
 }
+
 pub use super::common::CorrelationId;
+
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetTokenResponse {
     /// Token to send as `Authorization: Bearer` on the D1 Banking APIs.
@@ -124,6 +145,7 @@ pub struct GetTokenResponse {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub token_type: ::std::option::Option<::std::string::String>,
 }
+
 /// OAuth grant type: the JWT bearer flow, `urn:ietf:params:oauth:grant-type:jwt-bearer`.
 ///
 /// Values D1 adds after this spec was written are kept as [`GrantType::Unknown`].
@@ -134,6 +156,7 @@ pub enum GrantType {
     /// A value this version of the spec does not list.
     Unknown(::d1_runtime::validation::UnknownValue),
 }
+
 impl GrantType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -144,11 +167,13 @@ impl GrantType {
             Self::Unknown(value) => value.as_str(),
         }
     }
+
     /// Whether the value is one this version of the spec lists.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
     }
 }
+
 impl ::std::convert::From<&str> for GrantType {
     fn from(value: &str) -> Self {
         match value {
@@ -165,17 +190,21 @@ impl ::std::convert::From<&str> for GrantType {
         }
     }
 }
+
 impl ::std::str::FromStr for GrantType {
     type Err = ::std::convert::Infallible;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+
 impl ::std::fmt::Display for GrantType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ::serde::Serialize for GrantType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -184,6 +213,7 @@ impl ::serde::Serialize for GrantType {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for GrantType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,

@@ -5,6 +5,7 @@
 //! Sealed (JWE) fields are declared in `specs/overlays/D1-Public-IN-v1-Card.overlay.json`.
 //!
 //! D1 V1 card operations called by the issuer backend: resume, suspend, delete and renew a card, and read its operations.
+
 /// Expiry date of the auxiliary PAN, MMYY. Conditional, like auxiliaryPan.
 ///
 /// Constraints: matches `^(0[1-9]|1[0-2])[0-9]{2}$`.
@@ -12,9 +13,11 @@
 /// Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AuxiliaryExp(::std::string::String);
+
 impl AuxiliaryExp {
     /// The ECMA-262 pattern every value matches (not anchored unless it says so).
     pub const PATTERN: &'static str = "^(0[1-9]|1[0-2])[0-9]{2}$";
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -22,14 +25,17 @@ impl AuxiliaryExp {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value in clear: the only way to read it. Never log what this returns.
     pub fn expose(&self) -> &str {
         &self.0
     }
+
     /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -64,26 +70,33 @@ impl AuxiliaryExp {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for AuxiliaryExp {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for AuxiliaryExp {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for AuxiliaryExp {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for AuxiliaryExp {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -96,6 +109,7 @@ impl ::std::convert::TryFrom<::std::string::String> for AuxiliaryExp {
         }
     }
 }
+
 impl ::std::fmt::Debug for AuxiliaryExp {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_tuple("AuxiliaryExp")
@@ -103,16 +117,19 @@ impl ::std::fmt::Debug for AuxiliaryExp {
             .finish()
     }
 }
+
 impl ::std::fmt::Display for AuxiliaryExp {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&::std::string::String::from("<redacted>"))
     }
 }
+
 impl ::std::ops::Drop for AuxiliaryExp {
     fn drop(&mut self) {
         ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
+
 /// Auxiliary funding PAN of a co-badged card, up to 19 digits. Conditional: give it when co-badging applies and the card has one.
 ///
 /// Constraints: matches `^[0-9]{1,19}$`, a valid Luhn check digit.
@@ -120,9 +137,11 @@ impl ::std::ops::Drop for AuxiliaryExp {
 /// Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AuxiliaryPan(::std::string::String);
+
 impl AuxiliaryPan {
     /// The ECMA-262 pattern every value matches (not anchored unless it says so).
     pub const PATTERN: &'static str = "^[0-9]{1,19}$";
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -130,14 +149,17 @@ impl AuxiliaryPan {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value in clear: the only way to read it. Never log what this returns.
     pub fn expose(&self) -> &str {
         &self.0
     }
+
     /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -166,26 +188,33 @@ impl AuxiliaryPan {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for AuxiliaryPan {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for AuxiliaryPan {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for AuxiliaryPan {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for AuxiliaryPan {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -198,6 +227,7 @@ impl ::std::convert::TryFrom<::std::string::String> for AuxiliaryPan {
         }
     }
 }
+
 impl ::std::fmt::Debug for AuxiliaryPan {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_tuple("AuxiliaryPan")
@@ -205,27 +235,34 @@ impl ::std::fmt::Debug for AuxiliaryPan {
             .finish()
     }
 }
+
 impl ::std::fmt::Display for AuxiliaryPan {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&::d1_runtime::validation::mask(&self.0, 4))
     }
 }
+
 impl ::std::ops::Drop for AuxiliaryPan {
     fn drop(&mut self) {
         ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
+
 /// Constraints: 1 to 48 characters, matches `[A-Za-z0-9_-]{1,48}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct CardId(::std::string::String);
+
 impl CardId {
     /// The fewest characters a value may have.
     pub const MIN_LENGTH: usize = 1;
+
     /// The most characters a value may have.
     pub const MAX_LENGTH: usize = 48;
+
     /// The ECMA-262 pattern every value matches (not anchored unless it says so).
     pub const PATTERN: &'static str = "[A-Za-z0-9_-]{1,48}";
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -233,10 +270,12 @@ impl CardId {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -282,32 +321,40 @@ impl CardId {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for CardId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for CardId {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for CardId {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl CardId {
     /// The owned string.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for CardId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -315,16 +362,19 @@ impl ::std::convert::TryFrom<::std::string::String> for CardId {
         Ok(Self(value))
     }
 }
+
 impl ::std::fmt::Display for CardId {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl ::std::convert::From<CardId> for ::std::string::String {
     fn from(value: CardId) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for CardId {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -335,20 +385,24 @@ impl<'de> ::serde::Deserialize<'de> for CardId {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 /// A page of card operations (content not published; see specs/README.md).
 pub type CardOperationList = ::serde_json::Map<
     ::std::string::String,
     ::serde_json::Value,
 >;
+
 /// Reserved for future use: changing the card product is not supported yet.
 ///
 /// Constraints: matches `[A-Za-z0-9_-]{1,48}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct CardProductId(::std::string::String);
+
 impl CardProductId {
     /// The ECMA-262 pattern every value matches (not anchored unless it says so).
     pub const PATTERN: &'static str = "[A-Za-z0-9_-]{1,48}";
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -356,10 +410,12 @@ impl CardProductId {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -380,32 +436,40 @@ impl CardProductId {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for CardProductId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for CardProductId {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for CardProductId {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl CardProductId {
     /// The owned string.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for CardProductId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -413,16 +477,19 @@ impl ::std::convert::TryFrom<::std::string::String> for CardProductId {
         Ok(Self(value))
     }
 }
+
 impl ::std::fmt::Display for CardProductId {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl ::std::convert::From<CardProductId> for ::std::string::String {
     fn from(value: CardProductId) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for CardProductId {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -433,6 +500,7 @@ impl<'de> ::serde::Deserialize<'de> for CardProductId {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 /// State of the card (here: after the renewal).
 ///
 /// Values D1 adds after this spec was written are kept as [`CardState::Unknown`].
@@ -445,6 +513,7 @@ pub enum CardState {
     /// A value this version of the spec does not list.
     Unknown(::d1_runtime::validation::UnknownValue),
 }
+
 impl CardState {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -454,11 +523,13 @@ impl CardState {
             Self::Unknown(value) => value.as_str(),
         }
     }
+
     /// Whether the value is one this version of the spec lists.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
     }
 }
+
 impl ::std::convert::From<&str> for CardState {
     fn from(value: &str) -> Self {
         match value {
@@ -474,17 +545,21 @@ impl ::std::convert::From<&str> for CardState {
         }
     }
 }
+
 impl ::std::str::FromStr for CardState {
     type Err = ::std::convert::Infallible;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+
 impl ::std::fmt::Display for CardState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ::serde::Serialize for CardState {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -493,6 +568,7 @@ impl ::serde::Serialize for CardState {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for CardState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -504,17 +580,22 @@ impl<'de> ::serde::Deserialize<'de> for CardState {
         Ok(Self::from(value.as_ref()))
     }
 }
+
 /// Constraints: 1 to 64 characters, matches `[a-zA-Z0-9_\-\. ]{1,64}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct CorrelationId(::std::string::String);
+
 impl CorrelationId {
     /// The fewest characters a value may have.
     pub const MIN_LENGTH: usize = 1;
+
     /// The most characters a value may have.
     pub const MAX_LENGTH: usize = 64;
+
     /// The ECMA-262 pattern every value matches (not anchored unless it says so).
     pub const PATTERN: &'static str = "[a-zA-Z0-9_\\-\\. ]{1,64}";
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -522,10 +603,12 @@ impl CorrelationId {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -574,32 +657,40 @@ impl CorrelationId {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for CorrelationId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for CorrelationId {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for CorrelationId {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl CorrelationId {
     /// The owned string.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for CorrelationId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -607,16 +698,19 @@ impl ::std::convert::TryFrom<::std::string::String> for CorrelationId {
         Ok(Self(value))
     }
 }
+
 impl ::std::fmt::Display for CorrelationId {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl ::std::convert::From<CorrelationId> for ::std::string::String {
     fn from(value: CorrelationId) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for CorrelationId {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -627,6 +721,7 @@ impl<'de> ::serde::Deserialize<'de> for CorrelationId {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 /// Machine-readable error code. Published values: `UNKNOWN_CARD` (unknown cardId) and `UNKNOWN_OPERATION` (unknown operationId); D1 may send others, or no code at all.
 ///
 /// Values D1 adds after this spec was written are kept as [`ErrorCode::Unknown`].
@@ -639,6 +734,7 @@ pub enum ErrorCode {
     /// A value this version of the spec does not list.
     Unknown(::d1_runtime::validation::UnknownValue),
 }
+
 impl ErrorCode {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -648,11 +744,13 @@ impl ErrorCode {
             Self::Unknown(value) => value.as_str(),
         }
     }
+
     /// Whether the value is one this version of the spec lists.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
     }
 }
+
 impl ::std::convert::From<&str> for ErrorCode {
     fn from(value: &str) -> Self {
         match value {
@@ -668,17 +766,21 @@ impl ::std::convert::From<&str> for ErrorCode {
         }
     }
 }
+
 impl ::std::str::FromStr for ErrorCode {
     type Err = ::std::convert::Infallible;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+
 impl ::std::fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ::serde::Serialize for ErrorCode {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -687,6 +789,7 @@ impl ::serde::Serialize for ErrorCode {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for ErrorCode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -698,6 +801,7 @@ impl<'de> ::serde::Deserialize<'de> for ErrorCode {
         Ok(Self::from(value.as_ref()))
     }
 }
+
 /// Error returned by the API (members inferred from the published error tables; see specs/README.md).
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ErrorGeneric {
@@ -708,17 +812,21 @@ pub struct ErrorGeneric {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<::std::string::String>,
 }
+
 pub use super::common::Exp;
 pub use super::common::IssuerId;
+
 /// Identifier of the new card.
 ///
 /// Constraints: matches `[A-Za-z0-9_-]{1,48}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct NewCardId(::std::string::String);
+
 impl NewCardId {
     /// The ECMA-262 pattern every value matches (not anchored unless it says so).
     pub const PATTERN: &'static str = "[A-Za-z0-9_-]{1,48}";
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -726,10 +834,12 @@ impl NewCardId {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -750,32 +860,40 @@ impl NewCardId {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for NewCardId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for NewCardId {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for NewCardId {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl NewCardId {
     /// The owned string.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for NewCardId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -783,16 +901,19 @@ impl ::std::convert::TryFrom<::std::string::String> for NewCardId {
         Ok(Self(value))
     }
 }
+
 impl ::std::fmt::Display for NewCardId {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl ::std::convert::From<NewCardId> for ::std::string::String {
     fn from(value: NewCardId) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for NewCardId {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -803,6 +924,7 @@ impl<'de> ::serde::Deserialize<'de> for NewCardId {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 /// Kind of operation.
 ///
 /// Values D1 adds after this spec was written are kept as [`Operation::Unknown`].
@@ -851,6 +973,7 @@ pub enum Operation {
     /// A value this version of the spec does not list.
     Unknown(::d1_runtime::validation::UnknownValue),
 }
+
 impl Operation {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -878,11 +1001,13 @@ impl Operation {
             Self::Unknown(value) => value.as_str(),
         }
     }
+
     /// Whether the value is one this version of the spec lists.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
     }
 }
+
 impl ::std::convert::From<&str> for Operation {
     fn from(value: &str) -> Self {
         match value {
@@ -916,17 +1041,21 @@ impl ::std::convert::From<&str> for Operation {
         }
     }
 }
+
 impl ::std::str::FromStr for Operation {
     type Err = ::std::convert::Infallible;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+
 impl ::std::fmt::Display for Operation {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ::serde::Serialize for Operation {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -935,6 +1064,7 @@ impl ::serde::Serialize for Operation {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for Operation {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -946,6 +1076,7 @@ impl<'de> ::serde::Deserialize<'de> for Operation {
         Ok(Self::from(value.as_ref()))
     }
 }
+
 /// One operation performed on a card, as returned by the get operation call.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct OperationCard {
@@ -967,17 +1098,21 @@ pub struct OperationCard {
     #[serde(rename = "requestorId")]
     pub requestor_id: ::std::string::String,
 }
+
 /// When the operation ended.
 pub type OperationEndTime = ::std::string::String;
+
 /// Identifier of the operation.
 ///
 /// Constraints: matches `[A-Za-z0-9_-]{1,64}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct OperationId(::std::string::String);
+
 impl OperationId {
     /// The ECMA-262 pattern every value matches (not anchored unless it says so).
     pub const PATTERN: &'static str = "[A-Za-z0-9_-]{1,64}";
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -985,10 +1120,12 @@ impl OperationId {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -1009,32 +1146,40 @@ impl OperationId {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for OperationId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for OperationId {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for OperationId {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl OperationId {
     /// The owned string.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for OperationId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -1042,16 +1187,19 @@ impl ::std::convert::TryFrom<::std::string::String> for OperationId {
         Ok(Self(value))
     }
 }
+
 impl ::std::fmt::Display for OperationId {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl ::std::convert::From<OperationId> for ::std::string::String {
     fn from(value: OperationId) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for OperationId {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1062,6 +1210,7 @@ impl<'de> ::serde::Deserialize<'de> for OperationId {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 /// Reason for the action.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct OperationRequest {
@@ -1073,9 +1222,12 @@ pub struct OperationRequest {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason_code: ::std::option::Option<::std::string::String>,
 }
+
 /// When the operation started.
 pub type OperationStartTime = ::std::string::String;
+
 pub use super::common::Pan;
+
 /// PAN sequence number, 2 digits (AMEX only).
 ///
 /// Constraints: matches `^[0-9]{2}$`.
@@ -1083,9 +1235,11 @@ pub use super::common::Pan;
 /// Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Psn(::std::string::String);
+
 impl Psn {
     /// The ECMA-262 pattern every value matches (not anchored unless it says so).
     pub const PATTERN: &'static str = "^[0-9]{2}$";
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -1093,14 +1247,17 @@ impl Psn {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value in clear: the only way to read it. Never log what this returns.
     pub fn expose(&self) -> &str {
         &self.0
     }
+
     /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -1119,26 +1276,33 @@ impl Psn {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for Psn {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for Psn {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for Psn {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for Psn {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -1151,22 +1315,27 @@ impl ::std::convert::TryFrom<::std::string::String> for Psn {
         }
     }
 }
+
 impl ::std::fmt::Debug for Psn {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_tuple("Psn").field(&::std::string::String::from("<redacted>")).finish()
     }
 }
+
 impl ::std::fmt::Display for Psn {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&::std::string::String::from("<redacted>"))
     }
 }
+
 impl ::std::ops::Drop for Psn {
     fn drop(&mut self) {
         ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
+
 pub use super::common::Reason;
+
 /// New card data of a renewal, sealed for D1. Issuer to D1: encrypted with the D1 public key.
 ///
 /// The plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](::d1_runtime::jwe::Plaintext).
@@ -1183,8 +1352,10 @@ pub struct RenewCardData {
     /// Expiry date of the auxiliary PAN, MMYY. Conditional, like auxiliaryPan.
     pub auxiliary_exp: ::std::option::Option<AuxiliaryExp>,
 }
+
 impl ::d1_runtime::jwe::Plaintext for RenewCardData {
     const TYPE_NAME: &'static str = "RenewCardData";
+
     fn to_json(&self) -> ::d1_runtime::zeroize::Zeroizing<::std::vec::Vec<u8>> {
         #[derive(::serde::Serialize)]
         struct Wire<'a> {
@@ -1228,6 +1399,7 @@ impl ::d1_runtime::jwe::Plaintext for RenewCardData {
         }
         out
     }
+
     fn from_json(
         json: &[u8],
     ) -> ::std::result::Result<Self, ::d1_runtime::jwe::PlaintextError> {
@@ -1284,6 +1456,7 @@ impl ::d1_runtime::jwe::Plaintext for RenewCardData {
         })
     }
 }
+
 /// New card data for the renewal.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RenewRequest {
@@ -1325,6 +1498,7 @@ pub struct RenewRequest {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason_code: ::std::option::Option<::std::string::String>,
 }
+
 /// Kind of requestor that started the operation.
 ///
 /// Values D1 adds after this spec was written are kept as [`RequestorType::Unknown`].
@@ -1343,6 +1517,7 @@ pub enum RequestorType {
     /// A value this version of the spec does not list.
     Unknown(::d1_runtime::validation::UnknownValue),
 }
+
 impl RequestorType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1355,11 +1530,13 @@ impl RequestorType {
             Self::Unknown(value) => value.as_str(),
         }
     }
+
     /// Whether the value is one this version of the spec lists.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
     }
 }
+
 impl ::std::convert::From<&str> for RequestorType {
     fn from(value: &str) -> Self {
         match value {
@@ -1378,17 +1555,21 @@ impl ::std::convert::From<&str> for RequestorType {
         }
     }
 }
+
 impl ::std::str::FromStr for RequestorType {
     type Err = ::std::convert::Infallible;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+
 impl ::std::fmt::Display for RequestorType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ::serde::Serialize for RequestorType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1397,6 +1578,7 @@ impl ::serde::Serialize for RequestorType {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for RequestorType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1408,6 +1590,7 @@ impl<'de> ::serde::Deserialize<'de> for RequestorType {
         Ok(Self::from(value.as_ref()))
     }
 }
+
 /// Status of the operation.
 ///
 /// Values D1 adds after this spec was written are kept as [`Status::Unknown`].
@@ -1422,6 +1605,7 @@ pub enum Status {
     /// A value this version of the spec does not list.
     Unknown(::d1_runtime::validation::UnknownValue),
 }
+
 impl Status {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1432,11 +1616,13 @@ impl Status {
             Self::Unknown(value) => value.as_str(),
         }
     }
+
     /// Whether the value is one this version of the spec lists.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
     }
 }
+
 impl ::std::convert::From<&str> for Status {
     fn from(value: &str) -> Self {
         match value {
@@ -1453,17 +1639,21 @@ impl ::std::convert::From<&str> for Status {
         }
     }
 }
+
 impl ::std::str::FromStr for Status {
     type Err = ::std::convert::Infallible;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+
 impl ::std::fmt::Display for Status {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ::serde::Serialize for Status {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1472,6 +1662,7 @@ impl ::serde::Serialize for Status {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for Status {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,

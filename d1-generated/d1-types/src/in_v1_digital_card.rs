@@ -5,15 +5,18 @@
 //! Sealed (JWE) fields are declared in `specs/overlays/D1-Public-IN-v1-Digital-Card.overlay.json`.
 //!
 //! Calls the issuer backend makes to D1 to manage digital cards (tokens): life cycle (suspend, resume, delete), search by digital PAN, details, credentials, operation history and step-up authentication results.
+
 /// Scheme reference of the authentication: the Visa `lifeCycleTraceId` or the Mastercard `authenticationCorrelationId`.
 ///
 /// Constraints: <= 999999999999999.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct AuthenticationId(i64);
+
 impl AuthenticationId {
     /// The upper bound.
     pub const MAXIMUM: i64 = 999999999999999;
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: i64,
@@ -21,10 +24,12 @@ impl AuthenticationId {
         Self::check(value)?;
         Ok(Self(value))
     }
+
     /// The number.
     pub fn get(self) -> i64 {
         self.0
     }
+
     fn check(
         value: i64,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -43,19 +48,24 @@ impl AuthenticationId {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<i64> for AuthenticationId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: i64) -> ::std::result::Result<Self, Self::Error> {
         Self::new(value)
     }
 }
+
 impl ::std::convert::From<AuthenticationId> for i64 {
     fn from(value: AuthenticationId) -> Self {
         value.0
     }
 }
+
 impl ::std::str::FromStr for AuthenticationId {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
         let value: i64 = ::d1_runtime::validation::parse_integer(
             "AuthenticationId",
@@ -64,11 +74,13 @@ impl ::std::str::FromStr for AuthenticationId {
         Self::new(value)
     }
 }
+
 impl ::std::fmt::Display for AuthenticationId {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         ::std::fmt::Display::fmt(&self.0, f)
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for AuthenticationId {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -80,7 +92,9 @@ impl<'de> ::serde::Deserialize<'de> for AuthenticationId {
         Self::new(value).map_err(::serde::de::Error::custom)
     }
 }
+
 pub use super::common::CorrelationId;
+
 /// Credentials of a digital card, sealed by D1 for the issuer. D1 to issuer: encrypted with the issuer public key.
 ///
 /// The plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](::d1_runtime::jwe::Plaintext).
@@ -91,8 +105,10 @@ pub struct DigitalCardCredentials {
     /// Expiry date, MMYY; absent for the UPI scheme.
     pub exp: ::std::option::Option<super::common::Exp>,
 }
+
 impl ::d1_runtime::jwe::Plaintext for DigitalCardCredentials {
     const TYPE_NAME: &'static str = "DigitalCardCredentials";
+
     fn to_json(&self) -> ::d1_runtime::zeroize::Zeroizing<::std::vec::Vec<u8>> {
         #[derive(::serde::Serialize)]
         struct Wire<'a> {
@@ -119,6 +135,7 @@ impl ::d1_runtime::jwe::Plaintext for DigitalCardCredentials {
         }
         out
     }
+
     fn from_json(
         json: &[u8],
     ) -> ::std::result::Result<Self, ::d1_runtime::jwe::PlaintextError> {
@@ -154,6 +171,7 @@ impl ::d1_runtime::jwe::Plaintext for DigitalCardCredentials {
         })
     }
 }
+
 /// Token information; only available when tokenization succeeded or is pending.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalCardDetails {
@@ -198,17 +216,21 @@ pub struct DigitalCardDetails {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub last_state_change_time: ::std::option::Option<LastStateChangeTime>,
 }
+
 /// Token identifier given by the TSP.
 ///
 /// Constraints: 1 to 64 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct DigitalCardDetailsDigitalCardId(::std::string::String);
+
 impl DigitalCardDetailsDigitalCardId {
     /// The fewest characters a value may have.
     pub const MIN_LENGTH: usize = 1;
+
     /// The most characters a value may have.
     pub const MAX_LENGTH: usize = 64;
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -216,10 +238,12 @@ impl DigitalCardDetailsDigitalCardId {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -251,32 +275,40 @@ impl DigitalCardDetailsDigitalCardId {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for DigitalCardDetailsDigitalCardId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for DigitalCardDetailsDigitalCardId {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for DigitalCardDetailsDigitalCardId {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl DigitalCardDetailsDigitalCardId {
     /// The owned string.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for DigitalCardDetailsDigitalCardId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -284,16 +316,19 @@ impl ::std::convert::TryFrom<::std::string::String> for DigitalCardDetailsDigita
         Ok(Self(value))
     }
 }
+
 impl ::std::fmt::Display for DigitalCardDetailsDigitalCardId {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl ::std::convert::From<DigitalCardDetailsDigitalCardId> for ::std::string::String {
     fn from(value: DigitalCardDetailsDigitalCardId) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for DigitalCardDetailsDigitalCardId {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -304,7 +339,9 @@ impl<'de> ::serde::Deserialize<'de> for DigitalCardDetailsDigitalCardId {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 pub use super::common::DigitalCardId;
+
 /// One operation performed on a digital card.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalCardOperation {
@@ -337,6 +374,7 @@ pub struct DigitalCardOperation {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<::std::string::String>,
 }
+
 /// A page of operations.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalCardOperationList {
@@ -348,6 +386,7 @@ pub struct DigitalCardOperationList {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub remaining_operations: ::std::option::Option<i64>,
 }
+
 /// Digital PAN to search for, sealed for D1. Issuer to D1: encrypted with the D1 public key.
 ///
 /// The plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](::d1_runtime::jwe::Plaintext).
@@ -356,8 +395,10 @@ pub struct DigitalPan {
     /// Digital PAN (token PAN), up to 19 digits.
     pub pan: Pan,
 }
+
 impl ::d1_runtime::jwe::Plaintext for DigitalPan {
     const TYPE_NAME: &'static str = "DigitalPan";
+
     fn to_json(&self) -> ::d1_runtime::zeroize::Zeroizing<::std::vec::Vec<u8>> {
         #[derive(::serde::Serialize)]
         struct Wire<'a> {
@@ -375,6 +416,7 @@ impl ::d1_runtime::jwe::Plaintext for DigitalPan {
         }
         out
     }
+
     fn from_json(
         json: &[u8],
     ) -> ::std::result::Result<Self, ::d1_runtime::jwe::PlaintextError> {
@@ -396,17 +438,21 @@ impl ::d1_runtime::jwe::Plaintext for DigitalPan {
         })
     }
 }
+
 /// When the operation ended, ISO 8601 `YYYY-MM-DDThh:mm:ssTZD`.
 ///
 /// Constraints: 1 to 64 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct EndTime(::std::string::String);
+
 impl EndTime {
     /// The fewest characters a value may have.
     pub const MIN_LENGTH: usize = 1;
+
     /// The most characters a value may have.
     pub const MAX_LENGTH: usize = 64;
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -414,10 +460,12 @@ impl EndTime {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -449,32 +497,40 @@ impl EndTime {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for EndTime {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for EndTime {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for EndTime {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl EndTime {
     /// The owned string.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for EndTime {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -482,16 +538,19 @@ impl ::std::convert::TryFrom<::std::string::String> for EndTime {
         Ok(Self(value))
     }
 }
+
 impl ::std::fmt::Display for EndTime {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl ::std::convert::From<EndTime> for ::std::string::String {
     fn from(value: EndTime) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for EndTime {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -502,7 +561,9 @@ impl<'de> ::serde::Deserialize<'de> for EndTime {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 pub use super::common::Exp;
+
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetCredentialsResponse {
     /// Credentials of the digital card as a JSON object (see <http://www.json.org/>) sealed with JWE (please refer to [Encrypt sensitive data](../../../integrate-the-d1-api/encrypt-sensitive-data)).
@@ -520,16 +581,20 @@ pub struct GetCredentialsResponse {
         ::d1_runtime::jwe::Jwe<DigitalCardCredentials, 8196>,
     >,
 }
+
 pub use super::common::IssuerId;
+
 /// When the token keys were last replenished, ISO 8601 `YYYY-MM-DDThh:mm:ssTZD`.
 ///
 /// Constraints: at most 32 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct LastReplenishTime(::std::string::String);
+
 impl LastReplenishTime {
     /// The most characters a value may have.
     pub const MAX_LENGTH: usize = 32;
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -537,10 +602,12 @@ impl LastReplenishTime {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -560,32 +627,40 @@ impl LastReplenishTime {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for LastReplenishTime {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for LastReplenishTime {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for LastReplenishTime {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl LastReplenishTime {
     /// The owned string.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for LastReplenishTime {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -593,16 +668,19 @@ impl ::std::convert::TryFrom<::std::string::String> for LastReplenishTime {
         Ok(Self(value))
     }
 }
+
 impl ::std::fmt::Display for LastReplenishTime {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl ::std::convert::From<LastReplenishTime> for ::std::string::String {
     fn from(value: LastReplenishTime) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for LastReplenishTime {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -613,15 +691,18 @@ impl<'de> ::serde::Deserialize<'de> for LastReplenishTime {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 /// When the token state last changed, ISO 8601 `YYYY-MM-DDThh:mm:ssTZD`.
 ///
 /// Constraints: at most 32 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct LastStateChangeTime(::std::string::String);
+
 impl LastStateChangeTime {
     /// The most characters a value may have.
     pub const MAX_LENGTH: usize = 32;
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -629,10 +710,12 @@ impl LastStateChangeTime {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -652,32 +735,40 @@ impl LastStateChangeTime {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for LastStateChangeTime {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for LastStateChangeTime {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for LastStateChangeTime {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl LastStateChangeTime {
     /// The owned string.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for LastStateChangeTime {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -685,16 +776,19 @@ impl ::std::convert::TryFrom<::std::string::String> for LastStateChangeTime {
         Ok(Self(value))
     }
 }
+
 impl ::std::fmt::Display for LastStateChangeTime {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl ::std::convert::From<LastStateChangeTime> for ::std::string::String {
     fn from(value: LastStateChangeTime) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for LastStateChangeTime {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -705,15 +799,19 @@ impl<'de> ::serde::Deserialize<'de> for LastStateChangeTime {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 /// Constraints: >= 1, <= 50.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct Limit(i64);
+
 impl Limit {
     /// The lower bound.
     pub const MINIMUM: i64 = 1;
+
     /// The upper bound.
     pub const MAXIMUM: i64 = 50;
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: i64,
@@ -721,10 +819,12 @@ impl Limit {
         Self::check(value)?;
         Ok(Self(value))
     }
+
     /// The number.
     pub fn get(self) -> i64 {
         self.0
     }
+
     fn check(
         value: i64,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -755,29 +855,36 @@ impl Limit {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<i64> for Limit {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: i64) -> ::std::result::Result<Self, Self::Error> {
         Self::new(value)
     }
 }
+
 impl ::std::convert::From<Limit> for i64 {
     fn from(value: Limit) -> Self {
         value.0
     }
 }
+
 impl ::std::str::FromStr for Limit {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
         let value: i64 = ::d1_runtime::validation::parse_integer("Limit", text)?;
         Self::new(value)
     }
 }
+
 impl ::std::fmt::Display for Limit {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         ::std::fmt::Display::fmt(&self.0, f)
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for Limit {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -789,13 +896,16 @@ impl<'de> ::serde::Deserialize<'de> for Limit {
         Self::new(value).map_err(::serde::de::Error::custom)
     }
 }
+
 /// Constraints: <= 100.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct Offset(i64);
+
 impl Offset {
     /// The upper bound.
     pub const MAXIMUM: i64 = 100;
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: i64,
@@ -803,10 +913,12 @@ impl Offset {
         Self::check(value)?;
         Ok(Self(value))
     }
+
     /// The number.
     pub fn get(self) -> i64 {
         self.0
     }
+
     fn check(
         value: i64,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -825,29 +937,36 @@ impl Offset {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<i64> for Offset {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: i64) -> ::std::result::Result<Self, Self::Error> {
         Self::new(value)
     }
 }
+
 impl ::std::convert::From<Offset> for i64 {
     fn from(value: Offset) -> Self {
         value.0
     }
 }
+
 impl ::std::str::FromStr for Offset {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
         let value: i64 = ::d1_runtime::validation::parse_integer("Offset", text)?;
         Self::new(value)
     }
 }
+
 impl ::std::fmt::Display for Offset {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         ::std::fmt::Display::fmt(&self.0, f)
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for Offset {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -859,7 +978,9 @@ impl<'de> ::serde::Deserialize<'de> for Offset {
         Self::new(value).map_err(::serde::de::Error::custom)
     }
 }
+
 pub use super::common::OperationId;
+
 /// Reason for a suspension or deletion.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -871,6 +992,7 @@ pub struct OperationRequest {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason_code: ::std::option::Option<ReasonCode>,
 }
+
 /// Result of the operation.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct OperationResponse {
@@ -880,6 +1002,7 @@ pub struct OperationResponse {
     /// Status of the operation (an enumeration whose values are not published; see specs/README.md).
     pub status: ::std::string::String,
 }
+
 /// Result of the step-up authentication result call.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct OperationResultResponse {
@@ -890,6 +1013,7 @@ pub struct OperationResultResponse {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<::std::string::String>,
 }
+
 /// Token PAN, up to 19 digits.
 ///
 /// Constraints: matches `^[0-9]{1,19}$`.
@@ -897,9 +1021,11 @@ pub struct OperationResultResponse {
 /// Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Pan(::std::string::String);
+
 impl Pan {
     /// The ECMA-262 pattern every value matches (not anchored unless it says so).
     pub const PATTERN: &'static str = "^[0-9]{1,19}$";
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -907,14 +1033,17 @@ impl Pan {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value in clear: the only way to read it. Never log what this returns.
     pub fn expose(&self) -> &str {
         &self.0
     }
+
     /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -934,26 +1063,33 @@ impl Pan {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for Pan {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for Pan {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for Pan {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for Pan {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -966,32 +1102,39 @@ impl ::std::convert::TryFrom<::std::string::String> for Pan {
         }
     }
 }
+
 impl ::std::fmt::Debug for Pan {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_tuple("Pan").field(&::d1_runtime::validation::mask(&self.0, 4)).finish()
     }
 }
+
 impl ::std::fmt::Display for Pan {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&::d1_runtime::validation::mask(&self.0, 4))
     }
 }
+
 impl ::std::ops::Drop for Pan {
     fn drop(&mut self) {
         ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
+
 /// Last four digits of the token PAN.
 ///
 /// Constraints: exactly 4 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct PanSuffix(::std::string::String);
+
 impl PanSuffix {
     /// The fewest characters a value may have.
     pub const MIN_LENGTH: usize = 4;
+
     /// The most characters a value may have.
     pub const MAX_LENGTH: usize = 4;
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -999,10 +1142,12 @@ impl PanSuffix {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -1034,32 +1179,40 @@ impl PanSuffix {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for PanSuffix {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for PanSuffix {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for PanSuffix {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl PanSuffix {
     /// The owned string.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for PanSuffix {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -1067,16 +1220,19 @@ impl ::std::convert::TryFrom<::std::string::String> for PanSuffix {
         Ok(Self(value))
     }
 }
+
 impl ::std::fmt::Display for PanSuffix {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl ::std::convert::From<PanSuffix> for ::std::string::String {
     fn from(value: PanSuffix) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for PanSuffix {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1087,19 +1243,24 @@ impl<'de> ::serde::Deserialize<'de> for PanSuffix {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 /// Identifier of the card the token was created from.
 ///
 /// Constraints: 1 to 48 characters, matches `^[A-Za-z0-9_-]{1,48}$`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct ParentCardId(::std::string::String);
+
 impl ParentCardId {
     /// The fewest characters a value may have.
     pub const MIN_LENGTH: usize = 1;
+
     /// The most characters a value may have.
     pub const MAX_LENGTH: usize = 48;
+
     /// The ECMA-262 pattern every value matches (not anchored unless it says so).
     pub const PATTERN: &'static str = "^[A-Za-z0-9_-]{1,48}$";
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -1107,10 +1268,12 @@ impl ParentCardId {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -1157,32 +1320,40 @@ impl ParentCardId {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for ParentCardId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for ParentCardId {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for ParentCardId {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl ParentCardId {
     /// The owned string.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for ParentCardId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -1190,16 +1361,19 @@ impl ::std::convert::TryFrom<::std::string::String> for ParentCardId {
         Ok(Self(value))
     }
 }
+
 impl ::std::fmt::Display for ParentCardId {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl ::std::convert::From<ParentCardId> for ::std::string::String {
     fn from(value: ParentCardId) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for ParentCardId {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1210,15 +1384,18 @@ impl<'de> ::serde::Deserialize<'de> for ParentCardId {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 /// When the token was provisioned, ISO 8601 `YYYY-MM-DDThh:mm:ssTZD`.
 ///
 /// Constraints: at most 32 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct ProvisioningTime(::std::string::String);
+
 impl ProvisioningTime {
     /// The most characters a value may have.
     pub const MAX_LENGTH: usize = 32;
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -1226,10 +1403,12 @@ impl ProvisioningTime {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -1249,32 +1428,40 @@ impl ProvisioningTime {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for ProvisioningTime {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for ProvisioningTime {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for ProvisioningTime {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl ProvisioningTime {
     /// The owned string.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for ProvisioningTime {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -1282,16 +1469,19 @@ impl ::std::convert::TryFrom<::std::string::String> for ProvisioningTime {
         Ok(Self(value))
     }
 }
+
 impl ::std::fmt::Display for ProvisioningTime {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl ::std::convert::From<ProvisioningTime> for ::std::string::String {
     fn from(value: ProvisioningTime) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for ProvisioningTime {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1302,7 +1492,9 @@ impl<'de> ::serde::Deserialize<'de> for ProvisioningTime {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 pub use super::common::Reason;
+
 /// Coded reason for the action; `ISSUER_DECISION` applies when none is given.
 /// Only the first values of the list are published; D1 may send others.
 ///
@@ -1318,6 +1510,7 @@ pub enum ReasonCode {
     /// A value this version of the spec does not list.
     Unknown(::d1_runtime::validation::UnknownValue),
 }
+
 impl ReasonCode {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1328,11 +1521,13 @@ impl ReasonCode {
             Self::Unknown(value) => value.as_str(),
         }
     }
+
     /// Whether the value is one this version of the spec lists.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
     }
 }
+
 impl ::std::convert::From<&str> for ReasonCode {
     fn from(value: &str) -> Self {
         match value {
@@ -1349,17 +1544,21 @@ impl ::std::convert::From<&str> for ReasonCode {
         }
     }
 }
+
 impl ::std::str::FromStr for ReasonCode {
     type Err = ::std::convert::Infallible;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+
 impl ::std::fmt::Display for ReasonCode {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ::serde::Serialize for ReasonCode {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1368,6 +1567,7 @@ impl ::serde::Serialize for ReasonCode {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for ReasonCode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1379,6 +1579,7 @@ impl<'de> ::serde::Deserialize<'de> for ReasonCode {
         Ok(Self::from(value.as_ref()))
     }
 }
+
 /// Reason for a resumption.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResumeRequest {
@@ -1389,6 +1590,7 @@ pub struct ResumeRequest {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason_code: ::std::option::Option<ReasonCode>,
 }
+
 /// Digital card search criteria.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SearchRequest {
@@ -1408,19 +1610,24 @@ pub struct SearchRequest {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub search_type: ::std::option::Option<::std::string::String>,
 }
+
 /// Digital cards found, with card and end user details (content not published; see specs/README.md)
 pub type SearchResult = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+
 /// When D1 processed the request, ISO 8601 `YYYY-MM-DDThh:mm:ssTZD`.
 ///
 /// Constraints: 1 to 64 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct StartTime(::std::string::String);
+
 impl StartTime {
     /// The fewest characters a value may have.
     pub const MIN_LENGTH: usize = 1;
+
     /// The most characters a value may have.
     pub const MAX_LENGTH: usize = 64;
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -1428,10 +1635,12 @@ impl StartTime {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -1463,32 +1672,40 @@ impl StartTime {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for StartTime {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for StartTime {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for StartTime {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl StartTime {
     /// The owned string.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for StartTime {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -1496,16 +1713,19 @@ impl ::std::convert::TryFrom<::std::string::String> for StartTime {
         Ok(Self(value))
     }
 }
+
 impl ::std::fmt::Display for StartTime {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl ::std::convert::From<StartTime> for ::std::string::String {
     fn from(value: StartTime) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for StartTime {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1516,6 +1736,7 @@ impl<'de> ::serde::Deserialize<'de> for StartTime {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 /// State of the token. Only `ACTIVE` (the published example) is known; D1 sends other states too.
 ///
 /// Values D1 adds after this spec was written are kept as [`State::Unknown`].
@@ -1526,6 +1747,7 @@ pub enum State {
     /// A value this version of the spec does not list.
     Unknown(::d1_runtime::validation::UnknownValue),
 }
+
 impl State {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1534,11 +1756,13 @@ impl State {
             Self::Unknown(value) => value.as_str(),
         }
     }
+
     /// Whether the value is one this version of the spec lists.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
     }
 }
+
 impl ::std::convert::From<&str> for State {
     fn from(value: &str) -> Self {
         match value {
@@ -1553,17 +1777,21 @@ impl ::std::convert::From<&str> for State {
         }
     }
 }
+
 impl ::std::str::FromStr for State {
     type Err = ::std::convert::Infallible;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+
 impl ::std::fmt::Display for State {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ::serde::Serialize for State {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1572,6 +1800,7 @@ impl ::serde::Serialize for State {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for State {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1583,6 +1812,7 @@ impl<'de> ::serde::Deserialize<'de> for State {
         Ok(Self::from(value.as_ref()))
     }
 }
+
 /// Step-up authentication approved by the issuer.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StepupAuthenticationResultRequest {
@@ -1590,6 +1820,7 @@ pub struct StepupAuthenticationResultRequest {
     #[serde(rename = "authenticationId")]
     pub authentication_id: AuthenticationId,
 }
+
 /// Kind of token. Values in use:
 ///
 /// - SE
@@ -1602,9 +1833,11 @@ pub struct StepupAuthenticationResultRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct Type(::std::string::String);
+
 impl Type {
     /// The most characters a value may have.
     pub const MAX_LENGTH: usize = 16;
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -1612,10 +1845,12 @@ impl Type {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -1635,32 +1870,40 @@ impl Type {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for Type {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for Type {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for Type {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl Type {
     /// The owned string.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for Type {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -1668,16 +1911,19 @@ impl ::std::convert::TryFrom<::std::string::String> for Type {
         Ok(Self(value))
     }
 }
+
 impl ::std::fmt::Display for Type {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl ::std::convert::From<Type> for ::std::string::String {
     fn from(value: Type) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for Type {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,

@@ -5,6 +5,7 @@
 //! Sealed (JWE) fields are declared in `specs/overlays/D1-Public-IN-v1-Physical-Issuance.overlay.json`.
 //!
 //! Physical card issuance calls made by the issuer backend to D1: order the production of one physical card, then follow the order.
+
 /// Postal address used for shipping or printed on the card carrier. The members listed are the ones the D1 guides name; lengths and formats are not published.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Address {
@@ -44,6 +45,7 @@ pub struct Address {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub country_code: ::std::option::Option<::std::string::String>,
 }
+
 /// Personalisation of the card carrier (images and custom text lines are also possible (content not published; see specs/README.md)).
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CardCarrierConfig {
@@ -51,6 +53,7 @@ pub struct CardCarrierConfig {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub language: ::std::option::Option<::std::string::String>,
 }
+
 /// Card data of a card order, sealed for D1. Issuer to D1: encrypted with the D1 public key.
 ///
 /// The plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](::d1_runtime::jwe::Plaintext).
@@ -73,8 +76,10 @@ pub struct CardData {
     /// PIN verification value.
     pub pvv: ::std::option::Option<Pvv>,
 }
+
 impl ::d1_runtime::jwe::Plaintext for CardData {
     const TYPE_NAME: &'static str = "CardData";
+
     fn to_json(&self) -> ::d1_runtime::zeroize::Zeroizing<::std::vec::Vec<u8>> {
         #[derive(::serde::Serialize)]
         struct Wire<'a> {
@@ -142,6 +147,7 @@ impl ::d1_runtime::jwe::Plaintext for CardData {
         }
         out
     }
+
     fn from_json(
         json: &[u8],
     ) -> ::std::result::Result<Self, ::d1_runtime::jwe::PlaintextError> {
@@ -227,28 +233,36 @@ impl ::d1_runtime::jwe::Plaintext for CardData {
         })
     }
 }
+
 /// Visual design of the card (content not published; see specs/README.md)
 pub type CardDesign = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+
 pub use super::common::CardId;
+
 /// Production operations of the card (wrapper inferred from the D1 tracking guides; see specs/README.md).
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CardOrderStatus {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub operations: ::std::option::Option<::std::vec::Vec<ProduceOperation>>,
 }
+
 /// Card product configured for the issuer at onboarding.
 ///
 /// Constraints: 1 to 48 characters, matches `^[A-Za-z0-9_-]{1,48}$`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct CardProductId(::std::string::String);
+
 impl CardProductId {
     /// The fewest characters a value may have.
     pub const MIN_LENGTH: usize = 1;
+
     /// The most characters a value may have.
     pub const MAX_LENGTH: usize = 48;
+
     /// The ECMA-262 pattern every value matches (not anchored unless it says so).
     pub const PATTERN: &'static str = "^[A-Za-z0-9_-]{1,48}$";
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -256,10 +270,12 @@ impl CardProductId {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -306,32 +322,40 @@ impl CardProductId {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for CardProductId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for CardProductId {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for CardProductId {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl CardProductId {
     /// The owned string.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for CardProductId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -339,16 +363,19 @@ impl ::std::convert::TryFrom<::std::string::String> for CardProductId {
         Ok(Self(value))
     }
 }
+
 impl ::std::fmt::Display for CardProductId {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl ::std::convert::From<CardProductId> for ::std::string::String {
     fn from(value: CardProductId) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for CardProductId {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -359,6 +386,7 @@ impl<'de> ::serde::Deserialize<'de> for CardProductId {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 /// Card order request; its shape depends on `distributionChannel`.
 ///
 /// Tagged by the `distributionChannel` property, which the variant types do not repeat.
@@ -373,6 +401,7 @@ pub enum CardRequest {
     #[serde(rename = "CENTRAL")]
     Central(CardRequestCentral),
 }
+
 /// Order of a card personalised on the issuer's premises or at a partner centre. Required members other than the channel: not published; see specs/README.md.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CardRequestCentral {
@@ -408,6 +437,7 @@ pub struct CardRequestCentral {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub track_data: ::std::option::Option<TrackData>,
 }
+
 /// Order of a card personalised instantly in a branch or kiosk. Required members other than the channel and station: not published; see specs/README.md.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CardRequestInstant {
@@ -442,6 +472,7 @@ pub struct CardRequestInstant {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub track_data: ::std::option::Option<TrackData>,
 }
+
 /// Order of a card personalised in a Thales centre.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CardRequestThales {
@@ -473,13 +504,16 @@ pub struct CardRequestThales {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub track_data: ::std::option::Option<TrackData>,
 }
+
 pub use super::common::ConsumerId;
 pub use super::common::CorrelationId;
+
 /// Card verification value of the magnetic stripe.
 ///
 /// Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Cvv1(::std::string::String);
+
 impl Cvv1 {
     /// Validate `value` and wrap it.
     pub fn new(
@@ -488,40 +522,50 @@ impl Cvv1 {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value in clear: the only way to read it. Never log what this returns.
     pub fn expose(&self) -> &str {
         &self.0
     }
+
     /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         _value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for Cvv1 {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for Cvv1 {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for Cvv1 {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for Cvv1 {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -534,21 +578,25 @@ impl ::std::convert::TryFrom<::std::string::String> for Cvv1 {
         }
     }
 }
+
 impl ::std::fmt::Debug for Cvv1 {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_tuple("Cvv1").field(&::std::string::String::from("<redacted>")).finish()
     }
 }
+
 impl ::std::fmt::Display for Cvv1 {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&::std::string::String::from("<redacted>"))
     }
 }
+
 impl ::std::ops::Drop for Cvv1 {
     fn drop(&mut self) {
         ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
+
 /// Where the card is personalised. `THALES` is the default channel.
 ///
 /// Values D1 adds after this spec was written are kept as [`DistributionChannel::Unknown`].
@@ -563,6 +611,7 @@ pub enum DistributionChannel {
     /// A value this version of the spec does not list.
     Unknown(::d1_runtime::validation::UnknownValue),
 }
+
 impl DistributionChannel {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -573,11 +622,13 @@ impl DistributionChannel {
             Self::Unknown(value) => value.as_str(),
         }
     }
+
     /// Whether the value is one this version of the spec lists.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
     }
 }
+
 impl ::std::convert::From<&str> for DistributionChannel {
     fn from(value: &str) -> Self {
         match value {
@@ -594,17 +645,21 @@ impl ::std::convert::From<&str> for DistributionChannel {
         }
     }
 }
+
 impl ::std::str::FromStr for DistributionChannel {
     type Err = ::std::convert::Infallible;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+
 impl ::std::fmt::Display for DistributionChannel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ::serde::Serialize for DistributionChannel {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -613,6 +668,7 @@ impl ::serde::Serialize for DistributionChannel {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for DistributionChannel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -624,11 +680,13 @@ impl<'de> ::serde::Deserialize<'de> for DistributionChannel {
         Ok(Self::from(value.as_ref()))
     }
 }
+
 /// Start of validity of the card.
 ///
 /// Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.
 #[derive(Clone, PartialEq, Eq)]
 pub struct EffectiveDate(::std::string::String);
+
 impl EffectiveDate {
     /// Validate `value` and wrap it.
     pub fn new(
@@ -637,40 +695,50 @@ impl EffectiveDate {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value in clear: the only way to read it. Never log what this returns.
     pub fn expose(&self) -> &str {
         &self.0
     }
+
     /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         _value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for EffectiveDate {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for EffectiveDate {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for EffectiveDate {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for EffectiveDate {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -683,6 +751,7 @@ impl ::std::convert::TryFrom<::std::string::String> for EffectiveDate {
         }
     }
 }
+
 impl ::std::fmt::Debug for EffectiveDate {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_tuple("EffectiveDate")
@@ -690,21 +759,25 @@ impl ::std::fmt::Debug for EffectiveDate {
             .finish()
     }
 }
+
 impl ::std::fmt::Display for EffectiveDate {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&::std::string::String::from("<redacted>"))
     }
 }
+
 impl ::std::ops::Drop for EffectiveDate {
     fn drop(&mut self) {
         ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
+
 /// Name to encode on the card.
 ///
 /// Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.
 #[derive(Clone, PartialEq, Eq)]
 pub struct EncodedName(::std::string::String);
+
 impl EncodedName {
     /// Validate `value` and wrap it.
     pub fn new(
@@ -713,40 +786,50 @@ impl EncodedName {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value in clear: the only way to read it. Never log what this returns.
     pub fn expose(&self) -> &str {
         &self.0
     }
+
     /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         _value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for EncodedName {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for EncodedName {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for EncodedName {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for EncodedName {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -759,6 +842,7 @@ impl ::std::convert::TryFrom<::std::string::String> for EncodedName {
         }
     }
 }
+
 impl ::std::fmt::Debug for EncodedName {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_tuple("EncodedName")
@@ -766,16 +850,19 @@ impl ::std::fmt::Debug for EncodedName {
             .finish()
     }
 }
+
 impl ::std::fmt::Display for EncodedName {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&::std::string::String::from("<redacted>"))
     }
 }
+
 impl ::std::ops::Drop for EncodedName {
     fn drop(&mut self) {
         ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
+
 /// Card data sealed as a compact JWE for D1.
 /// The plaintext is encrypted with JWE (please refer to [Encrypt sensitive data](../../../integrate-the-d1-api/encrypt-sensitive-data) for the algorithms and keys)
 ///
@@ -794,6 +881,7 @@ impl ::std::ops::Drop for EncodedName {
 /// |cvv1|Card verification value of the magnetic stripe.|O|string|
 /// |pvv|PIN verification value.|O|string|
 pub type EncryptedData = ::d1_runtime::jwe::Jwe<CardData, 8192>;
+
 /// Expiry date, 4 digits; D1 says typically YYMM (e.g. 2906), so only the digit count is checked.
 ///
 /// Constraints: matches `^[0-9]{4}$`.
@@ -801,9 +889,11 @@ pub type EncryptedData = ::d1_runtime::jwe::Jwe<CardData, 8192>;
 /// Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Exp(::std::string::String);
+
 impl Exp {
     /// The ECMA-262 pattern every value matches (not anchored unless it says so).
     pub const PATTERN: &'static str = "^[0-9]{4}$";
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -811,14 +901,17 @@ impl Exp {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value in clear: the only way to read it. Never log what this returns.
     pub fn expose(&self) -> &str {
         &self.0
     }
+
     /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -837,26 +930,33 @@ impl Exp {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for Exp {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for Exp {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for Exp {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for Exp {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -869,21 +969,25 @@ impl ::std::convert::TryFrom<::std::string::String> for Exp {
         }
     }
 }
+
 impl ::std::fmt::Debug for Exp {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_tuple("Exp").field(&::std::string::String::from("<redacted>")).finish()
     }
 }
+
 impl ::std::fmt::Display for Exp {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&::std::string::String::from("<redacted>"))
     }
 }
+
 impl ::std::ops::Drop for Exp {
     fn drop(&mut self) {
         ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
+
 /// Why the card is produced. D1 may add values.
 ///
 /// Values D1 adds after this spec was written are kept as [`Issuance::Unknown`].
@@ -898,6 +1002,7 @@ pub enum Issuance {
     /// A value this version of the spec does not list.
     Unknown(::d1_runtime::validation::UnknownValue),
 }
+
 impl Issuance {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -908,11 +1013,13 @@ impl Issuance {
             Self::Unknown(value) => value.as_str(),
         }
     }
+
     /// Whether the value is one this version of the spec lists.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
     }
 }
+
 impl ::std::convert::From<&str> for Issuance {
     fn from(value: &str) -> Self {
         match value {
@@ -929,17 +1036,21 @@ impl ::std::convert::From<&str> for Issuance {
         }
     }
 }
+
 impl ::std::str::FromStr for Issuance {
     type Err = ::std::convert::Infallible;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+
 impl ::std::fmt::Display for Issuance {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ::serde::Serialize for Issuance {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -948,6 +1059,7 @@ impl ::serde::Serialize for Issuance {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for Issuance {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -959,9 +1071,12 @@ impl<'de> ::serde::Deserialize<'de> for Issuance {
         Ok(Self::from(value.as_ref()))
     }
 }
+
 pub use super::common::IssuerId;
+
 /// The issuer's own identifier for this production request; D1 echoes it in the notifications.
 pub type IssuerRequestId = ::std::string::String;
+
 /// Kind of operation; `PRODUCE` for physical card production. D1 may send other values.
 ///
 /// Values D1 adds after this spec was written are kept as [`Operation::Unknown`].
@@ -972,6 +1087,7 @@ pub enum Operation {
     /// A value this version of the spec does not list.
     Unknown(::d1_runtime::validation::UnknownValue),
 }
+
 impl Operation {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -980,11 +1096,13 @@ impl Operation {
             Self::Unknown(value) => value.as_str(),
         }
     }
+
     /// Whether the value is one this version of the spec lists.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
     }
 }
+
 impl ::std::convert::From<&str> for Operation {
     fn from(value: &str) -> Self {
         match value {
@@ -999,17 +1117,21 @@ impl ::std::convert::From<&str> for Operation {
         }
     }
 }
+
 impl ::std::str::FromStr for Operation {
     type Err = ::std::convert::Infallible;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+
 impl ::std::fmt::Display for Operation {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ::serde::Serialize for Operation {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1018,6 +1140,7 @@ impl ::serde::Serialize for Operation {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for Operation {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1029,14 +1152,17 @@ impl<'de> ::serde::Deserialize<'de> for Operation {
         Ok(Self::from(value.as_ref()))
     }
 }
+
 pub use super::common::OperationId;
 pub use super::common::OperationInformation;
 pub use super::common::Pan;
+
 /// PAN sequence number; D1 uses 00 when absent.
 ///
 /// Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PanSequenceNumber(::std::string::String);
+
 impl PanSequenceNumber {
     /// Validate `value` and wrap it.
     pub fn new(
@@ -1045,40 +1171,50 @@ impl PanSequenceNumber {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value in clear: the only way to read it. Never log what this returns.
     pub fn expose(&self) -> &str {
         &self.0
     }
+
     /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         _value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for PanSequenceNumber {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for PanSequenceNumber {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for PanSequenceNumber {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for PanSequenceNumber {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -1091,6 +1227,7 @@ impl ::std::convert::TryFrom<::std::string::String> for PanSequenceNumber {
         }
     }
 }
+
 impl ::std::fmt::Debug for PanSequenceNumber {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_tuple("PanSequenceNumber")
@@ -1098,21 +1235,25 @@ impl ::std::fmt::Debug for PanSequenceNumber {
             .finish()
     }
 }
+
 impl ::std::fmt::Display for PanSequenceNumber {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&::std::string::String::from("<redacted>"))
     }
 }
+
 impl ::std::ops::Drop for PanSequenceNumber {
     fn drop(&mut self) {
         ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
+
 /// Payment account reference (PAR).
 ///
 /// Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PaymentAccountReference(::std::string::String);
+
 impl PaymentAccountReference {
     /// Validate `value` and wrap it.
     pub fn new(
@@ -1121,40 +1262,50 @@ impl PaymentAccountReference {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value in clear: the only way to read it. Never log what this returns.
     pub fn expose(&self) -> &str {
         &self.0
     }
+
     /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         _value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for PaymentAccountReference {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for PaymentAccountReference {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for PaymentAccountReference {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for PaymentAccountReference {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -1167,6 +1318,7 @@ impl ::std::convert::TryFrom<::std::string::String> for PaymentAccountReference 
         }
     }
 }
+
 impl ::std::fmt::Debug for PaymentAccountReference {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_tuple("PaymentAccountReference")
@@ -1174,23 +1326,28 @@ impl ::std::fmt::Debug for PaymentAccountReference {
             .finish()
     }
 }
+
 impl ::std::fmt::Display for PaymentAccountReference {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&::std::string::String::from("<redacted>"))
     }
 }
+
 impl ::std::ops::Drop for PaymentAccountReference {
     fn drop(&mut self) {
         ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
+
 /// Chip payment application settings (configuration selection and key indexes such as `config`, `odaKeyIndex`, `derivationKeyIndex`, `cvKeyIndex`, `pvKeyIndex`) (content not published; see specs/README.md)
 pub type PaymentApplication = ::serde_json::Map<
     ::std::string::String,
     ::serde_json::Value,
 >;
+
 /// Personalisation station that produces an instant card (for example `KIOSK-PS-101`).
 pub type PersoStation = ::std::string::String;
+
 /// Physical issuance details of a PRODUCE operation.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ProduceDetails {
@@ -1223,7 +1380,9 @@ pub struct ProduceDetails {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub issuer_request_id: ::std::option::Option<::std::string::String>,
 }
+
 pub use super::common::ProduceDetailsStatus;
+
 /// One production operation on the card, shaped like the PRODUCE operations of the card notifications. Field list taken from the D1 tracking guides; see specs/README.md.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ProduceOperation {
@@ -1260,12 +1419,15 @@ pub struct ProduceOperation {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub issuer_request_id: ::std::option::Option<::std::string::String>,
 }
+
 pub use super::common::ProduceOperationStatus;
+
 /// PIN verification value.
 ///
 /// Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Pvv(::std::string::String);
+
 impl Pvv {
     /// Validate `value` and wrap it.
     pub fn new(
@@ -1274,40 +1436,50 @@ impl Pvv {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value in clear: the only way to read it. Never log what this returns.
     pub fn expose(&self) -> &str {
         &self.0
     }
+
     /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         _value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for Pvv {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for Pvv {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for Pvv {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for Pvv {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -1320,21 +1492,25 @@ impl ::std::convert::TryFrom<::std::string::String> for Pvv {
         }
     }
 }
+
 impl ::std::fmt::Debug for Pvv {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_tuple("Pvv").field(&::std::string::String::from("<redacted>")).finish()
     }
 }
+
 impl ::std::fmt::Display for Pvv {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&::std::string::String::from("<redacted>"))
     }
 }
+
 impl ::std::ops::Drop for Pvv {
     fn drop(&mut self) {
         ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
+
 /// Production services requested for the card.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Services {
@@ -1362,6 +1538,7 @@ pub struct Services {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub alpha_card: ::std::option::Option<bool>,
 }
+
 /// How and where the card is shipped.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Shipment {
@@ -1383,12 +1560,15 @@ pub struct Shipment {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub order_id: ::std::option::Option<::std::string::String>,
 }
+
 pub use super::common::ShipmentTracking;
+
 /// Track 1 data.
 ///
 /// Sensitive (declared with `x-d1-redact`): `Debug` and `Display` are redacted, so the value never reaches a log through them; it is zeroized on drop. Read it with [`Self::expose`]. The JSON form is the plain string.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Track1(::std::string::String);
+
 impl Track1 {
     /// Validate `value` and wrap it.
     pub fn new(
@@ -1397,40 +1577,50 @@ impl Track1 {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value in clear: the only way to read it. Never log what this returns.
     pub fn expose(&self) -> &str {
         &self.0
     }
+
     /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         _value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for Track1 {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for Track1 {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for Track1 {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for Track1 {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -1443,6 +1633,7 @@ impl ::std::convert::TryFrom<::std::string::String> for Track1 {
         }
     }
 }
+
 impl ::std::fmt::Debug for Track1 {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_tuple("Track1")
@@ -1450,16 +1641,19 @@ impl ::std::fmt::Debug for Track1 {
             .finish()
     }
 }
+
 impl ::std::fmt::Display for Track1 {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&::std::string::String::from("<redacted>"))
     }
 }
+
 impl ::std::ops::Drop for Track1 {
     fn drop(&mut self) {
         ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
+
 impl ::serde::Serialize for Track1 {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1468,6 +1662,7 @@ impl ::serde::Serialize for Track1 {
         serializer.serialize_str(&self.0)
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for Track1 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1478,11 +1673,13 @@ impl<'de> ::serde::Deserialize<'de> for Track1 {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 /// Track 2 data.
 ///
 /// Sensitive (declared with `x-d1-redact`): `Debug` and `Display` are redacted, so the value never reaches a log through them; it is zeroized on drop. Read it with [`Self::expose`]. The JSON form is the plain string.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Track2(::std::string::String);
+
 impl Track2 {
     /// Validate `value` and wrap it.
     pub fn new(
@@ -1491,40 +1688,50 @@ impl Track2 {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value in clear: the only way to read it. Never log what this returns.
     pub fn expose(&self) -> &str {
         &self.0
     }
+
     /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         _value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for Track2 {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for Track2 {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for Track2 {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for Track2 {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -1537,6 +1744,7 @@ impl ::std::convert::TryFrom<::std::string::String> for Track2 {
         }
     }
 }
+
 impl ::std::fmt::Debug for Track2 {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_tuple("Track2")
@@ -1544,16 +1752,19 @@ impl ::std::fmt::Debug for Track2 {
             .finish()
     }
 }
+
 impl ::std::fmt::Display for Track2 {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&::std::string::String::from("<redacted>"))
     }
 }
+
 impl ::std::ops::Drop for Track2 {
     fn drop(&mut self) {
         ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
+
 impl ::serde::Serialize for Track2 {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1562,6 +1773,7 @@ impl ::serde::Serialize for Track2 {
         serializer.serialize_str(&self.0)
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for Track2 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1572,11 +1784,13 @@ impl<'de> ::serde::Deserialize<'de> for Track2 {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 /// Track 3 data.
 ///
 /// Sensitive (declared with `x-d1-redact`): `Debug` and `Display` are redacted, so the value never reaches a log through them; it is zeroized on drop. Read it with [`Self::expose`]. The JSON form is the plain string.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Track3(::std::string::String);
+
 impl Track3 {
     /// Validate `value` and wrap it.
     pub fn new(
@@ -1585,40 +1799,50 @@ impl Track3 {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value in clear: the only way to read it. Never log what this returns.
     pub fn expose(&self) -> &str {
         &self.0
     }
+
     /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         _value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for Track3 {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for Track3 {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for Track3 {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for Track3 {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -1631,6 +1855,7 @@ impl ::std::convert::TryFrom<::std::string::String> for Track3 {
         }
     }
 }
+
 impl ::std::fmt::Debug for Track3 {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_tuple("Track3")
@@ -1638,16 +1863,19 @@ impl ::std::fmt::Debug for Track3 {
             .finish()
     }
 }
+
 impl ::std::fmt::Display for Track3 {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&::std::string::String::from("<redacted>"))
     }
 }
+
 impl ::std::ops::Drop for Track3 {
     fn drop(&mut self) {
         ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
+
 impl ::serde::Serialize for Track3 {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1656,6 +1884,7 @@ impl ::serde::Serialize for Track3 {
         serializer.serialize_str(&self.0)
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for Track3 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1666,6 +1895,7 @@ impl<'de> ::serde::Deserialize<'de> for Track3 {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 /// Full magnetic stripe tracks, when the issuer overrides the ones D1 would build.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TrackData {
@@ -1679,6 +1909,7 @@ pub struct TrackData {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub track3: ::std::option::Option<Track3>,
 }
+
 /// `INDIVIDUAL` (default): one parcel per card; `BULK`: cards grouped in one shipment. D1 may add values.
 ///
 /// Values D1 adds after this spec was written are kept as [`Type::Unknown`].
@@ -1691,6 +1922,7 @@ pub enum Type {
     /// A value this version of the spec does not list.
     Unknown(::d1_runtime::validation::UnknownValue),
 }
+
 impl Type {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1700,11 +1932,13 @@ impl Type {
             Self::Unknown(value) => value.as_str(),
         }
     }
+
     /// Whether the value is one this version of the spec lists.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
     }
 }
+
 impl ::std::convert::From<&str> for Type {
     fn from(value: &str) -> Self {
         match value {
@@ -1720,17 +1954,21 @@ impl ::std::convert::From<&str> for Type {
         }
     }
 }
+
 impl ::std::str::FromStr for Type {
     type Err = ::std::convert::Infallible;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+
 impl ::std::fmt::Display for Type {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ::serde::Serialize for Type {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1739,6 +1977,7 @@ impl ::serde::Serialize for Type {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for Type {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,

@@ -4,16 +4,21 @@
 //!
 //! Calls the bank backend makes to D1 to manage end users (consumers).
 //! It can register, update or delete an end user and list the end user's cards.
+
 /// Cards, digital cards and accounts of the end user (content not published; see specs/README.md)
 pub type CardList = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+
 pub use super::common::ConsumerId;
 pub use super::common::ConsumerInfo;
+
 /// Updated information of the end user or cardholder (content not published; see specs/README.md)
 pub type ConsumerUpdateInfo = ::serde_json::Map<
     ::std::string::String,
     ::serde_json::Value,
 >;
+
 pub use super::common::CorrelationId;
+
 /// Reason for deleting the end user.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DeleteRequest {
@@ -21,18 +26,22 @@ pub struct DeleteRequest {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: ::std::option::Option<super::common::Reason>,
 }
+
 pub use super::common::IssuerId;
 pub use super::common::Language;
 pub use super::common::OperationId;
 pub use super::common::OperationInformation;
 pub use super::common::Reason;
+
 /// Constraints: matches `^[A-Za-z0-9_-]{1,15}$`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct UserId(::std::string::String);
+
 impl UserId {
     /// The ECMA-262 pattern every value matches (not anchored unless it says so).
     pub const PATTERN: &'static str = "^[A-Za-z0-9_-]{1,15}$";
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -40,10 +49,12 @@ impl UserId {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -65,32 +76,40 @@ impl UserId {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for UserId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for UserId {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for UserId {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl UserId {
     /// The owned string.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for UserId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -98,16 +117,19 @@ impl ::std::convert::TryFrom<::std::string::String> for UserId {
         Ok(Self(value))
     }
 }
+
 impl ::std::fmt::Display for UserId {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl ::std::convert::From<UserId> for ::std::string::String {
     fn from(value: UserId) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for UserId {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,

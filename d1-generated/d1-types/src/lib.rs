@@ -17,32 +17,46 @@
 //! | [`out_v1_digital_card`] | Outbound Digital Card API | 1.0 | `specs/D1-Public-OUT-v1-Digital-Card.json` |
 //! | [`out_v1_physical_issuance`] | Outbound Physical Card API | 1.0 | `specs/D1-Public-OUT-v1-Physical-Issuance.json` |
 //! | [`out_v2_card`] | Outbound Card API | 2.0 | `specs/D1-Public-OUT-v2-Card.json` |
+
 #![forbid(unsafe_code)]
 #[rustfmt::skip]
 ::d1_runtime::require_generated_api!(1);
+
 #[rustfmt::skip]
 pub use ::d1_runtime::validation;
+
 #[rustfmt::skip]
 pub use ::d1_runtime::jwe;
+
 #[rustfmt::skip]
 pub mod common;
+
 #[rustfmt::skip]
 pub mod in_v1_auth2;
+
 #[rustfmt::skip]
 pub mod in_v1_card;
+
 #[rustfmt::skip]
 pub mod in_v1_digital_card;
+
 #[rustfmt::skip]
 pub mod in_v1_physical_issuance;
+
 #[rustfmt::skip]
 pub mod in_v2_consumer;
+
 #[rustfmt::skip]
 pub mod out_v1_auth2;
+
 #[rustfmt::skip]
 pub mod out_v1_consumer;
+
 #[rustfmt::skip]
 pub mod out_v1_digital_card;
+
 #[rustfmt::skip]
 pub mod out_v1_physical_issuance;
+
 #[rustfmt::skip]
 pub mod out_v2_card;

@@ -5,7 +5,9 @@
 //! Sealed (JWE) fields are declared in `specs/overlays/D1-Public-OUT-v1-Auth2.overlay.json`.
 //!
 //! Token endpoint the issuer exposes so that D1 can get an access token (OAuth 2.0 client credentials) before calling the issuer's APIs. Optional: only used when the issuer configured OAuth for outbound calls.
+
 pub use super::common::AccessToken;
+
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Auth2Request {
     /// OAuth grant type (client credentials, RFC 6749 section 4.4).
@@ -14,6 +16,7 @@ pub struct Auth2Request {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scope: ::std::option::Option<::std::string::String>,
 }
+
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Auth2Response {
     /// Token D1 sends on its calls to the issuer.
@@ -30,6 +33,7 @@ pub struct Auth2Response {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub expires_at: ::std::option::Option<::std::string::String>,
 }
+
 /// OAuth grant type (client credentials, RFC 6749 section 4.4).
 ///
 /// Values D1 adds after this spec was written are kept as [`GrantType::Unknown`].
@@ -40,6 +44,7 @@ pub enum GrantType {
     /// A value this version of the spec does not list.
     Unknown(::d1_runtime::validation::UnknownValue),
 }
+
 impl GrantType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -48,11 +53,13 @@ impl GrantType {
             Self::Unknown(value) => value.as_str(),
         }
     }
+
     /// Whether the value is one this version of the spec lists.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
     }
 }
+
 impl ::std::convert::From<&str> for GrantType {
     fn from(value: &str) -> Self {
         match value {
@@ -67,17 +74,21 @@ impl ::std::convert::From<&str> for GrantType {
         }
     }
 }
+
 impl ::std::str::FromStr for GrantType {
     type Err = ::std::convert::Infallible;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+
 impl ::std::fmt::Display for GrantType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ::serde::Serialize for GrantType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -86,6 +97,7 @@ impl ::serde::Serialize for GrantType {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for GrantType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -97,6 +109,7 @@ impl<'de> ::serde::Deserialize<'de> for GrantType {
         Ok(Self::from(value.as_ref()))
     }
 }
+
 /// Type of the token.
 ///
 /// Values D1 adds after this spec was written are kept as [`TokenType::Unknown`].
@@ -107,6 +120,7 @@ pub enum TokenType {
     /// A value this version of the spec does not list.
     Unknown(::d1_runtime::validation::UnknownValue),
 }
+
 impl TokenType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -115,11 +129,13 @@ impl TokenType {
             Self::Unknown(value) => value.as_str(),
         }
     }
+
     /// Whether the value is one this version of the spec lists.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
     }
 }
+
 impl ::std::convert::From<&str> for TokenType {
     fn from(value: &str) -> Self {
         match value {
@@ -134,17 +150,21 @@ impl ::std::convert::From<&str> for TokenType {
         }
     }
 }
+
 impl ::std::str::FromStr for TokenType {
     type Err = ::std::convert::Infallible;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+
 impl ::std::fmt::Display for TokenType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ::serde::Serialize for TokenType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -153,6 +173,7 @@ impl ::serde::Serialize for TokenType {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for TokenType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,

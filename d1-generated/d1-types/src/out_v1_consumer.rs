@@ -4,6 +4,7 @@
 //!
 //! End user (consumer) API the bank backend exposes to D1.
 //! Only Get Consumer Information is described here, and its path is inferred (see specs/README.md). The OTP delivery call of the same API is not included: its path and field names are not published.
+
 pub use super::common::CardId;
 pub use super::common::ConsumerId;
 pub use super::common::ConsumerInfo;

@@ -3,14 +3,18 @@
 //! Types of the **Outbound Digital Card API** (version 1.0), from `specs/D1-Public-OUT-v1-Digital-Card.json`.
 //!
 //! Notification the issuer backend exposes so that D1 can report operations on digital cards.
+
 pub use super::common::DigitalCardId;
+
 /// Internal server error.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Error500 {
     /// Error text.
     pub error: ::std::string::String,
 }
+
 pub use super::common::IssuerId;
+
 /// Operation performed on the digital card.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct NotifyDigitalCardOperationRequest {
@@ -24,4 +28,5 @@ pub struct NotifyDigitalCardOperationRequest {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<::std::string::String>,
 }
+
 pub use super::common::OperationId;

@@ -3,7 +3,10 @@
 //! Types of the **Outbound Physical Card API** (version 1.0), from `specs/D1-Public-OUT-v1-Physical-Issuance.json`.
 //!
 //! Physical card API that the issuer's card management system (CMS) implements for D1.
+
 pub use super::common::CardId;
+
 /// Error returned by the issuer backend (content not published; see specs/README.md)
 pub type ErrorOutbound = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+
 pub use super::common::IssuerId;

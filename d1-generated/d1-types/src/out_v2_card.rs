@@ -9,13 +9,16 @@
 //! - card status change notifications
 //! - card operation notifications (digitize, produce, ...)
 //! - card credentials retrieval
+
 /// Details of the authorisation (content not published; see specs/README.md)
 pub type AuthorisationCardDetails = ::serde_json::Map<
     ::std::string::String,
     ::serde_json::Value,
 >;
+
 /// Identifier of the authorisation operation (content not published; see specs/README.md)
 pub type AuthorisationCardOperationId = ::std::string::String;
+
 /// Common members of an authorisation notification.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AuthorisationCardOperationModel {
@@ -29,6 +32,7 @@ pub struct AuthorisationCardOperationModel {
     #[serde(rename = "startTime")]
     pub start_time: ::std::string::String,
 }
+
 /// Kind of authorisation. Only the first values of the list are published; D1 sends others.
 ///
 /// Values D1 adds after this spec was written are kept as [`AuthorisationCardOperationModelOperation::Unknown`].
@@ -41,6 +45,7 @@ pub enum AuthorisationCardOperationModelOperation {
     /// A value this version of the spec does not list.
     Unknown(::d1_runtime::validation::UnknownValue),
 }
+
 impl AuthorisationCardOperationModelOperation {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -50,11 +55,13 @@ impl AuthorisationCardOperationModelOperation {
             Self::Unknown(value) => value.as_str(),
         }
     }
+
     /// Whether the value is one this version of the spec lists.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
     }
 }
+
 impl ::std::convert::From<&str> for AuthorisationCardOperationModelOperation {
     fn from(value: &str) -> Self {
         match value {
@@ -70,17 +77,21 @@ impl ::std::convert::From<&str> for AuthorisationCardOperationModelOperation {
         }
     }
 }
+
 impl ::std::str::FromStr for AuthorisationCardOperationModelOperation {
     type Err = ::std::convert::Infallible;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+
 impl ::std::fmt::Display for AuthorisationCardOperationModelOperation {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ::serde::Serialize for AuthorisationCardOperationModelOperation {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -89,6 +100,7 @@ impl ::serde::Serialize for AuthorisationCardOperationModelOperation {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for AuthorisationCardOperationModelOperation {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -100,6 +112,7 @@ impl<'de> ::serde::Deserialize<'de> for AuthorisationCardOperationModelOperation
         Ok(Self::from(value.as_ref()))
     }
 }
+
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AuthorisationCardOperationNotification {
     #[serde(rename = "operationId")]
@@ -118,8 +131,10 @@ pub struct AuthorisationCardOperationNotification {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<AuthorisationNotificationMessage>,
 }
+
 /// Message for the end user; its type is not published, so any JSON value is accepted (content not published; see specs/README.md)
 pub type AuthorisationNotificationMessage = ::serde_json::Value;
+
 /// Card credentials the issuer returns to D1, sealed for D1: encrypted with the D1 public key.
 ///
 /// The plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](::d1_runtime::jwe::Plaintext).
@@ -134,8 +149,10 @@ pub struct CardCredentials {
     /// Card verification value, 3 or 4 digits.
     pub cvv: Cvv,
 }
+
 impl ::d1_runtime::jwe::Plaintext for CardCredentials {
     const TYPE_NAME: &'static str = "CardCredentials";
+
     fn to_json(&self) -> ::d1_runtime::zeroize::Zeroizing<::std::vec::Vec<u8>> {
         #[derive(::serde::Serialize)]
         struct Wire<'a> {
@@ -169,6 +186,7 @@ impl ::d1_runtime::jwe::Plaintext for CardCredentials {
         }
         out
     }
+
     fn from_json(
         json: &[u8],
     ) -> ::std::result::Result<Self, ::d1_runtime::jwe::PlaintextError> {
@@ -209,7 +227,9 @@ impl ::d1_runtime::jwe::Plaintext for CardCredentials {
         })
     }
 }
+
 pub use super::common::CardId;
+
 /// Operation-specific details. For `PRODUCE` they carry the physical issuance status listed below; the content for other operations is not published.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CardStatusDetails {
@@ -242,6 +262,7 @@ pub struct CardStatusDetails {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub issuer_request_id: ::std::option::Option<::std::string::String>,
 }
+
 /// One card operation or status change.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CardStatusOperationNotification {
@@ -282,6 +303,7 @@ pub struct CardStatusOperationNotification {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::serde_json::Value>,
 }
+
 /// Kind of operation. Only the first values of the list are published; D1 sends others.
 ///
 /// Values D1 adds after this spec was written are kept as [`CardStatusOperationNotificationOperation::Unknown`].
@@ -314,6 +336,7 @@ pub enum CardStatusOperationNotificationOperation {
     /// A value this version of the spec does not list.
     Unknown(::d1_runtime::validation::UnknownValue),
 }
+
 impl CardStatusOperationNotificationOperation {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -333,11 +356,13 @@ impl CardStatusOperationNotificationOperation {
             Self::Unknown(value) => value.as_str(),
         }
     }
+
     /// Whether the value is one this version of the spec lists.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
     }
 }
+
 impl ::std::convert::From<&str> for CardStatusOperationNotificationOperation {
     fn from(value: &str) -> Self {
         match value {
@@ -363,17 +388,21 @@ impl ::std::convert::From<&str> for CardStatusOperationNotificationOperation {
         }
     }
 }
+
 impl ::std::str::FromStr for CardStatusOperationNotificationOperation {
     type Err = ::std::convert::Infallible;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+
 impl ::std::fmt::Display for CardStatusOperationNotificationOperation {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ::serde::Serialize for CardStatusOperationNotificationOperation {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -382,6 +411,7 @@ impl ::serde::Serialize for CardStatusOperationNotificationOperation {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for CardStatusOperationNotificationOperation {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -393,6 +423,7 @@ impl<'de> ::serde::Deserialize<'de> for CardStatusOperationNotificationOperation
         Ok(Self::from(value.as_ref()))
     }
 }
+
 /// Card verification value, 3 or 4 digits.
 ///
 /// Constraints: matches `^[0-9]{3,4}$`.
@@ -400,9 +431,11 @@ impl<'de> ::serde::Deserialize<'de> for CardStatusOperationNotificationOperation
 /// Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Cvv(::std::string::String);
+
 impl Cvv {
     /// The ECMA-262 pattern every value matches (not anchored unless it says so).
     pub const PATTERN: &'static str = "^[0-9]{3,4}$";
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -410,14 +443,17 @@ impl Cvv {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value in clear: the only way to read it. Never log what this returns.
     pub fn expose(&self) -> &str {
         &self.0
     }
+
     /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -437,26 +473,33 @@ impl Cvv {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for Cvv {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for Cvv {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for Cvv {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for Cvv {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -469,21 +512,25 @@ impl ::std::convert::TryFrom<::std::string::String> for Cvv {
         }
     }
 }
+
 impl ::std::fmt::Debug for Cvv {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_tuple("Cvv").field(&::std::string::String::from("<redacted>")).finish()
     }
 }
+
 impl ::std::fmt::Display for Cvv {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&::std::string::String::from("<redacted>"))
     }
 }
+
 impl ::std::ops::Drop for Cvv {
     fn drop(&mut self) {
         ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
+
 /// Card credentials sealed with JWE for D1.
 /// This value is encrypted with JWE (please refer to [Encrypt sensitive data](../../../integrate-the-d1-api/encrypt-sensitive-data))
 ///
@@ -501,13 +548,17 @@ pub type EncryptedDataForGetCardCredentials = ::d1_runtime::jwe::Jwe<
     CardCredentials,
     8192,
 >;
+
 pub use super::common::Exp;
+
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetCardCredentialsResponse {
     #[serde(rename = "encryptedData")]
     pub encrypted_data: EncryptedDataForGetCardCredentials,
 }
+
 pub use super::common::IssuerId;
+
 /// Cardholder name, up to 128 characters.
 ///
 /// Constraints: at most 128 characters.
@@ -515,9 +566,11 @@ pub use super::common::IssuerId;
 /// Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Name(::std::string::String);
+
 impl Name {
     /// The most characters a value may have.
     pub const MAX_LENGTH: usize = 128;
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -525,14 +578,17 @@ impl Name {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value in clear: the only way to read it. Never log what this returns.
     pub fn expose(&self) -> &str {
         &self.0
     }
+
     /// The value in clear, like [`Self::expose`]. Never log what this returns.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -552,26 +608,33 @@ impl Name {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for Name {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for Name {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for Name {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for Name {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         mut value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -584,21 +647,25 @@ impl ::std::convert::TryFrom<::std::string::String> for Name {
         }
     }
 }
+
 impl ::std::fmt::Debug for Name {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_tuple("Name").field(&::std::string::String::from("<redacted>")).finish()
     }
 }
+
 impl ::std::fmt::Display for Name {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&::std::string::String::from("<redacted>"))
     }
 }
+
 impl ::std::ops::Drop for Name {
     fn drop(&mut self) {
         ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
+
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct NotifyCardAuthorisationsRequest {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -606,6 +673,7 @@ pub struct NotifyCardAuthorisationsRequest {
         ::std::vec::Vec<AuthorisationCardOperationNotification>,
     >,
 }
+
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct NotifyCardOperationsRequest {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -613,19 +681,24 @@ pub struct NotifyCardOperationsRequest {
         ::std::vec::Vec<CardStatusOperationNotification>,
     >,
 }
+
 /// Identifier of the operation.
 ///
 /// Constraints: 1 to 64 characters, matches `[A-Za-z0-9_-]{1,64}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct OperationId(::std::string::String);
+
 impl OperationId {
     /// The fewest characters a value may have.
     pub const MIN_LENGTH: usize = 1;
+
     /// The most characters a value may have.
     pub const MAX_LENGTH: usize = 64;
+
     /// The ECMA-262 pattern every value matches (not anchored unless it says so).
     pub const PATTERN: &'static str = "[A-Za-z0-9_-]{1,64}";
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -633,10 +706,12 @@ impl OperationId {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -682,32 +757,40 @@ impl OperationId {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for OperationId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for OperationId {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for OperationId {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl OperationId {
     /// The owned string.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for OperationId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -715,16 +798,19 @@ impl ::std::convert::TryFrom<::std::string::String> for OperationId {
         Ok(Self(value))
     }
 }
+
 impl ::std::fmt::Display for OperationId {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl ::std::convert::From<OperationId> for ::std::string::String {
     fn from(value: OperationId) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for OperationId {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -735,6 +821,7 @@ impl<'de> ::serde::Deserialize<'de> for OperationId {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 pub use super::common::Pan;
 pub use super::common::ProduceDetailsStatus;
 pub use super::common::ProduceOperationStatus;

@@ -6,10 +6,13 @@
 //!
 //! Every construct the generator must cope with.
 //! See <https://example.com/docs> and [the guide](https://example.com/guide). Pattern \[A-Z\]{2} is literal text.
+
 /// `https://api.example.com/v1`: Production server.
 pub const PRODUCTION: &str = "https://api.example.com/v1";
+
 /// `https://api-stg.example.com/v1`: Staging server.
 pub const STAGING: &str = "https://api-stg.example.com/v1";
+
 /// Every server the spec lists.
 pub const SERVERS: &[crate::Server] = &[
     crate::Server {
@@ -23,13 +26,16 @@ pub const SERVERS: &[crate::Server] = &[
         description: "Staging server",
     },
 ];
+
 /// This API's identifier.
 pub const ID: crate::ApiId = crate::ApiId::KitchenSink;
+
 /// The operations of the **Kitchen Sink API**. Get it with [`Client::kitchen_sink`](crate::Client::kitchen_sink).
 #[derive(Clone, Copy, Debug)]
 pub struct Api<'c> {
     pub(crate) client: &'c crate::Client,
 }
+
 impl<'c> Api<'c> {
     /// Activate
     ///
@@ -74,10 +80,11 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/things/");
-        call.param("thingId", &thing_id);
+        call.param("thingId", thing_id);
         call.literal("/operations:activate");
         ActivateBuilder { call, body }
     }
+
     /// Search
     ///
     /// `POST /things:search` (bearer token)
@@ -111,6 +118,7 @@ impl<'c> Api<'c> {
             body: ::std::option::Option::None,
         }
     }
+
     /// `GET /things` (bearer token)
     ///
     /// Optional: [`.limit(…)`](GetThingsBuilder::limit), [`.score(…)`](GetThingsBuilder::score).
@@ -139,6 +147,7 @@ impl<'c> Api<'c> {
         call.literal("/things");
         GetThingsBuilder { call }
     }
+
     /// Replace all
     ///
     /// `PUT /things` (bearer token)
@@ -173,6 +182,7 @@ impl<'c> Api<'c> {
         }
     }
 }
+
 /// The success answers of [`Api::activate`], one variant per declared success status.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -182,8 +192,9 @@ pub enum ActivateSuccess {
     /// `201`: Created
     Created(::fixture_types::kitchen_sink::ActivateResponseV201),
     /// `2XX`: Some other success
-    Status2XX,
+    Success,
 }
+
 /// The declared error answers of [`Api::activate`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -193,12 +204,14 @@ pub enum ActivateError {
     /// `default`: Anything else
     Other(::std::vec::Vec<u8>),
 }
+
 /// A prepared [`Api::activate`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct ActivateBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
     body: ::fixture_types::kitchen_sink::Option,
 }
+
 impl<'c> ActivateBuilder<'c> {
     /// Optional header `x-correlation-id`. Without it, a fresh random id is sent.
     pub fn correlation_id(
@@ -206,27 +219,31 @@ impl<'c> ActivateBuilder<'c> {
         value: ::fixture_types::kitchen_sink::CorrelationId,
     ) -> Self {
         let call = &mut self.call;
-        call.correlation_id(&&value);
+        call.correlation_id(&value);
         self
     }
+
     /// Optional query parameter `dryRun`.
     pub fn dry_run(mut self, value: bool) -> Self {
         let call = &mut self.call;
-        call.query("dryRun", &&value);
+        call.query("dryRun", &value);
         self
     }
+
     /// Optional cookie `session`.
     pub fn session(mut self, value: &str) -> Self {
         let call = &mut self.call;
         call.cookie("session", &value);
         self
     }
+
     /// Optional query parameter `filter`.
     pub fn filter(mut self, value: &str) -> Self {
         let call = &mut self.call;
         call.query("filter", &value);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -239,16 +256,19 @@ impl<'c> ActivateBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::activate`]).
     #[allow(clippy::match_overlapping_arm)]
     pub async fn send(
@@ -275,10 +295,7 @@ impl<'c> ActivateBuilder<'c> {
                 );
                 ::std::result::Result::Ok(raw.ok(body))
             }
-            200..=299 => {
-                let body = ActivateSuccess::Status2XX;
-                ::std::result::Result::Ok(raw.ok(body))
-            }
+            200..=299 => ::std::result::Result::Ok(raw.ok(ActivateSuccess::Success)),
             404 => {
                 let body = raw.json::<::fixture_types::kitchen_sink::Error>()?;
                 ::std::result::Result::Err(raw.declared(ActivateError::NotFound(body)))
@@ -290,20 +307,24 @@ impl<'c> ActivateBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for ActivateBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<ActivateSuccess>,
         crate::Error<ActivateError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }
 }
+
 /// The declared error answers of [`Api::search`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -314,12 +335,14 @@ pub struct SearchBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::std::vec::Vec<u8>>,
 }
+
 impl<'c> SearchBuilder<'c> {
     /// The request body (`multipart/form-data`, as bytes). The spec does not mark it required.
     pub fn body(mut self, body: ::std::vec::Vec<u8>) -> Self {
         self.body = ::std::option::Option::Some(body);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -332,16 +355,19 @@ impl<'c> SearchBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::search`]).
     pub async fn send(
         self,
@@ -364,20 +390,24 @@ impl<'c> SearchBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for SearchBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::fixture_types::kitchen_sink::Pets>,
         crate::Error<SearchError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }
 }
+
 /// The declared error answers of [`Api::get_things`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -387,19 +417,22 @@ pub enum GetThingsError {}
 pub struct GetThingsBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
 }
+
 impl<'c> GetThingsBuilder<'c> {
     /// Optional query parameter `limit`. The server's default: `10`.
     pub fn limit(mut self, value: ::fixture_types::kitchen_sink::Limit) -> Self {
         let call = &mut self.call;
-        call.query("limit", &&value);
+        call.query("limit", &value);
         self
     }
+
     /// Optional query parameter `score`.
     pub fn score(mut self, value: ::fixture_types::kitchen_sink::Score) -> Self {
         let call = &mut self.call;
-        call.query("score", &&value);
+        call.query("score", &value);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -412,16 +445,19 @@ impl<'c> GetThingsBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::get_things`]).
     pub async fn send(
         self,
@@ -441,20 +477,24 @@ impl<'c> GetThingsBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for GetThingsBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::fixture_types::kitchen_sink::Node>,
         crate::Error<GetThingsError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }
 }
+
 /// The declared error answers of [`Api::replace_all`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -465,12 +505,14 @@ pub struct ReplaceAllBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
     body: ::std::option::Option<::fixture_types::kitchen_sink::Form>,
 }
+
 impl<'c> ReplaceAllBuilder<'c> {
     /// The request body (`application/json`). The spec does not mark it required. (The spec also accepts `application/x-www-form-urlencoded`.)
     pub fn body(mut self, body: ::fixture_types::kitchen_sink::Form) -> Self {
         self.body = ::std::option::Option::Some(body);
         self
     }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -483,16 +525,19 @@ impl<'c> ReplaceAllBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::replace_all`]).
     pub async fn send(
         self,
@@ -504,24 +549,24 @@ impl<'c> ReplaceAllBuilder<'c> {
         }
         let raw = call.execute().await?;
         match raw.status() {
-            204 => {
-                let body = ();
-                ::std::result::Result::Ok(raw.ok(body))
-            }
+            204 => ::std::result::Result::Ok(raw.ok(())),
             _ => ::std::result::Result::Err(raw.undeclared()),
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for ReplaceAllBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<()>,
         crate::Error<ReplaceAllError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }

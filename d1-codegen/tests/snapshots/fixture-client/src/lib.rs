@@ -41,24 +41,31 @@
 //! }
 //! # }
 //! ```
+
 #![forbid(unsafe_code)]
 #[rustfmt::skip]
 ::d1_runtime::require_generated_api!(1);
+
 #[rustfmt::skip]
 pub use ::fixture_types as types;
+
 #[rustfmt::skip]
 pub use ::d1_runtime::client::{
     auth, error, new_correlation_id, oauth2, retry, AccessToken, BuildError, Error,
     ErrorKind, RequestError, Response, RetryPolicy, Server, StaticToken, TokenError,
     TokenErrorKind, TokenFuture, TokenProvider, CORRELATION_ID_HEADER,
 };
+
 #[rustfmt::skip]
 pub mod kitchen_sink;
+
 #[rustfmt::skip]
 pub mod petstore;
+
 /// Builds a [`Client`]: start with [`Client::builder`].
 #[rustfmt::skip]
 pub type ClientBuilder = ::d1_runtime::client::ClientBuilder<Client>;
+
 /// A client of every API in this crate. Cheap to clone (an `Arc`), `Send + Sync`: build
 /// one and share it.
 ///
@@ -79,19 +86,23 @@ pub type ClientBuilder = ::d1_runtime::client::ClientBuilder<Client>;
 pub struct Client {
     core: ::d1_runtime::client::ClientCore,
 }
+
 #[rustfmt::skip]
 impl ::d1_runtime::client::GeneratedClient for Client {
     type Api = ApiId;
+
     fn from_core(core: ::d1_runtime::client::ClientCore) -> Self {
         Client { core }
     }
 }
+
 #[rustfmt::skip]
 impl Client {
     /// Start building a client that calls each API on its server of `environment`.
     pub fn builder(environment: Environment) -> ClientBuilder {
         ClientBuilder::new(environment.0)
     }
+
     /// A client with default options and this token provider.
     ///
     /// # Errors
@@ -103,11 +114,13 @@ impl Client {
     ) -> ::std::result::Result<Client, BuildError> {
         Client::builder(environment).token_provider(provider).build()
     }
+
     /// The underlying HTTP client (shared connection pool and TLS set-up), for calls the
     /// specs do not describe.
     pub fn http_client(&self) -> &::d1_runtime::client::reqwest::Client {
         self.core.http_client()
     }
+
     /// The base URL `api` is called on (or why there is none).
     ///
     /// # Errors
@@ -116,42 +129,51 @@ impl Client {
     pub fn base_url(&self, api: ApiId) -> ::std::result::Result<&str, RequestError> {
         self.core.base_url(api)
     }
+
     /// The operations of the **Kitchen Sink API** (version 1.0, [`kitchen_sink`], `tests/fixtures/features/kitchen-sink.json`).
     pub fn kitchen_sink(&self) -> kitchen_sink::Api<'_> {
         kitchen_sink::Api { client: self }
     }
+
     /// The operations of the **Petstore in YAML** (version 1.0, [`petstore`], `tests/fixtures/features/petstore.yaml`).
     pub fn petstore(&self) -> petstore::Api<'_> {
         petstore::Api { client: self }
     }
 }
+
 /// Which server each API is called on: one of the specs' named servers (each API uses its
 /// own server of that name), or one base URL for every API (a proxy, a mock, a test
 /// server). [`ClientBuilder::base_url_for`] overrides single APIs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[rustfmt::skip]
 pub struct Environment(::d1_runtime::client::Environment);
+
 #[rustfmt::skip]
 impl Environment {
     /// Each API's `PRODUCTION` server (listed by `kitchen_sink`).
     pub const PRODUCTION: Environment = Environment::server("PRODUCTION");
+
     /// Each API's `STAGING` server (listed by `kitchen_sink`).
     pub const STAGING: Environment = Environment::server("STAGING");
+
     /// Each API's server with this constant name (see the `SERVERS` of each module).
     pub const fn server(name: &'static str) -> Self {
         Environment(::d1_runtime::client::Environment::server(name))
     }
+
     /// One base URL for every API; operation paths are appended to it.
     pub fn url(base: impl Into<::std::string::String>) -> Self {
         Environment(::d1_runtime::client::Environment::url(base))
     }
 }
+
 #[rustfmt::skip]
 impl ::std::fmt::Display for Environment {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         ::std::fmt::Display::fmt(&self.0, f)
     }
 }
+
 /// Identifies one API, e.g. to give it its own base URL with
 /// [`ClientBuilder::base_url_for`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -162,21 +184,25 @@ pub enum ApiId {
     /// `petstore`: Petstore in YAML 1.0
     Petstore,
 }
+
 #[rustfmt::skip]
 impl ::d1_runtime::client::ApiSet for ApiId {
     const ALL: &'static [ApiId] = &[ApiId::KitchenSink, ApiId::Petstore];
+
     fn index(self) -> usize {
         match self {
             ApiId::KitchenSink => 0,
             ApiId::Petstore => 1,
         }
     }
+
     fn module(self) -> &'static str {
         match self {
             ApiId::KitchenSink => "kitchen_sink",
             ApiId::Petstore => "petstore",
         }
     }
+
     fn servers(self) -> &'static [Server] {
         match self {
             ApiId::KitchenSink => kitchen_sink::SERVERS,

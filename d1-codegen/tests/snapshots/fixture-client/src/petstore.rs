@@ -3,15 +3,19 @@
 //! Client of the **Petstore in YAML** (version 1.0), from `tests/fixtures/features/petstore.yaml`.
 //!
 //! Get the operations with [`Client::petstore`](crate::Client::petstore); the types are in [`fixture_types::petstore`].
+
 /// Every server the spec lists.
 pub const SERVERS: &[crate::Server] = &[];
+
 /// This API's identifier.
 pub const ID: crate::ApiId = crate::ApiId::Petstore;
+
 /// The operations of the **Petstore in YAML**. Get it with [`Client::petstore`](crate::Client::petstore).
 #[derive(Clone, Copy, Debug)]
 pub struct Api<'c> {
     pub(crate) client: &'c crate::Client,
 }
+
 impl<'c> Api<'c> {
     /// Get pet
     ///
@@ -46,10 +50,11 @@ impl<'c> Api<'c> {
             false,
         );
         call.literal("/pets/");
-        call.param("petId", &pet_id);
+        call.param("petId", pet_id);
         GetPetBuilder { call }
     }
 }
+
 /// The declared error answers of [`Api::get_pet`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -59,6 +64,7 @@ pub enum GetPetError {}
 pub struct GetPetBuilder<'c> {
     call: ::d1_runtime::client::Call<'c>,
 }
+
 impl<'c> GetPetBuilder<'c> {
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
@@ -72,16 +78,19 @@ impl<'c> GetPetBuilder<'c> {
         self.call.extra_header(name, value);
         self
     }
+
     /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
         self.call.set_timeout(timeout);
         self
     }
+
     /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
         self.call.set_retry(policy);
         self
     }
+
     /// Send the request and type the answer by status (see [`Api::get_pet`]).
     pub async fn send(
         self,
@@ -101,16 +110,19 @@ impl<'c> GetPetBuilder<'c> {
         }
     }
 }
+
 impl<'c> ::std::future::IntoFuture for GetPetBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::fixture_types::petstore::Pet>,
         crate::Error<GetPetError>,
     >;
+
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
         >,
     >;
+
     fn into_future(self) -> Self::IntoFuture {
         ::std::boxed::Box::pin(self.send())
     }

@@ -2,10 +2,13 @@
 // Do not edit by hand: change the specs or the generator, then run `cargo xtask codegen`.
 //! Checks of request bodies: one function per struct or union of a body, recording every
 //! violation (with its JSON Pointer) where `Deserialize` would stop at the first.
+
 #[allow(unused_imports)]
 use ::d1_runtime::server::Checker;
+
 #[allow(unused_imports)]
 use serde_json::Value;
+
 /// Check a JSON value against `kitchen_sink::Form`.
 pub(crate) fn check_kitchen_sink_form(
     value: &Value,
@@ -36,6 +39,7 @@ pub(crate) fn check_kitchen_sink_form(
         c.leave(mark);
     }
 }
+
 /// Check a JSON value against `kitchen_sink::Option`.
 pub(crate) fn check_kitchen_sink_option(
     value: &Value,

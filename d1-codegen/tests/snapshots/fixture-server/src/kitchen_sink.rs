@@ -6,8 +6,10 @@
 //!
 //! Every construct the generator must cope with.
 //! See <https://example.com/docs> and [the guide](https://example.com/guide). Pattern \[A-Z\]{2} is literal text.
+
 /// The path under which D1 serves this API (from its first server URL, `https://api.example.com/v1`).
 pub const BASE_PATH: &str = "/v1";
+
 /// The **Kitchen Sink API** (version 1.0): one method per operation. Mount an implementation with [`router`].
 ///
 /// Each method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError). Implement the methods as `async fn`; the futures must be `Send`.
@@ -26,6 +28,7 @@ pub trait KitchenSinkApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<ActivateResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
+
     /// Search
     ///
     /// `POST /things:search`
@@ -35,6 +38,7 @@ pub trait KitchenSinkApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<SearchResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
+
     /// `GET /things`
     fn get_things(
         &self,
@@ -42,6 +46,7 @@ pub trait KitchenSinkApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetThingsResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
+
     /// Replace all
     ///
     /// `PUT /things`
@@ -55,7 +60,8 @@ pub trait KitchenSinkApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         >,
     > + ::std::marker::Send;
 }
-///The checked inputs of [`KitchenSinkApi::activate`].
+
+/// The checked inputs of [`KitchenSinkApi::activate`].
 #[derive(Clone, Debug)]
 pub struct ActivateRequest {
     /// `thingId` (path parameter)
@@ -76,7 +82,8 @@ pub struct ActivateRequest {
     /// The request body.
     pub body: ::fixture_types::kitchen_sink::Option,
 }
-///The responses [`KitchenSinkApi::activate`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`KitchenSinkApi::activate`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum ActivateResponse {
@@ -84,80 +91,43 @@ pub enum ActivateResponse {
     Ok(::fixture_types::kitchen_sink::Result),
     /// `201`: Created
     Created(::fixture_types::kitchen_sink::ActivateResponseV201),
-    /// `404`: Not found
-    NotFound(::fixture_types::kitchen_sink::Error),
     /// `2XX`: Some other success
     Success(::d1_runtime::server::Status2xx),
+    /// `404`: Not found
+    NotFound(::fixture_types::kitchen_sink::Error),
     /// `default`: Anything else
-    Default(::d1_runtime::server::axum::http::StatusCode, ::std::vec::Vec<u8>),
+    Other(::d1_runtime::server::axum::http::StatusCode, ::std::vec::Vec<u8>),
 }
+
 impl ActivateResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
-            Self::Created(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(201)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
-            Self::NotFound(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Ok(_) => ::d1_runtime::server::axum::http::StatusCode::OK,
+            Self::Created(_) => ::d1_runtime::server::axum::http::StatusCode::CREATED,
             Self::Success(status) => status.status(),
-            Self::Default(status, _) => *status,
+            Self::NotFound(_) => ::d1_runtime::server::axum::http::StatusCode::NOT_FOUND,
+            Self::Other(status, _) => *status,
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for ActivateResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::Ok(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
-            Self::Created(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(201)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
-            Self::NotFound(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(404)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
-            Self::Success(status) => {
-                ::d1_runtime::server::empty_response(status.status())
-            }
-            Self::Default(status, body) => {
+            Self::Ok(body) => ::d1_runtime::server::json_response(status, &body),
+            Self::Created(body) => ::d1_runtime::server::json_response(status, &body),
+            Self::Success(_) => ::d1_runtime::server::empty_response(status),
+            Self::NotFound(body) => ::d1_runtime::server::json_response(status, &body),
+            Self::Other(_, body) => {
                 ::d1_runtime::server::bytes_response(status, "text/plain", body)
             }
         }
     }
 }
-///The checked inputs of [`KitchenSinkApi::search`].
+
+/// The checked inputs of [`KitchenSinkApi::search`].
 #[derive(Clone, Debug)]
 pub struct SearchRequest {
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
@@ -166,42 +136,34 @@ pub struct SearchRequest {
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::std::vec::Vec<u8>>,
 }
-///The responses [`KitchenSinkApi::search`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`KitchenSinkApi::search`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum SearchResponse {
     /// `200`: Found
     Ok(::fixture_types::kitchen_sink::Pets),
 }
+
 impl SearchResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Ok(_) => ::d1_runtime::server::axum::http::StatusCode::OK,
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for SearchResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::Ok(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Ok(body) => ::d1_runtime::server::json_response(status, &body),
         }
     }
 }
-///The checked inputs of [`KitchenSinkApi::get_things`].
+
+/// The checked inputs of [`KitchenSinkApi::get_things`].
 #[derive(Clone, Debug)]
 pub struct GetThingsRequest {
     /// `limit` (query parameter, default `10`)
@@ -212,42 +174,34 @@ pub struct GetThingsRequest {
     /// whether it grants access is for the implementation to decide.
     pub bearer_token: ::d1_runtime::server::BearerToken,
 }
-///The responses [`KitchenSinkApi::get_things`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`KitchenSinkApi::get_things`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum GetThingsResponse {
     /// `200`: All
     Ok(::fixture_types::kitchen_sink::Node),
 }
+
 impl GetThingsResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::Ok(_) => ::d1_runtime::server::axum::http::StatusCode::OK,
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for GetThingsResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::Ok(body) => {
-                ::d1_runtime::server::json_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(200)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                    &body,
-                )
-            }
+            Self::Ok(body) => ::d1_runtime::server::json_response(status, &body),
         }
     }
 }
-///The checked inputs of [`KitchenSinkApi::replace_all`].
+
+/// The checked inputs of [`KitchenSinkApi::replace_all`].
 #[derive(Clone, Debug)]
 pub struct ReplaceAllRequest {
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
@@ -256,44 +210,38 @@ pub struct ReplaceAllRequest {
     /// The request body (`None` when the request has none).
     pub body: ::std::option::Option<::fixture_types::kitchen_sink::Form>,
 }
-///The responses [`KitchenSinkApi::replace_all`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+
+/// The responses [`KitchenSinkApi::replace_all`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum ReplaceAllResponse {
     /// `204`: Replaced
     NoContent,
 }
+
 impl ReplaceAllResponse {
     /// The HTTP status of this response.
     pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
         match self {
-            Self::NoContent => {
-                ::d1_runtime::server::axum::http::StatusCode::from_u16(204)
-                    .unwrap_or(
-                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    )
-            }
+            Self::NoContent => ::d1_runtime::server::axum::http::StatusCode::NO_CONTENT,
         }
     }
 }
+
 impl ::d1_runtime::server::axum::response::IntoResponse for ReplaceAllResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
         match self {
-            Self::NoContent => {
-                ::d1_runtime::server::empty_response(
-                    ::d1_runtime::server::axum::http::StatusCode::from_u16(204)
-                        .unwrap_or(
-                            ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        ),
-                )
-            }
+            Self::NoContent => ::d1_runtime::server::empty_response(status),
         }
     }
 }
+
 /// Every operation of the API, with a JSON `404` for unknown paths.
 pub fn router<A: KitchenSinkApi>(api: A) -> ::d1_runtime::server::axum::Router {
     ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
 }
+
 /// Every operation of the API and no fallback, to be merged or nested with the routes of
 /// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.
 pub fn routes<A: KitchenSinkApi>(
@@ -304,6 +252,7 @@ pub fn routes<A: KitchenSinkApi>(
         api,
         config,
     });
+
     ::d1_runtime::server::axum::Router::new()
         .route(
             "/things",
@@ -329,6 +278,7 @@ pub fn routes<A: KitchenSinkApi>(
         )
         .with_state(shared)
 }
+
 /// Checks the inputs of `POST /things/{thingId}/operations:activate`, then calls the implementation.
 fn handle_activate<A: KitchenSinkApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -351,6 +301,7 @@ fn handle_activate<A: KitchenSinkApi>(
         body: &[::d1_runtime::server::Encoding::Json],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -360,6 +311,7 @@ fn handle_activate<A: KitchenSinkApi>(
         move |request| async move { shared.api.activate(request).await },
     )
 }
+
 /// The checked inputs of `activate`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_activate(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
@@ -459,6 +411,7 @@ fn extract_activate(
         body: body?,
     })
 }
+
 /// Checks the inputs of `POST /things:search`, then calls the implementation.
 fn handle_search<A: KitchenSinkApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -481,6 +434,7 @@ fn handle_search<A: KitchenSinkApi>(
         body: &[::d1_runtime::server::Encoding::Json],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -490,6 +444,7 @@ fn handle_search<A: KitchenSinkApi>(
         move |request| async move { shared.api.search(request).await },
     )
 }
+
 /// The checked inputs of `search`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_search(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
@@ -513,6 +468,7 @@ fn extract_search(
         body,
     })
 }
+
 /// Checks the inputs of `GET /things`, then calls the implementation.
 fn handle_get_things<A: KitchenSinkApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -535,6 +491,7 @@ fn handle_get_things<A: KitchenSinkApi>(
         body: &[],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -544,6 +501,7 @@ fn handle_get_things<A: KitchenSinkApi>(
         move |request| async move { shared.api.get_things(request).await },
     )
 }
+
 /// The checked inputs of `get_things`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_get_things(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
@@ -582,6 +540,7 @@ fn extract_get_things(
         score,
     })
 }
+
 /// Checks the inputs of `PUT /things`, then calls the implementation.
 fn handle_replace_all<A: KitchenSinkApi>(
     ::d1_runtime::server::axum::extract::State(
@@ -607,6 +566,7 @@ fn handle_replace_all<A: KitchenSinkApi>(
         ],
     };
     let body_limit = shared.config.body_limit;
+
     ::d1_runtime::server::serve(
         operation,
         body_limit,
@@ -616,6 +576,7 @@ fn handle_replace_all<A: KitchenSinkApi>(
         move |request| async move { shared.api.replace_all(request).await },
     )
 }
+
 /// The checked inputs of `replace_all`; `None` when one is invalid (each recorded in `inputs`).
 fn extract_replace_all(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,

@@ -38,20 +38,26 @@
 //!
 //! let app: fixture_server::axum::Router = fixture_server::petstore::router(Backend);
 //! ```
+
 #![forbid(unsafe_code)]
 #[rustfmt::skip]
 ::d1_runtime::require_generated_api!(1);
+
 #[rustfmt::skip]
 mod checks;
+
 #[rustfmt::skip]
 pub mod kitchen_sink;
+
 #[rustfmt::skip]
 pub mod petstore;
+
 #[rustfmt::skip]
 pub use ::d1_runtime::server::{
     finish, not_found, ApiError, BearerToken, Config, Status2xx, StatusClass,
     CORRELATION_ID,
 };
+
 /// The axum version the routers are built with.
 #[rustfmt::skip]
 pub use ::d1_runtime::server::axum;

@@ -4,22 +4,27 @@
 //!
 //! Every construct the generator must cope with.
 //! See <https://example.com/docs> and [the guide](https://example.com/guide). Pattern \[A-Z\]{2} is literal text.
+
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ActivateResponseV201 {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
 }
+
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Animal {
     pub name: ::std::string::String,
 }
+
 /// Constraints: at least 2 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct Box(::std::string::String);
+
 impl Box {
     /// The fewest characters a value may have.
     pub const MIN_LENGTH: usize = 2;
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -27,10 +32,12 @@ impl Box {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -50,32 +57,40 @@ impl Box {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for Box {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for Box {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for Box {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl Box {
     /// The owned string.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for Box {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -83,16 +98,19 @@ impl ::std::convert::TryFrom<::std::string::String> for Box {
         Ok(Self(value))
     }
 }
+
 impl ::std::fmt::Display for Box {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl ::std::convert::From<Box> for ::std::string::String {
     fn from(value: Box) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for Box {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -103,6 +121,7 @@ impl<'de> ::serde::Deserialize<'de> for Box {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cat {
@@ -110,13 +129,16 @@ pub struct Cat {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub lives: ::std::option::Option<Lives>,
 }
+
 /// Constraints: matches `^[A-Za-z0-9_-]{1,64}$`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct CorrelationId(::std::string::String);
+
 impl CorrelationId {
     /// The ECMA-262 pattern every value matches (not anchored unless it says so).
     pub const PATTERN: &'static str = "^[A-Za-z0-9_-]{1,64}$";
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -124,10 +146,12 @@ impl CorrelationId {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -149,32 +173,40 @@ impl CorrelationId {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for CorrelationId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for CorrelationId {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for CorrelationId {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl CorrelationId {
     /// The owned string.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for CorrelationId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -182,16 +214,19 @@ impl ::std::convert::TryFrom<::std::string::String> for CorrelationId {
         Ok(Self(value))
     }
 }
+
 impl ::std::fmt::Display for CorrelationId {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl ::std::convert::From<CorrelationId> for ::std::string::String {
     fn from(value: CorrelationId) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for CorrelationId {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -202,11 +237,13 @@ impl<'de> ::serde::Deserialize<'de> for CorrelationId {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Dog {
     pub name: ::std::string::String,
     pub bark: bool,
 }
+
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Error {
     #[serde(rename = "errorCode")]
@@ -215,6 +252,7 @@ pub struct Error {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<::std::string::String>,
 }
+
 /// Values D1 adds after this spec was written are kept as [`ErrorCode::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorCode {
@@ -223,6 +261,7 @@ pub enum ErrorCode {
     /// A value this version of the spec does not list.
     Unknown(::d1_runtime::validation::UnknownValue),
 }
+
 impl ErrorCode {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -231,11 +270,13 @@ impl ErrorCode {
             Self::Unknown(value) => value.as_str(),
         }
     }
+
     /// Whether the value is one this version of the spec lists.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
     }
 }
+
 impl ::std::convert::From<&str> for ErrorCode {
     fn from(value: &str) -> Self {
         match value {
@@ -250,17 +291,21 @@ impl ::std::convert::From<&str> for ErrorCode {
         }
     }
 }
+
 impl ::std::str::FromStr for ErrorCode {
     type Err = ::std::convert::Infallible;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+
 impl ::std::fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ::serde::Serialize for ErrorCode {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -269,6 +314,7 @@ impl ::serde::Serialize for ErrorCode {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for ErrorCode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -280,12 +326,14 @@ impl<'de> ::serde::Deserialize<'de> for ErrorCode {
         Ok(Self::from(value.as_ref()))
     }
 }
+
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Form {
     pub grant_type: GrantType,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scope: ::std::option::Option<::std::string::String>,
 }
+
 /// Values D1 adds after this spec was written are kept as [`GrantType::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GrantType {
@@ -294,6 +342,7 @@ pub enum GrantType {
     /// A value this version of the spec does not list.
     Unknown(::d1_runtime::validation::UnknownValue),
 }
+
 impl GrantType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -302,11 +351,13 @@ impl GrantType {
             Self::Unknown(value) => value.as_str(),
         }
     }
+
     /// Whether the value is one this version of the spec lists.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
     }
 }
+
 impl ::std::convert::From<&str> for GrantType {
     fn from(value: &str) -> Self {
         match value {
@@ -321,17 +372,21 @@ impl ::std::convert::From<&str> for GrantType {
         }
     }
 }
+
 impl ::std::str::FromStr for GrantType {
     type Err = ::std::convert::Infallible;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+
 impl ::std::fmt::Display for GrantType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ::serde::Serialize for GrantType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -340,6 +395,7 @@ impl ::serde::Serialize for GrantType {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for GrantType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -351,13 +407,16 @@ impl<'de> ::serde::Deserialize<'de> for GrantType {
         Ok(Self::from(value.as_ref()))
     }
 }
+
 /// Constraints: at most 8 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct Item(::std::string::String);
+
 impl Item {
     /// The most characters a value may have.
     pub const MAX_LENGTH: usize = 8;
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -365,10 +424,12 @@ impl Item {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -388,32 +449,40 @@ impl Item {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for Item {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for Item {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for Item {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl Item {
     /// The owned string.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for Item {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -421,16 +490,19 @@ impl ::std::convert::TryFrom<::std::string::String> for Item {
         Ok(Self(value))
     }
 }
+
 impl ::std::fmt::Display for Item {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl ::std::convert::From<Item> for ::std::string::String {
     fn from(value: Item) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for Item {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -441,6 +513,7 @@ impl<'de> ::serde::Deserialize<'de> for Item {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 /// Values D1 adds after this spec was written are kept as [`Kind::UnknownValue`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
@@ -457,6 +530,7 @@ pub enum Kind {
     /// A value this version of the spec does not list.
     UnknownValue(::d1_runtime::validation::UnknownValue),
 }
+
 impl Kind {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -469,11 +543,13 @@ impl Kind {
             Self::UnknownValue(value) => value.as_str(),
         }
     }
+
     /// Whether the value is one this version of the spec lists.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::UnknownValue(_))
     }
 }
+
 impl ::std::convert::From<&str> for Kind {
     fn from(value: &str) -> Self {
         match value {
@@ -492,17 +568,21 @@ impl ::std::convert::From<&str> for Kind {
         }
     }
 }
+
 impl ::std::str::FromStr for Kind {
     type Err = ::std::convert::Infallible;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+
 impl ::std::fmt::Display for Kind {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ::serde::Serialize for Kind {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -511,6 +591,7 @@ impl ::serde::Serialize for Kind {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for Kind {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -522,15 +603,19 @@ impl<'de> ::serde::Deserialize<'de> for Kind {
         Ok(Self::from(value.as_ref()))
     }
 }
+
 /// Constraints: >= 1, <= 50.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct Limit(i32);
+
 impl Limit {
     /// The lower bound.
     pub const MINIMUM: i32 = 1;
+
     /// The upper bound.
     pub const MAXIMUM: i32 = 50;
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: i32,
@@ -538,10 +623,12 @@ impl Limit {
         Self::check(value)?;
         Ok(Self(value))
     }
+
     /// The number.
     pub fn get(self) -> i32 {
         self.0
     }
+
     fn check(
         value: i32,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -572,29 +659,36 @@ impl Limit {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<i32> for Limit {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: i32) -> ::std::result::Result<Self, Self::Error> {
         Self::new(value)
     }
 }
+
 impl ::std::convert::From<Limit> for i32 {
     fn from(value: Limit) -> Self {
         value.0
     }
 }
+
 impl ::std::str::FromStr for Limit {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
         let value: i32 = ::d1_runtime::validation::parse_integer("Limit", text)?;
         Self::new(value)
     }
 }
+
 impl ::std::fmt::Display for Limit {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         ::std::fmt::Display::fmt(&self.0, f)
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for Limit {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -606,15 +700,19 @@ impl<'de> ::serde::Deserialize<'de> for Limit {
         Self::new(value).map_err(::serde::de::Error::custom)
     }
 }
+
 /// Constraints: >= 0, <= 9.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct Lives(i64);
+
 impl Lives {
     /// The lower bound.
     pub const MINIMUM: i64 = 0;
+
     /// The upper bound.
     pub const MAXIMUM: i64 = 9;
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: i64,
@@ -622,10 +720,12 @@ impl Lives {
         Self::check(value)?;
         Ok(Self(value))
     }
+
     /// The number.
     pub fn get(self) -> i64 {
         self.0
     }
+
     fn check(
         value: i64,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -656,29 +756,36 @@ impl Lives {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<i64> for Lives {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: i64) -> ::std::result::Result<Self, Self::Error> {
         Self::new(value)
     }
 }
+
 impl ::std::convert::From<Lives> for i64 {
     fn from(value: Lives) -> Self {
         value.0
     }
 }
+
 impl ::std::str::FromStr for Lives {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
         let value: i64 = ::d1_runtime::validation::parse_integer("Lives", text)?;
         Self::new(value)
     }
 }
+
 impl ::std::fmt::Display for Lives {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         ::std::fmt::Display::fmt(&self.0, f)
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for Lives {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -690,6 +797,7 @@ impl<'de> ::serde::Deserialize<'de> for Lives {
         Self::new(value).map_err(::serde::de::Error::custom)
     }
 }
+
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Node {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -699,7 +807,9 @@ pub struct Node {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub children: ::std::option::Option<::std::vec::Vec<Node>>,
 }
+
 pub type Not = ::serde_json::Value;
+
 /// A schema named like a Rust prelude type.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -734,6 +844,7 @@ pub struct Option {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub when: ::std::option::Option<::std::string::String>,
 }
+
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -741,15 +852,19 @@ pub enum Pet {
     Cat(Cat),
     Dog(Dog),
 }
+
 /// Constraints: 1 to 3 items.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct Pets(::std::vec::Vec<Pet>);
+
 impl Pets {
     /// The fewest items allowed.
     pub const MIN_ITEMS: usize = 1;
+
     /// The most items allowed.
     pub const MAX_ITEMS: usize = 3;
+
     /// Validate the item count and wrap the items.
     pub fn new(
         items: ::std::vec::Vec<Pet>,
@@ -757,14 +872,17 @@ impl Pets {
         Self::check(&items)?;
         Ok(Self(items))
     }
+
     /// The items.
     pub fn as_slice(&self) -> &[Pet] {
         &self.0
     }
+
     /// The owned items.
     pub fn into_inner(self) -> ::std::vec::Vec<Pet> {
         self.0
     }
+
     fn check(
         items: &[Pet],
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -795,19 +913,23 @@ impl Pets {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<::std::vec::Vec<Pet>> for Pets {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         items: ::std::vec::Vec<Pet>,
     ) -> ::std::result::Result<Self, Self::Error> {
         Self::new(items)
     }
 }
+
 impl ::std::convert::From<Pets> for ::std::vec::Vec<Pet> {
     fn from(value: Pets) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for Pets {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -818,6 +940,7 @@ impl<'de> ::serde::Deserialize<'de> for Pets {
         Self::new(items).map_err(::serde::de::Error::custom)
     }
 }
+
 /// Tagged by the `petType` property, which the variant types do not repeat.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(tag = "petType")]
@@ -828,6 +951,7 @@ pub enum Result {
     #[serde(rename = "DOG")]
     Dog(Dog),
 }
+
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -835,15 +959,19 @@ pub enum Scalar {
     String(::std::string::String),
     Integer(i64),
 }
+
 /// Constraints: > 0, <= 1.
 #[derive(Clone, Copy, Debug, PartialEq, PartialOrd, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct Score(f64);
+
 impl Score {
     /// The lower bound.
     pub const MINIMUM: f64 = 0f64;
+
     /// The upper bound.
     pub const MAXIMUM: f64 = 1f64;
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: f64,
@@ -851,10 +979,12 @@ impl Score {
         Self::check(value)?;
         Ok(Self(value))
     }
+
     /// The number.
     pub fn get(self) -> f64 {
         self.0
     }
+
     fn check(
         value: f64,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -896,19 +1026,24 @@ impl Score {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<f64> for Score {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: f64) -> ::std::result::Result<Self, Self::Error> {
         Self::new(value)
     }
 }
+
 impl ::std::convert::From<Score> for f64 {
     fn from(value: Score) -> Self {
         value.0
     }
 }
+
 impl ::std::str::FromStr for Score {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
         let value: f64 = text
             .trim()
@@ -925,11 +1060,13 @@ impl ::std::str::FromStr for Score {
         Self::new(value)
     }
 }
+
 impl ::std::fmt::Display for Score {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         ::std::fmt::Display::fmt(&self.0, f)
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for Score {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -938,18 +1075,24 @@ impl<'de> ::serde::Deserialize<'de> for Score {
         Self::new(value).map_err(::serde::de::Error::custom)
     }
 }
+
 pub type Tags = ::std::vec::Vec<Item>;
+
 /// Constraints: 1 to 48 characters, matches `^[A-Za-z0-9_-]{1,48}$`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct ThingId(::std::string::String);
+
 impl ThingId {
     /// The fewest characters a value may have.
     pub const MIN_LENGTH: usize = 1;
+
     /// The most characters a value may have.
     pub const MAX_LENGTH: usize = 48;
+
     /// The ECMA-262 pattern every value matches (not anchored unless it says so).
     pub const PATTERN: &'static str = "^[A-Za-z0-9_-]{1,48}$";
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -957,10 +1100,12 @@ impl ThingId {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -1007,32 +1152,40 @@ impl ThingId {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for ThingId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for ThingId {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for ThingId {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl ThingId {
     /// The owned string.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for ThingId {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -1040,16 +1193,19 @@ impl ::std::convert::TryFrom<::std::string::String> for ThingId {
         Ok(Self(value))
     }
 }
+
 impl ::std::fmt::Display for ThingId {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl ::std::convert::From<ThingId> for ::std::string::String {
     fn from(value: ThingId) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for ThingId {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1060,13 +1216,16 @@ impl<'de> ::serde::Deserialize<'de> for ThingId {
         Self::try_from(value).map_err(::serde::de::Error::custom)
     }
 }
+
 /// Constraints: matches `[a-z]{2}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct Unanchored(::std::string::String);
+
 impl Unanchored {
     /// The ECMA-262 pattern every value matches (not anchored unless it says so).
     pub const PATTERN: &'static str = "[a-z]{2}";
+
     /// Validate `value` and wrap it.
     pub fn new(
         value: impl Into<::std::string::String>,
@@ -1074,10 +1233,12 @@ impl Unanchored {
         let value = value.into();
         Self::try_from(value)
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     fn check(
         value: &str,
     ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
@@ -1110,32 +1271,40 @@ impl Unanchored {
         Ok(())
     }
 }
+
 impl ::std::convert::TryFrom<&str> for Unanchored {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
         Self::check(value)?;
         Ok(Self(value.to_string()))
     }
 }
+
 impl ::std::str::FromStr for Unanchored {
     type Err = ::d1_runtime::validation::ValidationError;
+
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Self::try_from(value)
     }
 }
+
 impl ::std::convert::AsRef<str> for Unanchored {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
+
 impl Unanchored {
     /// The owned string.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
     }
 }
+
 impl ::std::convert::TryFrom<::std::string::String> for Unanchored {
     type Error = ::d1_runtime::validation::ValidationError;
+
     fn try_from(
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, Self::Error> {
@@ -1143,16 +1312,19 @@ impl ::std::convert::TryFrom<::std::string::String> for Unanchored {
         Ok(Self(value))
     }
 }
+
 impl ::std::fmt::Display for Unanchored {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(&self.0)
     }
 }
+
 impl ::std::convert::From<Unanchored> for ::std::string::String {
     fn from(value: Unanchored) -> Self {
         value.0
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for Unanchored {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,

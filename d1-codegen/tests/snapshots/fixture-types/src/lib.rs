@@ -9,12 +9,16 @@
 //! |---|---|---|---|
 //! | [`kitchen_sink`] | Kitchen Sink API | 1.0 | `tests/fixtures/features/kitchen-sink.json` |
 //! | [`petstore`] | Petstore in YAML | 1.0 | `tests/fixtures/features/petstore.yaml` |
+
 #![forbid(unsafe_code)]
 #[rustfmt::skip]
 ::d1_runtime::require_generated_api!(1);
+
 #[rustfmt::skip]
 pub use ::d1_runtime::validation;
+
 #[rustfmt::skip]
 pub mod kitchen_sink;
+
 #[rustfmt::skip]
 pub mod petstore;
