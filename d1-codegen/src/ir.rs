@@ -43,6 +43,9 @@ impl Module {
 pub struct Api {
     /// Rust module name, e.g. `in_v1_digital_card`.
     pub module: String,
+    /// The `Client` method that reaches this API: the module name (unless that is a method of
+    /// `Client` itself), so that it derives from this spec alone.
+    pub accessor: String,
     /// Display path of the spec file, e.g. `specs/D1-Public-IN-v1-Digital-Card.json`.
     pub source: String,
     pub overlays: Vec<String>,

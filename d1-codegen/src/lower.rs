@@ -180,6 +180,7 @@ impl<'a> SpecLowering<'a> {
         }
         Ok(Api {
             module: self.module.clone(),
+            accessor: naming::client_accessor(&self.module),
             source: self.spec.path.clone(),
             overlays: self.spec.overlays.clone(),
             // One line each, whatever the spec says: they are written into headings, table rows

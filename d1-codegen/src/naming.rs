@@ -119,6 +119,17 @@ pub fn module_name(stem: &str, prefixes: &[String]) -> String {
     }
 }
 
+/// Methods of the generated `Client` itself, which an accessor must not shadow.
+const CLIENT_METHODS: &[&str] = &["builder", "new", "base_url", "clone", "core", "http_client", "from_core"];
+
+/// The `Client` method that reaches an API: its module name, with `_api` appended when that is
+/// a method of `Client` itself. A function of the module alone (module names are unique), so
+/// adding or removing a spec renames no accessor — unlike a short name that drops the direction
+/// and version, which a new version of the same API would make ambiguous.
+pub fn client_accessor(module: &str) -> String {
+    if CLIENT_METHODS.contains(&module) { format!("{module}_api") } else { module.to_string() }
+}
+
 /// The statuses `http::StatusCode` names, with the name of its constant: generated code writes
 /// `StatusCode::NOT_FOUND`, and the variant for a status is the constant in UpperCamelCase.
 const STATUS_CONSTANTS: &[(u16, &str)] = &[
@@ -443,6 +454,14 @@ fn map_ref(r: &mut TypeRef, f: &impl Fn(TypeId) -> TypeId) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accessors_are_module_names_that_do_not_shadow_client_methods() {
+        assert_eq!(client_accessor("in_v1_card"), "in_v1_card");
+        assert_eq!(client_accessor("out_v2_card"), "out_v2_card");
+        assert_eq!(client_accessor("petstore"), "petstore");
+        assert_eq!(client_accessor("new"), "new_api");
+    }
 
     #[test]
     fn statuses_have_one_name_on_both_sides() {

@@ -32,7 +32,7 @@ fn bench(c: &mut Criterion) {
     let generated = || {
         rt.block_on(async {
             let response = client
-                .card()
+                .in_v1_card()
                 .suspend(&issuer, &card)
                 .correlation_id(correlation.clone())
                 .body(body.clone())
@@ -92,7 +92,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("generated_client_fresh_correlation_id", |b| {
         b.iter(|| {
             rt.block_on(async {
-                let response = client.card().suspend(&issuer, &card).body(body.clone()).await.expect("204");
+                let response = client.in_v1_card().suspend(&issuer, &card).body(body.clone()).await.expect("204");
                 assert_eq!(response.status(), 204);
             })
         })

@@ -66,7 +66,7 @@ async fn each_declared_error_status_is_its_own_typed_variant() {
     let correlation: in_v1_card::CorrelationId = "caller-id-1".parse().expect("valid");
     for code in [400u16, 401, 403, 404, 500] {
         let err = client
-            .card()
+            .in_v1_card()
             .suspend(&issuer(), &card(&format!("status{code}")))
             .correlation_id(correlation.clone())
             .await
@@ -104,10 +104,10 @@ async fn success_statuses_and_typed_bodies() {
     })
     .await;
     let client = client(&server);
-    let ok = client.card().suspend(&issuer(), &card("card_1")).send().await.expect("2XX");
+    let ok = client.in_v1_card().suspend(&issuer(), &card("card_1")).send().await.expect("2XX");
     assert_eq!(ok.status(), 202, "a 2XX range reports the actual status");
     assert_eq!(ok.correlation_id().len(), 32);
-    let details = client.digital_card().get_details(&issuer(), &digital_card()).await.expect("200");
+    let details = client.in_v1_digital_card().get_details(&issuer(), &digital_card()).await.expect("200");
     assert_eq!(details.body().pan_suffix.as_str(), "1234");
     assert!(details.body().state.is_known());
 }
@@ -126,14 +126,14 @@ async fn malformed_and_mistyped_bodies_are_invalid_body() {
     })
     .await;
     let client = client(&server);
-    let err = client.digital_card().get_details(&issuer(), &digital_card()).await.expect_err("malformed");
+    let err = client.in_v1_digital_card().get_details(&issuer(), &digital_card()).await.expect_err("malformed");
     assert_eq!(err.status(), Some(200));
     let ErrorKind::InvalidBody { reason } = err.kind() else { panic!("{err:?}") };
     assert!(reason.contains("Eof"), "{reason}");
     assert!(err.body().starts_with(b"{\"digitalCardId\""));
 
     let other = DigitalCardId::new("dc_0002").expect("valid");
-    let err = client.digital_card().get_details(&issuer(), &other).await.expect_err("mistyped");
+    let err = client.in_v1_digital_card().get_details(&issuer(), &other).await.expect_err("mistyped");
     let ErrorKind::InvalidBody { reason } = err.kind() else { panic!("{err:?}") };
     assert!(reason.contains("panSuffix"), "the JSON path is named: {reason}");
     assert!(
@@ -142,7 +142,7 @@ async fn malformed_and_mistyped_bodies_are_invalid_body() {
     );
 
     let incomplete = DigitalCardId::new("dc_0003").expect("valid");
-    let err = client.digital_card().get_details(&issuer(), &incomplete).await.expect_err("incomplete");
+    let err = client.in_v1_digital_card().get_details(&issuer(), &incomplete).await.expect_err("incomplete");
     let ErrorKind::InvalidBody { reason } = err.kind() else { panic!("{err:?}") };
     assert!(reason.contains("missing member `panSuffix`"), "the missing member is named: {reason}");
 }
@@ -151,7 +151,7 @@ async fn malformed_and_mistyped_bodies_are_invalid_body() {
 async fn undeclared_status_keeps_status_and_body() {
     let server = Server::start(|_: &Recorded| Reply::raw(418, "text/plain", b"short and stout")).await;
     let client = client(&server);
-    let err = client.card().suspend(&issuer(), &card("card_1")).await.expect_err("418");
+    let err = client.in_v1_card().suspend(&issuer(), &card("card_1")).await.expect_err("418");
     assert!(matches!(err.kind(), ErrorKind::UndeclaredStatus), "{err:?}");
     assert_eq!(err.status(), Some(418));
     assert_eq!(err.body(), b"short and stout");
@@ -167,11 +167,11 @@ async fn an_oversized_response_is_refused_without_being_buffered() {
         .max_response_bytes(64 * 1024)
         .build()
         .expect("client builds");
-    let err = small.card().list_operations(&issuer(), &card("card_1")).await.expect_err("8 MB is over the limit");
+    let err = small.in_v1_card().list_operations(&issuer(), &card("card_1")).await.expect_err("8 MB is over the limit");
     assert!(matches!(err.kind(), ErrorKind::ResponseTooLarge { limit: 65536 }), "{err:?}");
     assert_eq!(err.status(), Some(200));
     // The default limit (4 MiB) refuses it too.
-    let err = client(&server).card().list_operations(&issuer(), &card("card_1")).await.expect_err("over 4 MiB");
+    let err = client(&server).in_v1_card().list_operations(&issuer(), &card("card_1")).await.expect_err("over 4 MiB");
     assert!(matches!(err.kind(), ErrorKind::ResponseTooLarge { .. }), "{err:?}");
 }
 
@@ -181,7 +181,7 @@ async fn a_correlation_id_with_line_breaks_is_refused_and_never_echoed_raw() {
     // The v1 pattern is unanchored, so the validated type accepts it: the client must not.
     let hostile: in_v1_card::CorrelationId = "ok\r\nX-Injected: 1".parse().expect("unanchored pattern");
     let err = client(&server)
-        .card()
+        .in_v1_card()
         .suspend(&issuer(), &card("card_1"))
         .correlation_id(hostile)
         .await
@@ -199,7 +199,7 @@ async fn slow_answer_times_out() {
     let client = client(&server);
     let started = Instant::now();
     let err = client
-        .digital_card()
+        .in_v1_digital_card()
         .get_details(&issuer(), &digital_card())
         .timeout(Duration::from_millis(200))
         .retry(RetryPolicy::none())
@@ -215,19 +215,19 @@ async fn slow_answer_times_out() {
 async fn dropped_connection_is_transport_and_only_idempotent_calls_are_retried() {
     let server = Server::start(|_: &Recorded| Reply::Drop).await;
     let client = client(&server);
-    let err = client.digital_card().get_details(&issuer(), &digital_card()).await.expect_err("dropped");
+    let err = client.in_v1_digital_card().get_details(&issuer(), &digital_card()).await.expect_err("dropped");
     assert!(matches!(err.kind(), ErrorKind::Transport { connect: false, .. }), "{err:?}");
     assert_eq!(err.attempts(), 3, "GET is retried");
     assert_eq!(server.requests().len(), 3);
 
-    let err = client.card().suspend(&issuer(), &card("card_1")).await.expect_err("dropped");
+    let err = client.in_v1_card().suspend(&issuer(), &card("card_1")).await.expect_err("dropped");
     assert!(matches!(err.kind(), ErrorKind::Transport { connect: false, .. }), "{err:?}");
     assert_eq!(err.attempts(), 1, "POST that may have reached the server is not repeated");
     assert_eq!(server.requests().len(), 4);
 
     // Unless the policy allows it.
     let err = client
-        .card()
+        .in_v1_card()
         .suspend(&issuer(), &card("card_1"))
         .retry(quick_retry().with_non_idempotent(true))
         .await
@@ -243,7 +243,7 @@ async fn connection_refused_is_retried_for_every_method() {
         .retry(quick_retry())
         .build()
         .expect("client builds");
-    let err = client.card().suspend(&issuer(), &card("card_1")).await.expect_err("refused");
+    let err = client.in_v1_card().suspend(&issuer(), &card("card_1")).await.expect_err("refused");
     assert!(matches!(err.kind(), ErrorKind::Transport { connect: true, .. }), "{err:?}");
     assert_eq!(err.attempts(), 3, "nothing reached the server, so even POST is retried");
     assert_eq!(err.status(), None);
@@ -267,12 +267,12 @@ async fn retryable_status_honours_retry_after_for_get_only() {
     .await;
     let client = client(&server);
     let started = Instant::now();
-    let ok = client.digital_card().get_details(&issuer(), &digital_card()).await.expect("retried");
+    let ok = client.in_v1_digital_card().get_details(&issuer(), &digital_card()).await.expect("retried");
     assert_eq!(ok.status(), 200);
     assert!(started.elapsed() >= Duration::from_secs(1), "waited for Retry-After");
     assert_eq!(server.requests().len(), 2);
 
-    let err = client.card().suspend(&issuer(), &card("card_1")).await.expect_err("503");
+    let err = client.in_v1_card().suspend(&issuer(), &card("card_1")).await.expect_err("503");
     assert!(matches!(err.kind(), ErrorKind::UndeclaredStatus));
     assert_eq!(err.status(), Some(503));
     assert_eq!(server.requests().len(), 3, "POST not retried");
@@ -283,12 +283,12 @@ async fn correlation_id_is_the_callers_or_fresh_and_random() {
     let server = Server::start(|_: &Recorded| Reply::status(204)).await;
     let client = client(&server);
     let mine: in_v1_card::CorrelationId = "my.correlation id".parse().expect("v1 pattern allows . and space");
-    client.card().suspend(&issuer(), &card("card_1")).correlation_id(mine).await.expect("ok");
-    client.card().suspend(&issuer(), &card("card_1")).await.expect("ok");
-    client.card().suspend(&issuer(), &card("card_1")).await.expect("ok");
+    client.in_v1_card().suspend(&issuer(), &card("card_1")).correlation_id(mine).await.expect("ok");
+    client.in_v1_card().suspend(&issuer(), &card("card_1")).await.expect("ok");
+    client.in_v1_card().suspend(&issuer(), &card("card_1")).await.expect("ok");
     // The digital card API's unpatterned flavour takes any string.
     client
-        .digital_card()
+        .in_v1_digital_card()
         .suspend(&issuer(), &digital_card())
         .correlation_id("plain-string")
         .await
@@ -312,7 +312,7 @@ async fn path_segments_are_percent_encoded_and_custom_method_colons_kept() {
     let server = Server::start(|_: &Recorded| Reply::status(204)).await;
     let client = client(&server);
     // The v1 cardId pattern is unanchored, so this odd id is valid.
-    client.card().suspend(&issuer(), &card("a b/c:d?e#f%")).await.expect("ok");
+    client.in_v1_card().suspend(&issuer(), &card("a b/c:d?e#f%")).await.expect("ok");
     let r = &server.requests()[0];
     assert_eq!(r.target, "/issuers/ISSUER0001/cards/a%20b%2Fc%3Ad%3Fe%23f%25/operations:suspend");
     assert_eq!(r.method, "POST");
@@ -330,17 +330,17 @@ async fn query_headers_bodies_and_bearer_token() {
     .await;
     let client = client(&server);
     client
-        .digital_card()
+        .in_v1_digital_card()
         .get_all_operations(&issuer(), &digital_card())
         .offset(in_v1_digital_card::Offset::new(5).expect("valid"))
         .limit(in_v1_digital_card::Limit::new(10).expect("valid"))
         .await
         .expect("ok");
     let body: in_v1_card::OperationRequest = serde_json::from_value(json!({ "reason": "lost card" })).expect("valid");
-    client.card().suspend(&issuer(), &card("card_1")).body(body).await.expect("200 is within the declared 2XX");
+    client.in_v1_card().suspend(&issuer(), &card("card_1")).body(body).await.expect("200 is within the declared 2XX");
     let consumer = ConsumerId::new("consumer_1").expect("valid");
     client
-        .consumer()
+        .in_v2_consumer()
         .get_card_list(&issuer(), &consumer)
         .user_id(in_v2_consumer::UserId::new("user_1").expect("valid"))
         .await
@@ -363,14 +363,14 @@ async fn headers_added_to_one_call_are_sent_with_it_only() {
     let server = Server::start(|_: &Recorded| Reply::status(204)).await;
     let client = client(&server);
     client
-        .card()
+        .in_v1_card()
         .suspend(&issuer(), &card("card_1"))
         .header("prefer", "respond-async")
         .header("idempotency-key", "k-1")
         .header("prefer", "handling=strict")
         .await
         .expect("sent");
-    client.card().suspend(&issuer(), &card("card_1")).await.expect("sent");
+    client.in_v1_card().suspend(&issuer(), &card("card_1")).await.expect("sent");
     let requests = server.requests();
     assert_eq!(requests[0].header_all("prefer"), ["respond-async", "handling=strict"]);
     assert_eq!(requests[0].header("idempotency-key"), Some("k-1"));
@@ -385,7 +385,7 @@ async fn headers_added_to_one_call_are_sent_with_it_only() {
         ("bad name", "v", "an extra header has an invalid name"),
         ("x-note", "line\nbreak", "extra header `x-note` has a value HTTP does not allow"),
     ] {
-        let err = client.card().suspend(&issuer(), &card("card_1")).header(name, value).await.expect_err(name);
+        let err = client.in_v1_card().suspend(&issuer(), &card("card_1")).header(name, value).await.expect_err(name);
         assert!(matches!(err.kind(), ErrorKind::InvalidRequest(_)), "{err:?}");
         assert!(err.to_string().contains(expected), "{err}");
     }
@@ -402,7 +402,7 @@ async fn token_endpoints_send_no_bearer_and_form_bodies() {
     let body: out_v1_auth2::Auth2Request =
         serde_json::from_value(json!({ "grant_type": "client_credentials", "scope": "cards" })).expect("valid");
     let token =
-        client.outbound_auth2().get_authorization_token("Basic aXNfdGJhbmswMToxMjM=").body(body).await.expect("200");
+        client.out_v1_auth2().get_authorization_token("Basic aXNfdGJhbmswMToxMjM=").body(body).await.expect("200");
     assert_eq!(token.body().access_token.expose(), "abc");
     let r = &server.requests()[0];
     assert_eq!(r.target, "/oauth2/token");
@@ -422,7 +422,7 @@ async fn environment_without_a_server_for_an_api_is_an_error_before_sending() {
         .base_url(d1_client::ApiId::InV1Auth2)
         .expect("auth API has DEVELOP")
         .starts_with("https://develop-api."));
-    let err = client.card().suspend(&issuer(), &card("card_1")).await.expect_err("no DEVELOP server for cards");
+    let err = client.in_v1_card().suspend(&issuer(), &card("card_1")).await.expect_err("no DEVELOP server for cards");
     assert!(
         matches!(err.kind(), ErrorKind::InvalidRequest(RequestError::NoServer { api: "in_v1_card", .. })),
         "{err:?}"
@@ -434,7 +434,7 @@ async fn environment_without_a_server_for_an_api_is_an_error_before_sending() {
 async fn missing_token_provider_is_an_auth_error() {
     let server = Server::start(|_: &Recorded| Reply::status(204)).await;
     let client = Client::builder(Environment::url(server.base())).build().expect("builds");
-    let err = client.card().suspend(&issuer(), &card("card_1")).await.expect_err("no token");
+    let err = client.in_v1_card().suspend(&issuer(), &card("card_1")).await.expect_err("no token");
     let ErrorKind::Auth(e) = err.kind() else { panic!("{err:?}") };
     assert!(matches!(e.kind, TokenErrorKind::NoProvider));
     assert!(server.requests().is_empty());
@@ -479,7 +479,7 @@ fn oauth_client(server: &Server, refresh_before: Duration) -> Client {
 async fn concurrent_suspends(client: &Client, n: usize) {
     let calls = (0..n).map(|_| {
         let client = client.clone();
-        tokio::spawn(async move { client.card().suspend(&issuer(), &card("card_1")).await.map(|r| r.status()) })
+        tokio::spawn(async move { client.in_v1_card().suspend(&issuer(), &card("card_1")).await.map(|r| r.status()) })
     });
     for call in calls {
         let status = call.await.expect("task").expect("call succeeds");
@@ -595,7 +595,7 @@ async fn expired_token_makes_every_waiter_share_one_refresh() {
 async fn rejected_token_is_replaced_and_the_call_resent_once() {
     let (server, issued) = oauth_server(900.0, |t| t != "token-1").await;
     let client = oauth_client(&server, Duration::from_secs(60));
-    let ok = client.card().suspend(&issuer(), &card("card_1")).await.expect("resent with token-2");
+    let ok = client.in_v1_card().suspend(&issuer(), &card("card_1")).await.expect("resent with token-2");
     assert_eq!(ok.status(), 204);
     assert_eq!(issued.load(Ordering::SeqCst), 2);
     assert_eq!(server.count("/issuers/"), 2);
@@ -603,7 +603,7 @@ async fn rejected_token_is_replaced_and_the_call_resent_once() {
     // A server that rejects every token gets one resend, then the 401 is the answer.
     let (server, issued) = oauth_server(900.0, |_| false).await;
     let client = oauth_client(&server, Duration::from_secs(60));
-    let err = client.card().suspend(&issuer(), &card("card_1")).await.expect_err("401");
+    let err = client.in_v1_card().suspend(&issuer(), &card("card_1")).await.expect_err("401");
     assert!(matches!(err.declared(), Some(d1_client::in_v1_card::SuspendError::Unauthorized(_))));
     assert_eq!(issued.load(Ordering::SeqCst), 2);
     assert_eq!(server.count("/issuers/"), 2);
@@ -620,7 +620,7 @@ async fn token_endpoint_failure_is_an_auth_error_with_its_status() {
     })
     .await;
     let client = oauth_client(&server, Duration::from_secs(60));
-    let err = client.card().suspend(&issuer(), &card("card_1")).await.expect_err("no token");
+    let err = client.in_v1_card().suspend(&issuer(), &card("card_1")).await.expect_err("no token");
     let ErrorKind::Auth(e) = err.kind() else { panic!("{err:?}") };
     assert!(matches!(e.kind, TokenErrorKind::Rejected));
     assert_eq!(e.status, Some(400));
@@ -637,6 +637,6 @@ fn client_and_call_futures_are_shareable_across_tasks() {
     let client = Client::builder(Environment::PRODUCTION).build().expect("builds");
     let issuer = issuer();
     let card = card("card_1");
-    let future = std::future::IntoFuture::into_future(client.card().suspend(&issuer, &card));
+    let future = std::future::IntoFuture::into_future(client.in_v1_card().suspend(&issuer, &card));
     sendable(&future);
 }

@@ -170,7 +170,7 @@ fn correlation() -> common::CorrelationId {
 async fn inbound_card_v1_requests_are_valid() {
     let prism = Prism::start("D1-Public-IN-v1-Card");
     let client = prism.client(ApiId::InV1Card);
-    let api = client.card();
+    let api = client.in_v1_card();
     let card = in_v1_card::CardId::new("card_0001").expect("valid");
     let operation = in_v1_card::OperationId::new("op_0001").expect("valid");
     let reason = || -> in_v1_card::OperationRequest {
@@ -209,7 +209,7 @@ async fn inbound_card_v1_requests_are_valid() {
 async fn inbound_digital_card_requests_are_valid_except_the_documented_search_pattern() {
     let prism = Prism::start("D1-Public-IN-v1-Digital-Card");
     let client = prism.client(ApiId::InV1DigitalCard);
-    let api = client.digital_card();
+    let api = client.in_v1_digital_card();
     let dc = common::DigitalCardId::new("dc_0001").expect("valid");
     let operation = common::OperationId::new("op_0001").expect("valid");
     let op_request = || -> in_v1_digital_card::OperationRequest {
@@ -262,7 +262,7 @@ async fn inbound_digital_card_requests_are_valid_except_the_documented_search_pa
 async fn inbound_physical_issuance_requests_are_valid() {
     let prism = Prism::start("D1-Public-IN-v1-Physical-Issuance");
     let client = prism.client(ApiId::InV1PhysicalIssuance);
-    let api = client.physical_issuance();
+    let api = client.in_v1_physical_issuance();
     let card = common::CardId::new("card_0001").expect("valid");
     let data = in_v1_physical_issuance::CardData {
         pan: common::Pan::new("4111111111111111").expect("valid"),
@@ -289,7 +289,7 @@ async fn inbound_physical_issuance_requests_are_valid() {
 async fn inbound_consumer_v2_requests_are_valid() {
     let prism = Prism::start("D1-Public-IN-v2-Consumer");
     let client = prism.client(ApiId::InV2Consumer);
-    let api = client.consumer();
+    let api = client.in_v2_consumer();
     let consumer = common::ConsumerId::new("consumer_0001").expect("valid");
     let user = || in_v2_consumer::UserId::new("agent_01").expect("valid");
     let info: common::ConsumerInfo =
@@ -327,6 +327,6 @@ async fn inbound_oauth2_token_request_is_valid() {
         assertion: in_v1_auth2::Assertion::new(assertion.as_str()).expect("any string"),
     };
     let results =
-        vec![("get_token", outcome(client.auth2().get_token().body(body).correlation_id(correlation()).await))];
+        vec![("get_token", outcome(client.in_v1_auth2().get_token().body(body).correlation_id(correlation()).await))];
     check("in_v1_auth2", results, &prism, &[]);
 }

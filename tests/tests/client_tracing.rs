@@ -50,7 +50,7 @@ async fn each_call_has_a_span_with_no_sensitive_value() {
     let body: in_v1_card::OperationRequest =
         serde_json::from_value(json!({ "reason": "secret reason text" })).expect("valid");
     let err = client
-        .card()
+        .in_v1_card()
         .suspend(&issuer, &card)
         .correlation_id("trace-me-1".parse().expect("valid"))
         .body(body)

@@ -169,14 +169,14 @@ async fn every_outbound_operation_round_trips() {
 
     // OAuth2 client credentials, D1 asking the issuer for a token.
     let body = t_auth::Auth2Request { grant_type: t_auth::GrantType::ClientCredentials, scope: None };
-    let token = d1.outbound_auth2().get_authorization_token("Basic ZDE6c2VjcmV0").body(body).await.expect("token");
+    let token = d1.out_v1_auth2().get_authorization_token("Basic ZDE6c2VjcmV0").body(body).await.expect("token");
     assert_eq!(token.body().access_token.expose(), "issuer-token");
     assert_eq!(token.body().token_type, t_auth::TokenType::Bearer);
 
     // Consumer information: found, then the declared 404.
     let consumer = common::ConsumerId::new("u1").expect("valid");
     let info = d1
-        .outbound_consumer()
+        .out_v1_consumer()
         .get_consumer_information(&issuer_id(), &consumer)
         .card_id(card.clone())
         .correlation_id("corr-42".parse().expect("valid"))
@@ -185,7 +185,7 @@ async fn every_outbound_operation_round_trips() {
     assert_eq!(info.correlation_id(), "corr-42");
     assert_eq!(serde_json::to_value(info.body()).expect("JSON")["firstName"], "Ann");
     let unknown = common::ConsumerId::new("unknown").expect("valid");
-    let err = d1.outbound_consumer().get_consumer_information(&issuer_id(), &unknown).await.expect_err("404");
+    let err = d1.out_v1_consumer().get_consumer_information(&issuer_id(), &unknown).await.expect_err("404");
     assert!(matches!(err.kind(), ErrorKind::Declared(_)), "{err:?}");
     assert_eq!(err.status(), Some(404));
 
@@ -194,7 +194,7 @@ async fn every_outbound_operation_round_trips() {
     let notification: t_dc::NotifyDigitalCardOperationRequest =
         serde_json::from_value(json!({"operationId": "op_1", "operation": "SUSPEND", "status": "SUCCESSFUL"}))
             .expect("valid");
-    let sent = d1.outbound_digital_card().notify_digital_card_operation(&issuer_id(), &dc).body(notification).await;
+    let sent = d1.out_v1_digital_card().notify_digital_card_operation(&issuer_id(), &dc).body(notification).await;
     assert_eq!(sent.expect("notified").status(), 204);
 
     let operations: t_card::NotifyCardOperationsRequest = serde_json::from_value(json!({"operations": [{
@@ -202,7 +202,7 @@ async fn every_outbound_operation_round_trips() {
         "startTime": "2026-11-30T10:00:00Z", "cardId": "card_1"
     }]}))
     .expect("valid");
-    let sent = d1.outbound_card().notify_card_operations(&issuer_id()).body(operations).await;
+    let sent = d1.out_v2_card().notify_card_operations(&issuer_id()).body(operations).await;
     assert_eq!(sent.expect("notified").status(), 204);
     let authorisation = |id: &str| {
         json!({"operationId": id, "operation": "PURCHASE", "status": "APPROVED",
@@ -211,14 +211,14 @@ async fn every_outbound_operation_round_trips() {
     let authorisations: t_card::NotifyCardAuthorisationsRequest =
         serde_json::from_value(json!({"operations": [authorisation("auth_1"), authorisation("auth_2")]}))
             .expect("valid");
-    let sent = d1.outbound_card().notify_card_authorisations(&issuer_id()).body(authorisations).await;
+    let sent = d1.out_v2_card().notify_card_authorisations(&issuer_id()).body(authorisations).await;
     assert_eq!(sent.expect("notified").status(), 204);
 
     // Card activation, and card credentials sealed for D1: only D1's key opens them.
-    let activated = d1.outbound_physical_issuance().activate_card(&issuer_id(), &card).await.expect("activated");
+    let activated = d1.out_v1_physical_issuance().activate_card(&issuer_id(), &card).await.expect("activated");
     assert_eq!(activated.status(), 204);
     let credentials =
-        d1.outbound_card().get_card_credentials(&issuer_id(), &card).await.expect("credentials").into_body();
+        d1.out_v2_card().get_card_credentials(&issuer_id(), &card).await.expect("credentials").into_body();
     let opened = credentials.encrypted_data.open(&d1_private).expect("D1 opens the credentials");
     assert_eq!(opened.pan.as_str(), PAN);
     assert_eq!(opened.cvv.as_str(), "123");

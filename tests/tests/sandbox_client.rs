@@ -77,7 +77,7 @@ fn status_of<E: std::fmt::Debug>(e: &d1_client::Error<E>) -> u16 {
 async fn every_inbound_operation_through_the_generated_client() {
     let s = start().await;
     let c1 = common::CardId::new("c1").expect("valid");
-    let card_api = s.client.card();
+    let card_api = s.client.in_v1_card();
     let v1_c1 = in_v1_card::CardId::new("c1").expect("valid");
 
     // OAuth2: the explicit token call (the client's provider also uses it for every call below).
@@ -85,7 +85,7 @@ async fn every_inbound_operation_through_the_generated_client() {
         grant_type: d1_client::types::in_v1_auth2::GrantType::UrnIetfParamsOauthGrantTypeJwtBearer,
         assertion: d1_client::types::in_v1_auth2::Assertion::new("an.assertion.jwt").expect("any string"),
     };
-    let token = s.client.auth2().get_token().body(body).await.expect("token issued").into_body();
+    let token = s.client.in_v1_auth2().get_token().body(body).await.expect("token issued").into_body();
     assert_eq!(token.token_type.as_deref(), Some("Bearer"));
     assert!(token.access_token.is_some_and(|t| t.expose().starts_with("sbx-")));
 
@@ -104,13 +104,13 @@ async fn every_inbound_operation_through_the_generated_client() {
     let consumer = common::ConsumerId::new("u1").expect("valid");
     let info: common::ConsumerInfo =
         serde_json::from_value(json!({ "firstName": "Ann", "language": "en-GB" })).expect("valid");
-    let registered = s.client.consumer().register_consumer(&issuer(), &consumer).body(info).await.expect("registered");
+    let registered = s.client.in_v2_consumer().register_consumer(&issuer(), &consumer).body(info).await.expect("registered");
     assert_eq!(registered.status(), 204);
     assert_eq!(s.entity("consumers", "u1")["info"]["firstName"], "Ann", "{}", s.sandbox.snapshot());
     let update: in_v2_consumer::ConsumerUpdateInfo =
         serde_json::from_value(json!({ "lastName": "Lee" })).expect("valid");
     let updated =
-        s.client.consumer().update_consumer_information(&issuer(), &consumer).body(update).await.expect("updated");
+        s.client.in_v2_consumer().update_consumer_information(&issuer(), &consumer).body(update).await.expect("updated");
     assert!(updated.body().operation_id.is_some());
     assert_eq!(s.entity("consumers", "u1")["info"]["lastName"], "Lee");
 
@@ -119,11 +119,11 @@ async fn every_inbound_operation_through_the_generated_client() {
         consumer_id: Some(consumer.clone()),
         ..Default::default()
     });
-    let ordered = s.client.physical_issuance().card_order(&issuer(), &c1).body(order).await.expect("ordered");
+    let ordered = s.client.in_v1_physical_issuance().card_order(&issuer(), &c1).body(order).await.expect("ordered");
     assert_eq!(ordered.status(), 202);
     let produce_id = ordered.body().operation_id.clone().expect("operation id");
     assert_eq!(s.state_of("cards", "c1"), "ACTIVE");
-    let production = s.client.physical_issuance().get_card_order_status(&issuer(), &c1).await.expect("status");
+    let production = s.client.in_v1_physical_issuance().get_card_order_status(&issuer(), &c1).await.expect("status");
     let operations = production.body().operations.as_ref().expect("operations");
     assert_eq!(operations[0].operation_id, produce_id);
     assert_eq!(operations[0].card_id, c1);
@@ -212,7 +212,7 @@ async fn every_inbound_operation_through_the_generated_client() {
         Lifecycle::Active,
         None,
     );
-    let dc_api = s.client.digital_card();
+    let dc_api = s.client.in_v1_digital_card();
     let d1 = common::DigitalCardId::new("d1").expect("valid");
     let details = dc_api.get_details(&issuer(), &d1).await.expect("details").into_body();
     assert_eq!(details.pan_suffix.as_str(), "7899");
@@ -271,19 +271,19 @@ async fn every_inbound_operation_through_the_generated_client() {
     assert_eq!(opened.pan.as_str(), "4000001234567899");
 
     // Consumer card list, then delete the consumer: it cascades to its cards and digital cards.
-    let list = s.client.consumer().get_card_list(&issuer(), &consumer).await.expect("card list").into_body();
+    let list = s.client.in_v2_consumer().get_card_list(&issuer(), &consumer).await.expect("card list").into_body();
     let mut cards: Vec<&str> =
         list["cards"].as_array().expect("cards").iter().filter_map(|c| c["cardId"].as_str()).collect();
     cards.sort_unstable();
     assert_eq!(cards, ["c1", "c2"]);
     let delete: in_v2_consumer::DeleteRequest =
         serde_json::from_value(json!({ "reason": "account closed" })).expect("valid");
-    s.client.consumer().delete(&issuer(), &consumer).body(delete).await.expect("consumer deleted");
+    s.client.in_v2_consumer().delete(&issuer(), &consumer).body(delete).await.expect("consumer deleted");
     assert_eq!(s.state_of("cards", "c1"), "DELETED");
     assert_eq!(s.state_of("digitalCards", "d1"), "DELETED");
     let err = dc_api.delete(&issuer(), &d1).body(digital_reason()).await.expect_err("deleted is final");
     assert_eq!(status_of(&err), 403);
-    let err = s.client.consumer().get_card_list(&issuer(), &consumer).await.expect_err("consumer gone");
+    let err = s.client.in_v2_consumer().get_card_list(&issuer(), &consumer).await.expect_err("consumer gone");
     assert_eq!(status_of(&err), 404);
 }
 
@@ -296,7 +296,7 @@ async fn invalid_ids_never_reach_the_sandbox() {
     assert!(in_v1_card::CardId::new("").is_err());
     assert!(common::IssuerId::new("SHORT").is_err());
     // A valid call still works, and nothing was recorded by the attempts above.
-    let err = s.client.consumer().get_card_list(&issuer(), &common::ConsumerId::new("nobody").expect("valid")).await;
+    let err = s.client.in_v2_consumer().get_card_list(&issuer(), &common::ConsumerId::new("nobody").expect("valid")).await;
     assert_eq!(err.map(|r| r.status()).map_err(|e| status_of(&e)), Err(404));
     assert_eq!(s.sandbox.snapshot(), before);
 }

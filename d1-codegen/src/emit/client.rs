@@ -25,8 +25,6 @@ use quote::{format_ident, quote};
 /// Builder methods every operation has; parameters with these names get a `_param` suffix.
 const BUILDER_METHODS: &[&str] = &["body", "header", "timeout", "retry", "send", "into_future", "call", "client"];
 
-/// Methods of `Client` itself; accessors with these names get an `_api` suffix.
-const CLIENT_METHODS: &[&str] = &["builder", "new", "base_url", "clone", "core", "http_client", "from_core"];
 
 pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Result<(), Error> {
     let root = options.client_crate.clone();
@@ -36,7 +34,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
     let root_path = options.root_of(Part::Client);
     let sources: Vec<&str> = ir.apis.iter().map(|a| a.source.as_str()).collect();
     let all_header = rust_header(&sources);
-    let accessors = accessor_names(&ir.apis);
+    let accessors: Vec<String> = ir.apis.iter().map(|a| a.accessor.clone()).collect();
 
     let ctx = Ctx { ir, krate: &krate, types: &types_path, root: &root_path, fence: options.example_fence() };
     let mut error_examples = Vec::new();
@@ -86,7 +84,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
 struct ErrorExample {
     /// `name: Type` parameters of the hidden example function.
     params: Vec<String>,
-    /// `client.card().suspend(issuer_id, card_id)`
+    /// `client.in_v1_card().suspend(issuer_id, card_id)`
     call: String,
     /// `in_v1_card::SuspendError::NotFound`
     variant: String,
@@ -127,50 +125,6 @@ fn direction(module: &str) -> &'static str {
     }
 }
 
-/// Accessor names: `in_v1_digital_card` → `digital_card`, `out_v2_card` → `outbound_card`;
-/// the version is kept (`card_v1`) only where two APIs would otherwise share a name; modules
-/// that do not follow D1's `in_vN_…`/`out_vN_…` scheme keep their module name.
-fn accessor_names(apis: &[Api]) -> Vec<String> {
-    let split = |module: &str| -> Option<(&'static str, String, String)> {
-        let (prefix, rest) = if let Some(rest) = module.strip_prefix("in_") {
-            ("", rest)
-        } else if let Some(rest) = module.strip_prefix("out_") {
-            ("outbound_", rest)
-        } else {
-            return None;
-        };
-        let (version, resource) = rest.split_once('_')?;
-        let is_version =
-            version.len() > 1 && version.starts_with('v') && version[1..].chars().all(|c| c.is_ascii_digit());
-        (is_version && !resource.is_empty()).then(|| (prefix, version.to_string(), resource.to_string()))
-    };
-    let short: Vec<String> = apis
-        .iter()
-        .map(|a| match split(&a.module) {
-            Some((prefix, _, resource)) => format!("{prefix}{resource}"),
-            None => a.module.clone(),
-        })
-        .collect();
-    apis.iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let clash = short.iter().filter(|s| **s == short[i]).count() > 1;
-            let mut name = match (clash, split(&a.module)) {
-                (true, Some((prefix, version, resource))) => format!("{prefix}{resource}_{version}"),
-                (true, None) | (false, _) => short[i].clone(),
-            };
-            if clash && split(&a.module).is_none() {
-                name = a.module.clone();
-            }
-            // Not a method of `Client`, and not a keyword (`in_v1_type` would give `type`).
-            if CLIENT_METHODS.contains(&name.as_str()) || syn::parse_str::<syn::Ident>(&name).is_err() {
-                name.push_str("_api");
-            }
-            name
-        })
-        .collect()
-}
-
 fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExample>) -> TokenStream {
     let ir = ctx.ir;
     let krate = ctx.krate;
@@ -195,8 +149,8 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
     lines.extend(
         [
             "",
-            "Accessor names drop the `in_vN_` prefix of inbound APIs and turn `out_vN_` into `outbound_`;",
-            "the version stays only where two APIs would otherwise share a name.",
+            "Each accessor is named like its API's module, so a new spec or a new version of an API",
+            "never renames the accessors you use.",
             "",
             "Every operation takes its required inputs as arguments and the optional ones as builder",
             "methods, then `.await`s (or `.send().await`s) to `Result<Response<T>, Error<E>>`: `T` is the",
@@ -1240,36 +1194,6 @@ fn tokens_text(tokens: &TokenStream) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn api(module: &str) -> Api {
-        Api {
-            module: module.to_string(),
-            source: format!("specs/{module}.json"),
-            overlays: Vec::new(),
-            title: module.to_string(),
-            version: "1.0".to_string(),
-            doc: None,
-            servers: Vec::new(),
-            operations: Vec::new(),
-            types: Vec::new(),
-            security_schemes: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn accessors_drop_direction_and_version_unless_names_clash() {
-        let apis: Vec<Api> =
-            ["in_v1_card", "in_v2_card", "in_v1_digital_card", "out_v2_card", "petstore", "new", "in_v1_type"]
-                .map(api)
-                .into();
-        assert_eq!(
-            accessor_names(&apis),
-            ["card_v1", "card_v2", "digital_card", "outbound_card", "petstore", "new_api", "type_api"]
-        );
-    }
-
-    #[test]
-    fn status_names() {}
 
     #[test]
     fn lists_are_closed_before_a_following_paragraph() {

@@ -2,7 +2,7 @@
 // Do not edit by hand: change the specs or the generator, then run `cargo xtask codegen`.
 //! Client of the **D1 OAuth API** (version 1.0), from `specs/D1-Public-IN-v1-Auth2.json`.
 //!
-//! Get the operations with [`Client::auth2`](crate::Client::auth2); the types are in [`d1_types::in_v1_auth2`].
+//! Get the operations with [`Client::in_v1_auth2`](crate::Client::in_v1_auth2); the types are in [`d1_types::in_v1_auth2`].
 //!
 //! Token endpoint the issuer backend calls to get the access token required by every other D1 API.
 
@@ -37,7 +37,7 @@ pub const SERVERS: &[crate::Server] = &[
 /// This API's identifier.
 pub const ID: crate::ApiId = crate::ApiId::InV1Auth2;
 
-/// The operations of the **D1 OAuth API**. Get it with [`Client::auth2`](crate::Client::auth2).
+/// The operations of the **D1 OAuth API**. Get it with [`Client::in_v1_auth2`](crate::Client::in_v1_auth2).
 #[derive(Clone, Copy, Debug)]
 pub struct Api<'c> {
     pub(crate) client: &'c crate::Client,
@@ -60,7 +60,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .auth2()
+    ///     .in_v1_auth2()
     ///     .get_token()
     ///     .correlation_id("my-correlation-id-1".parse()?)
     ///     .await?;

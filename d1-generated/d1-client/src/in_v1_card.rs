@@ -2,7 +2,7 @@
 // Do not edit by hand: change the specs or the generator, then run `cargo xtask codegen`.
 //! Client of the **Inbound Card API** (version 1.0), from `specs/D1-Public-IN-v1-Card.json`.
 //!
-//! Get the operations with [`Client::card`](crate::Client::card); the types are in [`d1_types::in_v1_card`].
+//! Get the operations with [`Client::in_v1_card`](crate::Client::in_v1_card); the types are in [`d1_types::in_v1_card`].
 //!
 //! D1 V1 card operations called by the issuer backend: resume, suspend, delete and renew a card, and read its operations.
 
@@ -29,7 +29,7 @@ pub const SERVERS: &[crate::Server] = &[
 /// This API's identifier.
 pub const ID: crate::ApiId = crate::ApiId::InV1Card;
 
-/// The operations of the **Inbound Card API**. Get it with [`Client::card`](crate::Client::card).
+/// The operations of the **Inbound Card API**. Get it with [`Client::in_v1_card`](crate::Client::in_v1_card).
 #[derive(Clone, Copy, Debug)]
 pub struct Api<'c> {
     pub(crate) client: &'c crate::Client,
@@ -57,7 +57,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, card_id: &d1_types::in_v1_card::CardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .card()
+    ///     .in_v1_card()
     ///     .resume(issuer_id, card_id)
     ///     .correlation_id("my-correlation-id-1".parse()?)
     ///     .await?;
@@ -108,7 +108,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, card_id: &d1_types::in_v1_card::CardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .card()
+    ///     .in_v1_card()
     ///     .suspend(issuer_id, card_id)
     ///     .correlation_id("my-correlation-id-1".parse()?)
     ///     .await?;
@@ -159,7 +159,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, card_id: &d1_types::in_v1_card::CardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .card()
+    ///     .in_v1_card()
     ///     .delete(issuer_id, card_id)
     ///     .correlation_id("my-correlation-id-1".parse()?)
     ///     .await?;
@@ -210,7 +210,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, card_id: &d1_types::in_v1_card::CardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .card()
+    ///     .in_v1_card()
     ///     .renew(issuer_id, card_id)
     ///     .correlation_id("my-correlation-id-1".parse()?)
     ///     .await?;
@@ -260,7 +260,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, card_id: &d1_types::in_v1_card::CardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .card()
+    ///     .in_v1_card()
     ///     .list_operations(issuer_id, card_id)
     ///     .correlation_id("my-correlation-id-1".parse()?)
     ///     .await?;
@@ -309,7 +309,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, card_id: &d1_types::in_v1_card::CardId, operation_id: &d1_types::in_v1_card::OperationId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .card()
+    ///     .in_v1_card()
     ///     .get_operation(issuer_id, card_id, operation_id)
     ///     .correlation_id("my-correlation-id-1".parse()?)
     ///     .await?;

@@ -2,7 +2,7 @@
 // Do not edit by hand: change the specs or the generator, then run `cargo xtask codegen`.
 //! Client of the **Inbound Digital Card API** (version 1.0), from `specs/D1-Public-IN-v1-Digital-Card.json`.
 //!
-//! Get the operations with [`Client::digital_card`](crate::Client::digital_card); the types are in [`d1_types::in_v1_digital_card`].
+//! Get the operations with [`Client::in_v1_digital_card`](crate::Client::in_v1_digital_card); the types are in [`d1_types::in_v1_digital_card`].
 //!
 //! Calls the issuer backend makes to D1 to manage digital cards (tokens): life cycle (suspend, resume, delete), search by digital PAN, details, credentials, operation history and step-up authentication results.
 
@@ -29,7 +29,7 @@ pub const SERVERS: &[crate::Server] = &[
 /// This API's identifier.
 pub const ID: crate::ApiId = crate::ApiId::InV1DigitalCard;
 
-/// The operations of the **Inbound Digital Card API**. Get it with [`Client::digital_card`](crate::Client::digital_card).
+/// The operations of the **Inbound Digital Card API**. Get it with [`Client::in_v1_digital_card`](crate::Client::in_v1_digital_card).
 #[derive(Clone, Copy, Debug)]
 pub struct Api<'c> {
     pub(crate) client: &'c crate::Client,
@@ -57,7 +57,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, digital_card_id: &d1_types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .digital_card()
+    ///     .in_v1_digital_card()
     ///     .suspend(issuer_id, digital_card_id)
     ///     .correlation_id("my-correlation-id-1")
     ///     .await?;
@@ -108,7 +108,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, digital_card_id: &d1_types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .digital_card()
+    ///     .in_v1_digital_card()
     ///     .resume(issuer_id, digital_card_id)
     ///     .correlation_id("my-correlation-id-1")
     ///     .await?;
@@ -159,7 +159,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, digital_card_id: &d1_types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .digital_card()
+    ///     .in_v1_digital_card()
     ///     .delete(issuer_id, digital_card_id)
     ///     .correlation_id("my-correlation-id-1")
     ///     .await?;
@@ -208,7 +208,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .digital_card()
+    ///     .in_v1_digital_card()
     ///     .search(issuer_id)
     ///     .correlation_id("my-correlation-id-1")
     ///     .await?;
@@ -252,7 +252,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, digital_card_id: &d1_types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .digital_card()
+    ///     .in_v1_digital_card()
     ///     .get_details(issuer_id, digital_card_id)
     ///     .correlation_id("my-correlation-id-1".parse()?)
     ///     .await?;
@@ -299,7 +299,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, digital_card_id: &d1_types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .digital_card()
+    ///     .in_v1_digital_card()
     ///     .get_credentials(issuer_id, digital_card_id)
     ///     .correlation_id("my-correlation-id-1")
     ///     .await?;
@@ -347,7 +347,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, digital_card_id: &d1_types::common::DigitalCardId, operation_id: &d1_types::common::OperationId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .digital_card()
+    ///     .in_v1_digital_card()
     ///     .get_operation(issuer_id, digital_card_id, operation_id)
     ///     .correlation_id("my-correlation-id-1".parse()?)
     ///     .await?;
@@ -397,7 +397,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, digital_card_id: &d1_types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .digital_card()
+    ///     .in_v1_digital_card()
     ///     .get_all_operations(issuer_id, digital_card_id)
     ///     .correlation_id("my-correlation-id-1".parse()?)
     ///     .await?;
@@ -444,7 +444,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, digital_card_id: &d1_types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .digital_card()
+    ///     .in_v1_digital_card()
     ///     .step_up_auth_result(issuer_id, digital_card_id)
     ///     .correlation_id("my-correlation-id-1")
     ///     .await?;

@@ -2,7 +2,7 @@
 // Do not edit by hand: change the specs or the generator, then run `cargo xtask codegen`.
 //! Client of the **Inbound Physical Card API** (version 2.0), from `specs/D1-Public-IN-v1-Physical-Issuance.json`.
 //!
-//! Get the operations with [`Client::physical_issuance`](crate::Client::physical_issuance); the types are in [`d1_types::in_v1_physical_issuance`].
+//! Get the operations with [`Client::in_v1_physical_issuance`](crate::Client::in_v1_physical_issuance); the types are in [`d1_types::in_v1_physical_issuance`].
 //!
 //! Physical card issuance calls made by the issuer backend to D1: order the production of one physical card, then follow the order.
 
@@ -29,7 +29,7 @@ pub const SERVERS: &[crate::Server] = &[
 /// This API's identifier.
 pub const ID: crate::ApiId = crate::ApiId::InV1PhysicalIssuance;
 
-/// The operations of the **Inbound Physical Card API**. Get it with [`Client::physical_issuance`](crate::Client::physical_issuance).
+/// The operations of the **Inbound Physical Card API**. Get it with [`Client::in_v1_physical_issuance`](crate::Client::in_v1_physical_issuance).
 #[derive(Clone, Copy, Debug)]
 pub struct Api<'c> {
     pub(crate) client: &'c crate::Client,
@@ -61,7 +61,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, card_id: &d1_types::common::CardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .physical_issuance()
+    ///     .in_v1_physical_issuance()
     ///     .card_order(issuer_id, card_id)
     ///     .correlation_id("my-correlation-id-1".parse()?)
     ///     .await?;
@@ -112,7 +112,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, card_id: &d1_types::common::CardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .physical_issuance()
+    ///     .in_v1_physical_issuance()
     ///     .get_card_order_status(issuer_id, card_id)
     ///     .correlation_id("my-correlation-id-1".parse()?)
     ///     .await?;

@@ -2,7 +2,7 @@
 // Do not edit by hand: change the specs or the generator, then run `cargo xtask codegen`.
 //! Client of the **D1 Inbound Consumer API** (version 2.0), from `specs/D1-Public-IN-v2-Consumer.json`.
 //!
-//! Get the operations with [`Client::consumer`](crate::Client::consumer); the types are in [`d1_types::in_v2_consumer`].
+//! Get the operations with [`Client::in_v2_consumer`](crate::Client::in_v2_consumer); the types are in [`d1_types::in_v2_consumer`].
 //!
 //! Calls the bank backend makes to D1 to manage end users (consumers).
 //! It can register, update or delete an end user and list the end user's cards.
@@ -30,7 +30,7 @@ pub const SERVERS: &[crate::Server] = &[
 /// This API's identifier.
 pub const ID: crate::ApiId = crate::ApiId::InV2Consumer;
 
-/// The operations of the **D1 Inbound Consumer API**. Get it with [`Client::consumer`](crate::Client::consumer).
+/// The operations of the **D1 Inbound Consumer API**. Get it with [`Client::in_v2_consumer`](crate::Client::in_v2_consumer).
 #[derive(Clone, Copy, Debug)]
 pub struct Api<'c> {
     pub(crate) client: &'c crate::Client,
@@ -64,7 +64,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, consumer_id: &d1_types::common::ConsumerId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .consumer()
+    ///     .in_v2_consumer()
     ///     .register_consumer(issuer_id, consumer_id)
     ///     .correlation_id("my-correlation-id-1".parse()?)
     ///     .await?;
@@ -116,7 +116,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, consumer_id: &d1_types::common::ConsumerId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .consumer()
+    ///     .in_v2_consumer()
     ///     .update_consumer_information(issuer_id, consumer_id)
     ///     .correlation_id("my-correlation-id-1".parse()?)
     ///     .await?;
@@ -167,7 +167,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, consumer_id: &d1_types::common::ConsumerId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .consumer()
+    ///     .in_v2_consumer()
     ///     .delete(issuer_id, consumer_id)
     ///     .correlation_id("my-correlation-id-1".parse()?)
     ///     .await?;
@@ -217,7 +217,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, consumer_id: &d1_types::common::ConsumerId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .consumer()
+    ///     .in_v2_consumer()
     ///     .get_card_list(issuer_id, consumer_id)
     ///     .correlation_id("my-correlation-id-1".parse()?)
     ///     .await?;

@@ -6,19 +6,19 @@
 //!
 //! | accessor | module | API | version | direction | operations |
 //! |---|---|---|---|---|---|
-//! | [`client.auth2()`](Client::auth2) | [`in_v1_auth2`] | D1 OAuth API | 1.0 | inbound | 1 |
-//! | [`client.card()`](Client::card) | [`in_v1_card`] | Inbound Card API | 1.0 | inbound | 6 |
-//! | [`client.digital_card()`](Client::digital_card) | [`in_v1_digital_card`] | Inbound Digital Card API | 1.0 | inbound | 9 |
-//! | [`client.physical_issuance()`](Client::physical_issuance) | [`in_v1_physical_issuance`] | Inbound Physical Card API | 2.0 | inbound | 2 |
-//! | [`client.consumer()`](Client::consumer) | [`in_v2_consumer`] | D1 Inbound Consumer API | 2.0 | inbound | 4 |
-//! | [`client.outbound_auth2()`](Client::outbound_auth2) | [`out_v1_auth2`] | D1 OAuth API | 1.0 | outbound | 1 |
-//! | [`client.outbound_consumer()`](Client::outbound_consumer) | [`out_v1_consumer`] | D1 Services API - BankBackend API | 1.0 | outbound | 1 |
-//! | [`client.outbound_digital_card()`](Client::outbound_digital_card) | [`out_v1_digital_card`] | Outbound Digital Card API | 1.0 | outbound | 1 |
-//! | [`client.outbound_physical_issuance()`](Client::outbound_physical_issuance) | [`out_v1_physical_issuance`] | Outbound Physical Card API | 1.0 | outbound | 1 |
-//! | [`client.outbound_card()`](Client::outbound_card) | [`out_v2_card`] | Outbound Card API | 2.0 | outbound | 3 |
+//! | [`client.in_v1_auth2()`](Client::in_v1_auth2) | [`in_v1_auth2`] | D1 OAuth API | 1.0 | inbound | 1 |
+//! | [`client.in_v1_card()`](Client::in_v1_card) | [`in_v1_card`] | Inbound Card API | 1.0 | inbound | 6 |
+//! | [`client.in_v1_digital_card()`](Client::in_v1_digital_card) | [`in_v1_digital_card`] | Inbound Digital Card API | 1.0 | inbound | 9 |
+//! | [`client.in_v1_physical_issuance()`](Client::in_v1_physical_issuance) | [`in_v1_physical_issuance`] | Inbound Physical Card API | 2.0 | inbound | 2 |
+//! | [`client.in_v2_consumer()`](Client::in_v2_consumer) | [`in_v2_consumer`] | D1 Inbound Consumer API | 2.0 | inbound | 4 |
+//! | [`client.out_v1_auth2()`](Client::out_v1_auth2) | [`out_v1_auth2`] | D1 OAuth API | 1.0 | outbound | 1 |
+//! | [`client.out_v1_consumer()`](Client::out_v1_consumer) | [`out_v1_consumer`] | D1 Services API - BankBackend API | 1.0 | outbound | 1 |
+//! | [`client.out_v1_digital_card()`](Client::out_v1_digital_card) | [`out_v1_digital_card`] | Outbound Digital Card API | 1.0 | outbound | 1 |
+//! | [`client.out_v1_physical_issuance()`](Client::out_v1_physical_issuance) | [`out_v1_physical_issuance`] | Outbound Physical Card API | 1.0 | outbound | 1 |
+//! | [`client.out_v2_card()`](Client::out_v2_card) | [`out_v2_card`] | Outbound Card API | 2.0 | outbound | 3 |
 //!
-//! Accessor names drop the `in_vN_` prefix of inbound APIs and turn `out_vN_` into `outbound_`;
-//! the version stays only where two APIs would otherwise share a name.
+//! Each accessor is named like its API's module, so a new spec or a new version of an API
+//! never renames the accessors you use.
 //!
 //! Every operation takes its required inputs as arguments and the optional ones as builder
 //! methods, then `.await`s (or `.send().await`s) to `Result<Response<T>, Error<E>>`: `T` is the
@@ -38,7 +38,7 @@
 //! use d1_client::ErrorKind;
 //!
 //! # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, card_id: &d1_types::in_v1_card::CardId) {
-//! match client.card().resume(issuer_id, card_id).await {
+//! match client.in_v1_card().resume(issuer_id, card_id).await {
 //!     Ok(response) => println!("HTTP {}", response.status()),
 //!     Err(error) => match error.kind() {
 //!         ErrorKind::Declared(d1_client::in_v1_card::ResumeError::NotFound(body)) => println!("declared {}: {body:?}", error.status().unwrap_or(0)),
@@ -109,8 +109,8 @@ pub type ClientBuilder = ::d1_runtime::client::ClientBuilder<Client>;
 /// let client = Client::builder(Environment::PRODUCTION)
 ///     .token_provider(StaticToken::new("token"))
 ///     .build()?;
-/// let auth2 = client.auth2();
-/// # let _ = auth2;
+/// let in_v1_auth2 = client.in_v1_auth2();
+/// # let _ = in_v1_auth2;
 /// # Ok::<(), d1_client::BuildError>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -163,64 +163,64 @@ impl Client {
     }
 
     /// The operations of the **D1 OAuth API** (version 1.0, [`in_v1_auth2`], `specs/D1-Public-IN-v1-Auth2.json`).
-    pub fn auth2(&self) -> in_v1_auth2::Api<'_> {
+    pub fn in_v1_auth2(&self) -> in_v1_auth2::Api<'_> {
         in_v1_auth2::Api { client: self }
     }
 
     /// The operations of the **Inbound Card API** (version 1.0, [`in_v1_card`], `specs/D1-Public-IN-v1-Card.json`).
-    pub fn card(&self) -> in_v1_card::Api<'_> {
+    pub fn in_v1_card(&self) -> in_v1_card::Api<'_> {
         in_v1_card::Api { client: self }
     }
 
     /// The operations of the **Inbound Digital Card API** (version 1.0, [`in_v1_digital_card`], `specs/D1-Public-IN-v1-Digital-Card.json`).
-    pub fn digital_card(&self) -> in_v1_digital_card::Api<'_> {
+    pub fn in_v1_digital_card(&self) -> in_v1_digital_card::Api<'_> {
         in_v1_digital_card::Api {
             client: self,
         }
     }
 
     /// The operations of the **Inbound Physical Card API** (version 2.0, [`in_v1_physical_issuance`], `specs/D1-Public-IN-v1-Physical-Issuance.json`).
-    pub fn physical_issuance(&self) -> in_v1_physical_issuance::Api<'_> {
+    pub fn in_v1_physical_issuance(&self) -> in_v1_physical_issuance::Api<'_> {
         in_v1_physical_issuance::Api {
             client: self,
         }
     }
 
     /// The operations of the **D1 Inbound Consumer API** (version 2.0, [`in_v2_consumer`], `specs/D1-Public-IN-v2-Consumer.json`).
-    pub fn consumer(&self) -> in_v2_consumer::Api<'_> {
+    pub fn in_v2_consumer(&self) -> in_v2_consumer::Api<'_> {
         in_v2_consumer::Api {
             client: self,
         }
     }
 
     /// The operations of the **D1 OAuth API** (version 1.0, [`out_v1_auth2`], `specs/D1-Public-OUT-v1-Auth2.json`).
-    pub fn outbound_auth2(&self) -> out_v1_auth2::Api<'_> {
+    pub fn out_v1_auth2(&self) -> out_v1_auth2::Api<'_> {
         out_v1_auth2::Api { client: self }
     }
 
     /// The operations of the **D1 Services API - BankBackend API** (version 1.0, [`out_v1_consumer`], `specs/D1-Public-OUT-v1-Consumer.json`).
-    pub fn outbound_consumer(&self) -> out_v1_consumer::Api<'_> {
+    pub fn out_v1_consumer(&self) -> out_v1_consumer::Api<'_> {
         out_v1_consumer::Api {
             client: self,
         }
     }
 
     /// The operations of the **Outbound Digital Card API** (version 1.0, [`out_v1_digital_card`], `specs/D1-Public-OUT-v1-Digital-Card.json`).
-    pub fn outbound_digital_card(&self) -> out_v1_digital_card::Api<'_> {
+    pub fn out_v1_digital_card(&self) -> out_v1_digital_card::Api<'_> {
         out_v1_digital_card::Api {
             client: self,
         }
     }
 
     /// The operations of the **Outbound Physical Card API** (version 1.0, [`out_v1_physical_issuance`], `specs/D1-Public-OUT-v1-Physical-Issuance.json`).
-    pub fn outbound_physical_issuance(&self) -> out_v1_physical_issuance::Api<'_> {
+    pub fn out_v1_physical_issuance(&self) -> out_v1_physical_issuance::Api<'_> {
         out_v1_physical_issuance::Api {
             client: self,
         }
     }
 
     /// The operations of the **Outbound Card API** (version 2.0, [`out_v2_card`], `specs/D1-Public-OUT-v2-Card.json`).
-    pub fn outbound_card(&self) -> out_v2_card::Api<'_> {
+    pub fn out_v2_card(&self) -> out_v2_card::Api<'_> {
         out_v2_card::Api { client: self }
     }
 }

@@ -2,7 +2,7 @@
 // Do not edit by hand: change the specs or the generator, then run `cargo xtask codegen`.
 //! Client of the **D1 OAuth API** (version 1.0), from `specs/D1-Public-OUT-v1-Auth2.json`.
 //!
-//! Get the operations with [`Client::outbound_auth2`](crate::Client::outbound_auth2); the types are in [`d1_types::out_v1_auth2`].
+//! Get the operations with [`Client::out_v1_auth2`](crate::Client::out_v1_auth2); the types are in [`d1_types::out_v1_auth2`].
 //!
 //! Token endpoint the issuer exposes so that D1 can get an access token (OAuth 2.0 client credentials) before calling the issuer's APIs. Optional: only used when the issuer configured OAuth for outbound calls.
 
@@ -21,7 +21,7 @@ pub const SERVERS: &[crate::Server] = &[
 /// This API's identifier.
 pub const ID: crate::ApiId = crate::ApiId::OutV1Auth2;
 
-/// The operations of the **D1 OAuth API**. Get it with [`Client::outbound_auth2`](crate::Client::outbound_auth2).
+/// The operations of the **D1 OAuth API**. Get it with [`Client::out_v1_auth2`](crate::Client::out_v1_auth2).
 #[derive(Clone, Copy, Debug)]
 pub struct Api<'c> {
     pub(crate) client: &'c crate::Client,
@@ -47,7 +47,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, authorization: &str) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .outbound_auth2()
+    ///     .out_v1_auth2()
     ///     .get_authorization_token(authorization)
     ///     .await?;
     /// println!("{} {}", response.status(), response.correlation_id());

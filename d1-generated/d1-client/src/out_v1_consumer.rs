@@ -2,7 +2,7 @@
 // Do not edit by hand: change the specs or the generator, then run `cargo xtask codegen`.
 //! Client of the **D1 Services API - BankBackend API** (version 1.0), from `specs/D1-Public-OUT-v1-Consumer.json`.
 //!
-//! Get the operations with [`Client::outbound_consumer`](crate::Client::outbound_consumer); the types are in [`d1_types::out_v1_consumer`].
+//! Get the operations with [`Client::out_v1_consumer`](crate::Client::out_v1_consumer); the types are in [`d1_types::out_v1_consumer`].
 //!
 //! End user (consumer) API the bank backend exposes to D1.
 //! Only Get Consumer Information is described here, and its path is inferred (see specs/README.md). The OTP delivery call of the same API is not included: its path and field names are not published.
@@ -22,7 +22,7 @@ pub const SERVERS: &[crate::Server] = &[
 /// This API's identifier.
 pub const ID: crate::ApiId = crate::ApiId::OutV1Consumer;
 
-/// The operations of the **D1 Services API - BankBackend API**. Get it with [`Client::outbound_consumer`](crate::Client::outbound_consumer).
+/// The operations of the **D1 Services API - BankBackend API**. Get it with [`Client::out_v1_consumer`](crate::Client::out_v1_consumer).
 #[derive(Clone, Copy, Debug)]
 pub struct Api<'c> {
     pub(crate) client: &'c crate::Client,
@@ -50,7 +50,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, consumer_id: &d1_types::common::ConsumerId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .outbound_consumer()
+    ///     .out_v1_consumer()
     ///     .get_consumer_information(issuer_id, consumer_id)
     ///     .correlation_id("my-correlation-id-1".parse()?)
     ///     .await?;

@@ -2,7 +2,7 @@
 // Do not edit by hand: change the specs or the generator, then run `cargo xtask codegen`.
 //! Client of the **Outbound Digital Card API** (version 1.0), from `specs/D1-Public-OUT-v1-Digital-Card.json`.
 //!
-//! Get the operations with [`Client::outbound_digital_card`](crate::Client::outbound_digital_card); the types are in [`d1_types::out_v1_digital_card`].
+//! Get the operations with [`Client::out_v1_digital_card`](crate::Client::out_v1_digital_card); the types are in [`d1_types::out_v1_digital_card`].
 //!
 //! Notification the issuer backend exposes so that D1 can report operations on digital cards.
 
@@ -21,7 +21,7 @@ pub const SERVERS: &[crate::Server] = &[
 /// This API's identifier.
 pub const ID: crate::ApiId = crate::ApiId::OutV1DigitalCard;
 
-/// The operations of the **Outbound Digital Card API**. Get it with [`Client::outbound_digital_card`](crate::Client::outbound_digital_card).
+/// The operations of the **Outbound Digital Card API**. Get it with [`Client::out_v1_digital_card`](crate::Client::out_v1_digital_card).
 #[derive(Clone, Copy, Debug)]
 pub struct Api<'c> {
     pub(crate) client: &'c crate::Client,
@@ -48,7 +48,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, digital_card_id: &d1_types::common::DigitalCardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .outbound_digital_card()
+    ///     .out_v1_digital_card()
     ///     .notify_digital_card_operation(issuer_id, digital_card_id)
     ///     .correlation_id("my-correlation-id-1")
     ///     .await?;

@@ -2,7 +2,7 @@
 // Do not edit by hand: change the specs or the generator, then run `cargo xtask codegen`.
 //! Client of the **Outbound Physical Card API** (version 1.0), from `specs/D1-Public-OUT-v1-Physical-Issuance.json`.
 //!
-//! Get the operations with [`Client::outbound_physical_issuance`](crate::Client::outbound_physical_issuance); the types are in [`d1_types::out_v1_physical_issuance`].
+//! Get the operations with [`Client::out_v1_physical_issuance`](crate::Client::out_v1_physical_issuance); the types are in [`d1_types::out_v1_physical_issuance`].
 //!
 //! Physical card API that the issuer's card management system (CMS) implements for D1.
 
@@ -29,7 +29,7 @@ pub const SERVERS: &[crate::Server] = &[
 /// This API's identifier.
 pub const ID: crate::ApiId = crate::ApiId::OutV1PhysicalIssuance;
 
-/// The operations of the **Outbound Physical Card API**. Get it with [`Client::outbound_physical_issuance`](crate::Client::outbound_physical_issuance).
+/// The operations of the **Outbound Physical Card API**. Get it with [`Client::out_v1_physical_issuance`](crate::Client::out_v1_physical_issuance).
 #[derive(Clone, Copy, Debug)]
 pub struct Api<'c> {
     pub(crate) client: &'c crate::Client,
@@ -61,7 +61,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, card_id: &d1_types::common::CardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .outbound_physical_issuance()
+    ///     .out_v1_physical_issuance()
     ///     .activate_card(issuer_id, card_id)
     ///     .correlation_id("my-correlation-id-1")
     ///     .await?;

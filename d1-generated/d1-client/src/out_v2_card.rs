@@ -2,7 +2,7 @@
 // Do not edit by hand: change the specs or the generator, then run `cargo xtask codegen`.
 //! Client of the **Outbound Card API** (version 2.0), from `specs/D1-Public-OUT-v2-Card.json`.
 //!
-//! Get the operations with [`Client::outbound_card`](crate::Client::outbound_card); the types are in [`d1_types::out_v2_card`].
+//! Get the operations with [`Client::out_v2_card`](crate::Client::out_v2_card); the types are in [`d1_types::out_v2_card`].
 //!
 //! APIs the issuer's banking system exposes to D1:
 //! - card authorisation notifications
@@ -25,7 +25,7 @@ pub const SERVERS: &[crate::Server] = &[
 /// This API's identifier.
 pub const ID: crate::ApiId = crate::ApiId::OutV2Card;
 
-/// The operations of the **Outbound Card API**. Get it with [`Client::outbound_card`](crate::Client::outbound_card).
+/// The operations of the **Outbound Card API**. Get it with [`Client::out_v2_card`](crate::Client::out_v2_card).
 #[derive(Clone, Copy, Debug)]
 pub struct Api<'c> {
     pub(crate) client: &'c crate::Client,
@@ -52,7 +52,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .outbound_card()
+    ///     .out_v2_card()
     ///     .notify_card_authorisations(issuer_id)
     ///     .correlation_id("my-correlation-id-1")
     ///     .await?;
@@ -99,7 +99,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .outbound_card()
+    ///     .out_v2_card()
     ///     .notify_card_operations(issuer_id)
     ///     .correlation_id("my-correlation-id-1")
     ///     .await?;
@@ -147,7 +147,7 @@ impl<'c> Api<'c> {
     /// ```no_run
     /// # async fn example(client: &d1_client::Client, issuer_id: &d1_types::common::IssuerId, card_id: &d1_types::common::CardId) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
-    ///     .outbound_card()
+    ///     .out_v2_card()
     ///     .get_card_credentials(issuer_id, card_id)
     ///     .correlation_id("my-correlation-id-1")
     ///     .await?;

@@ -41,7 +41,7 @@ mod tests {
             .build()
             .expect("client");
         assert!(client.base_url(crate::client::ApiId::InV1Card).is_ok());
-        let _card_api = client.card();
+        let _card_api = client.in_v1_card();
     }
 
     /// The router type-checks against the generated trait; an implementation is the user's.

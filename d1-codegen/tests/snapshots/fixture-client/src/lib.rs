@@ -9,8 +9,8 @@
 //! | [`client.kitchen_sink()`](Client::kitchen_sink) | [`kitchen_sink`] | Kitchen Sink API | 1.0 |  | 4 |
 //! | [`client.petstore()`](Client::petstore) | [`petstore`] | Petstore in YAML | 1.0 |  | 1 |
 //!
-//! Accessor names drop the `in_vN_` prefix of inbound APIs and turn `out_vN_` into `outbound_`;
-//! the version stays only where two APIs would otherwise share a name.
+//! Each accessor is named like its API's module, so a new spec or a new version of an API
+//! never renames the accessors you use.
 //!
 //! Every operation takes its required inputs as arguments and the optional ones as builder
 //! methods, then `.await`s (or `.send().await`s) to `Result<Response<T>, Error<E>>`: `T` is the
