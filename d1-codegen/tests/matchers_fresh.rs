@@ -64,6 +64,11 @@ const PATTERNS: &[(&str, &str)] = &[
     // Too many arms for a `match`: a transition table (char mode, then byte mode).
     ("table_chars", r"^(?:ab|cd|ef|gh|ij|kl|mn|op|qr|st|uv|wx|yz|é[0-9]{1,3}|d[xy]{2,9}){1,6}$"),
     ("table_bytes", r"^(?:ab|cd|ef|gh|ij|kl|mn|op|qr|st|uv|wx|yz|a[0-9]{1,3}|d[xy]{2,9}){1,6}$"),
+    // `^`/`$` inside: assertions on the position, states of the automaton.
+    ("inner_anchors_alternation", r"^[a-z]+$|^[0-9]{2}$"),
+    ("inner_anchors_half", r"^a|b$"),
+    ("inner_anchors_list", r"(?:^|,)id(?:,|$)"),
+    ("inner_anchor_impossible", r" ^[a-z]+$"),
     // Degenerate.
     ("empty_only", r"^$"),
     ("always", r"a*"),
@@ -74,7 +79,6 @@ const PATTERNS: &[(&str, &str)] = &[
     ("engine_backreference", r"^(a+)\1$"),
     ("engine_word_boundary", r"\bword\b"),
     ("engine_property", r"^\p{Lu}+$"),
-    ("engine_inner_anchor", r"^a|b$"),
     ("engine_quotes", r#"^(?!x)["'\\]{2}$"#),
 ];
 

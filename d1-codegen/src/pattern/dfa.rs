@@ -1,11 +1,17 @@
 //! A deterministic automaton for the regular part of ECMA-262 patterns (character sets,
-//! concatenation, alternation, groups, quantifiers), built at generation time.
+//! concatenation, alternation, groups, quantifiers, and `^`/`$` anywhere), built at
+//! generation time.
 //!
 //! Without backreferences and lookarounds, "does some way of matching exist" under ECMA
 //! backtracking is plain regular-language membership (laziness and the empty-iteration
 //! check of loops do not change which strings have a match), so a DFA decides it exactly,
 //! in one pass, with no allocation. An unanchored start is a `Σ*` prefix; an unanchored end
 //! makes every accepting state absorbing.
+//!
+//! `^` and `$` (no `m` flag) assert a position: the start and the end of the value. The
+//! automaton reads the whole value, so both are known while building it: a `^` edge may only
+//! be crossed before the first character (in the start state's closure), and a `$` edge only
+//! at the end — states reached through one may still accept, but read nothing more.
 //!
 //! Pipeline: Thompson NFA → alphabet partition into classes (every set of the pattern is a
 //! union of classes) → subset construction → Hopcroft minimisation (states that cannot reach
@@ -38,8 +44,21 @@ enum Label {
     Set(usize),
 }
 
+/// An edge that reads nothing: always open, or open only at the start (`^`) or at the end
+/// (`$`) of the value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Eps {
+    Always,
+    AtStart,
+    AtEnd,
+}
+
+/// Marks a subset whose `$`-reached part accepts: such a subset accepts at the end of the
+/// value although it cannot go on to match anything longer. It sorts after every NFA state.
+const ENDS_HERE: usize = usize::MAX;
+
 struct Nfa {
-    eps: Vec<Vec<usize>>,
+    eps: Vec<Vec<(Eps, usize)>>,
     trans: Vec<Vec<(Label, usize)>>,
     sets: Vec<CharSet>,
 }
@@ -82,9 +101,9 @@ impl Nfa {
                 let end = self.new_state()?;
                 for alt in alts {
                     let start = self.new_state()?;
-                    self.eps[from].push(start);
+                    self.eps[from].push((Eps::Always, start));
                     let alt_end = self.build(alt, start)?;
-                    self.eps[alt_end].push(end);
+                    self.eps[alt_end].push((Eps::Always, end));
                 }
                 Some(end)
             }
@@ -96,40 +115,65 @@ impl Nfa {
                 match max {
                     None => {
                         let head = self.new_state()?;
-                        self.eps[at].push(head);
+                        self.eps[at].push((Eps::Always, head));
                         let body_end = self.build(node, head)?;
-                        self.eps[body_end].push(head);
+                        self.eps[body_end].push((Eps::Always, head));
                         Some(head)
                     }
                     Some(max) => {
                         let end = self.new_state()?;
                         for _ in *min..*max {
-                            self.eps[at].push(end);
+                            self.eps[at].push((Eps::Always, end));
                             at = self.build(node, at)?;
                         }
-                        self.eps[at].push(end);
+                        self.eps[at].push((Eps::Always, end));
                         Some(end)
                     }
                 }
             }
-            Node::Start | Node::End | Node::Opaque(_) => None,
+            Node::Start | Node::End => {
+                let to = self.new_state()?;
+                let kind = if *node == Node::Start { Eps::AtStart } else { Eps::AtEnd };
+                self.eps[from].push((kind, to));
+                Some(to)
+            }
+            Node::Opaque(_) => None,
         }
     }
 
-    fn closure(&self, seeds: impl IntoIterator<Item = usize>, seen: &mut [bool]) -> Vec<usize> {
-        let mut stack: Vec<usize> = seeds.into_iter().collect();
-        let mut out = Vec::new();
-        while let Some(s) = stack.pop() {
-            if std::mem::replace(&mut seen[s], true) {
+    /// The states reachable from `seeds` without reading, sorted, and then [`ENDS_HERE`] when
+    /// `accept` is reachable through a `$` edge. `^` edges are open only `at_start`. States
+    /// past a `$` edge are left out: they may only accept, never read.
+    fn closure(&self, seeds: impl IntoIterator<Item = usize>, at_start: bool, accept: usize, seen: &mut [u8]) -> Vec<usize> {
+        // `seen[s]`: bit 0 = reached before any `$` edge, bit 1 = reached past one.
+        let mut stack: Vec<(usize, u8)> = seeds.into_iter().map(|s| (s, 1)).collect();
+        let mut touched = Vec::new();
+        while let Some((s, phase)) = stack.pop() {
+            if seen[s] & phase != 0 {
                 continue;
             }
-            out.push(s);
-            stack.extend(self.eps[s].iter().copied());
+            if seen[s] == 0 {
+                touched.push(s);
+            }
+            seen[s] |= phase;
+            for &(kind, to) in &self.eps[s] {
+                match kind {
+                    Eps::Always => stack.push((to, phase)),
+                    Eps::AtStart if at_start => stack.push((to, phase)),
+                    Eps::AtStart => {}
+                    Eps::AtEnd => stack.push((to, 2)),
+                }
+            }
         }
-        for &s in &out {
-            seen[s] = false;
+        let ends_here = seen[accept] == 2;
+        let mut out: Vec<usize> = touched.iter().copied().filter(|&s| seen[s] & 1 != 0).collect();
+        for &s in &touched {
+            seen[s] = 0;
         }
         out.sort_unstable();
+        if ends_here {
+            out.push(ENDS_HERE);
+        }
         out
     }
 }
@@ -202,7 +246,7 @@ pub(super) fn build(body: &Node, anchored_start: bool, anchored_end: bool, domai
     };
 
     // Subset construction.
-    let mut seen = vec![false; nfa.eps.len()];
+    let mut seen = vec![0u8; nfa.eps.len()];
     let canonical = |set: Vec<usize>| -> Vec<usize> {
         if !anchored_end && set.binary_search(&accept).is_ok() {
             vec![accept] // every accepting configuration is "matched": one absorbing state
@@ -210,7 +254,7 @@ pub(super) fn build(body: &Node, anchored_start: bool, anchored_end: bool, domai
             set
         }
     };
-    let first = canonical(nfa.closure([start], &mut seen));
+    let first = canonical(nfa.closure([start], true, accept, &mut seen));
     let mut index: HashMap<Vec<usize>, usize> = HashMap::from([(first.clone(), 0)]);
     let mut subsets = vec![first];
     let mut trans: Vec<Vec<Option<usize>>> = Vec::new();
@@ -225,6 +269,7 @@ pub(super) fn build(body: &Node, anchored_start: bool, anchored_end: bool, domai
             }
             let moved: Vec<usize> = subsets[i]
                 .iter()
+                .filter(|&&q| q != ENDS_HERE)
                 .flat_map(|&q| nfa.trans[q].iter())
                 .filter(|(label, _)| in_label(label, class))
                 .map(|&(_, to)| to)
@@ -233,7 +278,7 @@ pub(super) fn build(body: &Node, anchored_start: bool, anchored_end: bool, domai
                 row.push(None);
                 continue;
             }
-            let next = canonical(nfa.closure(moved, &mut seen));
+            let next = canonical(nfa.closure(moved, false, accept, &mut seen));
             let id = match index.get(&next) {
                 Some(&id) => id,
                 None => {
@@ -250,7 +295,8 @@ pub(super) fn build(body: &Node, anchored_start: bool, anchored_end: bool, domai
         trans.push(row);
         i += 1;
     }
-    let accepting: Vec<bool> = subsets.iter().map(|s| s.binary_search(&accept).is_ok()).collect();
+    let accepting: Vec<bool> =
+        subsets.iter().map(|s| s.binary_search(&accept).is_ok() || s.last() == Some(&ENDS_HERE)).collect();
     Some(minimize(classes, trans, accepting))
 }
 

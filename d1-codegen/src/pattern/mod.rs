@@ -5,7 +5,7 @@
 //! compile(p)  validate with regress (the judge) ─ error? → locate it with our own parser
 //!     │
 //!     ├─ parse → strip a leading `^` / trailing `$` → body
-//!     ├─ body has lookarounds, backreferences, \b, \p{…}, inner anchors… → Engine
+//!     ├─ body has lookarounds, backreferences, \b, \p{…}…               → Engine
 //!     ├─ body is a sequence of single-character atoms with quantifiers
 //!     │     (after removing what an unanchored end cannot constrain):
 //!     │        nothing left           → Const / IsEmpty
@@ -246,19 +246,21 @@ struct Atom {
 
 fn analyse(pattern: &str, node: Node) -> CompiledPattern {
     let (anchored_start, anchored_end, body) = strip_anchors(node);
+    // `^a$|^b$` is as anchored as `^(?:a|b)$`, though only the automaton can tell.
+    let (starts, ends) = (anchored_start || only_at_start(&body), anchored_end || only_at_end(&body));
     let mut compiled = CompiledPattern {
         source: pattern.to_owned(),
         plan: Plan::Engine { reason: String::new() },
         almost_anything: false,
-        anchored: anchored_start && anchored_end,
+        anchored: starts && ends,
         description: format!("matches {}", code(pattern)),
     };
     if let Some(reason) = engine_reason(&body) {
         compiled.plan = Plan::Engine { reason: format!("uses {reason}") };
         return compiled;
     }
-    compiled.almost_anything = !anchored_start && !anchored_end && min_len(&body) <= 1;
-    let where_ = match (anchored_start, anchored_end) {
+    compiled.almost_anything = !starts && !ends && !has_anchor(&body) && min_len(&body) <= 1;
+    let where_ = match (starts, ends) {
         (true, true) => "whole value",
         (true, false) => "at the start of the value",
         (false, true) => "at the end of the value",
@@ -352,11 +354,43 @@ fn strip_anchors(node: Node) -> (bool, bool, Node) {
 /// Why only the engine can evaluate `node`, if it cannot be compiled.
 fn engine_reason(node: &Node) -> Option<&'static str> {
     match node {
-        Node::Empty | Node::Set { .. } => None,
-        Node::Start | Node::End => Some("`^` or `$` inside the pattern"),
+        Node::Empty | Node::Set { .. } | Node::Start | Node::End => None,
         Node::Opaque(what) => Some(what),
         Node::Concat(items) | Node::Alt(items) => items.iter().find_map(engine_reason),
         Node::Repeat { node, .. } => engine_reason(node),
+    }
+}
+
+/// Whether `node` has a `^` or `$` anywhere.
+fn has_anchor(node: &Node) -> bool {
+    match node {
+        Node::Start | Node::End => true,
+        Node::Concat(items) | Node::Alt(items) => items.iter().any(has_anchor),
+        Node::Repeat { node, .. } => has_anchor(node),
+        Node::Empty | Node::Set { .. } | Node::Opaque(_) => false,
+    }
+}
+
+/// Whether every match of `node` starts at the start of the value (conservative: `false`
+/// when unsure), e.g. `^a|^b`.
+fn only_at_start(node: &Node) -> bool {
+    match node {
+        Node::Start => true,
+        Node::Concat(items) => items.iter().find(|n| **n != Node::Empty).is_some_and(only_at_start),
+        Node::Alt(alts) => alts.iter().all(only_at_start),
+        Node::Repeat { node, min, .. } => *min > 0 && only_at_start(node),
+        Node::Empty | Node::End | Node::Set { .. } | Node::Opaque(_) => false,
+    }
+}
+
+/// Whether every match of `node` ends at the end of the value (conservative), e.g. `a$|b$`.
+fn only_at_end(node: &Node) -> bool {
+    match node {
+        Node::End => true,
+        Node::Concat(items) => items.iter().rev().find(|n| **n != Node::Empty).is_some_and(only_at_end),
+        Node::Alt(alts) => alts.iter().all(only_at_end),
+        Node::Repeat { node, min, .. } => *min > 0 && only_at_end(node),
+        Node::Empty | Node::Start | Node::Set { .. } | Node::Opaque(_) => false,
     }
 }
 

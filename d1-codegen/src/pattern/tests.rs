@@ -79,10 +79,6 @@ fn other_constructs_use_the_engine() {
         r"^\p{L}+$",
         r"[\p{Lu}]",
         "(?i:a)",
-        "a^b",
-        "^a|b$",
-        "^^a",
-        "a$$",
         r"\u{+41}",
         "^(?:[ab]*a[ab]{12})$",
     ] {
@@ -90,6 +86,38 @@ fn other_constructs_use_the_engine() {
         assert!(c.needs_engine(), "{p:?} should use the engine, got {}", c.strategy());
         assert!(expr(p).contains(":: regress :: Regex :: with_flags"), "{p:?}");
     }
+}
+
+/// `^` and `$` anywhere are assertions on the position, which the automaton knows.
+#[test]
+fn anchors_anywhere_compile_to_automata() {
+    for (p, yes, no) in [
+        ("^a$|^b$", &["a", "b"][..], &["ab", "xa", "a\n", ""][..]),
+        ("^a|b$", &["a", "ab", "xb", "axb"], &["xa", "bx", ""]),
+        ("a^b", &[], &["ab", "a^b", ""]),
+        ("^^a", &["a", "ab"], &["xa"]),
+        ("a$$", &["a", "ba"], &["ab"]),
+        ("(?:^|,)x(?:,|$)", &["x", "x,y", "y,x", "y,x,z"], &["yx", "xy", "y,xz"]),
+        ("(^a|b)+c$", &["ac", "bc", "abbc", "xbc"], &["xac", "ab", "c"]),
+        ("^(a$)?", &["", "a", "b", "ab"], &[]),
+        ("x(^)?", &["x", "ax"], &[""]),
+        ("(?:a|$)(?:^|b)", &["", "ab", "xaby"], &["a", "b", "xa"]),
+        (" ^[a-z]+$", &[], &[" a", "a", " "]),
+    ] {
+        let c = compiled(p);
+        assert!(!c.needs_engine(), "{p:?}: {:?}", c.engine_reason());
+        let re = regress::Regex::with_flags(p, "u").expect("valid");
+        for s in yes {
+            assert!(c.eval(s) && re.find(s).is_some(), "{p:?} must match {s:?}");
+        }
+        for s in no {
+            assert!(!c.eval(s) && re.find(s).is_none(), "{p:?} must not match {s:?}");
+        }
+    }
+    assert!(compiled("^a$|^b$").is_anchored());
+    assert!(compiled("(?:^a|^b)(?:c$|d$)").is_anchored());
+    assert!(!compiled("^a|b$").is_anchored());
+    assert!(!compiled("^a|b").accepts_almost_anything());
 }
 
 #[test]
@@ -299,6 +327,8 @@ fn random_regex(rng: &mut Rng, depth: u32, nested: bool) -> String {
                 let inner: String = (0..1 + rng.below(2)).map(|_| rng.pick(ATOMS)).collect();
                 s.push_str(&format!("(?:{inner}){}", rng.pick(&["*", "+", "{2,}", "*?"])));
             }
+            // An anchor anywhere (not repeatable).
+            4 => s.push(rng.pick(&['^', '$'])),
             _ => {
                 s.push_str(rng.pick(ATOMS));
                 s.push_str(if nested { rng.pick(BOUNDED) } else { rng.pick(QUANTIFIERS) });
