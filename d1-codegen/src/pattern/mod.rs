@@ -2,7 +2,9 @@
 //! mode, **not** implicitly anchored) becomes a Rust `bool` expression over a `&str`.
 //!
 //! ```text
-//! compile(p)  validate with regress (the judge) ─ error? → locate it with our own parser
+//! compile(p)  parse (Unicode mode + Annex B identity escapes, see `parse`), rewrite to
+//!     │       Unicode mode, validate that with regress (the judge) ─ error? → locate it
+//!     │       with our own parser
 //!     │
 //!     ├─ parse → strip a leading `^` / trailing `$` → body
 //!     ├─ body has lookarounds, backreferences, \b, \p{…}…               → Engine
@@ -20,9 +22,6 @@
 //! backtracking engine (exponential in the worst case), so the generator refuses such a
 //! pattern with a located error unless the user opts in with
 //! `emit::Options::allow_backtracking_patterns` / `Config::allow_backtracking_patterns`.
-//!
-//! ```text
-//! ```
 //!
 //! Everything but `Engine` is straight-line Rust over `core` with no allocation. When every
 //! character set of the pattern is ASCII the code works on bytes (a non-ASCII character's
@@ -56,6 +55,8 @@ const MAX_TABLE_CELLS: usize = 16_384;
 #[derive(Debug, Clone)]
 pub struct CompiledPattern {
     source: String,
+    /// `source` in plain Unicode-mode syntax (see `parse`), what regress is given.
+    unicode_source: String,
     plan: Plan,
     almost_anything: bool,
     anchored: bool,
@@ -110,11 +111,13 @@ impl fmt::Display for PatternError {
 
 impl std::error::Error for PatternError {}
 
-/// Analyses `pattern` (ECMA-262, flag `u`). Never panics; an invalid pattern is an error that
+/// Analyses `pattern` (ECMA-262, flag `u`, plus the Annex B escapes `parse` lists). Never panics; an invalid pattern is an error that
 /// says what is wrong and at which character offset.
 pub fn compile(pattern: &str) -> Result<CompiledPattern, PatternError> {
     let parsed = parse::parse(pattern);
-    if let Err(engine_error) = regress::Regex::with_flags(pattern, "u") {
+    // regress reads Unicode mode only: give it the Annex B syntax we accept rewritten.
+    let unicode_source = parsed.as_ref().map_or(pattern, |p| p.unicode_source.as_str());
+    if let Err(engine_error) = regress::Regex::with_flags(unicode_source, "u") {
         let message = match &parsed {
             Err(e) => format!(
                 "invalid pattern {pattern:?} at character {}: {} (regress: {})",
@@ -124,15 +127,18 @@ pub fn compile(pattern: &str) -> Result<CompiledPattern, PatternError> {
         };
         return Err(PatternError { message });
     }
+    let unicode_source = unicode_source.to_owned();
     let node = match parsed {
-        Ok(node) => node,
+        Ok(parsed) => parsed.node,
         Err(e) => Node::Opaque(if e.message.contains("nested too deeply") {
             "deep nesting"
         } else {
             "a construct regress reads differently from this compiler"
         }),
     };
-    Ok(analyse(pattern, node))
+    let mut compiled = analyse(pattern, node);
+    compiled.unicode_source = unicode_source;
+    Ok(compiled)
 }
 
 impl CompiledPattern {
@@ -148,7 +154,7 @@ impl CompiledPattern {
             Plan::Contains { set, bytes } => emit::contains(value, set, *bytes),
             Plan::Dfa { dfa, arms, bytes } => emit::dfa(value, dfa, arms, *bytes),
             Plan::Table { dfa, bytes } => emit::table(value, dfa, *bytes),
-            Plan::Engine { .. } => emit::engine(value, &self.source),
+            Plan::Engine { .. } => emit::engine(value, &self.unicode_source),
         }
     }
 
@@ -207,7 +213,7 @@ impl CompiledPattern {
                 }
             }
             Plan::Engine { .. } => {
-                regress::Regex::with_flags(&self.source, "u").map(|re| re.find(s).is_some()).unwrap_or(false)
+                regress::Regex::with_flags(&self.unicode_source, "u").map(|re| re.find(s).is_some()).unwrap_or(false)
             }
         }
     }
@@ -250,6 +256,7 @@ fn analyse(pattern: &str, node: Node) -> CompiledPattern {
     let (starts, ends) = (anchored_start || only_at_start(&body), anchored_end || only_at_end(&body));
     let mut compiled = CompiledPattern {
         source: pattern.to_owned(),
+        unicode_source: pattern.to_owned(),
         plan: Plan::Engine { reason: String::new() },
         almost_anything: false,
         anchored: starts && ends,

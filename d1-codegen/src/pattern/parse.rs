@@ -1,8 +1,23 @@
-//! An ECMA-262 (Unicode mode, flag `u`) pattern parser.
+//! An ECMA-262 (Unicode mode, flag `u`) pattern parser, with two pieces of Annex B syntax.
 //!
 //! It follows regress's grammar closely so that it can say *where* a pattern that regress
 //! rejects goes wrong, and it builds a small AST of the constructs the straight-line
-//! compiler understands. Everything else (lookarounds, backreferences, `\b`, `\p{…}`,
+//! compiler understands.
+//!
+//! **Dialect.** Patterns are read in Unicode mode (they match code points, as Rust `str`s
+//! hold them), plus the Annex B (web-compatibility) syntax that OpenAPI documents use and
+//! whose meaning no dialect disputes:
+//!
+//! - an identity escape of any character that is not an ASCII letter or digit: `\-`, `\_`,
+//!   `\ `, `\@`, `\#`, `\:`… match that character;
+//! - a class escape as a range end, `[\w-.]`: the class escape, `-` and the other end.
+//!
+//! The rest of Annex B stays refused, because each marks a pattern written for another
+//! dialect, where reading it the Annex B way would silently change its meaning: identity
+//! escapes of letters (`\Z`, `\A`, `\h` are anchors or classes in PCRE and Java, a plain
+//! letter in Annex B), a `{` that does not start a quantifier (`{1-20}` is literal text in
+//! Annex B), lone `]` and `}`, octal escapes. [`Parsed::unicode_source`] rewrites the
+//! accepted Annex B syntax into plain Unicode mode, for regress. Everything else (lookarounds, backreferences, `\b`, `\p{…}`,
 //! inline flag groups, and escapes regress reads in an unusual way) becomes
 //! [`Node::Opaque`], which sends the pattern to the regex engine.
 //!
@@ -47,11 +62,21 @@ pub(super) struct SyntaxError {
 /// Deeper nesting than regress allows (256) is rejected by regress first; this is a guard.
 const MAX_DEPTH: u32 = 300;
 
-pub(super) fn parse(pattern: &str) -> Result<Node, SyntaxError> {
-    let mut p = Parser { chars: pattern.chars().collect(), pos: 0, depth: 0 };
+/// A parsed pattern.
+#[derive(Debug)]
+pub(super) struct Parsed {
+    pub node: Node,
+    /// The pattern in plain Unicode-mode syntax: the pattern itself unless it uses the
+    /// Annex B syntax this parser accepts, which is rewritten (`\-` → `\x2D`, `[\w-.]` →
+    /// `[\w\-.]`), meaning the same.
+    pub unicode_source: String,
+}
+
+pub(super) fn parse(pattern: &str) -> Result<Parsed, SyntaxError> {
+    let mut p = Parser { chars: pattern.chars().collect(), pos: 0, depth: 0, rewrites: Vec::new() };
     let node = p.disjunction()?;
     match p.peek() {
-        None => Ok(node),
+        None => Ok(Parsed { node, unicode_source: p.unicode_source() }),
         Some(')') => p.fail(p.pos, "unmatched `)`"),
         Some(c) => p.fail(p.pos, format!("unexpected `{c}`")),
     }
@@ -76,6 +101,8 @@ struct Parser {
     chars: Vec<char>,
     pos: usize,
     depth: u32,
+    /// Annex B syntax to rewrite for Unicode mode: `(offset, length, replacement)`, in order.
+    rewrites: Vec<(usize, usize, String)>,
 }
 
 type PResult<T> = Result<T, SyntaxError>;
@@ -106,6 +133,18 @@ impl Parser {
         } else {
             false
         }
+    }
+
+    fn unicode_source(&self) -> String {
+        let mut out = String::with_capacity(self.chars.len() + 4 * self.rewrites.len());
+        let mut at = 0;
+        for (offset, len, replacement) in &self.rewrites {
+            out.extend(&self.chars[at..*offset]);
+            out.push_str(replacement);
+            at = offset + len;
+        }
+        out.extend(&self.chars[at..]);
+        out
     }
 
     fn fail<T>(&self, offset: usize, message: impl Into<String>) -> PResult<T> {
@@ -378,7 +417,22 @@ impl Parser {
             },
             'u' => return self.unicode_escape(start),
             '^' | '$' | '\\' | '.' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '|' | '/' => c as u32,
-            _ => return self.fail(start, format!("`\\{c}` is not a valid escape in Unicode mode")),
+            // `\-` is a Unicode-mode escape in a class only; this makes it one outside too.
+            _ if !c.is_ascii_alphanumeric() => {
+                let replacement = if c.is_ascii() { format!("\\x{:02X}", c as u32) } else { format!("\\u{{{:X}}}", c as u32) };
+                self.rewrites.push((start, 2, replacement));
+                c as u32
+            }
+            _ => {
+                return self.fail(
+                    start,
+                    format!(
+                        "`\\{c}` is not an ECMA-262 escape (Annex B would read it as a plain `{c}`, which is \
+                         rarely what was meant: other dialects give it a meaning; write `{c}` if a plain \
+                         `{c}` is meant)"
+                    ),
+                )
+            }
         };
         Ok(Escape::CodePoint(cp))
     }
@@ -455,6 +509,7 @@ impl Parser {
             let first_at = self.pos;
             let first = self.class_atom()?;
             if self.peek() == Some('-') && !matches!(self.peek_at(1), None | Some(']')) {
+                let dash_at = self.pos;
                 self.pos += 1;
                 let second = self.class_atom()?;
                 match (first, second) {
@@ -465,11 +520,23 @@ impl Parser {
                         }
                         set.add_code_point_range(a, b);
                     }
-                    (ClassAtom::Class(_) | ClassAtom::Property, _) | (_, ClassAtom::Class(_) | ClassAtom::Property) => {
+                    (ClassAtom::Property, _) | (_, ClassAtom::Property) => {
                         return self.fail(
                             first_at,
-                            format!("`{}`: a class escape cannot be the end of a range", self.src(first_at)),
+                            format!("`{}`: a property escape cannot be the end of a range", self.src(first_at)),
                         );
+                    }
+                    // Annex B: `[\w-.]` is `\w`, `-` and `.`.
+                    (first @ ClassAtom::Class(_), second) | (first, second @ ClassAtom::Class(_)) => {
+                        self.rewrites.push((dash_at, 1, "\\-".to_owned()));
+                        set.add_code_point_range('-' as u32, '-' as u32);
+                        for atom in [first, second] {
+                            match atom {
+                                ClassAtom::CodePoint(cp) => set.add_code_point_range(cp, cp),
+                                ClassAtom::Class(class) => set = set.union(&class),
+                                ClassAtom::Property | ClassAtom::Unusual => opaque = Some("an unusual escape"),
+                            }
+                        }
                     }
                     _ => opaque = Some("an unusual escape"),
                 }

@@ -120,6 +120,28 @@ fn anchors_anywhere_compile_to_automata() {
     assert!(!compiled("^a|b").accepts_almost_anything());
 }
 
+/// Annex B identity escapes of non-alphanumerics and class escapes as range ends: they mean
+/// what the non-Unicode-mode engine says they mean, and regress gets them rewritten.
+#[test]
+fn annex_b_escapes_are_read_like_the_non_unicode_engine() {
+    for (p, unicode_source) in [
+        (r"\+[0-9]{1,3}\-[0-9()+\-]{1,30}", r"\+[0-9]{1,3}\x2D[0-9()+\-]{1,30}"),
+        (r"^[\w\_\ \@]+$", r"^[\w\x5F\x20\x40]+$"),
+        (r"^[\w-.]+@[a-z-\d]+$", r"^[\w\-.]+@[a-z-\d]+$"),
+        (r"^[.-\s]$", r"^[.\-\s]$"),
+        (r"\é\#\:", r"\u{E9}\x23\x3A"),
+        (r"(?!\-)a", r"(?!\x2D)a"),
+        (r"^[a-z]+$", r"^[a-z]+$"),
+    ] {
+        let c = compiled(p);
+        assert_eq!(c.unicode_source, unicode_source, "{p:?}");
+        let annex_b = regress::Regex::with_flags(p, "").expect("valid without the u flag");
+        for s in ["+1-23", "+123-(0)", "a_ @", "a-.b@x-9", "a.b@x-", "é#:", "-a", "ba", "abc", "", "+1-", "w-", "x"] {
+            assert_eq!(c.eval(s), annex_b.find(s).is_some(), "{p:?} on {s:?}");
+        }
+    }
+}
+
 #[test]
 fn invalid_patterns_are_located_errors() {
     for (p, offset) in [
@@ -135,9 +157,10 @@ fn invalid_patterns_are_located_errors() {
         ("^*", 1),
         ("a{", 1),
         ("]", 0),
-        (r"\-", 0),
+        (r"a\Z", 1),
+        (r"[\p{L}-a]", 1),
+        ("a{1-20}", 1),
         (r"\x2", 0),
-        (r"[\w-a]", 1),
         ("(?=a)+", 5),
         ("\\u{110000}", 0),
         ("(?x:a)", 0),
@@ -297,6 +320,10 @@ const ATOMS: &[&str] = &[
     r"\ud800",
     r"[\-\.]",
     r"\/",
+    // Annex B identity escapes and a class escape as a range end.
+    r"\_",
+    r"\ ",
+    r"[\w-.]",
     "A",
     "0",
     "[0-9]",
@@ -377,7 +404,7 @@ fn plans_agree_with_regress_on_random_patterns() {
         let Ok(c) = compile(&p) else {
             continue;
         };
-        let re = regress::Regex::with_flags(&p, "u").expect("compile validated it");
+        let re = regress::Regex::with_flags(&c.unicode_source, "u").expect("compile validated it");
         *strategies.entry(c.strategy()).or_default() += 1;
         syn::parse2::<syn::Expr>(c.matches_expr(&value)).unwrap_or_else(|e| panic!("{p:?}: {e}"));
         for _ in 0..60 {
