@@ -137,7 +137,7 @@ impl Nfa {
                 self.eps[from].push((kind, to));
                 Some(to)
             }
-            Node::Opaque(_) => None,
+            Node::Lookahead { .. } | Node::Opaque(_) => None,
         }
     }
 
@@ -181,7 +181,7 @@ impl Nfa {
 /// Rough NFA size of a node, saturating, to refuse huge counted repetitions before building.
 fn nfa_size(node: &Node) -> u64 {
     match node {
-        Node::Empty | Node::Start | Node::End | Node::Opaque(_) => 1,
+        Node::Empty | Node::Start | Node::End | Node::Lookahead { .. } | Node::Opaque(_) => 1,
         Node::Set { .. } => 1,
         Node::Concat(items) => items.iter().map(nfa_size).fold(0, u64::saturating_add),
         Node::Alt(alts) => alts.iter().map(|a| nfa_size(a).saturating_add(1)).fold(1, u64::saturating_add),
@@ -298,6 +298,48 @@ pub(super) fn build(body: &Node, anchored_start: bool, anchored_end: bool, domai
     let accepting: Vec<bool> =
         subsets.iter().map(|s| s.binary_search(&accept).is_ok() || s.last() == Some(&ENDS_HERE)).collect();
     Some(minimize(classes, trans, accepting))
+}
+
+/// The automaton accepting what `keep(a accepts, b accepts)` says, for two automata over
+/// the same domain: the product construction on a common refinement of their alphabet
+/// partitions, minimised; `None` past the size caps.
+pub(super) fn product(a: &Dfa, b: &Dfa, keep: fn(bool, bool) -> bool, domain_max: u32) -> Option<Dfa> {
+    let both: Vec<CharSet> = a.classes.iter().chain(&b.classes).cloned().collect();
+    let (classes, member) = partition(&both, domain_max)?;
+    // Each class of the refinement lies in exactly one class of `a` and one of `b`.
+    let owner = |offset: usize, count: usize, class: usize| (offset..offset + count).find(|&i| member[i][class]);
+    let a_class: Vec<Option<usize>> = (0..classes.len()).map(|c| owner(0, a.classes.len(), c)).collect();
+    let b_class: Vec<Option<usize>> =
+        (0..classes.len()).map(|c| owner(a.classes.len(), b.classes.len(), c).map(|i| i - a.classes.len())).collect();
+    let step = |dfa: &Dfa, state: Option<usize>, class: Option<usize>| dfa.trans[state?][class?];
+    let accepts = |dfa: &Dfa, state: Option<usize>| state.is_some_and(|s| dfa.accept[s]);
+    let mut index: HashMap<(Option<usize>, Option<usize>), usize> = HashMap::from([((Some(0), Some(0)), 0)]);
+    let mut pairs = vec![(Some(0), Some(0))];
+    let mut trans: Vec<Vec<Option<usize>>> = Vec::new();
+    let mut i = 0;
+    while i < pairs.len() {
+        let (p, q) = pairs[i];
+        let mut row = Vec::with_capacity(classes.len());
+        for c in 0..classes.len() {
+            let next = (step(a, p, a_class[c]), step(b, q, b_class[c]));
+            let id = match index.get(&next) {
+                Some(&id) => id,
+                None => {
+                    if pairs.len() >= MAX_DFA_STATES {
+                        return None;
+                    }
+                    index.insert(next, pairs.len());
+                    pairs.push(next);
+                    pairs.len() - 1
+                }
+            };
+            row.push(Some(id));
+        }
+        trans.push(row);
+        i += 1;
+    }
+    let accept = pairs.iter().map(|&(p, q)| keep(accepts(a, p), accepts(b, q))).collect();
+    Some(minimize(classes, trans, accept))
 }
 
 /// Hopcroft minimisation (which also merges every state that cannot reach acceptance into

@@ -7,7 +7,9 @@
 //!     │       with our own parser
 //!     │
 //!     ├─ parse → strip a leading `^` / trailing `$` → body
-//!     ├─ body has lookarounds, backreferences, \b, \p{…}…               → Engine
+//!     ├─ body starts with lookaheads, at the start → an automaton per lookahead, combined
+//!     │     by a product with the rest (see `lookahead`) → Dfa / Table
+//!     ├─ body has other lookarounds, backreferences, \b, \p{…}…          → Engine
 //!     ├─ body is a sequence of single-character atoms with quantifiers
 //!     │     (after removing what an unanchored end cannot constrain):
 //!     │        nothing left           → Const / IsEmpty
@@ -32,6 +34,7 @@
 mod charset;
 mod dfa;
 mod emit;
+mod lookahead;
 mod parse;
 #[cfg(test)]
 mod tests;
@@ -262,20 +265,32 @@ fn analyse(pattern: &str, node: Node) -> CompiledPattern {
         anchored: starts && ends,
         description: format!("matches {}", code(pattern)),
     };
-    if let Some(reason) = engine_reason(&body) {
-        compiled.plan = Plan::Engine { reason: format!("uses {reason}") };
-        return compiled;
-    }
-    compiled.almost_anything = !starts && !ends && !has_anchor(&body) && min_len(&body) <= 1;
+    let bytes = all_sets(&body, &CharSet::is_ascii);
+    let domain = if bytes { MAX_BYTE } else { MAX_INDEX };
     let where_ = match (starts, ends) {
         (true, true) => "whole value",
         (true, false) => "at the start of the value",
         (false, true) => "at the end of the value",
         (false, false) => "anywhere in the value",
     };
+    match lookahead::compile(&body, anchored_start, anchored_end, domain) {
+        Err(reason) => {
+            compiled.plan = Plan::Engine { reason: format!("uses {reason}") };
+            return compiled;
+        }
+        Ok(Some(dfa)) => {
+            compiled.description = format!("matches {}, {where_}", code(pattern));
+            compiled.plan = automaton_plan(Some(dfa), bytes);
+            return compiled;
+        }
+        Ok(None) => {}
+    }
+    if let Some(reason) = engine_reason(&body) {
+        compiled.plan = Plan::Engine { reason: format!("uses {reason}") };
+        return compiled;
+    }
+    compiled.almost_anything = !starts && !ends && !has_anchor(&body) && min_len(&body) <= 1;
     compiled.description = format!("matches {}, {where_}", code(pattern));
-    let bytes = all_sets(&body, &CharSet::is_ascii);
-    let domain = if bytes { MAX_BYTE } else { MAX_INDEX };
 
     let mut body = body;
     if let Some(atoms) = as_sequence(&body) {
@@ -314,7 +329,13 @@ fn analyse(pattern: &str, node: Node) -> CompiledPattern {
         body = sequence_node(&reduced);
     }
 
-    compiled.plan = match dfa::build(&body, anchored_start, anchored_end, domain) {
+    compiled.plan = automaton_plan(dfa::build(&body, anchored_start, anchored_end, domain), bytes);
+    compiled
+}
+
+/// How to emit an automaton (`None`: it went past a size cap).
+fn automaton_plan(dfa: Option<dfa::Dfa>, bytes: bool) -> Plan {
+    match dfa {
         Some(dfa) if dfa.is_never() => Plan::Const(false),
         Some(dfa) if dfa.is_always() => Plan::Const(true),
         Some(dfa) => {
@@ -329,8 +350,7 @@ fn analyse(pattern: &str, node: Node) -> CompiledPattern {
             }
         }
         None => Plan::Engine { reason: "needs too large an automaton".to_owned() },
-    };
-    compiled
+    }
 }
 
 /// Removes a leading `^` and a trailing `$` of the top-level sequence.
@@ -362,6 +382,7 @@ fn strip_anchors(node: Node) -> (bool, bool, Node) {
 fn engine_reason(node: &Node) -> Option<&'static str> {
     match node {
         Node::Empty | Node::Set { .. } | Node::Start | Node::End => None,
+        Node::Lookahead { .. } => Some("a lookahead that is not at the start of the pattern"),
         Node::Opaque(what) => Some(what),
         Node::Concat(items) | Node::Alt(items) => items.iter().find_map(engine_reason),
         Node::Repeat { node, .. } => engine_reason(node),
@@ -374,6 +395,7 @@ fn has_anchor(node: &Node) -> bool {
         Node::Start | Node::End => true,
         Node::Concat(items) | Node::Alt(items) => items.iter().any(has_anchor),
         Node::Repeat { node, .. } => has_anchor(node),
+        Node::Lookahead { node, .. } => has_anchor(node),
         Node::Empty | Node::Set { .. } | Node::Opaque(_) => false,
     }
 }
@@ -383,10 +405,15 @@ fn has_anchor(node: &Node) -> bool {
 fn only_at_start(node: &Node) -> bool {
     match node {
         Node::Start => true,
-        Node::Concat(items) => items.iter().find(|n| **n != Node::Empty).is_some_and(only_at_start),
+        // Zero-width items before the first character may force the start: `(?!x)^a`.
+        Node::Concat(items) => items
+            .iter()
+            .find(|n| only_at_start(n) || !matches!(n, Node::Empty | Node::Lookahead { .. }))
+            .is_some_and(only_at_start),
         Node::Alt(alts) => alts.iter().all(only_at_start),
         Node::Repeat { node, min, .. } => *min > 0 && only_at_start(node),
-        Node::Empty | Node::End | Node::Set { .. } | Node::Opaque(_) => false,
+        Node::Lookahead { negate: false, node } => only_at_start(node),
+        Node::Empty | Node::End | Node::Set { .. } | Node::Lookahead { .. } | Node::Opaque(_) => false,
     }
 }
 
@@ -397,7 +424,7 @@ fn only_at_end(node: &Node) -> bool {
         Node::Concat(items) => items.iter().rev().find(|n| **n != Node::Empty).is_some_and(only_at_end),
         Node::Alt(alts) => alts.iter().all(only_at_end),
         Node::Repeat { node, min, .. } => *min > 0 && only_at_end(node),
-        Node::Empty | Node::Start | Node::Set { .. } | Node::Opaque(_) => false,
+        Node::Empty | Node::Start | Node::Set { .. } | Node::Lookahead { .. } | Node::Opaque(_) => false,
     }
 }
 
@@ -405,7 +432,7 @@ fn all_sets(node: &Node, f: &dyn Fn(&CharSet) -> bool) -> bool {
     match node {
         Node::Set { set, .. } => f(set),
         Node::Concat(items) | Node::Alt(items) => items.iter().all(|n| all_sets(n, f)),
-        Node::Repeat { node, .. } => all_sets(node, f),
+        Node::Repeat { node, .. } | Node::Lookahead { node, .. } => all_sets(node, f),
         Node::Empty | Node::Start | Node::End | Node::Opaque(_) => true,
     }
 }
@@ -413,7 +440,7 @@ fn all_sets(node: &Node, f: &dyn Fn(&CharSet) -> bool) -> bool {
 /// The length of the shortest match of an assertion-free node (saturating).
 fn min_len(node: &Node) -> u64 {
     match node {
-        Node::Empty | Node::Start | Node::End | Node::Opaque(_) => 0,
+        Node::Empty | Node::Start | Node::End | Node::Lookahead { .. } | Node::Opaque(_) => 0,
         Node::Set { set, .. } if set.is_empty() => u64::MAX,
         Node::Set { .. } => 1,
         Node::Concat(items) => items.iter().map(min_len).fold(0, u64::saturating_add),

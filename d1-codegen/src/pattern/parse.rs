@@ -48,6 +48,11 @@ pub(super) enum Node {
     Start,
     /// `$` (end of input only: no `m` flag, so not before a trailing newline).
     End,
+    /// `(?=node)` (`negate: false`) or `(?!node)`: `node` matches (or not) from here on.
+    Lookahead {
+        negate: bool,
+        node: Box<Node>,
+    },
     /// Something only the engine evaluates; the string says what, for descriptions.
     Opaque(&'static str),
 }
@@ -274,8 +279,8 @@ impl Parser {
     fn group(&mut self) -> PResult<(Node, bool)> {
         let start = self.pos;
         let (node, quantifiable) = if self.eat_str("(?=") || self.eat_str("(?!") {
-            self.disjunction()?;
-            (Node::Opaque("a lookahead"), false)
+            let negate = self.chars[self.pos - 1] == '!';
+            (Node::Lookahead { negate, node: Box::new(self.disjunction()?) }, false)
         } else if self.eat_str("(?<=") || self.eat_str("(?<!") {
             self.disjunction()?;
             (Node::Opaque("a lookbehind"), false)

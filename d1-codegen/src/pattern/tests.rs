@@ -68,8 +68,10 @@ fn sequences_of_atoms_compile_straight_line() {
 #[test]
 fn other_constructs_use_the_engine() {
     for p in [
-        "^(?=a)a$",
+        "a(?=b)",
         "(?!a)",
+        "(?=a)b",
+        "^(?:(?!a)b)+$",
         "(?<=a)b",
         "(?<!a)b",
         r"^(a)\1$",
@@ -118,6 +120,41 @@ fn anchors_anywhere_compile_to_automata() {
     assert!(compiled("(?:^a|^b)(?:c$|d$)").is_anchored());
     assert!(!compiled("^a|b$").is_anchored());
     assert!(!compiled("^a|b").accepts_almost_anything());
+}
+
+/// Lookaheads at the start of an anchored pattern (or with `^` inside) are intersections of
+/// automata: straight-line, and the same answers as regress.
+#[test]
+fn leading_lookaheads_compile_to_automata() {
+    let inputs = [
+        "", "a", "aws:x", "Aws:x", "abc", "a--b", "ab-", "-ab", "123", "12a", "a1", ".x", "x.", "x", "a b", " ab", "ab ",
+        "abcdefgh1A", "Abcdefgh1", "abcdefg1A", "a.b.c", "1.2.3", "app-x", "appx", "é", "a\n", "\n",
+    ];
+    for p in [
+        r"^(?!aws:).{1,128}$",
+        r"^(?![Aa][Ww][Ss])(s|([a-zA-Z][a-zA-Z0-9_]+))",
+        r"(?!^.*--)(?!^[0-9]+$)(?!^-)(?!.*-$)^[A-Za-z0-9-]+$",
+        r"(?!^[0-9]+$)([a-zA-Z0-9-_]+)",
+        r"(?=^.{2,256}$)(?!.*\s)[0-9a-zA-Z-_.:=+@]*$",
+        r"^(?=.*[a-z])(?=.*[A-Z])(?=.*\d).{8,}$",
+        r"^(?!app-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$",
+        r"(?=^.{3,63}$)(?!^(\d+\.)+\d+$)(^(([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])$)",
+        r"^(?!\s*$).+",
+        r"(?!^é)^.",
+        r"^(?=a)",
+        r"^(?!)",
+    ] {
+        let c = compiled(p);
+        assert!(matches!(c.strategy(), "dfa" | "table" | "const"), "{p:?}: {} {:?}", c.strategy(), c.engine_reason());
+        let re = regress::Regex::with_flags(p, "u").expect("valid");
+        for s in inputs {
+            assert_eq!(c.eval(s), re.find(s).is_some(), "{p:?} on {s:?}");
+        }
+    }
+    let c = compiled("[a-z](?!.*--)[a-z-]*$");
+    assert_eq!(c.engine_reason(), Some("uses a lookahead that is not at the start of the pattern"));
+    let c = compiled("(?!-)[a-z-]+");
+    assert_eq!(c.engine_reason(), Some("uses a lookahead in a pattern not anchored at the start"));
 }
 
 /// Annex B identity escapes of non-alphanumerics and class escapes as range ends: they mean
@@ -379,6 +416,11 @@ fn random_pattern(rng: &mut Rng) -> String {
     if rng.below(2) == 0 {
         p.push('$');
     }
+    // Leading lookaheads, anchored by the `^` above, by one inside, or not at all.
+    for _ in 0..rng.below(3) {
+        let kind = rng.pick(&["(?=", "(?!", "(?=^", "(?!^"]);
+        p = format!("{kind}{}){p}", random_regex(rng, 0, true));
+    }
     p
 }
 
@@ -406,6 +448,9 @@ fn plans_agree_with_regress_on_random_patterns() {
         };
         let re = regress::Regex::with_flags(&c.unicode_source, "u").expect("compile validated it");
         *strategies.entry(c.strategy()).or_default() += 1;
+        if p.contains("(?=") || p.contains("(?!") {
+            *strategies.entry(if c.needs_engine() { "lookahead: engine" } else { "lookahead: compiled" }).or_default() += 1;
+        }
         syn::parse2::<syn::Expr>(c.matches_expr(&value)).unwrap_or_else(|e| panic!("{p:?}: {e}"));
         for _ in 0..60 {
             let s = random_input(&mut rng);
@@ -419,6 +464,8 @@ fn plans_agree_with_regress_on_random_patterns() {
         let n = strategies.get(strategy).copied().unwrap_or(0);
         assert!(n >= 5, "{strategy} chosen only {n} times: {strategies:?}");
     }
+    let lookaheads = strategies.get("lookahead: compiled").copied().unwrap_or(0);
+    assert!(lookaheads >= 500, "only {lookaheads} patterns with lookaheads compiled: {strategies:?}");
     eprintln!("{checked} checks; strategies: {strategies:?}");
 }
 
