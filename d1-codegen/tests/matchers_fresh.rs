@@ -74,12 +74,23 @@ const PATTERNS: &[(&str, &str)] = &[
     ("always", r"a*"),
     ("empty_pattern", r""),
     ("never", r"^[]$"),
+    // Annex B: identity escapes of non-alphanumerics, a class escape as a range end.
+    ("annex_b_phone", r"\+[0-9]{1,3}\-[0-9()+\-]{1,30}"),
+    ("annex_b_identity", r"^[\w\_\ \@\#]+\:\d$"),
+    ("annex_b_class_range", r"^[\w-.]+@[\w-.]+$"),
+    // Leading lookaheads: a product of automata.
+    ("lookahead_not_word", r"^(?!test)[a-z]+$"),
+    ("lookahead_quotes", r#"^(?!x)["'\\]{2}$"#),
+    ("lookahead_aws_tag", r"^(?!aws:)[a-zA-Z+-=._:/]+$"),
+    ("lookahead_password", r"^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)[a-zA-Z\d]{8,64}$"),
+    ("lookahead_dns", r"(?!^.*--)(?!^[0-9]+$)(?!^-)(?!.*-$)^[A-Za-z0-9-]+$"),
+    ("lookahead_unanchored", r"(?!^[0-9]+$)([a-zA-Z0-9-_]+)"),
+    ("lookahead_length_first", r"(?=^.{2,20}$)(?!.*\s)[0-9a-zA-Z-_.:=+@]*$"),
     // Only the engine.
-    ("engine_lookahead", r"^(?!test)[a-z]+$"),
+    ("engine_lookahead_inside", r"^[a-z](?!.*--)[a-z-]*$"),
     ("engine_backreference", r"^(a+)\1$"),
     ("engine_word_boundary", r"\bword\b"),
     ("engine_property", r"^\p{Lu}+$"),
-    ("engine_quotes", r#"^(?!x)["'\\]{2}$"#),
 ];
 
 const HEADER: &str = "\

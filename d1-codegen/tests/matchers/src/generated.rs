@@ -2075,6 +2075,69 @@ pub fn table_bytes(value: &str) -> bool {
     ACCEPT[state]
 }
 
+/// `^[a-z]+$|^[0-9]{2}$`: matches `^[a-z]+$|^[0-9]{2}$`, whole value.
+pub fn inner_anchors_alternation(value: &str) -> bool {
+    const FAIL: u8 = 4;
+    let state = value
+        .bytes()
+        .fold(
+            0,
+            |state, b| match (state, b) {
+                (0 | 1, b'0'..=b'9') => state + 1,
+                (0 | 3, b'a'..=b'z') => 3,
+                _ => FAIL,
+            },
+        );
+    state == 2 || state == 3
+}
+
+/// `^a|b$`: matches `^a|b$`, anywhere in the value.
+pub fn inner_anchors_half(value: &str) -> bool {
+    const FAIL: u8 = 4;
+    let state = value
+        .bytes()
+        .fold(
+            0,
+            |state, b| match (state, b) {
+                (0, b'\0'..=b'`' | b'c'..=b'\xFF') => 1,
+                (0, b'a') => 3,
+                (0..=2, b'b') => 2,
+                (1 | 2, b'\0'..=b'a' | b'c'..=b'\xFF') => 1,
+                (3, _) => 3,
+                _ => FAIL,
+            },
+        );
+    state == 2 || state == 3
+}
+
+/// `(?:^|,)id(?:,|$)`: matches `(?:^|,)id(?:,|$)`, anywhere in the value.
+pub fn inner_anchors_list(value: &str) -> bool {
+    const FAIL: u8 = 5;
+    let state = value
+        .bytes()
+        .fold(
+            0,
+            |state, b| match (state, b) {
+                (0, b'\0'..=b'+' | b'-'..=b'h' | b'j'..=b'\xFF') => 1,
+                (0, b'i') => 2,
+                (0..=2, b',') => 0,
+                (1 | 3, b'\0'..=b'+' | b'-'..=b'\xFF') => 1,
+                (2, b'\0'..=b'+' | b'-'..=b'c' | b'e'..=b'\xFF') => 1,
+                (2, b'd') => 3,
+                (3, b',') => 4,
+                (4, _) => 4,
+                _ => FAIL,
+            },
+        );
+    state == 3 || state == 4
+}
+
+/// ` ^[a-z]+$`: matches ` ^[a-z]+$`, at the end of the value.
+pub fn inner_anchor_impossible(value: &str) -> bool {
+    let _ = value;
+    false
+}
+
 /// `^$`: the empty string, whole value.
 pub fn empty_only(value: &str) -> bool {
     value.is_empty()
@@ -2098,13 +2161,705 @@ pub fn never(value: &str) -> bool {
     false
 }
 
-/// `^(?!test)[a-z]+$`: matches `^(?!test)[a-z]+$`.
-pub fn engine_lookahead(value: &str) -> bool {
+/// `\+[0-9]{1,3}\-[0-9()+\-]{1,30}`: `+`, then 1 to 3 of `[0-9]`, then `-`, then 1 to 30 of `[0-9()+\-]`, anywhere in the value; as the pattern is not anchored, any value containing `+`, then 1 to 3 of `[0-9]`, then `-`, then one of `[0-9()+\-]` matches.
+pub fn annex_b_phone(value: &str) -> bool {
+    const FAIL: u8 = 7;
+    let state = value
+        .bytes()
+        .fold(
+            0,
+            |state, b| match (state, b) {
+                (0, b'\0'..=b'*' | b','..=b'\xFF') => 0,
+                (0..=2 | 5 | 6, b'+') => 1,
+                (1, b'\0'..=b'*' | b','..=b'/' | b':'..=b'\xFF') => 0,
+                (1 | 5, b'0'..=b'9') => state + 1,
+                (2, b'0'..=b'9') => 5,
+                (2 | 5, b'\0'..=b'*' | b',' | b'.' | b'/' | b':'..=b'\xFF') => 0,
+                (2 | 5 | 6, b'-') => 3,
+                (3, b'\0'..=b'\'' | b'*' | b',' | b'.' | b'/' | b':'..=b'\xFF') => 0,
+                (3, b'(' | b')' | b'+' | b'-' | b'0'..=b'9') => 4,
+                (4, _) => 4,
+                (6, b'\0'..=b'*' | b',' | b'.'..=b'\xFF') => 0,
+                _ => FAIL,
+            },
+        );
+    state == 4
+}
+
+/// `^[\w\_\ \@\#]+\:\d$`: one or more of `[\w\_\ \@\#]`, then `:`, then one of `\d`, whole value.
+pub fn annex_b_identity(value: &str) -> bool {
+    const FAIL: u8 = 4;
+    let state = value
+        .bytes()
+        .fold(
+            0,
+            |state, b| match (state, b) {
+                (0 | 1, b' ' | b'#' | b'0'..=b'9' | b'@'..=b'Z' | b'_' | b'a'..=b'z') => {
+                    1
+                }
+                (1, b':') => 2,
+                (2, b'0'..=b'9') => 3,
+                _ => FAIL,
+            },
+        );
+    state == 3
+}
+
+/// `^[\w-.]+@[\w-.]+$`: one or more of `[\w-.]`, then `@`, then one or more of `[\w-.]`, whole value.
+pub fn annex_b_class_range(value: &str) -> bool {
+    const FAIL: u8 = 4;
+    let state = value
+        .bytes()
+        .fold(
+            0,
+            |state, b| match (state, b) {
+                (0 | 2, b'-' | b'.' | b'0'..=b'9' | b'A'..=b'Z' | b'_' | b'a'..=b'z') => {
+                    state + 1
+                }
+                (1, b'@') => 2,
+                (1 | 3, b'-' | b'.' | b'0'..=b'9' | b'A'..=b'Z' | b'_' | b'a'..=b'z') => {
+                    state
+                }
+                _ => FAIL,
+            },
+        );
+    state == 3
+}
+
+/// `^(?!test)[a-z]+$`: matches `^(?!test)[a-z]+$`, whole value.
+pub fn lookahead_not_word(value: &str) -> bool {
+    const FAIL: u8 = 5;
+    let state = value
+        .bytes()
+        .fold(
+            0,
+            |state, b| match (state, b) {
+                (0, b't') => 2,
+                (0 | 4, b'a'..=b's' | b'u'..=b'z') => 1,
+                (1, b'a'..=b'z') => 1,
+                (2, b'a'..=b'd' | b'f'..=b'z') => 1,
+                (2, b'e') => 3,
+                (3, b'a'..=b'r' | b't'..=b'z') => 1,
+                (3, b's') => 4,
+                _ => FAIL,
+            },
+        );
+    (1..=4).contains(&state)
+}
+
+/// `^(?!x)["'\\]{2}$`: matches `^(?!x)["'\\]{2}$`, whole value.
+pub fn lookahead_quotes(value: &str) -> bool {
+    const FAIL: u8 = 3;
+    let state = value
+        .bytes()
+        .fold(
+            0,
+            |state, b| match (state, b) {
+                (0 | 1, b'"' | b'\'' | b'\\') => state + 1,
+                _ => FAIL,
+            },
+        );
+    state == 2
+}
+
+/// `^(?!aws:)[a-zA-Z+-=._:/]+$`: matches `^(?!aws:)[a-zA-Z+-=._:/]+$`, whole value.
+pub fn lookahead_aws_tag(value: &str) -> bool {
+    const FAIL: u8 = 5;
+    let state = value
+        .bytes()
+        .fold(
+            0,
+            |state, b| match (state, b) {
+                (0, b'+'..=b'=' | b'A'..=b'Z' | b'_' | b'b'..=b'z') => 1,
+                (0, b'a') => 2,
+                (1, b'+'..=b'=' | b'A'..=b'Z' | b'_' | b'a'..=b'z') => 1,
+                (2, b'+'..=b'=' | b'A'..=b'Z' | b'_' | b'a'..=b'v' | b'x'..=b'z') => 1,
+                (2, b'w') => 3,
+                (3, b'+'..=b'=' | b'A'..=b'Z' | b'_' | b'a'..=b'r' | b't'..=b'z') => 1,
+                (3, b's') => 4,
+                (4, b'+'..=b'9' | b';'..=b'=' | b'A'..=b'Z' | b'_' | b'a'..=b'z') => 1,
+                _ => FAIL,
+            },
+        );
+    (1..=4).contains(&state)
+}
+
+/// `^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)[a-zA-Z\d]{8,64}$`: matches `^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)[a-zA-Z\d]{8,64}$`, whole value.
+pub fn lookahead_password(value: &str) -> bool {
+    const NEXT: [[u16; 5]; 436] = [
+        [435, 435, 1, 249, 373],
+        [435, 435, 2, 246, 248],
+        [435, 435, 3, 243, 245],
+        [435, 435, 4, 240, 242],
+        [435, 435, 5, 237, 239],
+        [435, 435, 6, 234, 236],
+        [435, 435, 7, 231, 233],
+        [435, 435, 8, 228, 230],
+        [435, 435, 9, 225, 227],
+        [435, 435, 10, 222, 224],
+        [435, 435, 11, 219, 221],
+        [435, 435, 12, 216, 218],
+        [435, 435, 13, 213, 215],
+        [435, 435, 14, 210, 212],
+        [435, 435, 15, 207, 209],
+        [435, 435, 16, 204, 206],
+        [435, 435, 17, 201, 203],
+        [435, 435, 18, 198, 200],
+        [435, 435, 19, 195, 197],
+        [435, 435, 20, 192, 194],
+        [435, 435, 21, 189, 191],
+        [435, 435, 22, 186, 188],
+        [435, 435, 23, 183, 185],
+        [435, 435, 24, 180, 182],
+        [435, 435, 25, 177, 179],
+        [435, 435, 26, 174, 176],
+        [435, 435, 27, 171, 173],
+        [435, 435, 28, 168, 170],
+        [435, 435, 29, 165, 167],
+        [435, 435, 30, 162, 164],
+        [435, 435, 31, 159, 161],
+        [435, 435, 32, 156, 158],
+        [435, 435, 33, 153, 155],
+        [435, 435, 34, 150, 152],
+        [435, 435, 35, 147, 149],
+        [435, 435, 36, 144, 146],
+        [435, 435, 37, 141, 143],
+        [435, 435, 38, 138, 140],
+        [435, 435, 39, 135, 137],
+        [435, 435, 40, 132, 134],
+        [435, 435, 41, 129, 131],
+        [435, 435, 42, 126, 128],
+        [435, 435, 43, 123, 125],
+        [435, 435, 44, 120, 122],
+        [435, 435, 45, 117, 119],
+        [435, 435, 46, 114, 116],
+        [435, 435, 47, 111, 113],
+        [435, 435, 48, 108, 110],
+        [435, 435, 49, 105, 107],
+        [435, 435, 50, 102, 104],
+        [435, 435, 51, 99, 101],
+        [435, 435, 52, 96, 98],
+        [435, 435, 53, 93, 95],
+        [435, 435, 54, 90, 92],
+        [435, 435, 55, 87, 89],
+        [435, 435, 56, 84, 86],
+        [435, 435, 57, 81, 83],
+        [435, 435, 58, 78, 80],
+        [435, 435, 59, 75, 77],
+        [435, 435, 60, 72, 74],
+        [435, 435, 61, 69, 71],
+        [435, 435, 62, 66, 68],
+        [435, 435, 435, 63, 65],
+        [435, 435, 435, 435, 64],
+        [435, 435, 435, 435, 435],
+        [435, 435, 435, 64, 435],
+        [435, 435, 63, 63, 67],
+        [435, 435, 64, 64, 64],
+        [435, 435, 65, 67, 65],
+        [435, 435, 66, 66, 70],
+        [435, 435, 67, 67, 67],
+        [435, 435, 68, 70, 68],
+        [435, 435, 69, 69, 73],
+        [435, 435, 70, 70, 70],
+        [435, 435, 71, 73, 71],
+        [435, 435, 72, 72, 76],
+        [435, 435, 73, 73, 73],
+        [435, 435, 74, 76, 74],
+        [435, 435, 75, 75, 79],
+        [435, 435, 76, 76, 76],
+        [435, 435, 77, 79, 77],
+        [435, 435, 78, 78, 82],
+        [435, 435, 79, 79, 79],
+        [435, 435, 80, 82, 80],
+        [435, 435, 81, 81, 85],
+        [435, 435, 82, 82, 82],
+        [435, 435, 83, 85, 83],
+        [435, 435, 84, 84, 88],
+        [435, 435, 85, 85, 85],
+        [435, 435, 86, 88, 86],
+        [435, 435, 87, 87, 91],
+        [435, 435, 88, 88, 88],
+        [435, 435, 89, 91, 89],
+        [435, 435, 90, 90, 94],
+        [435, 435, 91, 91, 91],
+        [435, 435, 92, 94, 92],
+        [435, 435, 93, 93, 97],
+        [435, 435, 94, 94, 94],
+        [435, 435, 95, 97, 95],
+        [435, 435, 96, 96, 100],
+        [435, 435, 97, 97, 97],
+        [435, 435, 98, 100, 98],
+        [435, 435, 99, 99, 103],
+        [435, 435, 100, 100, 100],
+        [435, 435, 101, 103, 101],
+        [435, 435, 102, 102, 106],
+        [435, 435, 103, 103, 103],
+        [435, 435, 104, 106, 104],
+        [435, 435, 105, 105, 109],
+        [435, 435, 106, 106, 106],
+        [435, 435, 107, 109, 107],
+        [435, 435, 108, 108, 112],
+        [435, 435, 109, 109, 109],
+        [435, 435, 110, 112, 110],
+        [435, 435, 111, 111, 115],
+        [435, 435, 112, 112, 112],
+        [435, 435, 113, 115, 113],
+        [435, 435, 114, 114, 118],
+        [435, 435, 115, 115, 115],
+        [435, 435, 116, 118, 116],
+        [435, 435, 117, 117, 121],
+        [435, 435, 118, 118, 118],
+        [435, 435, 119, 121, 119],
+        [435, 435, 120, 120, 124],
+        [435, 435, 121, 121, 121],
+        [435, 435, 122, 124, 122],
+        [435, 435, 123, 123, 127],
+        [435, 435, 124, 124, 124],
+        [435, 435, 125, 127, 125],
+        [435, 435, 126, 126, 130],
+        [435, 435, 127, 127, 127],
+        [435, 435, 128, 130, 128],
+        [435, 435, 129, 129, 133],
+        [435, 435, 130, 130, 130],
+        [435, 435, 131, 133, 131],
+        [435, 435, 132, 132, 136],
+        [435, 435, 133, 133, 133],
+        [435, 435, 134, 136, 134],
+        [435, 435, 135, 135, 139],
+        [435, 435, 136, 136, 136],
+        [435, 435, 137, 139, 137],
+        [435, 435, 138, 138, 142],
+        [435, 435, 139, 139, 139],
+        [435, 435, 140, 142, 140],
+        [435, 435, 141, 141, 145],
+        [435, 435, 142, 142, 142],
+        [435, 435, 143, 145, 143],
+        [435, 435, 144, 144, 148],
+        [435, 435, 145, 145, 145],
+        [435, 435, 146, 148, 146],
+        [435, 435, 147, 147, 151],
+        [435, 435, 148, 148, 148],
+        [435, 435, 149, 151, 149],
+        [435, 435, 150, 150, 154],
+        [435, 435, 151, 151, 151],
+        [435, 435, 152, 154, 152],
+        [435, 435, 153, 153, 157],
+        [435, 435, 154, 154, 154],
+        [435, 435, 155, 157, 155],
+        [435, 435, 156, 156, 160],
+        [435, 435, 157, 157, 157],
+        [435, 435, 158, 160, 158],
+        [435, 435, 159, 159, 163],
+        [435, 435, 160, 160, 160],
+        [435, 435, 161, 163, 161],
+        [435, 435, 162, 162, 166],
+        [435, 435, 163, 163, 163],
+        [435, 435, 164, 166, 164],
+        [435, 435, 165, 165, 169],
+        [435, 435, 166, 166, 166],
+        [435, 435, 167, 169, 167],
+        [435, 435, 168, 168, 172],
+        [435, 435, 169, 169, 169],
+        [435, 435, 170, 172, 170],
+        [435, 435, 171, 171, 175],
+        [435, 435, 172, 172, 172],
+        [435, 435, 173, 175, 173],
+        [435, 435, 174, 174, 178],
+        [435, 435, 175, 175, 175],
+        [435, 435, 176, 178, 176],
+        [435, 435, 177, 177, 181],
+        [435, 435, 178, 178, 178],
+        [435, 435, 179, 181, 179],
+        [435, 435, 180, 180, 184],
+        [435, 435, 181, 181, 181],
+        [435, 435, 182, 184, 182],
+        [435, 435, 183, 183, 187],
+        [435, 435, 184, 184, 184],
+        [435, 435, 185, 187, 185],
+        [435, 435, 186, 186, 190],
+        [435, 435, 187, 187, 187],
+        [435, 435, 188, 190, 188],
+        [435, 435, 189, 189, 193],
+        [435, 435, 190, 190, 190],
+        [435, 435, 191, 193, 191],
+        [435, 435, 192, 192, 196],
+        [435, 435, 193, 193, 193],
+        [435, 435, 194, 196, 194],
+        [435, 435, 195, 195, 199],
+        [435, 435, 196, 196, 196],
+        [435, 435, 197, 199, 197],
+        [435, 435, 198, 198, 202],
+        [435, 435, 199, 199, 199],
+        [435, 435, 200, 202, 200],
+        [435, 435, 201, 201, 205],
+        [435, 435, 202, 202, 202],
+        [435, 435, 203, 205, 203],
+        [435, 435, 204, 204, 208],
+        [435, 435, 205, 205, 205],
+        [435, 435, 206, 208, 206],
+        [435, 435, 207, 207, 211],
+        [435, 435, 208, 208, 208],
+        [435, 435, 209, 211, 209],
+        [435, 435, 210, 210, 214],
+        [435, 435, 211, 211, 211],
+        [435, 435, 212, 214, 212],
+        [435, 435, 213, 213, 217],
+        [435, 435, 214, 214, 214],
+        [435, 435, 215, 217, 215],
+        [435, 435, 216, 216, 220],
+        [435, 435, 217, 217, 217],
+        [435, 435, 218, 220, 218],
+        [435, 435, 219, 219, 223],
+        [435, 435, 220, 220, 220],
+        [435, 435, 221, 223, 221],
+        [435, 435, 222, 222, 226],
+        [435, 435, 223, 223, 223],
+        [435, 435, 224, 226, 224],
+        [435, 435, 225, 225, 229],
+        [435, 435, 226, 226, 226],
+        [435, 435, 227, 229, 227],
+        [435, 435, 228, 228, 232],
+        [435, 435, 229, 229, 229],
+        [435, 435, 230, 232, 230],
+        [435, 435, 231, 231, 235],
+        [435, 435, 232, 232, 232],
+        [435, 435, 233, 235, 233],
+        [435, 435, 234, 234, 238],
+        [435, 435, 235, 235, 235],
+        [435, 435, 236, 238, 236],
+        [435, 435, 237, 237, 241],
+        [435, 435, 238, 238, 238],
+        [435, 435, 239, 241, 239],
+        [435, 435, 240, 240, 244],
+        [435, 435, 241, 241, 241],
+        [435, 435, 242, 244, 242],
+        [435, 435, 243, 243, 247],
+        [435, 435, 244, 244, 244],
+        [435, 435, 245, 247, 245],
+        [435, 435, 246, 250, 372],
+        [435, 435, 243, 251, 371],
+        [435, 435, 240, 252, 370],
+        [435, 435, 237, 253, 369],
+        [435, 435, 234, 254, 368],
+        [435, 435, 231, 255, 367],
+        [435, 435, 228, 256, 366],
+        [435, 435, 225, 257, 365],
+        [435, 435, 222, 258, 364],
+        [435, 435, 219, 259, 363],
+        [435, 435, 216, 260, 362],
+        [435, 435, 213, 261, 361],
+        [435, 435, 210, 262, 360],
+        [435, 435, 207, 263, 359],
+        [435, 435, 204, 264, 358],
+        [435, 435, 201, 265, 357],
+        [435, 435, 198, 266, 356],
+        [435, 435, 195, 267, 355],
+        [435, 435, 192, 268, 354],
+        [435, 435, 189, 269, 353],
+        [435, 435, 186, 270, 352],
+        [435, 435, 183, 271, 351],
+        [435, 435, 180, 272, 350],
+        [435, 435, 177, 273, 349],
+        [435, 435, 174, 274, 348],
+        [435, 435, 171, 275, 347],
+        [435, 435, 168, 276, 346],
+        [435, 435, 165, 277, 345],
+        [435, 435, 162, 278, 344],
+        [435, 435, 159, 279, 343],
+        [435, 435, 156, 280, 342],
+        [435, 435, 153, 281, 341],
+        [435, 435, 150, 282, 340],
+        [435, 435, 147, 283, 339],
+        [435, 435, 144, 284, 338],
+        [435, 435, 141, 285, 337],
+        [435, 435, 138, 286, 336],
+        [435, 435, 135, 287, 335],
+        [435, 435, 132, 288, 334],
+        [435, 435, 129, 289, 333],
+        [435, 435, 126, 290, 332],
+        [435, 435, 123, 291, 331],
+        [435, 435, 120, 292, 330],
+        [435, 435, 117, 293, 329],
+        [435, 435, 114, 294, 328],
+        [435, 435, 111, 295, 327],
+        [435, 435, 108, 296, 326],
+        [435, 435, 105, 297, 325],
+        [435, 435, 102, 298, 324],
+        [435, 435, 99, 299, 323],
+        [435, 435, 96, 300, 322],
+        [435, 435, 93, 301, 321],
+        [435, 435, 90, 302, 320],
+        [435, 435, 87, 303, 319],
+        [435, 435, 84, 304, 318],
+        [435, 435, 81, 305, 317],
+        [435, 435, 78, 306, 316],
+        [435, 435, 75, 307, 315],
+        [435, 435, 72, 308, 314],
+        [435, 435, 69, 309, 313],
+        [435, 435, 66, 310, 312],
+        [435, 435, 63, 435, 311],
+        [435, 435, 64, 435, 435],
+        [435, 435, 67, 311, 311],
+        [435, 435, 70, 312, 312],
+        [435, 435, 73, 313, 313],
+        [435, 435, 76, 314, 314],
+        [435, 435, 79, 315, 315],
+        [435, 435, 82, 316, 316],
+        [435, 435, 85, 317, 317],
+        [435, 435, 88, 318, 318],
+        [435, 435, 91, 319, 319],
+        [435, 435, 94, 320, 320],
+        [435, 435, 97, 321, 321],
+        [435, 435, 100, 322, 322],
+        [435, 435, 103, 323, 323],
+        [435, 435, 106, 324, 324],
+        [435, 435, 109, 325, 325],
+        [435, 435, 112, 326, 326],
+        [435, 435, 115, 327, 327],
+        [435, 435, 118, 328, 328],
+        [435, 435, 121, 329, 329],
+        [435, 435, 124, 330, 330],
+        [435, 435, 127, 331, 331],
+        [435, 435, 130, 332, 332],
+        [435, 435, 133, 333, 333],
+        [435, 435, 136, 334, 334],
+        [435, 435, 139, 335, 335],
+        [435, 435, 142, 336, 336],
+        [435, 435, 145, 337, 337],
+        [435, 435, 148, 338, 338],
+        [435, 435, 151, 339, 339],
+        [435, 435, 154, 340, 340],
+        [435, 435, 157, 341, 341],
+        [435, 435, 160, 342, 342],
+        [435, 435, 163, 343, 343],
+        [435, 435, 166, 344, 344],
+        [435, 435, 169, 345, 345],
+        [435, 435, 172, 346, 346],
+        [435, 435, 175, 347, 347],
+        [435, 435, 178, 348, 348],
+        [435, 435, 181, 349, 349],
+        [435, 435, 184, 350, 350],
+        [435, 435, 187, 351, 351],
+        [435, 435, 190, 352, 352],
+        [435, 435, 193, 353, 353],
+        [435, 435, 196, 354, 354],
+        [435, 435, 199, 355, 355],
+        [435, 435, 202, 356, 356],
+        [435, 435, 205, 357, 357],
+        [435, 435, 208, 358, 358],
+        [435, 435, 211, 359, 359],
+        [435, 435, 214, 360, 360],
+        [435, 435, 217, 361, 361],
+        [435, 435, 220, 362, 362],
+        [435, 435, 223, 363, 363],
+        [435, 435, 226, 364, 364],
+        [435, 435, 229, 365, 365],
+        [435, 435, 232, 366, 366],
+        [435, 435, 235, 367, 367],
+        [435, 435, 238, 368, 368],
+        [435, 435, 241, 369, 369],
+        [435, 435, 244, 370, 370],
+        [435, 435, 247, 371, 371],
+        [435, 435, 248, 372, 374],
+        [435, 435, 245, 371, 375],
+        [435, 435, 242, 370, 376],
+        [435, 435, 239, 369, 377],
+        [435, 435, 236, 368, 378],
+        [435, 435, 233, 367, 379],
+        [435, 435, 230, 366, 380],
+        [435, 435, 227, 365, 381],
+        [435, 435, 224, 364, 382],
+        [435, 435, 221, 363, 383],
+        [435, 435, 218, 362, 384],
+        [435, 435, 215, 361, 385],
+        [435, 435, 212, 360, 386],
+        [435, 435, 209, 359, 387],
+        [435, 435, 206, 358, 388],
+        [435, 435, 203, 357, 389],
+        [435, 435, 200, 356, 390],
+        [435, 435, 197, 355, 391],
+        [435, 435, 194, 354, 392],
+        [435, 435, 191, 353, 393],
+        [435, 435, 188, 352, 394],
+        [435, 435, 185, 351, 395],
+        [435, 435, 182, 350, 396],
+        [435, 435, 179, 349, 397],
+        [435, 435, 176, 348, 398],
+        [435, 435, 173, 347, 399],
+        [435, 435, 170, 346, 400],
+        [435, 435, 167, 345, 401],
+        [435, 435, 164, 344, 402],
+        [435, 435, 161, 343, 403],
+        [435, 435, 158, 342, 404],
+        [435, 435, 155, 341, 405],
+        [435, 435, 152, 340, 406],
+        [435, 435, 149, 339, 407],
+        [435, 435, 146, 338, 408],
+        [435, 435, 143, 337, 409],
+        [435, 435, 140, 336, 410],
+        [435, 435, 137, 335, 411],
+        [435, 435, 134, 334, 412],
+        [435, 435, 131, 333, 413],
+        [435, 435, 128, 332, 414],
+        [435, 435, 125, 331, 415],
+        [435, 435, 122, 330, 416],
+        [435, 435, 119, 329, 417],
+        [435, 435, 116, 328, 418],
+        [435, 435, 113, 327, 419],
+        [435, 435, 110, 326, 420],
+        [435, 435, 107, 325, 421],
+        [435, 435, 104, 324, 422],
+        [435, 435, 101, 323, 423],
+        [435, 435, 98, 322, 424],
+        [435, 435, 95, 321, 425],
+        [435, 435, 92, 320, 426],
+        [435, 435, 89, 319, 427],
+        [435, 435, 86, 318, 428],
+        [435, 435, 83, 317, 429],
+        [435, 435, 80, 316, 430],
+        [435, 435, 77, 315, 431],
+        [435, 435, 74, 314, 432],
+        [435, 435, 71, 313, 433],
+        [435, 435, 68, 312, 434],
+        [435, 435, 65, 311, 435],
+        [435, 435, 435, 435, 435],
+    ];
+    const ACCEPT: [bool; 436] = [
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false, false, true, false,
+        false, true, false, false, true, false, false, true, false, false, true, false,
+        false, true, false, false, true, false, false, true, false, false, true, false,
+        false, true, false, false, true, false, false, true, false, false, true, false,
+        false, true, false, false, true, false, false, true, false, false, true, false,
+        false, true, false, false, true, false, false, true, false, false, true, false,
+        false, true, false, false, true, false, false, true, false, false, true, false,
+        false, true, false, false, true, false, false, true, false, false, true, false,
+        false, true, false, false, true, false, false, true, false, false, true, false,
+        false, true, false, false, true, false, false, true, false, false, true, false,
+        false, true, false, false, true, false, false, true, false, false, true, false,
+        false, true, false, false, true, false, false, true, false, false, true, false,
+        false, true, false, false, true, false, false, true, false, false, true, false,
+        false, true, false, false, true, false, false, true, false, false, true, false,
+        false, true, false, false, true, false, false, true, false, false, true, false,
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false, false, false, false,
+        false, false, false, false,
+    ];
+    const STARTS: [(char, u8); 13] = [
+        ('\0', 0),
+        ('\n', 1),
+        ('\u{b}', 0),
+        ('\r', 1),
+        ('\u{e}', 0),
+        ('0', 2),
+        (':', 0),
+        ('A', 3),
+        ('[', 0),
+        ('a', 4),
+        ('{', 0),
+        ('\u{2028}', 1),
+        ('\u{202a}', 0),
+    ];
+    let class = |c: char| usize::from(
+        STARTS[STARTS.partition_point(|&(lo, _)| lo <= c).saturating_sub(1)].1,
+    );
+    let state = value
+        .chars()
+        .fold(0, |state: usize, c| usize::from(NEXT[state][class(c)]));
+    ACCEPT[state]
+}
+
+/// `(?!^.*--)(?!^[0-9]+$)(?!^-)(?!.*-$)^[A-Za-z0-9-]+$`: matches `(?!^.*--)(?!^[0-9]+$)(?!^-)(?!.*-$)^[A-Za-z0-9-]+$`, whole value.
+pub fn lookahead_dns(value: &str) -> bool {
+    const FAIL: u8 = 4;
+    let state = value
+        .chars()
+        .fold(
+            0,
+            |state, c| match (state, c) {
+                (0 | 1, '0'..='9') => 1,
+                (0 | 1, 'A'..='Z' | 'a'..='z') => 3,
+                (1 | 3, '-') => 2,
+                (2 | 3, '0'..='9' | 'A'..='Z' | 'a'..='z') => 3,
+                _ => FAIL,
+            },
+        );
+    state == 3
+}
+
+/// `(?!^[0-9]+$)([a-zA-Z0-9-_]+)`: matches `(?!^[0-9]+$)([a-zA-Z0-9-_]+)`, anywhere in the value.
+pub fn lookahead_unanchored(value: &str) -> bool {
+    const FAIL: u8 = 4;
+    let state = value
+        .bytes()
+        .fold(
+            0,
+            |state, b| match (state, b) {
+                (0, b'-' | b'A'..=b'Z' | b'_' | b'a'..=b'z') => 2,
+                (0, b'0'..=b'9') => 3,
+                (
+                    0 | 1,
+                    b'\0'..=b','
+                    | b'.'
+                    | b'/'
+                    | b':'..=b'@'
+                    | b'['..=b'^'
+                    | b'`'
+                    | b'{'..=b'\xFF',
+                ) => 1,
+                (1, b'-' | b'0'..=b'9' | b'A'..=b'Z' | b'_' | b'a'..=b'z') => 2,
+                (2 | 3, _) => 2,
+                _ => FAIL,
+            },
+        );
+    state == 2
+}
+
+/// `(?=^.{2,20}$)(?!.*\s)[0-9a-zA-Z-_.:=+@]*$`: matches `(?=^.{2,20}$)(?!.*\s)[0-9a-zA-Z-_.:=+@]*$`, whole value.
+pub fn lookahead_length_first(value: &str) -> bool {
+    const FAIL: u8 = 21;
+    let state = value
+        .chars()
+        .fold(
+            0,
+            |state, c| match (state, c) {
+                (
+                    0..=19,
+                    '+' | '-' | '.' | '0'..=':' | '=' | '@'..='Z' | '_' | 'a'..='z',
+                ) => state + 1,
+                _ => FAIL,
+            },
+        );
+    (2..=20).contains(&state)
+}
+
+/// `^[a-z](?!.*--)[a-z-]*$`: matches `^[a-z](?!.*--)[a-z-]*$`.
+pub fn engine_lookahead_inside(value: &str) -> bool {
     static RE: ::std::sync::OnceLock<
         ::std::option::Option<::d1_runtime::regress::Regex>,
     > = ::std::sync::OnceLock::new();
     RE.get_or_init(|| {
-            ::d1_runtime::regress::Regex::with_flags("^(?!test)[a-z]+$", "u").ok()
+            ::d1_runtime::regress::Regex::with_flags("^[a-z](?!.*--)[a-z-]*$", "u").ok()
         })
         .as_ref()
         .is_some_and(|re| re.find(value).is_some())
@@ -2136,28 +2891,6 @@ pub fn engine_property(value: &str) -> bool {
         ::std::option::Option<::d1_runtime::regress::Regex>,
     > = ::std::sync::OnceLock::new();
     RE.get_or_init(|| ::d1_runtime::regress::Regex::with_flags(r"^\p{Lu}+$", "u").ok())
-        .as_ref()
-        .is_some_and(|re| re.find(value).is_some())
-}
-
-/// `^a|b$`: matches `^a|b$`.
-pub fn engine_inner_anchor(value: &str) -> bool {
-    static RE: ::std::sync::OnceLock<
-        ::std::option::Option<::d1_runtime::regress::Regex>,
-    > = ::std::sync::OnceLock::new();
-    RE.get_or_init(|| ::d1_runtime::regress::Regex::with_flags("^a|b$", "u").ok())
-        .as_ref()
-        .is_some_and(|re| re.find(value).is_some())
-}
-
-/// `^(?!x)["'\\]{2}$`: matches `^(?!x)["'\\]{2}$`.
-pub fn engine_quotes(value: &str) -> bool {
-    static RE: ::std::sync::OnceLock<
-        ::std::option::Option<::d1_runtime::regress::Regex>,
-    > = ::std::sync::OnceLock::new();
-    RE.get_or_init(|| {
-            ::d1_runtime::regress::Regex::with_flags(r#"^(?!x)["'\\]{2}$"#, "u").ok()
-        })
         .as_ref()
         .is_some_and(|re| re.find(value).is_some())
 }
@@ -2393,6 +3126,30 @@ pub const CASES: &[crate::Case] = &[
         needs_engine: false,
     },
     crate::Case {
+        name: "inner_anchors_alternation",
+        pattern: "^[a-z]+$|^[0-9]{2}$",
+        matches: inner_anchors_alternation,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "inner_anchors_half",
+        pattern: "^a|b$",
+        matches: inner_anchors_half,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "inner_anchors_list",
+        pattern: "(?:^|,)id(?:,|$)",
+        matches: inner_anchors_list,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "inner_anchor_impossible",
+        pattern: " ^[a-z]+$",
+        matches: inner_anchor_impossible,
+        needs_engine: false,
+    },
+    crate::Case {
         name: "empty_only",
         pattern: "^$",
         matches: empty_only,
@@ -2417,9 +3174,69 @@ pub const CASES: &[crate::Case] = &[
         needs_engine: false,
     },
     crate::Case {
-        name: "engine_lookahead",
+        name: "annex_b_phone",
+        pattern: r"\+[0-9]{1,3}\-[0-9()+\-]{1,30}",
+        matches: annex_b_phone,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "annex_b_identity",
+        pattern: r"^[\w\_\ \@\#]+\:\d$",
+        matches: annex_b_identity,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "annex_b_class_range",
+        pattern: r"^[\w-.]+@[\w-.]+$",
+        matches: annex_b_class_range,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "lookahead_not_word",
         pattern: "^(?!test)[a-z]+$",
-        matches: engine_lookahead,
+        matches: lookahead_not_word,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "lookahead_quotes",
+        pattern: "^(?!x)[\"'\\\\]{2}$",
+        matches: lookahead_quotes,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "lookahead_aws_tag",
+        pattern: "^(?!aws:)[a-zA-Z+-=._:/]+$",
+        matches: lookahead_aws_tag,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "lookahead_password",
+        pattern: r"^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)[a-zA-Z\d]{8,64}$",
+        matches: lookahead_password,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "lookahead_dns",
+        pattern: "(?!^.*--)(?!^[0-9]+$)(?!^-)(?!.*-$)^[A-Za-z0-9-]+$",
+        matches: lookahead_dns,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "lookahead_unanchored",
+        pattern: "(?!^[0-9]+$)([a-zA-Z0-9-_]+)",
+        matches: lookahead_unanchored,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "lookahead_length_first",
+        pattern: r"(?=^.{2,20}$)(?!.*\s)[0-9a-zA-Z-_.:=+@]*$",
+        matches: lookahead_length_first,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "engine_lookahead_inside",
+        pattern: "^[a-z](?!.*--)[a-z-]*$",
+        matches: engine_lookahead_inside,
         needs_engine: true,
     },
     crate::Case {
@@ -2438,18 +3255,6 @@ pub const CASES: &[crate::Case] = &[
         name: "engine_property",
         pattern: r"^\p{Lu}+$",
         matches: engine_property,
-        needs_engine: true,
-    },
-    crate::Case {
-        name: "engine_inner_anchor",
-        pattern: "^a|b$",
-        matches: engine_inner_anchor,
-        needs_engine: true,
-    },
-    crate::Case {
-        name: "engine_quotes",
-        pattern: "^(?!x)[\"'\\\\]{2}$",
-        matches: engine_quotes,
         needs_engine: true,
     },
 ];
