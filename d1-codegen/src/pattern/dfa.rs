@@ -144,7 +144,13 @@ impl Nfa {
     /// The states reachable from `seeds` without reading, sorted, and then [`ENDS_HERE`] when
     /// `accept` is reachable through a `$` edge. `^` edges are open only `at_start`. States
     /// past a `$` edge are left out: they may only accept, never read.
-    fn closure(&self, seeds: impl IntoIterator<Item = usize>, at_start: bool, accept: usize, seen: &mut [u8]) -> Vec<usize> {
+    fn closure(
+        &self,
+        seeds: impl IntoIterator<Item = usize>,
+        at_start: bool,
+        accept: usize,
+        seen: &mut [u8],
+    ) -> Vec<usize> {
         // `seen[s]`: bit 0 = reached before any `$` edge, bit 1 = reached past one.
         let mut stack: Vec<(usize, u8)> = seeds.into_iter().map(|s| (s, 1)).collect();
         let mut touched = Vec::new();

@@ -424,7 +424,8 @@ impl Parser {
             '^' | '$' | '\\' | '.' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '|' | '/' => c as u32,
             // `\-` is a Unicode-mode escape in a class only; this makes it one outside too.
             _ if !c.is_ascii_alphanumeric() => {
-                let replacement = if c.is_ascii() { format!("\\x{:02X}", c as u32) } else { format!("\\u{{{:X}}}", c as u32) };
+                let replacement =
+                    if c.is_ascii() { format!("\\x{:02X}", c as u32) } else { format!("\\u{{{:X}}}", c as u32) };
                 self.rewrites.push((start, 2, replacement));
                 c as u32
             }

@@ -127,8 +127,33 @@ fn anchors_anywhere_compile_to_automata() {
 #[test]
 fn leading_lookaheads_compile_to_automata() {
     let inputs = [
-        "", "a", "aws:x", "Aws:x", "abc", "a--b", "ab-", "-ab", "123", "12a", "a1", ".x", "x.", "x", "a b", " ab", "ab ",
-        "abcdefgh1A", "Abcdefgh1", "abcdefg1A", "a.b.c", "1.2.3", "app-x", "appx", "é", "a\n", "\n",
+        "",
+        "a",
+        "aws:x",
+        "Aws:x",
+        "abc",
+        "a--b",
+        "ab-",
+        "-ab",
+        "123",
+        "12a",
+        "a1",
+        ".x",
+        "x.",
+        "x",
+        "a b",
+        " ab",
+        "ab ",
+        "abcdefgh1A",
+        "Abcdefgh1",
+        "abcdefg1A",
+        "a.b.c",
+        "1.2.3",
+        "app-x",
+        "appx",
+        "é",
+        "a\n",
+        "\n",
     ];
     for p in [
         r"^(?!aws:).{1,128}$",
@@ -449,7 +474,9 @@ fn plans_agree_with_regress_on_random_patterns() {
         let re = regress::Regex::with_flags(&c.unicode_source, "u").expect("compile validated it");
         *strategies.entry(c.strategy()).or_default() += 1;
         if p.contains("(?=") || p.contains("(?!") {
-            *strategies.entry(if c.needs_engine() { "lookahead: engine" } else { "lookahead: compiled" }).or_default() += 1;
+            *strategies
+                .entry(if c.needs_engine() { "lookahead: engine" } else { "lookahead: compiled" })
+                .or_default() += 1;
         }
         syn::parse2::<syn::Expr>(c.matches_expr(&value)).unwrap_or_else(|e| panic!("{p:?}: {e}"));
         for _ in 0..60 {
