@@ -114,8 +114,8 @@ impl fmt::Display for PatternError {
 
 impl std::error::Error for PatternError {}
 
-/// Analyses `pattern` (ECMA-262, flag `u`, plus the Annex B escapes `parse` lists). Never panics; an invalid pattern is an error that
-/// says what is wrong and at which character offset.
+/// Analyses `pattern` (ECMA-262, flag `u`, plus the Annex B escapes `parse` lists). Never
+/// panics; an invalid pattern is an error that says what is wrong and at which character offset.
 pub fn compile(pattern: &str) -> Result<CompiledPattern, PatternError> {
     let parsed = parse::parse(pattern);
     // regress reads Unicode mode only: give it the Annex B syntax we accept rewritten.
@@ -273,24 +273,21 @@ fn analyse(pattern: &str, node: Node) -> CompiledPattern {
         (false, true) => "at the end of the value",
         (false, false) => "anywhere in the value",
     };
-    match lookahead::compile(&body, anchored_start, anchored_end, domain) {
-        Err(reason) => {
-            compiled.plan = Plan::Engine { reason: format!("uses {reason}") };
-            return compiled;
-        }
-        Ok(Some(dfa)) => {
-            compiled.description = format!("matches {}, {where_}", code(pattern));
-            compiled.plan = automaton_plan(Some(dfa), bytes);
-            return compiled;
-        }
-        Ok(None) => {}
-    }
-    if let Some(reason) = engine_reason(&body) {
+    let looked = lookahead::compile(&body, anchored_start, anchored_end, domain);
+    if let Some(reason) = match &looked {
+        Err(reason) => Some(reason.as_str()),
+        Ok(None) => engine_reason(&body),
+        Ok(Some(_)) => None,
+    } {
         compiled.plan = Plan::Engine { reason: format!("uses {reason}") };
         return compiled;
     }
-    compiled.almost_anything = !starts && !ends && !has_anchor(&body) && min_len(&body) <= 1;
     compiled.description = format!("matches {}, {where_}", code(pattern));
+    if let Ok(Some(dfa)) = looked {
+        compiled.plan = automaton_plan(Some(dfa), bytes);
+        return compiled;
+    }
+    compiled.almost_anything = !starts && !ends && !has_anchor(&body) && min_len(&body) <= 1;
 
     let mut body = body;
     if let Some(atoms) = as_sequence(&body) {
