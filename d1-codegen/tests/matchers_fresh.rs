@@ -86,11 +86,15 @@ const PATTERNS: &[(&str, &str)] = &[
     ("lookahead_dns", r"(?!^.*--)(?!^[0-9]+$)(?!^-)(?!.*-$)^[A-Za-z0-9-]+$"),
     ("lookahead_unanchored", r"(?!^[0-9]+$)([a-zA-Z0-9-_]+)"),
     ("lookahead_length_first", r"(?=^.{2,20}$)(?!.*\s)[0-9a-zA-Z-_.:=+@]*$"),
+    // Unicode properties, read off regress: categories, a script, negated.
+    ("property_upper", r"^\p{Lu}+$"),
+    ("property_aws_tag", r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"),
+    ("property_greek", r"^\p{Script=Greek}{2,}\d?$"),
+    ("property_not_letter", r"\P{L}{3}"),
     // Only the engine.
     ("engine_lookahead_inside", r"^[a-z](?!.*--)[a-z-]*$"),
     ("engine_backreference", r"^(a+)\1$"),
     ("engine_word_boundary", r"\bword\b"),
-    ("engine_property", r"^\p{Lu}+$"),
 ];
 
 const HEADER: &str = "\

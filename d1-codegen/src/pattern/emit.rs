@@ -52,6 +52,9 @@ pub(super) fn set_pattern(set: &CharSet, bytes: bool) -> TokenStream {
     quote!(#(#alternatives)|*)
 }
 
+/// Beyond this many range tests, a set is tested with `matches!`.
+const MAX_CHAINED_TESTS: usize = 12;
+
 /// ASCII groups with an inherent `is_ascii_*` method, largest first.
 const NAMED: &[(&[(u32, u32)], &str)] = &[
     (&[(0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A)], "is_ascii_alphanumeric"),
@@ -128,6 +131,12 @@ fn test_tokens(test: &Test, var: &TokenStream, bytes: bool, negate: bool) -> Tok
 /// `c != '\n' && c != '\r' && c != '\u{2028}' && c != '\u{2029}'`.
 pub(super) fn predicate(set: &CharSet, var: &TokenStream, bytes: bool) -> TokenStream {
     let positive = membership_tests(set);
+    if positive.len() > MAX_CHAINED_TESTS && set.complement(MAX_INDEX).ranges().len() > MAX_CHAINED_TESTS {
+        // A Unicode property has hundreds of ranges: a `match` decides them by bisection
+        // rather than one test after the other.
+        let pattern = set_pattern(set, bytes);
+        return quote!(::core::matches!(#var, #pattern));
+    }
     if !bytes && !set.is_ascii() {
         let negative = membership_tests(&set.complement(MAX_INDEX));
         if negative.len() <= positive.len() {

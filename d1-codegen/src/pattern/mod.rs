@@ -36,6 +36,7 @@ mod dfa;
 mod emit;
 mod lookahead;
 mod parse;
+mod property;
 #[cfg(test)]
 mod tests;
 

@@ -25,6 +25,7 @@
 //! pattern regress accepts, the pattern simply goes to the engine.
 
 use super::charset::{self, CharSet, MAX_INDEX};
+use super::property;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Node {
@@ -91,8 +92,8 @@ enum ClassAtom {
     CodePoint(u32),
     /// `\d`, `\w`, `\s` and their negations.
     Class(CharSet),
-    /// `\p{…}` / `\P{…}`.
-    Property,
+    /// `\p{…}` / `\P{…}`, with its members when regress knows the property.
+    Property(Option<CharSet>),
     /// A code point written in a form regress reads but this parser does not model.
     Unusual,
 }
@@ -351,10 +352,10 @@ impl Parser {
                 self.pos += 1;
                 class_escape(c)
             }
-            'p' | 'P' => {
-                self.property(start)?;
-                return Ok(Node::Opaque("a Unicode property escape"));
-            }
+            'p' | 'P' => match self.property(start)? {
+                Some(set) => set,
+                None => return Ok(Node::Opaque("a Unicode property escape")),
+            },
             'k' => {
                 self.pos += 1;
                 if !self.eat('<') {
@@ -375,16 +376,20 @@ impl Parser {
         Ok(Node::Set { set, src: self.src(start) })
     }
 
-    /// `\p{…}` / `\P{…}` at the `p`; property names are left to regress.
-    fn property(&mut self, start: usize) -> PResult<()> {
+    /// `\p{…}` / `\P{…}` at the `p`: the members (complemented for `\P`), `None` for a
+    /// property regress does not know (it then refuses the pattern).
+    fn property(&mut self, start: usize) -> PResult<Option<CharSet>> {
+        let negated = self.peek() == Some('P');
         self.pos += 1;
         if self.eat('{') {
             let name_at = self.pos;
             while matches!(self.peek(), Some(c) if c.is_ascii_alphanumeric() || c == '_' || c == '=') {
                 self.pos += 1;
             }
+            let name: String = self.chars[name_at..self.pos].iter().collect();
             if self.pos > name_at && self.eat('}') {
-                return Ok(());
+                let set = property::members(&name);
+                return Ok(if negated { set.map(|s| s.complement(MAX_INDEX)) } else { set });
             }
         }
         self.fail(start, "`\\p`/`\\P` must be followed by a property name in braces, e.g. `\\p{L}`")
@@ -526,7 +531,7 @@ impl Parser {
                         }
                         set.add_code_point_range(a, b);
                     }
-                    (ClassAtom::Property, _) | (_, ClassAtom::Property) => {
+                    (ClassAtom::Property(_), _) | (_, ClassAtom::Property(_)) => {
                         return self.fail(
                             first_at,
                             format!("`{}`: a property escape cannot be the end of a range", self.src(first_at)),
@@ -540,7 +545,7 @@ impl Parser {
                             match atom {
                                 ClassAtom::CodePoint(cp) => set.add_code_point_range(cp, cp),
                                 ClassAtom::Class(class) => set = set.union(&class),
-                                ClassAtom::Property | ClassAtom::Unusual => opaque = Some("an unusual escape"),
+                                ClassAtom::Property(_) | ClassAtom::Unusual => opaque = Some("an unusual escape"),
                             }
                         }
                     }
@@ -551,7 +556,8 @@ impl Parser {
             match first {
                 ClassAtom::CodePoint(cp) => set.add_code_point_range(cp, cp),
                 ClassAtom::Class(class) => set = set.union(&class),
-                ClassAtom::Property => opaque = Some("a Unicode property escape"),
+                ClassAtom::Property(Some(members)) => set = set.union(&members),
+                ClassAtom::Property(None) => opaque = Some("a Unicode property escape"),
                 ClassAtom::Unusual => opaque = Some("an unusual escape"),
             }
         }
@@ -585,10 +591,7 @@ impl Parser {
                 self.pos += 1;
                 Ok(ClassAtom::Class(class_escape(e)))
             }
-            Some('p' | 'P') => {
-                self.property(start)?;
-                Ok(ClassAtom::Property)
-            }
+            Some('p' | 'P') => Ok(ClassAtom::Property(self.property(start)?)),
             Some(_) => Ok(match self.character_escape(start)? {
                 Escape::CodePoint(cp) => ClassAtom::CodePoint(cp),
                 Escape::Unusual => ClassAtom::Unusual,

@@ -78,8 +78,6 @@ fn other_constructs_use_the_engine() {
         r"^(?<x>a)\k<x>$",
         r"\bfoo\b",
         r"\Bx",
-        r"^\p{L}+$",
-        r"[\p{Lu}]",
         "(?i:a)",
         r"\u{+41}",
         "^(?:[ab]*a[ab]{12})$",
@@ -180,6 +178,27 @@ fn leading_lookaheads_compile_to_automata() {
     assert_eq!(c.engine_reason(), Some("uses a lookahead that is not at the start of the pattern"));
     let c = compiled("(?!-)[a-z-]+");
     assert_eq!(c.engine_reason(), Some("uses a lookahead in a pattern not anchored at the start"));
+}
+
+/// `\p{…}` compiles to the property's members, read off regress.
+#[test]
+fn unicode_properties_compile_straight_line() {
+    for p in [
+        r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$",
+        r"^\p{Lu}\p{Ll}+$",
+        r"^[^\p{Cc}]{1,8}$",
+        r"\P{ASCII}",
+        r"^\p{sc=Han}+$",
+        r"^\p{General_Category=Decimal_Number}{2}$",
+    ] {
+        let c = compiled(p);
+        assert!(!c.needs_engine(), "{p:?}: {:?}", c.engine_reason());
+        let re = regress::Regex::with_flags(p, "u").expect("valid");
+        for s in ["", "a", "Ab", "Σσ", "中文", "a b", "a\u{3000}b", "x_.:/=+-@", "٣4", "12", "\u{7}", "é", "😀", "ab\n"]
+        {
+            assert_eq!(c.eval(s), re.find(s).is_some(), "{p:?} on {s:?}");
+        }
+    }
 }
 
 /// Annex B identity escapes of non-alphanumerics and class escapes as range ends: they mean
@@ -386,6 +405,12 @@ const ATOMS: &[&str] = &[
     r"\_",
     r"\ ",
     r"[\w-.]",
+    // Unicode properties: categories, a script, negated, inside classes.
+    r"\p{L}",
+    r"\P{N}",
+    r"[\p{Lu}\d]",
+    r"[^\p{Z}a]",
+    r"\p{Script=Greek}",
     "A",
     "0",
     "[0-9]",
@@ -451,7 +476,7 @@ fn random_pattern(rng: &mut Rng) -> String {
 
 const CHARS: &[char] = &[
     'a', 'b', 'c', '-', '.', '0', '9', '_', ' ', '\n', '\r', 'é', '😀', '😁', '\u{2028}', '\u{FEFF}', 'A', 'Z', '\t',
-    '/', '\u{7F}', '\u{80}', '\u{0}', 'x',
+    '/', '\u{7F}', '\u{80}', '\u{0}', 'x', 'Σ', 'σ', '٣', '\u{A0}', '\u{3000}',
 ];
 
 fn random_input(rng: &mut Rng) -> String {
