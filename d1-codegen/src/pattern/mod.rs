@@ -9,7 +9,7 @@
 //!     ├─ parse → strip a leading `^` / trailing `$` → body
 //!     ├─ body starts with lookaheads, at the start → an automaton per lookahead, combined
 //!     │     by a product with the rest (see `lookahead`) → Dfa / Table
-//!     ├─ body has other lookarounds, backreferences, \b, \p{…}…          → Engine
+//!     ├─ body has other lookarounds, backreferences, \b…                 → Engine
 //!     ├─ body is a sequence of single-character atoms with quantifiers
 //!     │     (after removing what an unanchored end cannot constrain):
 //!     │        nothing left           → Const / IsEmpty

@@ -17,9 +17,12 @@
 //! escapes of letters (`\Z`, `\A`, `\h` are anchors or classes in PCRE and Java, a plain
 //! letter in Annex B), a `{` that does not start a quantifier (`{1-20}` is literal text in
 //! Annex B), lone `]` and `}`, octal escapes. [`Parsed::unicode_source`] rewrites the
-//! accepted Annex B syntax into plain Unicode mode, for regress. Everything else (lookarounds, backreferences, `\b`, `\p{…}`,
-//! inline flag groups, and escapes regress reads in an unusual way) becomes
-//! [`Node::Opaque`], which sends the pattern to the regex engine.
+//! accepted Annex B syntax into plain Unicode mode, for regress.
+//!
+//! `\p{…}` becomes the set of its members (see `property`), a lookahead a
+//! [`Node::Lookahead`]; what remains (lookbehinds, backreferences, `\b`, inline flag groups,
+//! and escapes regress reads in an unusual way) becomes [`Node::Opaque`], which sends the
+//! pattern to the regex engine.
 //!
 //! regress stays the judge of validity: when this parser and regress disagree about a
 //! pattern regress accepts, the pattern simply goes to the engine.
@@ -92,8 +95,8 @@ enum ClassAtom {
     CodePoint(u32),
     /// `\d`, `\w`, `\s` and their negations.
     Class(CharSet),
-    /// `\p{…}` / `\P{…}`, with its members when regress knows the property.
-    Property(Option<CharSet>),
+    /// `\p{…}` / `\P{…}`, with its members.
+    Property(CharSet),
     /// A code point written in a form regress reads but this parser does not model.
     Unusual,
 }
@@ -352,10 +355,7 @@ impl Parser {
                 self.pos += 1;
                 class_escape(c)
             }
-            'p' | 'P' => match self.property(start)? {
-                Some(set) => set,
-                None => return Ok(Node::Opaque("a Unicode property escape")),
-            },
+            'p' | 'P' => self.property(start)?,
             'k' => {
                 self.pos += 1;
                 if !self.eat('<') {
@@ -376,9 +376,8 @@ impl Parser {
         Ok(Node::Set { set, src: self.src(start) })
     }
 
-    /// `\p{…}` / `\P{…}` at the `p`: the members (complemented for `\P`), `None` for a
-    /// property regress does not know (it then refuses the pattern).
-    fn property(&mut self, start: usize) -> PResult<Option<CharSet>> {
+    /// `\p{…}` / `\P{…}` at the `p`: the members (complemented for `\P`).
+    fn property(&mut self, start: usize) -> PResult<CharSet> {
         let negated = self.peek() == Some('P');
         self.pos += 1;
         if self.eat('{') {
@@ -388,8 +387,19 @@ impl Parser {
             }
             let name: String = self.chars[name_at..self.pos].iter().collect();
             if self.pos > name_at && self.eat('}') {
-                let set = property::members(&name);
-                return Ok(if negated { set.map(|s| s.complement(MAX_INDEX)) } else { set });
+                let Some(set) = property::members(&name) else {
+                    return self.fail(
+                        start,
+                        format!(
+                            "`{}` is not an ECMA-262 Unicode property: ECMA-262 knows general categories \
+                             (`L`, `Lu`, `Nd`, `General_Category=Letter`), scripts (`Script=Greek`, `sc=Han`) \
+                             and binary properties (`Alphabetic`, `ASCII`, `White_Space`); POSIX and Java \
+                             classes such as `Alnum`, `Print` or `Punct` are not among them",
+                            self.src(start)
+                        ),
+                    );
+                };
+                return Ok(if negated { set.complement(MAX_INDEX) } else { set });
             }
         }
         self.fail(start, "`\\p`/`\\P` must be followed by a property name in braces, e.g. `\\p{L}`")
@@ -556,8 +566,7 @@ impl Parser {
             match first {
                 ClassAtom::CodePoint(cp) => set.add_code_point_range(cp, cp),
                 ClassAtom::Class(class) => set = set.union(&class),
-                ClassAtom::Property(Some(members)) => set = set.union(&members),
-                ClassAtom::Property(None) => opaque = Some("a Unicode property escape"),
+                ClassAtom::Property(members) => set = set.union(&members),
                 ClassAtom::Unusual => opaque = Some("an unusual escape"),
             }
         }

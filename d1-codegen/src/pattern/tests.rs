@@ -262,6 +262,10 @@ fn regress_only_errors_still_say_what() {
     assert!(err.message.contains("invalid pattern"), "{err}");
     let err = compile(r"\p{NotAProperty}").unwrap_err();
     assert!(err.message.contains("property"), "{err}");
+    // Unknown properties are located, and the message says what ECMA-262 offers.
+    let err = compile(r"^[\-\p{Alnum}_]+$").unwrap_err();
+    assert!(err.message.contains("at character 4: `\\p{Alnum}` is not an ECMA-262 Unicode property"), "{err}");
+    assert!(err.message.contains("Script=Greek"), "{err}");
 }
 
 #[test]
