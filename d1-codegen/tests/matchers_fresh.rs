@@ -78,7 +78,7 @@ const PATTERNS: &[(&str, &str)] = &[
     ("annex_b_phone", r"\+[0-9]{1,3}\-[0-9()+\-]{1,30}"),
     ("annex_b_identity", r"^[\w\_\ \@\#]+\:\d$"),
     ("annex_b_class_range", r"^[\w-.]+@[\w-.]+$"),
-    // Leading lookaheads: a product of automata.
+    // Lookaheads: each one's automaton runs alongside the pattern's.
     ("lookahead_not_word", r"^(?!test)[a-z]+$"),
     ("lookahead_quotes", r#"^(?!x)["'\\]{2}$"#),
     ("lookahead_aws_tag", r"^(?!aws:)[a-zA-Z+-=._:/]+$"),
@@ -92,7 +92,10 @@ const PATTERNS: &[(&str, &str)] = &[
     ("property_greek", r"^\p{Script=Greek}{2,}\d?$"),
     ("property_not_letter", r"\P{L}{3}"),
     // Only the engine.
-    ("engine_lookahead_inside", r"^[a-z](?!.*--)[a-z-]*$"),
+    ("lookahead_inside", r"^[a-z](?!.*--)[a-z-]*$"),
+    ("lookahead_in_loop", r"^(((?!-)[A-Za-z0-9-]{0,6}[A-Za-z0-9])\.)+[a-z]{2,6}$"),
+    ("lookahead_in_alternative", r"^(?:(?=\d)[0-9a-f]{2}|(?!\d)[a-z]+)$"),
+    ("engine_nested_lookahead", r"^(?=[a-z]+(?!-))[a-z-]+$"),
     ("engine_backreference", r"^(a+)\1$"),
     ("engine_word_boundary", r"\bword\b"),
 ];

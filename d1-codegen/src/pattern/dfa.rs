@@ -24,8 +24,8 @@ use std::collections::HashMap;
 use super::charset::CharSet;
 use super::parse::Node;
 
-const MAX_NFA_STATES: usize = 20_000;
-const MAX_DFA_STATES: usize = 2_048;
+pub(super) const MAX_NFA_STATES: usize = 20_000;
+pub(super) const MAX_DFA_STATES: usize = 2_048;
 const MAX_CLASSES: usize = 256;
 
 /// A DFA over alphabet classes. State 0 is the start; `None` is the dead state.
@@ -38,7 +38,7 @@ pub(super) struct Dfa {
     pub accept: Vec<bool>,
 }
 
-enum Label {
+pub(super) enum Label {
     /// Any character of the domain (the unanchored-start loop).
     Any,
     Set(usize),
@@ -47,24 +47,42 @@ enum Label {
 /// An edge that reads nothing: always open, or open only at the start (`^`) or at the end
 /// (`$`) of the value.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Eps {
+pub(super) enum Eps {
     Always,
     AtStart,
     AtEnd,
+    /// A lookahead: `Nfa::looks[i]` must hold from here (only in `lookahead`'s construction).
+    Look(usize),
 }
 
 /// Marks a subset whose `$`-reached part accepts: such a subset accepts at the end of the
 /// value although it cannot go on to match anything longer. It sorts after every NFA state.
 const ENDS_HERE: usize = usize::MAX;
 
-struct Nfa {
-    eps: Vec<Vec<(Eps, usize)>>,
-    trans: Vec<Vec<(Label, usize)>>,
-    sets: Vec<CharSet>,
+pub(super) struct Nfa {
+    pub eps: Vec<Vec<(Eps, usize)>>,
+    pub trans: Vec<Vec<(Label, usize)>>,
+    pub sets: Vec<CharSet>,
+    /// Lookaheads met while building, when they are allowed (`None`: they are not).
+    pub looks: Option<Vec<Look>>,
+    pub domain_max: u32,
+}
+
+/// A lookahead `(?=node)` / `(?!node)`, as two automata of `node` searched from the current
+/// position: one for position 0, one for later positions (where `^` fails).
+pub(super) struct Look {
+    pub negate: bool,
+    pub at_zero: Dfa,
+    pub later: Dfa,
 }
 
 impl Nfa {
-    fn new_state(&mut self) -> Option<usize> {
+    pub(super) fn new(domain_max: u32, lookaheads: bool) -> Nfa {
+        let looks = if lookaheads { Some(Vec::new()) } else { None };
+        Nfa { eps: Vec::new(), trans: Vec::new(), sets: Vec::new(), looks, domain_max }
+    }
+
+    pub(super) fn new_state(&mut self) -> Option<usize> {
         if self.eps.len() >= MAX_NFA_STATES {
             return None;
         }
@@ -85,7 +103,7 @@ impl Nfa {
     }
 
     /// Adds `node` starting at `from`; returns the state where it ends.
-    fn build(&mut self, node: &Node, from: usize) -> Option<usize> {
+    pub(super) fn build(&mut self, node: &Node, from: usize) -> Option<usize> {
         match node {
             Node::Empty => Some(from),
             Node::Set { set, .. } => {
@@ -137,7 +155,18 @@ impl Nfa {
                 self.eps[from].push((kind, to));
                 Some(to)
             }
-            Node::Lookahead { .. } | Node::Opaque(_) => None,
+            Node::Lookahead { negate, node } => {
+                self.looks.as_ref()?;
+                let at_zero = build(node, true, false, self.domain_max)?;
+                let later = build(&without_start(node), true, false, self.domain_max)?;
+                let looks = self.looks.as_mut()?;
+                looks.push(Look { negate: *negate, at_zero, later });
+                let id = looks.len() - 1;
+                let to = self.new_state()?;
+                self.eps[from].push((Eps::Look(id), to));
+                Some(to)
+            }
+            Node::Opaque(_) => None,
         }
     }
 
@@ -168,6 +197,7 @@ impl Nfa {
                     Eps::AtStart if at_start => stack.push((to, phase)),
                     Eps::AtStart => {}
                     Eps::AtEnd => stack.push((to, 2)),
+                    Eps::Look(_) => {}
                 }
             }
         }
@@ -184,10 +214,24 @@ impl Nfa {
     }
 }
 
-/// Rough NFA size of a node, saturating, to refuse huge counted repetitions before building.
-fn nfa_size(node: &Node) -> u64 {
+/// `node` with every `^` replaced by a set that matches nothing: `node` where it cannot be
+/// at the start of the value.
+fn without_start(node: &Node) -> Node {
     match node {
-        Node::Empty | Node::Start | Node::End | Node::Lookahead { .. } | Node::Opaque(_) => 1,
+        Node::Start => Node::Set { set: CharSet::empty(), src: String::new() },
+        Node::Concat(items) => Node::Concat(items.iter().map(without_start).collect()),
+        Node::Alt(items) => Node::Alt(items.iter().map(without_start).collect()),
+        Node::Repeat { node, min, max } => Node::Repeat { node: Box::new(without_start(node)), min: *min, max: *max },
+        Node::Lookahead { negate, node } => Node::Lookahead { negate: *negate, node: Box::new(without_start(node)) },
+        other => other.clone(),
+    }
+}
+
+/// Rough NFA size of a node, saturating, to refuse huge counted repetitions before building.
+pub(super) fn nfa_size(node: &Node) -> u64 {
+    match node {
+        Node::Empty | Node::Start | Node::End | Node::Opaque(_) => 1,
+        Node::Lookahead { node, .. } => nfa_size(node).saturating_add(1),
         Node::Set { .. } => 1,
         Node::Concat(items) => items.iter().map(nfa_size).fold(0, u64::saturating_add),
         Node::Alt(alts) => alts.iter().map(|a| nfa_size(a).saturating_add(1)).fold(1, u64::saturating_add),
@@ -199,7 +243,7 @@ fn nfa_size(node: &Node) -> u64 {
 }
 
 /// Splits `0..=domain_max` into classes such that every set is a union of classes.
-fn partition(sets: &[CharSet], domain_max: u32) -> Option<(Vec<CharSet>, Vec<Vec<bool>>)> {
+pub(super) fn partition(sets: &[CharSet], domain_max: u32) -> Option<(Vec<CharSet>, Vec<Vec<bool>>)> {
     let mut cuts = vec![0u32, domain_max + 1];
     for set in sets {
         for &(lo, hi) in set.ranges() {
@@ -239,7 +283,7 @@ pub(super) fn build(body: &Node, anchored_start: bool, anchored_end: bool, domai
     if nfa_size(body) > MAX_NFA_STATES as u64 {
         return None;
     }
-    let mut nfa = Nfa { eps: Vec::new(), trans: Vec::new(), sets: Vec::new() };
+    let mut nfa = Nfa::new(domain_max, false);
     let start = nfa.new_state()?;
     if !anchored_start {
         nfa.trans[start].push((Label::Any, start));
@@ -306,52 +350,10 @@ pub(super) fn build(body: &Node, anchored_start: bool, anchored_end: bool, domai
     Some(minimize(classes, trans, accepting))
 }
 
-/// The automaton accepting what `keep(a accepts, b accepts)` says, for two automata over
-/// the same domain: the product construction on a common refinement of their alphabet
-/// partitions, minimised; `None` past the size caps.
-pub(super) fn product(a: &Dfa, b: &Dfa, keep: fn(bool, bool) -> bool, domain_max: u32) -> Option<Dfa> {
-    let both: Vec<CharSet> = a.classes.iter().chain(&b.classes).cloned().collect();
-    let (classes, member) = partition(&both, domain_max)?;
-    // Each class of the refinement lies in exactly one class of `a` and one of `b`.
-    let owner = |offset: usize, count: usize, class: usize| (offset..offset + count).find(|&i| member[i][class]);
-    let a_class: Vec<Option<usize>> = (0..classes.len()).map(|c| owner(0, a.classes.len(), c)).collect();
-    let b_class: Vec<Option<usize>> =
-        (0..classes.len()).map(|c| owner(a.classes.len(), b.classes.len(), c).map(|i| i - a.classes.len())).collect();
-    let step = |dfa: &Dfa, state: Option<usize>, class: Option<usize>| dfa.trans[state?][class?];
-    let accepts = |dfa: &Dfa, state: Option<usize>| state.is_some_and(|s| dfa.accept[s]);
-    let mut index: HashMap<(Option<usize>, Option<usize>), usize> = HashMap::from([((Some(0), Some(0)), 0)]);
-    let mut pairs = vec![(Some(0), Some(0))];
-    let mut trans: Vec<Vec<Option<usize>>> = Vec::new();
-    let mut i = 0;
-    while i < pairs.len() {
-        let (p, q) = pairs[i];
-        let mut row = Vec::with_capacity(classes.len());
-        for c in 0..classes.len() {
-            let next = (step(a, p, a_class[c]), step(b, q, b_class[c]));
-            let id = match index.get(&next) {
-                Some(&id) => id,
-                None => {
-                    if pairs.len() >= MAX_DFA_STATES {
-                        return None;
-                    }
-                    index.insert(next, pairs.len());
-                    pairs.push(next);
-                    pairs.len() - 1
-                }
-            };
-            row.push(Some(id));
-        }
-        trans.push(row);
-        i += 1;
-    }
-    let accept = pairs.iter().map(|&(p, q)| keep(accepts(a, p), accepts(b, q))).collect();
-    Some(minimize(classes, trans, accept))
-}
-
 /// Hopcroft minimisation (which also merges every state that cannot reach acceptance into
 /// the dead state), then depth-first numbering from the start, first class first, so that a
 /// counted run `C{n,m}` gets consecutive state numbers.
-fn minimize(classes: Vec<CharSet>, trans: Vec<Vec<Option<usize>>>, accept: Vec<bool>) -> Dfa {
+pub(super) fn minimize(classes: Vec<CharSet>, trans: Vec<Vec<Option<usize>>>, accept: Vec<bool>) -> Dfa {
     let n = trans.len();
     let k = classes.len();
     let dead = n;

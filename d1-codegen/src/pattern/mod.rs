@@ -7,8 +7,8 @@
 //!     │       with our own parser
 //!     │
 //!     ├─ parse → strip a leading `^` / trailing `$` → body
-//!     ├─ body starts with lookaheads, at the start → an automaton per lookahead, combined
-//!     │     by a product with the rest (see `lookahead`) → Dfa / Table
+//!     ├─ body has lookaheads (none nested) → one DFA that runs each lookahead's automaton
+//!     │     alongside (see `lookahead`) → Dfa / Table
 //!     ├─ body has other lookarounds, backreferences, \b…                 → Engine
 //!     ├─ body is a sequence of single-character atoms with quantifiers
 //!     │     (after removing what an unanchored end cannot constrain):
@@ -274,18 +274,13 @@ fn analyse(pattern: &str, node: Node) -> CompiledPattern {
         (false, true) => "at the end of the value",
         (false, false) => "anywhere in the value",
     };
-    let looked = lookahead::compile(&body, anchored_start, anchored_end, domain);
-    if let Some(reason) = match &looked {
-        Err(reason) => Some(reason.as_str()),
-        Ok(None) => engine_reason(&body),
-        Ok(Some(_)) => None,
-    } {
+    if let Some(reason) = engine_reason(&body) {
         compiled.plan = Plan::Engine { reason: format!("uses {reason}") };
         return compiled;
     }
     compiled.description = format!("matches {}, {where_}", code(pattern));
-    if let Ok(Some(dfa)) = looked {
-        compiled.plan = automaton_plan(Some(dfa), bytes);
+    if has_lookahead(&body) {
+        compiled.plan = automaton_plan(lookahead::build(&body, anchored_start, anchored_end, domain), bytes);
         return compiled;
     }
     compiled.almost_anything = !starts && !ends && !has_anchor(&body) && min_len(&body) <= 1;
@@ -380,10 +375,20 @@ fn strip_anchors(node: Node) -> (bool, bool, Node) {
 fn engine_reason(node: &Node) -> Option<&'static str> {
     match node {
         Node::Empty | Node::Set { .. } | Node::Start | Node::End => None,
-        Node::Lookahead { .. } => Some("a lookahead that is not at the start of the pattern"),
+        Node::Lookahead { node, .. } if has_lookahead(node) => Some("a lookahead inside a lookahead"),
+        Node::Lookahead { node, .. } => engine_reason(node),
         Node::Opaque(what) => Some(what),
         Node::Concat(items) | Node::Alt(items) => items.iter().find_map(engine_reason),
         Node::Repeat { node, .. } => engine_reason(node),
+    }
+}
+
+fn has_lookahead(node: &Node) -> bool {
+    match node {
+        Node::Lookahead { .. } => true,
+        Node::Concat(items) | Node::Alt(items) => items.iter().any(has_lookahead),
+        Node::Repeat { node, .. } => has_lookahead(node),
+        Node::Empty | Node::Set { .. } | Node::Start | Node::End | Node::Opaque(_) => false,
     }
 }
 

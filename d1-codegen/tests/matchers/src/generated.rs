@@ -4921,13 +4921,83 @@ pub fn property_not_letter(value: &str) -> bool {
     state == 3
 }
 
-/// `^[a-z](?!.*--)[a-z-]*$`: matches `^[a-z](?!.*--)[a-z-]*$`.
-pub fn engine_lookahead_inside(value: &str) -> bool {
+/// `^[a-z](?!.*--)[a-z-]*$`: matches `^[a-z](?!.*--)[a-z-]*$`, whole value.
+pub fn lookahead_inside(value: &str) -> bool {
+    const FAIL: u8 = 3;
+    let state = value
+        .chars()
+        .fold(
+            0,
+            |state, c| match (state, c) {
+                (0..=2, 'a'..='z') => 1,
+                (1, '-') => 2,
+                _ => FAIL,
+            },
+        );
+    state == 1 || state == 2
+}
+
+/// `^(((?!-)[A-Za-z0-9-]{0,6}[A-Za-z0-9])\.)+[a-z]{2,6}$`: matches `^(((?!-)[A-Za-z0-9-]{0,6}[A-Za-z0-9])\.)+[a-z]{2,6}$`, whole value.
+pub fn lookahead_in_loop(value: &str) -> bool {
+    const FAIL: u8 = 20;
+    let state = value
+        .bytes()
+        .fold(
+            0,
+            |state, b| match (state, b) {
+                (0 | 6 | 10..=13, b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z') => state + 1,
+                (1, b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z') => 10,
+                (1..=5, b'-') => state + 1,
+                (1 | 7 | 9..=19, b'.') => 8,
+                (2, b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z') => 11,
+                (3, b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z') => 12,
+                (4, b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z') => 13,
+                (5, b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z') => 14,
+                (8, b'0'..=b'9' | b'A'..=b'Z') => 1,
+                (8 | 15..=18, b'a'..=b'z') => state + 1,
+                (9, b'-') => 2,
+                (9, b'0'..=b'9' | b'A'..=b'Z') => 10,
+                (9, b'a'..=b'z') => 15,
+                (10 | 15, b'-') => 3,
+                (11 | 16, b'-') => 4,
+                (12 | 17, b'-') => 5,
+                (13 | 18, b'-') => 6,
+                (14 | 19, b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z') => 7,
+                (15, b'0'..=b'9' | b'A'..=b'Z') => 11,
+                (16, b'0'..=b'9' | b'A'..=b'Z') => 12,
+                (17, b'0'..=b'9' | b'A'..=b'Z') => 13,
+                (18, b'0'..=b'9' | b'A'..=b'Z') => 14,
+                _ => FAIL,
+            },
+        );
+    (15..=19).contains(&state)
+}
+
+/// `^(?:(?=\d)[0-9a-f]{2}|(?!\d)[a-z]+)$`: matches `^(?:(?=\d)[0-9a-f]{2}|(?!\d)[a-z]+)$`, whole value.
+pub fn lookahead_in_alternative(value: &str) -> bool {
+    const FAIL: u8 = 4;
+    let state = value
+        .bytes()
+        .fold(
+            0,
+            |state, b| match (state, b) {
+                (0, b'0'..=b'9') => 1,
+                (0 | 3, b'a'..=b'z') => 3,
+                (1, b'0'..=b'9' | b'a'..=b'f') => 2,
+                _ => FAIL,
+            },
+        );
+    state == 2 || state == 3
+}
+
+/// `^(?=[a-z]+(?!-))[a-z-]+$`: matches `^(?=[a-z]+(?!-))[a-z-]+$`.
+pub fn engine_nested_lookahead(value: &str) -> bool {
     static RE: ::std::sync::OnceLock<
         ::std::option::Option<::d1_runtime::regress::Regex>,
     > = ::std::sync::OnceLock::new();
     RE.get_or_init(|| {
-            ::d1_runtime::regress::Regex::with_flags("^[a-z](?!.*--)[a-z-]*$", "u").ok()
+            ::d1_runtime::regress::Regex::with_flags("^(?=[a-z]+(?!-))[a-z-]+$", "u")
+                .ok()
         })
         .as_ref()
         .is_some_and(|re| re.find(value).is_some())
@@ -5316,9 +5386,27 @@ pub const CASES: &[crate::Case] = &[
         needs_engine: false,
     },
     crate::Case {
-        name: "engine_lookahead_inside",
+        name: "lookahead_inside",
         pattern: "^[a-z](?!.*--)[a-z-]*$",
-        matches: engine_lookahead_inside,
+        matches: lookahead_inside,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "lookahead_in_loop",
+        pattern: r"^(((?!-)[A-Za-z0-9-]{0,6}[A-Za-z0-9])\.)+[a-z]{2,6}$",
+        matches: lookahead_in_loop,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "lookahead_in_alternative",
+        pattern: r"^(?:(?=\d)[0-9a-f]{2}|(?!\d)[a-z]+)$",
+        matches: lookahead_in_alternative,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "engine_nested_lookahead",
+        pattern: "^(?=[a-z]+(?!-))[a-z-]+$",
+        matches: engine_nested_lookahead,
         needs_engine: true,
     },
     crate::Case {
