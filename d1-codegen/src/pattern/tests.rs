@@ -641,6 +641,17 @@ fn adversarial_patterns_compile_to_automata() {
     }
 }
 
+/// Long counted runs fit under the automaton cap; a pattern whose automaton is exponential
+/// in its size does not, and the refusal says so.
+#[test]
+fn automaton_caps() {
+    for p in [r"^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$", r"^arn:.{16,2044}$"] {
+        assert!(!compiled(p).needs_engine(), "{p:?}: {:?}", compiled(p).engine_reason());
+    }
+    let c = compiled("(?:a|b)*a(?:a|b){14}");
+    assert_eq!(c.engine_reason(), Some("needs too large an automaton"));
+}
+
 /// Automata beyond the `match` size use the table, and the table computes the same.
 #[test]
 fn table_plan_agrees_with_regress() {
