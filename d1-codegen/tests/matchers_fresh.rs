@@ -74,6 +74,8 @@ const PATTERNS: &[(&str, &str)] = &[
     ("always", r"a*"),
     ("empty_pattern", r""),
     ("never", r"^[]$"),
+    ("every_char", r"[\S\s]+"),
+    ("every_char_run", r"^[\s\S]{1,64}$"),
     // Annex B: identity escapes of non-alphanumerics, a class escape as a range end.
     ("annex_b_phone", r"\+[0-9]{1,3}\-[0-9()+\-]{1,30}"),
     ("annex_b_identity", r"^[\w\_\ \@\#]+\:\d$"),

@@ -35,10 +35,13 @@ fn member(index: u32, bytes: bool) -> TokenStream {
     }
 }
 
+fn is_everything(set: &CharSet, bytes: bool) -> bool {
+    set.ranges() == [(0, if bytes { MAX_BYTE } else { MAX_INDEX })]
+}
+
 /// The set as an or-pattern: `b'-' | b'0'..=b'9' | b'A'..=b'Z'`, or `_` for everything.
 pub(super) fn set_pattern(set: &CharSet, bytes: bool) -> TokenStream {
-    let domain = if bytes { MAX_BYTE } else { MAX_INDEX };
-    if set.ranges() == [(0, domain)] {
+    if is_everything(set, bytes) {
         return quote!(_);
     }
     let alternatives = set.ranges().iter().map(|&(lo, hi)| {
@@ -192,11 +195,15 @@ fn length_check(value: &Ident, len: TokenStream, min: u32, max: Option<u32>) -> 
 
 /// The whole value is `min..=max` members of `set`.
 pub(super) fn run(value: &Ident, set: &CharSet, min: u32, max: Option<u32>, bytes: bool) -> TokenStream {
+    let len = if bytes { quote!(#value.len()) } else { quote!(#value.chars().count()) };
+    if is_everything(set, bytes) {
+        // `[\s\S]{1,64}`: only the length is checked.
+        return length_check(value, len, min, max).unwrap_or_else(|| constant(value, true));
+    }
     let var = element_var(bytes);
     let pred = predicate(set, &var, bytes);
     let elems = elements(value, bytes);
     let all = quote!(#elems.all(|#var| #pred));
-    let len = if bytes { quote!(#value.len()) } else { quote!(#value.chars().count()) };
     match length_check(value, len, min, max) {
         Some(check) => quote!(#check && #all),
         None => all,
@@ -205,6 +212,9 @@ pub(super) fn run(value: &Ident, set: &CharSet, min: u32, max: Option<u32>, byte
 
 /// Some member of the value is in `set`.
 pub(super) fn contains(value: &Ident, set: &CharSet, bytes: bool) -> TokenStream {
+    if is_everything(set, bytes) {
+        return quote!(!#value.is_empty());
+    }
     let var = element_var(bytes);
     let pred = predicate(set, &var, bytes);
     let elems = elements(value, bytes);

@@ -641,6 +641,14 @@ fn adversarial_patterns_compile_to_automata() {
     }
 }
 
+/// A class of every character needs no closure (whose parameter would go unused).
+#[test]
+fn every_character_is_a_length_check() {
+    assert_eq!(expr(r"[\S\s]+"), "! value . is_empty ()");
+    assert_eq!(expr(r"^[\s\S]{1,64}$"), "(1 ..= 64) . contains (& value . chars () . count ())");
+    assert!(!expr(r"^[^]*$").contains("chars"), "{}", expr(r"^[^]*$"));
+}
+
 /// Long counted runs fit under the automaton cap; a pattern whose automaton is exponential
 /// in its size does not, and the refusal says so.
 #[test]

@@ -2161,6 +2161,16 @@ pub fn never(value: &str) -> bool {
     false
 }
 
+/// `[\S\s]+`: one or more of `[\S\s]`, anywhere in the value; as the pattern is not anchored, any value containing one of `[\S\s]` matches.
+pub fn every_char(value: &str) -> bool {
+    !value.is_empty()
+}
+
+/// `^[\s\S]{1,64}$`: 1 to 64 of `[\s\S]`, whole value.
+pub fn every_char_run(value: &str) -> bool {
+    (1..=64).contains(&value.chars().count())
+}
+
 /// `\+[0-9]{1,3}\-[0-9()+\-]{1,30}`: `+`, then 1 to 3 of `[0-9]`, then `-`, then 1 to 30 of `[0-9()+\-]`, anywhere in the value; as the pattern is not anchored, any value containing `+`, then 1 to 3 of `[0-9]`, then `-`, then one of `[0-9()+\-]` matches.
 pub fn annex_b_phone(value: &str) -> bool {
     const FAIL: u8 = 7;
@@ -5299,6 +5309,18 @@ pub const CASES: &[crate::Case] = &[
         name: "never",
         pattern: "^[]$",
         matches: never,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "every_char",
+        pattern: r"[\S\s]+",
+        matches: every_char,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "every_char_run",
+        pattern: r"^[\s\S]{1,64}$",
+        matches: every_char_run,
         needs_engine: false,
     },
     crate::Case {
