@@ -64,18 +64,42 @@ const PATTERNS: &[(&str, &str)] = &[
     // Too many arms for a `match`: a transition table (char mode, then byte mode).
     ("table_chars", r"^(?:ab|cd|ef|gh|ij|kl|mn|op|qr|st|uv|wx|yz|é[0-9]{1,3}|d[xy]{2,9}){1,6}$"),
     ("table_bytes", r"^(?:ab|cd|ef|gh|ij|kl|mn|op|qr|st|uv|wx|yz|a[0-9]{1,3}|d[xy]{2,9}){1,6}$"),
+    // `^`/`$` inside: assertions on the position, states of the automaton.
+    ("inner_anchors_alternation", r"^[a-z]+$|^[0-9]{2}$"),
+    ("inner_anchors_half", r"^a|b$"),
+    ("inner_anchors_list", r"(?:^|,)id(?:,|$)"),
+    ("inner_anchor_impossible", r" ^[a-z]+$"),
     // Degenerate.
     ("empty_only", r"^$"),
     ("always", r"a*"),
     ("empty_pattern", r""),
     ("never", r"^[]$"),
+    ("every_char", r"[\S\s]+"),
+    ("every_char_run", r"^[\s\S]{1,64}$"),
+    // Annex B: identity escapes of non-alphanumerics, a class escape as a range end.
+    ("annex_b_phone", r"\+[0-9]{1,3}\-[0-9()+\-]{1,30}"),
+    ("annex_b_identity", r"^[\w\_\ \@\#]+\:\d$"),
+    ("annex_b_class_range", r"^[\w-.]+@[\w-.]+$"),
+    // Lookaheads: each one's automaton runs alongside the pattern's.
+    ("lookahead_not_word", r"^(?!test)[a-z]+$"),
+    ("lookahead_quotes", r#"^(?!x)["'\\]{2}$"#),
+    ("lookahead_aws_tag", r"^(?!aws:)[a-zA-Z+-=._:/]+$"),
+    ("lookahead_password", r"^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)[a-zA-Z\d]{8,64}$"),
+    ("lookahead_dns", r"(?!^.*--)(?!^[0-9]+$)(?!^-)(?!.*-$)^[A-Za-z0-9-]+$"),
+    ("lookahead_unanchored", r"(?!^[0-9]+$)([a-zA-Z0-9-_]+)"),
+    ("lookahead_length_first", r"(?=^.{2,20}$)(?!.*\s)[0-9a-zA-Z-_.:=+@]*$"),
+    // Unicode properties, read off regress: categories, a script, negated.
+    ("property_upper", r"^\p{Lu}+$"),
+    ("property_aws_tag", r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"),
+    ("property_greek", r"^\p{Script=Greek}{2,}\d?$"),
+    ("property_not_letter", r"\P{L}{3}"),
     // Only the engine.
-    ("engine_lookahead", r"^(?!test)[a-z]+$"),
+    ("lookahead_inside", r"^[a-z](?!.*--)[a-z-]*$"),
+    ("lookahead_in_loop", r"^(((?!-)[A-Za-z0-9-]{0,6}[A-Za-z0-9])\.)+[a-z]{2,6}$"),
+    ("lookahead_in_alternative", r"^(?:(?=\d)[0-9a-f]{2}|(?!\d)[a-z]+)$"),
+    ("engine_nested_lookahead", r"^(?=[a-z]+(?!-))[a-z-]+$"),
     ("engine_backreference", r"^(a+)\1$"),
     ("engine_word_boundary", r"\bword\b"),
-    ("engine_property", r"^\p{Lu}+$"),
-    ("engine_inner_anchor", r"^a|b$"),
-    ("engine_quotes", r#"^(?!x)["'\\]{2}$"#),
 ];
 
 const HEADER: &str = "\

@@ -35,10 +35,13 @@ fn member(index: u32, bytes: bool) -> TokenStream {
     }
 }
 
+fn is_everything(set: &CharSet, bytes: bool) -> bool {
+    set.ranges() == [(0, if bytes { MAX_BYTE } else { MAX_INDEX })]
+}
+
 /// The set as an or-pattern: `b'-' | b'0'..=b'9' | b'A'..=b'Z'`, or `_` for everything.
 pub(super) fn set_pattern(set: &CharSet, bytes: bool) -> TokenStream {
-    let domain = if bytes { MAX_BYTE } else { MAX_INDEX };
-    if set.ranges() == [(0, domain)] {
+    if is_everything(set, bytes) {
         return quote!(_);
     }
     let alternatives = set.ranges().iter().map(|&(lo, hi)| {
@@ -51,6 +54,9 @@ pub(super) fn set_pattern(set: &CharSet, bytes: bool) -> TokenStream {
     });
     quote!(#(#alternatives)|*)
 }
+
+/// Beyond this many range tests, a set is tested with `matches!`.
+const MAX_CHAINED_TESTS: usize = 12;
 
 /// ASCII groups with an inherent `is_ascii_*` method, largest first.
 const NAMED: &[(&[(u32, u32)], &str)] = &[
@@ -128,6 +134,12 @@ fn test_tokens(test: &Test, var: &TokenStream, bytes: bool, negate: bool) -> Tok
 /// `c != '\n' && c != '\r' && c != '\u{2028}' && c != '\u{2029}'`.
 pub(super) fn predicate(set: &CharSet, var: &TokenStream, bytes: bool) -> TokenStream {
     let positive = membership_tests(set);
+    if positive.len() > MAX_CHAINED_TESTS && set.complement(MAX_INDEX).ranges().len() > MAX_CHAINED_TESTS {
+        // A Unicode property has hundreds of ranges: a `match` decides them by bisection
+        // rather than one test after the other.
+        let pattern = set_pattern(set, bytes);
+        return quote!(::core::matches!(#var, #pattern));
+    }
     if !bytes && !set.is_ascii() {
         let negative = membership_tests(&set.complement(MAX_INDEX));
         if negative.len() <= positive.len() {
@@ -183,11 +195,15 @@ fn length_check(value: &Ident, len: TokenStream, min: u32, max: Option<u32>) -> 
 
 /// The whole value is `min..=max` members of `set`.
 pub(super) fn run(value: &Ident, set: &CharSet, min: u32, max: Option<u32>, bytes: bool) -> TokenStream {
+    let len = if bytes { quote!(#value.len()) } else { quote!(#value.chars().count()) };
+    if is_everything(set, bytes) {
+        // `[\s\S]{1,64}`: only the length is checked.
+        return length_check(value, len, min, max).unwrap_or_else(|| constant(value, true));
+    }
     let var = element_var(bytes);
     let pred = predicate(set, &var, bytes);
     let elems = elements(value, bytes);
     let all = quote!(#elems.all(|#var| #pred));
-    let len = if bytes { quote!(#value.len()) } else { quote!(#value.chars().count()) };
     match length_check(value, len, min, max) {
         Some(check) => quote!(#check && #all),
         None => all,
@@ -196,6 +212,9 @@ pub(super) fn run(value: &Ident, set: &CharSet, min: u32, max: Option<u32>, byte
 
 /// Some member of the value is in `set`.
 pub(super) fn contains(value: &Ident, set: &CharSet, bytes: bool) -> TokenStream {
+    if is_everything(set, bytes) {
+        return quote!(!#value.is_empty());
+    }
     let var = element_var(bytes);
     let pred = predicate(set, &var, bytes);
     let elems = elements(value, bytes);

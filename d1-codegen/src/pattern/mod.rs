@@ -2,10 +2,14 @@
 //! mode, **not** implicitly anchored) becomes a Rust `bool` expression over a `&str`.
 //!
 //! ```text
-//! compile(p)  validate with regress (the judge) ─ error? → locate it with our own parser
+//! compile(p)  parse (Unicode mode + Annex B identity escapes, see `parse`), rewrite to
+//!     │       Unicode mode, validate that with regress (the judge) ─ error? → locate it
+//!     │       with our own parser
 //!     │
 //!     ├─ parse → strip a leading `^` / trailing `$` → body
-//!     ├─ body has lookarounds, backreferences, \b, \p{…}, inner anchors… → Engine
+//!     ├─ body has lookaheads (none nested) → one DFA that runs each lookahead's automaton
+//!     │     alongside (see `lookahead`) → Dfa / Table
+//!     ├─ body has other lookarounds, backreferences, \b…                 → Engine
 //!     ├─ body is a sequence of single-character atoms with quantifiers
 //!     │     (after removing what an unanchored end cannot constrain):
 //!     │        nothing left           → Const / IsEmpty
@@ -21,9 +25,6 @@
 //! pattern with a located error unless the user opts in with
 //! `emit::Options::allow_backtracking_patterns` / `Config::allow_backtracking_patterns`.
 //!
-//! ```text
-//! ```
-//!
 //! Everything but `Engine` is straight-line Rust over `core` with no allocation. When every
 //! character set of the pattern is ASCII the code works on bytes (a non-ASCII character's
 //! UTF-8 bytes are all `>= 0x80`, which no set contains, and byte length equals character
@@ -33,7 +34,9 @@
 mod charset;
 mod dfa;
 mod emit;
+mod lookahead;
 mod parse;
+mod property;
 #[cfg(test)]
 mod tests;
 
@@ -56,6 +59,8 @@ const MAX_TABLE_CELLS: usize = 16_384;
 #[derive(Debug, Clone)]
 pub struct CompiledPattern {
     source: String,
+    /// `source` in plain Unicode-mode syntax (see `parse`), what regress is given.
+    unicode_source: String,
     plan: Plan,
     almost_anything: bool,
     anchored: bool,
@@ -110,11 +115,13 @@ impl fmt::Display for PatternError {
 
 impl std::error::Error for PatternError {}
 
-/// Analyses `pattern` (ECMA-262, flag `u`). Never panics; an invalid pattern is an error that
-/// says what is wrong and at which character offset.
+/// Analyses `pattern` (ECMA-262, flag `u`, plus the Annex B escapes `parse` lists). Never
+/// panics; an invalid pattern is an error that says what is wrong and at which character offset.
 pub fn compile(pattern: &str) -> Result<CompiledPattern, PatternError> {
     let parsed = parse::parse(pattern);
-    if let Err(engine_error) = regress::Regex::with_flags(pattern, "u") {
+    // regress reads Unicode mode only: give it the Annex B syntax we accept rewritten.
+    let unicode_source = parsed.as_ref().map_or(pattern, |p| p.unicode_source.as_str());
+    if let Err(engine_error) = regress::Regex::with_flags(unicode_source, "u") {
         let message = match &parsed {
             Err(e) => format!(
                 "invalid pattern {pattern:?} at character {}: {} (regress: {})",
@@ -124,15 +131,18 @@ pub fn compile(pattern: &str) -> Result<CompiledPattern, PatternError> {
         };
         return Err(PatternError { message });
     }
+    let unicode_source = unicode_source.to_owned();
     let node = match parsed {
-        Ok(node) => node,
+        Ok(parsed) => parsed.node,
         Err(e) => Node::Opaque(if e.message.contains("nested too deeply") {
             "deep nesting"
         } else {
             "a construct regress reads differently from this compiler"
         }),
     };
-    Ok(analyse(pattern, node))
+    let mut compiled = analyse(pattern, node);
+    compiled.unicode_source = unicode_source;
+    Ok(compiled)
 }
 
 impl CompiledPattern {
@@ -148,7 +158,7 @@ impl CompiledPattern {
             Plan::Contains { set, bytes } => emit::contains(value, set, *bytes),
             Plan::Dfa { dfa, arms, bytes } => emit::dfa(value, dfa, arms, *bytes),
             Plan::Table { dfa, bytes } => emit::table(value, dfa, *bytes),
-            Plan::Engine { .. } => emit::engine(value, &self.source),
+            Plan::Engine { .. } => emit::engine(value, &self.unicode_source),
         }
     }
 
@@ -207,7 +217,7 @@ impl CompiledPattern {
                 }
             }
             Plan::Engine { .. } => {
-                regress::Regex::with_flags(&self.source, "u").map(|re| re.find(s).is_some()).unwrap_or(false)
+                regress::Regex::with_flags(&self.unicode_source, "u").map(|re| re.find(s).is_some()).unwrap_or(false)
             }
         }
     }
@@ -246,27 +256,34 @@ struct Atom {
 
 fn analyse(pattern: &str, node: Node) -> CompiledPattern {
     let (anchored_start, anchored_end, body) = strip_anchors(node);
+    // `^a$|^b$` is as anchored as `^(?:a|b)$`, though only the automaton can tell.
+    let (starts, ends) = (anchored_start || only_at_start(&body), anchored_end || only_at_end(&body));
     let mut compiled = CompiledPattern {
         source: pattern.to_owned(),
+        unicode_source: pattern.to_owned(),
         plan: Plan::Engine { reason: String::new() },
         almost_anything: false,
-        anchored: anchored_start && anchored_end,
+        anchored: starts && ends,
         description: format!("matches {}", code(pattern)),
     };
-    if let Some(reason) = engine_reason(&body) {
-        compiled.plan = Plan::Engine { reason: format!("uses {reason}") };
-        return compiled;
-    }
-    compiled.almost_anything = !anchored_start && !anchored_end && min_len(&body) <= 1;
-    let where_ = match (anchored_start, anchored_end) {
+    let bytes = all_sets(&body, &CharSet::is_ascii);
+    let domain = if bytes { MAX_BYTE } else { MAX_INDEX };
+    let where_ = match (starts, ends) {
         (true, true) => "whole value",
         (true, false) => "at the start of the value",
         (false, true) => "at the end of the value",
         (false, false) => "anywhere in the value",
     };
+    if let Some(reason) = engine_reason(&body) {
+        compiled.plan = Plan::Engine { reason: format!("uses {reason}") };
+        return compiled;
+    }
     compiled.description = format!("matches {}, {where_}", code(pattern));
-    let bytes = all_sets(&body, &CharSet::is_ascii);
-    let domain = if bytes { MAX_BYTE } else { MAX_INDEX };
+    if has_lookahead(&body) {
+        compiled.plan = automaton_plan(lookahead::build(&body, anchored_start, anchored_end, domain), bytes);
+        return compiled;
+    }
+    compiled.almost_anything = !starts && !ends && !has_anchor(&body) && min_len(&body) <= 1;
 
     let mut body = body;
     if let Some(atoms) = as_sequence(&body) {
@@ -305,7 +322,13 @@ fn analyse(pattern: &str, node: Node) -> CompiledPattern {
         body = sequence_node(&reduced);
     }
 
-    compiled.plan = match dfa::build(&body, anchored_start, anchored_end, domain) {
+    compiled.plan = automaton_plan(dfa::build(&body, anchored_start, anchored_end, domain), bytes);
+    compiled
+}
+
+/// How to emit an automaton (`None`: it went past a size cap).
+fn automaton_plan(dfa: Option<dfa::Dfa>, bytes: bool) -> Plan {
+    match dfa {
         Some(dfa) if dfa.is_never() => Plan::Const(false),
         Some(dfa) if dfa.is_always() => Plan::Const(true),
         Some(dfa) => {
@@ -320,8 +343,7 @@ fn analyse(pattern: &str, node: Node) -> CompiledPattern {
             }
         }
         None => Plan::Engine { reason: "needs too large an automaton".to_owned() },
-    };
-    compiled
+    }
 }
 
 /// Removes a leading `^` and a trailing `$` of the top-level sequence.
@@ -352,11 +374,60 @@ fn strip_anchors(node: Node) -> (bool, bool, Node) {
 /// Why only the engine can evaluate `node`, if it cannot be compiled.
 fn engine_reason(node: &Node) -> Option<&'static str> {
     match node {
-        Node::Empty | Node::Set { .. } => None,
-        Node::Start | Node::End => Some("`^` or `$` inside the pattern"),
+        Node::Empty | Node::Set { .. } | Node::Start | Node::End => None,
+        Node::Lookahead { node, .. } if has_lookahead(node) => Some("a lookahead inside a lookahead"),
+        Node::Lookahead { node, .. } => engine_reason(node),
         Node::Opaque(what) => Some(what),
         Node::Concat(items) | Node::Alt(items) => items.iter().find_map(engine_reason),
         Node::Repeat { node, .. } => engine_reason(node),
+    }
+}
+
+fn has_lookahead(node: &Node) -> bool {
+    match node {
+        Node::Lookahead { .. } => true,
+        Node::Concat(items) | Node::Alt(items) => items.iter().any(has_lookahead),
+        Node::Repeat { node, .. } => has_lookahead(node),
+        Node::Empty | Node::Set { .. } | Node::Start | Node::End | Node::Opaque(_) => false,
+    }
+}
+
+/// Whether `node` has a `^` or `$` anywhere.
+fn has_anchor(node: &Node) -> bool {
+    match node {
+        Node::Start | Node::End => true,
+        Node::Concat(items) | Node::Alt(items) => items.iter().any(has_anchor),
+        Node::Repeat { node, .. } => has_anchor(node),
+        Node::Lookahead { node, .. } => has_anchor(node),
+        Node::Empty | Node::Set { .. } | Node::Opaque(_) => false,
+    }
+}
+
+/// Whether every match of `node` starts at the start of the value (conservative: `false`
+/// when unsure), e.g. `^a|^b`.
+fn only_at_start(node: &Node) -> bool {
+    match node {
+        Node::Start => true,
+        // Zero-width items before the first character may force the start: `(?!x)^a`.
+        Node::Concat(items) => items
+            .iter()
+            .find(|n| only_at_start(n) || !matches!(n, Node::Empty | Node::Lookahead { .. }))
+            .is_some_and(only_at_start),
+        Node::Alt(alts) => alts.iter().all(only_at_start),
+        Node::Repeat { node, min, .. } => *min > 0 && only_at_start(node),
+        Node::Lookahead { negate: false, node } => only_at_start(node),
+        Node::Empty | Node::End | Node::Set { .. } | Node::Lookahead { .. } | Node::Opaque(_) => false,
+    }
+}
+
+/// Whether every match of `node` ends at the end of the value (conservative), e.g. `a$|b$`.
+fn only_at_end(node: &Node) -> bool {
+    match node {
+        Node::End => true,
+        Node::Concat(items) => items.iter().rev().find(|n| **n != Node::Empty).is_some_and(only_at_end),
+        Node::Alt(alts) => alts.iter().all(only_at_end),
+        Node::Repeat { node, min, .. } => *min > 0 && only_at_end(node),
+        Node::Empty | Node::Start | Node::Set { .. } | Node::Lookahead { .. } | Node::Opaque(_) => false,
     }
 }
 
@@ -364,7 +435,7 @@ fn all_sets(node: &Node, f: &dyn Fn(&CharSet) -> bool) -> bool {
     match node {
         Node::Set { set, .. } => f(set),
         Node::Concat(items) | Node::Alt(items) => items.iter().all(|n| all_sets(n, f)),
-        Node::Repeat { node, .. } => all_sets(node, f),
+        Node::Repeat { node, .. } | Node::Lookahead { node, .. } => all_sets(node, f),
         Node::Empty | Node::Start | Node::End | Node::Opaque(_) => true,
     }
 }
@@ -372,7 +443,7 @@ fn all_sets(node: &Node, f: &dyn Fn(&CharSet) -> bool) -> bool {
 /// The length of the shortest match of an assertion-free node (saturating).
 fn min_len(node: &Node) -> u64 {
     match node {
-        Node::Empty | Node::Start | Node::End | Node::Opaque(_) => 0,
+        Node::Empty | Node::Start | Node::End | Node::Lookahead { .. } | Node::Opaque(_) => 0,
         Node::Set { set, .. } if set.is_empty() => u64::MAX,
         Node::Set { .. } => 1,
         Node::Concat(items) => items.iter().map(min_len).fold(0, u64::saturating_add),

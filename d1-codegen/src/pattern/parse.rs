@@ -1,15 +1,34 @@
-//! An ECMA-262 (Unicode mode, flag `u`) pattern parser.
+//! An ECMA-262 (Unicode mode, flag `u`) pattern parser, with two pieces of Annex B syntax.
 //!
 //! It follows regress's grammar closely so that it can say *where* a pattern that regress
 //! rejects goes wrong, and it builds a small AST of the constructs the straight-line
-//! compiler understands. Everything else (lookarounds, backreferences, `\b`, `\p{…}`,
-//! inline flag groups, and escapes regress reads in an unusual way) becomes
-//! [`Node::Opaque`], which sends the pattern to the regex engine.
+//! compiler understands.
+//!
+//! **Dialect.** Patterns are read in Unicode mode (they match code points, as Rust `str`s
+//! hold them), plus the Annex B (web-compatibility) syntax that OpenAPI documents use and
+//! whose meaning no dialect disputes:
+//!
+//! - an identity escape of any character that is not an ASCII letter or digit: `\-`, `\_`,
+//!   `\ `, `\@`, `\#`, `\:`… match that character;
+//! - a class escape as a range end, `[\w-.]`: the class escape, `-` and the other end.
+//!
+//! The rest of Annex B stays refused, because each marks a pattern written for another
+//! dialect, where reading it the Annex B way would silently change its meaning: identity
+//! escapes of letters (`\Z`, `\A`, `\h` are anchors or classes in PCRE and Java, a plain
+//! letter in Annex B), a `{` that does not start a quantifier (`{1-20}` is literal text in
+//! Annex B), lone `]` and `}`, octal escapes. [`Parsed::unicode_source`] rewrites the
+//! accepted Annex B syntax into plain Unicode mode, for regress.
+//!
+//! `\p{…}` becomes the set of its members (see `property`), a lookahead a
+//! [`Node::Lookahead`]; what remains (lookbehinds, backreferences, `\b`, inline flag groups,
+//! and escapes regress reads in an unusual way) becomes [`Node::Opaque`], which sends the
+//! pattern to the regex engine.
 //!
 //! regress stays the judge of validity: when this parser and regress disagree about a
 //! pattern regress accepts, the pattern simply goes to the engine.
 
 use super::charset::{self, CharSet, MAX_INDEX};
+use super::property;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Node {
@@ -33,6 +52,11 @@ pub(super) enum Node {
     Start,
     /// `$` (end of input only: no `m` flag, so not before a trailing newline).
     End,
+    /// `(?=node)` (`negate: false`) or `(?!node)`: `node` matches (or not) from here on.
+    Lookahead {
+        negate: bool,
+        node: Box<Node>,
+    },
     /// Something only the engine evaluates; the string says what, for descriptions.
     Opaque(&'static str),
 }
@@ -47,11 +71,21 @@ pub(super) struct SyntaxError {
 /// Deeper nesting than regress allows (256) is rejected by regress first; this is a guard.
 const MAX_DEPTH: u32 = 300;
 
-pub(super) fn parse(pattern: &str) -> Result<Node, SyntaxError> {
-    let mut p = Parser { chars: pattern.chars().collect(), pos: 0, depth: 0 };
+/// A parsed pattern.
+#[derive(Debug)]
+pub(super) struct Parsed {
+    pub node: Node,
+    /// The pattern in plain Unicode-mode syntax: the pattern itself unless it uses the
+    /// Annex B syntax this parser accepts, which is rewritten (`\-` → `\x2D`, `[\w-.]` →
+    /// `[\w\-.]`), meaning the same.
+    pub unicode_source: String,
+}
+
+pub(super) fn parse(pattern: &str) -> Result<Parsed, SyntaxError> {
+    let mut p = Parser { chars: pattern.chars().collect(), pos: 0, depth: 0, rewrites: Vec::new() };
     let node = p.disjunction()?;
     match p.peek() {
-        None => Ok(node),
+        None => Ok(Parsed { node, unicode_source: p.unicode_source() }),
         Some(')') => p.fail(p.pos, "unmatched `)`"),
         Some(c) => p.fail(p.pos, format!("unexpected `{c}`")),
     }
@@ -61,8 +95,8 @@ enum ClassAtom {
     CodePoint(u32),
     /// `\d`, `\w`, `\s` and their negations.
     Class(CharSet),
-    /// `\p{…}` / `\P{…}`.
-    Property,
+    /// `\p{…}` / `\P{…}`, with its members.
+    Property(CharSet),
     /// A code point written in a form regress reads but this parser does not model.
     Unusual,
 }
@@ -76,6 +110,8 @@ struct Parser {
     chars: Vec<char>,
     pos: usize,
     depth: u32,
+    /// Annex B syntax to rewrite for Unicode mode: `(offset, length, replacement)`, in order.
+    rewrites: Vec<(usize, usize, String)>,
 }
 
 type PResult<T> = Result<T, SyntaxError>;
@@ -106,6 +142,18 @@ impl Parser {
         } else {
             false
         }
+    }
+
+    fn unicode_source(&self) -> String {
+        let mut out = String::with_capacity(self.chars.len() + 4 * self.rewrites.len());
+        let mut at = 0;
+        for (offset, len, replacement) in &self.rewrites {
+            out.extend(&self.chars[at..*offset]);
+            out.push_str(replacement);
+            at = offset + len;
+        }
+        out.extend(&self.chars[at..]);
+        out
     }
 
     fn fail<T>(&self, offset: usize, message: impl Into<String>) -> PResult<T> {
@@ -235,8 +283,8 @@ impl Parser {
     fn group(&mut self) -> PResult<(Node, bool)> {
         let start = self.pos;
         let (node, quantifiable) = if self.eat_str("(?=") || self.eat_str("(?!") {
-            self.disjunction()?;
-            (Node::Opaque("a lookahead"), false)
+            let negate = self.chars[self.pos - 1] == '!';
+            (Node::Lookahead { negate, node: Box::new(self.disjunction()?) }, false)
         } else if self.eat_str("(?<=") || self.eat_str("(?<!") {
             self.disjunction()?;
             (Node::Opaque("a lookbehind"), false)
@@ -307,10 +355,7 @@ impl Parser {
                 self.pos += 1;
                 class_escape(c)
             }
-            'p' | 'P' => {
-                self.property(start)?;
-                return Ok(Node::Opaque("a Unicode property escape"));
-            }
+            'p' | 'P' => self.property(start)?,
             'k' => {
                 self.pos += 1;
                 if !self.eat('<') {
@@ -331,16 +376,30 @@ impl Parser {
         Ok(Node::Set { set, src: self.src(start) })
     }
 
-    /// `\p{…}` / `\P{…}` at the `p`; property names are left to regress.
-    fn property(&mut self, start: usize) -> PResult<()> {
+    /// `\p{…}` / `\P{…}` at the `p`: the members (complemented for `\P`).
+    fn property(&mut self, start: usize) -> PResult<CharSet> {
+        let negated = self.peek() == Some('P');
         self.pos += 1;
         if self.eat('{') {
             let name_at = self.pos;
             while matches!(self.peek(), Some(c) if c.is_ascii_alphanumeric() || c == '_' || c == '=') {
                 self.pos += 1;
             }
+            let name: String = self.chars[name_at..self.pos].iter().collect();
             if self.pos > name_at && self.eat('}') {
-                return Ok(());
+                let Some(set) = property::members(&name) else {
+                    return self.fail(
+                        start,
+                        format!(
+                            "`{}` is not an ECMA-262 Unicode property: ECMA-262 knows general categories \
+                             (`L`, `Lu`, `Nd`, `General_Category=Letter`), scripts (`Script=Greek`, `sc=Han`) \
+                             and binary properties (`Alphabetic`, `ASCII`, `White_Space`); POSIX and Java \
+                             classes such as `Alnum`, `Print` or `Punct` are not among them",
+                            self.src(start)
+                        ),
+                    );
+                };
+                return Ok(if negated { set.complement(MAX_INDEX) } else { set });
             }
         }
         self.fail(start, "`\\p`/`\\P` must be followed by a property name in braces, e.g. `\\p{L}`")
@@ -378,7 +437,23 @@ impl Parser {
             },
             'u' => return self.unicode_escape(start),
             '^' | '$' | '\\' | '.' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '|' | '/' => c as u32,
-            _ => return self.fail(start, format!("`\\{c}` is not a valid escape in Unicode mode")),
+            // `\-` is a Unicode-mode escape in a class only; this makes it one outside too.
+            _ if !c.is_ascii_alphanumeric() => {
+                let replacement =
+                    if c.is_ascii() { format!("\\x{:02X}", c as u32) } else { format!("\\u{{{:X}}}", c as u32) };
+                self.rewrites.push((start, 2, replacement));
+                c as u32
+            }
+            _ => {
+                return self.fail(
+                    start,
+                    format!(
+                        "`\\{c}` is not an ECMA-262 escape (Annex B would read it as a plain `{c}`, which is \
+                         rarely what was meant: other dialects give it a meaning; write `{c}` if a plain \
+                         `{c}` is meant)"
+                    ),
+                )
+            }
         };
         Ok(Escape::CodePoint(cp))
     }
@@ -455,6 +530,7 @@ impl Parser {
             let first_at = self.pos;
             let first = self.class_atom()?;
             if self.peek() == Some('-') && !matches!(self.peek_at(1), None | Some(']')) {
+                let dash_at = self.pos;
                 self.pos += 1;
                 let second = self.class_atom()?;
                 match (first, second) {
@@ -465,11 +541,23 @@ impl Parser {
                         }
                         set.add_code_point_range(a, b);
                     }
-                    (ClassAtom::Class(_) | ClassAtom::Property, _) | (_, ClassAtom::Class(_) | ClassAtom::Property) => {
+                    (ClassAtom::Property(_), _) | (_, ClassAtom::Property(_)) => {
                         return self.fail(
                             first_at,
-                            format!("`{}`: a class escape cannot be the end of a range", self.src(first_at)),
+                            format!("`{}`: a property escape cannot be the end of a range", self.src(first_at)),
                         );
+                    }
+                    // Annex B: `[\w-.]` is `\w`, `-` and `.`.
+                    (first @ ClassAtom::Class(_), second) | (first, second @ ClassAtom::Class(_)) => {
+                        self.rewrites.push((dash_at, 1, "\\-".to_owned()));
+                        set.add_code_point_range('-' as u32, '-' as u32);
+                        for atom in [first, second] {
+                            match atom {
+                                ClassAtom::CodePoint(cp) => set.add_code_point_range(cp, cp),
+                                ClassAtom::Class(class) => set = set.union(&class),
+                                ClassAtom::Property(_) | ClassAtom::Unusual => opaque = Some("an unusual escape"),
+                            }
+                        }
                     }
                     _ => opaque = Some("an unusual escape"),
                 }
@@ -478,7 +566,7 @@ impl Parser {
             match first {
                 ClassAtom::CodePoint(cp) => set.add_code_point_range(cp, cp),
                 ClassAtom::Class(class) => set = set.union(&class),
-                ClassAtom::Property => opaque = Some("a Unicode property escape"),
+                ClassAtom::Property(members) => set = set.union(&members),
                 ClassAtom::Unusual => opaque = Some("an unusual escape"),
             }
         }
@@ -512,10 +600,7 @@ impl Parser {
                 self.pos += 1;
                 Ok(ClassAtom::Class(class_escape(e)))
             }
-            Some('p' | 'P') => {
-                self.property(start)?;
-                Ok(ClassAtom::Property)
-            }
+            Some('p' | 'P') => Ok(ClassAtom::Property(self.property(start)?)),
             Some(_) => Ok(match self.character_escape(start)? {
                 Escape::CodePoint(cp) => ClassAtom::CodePoint(cp),
                 Escape::Unusual => ClassAtom::Unusual,

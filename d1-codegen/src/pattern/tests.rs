@@ -68,27 +68,163 @@ fn sequences_of_atoms_compile_straight_line() {
 #[test]
 fn other_constructs_use_the_engine() {
     for p in [
-        "^(?=a)a$",
-        "(?!a)",
+        "(?=(?!a))",
+        r"^(?!(.)\1)",
         "(?<=a)b",
         "(?<!a)b",
         r"^(a)\1$",
         r"^(?<x>a)\k<x>$",
         r"\bfoo\b",
         r"\Bx",
-        r"^\p{L}+$",
-        r"[\p{Lu}]",
         "(?i:a)",
-        "a^b",
-        "^a|b$",
-        "^^a",
-        "a$$",
         r"\u{+41}",
         "^(?:[ab]*a[ab]{12})$",
     ] {
         let c = compiled(p);
         assert!(c.needs_engine(), "{p:?} should use the engine, got {}", c.strategy());
         assert!(expr(p).contains(":: regress :: Regex :: with_flags"), "{p:?}");
+    }
+}
+
+/// `^` and `$` anywhere are assertions on the position, which the automaton knows.
+#[test]
+fn anchors_anywhere_compile_to_automata() {
+    for (p, yes, no) in [
+        ("^a$|^b$", &["a", "b"][..], &["ab", "xa", "a\n", ""][..]),
+        ("^a|b$", &["a", "ab", "xb", "axb"], &["xa", "bx", ""]),
+        ("a^b", &[], &["ab", "a^b", ""]),
+        ("^^a", &["a", "ab"], &["xa"]),
+        ("a$$", &["a", "ba"], &["ab"]),
+        ("(?:^|,)x(?:,|$)", &["x", "x,y", "y,x", "y,x,z"], &["yx", "xy", "y,xz"]),
+        ("(^a|b)+c$", &["ac", "bc", "abbc", "xbc"], &["xac", "ab", "c"]),
+        ("^(a$)?", &["", "a", "b", "ab"], &[]),
+        ("x(^)?", &["x", "ax"], &[""]),
+        ("(?:a|$)(?:^|b)", &["", "ab", "xaby"], &["a", "b", "xa"]),
+        (" ^[a-z]+$", &[], &[" a", "a", " "]),
+    ] {
+        let c = compiled(p);
+        assert!(!c.needs_engine(), "{p:?}: {:?}", c.engine_reason());
+        let re = regress::Regex::with_flags(p, "u").expect("valid");
+        for s in yes {
+            assert!(c.eval(s) && re.find(s).is_some(), "{p:?} must match {s:?}");
+        }
+        for s in no {
+            assert!(!c.eval(s) && re.find(s).is_none(), "{p:?} must not match {s:?}");
+        }
+    }
+    assert!(compiled("^a$|^b$").is_anchored());
+    assert!(compiled("(?:^a|^b)(?:c$|d$)").is_anchored());
+    assert!(!compiled("^a|b$").is_anchored());
+    assert!(!compiled("^a|b").accepts_almost_anything());
+}
+
+/// Lookaheads anywhere (not nested) compile to automata: straight-line, and the same answers
+/// as regress.
+#[test]
+fn lookaheads_compile_to_automata() {
+    let inputs = [
+        "",
+        "a",
+        "aws:x",
+        "Aws:x",
+        "abc",
+        "a--b",
+        "ab-",
+        "-ab",
+        "123",
+        "12a",
+        "a1",
+        ".x",
+        "x.",
+        "x",
+        "a b",
+        " ab",
+        "ab ",
+        "abcdefgh1A",
+        "Abcdefgh1",
+        "abcdefg1A",
+        "a.b.c",
+        "1.2.3",
+        "app-x",
+        "appx",
+        "é",
+        "a\n",
+        "\n",
+    ];
+    for p in [
+        r"^(?!aws:).{1,128}$",
+        r"^(?![Aa][Ww][Ss])(s|([a-zA-Z][a-zA-Z0-9_]+))",
+        r"(?!^.*--)(?!^[0-9]+$)(?!^-)(?!.*-$)^[A-Za-z0-9-]+$",
+        r"(?!^[0-9]+$)([a-zA-Z0-9-_]+)",
+        r"(?=^.{2,256}$)(?!.*\s)[0-9a-zA-Z-_.:=+@]*$",
+        r"^(?=.*[a-z])(?=.*[A-Z])(?=.*\d).{8,}$",
+        r"^(?!app-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$",
+        r"(?=^.{3,63}$)(?!^(\d+\.)+\d+$)(^(([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])$)",
+        r"^(?!\s*$).+",
+        r"(?!^é)^.",
+        r"^(?=a)",
+        r"^(?!)",
+        r"[a-z](?!.*--)[a-z-]*$",
+        r"(?!-)[a-z-]+",
+        r"^(((?!-)[A-Za-z0-9-]{0,6}[A-Za-z0-9])\.)+((?!-)[A-Za-z0-9-]{1,6}[A-Za-z0-9])$",
+        r"((?=^.{1,12}$)^([a-z0-9_][a-z0-9-_]{0,6}[a-z0-9_]|[a-z0-9])(\.([a-z0-9_][a-z0-9-_]{0,6}[a-z0-9_]|[a-z0-9]))*$)|(^\.$)",
+        r"a(?=b)",
+        r"(?=a)b",
+        r"^(?:(?!a).)+$",
+        r"x(?=$)",
+        r"(?!^)a",
+        r"(?=.*$)(?!x$)",
+    ] {
+        let c = compiled(p);
+        assert!(matches!(c.strategy(), "dfa" | "table" | "const"), "{p:?}: {} {:?}", c.strategy(), c.engine_reason());
+        let re = regress::Regex::with_flags(p, "u").expect("valid");
+        for s in inputs {
+            assert_eq!(c.eval(s), re.find(s).is_some(), "{p:?} on {s:?}");
+        }
+    }
+    assert_eq!(compiled("(?=a(?!b))").engine_reason(), Some("uses a lookahead inside a lookahead"));
+}
+
+/// `\p{…}` compiles to the property's members, read off regress.
+#[test]
+fn unicode_properties_compile_straight_line() {
+    for p in [
+        r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$",
+        r"^\p{Lu}\p{Ll}+$",
+        r"^[^\p{Cc}]{1,8}$",
+        r"\P{ASCII}",
+        r"^\p{sc=Han}+$",
+        r"^\p{General_Category=Decimal_Number}{2}$",
+    ] {
+        let c = compiled(p);
+        assert!(!c.needs_engine(), "{p:?}: {:?}", c.engine_reason());
+        let re = regress::Regex::with_flags(p, "u").expect("valid");
+        for s in ["", "a", "Ab", "Σσ", "中文", "a b", "a\u{3000}b", "x_.:/=+-@", "٣4", "12", "\u{7}", "é", "😀", "ab\n"]
+        {
+            assert_eq!(c.eval(s), re.find(s).is_some(), "{p:?} on {s:?}");
+        }
+    }
+}
+
+/// Annex B identity escapes of non-alphanumerics and class escapes as range ends: they mean
+/// what the non-Unicode-mode engine says they mean, and regress gets them rewritten.
+#[test]
+fn annex_b_escapes_are_read_like_the_non_unicode_engine() {
+    for (p, unicode_source) in [
+        (r"\+[0-9]{1,3}\-[0-9()+\-]{1,30}", r"\+[0-9]{1,3}\x2D[0-9()+\-]{1,30}"),
+        (r"^[\w\_\ \@]+$", r"^[\w\x5F\x20\x40]+$"),
+        (r"^[\w-.]+@[a-z-\d]+$", r"^[\w\-.]+@[a-z-\d]+$"),
+        (r"^[.-\s]$", r"^[.\-\s]$"),
+        (r"\é\#\:", r"\u{E9}\x23\x3A"),
+        (r"(?!\-)a", r"(?!\x2D)a"),
+        (r"^[a-z]+$", r"^[a-z]+$"),
+    ] {
+        let c = compiled(p);
+        assert_eq!(c.unicode_source, unicode_source, "{p:?}");
+        let annex_b = regress::Regex::with_flags(p, "").expect("valid without the u flag");
+        for s in ["+1-23", "+123-(0)", "a_ @", "a-.b@x-9", "a.b@x-", "é#:", "-a", "ba", "abc", "", "+1-", "w-", "x"] {
+            assert_eq!(c.eval(s), annex_b.find(s).is_some(), "{p:?} on {s:?}");
+        }
     }
 }
 
@@ -107,9 +243,10 @@ fn invalid_patterns_are_located_errors() {
         ("^*", 1),
         ("a{", 1),
         ("]", 0),
-        (r"\-", 0),
+        (r"a\Z", 1),
+        (r"[\p{L}-a]", 1),
+        ("a{1-20}", 1),
         (r"\x2", 0),
-        (r"[\w-a]", 1),
         ("(?=a)+", 5),
         ("\\u{110000}", 0),
         ("(?x:a)", 0),
@@ -130,6 +267,10 @@ fn regress_only_errors_still_say_what() {
     assert!(err.message.contains("invalid pattern"), "{err}");
     let err = compile(r"\p{NotAProperty}").unwrap_err();
     assert!(err.message.contains("property"), "{err}");
+    // Unknown properties are located, and the message says what ECMA-262 offers.
+    let err = compile(r"^[\-\p{Alnum}_]+$").unwrap_err();
+    assert!(err.message.contains("at character 4: `\\p{Alnum}` is not an ECMA-262 Unicode property"), "{err}");
+    assert!(err.message.contains("Script=Greek"), "{err}");
 }
 
 #[test]
@@ -269,6 +410,16 @@ const ATOMS: &[&str] = &[
     r"\ud800",
     r"[\-\.]",
     r"\/",
+    // Annex B identity escapes and a class escape as a range end.
+    r"\_",
+    r"\ ",
+    r"[\w-.]",
+    // Unicode properties: categories, a script, negated, inside classes.
+    r"\p{L}",
+    r"\P{N}",
+    r"[\p{Lu}\d]",
+    r"[^\p{Z}a]",
+    r"\p{Script=Greek}",
     "A",
     "0",
     "[0-9]",
@@ -299,6 +450,14 @@ fn random_regex(rng: &mut Rng, depth: u32, nested: bool) -> String {
                 let inner: String = (0..1 + rng.below(2)).map(|_| rng.pick(ATOMS)).collect();
                 s.push_str(&format!("(?:{inner}){}", rng.pick(&["*", "+", "{2,}", "*?"])));
             }
+            // An anchor anywhere (not repeatable).
+            4 => s.push(rng.pick(&['^', '$'])),
+            // A lookahead anywhere (not repeatable), with no lookahead inside.
+            5 if depth > 0 => {
+                s.push_str(rng.pick(&["(?=", "(?!"]));
+                s.push_str(&random_regex(rng, 0, true));
+                s.push(')');
+            }
             _ => {
                 s.push_str(rng.pick(ATOMS));
                 s.push_str(if nested { rng.pick(BOUNDED) } else { rng.pick(QUANTIFIERS) });
@@ -322,12 +481,17 @@ fn random_pattern(rng: &mut Rng) -> String {
     if rng.below(2) == 0 {
         p.push('$');
     }
+    // Leading lookaheads, anchored by the `^` above, by one inside, or not at all.
+    for _ in 0..rng.below(3) {
+        let kind = rng.pick(&["(?=", "(?!", "(?=^", "(?!^"]);
+        p = format!("{kind}{}){p}", random_regex(rng, 0, true));
+    }
     p
 }
 
 const CHARS: &[char] = &[
     'a', 'b', 'c', '-', '.', '0', '9', '_', ' ', '\n', '\r', 'é', '😀', '😁', '\u{2028}', '\u{FEFF}', 'A', 'Z', '\t',
-    '/', '\u{7F}', '\u{80}', '\u{0}', 'x',
+    '/', '\u{7F}', '\u{80}', '\u{0}', 'x', 'Σ', 'σ', '٣', '\u{A0}', '\u{3000}',
 ];
 
 fn random_input(rng: &mut Rng) -> String {
@@ -347,8 +511,13 @@ fn plans_agree_with_regress_on_random_patterns() {
         let Ok(c) = compile(&p) else {
             continue;
         };
-        let re = regress::Regex::with_flags(&p, "u").expect("compile validated it");
+        let re = regress::Regex::with_flags(&c.unicode_source, "u").expect("compile validated it");
         *strategies.entry(c.strategy()).or_default() += 1;
+        if p.contains("(?=") || p.contains("(?!") {
+            *strategies
+                .entry(if c.needs_engine() { "lookahead: engine" } else { "lookahead: compiled" })
+                .or_default() += 1;
+        }
         syn::parse2::<syn::Expr>(c.matches_expr(&value)).unwrap_or_else(|e| panic!("{p:?}: {e}"));
         for _ in 0..60 {
             let s = random_input(&mut rng);
@@ -362,6 +531,8 @@ fn plans_agree_with_regress_on_random_patterns() {
         let n = strategies.get(strategy).copied().unwrap_or(0);
         assert!(n >= 5, "{strategy} chosen only {n} times: {strategies:?}");
     }
+    let lookaheads = strategies.get("lookahead: compiled").copied().unwrap_or(0);
+    assert!(lookaheads >= 500, "only {lookaheads} patterns with lookaheads compiled: {strategies:?}");
     eprintln!("{checked} checks; strategies: {strategies:?}");
 }
 
@@ -468,6 +639,25 @@ fn adversarial_patterns_compile_to_automata() {
         let long = "a".repeat(5000) + "!";
         assert!(!c.eval(&long) || !p.ends_with('$'), "{p:?}");
     }
+}
+
+/// A class of every character needs no closure (whose parameter would go unused).
+#[test]
+fn every_character_is_a_length_check() {
+    assert_eq!(expr(r"[\S\s]+"), "! value . is_empty ()");
+    assert_eq!(expr(r"^[\s\S]{1,64}$"), "(1 ..= 64) . contains (& value . chars () . count ())");
+    assert!(!expr(r"^[^]*$").contains("chars"), "{}", expr(r"^[^]*$"));
+}
+
+/// Long counted runs fit under the automaton cap; a pattern whose automaton is exponential
+/// in its size does not, and the refusal says so.
+#[test]
+fn automaton_caps() {
+    for p in [r"^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$", r"^arn:.{16,2044}$"] {
+        assert!(!compiled(p).needs_engine(), "{p:?}: {:?}", compiled(p).engine_reason());
+    }
+    let c = compiled("(?:a|b)*a(?:a|b){14}");
+    assert_eq!(c.engine_reason(), Some("needs too large an automaton"));
 }
 
 /// Automata beyond the `match` size use the table, and the table computes the same.

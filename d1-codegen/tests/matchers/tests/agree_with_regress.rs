@@ -1,5 +1,6 @@
 //! Every generated matcher agrees with the ECMA-262 engine (`regress`, flag `u`,
-//! `find(s).is_some()`: OpenAPI patterns are not implicitly anchored) on
+//! `find(s).is_some()`: OpenAPI patterns are not implicitly anchored; for a pattern with
+//! Annex B syntax, without the flag, on values without astral characters) on
 //!
 //! - random strings (proptest, deterministic seed, no persistence): strings generated to
 //!   match the pattern and then mutated, strings over the pattern's own characters and their
@@ -55,12 +56,18 @@ const SPACES: &str = "\t\n\u{B}\u{C}\r \u{A0}\u{1680}\u{2000}\u{200A}\u{2028}\u{
 struct Checker<'a> {
     case: &'a Case,
     engine: regress::Regex,
+    /// The judge reads the pattern without the `u` flag (it uses Annex B syntax), so on
+    /// UTF-16 code units: only values without astral characters are compared.
+    bmp_only: bool,
     checked: usize,
     failures: Vec<String>,
 }
 
 impl Checker<'_> {
     fn check(&mut self, input: &str) -> Result<(), String> {
+        if self.bmp_only && input.chars().any(|c| c > '\u{FFFF}') {
+            return Ok(());
+        }
         self.checked += 1;
         let expected = self.engine.find(input).is_some();
         let got = (self.case.matches)(input);
@@ -324,8 +331,11 @@ fn generated_matchers_agree_with_regress() {
     let mut report = Vec::new();
     for case in CASES {
         let started = std::time::Instant::now();
-        let engine = regress::Regex::with_flags(case.pattern, "u").expect("the table holds valid patterns");
-        let mut checker = Checker { case, engine, checked: 0, failures: Vec::new() };
+        let (engine, bmp_only) = match regress::Regex::with_flags(case.pattern, "u") {
+            Ok(engine) => (engine, false),
+            Err(_) => (regress::Regex::with_flags(case.pattern, "").expect("valid in Annex B at least"), true),
+        };
+        let mut checker = Checker { case, engine, bmp_only, checked: 0, failures: Vec::new() };
         let alphabet = boundary_chars(case.pattern);
         let max_len = bounds(case.pattern).into_iter().max().unwrap_or(8).clamp(8, 70) + 3;
 
