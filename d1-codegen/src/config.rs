@@ -209,6 +209,16 @@ impl Config {
         })
     }
 
+    /// Read the specs and run load → lower → naming, without emitting: the IR that
+    /// [`crate::diff`] compares. The options (crate names) come with it.
+    pub fn ir(&self) -> Result<(crate::ir::Ir, Options), Error> {
+        let (inputs, _) = self.listing()?;
+        let files = self.read_inputs(&inputs)?;
+        let specs = crate::load::load(&files)?;
+        let ir = crate::naming::finalize(crate::lower::lower_with(&specs, &self.options)?);
+        Ok((ir, self.options.clone()))
+    }
+
     fn require_out(&self) -> Result<&Path, Error> {
         self.out_dir.as_deref().ok_or_else(|| Error::file("<config>", "no output folder: call out_dir(...)"))
     }

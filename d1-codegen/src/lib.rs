@@ -5,6 +5,7 @@
 //! `prettyplease`, manifests via minijinja) → [`mod@write`] (an in-memory tree, written through a manifest
 //! or compared with `--check`). Only [`Config`] touches the file system.
 
+pub mod diff;
 pub mod docs;
 pub mod emit;
 pub mod error;

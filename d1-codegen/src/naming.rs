@@ -66,6 +66,17 @@ pub fn const_name(raw: &str) -> String {
     escape(name, "SERVER")
 }
 
+/// The server trait of an API module: `in_v1_card` → `InV1CardApi`.
+pub fn server_trait(module: &str) -> String {
+    format!("{}Api", module.to_upper_camel_case())
+}
+
+/// A per-operation type: `suspend` + `Request` → `SuspendRequest` (client errors and builders,
+/// server requests and responses).
+pub fn operation_type(operation: &str, suffix: &str) -> String {
+    format!("{}{suffix}", operation.to_upper_camel_case())
+}
+
 /// The Rust name of a parameter: headers lose their `x-` prefix (`x-correlation-id` → `correlation_id`).
 pub fn param_ident(name: &str, is_header: bool) -> String {
     let lower = name.to_ascii_lowercase();

@@ -20,8 +20,8 @@ use crate::ir::{
     Api, IntWidth, Ir, MediaType, Method, NewtypeInner, Operation, ParamLocation, Parameter, PathSegment, SecurityKind,
     Status, TypeKind, TypeRef,
 };
+use crate::naming;
 use crate::write::FileTree;
-use heck::ToUpperCamelCase;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::BTreeMap;
@@ -85,13 +85,12 @@ fn doc_text(text: &str) -> String {
     out.join("\n")
 }
 
-/// `in_v1_card` → `InV1CardApi`.
 fn trait_name(api: &Api) -> String {
-    format!("{}Api", api.module.to_upper_camel_case())
+    naming::server_trait(&api.module)
 }
 
 fn op_type_name(op: &Operation, suffix: &str) -> String {
-    format!("{}{suffix}", op.name.to_upper_camel_case())
+    naming::operation_type(&op.name, suffix)
 }
 
 /// The API used in the crate-level example: the one with the fewest operations.

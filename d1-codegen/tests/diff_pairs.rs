@@ -1,0 +1,111 @@
+//! `d1_codegen::diff` on the committed spec pairs of `tests/diff-pairs/<case>/{old,new}/`: one
+//! change kind per case, and the verdict for each side. The same pairs are checked against two
+//! independent tools in `tests/tests/diff_oracles.rs` (d1-tests).
+
+use d1_codegen::diff::{self, Kind, Verdict};
+use std::path::Path;
+
+const B: Verdict = Verdict::Breaking;
+const C: Verdict = Verdict::Compatible;
+
+/// case → the changes it must report: (kind, client users, server implementers, Rust item suffix).
+/// Generated structs and enums are exhaustive (`diff::EXHAUSTIVE_TYPES`): a new field breaks
+/// the struct literals of the side that builds the value, a new enum value the `match`es of
+/// the side that reads it.
+const EXPECTED: &[(&str, &[(Kind, Verdict, Verdict, &str)])] = &[
+    ("add-optional-property", &[(Kind::FieldAdded, C, B, "OperationCard::end_time")]),
+    ("add-required-property", &[(Kind::FieldAdded, B, C, "OperationRequest::reason_code")]),
+    ("remove-property", &[(Kind::FieldRemoved, B, B, "OperationCard::start_time")]),
+    ("add-enum-value", &[(Kind::ValueAdded, B, C, "in_v1_card::Status::Failed")]),
+    ("remove-enum-value", &[(Kind::ValueRemoved, B, B, "in_v1_card::Status::Pending")]),
+    ("add-operation", &[(Kind::OperationAdded, C, B, "InV1CardApi::resume")]),
+    ("remove-operation", &[(Kind::OperationRemoved, B, B, "InV1CardApi::get_operation")]),
+    ("tighten-pattern", &[(Kind::ConstraintTightened, B, C, "in_v1_card::CardId")]),
+    ("tighten-max-length", &[(Kind::ConstraintTightened, B, C, "in_v1_card::Reason")]),
+    ("change-type", &[(Kind::TypeChanged, B, B, "OperationCard::start_time")]),
+    ("add-error-response", &[(Kind::ResponseAdded, B, B, "SuspendResponse")]),
+    // The header is declared once and used by both operations.
+    (
+        "make-parameter-required",
+        &[
+            (Kind::ParameterNowRequired, B, B, "GetOperationRequest::correlation_id"),
+            (Kind::ParameterNowRequired, B, B, "SuspendRequest::correlation_id"),
+        ],
+    ),
+    ("rename-schema", &[(Kind::TypeRenamed, B, B, "in_v1_card::SuspendRequest")]),
+];
+
+fn pairs() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/diff-pairs")
+}
+
+fn report(case: &str) -> diff::Report {
+    let dir = pairs().join(case);
+    let ir = |side: &str| {
+        d1_codegen::Config::new()
+            .specs_dir(dir.join(side))
+            .display_root(dir.join(side))
+            .ir()
+            .unwrap_or_else(|e| panic!("{case}/{side}: {e}"))
+    };
+    let ((old, options), (new, _)) = (ir("old"), ir("new"));
+    diff::compare(&old, &new, &options)
+}
+
+#[test]
+fn every_case_reports_its_change_with_both_verdicts() {
+    let mut failures = Vec::new();
+    for (case, expected) in EXPECTED {
+        let report = report(case);
+        let got: Vec<_> = report.changes.iter().map(|c| (c.kind, c.client, c.server, c.item.as_str())).collect();
+        let matches = got.len() == expected.len()
+            && expected.iter().zip(&got).all(|(e, g)| e.0 == g.0 && e.1 == g.1 && e.2 == g.2 && g.3.contains(e.3));
+        if !matches {
+            failures.push(format!("{case}:\n  expected {expected:?}\n  got      {got:?}\n{}", report.markdown()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_committed_case_is_listed() {
+    let mut cases: Vec<String> = std::fs::read_dir(pairs())
+        .expect("tests/diff-pairs")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    cases.sort();
+    let mut listed: Vec<String> = EXPECTED.iter().map(|(c, _)| c.to_string()).collect();
+    listed.sort();
+    assert_eq!(cases, listed);
+}
+
+#[test]
+fn same_specs_report_no_change() {
+    let dir = pairs().join("rename-schema/old");
+    let (ir, options) = d1_codegen::Config::new().specs_dir(&dir).ir().expect("specs");
+    let report = diff::compare(&ir, &ir, &options);
+    assert!(report.changes.is_empty(), "{report:?}");
+    assert!(!report.is_breaking());
+    assert!(report.markdown().contains("No change"));
+}
+
+#[test]
+fn markdown_names_item_pointer_and_verdicts() {
+    let md = report("make-parameter-required").markdown();
+    assert!(md.contains("**2 breaking for client users**, **2 breaking for server implementers**"), "{md}");
+    assert!(md.contains("`d1_server::in_v1_card::GetOperationRequest::correlation_id`"), "{md}");
+    assert!(
+        md.contains("#/paths/~1issuers~1{issuerId}~1cards~1{cardId}~1operations~1{operationId}/get/parameters`"),
+        "{md}"
+    );
+}
+
+#[test]
+fn spec_text_cannot_break_out_of_a_table_cell() {
+    assert_eq!(diff::code("a|b"), "`a\\|b`");
+    assert_eq!(diff::code("x`y"), "``x`y``");
+    assert_eq!(diff::code("`x"), "`` `x ``");
+    assert_eq!(diff::code("a\nb"), "`a b`");
+}
