@@ -1,10 +1,11 @@
-//! Developer commands: `cargo xtask codegen [--check] [--specs DIR] [--out DIR]`, `cargo xtask specs`,
-//! `cargo xtask test`.
+//! Developer commands: `cargo xtask codegen [--check] [--specs DIR] [--out DIR]`, `cargo xtask diff`,
+//! `cargo xtask specs`, `cargo xtask test`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod diff;
 mod specs;
 mod toolchain;
 
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("codegen") => codegen(&args[1..]),
+        Some("diff") => diff::main(&args[1..], &workspace_root()),
         Some("specs") => specs::main(&workspace_root().join("specs"), &args[1..]),
         Some("test") => test(),
         Some("example-outside") => {
@@ -32,7 +34,7 @@ fn main() -> ExitCode {
             }
         }
         _ => {
-            eprintln!("{USAGE}");
+            eprintln!("{USAGE}\n{}", diff::USAGE);
             ExitCode::from(2)
         }
     }
