@@ -811,8 +811,9 @@ impl Report {
         }
         let _ = writeln!(
             out,
-            "{} changes: **{client} breaking for client users**, **{server} breaking for server implementers**, {compatible} compatible for both.",
-            self.changes.len()
+            "{} {}: **{client} breaking for client users**, **{server} breaking for server implementers**, {compatible} compatible for both.",
+            self.changes.len(),
+            if self.changes.len() == 1 { "change" } else { "changes" }
         );
         let mut api = None;
         for c in &self.changes {

@@ -1,6 +1,6 @@
 //! `d1_codegen::diff` on the committed spec pairs of `tests/diff-pairs/<case>/{old,new}/`: one
 //! change kind per case, and the verdict for each side. The same pairs are checked against two
-//! independent tools in `tests/tests/diff_oracles.rs` (d1-tests).
+//! independent tools in `diff_oracles.rs`.
 
 use d1_codegen::diff::{self, Kind, Verdict};
 use std::path::Path;

@@ -98,6 +98,9 @@ fn codegen(args: &[String]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The pinned cargo-semver-checks (an oracle of `cargo xtask diff`).
+const CARGO_SEMVER_CHECKS: &str = "0.51.0";
+
 /// One step of `cargo xtask test`.
 struct Step {
     name: &'static str,
@@ -149,6 +152,13 @@ fn test() -> ExitCode {
             "install npm test tools",
             "npm",
             &["ci", "--prefix", "tests/npm", "--no-audit", "--no-fund", "--loglevel=error"],
+        ),
+        // The Rust-level oracle of d1-codegen/tests/diff_oracles.rs. `cargo install` does nothing
+        // when this version is already in ~/.cargo/bin; a first install takes minutes.
+        Step::new(
+            "install cargo-semver-checks",
+            &cargo,
+            &["install", "--locked", "--quiet", "cargo-semver-checks", "--version", CARGO_SEMVER_CHECKS],
         ),
         validator,
         redocly,
