@@ -581,7 +581,7 @@ impl<'a> Diff<'a> {
             }
             (TypeKind::StringEnum(s), TypeKind::StringEnum(t)) => self.string_enum(s, t, x, y, flow),
             (TypeKind::OneOf(s), TypeKind::OneOf(t)) => {
-                let key = |v: &crate::ir::OneOfVariant| v.tag_value.clone().unwrap_or_else(|| v.ident.clone());
+                let key = variant_key;
                 for v in &s.variants {
                     if !t.variants.iter().any(|w| key(w) == key(v)) {
                         let detail =
@@ -764,6 +764,11 @@ fn zip(old: &Ir, new: &Ir, a: &TypeRef, b: &TypeRef) -> Result<Vec<(TypeId, Type
     }
 }
 
+/// A `oneOf` variant is the same in both versions when its tag value is (untagged: its name).
+fn variant_key(v: &crate::ir::OneOfVariant) -> String {
+    v.tag_value.clone().unwrap_or_else(|| v.ident.clone())
+}
+
 /// The type references inside two paired types that sit at the same place.
 fn children(x: &TypeDef, y: &TypeDef) -> Vec<(TypeRef, TypeRef)> {
     match (&x.kind, &y.kind) {
@@ -776,10 +781,7 @@ fn children(x: &TypeDef, y: &TypeDef) -> Vec<(TypeRef, TypeRef)> {
             .variants
             .iter()
             .filter_map(|v| {
-                t.variants
-                    .iter()
-                    .find(|w| (w.tag_value.is_some() && w.tag_value == v.tag_value) || w.ident == v.ident)
-                    .map(|w| (v.ty.clone(), w.ty.clone()))
+                t.variants.iter().find(|w| variant_key(w) == variant_key(v)).map(|w| (v.ty.clone(), w.ty.clone()))
             })
             .collect(),
         (TypeKind::Newtype(s), TypeKind::Newtype(t)) => match (&s.inner, &t.inner) {

@@ -109,3 +109,30 @@ fn spec_text_cannot_break_out_of_a_table_cell() {
     assert_eq!(diff::code("`x"), "`` `x ``");
     assert_eq!(diff::code("a\nb"), "`a b`");
 }
+
+/// Rules no committed pair exercises, on edited copies of one IR.
+#[test]
+fn api_and_operation_changes_on_edited_irs() {
+    let dir = pairs().join("add-operation/new");
+    let (ir, options) = d1_codegen::Config::new().specs_dir(&dir).ir().expect("specs");
+    let verdicts = |old: &d1_codegen::ir::Ir, new: &d1_codegen::ir::Ir| -> Vec<(Kind, Verdict, Verdict)> {
+        diff::compare(old, new, &options).changes.iter().map(|c| (c.kind, c.client, c.server)).collect()
+    };
+
+    let mut without = ir.clone();
+    without.apis.clear();
+    assert_eq!(verdicts(&ir, &without), [(Kind::ApiRemoved, B, B)]);
+    assert_eq!(verdicts(&without, &ir), [(Kind::ApiAdded, C, C)]);
+
+    let mut renamed = ir.clone();
+    renamed.apis[0].operations[0].name = "pause".to_string();
+    assert_eq!(verdicts(&ir, &renamed), [(Kind::OperationRenamed, B, B)]);
+
+    // A loosened constraint breaks nobody.
+    let mut looser = ir.clone();
+    let reason = looser.types.iter_mut().find(|t| t.name == "Reason").expect("Reason");
+    let d1_codegen::ir::TypeKind::Newtype(newtype) = &mut reason.kind else { panic!("Reason is a newtype") };
+    newtype.constraints.max_length = Some(128);
+    assert_eq!(verdicts(&ir, &looser), [(Kind::ConstraintLoosened, C, C)]);
+    assert_eq!(verdicts(&looser, &ir), [(Kind::ConstraintTightened, B, C)]);
+}
