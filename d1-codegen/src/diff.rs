@@ -9,7 +9,7 @@
 //! from the operations tells whether a type is sent by the client (a request), by the server
 //! (a response) or both, and that decides which side a change breaks.
 //!
-//! The rules, in one place ([`Diff`]'s methods):
+//! The rules (applied in this module's private `Diff` methods):
 //!
 //! * the side that **builds** a value (client for requests, server for responses) is broken by
 //!   a new required field, and — because generated structs are exhaustive
@@ -309,10 +309,10 @@ impl<'a> Diff<'a> {
             self.link(&x.ty, &y.ty, REQUEST);
         }
         for ra in &a.responses {
-            if let Some(rb) = b.responses.iter().find(|r| r.status == ra.status) {
-                if let (Some(x), Some(y)) = (&ra.body, &rb.body) {
-                    self.link(&x.ty, &y.ty, RESPONSE);
-                }
+            if let Some(rb) = b.responses.iter().find(|r| r.status == ra.status)
+                && let (Some(x), Some(y)) = (&ra.body, &rb.body)
+            {
+                self.link(&x.ty, &y.ty, RESPONSE);
             }
         }
     }

@@ -8,11 +8,14 @@ use std::path::Path;
 const B: Verdict = Verdict::Breaking;
 const C: Verdict = Verdict::Compatible;
 
-/// case → the changes it must report: (kind, client users, server implementers, Rust item suffix).
+/// One change a case must report: kind, client users, server implementers, and text the Rust item contains.
+type Expected = (Kind, Verdict, Verdict, &'static str);
+
+/// case → the changes it must report.
 /// Generated structs and enums are exhaustive (`diff::EXHAUSTIVE_TYPES`): a new field breaks
 /// the struct literals of the side that builds the value, a new enum value the `match`es of
 /// the side that reads it.
-const EXPECTED: &[(&str, &[(Kind, Verdict, Verdict, &str)])] = &[
+const EXPECTED: &[(&str, &[Expected])] = &[
     ("add-optional-property", &[(Kind::FieldAdded, C, B, "OperationCard::end_time")]),
     ("add-required-property", &[(Kind::FieldAdded, B, C, "OperationRequest::reason_code")]),
     ("remove-property", &[(Kind::FieldRemoved, B, B, "OperationCard::start_time")]),
