@@ -53,14 +53,16 @@ pub fn main(args: &[String], root: &Path) -> ExitCode {
 /// Compare `dir` at git revision `rev` with `dir` in the working tree: `git archive` writes
 /// the old folder into a temporary directory, removed afterwards.
 fn at_revision(root: &Path, rev: &str, dir: &Path) -> Result<Report, String> {
-    let absolute = if dir.is_absolute() { dir.to_path_buf() } else { root.join(dir) };
+    // DIR is relative to the current folder, like OLD_DIR and NEW_DIR.
+    let absolute = dir.canonicalize().map_err(|e| format!("{}: {e}", dir.display()))?;
+    let root = root.canonicalize().map_err(|e| format!("{}: {e}", root.display()))?;
     let inside = absolute
-        .strip_prefix(root)
+        .strip_prefix(&root)
         .map_err(|_| format!("{} is not inside the repository {}", dir.display(), root.display()))?;
     let inside = inside.to_string_lossy().replace('\\', "/");
     let temp = std::env::temp_dir().join(format!("d1-xtask-diff-{}", std::process::id()));
     std::fs::create_dir_all(&temp).map_err(|e| format!("cannot create {}: {e}", temp.display()))?;
-    let result = archive(root, rev, &inside, &temp).and_then(|old| report(&old, &absolute));
+    let result = archive(&root, rev, &inside, &temp).and_then(|old| report(&old, &absolute));
     let _ = std::fs::remove_dir_all(&temp);
     result
 }
@@ -92,4 +94,36 @@ fn archive(root: &Path, rev: &str, path: &str, temp: &Path) -> Result<PathBuf, S
         return Err(format!("cannot unpack the specs of `{rev}`"));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root() -> PathBuf {
+        crate::workspace_root()
+    }
+
+    #[test]
+    fn report_of_two_folders() {
+        let case = root().join("d1-codegen/tests/diff-pairs/add-operation");
+        let report = report(&case.join("old"), &case.join("new")).expect("report");
+        assert!(report.is_breaking());
+        let md = report.markdown();
+        assert!(md.contains("operation-added"), "{md}");
+        assert!(md.contains("`d1_server::in_v1_card::InV1CardApi::resume`"), "{md}");
+    }
+
+    #[test]
+    fn a_committed_folder_against_itself_at_head_has_no_change() {
+        let dir = root().join("d1-codegen/tests/diff-pairs/add-operation/new");
+        let report = at_revision(&root(), "HEAD", &dir).expect("report");
+        assert!(report.changes.is_empty(), "{}", report.markdown());
+    }
+
+    #[test]
+    fn a_folder_outside_the_repository_is_refused() {
+        let error = at_revision(&root(), "HEAD", &std::env::temp_dir()).expect_err("outside");
+        assert!(error.contains("not inside the repository"), "{error}");
+    }
 }
