@@ -164,7 +164,7 @@ pub fn compare(old: &Ir, new: &Ir, options: &Options) -> Report {
             (Some(a), None) => diff.push(
                 Kind::ApiRemoved,
                 a.source.clone(),
-                format!("{}::{module}", crates.client),
+                format!("{}::{module}, {}::{module}, {}::{module}", crates.types, crates.client, crates.server),
                 format!("API {} removed ({} operations)", code(module), a.operations.len()),
                 true,
                 true,
@@ -172,7 +172,7 @@ pub fn compare(old: &Ir, new: &Ir, options: &Options) -> Report {
             (None, Some(b)) => diff.push(
                 Kind::ApiAdded,
                 b.source.clone(),
-                format!("{}::{module}", crates.client),
+                format!("{}::{module}, {}::{module}, {}::{module}", crates.types, crates.client, crates.server),
                 format!(
                     "API {} added ({} operations): a new trait nobody has to implement",
                     code(module),
