@@ -180,9 +180,7 @@ impl Config {
         for dir in &self.spec_dirs {
             println!("cargo:rerun-if-changed={}", dir.display());
         }
-        let files = self.read_inputs(&inputs)?;
-        let specs = crate::load::load(&files)?;
-        let ir = crate::naming::finalize(crate::lower::lower_with(&specs, &self.options)?);
+        let ir = self.named_ir(&inputs)?;
         warnings.extend(ir.warnings.iter().cloned());
         let mut parts = vec![emit::Part::Types];
         if !self.without_client {
@@ -213,10 +211,13 @@ impl Config {
     /// [`crate::diff`] compares. The options (crate names) come with it.
     pub fn ir(&self) -> Result<(crate::ir::Ir, Options), Error> {
         let (inputs, _) = self.listing()?;
-        let files = self.read_inputs(&inputs)?;
-        let specs = crate::load::load(&files)?;
-        let ir = crate::naming::finalize(crate::lower::lower_with(&specs, &self.options)?);
-        Ok((ir, self.options.clone()))
+        Ok((self.named_ir(&inputs)?, self.options.clone()))
+    }
+
+    /// load → lower → naming on the files at `paths`.
+    fn named_ir(&self, paths: &[PathBuf]) -> Result<crate::ir::Ir, Error> {
+        let specs = crate::load::load(&self.read_inputs(paths)?)?;
+        Ok(crate::naming::finalize(crate::lower::lower_with(&specs, &self.options)?))
     }
 
     fn require_out(&self) -> Result<&Path, Error> {

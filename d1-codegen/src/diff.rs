@@ -419,17 +419,11 @@ impl<'a> Diff<'a> {
             (Some(x), Some(y)) => self.refs(&x.ty, &y.ty, REQUEST, &body_at, &body_item),
             (None, None) => {}
         }
-        let error_enum = naming::operation_type(&b.name, "Error");
-        let response_enum = naming::operation_type(&b.name, "Response");
-        let enums = format!(
-            "{}::{}::{error_enum}, {}::{}::{response_enum}",
-            self.crates.client, self.api, self.crates.server, self.api
-        );
         for ra in &a.responses {
             if !b.responses.iter().any(|rb| rb.status == ra.status) {
                 let at = a.location.child("responses").child(&status_key(ra.status)).to_string();
                 let detail = format!("response {} of {what} removed", code(&status_key(ra.status)));
-                self.push(Kind::ResponseRemoved, at, enums.clone(), detail, true, true);
+                self.push(Kind::ResponseRemoved, at, self.answer_enums(b, ra.status), detail, true, true);
             }
         }
         for rb in &b.responses {
@@ -438,7 +432,7 @@ impl<'a> Diff<'a> {
                 None => self.push(
                     Kind::ResponseAdded,
                     at,
-                    enums.clone(),
+                    self.answer_enums(b, rb.status),
                     format!(
                         "response {} added to {what}: one more variant to match, one more answer the server must give",
                         code(&status_key(rb.status))
@@ -447,12 +441,12 @@ impl<'a> Diff<'a> {
                     true,
                 ),
                 Some(ra) => match (&ra.body, &rb.body) {
-                    (Some(x), Some(y)) => self.refs(&x.ty, &y.ty, RESPONSE, &at, &enums),
+                    (Some(x), Some(y)) => self.refs(&x.ty, &y.ty, RESPONSE, &at, &self.answer_enums(b, rb.status)),
                     (None, None) => {}
                     _ => self.push(
                         Kind::TypeChanged,
                         at,
-                        enums.clone(),
+                        self.answer_enums(b, rb.status),
                         format!("response {} of {what} gained or lost its body", code(&status_key(rb.status))),
                         true,
                         true,
@@ -460,6 +454,15 @@ impl<'a> Diff<'a> {
                 },
             }
         }
+    }
+
+    /// The client's enum of an operation's declared answers (successes or errors), and the
+    /// server's of all of them.
+    fn answer_enums(&self, op: &Operation, status: Status) -> String {
+        let client_enum = naming::operation_type(&op.name, if status.is_success() { "Success" } else { "Error" });
+        let response_enum = naming::operation_type(&op.name, "Response");
+        let (client, server, api) = (&self.crates.client, &self.crates.server, self.api);
+        format!("{client}::{api}::{client_enum}, {server}::{api}::{response_enum}")
     }
 
     fn param_item(&self, op: &Operation, request: &str, p: &Parameter) -> String {
