@@ -307,11 +307,9 @@ pub fn check(specs_dir: &Path) -> Result<(), String> {
 
 /// The change report of a pull: `old` and `new` are the spec folder before and after it.
 fn print_change_report(old: &Path, new: &Path) {
-    // Until `cargo xtask diff` is merged: which files changed, and by how many lines.
-    println!("\nchanges:");
-    match Command::new("git").args(["diff", "--no-index", "--stat=120", "--"]).arg(old).arg(new).output() {
-        Ok(output) => print!("{}", String::from_utf8_lossy(&output.stdout)),
-        Err(e) => println!("  (cannot run git to summarize them: {e})"),
+    match crate::diff::report(old, new) {
+        Ok(report) => print!("\n{}", report.markdown()),
+        Err(e) => println!("\n(no change report: {e})"),
     }
 }
 

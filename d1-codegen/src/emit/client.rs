@@ -634,9 +634,7 @@ fn operation(
                 let item = ctx.ty(item);
                 (quote!(&[#item]), quote!(&[#item]), quote!(#name))
             }
-            None if *resolve(ir, &input.param.ty) == TypeRef::String => {
-                (quote!(&str), quote!(&str), quote!(&#name))
-            }
+            None if *resolve(ir, &input.param.ty) == TypeRef::String => (quote!(&str), quote!(&str), quote!(&#name)),
             None => {
                 let ty = ctx.ty(&input.param.ty);
                 (quote!(&#ty), quote!(&#ty), quote!(#name))
