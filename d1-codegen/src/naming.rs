@@ -138,7 +138,11 @@ const CLIENT_METHODS: &[&str] = &["builder", "new", "base_url", "clone", "core",
 /// adding or removing a spec renames no accessor — unlike a short name that drops the direction
 /// and version, which a new version of the same API would make ambiguous.
 pub fn client_accessor(module: &str) -> String {
-    if CLIENT_METHODS.contains(&module) { format!("{module}_api") } else { module.to_string() }
+    if CLIENT_METHODS.contains(&module) {
+        format!("{module}_api")
+    } else {
+        module.to_string()
+    }
 }
 
 /// The statuses `http::StatusCode` names, with the name of its constant: generated code writes

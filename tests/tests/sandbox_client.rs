@@ -104,13 +104,19 @@ async fn every_inbound_operation_through_the_generated_client() {
     let consumer = common::ConsumerId::new("u1").expect("valid");
     let info: common::ConsumerInfo =
         serde_json::from_value(json!({ "firstName": "Ann", "language": "en-GB" })).expect("valid");
-    let registered = s.client.in_v2_consumer().register_consumer(&issuer(), &consumer).body(info).await.expect("registered");
+    let registered =
+        s.client.in_v2_consumer().register_consumer(&issuer(), &consumer).body(info).await.expect("registered");
     assert_eq!(registered.status(), 204);
     assert_eq!(s.entity("consumers", "u1")["info"]["firstName"], "Ann", "{}", s.sandbox.snapshot());
     let update: in_v2_consumer::ConsumerUpdateInfo =
         serde_json::from_value(json!({ "lastName": "Lee" })).expect("valid");
-    let updated =
-        s.client.in_v2_consumer().update_consumer_information(&issuer(), &consumer).body(update).await.expect("updated");
+    let updated = s
+        .client
+        .in_v2_consumer()
+        .update_consumer_information(&issuer(), &consumer)
+        .body(update)
+        .await
+        .expect("updated");
     assert!(updated.body().operation_id.is_some());
     assert_eq!(s.entity("consumers", "u1")["info"]["lastName"], "Lee");
 
@@ -296,7 +302,8 @@ async fn invalid_ids_never_reach_the_sandbox() {
     assert!(in_v1_card::CardId::new("").is_err());
     assert!(common::IssuerId::new("SHORT").is_err());
     // A valid call still works, and nothing was recorded by the attempts above.
-    let err = s.client.in_v2_consumer().get_card_list(&issuer(), &common::ConsumerId::new("nobody").expect("valid")).await;
+    let err =
+        s.client.in_v2_consumer().get_card_list(&issuer(), &common::ConsumerId::new("nobody").expect("valid")).await;
     assert_eq!(err.map(|r| r.status()).map_err(|e| status_of(&e)), Err(404));
     assert_eq!(s.sandbox.snapshot(), before);
 }

@@ -25,7 +25,6 @@ use quote::{format_ident, quote};
 /// Builder methods every operation has; parameters with these names get a `_param` suffix.
 const BUILDER_METHODS: &[&str] = &["body", "header", "timeout", "retry", "send", "into_future", "call", "client"];
 
-
 pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Result<(), Error> {
     let root = options.client_crate.clone();
     let krate = root.replace('-', "_");
