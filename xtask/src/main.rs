@@ -1,4 +1,7 @@
-//! Developer commands: `cargo xtask codegen [--check] [--specs DIR] [--out DIR]`, `cargo xtask test`.
+//! Developer commands: `cargo xtask codegen [--check] [--specs DIR] [--out DIR]`, `cargo xtask corpus`,
+//! `cargo xtask test`.
+
+mod corpus;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,6 +11,10 @@ const USAGE: &str = "usage: cargo xtask <command>
 
   codegen [--specs DIR] [--out DIR]  regenerate d1-generated/ from specs/ (or DIR into DIR)
   codegen --check                    change nothing; fail with a summary if the output is stale
+  codegen --spec FILE --out DIR      generate from one spec file (instead of a folder)
+  corpus [--sample N | --all] [--check N] [--clippy] [--slice] [--progenitor BIN] [--with FILE]...
+                                     run the generator on the public OpenAPI corpus, one spec per
+                                     process, and write docs/corpus.md (see xtask/src/corpus.rs)
   test                               install the external test tools, then run every check and test
   example-outside                    build and test the build-script example as a crate outside the workspace";
 
@@ -15,6 +22,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("codegen") => codegen(&args[1..]),
+        Some("corpus") => corpus::main(&args[1..]),
         Some("test") => test(),
         Some("example-outside") => {
             if example_outside_workspace(&workspace_root()) {
@@ -34,17 +42,18 @@ fn codegen(args: &[String]) -> ExitCode {
     let root = workspace_root();
     let mut check = false;
     let mut specs = root.join("specs");
+    let mut spec = None;
     let mut out = root.join("d1-generated");
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
             "--check" => check = true,
-            "--specs" | "--out" if i + 1 < args.len() => {
+            "--specs" | "--spec" | "--out" if i + 1 < args.len() => {
                 let value = PathBuf::from(&args[i + 1]);
-                if args[i] == "--specs" {
-                    specs = value;
-                } else {
-                    out = value;
+                match args[i].as_str() {
+                    "--specs" => specs = value,
+                    "--spec" => spec = Some(value),
+                    _ => out = value,
                 }
                 i += 1;
             }
@@ -55,7 +64,11 @@ fn codegen(args: &[String]) -> ExitCode {
         }
         i += 1;
     }
-    let mut config = d1_codegen::Config::new().specs_dir(&specs).out_dir(&out).display_root(&root);
+    let config = d1_codegen::Config::new().out_dir(&out).display_root(&root);
+    let mut config = match spec {
+        Some(file) => config.spec(file),
+        None => config.specs_dir(&specs),
+    };
     if out == root.join("d1-generated") {
         config = config.runtime_path("../d1-runtime");
     }
