@@ -292,8 +292,44 @@ pub(crate) fn doc_attrs(text: Option<&str>) -> TokenStream {
 
 /// Parse the tokens as a file (catching generator bugs as errors, not panics) and pretty-print
 /// them under the `@generated` header.
+///
+/// Item by item: prettyplease lays out each top-level item on its own (every item ends with a
+/// forced line break), so printing the items one at a time gives the same text as printing the
+/// file at once, while only one item's syntax tree is in memory at a time and the cost stays
+/// linear in the number of items.
 pub(crate) fn render_rust(tokens: TokenStream, header: &str, what: &str) -> Result<String, Error> {
-    Ok(format!("{header}{}", prettyplease::unparse(&parse_file(tokens, what)?)))
+    let mut out = header.to_string();
+    for item in top_level_items(tokens) {
+        out.push_str(&prettyplease::unparse(&parse_file(item, what)?));
+    }
+    Ok(out)
+}
+
+/// `tokens` cut after each top-level item: after a `;`, or after a `{…}` group not followed by
+/// `;` (`use a::{b, c};` and `const A: B = B {…};` end at their `;`). Leading inner attributes
+/// stay with the first item. A wrong cut cannot go unnoticed: the piece would not parse.
+fn top_level_items(tokens: TokenStream) -> Vec<TokenStream> {
+    let mut items = Vec::new();
+    let mut current: Vec<TokenTree> = Vec::new();
+    let mut trees = tokens.into_iter().peekable();
+    while let Some(tree) = trees.next() {
+        let ends = match &tree {
+            TokenTree::Punct(p) => p.as_char() == ';',
+            TokenTree::Group(g) => {
+                g.delimiter() == Delimiter::Brace
+                    && !matches!(trees.peek(), Some(TokenTree::Punct(p)) if p.as_char() == ';')
+            }
+            _ => false,
+        };
+        current.push(tree);
+        if ends {
+            items.push(current.drain(..).collect());
+        }
+    }
+    if !current.is_empty() {
+        items.push(current.into_iter().collect());
+    }
+    items
 }
 
 /// [`render_rust`] for a crate root (`lib.rs`): every item is marked `#[rustfmt::skip]`, which
@@ -342,6 +378,15 @@ fn escaped_doc_attr(stream: TokenStream) -> Option<TokenStream> {
         [TokenTree::Ident(name), TokenTree::Punct(eq), TokenTree::Literal(lit)]
             if name == "doc" && eq.as_char() == '=' =>
         {
+            // Most doc strings need nothing: a plain literal without escapes whose text the
+            // escaping leaves as it is stays as it is, without being parsed.
+            let written = lit.to_string();
+            if let Some(text) = written.strip_prefix('"').and_then(|t| t.strip_suffix('"'))
+                && !text.contains('\\')
+                && escape::doc(text) == text
+            {
+                return Some(trees.iter().cloned().collect());
+            }
             let lit: syn::LitStr = syn::parse2(TokenTree::Literal(lit.clone()).into()).ok()?;
             let text = escape::doc(&lit.value());
             Some(quote!(doc = #text))
