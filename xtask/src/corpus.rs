@@ -201,7 +201,7 @@ fn run(options: &Options) -> Result<bool, String> {
             names.push(extra.clone());
         }
     }
-    let check_every = if options.check == 0 { usize::MAX } else { (names.len() / options.check).max(1) };
+    let check_every = (names.len() / options.check.max(1)).max(1);
     let outputs = work.join(if options.slice { "slice-out" } else { "out" });
     let _ = std::fs::remove_dir_all(&outputs);
     std::fs::create_dir_all(&outputs).map_err(|e| format!("cannot create {}: {e}", outputs.display()))?;
@@ -230,7 +230,7 @@ fn run(options: &Options) -> Result<bool, String> {
             ours.cpu.as_secs_f64() * 1e3,
             ours.rss_kib / 1024
         );
-        if ours.outcome == Outcome::Generated && i % check_every == 0 {
+        if ours.outcome == Outcome::Generated && options.check > 0 && i % check_every == 0 {
             kept.push((results.len(), out));
         } else {
             let _ = std::fs::remove_dir_all(&out);

@@ -151,6 +151,7 @@ fn test() -> ExitCode {
         validator,
         redocly,
         Step::new("generated code is fresh", &cargo, &["xtask", "codegen", "--check"]),
+        Step::new("corpus slice (xtask/corpus-slice/)", &cargo, &["xtask", "corpus", "--slice"]),
         Step::new("formatting", &cargo, &["fmt", "--all", "--check"]),
         Step::new(
             "clippy (all targets, -D warnings)",
