@@ -240,7 +240,13 @@ fn run(options: &Options) -> Result<bool, String> {
     let generation = started.elapsed();
 
     for (n, (index, out)) in kept.iter().enumerate() {
-        eprintln!("[{:>4}/{}] cargo {} {}", n + 1, kept.len(), if options.clippy { "clippy" } else { "check" }, results[*index].name);
+        eprintln!(
+            "[{:>4}/{}] cargo {} {}",
+            n + 1,
+            kept.len(),
+            if options.clippy { "clippy" } else { "check" },
+            results[*index].name
+        );
         let compiled = compile(&root, &work.join("check-target"), out, options.clippy)?;
         eprintln!("           {} warnings, {} errors", compiled.warnings, compiled.errors);
         results[*index].compiled = Some(compiled);
@@ -440,7 +446,8 @@ fn measure(command: &mut Command, stdout: &Path, stderr: &Path, timeout: Duratio
         // out-pointers point to live locals.
         let reaped = unsafe { libc::wait4(pid, &mut status, flags, &mut usage) };
         if reaped == pid {
-            let time = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+            let time =
+                |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
             let status = if killed {
                 None
             } else if libc::WIFEXITED(status) {
@@ -574,7 +581,11 @@ impl Report<'_> {
                 self.results.len(),
                 self.total,
                 self.every,
-                if self.options.with.is_empty() { String::new() } else { format!(", plus {}", self.options.with.join(", ")) }
+                if self.options.with.is_empty() {
+                    String::new()
+                } else {
+                    format!(", plus {}", self.options.with.join(", "))
+                }
             ),
             None => format!("all {} documents", self.total),
         };
@@ -623,14 +634,24 @@ impl Report<'_> {
             let _ = writeln!(s, "| spec | compiles | warnings | errors |\n|---|---|---:|---:|");
             for r in &checked {
                 if let Some(c) = &r.compiled {
-                    let _ = writeln!(s, "| `{}` | {} | {} | {} |", r.name, if c.ok { "yes" } else { "no" }, c.warnings, c.errors);
+                    let _ = writeln!(
+                        s,
+                        "| `{}` | {} | {} | {} |",
+                        r.name,
+                        if c.ok { "yes" } else { "no" },
+                        c.warnings,
+                        c.errors
+                    );
                 }
             }
         }
         let ms = self.cpu_ms();
         let mut rss: Vec<u64> = self.generated().map(|r| r.ours.rss_kib / 1024).collect();
         rss.sort();
-        let _ = writeln!(s, "\n## Time and memory of the generated specs\n\n| | median | p90 | max |\n|---|---:|---:|---:|");
+        let _ = writeln!(
+            s,
+            "\n## Time and memory of the generated specs\n\n| | median | p90 | max |\n|---|---:|---:|---:|"
+        );
         let _ = writeln!(
             s,
             "| CPU, ms | {:.0} | {:.0} | {:.0} |",
@@ -703,14 +724,20 @@ impl Report<'_> {
                 v.sort_by(f64::total_cmp);
                 quantile(&v, 0.5)
             };
-            let progenitor_generated =
-                self.results.iter().filter(|r| r.progenitor.as_ref().is_some_and(|p| p.outcome == Outcome::Generated)).count();
+            let progenitor_generated = self
+                .results
+                .iter()
+                .filter(|r| r.progenitor.as_ref().is_some_and(|p| p.outcome == Outcome::Generated))
+                .count();
             let _ = writeln!(
                 s,
                 "\nprogenitor generated {progenitor_generated} of {} specs ({} panics); on the {} both generate, \
                  median CPU: d1-codegen {:.0} ms, progenitor {:.0} ms.",
                 self.results.len(),
-                self.results.iter().filter(|r| r.progenitor.as_ref().is_some_and(|p| p.outcome.label() == "panic")).count(),
+                self.results
+                    .iter()
+                    .filter(|r| r.progenitor.as_ref().is_some_and(|p| p.outcome.label() == "panic"))
+                    .count(),
                 both.len(),
                 median(&|r| r.ours.cpu.as_secs_f64() * 1e3),
                 median(&|r| r.progenitor.as_ref().map_or(0.0, |p| p.cpu.as_secs_f64() * 1e3)),
@@ -762,7 +789,9 @@ fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
         .lines()
-        .find_map(|l| l.strip_prefix("model name").and_then(|rest| rest.split_once(':')).map(|(_, m)| m.trim().to_string()))
+        .find_map(|l| {
+            l.strip_prefix("model name").and_then(|rest| rest.split_once(':')).map(|(_, m)| m.trim().to_string())
+        })
         .unwrap_or_else(|| std::env::consts::ARCH.to_string());
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     format!("{model}, {cores} cores")
@@ -792,7 +821,8 @@ mod tests {
 
     #[test]
     fn other_versions_are_their_own_outcome() {
-        let outcome = classify_error("error: a.json#/openapi: OpenAPI version 3.1.0 is not supported (only 3.0.x)\n", "a.json");
+        let outcome =
+            classify_error("error: a.json#/openapi: OpenAPI version 3.1.0 is not supported (only 3.0.x)\n", "a.json");
         assert_eq!(outcome, Outcome::NotOpenApi30);
     }
 
