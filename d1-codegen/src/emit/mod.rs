@@ -298,7 +298,13 @@ pub(crate) fn doc_attrs(text: Option<&str>) -> TokenStream {
 /// file at once, while only one item's syntax tree is in memory at a time and the cost stays
 /// linear in the number of items.
 pub(crate) fn render_rust(tokens: TokenStream, header: &str, what: &str) -> Result<String, Error> {
-    let mut out = header.to_string();
+    Ok(format!("{header}{}", render_items(tokens, what)?))
+}
+
+/// [`render_rust`] without the header: for the emitters of large modules, which print the items
+/// of each operation as they make them instead of holding the tokens of the whole module.
+pub(crate) fn render_items(tokens: TokenStream, what: &str) -> Result<String, Error> {
+    let mut out = String::new();
     for item in top_level_items(tokens) {
         out.push_str(&prettyplease::unparse(&parse_file(item, what)?));
     }
