@@ -498,6 +498,7 @@ fn compile(root: &Path, target: &Path, out: &Path, clippy: bool) -> Result<Compi
     write("Cargo.toml", &manifest)?;
     let lock = std::fs::read_to_string(root.join("Cargo.lock")).map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
     write("Cargo.lock", &lock)?;
+    forget_generated_builds(target);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let output = Command::new(cargo)
         .args([if clippy { "clippy" } else { "check" }, "--workspace", "--offline", "--message-format", "short"])
@@ -509,6 +510,23 @@ fn compile(root: &Path, target: &Path, out: &Path, clippy: bool) -> Result<Compi
     let stderr = String::from_utf8_lossy(&output.stderr);
     let count = |what: &str| stderr.lines().filter(|l| l.contains(what)).count();
     Ok(Compiled { ok: output.status.success(), warnings: count(": warning: "), errors: count(": error") })
+}
+
+/// Every set names its crates `d1-types`, `d1-client` and `d1-server` at one version, and cargo
+/// hashes a workspace member without its path: in the shared target folder it would take the
+/// previous set's build for this one's. Forget those three builds (the dependencies stay built).
+fn forget_generated_builds(target: &Path) {
+    for dir in ["debug/.fingerprint", "debug/deps"] {
+        let Ok(entries) = std::fs::read_dir(target.join(dir)) else { continue };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().replace('-', "_");
+            let name = name.strip_prefix("lib").unwrap_or(&name);
+            if ["d1_types_", "d1_client_", "d1_server_"].iter().any(|p| name.starts_with(p)) {
+                let path = entry.path();
+                let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+            }
+        }
+    }
 }
 
 struct Report<'a> {
