@@ -177,13 +177,8 @@ struct SpecResult {
 fn run(options: &Options) -> Result<bool, String> {
     let root = crate::workspace_root();
     let work = root.join("target/corpus");
-    let (api, mut names) = if options.slice {
-        let dir = root.join("xtask/corpus-slice");
-        (dir.clone(), json_files(&dir)?)
-    } else {
-        let api = fetch_corpus(&work)?;
-        (api.clone(), json_files(&api)?)
-    };
+    let api = if options.slice { root.join("xtask/corpus-slice") } else { fetch_corpus(&work)? };
+    let mut names = json_files(&api)?;
     let total = names.len();
     let every = match options.sample {
         Some(n) if !options.slice => (total / n).max(1),
