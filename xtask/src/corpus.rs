@@ -110,6 +110,8 @@ enum Outcome {
     /// with the specifics (quoted text, numbers) blanked, so that alike errors group.
     Located(String),
     Unlocated(String),
+    /// progenitor's errors: whether they are located is not judged.
+    Refused(String),
     /// An OpenAPI 3.1 (or 2.0) document, refused as such.
     NotOpenApi30,
     Panic(String),
@@ -123,6 +125,7 @@ impl Outcome {
             Outcome::Generated => "generated",
             Outcome::Located(_) => "located error",
             Outcome::Unlocated(_) => "unlocated error",
+            Outcome::Refused(_) => "error",
             Outcome::NotOpenApi30 => "not OpenAPI 3.0",
             Outcome::Panic(_) => "panic",
             Outcome::Crash(_) => "crash",
@@ -359,7 +362,7 @@ fn run_progenitor(bin: &Path, spec: &Path, out: &Path, timeout: Duration) -> Res
         Some(0) => Outcome::Generated,
         Some(_) if stderr.contains("panicked at") => Outcome::Panic(panic_site(&stderr)),
         Some(code) if code < 0 => Outcome::Crash(format!("signal {}", -code)),
-        Some(_) => Outcome::Unlocated(first_line(&stderr)),
+        Some(_) => Outcome::Refused(first_line(&stderr)),
     };
     Ok(Run { outcome, cpu: measured.cpu, rss_kib: measured.rss_kib, warnings: 0 })
 }
@@ -627,7 +630,11 @@ impl Report<'_> {
         let mut causes: Vec<(String, usize, &str)> = Vec::new();
         for r in self.results {
             let cause = match &r.ours.outcome {
-                Outcome::Located(c) | Outcome::Unlocated(c) | Outcome::Panic(c) | Outcome::Crash(c) => {
+                Outcome::Located(c)
+                | Outcome::Unlocated(c)
+                | Outcome::Refused(c)
+                | Outcome::Panic(c)
+                | Outcome::Crash(c) => {
                     format!("{}: {c}", r.ours.outcome.label())
                 }
                 _ => continue,
