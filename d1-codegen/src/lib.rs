@@ -27,8 +27,8 @@ pub use write::FileTree;
 
 /// Run the in-memory part of the pipeline: files in, generated tree and IR out. No I/O.
 pub fn generate(files: &[load::SourceFile], options: &emit::Options) -> Result<(FileTree, ir::Ir), Error> {
-    let specs = load::load(files)?;
-    let lowered = lower::lower_with(&specs, options)?;
+    // The parsed documents are dropped before emitting: the IR holds all the emitters need.
+    let lowered = lower::lower_with(&load::load(files)?, options)?;
     let ir = naming::finalize(lowered);
     let tree = emit::emit(&ir, options)?;
     Ok((tree, ir))

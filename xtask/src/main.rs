@@ -1,10 +1,14 @@
-//! Developer commands: `cargo xtask codegen [--check] [--specs DIR] [--out DIR]`, `cargo xtask diff`,
-//! `cargo xtask specs`, `cargo xtask test`.
+//! Developer commands: `cargo xtask codegen [--check] [--specs DIR] [--out DIR]`, `cargo xtask corpus`,
+//! `cargo xtask diff`, `cargo xtask specs`, `cargo xtask test`.
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod corpus;
 mod diff;
 mod specs;
 mod toolchain;
@@ -14,8 +18,12 @@ const USAGE: &str = "usage: cargo xtask <command>
   codegen [--specs DIR] [--out DIR]  regenerate d1-generated/ from specs/ (or DIR into DIR)
   codegen --check                    change nothing; fail with a summary if the output is stale
                                      (or if specs/ no longer matches specs/sources.toml)
+  codegen --spec FILE --out DIR      generate from one spec file (instead of a folder)
   specs pull [NAME…]                 download new versions of the specs listed in specs/sources.toml
   specs record [NAME…]               record the checksums of intentionally edited files in specs/
+  corpus [--sample N | --all] [--check N] [--clippy] [--slice] [--progenitor BIN] [--with FILE]...
+                                     run the generator on the public OpenAPI corpus, one spec per
+                                     process, and write docs/corpus.md (see xtask/src/corpus.rs)
   test                               install the external test tools, then run every check and test
   example-outside                    build and test the build-script example as a crate outside the workspace";
 
@@ -25,6 +33,7 @@ fn main() -> ExitCode {
         Some("codegen") => codegen(&args[1..]),
         Some("diff") => diff::main(&args[1..], &workspace_root()),
         Some("specs") => specs::main(&workspace_root().join("specs"), &args[1..]),
+        Some("corpus") => corpus::main(&args[1..]),
         Some("test") => test(),
         Some("example-outside") => {
             if example_outside_workspace(&workspace_root()) {
@@ -44,17 +53,18 @@ fn codegen(args: &[String]) -> ExitCode {
     let root = workspace_root();
     let mut check = false;
     let mut specs = root.join("specs");
+    let mut spec = None;
     let mut out = root.join("d1-generated");
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
             "--check" => check = true,
-            "--specs" | "--out" if i + 1 < args.len() => {
+            "--specs" | "--spec" | "--out" if i + 1 < args.len() => {
                 let value = PathBuf::from(&args[i + 1]);
-                if args[i] == "--specs" {
-                    specs = value;
-                } else {
-                    out = value;
+                match args[i].as_str() {
+                    "--specs" => specs = value,
+                    "--spec" => spec = Some(value),
+                    _ => out = value,
                 }
                 i += 1;
             }
@@ -65,7 +75,11 @@ fn codegen(args: &[String]) -> ExitCode {
         }
         i += 1;
     }
-    let mut config = d1_codegen::Config::new().specs_dir(&specs).out_dir(&out).display_root(&root);
+    let config = d1_codegen::Config::new().out_dir(&out).display_root(&root);
+    let mut config = match spec {
+        Some(file) => config.spec(file),
+        None => config.specs_dir(&specs),
+    };
     if out == root.join("d1-generated") {
         config = config.runtime_path("../d1-runtime");
     }
@@ -163,6 +177,7 @@ fn test() -> ExitCode {
         validator,
         redocly,
         Step::new("generated code is fresh", &cargo, &["xtask", "codegen", "--check"]),
+        Step::new("corpus slice (xtask/corpus-slice/)", &cargo, &["xtask", "corpus", "--slice"]),
         Step::new("formatting", &cargo, &["fmt", "--all", "--check"]),
         Step::new(
             "clippy (all targets, -D warnings)",

@@ -10,8 +10,8 @@
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, path_tokens, render_crate_root, render_rust, rust_header, type_tokens, Options,
-    Part, Scope,
+    describe_sources, doc_attrs, ident, path_tokens, render_crate_root, render_items, rust_header, spaced, type_tokens,
+    Options, Part, Scope,
 };
 use crate::error::Error;
 use crate::ir::{
@@ -39,8 +39,8 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
     let mut error_examples = Vec::new();
     for (api, accessor) in ir.apis.iter().zip(&accessors) {
         let path = format!("{root}/src/{}.rs", api.module);
-        let tokens = api_module(&ctx, api, accessor, &mut error_examples)?;
-        tree.insert(path.clone(), render_rust(tokens, &rust_header(&[api.source.as_str()]), &path)?);
+        let text = api_module(&ctx, api, accessor, &mut error_examples, &path)?;
+        tree.insert(path, format!("{}{}", rust_header(&[api.source.as_str()]), spaced(&text)));
     }
     // The lib example matches a declared error: a 404 if some operation declares one.
     let error_example = error_examples.iter().find(|e| e.status == Status::Code(404)).or(error_examples.first());
@@ -423,7 +423,8 @@ fn api_module(
     api: &Api,
     accessor: &str,
     examples: &mut Vec<ErrorExample>,
-) -> Result<TokenStream, Error> {
+    what: &str,
+) -> Result<String, Error> {
     let root = ctx.root();
     let mut doc = format!(
         "Client of the **{}** (version {}), from `{}`.",
@@ -474,15 +475,16 @@ fn api_module(
     );
 
     let mut methods = Vec::new();
-    let mut items = Vec::new();
+    let mut items = String::new();
     for op in &api.operations {
         let (method, item, example) = operation(ctx, api, accessor, op)?;
         examples.extend(example);
         methods.push(method);
-        items.push(item);
+        items.push_str(&render_items(item, what)?);
     }
 
-    Ok(quote! {
+    let mut text = render_items(
+        quote! {
         #( #![doc = #doc_lines] )*
 
         #(#servers)*
@@ -502,9 +504,11 @@ fn api_module(
         impl<'c> Api<'c> {
             #(#methods)*
         }
-
-        #(#items)*
-    })
+        },
+        what,
+    )?;
+    text.push_str(&items);
+    Ok(text)
 }
 
 /// The match pattern of a status.

@@ -296,8 +296,50 @@ pub(crate) fn doc_attrs(text: Option<&str>) -> TokenStream {
 
 /// Parse the tokens as a file (catching generator bugs as errors, not panics) and pretty-print
 /// them under the `@generated` header.
+///
+/// Item by item: prettyplease lays out each top-level item on its own (every item ends with a
+/// forced line break), so printing the items one at a time gives the same text as printing the
+/// file at once, while only one item's syntax tree is in memory at a time and the cost stays
+/// linear in the number of items.
 pub(crate) fn render_rust(tokens: TokenStream, header: &str, what: &str) -> Result<String, Error> {
-    Ok(format!("{header}{}", spaced(&prettyplease::unparse(&parse_file(tokens, what)?))))
+    Ok(format!("{header}{}", spaced(&render_items(tokens, what)?)))
+}
+
+/// [`render_rust`] without the header: for the emitters of large modules, which print the items
+/// of each operation as they make them instead of holding the tokens of the whole module.
+pub(crate) fn render_items(tokens: TokenStream, what: &str) -> Result<String, Error> {
+    let mut out = String::new();
+    for item in top_level_items(tokens) {
+        out.push_str(&prettyplease::unparse(&parse_file(item, what)?));
+    }
+    Ok(out)
+}
+
+/// `tokens` cut after each top-level item: after a `;`, or after a `{…}` group not followed by
+/// `;` (`use a::{b, c};` and `const A: B = B {…};` end at their `;`). Leading inner attributes
+/// stay with the first item. A wrong cut cannot go unnoticed: the piece would not parse.
+fn top_level_items(tokens: TokenStream) -> Vec<TokenStream> {
+    let mut items = Vec::new();
+    let mut current: Vec<TokenTree> = Vec::new();
+    let mut trees = tokens.into_iter().peekable();
+    while let Some(tree) = trees.next() {
+        let ends = match &tree {
+            TokenTree::Punct(p) => p.as_char() == ';',
+            TokenTree::Group(g) => {
+                g.delimiter() == Delimiter::Brace
+                    && !matches!(trees.peek(), Some(TokenTree::Punct(p)) if p.as_char() == ';')
+            }
+            _ => false,
+        };
+        current.push(tree);
+        if ends {
+            items.push(current.drain(..).collect());
+        }
+    }
+    if !current.is_empty() {
+        items.push(current.into_iter().collect());
+    }
+    items
 }
 
 /// [`render_rust`] for a crate root (`lib.rs`): every item is marked `#[rustfmt::skip]`, which
@@ -321,7 +363,7 @@ pub(crate) fn render_crate_root(tokens: TokenStream, header: &str, what: &str) -
 /// `mod` declarations stay together.
 /// Line-based, which is sound here: string literals in generated code never contain a raw line
 /// break (they are escaped), and doc comments are `///` lines.
-fn spaced(text: &str) -> String {
+pub(crate) fn spaced(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 16);
     let mut previous: Option<&str> = None;
     for line in text.lines() {
@@ -418,6 +460,16 @@ fn escaped_doc_attr(stream: TokenStream) -> Option<TokenStream> {
         [TokenTree::Ident(name), TokenTree::Punct(eq), TokenTree::Literal(lit)]
             if name == "doc" && eq.as_char() == '=' =>
         {
+            // Most doc strings need nothing: a plain literal without escapes whose text the
+            // escaping leaves as it is stays as it is, without being parsed.
+            let written = lit.to_string();
+            if let Some(text) = written.strip_prefix('"').and_then(|t| t.strip_suffix('"'))
+                && !text.contains('\\')
+                && (text.is_empty() || text.starts_with(' '))
+                && escape::doc(text) == text
+            {
+                return Some(trees.iter().cloned().collect());
+            }
             let lit: syn::LitStr = syn::parse2(TokenTree::Literal(lit.clone()).into()).ok()?;
             let mut text = escape::doc(&lit.value());
             // `/// Text`, not `///Text`, whichever emitter wrote it.

@@ -13,7 +13,8 @@ mod checks;
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, render_crate_root, render_rust, rust_header, type_tokens, Options, Part, Scope,
+    describe_sources, doc_attrs, ident, render_crate_root, render_items, render_rust, rust_header, spaced, type_tokens,
+    Options, Part, Scope,
 };
 use crate::error::Error;
 use crate::ir::{
@@ -34,9 +35,9 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
 
     let mut checks = checks::Checks::new(ir, &types_crate, &options.root_of(Part::Server));
     for api in &ir.apis {
-        let tokens = api_module(ir, api, &types_crate, &mut checks);
         let path = format!("{root}/src/{}.rs", api.module);
-        tree.insert(path.clone(), render_rust(tokens, &rust_header(&[api.source.as_str()]), &path)?);
+        let text = api_module(ir, api, &types_crate, &mut checks, &path)?;
+        tree.insert(path, format!("{}{}", rust_header(&[api.source.as_str()]), spaced(&text)));
     }
     let checks_file = checks.finish();
     tree.insert(format!("{root}/src/checks.rs"), render_rust(checks_file, &all_header, "checks.rs")?);
@@ -366,7 +367,10 @@ fn body_encodings(body: &crate::ir::RequestBody) -> Vec<TokenStream> {
     out
 }
 
-fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks) -> TokenStream {
+/// The module's text (without the header). The items of each operation are printed as they are
+/// made, the handlers kept as text until the routes are printed: large APIs never hold the tokens
+/// of the whole module.
+fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks, what: &str) -> Result<String, Error> {
     let scope = Scope::External(types_crate);
     let trait_ident = ident(&trait_name(api));
     let module_doc = {
@@ -392,8 +396,8 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
     let module_doc = module_doc.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
 
     let mut trait_methods = Vec::new();
-    let mut items = Vec::new();
-    let mut handlers = Vec::new();
+    let mut items = String::new();
+    let mut handlers = String::new();
     // path → (method, handler ident) in operation order
     let mut paths: BTreeMap<String, Vec<(Method, proc_macro2::Ident)>> = BTreeMap::new();
     let api_name = &api.module;
@@ -471,13 +475,16 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
             fields.push(quote!(#d pub body: #ty,));
         }
         let req_doc = format!("The checked inputs of [`{}::{}`].", trait_name(api), op.name);
-        items.push(quote! {
-            #[doc = #req_doc]
-            #[derive(Clone, Debug)]
-            pub struct #req_ident {
-                #(#fields)*
-            }
-        });
+        items.push_str(&render_items(
+            quote! {
+                #[doc = #req_doc]
+                #[derive(Clone, Debug)]
+                pub struct #req_ident {
+                    #(#fields)*
+                }
+            },
+            what,
+        )?);
 
         // ---- response enum
         let mut variants = Vec::new();
@@ -537,51 +544,58 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
             op.name
         );
         if variants.is_empty() {
-            items.push(quote! {
-                #[doc = #resp_doc]
-                #[derive(Clone, Debug)]
-                pub enum #resp_ident {}
-                impl #resp_ident {
-                    /// The HTTP status of this response.
-                    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
-                        match *self {}
+            items.push_str(&render_items(
+                quote! {
+                    #[doc = #resp_doc]
+                    #[derive(Clone, Debug)]
+                    pub enum #resp_ident {}
+                    impl #resp_ident {
+                        /// The HTTP status of this response.
+                        pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
+                            match *self {}
+                        }
                     }
-                }
-                impl ::d1_runtime::server::axum::response::IntoResponse for #resp_ident {
-                    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
-                        match self {}
+                    impl ::d1_runtime::server::axum::response::IntoResponse for #resp_ident {
+                        fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+                            match self {}
+                        }
                     }
-                }
-            });
+                },
+                what,
+            )?);
         } else {
-            items.push(quote! {
-                #[doc = #resp_doc]
-                #[derive(Clone, Debug)]
-                #[allow(clippy::large_enum_variant)]
-                pub enum #resp_ident {
-                    #(#variants)*
-                }
-                impl #resp_ident {
-                    /// The HTTP status of this response.
-                    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
-                        match self {
-                            #(#status_arms)*
+            items.push_str(&render_items(
+                quote! {
+                    #[doc = #resp_doc]
+                    #[derive(Clone, Debug)]
+                    #[allow(clippy::large_enum_variant)]
+                    pub enum #resp_ident {
+                        #(#variants)*
+                    }
+                    impl #resp_ident {
+                        /// The HTTP status of this response.
+                        pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
+                            match self {
+                                #(#status_arms)*
+                            }
                         }
                     }
-                }
-                impl ::d1_runtime::server::axum::response::IntoResponse for #resp_ident {
-                    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
-                        let status = self.status();
-                        match self {
-                            #(#arms)*
+                    impl ::d1_runtime::server::axum::response::IntoResponse for #resp_ident {
+                        fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+                            let status = self.status();
+                            match self {
+                                #(#arms)*
+                            }
                         }
                     }
-                }
-            });
+                },
+                what,
+            )?);
         }
 
         // ---- handler
-        handlers.push(handler(ir, api_name, op, bearer, &trait_ident, &req_ident, &handler_ident, checks, scope));
+        let handler = handler(ir, api_name, op, bearer, &trait_ident, &req_ident, &handler_ident, checks, scope);
+        handlers.push_str(&render_items(handler, what)?);
         paths.entry(axum_path(op)).or_default().push((op.method, handler_ident));
     }
 
@@ -625,18 +639,21 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
     );
     let trait_doc = doc_attrs(Some(&trait_doc));
 
-    quote! {
-        #( #![doc = #module_doc] )*
+    let mut text = render_items(
+        quote! {
+            #( #![doc = #module_doc] )*
 
-        #base
+            #base
 
-        #trait_doc
-        pub trait #trait_ident: ::std::marker::Send + ::std::marker::Sync + 'static {
-            #(#trait_methods)*
-        }
-
-        #(#items)*
-
+            #trait_doc
+            pub trait #trait_ident: ::std::marker::Send + ::std::marker::Sync + 'static {
+                #(#trait_methods)*
+            }
+        },
+        what,
+    )?;
+    text.push_str(&items);
+    let routes = quote! {
         /// Every operation of the API, with a JSON `404` for unknown paths.
         pub fn router<A: #trait_ident>(api: A) -> ::d1_runtime::server::axum::Router {
             ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
@@ -650,9 +667,10 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
                 #(#route_calls)*
                 .with_state(shared)
         }
-
-        #(#handlers)*
-    }
+    };
+    text.push_str(&render_items(routes, what)?);
+    text.push_str(&handlers);
+    Ok(text)
 }
 
 /// The path part of the API's first server URL (`https://host/banking/v1` → `/banking/v1`).

@@ -3,7 +3,7 @@
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, newtype, render_crate_root, render_rust, runtime_path, rust_header,
+    describe_sources, doc_attrs, ident, newtype, render_crate_root, render_items, runtime_path, rust_header, spaced,
     type_tokens, Options, Scope,
 };
 use crate::error::{Error, Location};
@@ -56,9 +56,9 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
     let lib = lib_rs(ir, &needs, &modules);
     tree.insert(format!("{root}/src/lib.rs"), render_crate_root(lib, &all_header, "lib.rs")?);
     for (module, ids) in &modules {
-        let (tokens, header) = module_file(ir, module, ids)?;
         let path = format!("{root}/src/{}.rs", module.name());
-        tree.insert(path.clone(), render_rust(tokens, &header, &path)?);
+        let text = module_file(ir, module, ids, &path)?;
+        tree.insert(path, text);
     }
 
     let stats = ir.stats();
@@ -124,7 +124,8 @@ fn lib_rs(ir: &Ir, needs: &Needs, modules: &BTreeMap<Module, Vec<crate::ir::Type
     }
 }
 
-fn module_file(ir: &Ir, module: &Module, ids: &[crate::ir::TypeId]) -> Result<(TokenStream, String), Error> {
+/// A module's file, printed type by type: a large spec never holds the tokens of a whole module.
+fn module_file(ir: &Ir, module: &Module, ids: &[crate::ir::TypeId], what: &str) -> Result<String, Error> {
     let scope = Scope::Module(module);
     let (doc, header) = match module {
         Module::Common => {
@@ -141,18 +142,13 @@ fn module_file(ir: &Ir, module: &Module, ids: &[crate::ir::TypeId]) -> Result<(T
             (api_doc(api), rust_header(&[api.source.as_str()]))
         }
     };
-    let doc_lines = doc.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") }).collect::<Vec<_>>();
-    let mut items = Vec::new();
+    let doc_lines = doc.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    let mut text = header;
+    text.push_str(&render_items(quote!(#( #![doc = #doc_lines] )*), what)?);
     for id in ids {
-        items.push(type_item(ir, ir.ty(*id), scope)?);
+        text.push_str(&render_items(type_item(ir, ir.ty(*id), scope)?, what)?);
     }
-    Ok((
-        quote! {
-            #( #![doc = #doc_lines] )*
-            #(#items)*
-        },
-        header,
-    ))
+    Ok(spaced(&text))
 }
 
 fn api_doc(api: &Api) -> String {
