@@ -77,11 +77,24 @@ pub fn operation_type(operation: &str, suffix: &str) -> String {
     format!("{}{suffix}", operation.to_upper_camel_case())
 }
 
-/// The Rust name of a parameter: headers lose their `x-` prefix (`x-correlation-id` → `correlation_id`).
+/// Names the generated code around an operation's inputs already uses: members of the server's
+/// request struct (`body`, `bearer_token`), the argument of its extract function (`inputs`), the
+/// client's local `call`, and the methods every client call builder has. An input whose name is
+/// one of these gets `_param` appended, on both sides alike.
+const RESERVED_INPUT_NAMES: &[&str] =
+    &["body", "bearer_token", "inputs", "call", "client", "header", "timeout", "retry", "send", "into_future"];
+
+/// The Rust name of a parameter (`x-correlation-id` → `correlation_id`), the same in the
+/// client's arguments and setters and the server's request struct.
 pub fn param_ident(name: &str, is_header: bool) -> String {
     let lower = name.to_ascii_lowercase();
     let base = if is_header { lower.strip_prefix("x-").map(|_| &name[2..]).unwrap_or(name) } else { name };
-    field_ident(base)
+    let ident = field_ident(base);
+    if RESERVED_INPUT_NAMES.contains(&ident.as_str()) {
+        format!("{ident}_param")
+    } else {
+        ident
+    }
 }
 
 /// The type-name stem of a parameter (`x-correlation-id` → `CorrelationId`).

@@ -529,6 +529,13 @@ impl PathParams {
 /// compatibility rules ask of both sides. Values that need no decoding are borrowed from the URI.
 pub struct QueryParams<'q>(Vec<(Cow<'q, str>, Cow<'q, str>)>);
 
+/// Shows the parameter names only: values may be secrets.
+impl fmt::Debug for QueryParams<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QueryParams").field("names", &self.0.iter().map(|(name, _)| name).collect::<Vec<_>>()).finish()
+    }
+}
+
 impl<'q> QueryParams<'q> {
     /// Decode a query string (`None` when the URI has none), as
     /// `application/x-www-form-urlencoded`: pairs split on `&`, name and value on the first `=`,
@@ -980,6 +987,8 @@ pub struct Inputs<'r> {
     pub parts: &'r Parts,
     /// The path parameters.
     pub path: PathParams,
+    /// The query parameters.
+    pub query: QueryParams<'r>,
     /// The body and its media type (`None` when the request has none).
     pub body: Option<(Encoding, axum::body::Bytes)>,
     /// The bearer token, when the operation needs one (then it is there).
@@ -1092,7 +1101,8 @@ async fn checked_inputs<R>(
     };
     let mut violations = Violations::new();
     let path = PathParams::new(params, &mut violations);
-    let mut inputs = Inputs { parts, path, body, bearer, violations };
+    let query = QueryParams::parse(parts.uri.query());
+    let mut inputs = Inputs { parts, path, query, body, bearer, violations };
     match extract(&mut inputs) {
         Some(request) if inputs.violations.is_empty() => Ok(request),
         _ => Err(inputs.violations.response()),

@@ -22,9 +22,6 @@ use heck::ToUpperCamelCase;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-/// Builder methods every operation has; parameters with these names get a `_param` suffix.
-const BUILDER_METHODS: &[&str] = &["body", "header", "timeout", "retry", "send", "into_future", "call", "client"];
-
 pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Result<(), Error> {
     let root = options.client_crate.clone();
     let krate = root.replace('-', "_");
@@ -604,9 +601,7 @@ fn operation(
     let mut inputs = Vec::new();
     for p in &op.params {
         let list = param_shape(ir, p).map_err(|m| fail(format!("parameter `{}`: {m}", p.name)))?;
-        let name =
-            if BUILDER_METHODS.contains(&p.ident.as_str()) { format!("{}_param", p.ident) } else { p.ident.clone() };
-        inputs.push(Input { param: p, name: ident(&name), list });
+        inputs.push(Input { param: p, name: ident(&p.ident), list });
     }
     let is_correlation =
         |p: &Parameter| p.location == ParamLocation::Header && p.name.eq_ignore_ascii_case("x-correlation-id");

@@ -18,8 +18,8 @@ use super::{
 };
 use crate::error::Error;
 use crate::ir::{
-    Api, IntWidth, Ir, MediaType, Method, NewtypeInner, Operation, ParamLocation, Parameter, PathSegment, SecurityKind,
-    Status, TypeKind, TypeRef,
+    Api, IntWidth, Ir, MediaType, Method, NewtypeInner, Operation, ParamLocation, PathSegment, SecurityKind, Status,
+    TypeKind, TypeRef,
 };
 use crate::naming;
 use crate::write::FileTree;
@@ -302,13 +302,6 @@ fn param_shape(ir: &Ir, ty: &TypeRef, scope: Scope<'_>) -> ParamShape {
 }
 
 /// A parameter's field name in the request struct (avoiding the fixed fields).
-fn param_field(p: &Parameter) -> String {
-    match p.ident.as_str() {
-        "bearer_token" | "body" => format!("{}_param", p.ident),
-        other => other.to_string(),
-    }
-}
-
 fn location_tokens(location: ParamLocation) -> TokenStream {
     match location {
         ParamLocation::Path => quote!(::d1_runtime::server::In::Path),
@@ -438,7 +431,7 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
             let ty = if shape.array { quote!(::std::vec::Vec<#item>) } else { quote!(#item) };
             let always = p.required || p.location == ParamLocation::Path || (p.default.is_some() && !shape.array);
             let ty = if always { ty } else { quote!(::std::option::Option<#ty>) };
-            let name = ident(&param_field(p));
+            let name = ident(&p.ident);
             let mut d = format!("`{}` ({} parameter", p.name, location_name(p.location));
             if let Some(default) = &p.default {
                 d.push_str(&format!(", default `{}`", default_text(default)));
@@ -700,31 +693,24 @@ fn handler(
     let mut required = Vec::new();
     let mut assign = Vec::new();
     let mut body_encodings_tokens = Vec::new();
-    let has_query = op.params.iter().any(|p| p.location == ParamLocation::Query);
 
     if bearer {
         // `serve` answers 401 before `extract` runs when the token is missing.
         steps.push(quote!(let bearer_token = inputs.bearer.take()?;));
         assign.push(ident("bearer_token"));
     }
-    if has_query {
-        steps.push(quote!(let query = ::d1_runtime::server::QueryParams::parse(inputs.parts.uri.query());));
-    }
-    if !op.params.is_empty() || op.body.is_some() {
-        steps.insert(0, quote!(let violations = &mut inputs.violations;));
-    }
     for p in &op.params {
         let shape = param_shape(ir, &p.ty, scope);
-        let var = ident(&param_field(p));
+        let var = ident(&p.ident);
         let name = &p.name;
         let loc = location_tokens(p.location);
         let parser = &shape.parser;
         let is_path = p.location == ParamLocation::Path;
         if shape.array {
             let raw = match p.location {
-                ParamLocation::Query => quote!(query.all(#name)),
+                ParamLocation::Query => quote!(inputs.query.all(#name)),
                 ParamLocation::Header => {
-                    quote!(::d1_runtime::server::header_items(&inputs.parts.headers, #name, violations))
+                    quote!(::d1_runtime::server::header_items(&inputs.parts.headers, #name, &mut inputs.violations))
                 }
                 ParamLocation::Path => {
                     quote!(inputs.path.get(#name).map(|v| v.split(',').collect::<Vec<_>>()).unwrap_or_default())
@@ -736,15 +722,15 @@ fn handler(
             let presence = if p.required || is_path {
                 quote! {
                     if raw.is_empty() {
-                        violations.push(#loc, #name, "is required");
+                        inputs.violations.push(#loc, #name, "is required");
                         None
                     } else {
-                        violations.repeated(#loc, #name, &raw, #parser)
+                        inputs.violations.repeated(#loc, #name, &raw, #parser)
                     }
                 }
             } else {
                 quote! {
-                    if raw.is_empty() { Some(None) } else { violations.repeated(#loc, #name, &raw, #parser).map(Some) }
+                    if raw.is_empty() { Some(None) } else { inputs.violations.repeated(#loc, #name, &raw, #parser).map(Some) }
                 }
             };
             steps.push(quote! {
@@ -759,15 +745,17 @@ fn handler(
         }
         let raw = match p.location {
             ParamLocation::Path => quote!(inputs.path.get(#name)),
-            ParamLocation::Query => quote!(query.get(#name)),
-            ParamLocation::Header => quote!(::d1_runtime::server::header(&inputs.parts.headers, #name, violations)),
+            ParamLocation::Query => quote!(inputs.query.get(#name)),
+            ParamLocation::Header => {
+                quote!(::d1_runtime::server::header(&inputs.parts.headers, #name, &mut inputs.violations))
+            }
             ParamLocation::Cookie => quote!(::d1_runtime::server::cookie(&inputs.parts.headers, #name)),
         };
         if p.required || is_path {
             steps.push(quote! {
                 let #var = {
                     let raw = #raw;
-                    violations.required(#loc, #name, raw, #parser)
+                    inputs.violations.required(#loc, #name, raw, #parser)
                 };
             });
             required.push(var.clone());
@@ -776,7 +764,7 @@ fn handler(
             steps.push(quote! {
                 let #var = {
                     let raw = #raw;
-                    violations.defaulted(#loc, #name, raw, #default, #parser)
+                    inputs.violations.defaulted(#loc, #name, raw, #default, #parser)
                 };
             });
             required.push(var.clone());
@@ -784,7 +772,7 @@ fn handler(
             steps.push(quote! {
                 let #var = {
                     let raw = #raw;
-                    violations.optional(#loc, #name, raw, #parser)
+                    inputs.violations.optional(#loc, #name, raw, #parser)
                 };
             });
         }
@@ -803,7 +791,7 @@ fn handler(
             })
             .collect();
         let missing = if body.required {
-            quote!(violations.push(::d1_runtime::server::In::Body, "", "is required");)
+            quote!(inputs.violations.push(::d1_runtime::server::In::Body, "", "is required");)
         } else {
             TokenStream::new()
         };
@@ -821,7 +809,7 @@ fn handler(
                     &bytes,
                     &[#(#form_fields),*],
                     |#value: &::serde_json::Value, #c: &mut ::d1_runtime::server::Checker| { #check },
-                    violations,
+                    &mut inputs.violations,
                 ),
             };
         });

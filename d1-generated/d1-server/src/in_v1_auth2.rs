@@ -135,14 +135,14 @@ fn handle_get_token<A: InV1Auth2Api>(
 fn extract_get_token(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetTokenRequest> {
-    let violations = &mut inputs.violations;
     let correlation_id = {
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -167,7 +167,7 @@ fn extract_get_token(
                         ::std::option::Option::None,
                     );
                 },
-                violations,
+                &mut inputs.violations,
             )
         }
     };

@@ -655,11 +655,11 @@ fn handle_resume<A: InV1CardApi>(
 fn extract_resume(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<ResumeRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -669,7 +669,8 @@ fn extract_resume(
     };
     let card_id = {
         let raw = inputs.path.get("cardId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "cardId",
@@ -681,9 +682,10 @@ fn extract_resume(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -710,7 +712,7 @@ fn extract_resume(
                         ::std::option::Option::None,
                     );
                 },
-                violations,
+                &mut inputs.violations,
             )
         }
     };
@@ -760,11 +762,11 @@ fn handle_suspend<A: InV1CardApi>(
 fn extract_suspend(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<SuspendRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -774,7 +776,8 @@ fn extract_suspend(
     };
     let card_id = {
         let raw = inputs.path.get("cardId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "cardId",
@@ -786,9 +789,10 @@ fn extract_suspend(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -815,7 +819,7 @@ fn extract_suspend(
                         ::std::option::Option::None,
                     );
                 },
-                violations,
+                &mut inputs.violations,
             )
         }
     };
@@ -865,11 +869,11 @@ fn handle_delete<A: InV1CardApi>(
 fn extract_delete(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<DeleteRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -879,7 +883,8 @@ fn extract_delete(
     };
     let card_id = {
         let raw = inputs.path.get("cardId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "cardId",
@@ -891,9 +896,10 @@ fn extract_delete(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -920,7 +926,7 @@ fn extract_delete(
                         ::std::option::Option::None,
                     );
                 },
-                violations,
+                &mut inputs.violations,
             )
         }
     };
@@ -970,11 +976,11 @@ fn handle_renew<A: InV1CardApi>(
 fn extract_renew(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<RenewRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -984,7 +990,8 @@ fn extract_renew(
     };
     let card_id = {
         let raw = inputs.path.get("cardId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "cardId",
@@ -996,9 +1003,10 @@ fn extract_renew(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -1025,7 +1033,7 @@ fn extract_renew(
                         ::std::option::Option::None,
                     );
                 },
-                violations,
+                &mut inputs.violations,
             )
         }
     };
@@ -1075,12 +1083,11 @@ fn handle_list_operations<A: InV1CardApi>(
 fn extract_list_operations(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<ListOperationsRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
-    let query = ::d1_runtime::server::QueryParams::parse(inputs.parts.uri.query());
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -1090,7 +1097,8 @@ fn extract_list_operations(
     };
     let card_id = {
         let raw = inputs.path.get("cardId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "cardId",
@@ -1102,9 +1110,10 @@ fn extract_list_operations(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -1115,8 +1124,9 @@ fn extract_list_operations(
             )
     };
     let offset = {
-        let raw = query.get("offset");
-        violations
+        let raw = inputs.query.get("offset");
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Query,
                 "offset",
@@ -1125,8 +1135,9 @@ fn extract_list_operations(
             )
     };
     let limit = {
-        let raw = query.get("limit");
-        violations
+        let raw = inputs.query.get("limit");
+        inputs
+            .violations
             .defaulted(
                 ::d1_runtime::server::In::Query,
                 "limit",
@@ -1182,11 +1193,11 @@ fn handle_get_operation<A: InV1CardApi>(
 fn extract_get_operation(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetOperationRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -1196,7 +1207,8 @@ fn extract_get_operation(
     };
     let card_id = {
         let raw = inputs.path.get("cardId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "cardId",
@@ -1206,7 +1218,8 @@ fn extract_get_operation(
     };
     let operation_id = {
         let raw = inputs.path.get("operationId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "operationId",
@@ -1220,9 +1233,10 @@ fn extract_get_operation(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",

@@ -650,11 +650,11 @@ fn handle_suspend<A: InV1DigitalCardApi>(
 fn extract_suspend(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<SuspendRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -664,7 +664,8 @@ fn extract_suspend(
     };
     let digital_card_id = {
         let raw = inputs.path.get("digitalCardId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "digitalCardId",
@@ -676,9 +677,10 @@ fn extract_suspend(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -703,7 +705,7 @@ fn extract_suspend(
                         ::std::option::Option::None,
                     );
                 },
-                violations,
+                &mut inputs.violations,
             )
         }
     };
@@ -753,11 +755,11 @@ fn handle_resume<A: InV1DigitalCardApi>(
 fn extract_resume(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<ResumeRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -767,7 +769,8 @@ fn extract_resume(
     };
     let digital_card_id = {
         let raw = inputs.path.get("digitalCardId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "digitalCardId",
@@ -779,9 +782,10 @@ fn extract_resume(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -806,7 +810,7 @@ fn extract_resume(
                         ::std::option::Option::None,
                     );
                 },
-                violations,
+                &mut inputs.violations,
             )
         }
     };
@@ -856,11 +860,11 @@ fn handle_delete<A: InV1DigitalCardApi>(
 fn extract_delete(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<DeleteRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -870,7 +874,8 @@ fn extract_delete(
     };
     let digital_card_id = {
         let raw = inputs.path.get("digitalCardId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "digitalCardId",
@@ -882,9 +887,10 @@ fn extract_delete(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -909,7 +915,7 @@ fn extract_delete(
                         ::std::option::Option::None,
                     );
                 },
-                violations,
+                &mut inputs.violations,
             )
         }
     };
@@ -959,11 +965,11 @@ fn handle_search<A: InV1DigitalCardApi>(
 fn extract_search(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<SearchRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -975,9 +981,10 @@ fn extract_search(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -1002,7 +1009,7 @@ fn extract_search(
                         ::std::option::Option::None,
                     );
                 },
-                violations,
+                &mut inputs.violations,
             )
         }
     };
@@ -1051,11 +1058,11 @@ fn handle_get_details<A: InV1DigitalCardApi>(
 fn extract_get_details(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetDetailsRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -1065,7 +1072,8 @@ fn extract_get_details(
     };
     let digital_card_id = {
         let raw = inputs.path.get("digitalCardId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "digitalCardId",
@@ -1077,9 +1085,10 @@ fn extract_get_details(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -1132,11 +1141,11 @@ fn handle_get_credentials<A: InV1DigitalCardApi>(
 fn extract_get_credentials(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetCredentialsRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -1146,7 +1155,8 @@ fn extract_get_credentials(
     };
     let digital_card_id = {
         let raw = inputs.path.get("digitalCardId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "digitalCardId",
@@ -1158,9 +1168,10 @@ fn extract_get_credentials(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -1213,11 +1224,11 @@ fn handle_get_operation<A: InV1DigitalCardApi>(
 fn extract_get_operation(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetOperationRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -1227,7 +1238,8 @@ fn extract_get_operation(
     };
     let operation_id = {
         let raw = inputs.path.get("operationId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "operationId",
@@ -1237,7 +1249,8 @@ fn extract_get_operation(
     };
     let digital_card_id = {
         let raw = inputs.path.get("digitalCardId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "digitalCardId",
@@ -1249,9 +1262,10 @@ fn extract_get_operation(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -1305,12 +1319,11 @@ fn handle_get_all_operations<A: InV1DigitalCardApi>(
 fn extract_get_all_operations(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetAllOperationsRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
-    let query = ::d1_runtime::server::QueryParams::parse(inputs.parts.uri.query());
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -1320,7 +1333,8 @@ fn extract_get_all_operations(
     };
     let digital_card_id = {
         let raw = inputs.path.get("digitalCardId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "digitalCardId",
@@ -1332,9 +1346,10 @@ fn extract_get_all_operations(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -1343,8 +1358,9 @@ fn extract_get_all_operations(
             )
     };
     let offset = {
-        let raw = query.get("offset");
-        violations
+        let raw = inputs.query.get("offset");
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Query,
                 "offset",
@@ -1355,8 +1371,9 @@ fn extract_get_all_operations(
             )
     };
     let limit = {
-        let raw = query.get("limit");
-        violations
+        let raw = inputs.query.get("limit");
+        inputs
+            .violations
             .defaulted(
                 ::d1_runtime::server::In::Query,
                 "limit",
@@ -1414,11 +1431,11 @@ fn handle_step_up_auth_result<A: InV1DigitalCardApi>(
 fn extract_step_up_auth_result(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<StepUpAuthResultRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -1428,7 +1445,8 @@ fn extract_step_up_auth_result(
     };
     let digital_card_id = {
         let raw = inputs.path.get("digitalCardId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "digitalCardId",
@@ -1440,9 +1458,10 @@ fn extract_step_up_auth_result(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -1466,7 +1485,7 @@ fn extract_step_up_auth_result(
                         ::std::option::Option::None,
                     );
                 },
-                violations,
+                &mut inputs.violations,
             )
         }
     };

@@ -353,11 +353,11 @@ fn handle_register_consumer<A: InV2ConsumerApi>(
 fn extract_register_consumer(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<RegisterConsumerRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -367,7 +367,8 @@ fn extract_register_consumer(
     };
     let consumer_id = {
         let raw = inputs.path.get("consumerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "consumerId",
@@ -379,9 +380,10 @@ fn extract_register_consumer(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -393,9 +395,10 @@ fn extract_register_consumer(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-user-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-user-id",
@@ -422,7 +425,7 @@ fn extract_register_consumer(
                         ::std::option::Option::None,
                     );
                 },
-                violations,
+                &mut inputs.violations,
             )
         }
     };
@@ -475,11 +478,11 @@ fn handle_update_consumer_information<A: InV2ConsumerApi>(
 fn extract_update_consumer_information(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<UpdateConsumerInformationRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -489,7 +492,8 @@ fn extract_update_consumer_information(
     };
     let consumer_id = {
         let raw = inputs.path.get("consumerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "consumerId",
@@ -501,9 +505,10 @@ fn extract_update_consumer_information(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -515,9 +520,10 @@ fn extract_update_consumer_information(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-user-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-user-id",
@@ -540,7 +546,7 @@ fn extract_update_consumer_information(
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
                     let _ = c.object(value);
                 },
-                violations,
+                &mut inputs.violations,
             )
         }
     };
@@ -591,11 +597,11 @@ fn handle_delete<A: InV2ConsumerApi>(
 fn extract_delete(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<DeleteRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -605,7 +611,8 @@ fn extract_delete(
     };
     let consumer_id = {
         let raw = inputs.path.get("consumerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "consumerId",
@@ -617,9 +624,10 @@ fn extract_delete(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -631,9 +639,10 @@ fn extract_delete(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-user-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-user-id",
@@ -660,7 +669,7 @@ fn extract_delete(
                         ::std::option::Option::None,
                     );
                 },
-                violations,
+                &mut inputs.violations,
             )
         }
     };
@@ -711,11 +720,11 @@ fn handle_get_card_list<A: InV2ConsumerApi>(
 fn extract_get_card_list(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetCardListRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -725,7 +734,8 @@ fn extract_get_card_list(
     };
     let consumer_id = {
         let raw = inputs.path.get("consumerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "consumerId",
@@ -737,9 +747,10 @@ fn extract_get_card_list(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -751,9 +762,10 @@ fn extract_get_card_list(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-user-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-user-id",

@@ -135,14 +135,14 @@ fn handle_get_authorization_token<A: OutV1Auth2Api>(
 fn extract_get_authorization_token(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetAuthorizationTokenRequest> {
-    let violations = &mut inputs.violations;
     let authorization = {
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "authorization",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Header,
                 "authorization",
@@ -167,7 +167,7 @@ fn extract_get_authorization_token(
                         ::std::option::Option::None,
                     );
                 },
-                violations,
+                &mut inputs.violations,
             )
         }
     };

@@ -151,12 +151,11 @@ fn handle_get_consumer_information<A: OutV1ConsumerApi>(
 fn extract_get_consumer_information(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetConsumerInformationRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
-    let query = ::d1_runtime::server::QueryParams::parse(inputs.parts.uri.query());
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -166,7 +165,8 @@ fn extract_get_consumer_information(
     };
     let consumer_id = {
         let raw = inputs.path.get("consumerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "consumerId",
@@ -178,9 +178,10 @@ fn extract_get_consumer_information(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -189,8 +190,9 @@ fn extract_get_consumer_information(
             )
     };
     let card_id = {
-        let raw = query.get("cardId");
-        violations
+        let raw = inputs.query.get("cardId");
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Query,
                 "cardId",

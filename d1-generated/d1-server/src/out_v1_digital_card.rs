@@ -151,11 +151,11 @@ fn handle_notify_digital_card_operation<A: OutV1DigitalCardApi>(
 fn extract_notify_digital_card_operation(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<NotifyDigitalCardOperationRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -165,7 +165,8 @@ fn extract_notify_digital_card_operation(
     };
     let digital_card_id = {
         let raw = inputs.path.get("digitalCardId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "digitalCardId",
@@ -177,9 +178,10 @@ fn extract_notify_digital_card_operation(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -203,7 +205,7 @@ fn extract_notify_digital_card_operation(
                         ::std::option::Option::None,
                     );
                 },
-                violations,
+                &mut inputs.violations,
             )
         }
     };

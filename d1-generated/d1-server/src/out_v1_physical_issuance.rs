@@ -166,11 +166,11 @@ fn handle_activate_card<A: OutV1PhysicalIssuanceApi>(
 fn extract_activate_card(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<ActivateCardRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -180,7 +180,8 @@ fn extract_activate_card(
     };
     let card_id = {
         let raw = inputs.path.get("cardId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "cardId",
@@ -192,9 +193,10 @@ fn extract_activate_card(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",

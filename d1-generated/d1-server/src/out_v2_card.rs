@@ -300,11 +300,11 @@ fn handle_notify_card_authorisations<A: OutV2CardApi>(
 fn extract_notify_card_authorisations(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<NotifyCardAuthorisationsRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -316,9 +316,10 @@ fn extract_notify_card_authorisations(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -342,7 +343,7 @@ fn extract_notify_card_authorisations(
                         ::std::option::Option::None,
                     );
                 },
-                violations,
+                &mut inputs.violations,
             )
         }
     };
@@ -391,11 +392,11 @@ fn handle_notify_card_operations<A: OutV2CardApi>(
 fn extract_notify_card_operations(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<NotifyCardOperationsRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -407,9 +408,10 @@ fn extract_notify_card_operations(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -433,7 +435,7 @@ fn extract_notify_card_operations(
                         ::std::option::Option::None,
                     );
                 },
-                violations,
+                &mut inputs.violations,
             )
         }
     };
@@ -482,11 +484,11 @@ fn handle_get_card_credentials<A: OutV2CardApi>(
 fn extract_get_card_credentials(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetCardCredentialsRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let issuer_id = {
         let raw = inputs.path.get("issuerId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "issuerId",
@@ -496,7 +498,8 @@ fn extract_get_card_credentials(
     };
     let card_id = {
         let raw = inputs.path.get("cardId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "cardId",
@@ -508,9 +511,10 @@ fn extract_get_card_credentials(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",

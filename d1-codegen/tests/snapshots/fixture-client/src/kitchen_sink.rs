@@ -121,22 +121,26 @@ impl<'c> Api<'c> {
 
     /// `GET /things` (bearer token)
     ///
-    /// Optional: [`.limit(…)`](GetThingsBuilder::limit), [`.score(…)`](GetThingsBuilder::score).
+    /// Required:
+    ///
+    /// * `call_param` — query parameter `call`: Named like the client's local.
+    ///
+    /// Optional: [`.limit(…)`](GetThingsBuilder::limit), [`.score(…)`](GetThingsBuilder::score), [`.query(…)`](GetThingsBuilder::query), [`.inputs_param(…)`](GetThingsBuilder::inputs_param), [`.body_param(…)`](GetThingsBuilder::body_param), [`.header_param(…)`](GetThingsBuilder::header_param).
     ///
     /// Answers: `200` → [`Response`](crate::Response)<`fixture_types::kitchen_sink::Node`> (errors as [`Error`](crate::Error)<[`GetThingsError`]>).
     ///
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &fixture_client::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &fixture_client::Client, call_param: &str) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client
     ///     .kitchen_sink()
-    ///     .get_things()
+    ///     .get_things(call_param)
     ///     .await?;
     /// println!("{} {}", response.status(), response.correlation_id());
     /// # Ok(()) }
     /// ```
-    pub fn get_things(&self) -> GetThingsBuilder<'c> {
+    pub fn get_things(&self, call_param: &str) -> GetThingsBuilder<'c> {
         let mut call = ::d1_runtime::client::Call::new(
             &self.client.core,
             ID,
@@ -145,6 +149,7 @@ impl<'c> Api<'c> {
             true,
         );
         call.literal("/things");
+        call.query("call", &call_param);
         GetThingsBuilder { call }
     }
 
@@ -430,6 +435,42 @@ impl<'c> GetThingsBuilder<'c> {
     pub fn score(mut self, value: ::fixture_types::kitchen_sink::Score) -> Self {
         let call = &mut self.call;
         call.query("score", &value);
+        self
+    }
+
+    /// Named like a local of generated code.
+    ///
+    /// Optional query parameter `query`.
+    pub fn query(mut self, value: &str) -> Self {
+        let call = &mut self.call;
+        call.query("query", &value);
+        self
+    }
+
+    /// Named like the server's extract argument.
+    ///
+    /// Optional query parameter `inputs`.
+    pub fn inputs_param(mut self, value: i64) -> Self {
+        let call = &mut self.call;
+        call.query("inputs", &value);
+        self
+    }
+
+    /// Named like the request body.
+    ///
+    /// Optional query parameter `body`.
+    pub fn body_param(mut self, value: &str) -> Self {
+        let call = &mut self.call;
+        call.query("body", &value);
+        self
+    }
+
+    /// Named like a builder method.
+    ///
+    /// Optional query parameter `header`.
+    pub fn header_param(mut self, value: &str) -> Self {
+        let call = &mut self.call;
+        call.query("header", &value);
         self
     }
 

@@ -170,6 +170,16 @@ pub struct GetThingsRequest {
     pub limit: ::fixture_types::kitchen_sink::Limit,
     /// `score` (query parameter)
     pub score: ::std::option::Option<::fixture_types::kitchen_sink::Score>,
+    /// `query` (query parameter): Named like a local of generated code.
+    pub query: ::std::option::Option<::std::string::String>,
+    /// `inputs` (query parameter): Named like the server's extract argument.
+    pub inputs_param: ::std::option::Option<i64>,
+    /// `call` (query parameter): Named like the client's local.
+    pub call_param: ::std::string::String,
+    /// `body` (query parameter): Named like the request body.
+    pub body_param: ::std::option::Option<::std::string::String>,
+    /// `header` (query parameter): Named like a builder method.
+    pub header_param: ::std::option::Option<::std::string::String>,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
     pub bearer_token: ::d1_runtime::server::BearerToken,
@@ -316,12 +326,11 @@ fn handle_activate<A: KitchenSinkApi>(
 fn extract_activate(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<ActivateRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
-    let query = ::d1_runtime::server::QueryParams::parse(inputs.parts.uri.query());
     let thing_id = {
         let raw = inputs.path.get("thingId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "thingId",
@@ -335,9 +344,10 @@ fn extract_activate(
         let raw = ::d1_runtime::server::header(
             &inputs.parts.headers,
             "x-correlation-id",
-            violations,
+            &mut inputs.violations,
         );
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Header,
                 "x-correlation-id",
@@ -348,8 +358,9 @@ fn extract_activate(
             )
     };
     let dry_run = {
-        let raw = query.get("dryRun");
-        violations
+        let raw = inputs.query.get("dryRun");
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Query,
                 "dryRun",
@@ -359,7 +370,8 @@ fn extract_activate(
     };
     let session = {
         let raw = ::d1_runtime::server::cookie(&inputs.parts.headers, "session");
-        violations
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Cookie,
                 "session",
@@ -368,8 +380,9 @@ fn extract_activate(
             )
     };
     let filter = {
-        let raw = query.get("filter");
-        violations
+        let raw = inputs.query.get("filter");
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Query,
                 "filter",
@@ -382,7 +395,7 @@ fn extract_activate(
         .take()
     {
         None => {
-            violations.push(::d1_runtime::server::In::Body, "", "is required");
+            inputs.violations.push(::d1_runtime::server::In::Body, "", "is required");
             None
         }
         Some((encoding, bytes)) => {
@@ -397,7 +410,7 @@ fn extract_activate(
                         ::std::option::Option::None,
                     );
                 },
-                violations,
+                &mut inputs.violations,
             )
         }
     };
@@ -449,7 +462,6 @@ fn handle_search<A: KitchenSinkApi>(
 fn extract_search(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<SearchRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let body: ::std::option::Option<::std::vec::Vec<u8>> = match inputs.body.take() {
         None => None,
@@ -459,7 +471,7 @@ fn extract_search(
                 &bytes,
                 &[],
                 |_value: &::serde_json::Value, _c: &mut ::d1_runtime::server::Checker| {},
-                violations,
+                &mut inputs.violations,
             )
         }
     };
@@ -506,12 +518,11 @@ fn handle_get_things<A: KitchenSinkApi>(
 fn extract_get_things(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetThingsRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
-    let query = ::d1_runtime::server::QueryParams::parse(inputs.parts.uri.query());
     let limit = {
-        let raw = query.get("limit");
-        violations
+        let raw = inputs.query.get("limit");
+        inputs
+            .violations
             .defaulted(
                 ::d1_runtime::server::In::Query,
                 "limit",
@@ -523,8 +534,9 @@ fn extract_get_things(
             )
     };
     let score = {
-        let raw = query.get("score");
-        violations
+        let raw = inputs.query.get("score");
+        inputs
+            .violations
             .optional(
                 ::d1_runtime::server::In::Query,
                 "score",
@@ -534,10 +546,70 @@ fn extract_get_things(
                 >,
             )
     };
+    let query = {
+        let raw = inputs.query.get("query");
+        inputs
+            .violations
+            .optional(
+                ::d1_runtime::server::In::Query,
+                "query",
+                raw,
+                ::d1_runtime::server::parse_string,
+            )
+    };
+    let inputs_param = {
+        let raw = inputs.query.get("inputs");
+        inputs
+            .violations
+            .optional(
+                ::d1_runtime::server::In::Query,
+                "inputs",
+                raw,
+                ::d1_runtime::server::parse_i64,
+            )
+    };
+    let call_param = {
+        let raw = inputs.query.get("call");
+        inputs
+            .violations
+            .required(
+                ::d1_runtime::server::In::Query,
+                "call",
+                raw,
+                ::d1_runtime::server::parse_string,
+            )
+    };
+    let body_param = {
+        let raw = inputs.query.get("body");
+        inputs
+            .violations
+            .optional(
+                ::d1_runtime::server::In::Query,
+                "body",
+                raw,
+                ::d1_runtime::server::parse_string,
+            )
+    };
+    let header_param = {
+        let raw = inputs.query.get("header");
+        inputs
+            .violations
+            .optional(
+                ::d1_runtime::server::In::Query,
+                "header",
+                raw,
+                ::d1_runtime::server::parse_string,
+            )
+    };
     ::std::option::Option::Some(GetThingsRequest {
         bearer_token,
         limit: limit?,
         score,
+        query,
+        inputs_param,
+        call_param: call_param?,
+        body_param,
+        header_param,
     })
 }
 
@@ -581,7 +653,6 @@ fn handle_replace_all<A: KitchenSinkApi>(
 fn extract_replace_all(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<ReplaceAllRequest> {
-    let violations = &mut inputs.violations;
     let bearer_token = inputs.bearer.take()?;
     let body: ::std::option::Option<::fixture_types::kitchen_sink::Form> = match inputs
         .body
@@ -600,7 +671,7 @@ fn extract_replace_all(
                         ::std::option::Option::None,
                     );
                 },
-                violations,
+                &mut inputs.violations,
             )
         }
     };

@@ -114,10 +114,10 @@ fn handle_get_pet<A: PetstoreApi>(
 fn extract_get_pet(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetPetRequest> {
-    let violations = &mut inputs.violations;
     let pet_id = {
         let raw = inputs.path.get("petId");
-        violations
+        inputs
+            .violations
             .required(
                 ::d1_runtime::server::In::Path,
                 "petId",
