@@ -68,6 +68,10 @@ impl<'a> Checks<'a> {
             TypeRef::Boxed(inner) => self.expr(inner, v, skip),
             TypeRef::Array(item) => {
                 let inner = self.expr(item, quote!(item), quote!(::std::option::Option::None));
+                if inner.is_empty() {
+                    // Items of any value: only the shape is checked.
+                    return quote!(let _ = c.array(#v););
+                }
                 quote! {
                     if let ::std::option::Option::Some(items) = c.array(#v) {
                         for (index, item) in items.iter().enumerate() {
@@ -80,6 +84,10 @@ impl<'a> Checks<'a> {
             }
             TypeRef::Map(value) => {
                 let inner = self.expr(value, quote!(item), quote!(::std::option::Option::None));
+                if inner.is_empty() {
+                    // Members of any value: only the shape is checked.
+                    return quote!(let _ = c.object(#v););
+                }
                 quote! {
                     if let ::std::option::Option::Some(members) = c.object(#v) {
                         for (key, item) in members {
