@@ -180,7 +180,7 @@ impl Config {
         for dir in &self.spec_dirs {
             println!("cargo:rerun-if-changed={}", dir.display());
         }
-        let ir = self.named_ir(&inputs)?;
+        let ir = crate::describe::described(self.named_ir(&inputs)?);
         warnings.extend(ir.warnings.iter().cloned());
         let mut parts = vec![emit::Part::Types];
         if !self.without_client {

@@ -1,10 +1,12 @@
 //! d1-codegen: reads OpenAPI 3.0 documents (the Thales D1 specs) and emits Rust crates.
 //!
 //! The pipeline runs one way: [`load`] (parse, apply overlays) → [`lower`] (follow `$ref`s,
-//! build the IR) → [`naming`] (final names, shared types) → [`emit`] (Rust via `quote` +
-//! `prettyplease`, manifests via minijinja) → [`mod@write`] (an in-memory tree, written through a manifest
-//! or compared with `--check`). Only [`Config`] touches the file system.
+//! build the IR) → [`naming`] (final names, shared types) → [`describe`] (a doc line for every
+//! item) → [`emit`] (Rust via `quote` + `prettyplease`, manifests via minijinja) →
+//! [`mod@write`] (an in-memory tree, written through a manifest or compared with `--check`).
+//! Only [`Config`] touches the file system.
 
+pub mod describe;
 pub mod diff;
 pub mod docs;
 pub mod emit;
@@ -29,7 +31,7 @@ pub use write::FileTree;
 pub fn generate(files: &[load::SourceFile], options: &emit::Options) -> Result<(FileTree, ir::Ir), Error> {
     let specs = load::load(files)?;
     let lowered = lower::lower_with(&specs, options)?;
-    let ir = naming::finalize(lowered);
+    let ir = describe::described(naming::finalize(lowered));
     let tree = emit::emit(&ir, options)?;
     Ok((tree, ir))
 }

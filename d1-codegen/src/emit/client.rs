@@ -287,6 +287,7 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
     quote! {
         #( #![doc = #doc] )*
         #![forbid(unsafe_code)]
+        #![deny(missing_docs)]
 
         ::d1_runtime::require_generated_api!(1);
 

@@ -153,6 +153,7 @@ fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
     quote! {
         #( #![doc = #doc] )*
         #![forbid(unsafe_code)]
+        #![deny(missing_docs)]
 
         ::d1_runtime::require_generated_api!(1);
 

@@ -19,6 +19,7 @@
 //! | [`out_v2_card`] | Outbound Card API | 2.0 | `specs/D1-Public-OUT-v2-Card.json` |
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 #[rustfmt::skip]
 ::d1_runtime::require_generated_api!(1);
 

@@ -11,6 +11,7 @@
 //! | [`petstore`] | Petstore in YAML | 1.0 | `tests/fixtures/features/petstore.yaml` |
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 #[rustfmt::skip]
 ::d1_runtime::require_generated_api!(1);
 
