@@ -427,14 +427,27 @@ impl in_v1_physical_issuance::InV1PhysicalIssuanceApi for Sandbox {
     ) -> Result<in_v1_physical_issuance::CardOrderResponse, ApiError> {
         use t::in_v1_physical_issuance::CardRequest;
         self.authorize(&request.bearer_token)?;
-        let (consumer, product) = match &request.body {
-            Some(CardRequest::Thales(b)) => (b.consumer_id.as_ref(), b.card_product_id.as_ref()),
-            Some(CardRequest::Instant(b)) => (b.consumer_id.as_ref(), b.card_product_id.as_ref()),
-            Some(CardRequest::Central(b)) => (b.consumer_id.as_ref(), b.card_product_id.as_ref()),
+        let (consumer, product, card_data) = match &request.body {
+            Some(CardRequest::Thales(b)) => {
+                (b.consumer_id.as_ref(), b.card_product_id.as_ref(), Some(&b.encrypted_data))
+            }
+            Some(CardRequest::Instant(b)) => {
+                (b.consumer_id.as_ref(), b.card_product_id.as_ref(), b.encrypted_data.as_ref())
+            }
+            Some(CardRequest::Central(b)) => {
+                (b.consumer_id.as_ref(), b.card_product_id.as_ref(), b.encrypted_data.as_ref())
+            }
             // The spec does not require the body: the card is ordered without details, as it is
             // for a channel added to the spec after this sandbox was written.
-            Some(_) | None => (None, None),
+            Some(_) | None => (None, None, None),
         };
+        if let Some(sealed) = card_data {
+            sealed.open(self.d1_private_key()).map_err(|e| {
+                ApiError::bad_request(format!(
+                    "`encryptedData` cannot be opened with the sandbox's D1 key (GET /sandbox/keys/d1): {e}"
+                ))
+            })?;
+        }
         let id = self
             .state()
             .order_card(
