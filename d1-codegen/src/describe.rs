@@ -5,9 +5,12 @@
 //!   OpenAPI 3.0 ignores siblings of `$ref`) takes the first paragraph of the type it holds.
 //! - A type or member the spec leaves undescribed says where it comes from: the operation whose
 //!   body it is, or its place in the spec.
-//! - A type whose name another API module also defines, with rules of its own (the v1 card API's
-//!   `CardId` checks far less than the shared one), says so and links to the others, so nobody
-//!   takes one for the other.
+//! - Names that several modules define, each with rules of its own (the v1 Card API's `CardId`
+//!   checks far less than the `common` one), are listed at the crate root with every definition
+//!   and its rules. An API module's type whose name `common` also defines links to that one, and
+//!   the `common` type to every API's own. An API module's type does not mention another API
+//!   module's namesake: adding a spec must change no other API module (a contract, tested in
+//!   `tests/determinism.rs`), and `common` is the only module every API's docs may name.
 //!
 //! The texts reach the generated files through the emitters' doc escaping, like every
 //! description.
@@ -96,7 +99,8 @@ fn fill_types(ir: &mut Ir) {
     }
 }
 
-/// Types of one name defined in several modules: each says which others exist and links them.
+/// Names defined in several modules: the crate root lists them; an API module's type and its
+/// `common` namesake link each other.
 fn add_namesake_notes(ir: &mut Ir) {
     let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, def) in ir.types.iter().enumerate() {
@@ -105,45 +109,50 @@ fn add_namesake_notes(ir: &mut Ir) {
         }
     }
     let groups: Vec<Vec<usize>> = by_name.into_values().filter(|g| g.len() > 1).collect();
-    for group in groups {
-        let notes: Vec<(usize, String)> = group
-            .iter()
-            .map(|&i| {
-                let others: Vec<String> = group.iter().filter(|&&j| j != i).map(|&j| reference(&ir.types[j])).collect();
-                let def = &ir.types[i];
-                let note = if others.len() == 1 {
-                    format!(
-                        "Not the only `{}`: {} is another type of that name, with rules of its own. \
-                         The two are not interchangeable: pass the one the operation names.",
-                        def.name, others[0]
-                    )
-                } else {
-                    format!(
-                        "Not the only `{}`: {} are other types of that name, each with rules of its own. \
-                         They are not interchangeable: pass the one the operation names.",
-                        def.name,
-                        others.join(", ")
-                    )
-                };
-                (i, note)
-            })
-            .collect();
-        for (i, note) in notes {
-            let doc = ir.types[i].doc.get_or_insert_with(String::new);
-            if !doc.is_empty() {
-                doc.push_str("\n\n");
-            }
-            doc.push_str(&note);
+    let mut notes: Vec<(usize, String)> = Vec::new();
+    let mut listed = Vec::new();
+    for group in &groups {
+        let defs: Vec<&TypeDef> = group.iter().map(|&i| &ir.types[i]).collect();
+        let all: Vec<String> = defs.iter().map(|d| reference(d, "")).collect();
+        listed.push(format!("- `{}`: {}", defs[0].name, all.join("; ")));
+        let Some(common) = group.iter().copied().find(|&i| ir.types[i].module == Module::Common) else { continue };
+        let own: Vec<String> =
+            group.iter().filter(|&&i| i != common).map(|&i| reference(&ir.types[i], "super::")).collect();
+        notes.push((
+            common,
+            format!(
+                "Not the only `{}`: some APIs define their own, with other rules: {}. The types are not \
+                 interchangeable; pass the one the operation names.",
+                ir.types[common].name,
+                own.join("; ")
+            ),
+        ));
+        let shared = reference(&ir.types[common], "super::");
+        for &i in group.iter().filter(|&&i| i != common) {
+            notes.push((
+                i,
+                format!(
+                    "Not the `{}` the other APIs share ({shared}): this API's has rules of its own. The \
+                     types are not interchangeable; pass the one the operation names.",
+                    ir.types[i].name
+                ),
+            ));
         }
     }
+    for (i, note) in notes {
+        let doc = ir.types[i].doc.get_or_insert_with(String::new);
+        if !doc.is_empty() {
+            doc.push_str("\n\n");
+        }
+        doc.push_str(&note);
+    }
+    ir.namesakes = listed;
 }
 
-/// A link to `def` from a sibling module of the types crate, with what sets it apart.
-fn reference(def: &TypeDef) -> String {
-    let path = match &def.module {
-        Module::Common => format!("super::common::{}", def.name),
-        Module::Api(m) => format!("super::{m}::{}", def.name),
-    };
+/// A link to `def` (from the crate root with `from` empty, from a sibling module with
+/// `super::`), with its rules when it is a newtype.
+fn reference(def: &TypeDef, from: &str) -> String {
+    let (module, name) = (def.module.name(), &def.name);
     let rules = match &def.kind {
         TypeKind::Newtype(n) => {
             let summary = n.constraints.summary();
@@ -155,7 +164,7 @@ fn reference(def: &TypeDef) -> String {
         }
         _ => String::new(),
     };
-    format!("[`{}::{}`]({path}){rules}", def.module.name(), def.name)
+    format!("[`{module}::{name}`]({from}{module}::{name}){rules}")
 }
 
 /// The type a member or variant holds, through boxes, lists, maps and seals.

@@ -15,6 +15,9 @@ pub struct Ir {
     pub warnings: Vec<Warning>,
     /// Number of fields declared as JWE-sealed.
     pub sealed_fields: usize,
+    /// Names that several modules define, each with rules of its own: one Markdown list item
+    /// per name, linking every definition from the types crate's root (see `describe`).
+    pub namesakes: Vec<String>,
 }
 
 /// Index into `Ir::types`.

@@ -92,7 +92,8 @@ pub fn lower_with(specs: &[Spec], options: &crate::emit::Options) -> Result<Lowe
     apis.sort_by(|a, b| a.module.cmp(&b.module));
     ctx.warnings.sort();
     ctx.warnings.dedup();
-    let ir = Ir { apis, types: ctx.types, warnings: ctx.warnings, sealed_fields: ctx.sealed_fields };
+    let ir =
+        Ir { apis, types: ctx.types, warnings: ctx.warnings, sealed_fields: ctx.sealed_fields, namesakes: Vec::new() };
     Ok(Lowered { ir, hints: ctx.hints })
 }
 

@@ -93,20 +93,26 @@ fn every_item_gets_a_doc_line_and_ref_members_take_the_referenced_description() 
 }
 
 #[test]
-fn a_name_two_modules_define_with_different_rules_links_the_other() {
+fn names_defined_with_different_rules_are_listed_and_link_the_common_one() {
     let strict = r#"{"CardId": {"type": "string", "pattern": "^[a-z]{1,4}$", "description": "Card."},
-                     "Shared": {"type": "string", "maxLength": 3}}"#;
+                     "Kind": {"type": "string", "maxLength": 3}}"#;
     let loose = r#"{"CardId": {"type": "string", "pattern": "[a-z]{1,4}", "description": "Card."},
-                    "Shared": {"type": "string", "maxLength": 3}}"#;
-    let (code, ir) = generate(&[spec("specs/one.json", strict), spec("specs/two.json", loose)]);
-    let one = ty(&ir, "one", "CardId").doc.clone().unwrap_or_default();
-    let two = ty(&ir, "two", "CardId").doc.clone().unwrap_or_default();
-    assert!(
-        one.starts_with("Card.\n\nNot the only `CardId`: [`two::CardId`](super::two::CardId) (matches `[a-z]{1,4}`)"),
-        "{one}"
+                    "Kind": {"type": "string", "maxLength": 4}}"#;
+    let files = [spec("specs/one.json", strict), spec("specs/two.json", strict), spec("specs/three.json", loose)];
+    let (code, ir) = generate(&files);
+    // `one` and `two` share their `CardId`, in `common`; `three` has its own.
+    let own = ty(&ir, "three", "CardId").doc.clone().unwrap_or_default();
+    assert_eq!(
+        own,
+        "Card.\n\nNot the `CardId` the other APIs share ([`common::CardId`](super::common::CardId) (matches \
+         `^[a-z]{1,4}$`)): this API's has rules of its own. The types are not interchangeable; pass the one \
+         the operation names."
     );
-    assert!(two.contains("[`one::CardId`](super::one::CardId) (matches `^[a-z]{1,4}$`)"), "{two}");
-    // Identical definitions are one type in `common`, and say nothing of the kind.
-    assert!(ty(&ir, "common", "Shared").doc.as_deref().is_none_or(|d| !d.contains("Not the only")));
-    assert_eq!(code.matches("Not the only").count(), 2, "{code}");
+    let shared = ty(&ir, "common", "CardId").doc.clone().unwrap_or_default();
+    assert!(shared.contains("[`three::CardId`](super::three::CardId) (matches `[a-z]{1,4}`)"), "{shared}");
+    // Every such name is listed at the crate root, `Kind` (no `common` one) too.
+    assert_eq!(ir.namesakes.len(), 2, "{:?}", ir.namesakes);
+    assert!(ir.namesakes[1].starts_with("- `Kind`: [`common::Kind`](common::Kind) (at most 3 characters); "));
+    assert!(code.contains("/// Not the `CardId` the other APIs share"), "rendered");
+    assert!(code.contains("//! # One name, different rules"), "listed in the crate docs");
 }

@@ -122,6 +122,17 @@ fn lib_rs(ir: &Ir, needs: &Needs, modules: &BTreeMap<Module, Vec<crate::ir::Type
             crate::escape::doc_line(&api.source)
         ));
     }
+    if !ir.namesakes.is_empty() {
+        lines.push(String::new());
+        lines.push("# One name, different rules".to_string());
+        lines.push(String::new());
+        lines.push(
+            "These names are defined by several modules, each with rules of its own. The types are not".to_string(),
+        );
+        lines.push("interchangeable: pass the one the operation names.".to_string());
+        lines.push(String::new());
+        lines.extend(ir.namesakes.iter().cloned());
+    }
     let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
     let mut mods = vec![quote!(
         pub use ::d1_runtime::validation;

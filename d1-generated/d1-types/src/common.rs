@@ -115,7 +115,7 @@ impl<'de> ::serde::Deserialize<'de> for AccessToken {
 
 /// Identifier of the card.
 ///
-/// Not the only `CardId`: [`in_v1_card::CardId`](super::in_v1_card::CardId) (1 to 48 characters, matches `[A-Za-z0-9_-]{1,48}`) is another type of that name, with rules of its own. The two are not interchangeable: pass the one the operation names.
+/// Not the only `CardId`: some APIs define their own, with other rules: [`in_v1_card::CardId`](super::in_v1_card::CardId) (1 to 48 characters, matches `[A-Za-z0-9_-]{1,48}`). The types are not interchangeable; pass the one the operation names.
 ///
 /// Constraints: 1 to 48 characters, matches `^[A-Za-z0-9_-]{1,48}$`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
@@ -432,7 +432,7 @@ impl ConsumerInfo {
 /// **Warning:** the value is logged in clear, so never build it from personal or sensitive data.
 /// Uniqueness is not guaranteed: use it for logging and troubleshooting only.
 ///
-/// Not the only `CorrelationId`: [`in_v1_card::CorrelationId`](super::in_v1_card::CorrelationId) (1 to 64 characters, matches `[a-zA-Z0-9_\-\. ]{1,64}`) is another type of that name, with rules of its own. The two are not interchangeable: pass the one the operation names.
+/// Not the only `CorrelationId`: some APIs define their own, with other rules: [`in_v1_card::CorrelationId`](super::in_v1_card::CorrelationId) (1 to 64 characters, matches `[a-zA-Z0-9_\-\. ]{1,64}`). The types are not interchangeable; pass the one the operation names.
 ///
 /// Constraints: matches `^[A-Za-z0-9_-]{1,64}$`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
@@ -685,7 +685,7 @@ impl<'de> ::serde::Deserialize<'de> for DigitalCardId {
 
 /// Expiry date, MMYY.
 ///
-/// Not the only `Exp`: [`in_v1_physical_issuance::Exp`](super::in_v1_physical_issuance::Exp) (matches `^[0-9]{4}$`) is another type of that name, with rules of its own. The two are not interchangeable: pass the one the operation names.
+/// Not the only `Exp`: some APIs define their own, with other rules: [`in_v1_physical_issuance::Exp`](super::in_v1_physical_issuance::Exp) (matches `^[0-9]{4}$`). The types are not interchangeable; pass the one the operation names.
 ///
 /// Constraints: matches `^(0[1-9]|1[0-2])[0-9]{2}$`.
 ///
@@ -1085,7 +1085,7 @@ impl<'de> ::serde::Deserialize<'de> for Language {
 
 /// Identifier of the operation.
 ///
-/// Not the only `OperationId`: [`in_v1_card::OperationId`](super::in_v1_card::OperationId) (matches `[A-Za-z0-9_-]{1,64}`), [`out_v2_card::OperationId`](super::out_v2_card::OperationId) (1 to 64 characters, matches `[A-Za-z0-9_-]{1,64}`) are other types of that name, each with rules of its own. They are not interchangeable: pass the one the operation names.
+/// Not the only `OperationId`: some APIs define their own, with other rules: [`in_v1_card::OperationId`](super::in_v1_card::OperationId) (matches `[A-Za-z0-9_-]{1,64}`); [`out_v2_card::OperationId`](super::out_v2_card::OperationId) (1 to 64 characters, matches `[A-Za-z0-9_-]{1,64}`). The types are not interchangeable; pass the one the operation names.
 ///
 /// Constraints: 1 to 64 characters, matches `^[A-Za-z0-9_-]{1,64}$`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
@@ -1249,7 +1249,7 @@ impl OperationInformation {
 
 /// Funding PAN, 10 to 19 digits.
 ///
-/// Not the only `Pan`: [`in_v1_digital_card::Pan`](super::in_v1_digital_card::Pan) (matches `^[0-9]{1,19}$`) is another type of that name, with rules of its own. The two are not interchangeable: pass the one the operation names.
+/// Not the only `Pan`: some APIs define their own, with other rules: [`in_v1_digital_card::Pan`](super::in_v1_digital_card::Pan) (matches `^[0-9]{1,19}$`). The types are not interchangeable; pass the one the operation names.
 ///
 /// Constraints: matches `^[0-9]{10,19}$`, a valid Luhn check digit.
 ///

@@ -120,8 +120,6 @@ impl<'de> ::serde::Deserialize<'de> for Assertion {
 }
 
 /// Authorization request body
-///
-/// Not the only `Auth2Request`: [`out_v1_auth2::Auth2Request`](super::out_v1_auth2::Auth2Request) is another type of that name, with rules of its own. The two are not interchangeable: pass the one the operation names.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct Auth2Request {
@@ -200,8 +198,6 @@ impl GetTokenResponse {
 }
 
 /// OAuth grant type: the JWT bearer flow, `urn:ietf:params:oauth:grant-type:jwt-bearer`.
-///
-/// Not the only `GrantType`: [`out_v1_auth2::GrantType`](super::out_v1_auth2::GrantType) is another type of that name, with rules of its own. The two are not interchangeable: pass the one the operation names.
 ///
 /// Values D1 adds after this spec was written are kept as [`GrantType::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

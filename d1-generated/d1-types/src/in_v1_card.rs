@@ -250,7 +250,7 @@ impl ::std::ops::Drop for AuxiliaryPan {
 
 /// Identifier of the card.
 ///
-/// Not the only `CardId`: [`common::CardId`](super::common::CardId) (1 to 48 characters, matches `^[A-Za-z0-9_-]{1,48}$`) is another type of that name, with rules of its own. The two are not interchangeable: pass the one the operation names.
+/// Not the `CardId` the other APIs share ([`common::CardId`](super::common::CardId) (1 to 48 characters, matches `^[A-Za-z0-9_-]{1,48}$`)): this API's has rules of its own. The types are not interchangeable; pass the one the operation names.
 ///
 /// Constraints: 1 to 48 characters, matches `[A-Za-z0-9_-]{1,48}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
@@ -397,8 +397,6 @@ pub type CardOperationList = ::serde_json::Map<
 >;
 
 /// Reserved for future use: changing the card product is not supported yet.
-///
-/// Not the only `CardProductId`: [`in_v1_physical_issuance::CardProductId`](super::in_v1_physical_issuance::CardProductId) (1 to 48 characters, matches `^[A-Za-z0-9_-]{1,48}$`) is another type of that name, with rules of its own. The two are not interchangeable: pass the one the operation names.
 ///
 /// Constraints: matches `[A-Za-z0-9_-]{1,48}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
@@ -592,7 +590,7 @@ impl<'de> ::serde::Deserialize<'de> for CardState {
 /// **Warning:** the value is logged in clear, so never build it from personal or sensitive data.
 /// Uniqueness is not guaranteed: use it for logging and troubleshooting only.
 ///
-/// Not the only `CorrelationId`: [`common::CorrelationId`](super::common::CorrelationId) (matches `^[A-Za-z0-9_-]{1,64}$`) is another type of that name, with rules of its own. The two are not interchangeable: pass the one the operation names.
+/// Not the `CorrelationId` the other APIs share ([`common::CorrelationId`](super::common::CorrelationId) (matches `^[A-Za-z0-9_-]{1,64}$`)): this API's has rules of its own. The types are not interchangeable; pass the one the operation names.
 ///
 /// Constraints: 1 to 64 characters, matches `[a-zA-Z0-9_\-\. ]{1,64}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
@@ -963,8 +961,6 @@ impl<'de> ::serde::Deserialize<'de> for NewCardId {
 
 /// Kind of operation.
 ///
-/// Not the only `Operation`: [`in_v1_physical_issuance::Operation`](super::in_v1_physical_issuance::Operation) is another type of that name, with rules of its own. The two are not interchangeable: pass the one the operation names.
-///
 /// Values D1 adds after this spec was written are kept as [`Operation::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -1178,7 +1174,7 @@ pub type OperationEndTime = ::std::string::String;
 
 /// Identifier of the operation.
 ///
-/// Not the only `OperationId`: [`common::OperationId`](super::common::OperationId) (1 to 64 characters, matches `^[A-Za-z0-9_-]{1,64}$`), [`out_v2_card::OperationId`](super::out_v2_card::OperationId) (1 to 64 characters, matches `[A-Za-z0-9_-]{1,64}`) are other types of that name, each with rules of its own. They are not interchangeable: pass the one the operation names.
+/// Not the `OperationId` the other APIs share ([`common::OperationId`](super::common::OperationId) (1 to 64 characters, matches `^[A-Za-z0-9_-]{1,64}$`)): this API's has rules of its own. The types are not interchangeable; pass the one the operation names.
 ///
 /// Constraints: matches `[A-Za-z0-9_-]{1,64}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
@@ -1288,8 +1284,6 @@ impl<'de> ::serde::Deserialize<'de> for OperationId {
 }
 
 /// Reason for the action.
-///
-/// Not the only `OperationRequest`: [`in_v1_digital_card::OperationRequest`](super::in_v1_digital_card::OperationRequest) is another type of that name, with rules of its own. The two are not interchangeable: pass the one the operation names.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct OperationRequest {

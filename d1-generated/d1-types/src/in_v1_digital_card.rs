@@ -1185,8 +1185,6 @@ impl<'de> ::serde::Deserialize<'de> for Offset {
 pub use super::common::OperationId;
 
 /// Reason for a suspension or deletion.
-///
-/// Not the only `OperationRequest`: [`in_v1_card::OperationRequest`](super::in_v1_card::OperationRequest) is another type of that name, with rules of its own. The two are not interchangeable: pass the one the operation names.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -1287,7 +1285,7 @@ impl OperationResultResponse {
 
 /// Token PAN, up to 19 digits.
 ///
-/// Not the only `Pan`: [`common::Pan`](super::common::Pan) (matches `^[0-9]{10,19}$`, a valid Luhn check digit) is another type of that name, with rules of its own. The two are not interchangeable: pass the one the operation names.
+/// Not the `Pan` the other APIs share ([`common::Pan`](super::common::Pan) (matches `^[0-9]{10,19}$`, a valid Luhn check digit)): this API's has rules of its own. The types are not interchangeable; pass the one the operation names.
 ///
 /// Constraints: matches `^[0-9]{1,19}$`.
 ///
@@ -2160,8 +2158,6 @@ impl StepupAuthenticationResultRequest {
 /// - COF
 /// - ECOM
 /// - QRC
-///
-/// Not the only `Type`: [`in_v1_physical_issuance::Type`](super::in_v1_physical_issuance::Type) is another type of that name, with rules of its own. The two are not interchangeable: pass the one the operation names.
 ///
 /// Constraints: at most 16 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]

@@ -434,8 +434,6 @@ impl CardOrderStatus {
 
 /// Card product configured for the issuer at onboarding.
 ///
-/// Not the only `CardProductId`: [`in_v1_card::CardProductId`](super::in_v1_card::CardProductId) (matches `[A-Za-z0-9_-]{1,48}`) is another type of that name, with rules of its own. The two are not interchangeable: pass the one the operation names.
-///
 /// Constraints: 1 to 48 characters, matches `^[A-Za-z0-9_-]{1,48}$`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
@@ -1401,7 +1399,7 @@ pub type EncryptedData = ::d1_runtime::jwe::Jwe<CardData, 8192>;
 
 /// Expiry date, 4 digits; D1 says typically YYMM (e.g. 2906), so only the digit count is checked.
 ///
-/// Not the only `Exp`: [`common::Exp`](super::common::Exp) (matches `^(0[1-9]|1[0-2])[0-9]{2}$`) is another type of that name, with rules of its own. The two are not interchangeable: pass the one the operation names.
+/// Not the `Exp` the other APIs share ([`common::Exp`](super::common::Exp) (matches `^(0[1-9]|1[0-2])[0-9]{2}$`)): this API's has rules of its own. The types are not interchangeable; pass the one the operation names.
 ///
 /// Constraints: matches `^[0-9]{4}$`.
 ///
@@ -1598,8 +1596,6 @@ pub use super::common::IssuerId;
 pub type IssuerRequestId = ::std::string::String;
 
 /// Kind of operation; `PRODUCE` for physical card production. D1 may send other values.
-///
-/// Not the only `Operation`: [`in_v1_card::Operation`](super::in_v1_card::Operation) is another type of that name, with rules of its own. The two are not interchangeable: pass the one the operation names.
 ///
 /// Values D1 adds after this spec was written are kept as [`Operation::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2718,8 +2714,6 @@ impl TrackData {
 }
 
 /// `INDIVIDUAL` (default): one parcel per card; `BULK`: cards grouped in one shipment. D1 may add values.
-///
-/// Not the only `Type`: [`in_v1_digital_card::Type`](super::in_v1_digital_card::Type) (at most 16 characters) is another type of that name, with rules of its own. The two are not interchangeable: pass the one the operation names.
 ///
 /// Values D1 adds after this spec was written are kept as [`Type::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

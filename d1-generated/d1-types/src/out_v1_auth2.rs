@@ -9,8 +9,6 @@
 pub use super::common::AccessToken;
 
 /// Body of a `POST /oauth2/token` request.
-///
-/// Not the only `Auth2Request`: [`in_v1_auth2::Auth2Request`](super::in_v1_auth2::Auth2Request) is another type of that name, with rules of its own. The two are not interchangeable: pass the one the operation names.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct Auth2Request {
@@ -103,8 +101,6 @@ impl Auth2Response {
 }
 
 /// OAuth grant type (client credentials, RFC 6749 section 4.4).
-///
-/// Not the only `GrantType`: [`in_v1_auth2::GrantType`](super::in_v1_auth2::GrantType) is another type of that name, with rules of its own. The two are not interchangeable: pass the one the operation names.
 ///
 /// Values D1 adds after this spec was written are kept as [`GrantType::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -988,7 +988,7 @@ impl NotifyCardOperationsRequest {
 
 /// Identifier of the operation.
 ///
-/// Not the only `OperationId`: [`common::OperationId`](super::common::OperationId) (1 to 64 characters, matches `^[A-Za-z0-9_-]{1,64}$`), [`in_v1_card::OperationId`](super::in_v1_card::OperationId) (matches `[A-Za-z0-9_-]{1,64}`) are other types of that name, each with rules of its own. They are not interchangeable: pass the one the operation names.
+/// Not the `OperationId` the other APIs share ([`common::OperationId`](super::common::OperationId) (1 to 64 characters, matches `^[A-Za-z0-9_-]{1,64}$`)): this API's has rules of its own. The types are not interchangeable; pass the one the operation names.
 ///
 /// Constraints: 1 to 64 characters, matches `[A-Za-z0-9_-]{1,64}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]

@@ -1120,8 +1120,6 @@ impl Option {
 }
 
 /// Defined at `tests/fixtures/features/kitchen-sink.json#/components/schemas/Pet` (the spec does not describe it).
-///
-/// Not the only `Pet`: [`petstore::Pet`](super::petstore::Pet) is another type of that name, with rules of its own. The two are not interchangeable: pass the one the operation names.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]

@@ -111,8 +111,6 @@ impl<'de> ::serde::Deserialize<'de> for Name {
 }
 
 /// Body of the 200 response to `GET /pets/{petId}`.
-///
-/// Not the only `Pet`: [`kitchen_sink::Pet`](super::kitchen_sink::Pet) is another type of that name, with rules of its own. The two are not interchangeable: pass the one the operation names.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct Pet {
