@@ -164,7 +164,11 @@ fn reference(def: &TypeDef, from: &str) -> String {
         }
         _ => String::new(),
     };
-    format!("[`{module}::{name}`]({from}{module}::{name}){rules}")
+    if from.is_empty() {
+        format!("[`{module}::{name}`]{rules}")
+    } else {
+        format!("[`{module}::{name}`]({from}{module}::{name}){rules}")
+    }
 }
 
 /// The type a member or variant holds, through boxes, lists, maps and seals.

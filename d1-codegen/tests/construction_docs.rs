@@ -112,7 +112,7 @@ fn names_defined_with_different_rules_are_listed_and_link_the_common_one() {
     assert!(shared.contains("[`three::CardId`](super::three::CardId) (matches `[a-z]{1,4}`)"), "{shared}");
     // Every such name is listed at the crate root, `Kind` (no `common` one) too.
     assert_eq!(ir.namesakes.len(), 2, "{:?}", ir.namesakes);
-    assert!(ir.namesakes[1].starts_with("- `Kind`: [`common::Kind`](common::Kind) (at most 3 characters); "));
+    assert!(ir.namesakes[1].starts_with("- `Kind`: [`common::Kind`] (at most 3 characters); "));
     assert!(code.contains("/// Not the `CardId` the other APIs share"), "rendered");
     assert!(code.contains("//! # One name, different rules"), "listed in the crate docs");
 }

@@ -23,17 +23,17 @@
 //! These names are defined by several modules, each with rules of its own. The types are not
 //! interchangeable: pass the one the operation names.
 //!
-//! - `Auth2Request`: [`in_v1_auth2::Auth2Request`](in_v1_auth2::Auth2Request); [`out_v1_auth2::Auth2Request`](out_v1_auth2::Auth2Request)
-//! - `CardId`: [`common::CardId`](common::CardId) (1 to 48 characters, matches `^[A-Za-z0-9_-]{1,48}$`); [`in_v1_card::CardId`](in_v1_card::CardId) (1 to 48 characters, matches `[A-Za-z0-9_-]{1,48}`)
-//! - `CardProductId`: [`in_v1_card::CardProductId`](in_v1_card::CardProductId) (matches `[A-Za-z0-9_-]{1,48}`); [`in_v1_physical_issuance::CardProductId`](in_v1_physical_issuance::CardProductId) (1 to 48 characters, matches `^[A-Za-z0-9_-]{1,48}$`)
-//! - `CorrelationId`: [`common::CorrelationId`](common::CorrelationId) (matches `^[A-Za-z0-9_-]{1,64}$`); [`in_v1_card::CorrelationId`](in_v1_card::CorrelationId) (1 to 64 characters, matches `[a-zA-Z0-9_\-\. ]{1,64}`)
-//! - `Exp`: [`common::Exp`](common::Exp) (matches `^(0[1-9]|1[0-2])[0-9]{2}$`); [`in_v1_physical_issuance::Exp`](in_v1_physical_issuance::Exp) (matches `^[0-9]{4}$`)
-//! - `GrantType`: [`in_v1_auth2::GrantType`](in_v1_auth2::GrantType); [`out_v1_auth2::GrantType`](out_v1_auth2::GrantType)
-//! - `Operation`: [`in_v1_card::Operation`](in_v1_card::Operation); [`in_v1_physical_issuance::Operation`](in_v1_physical_issuance::Operation)
-//! - `OperationId`: [`common::OperationId`](common::OperationId) (1 to 64 characters, matches `^[A-Za-z0-9_-]{1,64}$`); [`in_v1_card::OperationId`](in_v1_card::OperationId) (matches `[A-Za-z0-9_-]{1,64}`); [`out_v2_card::OperationId`](out_v2_card::OperationId) (1 to 64 characters, matches `[A-Za-z0-9_-]{1,64}`)
-//! - `OperationRequest`: [`in_v1_card::OperationRequest`](in_v1_card::OperationRequest); [`in_v1_digital_card::OperationRequest`](in_v1_digital_card::OperationRequest)
-//! - `Pan`: [`common::Pan`](common::Pan) (matches `^[0-9]{10,19}$`, a valid Luhn check digit); [`in_v1_digital_card::Pan`](in_v1_digital_card::Pan) (matches `^[0-9]{1,19}$`)
-//! - `Type`: [`in_v1_digital_card::Type`](in_v1_digital_card::Type) (at most 16 characters); [`in_v1_physical_issuance::Type`](in_v1_physical_issuance::Type)
+//! - `Auth2Request`: [`in_v1_auth2::Auth2Request`]; [`out_v1_auth2::Auth2Request`]
+//! - `CardId`: [`common::CardId`] (1 to 48 characters, matches `^[A-Za-z0-9_-]{1,48}$`); [`in_v1_card::CardId`] (1 to 48 characters, matches `[A-Za-z0-9_-]{1,48}`)
+//! - `CardProductId`: [`in_v1_card::CardProductId`] (matches `[A-Za-z0-9_-]{1,48}`); [`in_v1_physical_issuance::CardProductId`] (1 to 48 characters, matches `^[A-Za-z0-9_-]{1,48}$`)
+//! - `CorrelationId`: [`common::CorrelationId`] (matches `^[A-Za-z0-9_-]{1,64}$`); [`in_v1_card::CorrelationId`] (1 to 64 characters, matches `[a-zA-Z0-9_\-\. ]{1,64}`)
+//! - `Exp`: [`common::Exp`] (matches `^(0[1-9]|1[0-2])[0-9]{2}$`); [`in_v1_physical_issuance::Exp`] (matches `^[0-9]{4}$`)
+//! - `GrantType`: [`in_v1_auth2::GrantType`]; [`out_v1_auth2::GrantType`]
+//! - `Operation`: [`in_v1_card::Operation`]; [`in_v1_physical_issuance::Operation`]
+//! - `OperationId`: [`common::OperationId`] (1 to 64 characters, matches `^[A-Za-z0-9_-]{1,64}$`); [`in_v1_card::OperationId`] (matches `[A-Za-z0-9_-]{1,64}`); [`out_v2_card::OperationId`] (1 to 64 characters, matches `[A-Za-z0-9_-]{1,64}`)
+//! - `OperationRequest`: [`in_v1_card::OperationRequest`]; [`in_v1_digital_card::OperationRequest`]
+//! - `Pan`: [`common::Pan`] (matches `^[0-9]{10,19}$`, a valid Luhn check digit); [`in_v1_digital_card::Pan`] (matches `^[0-9]{1,19}$`)
+//! - `Type`: [`in_v1_digital_card::Type`] (at most 16 characters); [`in_v1_physical_issuance::Type`]
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

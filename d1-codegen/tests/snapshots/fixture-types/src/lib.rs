@@ -15,7 +15,7 @@
 //! These names are defined by several modules, each with rules of its own. The types are not
 //! interchangeable: pass the one the operation names.
 //!
-//! - `Pet`: [`kitchen_sink::Pet`](kitchen_sink::Pet); [`petstore::Pet`](petstore::Pet)
+//! - `Pet`: [`kitchen_sink::Pet`]; [`petstore::Pet`]
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
