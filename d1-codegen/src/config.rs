@@ -180,7 +180,7 @@ impl Config {
         for dir in &self.spec_dirs {
             println!("cargo:rerun-if-changed={}", dir.display());
         }
-        let ir = crate::describe::described(self.named_ir(&inputs)?);
+        let ir = self.named_ir(&inputs)?;
         warnings.extend(ir.warnings.iter().cloned());
         let mut parts = vec![emit::Part::Types];
         if !self.without_client {
@@ -214,10 +214,9 @@ impl Config {
         Ok((self.named_ir(&inputs)?, self.options.clone()))
     }
 
-    /// load → lower → naming on the files at `paths`.
+    /// load → lower → naming → describe on the files at `paths`.
     fn named_ir(&self, paths: &[PathBuf]) -> Result<crate::ir::Ir, Error> {
-        let specs = crate::load::load(&self.read_inputs(paths)?)?;
-        Ok(crate::naming::finalize(crate::lower::lower_with(&specs, &self.options)?))
+        crate::ir_of(&crate::load::load(&self.read_inputs(paths)?)?, &self.options)
     }
 
     fn require_out(&self) -> Result<&Path, Error> {

@@ -29,9 +29,12 @@ pub use write::FileTree;
 
 /// Run the in-memory part of the pipeline: files in, generated tree and IR out. No I/O.
 pub fn generate(files: &[load::SourceFile], options: &emit::Options) -> Result<(FileTree, ir::Ir), Error> {
-    let specs = load::load(files)?;
-    let lowered = lower::lower_with(&specs, options)?;
-    let ir = describe::described(naming::finalize(lowered));
+    let ir = ir_of(&load::load(files)?, options)?;
     let tree = emit::emit(&ir, options)?;
     Ok((tree, ir))
+}
+
+/// The IR of loaded specs: lowered, named, described; what every emitter reads.
+pub fn ir_of(specs: &[load::Spec], options: &emit::Options) -> Result<ir::Ir, Error> {
+    Ok(describe::described(naming::finalize(lower::lower_with(specs, options)?)))
 }
