@@ -207,7 +207,7 @@ impl Config {
         })
     }
 
-    /// Read the specs and run load → lower → naming, without emitting: the IR that
+    /// Read the specs and run load → lower → naming → describe, without emitting: the IR that
     /// [`crate::diff`] compares. The options (crate names) come with it.
     pub fn ir(&self) -> Result<(crate::ir::Ir, Options), Error> {
         let (inputs, _) = self.listing()?;
