@@ -207,17 +207,16 @@ impl Config {
         })
     }
 
-    /// Read the specs and run load → lower → naming, without emitting: the IR that
+    /// Read the specs and run load → lower → naming → describe, without emitting: the IR that
     /// [`crate::diff`] compares. The options (crate names) come with it.
     pub fn ir(&self) -> Result<(crate::ir::Ir, Options), Error> {
         let (inputs, _) = self.listing()?;
         Ok((self.named_ir(&inputs)?, self.options.clone()))
     }
 
-    /// load → lower → naming on the files at `paths`.
+    /// load → lower → naming → describe on the files at `paths`.
     fn named_ir(&self, paths: &[PathBuf]) -> Result<crate::ir::Ir, Error> {
-        let specs = crate::load::load(&self.read_inputs(paths)?)?;
-        Ok(crate::naming::finalize(crate::lower::lower_with(&specs, &self.options)?))
+        crate::ir_of(&crate::load::load(&self.read_inputs(paths)?)?, &self.options)
     }
 
     fn require_out(&self) -> Result<&Path, Error> {

@@ -12,19 +12,20 @@
 //! The rules (applied in this module's private `Diff` methods):
 //!
 //! * the side that **builds** a value (client for requests, server for responses) is broken by
-//!   a new required field, and — because generated structs are exhaustive
-//!   ([`EXHAUSTIVE_TYPES`]) — by any new field (a struct literal no longer compiles);
-//! * the side that **reads** a value is broken by a new enum value or `oneOf` variant only
-//!   through an exhaustive `match` (string enums keep unknown values, so parsing still works);
-//!   a new `oneOf` variant in a response also breaks parsing, as unions have no catch-all;
+//!   a new required field (one more constructor argument); a new optional field breaks nobody,
+//!   as generated structs are `#[non_exhaustive]` and built through constructors and setters
+//!   ([`EXHAUSTIVE_TYPES`] is `false`);
+//! * a new enum value breaks nobody: enums are `#[non_exhaustive]` too, so every `match` already
+//!   has a wildcard, and string enums keep unknown values; a new `oneOf` variant in a response
+//!   breaks parsing, as unions have no catch-all;
 //! * removals, renames, type changes and a field or parameter that becomes required or
 //!   optional (`T` ↔ `Option<T>`) break both sides;
 //! * a tightened constraint (pattern, length, range, items) breaks client users, whose values
 //!   or received responses may now be refused, and server implementers when the server
 //!   builds the value; a loosened one breaks nobody;
 //! * a new operation breaks server implementers (one more trait method) and no client user;
-//!   a new response status breaks both: client users' exhaustive `match`es on the operation's
-//!   error enum, and server implementers, whom the spec now asks to produce it.
+//!   a new response status breaks server implementers, whom the spec now asks to produce it
+//!   (the client's per-operation enums are `#[non_exhaustive]`).
 
 use crate::emit::Options;
 use crate::ir::{
@@ -34,10 +35,10 @@ use crate::naming;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-/// Generated structs and enums carry no `#[non_exhaustive]`: a new field breaks struct
-/// literals, a new variant breaks `match`es without a wildcard. Set to `false` the day they
-/// do, and only the wire-level rules remain.
-pub const EXHAUSTIVE_TYPES: bool = true;
+/// Whether generated structs and enums are exhaustive (a new field would break struct
+/// literals, a new variant `match`es without a wildcard). They are `#[non_exhaustive]`, so only
+/// the wire-level rules and the constructors' arguments remain.
+pub const EXHAUSTIVE_TYPES: bool = false;
 
 /// For one side: does the change break existing code or behaviour?
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -15,6 +15,9 @@ pub struct Ir {
     pub warnings: Vec<Warning>,
     /// Number of fields declared as JWE-sealed.
     pub sealed_fields: usize,
+    /// Names that several modules define, each with rules of its own: one Markdown list item
+    /// per name, linking every definition from the types crate's root (see `describe`).
+    pub namesakes: Vec<String>,
 }
 
 /// Index into `Ir::types`.
@@ -285,6 +288,17 @@ pub struct Struct {
     pub additional: Option<TypeRef>,
     /// A JWE plaintext: redacted, zeroized, no public serde.
     pub plaintext: bool,
+    /// Name of the constructor taking the required members (emitted only when there are some;
+    /// a struct without required members derives `Default` instead).
+    pub constructor: String,
+}
+
+impl Struct {
+    /// The members a value cannot be built without: required and not nullable (a required
+    /// nullable member starts as `null`).
+    pub fn constructor_args(&self) -> impl Iterator<Item = &Field> {
+        self.fields.iter().filter(|f| f.required && !f.nullable)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -297,6 +311,9 @@ pub struct Field {
     pub required: bool,
     pub nullable: bool,
     pub doc: Option<String>,
+    /// Name of the method that sets an optional member (`with_card_id`); unused for the
+    /// members the constructor takes.
+    pub setter: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -325,6 +342,7 @@ pub struct OneOfVariant {
     /// Tag value (only for tagged unions).
     pub tag_value: Option<String>,
     pub ty: TypeRef,
+    pub doc: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -361,6 +379,39 @@ pub struct Constraints {
     pub max_items: Option<u64>,
     /// The value must pass the Luhn check (a real card number).
     pub luhn: bool,
+}
+
+impl Constraints {
+    /// "1 to 48 characters, matches `…`": the rules in words, for docs.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        match (self.min_length, self.max_length) {
+            (Some(a), Some(b)) if a == b => parts.push(format!("exactly {a} characters")),
+            (Some(a), Some(b)) => parts.push(format!("{a} to {b} characters")),
+            (Some(a), None) => parts.push(format!("at least {a} characters")),
+            (None, Some(b)) => parts.push(format!("at most {b} characters")),
+            (None, None) => {}
+        }
+        if let Some(p) = &self.pattern {
+            parts.push(format!("matches `{p}`"));
+        }
+        if let Some(m) = self.minimum {
+            parts.push(format!("{} {}", if m.exclusive { ">" } else { ">=" }, m.value));
+        }
+        if let Some(m) = self.maximum {
+            parts.push(format!("{} {}", if m.exclusive { "<" } else { "<=" }, m.value));
+        }
+        match (self.min_items, self.max_items) {
+            (Some(a), Some(b)) => parts.push(format!("{a} to {b} items")),
+            (Some(a), None) => parts.push(format!("at least {a} items")),
+            (None, Some(b)) => parts.push(format!("at most {b} items")),
+            (None, None) => {}
+        }
+        if self.luhn {
+            parts.push("a valid Luhn check digit".to_string());
+        }
+        parts.join(", ")
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -92,7 +92,8 @@ pub fn lower_with(specs: &[Spec], options: &crate::emit::Options) -> Result<Lowe
     apis.sort_by(|a, b| a.module.cmp(&b.module));
     ctx.warnings.sort();
     ctx.warnings.dedup();
-    let ir = Ir { apis, types: ctx.types, warnings: ctx.warnings, sealed_fields: ctx.sealed_fields };
+    let ir =
+        Ir { apis, types: ctx.types, warnings: ctx.warnings, sealed_fields: ctx.sealed_fields, namesakes: Vec::new() };
     Ok(Lowered { ir, hints: ctx.hints })
 }
 
@@ -780,14 +781,10 @@ impl<'a> SpecLowering<'a> {
                 required: required.contains(name),
                 nullable,
                 doc,
+                setter: String::new(),
             });
         }
-        Ok(Shape::Def(TypeKind::Struct(Struct {
-            fields,
-            deny_unknown_fields: deny,
-            additional: additional_ty,
-            plaintext: false,
-        })))
+        Ok(Shape::Def(TypeKind::Struct(structure(fields, deny, additional_ty, false))))
     }
 
     fn array(&mut self, a: &ArrayType, at: &Location, hint: &Hint) -> Result<Shape, Error> {
@@ -855,7 +852,7 @@ impl<'a> SpecLowering<'a> {
                 Some(id) => self.ctx.types[id.0].name.clone(),
                 None => builtin_variant_name(&ty).to_string(),
             };
-            variants.push(OneOfVariant { ident: naming::unique(base, &mut idents), tag_value: None, ty });
+            variants.push(OneOfVariant { ident: naming::unique(base, &mut idents), tag_value: None, ty, doc: None });
         }
         Ok(Shape::Def(TypeKind::OneOf(OneOf { tag: None, variants })))
     }
@@ -906,6 +903,7 @@ impl<'a> SpecLowering<'a> {
                 ident: naming::unique(naming::variant_ident(&tag), &mut idents),
                 tag_value: Some(tag),
                 ty: TypeRef::Named(id),
+                doc: None,
             });
         }
         Ok(Some(Shape::Def(TypeKind::OneOf(OneOf { tag: Some(d.property_name.clone()), variants }))))
@@ -1129,14 +1127,11 @@ impl<'a> SpecLowering<'a> {
                 required: o.required.contains(name),
                 nullable: false,
                 doc: schema_doc(prop_schema),
+                setter: String::new(),
             });
         }
-        Ok(Shape::Def(TypeKind::Struct(Struct {
-            fields,
-            deny_unknown_fields: matches!(o.additional_properties, Some(AdditionalProperties::Any(false))),
-            additional: None,
-            plaintext: true,
-        })))
+        let deny = matches!(o.additional_properties, Some(AdditionalProperties::Any(false)));
+        Ok(Shape::Def(TypeKind::Struct(structure(fields, deny, None, true))))
     }
 
     /// A string declared sensitive (`x-d1-redact: "all"` or `"last4"`): a newtype that never
@@ -1461,6 +1456,20 @@ fn builtin_variant_name(ty: &TypeRef) -> &'static str {
         TypeRef::Bytes => "Bytes",
         _ => "Value",
     }
+}
+
+/// A struct with its constructor and setters named.
+fn structure(
+    mut fields: Vec<Field>,
+    deny_unknown_fields: bool,
+    additional: Option<TypeRef>,
+    plaintext: bool,
+) -> Struct {
+    let setters = naming::setters(fields.iter().map(|f| f.ident.as_str()));
+    for (field, setter) in fields.iter_mut().zip(setters) {
+        field.setter = setter;
+    }
+    Struct { fields, deny_unknown_fields, additional, plaintext, constructor: naming::CONSTRUCTOR.to_string() }
 }
 
 fn schema_doc(schema: &Schema) -> Option<String> {

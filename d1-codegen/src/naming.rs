@@ -248,6 +248,16 @@ pub fn status_variant(status: Status) -> String {
     }
 }
 
+/// The constructor of a struct that has required members: `Shipment::new(delivery_address)`.
+pub const CONSTRUCTOR: &str = "new";
+
+/// The setters of a struct's optional members, in field order, from their idents: `card_id` →
+/// `with_card_id`, `type_` → `with_type`. Unique within the struct and never the constructor.
+pub fn setters<'a>(idents: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut taken = BTreeSet::from([CONSTRUCTOR.to_string()]);
+    idents.into_iter().map(|i| unique(format!("with_{}", i.trim_end_matches('_')), &mut taken)).collect()
+}
+
 /// `base`, or `base2`, `base3`, … whichever is not in `taken` yet; records the result.
 pub fn unique(base: String, taken: &mut BTreeSet<String>) -> String {
     if taken.insert(base.clone()) {
@@ -556,5 +566,11 @@ mod tests {
         assert_eq!(unique("A".into(), &mut taken), "A2");
         assert_eq!(unique("V1".into(), &mut taken), "V1");
         assert_eq!(unique("V1".into(), &mut taken), "V1_2");
+    }
+
+    #[test]
+    fn setter_names() {
+        assert_eq!(setters(["card_id", "type_", "new"]), ["with_card_id", "with_type", "with_new"]);
+        assert_eq!(setters(["a_", "a"]), ["with_a", "with_a2"]);
     }
 }

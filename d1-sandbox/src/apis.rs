@@ -29,7 +29,11 @@ fn v1_error(refusal: &Refusal) -> t::in_v1_card::ErrorGeneric {
         Refusal::UnknownDigitalCard => (None, "Unknown digitalCardId.".to_string()),
         Refusal::Forbidden(reason) => (None, reason.clone()),
     };
-    t::in_v1_card::ErrorGeneric { error_code: code, error: Some(text) }
+    let body = t::in_v1_card::ErrorGeneric::default().with_error(text);
+    match code {
+        Some(code) => body.with_error_code(code),
+        None => body,
+    }
 }
 
 fn internal(what: &str, e: impl std::fmt::Display) -> ApiError {
@@ -48,16 +52,15 @@ fn card_reason(body: Option<&t::in_v1_card::OperationRequest>) -> Reason {
 }
 
 fn operation_card(op: &Operation) -> Result<t::in_v1_card::OperationCard, ApiError> {
-    Ok(t::in_v1_card::OperationCard {
-        operation_id: t::in_v1_card::OperationId::new(op.operation_id.clone())
-            .map_err(|e| internal("an operation", e))?,
-        operation: t::in_v1_card::Operation::from(op.operation.as_str()),
-        status: t::in_v1_card::Status::from(op.status.as_str()),
-        start_time: op.start_time.clone(),
-        end_time: Some(op.end_time.clone()),
-        requestor_type: t::in_v1_card::RequestorType::from(op.requestor_type.as_str()),
-        requestor_id: op.requestor_id.clone(),
-    })
+    Ok(t::in_v1_card::OperationCard::new(
+        t::in_v1_card::OperationId::new(op.operation_id.clone()).map_err(|e| internal("an operation", e))?,
+        t::in_v1_card::Operation::from(op.operation.as_str()),
+        t::in_v1_card::Status::from(op.status.as_str()),
+        op.start_time.clone(),
+        t::in_v1_card::RequestorType::from(op.requestor_type.as_str()),
+        op.requestor_id.clone(),
+    )
+    .with_end_time(op.end_time.clone()))
 }
 
 macro_rules! card_transition {
@@ -187,10 +190,8 @@ fn digital_reason(
 
 fn operation_response(result: Result<String, Refusal>) -> Result<t::in_v1_digital_card::OperationResponse, ApiError> {
     let id = result.map_err(api_error)?;
-    Ok(t::in_v1_digital_card::OperationResponse {
-        operation_id: Some(t::common::OperationId::new(id).map_err(|e| internal("an operation id", e))?),
-        status: "SUCCESSFUL".to_string(),
-    })
+    Ok(t::in_v1_digital_card::OperationResponse::new("SUCCESSFUL")
+        .with_operation_id(t::common::OperationId::new(id).map_err(|e| internal("an operation id", e))?))
 }
 
 fn digital_details(
@@ -199,34 +200,33 @@ fn digital_details(
 ) -> Result<t::in_v1_digital_card::DigitalCardDetails, ApiError> {
     use t::in_v1_digital_card as dc;
     let e = |e: t::validation::ValidationError| internal("digital card details", e);
-    Ok(dc::DigitalCardDetails {
-        parent_card_id: d.card_id.clone().map(dc::ParentCardId::new).transpose().map_err(e)?,
-        digital_card_id: dc::DigitalCardDetailsDigitalCardId::new(id).map_err(e)?,
-        pan_suffix: dc::PanSuffix::new(d.pan_suffix.clone()).map_err(e)?,
-        state: dc::State::from(d.state.as_str()),
-        type_: d.kind.clone().map(dc::Type::new).transpose().map_err(e)?,
-        device_binding_list: None,
-        provisioning_time: Some(dc::ProvisioningTime::new(d.provisioning_time.clone()).map_err(e)?),
-        last_replenish_time: None,
-        last_state_change_time: Some(dc::LastStateChangeTime::new(d.last_state_change_time.clone()).map_err(e)?),
-    })
+    let mut details = dc::DigitalCardDetails::new(
+        dc::DigitalCardDetailsDigitalCardId::new(id).map_err(e)?,
+        dc::PanSuffix::new(d.pan_suffix.clone()).map_err(e)?,
+        dc::State::from(d.state.as_str()),
+    )
+    .with_provisioning_time(dc::ProvisioningTime::new(d.provisioning_time.clone()).map_err(e)?)
+    .with_last_state_change_time(dc::LastStateChangeTime::new(d.last_state_change_time.clone()).map_err(e)?);
+    details.parent_card_id = d.card_id.clone().map(dc::ParentCardId::new).transpose().map_err(e)?;
+    details.type_ = d.kind.clone().map(dc::Type::new).transpose().map_err(e)?;
+    Ok(details)
 }
 
 fn digital_operation(op: &Operation) -> Result<t::in_v1_digital_card::DigitalCardOperation, ApiError> {
     use t::in_v1_digital_card as dc;
     let e = |e: t::validation::ValidationError| internal("an operation", e);
-    Ok(dc::DigitalCardOperation {
-        operation_id: t::common::OperationId::new(op.operation_id.clone()).map_err(e)?,
-        operation: op.operation.clone(),
-        status: op.status.clone(),
-        start_time: dc::StartTime::new(op.start_time.clone()).map_err(e)?,
-        end_time: Some(dc::EndTime::new(op.end_time.clone()).map_err(e)?),
-        requestor_id: op.requestor_id.clone(),
-        requestor_type: op.requestor_type.clone(),
-        reason: op.reason.clone(),
-        reason_code: op.reason_code.as_deref().map(dc::ReasonCode::from),
-        error: None,
-    })
+    let mut operation = dc::DigitalCardOperation::new(
+        t::common::OperationId::new(op.operation_id.clone()).map_err(e)?,
+        op.operation.clone(),
+        op.status.clone(),
+        dc::StartTime::new(op.start_time.clone()).map_err(e)?,
+        op.requestor_id.clone(),
+        op.requestor_type.clone(),
+    )
+    .with_end_time(dc::EndTime::new(op.end_time.clone()).map_err(e)?);
+    operation.reason = op.reason.clone();
+    operation.reason_code = op.reason_code.as_deref().map(dc::ReasonCode::from);
+    Ok(operation)
 }
 
 impl Sandbox {
@@ -349,14 +349,16 @@ impl in_v1_digital_card::InV1DigitalCardApi for Sandbox {
         let credentials = match self.issuer_key(issuer) {
             None => None,
             Some(key) => {
-                let plaintext = dc::DigitalCardCredentials {
-                    pan: dc::Pan::new(d.pan.clone()).map_err(|e| internal("credentials", e))?,
-                    exp: Some(t::common::Exp::new("1230").map_err(|e| internal("credentials", e))?),
-                };
+                let plaintext = dc::DigitalCardCredentials::new(
+                    dc::Pan::new(d.pan.clone()).map_err(|e| internal("credentials", e))?,
+                )
+                .with_exp(t::common::Exp::new("1230").map_err(|e| internal("credentials", e))?);
                 Some(t::jwe::Jwe::seal(&plaintext, &key).map_err(|e| internal("credentials", e))?)
             }
         };
-        Ok(in_v1_digital_card::GetCredentialsResponse::Ok(dc::GetCredentialsResponse { credentials }))
+        let mut body = dc::GetCredentialsResponse::default();
+        body.credentials = credentials;
+        Ok(in_v1_digital_card::GetCredentialsResponse::Ok(body))
     }
 
     async fn get_operation(
@@ -391,10 +393,11 @@ impl in_v1_digital_card::InV1DigitalCardApi for Sandbox {
             )
             .map_err(api_error)?;
         let operations = ops.iter().map(digital_operation).collect::<Result<Vec<_>, _>>()?;
-        Ok(in_v1_digital_card::GetAllOperationsResponse::Ok(t::in_v1_digital_card::DigitalCardOperationList {
-            operations: Some(operations),
-            remaining_operations: Some(remaining),
-        }))
+        Ok(in_v1_digital_card::GetAllOperationsResponse::Ok(
+            t::in_v1_digital_card::DigitalCardOperationList::default()
+                .with_operations(operations)
+                .with_remaining_operations(remaining),
+        ))
     }
 
     async fn step_up_auth_result(
@@ -405,10 +408,11 @@ impl in_v1_digital_card::InV1DigitalCardApi for Sandbox {
         // The spec does not require the body; the sandbox records the result either way.
         let id =
             self.state().step_up(request.issuer_id.as_str(), request.digital_card_id.as_str()).map_err(api_error)?;
-        Ok(in_v1_digital_card::StepUpAuthResultResponse::Ok(t::in_v1_digital_card::OperationResultResponse {
-            operation_id: Some(t::common::OperationId::new(id).map_err(|e| internal("an operation id", e))?),
-            status: Some("SUCCESSFUL".to_string()),
-        }))
+        Ok(in_v1_digital_card::StepUpAuthResultResponse::Ok(
+            t::in_v1_digital_card::OperationResultResponse::default()
+                .with_operation_id(t::common::OperationId::new(id).map_err(|e| internal("an operation id", e))?)
+                .with_status("SUCCESSFUL"),
+        ))
     }
 }
 
@@ -423,13 +427,27 @@ impl in_v1_physical_issuance::InV1PhysicalIssuanceApi for Sandbox {
     ) -> Result<in_v1_physical_issuance::CardOrderResponse, ApiError> {
         use t::in_v1_physical_issuance::CardRequest;
         self.authorize(&request.bearer_token)?;
-        let (consumer, product) = match &request.body {
-            Some(CardRequest::Thales(b)) => (b.consumer_id.as_ref(), b.card_product_id.as_ref()),
-            Some(CardRequest::Instant(b)) => (b.consumer_id.as_ref(), b.card_product_id.as_ref()),
-            Some(CardRequest::Central(b)) => (b.consumer_id.as_ref(), b.card_product_id.as_ref()),
-            // The spec does not require the body: the card is ordered without details.
-            None => (None, None),
+        let (consumer, product, card_data) = match &request.body {
+            Some(CardRequest::Thales(b)) => {
+                (b.consumer_id.as_ref(), b.card_product_id.as_ref(), Some(&b.encrypted_data))
+            }
+            Some(CardRequest::Instant(b)) => {
+                (b.consumer_id.as_ref(), b.card_product_id.as_ref(), b.encrypted_data.as_ref())
+            }
+            Some(CardRequest::Central(b)) => {
+                (b.consumer_id.as_ref(), b.card_product_id.as_ref(), b.encrypted_data.as_ref())
+            }
+            // The spec does not require the body: the card is ordered without details, as it is
+            // for a channel added to the spec after this sandbox was written.
+            Some(_) | None => (None, None, None),
         };
+        if let Some(sealed) = card_data {
+            sealed.open(self.d1_private_key()).map_err(|e| {
+                ApiError::bad_request(format!(
+                    "`encryptedData` cannot be opened with the sandbox's D1 key (GET /sandbox/keys/d1): {e}"
+                ))
+            })?;
+        }
         let id = self
             .state()
             .order_card(
@@ -439,9 +457,7 @@ impl in_v1_physical_issuance::InV1PhysicalIssuanceApi for Sandbox {
                 product.map(|p| p.as_str().to_string()),
             )
             .map_err(api_error)?;
-        Ok(in_v1_physical_issuance::CardOrderResponse::Accepted(t::common::OperationInformation {
-            operation_id: Some(t::common::OperationId::new(id).map_err(|e| internal("an operation id", e))?),
-        }))
+        Ok(in_v1_physical_issuance::CardOrderResponse::Accepted(operation_information(id)?))
     }
 
     async fn get_card_order_status(
@@ -460,29 +476,23 @@ impl in_v1_physical_issuance::InV1PhysicalIssuanceApi for Sandbox {
         let operations = ops
             .iter()
             .map(|op| {
-                Ok(pi::ProduceOperation {
-                    operation_id: t::common::OperationId::new(op.operation_id.clone())
-                        .map_err(|e| internal("an operation", e))?,
-                    operation: pi::Operation::Produce,
-                    status: t::common::ProduceOperationStatus::Successful,
-                    start_time: op.start_time.clone(),
-                    end_time: Some(op.end_time.clone()),
-                    card_id: card_id.clone(),
-                    details: pi::ProduceDetails {
-                        status: Some(t::common::ProduceDetailsStatus::CardProdDone),
-                        consumer_id: consumer.clone(),
-                        ..Default::default()
-                    },
-                    error_code: None,
-                    error: None,
-                    input_file_name: None,
-                    issuer_request_id: None,
-                })
+                let mut details =
+                    pi::ProduceDetails::default().with_status(t::common::ProduceDetailsStatus::CardProdDone);
+                details.consumer_id = consumer.clone();
+                Ok(pi::ProduceOperation::new(
+                    t::common::OperationId::new(op.operation_id.clone()).map_err(|e| internal("an operation", e))?,
+                    pi::Operation::Produce,
+                    t::common::ProduceOperationStatus::Successful,
+                    op.start_time.clone(),
+                    card_id.clone(),
+                    details,
+                )
+                .with_end_time(op.end_time.clone()))
             })
             .collect::<Result<Vec<_>, ApiError>>()?;
         Ok(in_v1_physical_issuance::GetCardOrderStatusResponse::Success(
             Status2xx::OK,
-            pi::CardOrderStatus { operations: Some(operations) },
+            pi::CardOrderStatus::default().with_operations(operations),
         ))
     }
 }
@@ -492,9 +502,8 @@ impl in_v1_physical_issuance::InV1PhysicalIssuanceApi for Sandbox {
 // ---------------------------------------------------------------------------------------------
 
 fn operation_information(id: String) -> Result<t::common::OperationInformation, ApiError> {
-    Ok(t::common::OperationInformation {
-        operation_id: Some(t::common::OperationId::new(id).map_err(|e| internal("an operation id", e))?),
-    })
+    Ok(t::common::OperationInformation::default()
+        .with_operation_id(t::common::OperationId::new(id).map_err(|e| internal("an operation id", e))?))
 }
 
 /// Check an update's members against the typed consumer information (`ConsumerInfo`), the
@@ -656,12 +665,9 @@ impl in_v1_auth2::InV1Auth2Api for Sandbox {
         if !jwt_shaped(body.assertion.expose()) {
             return Err(oauth_error("invalid_grant"));
         }
-        Ok(in_v1_auth2::GetTokenResponse::Ok(t::in_v1_auth2::GetTokenResponse {
-            // An unconstrained sensitive string: `new` cannot fail.
-            access_token: t::common::AccessToken::new(self.issue_token()).ok(),
-            expires_in: Some(3600.0),
-            scope: None,
-            token_type: Some("Bearer".to_string()),
-        }))
+        let mut body = t::in_v1_auth2::GetTokenResponse::default().with_expires_in(3600.0).with_token_type("Bearer");
+        // An unconstrained sensitive string: `new` cannot fail.
+        body.access_token = t::common::AccessToken::new(self.issue_token()).ok();
+        Ok(in_v1_auth2::GetTokenResponse::Ok(body))
     }
 }

@@ -346,7 +346,7 @@ async fn sealed_search_and_credentials_round_trip() {
     let jwk = s.client.get(format!("{}/sandbox/keys/d1", s.base)).send().await.unwrap().text().await.unwrap();
     let d1_key = PublicKey::from_jwk(&jwk).expect("a public JWK");
     let sealed: Jwe<DigitalPan, 8192> =
-        Jwe::seal(&DigitalPan { pan: Pan::new("4000001234567899").unwrap() }, &d1_key).unwrap();
+        Jwe::seal(&DigitalPan::new(Pan::new("4000001234567899").unwrap()), &d1_key).unwrap();
     let (status, result) = s
         .json(
             Method::POST,

@@ -176,13 +176,10 @@ async fn inbound_card_v1_requests_are_valid() {
     let reason = || -> in_v1_card::OperationRequest {
         serde_json::from_value(json!({ "reason": "lost card", "reasonCode": "LOST" })).expect("valid")
     };
-    let renew_data = in_v1_card::RenewCardData {
-        pan: common::Pan::new("4111111111111111").expect("valid"),
-        exp: common::Exp::new("1229").expect("valid"),
-        psn: None,
-        auxiliary_pan: None,
-        auxiliary_exp: None,
-    };
+    let renew_data = in_v1_card::RenewCardData::new(
+        common::Pan::new("4111111111111111").expect("valid"),
+        common::Exp::new("1229").expect("valid"),
+    );
     let mut renew: in_v1_card::RenewRequest =
         serde_json::from_value(json!({ "newCardId": "card_0002", "state": "ACTIVE" })).expect("valid");
     renew.encrypted_data = Some(Jwe::seal(&renew_data, &d1_public_key()).expect("sealed"));
@@ -242,11 +239,8 @@ async fn inbound_digital_card_requests_are_valid_except_the_documented_search_pa
     check("in_v1_digital_card", results, &prism, &[("get_credentials", "credentials")]);
 
     // D1's quirk: a sealed search request can never satisfy the spec's Base64 pattern.
-    let pan = in_v1_digital_card::DigitalPan { pan: in_v1_digital_card::Pan::new("5412345678901232").expect("valid") };
-    let search = in_v1_digital_card::SearchRequest {
-        encrypted_data: Jwe::seal(&pan, &d1_public_key()).expect("sealed"),
-        search_type: None,
-    };
+    let pan = in_v1_digital_card::DigitalPan::new(in_v1_digital_card::Pan::new("5412345678901232").expect("valid"));
+    let search = in_v1_digital_card::SearchRequest::new(Jwe::seal(&pan, &d1_public_key()).expect("sealed"));
     let err = api.search(&issuer()).body(search).await.expect_err("Prism enforces the Base64 pattern");
     assert_eq!(err.status(), Some(422), "{err}");
     assert!(matches!(err.kind(), ErrorKind::UndeclaredStatus), "the spec declares no error for search: {err:?}");
@@ -264,20 +258,14 @@ async fn inbound_physical_issuance_requests_are_valid() {
     let client = prism.client(ApiId::InV1PhysicalIssuance);
     let api = client.in_v1_physical_issuance();
     let card = common::CardId::new("card_0001").expect("valid");
-    let data = in_v1_physical_issuance::CardData {
-        pan: common::Pan::new("4111111111111111").expect("valid"),
-        exp: in_v1_physical_issuance::Exp::new("2906").expect("valid"),
-        encoded_name: None,
-        payment_account_reference: None,
-        pan_sequence_number: None,
-        effective_date: None,
-        cvv1: None,
-        pvv: None,
-    };
-    let order = in_v1_physical_issuance::CardRequest::Central(in_v1_physical_issuance::CardRequestCentral {
-        encrypted_data: Some(Jwe::seal(&data, &d1_public_key()).expect("sealed")),
-        ..Default::default()
-    });
+    let data = in_v1_physical_issuance::CardData::new(
+        common::Pan::new("4111111111111111").expect("valid"),
+        in_v1_physical_issuance::Exp::new("2906").expect("valid"),
+    );
+    let order = in_v1_physical_issuance::CardRequest::Central(
+        in_v1_physical_issuance::CardRequestCentral::default()
+            .with_encrypted_data(Jwe::seal(&data, &d1_public_key()).expect("sealed")),
+    );
     let results = vec![
         ("card_order", outcome(api.card_order(&issuer(), &card).body(order).correlation_id(correlation()).await)),
         ("get_card_order_status", outcome(api.get_card_order_status(&issuer(), &card).await)),
@@ -322,10 +310,10 @@ async fn inbound_oauth2_token_request_is_valid() {
         d1_client::oauth2::SigningKey::from_bytes(&[9u8; 32]).expect("valid"),
     );
     let assertion = config.assertion(std::time::SystemTime::now()).expect("signed");
-    let body = in_v1_auth2::Auth2Request {
-        grant_type: in_v1_auth2::GrantType::UrnIetfParamsOauthGrantTypeJwtBearer,
-        assertion: in_v1_auth2::Assertion::new(assertion.as_str()).expect("any string"),
-    };
+    let body = in_v1_auth2::Auth2Request::new(
+        in_v1_auth2::GrantType::UrnIetfParamsOauthGrantTypeJwtBearer,
+        in_v1_auth2::Assertion::new(assertion.as_str()).expect("any string"),
+    );
     let results =
         vec![("get_token", outcome(client.in_v1_auth2().get_token().body(body).correlation_id(correlation()).await))];
     check("in_v1_auth2", results, &prism, &[]);

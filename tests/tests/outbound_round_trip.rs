@@ -126,7 +126,7 @@ impl out_v2_card::OutV2CardApi for Issuer {
         )
         .map_err(|e| ApiError::internal(e.to_string()))?;
         let sealed = Jwe::seal(&credentials, &self.d1_key).map_err(|e| ApiError::internal(e.to_string()))?;
-        Ok(out_v2_card::GetCardCredentialsResponse::Ok(t_card::GetCardCredentialsResponse { encrypted_data: sealed }))
+        Ok(out_v2_card::GetCardCredentialsResponse::Ok(t_card::GetCardCredentialsResponse::new(sealed)))
     }
 }
 
@@ -168,7 +168,7 @@ async fn every_outbound_operation_round_trips() {
     let card = common::CardId::new("card_1").expect("valid");
 
     // OAuth2 client credentials, D1 asking the issuer for a token.
-    let body = t_auth::Auth2Request { grant_type: t_auth::GrantType::ClientCredentials, scope: None };
+    let body = t_auth::Auth2Request::new(t_auth::GrantType::ClientCredentials);
     let token = d1.out_v1_auth2().get_authorization_token("Basic ZDE6c2VjcmV0").body(body).await.expect("token");
     assert_eq!(token.body().access_token.expose(), "issuer-token");
     assert_eq!(token.body().token_type, t_auth::TokenType::Bearer);

@@ -81,10 +81,10 @@ async fn every_inbound_operation_through_the_generated_client() {
     let v1_c1 = in_v1_card::CardId::new("c1").expect("valid");
 
     // OAuth2: the explicit token call (the client's provider also uses it for every call below).
-    let body = d1_client::types::in_v1_auth2::Auth2Request {
-        grant_type: d1_client::types::in_v1_auth2::GrantType::UrnIetfParamsOauthGrantTypeJwtBearer,
-        assertion: d1_client::types::in_v1_auth2::Assertion::new("an.assertion.jwt").expect("any string"),
-    };
+    let body = d1_client::types::in_v1_auth2::Auth2Request::new(
+        d1_client::types::in_v1_auth2::GrantType::UrnIetfParamsOauthGrantTypeJwtBearer,
+        d1_client::types::in_v1_auth2::Assertion::new("an.assertion.jwt").expect("any string"),
+    );
     let token = s.client.in_v1_auth2().get_token().body(body).await.expect("token issued").into_body();
     assert_eq!(token.token_type.as_deref(), Some("Bearer"));
     assert!(token.access_token.is_some_and(|t| t.expose().starts_with("sbx-")));
@@ -121,10 +121,9 @@ async fn every_inbound_operation_through_the_generated_client() {
     assert_eq!(s.entity("consumers", "u1")["info"]["lastName"], "Lee");
 
     // Physical issuance: order card c1 for the consumer, then read its production status.
-    let order = in_v1_physical_issuance::CardRequest::Central(in_v1_physical_issuance::CardRequestCentral {
-        consumer_id: Some(consumer.clone()),
-        ..Default::default()
-    });
+    let order = in_v1_physical_issuance::CardRequest::Central(
+        in_v1_physical_issuance::CardRequestCentral::default().with_consumer_id(consumer.clone()),
+    );
     let ordered = s.client.in_v1_physical_issuance().card_order(&issuer(), &c1).body(order).await.expect("ordered");
     assert_eq!(ordered.status(), 202);
     let produce_id = ordered.body().operation_id.clone().expect("operation id");
@@ -190,13 +189,10 @@ async fn every_inbound_operation_through_the_generated_client() {
     }
 
     // Renew c1 into c2 (card data sealed for D1), then delete c2: deleted is final.
-    let renew_data = in_v1_card::RenewCardData {
-        pan: common::Pan::new("4111111111111111").expect("valid"),
-        exp: common::Exp::new("1229").expect("valid"),
-        psn: None,
-        auxiliary_pan: None,
-        auxiliary_exp: None,
-    };
+    let renew_data = in_v1_card::RenewCardData::new(
+        common::Pan::new("4111111111111111").expect("valid"),
+        common::Exp::new("1229").expect("valid"),
+    );
     let mut renew: in_v1_card::RenewRequest =
         serde_json::from_value(json!({ "newCardId": "c2", "state": "ACTIVE" })).expect("valid");
     renew.encrypted_data = Some(Jwe::seal(&renew_data, &s.sandbox.d1_public_key()).expect("sealed"));
@@ -261,11 +257,8 @@ async fn every_inbound_operation_through_the_generated_client() {
     );
 
     // Search, sealed with the sandbox's D1 key; credentials, sealed with ours.
-    let pan = in_v1_digital_card::DigitalPan { pan: in_v1_digital_card::Pan::new("4000001234567899").expect("valid") };
-    let search = in_v1_digital_card::SearchRequest {
-        encrypted_data: Jwe::seal(&pan, &s.sandbox.d1_public_key()).expect("sealed"),
-        search_type: None,
-    };
+    let pan = in_v1_digital_card::DigitalPan::new(in_v1_digital_card::Pan::new("4000001234567899").expect("valid"));
+    let search = in_v1_digital_card::SearchRequest::new(Jwe::seal(&pan, &s.sandbox.d1_public_key()).expect("sealed"));
     let found = dc_api.search(&issuer()).body(search).await.expect("searched").into_body();
     let ids: Vec<&str> =
         found["digitalCards"].as_array().expect("list").iter().filter_map(|d| d["digitalCardId"].as_str()).collect();

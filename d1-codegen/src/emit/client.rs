@@ -284,6 +284,7 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
     quote! {
         #( #![doc = #doc] )*
         #![forbid(unsafe_code)]
+        #![deny(missing_docs)]
 
         ::d1_runtime::require_generated_api!(1);
 
@@ -378,6 +379,7 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
         /// Identifies one API, e.g. to give it its own base URL with
         /// [`ClientBuilder::base_url_for`].
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum ApiId {
             #( #[doc = #variant_docs] #variants, )*
         }
@@ -821,6 +823,7 @@ fn operation(
             #[doc = #doc]
             #[derive(Clone, Debug, PartialEq)]
             #[allow(clippy::large_enum_variant)]
+            #[non_exhaustive]
             pub enum #success_enum {
                 #(#variants)*
             }
@@ -891,6 +894,7 @@ fn operation(
         #[doc = #error_doc]
         #[derive(Clone, Debug, PartialEq)]
         #[allow(clippy::large_enum_variant)]
+        #[non_exhaustive]
         pub enum #error_enum {
             #(#error_variants)*
         }

@@ -3,7 +3,7 @@
 
 use super::{doc_attrs, ident, runtime_path, type_tokens, Scope};
 use crate::error::Error;
-use crate::ir::{BoundValue, Constraints, IntWidth, Ir, Newtype, NewtypeInner, TypeDef};
+use crate::ir::{BoundValue, IntWidth, Ir, Newtype, NewtypeInner, TypeDef};
 use crate::pattern;
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
@@ -13,7 +13,7 @@ pub(super) fn emit(ir: &Ir, def: &TypeDef, n: &Newtype, scope: Scope<'_>) -> Res
     let type_name = &def.name;
     let validation = runtime_path("validation");
     let mut doc = def.doc.clone().unwrap_or_default();
-    let summary = describe(&n.constraints);
+    let summary = n.constraints.summary();
     if !summary.is_empty() {
         if !doc.is_empty() {
             doc.push_str("\n\n");
@@ -45,37 +45,6 @@ pub(super) fn emit(ir: &Ir, def: &TypeDef, n: &Newtype, scope: Scope<'_>) -> Res
         NewtypeInner::Number => Ok(number(n, &name, type_name, &validation, doc, quote!(f64), false)),
         NewtypeInner::Array(item) => Ok(array(ir, n, &name, type_name, &validation, doc, type_tokens(ir, item, scope))),
     }
-}
-
-/// "pattern `…`, 1 to 48 characters" — for the rustdoc of the type.
-fn describe(c: &Constraints) -> String {
-    let mut parts = Vec::new();
-    match (c.min_length, c.max_length) {
-        (Some(a), Some(b)) if a == b => parts.push(format!("exactly {a} characters")),
-        (Some(a), Some(b)) => parts.push(format!("{a} to {b} characters")),
-        (Some(a), None) => parts.push(format!("at least {a} characters")),
-        (None, Some(b)) => parts.push(format!("at most {b} characters")),
-        (None, None) => {}
-    }
-    if let Some(p) = &c.pattern {
-        parts.push(format!("matches `{p}`"));
-    }
-    if let Some(m) = c.minimum {
-        parts.push(format!("{} {}", if m.exclusive { ">" } else { ">=" }, m.value));
-    }
-    if let Some(m) = c.maximum {
-        parts.push(format!("{} {}", if m.exclusive { "<" } else { "<=" }, m.value));
-    }
-    match (c.min_items, c.max_items) {
-        (Some(a), Some(b)) => parts.push(format!("{a} to {b} items")),
-        (Some(a), None) => parts.push(format!("at least {a} items")),
-        (None, Some(b)) => parts.push(format!("at most {b} items")),
-        (None, None) => {}
-    }
-    if c.luhn {
-        parts.push("a valid Luhn check digit".to_string());
-    }
-    parts.join(", ")
 }
 
 fn string(

@@ -154,6 +154,7 @@ fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
     quote! {
         #( #![doc = #doc] )*
         #![forbid(unsafe_code)]
+        #![deny(missing_docs)]
 
         ::d1_runtime::require_generated_api!(1);
 
@@ -468,6 +469,8 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
             fields.push(quote!(#d pub body: #ty,));
         }
         let req_doc = format!("The checked inputs of [`{}::{}`].", trait_name(api), op.name);
+        // Not `#[non_exhaustive]`, unlike the types: the router builds it, and the one place a
+        // user builds it is a test of a handler, where a struct literal is the way in.
         items.push_str(&render_items(
             quote! {
                 #[doc = #req_doc]
@@ -541,6 +544,7 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
                 quote! {
                     #[doc = #resp_doc]
                     #[derive(Clone, Debug)]
+                    #[non_exhaustive]
                     pub enum #resp_ident {}
                     impl #resp_ident {
                         /// The HTTP status of this response.
@@ -562,6 +566,7 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
                     #[doc = #resp_doc]
                     #[derive(Clone, Debug)]
                     #[allow(clippy::large_enum_variant)]
+                    #[non_exhaustive]
                     pub enum #resp_ident {
                         #(#variants)*
                     }

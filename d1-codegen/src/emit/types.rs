@@ -1,5 +1,26 @@
 //! The types crate: one module per spec, `common` for types several specs share, and the
 //! static support modules (`validation`, `jwe`).
+//!
+//! Construction. Every generated struct and enum is `#[non_exhaustive]`, so a member or value
+//! D1 adds later is not a breaking change; struct literals are therefore closed to users, and
+//! these are the ways in:
+//!
+//! - a struct without required members derives `Default`;
+//! - a struct with required members has `new(required…)`, taking exactly those, in spec order
+//!   (forgetting one is a compile error, not a run-time one);
+//! - every optional member has a `with_member(value)` setter that consumes and returns the value,
+//!   so a request reads as one expression: `Shipment::new(address).with_group_id("g1")`.
+//!
+//! Constructor and setters take `impl Into<T>`, so a `&str` fills a `String` member. This is
+//! typify's "constructor for the required part" without its separate builder type, and
+//! progenitor's chained setters without the `build() -> Result` that reports a missing member
+//! only at run time: D1's structs have at most a handful of required members, all of distinct
+//! types, so a plain argument list stays readable. Names come from the naming stage
+//! ([`crate::naming::CONSTRUCTOR`], [`crate::naming::setters`]).
+//!
+//! Enums are `#[non_exhaustive]` too, string enums included: their `Unknown` variant keeps a
+//! value this version does not list at run time, and `#[non_exhaustive]` keeps a later version
+//! that lists it from breaking a `match` at compile time (the `_` arm takes both).
 
 use super::templates;
 use super::{
@@ -101,6 +122,17 @@ fn lib_rs(ir: &Ir, needs: &Needs, modules: &BTreeMap<Module, Vec<crate::ir::Type
             crate::escape::doc_line(&api.source)
         ));
     }
+    if !ir.namesakes.is_empty() {
+        lines.push(String::new());
+        lines.push("# One name, different rules".to_string());
+        lines.push(String::new());
+        lines.push(
+            "These names are defined by several modules, each with rules of its own. The types are not".to_string(),
+        );
+        lines.push("interchangeable: pass the one the operation names.".to_string());
+        lines.push(String::new());
+        lines.extend(ir.namesakes.iter().cloned());
+    }
     let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
     let mut mods = vec![quote!(
         pub use ::d1_runtime::validation;
@@ -117,6 +149,7 @@ fn lib_rs(ir: &Ir, needs: &Needs, modules: &BTreeMap<Module, Vec<crate::ir::Type
     quote! {
         #( #![doc = #doc] )*
         #![forbid(unsafe_code)]
+        #![deny(missing_docs)]
 
         ::d1_runtime::require_generated_api!(1);
 
@@ -217,6 +250,7 @@ fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> TokenStrea
         };
         fields.push(quote! { #doc #rename #optional pub #ident: #ty, });
     }
+    let mut extra = None;
     if let Some(additional) = &s.additional {
         let ty = type_tokens(ir, additional, scope);
         let mut taken: std::collections::BTreeSet<String> = s.fields.iter().map(|f| f.ident.clone()).collect();
@@ -226,20 +260,88 @@ fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> TokenStrea
             #[serde(flatten)]
             pub #name: ::std::collections::BTreeMap<::std::string::String, #ty>,
         });
+        extra = Some(name);
     }
-    let all_optional = s.fields.iter().all(|f| !f.required);
-    let default = if all_optional { quote!(Default,) } else { TokenStream::new() };
+    let default = if s.constructor_args().next().is_none() { quote!(Default,) } else { TokenStream::new() };
     let deny = if s.deny_unknown_fields && s.additional.is_none() {
         quote!(#[serde(deny_unknown_fields)])
     } else {
         TokenStream::new()
     };
+    let construction = construction(ir, def, s, scope, extra.as_ref());
     quote! {
         #doc
         #[derive(Clone, Debug, #default PartialEq, ::serde::Serialize, ::serde::Deserialize)]
         #deny
+        #[non_exhaustive]
         pub struct #name {
             #(#fields)*
+        }
+
+        #construction
+    }
+}
+
+/// The ways into a `#[non_exhaustive]` struct (see the module docs): `new(required…)` when it
+/// has required members, and a `with_` setter per optional one. `extra` is the map of
+/// additional properties, which starts empty.
+fn construction(
+    ir: &Ir,
+    def: &TypeDef,
+    s: &Struct,
+    scope: Scope<'_>,
+    extra: Option<&proc_macro2::Ident>,
+) -> TokenStream {
+    let mut methods = Vec::new();
+    let args: Vec<&crate::ir::Field> = s.constructor_args().collect();
+    if !args.is_empty() {
+        let params = args.iter().map(|f| {
+            let id = ident(&f.ident);
+            let ty = type_tokens(ir, &f.ty, scope);
+            quote!(#id: impl ::std::convert::Into<#ty>)
+        });
+        let inits = s.fields.iter().map(|f| {
+            let id = ident(&f.ident);
+            if f.required && !f.nullable {
+                quote!(#id: #id.into(),)
+            } else {
+                quote!(#id: ::std::option::Option::None,)
+            }
+        });
+        let extra = extra.map(|m| quote!(#m: ::std::collections::BTreeMap::new(),));
+        let listed = args.iter().map(|f| format!("`{}`", f.ident)).collect::<Vec<_>>().join(", ");
+        let doc = format!(
+            " Builds the value from its required members ({listed}); the others start unset, see the `with_` methods."
+        );
+        let allow = if args.len() > 7 { quote!(#[allow(clippy::too_many_arguments)]) } else { TokenStream::new() };
+        let constructor = ident(&s.constructor);
+        methods.push(quote! {
+            #[doc = #doc]
+            #allow
+            pub fn #constructor(#(#params),*) -> Self {
+                Self { #(#inits)* #extra }
+            }
+        });
+    }
+    for f in s.fields.iter().filter(|f| !f.required || f.nullable) {
+        let (id, setter) = (ident(&f.ident), ident(&f.setter));
+        let ty = type_tokens(ir, &f.ty, scope);
+        let doc = format!(" Sets [`{}`](Self::{}).", f.ident, f.ident);
+        methods.push(quote! {
+            #[doc = #doc]
+            pub fn #setter(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
+                self.#id = ::std::option::Option::Some(value.into());
+                self
+            }
+        });
+    }
+    if methods.is_empty() {
+        return TokenStream::new();
+    }
+    let name = ident(&def.name);
+    quote! {
+        impl #name {
+            #(#methods)*
         }
     }
 }
@@ -284,12 +386,17 @@ fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> Tok
     let overhead = proc_macro2::Literal::usize_unsuffixed(
         16 + 8 * s.fields.len() + s.fields.iter().map(|f| f.name.len()).sum::<usize>(),
     );
+    let default = if s.constructor_args().next().is_none() { quote!(Default,) } else { TokenStream::new() };
+    let construction = construction(ir, def, s, scope, None);
     quote! {
         #doc
-        #[derive(Clone, Debug, PartialEq, Eq)]
+        #[derive(Clone, Debug, #default PartialEq, Eq)]
+        #[non_exhaustive]
         pub struct #name {
             #(#fields)*
         }
+
+        #construction
 
         impl #jwe::Plaintext for #name {
             const TYPE_NAME: &'static str = #type_name;
@@ -371,6 +478,7 @@ fn string_enum(def: &TypeDef, e: &StringEnum) -> TokenStream {
     quote! {
         #doc
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum #name {
             #(#variants)*
             /// A value this version of the spec does not list.
@@ -445,9 +553,10 @@ fn one_of(ir: &Ir, def: &TypeDef, o: &OneOf, scope: Scope<'_>) -> TokenStream {
         .map(|v| {
             let id = ident(&v.ident);
             let ty = type_tokens(ir, &v.ty, scope);
+            let doc = doc_attrs(v.doc.as_deref());
             match &v.tag_value {
-                Some(tag) => quote!(#[serde(rename = #tag)] #id(#ty),),
-                None => quote!(#id(#ty),),
+                Some(tag) => quote!(#doc #[serde(rename = #tag)] #id(#ty),),
+                None => quote!(#doc #id(#ty),),
             }
         })
         .collect();
@@ -460,6 +569,7 @@ fn one_of(ir: &Ir, def: &TypeDef, o: &OneOf, scope: Scope<'_>) -> TokenStream {
         #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
         #attr
         #[allow(clippy::large_enum_variant)]
+        #[non_exhaustive]
         pub enum #name {
             #(#variants)*
         }

@@ -86,6 +86,7 @@ impl<'c> Api<'c> {
 /// The declared error answers of [`Api::get_token`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetTokenError {
     /// `400`: Bad request.
     BadRequest,

@@ -342,6 +342,7 @@ impl<'c> Api<'c> {
 /// The declared error answers of [`Api::resume`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum ResumeError {
     /// `400`: Bad request: invalid URI or header, or a non-standard parameter that is not supported.
     BadRequest(::d1_types::in_v1_card::ErrorGeneric),
@@ -465,6 +466,7 @@ impl<'c> ::std::future::IntoFuture for ResumeBuilder<'c> {
 /// The declared error answers of [`Api::suspend`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum SuspendError {
     /// `400`: Bad request: invalid URI or header, or a non-standard parameter that is not supported.
     BadRequest(::d1_types::in_v1_card::ErrorGeneric),
@@ -590,6 +592,7 @@ impl<'c> ::std::future::IntoFuture for SuspendBuilder<'c> {
 /// The declared error answers of [`Api::delete`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum DeleteError {
     /// `400`: Bad request: invalid URI or header, or a non-standard parameter that is not supported.
     BadRequest(::d1_types::in_v1_card::ErrorGeneric),
@@ -713,6 +716,7 @@ impl<'c> ::std::future::IntoFuture for DeleteBuilder<'c> {
 /// The declared error answers of [`Api::renew`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum RenewError {
     /// `400`: Bad request: invalid URI or header, or a non-standard parameter that is not supported.
     BadRequest(::d1_types::in_v1_card::ErrorGeneric),
@@ -836,6 +840,7 @@ impl<'c> ::std::future::IntoFuture for RenewBuilder<'c> {
 /// The declared error answers of [`Api::list_operations`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum ListOperationsError {
     /// `400`: Bad request: invalid URI or header, or a non-standard parameter that is not supported.
     BadRequest(::d1_types::in_v1_card::ErrorGeneric),
@@ -975,6 +980,7 @@ impl<'c> ::std::future::IntoFuture for ListOperationsBuilder<'c> {
 /// The declared error answers of [`Api::get_operation`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetOperationError {
     /// `400`: Bad request: invalid URI or header, or a non-standard parameter that is not supported.
     BadRequest(::d1_types::in_v1_card::ErrorGeneric),

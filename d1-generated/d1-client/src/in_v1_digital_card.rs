@@ -478,6 +478,7 @@ impl<'c> Api<'c> {
 /// The declared error answers of [`Api::suspend`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum SuspendError {}
 /// A prepared [`Api::suspend`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
@@ -575,6 +576,7 @@ impl<'c> ::std::future::IntoFuture for SuspendBuilder<'c> {
 /// The declared error answers of [`Api::resume`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum ResumeError {}
 /// A prepared [`Api::resume`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
@@ -669,6 +671,7 @@ impl<'c> ::std::future::IntoFuture for ResumeBuilder<'c> {
 /// The declared error answers of [`Api::delete`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum DeleteError {}
 /// A prepared [`Api::delete`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
@@ -766,6 +769,7 @@ impl<'c> ::std::future::IntoFuture for DeleteBuilder<'c> {
 /// The declared error answers of [`Api::search`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum SearchError {}
 /// A prepared [`Api::search`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
@@ -859,6 +863,7 @@ impl<'c> ::std::future::IntoFuture for SearchBuilder<'c> {
 /// The declared error answers of [`Api::get_details`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetDetailsError {}
 /// A prepared [`Api::get_details`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
@@ -944,6 +949,7 @@ impl<'c> ::std::future::IntoFuture for GetDetailsBuilder<'c> {
 /// The declared error answers of [`Api::get_credentials`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetCredentialsError {}
 /// A prepared [`Api::get_credentials`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
@@ -1028,6 +1034,7 @@ impl<'c> ::std::future::IntoFuture for GetCredentialsBuilder<'c> {
 /// The declared error answers of [`Api::get_operation`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetOperationError {}
 /// A prepared [`Api::get_operation`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
@@ -1113,6 +1120,7 @@ impl<'c> ::std::future::IntoFuture for GetOperationBuilder<'c> {
 /// The declared error answers of [`Api::get_all_operations`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetAllOperationsError {}
 /// A prepared [`Api::get_all_operations`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
@@ -1216,6 +1224,7 @@ impl<'c> ::std::future::IntoFuture for GetAllOperationsBuilder<'c> {
 /// The declared error answers of [`Api::step_up_auth_result`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum StepUpAuthResultError {}
 /// A prepared [`Api::step_up_auth_result`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]

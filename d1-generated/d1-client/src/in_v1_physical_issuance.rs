@@ -143,6 +143,7 @@ impl<'c> Api<'c> {
 /// The declared error answers of [`Api::card_order`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum CardOrderError {}
 /// A prepared [`Api::card_order`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
@@ -240,6 +241,7 @@ impl<'c> ::std::future::IntoFuture for CardOrderBuilder<'c> {
 /// The declared error answers of [`Api::get_card_order_status`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetCardOrderStatusError {}
 /// A prepared [`Api::get_card_order_status`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]

@@ -248,6 +248,7 @@ impl<'c> Api<'c> {
 /// The declared error answers of [`Api::register_consumer`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum RegisterConsumerError {}
 /// A prepared [`Api::register_consumer`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
@@ -348,6 +349,7 @@ impl<'c> ::std::future::IntoFuture for RegisterConsumerBuilder<'c> {
 /// The declared error answers of [`Api::update_consumer_information`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum UpdateConsumerInformationError {}
 /// A prepared [`Api::update_consumer_information`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
@@ -451,6 +453,7 @@ impl<'c> ::std::future::IntoFuture for UpdateConsumerInformationBuilder<'c> {
 /// The declared error answers of [`Api::delete`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum DeleteError {}
 /// A prepared [`Api::delete`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
@@ -554,6 +557,7 @@ impl<'c> ::std::future::IntoFuture for DeleteBuilder<'c> {
 /// The declared error answers of [`Api::get_card_list`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetCardListError {}
 /// A prepared [`Api::get_card_list`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]

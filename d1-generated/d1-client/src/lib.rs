@@ -51,6 +51,7 @@
 //! ```
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 #[rustfmt::skip]
 ::d1_runtime::require_generated_api!(1);
 
@@ -267,6 +268,7 @@ impl ::std::fmt::Display for Environment {
 /// Identifies one API, e.g. to give it its own base URL with
 /// [`ClientBuilder::base_url_for`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 #[rustfmt::skip]
 pub enum ApiId {
     /// `in_v1_auth2`: D1 OAuth API 1.0

@@ -76,6 +76,7 @@ impl<'c> Api<'c> {
 /// The declared error answers of [`Api::get_authorization_token`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetAuthorizationTokenError {
     /// `400`: Bad request.
     BadRequest,

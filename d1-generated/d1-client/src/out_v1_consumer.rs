@@ -82,6 +82,7 @@ impl<'c> Api<'c> {
 /// The declared error answers of [`Api::get_consumer_information`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetConsumerInformationError {
     /// `403`: Forbidden: the end user is in a state that does not allow it.
     Forbidden,

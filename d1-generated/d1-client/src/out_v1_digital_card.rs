@@ -82,6 +82,7 @@ impl<'c> Api<'c> {
 /// The declared error answers of [`Api::notify_digital_card_operation`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum NotifyDigitalCardOperationError {
     /// `500`: Internal server error.
     InternalServerError(::d1_types::out_v1_digital_card::Error500),

@@ -92,6 +92,7 @@ impl<'c> Api<'c> {
 /// The declared error answers of [`Api::activate_card`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum ActivateCardError {
     /// `400`: Bad request.
     BadRequest(::d1_types::out_v1_physical_issuance::ErrorOutbound),

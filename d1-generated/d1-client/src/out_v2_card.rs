@@ -178,6 +178,7 @@ impl<'c> Api<'c> {
 /// The declared error answers of [`Api::notify_card_authorisations`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum NotifyCardAuthorisationsError {
     /// `400`: Bad request: invalid URI, header or parameters. (rest of the text not published; see specs/README.md)
     BadRequest,
@@ -282,6 +283,7 @@ impl<'c> ::std::future::IntoFuture for NotifyCardAuthorisationsBuilder<'c> {
 /// The declared error answers of [`Api::notify_card_operations`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum NotifyCardOperationsError {}
 /// A prepared [`Api::notify_card_operations`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
@@ -375,6 +377,7 @@ impl<'c> ::std::future::IntoFuture for NotifyCardOperationsBuilder<'c> {
 /// The declared error answers of [`Api::get_card_credentials`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetCardCredentialsError {
     /// `400`: Bad request.
     BadRequest,

@@ -41,6 +41,7 @@ pub struct GetTokenRequest {
 /// The responses [`InV1Auth2Api::get_token`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetTokenResponse {
     /// `200`: Access token issued.
     Ok(::d1_types::in_v1_auth2::GetTokenResponse),

@@ -118,6 +118,7 @@ pub struct ResumeRequest {
 /// The responses [`InV1CardApi::resume`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum ResumeResponse {
     /// `2XX`: Card resumed.
     Success(::d1_runtime::server::Status2xx),
@@ -193,6 +194,7 @@ pub struct SuspendRequest {
 /// The responses [`InV1CardApi::suspend`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum SuspendResponse {
     /// `2XX`: Card suspended.
     Success(::d1_runtime::server::Status2xx),
@@ -267,6 +269,7 @@ pub struct DeleteRequest {
 /// The responses [`InV1CardApi::delete`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum DeleteResponse {
     /// `2XX`: Card deleted.
     Success(::d1_runtime::server::Status2xx),
@@ -341,6 +344,7 @@ pub struct RenewRequest {
 /// The responses [`InV1CardApi::renew`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum RenewResponse {
     /// `2XX`: Card renewed.
     Success(::d1_runtime::server::Status2xx),
@@ -426,6 +430,7 @@ pub struct ListOperationsRequest {
 /// The responses [`InV1CardApi::list_operations`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum ListOperationsResponse {
     /// `200`: A page of operations.
     Ok(::d1_types::in_v1_card::CardOperationList),
@@ -501,6 +506,7 @@ pub struct GetOperationRequest {
 /// The responses [`InV1CardApi::get_operation`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetOperationResponse {
     /// `200`: The operation.
     Ok(::d1_types::in_v1_card::OperationCard),

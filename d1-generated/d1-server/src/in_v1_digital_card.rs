@@ -162,6 +162,7 @@ pub struct SuspendRequest {
 /// The responses [`InV1DigitalCardApi::suspend`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum SuspendResponse {
     /// `200`: Suspension done on the TSP.
     Ok(::d1_types::in_v1_digital_card::OperationResponse),
@@ -205,6 +206,7 @@ pub struct ResumeRequest {
 /// The responses [`InV1DigitalCardApi::resume`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum ResumeResponse {
     /// `200`: Resumption done on the TSP.
     Ok(::d1_types::in_v1_digital_card::OperationResponse),
@@ -248,6 +250,7 @@ pub struct DeleteRequest {
 /// The responses [`InV1DigitalCardApi::delete`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum DeleteResponse {
     /// `200`: Deletion done on the TSP.
     Ok(::d1_types::in_v1_digital_card::OperationResponse),
@@ -289,6 +292,7 @@ pub struct SearchRequest {
 /// The responses [`InV1DigitalCardApi::search`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum SearchResponse {
     /// `200`: Search result.
     Ok(::d1_types::in_v1_digital_card::SearchResult),
@@ -331,6 +335,7 @@ pub struct GetDetailsRequest {
 /// The responses [`InV1DigitalCardApi::get_details`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetDetailsResponse {
     /// `200`: Details of the digital card.
     Ok(::d1_types::in_v1_digital_card::DigitalCardDetails),
@@ -372,6 +377,7 @@ pub struct GetCredentialsRequest {
 /// The responses [`InV1DigitalCardApi::get_credentials`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetCredentialsResponse {
     /// `200`: Sealed credentials.
     Ok(::d1_types::in_v1_digital_card::GetCredentialsResponse),
@@ -416,6 +422,7 @@ pub struct GetOperationRequest {
 /// The responses [`InV1DigitalCardApi::get_operation`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetOperationResponse {
     /// `200`: The operation.
     Ok(::d1_types::in_v1_digital_card::DigitalCardOperation),
@@ -462,6 +469,7 @@ pub struct GetAllOperationsRequest {
 /// The responses [`InV1DigitalCardApi::get_all_operations`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetAllOperationsResponse {
     /// `200`: A page of operations.
     Ok(::d1_types::in_v1_digital_card::DigitalCardOperationList),
@@ -507,6 +515,7 @@ pub struct StepUpAuthResultRequest {
 /// The responses [`InV1DigitalCardApi::step_up_auth_result`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum StepUpAuthResultResponse {
     /// `200`: Step-up authentication result accepted.
     Ok(::d1_types::in_v1_digital_card::OperationResultResponse),

@@ -68,6 +68,7 @@ pub struct CardOrderRequest {
 /// The responses [`InV1PhysicalIssuanceApi::card_order`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum CardOrderResponse {
     /// `202`: Card order accepted.
     Accepted(::d1_types::common::OperationInformation),
@@ -110,6 +111,7 @@ pub struct GetCardOrderStatusRequest {
 /// The responses [`InV1PhysicalIssuanceApi::get_card_order_status`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetCardOrderStatusResponse {
     /// `2XX`: Current status of the card order.
     Success(

@@ -106,6 +106,7 @@ pub struct RegisterConsumerRequest {
 /// The responses [`InV2ConsumerApi::register_consumer`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum RegisterConsumerResponse {
     /// `204`: End user registered (no content).
     NoContent,
@@ -152,6 +153,7 @@ pub struct UpdateConsumerInformationRequest {
 /// The responses [`InV2ConsumerApi::update_consumer_information`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum UpdateConsumerInformationResponse {
     /// `200`: End user updated.
     Ok(::d1_types::common::OperationInformation),
@@ -199,6 +201,7 @@ pub struct DeleteRequest {
 /// The responses [`InV2ConsumerApi::delete`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum DeleteResponse {
     /// `200`: End user deleted.
     Ok(::d1_types::common::OperationInformation),
@@ -243,6 +246,7 @@ pub struct GetCardListRequest {
 /// The responses [`InV2ConsumerApi::get_card_list`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetCardListResponse {
     /// `200`: The end user's cards.
     Ok(::d1_types::in_v2_consumer::CardList),

@@ -48,6 +48,7 @@
 //! ```
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 #[rustfmt::skip]
 ::d1_runtime::require_generated_api!(1);
 

@@ -47,6 +47,7 @@ pub struct GetConsumerInformationRequest {
 /// The responses [`OutV1ConsumerApi::get_consumer_information`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetConsumerInformationResponse {
     /// `200`: Information about the end user.
     Ok(::d1_types::common::ConsumerInfo),

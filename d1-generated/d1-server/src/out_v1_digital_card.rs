@@ -51,6 +51,7 @@ pub struct NotifyDigitalCardOperationRequest {
 /// The responses [`OutV1DigitalCardApi::notify_digital_card_operation`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum NotifyDigitalCardOperationResponse {
     /// `204`: Notification received (no content).
     NoContent,

@@ -47,6 +47,7 @@ pub struct ActivateCardRequest {
 /// The responses [`OutV1PhysicalIssuanceApi::activate_card`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum ActivateCardResponse {
     /// `204`: Card activated.
     NoContent,

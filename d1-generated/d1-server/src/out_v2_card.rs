@@ -81,6 +81,7 @@ pub struct NotifyCardAuthorisationsRequest {
 /// The responses [`OutV2CardApi::notify_card_authorisations`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum NotifyCardAuthorisationsResponse {
     /// `204`: Notifications received.
     NoContent,
@@ -129,6 +130,7 @@ pub struct NotifyCardOperationsRequest {
 /// The responses [`OutV2CardApi::notify_card_operations`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum NotifyCardOperationsResponse {
     /// `204`: Notifications received (no content).
     NoContent,
@@ -171,6 +173,7 @@ pub struct GetCardCredentialsRequest {
 /// The responses [`OutV2CardApi::get_card_credentials`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetCardCredentialsResponse {
     /// `200`: Sealed card credentials.
     Ok(::d1_types::out_v2_card::GetCardCredentialsResponse),

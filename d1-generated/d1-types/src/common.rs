@@ -115,6 +115,8 @@ impl<'de> ::serde::Deserialize<'de> for AccessToken {
 
 /// Identifier of the card.
 ///
+/// Not the only `CardId`: some APIs define their own, with other rules: [`in_v1_card::CardId`](super::in_v1_card::CardId) (1 to 48 characters, matches `[A-Za-z0-9_-]{1,48}`). The types are not interchangeable; pass the one the operation names.
+///
 /// Constraints: 1 to 48 characters, matches `^[A-Za-z0-9_-]{1,48}$`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
@@ -397,6 +399,7 @@ impl<'de> ::serde::Deserialize<'de> for ConsumerId {
 
 /// Personal information of the end user. Only the two members below are published (taken from the outbound copy of this schema); the names, email, phone number and address members are not (content not published; see specs/README.md)
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ConsumerInfo {
     /// Language of the end user: ISO 639-1 language code, a minus sign, then ISO 3166-1 alpha-2 country code (language in lower case, country preferably in upper case), for example `en-US`.
     /// **Note**: This field is mandatory for Click to Pay.
@@ -408,6 +411,29 @@ pub struct ConsumerInfo {
     pub first_name: ::std::option::Option<::std::string::String>,
 }
 
+impl ConsumerInfo {
+    /// Sets [`language`](Self::language).
+    pub fn with_language(mut self, value: impl ::std::convert::Into<Language>) -> Self {
+        self.language = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`first_name`](Self::first_name).
+    pub fn with_first_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.first_name = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
+/// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
+/// **Warning:** the value is logged in clear, so never build it from personal or sensitive data.
+/// Uniqueness is not guaranteed: use it for logging and troubleshooting only.
+///
+/// Not the only `CorrelationId`: some APIs define their own, with other rules: [`in_v1_card::CorrelationId`](super::in_v1_card::CorrelationId) (1 to 64 characters, matches `[a-zA-Z0-9_\-\. ]{1,64}`). The types are not interchangeable; pass the one the operation names.
+///
 /// Constraints: matches `^[A-Za-z0-9_-]{1,64}$`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
@@ -516,6 +542,8 @@ impl<'de> ::serde::Deserialize<'de> for CorrelationId {
     }
 }
 
+/// Identifier of the digital card (token).
+///
 /// Constraints: 1 to 64 characters, matches `^[A-Za-z0-9_-]{1,64}$`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
@@ -657,6 +685,8 @@ impl<'de> ::serde::Deserialize<'de> for DigitalCardId {
 
 /// Expiry date, MMYY.
 ///
+/// Not the only `Exp`: some APIs define their own, with other rules: [`in_v1_physical_issuance::Exp`](super::in_v1_physical_issuance::Exp) (matches `^[0-9]{4}$`). The types are not interchangeable; pass the one the operation names.
+///
 /// Constraints: matches `^(0[1-9]|1[0-2])[0-9]{2}$`.
 ///
 /// Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.
@@ -777,6 +807,8 @@ impl ::std::ops::Drop for Exp {
     }
 }
 
+/// Identifier of the issuer in D1 (10 characters).
+///
 /// Constraints: exactly 10 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
@@ -1053,6 +1085,8 @@ impl<'de> ::serde::Deserialize<'de> for Language {
 
 /// Identifier of the operation.
 ///
+/// Not the only `OperationId`: some APIs define their own, with other rules: [`in_v1_card::OperationId`](super::in_v1_card::OperationId) (matches `[A-Za-z0-9_-]{1,64}`); [`out_v2_card::OperationId`](super::out_v2_card::OperationId) (1 to 64 characters, matches `[A-Za-z0-9_-]{1,64}`). The types are not interchangeable; pass the one the operation names.
+///
 /// Constraints: 1 to 64 characters, matches `^[A-Za-z0-9_-]{1,64}$`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
@@ -1194,13 +1228,28 @@ impl<'de> ::serde::Deserialize<'de> for OperationId {
 
 /// Identifies the operation D1 started.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct OperationInformation {
+    /// Identifier of the operation.
     #[serde(rename = "operationId")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub operation_id: ::std::option::Option<OperationId>,
 }
 
+impl OperationInformation {
+    /// Sets [`operation_id`](Self::operation_id).
+    pub fn with_operation_id(
+        mut self,
+        value: impl ::std::convert::Into<OperationId>,
+    ) -> Self {
+        self.operation_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
 /// Funding PAN, 10 to 19 digits.
+///
+/// Not the only `Pan`: some APIs define their own, with other rules: [`in_v1_digital_card::Pan`](super::in_v1_digital_card::Pan) (matches `^[0-9]{1,19}$`). The types are not interchangeable; pass the one the operation names.
 ///
 /// Constraints: matches `^[0-9]{10,19}$`, a valid Luhn check digit.
 ///
@@ -1320,6 +1369,7 @@ impl ::std::ops::Drop for Pan {
 ///
 /// Values D1 adds after this spec was written are kept as [`ProduceDetailsStatus::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProduceDetailsStatus {
     /// `CARD_PROD_REQUESTED`
     CardProdRequested,
@@ -1432,6 +1482,7 @@ impl<'de> ::serde::Deserialize<'de> for ProduceDetailsStatus {
 ///
 /// Values D1 adds after this spec was written are kept as [`ProduceOperationStatus::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProduceOperationStatus {
     /// `PENDING`
     Pending,
@@ -1622,6 +1673,7 @@ impl<'de> ::serde::Deserialize<'de> for Reason {
 
 /// Carrier tracking data of the shipped card. Only the first members are published; D1 sends more.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ShipmentTracking {
     /// Carrier code. Codes listed by D1: `chronopost-france`, `dhl`, `dhl-global-mail`, `deutsch-post`, `estafeta`, `fedex`, `la-poste-colissimo`, `nacex`, `spanish-seur`, `singapore-post`, `spain-correos-es`, `ups`, `usps-iv-api`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1640,4 +1692,51 @@ pub struct ShipmentTracking {
     #[serde(rename = "trackingUrl")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tracking_url: ::std::option::Option<::std::string::String>,
+}
+
+impl ShipmentTracking {
+    /// Sets [`carrier`](Self::carrier).
+    pub fn with_carrier(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.carrier = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`tracking_number`](Self::tracking_number).
+    pub fn with_tracking_number(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.tracking_number = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`status`](Self::status).
+    pub fn with_status(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.status = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`message`](Self::message).
+    pub fn with_message(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.message = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`tracking_url`](Self::tracking_url).
+    pub fn with_tracking_url(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.tracking_url = ::std::option::Option::Some(value.into());
+        self
+    }
 }

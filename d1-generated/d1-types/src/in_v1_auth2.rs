@@ -121,6 +121,7 @@ impl<'de> ::serde::Deserialize<'de> for Assertion {
 
 /// Authorization request body
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Auth2Request {
     /// OAuth grant type: the JWT bearer flow, `urn:ietf:params:oauth:grant-type:jwt-bearer`.
     pub grant_type: GrantType,
@@ -128,9 +129,24 @@ pub struct Auth2Request {
     pub assertion: Assertion,
 }
 
+impl Auth2Request {
+    /// Builds the value from its required members (`grant_type`, `assertion`); the others start unset, see the `with_` methods.
+    pub fn new(
+        grant_type: impl ::std::convert::Into<GrantType>,
+        assertion: impl ::std::convert::Into<Assertion>,
+    ) -> Self {
+        Self {
+            grant_type: grant_type.into(),
+            assertion: assertion.into(),
+        }
+    }
+}
+
 pub use super::common::CorrelationId;
 
+/// Body of the 200 response to `POST /oauth2/token`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct GetTokenResponse {
     /// Token to send as `Authorization: Bearer` on the D1 Banking APIs.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -146,10 +162,46 @@ pub struct GetTokenResponse {
     pub token_type: ::std::option::Option<::std::string::String>,
 }
 
+impl GetTokenResponse {
+    /// Sets [`access_token`](Self::access_token).
+    pub fn with_access_token(
+        mut self,
+        value: impl ::std::convert::Into<super::common::AccessToken>,
+    ) -> Self {
+        self.access_token = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`expires_in`](Self::expires_in).
+    pub fn with_expires_in(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+        self.expires_in = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.scope = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`token_type`](Self::token_type).
+    pub fn with_token_type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.token_type = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
 /// OAuth grant type: the JWT bearer flow, `urn:ietf:params:oauth:grant-type:jwt-bearer`.
 ///
 /// Values D1 adds after this spec was written are kept as [`GrantType::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GrantType {
     /// `urn:ietf:params:oauth:grant-type:jwt-bearer`
     UrnIetfParamsOauthGrantTypeJwtBearer,

@@ -248,6 +248,10 @@ impl ::std::ops::Drop for AuxiliaryPan {
     }
 }
 
+/// Identifier of the card.
+///
+/// Not the `CardId` the other APIs share ([`common::CardId`](super::common::CardId) (1 to 48 characters, matches `^[A-Za-z0-9_-]{1,48}$`)): this API's has rules of its own. The types are not interchangeable; pass the one the operation names.
+///
 /// Constraints: 1 to 48 characters, matches `[A-Za-z0-9_-]{1,48}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
@@ -505,6 +509,7 @@ impl<'de> ::serde::Deserialize<'de> for CardProductId {
 ///
 /// Values D1 adds after this spec was written are kept as [`CardState::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CardState {
     /// `ACTIVE`
     Active,
@@ -581,6 +586,12 @@ impl<'de> ::serde::Deserialize<'de> for CardState {
     }
 }
 
+/// Free-form identifier that ties together the API calls of one use case; it is the first thing D1 looks at when troubleshooting.
+/// **Warning:** the value is logged in clear, so never build it from personal or sensitive data.
+/// Uniqueness is not guaranteed: use it for logging and troubleshooting only.
+///
+/// Not the `CorrelationId` the other APIs share ([`common::CorrelationId`](super::common::CorrelationId) (matches `^[A-Za-z0-9_-]{1,64}$`)): this API's has rules of its own. The types are not interchangeable; pass the one the operation names.
+///
 /// Constraints: 1 to 64 characters, matches `[a-zA-Z0-9_\-\. ]{1,64}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
@@ -726,6 +737,7 @@ impl<'de> ::serde::Deserialize<'de> for CorrelationId {
 ///
 /// Values D1 adds after this spec was written are kept as [`ErrorCode::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ErrorCode {
     /// `UNKNOWN_CARD`
     UnknownCard,
@@ -804,13 +816,35 @@ impl<'de> ::serde::Deserialize<'de> for ErrorCode {
 
 /// Error returned by the API (members inferred from the published error tables; see specs/README.md).
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ErrorGeneric {
+    /// Machine-readable error code. Published values: `UNKNOWN_CARD` (unknown cardId) and `UNKNOWN_OPERATION` (unknown operationId); D1 may send others, or no code at all.
     #[serde(rename = "errorCode")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error_code: ::std::option::Option<ErrorCode>,
     /// Human-readable error text.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<::std::string::String>,
+}
+
+impl ErrorGeneric {
+    /// Sets [`error_code`](Self::error_code).
+    pub fn with_error_code(
+        mut self,
+        value: impl ::std::convert::Into<ErrorCode>,
+    ) -> Self {
+        self.error_code = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`error`](Self::error).
+    pub fn with_error(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.error = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 
 pub use super::common::Exp;
@@ -929,6 +963,7 @@ impl<'de> ::serde::Deserialize<'de> for NewCardId {
 ///
 /// Values D1 adds after this spec was written are kept as [`Operation::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Operation {
     /// `ACTIVATE`
     Activate,
@@ -1079,15 +1114,19 @@ impl<'de> ::serde::Deserialize<'de> for Operation {
 
 /// One operation performed on a card, as returned by the get operation call.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct OperationCard {
+    /// Identifier of the operation.
     #[serde(rename = "operationId")]
     pub operation_id: OperationId,
     /// Kind of operation.
     pub operation: Operation,
     /// Status of the operation.
     pub status: Status,
+    /// When the operation started.
     #[serde(rename = "startTime")]
     pub start_time: OperationStartTime,
+    /// When the operation ended.
     #[serde(rename = "endTime")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub end_time: ::std::option::Option<OperationEndTime>,
@@ -1099,10 +1138,43 @@ pub struct OperationCard {
     pub requestor_id: ::std::string::String,
 }
 
+impl OperationCard {
+    /// Builds the value from its required members (`operation_id`, `operation`, `status`, `start_time`, `requestor_type`, `requestor_id`); the others start unset, see the `with_` methods.
+    pub fn new(
+        operation_id: impl ::std::convert::Into<OperationId>,
+        operation: impl ::std::convert::Into<Operation>,
+        status: impl ::std::convert::Into<Status>,
+        start_time: impl ::std::convert::Into<OperationStartTime>,
+        requestor_type: impl ::std::convert::Into<RequestorType>,
+        requestor_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            operation_id: operation_id.into(),
+            operation: operation.into(),
+            status: status.into(),
+            start_time: start_time.into(),
+            end_time: ::std::option::Option::None,
+            requestor_type: requestor_type.into(),
+            requestor_id: requestor_id.into(),
+        }
+    }
+
+    /// Sets [`end_time`](Self::end_time).
+    pub fn with_end_time(
+        mut self,
+        value: impl ::std::convert::Into<OperationEndTime>,
+    ) -> Self {
+        self.end_time = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
 /// When the operation ended.
 pub type OperationEndTime = ::std::string::String;
 
 /// Identifier of the operation.
+///
+/// Not the `OperationId` the other APIs share ([`common::OperationId`](super::common::OperationId) (1 to 64 characters, matches `^[A-Za-z0-9_-]{1,64}$`)): this API's has rules of its own. The types are not interchangeable; pass the one the operation names.
 ///
 /// Constraints: matches `[A-Za-z0-9_-]{1,64}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
@@ -1213,6 +1285,7 @@ impl<'de> ::serde::Deserialize<'de> for OperationId {
 
 /// Reason for the action.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct OperationRequest {
     /// Free text the issuer may add; it is returned in the operations list.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1221,6 +1294,26 @@ pub struct OperationRequest {
     #[serde(rename = "reasonCode")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason_code: ::std::option::Option<::std::string::String>,
+}
+
+impl OperationRequest {
+    /// Sets [`reason`](Self::reason).
+    pub fn with_reason(
+        mut self,
+        value: impl ::std::convert::Into<super::common::Reason>,
+    ) -> Self {
+        self.reason = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`reason_code`](Self::reason_code).
+    pub fn with_reason_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.reason_code = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 
 /// When the operation started.
@@ -1340,6 +1433,7 @@ pub use super::common::Reason;
 ///
 /// The plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](::d1_runtime::jwe::Plaintext).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RenewCardData {
     /// Funding PAN, 10 to 19 digits.
     pub pan: super::common::Pan,
@@ -1351,6 +1445,46 @@ pub struct RenewCardData {
     pub auxiliary_pan: ::std::option::Option<AuxiliaryPan>,
     /// Expiry date of the auxiliary PAN, MMYY. Conditional, like auxiliaryPan.
     pub auxiliary_exp: ::std::option::Option<AuxiliaryExp>,
+}
+
+impl RenewCardData {
+    /// Builds the value from its required members (`pan`, `exp`); the others start unset, see the `with_` methods.
+    pub fn new(
+        pan: impl ::std::convert::Into<super::common::Pan>,
+        exp: impl ::std::convert::Into<super::common::Exp>,
+    ) -> Self {
+        Self {
+            pan: pan.into(),
+            exp: exp.into(),
+            psn: ::std::option::Option::None,
+            auxiliary_pan: ::std::option::Option::None,
+            auxiliary_exp: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets [`psn`](Self::psn).
+    pub fn with_psn(mut self, value: impl ::std::convert::Into<Psn>) -> Self {
+        self.psn = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`auxiliary_pan`](Self::auxiliary_pan).
+    pub fn with_auxiliary_pan(
+        mut self,
+        value: impl ::std::convert::Into<AuxiliaryPan>,
+    ) -> Self {
+        self.auxiliary_pan = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`auxiliary_exp`](Self::auxiliary_exp).
+    pub fn with_auxiliary_exp(
+        mut self,
+        value: impl ::std::convert::Into<AuxiliaryExp>,
+    ) -> Self {
+        self.auxiliary_exp = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 
 impl ::d1_runtime::jwe::Plaintext for RenewCardData {
@@ -1459,6 +1593,7 @@ impl ::d1_runtime::jwe::Plaintext for RenewCardData {
 
 /// New card data for the renewal.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct RenewRequest {
     /// Identifier of the new card.
     #[serde(rename = "newCardId")]
@@ -1468,6 +1603,7 @@ pub struct RenewRequest {
     #[serde(rename = "cardProductId")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub card_product_id: ::std::option::Option<CardProductId>,
+    /// State of the card (here: after the renewal).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub state: ::std::option::Option<CardState>,
     /// New card data as a JSON object (see <http://www.json.org/>), sealed with JWE.
@@ -1499,10 +1635,64 @@ pub struct RenewRequest {
     pub reason_code: ::std::option::Option<::std::string::String>,
 }
 
+impl RenewRequest {
+    /// Sets [`new_card_id`](Self::new_card_id).
+    pub fn with_new_card_id(
+        mut self,
+        value: impl ::std::convert::Into<NewCardId>,
+    ) -> Self {
+        self.new_card_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`card_product_id`](Self::card_product_id).
+    pub fn with_card_product_id(
+        mut self,
+        value: impl ::std::convert::Into<CardProductId>,
+    ) -> Self {
+        self.card_product_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`state`](Self::state).
+    pub fn with_state(mut self, value: impl ::std::convert::Into<CardState>) -> Self {
+        self.state = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`encrypted_data`](Self::encrypted_data).
+    pub fn with_encrypted_data(
+        mut self,
+        value: impl ::std::convert::Into<::d1_runtime::jwe::Jwe<RenewCardData, 8192>>,
+    ) -> Self {
+        self.encrypted_data = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`reason`](Self::reason).
+    pub fn with_reason(
+        mut self,
+        value: impl ::std::convert::Into<super::common::Reason>,
+    ) -> Self {
+        self.reason = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`reason_code`](Self::reason_code).
+    pub fn with_reason_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.reason_code = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
 /// Kind of requestor that started the operation.
 ///
 /// Values D1 adds after this spec was written are kept as [`RequestorType::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RequestorType {
     /// `ISSUER`
     Issuer,
@@ -1595,6 +1785,7 @@ impl<'de> ::serde::Deserialize<'de> for RequestorType {
 ///
 /// Values D1 adds after this spec was written are kept as [`Status::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Status {
     /// `SUCCESSFUL`
     Successful,

@@ -99,11 +99,31 @@ pub use super::common::CorrelationId;
 ///
 /// The plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](::d1_runtime::jwe::Plaintext).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DigitalCardCredentials {
     /// Token PAN, up to 19 digits.
     pub pan: Pan,
     /// Expiry date, MMYY; absent for the UPI scheme.
     pub exp: ::std::option::Option<super::common::Exp>,
+}
+
+impl DigitalCardCredentials {
+    /// Builds the value from its required members (`pan`); the others start unset, see the `with_` methods.
+    pub fn new(pan: impl ::std::convert::Into<Pan>) -> Self {
+        Self {
+            pan: pan.into(),
+            exp: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets [`exp`](Self::exp).
+    pub fn with_exp(
+        mut self,
+        value: impl ::std::convert::Into<super::common::Exp>,
+    ) -> Self {
+        self.exp = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 
 impl ::d1_runtime::jwe::Plaintext for DigitalCardCredentials {
@@ -174,6 +194,7 @@ impl ::d1_runtime::jwe::Plaintext for DigitalCardCredentials {
 
 /// Token information; only available when tokenization succeeded or is pending.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct DigitalCardDetails {
     /// Identifier of the card the token was created from.
     #[serde(rename = "parentCardId")]
@@ -215,6 +236,78 @@ pub struct DigitalCardDetails {
     #[serde(rename = "lastStateChangeTime")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub last_state_change_time: ::std::option::Option<LastStateChangeTime>,
+}
+
+impl DigitalCardDetails {
+    /// Builds the value from its required members (`digital_card_id`, `pan_suffix`, `state`); the others start unset, see the `with_` methods.
+    pub fn new(
+        digital_card_id: impl ::std::convert::Into<DigitalCardDetailsDigitalCardId>,
+        pan_suffix: impl ::std::convert::Into<PanSuffix>,
+        state: impl ::std::convert::Into<State>,
+    ) -> Self {
+        Self {
+            parent_card_id: ::std::option::Option::None,
+            digital_card_id: digital_card_id.into(),
+            pan_suffix: pan_suffix.into(),
+            state: state.into(),
+            type_: ::std::option::Option::None,
+            device_binding_list: ::std::option::Option::None,
+            provisioning_time: ::std::option::Option::None,
+            last_replenish_time: ::std::option::Option::None,
+            last_state_change_time: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets [`parent_card_id`](Self::parent_card_id).
+    pub fn with_parent_card_id(
+        mut self,
+        value: impl ::std::convert::Into<ParentCardId>,
+    ) -> Self {
+        self.parent_card_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn with_type(mut self, value: impl ::std::convert::Into<Type>) -> Self {
+        self.type_ = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`device_binding_list`](Self::device_binding_list).
+    pub fn with_device_binding_list(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.device_binding_list = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`provisioning_time`](Self::provisioning_time).
+    pub fn with_provisioning_time(
+        mut self,
+        value: impl ::std::convert::Into<ProvisioningTime>,
+    ) -> Self {
+        self.provisioning_time = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`last_replenish_time`](Self::last_replenish_time).
+    pub fn with_last_replenish_time(
+        mut self,
+        value: impl ::std::convert::Into<LastReplenishTime>,
+    ) -> Self {
+        self.last_replenish_time = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`last_state_change_time`](Self::last_state_change_time).
+    pub fn with_last_state_change_time(
+        mut self,
+        value: impl ::std::convert::Into<LastStateChangeTime>,
+    ) -> Self {
+        self.last_state_change_time = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 
 /// Token identifier given by the TSP.
@@ -344,7 +437,9 @@ pub use super::common::DigitalCardId;
 
 /// One operation performed on a digital card.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct DigitalCardOperation {
+    /// Identifier of the operation.
     #[serde(rename = "operationId")]
     pub operation_id: super::common::OperationId,
     /// Kind of operation (an enumeration whose values are not published; see specs/README.md).
@@ -367,6 +462,8 @@ pub struct DigitalCardOperation {
     /// Free-text reason given with the request.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: ::std::option::Option<::std::string::String>,
+    /// Coded reason for the action; `ISSUER_DECISION` applies when none is given.
+    /// Only the first values of the list are published; D1 may send others.
     #[serde(rename = "reasonCode")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason_code: ::std::option::Option<ReasonCode>,
@@ -375,8 +472,67 @@ pub struct DigitalCardOperation {
     pub error: ::std::option::Option<::std::string::String>,
 }
 
+impl DigitalCardOperation {
+    /// Builds the value from its required members (`operation_id`, `operation`, `status`, `start_time`, `requestor_id`, `requestor_type`); the others start unset, see the `with_` methods.
+    pub fn new(
+        operation_id: impl ::std::convert::Into<super::common::OperationId>,
+        operation: impl ::std::convert::Into<::std::string::String>,
+        status: impl ::std::convert::Into<::std::string::String>,
+        start_time: impl ::std::convert::Into<StartTime>,
+        requestor_id: impl ::std::convert::Into<::std::string::String>,
+        requestor_type: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            operation_id: operation_id.into(),
+            operation: operation.into(),
+            status: status.into(),
+            start_time: start_time.into(),
+            end_time: ::std::option::Option::None,
+            requestor_id: requestor_id.into(),
+            requestor_type: requestor_type.into(),
+            reason: ::std::option::Option::None,
+            reason_code: ::std::option::Option::None,
+            error: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets [`end_time`](Self::end_time).
+    pub fn with_end_time(mut self, value: impl ::std::convert::Into<EndTime>) -> Self {
+        self.end_time = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`reason`](Self::reason).
+    pub fn with_reason(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.reason = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`reason_code`](Self::reason_code).
+    pub fn with_reason_code(
+        mut self,
+        value: impl ::std::convert::Into<ReasonCode>,
+    ) -> Self {
+        self.reason_code = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`error`](Self::error).
+    pub fn with_error(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.error = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
 /// A page of operations.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct DigitalCardOperationList {
     /// Operations of the page, newest first (member name inferred; see specs/README.md).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -387,13 +543,41 @@ pub struct DigitalCardOperationList {
     pub remaining_operations: ::std::option::Option<i64>,
 }
 
+impl DigitalCardOperationList {
+    /// Sets [`operations`](Self::operations).
+    pub fn with_operations(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<DigitalCardOperation>>,
+    ) -> Self {
+        self.operations = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`remaining_operations`](Self::remaining_operations).
+    pub fn with_remaining_operations(
+        mut self,
+        value: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        self.remaining_operations = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
 /// Digital PAN to search for, sealed for D1. Issuer to D1: encrypted with the D1 public key.
 ///
 /// The plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](::d1_runtime::jwe::Plaintext).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DigitalPan {
     /// Digital PAN (token PAN), up to 19 digits.
     pub pan: Pan,
+}
+
+impl DigitalPan {
+    /// Builds the value from its required members (`pan`); the others start unset, see the `with_` methods.
+    pub fn new(pan: impl ::std::convert::Into<Pan>) -> Self {
+        Self { pan: pan.into() }
+    }
 }
 
 impl ::d1_runtime::jwe::Plaintext for DigitalPan {
@@ -564,7 +748,9 @@ impl<'de> ::serde::Deserialize<'de> for EndTime {
 
 pub use super::common::Exp;
 
+/// Body of the 200 response to `GET /issuers/{issuerId}/digitalCards/{digitalCardId}/credentials`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct GetCredentialsResponse {
     /// Credentials of the digital card as a JSON object (see <http://www.json.org/>) sealed with JWE (please refer to [Encrypt sensitive data](../../../integrate-the-d1-api/encrypt-sensitive-data)).
     ///
@@ -580,6 +766,19 @@ pub struct GetCredentialsResponse {
     pub credentials: ::std::option::Option<
         ::d1_runtime::jwe::Jwe<DigitalCardCredentials, 8196>,
     >,
+}
+
+impl GetCredentialsResponse {
+    /// Sets [`credentials`](Self::credentials).
+    pub fn with_credentials(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::d1_runtime::jwe::Jwe<DigitalCardCredentials, 8196>,
+        >,
+    ) -> Self {
+        self.credentials = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 
 pub use super::common::IssuerId;
@@ -800,6 +999,8 @@ impl<'de> ::serde::Deserialize<'de> for LastStateChangeTime {
     }
 }
 
+/// Largest number of operations to return.
+///
 /// Constraints: >= 1, <= 50.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
@@ -897,6 +1098,8 @@ impl<'de> ::serde::Deserialize<'de> for Limit {
     }
 }
 
+/// Index of the first operation to return; 0 (the default) is the newest.
+///
 /// Constraints: <= 100.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
@@ -984,18 +1187,43 @@ pub use super::common::OperationId;
 /// Reason for a suspension or deletion.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct OperationRequest {
     /// Free text explaining why the action is requested.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: ::std::option::Option<super::common::Reason>,
+    /// Coded reason for the action; `ISSUER_DECISION` applies when none is given.
+    /// Only the first values of the list are published; D1 may send others.
     #[serde(rename = "reasonCode")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason_code: ::std::option::Option<ReasonCode>,
 }
 
+impl OperationRequest {
+    /// Sets [`reason`](Self::reason).
+    pub fn with_reason(
+        mut self,
+        value: impl ::std::convert::Into<super::common::Reason>,
+    ) -> Self {
+        self.reason = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`reason_code`](Self::reason_code).
+    pub fn with_reason_code(
+        mut self,
+        value: impl ::std::convert::Into<ReasonCode>,
+    ) -> Self {
+        self.reason_code = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
 /// Result of the operation.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct OperationResponse {
+    /// Identifier of the operation.
     #[serde(rename = "operationId")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub operation_id: ::std::option::Option<super::common::OperationId>,
@@ -1003,9 +1231,30 @@ pub struct OperationResponse {
     pub status: ::std::string::String,
 }
 
+impl OperationResponse {
+    /// Builds the value from its required members (`status`); the others start unset, see the `with_` methods.
+    pub fn new(status: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            operation_id: ::std::option::Option::None,
+            status: status.into(),
+        }
+    }
+
+    /// Sets [`operation_id`](Self::operation_id).
+    pub fn with_operation_id(
+        mut self,
+        value: impl ::std::convert::Into<super::common::OperationId>,
+    ) -> Self {
+        self.operation_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
 /// Result of the step-up authentication result call.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct OperationResultResponse {
+    /// Identifier of the operation.
     #[serde(rename = "operationId")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub operation_id: ::std::option::Option<super::common::OperationId>,
@@ -1014,7 +1263,29 @@ pub struct OperationResultResponse {
     pub status: ::std::option::Option<::std::string::String>,
 }
 
+impl OperationResultResponse {
+    /// Sets [`operation_id`](Self::operation_id).
+    pub fn with_operation_id(
+        mut self,
+        value: impl ::std::convert::Into<super::common::OperationId>,
+    ) -> Self {
+        self.operation_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`status`](Self::status).
+    pub fn with_status(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.status = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
 /// Token PAN, up to 19 digits.
+///
+/// Not the `Pan` the other APIs share ([`common::Pan`](super::common::Pan) (matches `^[0-9]{10,19}$`, a valid Luhn check digit)): this API's has rules of its own. The types are not interchangeable; pass the one the operation names.
 ///
 /// Constraints: matches `^[0-9]{1,19}$`.
 ///
@@ -1500,6 +1771,7 @@ pub use super::common::Reason;
 ///
 /// Values D1 adds after this spec was written are kept as [`ReasonCode::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ReasonCode {
     /// `USER_DECISION`
     UserDecision,
@@ -1582,17 +1854,41 @@ impl<'de> ::serde::Deserialize<'de> for ReasonCode {
 
 /// Reason for a resumption.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ResumeRequest {
     /// Free text explaining why the action is requested.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: ::std::option::Option<super::common::Reason>,
+    /// Coded reason for the action; `ISSUER_DECISION` applies when none is given.
+    /// Only the first values of the list are published; D1 may send others.
     #[serde(rename = "reasonCode")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason_code: ::std::option::Option<ReasonCode>,
 }
 
+impl ResumeRequest {
+    /// Sets [`reason`](Self::reason).
+    pub fn with_reason(
+        mut self,
+        value: impl ::std::convert::Into<super::common::Reason>,
+    ) -> Self {
+        self.reason = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`reason_code`](Self::reason_code).
+    pub fn with_reason_code(
+        mut self,
+        value: impl ::std::convert::Into<ReasonCode>,
+    ) -> Self {
+        self.reason_code = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
 /// Digital card search criteria.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct SearchRequest {
     /// Digital PAN sealed with JWE (please refer to [Encrypt sensitive data](../../../integrate-the-d1-api/encrypt-sensitive-data)).
     ///
@@ -1609,6 +1905,29 @@ pub struct SearchRequest {
     #[serde(rename = "searchType")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub search_type: ::std::option::Option<::std::string::String>,
+}
+
+impl SearchRequest {
+    /// Builds the value from its required members (`encrypted_data`); the others start unset, see the `with_` methods.
+    pub fn new(
+        encrypted_data: impl ::std::convert::Into<
+            ::d1_runtime::jwe::Jwe<DigitalPan, 8192>,
+        >,
+    ) -> Self {
+        Self {
+            encrypted_data: encrypted_data.into(),
+            search_type: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets [`search_type`](Self::search_type).
+    pub fn with_search_type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.search_type = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 
 /// Digital cards found, with card and end user details (content not published; see specs/README.md)
@@ -1741,6 +2060,7 @@ impl<'de> ::serde::Deserialize<'de> for StartTime {
 ///
 /// Values D1 adds after this spec was written are kept as [`State::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum State {
     /// `ACTIVE`
     Active,
@@ -1815,10 +2135,20 @@ impl<'de> ::serde::Deserialize<'de> for State {
 
 /// Step-up authentication approved by the issuer.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct StepupAuthenticationResultRequest {
     /// Scheme reference of the authentication: the Visa `lifeCycleTraceId` or the Mastercard `authenticationCorrelationId`.
     #[serde(rename = "authenticationId")]
     pub authentication_id: AuthenticationId,
+}
+
+impl StepupAuthenticationResultRequest {
+    /// Builds the value from its required members (`authentication_id`); the others start unset, see the `with_` methods.
+    pub fn new(authentication_id: impl ::std::convert::Into<AuthenticationId>) -> Self {
+        Self {
+            authentication_id: authentication_id.into(),
+        }
+    }
 }
 
 /// Kind of token. Values in use:

@@ -8,6 +8,7 @@
 
 /// Postal address used for shipping or printed on the card carrier. The members listed are the ones the D1 guides name; lengths and formats are not published.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Address {
     /// Courtesy title of the addressee.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -46,18 +47,123 @@ pub struct Address {
     pub country_code: ::std::option::Option<::std::string::String>,
 }
 
+impl Address {
+    /// Sets [`title`](Self::title).
+    pub fn with_title(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.title = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`first_name`](Self::first_name).
+    pub fn with_first_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.first_name = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`last_name`](Self::last_name).
+    pub fn with_last_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.last_name = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`company_name`](Self::company_name).
+    pub fn with_company_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.company_name = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`line1`](Self::line1).
+    pub fn with_line1(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.line1 = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`line2`](Self::line2).
+    pub fn with_line2(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.line2 = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`line3`](Self::line3).
+    pub fn with_line3(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.line3 = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`zip_code`](Self::zip_code).
+    pub fn with_zip_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.zip_code = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`city`](Self::city).
+    pub fn with_city(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.city = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`country_code`](Self::country_code).
+    pub fn with_country_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.country_code = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
 /// Personalisation of the card carrier (images and custom text lines are also possible (content not published; see specs/README.md)).
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct CardCarrierConfig {
     /// Language of the carrier, ISO 639-1 two-letter code (for example `en`).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub language: ::std::option::Option<::std::string::String>,
 }
 
+impl CardCarrierConfig {
+    /// Sets [`language`](Self::language).
+    pub fn with_language(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.language = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
 /// Card data of a card order, sealed for D1. Issuer to D1: encrypted with the D1 public key.
 ///
 /// The plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](::d1_runtime::jwe::Plaintext).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CardData {
     /// Card number (PAN).
     pub pan: super::common::Pan,
@@ -75,6 +181,73 @@ pub struct CardData {
     pub cvv1: ::std::option::Option<Cvv1>,
     /// PIN verification value.
     pub pvv: ::std::option::Option<Pvv>,
+}
+
+impl CardData {
+    /// Builds the value from its required members (`pan`, `exp`); the others start unset, see the `with_` methods.
+    pub fn new(
+        pan: impl ::std::convert::Into<super::common::Pan>,
+        exp: impl ::std::convert::Into<Exp>,
+    ) -> Self {
+        Self {
+            pan: pan.into(),
+            exp: exp.into(),
+            encoded_name: ::std::option::Option::None,
+            payment_account_reference: ::std::option::Option::None,
+            pan_sequence_number: ::std::option::Option::None,
+            effective_date: ::std::option::Option::None,
+            cvv1: ::std::option::Option::None,
+            pvv: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets [`encoded_name`](Self::encoded_name).
+    pub fn with_encoded_name(
+        mut self,
+        value: impl ::std::convert::Into<EncodedName>,
+    ) -> Self {
+        self.encoded_name = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`payment_account_reference`](Self::payment_account_reference).
+    pub fn with_payment_account_reference(
+        mut self,
+        value: impl ::std::convert::Into<PaymentAccountReference>,
+    ) -> Self {
+        self.payment_account_reference = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`pan_sequence_number`](Self::pan_sequence_number).
+    pub fn with_pan_sequence_number(
+        mut self,
+        value: impl ::std::convert::Into<PanSequenceNumber>,
+    ) -> Self {
+        self.pan_sequence_number = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`effective_date`](Self::effective_date).
+    pub fn with_effective_date(
+        mut self,
+        value: impl ::std::convert::Into<EffectiveDate>,
+    ) -> Self {
+        self.effective_date = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`cvv1`](Self::cvv1).
+    pub fn with_cvv1(mut self, value: impl ::std::convert::Into<Cvv1>) -> Self {
+        self.cvv1 = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`pvv`](Self::pvv).
+    pub fn with_pvv(mut self, value: impl ::std::convert::Into<Pvv>) -> Self {
+        self.pvv = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 
 impl ::d1_runtime::jwe::Plaintext for CardData {
@@ -241,9 +414,22 @@ pub use super::common::CardId;
 
 /// Production operations of the card (wrapper inferred from the D1 tracking guides; see specs/README.md).
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct CardOrderStatus {
+    /// One production operation on the card, shaped like the PRODUCE operations of the card notifications. Field list taken from the D1 tracking guides; see specs/README.md.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub operations: ::std::option::Option<::std::vec::Vec<ProduceOperation>>,
+}
+
+impl CardOrderStatus {
+    /// Sets [`operations`](Self::operations).
+    pub fn with_operations(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<ProduceOperation>>,
+    ) -> Self {
+        self.operations = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 
 /// Card product configured for the issuer at onboarding.
@@ -393,116 +579,444 @@ impl<'de> ::serde::Deserialize<'de> for CardProductId {
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(tag = "distributionChannel")]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum CardRequest {
+    /// When `distributionChannel` is `THALES`. Order of a card personalised in a Thales centre.
     #[serde(rename = "THALES")]
     Thales(CardRequestThales),
+    /// When `distributionChannel` is `INSTANT`. Order of a card personalised instantly in a branch or kiosk. Required members other than the channel and station: not published; see specs/README.md.
     #[serde(rename = "INSTANT")]
     Instant(CardRequestInstant),
+    /// When `distributionChannel` is `CENTRAL`. Order of a card personalised on the issuer's premises or at a partner centre. Required members other than the channel: not published; see specs/README.md.
     #[serde(rename = "CENTRAL")]
     Central(CardRequestCentral),
 }
 
 /// Order of a card personalised on the issuer's premises or at a partner centre. Required members other than the channel: not published; see specs/README.md.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct CardRequestCentral {
+    /// Card product configured for the issuer at onboarding.
     #[serde(rename = "cardProductId")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub card_product_id: ::std::option::Option<CardProductId>,
+    /// End user (consumer) who owns the card.
     #[serde(rename = "consumerId")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub consumer_id: ::std::option::Option<super::common::ConsumerId>,
+    /// The issuer's own identifier for this production request; D1 echoes it in the notifications.
     #[serde(rename = "issuerRequestId")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub issuer_request_id: ::std::option::Option<IssuerRequestId>,
+    /// Production services requested for the card.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub services: ::std::option::Option<Services>,
+    /// Card data sealed as a compact JWE for D1.
+    /// The plaintext is encrypted with JWE (please refer to [Encrypt sensitive data](../../../integrate-the-d1-api/encrypt-sensitive-data) for the algorithms and keys)
     #[serde(rename = "encryptedData")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub encrypted_data: ::std::option::Option<EncryptedData>,
+    /// How and where the card is shipped.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub shipment: ::std::option::Option<Shipment>,
+    /// Personalisation station that produces an instant card (for example `KIOSK-PS-101`).
     #[serde(rename = "persoStation")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub perso_station: ::std::option::Option<PersoStation>,
+    /// Chip payment application settings (configuration selection and key indexes such as `config`, `odaKeyIndex`, `derivationKeyIndex`, `cvKeyIndex`, `pvKeyIndex`) (content not published; see specs/README.md)
     #[serde(rename = "paymentApplication")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub payment_application: ::std::option::Option<PaymentApplication>,
+    /// Visual design of the card (content not published; see specs/README.md)
     #[serde(rename = "cardDesign")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub card_design: ::std::option::Option<CardDesign>,
+    /// Personalisation of the card carrier (images and custom text lines are also possible (content not published; see specs/README.md)).
     #[serde(rename = "cardCarrierConfig")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub card_carrier_config: ::std::option::Option<CardCarrierConfig>,
+    /// Full magnetic stripe tracks, when the issuer overrides the ones D1 would build.
     #[serde(rename = "trackData")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub track_data: ::std::option::Option<TrackData>,
+}
+
+impl CardRequestCentral {
+    /// Sets [`card_product_id`](Self::card_product_id).
+    pub fn with_card_product_id(
+        mut self,
+        value: impl ::std::convert::Into<CardProductId>,
+    ) -> Self {
+        self.card_product_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`consumer_id`](Self::consumer_id).
+    pub fn with_consumer_id(
+        mut self,
+        value: impl ::std::convert::Into<super::common::ConsumerId>,
+    ) -> Self {
+        self.consumer_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`issuer_request_id`](Self::issuer_request_id).
+    pub fn with_issuer_request_id(
+        mut self,
+        value: impl ::std::convert::Into<IssuerRequestId>,
+    ) -> Self {
+        self.issuer_request_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`services`](Self::services).
+    pub fn with_services(mut self, value: impl ::std::convert::Into<Services>) -> Self {
+        self.services = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`encrypted_data`](Self::encrypted_data).
+    pub fn with_encrypted_data(
+        mut self,
+        value: impl ::std::convert::Into<EncryptedData>,
+    ) -> Self {
+        self.encrypted_data = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`shipment`](Self::shipment).
+    pub fn with_shipment(mut self, value: impl ::std::convert::Into<Shipment>) -> Self {
+        self.shipment = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`perso_station`](Self::perso_station).
+    pub fn with_perso_station(
+        mut self,
+        value: impl ::std::convert::Into<PersoStation>,
+    ) -> Self {
+        self.perso_station = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`payment_application`](Self::payment_application).
+    pub fn with_payment_application(
+        mut self,
+        value: impl ::std::convert::Into<PaymentApplication>,
+    ) -> Self {
+        self.payment_application = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`card_design`](Self::card_design).
+    pub fn with_card_design(
+        mut self,
+        value: impl ::std::convert::Into<CardDesign>,
+    ) -> Self {
+        self.card_design = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`card_carrier_config`](Self::card_carrier_config).
+    pub fn with_card_carrier_config(
+        mut self,
+        value: impl ::std::convert::Into<CardCarrierConfig>,
+    ) -> Self {
+        self.card_carrier_config = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`track_data`](Self::track_data).
+    pub fn with_track_data(
+        mut self,
+        value: impl ::std::convert::Into<TrackData>,
+    ) -> Self {
+        self.track_data = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 
 /// Order of a card personalised instantly in a branch or kiosk. Required members other than the channel and station: not published; see specs/README.md.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct CardRequestInstant {
+    /// Card product configured for the issuer at onboarding.
     #[serde(rename = "cardProductId")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub card_product_id: ::std::option::Option<CardProductId>,
+    /// End user (consumer) who owns the card.
     #[serde(rename = "consumerId")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub consumer_id: ::std::option::Option<super::common::ConsumerId>,
+    /// The issuer's own identifier for this production request; D1 echoes it in the notifications.
     #[serde(rename = "issuerRequestId")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub issuer_request_id: ::std::option::Option<IssuerRequestId>,
+    /// Production services requested for the card.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub services: ::std::option::Option<Services>,
+    /// Card data sealed as a compact JWE for D1.
+    /// The plaintext is encrypted with JWE (please refer to [Encrypt sensitive data](../../../integrate-the-d1-api/encrypt-sensitive-data) for the algorithms and keys)
     #[serde(rename = "encryptedData")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub encrypted_data: ::std::option::Option<EncryptedData>,
+    /// How and where the card is shipped.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub shipment: ::std::option::Option<Shipment>,
+    /// Personalisation station that produces an instant card (for example `KIOSK-PS-101`).
     #[serde(rename = "persoStation")]
     pub perso_station: PersoStation,
+    /// Chip payment application settings (configuration selection and key indexes such as `config`, `odaKeyIndex`, `derivationKeyIndex`, `cvKeyIndex`, `pvKeyIndex`) (content not published; see specs/README.md)
     #[serde(rename = "paymentApplication")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub payment_application: ::std::option::Option<PaymentApplication>,
+    /// Visual design of the card (content not published; see specs/README.md)
     #[serde(rename = "cardDesign")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub card_design: ::std::option::Option<CardDesign>,
+    /// Personalisation of the card carrier (images and custom text lines are also possible (content not published; see specs/README.md)).
     #[serde(rename = "cardCarrierConfig")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub card_carrier_config: ::std::option::Option<CardCarrierConfig>,
+    /// Full magnetic stripe tracks, when the issuer overrides the ones D1 would build.
     #[serde(rename = "trackData")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub track_data: ::std::option::Option<TrackData>,
 }
 
+impl CardRequestInstant {
+    /// Builds the value from its required members (`perso_station`); the others start unset, see the `with_` methods.
+    pub fn new(perso_station: impl ::std::convert::Into<PersoStation>) -> Self {
+        Self {
+            card_product_id: ::std::option::Option::None,
+            consumer_id: ::std::option::Option::None,
+            issuer_request_id: ::std::option::Option::None,
+            services: ::std::option::Option::None,
+            encrypted_data: ::std::option::Option::None,
+            shipment: ::std::option::Option::None,
+            perso_station: perso_station.into(),
+            payment_application: ::std::option::Option::None,
+            card_design: ::std::option::Option::None,
+            card_carrier_config: ::std::option::Option::None,
+            track_data: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets [`card_product_id`](Self::card_product_id).
+    pub fn with_card_product_id(
+        mut self,
+        value: impl ::std::convert::Into<CardProductId>,
+    ) -> Self {
+        self.card_product_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`consumer_id`](Self::consumer_id).
+    pub fn with_consumer_id(
+        mut self,
+        value: impl ::std::convert::Into<super::common::ConsumerId>,
+    ) -> Self {
+        self.consumer_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`issuer_request_id`](Self::issuer_request_id).
+    pub fn with_issuer_request_id(
+        mut self,
+        value: impl ::std::convert::Into<IssuerRequestId>,
+    ) -> Self {
+        self.issuer_request_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`services`](Self::services).
+    pub fn with_services(mut self, value: impl ::std::convert::Into<Services>) -> Self {
+        self.services = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`encrypted_data`](Self::encrypted_data).
+    pub fn with_encrypted_data(
+        mut self,
+        value: impl ::std::convert::Into<EncryptedData>,
+    ) -> Self {
+        self.encrypted_data = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`shipment`](Self::shipment).
+    pub fn with_shipment(mut self, value: impl ::std::convert::Into<Shipment>) -> Self {
+        self.shipment = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`payment_application`](Self::payment_application).
+    pub fn with_payment_application(
+        mut self,
+        value: impl ::std::convert::Into<PaymentApplication>,
+    ) -> Self {
+        self.payment_application = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`card_design`](Self::card_design).
+    pub fn with_card_design(
+        mut self,
+        value: impl ::std::convert::Into<CardDesign>,
+    ) -> Self {
+        self.card_design = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`card_carrier_config`](Self::card_carrier_config).
+    pub fn with_card_carrier_config(
+        mut self,
+        value: impl ::std::convert::Into<CardCarrierConfig>,
+    ) -> Self {
+        self.card_carrier_config = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`track_data`](Self::track_data).
+    pub fn with_track_data(
+        mut self,
+        value: impl ::std::convert::Into<TrackData>,
+    ) -> Self {
+        self.track_data = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
 /// Order of a card personalised in a Thales centre.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct CardRequestThales {
+    /// Card product configured for the issuer at onboarding.
     #[serde(rename = "cardProductId")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub card_product_id: ::std::option::Option<CardProductId>,
+    /// End user (consumer) who owns the card.
     #[serde(rename = "consumerId")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub consumer_id: ::std::option::Option<super::common::ConsumerId>,
+    /// The issuer's own identifier for this production request; D1 echoes it in the notifications.
     #[serde(rename = "issuerRequestId")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub issuer_request_id: ::std::option::Option<IssuerRequestId>,
+    /// Production services requested for the card.
     pub services: Services,
+    /// Card data sealed as a compact JWE for D1.
+    /// The plaintext is encrypted with JWE (please refer to [Encrypt sensitive data](../../../integrate-the-d1-api/encrypt-sensitive-data) for the algorithms and keys)
     #[serde(rename = "encryptedData")]
     pub encrypted_data: EncryptedData,
+    /// How and where the card is shipped.
     pub shipment: Shipment,
+    /// Personalisation station that produces an instant card (for example `KIOSK-PS-101`).
     #[serde(rename = "persoStation")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub perso_station: ::std::option::Option<PersoStation>,
+    /// Chip payment application settings (configuration selection and key indexes such as `config`, `odaKeyIndex`, `derivationKeyIndex`, `cvKeyIndex`, `pvKeyIndex`) (content not published; see specs/README.md)
     #[serde(rename = "paymentApplication")]
     pub payment_application: PaymentApplication,
+    /// Visual design of the card (content not published; see specs/README.md)
     #[serde(rename = "cardDesign")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub card_design: ::std::option::Option<CardDesign>,
+    /// Personalisation of the card carrier (images and custom text lines are also possible (content not published; see specs/README.md)).
     #[serde(rename = "cardCarrierConfig")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub card_carrier_config: ::std::option::Option<CardCarrierConfig>,
+    /// Full magnetic stripe tracks, when the issuer overrides the ones D1 would build.
     #[serde(rename = "trackData")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub track_data: ::std::option::Option<TrackData>,
+}
+
+impl CardRequestThales {
+    /// Builds the value from its required members (`services`, `encrypted_data`, `shipment`, `payment_application`); the others start unset, see the `with_` methods.
+    pub fn new(
+        services: impl ::std::convert::Into<Services>,
+        encrypted_data: impl ::std::convert::Into<EncryptedData>,
+        shipment: impl ::std::convert::Into<Shipment>,
+        payment_application: impl ::std::convert::Into<PaymentApplication>,
+    ) -> Self {
+        Self {
+            card_product_id: ::std::option::Option::None,
+            consumer_id: ::std::option::Option::None,
+            issuer_request_id: ::std::option::Option::None,
+            services: services.into(),
+            encrypted_data: encrypted_data.into(),
+            shipment: shipment.into(),
+            perso_station: ::std::option::Option::None,
+            payment_application: payment_application.into(),
+            card_design: ::std::option::Option::None,
+            card_carrier_config: ::std::option::Option::None,
+            track_data: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets [`card_product_id`](Self::card_product_id).
+    pub fn with_card_product_id(
+        mut self,
+        value: impl ::std::convert::Into<CardProductId>,
+    ) -> Self {
+        self.card_product_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`consumer_id`](Self::consumer_id).
+    pub fn with_consumer_id(
+        mut self,
+        value: impl ::std::convert::Into<super::common::ConsumerId>,
+    ) -> Self {
+        self.consumer_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`issuer_request_id`](Self::issuer_request_id).
+    pub fn with_issuer_request_id(
+        mut self,
+        value: impl ::std::convert::Into<IssuerRequestId>,
+    ) -> Self {
+        self.issuer_request_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`perso_station`](Self::perso_station).
+    pub fn with_perso_station(
+        mut self,
+        value: impl ::std::convert::Into<PersoStation>,
+    ) -> Self {
+        self.perso_station = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`card_design`](Self::card_design).
+    pub fn with_card_design(
+        mut self,
+        value: impl ::std::convert::Into<CardDesign>,
+    ) -> Self {
+        self.card_design = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`card_carrier_config`](Self::card_carrier_config).
+    pub fn with_card_carrier_config(
+        mut self,
+        value: impl ::std::convert::Into<CardCarrierConfig>,
+    ) -> Self {
+        self.card_carrier_config = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`track_data`](Self::track_data).
+    pub fn with_track_data(
+        mut self,
+        value: impl ::std::convert::Into<TrackData>,
+    ) -> Self {
+        self.track_data = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 
 pub use super::common::ConsumerId;
@@ -601,6 +1115,7 @@ impl ::std::ops::Drop for Cvv1 {
 ///
 /// Values D1 adds after this spec was written are kept as [`DistributionChannel::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DistributionChannel {
     /// `THALES`
     Thales,
@@ -884,6 +1399,8 @@ pub type EncryptedData = ::d1_runtime::jwe::Jwe<CardData, 8192>;
 
 /// Expiry date, 4 digits; D1 says typically YYMM (e.g. 2906), so only the digit count is checked.
 ///
+/// Not the `Exp` the other APIs share ([`common::Exp`](super::common::Exp) (matches `^(0[1-9]|1[0-2])[0-9]{2}$`)): this API's has rules of its own. The types are not interchangeable; pass the one the operation names.
+///
 /// Constraints: matches `^[0-9]{4}$`.
 ///
 /// Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.
@@ -992,6 +1509,7 @@ impl ::std::ops::Drop for Exp {
 ///
 /// Values D1 adds after this spec was written are kept as [`Issuance::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Issuance {
     /// `CREATION`
     Creation,
@@ -1081,6 +1599,7 @@ pub type IssuerRequestId = ::std::string::String;
 ///
 /// Values D1 adds after this spec was written are kept as [`Operation::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Operation {
     /// `PRODUCE`
     Produce,
@@ -1350,6 +1869,7 @@ pub type PersoStation = ::std::string::String;
 
 /// Physical issuance details of a PRODUCE operation.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ProduceDetails {
     /// Production stage of the card. The values below are the ones the D1 guides list (central and instant issuance, tracking hub); D1 says to expect new values, so treat unknown ones as forward-compatible.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1369,6 +1889,7 @@ pub struct ProduceDetails {
     #[serde(rename = "productionSite")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub production_site: ::std::option::Option<::std::string::String>,
+    /// Carrier tracking data of the shipped card. Only the first members are published; D1 sends more.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub shipment: ::std::option::Option<super::common::ShipmentTracking>,
     /// Name of the batch input file, when the order came from a file.
@@ -1381,11 +1902,87 @@ pub struct ProduceDetails {
     pub issuer_request_id: ::std::option::Option<::std::string::String>,
 }
 
+impl ProduceDetails {
+    /// Sets [`status`](Self::status).
+    pub fn with_status(
+        mut self,
+        value: impl ::std::convert::Into<super::common::ProduceDetailsStatus>,
+    ) -> Self {
+        self.status = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`reason`](Self::reason).
+    pub fn with_reason(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.reason = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`consumer_id`](Self::consumer_id).
+    pub fn with_consumer_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.consumer_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`due_date`](Self::due_date).
+    pub fn with_due_date(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.due_date = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`production_site`](Self::production_site).
+    pub fn with_production_site(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.production_site = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`shipment`](Self::shipment).
+    pub fn with_shipment(
+        mut self,
+        value: impl ::std::convert::Into<super::common::ShipmentTracking>,
+    ) -> Self {
+        self.shipment = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`input_file_name`](Self::input_file_name).
+    pub fn with_input_file_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.input_file_name = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`issuer_request_id`](Self::issuer_request_id).
+    pub fn with_issuer_request_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.issuer_request_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
 pub use super::common::ProduceDetailsStatus;
 
 /// One production operation on the card, shaped like the PRODUCE operations of the card notifications. Field list taken from the D1 tracking guides; see specs/README.md.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ProduceOperation {
+    /// Identifier of the operation.
     #[serde(rename = "operationId")]
     pub operation_id: super::common::OperationId,
     /// Kind of operation; `PRODUCE` for physical card production. D1 may send other values.
@@ -1402,6 +1999,7 @@ pub struct ProduceOperation {
     /// D1 identifier of the card.
     #[serde(rename = "cardId")]
     pub card_id: super::common::CardId,
+    /// Physical issuance details of a PRODUCE operation.
     pub details: ProduceDetails,
     /// Machine-readable cause, present when the operation failed.
     #[serde(rename = "errorCode")]
@@ -1418,6 +2016,77 @@ pub struct ProduceOperation {
     #[serde(rename = "issuerRequestId")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub issuer_request_id: ::std::option::Option<::std::string::String>,
+}
+
+impl ProduceOperation {
+    /// Builds the value from its required members (`operation_id`, `operation`, `status`, `start_time`, `card_id`, `details`); the others start unset, see the `with_` methods.
+    pub fn new(
+        operation_id: impl ::std::convert::Into<super::common::OperationId>,
+        operation: impl ::std::convert::Into<Operation>,
+        status: impl ::std::convert::Into<super::common::ProduceOperationStatus>,
+        start_time: impl ::std::convert::Into<::std::string::String>,
+        card_id: impl ::std::convert::Into<super::common::CardId>,
+        details: impl ::std::convert::Into<ProduceDetails>,
+    ) -> Self {
+        Self {
+            operation_id: operation_id.into(),
+            operation: operation.into(),
+            status: status.into(),
+            start_time: start_time.into(),
+            end_time: ::std::option::Option::None,
+            card_id: card_id.into(),
+            details: details.into(),
+            error_code: ::std::option::Option::None,
+            error: ::std::option::Option::None,
+            input_file_name: ::std::option::Option::None,
+            issuer_request_id: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets [`end_time`](Self::end_time).
+    pub fn with_end_time(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.end_time = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`error_code`](Self::error_code).
+    pub fn with_error_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.error_code = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`error`](Self::error).
+    pub fn with_error(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.error = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`input_file_name`](Self::input_file_name).
+    pub fn with_input_file_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.input_file_name = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`issuer_request_id`](Self::issuer_request_id).
+    pub fn with_issuer_request_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.issuer_request_id = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 
 pub use super::common::ProduceOperationStatus;
@@ -1513,6 +2182,7 @@ impl ::std::ops::Drop for Pvv {
 
 /// Production services requested for the card.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Services {
     /// Why the card is produced. D1 may add values.
     pub issuance: Issuance,
@@ -1539,15 +2209,81 @@ pub struct Services {
     pub alpha_card: ::std::option::Option<bool>,
 }
 
+impl Services {
+    /// Builds the value from its required members (`issuance`); the others start unset, see the `with_` methods.
+    pub fn new(issuance: impl ::std::convert::Into<Issuance>) -> Self {
+        Self {
+            issuance: issuance.into(),
+            priority: ::std::option::Option::None,
+            delivery: ::std::option::Option::None,
+            card_carrier: ::std::option::Option::None,
+            packaging: ::std::option::Option::None,
+            pin_mailer: ::std::option::Option::None,
+            alpha_card: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets [`priority`](Self::priority).
+    pub fn with_priority(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.priority = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`delivery`](Self::delivery).
+    pub fn with_delivery(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.delivery = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`card_carrier`](Self::card_carrier).
+    pub fn with_card_carrier(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.card_carrier = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`packaging`](Self::packaging).
+    pub fn with_packaging(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.packaging = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`pin_mailer`](Self::pin_mailer).
+    pub fn with_pin_mailer(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.pin_mailer = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`alpha_card`](Self::alpha_card).
+    pub fn with_alpha_card(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.alpha_card = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
 /// How and where the card is shipped.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Shipment {
     /// `INDIVIDUAL` (default): one parcel per card; `BULK`: cards grouped in one shipment. D1 may add values.
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<Type>,
+    /// Postal address used for shipping or printed on the card carrier. The members listed are the ones the D1 guides name; lengths and formats are not published.
     #[serde(rename = "deliveryAddress")]
     pub delivery_address: Address,
+    /// Postal address used for shipping or printed on the card carrier. The members listed are the ones the D1 guides name; lengths and formats are not published.
     #[serde(rename = "individualAddress")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub individual_address: ::std::option::Option<Address>,
@@ -1559,6 +2295,52 @@ pub struct Shipment {
     #[serde(rename = "orderId")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub order_id: ::std::option::Option<::std::string::String>,
+}
+
+impl Shipment {
+    /// Builds the value from its required members (`delivery_address`); the others start unset, see the `with_` methods.
+    pub fn new(delivery_address: impl ::std::convert::Into<Address>) -> Self {
+        Self {
+            type_: ::std::option::Option::None,
+            delivery_address: delivery_address.into(),
+            individual_address: ::std::option::Option::None,
+            group_id: ::std::option::Option::None,
+            order_id: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn with_type(mut self, value: impl ::std::convert::Into<Type>) -> Self {
+        self.type_ = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`individual_address`](Self::individual_address).
+    pub fn with_individual_address(
+        mut self,
+        value: impl ::std::convert::Into<Address>,
+    ) -> Self {
+        self.individual_address = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`group_id`](Self::group_id).
+    pub fn with_group_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.group_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`order_id`](Self::order_id).
+    pub fn with_order_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.order_id = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 
 pub use super::common::ShipmentTracking;
@@ -1898,6 +2680,7 @@ impl<'de> ::serde::Deserialize<'de> for Track3 {
 
 /// Full magnetic stripe tracks, when the issuer overrides the ones D1 would build.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct TrackData {
     /// Track 1 data.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1910,10 +2693,31 @@ pub struct TrackData {
     pub track3: ::std::option::Option<Track3>,
 }
 
+impl TrackData {
+    /// Sets [`track1`](Self::track1).
+    pub fn with_track1(mut self, value: impl ::std::convert::Into<Track1>) -> Self {
+        self.track1 = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`track2`](Self::track2).
+    pub fn with_track2(mut self, value: impl ::std::convert::Into<Track2>) -> Self {
+        self.track2 = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`track3`](Self::track3).
+    pub fn with_track3(mut self, value: impl ::std::convert::Into<Track3>) -> Self {
+        self.track3 = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
 /// `INDIVIDUAL` (default): one parcel per card; `BULK`: cards grouped in one shipment. D1 may add values.
 ///
 /// Values D1 adds after this spec was written are kept as [`Type::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Type {
     /// `INDIVIDUAL`
     Individual,

@@ -21,10 +21,22 @@ pub use super::common::CorrelationId;
 
 /// Reason for deleting the end user.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct DeleteRequest {
     /// Free text explaining the deletion; it shows up in the operations list.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: ::std::option::Option<super::common::Reason>,
+}
+
+impl DeleteRequest {
+    /// Sets [`reason`](Self::reason).
+    pub fn with_reason(
+        mut self,
+        value: impl ::std::convert::Into<super::common::Reason>,
+    ) -> Self {
+        self.reason = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 
 pub use super::common::IssuerId;
@@ -33,6 +45,8 @@ pub use super::common::OperationId;
 pub use super::common::OperationInformation;
 pub use super::common::Reason;
 
+/// Identifier of the person who triggers the operation on the issuer side. Informational only: D1 does not check it, it just passes it on to downstream systems for tracking. Optional.
+///
 /// Constraints: matches `^[A-Za-z0-9_-]{1,15}$`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]

@@ -17,8 +17,26 @@
 //! | [`out_v1_digital_card`] | Outbound Digital Card API | 1.0 | `specs/D1-Public-OUT-v1-Digital-Card.json` |
 //! | [`out_v1_physical_issuance`] | Outbound Physical Card API | 1.0 | `specs/D1-Public-OUT-v1-Physical-Issuance.json` |
 //! | [`out_v2_card`] | Outbound Card API | 2.0 | `specs/D1-Public-OUT-v2-Card.json` |
+//!
+//! # One name, different rules
+//!
+//! These names are defined by several modules, each with rules of its own. The types are not
+//! interchangeable: pass the one the operation names.
+//!
+//! - `Auth2Request`: [`in_v1_auth2::Auth2Request`]; [`out_v1_auth2::Auth2Request`]
+//! - `CardId`: [`common::CardId`] (1 to 48 characters, matches `^[A-Za-z0-9_-]{1,48}$`); [`in_v1_card::CardId`] (1 to 48 characters, matches `[A-Za-z0-9_-]{1,48}`)
+//! - `CardProductId`: [`in_v1_card::CardProductId`] (matches `[A-Za-z0-9_-]{1,48}`); [`in_v1_physical_issuance::CardProductId`] (1 to 48 characters, matches `^[A-Za-z0-9_-]{1,48}$`)
+//! - `CorrelationId`: [`common::CorrelationId`] (matches `^[A-Za-z0-9_-]{1,64}$`); [`in_v1_card::CorrelationId`] (1 to 64 characters, matches `[a-zA-Z0-9_\-\. ]{1,64}`)
+//! - `Exp`: [`common::Exp`] (matches `^(0[1-9]|1[0-2])[0-9]{2}$`); [`in_v1_physical_issuance::Exp`] (matches `^[0-9]{4}$`)
+//! - `GrantType`: [`in_v1_auth2::GrantType`]; [`out_v1_auth2::GrantType`]
+//! - `Operation`: [`in_v1_card::Operation`]; [`in_v1_physical_issuance::Operation`]
+//! - `OperationId`: [`common::OperationId`] (1 to 64 characters, matches `^[A-Za-z0-9_-]{1,64}$`); [`in_v1_card::OperationId`] (matches `[A-Za-z0-9_-]{1,64}`); [`out_v2_card::OperationId`] (1 to 64 characters, matches `[A-Za-z0-9_-]{1,64}`)
+//! - `OperationRequest`: [`in_v1_card::OperationRequest`]; [`in_v1_digital_card::OperationRequest`]
+//! - `Pan`: [`common::Pan`] (matches `^[0-9]{10,19}$`, a valid Luhn check digit); [`in_v1_digital_card::Pan`] (matches `^[0-9]{1,19}$`)
+//! - `Type`: [`in_v1_digital_card::Type`] (at most 16 characters); [`in_v1_physical_issuance::Type`]
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 #[rustfmt::skip]
 ::d1_runtime::require_generated_api!(1);
 

@@ -8,7 +8,9 @@
 
 pub use super::common::AccessToken;
 
+/// Body of a `POST /oauth2/token` request.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Auth2Request {
     /// OAuth grant type (client credentials, RFC 6749 section 4.4).
     pub grant_type: GrantType,
@@ -17,7 +19,28 @@ pub struct Auth2Request {
     pub scope: ::std::option::Option<::std::string::String>,
 }
 
+impl Auth2Request {
+    /// Builds the value from its required members (`grant_type`); the others start unset, see the `with_` methods.
+    pub fn new(grant_type: impl ::std::convert::Into<GrantType>) -> Self {
+        Self {
+            grant_type: grant_type.into(),
+            scope: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.scope = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
+/// Body of the 200 response to `POST /oauth2/token`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Auth2Response {
     /// Token D1 sends on its calls to the issuer.
     pub access_token: super::common::AccessToken,
@@ -34,10 +57,54 @@ pub struct Auth2Response {
     pub expires_at: ::std::option::Option<::std::string::String>,
 }
 
+impl Auth2Response {
+    /// Builds the value from its required members (`access_token`, `token_type`); the others start unset, see the `with_` methods.
+    pub fn new(
+        access_token: impl ::std::convert::Into<super::common::AccessToken>,
+        token_type: impl ::std::convert::Into<TokenType>,
+    ) -> Self {
+        Self {
+            access_token: access_token.into(),
+            expires_in: ::std::option::Option::None,
+            scope: ::std::option::Option::None,
+            token_type: token_type.into(),
+            expires_at: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets [`expires_in`](Self::expires_in).
+    pub fn with_expires_in(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.expires_in = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.scope = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`expires_at`](Self::expires_at).
+    pub fn with_expires_at(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.expires_at = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
 /// OAuth grant type (client credentials, RFC 6749 section 4.4).
 ///
 /// Values D1 adds after this spec was written are kept as [`GrantType::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GrantType {
     /// `client_credentials`
     ClientCredentials,
@@ -114,6 +181,7 @@ impl<'de> ::serde::Deserialize<'de> for GrantType {
 ///
 /// Values D1 adds after this spec was written are kept as [`TokenType::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TokenType {
     /// `Bearer`
     Bearer,

@@ -8,16 +8,26 @@ pub use super::common::DigitalCardId;
 
 /// Internal server error.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Error500 {
     /// Error text.
     pub error: ::std::string::String,
+}
+
+impl Error500 {
+    /// Builds the value from its required members (`error`); the others start unset, see the `with_` methods.
+    pub fn new(error: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { error: error.into() }
+    }
 }
 
 pub use super::common::IssuerId;
 
 /// Operation performed on the digital card.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct NotifyDigitalCardOperationRequest {
+    /// Identifier of the operation.
     #[serde(rename = "operationId")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub operation_id: ::std::option::Option<super::common::OperationId>,
@@ -27,6 +37,35 @@ pub struct NotifyDigitalCardOperationRequest {
     /// Status of the operation (an enumeration whose values are not published; see specs/README.md).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<::std::string::String>,
+}
+
+impl NotifyDigitalCardOperationRequest {
+    /// Sets [`operation_id`](Self::operation_id).
+    pub fn with_operation_id(
+        mut self,
+        value: impl ::std::convert::Into<super::common::OperationId>,
+    ) -> Self {
+        self.operation_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`operation`](Self::operation).
+    pub fn with_operation(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.operation = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`status`](Self::status).
+    pub fn with_status(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.status = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 
 pub use super::common::OperationId;

@@ -21,7 +21,9 @@ pub type AuthorisationCardOperationId = ::std::string::String;
 
 /// Common members of an authorisation notification.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct AuthorisationCardOperationModel {
+    /// Identifier of the authorisation operation (content not published; see specs/README.md)
     #[serde(rename = "operationId")]
     pub operation_id: AuthorisationCardOperationId,
     /// Kind of authorisation. Only the first values of the list are published; D1 sends others.
@@ -33,10 +35,28 @@ pub struct AuthorisationCardOperationModel {
     pub start_time: ::std::string::String,
 }
 
+impl AuthorisationCardOperationModel {
+    /// Builds the value from its required members (`operation_id`, `operation`, `status`, `start_time`); the others start unset, see the `with_` methods.
+    pub fn new(
+        operation_id: impl ::std::convert::Into<AuthorisationCardOperationId>,
+        operation: impl ::std::convert::Into<AuthorisationCardOperationModelOperation>,
+        status: impl ::std::convert::Into<::std::string::String>,
+        start_time: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            operation_id: operation_id.into(),
+            operation: operation.into(),
+            status: status.into(),
+            start_time: start_time.into(),
+        }
+    }
+}
+
 /// Kind of authorisation. Only the first values of the list are published; D1 sends others.
 ///
 /// Values D1 adds after this spec was written are kept as [`AuthorisationCardOperationModelOperation::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AuthorisationCardOperationModelOperation {
     /// `PURCHASE`
     Purchase,
@@ -113,8 +133,11 @@ impl<'de> ::serde::Deserialize<'de> for AuthorisationCardOperationModelOperation
     }
 }
 
+/// Defined at `specs/D1-Public-OUT-v2-Card.json#/components/schemas/authorisationCard-operation-notification` (the spec does not describe it).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct AuthorisationCardOperationNotification {
+    /// Identifier of the authorisation operation (content not published; see specs/README.md)
     #[serde(rename = "operationId")]
     pub operation_id: AuthorisationCardOperationId,
     /// Kind of authorisation. Only the first values of the list are published; D1 sends others.
@@ -124,12 +147,54 @@ pub struct AuthorisationCardOperationNotification {
     /// When the authorisation was processed (content not published; see specs/README.md)
     #[serde(rename = "startTime")]
     pub start_time: ::std::string::String,
+    /// Identifier of the card.
     #[serde(rename = "cardId")]
     pub card_id: super::common::CardId,
+    /// Details of the authorisation (content not published; see specs/README.md)
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub details: ::std::option::Option<AuthorisationCardDetails>,
+    /// Message for the end user; its type is not published, so any JSON value is accepted (content not published; see specs/README.md)
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<AuthorisationNotificationMessage>,
+}
+
+impl AuthorisationCardOperationNotification {
+    /// Builds the value from its required members (`operation_id`, `operation`, `status`, `start_time`, `card_id`); the others start unset, see the `with_` methods.
+    pub fn new(
+        operation_id: impl ::std::convert::Into<AuthorisationCardOperationId>,
+        operation: impl ::std::convert::Into<AuthorisationCardOperationModelOperation>,
+        status: impl ::std::convert::Into<::std::string::String>,
+        start_time: impl ::std::convert::Into<::std::string::String>,
+        card_id: impl ::std::convert::Into<super::common::CardId>,
+    ) -> Self {
+        Self {
+            operation_id: operation_id.into(),
+            operation: operation.into(),
+            status: status.into(),
+            start_time: start_time.into(),
+            card_id: card_id.into(),
+            details: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets [`details`](Self::details).
+    pub fn with_details(
+        mut self,
+        value: impl ::std::convert::Into<AuthorisationCardDetails>,
+    ) -> Self {
+        self.details = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`message`](Self::message).
+    pub fn with_message(
+        mut self,
+        value: impl ::std::convert::Into<AuthorisationNotificationMessage>,
+    ) -> Self {
+        self.message = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 
 /// Message for the end user; its type is not published, so any JSON value is accepted (content not published; see specs/README.md)
@@ -139,6 +204,7 @@ pub type AuthorisationNotificationMessage = ::serde_json::Value;
 ///
 /// The plaintext of a JWE. Fields are redacted in `Debug` and zeroized on drop; the JSON form exists only inside [`Plaintext`](::d1_runtime::jwe::Plaintext).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CardCredentials {
     /// Funding PAN, 10 to 19 digits.
     pub pan: super::common::Pan,
@@ -148,6 +214,28 @@ pub struct CardCredentials {
     pub name: ::std::option::Option<Name>,
     /// Card verification value, 3 or 4 digits.
     pub cvv: Cvv,
+}
+
+impl CardCredentials {
+    /// Builds the value from its required members (`pan`, `exp`, `cvv`); the others start unset, see the `with_` methods.
+    pub fn new(
+        pan: impl ::std::convert::Into<super::common::Pan>,
+        exp: impl ::std::convert::Into<super::common::Exp>,
+        cvv: impl ::std::convert::Into<Cvv>,
+    ) -> Self {
+        Self {
+            pan: pan.into(),
+            exp: exp.into(),
+            name: ::std::option::Option::None,
+            cvv: cvv.into(),
+        }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn with_name(mut self, value: impl ::std::convert::Into<Name>) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 
 impl ::d1_runtime::jwe::Plaintext for CardCredentials {
@@ -232,6 +320,7 @@ pub use super::common::CardId;
 
 /// Operation-specific details. For `PRODUCE` they carry the physical issuance status listed below; the content for other operations is not published.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct CardStatusDetails {
     /// Production stage of the card. The values below are the ones the D1 guides list (central and instant issuance, tracking hub); D1 says to expect new values, so treat unknown ones as forward-compatible.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -251,6 +340,7 @@ pub struct CardStatusDetails {
     #[serde(rename = "productionSite")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub production_site: ::std::option::Option<::std::string::String>,
+    /// Carrier tracking data of the shipped card. Only the first members are published; D1 sends more.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub shipment: ::std::option::Option<super::common::ShipmentTracking>,
     /// Name of the batch input file, when the order came from a file.
@@ -263,8 +353,83 @@ pub struct CardStatusDetails {
     pub issuer_request_id: ::std::option::Option<::std::string::String>,
 }
 
+impl CardStatusDetails {
+    /// Sets [`status`](Self::status).
+    pub fn with_status(
+        mut self,
+        value: impl ::std::convert::Into<super::common::ProduceDetailsStatus>,
+    ) -> Self {
+        self.status = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`reason`](Self::reason).
+    pub fn with_reason(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.reason = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`consumer_id`](Self::consumer_id).
+    pub fn with_consumer_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.consumer_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`due_date`](Self::due_date).
+    pub fn with_due_date(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.due_date = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`production_site`](Self::production_site).
+    pub fn with_production_site(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.production_site = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`shipment`](Self::shipment).
+    pub fn with_shipment(
+        mut self,
+        value: impl ::std::convert::Into<super::common::ShipmentTracking>,
+    ) -> Self {
+        self.shipment = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`input_file_name`](Self::input_file_name).
+    pub fn with_input_file_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.input_file_name = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`issuer_request_id`](Self::issuer_request_id).
+    pub fn with_issuer_request_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.issuer_request_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
 /// One card operation or status change.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct CardStatusOperationNotification {
     /// Identifier of the operation.
     #[serde(rename = "operationId")]
@@ -276,12 +441,14 @@ pub struct CardStatusOperationNotification {
     /// When the operation started, ISO 8601 (for example `2025-01-17T06:28:02.492Z`).
     #[serde(rename = "startTime")]
     pub start_time: ::std::string::String,
+    /// Identifier of the card.
     #[serde(rename = "cardId")]
     pub card_id: super::common::CardId,
     /// When the operation ended, ISO 8601.
     #[serde(rename = "endTime")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub end_time: ::std::option::Option<::std::string::String>,
+    /// Operation-specific details. For `PRODUCE` they carry the physical issuance status listed below; the content for other operations is not published.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub details: ::std::option::Option<CardStatusDetails>,
     /// Machine-readable cause, present when the operation failed.
@@ -304,10 +471,100 @@ pub struct CardStatusOperationNotification {
     pub message: ::std::option::Option<::serde_json::Value>,
 }
 
+impl CardStatusOperationNotification {
+    /// Builds the value from its required members (`operation_id`, `operation`, `status`, `start_time`, `card_id`); the others start unset, see the `with_` methods.
+    pub fn new(
+        operation_id: impl ::std::convert::Into<OperationId>,
+        operation: impl ::std::convert::Into<CardStatusOperationNotificationOperation>,
+        status: impl ::std::convert::Into<super::common::ProduceOperationStatus>,
+        start_time: impl ::std::convert::Into<::std::string::String>,
+        card_id: impl ::std::convert::Into<super::common::CardId>,
+    ) -> Self {
+        Self {
+            operation_id: operation_id.into(),
+            operation: operation.into(),
+            status: status.into(),
+            start_time: start_time.into(),
+            card_id: card_id.into(),
+            end_time: ::std::option::Option::None,
+            details: ::std::option::Option::None,
+            error_code: ::std::option::Option::None,
+            error: ::std::option::Option::None,
+            input_file_name: ::std::option::Option::None,
+            issuer_request_id: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets [`end_time`](Self::end_time).
+    pub fn with_end_time(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.end_time = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`details`](Self::details).
+    pub fn with_details(
+        mut self,
+        value: impl ::std::convert::Into<CardStatusDetails>,
+    ) -> Self {
+        self.details = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`error_code`](Self::error_code).
+    pub fn with_error_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.error_code = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`error`](Self::error).
+    pub fn with_error(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.error = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`input_file_name`](Self::input_file_name).
+    pub fn with_input_file_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.input_file_name = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`issuer_request_id`](Self::issuer_request_id).
+    pub fn with_issuer_request_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.issuer_request_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`message`](Self::message).
+    pub fn with_message(
+        mut self,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.message = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
 /// Kind of operation. Only the first values of the list are published; D1 sends others.
 ///
 /// Values D1 adds after this spec was written are kept as [`CardStatusOperationNotificationOperation::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CardStatusOperationNotificationOperation {
     /// `CREATE`
     Create,
@@ -551,10 +808,25 @@ pub type EncryptedDataForGetCardCredentials = ::d1_runtime::jwe::Jwe<
 
 pub use super::common::Exp;
 
+/// Body of the 200 response to `GET /cms/api/v1/issuers/{issuerId}/cards/{cardId}/credentials`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct GetCardCredentialsResponse {
+    /// Card credentials sealed with JWE for D1.
+    /// This value is encrypted with JWE (please refer to [Encrypt sensitive data](../../../integrate-the-d1-api/encrypt-sensitive-data))
     #[serde(rename = "encryptedData")]
     pub encrypted_data: EncryptedDataForGetCardCredentials,
+}
+
+impl GetCardCredentialsResponse {
+    /// Builds the value from its required members (`encrypted_data`); the others start unset, see the `with_` methods.
+    pub fn new(
+        encrypted_data: impl ::std::convert::Into<EncryptedDataForGetCardCredentials>,
+    ) -> Self {
+        Self {
+            encrypted_data: encrypted_data.into(),
+        }
+    }
 }
 
 pub use super::common::IssuerId;
@@ -666,23 +938,57 @@ impl ::std::ops::Drop for Name {
     }
 }
 
+/// Body of a `POST /notifications/d1/v2/issuers/{issuerId}/authorisations` request.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct NotifyCardAuthorisationsRequest {
+    /// The `operations` member (the spec does not describe it).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub operations: ::std::option::Option<
         ::std::vec::Vec<AuthorisationCardOperationNotification>,
     >,
 }
 
+impl NotifyCardAuthorisationsRequest {
+    /// Sets [`operations`](Self::operations).
+    pub fn with_operations(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::std::vec::Vec<AuthorisationCardOperationNotification>,
+        >,
+    ) -> Self {
+        self.operations = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
+/// Body of a `POST /notifications/d1/v2/issuers/{issuerId}/cards` request.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct NotifyCardOperationsRequest {
+    /// One card operation or status change.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub operations: ::std::option::Option<
         ::std::vec::Vec<CardStatusOperationNotification>,
     >,
 }
 
+impl NotifyCardOperationsRequest {
+    /// Sets [`operations`](Self::operations).
+    pub fn with_operations(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::std::vec::Vec<CardStatusOperationNotification>,
+        >,
+    ) -> Self {
+        self.operations = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
 /// Identifier of the operation.
+///
+/// Not the `OperationId` the other APIs share ([`common::OperationId`](super::common::OperationId) (1 to 64 characters, matches `^[A-Za-z0-9_-]{1,64}$`)): this API's has rules of its own. The types are not interchangeable; pass the one the operation names.
 ///
 /// Constraints: 1 to 64 characters, matches `[A-Za-z0-9_-]{1,64}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]

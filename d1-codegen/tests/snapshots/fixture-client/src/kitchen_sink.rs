@@ -191,6 +191,7 @@ impl<'c> Api<'c> {
 /// The success answers of [`Api::activate`], one variant per declared success status.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum ActivateSuccess {
     /// `200`: Activated
     Ok(::fixture_types::kitchen_sink::Result),
@@ -203,6 +204,7 @@ pub enum ActivateSuccess {
 /// The declared error answers of [`Api::activate`], one variant per declared error status, with its body.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum ActivateError {
     /// `404`: Not found
     NotFound(::fixture_types::kitchen_sink::Error),
@@ -333,6 +335,7 @@ impl<'c> ::std::future::IntoFuture for ActivateBuilder<'c> {
 /// The declared error answers of [`Api::search`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum SearchError {}
 /// A prepared [`Api::search`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
@@ -416,6 +419,7 @@ impl<'c> ::std::future::IntoFuture for SearchBuilder<'c> {
 /// The declared error answers of [`Api::get_things`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetThingsError {}
 /// A prepared [`Api::get_things`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]
@@ -539,6 +543,7 @@ impl<'c> ::std::future::IntoFuture for GetThingsBuilder<'c> {
 /// The declared error answers of [`Api::replace_all`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum ReplaceAllError {}
 /// A prepared [`Api::replace_all`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]

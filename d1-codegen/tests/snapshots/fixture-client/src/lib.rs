@@ -43,6 +43,7 @@
 //! ```
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 #[rustfmt::skip]
 ::d1_runtime::require_generated_api!(1);
 
@@ -177,6 +178,7 @@ impl ::std::fmt::Display for Environment {
 /// Identifies one API, e.g. to give it its own base URL with
 /// [`ClientBuilder::base_url_for`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 #[rustfmt::skip]
 pub enum ApiId {
     /// `kitchen_sink`: Kitchen Sink API 1.0

@@ -58,6 +58,7 @@ impl<'c> Api<'c> {
 /// The declared error answers of [`Api::get_pet`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetPetError {}
 /// A prepared [`Api::get_pet`] call: set optional inputs, then `.await` it (or `.send().await`).
 #[must_use = "a call does nothing until it is awaited"]

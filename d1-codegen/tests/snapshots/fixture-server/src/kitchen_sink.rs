@@ -86,6 +86,7 @@ pub struct ActivateRequest {
 /// The responses [`KitchenSinkApi::activate`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum ActivateResponse {
     /// `200`: Activated
     Ok(::fixture_types::kitchen_sink::Result),
@@ -140,6 +141,7 @@ pub struct SearchRequest {
 /// The responses [`KitchenSinkApi::search`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum SearchResponse {
     /// `200`: Found
     Ok(::fixture_types::kitchen_sink::Pets),
@@ -188,6 +190,7 @@ pub struct GetThingsRequest {
 /// The responses [`KitchenSinkApi::get_things`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetThingsResponse {
     /// `200`: All
     Ok(::fixture_types::kitchen_sink::Node),
@@ -224,6 +227,7 @@ pub struct ReplaceAllRequest {
 /// The responses [`KitchenSinkApi::replace_all`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum ReplaceAllResponse {
     /// `204`: Replaced
     NoContent,

@@ -27,6 +27,7 @@ pub struct GetPetRequest {
 /// The responses [`PetstoreApi::get_pet`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum GetPetResponse {
     /// `200`: A pet
     Ok(::fixture_types::petstore::Pet),

@@ -5,17 +5,43 @@
 //! Every construct the generator must cope with.
 //! See <https://example.com/docs> and [the guide](https://example.com/guide). Pattern \[A-Z\]{2} is literal text.
 
+/// Body of the 201 response to `POST /things/{thingId}/operations:activate`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ActivateResponseV201 {
+    /// The `id` member (the spec does not describe it).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
 }
 
+impl ActivateResponseV201 {
+    /// Sets [`id`](Self::id).
+    pub fn with_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
+/// Defined at `tests/fixtures/features/kitchen-sink.json#/components/schemas/Animal` (the spec does not describe it).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Animal {
+    /// The `name` member (the spec does not describe it).
     pub name: ::std::string::String,
 }
 
+impl Animal {
+    /// Builds the value from its required members (`name`); the others start unset, see the `with_` methods.
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { name: name.into() }
+    }
+}
+
+/// Defined at `tests/fixtures/features/kitchen-sink.json#/components/schemas/Box` (the spec does not describe it).
+///
 /// Constraints: at least 2 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
@@ -122,14 +148,36 @@ impl<'de> ::serde::Deserialize<'de> for Box {
     }
 }
 
+/// Defined at `tests/fixtures/features/kitchen-sink.json#/components/schemas/Cat` (the spec does not describe it).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Cat {
+    /// The `name` member (the spec does not describe it).
     pub name: ::std::string::String,
+    /// The `lives` member (the spec does not describe it).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub lives: ::std::option::Option<Lives>,
 }
 
+impl Cat {
+    /// Builds the value from its required members (`name`); the others start unset, see the `with_` methods.
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            name: name.into(),
+            lives: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets [`lives`](Self::lives).
+    pub fn with_lives(mut self, value: impl ::std::convert::Into<Lives>) -> Self {
+        self.lives = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
+/// The `x-correlation-id` header parameter of `POST /things/{thingId}/operations:activate`.
+///
 /// Constraints: matches `^[A-Za-z0-9_-]{1,64}$`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
@@ -238,23 +286,67 @@ impl<'de> ::serde::Deserialize<'de> for CorrelationId {
     }
 }
 
+/// Defined at `tests/fixtures/features/kitchen-sink.json#/components/schemas/Dog` (the spec does not describe it).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Dog {
+    /// The `name` member (the spec does not describe it).
     pub name: ::std::string::String,
+    /// The `bark` member (the spec does not describe it).
     pub bark: bool,
 }
 
+impl Dog {
+    /// Builds the value from its required members (`name`, `bark`); the others start unset, see the `with_` methods.
+    pub fn new(
+        name: impl ::std::convert::Into<::std::string::String>,
+        bark: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            bark: bark.into(),
+        }
+    }
+}
+
+/// Body of the 404 response to `POST /things/{thingId}/operations:activate`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Error {
+    /// The `errorCode` member (the spec does not describe it).
     #[serde(rename = "errorCode")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error_code: ::std::option::Option<ErrorCode>,
+    /// The `error` member (the spec does not describe it).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<::std::string::String>,
 }
 
+impl Error {
+    /// Sets [`error_code`](Self::error_code).
+    pub fn with_error_code(
+        mut self,
+        value: impl ::std::convert::Into<ErrorCode>,
+    ) -> Self {
+        self.error_code = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`error`](Self::error).
+    pub fn with_error(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.error = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
+/// Defined at `tests/fixtures/features/kitchen-sink.json#/components/schemas/Error/properties/errorCode` (the spec does not describe it).
+///
 /// Values D1 adds after this spec was written are kept as [`ErrorCode::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ErrorCode {
     /// `UNKNOWN_THING`
     UnknownThing,
@@ -327,15 +419,41 @@ impl<'de> ::serde::Deserialize<'de> for ErrorCode {
     }
 }
 
+/// Body of a `PUT /things` request.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Form {
+    /// The `grant_type` member (the spec does not describe it).
     pub grant_type: GrantType,
+    /// The `scope` member (the spec does not describe it).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scope: ::std::option::Option<::std::string::String>,
 }
 
+impl Form {
+    /// Builds the value from its required members (`grant_type`); the others start unset, see the `with_` methods.
+    pub fn new(grant_type: impl ::std::convert::Into<GrantType>) -> Self {
+        Self {
+            grant_type: grant_type.into(),
+            scope: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.scope = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
+/// Defined at `tests/fixtures/features/kitchen-sink.json#/components/schemas/Form/properties/grant_type` (the spec does not describe it).
+///
 /// Values D1 adds after this spec was written are kept as [`GrantType::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GrantType {
     /// `client_credentials`
     ClientCredentials,
@@ -408,6 +526,8 @@ impl<'de> ::serde::Deserialize<'de> for GrantType {
     }
 }
 
+/// Defined at `tests/fixtures/features/kitchen-sink.json#/components/schemas/Tags/items` (the spec does not describe it).
+///
 /// Constraints: at most 8 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
@@ -514,8 +634,11 @@ impl<'de> ::serde::Deserialize<'de> for Item {
     }
 }
 
+/// Defined at `tests/fixtures/features/kitchen-sink.json#/components/schemas/Kind` (the spec does not describe it).
+///
 /// Values D1 adds after this spec was written are kept as [`Kind::UnknownValue`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Kind {
     /// `UNKNOWN`
     Unknown,
@@ -604,6 +727,8 @@ impl<'de> ::serde::Deserialize<'de> for Kind {
     }
 }
 
+/// The `limit` query parameter of `GET /things`.
+///
 /// Constraints: >= 1, <= 50.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
@@ -701,6 +826,8 @@ impl<'de> ::serde::Deserialize<'de> for Limit {
     }
 }
 
+/// Defined at `tests/fixtures/features/kitchen-sink.json#/components/schemas/Cat/properties/lives` (the spec does not describe it).
+///
 /// Constraints: >= 0, <= 9.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
@@ -798,61 +925,214 @@ impl<'de> ::serde::Deserialize<'de> for Lives {
     }
 }
 
+/// Body of the 200 response to `GET /things`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Node {
+    /// The `value` member (the spec does not describe it).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: ::std::option::Option<Scalar>,
+    /// The `parent` member (the spec does not describe it).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub parent: ::std::option::Option<::std::boxed::Box<Node>>,
+    /// The `children` member (the spec does not describe it).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub children: ::std::option::Option<::std::vec::Vec<Node>>,
 }
 
+impl Node {
+    /// Sets [`value`](Self::value).
+    pub fn with_value(mut self, value: impl ::std::convert::Into<Scalar>) -> Self {
+        self.value = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`parent`](Self::parent).
+    pub fn with_parent(
+        mut self,
+        value: impl ::std::convert::Into<::std::boxed::Box<Node>>,
+    ) -> Self {
+        self.parent = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`children`](Self::children).
+    pub fn with_children(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<Node>>,
+    ) -> Self {
+        self.children = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
+/// Defined at `tests/fixtures/features/kitchen-sink.json#/components/schemas/Not` (the spec does not describe it).
 pub type Not = ::serde_json::Value;
 
 /// A schema named like a Rust prelude type.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Option {
     /// A keyword as a property name.
     #[serde(rename = "type")]
     pub type_: ::std::string::String,
+    /// The `self` member (the spec does not describe it).
     #[serde(rename = "self")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub self_: ::std::option::Option<::std::string::String>,
+    /// The `a-b` member (the spec does not describe it).
     #[serde(rename = "a-b")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub a_b: ::std::option::Option<::std::string::String>,
+    /// The `a_b` member (the spec does not describe it).
     #[serde(rename = "a_b")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub a_b2: ::std::option::Option<::std::string::String>,
+    /// The `kind` member (the spec does not describe it).
     pub kind: Kind,
+    /// The `nickname` member (the spec does not describe it).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub nickname: ::std::option::Option<::std::string::String>,
+    /// The `tags` member (the spec does not describe it).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<Tags>,
+    /// The `labels` member (the spec does not describe it).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub labels: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, i64>,
     >,
+    /// The `extra` member (the spec does not describe it).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub extra: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
+    /// The `anything` member (the spec does not describe it).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub anything: ::std::option::Option<::serde_json::Value>,
+    /// The `when` member (the spec does not describe it).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub when: ::std::option::Option<::std::string::String>,
 }
 
+impl Option {
+    /// Builds the value from its required members (`type_`, `kind`); the others start unset, see the `with_` methods.
+    pub fn new(
+        type_: impl ::std::convert::Into<::std::string::String>,
+        kind: impl ::std::convert::Into<Kind>,
+    ) -> Self {
+        Self {
+            type_: type_.into(),
+            self_: ::std::option::Option::None,
+            a_b: ::std::option::Option::None,
+            a_b2: ::std::option::Option::None,
+            kind: kind.into(),
+            nickname: ::std::option::Option::None,
+            tags: ::std::option::Option::None,
+            labels: ::std::option::Option::None,
+            extra: ::std::option::Option::None,
+            anything: ::std::option::Option::None,
+            when: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets [`self_`](Self::self_).
+    pub fn with_self(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.self_ = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`a_b`](Self::a_b).
+    pub fn with_a_b(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.a_b = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`a_b2`](Self::a_b2).
+    pub fn with_a_b2(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.a_b2 = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`nickname`](Self::nickname).
+    pub fn with_nickname(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.nickname = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`tags`](Self::tags).
+    pub fn with_tags(mut self, value: impl ::std::convert::Into<Tags>) -> Self {
+        self.tags = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`labels`](Self::labels).
+    pub fn with_labels(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::std::collections::BTreeMap<::std::string::String, i64>,
+        >,
+    ) -> Self {
+        self.labels = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`extra`](Self::extra).
+    pub fn with_extra(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.extra = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`anything`](Self::anything).
+    pub fn with_anything(
+        mut self,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.anything = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`when`](Self::when).
+    pub fn with_when(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.when = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
+/// Defined at `tests/fixtures/features/kitchen-sink.json#/components/schemas/Pet` (the spec does not describe it).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum Pet {
+    /// When the value has this shape.
     Cat(Cat),
+    /// When the value has this shape.
     Dog(Dog),
 }
 
+/// Body of the 200 response to `POST /things:search`.
+///
 /// Constraints: 1 to 3 items.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(transparent)]
@@ -941,25 +1221,36 @@ impl<'de> ::serde::Deserialize<'de> for Pets {
     }
 }
 
+/// Body of the 200 response to `POST /things/{thingId}/operations:activate`.
+///
 /// Tagged by the `petType` property, which the variant types do not repeat.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(tag = "petType")]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum Result {
+    /// When `petType` is `cat`.
     #[serde(rename = "cat")]
     Cat(Cat),
+    /// When `petType` is `DOG`.
     #[serde(rename = "DOG")]
     Dog(Dog),
 }
 
+/// Defined at `tests/fixtures/features/kitchen-sink.json#/components/schemas/Scalar` (the spec does not describe it).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum Scalar {
+    /// When the value has this shape.
     String(::std::string::String),
+    /// When the value has this shape.
     Integer(i64),
 }
 
+/// The `score` query parameter of `GET /things`.
+///
 /// Constraints: > 0, <= 1.
 #[derive(Clone, Copy, Debug, PartialEq, PartialOrd, ::serde::Serialize)]
 #[serde(transparent)]
@@ -1076,8 +1367,11 @@ impl<'de> ::serde::Deserialize<'de> for Score {
     }
 }
 
+/// Defined at `tests/fixtures/features/kitchen-sink.json#/components/schemas/Tags` (the spec does not describe it).
 pub type Tags = ::std::vec::Vec<Item>;
 
+/// The `thingId` path parameter of `POST /things/{thingId}/operations:activate`.
+///
 /// Constraints: 1 to 48 characters, matches `^[A-Za-z0-9_-]{1,48}$`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
@@ -1217,6 +1511,8 @@ impl<'de> ::serde::Deserialize<'de> for ThingId {
     }
 }
 
+/// Defined at `tests/fixtures/features/kitchen-sink.json#/components/schemas/Unanchored` (the spec does not describe it).
+///
 /// Constraints: matches `[a-z]{2}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]

@@ -9,8 +9,16 @@
 //! |---|---|---|---|
 //! | [`kitchen_sink`] | Kitchen Sink API | 1.0 | `tests/fixtures/features/kitchen-sink.json` |
 //! | [`petstore`] | Petstore in YAML | 1.0 | `tests/fixtures/features/petstore.yaml` |
+//!
+//! # One name, different rules
+//!
+//! These names are defined by several modules, each with rules of its own. The types are not
+//! interchangeable: pass the one the operation names.
+//!
+//! - `Pet`: [`kitchen_sink::Pet`]; [`petstore::Pet`]
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 #[rustfmt::skip]
 ::d1_runtime::require_generated_api!(1);
 

@@ -2,6 +2,8 @@
 // Do not edit by hand: change the specs or the generator, then run `cargo xtask codegen`.
 //! Types of the **Petstore in YAML** (version 1.0), from `tests/fixtures/features/petstore.yaml`.
 
+/// Defined at `tests/fixtures/features/petstore.yaml#/components/schemas/Pet/properties/name` (the spec does not describe it).
+///
 /// Constraints: at most 32 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
@@ -108,14 +110,41 @@ impl<'de> ::serde::Deserialize<'de> for Name {
     }
 }
 
+/// Body of the 200 response to `GET /pets/{petId}`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Pet {
+    /// The `id` member (the spec does not describe it).
     pub id: i64,
+    /// The `name` member (the spec does not describe it).
     pub name: Name,
+    /// The `status` member (the spec does not describe it).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<Status>,
 }
 
+impl Pet {
+    /// Builds the value from its required members (`id`, `name`); the others start unset, see the `with_` methods.
+    pub fn new(
+        id: impl ::std::convert::Into<i64>,
+        name: impl ::std::convert::Into<Name>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            status: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets [`status`](Self::status).
+    pub fn with_status(mut self, value: impl ::std::convert::Into<Status>) -> Self {
+        self.status = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
+/// The `petId` path parameter of `GET /pets/{petId}`.
+///
 /// Constraints: >= 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
 #[serde(transparent)]
@@ -198,8 +227,11 @@ impl<'de> ::serde::Deserialize<'de> for PetId {
     }
 }
 
+/// Defined at `tests/fixtures/features/petstore.yaml#/components/schemas/Pet/properties/status` (the spec does not describe it).
+///
 /// Values D1 adds after this spec was written are kept as [`Status::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Status {
     /// `available`
     Available,
