@@ -1074,8 +1074,8 @@ where
 }
 
 /// The checked inputs of one request, or the response that refuses it (401, 413, 415 or 400
-/// with every violation). Its own future, so that nothing of it stays alive, and takes room in
-/// the request's future, while the implementation runs.
+/// with every violation). A future of its own: none of its state takes room in the request's
+/// future while the implementation runs.
 async fn checked_inputs<R>(
     operation: &'static Operation,
     parts: &Parts,
