@@ -1,5 +1,7 @@
 //! All naming in one place: Rust identifiers from spec names (heck cases, keyword escaping),
-//! operation names from summaries and paths, and deterministic collision handling.
+//! operation names from summaries and paths, parameter names that stay clear of what generated
+//! code uses around them, status variants and client accessors (the same on every side, from one
+//! spec alone), and deterministic collision handling.
 
 use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 use std::collections::BTreeSet;

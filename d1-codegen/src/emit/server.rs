@@ -302,7 +302,6 @@ fn param_shape(ir: &Ir, ty: &TypeRef, scope: Scope<'_>) -> ParamShape {
     }
 }
 
-/// A parameter's field name in the request struct (avoiding the fixed fields).
 fn location_tokens(location: ParamLocation) -> TokenStream {
     match location {
         ParamLocation::Path => quote!(::d1_runtime::server::In::Path),
