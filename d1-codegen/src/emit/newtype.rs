@@ -156,7 +156,7 @@ fn string(
                 let k = Literal::usize_unsuffixed(k);
                 quote!(#validation::mask(&self.0, #k))
             }
-            None => quote!(::std::string::String::from("<redacted>")),
+            None => quote!("<redacted>"),
         };
         // A declared-sensitive wire member: the JSON form is the plain string; a value that
         // fails validation is zeroized (by `TryFrom<String>`) and never quoted in the error.
@@ -206,7 +206,7 @@ fn string(
 
             impl ::std::fmt::Display for #name {
                 fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                    f.write_str(&#display)
+                    ::std::fmt::Display::fmt(&#display, f)
                 }
             }
 

@@ -75,15 +75,13 @@ impl ::std::convert::TryFrom<::std::string::String> for AccessToken {
 
 impl ::std::fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_tuple("AccessToken")
-            .field(&::std::string::String::from("<redacted>"))
-            .finish()
+        f.debug_tuple("AccessToken").field(&"<redacted>").finish()
     }
 }
 
 impl ::std::fmt::Display for AccessToken {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&::std::string::String::from("<redacted>"))
+        ::std::fmt::Display::fmt(&"<redacted>", f)
     }
 }
 
@@ -791,13 +789,13 @@ impl ::std::convert::TryFrom<::std::string::String> for Exp {
 
 impl ::std::fmt::Debug for Exp {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_tuple("Exp").field(&::std::string::String::from("<redacted>")).finish()
+        f.debug_tuple("Exp").field(&"<redacted>").finish()
     }
 }
 
 impl ::std::fmt::Display for Exp {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&::std::string::String::from("<redacted>"))
+        ::std::fmt::Display::fmt(&"<redacted>", f)
     }
 }
 
@@ -1355,7 +1353,7 @@ impl ::std::fmt::Debug for Pan {
 
 impl ::std::fmt::Display for Pan {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&::d1_runtime::validation::mask(&self.0, 4))
+        ::std::fmt::Display::fmt(&::d1_runtime::validation::mask(&self.0, 4), f)
     }
 }
 

@@ -81,15 +81,13 @@ impl ::std::convert::TryFrom<::std::string::String> for Assertion {
 
 impl ::std::fmt::Debug for Assertion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_tuple("Assertion")
-            .field(&::std::string::String::from("<redacted>"))
-            .finish()
+        f.debug_tuple("Assertion").field(&"<redacted>").finish()
     }
 }
 
 impl ::std::fmt::Display for Assertion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&::std::string::String::from("<redacted>"))
+        ::std::fmt::Display::fmt(&"<redacted>", f)
     }
 }
 

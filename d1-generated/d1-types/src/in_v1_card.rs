@@ -112,15 +112,13 @@ impl ::std::convert::TryFrom<::std::string::String> for AuxiliaryExp {
 
 impl ::std::fmt::Debug for AuxiliaryExp {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_tuple("AuxiliaryExp")
-            .field(&::std::string::String::from("<redacted>"))
-            .finish()
+        f.debug_tuple("AuxiliaryExp").field(&"<redacted>").finish()
     }
 }
 
 impl ::std::fmt::Display for AuxiliaryExp {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&::std::string::String::from("<redacted>"))
+        ::std::fmt::Display::fmt(&"<redacted>", f)
     }
 }
 
@@ -238,7 +236,7 @@ impl ::std::fmt::Debug for AuxiliaryPan {
 
 impl ::std::fmt::Display for AuxiliaryPan {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&::d1_runtime::validation::mask(&self.0, 4))
+        ::std::fmt::Display::fmt(&::d1_runtime::validation::mask(&self.0, 4), f)
     }
 }
 
@@ -1411,13 +1409,13 @@ impl ::std::convert::TryFrom<::std::string::String> for Psn {
 
 impl ::std::fmt::Debug for Psn {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_tuple("Psn").field(&::std::string::String::from("<redacted>")).finish()
+        f.debug_tuple("Psn").field(&"<redacted>").finish()
     }
 }
 
 impl ::std::fmt::Display for Psn {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&::std::string::String::from("<redacted>"))
+        ::std::fmt::Display::fmt(&"<redacted>", f)
     }
 }
 

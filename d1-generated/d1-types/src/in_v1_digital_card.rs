@@ -1382,7 +1382,7 @@ impl ::std::fmt::Debug for Pan {
 
 impl ::std::fmt::Display for Pan {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&::d1_runtime::validation::mask(&self.0, 4))
+        ::std::fmt::Display::fmt(&::d1_runtime::validation::mask(&self.0, 4), f)
     }
 }
 

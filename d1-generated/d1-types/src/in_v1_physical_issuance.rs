@@ -1095,13 +1095,13 @@ impl ::std::convert::TryFrom<::std::string::String> for Cvv1 {
 
 impl ::std::fmt::Debug for Cvv1 {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_tuple("Cvv1").field(&::std::string::String::from("<redacted>")).finish()
+        f.debug_tuple("Cvv1").field(&"<redacted>").finish()
     }
 }
 
 impl ::std::fmt::Display for Cvv1 {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&::std::string::String::from("<redacted>"))
+        ::std::fmt::Display::fmt(&"<redacted>", f)
     }
 }
 
@@ -1269,15 +1269,13 @@ impl ::std::convert::TryFrom<::std::string::String> for EffectiveDate {
 
 impl ::std::fmt::Debug for EffectiveDate {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_tuple("EffectiveDate")
-            .field(&::std::string::String::from("<redacted>"))
-            .finish()
+        f.debug_tuple("EffectiveDate").field(&"<redacted>").finish()
     }
 }
 
 impl ::std::fmt::Display for EffectiveDate {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&::std::string::String::from("<redacted>"))
+        ::std::fmt::Display::fmt(&"<redacted>", f)
     }
 }
 
@@ -1360,15 +1358,13 @@ impl ::std::convert::TryFrom<::std::string::String> for EncodedName {
 
 impl ::std::fmt::Debug for EncodedName {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_tuple("EncodedName")
-            .field(&::std::string::String::from("<redacted>"))
-            .finish()
+        f.debug_tuple("EncodedName").field(&"<redacted>").finish()
     }
 }
 
 impl ::std::fmt::Display for EncodedName {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&::std::string::String::from("<redacted>"))
+        ::std::fmt::Display::fmt(&"<redacted>", f)
     }
 }
 
@@ -1489,13 +1485,13 @@ impl ::std::convert::TryFrom<::std::string::String> for Exp {
 
 impl ::std::fmt::Debug for Exp {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_tuple("Exp").field(&::std::string::String::from("<redacted>")).finish()
+        f.debug_tuple("Exp").field(&"<redacted>").finish()
     }
 }
 
 impl ::std::fmt::Display for Exp {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&::std::string::String::from("<redacted>"))
+        ::std::fmt::Display::fmt(&"<redacted>", f)
     }
 }
 
@@ -1749,15 +1745,13 @@ impl ::std::convert::TryFrom<::std::string::String> for PanSequenceNumber {
 
 impl ::std::fmt::Debug for PanSequenceNumber {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_tuple("PanSequenceNumber")
-            .field(&::std::string::String::from("<redacted>"))
-            .finish()
+        f.debug_tuple("PanSequenceNumber").field(&"<redacted>").finish()
     }
 }
 
 impl ::std::fmt::Display for PanSequenceNumber {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&::std::string::String::from("<redacted>"))
+        ::std::fmt::Display::fmt(&"<redacted>", f)
     }
 }
 
@@ -1840,15 +1834,13 @@ impl ::std::convert::TryFrom<::std::string::String> for PaymentAccountReference 
 
 impl ::std::fmt::Debug for PaymentAccountReference {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_tuple("PaymentAccountReference")
-            .field(&::std::string::String::from("<redacted>"))
-            .finish()
+        f.debug_tuple("PaymentAccountReference").field(&"<redacted>").finish()
     }
 }
 
 impl ::std::fmt::Display for PaymentAccountReference {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&::std::string::String::from("<redacted>"))
+        ::std::fmt::Display::fmt(&"<redacted>", f)
     }
 }
 
@@ -2164,13 +2156,13 @@ impl ::std::convert::TryFrom<::std::string::String> for Pvv {
 
 impl ::std::fmt::Debug for Pvv {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_tuple("Pvv").field(&::std::string::String::from("<redacted>")).finish()
+        f.debug_tuple("Pvv").field(&"<redacted>").finish()
     }
 }
 
 impl ::std::fmt::Display for Pvv {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&::std::string::String::from("<redacted>"))
+        ::std::fmt::Display::fmt(&"<redacted>", f)
     }
 }
 
@@ -2418,15 +2410,13 @@ impl ::std::convert::TryFrom<::std::string::String> for Track1 {
 
 impl ::std::fmt::Debug for Track1 {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_tuple("Track1")
-            .field(&::std::string::String::from("<redacted>"))
-            .finish()
+        f.debug_tuple("Track1").field(&"<redacted>").finish()
     }
 }
 
 impl ::std::fmt::Display for Track1 {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&::std::string::String::from("<redacted>"))
+        ::std::fmt::Display::fmt(&"<redacted>", f)
     }
 }
 
@@ -2529,15 +2519,13 @@ impl ::std::convert::TryFrom<::std::string::String> for Track2 {
 
 impl ::std::fmt::Debug for Track2 {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_tuple("Track2")
-            .field(&::std::string::String::from("<redacted>"))
-            .finish()
+        f.debug_tuple("Track2").field(&"<redacted>").finish()
     }
 }
 
 impl ::std::fmt::Display for Track2 {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&::std::string::String::from("<redacted>"))
+        ::std::fmt::Display::fmt(&"<redacted>", f)
     }
 }
 
@@ -2640,15 +2628,13 @@ impl ::std::convert::TryFrom<::std::string::String> for Track3 {
 
 impl ::std::fmt::Debug for Track3 {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_tuple("Track3")
-            .field(&::std::string::String::from("<redacted>"))
-            .finish()
+        f.debug_tuple("Track3").field(&"<redacted>").finish()
     }
 }
 
 impl ::std::fmt::Display for Track3 {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&::std::string::String::from("<redacted>"))
+        ::std::fmt::Display::fmt(&"<redacted>", f)
     }
 }
 

@@ -772,13 +772,13 @@ impl ::std::convert::TryFrom<::std::string::String> for Cvv {
 
 impl ::std::fmt::Debug for Cvv {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_tuple("Cvv").field(&::std::string::String::from("<redacted>")).finish()
+        f.debug_tuple("Cvv").field(&"<redacted>").finish()
     }
 }
 
 impl ::std::fmt::Display for Cvv {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&::std::string::String::from("<redacted>"))
+        ::std::fmt::Display::fmt(&"<redacted>", f)
     }
 }
 
@@ -922,13 +922,13 @@ impl ::std::convert::TryFrom<::std::string::String> for Name {
 
 impl ::std::fmt::Debug for Name {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_tuple("Name").field(&::std::string::String::from("<redacted>")).finish()
+        f.debug_tuple("Name").field(&"<redacted>").finish()
     }
 }
 
 impl ::std::fmt::Display for Name {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&::std::string::String::from("<redacted>"))
+        ::std::fmt::Display::fmt(&"<redacted>", f)
     }
 }
 
