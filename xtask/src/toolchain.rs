@@ -11,11 +11,14 @@ pub fn check(root: &Path) -> Result<String, String> {
     let manifest_path = root.join("Cargo.toml");
     let manifest =
         std::fs::read_to_string(&manifest_path).map_err(|e| format!("cannot read {}: {e}", manifest_path.display()))?;
+    let manifest: toml::Table =
+        toml::from_str(&manifest).map_err(|e| format!("cannot parse {}: {e}", manifest_path.display()))?;
     let declared = manifest
-        .lines()
-        .find_map(|line| line.trim().strip_prefix("rust-version = "))
-        .map(|value| value.trim_matches('"'))
-        .ok_or_else(|| format!("{} declares no `rust-version`", manifest_path.display()))?;
+        .get("workspace")
+        .and_then(|w| w.get("package"))
+        .and_then(|p| p.get("rust-version"))
+        .and_then(toml::Value::as_str)
+        .ok_or_else(|| format!("{} declares no `workspace.package.rust-version`", manifest_path.display()))?;
     let generated = d1_codegen::emit::RUST_VERSION;
     if declared != generated {
         return Err(format!(
