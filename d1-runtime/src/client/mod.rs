@@ -679,7 +679,7 @@ impl<'c> Call<'c> {
             Ok(url) => url,
             Err(e) => return Err(fail(ErrorKind::InvalidRequest(RequestError::InvalidUrl(e.to_string())), 0, None)),
         };
-        let mut headers = HeaderMap::with_capacity(4 + self.headers.len());
+        let mut headers = HeaderMap::with_capacity(4 + self.headers.len() + self.extra_headers.len());
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         match HeaderValue::from_str(&correlation_id) {
             Ok(v) => headers.insert(HeaderName::from_static(CORRELATION_ID_HEADER), v),
