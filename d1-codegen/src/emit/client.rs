@@ -415,6 +415,9 @@ struct Input<'a> {
     name: proc_macro2::Ident,
     /// Scalar or list.
     list: Option<&'a TypeRef>,
+    /// How a required argument is passed on to the call: as it is (a reference or a slice), or
+    /// by reference when it is a `&str` (unsized behind its reference, so not a `&dyn Display`).
+    passed: TokenStream,
 }
 
 fn api_module(
@@ -603,7 +606,10 @@ fn operation(
     let mut inputs = Vec::new();
     for p in &op.params {
         let list = param_shape(ir, p).map_err(|m| fail(format!("parameter `{}`: {m}", p.name)))?;
-        inputs.push(Input { param: p, name: ident(&p.ident), list });
+        let name = ident(&p.ident);
+        let passed =
+            if list.is_none() && *resolve(ir, &p.ty) == TypeRef::String { quote!(&#name) } else { quote!(#name) };
+        inputs.push(Input { param: p, name, list, passed });
     }
     let is_correlation =
         |p: &Parameter| p.location == ParamLocation::Header && p.name.eq_ignore_ascii_case("x-correlation-id");
@@ -628,16 +634,15 @@ fn operation(
         inputs.iter().filter(|i| i.param.required && i.param.location != ParamLocation::Path).collect();
     for input in path_inputs.iter().chain(required_rest.iter()) {
         let name = &input.name;
-        // `value`: how the argument is passed on (`&str` is unsized, so it goes by reference).
-        let (arg_ty, example_ty, value) = match input.list {
+        let (arg_ty, example_ty) = match input.list {
             Some(item) => {
                 let item = ctx.ty(item);
-                (quote!(&[#item]), quote!(&[#item]), quote!(#name))
+                (quote!(&[#item]), quote!(&[#item]))
             }
-            None if *resolve(ir, &input.param.ty) == TypeRef::String => (quote!(&str), quote!(&str), quote!(&#name)),
+            None if *resolve(ir, &input.param.ty) == TypeRef::String => (quote!(&str), quote!(&str)),
             None => {
                 let ty = ctx.ty(&input.param.ty);
-                (quote!(&#ty), quote!(&#ty), quote!(#name))
+                (quote!(&#ty), quote!(&#ty))
             }
         };
         args.push(quote!(#name: #arg_ty));
@@ -651,7 +656,7 @@ fn operation(
             first_line(input.param.doc.as_deref())
         ));
         if input.param.location != ParamLocation::Path {
-            render_required.push(render_input(input, value, is_correlation(input.param)));
+            render_required.push(render_input(input, input.passed.clone(), is_correlation(input.param)));
         }
     }
     for p in &op.params {
@@ -671,13 +676,8 @@ fn operation(
                     .iter()
                     .find(|i| i.param.name == *name)
                     .ok_or_else(|| fail(format!("path template names `{name}`, which is not a path parameter")))?;
-                let id = &input.name;
-                // A `&str` argument is unsized behind the reference, so it is passed as `&&str`.
-                if *resolve(ir, &input.param.ty) == TypeRef::String {
-                    Ok(quote!(call.param(#name, &#id);))
-                } else {
-                    Ok(quote!(call.param(#name, #id);))
-                }
+                let passed = &input.passed;
+                Ok(quote!(call.param(#name, #passed);))
             }
         })
         .collect::<Result<_, Error>>()?;
