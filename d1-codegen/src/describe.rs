@@ -7,10 +7,9 @@
 //!   body it is, or its place in the spec.
 //! - Names that several modules define, each with rules of its own (the v1 Card API's `CardId`
 //!   checks far less than the `common` one), are listed at the crate root with every definition
-//!   and its rules. An API module's type whose name `common` also defines links to that one, and
-//!   the `common` type to every API's own. An API module's type does not mention another API
-//!   module's namesake: adding a spec must change no other API module (a contract, tested in
-//!   `tests/determinism.rs`), and `common` is the only module every API's docs may name.
+//!   and its rules. An API module's type whose name `common` also defines links to that one. No
+//!   module mentions another API module's namesake, and `common` lists none: adding a spec must
+//!   change no other module (a contract, tested in `tests/determinism.rs`).
 //!
 //! The texts reach the generated files through the emitters' doc escaping, like every
 //! description.
@@ -99,8 +98,8 @@ fn fill_types(ir: &mut Ir) {
     }
 }
 
-/// Names defined in several modules: the crate root lists them; an API module's type and its
-/// `common` namesake link each other.
+/// Names defined in several modules: the crate root lists them; an API module's type links its
+/// `common` namesake.
 fn add_namesake_notes(ir: &mut Ir) {
     let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, def) in ir.types.iter().enumerate() {
@@ -115,18 +114,9 @@ fn add_namesake_notes(ir: &mut Ir) {
         let defs: Vec<&TypeDef> = group.iter().map(|&i| &ir.types[i]).collect();
         let all: Vec<String> = defs.iter().map(|d| reference(d, "")).collect();
         listed.push(format!("- `{}`: {}", defs[0].name, all.join("; ")));
+        // The shared type's own docs do not list the others: they would change with the set of
+        // specs, which the crate root's list may do but a module may not.
         let Some(common) = group.iter().copied().find(|&i| ir.types[i].module == Module::Common) else { continue };
-        let own: Vec<String> =
-            group.iter().filter(|&&i| i != common).map(|&i| reference(&ir.types[i], "super::")).collect();
-        notes.push((
-            common,
-            format!(
-                "Not the only `{}`: some APIs define their own, with other rules: {}. The types are not \
-                 interchangeable; pass the one the operation names.",
-                ir.types[common].name,
-                own.join("; ")
-            ),
-        ));
         let shared = reference(&ir.types[common], "super::");
         for &i in group.iter().filter(|&&i| i != common) {
             notes.push((

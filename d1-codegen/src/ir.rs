@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 pub struct Ir {
     /// One module per spec, sorted by module name.
     pub apis: Vec<Api>,
+    /// The document of shared types (the `common` module), when one is given.
+    pub common: Option<CommonSource>,
     /// All types. `TypeId` indexes this.
     pub types: Vec<TypeDef>,
     pub warnings: Vec<Warning>,
@@ -24,10 +26,20 @@ pub struct Ir {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TypeId(pub usize);
 
+/// The document whose schemas make the `common` module (see [`crate::lower::COMMON_MARK`]).
+#[derive(Clone, Debug)]
+pub struct CommonSource {
+    /// Display path of the file, e.g. `specs/common.json`.
+    pub source: String,
+    /// `info.title` on one line.
+    pub title: String,
+    pub doc: Option<String>,
+}
+
 /// Where a type lives in the types crate.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Module {
-    /// Types that several specs define identically.
+    /// The shared types, declared in the document marked `x-d1-common`.
     Common,
     /// The module of one spec, by its Rust module name.
     Api(String),
@@ -266,6 +278,9 @@ pub struct TypeDef {
     pub doc: Option<String>,
     pub location: Location,
     pub kind: TypeKind,
+    /// The server's function checking a JSON value against this struct or union, unique among
+    /// its module's check functions; `None` for other kinds and for JWE plaintexts.
+    pub check: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -472,6 +487,11 @@ impl Ir {
             }
         }
         stats
+    }
+
+    /// Display paths of every document the crates come from: the specs, then the shared types'.
+    pub fn sources(&self) -> Vec<&str> {
+        self.apis.iter().map(|a| a.source.as_str()).chain(self.common.iter().map(|c| c.source.as_str())).collect()
     }
 
     /// Types grouped by module, each sorted by name.

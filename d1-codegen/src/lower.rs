@@ -52,8 +52,9 @@ pub fn lower(specs: &[Spec]) -> Result<Lowered, Error> {
 /// `options.module_prefixes` are dropped from file names to make module names.
 pub fn lower_with(specs: &[Spec], options: &crate::emit::Options) -> Result<Lowered, Error> {
     let allow_backtracking_patterns = options.allow_backtracking_patterns;
+    let (common, specs) = split_common(specs)?;
     let mut modules: Vec<String> = Vec::with_capacity(specs.len());
-    for spec in specs {
+    for spec in &specs {
         let module = naming::module_name(&spec.stem, &options.module_prefixes);
         if let Some(other) = modules.iter().position(|m| *m == module) {
             return Err(Error::new(
@@ -73,28 +74,64 @@ pub fn lower_with(specs: &[Spec], options: &crate::emit::Options) -> Result<Lowe
         sealed_fields: 0,
         allow_backtracking_patterns,
     };
+    let common = match common {
+        Some(spec) => Some(SpecLowering::new(&mut ctx, spec, Module::Common).common()?),
+        None => None,
+    };
     let mut apis = Vec::new();
-    for (spec, module) in specs.iter().zip(modules) {
-        let mut lowering = SpecLowering {
-            ctx: &mut ctx,
-            spec,
-            doc: &spec.document,
-            module: module.clone(),
-            root: Location::new(&spec.path, ""),
-            components: BTreeMap::new(),
-            in_progress: BTreeSet::new(),
-            depth: 0,
-            expansions: 0,
-        };
-        apis.push(lowering.api()?);
+    for (spec, module) in specs.into_iter().zip(modules) {
+        apis.push(SpecLowering::new(&mut ctx, spec, Module::Api(module)).api()?);
     }
     check_alias_cycles(&ctx.types)?;
     apis.sort_by(|a, b| a.module.cmp(&b.module));
     ctx.warnings.sort();
     ctx.warnings.dedup();
-    let ir =
-        Ir { apis, types: ctx.types, warnings: ctx.warnings, sealed_fields: ctx.sealed_fields, namesakes: Vec::new() };
+    let ir = Ir {
+        apis,
+        common,
+        types: ctx.types,
+        warnings: ctx.warnings,
+        sealed_fields: ctx.sealed_fields,
+        namesakes: Vec::new(),
+    };
     Ok(Lowered { ir, hints: ctx.hints })
+}
+
+/// The top-level extension that marks the document of types the APIs share: its
+/// `components/schemas` make the `common` module, and an API's type with the same name and the
+/// same rules is that type, re-exported. Declaring them (rather than finding them) keeps each
+/// API module a function of its own spec: adding or removing a spec moves no type.
+pub const COMMON_MARK: &str = "x-d1-common";
+
+/// The document marked [`COMMON_MARK`] (at most one, without operations), and the API specs.
+fn split_common(specs: &[Spec]) -> Result<(Option<&Spec>, Vec<&Spec>), Error> {
+    let mut common: Option<&Spec> = None;
+    let mut apis = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let at = Location::new(&spec.path, "");
+        match spec.document.extensions.get(COMMON_MARK) {
+            None | Some(serde_json::Value::Bool(false)) => {
+                apis.push(spec);
+                continue;
+            }
+            Some(serde_json::Value::Bool(true)) => {}
+            Some(_) => return Err(Error::new(&at.child(COMMON_MARK), "must be `true` or `false`")),
+        }
+        if let Some(first) = common {
+            return Err(Error::new(
+                &at.child(COMMON_MARK),
+                format!("`{}` is already the document of shared types; mark only one", first.path),
+            ));
+        }
+        if !spec.document.paths.paths.is_empty() {
+            return Err(Error::new(
+                &at.child("paths"),
+                "the document of shared types has operations: it may only define `components/schemas`",
+            ));
+        }
+        common = Some(spec);
+    }
+    Ok((common, apis))
 }
 
 struct Ctx {
@@ -109,7 +146,7 @@ struct SpecLowering<'a> {
     ctx: &'a mut Ctx,
     spec: &'a Spec,
     doc: &'a OpenAPI,
-    module: String,
+    module: Module,
     root: Location,
     /// `components/schemas` name → type (or built-in, for aliases of aliases).
     components: BTreeMap<String, TypeRef>,
@@ -145,17 +182,55 @@ impl<'a> SpecLowering<'a> {
         let id = TypeId(self.ctx.types.len());
         self.ctx.types.push(TypeDef {
             name: hint.short.clone(),
-            module: Module::Api(self.module.clone()),
+            module: self.module.clone(),
             doc,
             location: location.clone(),
             kind,
+            check: None,
         });
         self.ctx.hints.push(hint);
         id
     }
 
+    fn new(ctx: &'a mut Ctx, spec: &'a Spec, module: Module) -> Self {
+        SpecLowering {
+            ctx,
+            spec,
+            doc: &spec.document,
+            module,
+            root: Location::new(&spec.path, ""),
+            components: BTreeMap::new(),
+            in_progress: BTreeSet::new(),
+            depth: 0,
+            expansions: 0,
+        }
+    }
+
+    /// Lower every component schema, used or not: they are part of the API's vocabulary.
+    fn component_schemas(&mut self) -> Result<(), Error> {
+        if let Some(components) = &self.doc.components {
+            for name in components.schemas.keys() {
+                let at = self.root.child("components").child("schemas").child(name);
+                self.component(name, &at)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The document of shared types: its schemas only.
+    fn common(&mut self) -> Result<CommonSource, Error> {
+        self.component_schemas()?;
+        let info = &self.doc.info;
+        Ok(CommonSource {
+            source: self.spec.path.clone(),
+            title: one_line(&info.title),
+            doc: info.description.as_deref().map(docs::to_markdown),
+        })
+    }
+
     fn api(&mut self) -> Result<Api, Error> {
         let doc = self.doc;
+        let module = self.module.name().to_string();
         let mut servers = Vec::new();
         let mut taken = BTreeSet::new();
         for (i, server) in doc.servers.iter().enumerate() {
@@ -172,16 +247,10 @@ impl<'a> SpecLowering<'a> {
         }
         let security_schemes = self.security_schemes();
         let operations = self.operations()?;
-        // Lower every component schema, used or not: they are part of the API's vocabulary.
-        if let Some(components) = &doc.components {
-            for name in components.schemas.keys() {
-                let at = self.root.child("components").child("schemas").child(name);
-                self.component(name, &at)?;
-            }
-        }
+        self.component_schemas()?;
         Ok(Api {
-            module: self.module.clone(),
-            accessor: naming::client_accessor(&self.module),
+            accessor: naming::client_accessor(&module),
+            module,
             source: self.spec.path.clone(),
             overlays: self.spec.overlays.clone(),
             // One line each, whatever the spec says: they are written into headings, table rows

@@ -282,37 +282,45 @@ use crate::ir::{Ir, Module, Status, TypeDef, TypeId, TypeKind, TypeRef};
 use crate::lower::{Hint, Lowered};
 use std::collections::BTreeMap;
 
-/// Give every type its final name: identical types (same candidate name, same structure) are
-/// merged — across specs they move to the `common` module and each spec re-exports them — and
-/// remaining clashes fall back to parent-qualified names, then to numbered ones, in a fixed order.
+/// Give every type its final name: identical types (same candidate name, same structure) in
+/// one module are merged, and an API's type identical to a declared shared one becomes that
+/// `common` type, re-exported; remaining clashes fall back to parent-qualified names, then to
+/// numbered ones, in a fixed order. Nothing here looks at which other specs are present, so each
+/// API module depends on its own spec and the shared types only.
 pub fn finalize(lowered: Lowered) -> Ir {
     let Lowered { mut ir, hints } = lowered;
     let n = ir.types.len();
     // 1. Hash-consing to a fixpoint: canon[i] is the representative of type i.
     let mut canon: Vec<usize> = (0..n).collect();
     let order = {
-        // Representatives: components first, then by location, so the choice never depends on input order.
+        // Representatives: shared types first, then components, then by location, so the choice
+        // never depends on input order.
         let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|a, b| {
-            (!hints[*a].component, &ir.types[*a].location).cmp(&(!hints[*b].component, &ir.types[*b].location))
-        });
+        order.sort_by_key(|&i| (ir.types[i].module != Module::Common, !hints[i].component, &ir.types[i].location));
         order
     };
     loop {
-        let mut by_key: BTreeMap<String, usize> = BTreeMap::new();
+        // (Candidate name, structure) → the representative in each module that has one.
+        let mut by_key: BTreeMap<(String, String), BTreeMap<&Module, usize>> = BTreeMap::new();
         let mut changed = false;
         for &i in &order {
             if canon[i] != i {
                 continue;
             }
-            let key = structural_key(&ir.types[i].kind, &hints[i], &canon);
-            match by_key.get(&key) {
-                Some(&rep) => {
+            let module = &ir.types[i].module;
+            let shape = structural_key(&ir.types[i].kind, &canon);
+            // A shared type is found by either of the type's candidate names.
+            let shared = [&hints[i].short, &hints[i].qualified].into_iter().find_map(|name| {
+                by_key.get(&(name.clone(), shape.clone())).and_then(|reps| reps.get(&Module::Common)).copied()
+            });
+            let reps = by_key.entry((hints[i].short.clone(), shape)).or_default();
+            match shared.or_else(|| reps.get(module).copied()) {
+                Some(rep) => {
                     canon[i] = rep;
                     changed = true;
                 }
                 None => {
-                    by_key.insert(key, i);
+                    reps.insert(module, i);
                 }
             }
         }
@@ -328,27 +336,21 @@ pub fn finalize(lowered: Lowered) -> Ir {
             break;
         }
     }
-    // 2. Where each representative is used: the modules of all its members.
+    // 2. The API modules that use each shared type.
     let mut modules_of: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
     for (i, def) in ir.types.iter().enumerate() {
-        if let Module::Api(m) = &def.module {
+        if let Module::Api(m) = &def.module
+            && ir.types[canon[i]].module == Module::Common
+        {
             modules_of.entry(canon[i]).or_default().insert(m.clone());
         }
     }
     let reps: Vec<usize> = order.iter().copied().filter(|&i| canon[i] == i).collect();
     // 3. Names: `common` first, then each API module around the names it re-exports.
     let mut final_name: BTreeMap<usize, String> = BTreeMap::new();
-    let mut final_module: BTreeMap<usize, Module> = BTreeMap::new();
-    for &r in &reps {
-        let module =
-            if modules_of.get(&r).map_or(0, |m| m.len()) > 1 { Module::Common } else { ir.types[r].module.clone() };
-        final_module.insert(r, module);
-    }
-    let mut namespaces: BTreeMap<Module, BTreeSet<String>> = BTreeMap::new();
+    let final_module: BTreeMap<usize, Module> = reps.iter().map(|&r| (r, ir.types[r].module.clone())).collect();
     let common: Vec<usize> = reps.iter().copied().filter(|r| final_module[r] == Module::Common).collect();
-    let mut common_taken = BTreeSet::new();
-    name_group(common.clone(), &hints, &ir.types, &mut common_taken, &mut final_name);
-    namespaces.insert(Module::Common, common_taken);
+    name_group(common.clone(), &hints, &ir.types, &mut BTreeSet::new(), &mut final_name);
     let api_modules: BTreeSet<String> = ir.apis.iter().map(|a| a.module.clone()).collect();
     for m in &api_modules {
         let module = Module::Api(m.clone());
@@ -359,7 +361,6 @@ pub fn finalize(lowered: Lowered) -> Ir {
             .collect();
         let local: Vec<usize> = reps.iter().copied().filter(|r| final_module[r] == module).collect();
         name_group(local, &hints, &ir.types, &mut taken, &mut final_name);
-        namespaces.insert(module, taken);
     }
     // 4. The new type table: representatives, then one re-export per (common type, module).
     let mut new_id: BTreeMap<usize, TypeId> = BTreeMap::new();
@@ -388,7 +389,21 @@ pub fn finalize(lowered: Lowered) -> Ir {
                 doc: None,
                 location: ir.types[r].location.clone(),
                 kind: TypeKind::ReExport(new_id[&r]),
+                check: None,
             });
+        }
+    }
+    // 5. The server's check functions, named per module.
+    let mut check_names: BTreeMap<Module, BTreeSet<String>> = BTreeMap::new();
+    for def in &mut types {
+        let checked = match &def.kind {
+            TypeKind::Struct(s) => !s.plaintext,
+            TypeKind::OneOf(_) => true,
+            _ => false,
+        };
+        if checked {
+            let taken = check_names.entry(def.module.clone()).or_default();
+            def.check = Some(unique(format!("check_{}", def.name.to_snake_case()), taken));
         }
     }
     for api in &mut ir.apis {
@@ -445,7 +460,9 @@ fn name_group(
 }
 
 /// The structure of a type with references replaced by their representatives, docs left out.
-fn structural_key(kind: &TypeKind, hint: &Hint, canon: &[usize]) -> String {
+/// What makes two types the same, apart from their names: the definition, with member docs left
+/// out and references through their representatives.
+fn structural_key(kind: &TypeKind, canon: &[usize]) -> String {
     let mut kind = kind.clone();
     map_kind(&mut kind, &|id: TypeId| TypeId(canon[id.0]));
     if let TypeKind::Struct(s) = &mut kind {
@@ -453,7 +470,7 @@ fn structural_key(kind: &TypeKind, hint: &Hint, canon: &[usize]) -> String {
             f.doc = None;
         }
     }
-    format!("{}|{:?}", hint.short, kind)
+    format!("{kind:?}")
 }
 
 fn map_kind(kind: &mut TypeKind, f: &impl Fn(TypeId) -> TypeId) {

@@ -92,15 +92,27 @@ fn every_item_gets_a_doc_line_and_ref_members_take_the_referenced_description() 
     }
 }
 
+fn shared(schemas: &str) -> SourceFile {
+    let text = format!(
+        r#"{{"openapi":"3.0.3","info":{{"title":"Shared","version":"1"}},"x-d1-common":true,"paths":{{}},"components":{{"schemas":{schemas}}}}}"#
+    );
+    SourceFile { path: "specs/common.json".into(), text }
+}
+
 #[test]
-fn names_defined_with_different_rules_are_listed_and_link_the_common_one() {
+fn declared_shared_types_are_reexported_and_namesakes_link_them() {
     let strict = r#"{"CardId": {"type": "string", "pattern": "^[a-z]{1,4}$", "description": "Card."},
                      "Kind": {"type": "string", "maxLength": 3}}"#;
     let loose = r#"{"CardId": {"type": "string", "pattern": "[a-z]{1,4}", "description": "Card."},
                     "Kind": {"type": "string", "maxLength": 4}}"#;
-    let files = [spec("specs/one.json", strict), spec("specs/two.json", strict), spec("specs/three.json", loose)];
+    let common = shared(r#"{"CardId": {"type": "string", "pattern": "^[a-z]{1,4}$", "description": "Card."}}"#);
+    let files =
+        [spec("specs/one.json", strict), spec("specs/two.json", strict), spec("specs/three.json", loose), common];
     let (code, ir) = generate(&files);
-    // `one` and `two` share their `CardId`, in `common`; `three` has its own.
+    // `one` and `two` define the declared `CardId`: they re-export it; `three`'s has other rules.
+    for module in ["one", "two"] {
+        assert!(matches!(ty(&ir, module, "CardId").kind, TypeKind::ReExport(_)), "{module}");
+    }
     let own = ty(&ir, "three", "CardId").doc.clone().unwrap_or_default();
     assert_eq!(
         own,
@@ -108,11 +120,39 @@ fn names_defined_with_different_rules_are_listed_and_link_the_common_one() {
          `^[a-z]{1,4}$`)): this API's has rules of its own. The types are not interchangeable; pass the one \
          the operation names."
     );
-    let shared = ty(&ir, "common", "CardId").doc.clone().unwrap_or_default();
-    assert!(shared.contains("[`three::CardId`](super::three::CardId) (matches `[a-z]{1,4}`)"), "{shared}");
-    // Every such name is listed at the crate root, `Kind` (no `common` one) too.
+    // The shared type's docs name no API: they must not change when a spec is added.
+    assert_eq!(ty(&ir, "common", "CardId").doc.as_deref(), Some("Card."));
+    // `Kind` is not declared: `one` and `two` each keep their own, though they are identical.
+    assert!(!matches!(ty(&ir, "one", "Kind").kind, TypeKind::ReExport(_)));
+    assert!(!matches!(ty(&ir, "two", "Kind").kind, TypeKind::ReExport(_)));
+    // Every such name is listed at the crate root.
     assert_eq!(ir.namesakes.len(), 2, "{:?}", ir.namesakes);
-    assert!(ir.namesakes[1].starts_with("- `Kind`: [`common::Kind`] (at most 3 characters); "));
+    assert!(ir.namesakes[1].starts_with("- `Kind`: [`one::Kind`] (at most 3 characters); "), "{:?}", ir.namesakes);
     assert!(code.contains("/// Not the `CardId` the other APIs share"), "rendered");
-    assert!(code.contains("//! # One name, different rules"), "listed in the crate docs");
+    assert!(code.contains("//! # One name, several types"), "listed in the crate docs");
+    assert!(code.contains("//! The types the APIs share, from `specs/common.json`"), "{code}");
+}
+
+#[test]
+fn the_shared_types_document_is_checked() {
+    let err = |files: &[SourceFile]| match d1_codegen::generate(files, &Options::default()) {
+        Ok(_) => panic!("accepted"),
+        Err(e) => e.to_string(),
+    };
+    let with_paths = SourceFile {
+        path: "specs/common.json".into(),
+        text: r#"{"openapi":"3.0.3","info":{"title":"S","version":"1"},"x-d1-common":true,
+                  "paths":{"/a":{"get":{"responses":{"200":{"description":"ok"}}}}}}"#
+            .into(),
+    };
+    let e = err(&[with_paths]);
+    assert!(e.contains("specs/common.json#/paths") && e.contains("may only define `components/schemas`"), "{e}");
+    let mut second = shared("{}");
+    second.path = "specs/more-common.json".into();
+    let e = err(&[shared("{}"), second]);
+    assert!(e.contains("specs/more-common.json#/x-d1-common") && e.contains("mark only one"), "{e}");
+    let mut not_bool = shared("{}");
+    not_bool.text = not_bool.text.replace(r#""x-d1-common":true"#, r#""x-d1-common":"yes""#);
+    let e = err(&[not_bool]);
+    assert!(e.contains("#/x-d1-common") && e.contains("must be `true` or `false`"), "{e}");
 }

@@ -62,25 +62,71 @@ fn check_reports_what_it_would_write_and_writes_nothing() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
-#[test]
-fn adding_a_spec_changes_no_other_module() {
-    let d1 = read_specs();
-    let (before, _) = d1_codegen::generate(&d1, &Options::default()).expect("generates");
-    let extra_text =
-        std::fs::read_to_string(repo().join("d1-codegen/tests/fixtures/features/petstore.yaml")).expect("fixture");
-    let mut with_extra = d1.clone();
-    with_extra.push(d1_codegen::load::SourceFile { path: "specs/Zz-Extra-Api.yaml".into(), text: extra_text });
-    let (after, _) = d1_codegen::generate(&with_extra, &Options::default()).expect("generates");
-    let mut modules = 0;
+/// The files of a generated tree that belong to no one module: crate roots, manifests, READMEs.
+fn is_crate_root(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    matches!(file, "lib.rs" | "Cargo.toml" | "README.md") || path.starts_with('.')
+}
+
+/// `before` and `after` agree on every module file but those of `changed` modules: same paths,
+/// same bytes. Returns how many files were compared.
+fn other_modules_unchanged(before: &d1_codegen::FileTree, after: &d1_codegen::FileTree, changed: &[&str]) -> usize {
+    let of_changed = |path: &str| changed.iter().any(|m| path.ends_with(&format!("/src/{m}.rs")));
+    let mut compared = 0;
     for (path, content) in before.iter() {
-        // Per-API module files; crate roots, manifests, READMEs and `checks.rs` list every spec.
-        let file = path.rsplit('/').next().unwrap_or(path);
-        if !(file.starts_with("in_") || file.starts_with("out_")) {
+        if is_crate_root(path) || of_changed(path) {
             continue;
         }
-        modules += 1;
-        assert_eq!(after.get(path), Some(content), "{path} changed when a spec was added");
+        compared += 1;
+        assert_eq!(after.get(path), Some(content), "{path} changed");
     }
-    assert!(modules >= 30, "expected the D1 modules of three crates, found {modules}");
-    assert!(after.get("d1-types/src/zz_extra_api.rs").is_some(), "the new spec's module is named from its file alone");
+    for (path, _) in after.iter() {
+        assert!(is_crate_root(path) || of_changed(path) || before.get(path).is_some(), "{path} appeared");
+    }
+    compared
+}
+
+#[test]
+fn adding_removing_or_renaming_a_spec_changes_no_other_module() {
+    let d1 = read_specs();
+    let generate =
+        |files: &[d1_codegen::load::SourceFile]| d1_codegen::generate(files, &Options::default()).expect("generates").0;
+    let before = generate(&d1);
+    let file = |name: &str| d1.iter().find(|f| f.path == name).cloned().expect("bundled spec");
+    // The shared types and `checks` are files of their own, compared like every API module.
+    assert!(before.get("d1-types/src/common.rs").is_some() && before.get("d1-server/src/common.rs").is_some());
+
+    // Added: a copy of the v1 Card API, which defines the same types as `in_v1_card` and the
+    // shared ones (its `x-d1-jwe` declarations come with its own overlay, also copied).
+    let mut added = d1.clone();
+    let mut copy = file("specs/D1-Public-IN-v1-Card.json");
+    copy.path = "specs/Zz-Extra-Card.json".into();
+    let mut overlay = file("specs/overlays/D1-Public-IN-v1-Card.overlay.json");
+    overlay.path = "specs/overlays/Zz-Extra-Card.overlay.json".into();
+    overlay.text = overlay.text.replace("D1-Public-IN-v1-Card.json", "Zz-Extra-Card.json");
+    added.extend([copy, overlay]);
+    let after = generate(&added);
+    assert!(other_modules_unchanged(&before, &after, &["zz_extra_card"]) >= 30);
+    assert!(after.get("d1-types/src/zz_extra_card.rs").is_some_and(|t| t.contains("pub use super::common::IssuerId;")));
+
+    // Removed: the v2 Card API, with its overlay.
+    let removed: Vec<_> = d1.iter().filter(|f| !f.path.contains("OUT-v2-Card")).cloned().collect();
+    let after = generate(&removed);
+    assert!(other_modules_unchanged(&before, &after, &["out_v2_card"]) >= 27);
+    assert!(after.get("d1-types/src/out_v2_card.rs").is_none());
+
+    // Renamed: the consumer API's file; only its own modules change name.
+    let renamed: Vec<_> = d1
+        .iter()
+        .cloned()
+        .map(|mut f| {
+            f.path = f.path.replace("D1-Public-IN-v2-Consumer", "Consumer-2");
+            f
+        })
+        .collect();
+    let after = generate(&renamed);
+    assert!(other_modules_unchanged(&before, &after, &["in_v2_consumer", "consumer_2"]) >= 27);
+    let old = before.get("d1-types/src/in_v2_consumer.rs").expect("old module");
+    let new = after.get("d1-types/src/consumer_2.rs").expect("new module");
+    assert_eq!(new, &old.replace("D1-Public-IN-v2-Consumer", "Consumer-2"), "only the file name differs");
 }

@@ -352,7 +352,7 @@ impl in_v1_digital_card::InV1DigitalCardApi for Sandbox {
                 let plaintext = dc::DigitalCardCredentials::new(
                     dc::Pan::new(d.pan.clone()).map_err(|e| internal("credentials", e))?,
                 )
-                .with_exp(t::common::Exp::new("1230").map_err(|e| internal("credentials", e))?);
+                .with_exp(dc::Exp::new("1230").map_err(|e| internal("credentials", e))?);
                 Some(t::jwe::Jwe::seal(&plaintext, &key).map_err(|e| internal("credentials", e))?)
             }
         };

@@ -15,7 +15,7 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 // ---- the integrator's code -----------------------------------------------------------------
 async fn order_thales_card(client: &Client, d1_key: &PublicKey) -> Result<Option<common::OperationId>> {
     use d1_client::types::jwe::Jwe;
-    let card_data = pi::CardData::new(common::Pan::new("4111111111111111")?, pi::Exp::new("2906")?);
+    let card_data = pi::CardData::new(pi::Pan::new("4111111111111111")?, pi::Exp::new("2906")?);
     let address = pi::Address::default().with_first_name("Ann").with_last_name("Lee").with_line1("1 Main St");
     let order = pi::CardRequestThales::new(
         pi::Services::new(pi::Issuance::Creation),

@@ -177,8 +177,8 @@ async fn inbound_card_v1_requests_are_valid() {
         serde_json::from_value(json!({ "reason": "lost card", "reasonCode": "LOST" })).expect("valid")
     };
     let renew_data = in_v1_card::RenewCardData::new(
-        common::Pan::new("4111111111111111").expect("valid"),
-        common::Exp::new("1229").expect("valid"),
+        in_v1_card::Pan::new("4111111111111111").expect("valid"),
+        in_v1_card::Exp::new("1229").expect("valid"),
     );
     let mut renew: in_v1_card::RenewRequest =
         serde_json::from_value(json!({ "newCardId": "card_0002", "state": "ACTIVE" })).expect("valid");
@@ -259,7 +259,7 @@ async fn inbound_physical_issuance_requests_are_valid() {
     let api = client.in_v1_physical_issuance();
     let card = common::CardId::new("card_0001").expect("valid");
     let data = in_v1_physical_issuance::CardData::new(
-        common::Pan::new("4111111111111111").expect("valid"),
+        in_v1_physical_issuance::Pan::new("4111111111111111").expect("valid"),
         in_v1_physical_issuance::Exp::new("2906").expect("valid"),
     );
     let order = in_v1_physical_issuance::CardRequest::Central(

@@ -2,8 +2,9 @@
 //! invalid ones are rejected by every way in (constructor, `FromStr`, `TryFrom`, serde), at
 //! the exact boundaries, with errors that name the type and the constraint.
 
-use d1_types::common::{CardId, IssuerId, Pan};
+use d1_types::common::{CardId, IssuerId};
 use d1_types::in_v1_card;
+use d1_types::in_v1_card::Pan;
 use d1_types::in_v1_digital_card::{AuthenticationId, Limit, Offset, OperationRequest, ReasonCode};
 use d1_types::in_v1_physical_issuance::CardRequest;
 use d1_types::validation::Violation;

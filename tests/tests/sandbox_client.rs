@@ -190,8 +190,8 @@ async fn every_inbound_operation_through_the_generated_client() {
 
     // Renew c1 into c2 (card data sealed for D1), then delete c2: deleted is final.
     let renew_data = in_v1_card::RenewCardData::new(
-        common::Pan::new("4111111111111111").expect("valid"),
-        common::Exp::new("1229").expect("valid"),
+        in_v1_card::Pan::new("4111111111111111").expect("valid"),
+        in_v1_card::Exp::new("1229").expect("valid"),
     );
     let mut renew: in_v1_card::RenewRequest =
         serde_json::from_value(json!({ "newCardId": "c2", "state": "ACTIVE" })).expect("valid");

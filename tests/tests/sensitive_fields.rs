@@ -75,7 +75,7 @@ fn generated_types_never_show_pan_or_cvv() {
         format!(r#"{{"pan":"{PAN}","exp":"1128","name":"JANE DOE","cvv":"{CVV}"}}"#).as_bytes(),
     )
     .unwrap();
-    let pan = common::Pan::new(PAN).unwrap();
+    let pan = in_v1_card::Pan::new(PAN).unwrap();
     let key = PrivateKey::generate(&mut SysRng).unwrap();
     let renew_data =
         in_v1_card::RenewCardData::from_json(format!(r#"{{"pan":"{PAN}","exp":"1229"}}"#).as_bytes()).unwrap();

@@ -28,7 +28,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
     let types_krate = options.types_crate.replace('-', "_");
     let types_path = options.path_of(Part::Types);
     let root_path = options.root_of(Part::Client);
-    let sources: Vec<&str> = ir.apis.iter().map(|a| a.source.as_str()).collect();
+    let sources = ir.sources();
     let all_header = rust_header(&sources);
     let accessors: Vec<String> = ir.apis.iter().map(|a| a.accessor.clone()).collect();
 

@@ -186,7 +186,7 @@ pub fn modules_file(ir: &Ir, options: &Options, parts: &[Part]) -> Result<String
         server::emit_crate(ir, &options, &mut tree)?;
         modules.push(fold_crate(&tree, &options.server_crate, "server")?);
     }
-    let sources: Vec<&str> = ir.apis.iter().map(|a| a.source.as_str()).collect();
+    let sources = ir.sources();
     render_rust(quote!(#(#modules)*), &rust_header(&sources), "modules file")
 }
 
@@ -367,7 +367,8 @@ pub(crate) fn spaced(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 16);
     let mut previous: Option<&str> = None;
     for line in text.lines() {
-        let after_module_docs = previous.is_some_and(|prev| prev.starts_with("//!") && !line.starts_with("//!"));
+        let inner = |l: &str| l.starts_with("//!") || l.starts_with("#![");
+        let after_module_docs = previous.is_some_and(|prev| inner(prev) && !inner(line));
         if after_module_docs {
             out.push('\n');
         } else if let Some(prev) = previous

@@ -1,8 +1,8 @@
 //! The server crate: for every API a trait with one async method per operation, a request
 //! struct of checked inputs and a response enum per operation, and `router`/`routes` functions
 //! that mount any implementation on axum 0.8. The checks that run before an implementation is
-//! called are generated from the IR (`checks.rs`, one function per body type) on top of
-//! `d1_runtime::server`, which the crate root re-exports.
+//! called are generated from the IR (see [`checks`]: one function per body type, in the module of
+//! the type) on top of `d1_runtime::server`, which the crate root re-exports.
 //!
 //! Trait methods are declared `fn op(&self, r: OpRequest) -> impl Future<Output = …> + Send`:
 //! implementations write plain `async fn`, the router stays generic over the implementation
@@ -13,13 +13,13 @@ mod checks;
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, render_crate_root, render_items, render_rust, rust_header, spaced, type_tokens,
-    Options, Part, Scope,
+    describe_sources, doc_attrs, ident, render_crate_root, render_items, rust_header, spaced, type_tokens, Options,
+    Part, Scope,
 };
 use crate::error::Error;
 use crate::ir::{
-    Api, IntWidth, Ir, MediaType, Method, NewtypeInner, Operation, ParamLocation, PathSegment, SecurityKind, Status,
-    TypeKind, TypeRef,
+    Api, IntWidth, Ir, MediaType, Method, Module, NewtypeInner, Operation, ParamLocation, PathSegment, SecurityKind,
+    Status, TypeKind, TypeRef,
 };
 use crate::naming;
 use crate::write::FileTree;
@@ -30,18 +30,37 @@ use std::collections::BTreeMap;
 pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Result<(), Error> {
     let root = options.server_crate.clone();
     let types_crate = options.path_of(Part::Types);
-    let sources: Vec<&str> = ir.apis.iter().map(|a| a.source.as_str()).collect();
+    let sources = ir.sources();
     let all_header = rust_header(&sources);
 
-    let mut checks = checks::Checks::new(ir, &types_crate, &options.root_of(Part::Server));
+    let server_root = options.root_of(Part::Server);
     for api in &ir.apis {
         let path = format!("{root}/src/{}.rs", api.module);
-        let text = api_module(ir, api, &types_crate, &mut checks, &path)?;
+        let text = api_module(ir, api, &types_crate, &server_root, &path)?;
         tree.insert(path, format!("{}{}", rust_header(&[api.source.as_str()]), spaced(&text)));
     }
-    let checks_file = checks.finish();
-    tree.insert(format!("{root}/src/checks.rs"), render_rust(checks_file, &all_header, "checks.rs")?);
-    tree.insert(format!("{root}/src/lib.rs"), render_crate_root(lib_rs(ir, options), &all_header, "lib.rs")?);
+    let common_checks = match &ir.common {
+        Some(_) => checks::Checks::common(ir, &types_crate, &server_root).finish(),
+        None => Vec::new(),
+    };
+    if let (Some(common), false) = (&ir.common, common_checks.is_empty()) {
+        let file = quote! {
+            //! Checks of the shared types' JSON, one function per struct or union, for the API
+            //! modules' body checks to call. All are generated, whether these APIs use them or not,
+            //! so that this file depends on the shared types alone.
+            #![allow(dead_code)]
+
+            use ::d1_runtime::server::Checker;
+            use serde_json::Value;
+
+            #(#common_checks)*
+        };
+        let path = format!("{root}/src/common.rs");
+        let text = spaced(&render_items(file, &path)?);
+        tree.insert(path, format!("{}{text}", rust_header(&[common.source.as_str()])));
+    }
+    let lib = lib_rs(ir, options, !common_checks.is_empty());
+    tree.insert(format!("{root}/src/lib.rs"), render_crate_root(lib, &all_header, "lib.rs")?);
 
     let example = example_api(ir);
     let apis: Vec<minijinja::Value> = ir
@@ -99,7 +118,8 @@ fn example_api(ir: &Ir) -> Option<&Api> {
     ir.apis.iter().filter(|a| !a.operations.is_empty()).min_by_key(|a| a.operations.len())
 }
 
-fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
+/// The crate root; `common_checks`: whether there is a `common` module of shared types' checks.
+fn lib_rs(ir: &Ir, options: &Options, common_checks: bool) -> TokenStream {
     let krate = options.server_crate.replace('-', "_");
     let mut lines = vec![
         "Server side of the Thales D1 APIs, generated from their OpenAPI specs: for every API a trait".to_string(),
@@ -147,6 +167,11 @@ fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
         lines.push("```".to_string());
     }
     let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    let common = common_checks.then(|| {
+        quote!(
+            mod common;
+        )
+    });
     let mods = ir.apis.iter().map(|a| {
         let m = ident(&a.module);
         quote!(pub mod #m;)
@@ -158,7 +183,7 @@ fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
 
         ::d1_runtime::require_generated_api!(1);
 
-        mod checks;
+        #common
         #(#mods)*
 
         pub use ::d1_runtime::server::{finish, not_found, ApiError, BearerToken, Config, Status2xx, StatusClass, CORRELATION_ID};
@@ -363,8 +388,9 @@ fn body_encodings(body: &crate::ir::RequestBody) -> Vec<TokenStream> {
 /// The module's text (without the header). The items of each operation are printed as they are
 /// made, the handlers kept as text until the routes are printed: large APIs never hold the tokens
 /// of the whole module.
-fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks, what: &str) -> Result<String, Error> {
+fn api_module(ir: &Ir, api: &Api, types_crate: &str, server_root: &str, what: &str) -> Result<String, Error> {
     let scope = Scope::External(types_crate);
+    let mut checks = checks::Checks::new(ir, types_crate, server_root, Module::Api(api.module.clone()));
     let trait_ident = ident(&trait_name(api));
     let module_doc = {
         let mut doc = format!(
@@ -591,7 +617,7 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
         }
 
         // ---- handler
-        let handler = handler(ir, api_name, op, bearer, &trait_ident, &req_ident, &handler_ident, checks, scope);
+        let handler = handler(ir, api_name, op, bearer, &trait_ident, &req_ident, &handler_ident, &mut checks, scope);
         handlers.push_str(&render_items(handler, what)?);
         paths.entry(axum_path(op)).or_default().push((op.method, handler_ident));
     }
@@ -667,6 +693,21 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, checks: &mut checks::Checks
     };
     text.push_str(&render_items(routes, what)?);
     text.push_str(&handlers);
+    let checks = checks.finish();
+    if !checks.is_empty() {
+        text.push_str(&render_items(
+            quote! {
+                /// Checks of this API's body types, recording every violation with its JSON Pointer.
+                mod checks {
+                    use ::d1_runtime::server::Checker;
+                    use serde_json::Value;
+
+                    #(#checks)*
+                }
+            },
+            what,
+        )?);
+    }
     Ok(text)
 }
 

@@ -68,7 +68,7 @@ fn needs(ir: &Ir) -> Result<Needs, Error> {
 
 pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Result<(), Error> {
     let needs = needs(ir)?;
-    let sources: Vec<&str> = ir.apis.iter().map(|a| a.source.as_str()).collect();
+    let sources = ir.sources();
     let root = options.types_crate.clone();
     let all_header = rust_header(&sources);
     let modules = ir.modules();
@@ -108,7 +108,7 @@ fn lib_rs(ir: &Ir, needs: &Needs, modules: &BTreeMap<Module, Vec<crate::ir::Type
         "Types of the Thales D1 APIs, generated from their OpenAPI specs.".to_string(),
         String::new(),
         "Every constrained value is a validated newtype (see [`validation`]); string enums keep values".to_string(),
-        "D1 adds later; types several specs define identically live once in `common`.".to_string(),
+        "D1 adds later; the types the APIs share are defined once, in `common`.".to_string(),
         String::new(),
         "| module | API | version | spec |".to_string(),
         "|---|---|---|---|".to_string(),
@@ -124,11 +124,9 @@ fn lib_rs(ir: &Ir, needs: &Needs, modules: &BTreeMap<Module, Vec<crate::ir::Type
     }
     if !ir.namesakes.is_empty() {
         lines.push(String::new());
-        lines.push("# One name, different rules".to_string());
+        lines.push("# One name, several types".to_string());
         lines.push(String::new());
-        lines.push(
-            "These names are defined by several modules, each with rules of its own. The types are not".to_string(),
-        );
+        lines.push("These names are defined by several modules, with the rules shown. The types are not".to_string());
         lines.push("interchangeable: pass the one the operation names.".to_string());
         lines.push(String::new());
         lines.extend(ir.namesakes.iter().cloned());
@@ -162,11 +160,18 @@ fn module_file(ir: &Ir, module: &Module, ids: &[crate::ir::TypeId], what: &str) 
     let scope = Scope::Module(module);
     let (doc, header) = match module {
         Module::Common => {
-            let users: Vec<&str> = ir.apis.iter().map(|a| a.source.as_str()).collect();
-            (
-                "Types that several D1 specs define identically, defined once here and re-exported by each API module that uses them.".to_string(),
-                rust_header(&users),
-            )
+            let common = ir.common.as_ref().ok_or_else(|| {
+                Error::new(&Location::new("common", ""), "internal error: shared types without their document")
+            })?;
+            let mut doc = format!(
+                "The types the APIs share, from `{}`: an API module whose spec defines one of them by the same name and with the same rules re-exports it from here.",
+                crate::escape::doc_line(&common.source)
+            );
+            if let Some(d) = &common.doc {
+                doc.push_str("\n\n");
+                doc.push_str(d);
+            }
+            (doc, rust_header(&[common.source.as_str()]))
         }
         Module::Api(name) => {
             let api = ir.apis.iter().find(|a| &a.module == name).ok_or_else(|| {

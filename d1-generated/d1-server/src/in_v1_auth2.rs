@@ -162,7 +162,7 @@ fn extract_get_token(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::checks::check_in_v1_auth2_auth2_request(
+                    crate::in_v1_auth2::checks::check_auth2_request(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -176,4 +176,43 @@ fn extract_get_token(
         correlation_id,
         body,
     })
+}
+
+/// Checks of this API's body types, recording every violation with its JSON Pointer.
+mod checks {
+    use ::d1_runtime::server::Checker;
+    use serde_json::Value;
+
+    /// Check a JSON value against `in_v1_auth2::Auth2Request`.
+    pub(crate) fn check_auth2_request(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("grant_type") {
+            let mark = c.enter("grant_type");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        } else {
+            c.missing("grant_type");
+        }
+        if let ::std::option::Option::Some(member) = object.get("assertion") {
+            let mark = c.enter("assertion");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<::d1_types::in_v1_auth2::Assertion>(member);
+            }
+            c.leave(mark);
+        } else {
+            c.missing("assertion");
+        }
+    }
 }

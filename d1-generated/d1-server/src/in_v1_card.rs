@@ -712,7 +712,7 @@ fn extract_resume(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::checks::check_in_v1_card_operation_request(
+                    crate::in_v1_card::checks::check_operation_request(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -819,7 +819,7 @@ fn extract_suspend(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::checks::check_in_v1_card_operation_request(
+                    crate::in_v1_card::checks::check_operation_request(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -926,7 +926,7 @@ fn extract_delete(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::checks::check_in_v1_card_operation_request(
+                    crate::in_v1_card::checks::check_operation_request(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -1033,7 +1033,7 @@ fn extract_renew(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::checks::check_in_v1_card_renew_request(
+                    crate::in_v1_card::checks::check_renew_request(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -1259,4 +1259,109 @@ fn extract_get_operation(
         operation_id: operation_id?,
         correlation_id,
     })
+}
+
+/// Checks of this API's body types, recording every violation with its JSON Pointer.
+mod checks {
+    use ::d1_runtime::server::Checker;
+    use serde_json::Value;
+
+    /// Check a JSON value against `in_v1_card::OperationRequest`.
+    pub(crate) fn check_operation_request(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("reason") {
+            let mark = c.enter("reason");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<::d1_types::common::Reason>(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("reasonCode") {
+            let mark = c.enter("reasonCode");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+    }
+
+    /// Check a JSON value against `in_v1_card::RenewRequest`.
+    pub(crate) fn check_renew_request(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("newCardId") {
+            let mark = c.enter("newCardId");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<::d1_types::in_v1_card::NewCardId>(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("cardProductId") {
+            let mark = c.enter("cardProductId");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<::d1_types::in_v1_card::CardProductId>(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("state") {
+            let mark = c.enter("state");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("encryptedData") {
+            let mark = c.enter("encryptedData");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<
+                        ::d1_runtime::jwe::Jwe<
+                            ::d1_types::in_v1_card::RenewCardData,
+                            8192,
+                        >,
+                    >(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("reason") {
+            let mark = c.enter("reason");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<::d1_types::common::Reason>(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("reasonCode") {
+            let mark = c.enter("reasonCode");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+    }
 }

@@ -708,7 +708,7 @@ fn extract_suspend(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::checks::check_in_v1_digital_card_operation_request(
+                    crate::in_v1_digital_card::checks::check_operation_request(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -813,7 +813,7 @@ fn extract_resume(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::checks::check_in_v1_digital_card_resume_request(
+                    crate::in_v1_digital_card::checks::check_resume_request(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -918,7 +918,7 @@ fn extract_delete(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::checks::check_in_v1_digital_card_operation_request(
+                    crate::in_v1_digital_card::checks::check_operation_request(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -1012,7 +1012,7 @@ fn extract_search(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::checks::check_in_v1_digital_card_search_request(
+                    crate::in_v1_digital_card::checks::check_search_request(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -1488,7 +1488,7 @@ fn extract_step_up_auth_result(
                 &bytes,
                 &[("authenticationId", ::d1_runtime::server::Scalar::Integer)],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::checks::check_in_v1_digital_card_stepup_authentication_result_request(
+                    crate::in_v1_digital_card::checks::check_stepup_authentication_result_request(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -1505,4 +1505,138 @@ fn extract_step_up_auth_result(
         correlation_id,
         body,
     })
+}
+
+/// Checks of this API's body types, recording every violation with its JSON Pointer.
+mod checks {
+    use ::d1_runtime::server::Checker;
+    use serde_json::Value;
+
+    /// Check a JSON value against `in_v1_digital_card::OperationRequest`.
+    pub(crate) fn check_operation_request(
+        value: &Value,
+        c: &mut Checker,
+        skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("reason") {
+            let mark = c.enter("reason");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<::d1_types::common::Reason>(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("reasonCode") {
+            let mark = c.enter("reasonCode");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        for (key, member) in object {
+            let _ = member;
+            if skip == ::std::option::Option::Some(key.as_str()) {
+                continue;
+            }
+            match key.as_str() {
+                "reason" | "reasonCode" => {}
+                _ => {
+                    c.unknown(key);
+                }
+            }
+        }
+    }
+
+    /// Check a JSON value against `in_v1_digital_card::ResumeRequest`.
+    pub(crate) fn check_resume_request(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("reason") {
+            let mark = c.enter("reason");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<::d1_types::common::Reason>(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("reasonCode") {
+            let mark = c.enter("reasonCode");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+    }
+
+    /// Check a JSON value against `in_v1_digital_card::SearchRequest`.
+    pub(crate) fn check_search_request(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("encryptedData") {
+            let mark = c.enter("encryptedData");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<
+                        ::d1_runtime::jwe::Jwe<
+                            ::d1_types::in_v1_digital_card::DigitalPan,
+                            8192,
+                        >,
+                    >(member);
+            }
+            c.leave(mark);
+        } else {
+            c.missing("encryptedData");
+        }
+        if let ::std::option::Option::Some(member) = object.get("searchType") {
+            let mark = c.enter("searchType");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+    }
+
+    /// Check a JSON value against `in_v1_digital_card::StepupAuthenticationResultRequest`.
+    pub(crate) fn check_stepup_authentication_result_request(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("authenticationId") {
+            let mark = c.enter("authenticationId");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<::d1_types::in_v1_digital_card::AuthenticationId>(member);
+            }
+            c.leave(mark);
+        } else {
+            c.missing("authenticationId");
+        }
+    }
 }

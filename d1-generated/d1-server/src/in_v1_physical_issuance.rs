@@ -258,7 +258,7 @@ fn extract_card_order(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::checks::check_in_v1_physical_issuance_card_request(
+                    crate::in_v1_physical_issuance::checks::check_card_request(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -358,4 +358,766 @@ fn extract_get_card_order_status(
         card_id: card_id?,
         correlation_id,
     })
+}
+
+/// Checks of this API's body types, recording every violation with its JSON Pointer.
+mod checks {
+    use ::d1_runtime::server::Checker;
+    use serde_json::Value;
+
+    /// Check a JSON value against `in_v1_physical_issuance::Address`.
+    pub(crate) fn check_address(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("title") {
+            let mark = c.enter("title");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("firstName") {
+            let mark = c.enter("firstName");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("lastName") {
+            let mark = c.enter("lastName");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("companyName") {
+            let mark = c.enter("companyName");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("line1") {
+            let mark = c.enter("line1");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("line2") {
+            let mark = c.enter("line2");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("line3") {
+            let mark = c.enter("line3");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("zipCode") {
+            let mark = c.enter("zipCode");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("city") {
+            let mark = c.enter("city");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("countryCode") {
+            let mark = c.enter("countryCode");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+    }
+
+    /// Check a JSON value against `in_v1_physical_issuance::CardCarrierConfig`.
+    pub(crate) fn check_card_carrier_config(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("language") {
+            let mark = c.enter("language");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+    }
+
+    /// Check a JSON value against `in_v1_physical_issuance::CardRequest`.
+    pub(crate) fn check_card_request(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        let tag = object.get("distributionChannel");
+        match tag.and_then(Value::as_str) {
+            ::std::option::Option::Some("THALES") => {
+                crate::in_v1_physical_issuance::checks::check_card_request_thales(
+                    value,
+                    c,
+                    ::std::option::Option::Some("distributionChannel"),
+                );
+            }
+            ::std::option::Option::Some("INSTANT") => {
+                crate::in_v1_physical_issuance::checks::check_card_request_instant(
+                    value,
+                    c,
+                    ::std::option::Option::Some("distributionChannel"),
+                );
+            }
+            ::std::option::Option::Some("CENTRAL") => {
+                crate::in_v1_physical_issuance::checks::check_card_request_central(
+                    value,
+                    c,
+                    ::std::option::Option::Some("distributionChannel"),
+                );
+            }
+            ::std::option::Option::Some(other) => {
+                let mark = c.enter("distributionChannel");
+                c.fail(
+                    format!("`{other}` {}", "is not one of THALES, INSTANT, CENTRAL"),
+                );
+                c.leave(mark);
+            }
+            ::std::option::Option::None => {
+                match tag {
+                    ::std::option::Option::Some(found) => {
+                        let mark = c.enter("distributionChannel");
+                        c.string(found);
+                        c.leave(mark);
+                    }
+                    ::std::option::Option::None => c.missing("distributionChannel"),
+                }
+            }
+        }
+    }
+
+    /// Check a JSON value against `in_v1_physical_issuance::CardRequestCentral`.
+    pub(crate) fn check_card_request_central(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("cardProductId") {
+            let mark = c.enter("cardProductId");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<::d1_types::in_v1_physical_issuance::CardProductId>(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("consumerId") {
+            let mark = c.enter("consumerId");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<::d1_types::common::ConsumerId>(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("issuerRequestId") {
+            let mark = c.enter("issuerRequestId");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("services") {
+            let mark = c.enter("services");
+            if member.is_null() {
+                c.null();
+            } else {
+                crate::in_v1_physical_issuance::checks::check_services(
+                    member,
+                    c,
+                    ::std::option::Option::None,
+                );
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("encryptedData") {
+            let mark = c.enter("encryptedData");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<
+                        ::d1_runtime::jwe::Jwe<
+                            ::d1_types::in_v1_physical_issuance::CardData,
+                            8192,
+                        >,
+                    >(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("shipment") {
+            let mark = c.enter("shipment");
+            if member.is_null() {
+                c.null();
+            } else {
+                crate::in_v1_physical_issuance::checks::check_shipment(
+                    member,
+                    c,
+                    ::std::option::Option::None,
+                );
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("persoStation") {
+            let mark = c.enter("persoStation");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("paymentApplication") {
+            let mark = c.enter("paymentApplication");
+            if member.is_null() {
+                c.null();
+            } else {
+                let _ = c.object(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("cardDesign") {
+            let mark = c.enter("cardDesign");
+            if member.is_null() {
+                c.null();
+            } else {
+                let _ = c.object(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("cardCarrierConfig") {
+            let mark = c.enter("cardCarrierConfig");
+            if member.is_null() {
+                c.null();
+            } else {
+                crate::in_v1_physical_issuance::checks::check_card_carrier_config(
+                    member,
+                    c,
+                    ::std::option::Option::None,
+                );
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("trackData") {
+            let mark = c.enter("trackData");
+            if member.is_null() {
+                c.null();
+            } else {
+                crate::in_v1_physical_issuance::checks::check_track_data(
+                    member,
+                    c,
+                    ::std::option::Option::None,
+                );
+            }
+            c.leave(mark);
+        }
+    }
+
+    /// Check a JSON value against `in_v1_physical_issuance::CardRequestInstant`.
+    pub(crate) fn check_card_request_instant(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("cardProductId") {
+            let mark = c.enter("cardProductId");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<::d1_types::in_v1_physical_issuance::CardProductId>(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("consumerId") {
+            let mark = c.enter("consumerId");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<::d1_types::common::ConsumerId>(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("issuerRequestId") {
+            let mark = c.enter("issuerRequestId");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("services") {
+            let mark = c.enter("services");
+            if member.is_null() {
+                c.null();
+            } else {
+                crate::in_v1_physical_issuance::checks::check_services(
+                    member,
+                    c,
+                    ::std::option::Option::None,
+                );
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("encryptedData") {
+            let mark = c.enter("encryptedData");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<
+                        ::d1_runtime::jwe::Jwe<
+                            ::d1_types::in_v1_physical_issuance::CardData,
+                            8192,
+                        >,
+                    >(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("shipment") {
+            let mark = c.enter("shipment");
+            if member.is_null() {
+                c.null();
+            } else {
+                crate::in_v1_physical_issuance::checks::check_shipment(
+                    member,
+                    c,
+                    ::std::option::Option::None,
+                );
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("persoStation") {
+            let mark = c.enter("persoStation");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        } else {
+            c.missing("persoStation");
+        }
+        if let ::std::option::Option::Some(member) = object.get("paymentApplication") {
+            let mark = c.enter("paymentApplication");
+            if member.is_null() {
+                c.null();
+            } else {
+                let _ = c.object(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("cardDesign") {
+            let mark = c.enter("cardDesign");
+            if member.is_null() {
+                c.null();
+            } else {
+                let _ = c.object(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("cardCarrierConfig") {
+            let mark = c.enter("cardCarrierConfig");
+            if member.is_null() {
+                c.null();
+            } else {
+                crate::in_v1_physical_issuance::checks::check_card_carrier_config(
+                    member,
+                    c,
+                    ::std::option::Option::None,
+                );
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("trackData") {
+            let mark = c.enter("trackData");
+            if member.is_null() {
+                c.null();
+            } else {
+                crate::in_v1_physical_issuance::checks::check_track_data(
+                    member,
+                    c,
+                    ::std::option::Option::None,
+                );
+            }
+            c.leave(mark);
+        }
+    }
+
+    /// Check a JSON value against `in_v1_physical_issuance::CardRequestThales`.
+    pub(crate) fn check_card_request_thales(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("cardProductId") {
+            let mark = c.enter("cardProductId");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<::d1_types::in_v1_physical_issuance::CardProductId>(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("consumerId") {
+            let mark = c.enter("consumerId");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<::d1_types::common::ConsumerId>(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("issuerRequestId") {
+            let mark = c.enter("issuerRequestId");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("services") {
+            let mark = c.enter("services");
+            if member.is_null() {
+                c.null();
+            } else {
+                crate::in_v1_physical_issuance::checks::check_services(
+                    member,
+                    c,
+                    ::std::option::Option::None,
+                );
+            }
+            c.leave(mark);
+        } else {
+            c.missing("services");
+        }
+        if let ::std::option::Option::Some(member) = object.get("encryptedData") {
+            let mark = c.enter("encryptedData");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<
+                        ::d1_runtime::jwe::Jwe<
+                            ::d1_types::in_v1_physical_issuance::CardData,
+                            8192,
+                        >,
+                    >(member);
+            }
+            c.leave(mark);
+        } else {
+            c.missing("encryptedData");
+        }
+        if let ::std::option::Option::Some(member) = object.get("shipment") {
+            let mark = c.enter("shipment");
+            if member.is_null() {
+                c.null();
+            } else {
+                crate::in_v1_physical_issuance::checks::check_shipment(
+                    member,
+                    c,
+                    ::std::option::Option::None,
+                );
+            }
+            c.leave(mark);
+        } else {
+            c.missing("shipment");
+        }
+        if let ::std::option::Option::Some(member) = object.get("persoStation") {
+            let mark = c.enter("persoStation");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("paymentApplication") {
+            let mark = c.enter("paymentApplication");
+            if member.is_null() {
+                c.null();
+            } else {
+                let _ = c.object(member);
+            }
+            c.leave(mark);
+        } else {
+            c.missing("paymentApplication");
+        }
+        if let ::std::option::Option::Some(member) = object.get("cardDesign") {
+            let mark = c.enter("cardDesign");
+            if member.is_null() {
+                c.null();
+            } else {
+                let _ = c.object(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("cardCarrierConfig") {
+            let mark = c.enter("cardCarrierConfig");
+            if member.is_null() {
+                c.null();
+            } else {
+                crate::in_v1_physical_issuance::checks::check_card_carrier_config(
+                    member,
+                    c,
+                    ::std::option::Option::None,
+                );
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("trackData") {
+            let mark = c.enter("trackData");
+            if member.is_null() {
+                c.null();
+            } else {
+                crate::in_v1_physical_issuance::checks::check_track_data(
+                    member,
+                    c,
+                    ::std::option::Option::None,
+                );
+            }
+            c.leave(mark);
+        }
+    }
+
+    /// Check a JSON value against `in_v1_physical_issuance::Services`.
+    pub(crate) fn check_services(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("issuance") {
+            let mark = c.enter("issuance");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        } else {
+            c.missing("issuance");
+        }
+        if let ::std::option::Option::Some(member) = object.get("priority") {
+            let mark = c.enter("priority");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("delivery") {
+            let mark = c.enter("delivery");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("cardCarrier") {
+            let mark = c.enter("cardCarrier");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("packaging") {
+            let mark = c.enter("packaging");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("pinMailer") {
+            let mark = c.enter("pinMailer");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.boolean(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("alphaCard") {
+            let mark = c.enter("alphaCard");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.boolean(member);
+            }
+            c.leave(mark);
+        }
+    }
+
+    /// Check a JSON value against `in_v1_physical_issuance::Shipment`.
+    pub(crate) fn check_shipment(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("type") {
+            let mark = c.enter("type");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("deliveryAddress") {
+            let mark = c.enter("deliveryAddress");
+            if member.is_null() {
+                c.null();
+            } else {
+                crate::in_v1_physical_issuance::checks::check_address(
+                    member,
+                    c,
+                    ::std::option::Option::None,
+                );
+            }
+            c.leave(mark);
+        } else {
+            c.missing("deliveryAddress");
+        }
+        if let ::std::option::Option::Some(member) = object.get("individualAddress") {
+            let mark = c.enter("individualAddress");
+            if member.is_null() {
+                c.null();
+            } else {
+                crate::in_v1_physical_issuance::checks::check_address(
+                    member,
+                    c,
+                    ::std::option::Option::None,
+                );
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("groupId") {
+            let mark = c.enter("groupId");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("orderId") {
+            let mark = c.enter("orderId");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+    }
+
+    /// Check a JSON value against `in_v1_physical_issuance::TrackData`.
+    pub(crate) fn check_track_data(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("track1") {
+            let mark = c.enter("track1");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<::d1_types::in_v1_physical_issuance::Track1>(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("track2") {
+            let mark = c.enter("track2");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<::d1_types::in_v1_physical_issuance::Track2>(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("track3") {
+            let mark = c.enter("track3");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<::d1_types::in_v1_physical_issuance::Track3>(member);
+            }
+            c.leave(mark);
+        }
+    }
 }

@@ -423,7 +423,7 @@ fn extract_register_consumer(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::checks::check_common_consumer_info(
+                    crate::common::check_consumer_info(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -667,7 +667,7 @@ fn extract_delete(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::checks::check_in_v2_consumer_delete_request(
+                    crate::in_v2_consumer::checks::check_delete_request(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -786,4 +786,30 @@ fn extract_get_card_list(
         correlation_id,
         user_id,
     })
+}
+
+/// Checks of this API's body types, recording every violation with its JSON Pointer.
+mod checks {
+    use ::d1_runtime::server::Checker;
+    use serde_json::Value;
+
+    /// Check a JSON value against `in_v2_consumer::DeleteRequest`.
+    pub(crate) fn check_delete_request(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("reason") {
+            let mark = c.enter("reason");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<::d1_types::common::Reason>(member);
+            }
+            c.leave(mark);
+        }
+    }
 }

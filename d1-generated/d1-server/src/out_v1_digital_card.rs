@@ -200,7 +200,7 @@ fn extract_notify_digital_card_operation(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::checks::check_out_v1_digital_card_notify_digital_card_operation_request(
+                    crate::out_v1_digital_card::checks::check_notify_digital_card_operation_request(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -217,4 +217,48 @@ fn extract_notify_digital_card_operation(
         correlation_id,
         body,
     })
+}
+
+/// Checks of this API's body types, recording every violation with its JSON Pointer.
+mod checks {
+    use ::d1_runtime::server::Checker;
+    use serde_json::Value;
+
+    /// Check a JSON value against `out_v1_digital_card::NotifyDigitalCardOperationRequest`.
+    pub(crate) fn check_notify_digital_card_operation_request(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("operationId") {
+            let mark = c.enter("operationId");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<::d1_types::common::OperationId>(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("operation") {
+            let mark = c.enter("operation");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("status") {
+            let mark = c.enter("status");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+    }
 }

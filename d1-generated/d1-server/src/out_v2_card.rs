@@ -340,7 +340,7 @@ fn extract_notify_card_authorisations(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::checks::check_out_v2_card_notify_card_authorisations_request(
+                    crate::out_v2_card::checks::check_notify_card_authorisations_request(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -432,7 +432,7 @@ fn extract_notify_card_operations(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::checks::check_out_v2_card_notify_card_operations_request(
+                    crate::out_v2_card::checks::check_notify_card_operations_request(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -531,4 +531,370 @@ fn extract_get_card_credentials(
         card_id: card_id?,
         correlation_id,
     })
+}
+
+/// Checks of this API's body types, recording every violation with its JSON Pointer.
+mod checks {
+    use ::d1_runtime::server::Checker;
+    use serde_json::Value;
+
+    /// Check a JSON value against `out_v2_card::AuthorisationCardOperationNotification`.
+    pub(crate) fn check_authorisation_card_operation_notification(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("operationId") {
+            let mark = c.enter("operationId");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        } else {
+            c.missing("operationId");
+        }
+        if let ::std::option::Option::Some(member) = object.get("operation") {
+            let mark = c.enter("operation");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        } else {
+            c.missing("operation");
+        }
+        if let ::std::option::Option::Some(member) = object.get("status") {
+            let mark = c.enter("status");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        } else {
+            c.missing("status");
+        }
+        if let ::std::option::Option::Some(member) = object.get("startTime") {
+            let mark = c.enter("startTime");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        } else {
+            c.missing("startTime");
+        }
+        if let ::std::option::Option::Some(member) = object.get("cardId") {
+            let mark = c.enter("cardId");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<::d1_types::common::CardId>(member);
+            }
+            c.leave(mark);
+        } else {
+            c.missing("cardId");
+        }
+        if let ::std::option::Option::Some(member) = object.get("details") {
+            let mark = c.enter("details");
+            if member.is_null() {
+                c.null();
+            } else {
+                let _ = c.object(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("message") {
+            let mark = c.enter("message");
+            if member.is_null() {
+                c.null();
+            }
+            c.leave(mark);
+        }
+    }
+
+    /// Check a JSON value against `out_v2_card::CardStatusDetails`.
+    pub(crate) fn check_card_status_details(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("status") {
+            let mark = c.enter("status");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("reason") {
+            let mark = c.enter("reason");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("consumerId") {
+            let mark = c.enter("consumerId");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("dueDate") {
+            let mark = c.enter("dueDate");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("productionSite") {
+            let mark = c.enter("productionSite");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("shipment") {
+            let mark = c.enter("shipment");
+            if member.is_null() {
+                c.null();
+            } else {
+                crate::common::check_shipment_tracking(
+                    member,
+                    c,
+                    ::std::option::Option::None,
+                );
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("inputFileName") {
+            let mark = c.enter("inputFileName");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("issuerRequestId") {
+            let mark = c.enter("issuerRequestId");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+    }
+
+    /// Check a JSON value against `out_v2_card::CardStatusOperationNotification`.
+    pub(crate) fn check_card_status_operation_notification(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("operationId") {
+            let mark = c.enter("operationId");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<::d1_types::out_v2_card::OperationId>(member);
+            }
+            c.leave(mark);
+        } else {
+            c.missing("operationId");
+        }
+        if let ::std::option::Option::Some(member) = object.get("operation") {
+            let mark = c.enter("operation");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        } else {
+            c.missing("operation");
+        }
+        if let ::std::option::Option::Some(member) = object.get("status") {
+            let mark = c.enter("status");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        } else {
+            c.missing("status");
+        }
+        if let ::std::option::Option::Some(member) = object.get("startTime") {
+            let mark = c.enter("startTime");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        } else {
+            c.missing("startTime");
+        }
+        if let ::std::option::Option::Some(member) = object.get("cardId") {
+            let mark = c.enter("cardId");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.leaf::<::d1_types::common::CardId>(member);
+            }
+            c.leave(mark);
+        } else {
+            c.missing("cardId");
+        }
+        if let ::std::option::Option::Some(member) = object.get("endTime") {
+            let mark = c.enter("endTime");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("details") {
+            let mark = c.enter("details");
+            if member.is_null() {
+                c.null();
+            } else {
+                crate::out_v2_card::checks::check_card_status_details(
+                    member,
+                    c,
+                    ::std::option::Option::None,
+                );
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("errorCode") {
+            let mark = c.enter("errorCode");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("error") {
+            let mark = c.enter("error");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("inputFileName") {
+            let mark = c.enter("inputFileName");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("issuerRequestId") {
+            let mark = c.enter("issuerRequestId");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("message") {
+            let mark = c.enter("message");
+            if member.is_null() {
+                c.null();
+            }
+            c.leave(mark);
+        }
+    }
+
+    /// Check a JSON value against `out_v2_card::NotifyCardAuthorisationsRequest`.
+    pub(crate) fn check_notify_card_authorisations_request(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("operations") {
+            let mark = c.enter("operations");
+            if member.is_null() {
+                c.null();
+            } else {
+                if let ::std::option::Option::Some(items) = c.array(member) {
+                    for (index, item) in items.iter().enumerate() {
+                        let mark = c.enter_index(index);
+                        crate::out_v2_card::checks::check_authorisation_card_operation_notification(
+                            item,
+                            c,
+                            ::std::option::Option::None,
+                        );
+                        c.leave(mark);
+                    }
+                }
+            }
+            c.leave(mark);
+        }
+    }
+
+    /// Check a JSON value against `out_v2_card::NotifyCardOperationsRequest`.
+    pub(crate) fn check_notify_card_operations_request(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("operations") {
+            let mark = c.enter("operations");
+            if member.is_null() {
+                c.null();
+            } else {
+                if let ::std::option::Option::Some(items) = c.array(member) {
+                    for (index, item) in items.iter().enumerate() {
+                        let mark = c.enter_index(index);
+                        crate::out_v2_card::checks::check_card_status_operation_notification(
+                            item,
+                            c,
+                            ::std::option::Option::None,
+                        );
+                        c.leave(mark);
+                    }
+                }
+            }
+            c.leave(mark);
+        }
+    }
 }

@@ -845,7 +845,128 @@ impl ErrorGeneric {
     }
 }
 
-pub use super::common::Exp;
+/// Expiry date, MMYY.
+///
+/// Constraints: matches `^(0[1-9]|1[0-2])[0-9]{2}$`.
+///
+/// Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Exp(::std::string::String);
+
+impl Exp {
+    /// The ECMA-262 pattern every value matches (not anchored unless it says so).
+    pub const PATTERN: &'static str = "^(0[1-9]|1[0-2])[0-9]{2}$";
+
+    /// Validate `value` and wrap it.
+    pub fn new(
+        value: impl Into<::std::string::String>,
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
+        let value = value.into();
+        Self::try_from(value)
+    }
+
+    /// The value in clear: the only way to read it. Never log what this returns.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The value in clear, like [`Self::expose`]. Never log what this returns.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn check(
+        value: &str,
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
+        let matched = {
+            const FAIL: u8 = 6;
+            let state = value
+                .bytes()
+                .fold(
+                    0,
+                    |state, b| match (state, b) {
+                        (0, b'0') => 1,
+                        (0, b'1') => 5,
+                        (1, b'1'..=b'9') => 2,
+                        (2 | 3, b'0'..=b'9') => state + 1,
+                        (5, b'0'..=b'2') => 2,
+                        _ => FAIL,
+                    },
+                );
+            state == 4
+        };
+        if !matched {
+            return Err(
+                ::d1_runtime::validation::ValidationError::new(
+                    "Exp",
+                    ::d1_runtime::validation::Violation::PatternMismatch {
+                        pattern: Self::PATTERN,
+                    },
+                    None,
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
+impl ::std::convert::TryFrom<&str> for Exp {
+    type Error = ::d1_runtime::validation::ValidationError;
+
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        Self::check(value)?;
+        Ok(Self(value.to_string()))
+    }
+}
+
+impl ::std::str::FromStr for Exp {
+    type Err = ::d1_runtime::validation::ValidationError;
+
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Self::try_from(value)
+    }
+}
+
+impl ::std::convert::AsRef<str> for Exp {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl ::std::convert::TryFrom<::std::string::String> for Exp {
+    type Error = ::d1_runtime::validation::ValidationError;
+
+    fn try_from(
+        mut value: ::std::string::String,
+    ) -> ::std::result::Result<Self, Self::Error> {
+        match Self::check(&value) {
+            Ok(()) => Ok(Self(value)),
+            Err(error) => {
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
+                Err(error)
+            }
+        }
+    }
+}
+
+impl ::std::fmt::Debug for Exp {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("Exp").field(&"<redacted>").finish()
+    }
+}
+
+impl ::std::fmt::Display for Exp {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&"<redacted>", f)
+    }
+}
+
+impl ::std::ops::Drop for Exp {
+    fn drop(&mut self) {
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
 pub use super::common::IssuerId;
 
 /// Identifier of the new card.
@@ -1317,7 +1438,121 @@ impl OperationRequest {
 /// When the operation started.
 pub type OperationStartTime = ::std::string::String;
 
-pub use super::common::Pan;
+/// Funding PAN, 10 to 19 digits.
+///
+/// Constraints: matches `^[0-9]{10,19}$`, a valid Luhn check digit.
+///
+/// Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Pan(::std::string::String);
+
+impl Pan {
+    /// The ECMA-262 pattern every value matches (not anchored unless it says so).
+    pub const PATTERN: &'static str = "^[0-9]{10,19}$";
+
+    /// Validate `value` and wrap it.
+    pub fn new(
+        value: impl Into<::std::string::String>,
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
+        let value = value.into();
+        Self::try_from(value)
+    }
+
+    /// The value in clear: the only way to read it. Never log what this returns.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The value in clear, like [`Self::expose`]. Never log what this returns.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn check(
+        value: &str,
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
+        let matched = (10..=19).contains(&value.len())
+            && value.bytes().all(|b| b.is_ascii_digit());
+        if !matched {
+            return Err(
+                ::d1_runtime::validation::ValidationError::new(
+                    "Pan",
+                    ::d1_runtime::validation::Violation::PatternMismatch {
+                        pattern: Self::PATTERN,
+                    },
+                    None,
+                ),
+            );
+        }
+        if !::d1_runtime::validation::luhn_valid(value) {
+            return Err(
+                ::d1_runtime::validation::ValidationError::new(
+                    "Pan",
+                    ::d1_runtime::validation::Violation::LuhnCheck,
+                    None,
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
+impl ::std::convert::TryFrom<&str> for Pan {
+    type Error = ::d1_runtime::validation::ValidationError;
+
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        Self::check(value)?;
+        Ok(Self(value.to_string()))
+    }
+}
+
+impl ::std::str::FromStr for Pan {
+    type Err = ::d1_runtime::validation::ValidationError;
+
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Self::try_from(value)
+    }
+}
+
+impl ::std::convert::AsRef<str> for Pan {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl ::std::convert::TryFrom<::std::string::String> for Pan {
+    type Error = ::d1_runtime::validation::ValidationError;
+
+    fn try_from(
+        mut value: ::std::string::String,
+    ) -> ::std::result::Result<Self, Self::Error> {
+        match Self::check(&value) {
+            Ok(()) => Ok(Self(value)),
+            Err(error) => {
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
+                Err(error)
+            }
+        }
+    }
+}
+
+impl ::std::fmt::Debug for Pan {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("Pan").field(&::d1_runtime::validation::mask(&self.0, 4)).finish()
+    }
+}
+
+impl ::std::fmt::Display for Pan {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::d1_runtime::validation::mask(&self.0, 4), f)
+    }
+}
+
+impl ::std::ops::Drop for Pan {
+    fn drop(&mut self) {
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
 
 /// PAN sequence number, 2 digits (AMEX only).
 ///
@@ -1434,9 +1669,9 @@ pub use super::common::Reason;
 #[non_exhaustive]
 pub struct RenewCardData {
     /// Funding PAN, 10 to 19 digits.
-    pub pan: super::common::Pan,
+    pub pan: Pan,
     /// Expiry date, MMYY.
-    pub exp: super::common::Exp,
+    pub exp: Exp,
     /// PAN sequence number, 2 digits (AMEX only).
     pub psn: ::std::option::Option<Psn>,
     /// Auxiliary funding PAN of a co-badged card, up to 19 digits. Conditional: give it when co-badging applies and the card has one.
@@ -1448,8 +1683,8 @@ pub struct RenewCardData {
 impl RenewCardData {
     /// Builds the value from its required members (`pan`, `exp`); the others start unset, see the `with_` methods.
     pub fn new(
-        pan: impl ::std::convert::Into<super::common::Pan>,
-        exp: impl ::std::convert::Into<super::common::Exp>,
+        pan: impl ::std::convert::Into<Pan>,
+        exp: impl ::std::convert::Into<Exp>,
     ) -> Self {
         Self {
             pan: pan.into(),
@@ -1554,11 +1789,11 @@ impl ::d1_runtime::jwe::Plaintext for RenewCardData {
         };
         let wire: Wire = ::d1_runtime::jwe::decode_plaintext("RenewCardData", json)?;
         Ok(Self {
-            pan: <super::common::Pan as ::std::convert::TryFrom<
+            pan: <Pan as ::std::convert::TryFrom<
                 ::std::string::String,
             >>::try_from(wire.pan)
                 .map_err(invalid)?,
-            exp: <super::common::Exp as ::std::convert::TryFrom<
+            exp: <Exp as ::std::convert::TryFrom<
                 ::std::string::String,
             >>::try_from(wire.exp)
                 .map_err(invalid)?,

@@ -104,7 +104,7 @@ pub struct DigitalCardCredentials {
     /// Token PAN, up to 19 digits.
     pub pan: Pan,
     /// Expiry date, MMYY; absent for the UPI scheme.
-    pub exp: ::std::option::Option<super::common::Exp>,
+    pub exp: ::std::option::Option<Exp>,
 }
 
 impl DigitalCardCredentials {
@@ -117,10 +117,7 @@ impl DigitalCardCredentials {
     }
 
     /// Sets [`exp`](Self::exp).
-    pub fn with_exp(
-        mut self,
-        value: impl ::std::convert::Into<super::common::Exp>,
-    ) -> Self {
+    pub fn with_exp(mut self, value: impl ::std::convert::Into<Exp>) -> Self {
         self.exp = ::std::option::Option::Some(value.into());
         self
     }
@@ -181,11 +178,7 @@ impl ::d1_runtime::jwe::Plaintext for DigitalCardCredentials {
                 .map_err(invalid)?,
             exp: wire
                 .exp
-                .map(
-                    <super::common::Exp as ::std::convert::TryFrom<
-                        ::std::string::String,
-                    >>::try_from,
-                )
+                .map(<Exp as ::std::convert::TryFrom<::std::string::String>>::try_from)
                 .transpose()
                 .map_err(invalid)?,
         })
@@ -746,7 +739,127 @@ impl<'de> ::serde::Deserialize<'de> for EndTime {
     }
 }
 
-pub use super::common::Exp;
+/// Expiry date, MMYY; absent for the UPI scheme.
+///
+/// Constraints: matches `^(0[1-9]|1[0-2])[0-9]{2}$`.
+///
+/// Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Exp(::std::string::String);
+
+impl Exp {
+    /// The ECMA-262 pattern every value matches (not anchored unless it says so).
+    pub const PATTERN: &'static str = "^(0[1-9]|1[0-2])[0-9]{2}$";
+
+    /// Validate `value` and wrap it.
+    pub fn new(
+        value: impl Into<::std::string::String>,
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
+        let value = value.into();
+        Self::try_from(value)
+    }
+
+    /// The value in clear: the only way to read it. Never log what this returns.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The value in clear, like [`Self::expose`]. Never log what this returns.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn check(
+        value: &str,
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
+        let matched = {
+            const FAIL: u8 = 6;
+            let state = value
+                .bytes()
+                .fold(
+                    0,
+                    |state, b| match (state, b) {
+                        (0, b'0') => 1,
+                        (0, b'1') => 5,
+                        (1, b'1'..=b'9') => 2,
+                        (2 | 3, b'0'..=b'9') => state + 1,
+                        (5, b'0'..=b'2') => 2,
+                        _ => FAIL,
+                    },
+                );
+            state == 4
+        };
+        if !matched {
+            return Err(
+                ::d1_runtime::validation::ValidationError::new(
+                    "Exp",
+                    ::d1_runtime::validation::Violation::PatternMismatch {
+                        pattern: Self::PATTERN,
+                    },
+                    None,
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
+impl ::std::convert::TryFrom<&str> for Exp {
+    type Error = ::d1_runtime::validation::ValidationError;
+
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        Self::check(value)?;
+        Ok(Self(value.to_string()))
+    }
+}
+
+impl ::std::str::FromStr for Exp {
+    type Err = ::d1_runtime::validation::ValidationError;
+
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Self::try_from(value)
+    }
+}
+
+impl ::std::convert::AsRef<str> for Exp {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl ::std::convert::TryFrom<::std::string::String> for Exp {
+    type Error = ::d1_runtime::validation::ValidationError;
+
+    fn try_from(
+        mut value: ::std::string::String,
+    ) -> ::std::result::Result<Self, Self::Error> {
+        match Self::check(&value) {
+            Ok(()) => Ok(Self(value)),
+            Err(error) => {
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
+                Err(error)
+            }
+        }
+    }
+}
+
+impl ::std::fmt::Debug for Exp {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("Exp").field(&"<redacted>").finish()
+    }
+}
+
+impl ::std::fmt::Display for Exp {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&"<redacted>", f)
+    }
+}
+
+impl ::std::ops::Drop for Exp {
+    fn drop(&mut self) {
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
 
 /// Body of the 200 response to `GET /issuers/{issuerId}/digitalCards/{digitalCardId}/credentials`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -1284,8 +1397,6 @@ impl OperationResultResponse {
 }
 
 /// Token PAN, up to 19 digits.
-///
-/// Not the `Pan` the other APIs share ([`common::Pan`](super::common::Pan) (matches `^[0-9]{10,19}$`, a valid Luhn check digit)): this API's has rules of its own. The types are not interchangeable; pass the one the operation names.
 ///
 /// Constraints: matches `^[0-9]{1,19}$`.
 ///

@@ -166,7 +166,7 @@ impl CardCarrierConfig {
 #[non_exhaustive]
 pub struct CardData {
     /// Card number (PAN).
-    pub pan: super::common::Pan,
+    pub pan: Pan,
     /// Expiry date, 4 digits; D1 says typically YYMM (e.g. 2906), so only the digit count is checked.
     pub exp: Exp,
     /// Name to encode on the card.
@@ -186,7 +186,7 @@ pub struct CardData {
 impl CardData {
     /// Builds the value from its required members (`pan`, `exp`); the others start unset, see the `with_` methods.
     pub fn new(
-        pan: impl ::std::convert::Into<super::common::Pan>,
+        pan: impl ::std::convert::Into<Pan>,
         exp: impl ::std::convert::Into<Exp>,
     ) -> Self {
         Self {
@@ -349,7 +349,7 @@ impl ::d1_runtime::jwe::Plaintext for CardData {
         };
         let wire: Wire = ::d1_runtime::jwe::decode_plaintext("CardData", json)?;
         Ok(Self {
-            pan: <super::common::Pan as ::std::convert::TryFrom<
+            pan: <Pan as ::std::convert::TryFrom<
                 ::std::string::String,
             >>::try_from(wire.pan)
                 .map_err(invalid)?,
@@ -1395,8 +1395,6 @@ pub type EncryptedData = ::d1_runtime::jwe::Jwe<CardData, 8192>;
 
 /// Expiry date, 4 digits; D1 says typically YYMM (e.g. 2906), so only the digit count is checked.
 ///
-/// Not the `Exp` the other APIs share ([`common::Exp`](super::common::Exp) (matches `^(0[1-9]|1[0-2])[0-9]{2}$`)): this API's has rules of its own. The types are not interchangeable; pass the one the operation names.
-///
 /// Constraints: matches `^[0-9]{4}$`.
 ///
 /// Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.
@@ -1670,7 +1668,122 @@ impl<'de> ::serde::Deserialize<'de> for Operation {
 
 pub use super::common::OperationId;
 pub use super::common::OperationInformation;
-pub use super::common::Pan;
+
+/// Card number (PAN).
+///
+/// Constraints: matches `^[0-9]{10,19}$`, a valid Luhn check digit.
+///
+/// Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Pan(::std::string::String);
+
+impl Pan {
+    /// The ECMA-262 pattern every value matches (not anchored unless it says so).
+    pub const PATTERN: &'static str = "^[0-9]{10,19}$";
+
+    /// Validate `value` and wrap it.
+    pub fn new(
+        value: impl Into<::std::string::String>,
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
+        let value = value.into();
+        Self::try_from(value)
+    }
+
+    /// The value in clear: the only way to read it. Never log what this returns.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The value in clear, like [`Self::expose`]. Never log what this returns.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn check(
+        value: &str,
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
+        let matched = (10..=19).contains(&value.len())
+            && value.bytes().all(|b| b.is_ascii_digit());
+        if !matched {
+            return Err(
+                ::d1_runtime::validation::ValidationError::new(
+                    "Pan",
+                    ::d1_runtime::validation::Violation::PatternMismatch {
+                        pattern: Self::PATTERN,
+                    },
+                    None,
+                ),
+            );
+        }
+        if !::d1_runtime::validation::luhn_valid(value) {
+            return Err(
+                ::d1_runtime::validation::ValidationError::new(
+                    "Pan",
+                    ::d1_runtime::validation::Violation::LuhnCheck,
+                    None,
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
+impl ::std::convert::TryFrom<&str> for Pan {
+    type Error = ::d1_runtime::validation::ValidationError;
+
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        Self::check(value)?;
+        Ok(Self(value.to_string()))
+    }
+}
+
+impl ::std::str::FromStr for Pan {
+    type Err = ::d1_runtime::validation::ValidationError;
+
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Self::try_from(value)
+    }
+}
+
+impl ::std::convert::AsRef<str> for Pan {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl ::std::convert::TryFrom<::std::string::String> for Pan {
+    type Error = ::d1_runtime::validation::ValidationError;
+
+    fn try_from(
+        mut value: ::std::string::String,
+    ) -> ::std::result::Result<Self, Self::Error> {
+        match Self::check(&value) {
+            Ok(()) => Ok(Self(value)),
+            Err(error) => {
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
+                Err(error)
+            }
+        }
+    }
+}
+
+impl ::std::fmt::Debug for Pan {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("Pan").field(&::d1_runtime::validation::mask(&self.0, 4)).finish()
+    }
+}
+
+impl ::std::fmt::Display for Pan {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::d1_runtime::validation::mask(&self.0, 4), f)
+    }
+}
+
+impl ::std::ops::Drop for Pan {
+    fn drop(&mut self) {
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
 
 /// PAN sequence number; D1 uses 00 when absent.
 ///

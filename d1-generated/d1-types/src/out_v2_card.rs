@@ -207,9 +207,9 @@ pub type AuthorisationNotificationMessage = ::serde_json::Value;
 #[non_exhaustive]
 pub struct CardCredentials {
     /// Funding PAN, 10 to 19 digits.
-    pub pan: super::common::Pan,
+    pub pan: Pan,
     /// Expiry date, MMYY.
-    pub exp: super::common::Exp,
+    pub exp: Exp,
     /// Cardholder name, up to 128 characters.
     pub name: ::std::option::Option<Name>,
     /// Card verification value, 3 or 4 digits.
@@ -219,8 +219,8 @@ pub struct CardCredentials {
 impl CardCredentials {
     /// Builds the value from its required members (`pan`, `exp`, `cvv`); the others start unset, see the `with_` methods.
     pub fn new(
-        pan: impl ::std::convert::Into<super::common::Pan>,
-        exp: impl ::std::convert::Into<super::common::Exp>,
+        pan: impl ::std::convert::Into<Pan>,
+        exp: impl ::std::convert::Into<Exp>,
         cvv: impl ::std::convert::Into<Cvv>,
     ) -> Self {
         Self {
@@ -295,11 +295,11 @@ impl ::d1_runtime::jwe::Plaintext for CardCredentials {
         };
         let wire: Wire = ::d1_runtime::jwe::decode_plaintext("CardCredentials", json)?;
         Ok(Self {
-            pan: <super::common::Pan as ::std::convert::TryFrom<
+            pan: <Pan as ::std::convert::TryFrom<
                 ::std::string::String,
             >>::try_from(wire.pan)
                 .map_err(invalid)?,
-            exp: <super::common::Exp as ::std::convert::TryFrom<
+            exp: <Exp as ::std::convert::TryFrom<
                 ::std::string::String,
             >>::try_from(wire.exp)
                 .map_err(invalid)?,
@@ -324,7 +324,7 @@ pub use super::common::CardId;
 pub struct CardStatusDetails {
     /// Production stage of the card. The values below are the ones the D1 guides list (central and instant issuance, tracking hub); D1 says to expect new values, so treat unknown ones as forward-compatible.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: ::std::option::Option<super::common::ProduceDetailsStatus>,
+    pub status: ::std::option::Option<CardStatusDetailsStatus>,
     /// Explanation given when production hits an exception.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: ::std::option::Option<::std::string::String>,
@@ -357,7 +357,7 @@ impl CardStatusDetails {
     /// Sets [`status`](Self::status).
     pub fn with_status(
         mut self,
-        value: impl ::std::convert::Into<super::common::ProduceDetailsStatus>,
+        value: impl ::std::convert::Into<CardStatusDetailsStatus>,
     ) -> Self {
         self.status = ::std::option::Option::Some(value.into());
         self
@@ -427,6 +427,119 @@ impl CardStatusDetails {
     }
 }
 
+/// Production stage of the card. The values below are the ones the D1 guides list (central and instant issuance, tracking hub); D1 says to expect new values, so treat unknown ones as forward-compatible.
+///
+/// Values D1 adds after this spec was written are kept as [`CardStatusDetailsStatus::Unknown`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CardStatusDetailsStatus {
+    /// `CARD_PROD_REQUESTED`
+    CardProdRequested,
+    /// `DATA_PREPARED`
+    DataPrepared,
+    /// `DATA_EXCEPTION`
+    DataException,
+    /// `CARD_PROD_READY`
+    CardProdReady,
+    /// `CARD_PROD_ONGOING`
+    CardProdOngoing,
+    /// `CARD_PROD_DONE`
+    CardProdDone,
+    /// `CARD_SHIPPED`
+    CardShipped,
+    /// `CARD_PROD_CANCELED`
+    CardProdCanceled,
+    /// `CARD_PROD_EXCEPTION`
+    CardProdException,
+    /// `CARD_RETURNED`
+    CardReturned,
+    /// A value this version of the spec does not list.
+    Unknown(::d1_runtime::validation::UnknownValue),
+}
+
+impl CardStatusDetailsStatus {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CardProdRequested => "CARD_PROD_REQUESTED",
+            Self::DataPrepared => "DATA_PREPARED",
+            Self::DataException => "DATA_EXCEPTION",
+            Self::CardProdReady => "CARD_PROD_READY",
+            Self::CardProdOngoing => "CARD_PROD_ONGOING",
+            Self::CardProdDone => "CARD_PROD_DONE",
+            Self::CardShipped => "CARD_SHIPPED",
+            Self::CardProdCanceled => "CARD_PROD_CANCELED",
+            Self::CardProdException => "CARD_PROD_EXCEPTION",
+            Self::CardReturned => "CARD_RETURNED",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// Whether the value is one this version of the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for CardStatusDetailsStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "CARD_PROD_REQUESTED" => Self::CardProdRequested,
+            "DATA_PREPARED" => Self::DataPrepared,
+            "DATA_EXCEPTION" => Self::DataException,
+            "CARD_PROD_READY" => Self::CardProdReady,
+            "CARD_PROD_ONGOING" => Self::CardProdOngoing,
+            "CARD_PROD_DONE" => Self::CardProdDone,
+            "CARD_SHIPPED" => Self::CardShipped,
+            "CARD_PROD_CANCELED" => Self::CardProdCanceled,
+            "CARD_PROD_EXCEPTION" => Self::CardProdException,
+            "CARD_RETURNED" => Self::CardReturned,
+            other => {
+                Self::Unknown(
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
+                )
+            }
+        }
+    }
+}
+
+impl ::std::str::FromStr for CardStatusDetailsStatus {
+    type Err = ::std::convert::Infallible;
+
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+
+impl ::std::fmt::Display for CardStatusDetailsStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for CardStatusDetailsStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for CardStatusDetailsStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        Ok(Self::from(value.as_ref()))
+    }
+}
+
 /// One card operation or status change.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -437,7 +550,7 @@ pub struct CardStatusOperationNotification {
     /// Kind of operation. Only the first values of the list are published; D1 sends others.
     pub operation: CardStatusOperationNotificationOperation,
     /// Status of the operation. D1 may add values.
-    pub status: super::common::ProduceOperationStatus,
+    pub status: CardStatusOperationNotificationStatus,
     /// When the operation started, ISO 8601 (for example `2025-01-17T06:28:02.492Z`).
     #[serde(rename = "startTime")]
     pub start_time: ::std::string::String,
@@ -476,7 +589,7 @@ impl CardStatusOperationNotification {
     pub fn new(
         operation_id: impl ::std::convert::Into<OperationId>,
         operation: impl ::std::convert::Into<CardStatusOperationNotificationOperation>,
-        status: impl ::std::convert::Into<super::common::ProduceOperationStatus>,
+        status: impl ::std::convert::Into<CardStatusOperationNotificationStatus>,
         start_time: impl ::std::convert::Into<::std::string::String>,
         card_id: impl ::std::convert::Into<super::common::CardId>,
     ) -> Self {
@@ -681,6 +794,91 @@ impl<'de> ::serde::Deserialize<'de> for CardStatusOperationNotificationOperation
     }
 }
 
+/// Status of the operation. D1 may add values.
+///
+/// Values D1 adds after this spec was written are kept as [`CardStatusOperationNotificationStatus::Unknown`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CardStatusOperationNotificationStatus {
+    /// `PENDING`
+    Pending,
+    /// `SUCCESSFUL`
+    Successful,
+    /// `FAILED`
+    Failed,
+    /// A value this version of the spec does not list.
+    Unknown(::d1_runtime::validation::UnknownValue),
+}
+
+impl CardStatusOperationNotificationStatus {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "PENDING",
+            Self::Successful => "SUCCESSFUL",
+            Self::Failed => "FAILED",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// Whether the value is one this version of the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for CardStatusOperationNotificationStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "PENDING" => Self::Pending,
+            "SUCCESSFUL" => Self::Successful,
+            "FAILED" => Self::Failed,
+            other => {
+                Self::Unknown(
+                    ::d1_runtime::validation::UnknownValue::new_unchecked(
+                        other.to_string(),
+                    ),
+                )
+            }
+        }
+    }
+}
+
+impl ::std::str::FromStr for CardStatusOperationNotificationStatus {
+    type Err = ::std::convert::Infallible;
+
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+
+impl ::std::fmt::Display for CardStatusOperationNotificationStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for CardStatusOperationNotificationStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for CardStatusOperationNotificationStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        Ok(Self::from(value.as_ref()))
+    }
+}
+
 /// Card verification value, 3 or 4 digits.
 ///
 /// Constraints: matches `^[0-9]{3,4}$`.
@@ -806,7 +1004,127 @@ pub type EncryptedDataForGetCardCredentials = ::d1_runtime::jwe::Jwe<
     8192,
 >;
 
-pub use super::common::Exp;
+/// Expiry date, MMYY.
+///
+/// Constraints: matches `^(0[1-9]|1[0-2])[0-9]{2}$`.
+///
+/// Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Exp(::std::string::String);
+
+impl Exp {
+    /// The ECMA-262 pattern every value matches (not anchored unless it says so).
+    pub const PATTERN: &'static str = "^(0[1-9]|1[0-2])[0-9]{2}$";
+
+    /// Validate `value` and wrap it.
+    pub fn new(
+        value: impl Into<::std::string::String>,
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
+        let value = value.into();
+        Self::try_from(value)
+    }
+
+    /// The value in clear: the only way to read it. Never log what this returns.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The value in clear, like [`Self::expose`]. Never log what this returns.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn check(
+        value: &str,
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
+        let matched = {
+            const FAIL: u8 = 6;
+            let state = value
+                .bytes()
+                .fold(
+                    0,
+                    |state, b| match (state, b) {
+                        (0, b'0') => 1,
+                        (0, b'1') => 5,
+                        (1, b'1'..=b'9') => 2,
+                        (2 | 3, b'0'..=b'9') => state + 1,
+                        (5, b'0'..=b'2') => 2,
+                        _ => FAIL,
+                    },
+                );
+            state == 4
+        };
+        if !matched {
+            return Err(
+                ::d1_runtime::validation::ValidationError::new(
+                    "Exp",
+                    ::d1_runtime::validation::Violation::PatternMismatch {
+                        pattern: Self::PATTERN,
+                    },
+                    None,
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
+impl ::std::convert::TryFrom<&str> for Exp {
+    type Error = ::d1_runtime::validation::ValidationError;
+
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        Self::check(value)?;
+        Ok(Self(value.to_string()))
+    }
+}
+
+impl ::std::str::FromStr for Exp {
+    type Err = ::d1_runtime::validation::ValidationError;
+
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Self::try_from(value)
+    }
+}
+
+impl ::std::convert::AsRef<str> for Exp {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl ::std::convert::TryFrom<::std::string::String> for Exp {
+    type Error = ::d1_runtime::validation::ValidationError;
+
+    fn try_from(
+        mut value: ::std::string::String,
+    ) -> ::std::result::Result<Self, Self::Error> {
+        match Self::check(&value) {
+            Ok(()) => Ok(Self(value)),
+            Err(error) => {
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
+                Err(error)
+            }
+        }
+    }
+}
+
+impl ::std::fmt::Debug for Exp {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("Exp").field(&"<redacted>").finish()
+    }
+}
+
+impl ::std::fmt::Display for Exp {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&"<redacted>", f)
+    }
+}
+
+impl ::std::ops::Drop for Exp {
+    fn drop(&mut self) {
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
 
 /// Body of the 200 response to `GET /cms/api/v1/issuers/{issuerId}/cards/{cardId}/credentials`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -1128,7 +1446,120 @@ impl<'de> ::serde::Deserialize<'de> for OperationId {
     }
 }
 
-pub use super::common::Pan;
-pub use super::common::ProduceDetailsStatus;
-pub use super::common::ProduceOperationStatus;
+/// Funding PAN, 10 to 19 digits.
+///
+/// Constraints: matches `^[0-9]{10,19}$`, a valid Luhn check digit.
+///
+/// Holds card data: `Debug` and `Display` are redacted and the value is zeroized on drop.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Pan(::std::string::String);
+
+impl Pan {
+    /// The ECMA-262 pattern every value matches (not anchored unless it says so).
+    pub const PATTERN: &'static str = "^[0-9]{10,19}$";
+
+    /// Validate `value` and wrap it.
+    pub fn new(
+        value: impl Into<::std::string::String>,
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
+        let value = value.into();
+        Self::try_from(value)
+    }
+
+    /// The value in clear: the only way to read it. Never log what this returns.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The value in clear, like [`Self::expose`]. Never log what this returns.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn check(
+        value: &str,
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
+        let matched = (10..=19).contains(&value.len())
+            && value.bytes().all(|b| b.is_ascii_digit());
+        if !matched {
+            return Err(
+                ::d1_runtime::validation::ValidationError::new(
+                    "Pan",
+                    ::d1_runtime::validation::Violation::PatternMismatch {
+                        pattern: Self::PATTERN,
+                    },
+                    None,
+                ),
+            );
+        }
+        if !::d1_runtime::validation::luhn_valid(value) {
+            return Err(
+                ::d1_runtime::validation::ValidationError::new(
+                    "Pan",
+                    ::d1_runtime::validation::Violation::LuhnCheck,
+                    None,
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
+impl ::std::convert::TryFrom<&str> for Pan {
+    type Error = ::d1_runtime::validation::ValidationError;
+
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        Self::check(value)?;
+        Ok(Self(value.to_string()))
+    }
+}
+
+impl ::std::str::FromStr for Pan {
+    type Err = ::d1_runtime::validation::ValidationError;
+
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Self::try_from(value)
+    }
+}
+
+impl ::std::convert::AsRef<str> for Pan {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl ::std::convert::TryFrom<::std::string::String> for Pan {
+    type Error = ::d1_runtime::validation::ValidationError;
+
+    fn try_from(
+        mut value: ::std::string::String,
+    ) -> ::std::result::Result<Self, Self::Error> {
+        match Self::check(&value) {
+            Ok(()) => Ok(Self(value)),
+            Err(error) => {
+                ::d1_runtime::zeroize::Zeroize::zeroize(&mut value);
+                Err(error)
+            }
+        }
+    }
+}
+
+impl ::std::fmt::Debug for Pan {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("Pan").field(&::d1_runtime::validation::mask(&self.0, 4)).finish()
+    }
+}
+
+impl ::std::fmt::Display for Pan {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::d1_runtime::validation::mask(&self.0, 4), f)
+    }
+}
+
+impl ::std::ops::Drop for Pan {
+    fn drop(&mut self) {
+        ::d1_runtime::zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
 pub use super::common::ShipmentTracking;

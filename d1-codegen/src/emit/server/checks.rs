@@ -1,11 +1,15 @@
-//! `checks.rs` of the server crate: one function per named body type (structs and unions),
-//! walking a `serde_json::Value` the way the type's `Deserialize` would read it but recording
-//! every violation with its JSON Pointer instead of stopping at the first. Leaves whose types
-//! check themselves (validated newtypes, sealed JWE values) are checked by deserializing them.
+//! The server's checks of request bodies: one function per struct or union, walking a
+//! `serde_json::Value` the way the type's `Deserialize` would read it but recording every
+//! violation with its JSON Pointer instead of stopping at the first. Leaves whose types check
+//! themselves (validated newtypes, sealed JWE values) are checked by deserializing them.
+//!
+//! Each module holds the checks of its own types: an API module's, in a `checks` module inside
+//! its server file (only those its bodies reach), and the shared types', all of them, in the
+//! server's `common` module. So an API's file depends on its own spec and the shared types only.
+//! The functions' names come from the naming stage ([`crate::ir::TypeDef::check`]).
 
-use super::super::{ident, type_tokens, Scope};
-use crate::ir::{IntWidth, Ir, NewtypeInner, TypeId, TypeKind, TypeRef};
-use heck::ToSnakeCase;
+use super::super::{ident, path_tokens, type_tokens, Scope};
+use crate::ir::{IntWidth, Ir, Module, NewtypeInner, TypeId, TypeKind, TypeRef};
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,40 +19,43 @@ pub(super) struct Checks<'a> {
     types_crate: String,
     /// Path of the server crate's root (`crate`) or module (`crate::server`).
     root: String,
-    /// Types whose check function is needed, with its name.
-    names: BTreeMap<TypeId, String>,
-    taken: BTreeSet<String>,
-    done: BTreeSet<TypeId>,
+    /// The module whose check functions these are.
+    module: Module,
+    /// This module's types whose check function is needed.
+    wanted: BTreeSet<TypeId>,
 }
 
 impl<'a> Checks<'a> {
-    pub(super) fn new(ir: &'a Ir, types_crate: &str, root: &str) -> Self {
-        Checks {
-            ir,
-            types_crate: types_crate.to_string(),
-            root: root.to_string(),
-            names: BTreeMap::new(),
-            taken: BTreeSet::new(),
-            done: BTreeSet::new(),
-        }
+    pub(super) fn new(ir: &'a Ir, types_crate: &str, root: &str, module: Module) -> Self {
+        Checks { ir, types_crate: types_crate.to_string(), root: root.to_string(), module, wanted: BTreeSet::new() }
     }
 
-    /// The name of the check function of a struct or union, registering it.
-    fn function(&mut self, id: TypeId) -> proc_macro2::Ident {
-        if let Some(name) = self.names.get(&id) {
-            return ident(name);
-        }
+    /// The checks of every shared type (the server's `common` module), used by an API or not.
+    pub(super) fn common(ir: &'a Ir, types_crate: &str, root: &str) -> Self {
+        let mut checks = Checks::new(ir, types_crate, root, Module::Common);
+        checks.wanted = (0..ir.types.len())
+            .map(TypeId)
+            .filter(|&id| ir.ty(id).module == Module::Common && ir.ty(id).check.is_some())
+            .collect();
+        checks
+    }
+
+    /// The path of the check function of a struct or union, registering it if it is this
+    /// module's.
+    fn function(&mut self, id: TypeId) -> TokenStream {
         let def = self.ir.ty(id);
-        let base = format!("check_{}_{}", def.module.name(), def.name.to_snake_case());
-        let mut name = base.clone();
-        let mut n = 2;
-        while self.taken.contains(&name) {
-            name = format!("{base}_{n}");
-            n += 1;
+        let f = ident(def.check.as_deref().unwrap_or("check_unnamed"));
+        let root = path_tokens(&self.root);
+        match &def.module {
+            Module::Common => quote!(#root::common::#f),
+            Module::Api(name) => {
+                if def.module == self.module {
+                    self.wanted.insert(id);
+                }
+                let m = ident(name);
+                quote!(#root::#m::checks::#f)
+            }
         }
-        self.taken.insert(name.clone());
-        self.names.insert(id, name.clone());
-        ident(&name)
     }
 
     /// Statements checking the value `v` (an expression of type `&Value`) against `ty`, with a
@@ -119,10 +126,7 @@ impl<'a> Checks<'a> {
                     TypeKind::Struct(s) if s.plaintext => TokenStream::new(),
                     TypeKind::Struct(_) | TypeKind::OneOf(_) => {
                         let f = self.function(*id);
-                        {
-                            let root = super::super::path_tokens(&self.root);
-                            quote!(#root::checks::#f(#v, c, #skip);)
-                        }
+                        quote!(#f(#v, c, #skip);)
                     }
                 }
             }
@@ -180,33 +184,24 @@ impl<'a> Checks<'a> {
         }
     }
 
-    /// The check functions of every registered type (and of the types they reach).
-    pub(super) fn finish(mut self) -> TokenStream {
+    /// The check functions of this module's registered types (and of the types they reach),
+    /// sorted by name.
+    pub(super) fn finish(mut self) -> Vec<TokenStream> {
         let mut functions: BTreeMap<String, TokenStream> = BTreeMap::new();
+        let mut done: BTreeSet<TypeId> = BTreeSet::new();
         loop {
-            let pending: Vec<TypeId> = self.names.keys().filter(|id| !self.done.contains(id)).copied().collect();
+            let pending: Vec<TypeId> = self.wanted.difference(&done).copied().collect();
             if pending.is_empty() {
                 break;
             }
             for id in pending {
-                self.done.insert(id);
-                let name = self.names[&id].clone();
+                done.insert(id);
+                let name = self.ir.ty(id).check.clone().unwrap_or_default();
                 let f = self.function_body(id, &name);
                 functions.insert(name, f);
             }
         }
-        let functions = functions.into_values();
-        quote! {
-            //! Checks of request bodies: one function per struct or union of a body, recording every
-            //! violation (with its JSON Pointer) where `Deserialize` would stop at the first.
-
-            #[allow(unused_imports)]
-            use ::d1_runtime::server::Checker;
-            #[allow(unused_imports)]
-            use serde_json::Value;
-
-            #(#functions)*
-        }
+        functions.into_values().collect()
     }
 
     fn function_body(&mut self, id: TypeId, name: &str) -> TokenStream {

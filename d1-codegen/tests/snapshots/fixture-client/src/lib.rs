@@ -41,9 +41,9 @@
 //! }
 //! # }
 //! ```
-
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
 #[rustfmt::skip]
 ::d1_runtime::require_generated_api!(1);
 

@@ -408,7 +408,7 @@ fn extract_activate(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::checks::check_kitchen_sink_option(
+                    crate::kitchen_sink::checks::check_option(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -669,7 +669,7 @@ fn extract_replace_all(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::checks::check_kitchen_sink_form(
+                    crate::kitchen_sink::checks::check_form(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -683,4 +683,176 @@ fn extract_replace_all(
         bearer_token,
         body,
     })
+}
+
+/// Checks of this API's body types, recording every violation with its JSON Pointer.
+mod checks {
+    use ::d1_runtime::server::Checker;
+    use serde_json::Value;
+
+    /// Check a JSON value against `kitchen_sink::Form`.
+    pub(crate) fn check_form(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("grant_type") {
+            let mark = c.enter("grant_type");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        } else {
+            c.missing("grant_type");
+        }
+        if let ::std::option::Option::Some(member) = object.get("scope") {
+            let mark = c.enter("scope");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+    }
+
+    /// Check a JSON value against `kitchen_sink::Option`.
+    pub(crate) fn check_option(
+        value: &Value,
+        c: &mut Checker,
+        skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("type") {
+            let mark = c.enter("type");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        } else {
+            c.missing("type");
+        }
+        if let ::std::option::Option::Some(member) = object.get("self") {
+            let mark = c.enter("self");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("a-b") {
+            let mark = c.enter("a-b");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("a_b") {
+            let mark = c.enter("a_b");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("kind") {
+            let mark = c.enter("kind");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        } else {
+            c.missing("kind");
+        }
+        if let ::std::option::Option::Some(member) = object.get("nickname") {
+            let mark = c.enter("nickname");
+            if !member.is_null() {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("tags") {
+            let mark = c.enter("tags");
+            if member.is_null() {
+                c.null();
+            } else {
+                if let ::std::option::Option::Some(items) = c.array(member) {
+                    for (index, item) in items.iter().enumerate() {
+                        let mark = c.enter_index(index);
+                        c.leaf::<::fixture_types::kitchen_sink::Item>(item);
+                        c.leave(mark);
+                    }
+                }
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("labels") {
+            let mark = c.enter("labels");
+            if member.is_null() {
+                c.null();
+            } else {
+                if let ::std::option::Option::Some(members) = c.object(member) {
+                    for (key, item) in members {
+                        let mark = c.enter(key);
+                        c.integer(item, i64::MIN, i64::MAX);
+                        c.leave(mark);
+                    }
+                }
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("extra") {
+            let mark = c.enter("extra");
+            if member.is_null() {
+                c.null();
+            } else {
+                let _ = c.object(member);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("anything") {
+            let mark = c.enter("anything");
+            if member.is_null() {
+                c.null();
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("when") {
+            let mark = c.enter("when");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+        for (key, member) in object {
+            let _ = member;
+            if skip == ::std::option::Option::Some(key.as_str()) {
+                continue;
+            }
+            match key.as_str() {
+                "type" | "self" | "a-b" | "a_b" | "kind" | "nickname" | "tags" | "labels"
+                | "extra" | "anything" | "when" => {}
+                _ => {
+                    c.unknown(key);
+                }
+            }
+        }
+    }
 }

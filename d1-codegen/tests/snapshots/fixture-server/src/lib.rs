@@ -38,14 +38,11 @@
 //!
 //! let app: fixture_server::axum::Router = fixture_server::petstore::router(Backend);
 //! ```
-
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
-#[rustfmt::skip]
-::d1_runtime::require_generated_api!(1);
 
 #[rustfmt::skip]
-mod checks;
+::d1_runtime::require_generated_api!(1);
 
 #[rustfmt::skip]
 pub mod kitchen_sink;

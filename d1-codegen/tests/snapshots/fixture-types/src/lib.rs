@@ -3,22 +3,22 @@
 //! Types of the Thales D1 APIs, generated from their OpenAPI specs.
 //!
 //! Every constrained value is a validated newtype (see [`validation`]); string enums keep values
-//! D1 adds later; types several specs define identically live once in `common`.
+//! D1 adds later; the types the APIs share are defined once, in `common`.
 //!
 //! | module | API | version | spec |
 //! |---|---|---|---|
 //! | [`kitchen_sink`] | Kitchen Sink API | 1.0 | `tests/fixtures/features/kitchen-sink.json` |
 //! | [`petstore`] | Petstore in YAML | 1.0 | `tests/fixtures/features/petstore.yaml` |
 //!
-//! # One name, different rules
+//! # One name, several types
 //!
-//! These names are defined by several modules, each with rules of its own. The types are not
+//! These names are defined by several modules, with the rules shown. The types are not
 //! interchangeable: pass the one the operation names.
 //!
 //! - `Pet`: [`kitchen_sink::Pet`]; [`petstore::Pet`]
-
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
 #[rustfmt::skip]
 ::d1_runtime::require_generated_api!(1);
 
