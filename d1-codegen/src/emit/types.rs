@@ -96,7 +96,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
     let context = minijinja::context! {
         name => root.clone(), version => options.version.clone(), sources => describe_sources(&sources),
         runtime_path => options.runtime.context().0, runtime_version => options.runtime.context().1, runtime_features => needs.runtime_features(), jwe => needs.jwe, edition => super::EDITION, rust_version => super::RUST_VERSION,
-        apis => apis, types => stats.types, newtypes => stats.newtypes, sealed => stats.sealed,
+        apis => apis, common => ir.common.as_ref().map(|c| c.source.clone()), types => stats.types, newtypes => stats.newtypes, sealed => stats.sealed,
     };
     tree.insert(format!("{root}/Cargo.toml"), templates::render("types/Cargo.toml.j2", context.clone())?);
     tree.insert(format!("{root}/README.md"), templates::render("types/README.md.j2", context)?);
