@@ -162,11 +162,7 @@ fn extract_get_token(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::in_v1_auth2::checks::check_auth2_request(
-                        value,
-                        c,
-                        ::std::option::Option::None,
-                    );
+                    checks::check_auth2_request(value, c, ::std::option::Option::None);
                 },
                 &mut inputs.violations,
             )

@@ -712,7 +712,7 @@ fn extract_resume(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::in_v1_card::checks::check_operation_request(
+                    checks::check_operation_request(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -819,7 +819,7 @@ fn extract_suspend(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::in_v1_card::checks::check_operation_request(
+                    checks::check_operation_request(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -926,7 +926,7 @@ fn extract_delete(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::in_v1_card::checks::check_operation_request(
+                    checks::check_operation_request(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -1033,11 +1033,7 @@ fn extract_renew(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::in_v1_card::checks::check_renew_request(
-                        value,
-                        c,
-                        ::std::option::Option::None,
-                    );
+                    checks::check_renew_request(value, c, ::std::option::Option::None);
                 },
                 &mut inputs.violations,
             )

@@ -708,7 +708,7 @@ fn extract_suspend(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::in_v1_digital_card::checks::check_operation_request(
+                    checks::check_operation_request(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -813,11 +813,7 @@ fn extract_resume(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::in_v1_digital_card::checks::check_resume_request(
-                        value,
-                        c,
-                        ::std::option::Option::None,
-                    );
+                    checks::check_resume_request(value, c, ::std::option::Option::None);
                 },
                 &mut inputs.violations,
             )
@@ -918,7 +914,7 @@ fn extract_delete(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::in_v1_digital_card::checks::check_operation_request(
+                    checks::check_operation_request(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -1012,11 +1008,7 @@ fn extract_search(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::in_v1_digital_card::checks::check_search_request(
-                        value,
-                        c,
-                        ::std::option::Option::None,
-                    );
+                    checks::check_search_request(value, c, ::std::option::Option::None);
                 },
                 &mut inputs.violations,
             )
@@ -1488,7 +1480,7 @@ fn extract_step_up_auth_result(
                 &bytes,
                 &[("authenticationId", ::d1_runtime::server::Scalar::Integer)],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::in_v1_digital_card::checks::check_stepup_authentication_result_request(
+                    checks::check_stepup_authentication_result_request(
                         value,
                         c,
                         ::std::option::Option::None,

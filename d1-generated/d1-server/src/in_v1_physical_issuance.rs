@@ -258,11 +258,7 @@ fn extract_card_order(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::in_v1_physical_issuance::checks::check_card_request(
-                        value,
-                        c,
-                        ::std::option::Option::None,
-                    );
+                    checks::check_card_request(value, c, ::std::option::Option::None);
                 },
                 &mut inputs.violations,
             )
@@ -498,21 +494,21 @@ mod checks {
         let tag = object.get("distributionChannel");
         match tag.and_then(Value::as_str) {
             ::std::option::Option::Some("THALES") => {
-                crate::in_v1_physical_issuance::checks::check_card_request_thales(
+                check_card_request_thales(
                     value,
                     c,
                     ::std::option::Option::Some("distributionChannel"),
                 );
             }
             ::std::option::Option::Some("INSTANT") => {
-                crate::in_v1_physical_issuance::checks::check_card_request_instant(
+                check_card_request_instant(
                     value,
                     c,
                     ::std::option::Option::Some("distributionChannel"),
                 );
             }
             ::std::option::Option::Some("CENTRAL") => {
-                crate::in_v1_physical_issuance::checks::check_card_request_central(
+                check_card_request_central(
                     value,
                     c,
                     ::std::option::Option::Some("distributionChannel"),
@@ -579,11 +575,7 @@ mod checks {
             if member.is_null() {
                 c.null();
             } else {
-                crate::in_v1_physical_issuance::checks::check_services(
-                    member,
-                    c,
-                    ::std::option::Option::None,
-                );
+                check_services(member, c, ::std::option::Option::None);
             }
             c.leave(mark);
         }
@@ -606,11 +598,7 @@ mod checks {
             if member.is_null() {
                 c.null();
             } else {
-                crate::in_v1_physical_issuance::checks::check_shipment(
-                    member,
-                    c,
-                    ::std::option::Option::None,
-                );
+                check_shipment(member, c, ::std::option::Option::None);
             }
             c.leave(mark);
         }
@@ -646,11 +634,7 @@ mod checks {
             if member.is_null() {
                 c.null();
             } else {
-                crate::in_v1_physical_issuance::checks::check_card_carrier_config(
-                    member,
-                    c,
-                    ::std::option::Option::None,
-                );
+                check_card_carrier_config(member, c, ::std::option::Option::None);
             }
             c.leave(mark);
         }
@@ -659,11 +643,7 @@ mod checks {
             if member.is_null() {
                 c.null();
             } else {
-                crate::in_v1_physical_issuance::checks::check_track_data(
-                    member,
-                    c,
-                    ::std::option::Option::None,
-                );
+                check_track_data(member, c, ::std::option::Option::None);
             }
             c.leave(mark);
         }
@@ -710,11 +690,7 @@ mod checks {
             if member.is_null() {
                 c.null();
             } else {
-                crate::in_v1_physical_issuance::checks::check_services(
-                    member,
-                    c,
-                    ::std::option::Option::None,
-                );
+                check_services(member, c, ::std::option::Option::None);
             }
             c.leave(mark);
         }
@@ -737,11 +713,7 @@ mod checks {
             if member.is_null() {
                 c.null();
             } else {
-                crate::in_v1_physical_issuance::checks::check_shipment(
-                    member,
-                    c,
-                    ::std::option::Option::None,
-                );
+                check_shipment(member, c, ::std::option::Option::None);
             }
             c.leave(mark);
         }
@@ -779,11 +751,7 @@ mod checks {
             if member.is_null() {
                 c.null();
             } else {
-                crate::in_v1_physical_issuance::checks::check_card_carrier_config(
-                    member,
-                    c,
-                    ::std::option::Option::None,
-                );
+                check_card_carrier_config(member, c, ::std::option::Option::None);
             }
             c.leave(mark);
         }
@@ -792,11 +760,7 @@ mod checks {
             if member.is_null() {
                 c.null();
             } else {
-                crate::in_v1_physical_issuance::checks::check_track_data(
-                    member,
-                    c,
-                    ::std::option::Option::None,
-                );
+                check_track_data(member, c, ::std::option::Option::None);
             }
             c.leave(mark);
         }
@@ -843,11 +807,7 @@ mod checks {
             if member.is_null() {
                 c.null();
             } else {
-                crate::in_v1_physical_issuance::checks::check_services(
-                    member,
-                    c,
-                    ::std::option::Option::None,
-                );
+                check_services(member, c, ::std::option::Option::None);
             }
             c.leave(mark);
         } else {
@@ -874,11 +834,7 @@ mod checks {
             if member.is_null() {
                 c.null();
             } else {
-                crate::in_v1_physical_issuance::checks::check_shipment(
-                    member,
-                    c,
-                    ::std::option::Option::None,
-                );
+                check_shipment(member, c, ::std::option::Option::None);
             }
             c.leave(mark);
         } else {
@@ -918,11 +874,7 @@ mod checks {
             if member.is_null() {
                 c.null();
             } else {
-                crate::in_v1_physical_issuance::checks::check_card_carrier_config(
-                    member,
-                    c,
-                    ::std::option::Option::None,
-                );
+                check_card_carrier_config(member, c, ::std::option::Option::None);
             }
             c.leave(mark);
         }
@@ -931,11 +883,7 @@ mod checks {
             if member.is_null() {
                 c.null();
             } else {
-                crate::in_v1_physical_issuance::checks::check_track_data(
-                    member,
-                    c,
-                    ::std::option::Option::None,
-                );
+                check_track_data(member, c, ::std::option::Option::None);
             }
             c.leave(mark);
         }
@@ -1040,11 +988,7 @@ mod checks {
             if member.is_null() {
                 c.null();
             } else {
-                crate::in_v1_physical_issuance::checks::check_address(
-                    member,
-                    c,
-                    ::std::option::Option::None,
-                );
+                check_address(member, c, ::std::option::Option::None);
             }
             c.leave(mark);
         } else {
@@ -1055,11 +999,7 @@ mod checks {
             if member.is_null() {
                 c.null();
             } else {
-                crate::in_v1_physical_issuance::checks::check_address(
-                    member,
-                    c,
-                    ::std::option::Option::None,
-                );
+                check_address(member, c, ::std::option::Option::None);
             }
             c.leave(mark);
         }

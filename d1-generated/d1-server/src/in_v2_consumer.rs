@@ -667,11 +667,7 @@ fn extract_delete(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::in_v2_consumer::checks::check_delete_request(
-                        value,
-                        c,
-                        ::std::option::Option::None,
-                    );
+                    checks::check_delete_request(value, c, ::std::option::Option::None);
                 },
                 &mut inputs.violations,
             )

@@ -200,7 +200,7 @@ fn extract_notify_digital_card_operation(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::out_v1_digital_card::checks::check_notify_digital_card_operation_request(
+                    checks::check_notify_digital_card_operation_request(
                         value,
                         c,
                         ::std::option::Option::None,

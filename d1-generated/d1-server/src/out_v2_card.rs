@@ -340,7 +340,7 @@ fn extract_notify_card_authorisations(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::out_v2_card::checks::check_notify_card_authorisations_request(
+                    checks::check_notify_card_authorisations_request(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -432,7 +432,7 @@ fn extract_notify_card_operations(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::out_v2_card::checks::check_notify_card_operations_request(
+                    checks::check_notify_card_operations_request(
                         value,
                         c,
                         ::std::option::Option::None,
@@ -785,11 +785,7 @@ mod checks {
             if member.is_null() {
                 c.null();
             } else {
-                crate::out_v2_card::checks::check_card_status_details(
-                    member,
-                    c,
-                    ::std::option::Option::None,
-                );
+                check_card_status_details(member, c, ::std::option::Option::None);
             }
             c.leave(mark);
         }
@@ -855,7 +851,7 @@ mod checks {
                 if let ::std::option::Option::Some(items) = c.array(member) {
                     for (index, item) in items.iter().enumerate() {
                         let mark = c.enter_index(index);
-                        crate::out_v2_card::checks::check_authorisation_card_operation_notification(
+                        check_authorisation_card_operation_notification(
                             item,
                             c,
                             ::std::option::Option::None,
@@ -885,7 +881,7 @@ mod checks {
                 if let ::std::option::Option::Some(items) = c.array(member) {
                     for (index, item) in items.iter().enumerate() {
                         let mark = c.enter_index(index);
-                        crate::out_v2_card::checks::check_card_status_operation_notification(
+                        check_card_status_operation_notification(
                             item,
                             c,
                             ::std::option::Option::None,

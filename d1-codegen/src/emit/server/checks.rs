@@ -23,11 +23,21 @@ pub(super) struct Checks<'a> {
     module: Module,
     /// This module's types whose check function is needed.
     wanted: BTreeSet<TypeId>,
+    /// Whether the code being made is that of the check functions themselves (which call each
+    /// other by name), rather than of the module around them.
+    in_functions: bool,
 }
 
 impl<'a> Checks<'a> {
     pub(super) fn new(ir: &'a Ir, types_crate: &str, root: &str, module: Module) -> Self {
-        Checks { ir, types_crate: types_crate.to_string(), root: root.to_string(), module, wanted: BTreeSet::new() }
+        Checks {
+            ir,
+            types_crate: types_crate.to_string(),
+            root: root.to_string(),
+            module,
+            wanted: BTreeSet::new(),
+            in_functions: false,
+        }
     }
 
     /// The checks of every shared type (the server's `common` module), used by an API or not.
@@ -45,17 +55,13 @@ impl<'a> Checks<'a> {
     fn function(&mut self, id: TypeId) -> TokenStream {
         let def = self.ir.ty(id);
         let f = ident(def.check.as_deref().unwrap_or("check_unnamed"));
-        let root = path_tokens(&self.root);
-        match &def.module {
-            Module::Common => quote!(#root::common::#f),
-            Module::Api(name) => {
-                if def.module == self.module {
-                    self.wanted.insert(id);
-                }
-                let m = ident(name);
-                quote!(#root::#m::checks::#f)
-            }
+        if def.module == self.module {
+            self.wanted.insert(id);
+            return if self.in_functions { quote!(#f) } else { quote!(checks::#f) };
         }
+        // Another module's type can only be a shared one.
+        let root = path_tokens(&self.root);
+        quote!(#root::common::#f)
     }
 
     /// Statements checking the value `v` (an expression of type `&Value`) against `ty`, with a
@@ -187,6 +193,7 @@ impl<'a> Checks<'a> {
     /// The check functions of this module's registered types (and of the types they reach),
     /// sorted by name.
     pub(super) fn finish(mut self) -> Vec<TokenStream> {
+        self.in_functions = true;
         let mut functions: BTreeMap<String, TokenStream> = BTreeMap::new();
         let mut done: BTreeSet<TypeId> = BTreeSet::new();
         loop {

@@ -408,11 +408,7 @@ fn extract_activate(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::kitchen_sink::checks::check_option(
-                        value,
-                        c,
-                        ::std::option::Option::None,
-                    );
+                    checks::check_option(value, c, ::std::option::Option::None);
                 },
                 &mut inputs.violations,
             )
@@ -669,11 +665,7 @@ fn extract_replace_all(
                 &bytes,
                 &[],
                 |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
-                    crate::kitchen_sink::checks::check_form(
-                        value,
-                        c,
-                        ::std::option::Option::None,
-                    );
+                    checks::check_form(value, c, ::std::option::Option::None);
                 },
                 &mut inputs.violations,
             )
