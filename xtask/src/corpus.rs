@@ -34,6 +34,8 @@ const USAGE: &str = "usage: cargo xtask corpus [options]
   --clippy          run cargo clippy instead of cargo check
   --timeout SECS    per spec (default 120)
   --progenitor BIN  also run progenitor (the cargo-progenitor binary) on each spec, as a baseline
+  --validate        ask openapi-spec-validator (Python) about every spec we refuse with an error:
+                    a spec it accepts is a gap of ours, one it rejects is an invalid document
   --slice           run the committed slice (xtask/corpus-slice/) only: no download, no report;
                     fails on a panic, crash, timeout or unlocated error";
 
@@ -45,6 +47,7 @@ struct Options {
     clippy: bool,
     timeout: Duration,
     progenitor: Option<PathBuf>,
+    validate: bool,
     slice: bool,
 }
 
@@ -56,6 +59,7 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
         clippy: false,
         timeout: Duration::from_secs(120),
         progenitor: None,
+        validate: false,
         slice: false,
     };
     let mut args = args.iter();
@@ -71,6 +75,7 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
             "--timeout" => options.timeout = Duration::from_secs(number(value()?)? as u64),
             "--progenitor" => options.progenitor = Some(PathBuf::from(value()?)),
             "--slice" => options.slice = true,
+            "--validate" => options.validate = true,
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -174,6 +179,9 @@ struct SpecResult {
     ours: Run,
     compiled: Option<Compiled>,
     progenitor: Option<Run>,
+    /// For a spec we refuse with an error (`--validate`): whether openapi-spec-validator accepts
+    /// it (`None`: not asked, or it timed out).
+    valid: Option<bool>,
 }
 
 #[cfg(unix)]
@@ -230,12 +238,18 @@ fn run(options: &Options) -> Result<bool, String> {
             ours.cpu.as_secs_f64() * 1e3,
             ours.rss_kib / 1024
         );
+        let valid = match ours.outcome {
+            Outcome::Located(_) | Outcome::Unlocated(_) if options.validate => {
+                validate(&spec, &out, options.timeout)?
+            }
+            _ => None,
+        };
         if ours.outcome == Outcome::Generated && options.check > 0 && i < sampled && i % check_every == 0 {
             kept.push((results.len(), out));
         } else {
             let _ = std::fs::remove_dir_all(&out);
         }
-        results.push(SpecResult { name: name.clone(), bytes, ours, compiled: None, progenitor });
+        results.push(SpecResult { name: name.clone(), bytes, ours, compiled: None, progenitor, valid });
     }
     let generation = started.elapsed();
 
@@ -344,6 +358,18 @@ fn run_generator(mut command: Command, out: &Path, spec: &Path, timeout: Duratio
         Some(_) => classify_error(&stderr, &file_name),
     };
     Ok(Run { outcome, cpu: measured.cpu, rss_kib: measured.rss_kib, warnings })
+}
+
+/// openapi-spec-validator's verdict on one spec: `Some(true)` when it exits 0, `None` when it
+/// ran past the timeout.
+#[cfg(unix)]
+fn validate(spec: &Path, out: &Path, timeout: Duration) -> Result<Option<bool>, String> {
+    let mut command = Command::new("python3");
+    command.args(["-m", "openapi_spec_validator"]).arg(spec);
+    let logs = out.with_extension("validator");
+    let measured = measure(&mut command, &logs, &logs, timeout)?;
+    let _ = std::fs::remove_file(&logs);
+    Ok(measured.status.map(|code| code == 0))
 }
 
 /// progenitor on one spec (as `cargo progenitor`): it generated, or it did not.
@@ -627,7 +653,27 @@ impl Report<'_> {
         for label in OUTCOMES {
             let _ = writeln!(s, "| {label} | {} |", self.count(label));
         }
-        let mut causes: Vec<(String, usize, &str)> = Vec::new();
+        if self.options.validate {
+            let refused: Vec<Option<bool>> = self
+                .results
+                .iter()
+                .filter(|r| matches!(r.ours.outcome, Outcome::Located(_) | Outcome::Unlocated(_)))
+                .map(|r| r.valid)
+                .collect();
+            let count = |verdict: Option<bool>| refused.iter().filter(|v| **v == verdict).count();
+            let _ = writeln!(
+                s,
+                "\nOf the {} specs refused with an error, openapi-spec-validator {} accepts **{}** (gaps of \
+                 ours), rejects {} (documents that are not valid OpenAPI) and did not finish on {}.",
+                refused.len(),
+                validator_version(),
+                count(Some(true)),
+                count(Some(false)),
+                count(None)
+            );
+        }
+        // cause → (specs, of them the validator accepts, first spec)
+        let mut causes: Vec<(String, usize, usize, &str)> = Vec::new();
         for r in self.results {
             let cause = match &r.ours.outcome {
                 Outcome::Located(c)
@@ -639,15 +685,22 @@ impl Report<'_> {
                 }
                 _ => continue,
             };
-            match causes.iter_mut().find(|(c, _, _)| *c == cause) {
-                Some(entry) => entry.1 += 1,
-                None => causes.push((cause, 1, &r.name)),
+            let valid = usize::from(r.valid == Some(true));
+            match causes.iter_mut().find(|(c, ..)| *c == cause) {
+                Some(entry) => {
+                    entry.1 += 1;
+                    entry.2 += valid;
+                }
+                None => causes.push((cause, 1, valid, &r.name)),
             }
         }
         causes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let _ = writeln!(s, "\n## Errors by cause\n\n| cause | specs | first spec |\n|---|---:|---|");
-        for (cause, n, first) in &causes {
-            let _ = writeln!(s, "| {} | {n} | `{first}` |", table_cell(cause));
+        // With `--validate`, a column of how many of each cause's specs the validator accepts.
+        let (head, rule) = if self.options.validate { (" valid per validator |", "---:|") } else { ("", "") };
+        let _ = writeln!(s, "\n## Errors by cause\n\n| cause | specs |{head} first spec |\n|---|---:|{rule}---|");
+        for (cause, n, valid, first) in &causes {
+            let valid = if self.options.validate { format!(" {valid} |") } else { String::new() };
+            let _ = writeln!(s, "| {} | {n} |{valid} `{first}` |", table_cell(cause));
         }
         let checked: Vec<&SpecResult> = self.results.iter().filter(|r| r.compiled.is_some()).collect();
         if !checked.is_empty() {
@@ -807,6 +860,18 @@ fn shell(root: &Path, program: &str, args: &[&str]) -> String {
 }
 
 /// CPU model and core count, for the report.
+/// The installed openapi-spec-validator's version, for the report.
+fn validator_version() -> String {
+    let script = "import importlib.metadata as m; print(m.version('openapi-spec-validator'))";
+    Command::new("python3")
+        .args(["-c", script])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "(version unknown)".to_string())
+}
+
 fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
