@@ -239,9 +239,7 @@ fn run(options: &Options) -> Result<bool, String> {
             ours.rss_kib / 1024
         );
         let valid = match ours.outcome {
-            Outcome::Located(_) | Outcome::Unlocated(_) if options.validate => {
-                validate(&spec, &out, options.timeout)?
-            }
+            Outcome::Located(_) | Outcome::Unlocated(_) if options.validate => validate(&spec, &out, options.timeout)?,
             _ => None,
         };
         if ours.outcome == Outcome::Generated && options.check > 0 && i < sampled && i % check_every == 0 {
