@@ -21,7 +21,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   codegen --spec FILE --out DIR      generate from one spec file (instead of a folder)
   specs pull [NAME…]                 download new versions of the specs listed in specs/sources.toml
   specs record [NAME…]               record the checksums of intentionally edited files in specs/
-  corpus [--sample N | --all] [--check N] [--clippy] [--slice] [--progenitor BIN] [--with FILE]...
+  corpus [--sample N | --all] [--check N] [--clippy] [--validate] [--slice] [--progenitor BIN] [--with FILE]...
                                      run the generator on the public OpenAPI corpus, one spec per
                                      process, and write docs/corpus.md (see xtask/src/corpus.rs)
   test                               install the external test tools, then run every check and test
