@@ -104,6 +104,9 @@ pub enum SecurityKind {
 pub struct Operation {
     /// snake_case method name, unique within the API, e.g. `suspend`, `get_credentials`.
     pub name: String,
+    /// UpperCamelCase stem of the operation's own types (`Suspend` → `SuspendBuilder`,
+    /// `SuspendRequest`…), unique within the API like `name`.
+    pub type_stem: String,
     pub method: Method,
     /// The path as written in the spec, e.g. `/issuers/{issuerId}/digitalCards:search`.
     pub path: String,

@@ -314,7 +314,7 @@ impl<'a> SpecLowering<'a> {
         for op in &operations {
             *seen.entry(op.name.clone()).or_default() += 1;
         }
-        let mut taken = BTreeSet::new();
+        let (mut taken, mut stems) = (BTreeSet::new(), BTreeSet::new());
         for op in &mut operations {
             let base = if seen[&op.name] > 1 {
                 naming::path_operation_name(op.method.as_str(), &op.path)
@@ -322,6 +322,8 @@ impl<'a> SpecLowering<'a> {
                 op.name.clone()
             };
             op.name = naming::unique(base, &mut taken);
+            // Distinct snake_case names can share an UpperCamelCase form (`get_a1`, `get_a_1`).
+            op.type_stem = naming::unique(naming::type_name(&op.name), &mut stems);
         }
         Ok(operations)
     }
@@ -414,6 +416,7 @@ impl<'a> SpecLowering<'a> {
 
         Ok(Operation {
             name,
+            type_stem,
             method: parse_method(method),
             path: path.to_string(),
             segments: segments.to_vec(),

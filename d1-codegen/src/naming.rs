@@ -73,10 +73,10 @@ pub fn server_trait(module: &str) -> String {
     format!("{}Api", module.to_upper_camel_case())
 }
 
-/// A per-operation type: `suspend` + `Request` → `SuspendRequest` (client errors and builders,
-/// server requests and responses).
-pub fn operation_type(operation: &str, suffix: &str) -> String {
-    format!("{}{suffix}", operation.to_upper_camel_case())
+/// A per-operation type: `Suspend` (the operation's type stem) + `Request` → `SuspendRequest`
+/// (client errors and builders, server requests and responses).
+pub fn operation_type(stem: &str, suffix: &str) -> String {
+    format!("{stem}{suffix}")
 }
 
 /// Names the generated code around an operation's inputs already uses: members of the server's

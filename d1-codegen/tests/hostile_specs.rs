@@ -243,3 +243,23 @@ fn patterns_that_used_to_fall_back_to_the_engine_compile_to_automata() {
         assert!(!module.contains("regress"), "{pattern}");
     }
 }
+
+// ----- names that collide only once converted ---------------------------------------------
+
+#[test]
+fn operations_whose_names_share_a_camel_case_form_get_distinct_types() {
+    // `getA1` and `get_a_1` are distinct method names but both read `GetA1` in UpperCamelCase.
+    let op = |id: &str| format!(r#"{{"operationId":"{id}","responses":{{"204":{{"description":"ok"}}}}}}"#);
+    let paths = format!(r#"{{"/a":{{"get":{}}},"/b":{{"get":{}}}}}"#, op("getA1"), op("get_a_1"));
+    let (tree, ir) = d1_codegen::generate(&files(&spec(&paths, "{}")), &Options::default()).expect("generates");
+    let stems: Vec<&str> = ir.apis[0].operations.iter().map(|o| o.type_stem.as_str()).collect();
+    assert_eq!(stems, ["GetA1", "GetA1_2"]);
+    let client = tree.get("d1-client/src/s.rs").expect("client module");
+    let server = tree.get("d1-server/src/s.rs").expect("server module");
+    for name in ["pub struct GetA1Builder", "pub struct GetA1_2Builder", "pub enum GetA1_2Error"] {
+        assert!(client.contains(name), "no `{name}` in the client");
+    }
+    for name in ["pub struct GetA1Request", "pub struct GetA1_2Request", "pub enum GetA1_2Response"] {
+        assert!(server.contains(name), "no `{name}` in the server");
+    }
+}

@@ -26,10 +26,7 @@
 #![warn(missing_docs)]
 // The docs link every module and the `jwe` feature's items; built without some features
 // (`cargo doc -p d1-runtime`), those links have no target, which is not an error in the docs.
-#![cfg_attr(
-    not(all(feature = "client", feature = "server", feature = "jwe")),
-    allow(rustdoc::broken_intra_doc_links)
-)]
+#![cfg_attr(not(all(feature = "client", feature = "server", feature = "jwe")), allow(rustdoc::broken_intra_doc_links))]
 
 #[cfg(feature = "client")]
 pub mod client;

@@ -20,7 +20,7 @@ use crate::ir::{
 use crate::write::FileTree;
 use heck::ToUpperCamelCase;
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 
 pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Result<(), Error> {
     let root = options.client_crate.clone();
@@ -592,10 +592,9 @@ fn operation(
     op: &Operation,
 ) -> Result<(TokenStream, TokenStream, Option<ErrorExample>), Error> {
     let ir = ctx.ir;
-    let camel = op.name.to_upper_camel_case();
-    let builder = format_ident!("{}Builder", camel);
-    let error_enum = format_ident!("{}Error", camel);
-    let success_enum = format_ident!("{}Success", camel);
+    let builder = ident(&crate::naming::operation_type(&op.type_stem, "Builder"));
+    let error_enum = ident(&crate::naming::operation_type(&op.type_stem, "Error"));
+    let success_enum = ident(&crate::naming::operation_type(&op.type_stem, "Success"));
     let fn_name = ident(&op.name);
     let op_label = format!("{}.{}", api.module, op.name);
     let method = method_tokens(op.method);

@@ -110,7 +110,7 @@ fn trait_name(api: &Api) -> String {
 }
 
 fn op_type_name(op: &Operation, suffix: &str) -> String {
-    naming::operation_type(&op.name, suffix)
+    naming::operation_type(&op.type_stem, suffix)
 }
 
 /// The API used in the crate-level example: the one with the fewest operations.
