@@ -348,7 +348,7 @@ impl<'a> Diff<'a> {
                 true,
             );
         }
-        let request = naming::operation_type(&b.name, "Request");
+        let request = naming::operation_type(&b.type_stem, "Request");
         let at = b.location.child("parameters").to_string();
         for pa in &a.params {
             if !b.params.iter().any(|pb| same_param(pa, pb)) {
@@ -460,8 +460,8 @@ impl<'a> Diff<'a> {
     /// The client's enum of an operation's declared answers (successes or errors), and the
     /// server's of all of them.
     fn answer_enums(&self, op: &Operation, status: Status) -> String {
-        let client_enum = naming::operation_type(&op.name, if status.is_success() { "Success" } else { "Error" });
-        let response_enum = naming::operation_type(&op.name, "Response");
+        let client_enum = naming::operation_type(&op.type_stem, if status.is_success() { "Success" } else { "Error" });
+        let response_enum = naming::operation_type(&op.type_stem, "Response");
         let (client, server, api) = (&self.crates.client, &self.crates.server, self.api);
         format!("{client}::{api}::{client_enum}, {server}::{api}::{response_enum}")
     }
@@ -685,11 +685,11 @@ impl<'a> Diff<'a> {
             (Some(p), Some(q)) if p != q => tightened.push("pattern"),
             _ => {}
         }
-        if a.luhn != b.luhn {
-            if b.luhn {
-                tightened.push("luhn")
-            } else {
-                loosened.push("luhn")
+        for (name, was, is) in [("luhn", a.luhn, b.luhn), ("uniqueItems", a.unique_items, b.unique_items)] {
+            match (was, is) {
+                (false, true) => tightened.push(name),
+                (true, false) => loosened.push(name),
+                _ => {}
             }
         }
         let words = |names: &[&str]| names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
