@@ -395,6 +395,8 @@ pub struct Constraints {
     pub maximum: Option<Bound>,
     pub min_items: Option<u64>,
     pub max_items: Option<u64>,
+    /// No two items may be equal (as JSON values).
+    pub unique_items: bool,
     /// The value must pass the Luhn check (a real card number).
     pub luhn: bool,
 }
@@ -424,6 +426,9 @@ impl Constraints {
             (Some(a), None) => parts.push(format!("at least {a} items")),
             (None, Some(b)) => parts.push(format!("at most {b} items")),
             (None, None) => {}
+        }
+        if self.unique_items {
+            parts.push("no two items equal".to_string());
         }
         if self.luhn {
             parts.push("a valid Luhn check digit".to_string());

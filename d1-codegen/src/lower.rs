@@ -868,10 +868,7 @@ impl<'a> SpecLowering<'a> {
             TypeRef::Boxed(inner) => *inner, // a Vec already breaks the recursion
             other => other,
         };
-        if a.unique_items {
-            self.warn(at, "`uniqueItems` is not enforced");
-        }
-        if a.min_items.is_none() && a.max_items.is_none() {
+        if a.min_items.is_none() && a.max_items.is_none() && !a.unique_items {
             return Ok(Shape::Ref(TypeRef::Array(Box::new(item))));
         }
         Ok(Shape::Def(TypeKind::Newtype(Newtype {
@@ -879,6 +876,7 @@ impl<'a> SpecLowering<'a> {
             constraints: Constraints {
                 min_items: a.min_items.filter(|m| *m > 0).map(|m| m as u64),
                 max_items: a.max_items.map(|m| m as u64),
+                unique_items: a.unique_items,
                 ..Constraints::default()
             },
             sensitive: false,

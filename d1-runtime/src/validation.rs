@@ -29,6 +29,8 @@ pub enum Violation {
     TooFewItems { min: usize, actual: usize },
     /// More items than `maxItems`.
     TooManyItems { max: usize, actual: usize },
+    /// Two equal items where `uniqueItems` is true: the positions of the first two.
+    DuplicateItems { first: usize, second: usize },
     /// A card number that fails the Luhn check digit.
     LuhnCheck,
     /// Text that is not the expected kind of value (e.g. not an integer).
@@ -53,6 +55,9 @@ impl fmt::Display for Violation {
             }
             Violation::TooFewItems { min, actual } => write!(f, "{actual} items is below minItems {min}"),
             Violation::TooManyItems { max, actual } => write!(f, "{actual} items exceeds maxItems {max}"),
+            Violation::DuplicateItems { first, second } => {
+                write!(f, "items {first} and {second} are equal, but uniqueItems is true")
+            }
             Violation::LuhnCheck => write!(f, "fails the Luhn check"),
             Violation::Malformed { expected } => write!(f, "is not {expected}"),
             Violation::OutOfRange { expected } => write!(f, "is out of range for {expected}"),
@@ -131,6 +136,59 @@ impl UnknownValue {
     /// The value as received.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// The positions of the first two equal items (`uniqueItems`), comparing them as JSON does:
+/// object members in any order, `1` and `1.0` equal. Each item is written once in a canonical
+/// form and hashed, so the time is linear in the items' total size, whatever their number. An
+/// item that cannot be written as JSON counts as unequal to every other.
+pub fn first_duplicate<T: serde::Serialize>(items: &[T]) -> Option<(usize, usize)> {
+    let mut seen = std::collections::HashMap::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let Ok(value) = serde_json::to_value(item) else { continue };
+        let mut text = String::new();
+        canonical_json(&value, &mut text);
+        if let Some(first) = seen.insert(text, index) {
+            return Some((first, index));
+        }
+    }
+    None
+}
+
+/// `value` as JSON text with object members sorted and whole numbers without a fraction.
+fn canonical_json(value: &serde_json::Value, out: &mut String) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15 => out.push_str(&(f as i64).to_string()),
+            _ => out.push_str(&n.to_string()),
+        },
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical_json(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(members) => {
+            let mut sorted: Vec<(&String, &Value)> = members.iter().collect();
+            sorted.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (key, item)) in sorted.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(key.clone()).to_string());
+                out.push(':');
+                canonical_json(item, out);
+            }
+            out.push('}');
+        }
+        other => out.push_str(&other.to_string()),
     }
 }
 
@@ -234,4 +292,33 @@ pub fn deserialize_integer<'de, D: serde::Deserializer<'de>, T: Integer>(
     }
 
     deserializer.deserialize_i64(Visitor(type_name, std::marker::PhantomData))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_duplicate;
+    use serde_json::json;
+
+    #[test]
+    fn duplicates_are_found_as_json_compares_them() {
+        assert_eq!(first_duplicate(&["a", "b", "c"]), None);
+        assert_eq!(first_duplicate(&["a", "b", "a", "b"]), Some((0, 2)));
+        assert_eq!(first_duplicate::<u8>(&[]), None);
+        // Members in another order, and 1.0 for 1, are the same JSON value.
+        let objects = [json!({"a": 1, "b": [1, 2]}), json!({"b": [1.0, 2], "a": 1.0})];
+        assert_eq!(first_duplicate(&objects), Some((0, 1)));
+        // Order inside arrays matters; different types differ.
+        assert_eq!(first_duplicate(&[json!([1, 2]), json!([2, 1])]), None);
+        assert_eq!(first_duplicate(&[json!("1"), json!(1), json!(true), json!(null)]), None);
+        assert_eq!(first_duplicate(&[1.5, 2.5, 1.5]), Some((0, 2)));
+    }
+
+    #[test]
+    fn a_duplicate_far_apart_in_a_long_list_is_found() {
+        let items: Vec<String> = (0..200_000).map(|i| format!("item-{i}")).collect();
+        assert_eq!(first_duplicate(&items), None);
+        let mut with_copy = items.clone();
+        with_copy.push("item-123".to_string());
+        assert_eq!(first_duplicate(&with_copy), Some((123, 200_000)));
+    }
 }

@@ -417,6 +417,11 @@ fn array(
             return Err(#validation::ValidationError::new(#type_name, #validation::Violation::TooManyItems { max: Self::MAX_ITEMS, actual: items.len() }, None));
         }));
     }
+    if c.unique_items {
+        checks.push(quote!(if let ::std::option::Option::Some((first, second)) = #validation::first_duplicate(items) {
+            return Err(#validation::ValidationError::new(#type_name, #validation::Violation::DuplicateItems { first, second }, None));
+        }));
+    }
     quote! {
         #doc
         #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
@@ -426,7 +431,7 @@ fn array(
         impl #name {
             #(#consts)*
 
-            /// Validate the item count and wrap the items.
+            /// Check the items against the constraints and wrap them.
             pub fn new(items: ::std::vec::Vec<#item>) -> ::std::result::Result<Self, #validation::ValidationError> {
                 Self::check(&items)?;
                 Ok(Self(items))

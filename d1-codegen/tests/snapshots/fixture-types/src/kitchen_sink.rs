@@ -526,7 +526,7 @@ impl<'de> ::serde::Deserialize<'de> for GrantType {
     }
 }
 
-/// Defined at `tests/fixtures/features/kitchen-sink.json#/components/schemas/Tags/items` (the spec does not describe it).
+/// Defined at `tests/fixtures/features/kitchen-sink.json#/components/schemas/Labels/items` (the spec does not describe it).
 ///
 /// Constraints: at most 8 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
@@ -724,6 +724,80 @@ impl<'de> ::serde::Deserialize<'de> for Kind {
             str,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(Self::from(value.as_ref()))
+    }
+}
+
+/// Labels, each at most once.
+///
+/// Constraints: no two items equal.
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[serde(transparent)]
+pub struct Labels(::std::vec::Vec<Item>);
+
+impl Labels {
+    /// Check the items against the constraints and wrap them.
+    pub fn new(
+        items: ::std::vec::Vec<Item>,
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
+        Self::check(&items)?;
+        Ok(Self(items))
+    }
+
+    /// The items.
+    pub fn as_slice(&self) -> &[Item] {
+        &self.0
+    }
+
+    /// The owned items.
+    pub fn into_inner(self) -> ::std::vec::Vec<Item> {
+        self.0
+    }
+
+    fn check(
+        items: &[Item],
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
+        if let ::std::option::Option::Some((first, second)) = ::d1_runtime::validation::first_duplicate(
+            items,
+        ) {
+            return Err(
+                ::d1_runtime::validation::ValidationError::new(
+                    "Labels",
+                    ::d1_runtime::validation::Violation::DuplicateItems {
+                        first,
+                        second,
+                    },
+                    None,
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
+impl ::std::convert::TryFrom<::std::vec::Vec<Item>> for Labels {
+    type Error = ::d1_runtime::validation::ValidationError;
+
+    fn try_from(
+        items: ::std::vec::Vec<Item>,
+    ) -> ::std::result::Result<Self, Self::Error> {
+        Self::new(items)
+    }
+}
+
+impl ::std::convert::From<Labels> for ::std::vec::Vec<Item> {
+    fn from(value: Labels) -> Self {
+        value.0
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Labels {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let items = <::std::vec::Vec<
+            Item,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        Self::new(items).map_err(::serde::de::Error::custom)
     }
 }
 
@@ -1145,7 +1219,7 @@ impl Pets {
     /// The most items allowed.
     pub const MAX_ITEMS: usize = 3;
 
-    /// Validate the item count and wrap the items.
+    /// Check the items against the constraints and wrap them.
     pub fn new(
         items: ::std::vec::Vec<Pet>,
     ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
