@@ -410,7 +410,7 @@ impl<'a> SpecLowering<'a> {
 
         let body = match &op.request_body {
             None => None,
-            Some(body) => Some(self.request_body(body, &loc.child("requestBody"), &type_stem)?),
+            Some(body) => self.request_body(body, &loc.child("requestBody"), &type_stem)?,
         };
         let responses = self.responses(&op.responses, &loc.child("responses"), &type_stem)?;
 
@@ -463,7 +463,7 @@ impl<'a> SpecLowering<'a> {
         body: &ReferenceOr<openapiv3::RequestBody>,
         at: &Location,
         type_stem: &str,
-    ) -> Result<RequestBody, Error> {
+    ) -> Result<Option<RequestBody>, Error> {
         let (body, at) = match body {
             ReferenceOr::Item(b) => (b.clone(), at.clone()),
             ReferenceOr::Reference { reference } => {
@@ -477,7 +477,9 @@ impl<'a> SpecLowering<'a> {
             }
         };
         let Some((media, media_type, schema)) = pick_content(&body.content) else {
-            return Err(Error::new(&at.child("content"), "a request body needs at least one media type"));
+            // `content: {}` is valid OpenAPI and describes nothing that could be sent.
+            self.warn(&at.child("content"), "the request body lists no media type: the operation takes no body");
+            return Ok(None);
         };
         let alternatives: Vec<String> = body.content.keys().filter(|k| **k != media).cloned().collect();
         let schema_at = at.child("content").child(&media).child("schema");
@@ -491,13 +493,13 @@ impl<'a> SpecLowering<'a> {
             (_, Some(schema)) => self.schema_ref(schema, &schema_at, hint)?,
             (_, None) => TypeRef::Json,
         };
-        Ok(RequestBody {
+        Ok(Some(RequestBody {
             media_type,
             alternatives,
             ty,
             required: body.required,
             doc: body.description.as_deref().filter(|d| !d.trim().is_empty()).map(docs::to_markdown),
-        })
+        }))
     }
 
     fn responses(

@@ -263,3 +263,12 @@ fn operations_whose_names_share_a_camel_case_form_get_distinct_types() {
         assert!(server.contains(name), "no `{name}` in the server");
     }
 }
+
+#[test]
+fn a_request_body_without_media_types_is_no_body_and_a_warning() {
+    let paths = r#"{"/x":{"post":{"requestBody":{"content":{}},"responses":{"204":{"description":"ok"}}}}}"#;
+    let (_, ir) = d1_codegen::generate(&files(&spec(paths, "{}")), &Options::default()).expect("generates");
+    assert!(ir.apis[0].operations[0].body.is_none());
+    let warning = ir.warnings.iter().find(|w| w.location.pointer == "/paths/~1x/post/requestBody/content");
+    assert!(warning.is_some_and(|w| w.message.contains("lists no media type")), "{:?}", ir.warnings);
+}
