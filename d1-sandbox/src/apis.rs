@@ -1,6 +1,6 @@
 //! The inbound traits, implemented on the in-memory state.
 
-use crate::state::{Action, Lifecycle, Operation, Reason, Refusal};
+use crate::state::{Action, Lifecycle, Operation, Reason, Refusal, Renewal};
 use crate::Sandbox;
 use d1_server::{in_v1_auth2, in_v1_card, in_v1_digital_card, in_v1_physical_issuance, in_v2_consumer};
 use d1_server::{ApiError, Status2xx};
@@ -110,16 +110,14 @@ impl in_v1_card::InV1CardApi for Sandbox {
             reason: body.reason.as_ref().map(|r| r.as_str().to_string()),
             reason_code: Some(body.reason_code.clone().unwrap_or_else(|| "ISSUER_DECISION".to_string())),
         };
-        // Without card data, D1 asks the issuer for it (Get Card Credentials).
-        let result = self.state().renew_card(
-            request.issuer_id.as_str(),
-            request.card_id.as_str(),
-            body.new_card_id.as_ref().map(|n| n.as_str()),
+        let renewal = Renewal {
+            new_card: body.new_card_id.as_ref().map(|n| n.as_str()),
             state,
-            body.card_product_id.as_ref().map(|p| p.as_str().to_string()),
-            &reason,
-            body.encrypted_data.is_some(),
-        );
+            card_product: body.card_product_id.as_ref().map(|p| p.as_str().to_string()),
+            reason,
+            card_data_sent: body.encrypted_data.is_some(),
+        };
+        let result = self.state().renew_card(request.issuer_id.as_str(), request.card_id.as_str(), renewal);
         Ok(match result {
             Ok(()) => R::Success(Status2xx::NO_CONTENT),
             Err(refusal @ Refusal::Forbidden(_)) => R::Forbidden(v1_error(&refusal)),

@@ -228,6 +228,17 @@ pub struct State {
     events: Vec<Event>,
 }
 
+/// The inputs of a renewal ([`State::renew_card`]).
+#[derive(Clone, Debug, Default)]
+pub struct Renewal<'a> {
+    pub new_card: Option<&'a str>,
+    pub state: Option<Lifecycle>,
+    pub card_product: Option<String>,
+    pub reason: Reason,
+    /// The request carried the new card data (`encryptedData`).
+    pub card_data_sent: bool,
+}
+
 /// Inputs shared by the state-changing calls.
 #[derive(Clone, Debug, Default)]
 pub struct Reason {
@@ -438,17 +449,10 @@ impl State {
     }
 
     /// Renew a card. With a `newCardId` other than `cardId` the new card is created for the same
-    /// consumer (in `state`, `ACTIVE` by default); the old card keeps its state.
-    pub fn renew_card(
-        &mut self,
-        issuer: &str,
-        card: &str,
-        new_card: Option<&str>,
-        state: Option<Lifecycle>,
-        card_product: Option<String>,
-        reason: &Reason,
-        card_data_sent: bool,
-    ) -> Result<(), Refusal> {
+    /// consumer (in `state`, `ACTIVE` by default); the old card keeps its state. Without card
+    /// data, D1 asks the issuer for the renewed card's ([`Event::CredentialsNeeded`]).
+    pub fn renew_card(&mut self, issuer: &str, card: &str, renewal: Renewal<'_>) -> Result<(), Refusal> {
+        let Renewal { new_card, state, card_product, reason, card_data_sent } = renewal;
         let old = self.card(issuer, card)?.clone();
         if old.state == Lifecycle::Deleted {
             return Err(Refusal::Forbidden("The card is deleted.".into()));
@@ -458,7 +462,7 @@ impl State {
         {
             return Err(Refusal::Forbidden("The end user (consumer) is not active.".into()));
         }
-        let op = self.operation(issuer, "RENEW", reason);
+        let op = self.operation(issuer, "RENEW", &reason);
         match new_card.filter(|n| *n != card) {
             Some(new_id) => {
                 if let Some(existing) = self.issuers[issuer].cards.get(new_id) {

@@ -241,28 +241,30 @@ impl Failure {
     }
 }
 
-/// Add an attempt to call `id`, set its outcome, and log both.
-#[allow(clippy::too_many_arguments)]
-fn record_attempt(
-    calls: &Calls,
-    id: u64,
-    issuer: &str,
-    operation: &'static str,
+/// When an attempt started: simulated (for the record) and real (for its latency).
+struct Started {
     at: String,
-    started: Instant,
-    sent: Result<&Answer, &Failure>,
-    outcome: Outcome,
-) {
-    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    instant: Instant,
+}
+
+impl Started {
+    fn now(clock: &Clock) -> Self {
+        Started { at: clock.now(), instant: Instant::now() }
+    }
+}
+
+/// Add an attempt to call `id`, set its outcome, and log both.
+fn record_attempt(calls: &Calls, id: u64, started: Started, sent: Result<&Answer, &Failure>, outcome: Outcome) {
+    let latency_ms = u64::try_from(started.instant.elapsed().as_millis()).unwrap_or(u64::MAX);
     let (status, result) = match sent {
         Ok(answer) => (Some(answer.status), answer.detail.clone()),
         Err(failure) => (failure.status, failure.reason.clone()),
     };
-    let mut correlation_id = String::new();
+    let (mut issuer, mut operation, mut correlation_id) = (String::new(), "", String::new());
     calls.update(id, |c| {
-        c.attempts.push(Attempt { at, status, result: result.clone(), latency_ms });
+        c.attempts.push(Attempt { at: started.at, status, result: result.clone(), latency_ms });
         c.outcome = outcome;
-        correlation_id = c.correlation_id.clone();
+        (issuer, operation, correlation_id) = (c.issuer_id.clone(), c.operation, c.correlation_id.clone());
     });
     let status = status.map(|s| s.to_string()).unwrap_or_default();
     match outcome {
@@ -274,20 +276,20 @@ fn record_attempt(
                 correlation_id,
                 status,
                 latency_ms,
-                "outbound call delivered: {result}"
+                result,
+                "outbound call delivered"
             )
         }
-        Outcome::Retrying => {
-            tracing::warn!(
-                call = id,
-                issuer,
-                operation,
-                correlation_id,
-                status,
-                latency_ms,
-                "outbound attempt failed, will retry: {result}"
-            )
-        }
+        Outcome::Retrying => tracing::warn!(
+            call = id,
+            issuer,
+            operation,
+            correlation_id,
+            status,
+            latency_ms,
+            result,
+            "outbound attempt failed, will retry"
+        ),
         Outcome::Dropped | Outcome::Queued => {
             tracing::warn!(
                 call = id,
@@ -296,7 +298,8 @@ fn record_attempt(
                 correlation_id,
                 status,
                 latency_ms,
-                "outbound call dropped: {result}"
+                result,
+                "outbound call dropped"
             )
         }
     }
@@ -430,16 +433,7 @@ impl Outbound {
             },
         };
         let failure = Failure { status: None, retry: false, reason: problem };
-        record_attempt(
-            &self.calls,
-            id,
-            issuer,
-            operation,
-            self.clock.now(),
-            Instant::now(),
-            Err(&failure),
-            Outcome::Dropped,
-        );
+        record_attempt(&self.calls, id, Started::now(&self.clock), Err(&failure), Outcome::Dropped);
         Some(id)
     }
 }
@@ -480,10 +474,9 @@ impl Worker {
     }
 
     async fn deliver(&self, queued: Queued) {
-        let (issuer, operation) = (self.issuer_id.as_str(), queued.job.operation());
         let mut attempt = 1;
         loop {
-            let (at, started) = (self.clock.now(), Instant::now());
+            let started = Started::now(&self.clock);
             let sent = self.send(&queued).await;
             let retry = attempt < self.max_attempts && sent.as_ref().is_err_and(|f| f.retry);
             let outcome = match (&sent, retry) {
@@ -491,7 +484,7 @@ impl Worker {
                 (Err(_), true) => Outcome::Retrying,
                 (Err(_), false) => Outcome::Dropped,
             };
-            record_attempt(&self.calls, queued.id, issuer, operation, at, started, sent.as_ref(), outcome);
+            record_attempt(&self.calls, queued.id, started, sent.as_ref(), outcome);
             if !retry {
                 return;
             }
@@ -503,7 +496,7 @@ impl Worker {
     /// One attempt.
     async fn send(&self, queued: &Queued) -> Result<Answer, Failure> {
         let (issuer, corr) = (&self.issuer_id, queued.correlation_id.as_str());
-        let delivered = |status: u16| Answer { status, detail: "delivered".to_string() };
+        let delivered = |status: u16| Answer { status, detail: "accepted".to_string() };
         let client = &self.client;
         match &queued.job {
             Job::Token => {

@@ -5,7 +5,7 @@
 //! forgets it when the issuer answers `401` to it.
 
 use super::calls::{Calls, Outcome};
-use super::{record_attempt, Answer, Failure};
+use super::{record_attempt, Answer, Failure, Started};
 use crate::time::Clock;
 use d1_client::types::out_v1_auth2::{Auth2Request, GrantType, TokenType};
 use d1_client::{AccessToken, TokenError, TokenErrorKind, TokenFuture, TokenProvider};
@@ -117,12 +117,12 @@ impl TokenProvider for ClientCredentials {
             // The fetch is a call of its own in the record, made for the call that needs it.
             let trigger = "a token for the next call".to_string();
             let (id, _) = self.calls.open(&self.issuer, OPERATION, trigger, self.clock.now());
-            let (at, started) = (self.clock.now(), Instant::now());
+            let started = Started::now(&self.clock);
             let (fetched, correlation_id) = self.fetch().await;
             self.calls.update(id, |c| c.correlation_id = correlation_id.clone());
             let sent = fetched.as_ref().map(|(answer, _)| answer);
             let outcome = if sent.is_ok() { Outcome::Delivered } else { Outcome::Dropped };
-            record_attempt(&self.calls, id, &self.issuer, OPERATION, at, started, sent, outcome);
+            record_attempt(&self.calls, id, started, sent, outcome);
             let failure = match fetched {
                 Ok((_, token)) => return Ok(token),
                 Err(failure) => failure,
