@@ -15,7 +15,7 @@
 //! | `/banking/v1` | Inbound Card API 1.0, Inbound Digital Card API 1.0, Inbound Physical Card API 2.0 |
 //! | `/banking/v2` | D1 Inbound Consumer API 2.0 |
 //! | `/authz/v1` | D1 OAuth API 1.0 (`POST /oauth2/token`) |
-//! | `/sandbox` | set-up calls that D1 does not have (below) |
+//! | `/sandbox` | set-up calls that D1 does not have (below), and the outbound side's |
 //!
 //! # Behaviour
 //!
@@ -59,6 +59,23 @@
 //!   `PUT /sandbox/issuers/{issuerId}/key` (a public JWK); without one, `credentials` is left out.
 //! - `GET /sandbox/state` shows everything held, as JSON. Data lives in memory only and is
 //!   lost when the process stops; one lock guards it, so concurrent calls are safe.
+//! - **Production**: a card order's `PRODUCE` operation starts `PENDING` in
+//!   `CARD_PROD_REQUESTED` and moves through the production statuses, one simulated hour a
+//!   step, to `SUCCESSFUL` (see the `production` module); `productionStatus` shows where it is.
+//! - **Time** is simulated: [`Options::speed`] (`--speed`) simulated seconds pass per real
+//!   second, for timestamps, production and the waits between retries ([`time::Clock`]).
+//!
+//! # Calling the issuer back
+//!
+//! D1 calls the issuer's service too (the outbound APIs). Once a service is registered for an
+//! issuer (`PUT /sandbox/issuers/{issuerId}/endpoint`), the sandbox sends D1's calls to it
+//! through the generated client of the outbound APIs: a client-credentials token first, then
+//! card and digital card notifications for every state change, each production step, Get Card
+//! Credentials for a renewal without card data — and any outbound call on demand
+//! (`POST /sandbox/issuers/{issuerId}/outbound/{operation}`). Every call, with its attempts and
+//! outcome, is in `GET /sandbox/outbound/calls` and the log. See [`outbound`], and the
+//! repository README's "Point the sandbox at your issuer service" for what is D1's behaviour
+//! and what is the sandbox's choice.
 
 pub mod admin;
 mod apis;

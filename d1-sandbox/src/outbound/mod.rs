@@ -147,7 +147,7 @@ impl Job {
 
 /// The call D1 makes for `event`: its operation, why, and the job (or why it cannot be built).
 /// `None` for an event that is not one call ([`Event::Ordered`]: production, see
-/// [`crate::production`]).
+/// the `production` module).
 pub fn job_for(event: &Event) -> Option<(&'static str, String, Result<Job, String>)> {
     Some(match event {
         Event::Card { card, operation, .. } => {
