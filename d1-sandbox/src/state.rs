@@ -557,8 +557,8 @@ impl State {
     }
 
     /// Move a card's production on to `status` (`details.status`); `last`: production is over,
-    /// the operation `SUCCESSFUL`. `false` when the operation is no longer known (the card was
-    /// deleted, or the operation forgotten), and nothing changed.
+    /// the operation `SUCCESSFUL`. `false` when the operation is not known (any more: see
+    /// [`History`]), and nothing changed.
     pub fn advance_production(
         &mut self,
         issuer: &str,
@@ -790,6 +790,56 @@ mod tests {
         assert_eq!(page[0].operation_id, "t00000010");
         assert_eq!(s.card_operation("ISSUER0001", "c1", "t00000001"), Err(Refusal::UnknownOperation));
         assert!(s.card_operation("ISSUER0001", "c1", "t00000008").is_ok());
+    }
+
+    /// What each change tells the issuer, in order.
+    fn told(s: &mut State) -> Vec<String> {
+        let events = s.take_events();
+        let describe = |e: &Event| match e {
+            Event::Card { card, operation, .. } => {
+                let step = operation.production_status.as_deref().unwrap_or("");
+                format!("card {card} {} {} {step}", operation.operation, operation.status).trim_end().to_string()
+            }
+            Event::DigitalCard { digital_card, operation, .. } => {
+                format!("digital {digital_card} {}", operation.operation)
+            }
+            Event::Ordered { card, shipped, .. } => format!("ordered {card} shipped={shipped}"),
+            Event::CredentialsNeeded { card, .. } => format!("credentials {card}"),
+        };
+        events.iter().map(describe).collect()
+    }
+
+    #[test]
+    fn changes_are_told_once_each() {
+        let mut s = State::new("t".into());
+        s.put_card("ISSUER0001", "c1", None, Lifecycle::Active);
+        s.put_digital_card("ISSUER0001", "d1", Some("c1".into()), "4000000000000002".into(), Lifecycle::Active, None);
+        assert!(told(&mut s).is_empty(), "set-up calls are not D1 operations");
+
+        let id = s.order_card("ISSUER0001", "c1", None, None, true).unwrap();
+        assert_eq!(told(&mut s), ["card c1 PRODUCE PENDING CARD_PROD_REQUESTED", "ordered c1 shipped=true"]);
+        assert!(s.advance_production("ISSUER0001", "c1", &id, "CARD_SHIPPED", true));
+        assert_eq!(told(&mut s), ["card c1 PRODUCE SUCCESSFUL CARD_SHIPPED"]);
+        assert!(!s.advance_production("ISSUER0001", "c1", "unknown", "CARD_SHIPPED", true));
+
+        s.card_transition("ISSUER0001", "c1", Action::Suspend, &Reason::default()).unwrap();
+        s.digital_transition("ISSUER0001", "d1", Action::Suspend, &Reason::default()).unwrap();
+        assert_eq!(told(&mut s), ["card c1 SUSPEND SUCCESSFUL", "digital d1 SUSPEND"]);
+
+        let renewal = Renewal { new_card: Some("c2"), ..Renewal::default() };
+        s.renew_card("ISSUER0001", "c1", renewal).unwrap();
+        assert_eq!(told(&mut s), ["card c1 RENEW SUCCESSFUL", "credentials c2"]);
+        let renewal = Renewal { card_data_sent: true, ..Renewal::default() };
+        s.renew_card("ISSUER0001", "c2", renewal).unwrap();
+        assert_eq!(told(&mut s), ["card c2 RENEW SUCCESSFUL"]);
+
+        // Deleting the card deletes its digital card: one DELETE each, told and recorded once.
+        let id = s.card_transition("ISSUER0001", "c1", Action::Delete, &Reason::default()).unwrap();
+        assert_eq!(told(&mut s), ["digital d1 DELETE", "card c1 DELETE SUCCESSFUL"]);
+        let deletes: Vec<_> =
+            s.issuers["ISSUER0001"].cards["c1"].operations.iter().filter(|o| o.operation == "DELETE").collect();
+        assert_eq!(deletes.len(), 1);
+        assert_eq!(deletes[0].operation_id, id);
     }
 
     #[test]

@@ -193,7 +193,12 @@ impl TwoWays {
             call.as_ref().is_some_and(|c| matches!(c.outcome, Outcome::Delivered | Outcome::Dropped))
         })
         .await;
-        call.expect("settled")
+        let call = call.expect("settled");
+        // The record names operations as the generated client does in its errors.
+        for attempt in call.attempts.iter().filter(|a| a.result.contains(" failed (x-correlation-id ")) {
+            assert!(attempt.result.starts_with(call.operation), "{call:?}");
+        }
+        call
     }
 
     /// The calls of `operation` recorded so far.

@@ -10,14 +10,15 @@
 //! [`DEFAULT_MAX_ATTEMPTS`] attempts, waits doubling from [`FIRST_BACKOFF`] (simulated time).
 
 pub mod calls;
+mod job;
 mod token;
 
 pub use calls::{Attempt, Call, Calls, Outcome};
+pub use job::{job_for, Job, OPERATIONS};
 
-use crate::state::{Event, Operation};
 use crate::time::Clock;
+use d1_client::types::common;
 use d1_client::types::jwe::PrivateKey;
-use d1_client::types::{common, out_v1_digital_card as dc, out_v2_card as card};
 use d1_client::{ApiId, Client, Environment, ErrorKind, RetryPolicy};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -26,18 +27,6 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use token::ClientCredentials;
-
-/// Every operation of the outbound specs, by the generated client's name: all of them can be
-/// sent (on demand: `POST /sandbox/issuers/{issuerId}/outbound/{operation}`).
-pub const OPERATIONS: [&str; 7] = [
-    token::OPERATION,
-    "out_v1_consumer.get_consumer_information",
-    "out_v1_digital_card.notify_digital_card_operation",
-    "out_v1_physical_issuance.activate_card",
-    "out_v2_card.notify_card_authorisations",
-    "out_v2_card.notify_card_operations",
-    "out_v2_card.get_card_credentials",
-];
 
 /// How long one attempt may take, in real time, unless the registration says (our choice).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -82,128 +71,6 @@ impl fmt::Debug for EndpointConfig {
             .field("max_attempts", &self.max_attempts)
             .finish()
     }
-}
-
-/// One outbound call, with its inputs already validated.
-#[derive(Clone, Debug)]
-pub enum Job {
-    /// Fetch a new token, even if one is kept.
-    Token,
-    CardOperations(card::NotifyCardOperationsRequest),
-    CardAuthorisations(card::NotifyCardAuthorisationsRequest),
-    CardCredentials(common::CardId),
-    DigitalCardOperation(common::DigitalCardId, dc::NotifyDigitalCardOperationRequest),
-    ActivateCard(common::CardId),
-    ConsumerInformation(common::ConsumerId, Option<common::CardId>),
-}
-
-impl Job {
-    /// The generated client's name of the operation.
-    pub fn operation(&self) -> &'static str {
-        match self {
-            Job::Token => OPERATIONS[0],
-            Job::ConsumerInformation(..) => OPERATIONS[1],
-            Job::DigitalCardOperation(..) => OPERATIONS[2],
-            Job::ActivateCard(_) => OPERATIONS[3],
-            Job::CardAuthorisations(_) => OPERATIONS[4],
-            Job::CardOperations(_) => OPERATIONS[5],
-            Job::CardCredentials(_) => OPERATIONS[6],
-        }
-    }
-
-    /// The call `operation` (one of [`OPERATIONS`]) with the inputs of an on-demand request:
-    /// `{"cardId", "digitalCardId", "consumerId", "body"}`, each where the operation takes it.
-    /// `Err` names the missing or invalid member.
-    pub fn parse(operation: &str, payload: &Value) -> Result<Job, String> {
-        fn member<T: serde::de::DeserializeOwned>(payload: &Value, name: &str) -> Result<T, String> {
-            let value = payload.get(name).cloned().ok_or_else(|| format!("`{name}` is missing"))?;
-            serde_json::from_value(value).map_err(|e| format!("`{name}` is invalid: {e}"))
-        }
-        fn optional<T: serde::de::DeserializeOwned>(payload: &Value, name: &str) -> Result<Option<T>, String> {
-            if payload.get(name).is_none_or(Value::is_null) {
-                Ok(None)
-            } else {
-                member(payload, name).map(Some)
-            }
-        }
-        Ok(match operation {
-            "out_v1_auth2.get_authorization_token" => Job::Token,
-            "out_v1_consumer.get_consumer_information" => {
-                Job::ConsumerInformation(member(payload, "consumerId")?, optional(payload, "cardId")?)
-            }
-            "out_v1_digital_card.notify_digital_card_operation" => {
-                Job::DigitalCardOperation(member(payload, "digitalCardId")?, member(payload, "body")?)
-            }
-            "out_v1_physical_issuance.activate_card" => Job::ActivateCard(member(payload, "cardId")?),
-            "out_v2_card.notify_card_authorisations" => Job::CardAuthorisations(member(payload, "body")?),
-            "out_v2_card.notify_card_operations" => Job::CardOperations(member(payload, "body")?),
-            "out_v2_card.get_card_credentials" => Job::CardCredentials(member(payload, "cardId")?),
-            other => {
-                return Err(format!("`{other}` is not an outbound operation; these are: {}", OPERATIONS.join(", ")))
-            }
-        })
-    }
-}
-
-/// The call D1 makes for `event`: its operation, why, and the job (or why it cannot be built).
-/// `None` for an event that is not one call ([`Event::Ordered`]: production, see
-/// the `production` module).
-pub fn job_for(event: &Event) -> Option<(&'static str, String, Result<Job, String>)> {
-    Some(match event {
-        Event::Card { card, operation, .. } => {
-            let step = operation.production_status.as_deref().map(|s| format!(" {s}")).unwrap_or_default();
-            let why = format!("card {card}: {}{step} (operation {})", operation.operation, operation.operation_id);
-            (OPERATIONS[5], why, card_notification(card, operation).map(Job::CardOperations))
-        }
-        Event::DigitalCard { digital_card, operation, .. } => {
-            let why =
-                format!("digital card {digital_card}: {} (operation {})", operation.operation, operation.operation_id);
-            let job = digital_notification(operation).and_then(|body| {
-                let id = common::DigitalCardId::new(digital_card.as_str()).map_err(|e| e.to_string())?;
-                Ok(Job::DigitalCardOperation(id, body))
-            });
-            (OPERATIONS[2], why, job)
-        }
-        Event::CredentialsNeeded { card, .. } => {
-            let why = format!("card {card} renewed without card data");
-            (
-                OPERATIONS[6],
-                why,
-                common::CardId::new(card.as_str()).map(Job::CardCredentials).map_err(|e| e.to_string()),
-            )
-        }
-        Event::Ordered { .. } => return None,
-    })
-}
-
-/// Notify Card Operations with one operation: its status, times, and for a production step
-/// the production status (`details.status`).
-fn card_notification(card_id: &str, op: &Operation) -> Result<card::NotifyCardOperationsRequest, String> {
-    let e = |e: d1_client::types::validation::ValidationError| e.to_string();
-    let mut notification = card::CardStatusOperationNotification::new(
-        card::OperationId::new(op.operation_id.as_str()).map_err(e)?,
-        card::CardStatusOperationNotificationOperation::from(op.operation.as_str()),
-        card::CardStatusOperationNotificationStatus::from(op.status.as_str()),
-        op.start_time.clone(),
-        common::CardId::new(card_id).map_err(e)?,
-    );
-    notification.end_time = op.end_time.clone();
-    if let Some(status) = &op.production_status {
-        let details =
-            card::CardStatusDetails::default().with_status(card::CardStatusDetailsStatus::from(status.as_str()));
-        notification = notification.with_details(details);
-    }
-    Ok(card::NotifyCardOperationsRequest::default().with_operations(vec![notification]))
-}
-
-/// Notify Digital Card Operation. D1 does not publish the values of `operation` and `status`
-/// here: the sandbox sends the names it records (`SUSPEND`, `RESUME`, `DELETE`; `SUCCESSFUL`).
-fn digital_notification(op: &Operation) -> Result<dc::NotifyDigitalCardOperationRequest, String> {
-    let id = common::OperationId::new(op.operation_id.as_str()).map_err(|e| e.to_string())?;
-    Ok(dc::NotifyDigitalCardOperationRequest::default()
-        .with_operation_id(id)
-        .with_operation(op.operation.as_str())
-        .with_status(op.status.as_str()))
 }
 
 /// A delivered call: the status and what was received (never a value of the answer).
@@ -576,22 +443,5 @@ mod tests {
         assert_eq!(server_path("https://YOUR_DOMAIN/authz/d1/v1"), "/authz/d1/v1");
         assert_eq!(server_path("https://YOUR_DOMAIN_NAME/notifications/d1/v1/"), "/notifications/d1/v1");
         assert_eq!(server_path("https://api.your-domain.com"), "");
-    }
-
-    #[test]
-    fn every_operation_parses_and_names_itself() {
-        let payload = json!({
-            "cardId": "c1", "digitalCardId": "d1", "consumerId": "u1",
-            "body": {"operations": [], "operation": "SUSPEND"}
-        });
-        for operation in OPERATIONS {
-            let job = Job::parse(operation, &payload).expect(operation);
-            assert_eq!(job.operation(), operation);
-        }
-        let missing = Job::parse("out_v2_card.get_card_credentials", &json!({})).unwrap_err();
-        assert!(missing.contains("`cardId` is missing"), "{missing}");
-        let invalid = Job::parse("out_v2_card.get_card_credentials", &json!({"cardId": "bad id!"})).unwrap_err();
-        assert!(invalid.contains("`cardId` is invalid"), "{invalid}");
-        assert!(Job::parse("out_v2_card.nothing", &payload).is_err());
     }
 }

@@ -5,15 +5,13 @@
 //! forgets it when the issuer answers `401` to it.
 
 use super::calls::{Calls, Outcome};
+use super::job::TOKEN;
 use super::{record_attempt, Answer, Failure, Started};
 use crate::time::Clock;
 use d1_client::types::out_v1_auth2::{Auth2Request, GrantType, TokenType};
 use d1_client::{AccessToken, TokenError, TokenErrorKind, TokenFuture, TokenProvider};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// The generated client's name of the token operation.
-pub const OPERATION: &str = "out_v1_auth2.get_authorization_token";
 
 /// How long a token is kept when the answer does not say (`expires_in` is optional): our
 /// choice, D1's is not published.
@@ -116,7 +114,7 @@ impl TokenProvider for ClientCredentials {
             }
             // The fetch is a call of its own in the record, made for the call that needs it.
             let trigger = "a token for the next call".to_string();
-            let (id, _) = self.calls.open(&self.issuer, OPERATION, trigger, self.clock.now());
+            let (id, _) = self.calls.open(&self.issuer, TOKEN, trigger, self.clock.now());
             let started = Started::now(&self.clock);
             let (fetched, correlation_id) = self.fetch().await;
             self.calls.update(id, |c| c.correlation_id = correlation_id.clone());
