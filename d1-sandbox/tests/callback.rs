@@ -413,8 +413,8 @@ async fn a_500_is_retried_until_delivered() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timeout_is_retried_until_delivered() {
-    let two = start(None, json!({"timeoutMs": 300})).await;
-    two.faults.add("/cards", Fault::Delay(Duration::from_millis(1500)), 1);
+    let two = start(None, json!({"timeoutMs": 1000})).await;
+    two.faults.add("/cards", Fault::Delay(Duration::from_millis(3000)), 1);
     let call = two.settled(two.send("out_v2_card.notify_card_operations", card_notification("op_slow")).await).await;
     assert_eq!(call.outcome, Outcome::Delivered, "{call:?}");
     assert_eq!(statuses(&call), [None, Some(204)]);
