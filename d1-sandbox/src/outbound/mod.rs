@@ -237,6 +237,8 @@ impl Outbound {
             builder
         };
         let token_client = builder().build().map_err(|e| e.to_string())?;
+        // One connection pool for the token endpoint and the APIs.
+        let http = token_client.http_client().clone();
         let tokens = Arc::new(ClientCredentials::new(
             token_client,
             issuer,
@@ -246,7 +248,8 @@ impl Outbound {
             self.calls.clone(),
             self.clock,
         ));
-        let client = builder().shared_token_provider(tokens.clone()).build().map_err(|e| e.to_string())?;
+        let client =
+            builder().http_client(http).shared_token_provider(tokens.clone()).build().map_err(|e| e.to_string())?;
         let (queue, receiver) = tokio::sync::mpsc::channel(QUEUE_LENGTH);
         let worker = Worker {
             issuer_id,
