@@ -1,12 +1,15 @@
 //! Set-up calls that D1 does not have, under `/sandbox`: create cards and digital cards, read
-//! the whole state, get the sandbox's D1 public key, register an issuer's public key.
+//! the whole state, get the sandbox's D1 public key, register an issuer's public key; and the
+//! outbound side: register the issuer's service, send any outbound call on demand, read the
+//! record of calls.
 
+use crate::outbound::{EndpointConfig, Job};
 use crate::state::Lifecycle;
 use crate::Sandbox;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use axum::Router;
 use serde_json::{json, Value};
 
@@ -17,6 +20,10 @@ pub fn routes(sandbox: Sandbox) -> Router {
         .route("/issuers/{issuerId}/key", put(issuer_key))
         .route("/issuers/{issuerId}/cards/{cardId}", put(put_card))
         .route("/issuers/{issuerId}/digitalCards/{digitalCardId}", put(put_digital_card))
+        .route("/issuers/{issuerId}/endpoint", put(put_endpoint).get(get_endpoint).delete(delete_endpoint))
+        .route("/issuers/{issuerId}/outbound/{operation}", post(send_outbound))
+        .route("/outbound/calls", get(outbound_calls))
+        .route("/outbound/calls/{id}", get(outbound_call))
         .with_state(sandbox)
 }
 
@@ -124,4 +131,75 @@ async fn put_digital_card(
     let kind = value.get("type").and_then(Value::as_str).map(str::to_string);
     sandbox.state().put_digital_card(&issuer, &id, card, pan, state, kind);
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// `PUT /sandbox/issuers/{issuerId}/endpoint` [`EndpointConfig`]: send this issuer's outbound
+/// calls to its service from now on.
+async fn put_endpoint(
+    State(sandbox): State<Sandbox>,
+    Path(issuer): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Response {
+    let config: EndpointConfig = match serde_json::from_slice(&bytes) {
+        Ok(c) => c,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &format!("not an endpoint registration: {e}")),
+    };
+    match sandbox.outbound().register(&issuer, config) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => error(StatusCode::BAD_REQUEST, &e),
+    }
+}
+
+async fn get_endpoint(State(sandbox): State<Sandbox>, Path(issuer): Path<String>) -> Response {
+    match sandbox.outbound().endpoint(&issuer) {
+        Some(shown) => json_response(StatusCode::OK, &shown),
+        None => error(StatusCode::NOT_FOUND, "no service is registered for this issuer"),
+    }
+}
+
+async fn delete_endpoint(State(sandbox): State<Sandbox>, Path(issuer): Path<String>) -> Response {
+    if sandbox.outbound().unregister(&issuer) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        error(StatusCode::NOT_FOUND, "no service is registered for this issuer")
+    }
+}
+
+/// `POST /sandbox/issuers/{issuerId}/outbound/{operation}` `{"cardId"?, "digitalCardId"?,
+/// "consumerId"?, "body"?}`: send one outbound call now (queued behind the issuer's earlier
+/// ones). 202 with the call's id; its progress is in `GET /sandbox/outbound/calls/{id}`.
+async fn send_outbound(
+    State(sandbox): State<Sandbox>,
+    Path((issuer, operation)): Path<(String, String)>,
+    bytes: axum::body::Bytes,
+) -> Response {
+    let payload = match body(&bytes) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let job = match Job::parse(&operation, &payload) {
+        Ok(job) => job,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &e),
+    };
+    let trigger = "on demand (POST /sandbox/issuers/{issuerId}/outbound/{operation})".to_string();
+    match sandbox.outbound().send(&issuer, job.operation(), trigger, Ok(job)) {
+        Some(id) => json_response(StatusCode::ACCEPTED, &json!({ "callId": id })),
+        None => error(
+            StatusCode::CONFLICT,
+            "no service is registered for this issuer: PUT /sandbox/issuers/{issuerId}/endpoint first",
+        ),
+    }
+}
+
+/// `GET /sandbox/outbound/calls`: every recorded call, oldest first.
+async fn outbound_calls(State(sandbox): State<Sandbox>) -> Response {
+    let (calls, forgotten) = sandbox.outbound().calls().list();
+    json_response(StatusCode::OK, &json!({ "calls": calls, "callsForgotten": forgotten }))
+}
+
+async fn outbound_call(State(sandbox): State<Sandbox>, Path(id): Path<String>) -> Response {
+    match id.parse().ok().and_then(|id| sandbox.outbound().calls().get(id)) {
+        Some(call) => json_response(StatusCode::OK, &serde_json::to_value(call).unwrap_or_default()),
+        None => error(StatusCode::NOT_FOUND, "no such call (or it was forgotten)"),
+    }
 }

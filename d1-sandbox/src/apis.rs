@@ -1,6 +1,6 @@
 //! The inbound traits, implemented on the in-memory state.
 
-use crate::state::{Action, Lifecycle, Operation, Reason, Refusal};
+use crate::state::{Action, Lifecycle, Operation, Reason, Refusal, Renewal};
 use crate::Sandbox;
 use d1_server::{in_v1_auth2, in_v1_card, in_v1_digital_card, in_v1_physical_issuance, in_v2_consumer};
 use d1_server::{ApiError, Status2xx};
@@ -52,15 +52,16 @@ fn card_reason(body: Option<&t::in_v1_card::OperationRequest>) -> Reason {
 }
 
 fn operation_card(op: &Operation) -> Result<t::in_v1_card::OperationCard, ApiError> {
-    Ok(t::in_v1_card::OperationCard::new(
+    let mut operation = t::in_v1_card::OperationCard::new(
         t::in_v1_card::OperationId::new(op.operation_id.clone()).map_err(|e| internal("an operation", e))?,
         t::in_v1_card::Operation::from(op.operation.as_str()),
         t::in_v1_card::Status::from(op.status.as_str()),
         op.start_time.clone(),
         t::in_v1_card::RequestorType::from(op.requestor_type.as_str()),
         op.requestor_id.clone(),
-    )
-    .with_end_time(op.end_time.clone()))
+    );
+    operation.end_time = op.end_time.clone();
+    Ok(operation)
 }
 
 macro_rules! card_transition {
@@ -109,14 +110,14 @@ impl in_v1_card::InV1CardApi for Sandbox {
             reason: body.reason.as_ref().map(|r| r.as_str().to_string()),
             reason_code: Some(body.reason_code.clone().unwrap_or_else(|| "ISSUER_DECISION".to_string())),
         };
-        let result = self.state().renew_card(
-            request.issuer_id.as_str(),
-            request.card_id.as_str(),
-            body.new_card_id.as_ref().map(|n| n.as_str()),
+        let renewal = Renewal {
+            new_card: body.new_card_id.as_ref().map(|n| n.as_str()),
             state,
-            body.card_product_id.as_ref().map(|p| p.as_str().to_string()),
-            &reason,
-        );
+            card_product: body.card_product_id.as_ref().map(|p| p.as_str().to_string()),
+            reason,
+            card_data_sent: body.encrypted_data.is_some(),
+        };
+        let result = self.state().renew_card(request.issuer_id.as_str(), request.card_id.as_str(), renewal);
         Ok(match result {
             Ok(()) => R::Success(Status2xx::NO_CONTENT),
             Err(refusal @ Refusal::Forbidden(_)) => R::Forbidden(v1_error(&refusal)),
@@ -222,8 +223,8 @@ fn digital_operation(op: &Operation) -> Result<t::in_v1_digital_card::DigitalCar
         dc::StartTime::new(op.start_time.clone()).map_err(e)?,
         op.requestor_id.clone(),
         op.requestor_type.clone(),
-    )
-    .with_end_time(dc::EndTime::new(op.end_time.clone()).map_err(e)?);
+    );
+    operation.end_time = op.end_time.clone().map(dc::EndTime::new).transpose().map_err(e)?;
     operation.reason = op.reason.clone();
     operation.reason_code = op.reason_code.as_deref().map(dc::ReasonCode::from);
     Ok(operation)
@@ -427,19 +428,19 @@ impl in_v1_physical_issuance::InV1PhysicalIssuanceApi for Sandbox {
     ) -> Result<in_v1_physical_issuance::CardOrderResponse, ApiError> {
         use t::in_v1_physical_issuance::CardRequest;
         self.authorize(&request.bearer_token)?;
-        let (consumer, product, card_data) = match &request.body {
+        let (consumer, product, card_data, shipped) = match &request.body {
             Some(CardRequest::Thales(b)) => {
-                (b.consumer_id.as_ref(), b.card_product_id.as_ref(), Some(&b.encrypted_data))
+                (b.consumer_id.as_ref(), b.card_product_id.as_ref(), Some(&b.encrypted_data), true)
             }
             Some(CardRequest::Instant(b)) => {
-                (b.consumer_id.as_ref(), b.card_product_id.as_ref(), b.encrypted_data.as_ref())
+                (b.consumer_id.as_ref(), b.card_product_id.as_ref(), b.encrypted_data.as_ref(), b.shipment.is_some())
             }
             Some(CardRequest::Central(b)) => {
-                (b.consumer_id.as_ref(), b.card_product_id.as_ref(), b.encrypted_data.as_ref())
+                (b.consumer_id.as_ref(), b.card_product_id.as_ref(), b.encrypted_data.as_ref(), b.shipment.is_some())
             }
             // The spec does not require the body: the card is ordered without details, as it is
             // for a channel added to the spec after this sandbox was written.
-            Some(_) | None => (None, None, None),
+            Some(_) | None => (None, None, None, false),
         };
         if let Some(sealed) = card_data {
             sealed.open(self.d1_private_key()).map_err(|e| {
@@ -455,6 +456,7 @@ impl in_v1_physical_issuance::InV1PhysicalIssuanceApi for Sandbox {
                 request.card_id.as_str(),
                 consumer.map(|c| c.as_str().to_string()),
                 product.map(|p| p.as_str().to_string()),
+                shipped,
             )
             .map_err(api_error)?;
         Ok(in_v1_physical_issuance::CardOrderResponse::Accepted(operation_information(id)?))
@@ -476,18 +478,20 @@ impl in_v1_physical_issuance::InV1PhysicalIssuanceApi for Sandbox {
         let operations = ops
             .iter()
             .map(|op| {
+                let status = op.production_status.as_deref().unwrap_or(crate::state::FIRST_PRODUCTION_STATUS);
                 let mut details =
-                    pi::ProduceDetails::default().with_status(t::common::ProduceDetailsStatus::CardProdDone);
+                    pi::ProduceDetails::default().with_status(t::common::ProduceDetailsStatus::from(status));
                 details.consumer_id = consumer.clone();
-                Ok(pi::ProduceOperation::new(
+                let mut operation = pi::ProduceOperation::new(
                     t::common::OperationId::new(op.operation_id.clone()).map_err(|e| internal("an operation", e))?,
                     pi::Operation::Produce,
-                    t::common::ProduceOperationStatus::Successful,
+                    t::common::ProduceOperationStatus::from(op.status.as_str()),
                     op.start_time.clone(),
                     card_id.clone(),
                     details,
-                )
-                .with_end_time(op.end_time.clone()))
+                );
+                operation.end_time = op.end_time.clone();
+                Ok(operation)
             })
             .collect::<Result<Vec<_>, ApiError>>()?;
         Ok(in_v1_physical_issuance::GetCardOrderStatusResponse::Success(

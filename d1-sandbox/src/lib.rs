@@ -15,7 +15,7 @@
 //! | `/banking/v1` | Inbound Card API 1.0, Inbound Digital Card API 1.0, Inbound Physical Card API 2.0 |
 //! | `/banking/v2` | D1 Inbound Consumer API 2.0 |
 //! | `/authz/v1` | D1 OAuth API 1.0 (`POST /oauth2/token`) |
-//! | `/sandbox` | set-up calls that D1 does not have (below) |
+//! | `/sandbox` | set-up calls that D1 does not have (below), and the outbound side's |
 //!
 //! # Behaviour
 //!
@@ -59,14 +59,33 @@
 //!   `PUT /sandbox/issuers/{issuerId}/key` (a public JWK); without one, `credentials` is left out.
 //! - `GET /sandbox/state` shows everything held, as JSON. Data lives in memory only and is
 //!   lost when the process stops; one lock guards it, so concurrent calls are safe.
+//! - **Production**: a card order's `PRODUCE` operation starts `PENDING` in
+//!   `CARD_PROD_REQUESTED` and moves through the production statuses, one simulated hour a
+//!   step, to `SUCCESSFUL` (see the `production` module); `productionStatus` shows where it is.
+//! - **Time** is simulated: [`Options::speed`] (`--speed`) simulated seconds pass per real
+//!   second, for timestamps, production and the waits between retries ([`time::Clock`]).
+//!
+//! # Calling the issuer back
+//!
+//! D1 calls the issuer's service too (the outbound APIs). Once a service is registered for an
+//! issuer (`PUT /sandbox/issuers/{issuerId}/endpoint`), the sandbox sends D1's calls to it
+//! through the generated client of the outbound APIs: a client-credentials token first, then
+//! card and digital card notifications for every state change, each production step, Get Card
+//! Credentials for a renewal without card data — and any outbound call on demand
+//! (`POST /sandbox/issuers/{issuerId}/outbound/{operation}`). Every call, with its attempts and
+//! outcome, is in `GET /sandbox/outbound/calls` and the log. See [`outbound`], and the
+//! repository README's "Point the sandbox at your issuer service" for what is D1's behaviour
+//! and what is the sandbox's choice.
 
 pub mod admin;
 mod apis;
+pub mod outbound;
+mod production;
 pub mod state;
 pub mod time;
 
 use d1_types::jwe::{PrivateKey, PublicKey};
-use state::State;
+use state::{Event, State};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -96,6 +115,9 @@ pub struct Options {
     /// beyond it (see [`state::History`]), so memory stays bounded by the number of resources
     /// times this. Default [`state::DEFAULT_HISTORY_LIMIT`]; at least 1.
     pub history_limit: usize,
+    /// Simulated seconds per real second (see [`time::Clock`]): how fast a card's production
+    /// moves and retries wait. Default 1 (real time).
+    pub speed: f64,
 }
 
 impl Default for Options {
@@ -105,6 +127,7 @@ impl Default for Options {
             body_limit: None,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             history_limit: state::DEFAULT_HISTORY_LIMIT,
+            speed: 1.0,
         }
     }
 }
@@ -119,7 +142,9 @@ struct Inner {
     state: Mutex<State>,
     tokens: Mutex<HashSet<String>>,
     issuer_keys: Mutex<BTreeMap<String, PublicKey>>,
-    d1_key: PrivateKey,
+    d1_key: Arc<PrivateKey>,
+    clock: time::Clock,
+    outbound: outbound::Outbound,
     options: Options,
 }
 
@@ -134,15 +159,49 @@ impl Sandbox {
         let d1_key = PrivateKey::generate(&mut d1_types::jwe::SysRng)
             .expect("the operating system's random generator is available")
             .with_kid("d1-sandbox");
+        let d1_key = Arc::new(d1_key);
         let prefix = format!("{:08x}", random_u32());
+        let clock = time::Clock::new(options.speed);
+        let state = State::new(prefix).with_history_limit(options.history_limit).with_clock(clock);
         Sandbox {
             inner: Arc::new(Inner {
-                state: Mutex::new(State::new(prefix).with_history_limit(options.history_limit)),
+                state: Mutex::new(state),
                 tokens: Mutex::new(HashSet::new()),
                 issuer_keys: Mutex::new(BTreeMap::new()),
+                outbound: outbound::Outbound::new(d1_key.clone(), clock),
                 d1_key,
+                clock,
                 options,
             }),
+        }
+    }
+
+    /// The sandbox's (simulated) clock.
+    pub fn clock(&self) -> time::Clock {
+        self.inner.clock
+    }
+
+    /// D1's calls to the issuers' services: registrations and the record of calls.
+    pub fn outbound(&self) -> &outbound::Outbound {
+        &self.inner.outbound
+    }
+
+    /// Act on the events the state recorded: queue the outbound calls D1 makes for them, start
+    /// the production of ordered cards. Runs after every request (see [`Sandbox::app`]) and
+    /// every production step. Must run inside a tokio runtime.
+    pub fn dispatch(&self) {
+        let events = self.state().take_events();
+        for event in events {
+            match event {
+                Event::Ordered { issuer, card, operation_id, shipped } => {
+                    tokio::spawn(production::run(self.clone(), issuer, card, operation_id, shipped));
+                }
+                event => {
+                    if let Some((operation, trigger, job)) = outbound::job_for(&event) {
+                        self.inner.outbound.send(event.issuer(), operation, trigger, job);
+                    }
+                }
+            }
         }
     }
 
@@ -192,7 +251,8 @@ impl Sandbox {
     }
 
     /// The whole HTTP application: every inbound API under its base path, the `/sandbox`
-    /// set-up calls, and JSON 404s for anything else.
+    /// set-up calls, and JSON 404s for anything else. After each request, the outbound calls
+    /// it causes are queued ([`Sandbox::dispatch`]).
     pub fn app(&self) -> axum::Router {
         let mut config = d1_server::Config::default();
         if let Some(limit) = self.inner.options.body_limit {
@@ -210,7 +270,13 @@ impl Sandbox {
                     .layer(axum::middleware::map_response(apis::oauth_error_body)),
             )
             .nest("/sandbox", admin::routes(self.clone()));
-        d1_server::finish(router)
+        d1_server::finish(router).layer(axum::middleware::map_response_with_state(
+            self.clone(),
+            |axum::extract::State(sandbox): axum::extract::State<Sandbox>, response: axum::response::Response| async move {
+                sandbox.dispatch();
+                response
+            },
+        ))
     }
 }
 

@@ -3,11 +3,11 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 
-const HELP: &str = "d1-sandbox: an in-memory stand-in for Thales D1 (inbound APIs)
+const HELP: &str = "d1-sandbox: an in-memory stand-in for Thales D1 (inbound APIs, and its calls to the issuer)
 
 USAGE:
     d1-sandbox [--port PORT] [--host ADDRESS] [--strict-auth] [--body-limit BYTES]
-               [--header-timeout SECONDS] [--history-limit N] [--quiet]
+               [--header-timeout SECONDS] [--history-limit N] [--speed FACTOR] [--quiet]
 
 OPTIONS:
     --port PORT          port to listen on (default 8080; 0 picks a free one, printed at start)
@@ -19,6 +19,9 @@ OPTIONS:
                          (request line and headers) within this time (default 10)
     --history-limit N    operations kept per consumer, card and digital card; older ones are
                          forgotten (default 1000)
+    --speed FACTOR       simulated seconds per real second (default 1): a card's production
+                         (one simulated hour a step) and the waits between retries of calls to
+                         the issuer run this much faster
     --quiet              log warnings and errors only (default: one line per request)
     -h, --help           print this help
 
@@ -30,6 +33,10 @@ APIs (base URLs for the generated client):
                                   PUT /sandbox/issuers/{issuerId}/digitalCards/{digitalCardId},
                                   GET /sandbox/state, GET /sandbox/keys/d1,
                                   PUT /sandbox/issuers/{issuerId}/key
+    http://HOST:PORT/sandbox      outbound: PUT /sandbox/issuers/{issuerId}/endpoint (the issuer's
+                                  service: {\"baseUrl\", \"clientId\", \"clientSecret\"}),
+                                  GET /sandbox/outbound/calls,
+                                  POST /sandbox/issuers/{issuerId}/outbound/{operation}
 
 Data is held in memory only. Stop with Ctrl-C (or SIGTERM).";
 
@@ -67,6 +74,13 @@ fn parse(args: &[String]) -> Result<Option<Args>, String> {
                     .ok()
                     .filter(|n: &usize| *n > 0)
                     .ok_or_else(|| "--history-limit takes a positive number".to_string())?
+            }
+            "--speed" => {
+                out.options.speed = value(i)?
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| s.is_finite() && *s > 0.0)
+                    .ok_or_else(|| "--speed takes a positive number".to_string())?
             }
             "--strict-auth" => {
                 out.options.strict_auth = true;

@@ -1,6 +1,9 @@
 //! The sandbox's data and state machine: plain Rust, no HTTP. Every change goes through a
-//! method of [`State`], which the HTTP layer calls with the lock held.
+//! method of [`State`], which the HTTP layer calls with the lock held. A change D1 would tell
+//! the issuer about is also recorded as an [`Event`], which the sandbox takes out with
+//! [`State::take_events`] and turns into outbound calls.
 
+use crate::time::Clock;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, VecDeque};
@@ -51,7 +54,12 @@ pub struct Operation {
     pub operation: String,
     pub status: String,
     pub start_time: String,
-    pub end_time: String,
+    /// Unset while the operation is `PENDING` (a card in production).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+    /// The production status of a `PRODUCE` operation (`details.status`: `CARD_PROD_REQUESTED`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub production_status: Option<String>,
     pub requestor_type: String,
     pub requestor_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -112,6 +120,11 @@ impl History {
     pub fn forgotten(&self) -> u64 {
         self.operations_forgotten
     }
+
+    /// The kept operation with this id.
+    pub fn get_mut(&mut self, operation_id: &str) -> Option<&mut Operation> {
+        self.operations.iter_mut().find(|o| o.operation_id == operation_id)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -171,6 +184,32 @@ pub enum Refusal {
     Forbidden(String),
 }
 
+/// A change D1 tells the issuer about, or a moment D1 calls the issuer: what the outbound side
+/// of the sandbox acts on (see [`crate::outbound`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// An operation on a card: suspend, resume, delete, renew, or a production step.
+    Card { issuer: String, card: String, operation: Operation },
+    /// An operation on a digital card: suspend, resume, delete.
+    DigitalCard { issuer: String, digital_card: String, operation: Operation },
+    /// A card order was accepted: its production starts (`operation_id` is the `PRODUCE` one).
+    Ordered { issuer: String, card: String, operation_id: String, shipped: bool },
+    /// D1 needs the card's PAN and expiry from the issuer (a renew without card data).
+    CredentialsNeeded { issuer: String, card: String },
+}
+
+impl Event {
+    /// The issuer the event is about.
+    pub fn issuer(&self) -> &str {
+        match self {
+            Event::Card { issuer, .. }
+            | Event::DigitalCard { issuer, .. }
+            | Event::Ordered { issuer, .. }
+            | Event::CredentialsNeeded { issuer, .. } => issuer,
+        }
+    }
+}
+
 /// Everything the sandbox holds.
 #[derive(Debug, Default, Serialize)]
 pub struct State {
@@ -182,6 +221,22 @@ pub struct State {
     /// Operations kept per consumer, card and digital card.
     #[serde(skip)]
     history_limit: usize,
+    #[serde(skip)]
+    clock: Clock,
+    /// Recorded since the last [`State::take_events`].
+    #[serde(skip)]
+    events: Vec<Event>,
+}
+
+/// The inputs of a renewal ([`State::renew_card`]).
+#[derive(Clone, Debug, Default)]
+pub struct Renewal<'a> {
+    pub new_card: Option<&'a str>,
+    pub state: Option<Lifecycle>,
+    pub card_product: Option<String>,
+    pub reason: Reason,
+    /// The request carried the new card data (`encryptedData`).
+    pub card_data_sent: bool,
 }
 
 /// Inputs shared by the state-changing calls.
@@ -193,7 +248,25 @@ pub struct Reason {
 
 impl State {
     pub fn new(prefix: String) -> Self {
-        State { issuers: BTreeMap::new(), next_operation: 0, prefix, history_limit: DEFAULT_HISTORY_LIMIT }
+        State {
+            issuers: BTreeMap::new(),
+            next_operation: 0,
+            prefix,
+            history_limit: DEFAULT_HISTORY_LIMIT,
+            clock: Clock::default(),
+            events: Vec::new(),
+        }
+    }
+
+    /// Timestamps follow `clock` (simulated time).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The events recorded since the last call, oldest first.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
     }
 
     /// Keep at most `limit` operations (at least 1) per consumer, card and digital card created
@@ -209,13 +282,14 @@ impl State {
 
     fn operation(&mut self, issuer: &str, operation: &str, reason: &Reason) -> Operation {
         self.next_operation += 1;
-        let now = crate::time::now();
+        let now = self.clock.now();
         Operation {
             operation_id: format!("{}{:08}", self.prefix, self.next_operation),
             operation: operation.to_string(),
             status: "SUCCESSFUL".to_string(),
             start_time: now.clone(),
-            end_time: now,
+            end_time: Some(now),
+            production_status: None,
             requestor_type: "ISSUER".to_string(),
             requestor_id: issuer.to_string(),
             reason: reason.reason.clone(),
@@ -331,19 +405,27 @@ impl State {
     ) -> Result<String, Refusal> {
         let current = self.card(issuer, card)?.state;
         let next = transition(current, action, "card")?;
+        if next == Lifecycle::Deleted {
+            return Ok(self.delete_card_cascade(issuer, card, reason));
+        }
         let op = self.operation(issuer, action.operation(), reason);
         let id = op.operation_id.clone();
-        if next == Lifecycle::Deleted {
-            self.delete_card_cascade(issuer, card, reason);
-        }
-        let c = self.card(issuer, card)?;
-        c.state = next;
-        c.operations.push(op);
+        self.card(issuer, card)?.state = next;
+        self.record_card(issuer, card, op);
         Ok(id)
     }
 
-    /// Mark a card deleted and delete its digital cards (each with an operation of its own).
-    fn delete_card_cascade(&mut self, issuer: &str, card: &str, reason: &Reason) {
+    /// Record `op` in the card's history and as an event.
+    fn record_card(&mut self, issuer: &str, card: &str, op: Operation) {
+        if let Some(c) = self.issuers.get_mut(issuer).and_then(|i| i.cards.get_mut(card)) {
+            c.operations.push(op.clone());
+            self.events.push(Event::Card { issuer: issuer.to_string(), card: card.to_string(), operation: op });
+        }
+    }
+
+    /// Mark a card deleted and delete its digital cards (each with an operation of its own);
+    /// the id of the card's `DELETE` operation.
+    fn delete_card_cascade(&mut self, issuer: &str, card: &str, reason: &Reason) -> String {
         let digital: Vec<String> = self.issuers[issuer]
             .digital_cards
             .iter()
@@ -355,32 +437,22 @@ impl State {
         let cascaded = Reason { reason: reason.reason.clone(), reason_code: None };
         for id in digital {
             let op = self.operation(issuer, "DELETE", &cascaded);
-            if let Some(d) = self.issuers.get_mut(issuer).and_then(|i| i.digital_cards.get_mut(&id)) {
-                d.state = Lifecycle::Deleted;
-                d.last_state_change_time = op.start_time.clone();
-                d.operations.push(op);
-            }
+            self.record_digital(issuer, &id, Lifecycle::Deleted, op);
         }
         let op = self.operation(issuer, "DELETE", reason);
-        if let Some(c) = self.issuers.get_mut(issuer).and_then(|i| i.cards.get_mut(card))
-            && c.state != Lifecycle::Deleted
-        {
+        let id = op.operation_id.clone();
+        if let Some(c) = self.issuers.get_mut(issuer).and_then(|i| i.cards.get_mut(card)) {
             c.state = Lifecycle::Deleted;
-            c.operations.push(op);
+            self.record_card(issuer, card, op);
         }
+        id
     }
 
     /// Renew a card. With a `newCardId` other than `cardId` the new card is created for the same
-    /// consumer (in `state`, `ACTIVE` by default); the old card keeps its state.
-    pub fn renew_card(
-        &mut self,
-        issuer: &str,
-        card: &str,
-        new_card: Option<&str>,
-        state: Option<Lifecycle>,
-        card_product: Option<String>,
-        reason: &Reason,
-    ) -> Result<(), Refusal> {
+    /// consumer (in `state`, `ACTIVE` by default); the old card keeps its state. Without card
+    /// data, D1 asks the issuer for the renewed card's ([`Event::CredentialsNeeded`]).
+    pub fn renew_card(&mut self, issuer: &str, card: &str, renewal: Renewal<'_>) -> Result<(), Refusal> {
+        let Renewal { new_card, state, card_product, reason, card_data_sent } = renewal;
         let old = self.card(issuer, card)?.clone();
         if old.state == Lifecycle::Deleted {
             return Err(Refusal::Forbidden("The card is deleted.".into()));
@@ -390,7 +462,7 @@ impl State {
         {
             return Err(Refusal::Forbidden("The end user (consumer) is not active.".into()));
         }
-        let op = self.operation(issuer, "RENEW", reason);
+        let op = self.operation(issuer, "RENEW", &reason);
         match new_card.filter(|n| *n != card) {
             Some(new_id) => {
                 if let Some(existing) = self.issuers[issuer].cards.get(new_id) {
@@ -423,7 +495,11 @@ impl State {
                 }
             }
         }
-        self.card(issuer, card)?.operations.push(op);
+        self.record_card(issuer, card, op);
+        if !card_data_sent {
+            let renewed = new_card.unwrap_or(card).to_string();
+            self.events.push(Event::CredentialsNeeded { issuer: issuer.to_string(), card: renewed });
+        }
         Ok(())
     }
 
@@ -444,13 +520,16 @@ impl State {
         c.operations.iter().find(|o| o.operation_id == operation).cloned().ok_or(Refusal::UnknownOperation)
     }
 
-    /// A card order: creates the card if unknown (`ACTIVE`), records a `PRODUCE` operation.
+    /// A card order: creates the card if unknown (`ACTIVE`), records a `PRODUCE` operation,
+    /// `PENDING` with production status `CARD_PROD_REQUESTED`, and starts its production
+    /// ([`Event::Ordered`]; `shipped`: the order asks for a shipment).
     pub fn order_card(
         &mut self,
         issuer: &str,
         card: &str,
         consumer: Option<String>,
         product: Option<String>,
+        shipped: bool,
     ) -> Result<String, Refusal> {
         if let Some(c) = self.issuers.get(issuer).and_then(|i| i.cards.get(card)) {
             if c.state == Lifecycle::Deleted {
@@ -459,7 +538,10 @@ impl State {
         } else {
             self.put_card(issuer, card, consumer.clone(), Lifecycle::Active);
         }
-        let op = self.operation(issuer, "PRODUCE", &Reason::default());
+        let mut op = self.operation(issuer, "PRODUCE", &Reason::default());
+        op.status = "PENDING".to_string();
+        op.end_time = None;
+        op.production_status = Some(FIRST_PRODUCTION_STATUS.to_string());
         let id = op.operation_id.clone();
         let c = self.card(issuer, card)?;
         if c.consumer_id.is_none() {
@@ -468,8 +550,40 @@ impl State {
         if product.is_some() {
             c.card_product_id = product;
         }
-        c.operations.push(op);
+        self.record_card(issuer, card, op);
+        let (issuer, card, operation_id) = (issuer.to_string(), card.to_string(), id.clone());
+        self.events.push(Event::Ordered { issuer, card, operation_id, shipped });
         Ok(id)
+    }
+
+    /// Move a card's production on to `status` (`details.status`); `last`: production is over,
+    /// the operation `SUCCESSFUL`. `false` when the operation is not known (any more: see
+    /// [`History`]), and nothing changed.
+    pub fn advance_production(
+        &mut self,
+        issuer: &str,
+        card: &str,
+        operation_id: &str,
+        status: &str,
+        last: bool,
+    ) -> bool {
+        let now = self.clock.now();
+        let Some(op) = self
+            .issuers
+            .get_mut(issuer)
+            .and_then(|i| i.cards.get_mut(card))
+            .and_then(|c| c.operations.get_mut(operation_id))
+        else {
+            return false;
+        };
+        op.production_status = Some(status.to_string());
+        if last {
+            op.status = "SUCCESSFUL".to_string();
+            op.end_time = Some(now);
+        }
+        let operation = op.clone();
+        self.events.push(Event::Card { issuer: issuer.to_string(), card: card.to_string(), operation });
+        true
     }
 
     /// The `PRODUCE` operations of a card, newest first.
@@ -489,7 +603,7 @@ impl State {
         state: Lifecycle,
         kind: Option<String>,
     ) {
-        let now = crate::time::now();
+        let now = self.clock.now();
         let suffix: String = pan.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
         let operations = History::new(self.history_limit);
         self.issuer(issuer).digital_cards.insert(
@@ -522,11 +636,19 @@ impl State {
         let next = transition(current, action, "digital card")?;
         let op = self.operation(issuer, action.operation(), reason);
         let op_id = op.operation_id.clone();
-        let d = self.digital_card(issuer, id)?;
-        d.state = next;
-        d.last_state_change_time = op.start_time.clone();
-        d.operations.push(op);
+        self.record_digital(issuer, id, next, op);
         Ok(op_id)
+    }
+
+    /// Move a digital card to `state`, recording `op` in its history and as an event.
+    fn record_digital(&mut self, issuer: &str, id: &str, state: Lifecycle, op: Operation) {
+        if let Some(d) = self.issuers.get_mut(issuer).and_then(|i| i.digital_cards.get_mut(id)) {
+            d.state = state;
+            d.last_state_change_time = op.start_time.clone();
+            d.operations.push(op.clone());
+            let (issuer, digital_card) = (issuer.to_string(), id.to_string());
+            self.events.push(Event::DigitalCard { issuer, digital_card, operation: op });
+        }
     }
 
     pub fn step_up(&mut self, issuer: &str, id: &str) -> Result<String, Refusal> {
@@ -565,6 +687,10 @@ impl State {
             .unwrap_or_default()
     }
 }
+
+/// The production status a card order starts in (D1's first `details.status` of a `PRODUCE`
+/// notification).
+pub const FIRST_PRODUCTION_STATUS: &str = "CARD_PROD_REQUESTED";
 
 /// A life-cycle call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -664,6 +790,56 @@ mod tests {
         assert_eq!(page[0].operation_id, "t00000010");
         assert_eq!(s.card_operation("ISSUER0001", "c1", "t00000001"), Err(Refusal::UnknownOperation));
         assert!(s.card_operation("ISSUER0001", "c1", "t00000008").is_ok());
+    }
+
+    /// What each change tells the issuer, in order.
+    fn told(s: &mut State) -> Vec<String> {
+        let events = s.take_events();
+        let describe = |e: &Event| match e {
+            Event::Card { card, operation, .. } => {
+                let step = operation.production_status.as_deref().unwrap_or("");
+                format!("card {card} {} {} {step}", operation.operation, operation.status).trim_end().to_string()
+            }
+            Event::DigitalCard { digital_card, operation, .. } => {
+                format!("digital {digital_card} {}", operation.operation)
+            }
+            Event::Ordered { card, shipped, .. } => format!("ordered {card} shipped={shipped}"),
+            Event::CredentialsNeeded { card, .. } => format!("credentials {card}"),
+        };
+        events.iter().map(describe).collect()
+    }
+
+    #[test]
+    fn changes_are_told_once_each() {
+        let mut s = State::new("t".into());
+        s.put_card("ISSUER0001", "c1", None, Lifecycle::Active);
+        s.put_digital_card("ISSUER0001", "d1", Some("c1".into()), "4000000000000002".into(), Lifecycle::Active, None);
+        assert!(told(&mut s).is_empty(), "set-up calls are not D1 operations");
+
+        let id = s.order_card("ISSUER0001", "c1", None, None, true).unwrap();
+        assert_eq!(told(&mut s), ["card c1 PRODUCE PENDING CARD_PROD_REQUESTED", "ordered c1 shipped=true"]);
+        assert!(s.advance_production("ISSUER0001", "c1", &id, "CARD_SHIPPED", true));
+        assert_eq!(told(&mut s), ["card c1 PRODUCE SUCCESSFUL CARD_SHIPPED"]);
+        assert!(!s.advance_production("ISSUER0001", "c1", "unknown", "CARD_SHIPPED", true));
+
+        s.card_transition("ISSUER0001", "c1", Action::Suspend, &Reason::default()).unwrap();
+        s.digital_transition("ISSUER0001", "d1", Action::Suspend, &Reason::default()).unwrap();
+        assert_eq!(told(&mut s), ["card c1 SUSPEND SUCCESSFUL", "digital d1 SUSPEND"]);
+
+        let renewal = Renewal { new_card: Some("c2"), ..Renewal::default() };
+        s.renew_card("ISSUER0001", "c1", renewal).unwrap();
+        assert_eq!(told(&mut s), ["card c1 RENEW SUCCESSFUL", "credentials c2"]);
+        let renewal = Renewal { card_data_sent: true, ..Renewal::default() };
+        s.renew_card("ISSUER0001", "c2", renewal).unwrap();
+        assert_eq!(told(&mut s), ["card c2 RENEW SUCCESSFUL"]);
+
+        // Deleting the card deletes its digital card: one DELETE each, told and recorded once.
+        let id = s.card_transition("ISSUER0001", "c1", Action::Delete, &Reason::default()).unwrap();
+        assert_eq!(told(&mut s), ["digital d1 DELETE", "card c1 DELETE SUCCESSFUL"]);
+        let deletes: Vec<_> =
+            s.issuers["ISSUER0001"].cards["c1"].operations.iter().filter(|o| o.operation == "DELETE").collect();
+        assert_eq!(deletes.len(), 1);
+        assert_eq!(deletes[0].operation_id, id);
     }
 
     #[test]
