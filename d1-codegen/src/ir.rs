@@ -176,6 +176,22 @@ pub struct Parameter {
     pub ty: TypeRef,
     pub doc: Option<String>,
     pub default: Option<serde_json::Value>,
+    /// How a list value is written (OpenAPI 3.0 `style` and `explode`); scalars ignore it.
+    pub list_style: ListStyle,
+}
+
+/// How the items of an array parameter are laid out on the wire (OpenAPI 3.0 §Style Values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListStyle {
+    /// Query `form` with `explode`: `name=a&name=b`.
+    Repeated,
+    /// One value, items joined by the separator: query `form` (`,`), `spaceDelimited` (`%20`),
+    /// `pipeDelimited` (`|`); path, header and cookie `simple`/`form` (`,`).
+    Joined(char),
+    /// Path `label`: `.a.b` with `explode`, `.a,b` without.
+    Label { explode: bool },
+    /// Path `matrix`: `;name=a;name=b` with `explode`, `;name=a,b` without.
+    Matrix { explode: bool },
 }
 
 #[derive(Clone, Debug)]

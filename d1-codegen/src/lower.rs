@@ -389,6 +389,18 @@ impl<'a> SpecLowering<'a> {
                     (TypeRef::String, None)
                 }
             };
+            let ty = match ty {
+                TypeRef::Json => {
+                    self.warn(at, "parameter without a `type` is passed as text");
+                    TypeRef::String
+                }
+                TypeRef::Array(item) if *item == TypeRef::Json => {
+                    self.warn(at, "parameter items without a `type` are passed as text");
+                    TypeRef::Array(Box::new(TypeRef::String))
+                }
+                ty => ty,
+            };
+            let list_style = list_style(param).map_err(|m| Error::new(at, m))?;
             let required = data.required || location == ParamLocation::Path;
             params.push(Parameter {
                 name: data.name.clone(),
@@ -398,6 +410,7 @@ impl<'a> SpecLowering<'a> {
                 ty,
                 doc: data.description.as_deref().map(docs::to_markdown),
                 default,
+                list_style,
             });
         }
         for segment in segments {
@@ -1551,6 +1564,32 @@ fn schema_doc(schema: &Schema) -> Option<String> {
 
 fn local_name<'r>(reference: &'r str, prefix: &str) -> Option<&'r str> {
     reference.strip_prefix(prefix).filter(|n| !n.is_empty() && !n.contains('/'))
+}
+
+/// The wire layout of an array parameter, from its `style` and `explode` (OpenAPI 3.0 defaults:
+/// `form` in query and cookie, `simple` in path and header; `explode` only for `form`).
+fn list_style(p: &openapiv3::Parameter) -> Result<ListStyle, String> {
+    use openapiv3::{PathStyle, QueryStyle};
+    let explode = p.parameter_data_ref().explode;
+    Ok(match p {
+        openapiv3::Parameter::Query { style, .. } => match style {
+            QueryStyle::Form if explode.unwrap_or(true) => ListStyle::Repeated,
+            QueryStyle::Form => ListStyle::Joined(','),
+            QueryStyle::SpaceDelimited => ListStyle::Joined(' '),
+            QueryStyle::PipeDelimited => ListStyle::Joined('|'),
+            QueryStyle::DeepObject => {
+                return Err("style `deepObject` (an object spread over `name[key]=value` query pairs) is not \
+                            supported: declare each key as its own query parameter, e.g. `name[gte]`"
+                    .into());
+            }
+        },
+        openapiv3::Parameter::Path { style, .. } => match style {
+            PathStyle::Simple => ListStyle::Joined(','),
+            PathStyle::Label => ListStyle::Label { explode: explode.unwrap_or(false) },
+            PathStyle::Matrix => ListStyle::Matrix { explode: explode.unwrap_or(false) },
+        },
+        openapiv3::Parameter::Header { .. } | openapiv3::Parameter::Cookie { .. } => ListStyle::Joined(','),
+    })
 }
 
 fn location_of(p: &openapiv3::Parameter) -> ParamLocation {

@@ -414,6 +414,22 @@ impl Violations {
         (self.0.len() == before).then_some(values)
     }
 
+    /// The items of a list newtype, checked by its constructor; when they break its
+    /// constraints, `None` and a violation.
+    pub fn list<T, L>(&mut self, location: In, name: &str, items: Vec<T>) -> Option<L>
+    where
+        L: TryFrom<Vec<T>>,
+        L::Error: fmt::Display,
+    {
+        match L::try_from(items) {
+            Ok(list) => Some(list),
+            Err(e) => {
+                self.push(location, name, e.to_string());
+                None
+            }
+        }
+    }
+
     fn parsed<T>(&mut self, location: In, name: &str, raw: &str, parse: fn(&str) -> Result<T, String>) -> Option<T> {
         match parse(raw) {
             Ok(value) => Some(value),
@@ -596,6 +612,28 @@ pub fn header<'a>(headers: &'a HeaderMap, name: &str, violations: &mut Violation
 /// Every comma-separated item of a header (array-typed header parameters).
 pub fn header_items<'a>(headers: &'a HeaderMap, name: &str, violations: &mut Violations) -> Vec<&'a str> {
     header(headers, name, violations).map(|v| v.split(',').map(str::trim).collect()).unwrap_or_default()
+}
+
+/// The items of an array parameter sent as one value: `raw` without its `prefix` (`.` for a
+/// `label` path parameter, `;name=` for a `matrix` one, empty otherwise), split on `separator`.
+/// A value without the prefix is a violation; a missing or empty value has no items.
+pub fn split_items<'a>(
+    raw: Option<&'a str>,
+    prefix: &str,
+    separator: &str,
+    location: In,
+    name: &str,
+    violations: &mut Violations,
+) -> Vec<&'a str> {
+    let Some(raw) = raw else { return Vec::new() };
+    match raw.strip_prefix(prefix) {
+        Some("") => Vec::new(),
+        Some(rest) => rest.split(separator).collect(),
+        None => {
+            violations.push(location, name, format!("does not start with `{prefix}`"));
+            Vec::new()
+        }
+    }
 }
 
 /// A cookie's value.

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::error::Error;
 use crate::ir::{
-    Api, Ir, MediaType, Method, Operation, ParamLocation, Parameter, PathSegment, Response, Status, TypeKind, TypeRef,
+    Api, Ir, ListStyle, MediaType, Method, Operation, ParamLocation, Parameter, PathSegment, Response, Status, TypeKind, TypeRef,
 };
 use crate::write::FileTree;
 use heck::ToUpperCamelCase;
@@ -408,13 +408,21 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
     }
 }
 
+/// An array parameter: its item type, and whether it is a validated list newtype (taken as
+/// the newtype, so its constraints hold before anything is sent).
+#[derive(Clone, Copy)]
+struct List<'a> {
+    item: &'a TypeRef,
+    newtype: bool,
+}
+
 /// A parameter as the generated code takes it.
 struct Input<'a> {
     param: &'a Parameter,
     /// Rust identifier of the argument or builder method.
     name: proc_macro2::Ident,
     /// Scalar or list.
-    list: Option<&'a TypeRef>,
+    list: Option<List<'a>>,
     /// How a required argument is passed on to the call: as it is (a reference or a slice), or
     /// by reference when it is a `&str` (unsized behind its reference, so not a `&dyn Display`).
     passed: TokenStream,
@@ -554,34 +562,67 @@ fn resolve<'a>(ir: &'a Ir, r: &'a TypeRef) -> &'a TypeRef {
     r
 }
 
-/// Whether a parameter of this type can go into a URL or header (rendered with `Display`).
-fn param_shape<'a>(ir: &'a Ir, p: &'a Parameter) -> Result<Option<&'a TypeRef>, String> {
-    let scalar = |r: &TypeRef| -> Result<(), String> {
-        match resolve(ir, r) {
-            TypeRef::String | TypeRef::Integer(_) | TypeRef::Number | TypeRef::Boolean => Ok(()),
-            TypeRef::Named(id) => {
-                let def = ir.ty(*id);
-                let def = match &def.kind {
-                    TypeKind::ReExport(target) => ir.ty(*target),
-                    _ => def,
-                };
-                match &def.kind {
-                    TypeKind::Newtype(n) if n.sensitive => {
-                        Err(format!("`{}` holds card data and must not be sent in a URL or header", def.name))
-                    }
-                    TypeKind::Newtype(n) if matches!(n.inner, crate::ir::NewtypeInner::Array(_)) => {
-                        Err(format!("list newtype `{}` is not supported as a parameter", def.name))
-                    }
-                    TypeKind::Newtype(_) | TypeKind::StringEnum(_) => Ok(()),
-                    _ => Err(format!("type `{}` cannot be serialised as a parameter", def.name)),
-                }
-            }
-            other => Err(format!("a parameter of type {other:?} is not supported")),
-        }
-    };
+/// How a parameter goes into a URL, header or cookie: a scalar rendered with `Display`
+/// (`None`), or a list of such scalars; an error saying why not otherwise.
+fn param_shape<'a>(ir: &'a Ir, p: &'a Parameter) -> Result<Option<List<'a>>, String> {
     match resolve(ir, &p.ty) {
-        TypeRef::Array(item) if p.location == ParamLocation::Query => scalar(item).map(|()| Some(&**item)),
-        other => scalar(other).map(|()| None),
+        TypeRef::Array(item) => scalar(ir, item, true).map(|()| Some(List { item, newtype: false })),
+        TypeRef::Named(id) => match &named(ir, *id).kind {
+            TypeKind::Newtype(n) if !n.sensitive => match &n.inner {
+                crate::ir::NewtypeInner::Array(item) => {
+                    scalar(ir, item, true).map(|()| Some(List { item, newtype: true }))
+                }
+                _ => Ok(None),
+            },
+            _ => scalar(ir, &p.ty, false).map(|()| None),
+        },
+        other => scalar(ir, other, false).map(|()| None),
+    }
+}
+
+/// A type's definition, through re-exports.
+fn named(ir: &Ir, id: crate::ir::TypeId) -> &crate::ir::TypeDef {
+    let def = ir.ty(id);
+    match &def.kind {
+        TypeKind::ReExport(target) => ir.ty(*target),
+        _ => def,
+    }
+}
+
+/// Whether a value (or, with `item`, an array item) is a scalar `Display` can write.
+fn scalar(ir: &Ir, r: &TypeRef, item: bool) -> Result<(), String> {
+    let what = |items: &str, one: &str| if item { format!("an array of {items}") } else { one.to_string() };
+    match resolve(ir, r) {
+        TypeRef::String | TypeRef::Integer(_) | TypeRef::Number | TypeRef::Boolean => Ok(()),
+        TypeRef::Named(id) => {
+            let def = named(ir, *id);
+            match &def.kind {
+                TypeKind::Newtype(n) if n.sensitive => {
+                    Err(format!("`{}` holds card data and must not be sent in a URL or header", def.name))
+                }
+                TypeKind::Newtype(n) if matches!(n.inner, crate::ir::NewtypeInner::Array(_)) => {
+                    Err(format!("{} has no serialisation in OpenAPI 3.0", what("lists", "a list")))
+                }
+                TypeKind::Newtype(_) | TypeKind::StringEnum(_) => Ok(()),
+                TypeKind::Struct(_) => Err(format!(
+                    "{} (`{}`) is not supported: OpenAPI 3.0 defines no form for it; send it in the \
+                     request body, or describe it with `content: application/json`",
+                    what("objects", "an object"),
+                    def.name
+                )),
+                _ => Err(format!(
+                    "{} `{}` (a `oneOf`/`anyOf` or map) is not supported: give the parameter one \
+                     scalar `type` (e.g. `string`)",
+                    what("", "type").trim_end(),
+                    def.name
+                )),
+            }
+        }
+        TypeRef::Array(_) => Err(format!("{} has no serialisation in OpenAPI 3.0", what("arrays", "an array"))),
+        _ => Err(format!(
+            "{} is not supported: declare each key as its own parameter",
+            what("JSON objects", "a JSON object")
+        )),
     }
 }
 
@@ -634,12 +675,12 @@ fn operation(
     for input in path_inputs.iter().chain(required_rest.iter()) {
         let name = &input.name;
         let (arg_ty, example_ty) = match input.list {
-            Some(item) => {
+            Some(List { newtype: false, item }) => {
                 let item = ctx.ty(item);
                 (quote!(&[#item]), quote!(&[#item]))
             }
             None if *resolve(ir, &input.param.ty) == TypeRef::String => (quote!(&str), quote!(&str)),
-            None => {
+            _ => {
                 let ty = ctx.ty(&input.param.ty);
                 (quote!(&#ty), quote!(&#ty))
             }
@@ -675,8 +716,7 @@ fn operation(
                     .iter()
                     .find(|i| i.param.name == *name)
                     .ok_or_else(|| fail(format!("path template names `{name}`, which is not a path parameter")))?;
-                let passed = &input.passed;
-                Ok(quote!(call.param(#name, #passed);))
+                Ok(render_input(input, input.passed.clone(), false))
             }
         })
         .collect::<Result<_, Error>>()?;
@@ -751,10 +791,11 @@ fn operation(
         }
         let doc = doc_attrs(Some(&doc));
         let (arg_ty, value) = match input.list {
-            Some(item) => {
+            Some(List { newtype: false, item }) => {
                 let item = ctx.ty(item);
                 (quote!(impl ::std::iter::IntoIterator<Item = #item>), quote!(value))
             }
+            Some(List { newtype: true, .. }) => (ctx.ty(&p.ty), quote!(value)),
             None if *resolve(ir, &p.ty) == TypeRef::String => (quote!(&str), quote!(&value)),
             None => (ctx.ty(&p.ty), quote!(&value)),
         };
@@ -1093,18 +1134,28 @@ fn render_input(input: &Input<'_>, value: TokenStream, correlation: bool) -> Tok
     if correlation {
         return quote!(call.correlation_id(#value););
     }
-    let write = |v: TokenStream| match input.param.location {
-        ParamLocation::Query => quote!(call.query(#wire, #v);),
-        ParamLocation::Header => quote!(call.header(#wire, #v);),
-        ParamLocation::Cookie => quote!(call.cookie(#wire, #v);),
-        ParamLocation::Path => quote!(call.param(#wire, #v);),
+    let Some(list) = input.list else {
+        return match input.param.location {
+            ParamLocation::Query => quote!(call.query(#wire, #value);),
+            ParamLocation::Header => quote!(call.header(#wire, #value);),
+            ParamLocation::Cookie => quote!(call.cookie(#wire, #value);),
+            ParamLocation::Path => quote!(call.param(#wire, #value);),
+        };
     };
-    match input.list {
-        Some(_) => {
-            let w = write(quote!(&item));
-            quote!(for item in #value { #w })
+    let items = if list.newtype { quote!(#value.as_slice()) } else { value };
+    match (input.param.location, input.param.list_style) {
+        (ParamLocation::Query, ListStyle::Joined(separator)) => quote!(call.query_joined(#wire, #separator, #items);),
+        (ParamLocation::Query, _) => quote!(for item in #items { call.query(#wire, &item); }),
+        (ParamLocation::Header, _) => quote!(call.header_items(#wire, #items);),
+        (ParamLocation::Cookie, _) => quote!(call.cookie_items(#wire, #items);),
+        (ParamLocation::Path, path_style) => {
+            let (style, explode) = match path_style {
+                ListStyle::Label { explode } => (quote!(Label), explode),
+                ListStyle::Matrix { explode } => (quote!(Matrix), explode),
+                ListStyle::Repeated | ListStyle::Joined(_) => (quote!(Simple), false),
+            };
+            quote!(call.param_items(#wire, ::d1_runtime::client::PathStyle::#style, #explode, #items);)
         }
-        None => write(value),
     }
 }
 

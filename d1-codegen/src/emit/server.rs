@@ -18,7 +18,7 @@ use super::{
 };
 use crate::error::Error;
 use crate::ir::{
-    Api, IntWidth, Ir, MediaType, Method, Module, NewtypeInner, Operation, ParamLocation, PathSegment, SecurityKind,
+    Api, IntWidth, Ir, ListStyle, MediaType, Method, Module, NewtypeInner, Operation, ParamLocation, PathSegment, SecurityKind,
     Status, TypeKind, TypeRef,
 };
 use crate::naming;
@@ -287,11 +287,13 @@ struct ParamShape {
     /// `fn(&str) -> Result<T, String>`.
     parser: TokenStream,
     array: bool,
+    /// The validated list newtype the items are wrapped in, if any.
+    list: Option<TokenStream>,
 }
 
 fn param_shape(ir: &Ir, ty: &TypeRef, scope: Scope<'_>) -> ParamShape {
     let tokens = type_tokens(ir, ty, scope);
-    let scalar = |parser: TokenStream| ParamShape { ty: tokens.clone(), parser, array: false };
+    let scalar = |parser: TokenStream| ParamShape { ty: tokens.clone(), parser, array: false, list: None };
     match ty {
         TypeRef::String => scalar(quote!(::d1_runtime::server::parse_string)),
         TypeRef::Integer(IntWidth::I32) => scalar(quote!(::d1_runtime::server::parse_i32)),
@@ -301,16 +303,24 @@ fn param_shape(ir: &Ir, ty: &TypeRef, scope: Scope<'_>) -> ParamShape {
         TypeRef::Json => scalar(quote!(::d1_runtime::server::parse_json)),
         TypeRef::Array(item) => {
             let inner = param_shape(ir, item, scope);
-            if inner.array {
+            if inner.array || inner.list.is_some() {
                 scalar(quote!(::d1_runtime::server::parse_json_as::<#tokens>))
             } else {
                 ParamShape { array: true, ..inner }
             }
         }
         TypeRef::Named(id) => match &ir.ty(*id).kind {
-            TypeKind::Newtype(n) if !matches!(n.inner, NewtypeInner::Array(_)) => {
-                scalar(quote!(::d1_runtime::server::parse_from_str::<#tokens>))
-            }
+            TypeKind::Newtype(n) => match &n.inner {
+                NewtypeInner::Array(item) => {
+                    let inner = param_shape(ir, item, scope);
+                    if inner.array || inner.list.is_some() {
+                        scalar(quote!(::d1_runtime::server::parse_json_as::<#tokens>))
+                    } else {
+                        ParamShape { array: true, list: Some(tokens.clone()), ..inner }
+                    }
+                }
+                _ => scalar(quote!(::d1_runtime::server::parse_from_str::<#tokens>)),
+            },
             TypeKind::StringEnum(_) => scalar(quote!(::d1_runtime::server::parse_from_str::<#tokens>)),
             TypeKind::Alias(target) => {
                 let inner = param_shape(ir, target, scope);
@@ -318,7 +328,10 @@ fn param_shape(ir: &Ir, ty: &TypeRef, scope: Scope<'_>) -> ParamShape {
             }
             TypeKind::ReExport(target) => {
                 let inner = param_shape(ir, &TypeRef::Named(*target), scope);
-                ParamShape { ty: tokens, ..inner }
+                match inner.list {
+                    Some(_) => ParamShape { list: Some(tokens), ..inner },
+                    None => ParamShape { ty: tokens, ..inner },
+                }
             }
             _ => scalar(quote!(::d1_runtime::server::parse_json_as::<#tokens>)),
         },
@@ -454,7 +467,11 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, server_root: &str, what: &s
         for p in &op.params {
             let shape = param_shape(ir, &p.ty, scope);
             let item = &shape.ty;
-            let ty = if shape.array { quote!(::std::vec::Vec<#item>) } else { quote!(#item) };
+            let ty = match &shape.list {
+                Some(list) => list.clone(),
+                None if shape.array => quote!(::std::vec::Vec<#item>),
+                None => quote!(#item),
+            };
             let always = p.required || p.location == ParamLocation::Path || (p.default.is_some() && !shape.array);
             let ty = if always { ty } else { quote!(::std::option::Option<#ty>) };
             let name = ident(&p.ident);
@@ -752,17 +769,39 @@ fn handler(
         let parser = &shape.parser;
         let is_path = p.location == ParamLocation::Path;
         if shape.array {
-            let raw = match p.location {
-                ParamLocation::Query => quote!(inputs.query.all(#name)),
-                ParamLocation::Header => {
+            let split = |raw: TokenStream, prefix: String, separator: String| {
+                quote!(::d1_runtime::server::split_items(#raw, #prefix, #separator, #loc, #name, &mut inputs.violations))
+            };
+            let raw = match (p.location, p.list_style) {
+                (ParamLocation::Query, ListStyle::Joined(separator)) => {
+                    split(quote!(inputs.query.get(#name)), String::new(), separator.to_string())
+                }
+                (ParamLocation::Query, _) => quote!(inputs.query.all(#name)),
+                (ParamLocation::Header, _) => {
                     quote!(::d1_runtime::server::header_items(&inputs.parts.headers, #name, &mut inputs.violations))
                 }
-                ParamLocation::Path => {
-                    quote!(inputs.path.get(#name).map(|v| v.split(',').collect::<Vec<_>>()).unwrap_or_default())
+                (ParamLocation::Path, style) => {
+                    let (prefix, separator) = match style {
+                        ListStyle::Label { explode } => (".".to_string(), if explode { "." } else { "," }.to_string()),
+                        ListStyle::Matrix { explode } => {
+                            let prefix = format!(";{name}=");
+                            let separator = if explode { prefix.clone() } else { ",".to_string() };
+                            (prefix, separator)
+                        }
+                        ListStyle::Repeated | ListStyle::Joined(_) => (String::new(), ",".to_string()),
+                    };
+                    split(quote!(inputs.path.get(#name)), prefix, separator)
                 }
-                ParamLocation::Cookie => {
-                    quote!(::d1_runtime::server::cookie(&inputs.parts.headers, #name).map(|v| v.split(',').collect::<Vec<_>>()).unwrap_or_default())
-                }
+                (ParamLocation::Cookie, _) => split(
+                    quote!(::d1_runtime::server::cookie(&inputs.parts.headers, #name)),
+                    String::new(),
+                    ",".to_string(),
+                ),
+            };
+            let parsed = quote!(inputs.violations.repeated(#loc, #name, &raw, #parser));
+            let parsed = match &shape.list {
+                Some(list) => quote!(#parsed.and_then(|items| inputs.violations.list::<_, #list>(#loc, #name, items))),
+                None => parsed,
             };
             let presence = if p.required || is_path {
                 quote! {
@@ -770,12 +809,12 @@ fn handler(
                         inputs.violations.push(#loc, #name, "is required");
                         None
                     } else {
-                        inputs.violations.repeated(#loc, #name, &raw, #parser)
+                        #parsed
                     }
                 }
             } else {
                 quote! {
-                    if raw.is_empty() { Some(None) } else { inputs.violations.repeated(#loc, #name, &raw, #parser).map(Some) }
+                    if raw.is_empty() { Some(None) } else { #parsed.map(Some) }
                 }
             };
             steps.push(quote! {

@@ -35,6 +35,33 @@ use tracing::Instrument as _;
 /// Everything but `A-Z a-z 0-9 - . _ ~` is percent-encoded in path segments and query values.
 const ENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
+/// The `style` of an array path parameter (OpenAPI 3.0 §Style Values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathStyle {
+    /// `a,b`.
+    Simple,
+    /// `.a.b` or `.a,b`.
+    Label,
+    /// `;name=a;name=b` or `;name=a,b`.
+    Matrix,
+}
+
+/// The items' text joined by `separator`.
+fn joined<I>(items: I, separator: char) -> String
+where
+    I: IntoIterator,
+    I::Item: fmt::Display,
+{
+    let mut text = String::new();
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            text.push(separator);
+        }
+        let _ = write!(text, "{item}");
+    }
+    text
+}
+
 /// The header carrying the correlation id.
 pub const CORRELATION_ID_HEADER: &str = "x-correlation-id";
 
@@ -528,6 +555,68 @@ impl<'c> Call<'c> {
         }
         let text = value.to_string();
         let _ = write!(self.query, "{}={}", utf8_percent_encode(name, ENCODE), utf8_percent_encode(&text, ENCODE));
+    }
+
+    /// An array path parameter in `style` `simple` (`a,b`), `label` (`.a.b` exploded, `.a,b`
+    /// not) or `matrix` (`;name=a;name=b` exploded, `;name=a,b` not): each item percent-encoded,
+    /// the delimiters as they are.
+    pub fn param_items<I>(&mut self, name: &'static str, style: PathStyle, explode: bool, items: I)
+    where
+        I: IntoIterator,
+        I::Item: fmt::Display,
+    {
+        let start = self.path.len();
+        let encoded_name = utf8_percent_encode(name, ENCODE).to_string();
+        let (prefix, separator) = match (style, explode) {
+            (PathStyle::Simple, _) => (String::new(), ",".to_string()),
+            (PathStyle::Label, false) => (".".to_string(), ",".to_string()),
+            (PathStyle::Label, true) => (".".to_string(), ".".to_string()),
+            (PathStyle::Matrix, false) => (format!(";{encoded_name}="), ",".to_string()),
+            (PathStyle::Matrix, true) => (format!(";{encoded_name}="), format!(";{encoded_name}=")),
+        };
+        self.path.push_str(&prefix);
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.path.push_str(&separator);
+            }
+            let _ = write!(self.path, "{}", utf8_percent_encode(&item.to_string(), ENCODE));
+        }
+        if matches!(&self.path[start..], "." | "..") {
+            self.problem.get_or_insert(RequestError::DotSegment { parameter: name });
+        }
+    }
+
+    /// An array query parameter sent as one value, its items joined by `separator` (`,` for
+    /// `form` without `explode`, ` ` for `spaceDelimited`, `|` for `pipeDelimited`).
+    pub fn query_joined<I>(&mut self, name: &'static str, separator: char, items: I)
+    where
+        I: IntoIterator,
+        I::Item: fmt::Display,
+    {
+        self.query(name, &joined(items, separator));
+    }
+
+    /// An array header, its items joined by `,` (`simple`).
+    pub fn header_items<I>(&mut self, name: &'static str, items: I)
+    where
+        I: IntoIterator,
+        I::Item: fmt::Display,
+    {
+        self.header(name, &joined(items, ','));
+    }
+
+    /// An array cookie, its items percent-encoded and joined by `,` (`form`).
+    pub fn cookie_items<I>(&mut self, name: &'static str, items: I)
+    where
+        I: IntoIterator,
+        I::Item: fmt::Display,
+    {
+        let encoded: Vec<String> =
+            items.into_iter().map(|item| utf8_percent_encode(&item.to_string(), ENCODE).to_string()).collect();
+        if !self.cookies.is_empty() {
+            self.cookies.push_str("; ");
+        }
+        let _ = write!(self.cookies, "{name}={}", encoded.join(","));
     }
 
     /// A header parameter.
