@@ -237,3 +237,55 @@ fn all_of_a_ref_and_a_description_is_the_referenced_type_even_when_recursive() {
     assert!(module.contains("pub key: ::std::option::Option<Key>"), "{module}");
     assert!(ir.warnings.is_empty(), "{:?}", ir.warnings);
 }
+
+/// An operation `GET /a` with one query parameter.
+fn one_parameter(parameter: &str, schemas: &str) -> String {
+    spec(
+        &format!(r#"{{"/a":{{"get":{{"parameters":[{parameter}],"responses":{{"204":{{"description":"ok"}}}}}}}}}}"#),
+        schemas,
+    )
+}
+
+#[test]
+fn parameter_shapes_openapi_cannot_write_say_what_to_change() {
+    let object = r#"{"O":{"type":"object","properties":{"x":{"type":"string"}}}}"#;
+    for (parameter, schemas, pointer, text) in [
+        (
+            r#"{"name":"f","in":"query","style":"deepObject","schema":{"type":"object"}}"#,
+            "{}",
+            "/paths/~1a/get/parameters/0",
+            "declare each key as its own query parameter",
+        ),
+        (
+            r##"{"name":"f","in":"query","schema":{"type":"array","items":{"$ref":"#/components/schemas/O"}}}"##,
+            object,
+            "/paths/~1a/get",
+            "an array of objects (`O`) is not supported",
+        ),
+        (
+            r#"{"name":"f","in":"query","schema":{"oneOf":[{"type":"integer"},{"type":"string"}]}}"#,
+            "{}",
+            "/paths/~1a/get",
+            "give the parameter one scalar `type`",
+        ),
+        (
+            r#"{"name":"f","in":"query","schema":{"type":"array","items":{"type":"array","items":{"type":"string"}}}}"#,
+            "{}",
+            "/paths/~1a/get",
+            "an array of arrays has no serialisation",
+        ),
+    ] {
+        let s = one_parameter(parameter, schemas);
+        assert_error(&[("s.json", &s)], "s.json", pointer, text);
+    }
+}
+
+#[test]
+fn an_untyped_parameter_is_text_with_a_warning() {
+    let s = one_parameter(r#"{"name":"f","in":"query","schema":{"enum":[true,0]}}"#, "{}");
+    let files = vec![SourceFile { path: "s.json".into(), text: s }];
+    let (tree, ir) = d1_codegen::generate(&files, &Options::default()).expect("an untyped parameter generates");
+    let client = tree.get("d1-client/src/s.rs").expect("client module");
+    assert!(client.contains("pub fn f(mut self, value: &str)"), "{client}");
+    assert!(ir.warnings.iter().any(|w| w.message.contains("without a `type` is passed as text")), "{:?}", ir.warnings);
+}
