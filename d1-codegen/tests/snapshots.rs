@@ -42,6 +42,8 @@ fn fixtures_produce_the_expected_warnings() {
         ("#/components/schemas/Unanchored/pattern", "is not anchored"),
         ("~1things:search/post/requestBody/content/multipart~1form-data", "sent as raw bytes"),
         ("/parameters/3", "parameter with `content`"),
+        ("~1lines~1{modes}/get/parameters/8", "parameter without a `type` is passed as text"),
+        ("~1lines~1{modes}/get/parameters/9", "parameter items without a `type` are passed as text"),
     ];
     for (pointer, text) in expect {
         assert!(

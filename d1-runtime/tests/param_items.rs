@@ -2,7 +2,7 @@
 //! list newtypes (`Violations::list`).
 #![cfg(feature = "server")]
 
-use d1_runtime::server::{In, Violations, split_items};
+use d1_runtime::server::{split_items, In, Violations};
 
 fn split<'a>(raw: Option<&'a str>, prefix: &str, separator: &str) -> (Vec<&'a str>, bool) {
     let mut violations = Violations::new();
@@ -45,7 +45,11 @@ impl TryFrom<Vec<u8>> for Pair {
     type Error = String;
 
     fn try_from(items: Vec<u8>) -> Result<Self, String> {
-        if items.len() > 2 { Err(format!("has {} items, at most 2 allowed", items.len())) } else { Ok(Pair(items)) }
+        if items.len() > 2 {
+            Err(format!("has {} items, at most 2 allowed", items.len()))
+        } else {
+            Ok(Pair(items))
+        }
     }
 }
 

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use fixture_client::types::parameters::{Limited, Mode, Tag, Tags};
 use fixture_client::{Client, Environment, RetryPolicy};
-use fixture_server::ApiError;
 use fixture_server::parameters::{self as server, ParametersApi};
+use fixture_server::ApiError;
 
 /// Records a line per call.
 #[derive(Clone, Default)]

@@ -15,7 +15,8 @@ use super::{
 };
 use crate::error::Error;
 use crate::ir::{
-    Api, Ir, ListStyle, MediaType, Method, Operation, ParamLocation, Parameter, PathSegment, Response, Status, TypeKind, TypeRef,
+    Api, Ir, ListStyle, MediaType, Method, Operation, ParamLocation, Parameter, PathSegment, Response, Status,
+    TypeKind, TypeRef,
 };
 use crate::write::FileTree;
 use heck::ToUpperCamelCase;

@@ -18,8 +18,8 @@ use super::{
 };
 use crate::error::Error;
 use crate::ir::{
-    Api, IntWidth, Ir, ListStyle, MediaType, Method, Module, NewtypeInner, Operation, ParamLocation, PathSegment, SecurityKind,
-    Status, TypeKind, TypeRef,
+    Api, IntWidth, Ir, ListStyle, MediaType, Method, Module, NewtypeInner, Operation, ParamLocation, PathSegment,
+    SecurityKind, Status, TypeKind, TypeRef,
 };
 use crate::naming;
 use crate::write::FileTree;
@@ -769,9 +769,7 @@ fn handler(
         let parser = &shape.parser;
         let is_path = p.location == ParamLocation::Path;
         if shape.array {
-            let split = |raw: TokenStream, prefix: String, separator: String| {
-                quote!(::d1_runtime::server::split_items(#raw, #prefix, #separator, #loc, #name, &mut inputs.violations))
-            };
+            let split = |raw: TokenStream, prefix: String, separator: String| quote!(::d1_runtime::server::split_items(#raw, #prefix, #separator, #loc, #name, &mut inputs.violations));
             let raw = match (p.location, p.list_style) {
                 (ParamLocation::Query, ListStyle::Joined(separator)) => {
                     split(quote!(inputs.query.get(#name)), String::new(), separator.to_string())
