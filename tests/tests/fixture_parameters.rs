@@ -164,3 +164,45 @@ async fn a_violation_names_the_parameter() {
         assert!(body.contains(&format!("\"{parameter}\"")), "{path}: {body}");
     }
 }
+
+/// What reached a plain HTTP server: the path and query, and the `X-Flags` header.
+async fn raw_server(seen: Recorder) -> String {
+    use fixture_server::axum::{http::Request, http::StatusCode, Router};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let app = Router::new().fallback(move |request: Request<fixture_server::axum::body::Body>| {
+        let flags = request.headers().get("x-flags").and_then(|v| v.to_str().ok()).map(str::to_string);
+        seen.record(format!("{} {flags:?}", request.uri()));
+        async { StatusCode::NO_CONTENT }
+    });
+    tokio::spawn(async move { fixture_server::axum::serve(listener, app).await });
+    base
+}
+
+#[tokio::test]
+async fn the_client_writes_the_styles_as_openapi_specifies() {
+    let seen = Recorder::default();
+    let base = raw_server(seen.clone()).await;
+    let client = Client::builder(Environment::url(base)).retry(RetryPolicy::none()).build().expect("client");
+    let api = client.parameters();
+    api.get_lines(&[Mode::Bus, Mode::RiverBus], &[1, -2], &tags(&["a b", "c"]))
+        .words(["one", "two"].map(String::from))
+        .pipes(["x", "z"].map(String::from))
+        .repeated(["r1", "r2"].map(String::from))
+        .limited(Limited::new(vec![7, 8]).expect("two items"))
+        .flags(["f1", "f2"].map(String::from))
+        .await
+        .expect("get_lines");
+    api.get_label(&["a".into(), "b/c".into()]).await.expect("get_label");
+    api.get_matrix(&[3, 4]).await.expect("get_matrix");
+    api.get_matrix_exploded(&tags(&["p", "q"])).await.expect("get_matrix_exploded");
+    assert_eq!(
+        seen.take(),
+        [
+            "/lines/bus,river-bus?ids=1%2C-2&tags=a%20b&tags=c&words=one%20two&pipes=x%7Cz&repeated=r1&repeated=r2&limited=7%2C8 Some(\"f1,f2\")",
+            "/label/.a.b%2Fc None",
+            "/matrix/;parts=3,4 None",
+            "/matrix-exploded/;parts=p;parts=q None",
+        ]
+    );
+}
