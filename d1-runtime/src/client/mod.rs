@@ -1027,3 +1027,77 @@ pub(crate) fn random_u64() -> u64 {
         n ^ (n >> 31)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-API client, for building calls.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    struct OneApi;
+
+    impl ApiSet for OneApi {
+        const ALL: &'static [Self] = &[OneApi];
+        fn index(self) -> usize {
+            0
+        }
+        fn module(self) -> &'static str {
+            "one"
+        }
+        fn servers(self) -> &'static [Server] {
+            &[]
+        }
+    }
+
+    struct OneClient(ClientCore);
+
+    impl GeneratedClient for OneClient {
+        type Api = OneApi;
+        fn from_core(core: ClientCore) -> Self {
+            OneClient(core)
+        }
+    }
+
+    fn with_call(write: impl FnOnce(&mut Call<'_>)) -> (String, String, Vec<(&'static str, String)>, String) {
+        let client = ClientBuilder::<OneClient>::new(Environment::url("http://127.0.0.1:9")).build().expect("client");
+        let mut call = Call::new(&client.0, OneApi, "one.test", Method::GET, false);
+        write(&mut call);
+        assert!(call.problem.is_none(), "{:?}", call.problem);
+        (call.path, call.query, call.headers, call.cookies)
+    }
+
+    #[test]
+    fn path_items_in_each_style() {
+        let path = |style, explode| with_call(|c| c.param_items("p", style, explode, ["a b", "c"])).0;
+        assert_eq!(path(PathStyle::Simple, false), "a%20b,c");
+        assert_eq!(path(PathStyle::Simple, true), "a%20b,c");
+        assert_eq!(path(PathStyle::Label, false), ".a%20b,c");
+        assert_eq!(path(PathStyle::Label, true), ".a%20b.c");
+        assert_eq!(path(PathStyle::Matrix, false), ";p=a%20b,c");
+        assert_eq!(path(PathStyle::Matrix, true), ";p=a%20b;p=c");
+        // The delimiters inside an item are encoded, so they cannot split it.
+        assert_eq!(with_call(|c| c.param_items("p", PathStyle::Simple, false, ["x,y", "z/"])).0, "x%2Cy,z%2F");
+    }
+
+    #[test]
+    fn a_path_item_list_that_is_a_dot_segment_is_refused() {
+        let client = ClientBuilder::<OneClient>::new(Environment::url("http://127.0.0.1:9")).build().expect("client");
+        let mut call = Call::new(&client.0, OneApi, "one.test", Method::GET, false);
+        call.param_items("p", PathStyle::Simple, false, [".."]);
+        assert!(matches!(call.problem, Some(RequestError::DotSegment { parameter: "p" })), "{:?}", call.problem);
+    }
+
+    #[test]
+    fn joined_query_header_and_cookie_items() {
+        let (_, query, headers, cookies) = with_call(|c| {
+            c.query_joined("f", ',', [1, 2]);
+            c.query_joined("s", ' ', ["a", "b"]);
+            c.query_joined("p", '|', ["a", "b"]);
+            c.header_items("x-h", ["a", "b"]);
+            c.cookie_items("k", ["a b", "c"]);
+        });
+        assert_eq!(query, "f=1%2C2&s=a%20b&p=a%7Cb");
+        assert_eq!(headers, [("x-h", "a,b".to_string())]);
+        assert_eq!(cookies, "k=a%20b,c");
+    }
+}
