@@ -278,6 +278,9 @@ fn parameter_shapes_openapi_cannot_write_say_what_to_change() {
         let s = one_parameter(parameter, schemas);
         assert_error(&[("s.json", &s)], "s.json", pointer, text);
     }
+    let paths = r#"{"/a/{id}":{"get":{"parameters":[{"name":"id","in":"path","required":true,"style":"label",
+        "schema":{"type":"integer"}}],"responses":{"204":{"description":"ok"}}}}}"#;
+    assert_error(&[("s.json", &spec(paths, "{}"))], "s.json", "/paths/~1a~1{id}/get", "for arrays only");
 }
 
 #[test]

@@ -647,6 +647,13 @@ fn operation(
     let mut inputs = Vec::new();
     for p in &op.params {
         let list = param_shape(ir, p).map_err(|m| fail(format!("parameter `{}`: {m}", p.name)))?;
+        if list.is_none() && matches!(p.list_style, ListStyle::Label { .. } | ListStyle::Matrix { .. }) {
+            return Err(fail(format!(
+                "parameter `{}`: style `label` or `matrix` is supported for arrays only; use the default \
+                 `simple` for a single value",
+                p.name
+            )));
+        }
         let name = ident(&p.ident);
         let passed =
             if list.is_none() && *resolve(ir, &p.ty) == TypeRef::String { quote!(&#name) } else { quote!(#name) };
