@@ -883,17 +883,19 @@ impl<'a> SpecLowering<'a> {
             TypeRef::Boxed(inner) => *inner, // a Vec already breaks the recursion
             other => other,
         };
-        if a.min_items.is_none() && a.max_items.is_none() && !a.unique_items {
+        let constraints = Constraints {
+            // `minItems: 0` allows what no `minItems` does.
+            min_items: a.min_items.filter(|m| *m > 0).map(|m| m as u64),
+            max_items: a.max_items.map(|m| m as u64),
+            unique_items: a.unique_items,
+            ..Constraints::default()
+        };
+        if constraints == Constraints::default() {
             return Ok(Shape::Ref(TypeRef::Array(Box::new(item))));
         }
         Ok(Shape::Def(TypeKind::Newtype(Newtype {
             inner: NewtypeInner::Array(item),
-            constraints: Constraints {
-                min_items: a.min_items.filter(|m| *m > 0).map(|m| m as u64),
-                max_items: a.max_items.map(|m| m as u64),
-                unique_items: a.unique_items,
-                ..Constraints::default()
-            },
+            constraints,
             sensitive: false,
             plaintext: false,
             reveal_last: None,

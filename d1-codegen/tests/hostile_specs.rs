@@ -272,3 +272,14 @@ fn a_request_body_without_media_types_is_no_body_and_a_warning() {
     let warning = ir.warnings.iter().find(|w| w.location.pointer == "/paths/~1x/post/requestBody/content");
     assert!(warning.is_some_and(|w| w.message.contains("lists no media type")), "{:?}", ir.warnings);
 }
+
+#[test]
+fn an_array_whose_only_rule_is_min_items_zero_is_a_plain_vec() {
+    // A newtype with nothing to check would have an empty check (an unused-variable warning).
+    let schemas =
+        r#"{"A":{"type":"object","properties":{"xs":{"type":"array","minItems":0,"items":{"type":"string"}}}}}"#;
+    let (tree, ir) = d1_codegen::generate(&files(&spec("{}", schemas)), &Options::default()).expect("generates");
+    assert!(!ir.types.iter().any(|t| matches!(t.kind, d1_codegen::ir::TypeKind::Newtype(_))), "{:?}", ir.types);
+    let types = tree.get("d1-types/src/s.rs").expect("types module");
+    assert!(types.contains("pub xs: ::std::option::Option<::std::vec::Vec<::std::string::String>>"), "{types}");
+}
