@@ -154,7 +154,9 @@ fn test() -> ExitCode {
         "tests/npm/node_modules/.bin/redocly",
         &["lint", "--config", "tests/redocly.yaml", "--format", "summary"],
     );
-    redocly.args.extend(specs.iter().cloned());
+    // `common.json` (the shared types) has, by design, no paths or servers and only components
+    // nothing in it uses, which redocly's `recommended` rules flag; openapi-spec-validator checks it.
+    redocly.args.extend(specs.iter().filter(|s| !s.ends_with("/common.json")).cloned());
     redocly.fail_on_line = Some("warning");
     let steps = [
         Step::new(
