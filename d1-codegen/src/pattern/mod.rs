@@ -40,6 +40,8 @@ mod property;
 #[cfg(test)]
 mod tests;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
 
 use proc_macro2::{Ident, TokenStream};
@@ -117,7 +119,32 @@ impl std::error::Error for PatternError {}
 
 /// Analyses `pattern` (ECMA-262, flag `u`, plus the Annex B escapes `parse` lists). Never
 /// panics; an invalid pattern is an error that says what is wrong and at which character offset.
+///
+/// Results are memoized per thread: API specs repeat the same pattern many times (an ARN
+/// or an identifier shape on every operation), and compiling one is the costly part of
+/// generation. The cache holds at most [`MAX_CACHED`] patterns and is cleared when full.
 pub fn compile(pattern: &str) -> Result<CompiledPattern, PatternError> {
+    thread_local! {
+        static CACHE: RefCell<HashMap<String, Result<CompiledPattern, PatternError>>> =
+            RefCell::new(HashMap::new());
+    }
+    if let Some(hit) = CACHE.with_borrow(|cache| cache.get(pattern).cloned()) {
+        return hit;
+    }
+    let result = compile_uncached(pattern);
+    CACHE.with_borrow_mut(|cache| {
+        if cache.len() >= MAX_CACHED {
+            cache.clear();
+        }
+        cache.insert(pattern.to_owned(), result.clone());
+    });
+    result
+}
+
+/// How many compiled patterns [`compile`] keeps per thread.
+const MAX_CACHED: usize = 4096;
+
+fn compile_uncached(pattern: &str) -> Result<CompiledPattern, PatternError> {
     let parsed = parse::parse(pattern);
     // regress reads Unicode mode only: give it the Annex B syntax we accept rewritten.
     let unicode_source = parsed.as_ref().map_or(pattern, |p| p.unicode_source.as_str());
