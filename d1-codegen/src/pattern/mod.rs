@@ -2,7 +2,7 @@
 //! mode, **not** implicitly anchored) becomes a Rust `bool` expression over a `&str`.
 //!
 //! ```text
-//! compile(p)  parse (Unicode mode + Annex B identity escapes, see `parse`), rewrite to
+//! compile(p)  parse (Unicode mode, Annex B where that rejects: see `parse`), rewrite to
 //!     │       Unicode mode, validate that with regress (the judge) ─ error? → locate it
 //!     │       with our own parser
 //!     │
@@ -117,7 +117,7 @@ impl fmt::Display for PatternError {
 
 impl std::error::Error for PatternError {}
 
-/// Analyses `pattern` (ECMA-262, flag `u`, plus the Annex B escapes `parse` lists). Never
+/// Analyses `pattern` (ECMA-262, flag `u`, Annex B where Unicode mode rejects, see `parse`). Never
 /// panics; an invalid pattern is an error that says what is wrong and at which character offset.
 ///
 /// Results are memoized per thread: API specs repeat the same pattern many times (an ARN
