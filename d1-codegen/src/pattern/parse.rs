@@ -122,7 +122,7 @@ struct Parser {
     chars: Vec<char>,
     pos: usize,
     depth: u32,
-    /// Annex B syntax to rewrite for Unicode mode: `(offset, length, replacement)`, in order.
+    /// Annex B syntax to rewrite for Unicode mode: `(offset, length, replacement)`.
     rewrites: Vec<(usize, usize, String)>,
 }
 
@@ -156,7 +156,9 @@ impl Parser {
         }
     }
 
-    fn unicode_source(&self) -> String {
+    fn unicode_source(&mut self) -> String {
+        // A range's `-` is recorded after its second end (`[\w-\x]`): put them in order.
+        self.rewrites.sort_by_key(|&(offset, ..)| offset);
         let mut out = String::with_capacity(self.chars.len() + 4 * self.rewrites.len());
         let mut at = 0;
         for (offset, len, replacement) in &self.rewrites {

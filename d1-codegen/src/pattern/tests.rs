@@ -228,6 +228,8 @@ fn annex_b_escapes_are_read_like_the_non_unicode_engine() {
         (r"^\$\{[a-z]+}$", r"^\$\{[a-z]+\}$"),
         (r"^a]{,2}$", r"^a\]\{,2\}$"),
         (r"^[\p\{L\}]+$", r"^[p\{L\}]+$"),
+        // Found by fuzzing: a rewritten range end after a rewritten `-`.
+        (r"^[\w-\x]+$", r"^[\w\-x]+$"),
     ] {
         let c = compiled(p);
         assert_eq!(c.unicode_source, unicode_source, "{p:?}");
@@ -526,6 +528,74 @@ const CHARS: &[char] = &[
 fn random_input(rng: &mut Rng) -> String {
     let len = rng.below(9);
     (0..len).map(|_| rng.pick(CHARS)).collect()
+}
+
+/// Pieces that only Annex B reads, mixed with plain ones; each is one atom.
+const ANNEX_B_ATOMS: &[&str] = &[
+    r"\q",
+    r"\e",
+    r"[\p]",
+    r"\x",
+    r"\x4",
+    r"\u12",
+    r"\012",
+    r"\0",
+    r"\08",
+    r"[\18\9]",
+    r"[^\000-\037]",
+    r"[\x{60}]",
+    "{",
+    "}",
+    "]",
+    r"\{",
+    r"[a-c{]",
+    "a",
+    "b",
+    "x",
+    "0",
+    "1",
+    "-",
+    ".",
+    r"\w",
+    r"[^a]",
+    r"[\w-.]",
+    r"\-",
+];
+
+/// Random patterns of Annex B pieces agree with the non-Unicode-mode engine on BMP inputs
+/// (where it and Unicode mode see the same characters).
+#[test]
+fn annex_b_plans_agree_with_the_non_unicode_engine() {
+    let mut rng = Rng(0x51_7C_C1B7);
+    let inputs: Vec<char> = "aqepxu4120{}]`-.b_\n\u{a}\u{1}\u{0}\u{1f}8 9c,é".chars().collect();
+    let (mut checked, mut annex_b) = (0, 0);
+    for _ in 0..3000 {
+        let mut p: String = (0..1 + rng.below(4))
+            .map(|_| {
+                format!("{}{}", rng.pick(ANNEX_B_ATOMS), rng.pick(&["", "", "?", "*", "{2}", "{1,}", "{1-2}", "{,2}"]))
+            })
+            .collect();
+        if rng.below(3) == 0 {
+            p = format!("^{p}");
+        }
+        if rng.below(3) == 0 {
+            p.push('$');
+        }
+        let c = compile(&p).unwrap_or_else(|e| panic!("{p:?}: {e}"));
+        let re = match regress::Regex::with_flags(&p, "u") {
+            Ok(re) => re,
+            Err(_) => {
+                annex_b += 1;
+                regress::Regex::with_flags(&p, "").unwrap_or_else(|e| panic!("{p:?}: {}", e.text))
+            }
+        };
+        for _ in 0..40 {
+            let s: String = (0..rng.below(7)).map(|_| rng.pick(&inputs)).collect();
+            assert_eq!(c.eval(&s), re.find(&s).is_some(), "pattern {p:?} ({}) on input {s:?}", c.strategy());
+            checked += 1;
+        }
+    }
+    assert!(annex_b > 2000 && checked > 100_000, "{annex_b} Annex B patterns, {checked} checks");
 }
 
 /// The plan (what the emitted code computes) agrees with regress on random patterns and inputs.

@@ -2236,6 +2236,159 @@ pub fn annex_b_class_range(value: &str) -> bool {
     state == 3
 }
 
+/// `(^\$\{Parameters\.[a-zA-z]+([a-zA-z_0-9]*)}$)`: `$`, then `{`, then `P`, then `a`, then `r`, then `a`, then `m`, then `e`, then `t`, then `e`, then `r`, then `s`, then `.`, then one or more of `[a-zA-z]`, then any number of `[a-zA-z_0-9]`, then `}`, whole value.
+pub fn annex_b_braces(value: &str) -> bool {
+    const FAIL: u8 = 16;
+    let state = value
+        .bytes()
+        .fold(
+            0,
+            |state, b| match (state, b) {
+                (0, b'$') => 1,
+                (1, b'{') => 2,
+                (2, b'P') => 3,
+                (3 | 5, b'a') => state + 1,
+                (4 | 10, b'r') => state + 1,
+                (6, b'm') => 7,
+                (7 | 9, b'e') => state + 1,
+                (8, b't') => 9,
+                (11, b's') => 12,
+                (12, b'.') => 13,
+                (13, b'A'..=b'z') => 14,
+                (14, b'0'..=b'9' | b'A'..=b'z') => 14,
+                (14, b'}') => 15,
+                _ => FAIL,
+            },
+        );
+    state == 15
+}
+
+/// `[a-zA-Z0-9]{1-20}`: one of `[a-zA-Z0-9]`, then `{`, then `1`, then `-`, then `2`, then `0`, then `}`, anywhere in the value.
+pub fn annex_b_not_a_quantifier(value: &str) -> bool {
+    const FAIL: u8 = 8;
+    let state = value
+        .bytes()
+        .fold(
+            0,
+            |state, b| match (state, b) {
+                (0 | 1 | 3 | 6, b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z') => 1,
+                (
+                    0 | 2 | 4,
+                    b'\0'..=b'/' | b':'..=b'@' | b'['..=b'`' | b'{'..=b'\xFF',
+                ) => 0,
+                (1 | 3 | 5 | 6, b'{') => 2,
+                (1 | 5, b'\0'..=b'/' | b':'..=b'@' | b'['..=b'`' | b'|'..=b'\xFF') => 0,
+                (2, b'0' | b'2'..=b'9' | b'A'..=b'Z' | b'a'..=b'z') => 1,
+                (2, b'1') => 3,
+                (
+                    3,
+                    b'\0'..=b','
+                    | b'.'
+                    | b'/'
+                    | b':'..=b'@'
+                    | b'['..=b'`'
+                    | b'|'..=b'\xFF',
+                ) => 0,
+                (3, b'-') => 4,
+                (4, b'0' | b'1' | b'3'..=b'9' | b'A'..=b'Z' | b'a'..=b'z') => 1,
+                (4, b'2') => 5,
+                (5, b'0') => 6,
+                (5, b'1'..=b'9' | b'A'..=b'Z' | b'a'..=b'z') => 1,
+                (6, b'\0'..=b'/' | b':'..=b'@' | b'['..=b'`' | b'|' | b'~'..=b'\xFF') => {
+                    0
+                }
+                (6, b'}') => 7,
+                (7, _) => 7,
+                _ => FAIL,
+            },
+        );
+    state == 7
+}
+
+/// `^\{[\w\s:\{\}\[\]"]*}$`: `{`, then any number of `[\w\s:\{\}\[\]"]`, then `}`, whole value.
+pub fn annex_b_bracket(value: &str) -> bool {
+    const FAIL: u8 = 3;
+    let state = value
+        .chars()
+        .fold(
+            0,
+            |state, c| match (state, c) {
+                (0, '{') => 1,
+                (
+                    1 | 2,
+                    '\t'..='\r'
+                    | ' '
+                    | '"'
+                    | '0'..=':'
+                    | 'A'..='['
+                    | ']'
+                    | '_'
+                    | 'a'..='{'
+                    | '\u{a0}'
+                    | '\u{1680}'
+                    | '\u{2000}'..='\u{200a}'
+                    | '\u{2028}'
+                    | '\u{2029}'
+                    | '\u{202f}'
+                    | '\u{205f}'
+                    | '\u{3000}'
+                    | '\u{feff}',
+                ) => 1,
+                (1 | 2, '}') => 2,
+                _ => FAIL,
+            },
+        );
+    state == 2
+}
+
+/// `[^\p\{C\}]*\+`: any number of `[^\p\{C\}]`, then `+`, anywhere in the value; as the pattern is not anchored, any value containing `+` matches.
+pub fn annex_b_letters(value: &str) -> bool {
+    value.chars().any(|c| c == '+')
+}
+
+/// `^([$\-._+!*\x{60}(),;/?:@=&\w]|%([0-9a-fA-F?]{2}|[0-9a-fA-F?]?[*]))+$`: matches `^([$\-._+!*\x{60}(),;/?:@=&\w]|%([0-9a-fA-F?]{2}|[0-9a-fA-F?]?[*]))+$`, whole value.
+pub fn annex_b_short_hex(value: &str) -> bool {
+    const FAIL: u8 = 4;
+    let state = value
+        .bytes()
+        .fold(
+            0,
+            |state, b| match (state, b) {
+                (
+                    0 | 1,
+                    b'!'
+                    | b'$'
+                    | b'&'
+                    | b'('..=b';'
+                    | b'='
+                    | b'?'..=b'Z'
+                    | b'_'
+                    | b'a'..=b'{'
+                    | b'}',
+                ) => 1,
+                (0 | 1, b'%') => 2,
+                (2, b'*') => 1,
+                (2, b'0'..=b'9' | b'?' | b'A'..=b'F' | b'a'..=b'f') => 3,
+                (3, b'*' | b'0'..=b'9' | b'?' | b'A'..=b'F' | b'a'..=b'f') => 1,
+                _ => FAIL,
+            },
+        );
+    state == 1
+}
+
+/// `[^/:|\000-\037]+`: one or more of `[^/:|\000-\037]`, anywhere in the value; as the pattern is not anchored, any value containing one of `[^/:|\000-\037]` matches.
+pub fn annex_b_octal(value: &str) -> bool {
+    value
+        .chars()
+        .any(|c| !('\0'..='\u{1f}').contains(&c) && c != '/' && c != ':' && c != '|')
+}
+
+/// `[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\r\n\t]*`: any number of `[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\r\n\t]`, anywhere in the value; as the pattern is not anchored, every value matches.
+pub fn lone_surrogates_in_class(value: &str) -> bool {
+    let _ = value;
+    true
+}
+
 /// `^(?!test)[a-z]+$`: matches `^(?!test)[a-z]+$`, whole value.
 pub fn lookahead_not_word(value: &str) -> bool {
     const FAIL: u8 = 5;
@@ -5339,6 +5492,48 @@ pub const CASES: &[crate::Case] = &[
         name: "annex_b_class_range",
         pattern: r"^[\w-.]+@[\w-.]+$",
         matches: annex_b_class_range,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "annex_b_braces",
+        pattern: r"(^\$\{Parameters\.[a-zA-z]+([a-zA-z_0-9]*)}$)",
+        matches: annex_b_braces,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "annex_b_not_a_quantifier",
+        pattern: "[a-zA-Z0-9]{1-20}",
+        matches: annex_b_not_a_quantifier,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "annex_b_bracket",
+        pattern: "^\\{[\\w\\s:\\{\\}\\[\\]\"]*}$",
+        matches: annex_b_bracket,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "annex_b_letters",
+        pattern: r"[^\p\{C\}]*\+",
+        matches: annex_b_letters,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "annex_b_short_hex",
+        pattern: r"^([$\-._+!*\x{60}(),;/?:@=&\w]|%([0-9a-fA-F?]{2}|[0-9a-fA-F?]?[*]))+$",
+        matches: annex_b_short_hex,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "annex_b_octal",
+        pattern: r"[^/:|\000-\037]+",
+        matches: annex_b_octal,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "lone_surrogates_in_class",
+        pattern: r"[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\r\n\t]*",
+        matches: lone_surrogates_in_class,
         needs_engine: false,
     },
     crate::Case {
