@@ -102,13 +102,17 @@ const PATTERNS: &[(&str, &str)] = &[
     ("property_aws_tag", r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"),
     ("property_greek", r"^\p{Script=Greek}{2,}\d?$"),
     ("property_not_letter", r"\P{L}{3}"),
+    // Word boundaries: the automaton remembers whether the last character was a word character.
+    ("word_boundary", r"\bword\b"),
+    ("word_boundary_email", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b"),
+    ("word_boundary_uuid", r"^$|[0-9a-f]{8}\b-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-\b[0-9a-f]{12}"),
+    ("not_word_boundary", r"^\B-|a\Bb\b$"),
     // Only the engine.
     ("lookahead_inside", r"^[a-z](?!.*--)[a-z-]*$"),
     ("lookahead_in_loop", r"^(((?!-)[A-Za-z0-9-]{0,6}[A-Za-z0-9])\.)+[a-z]{2,6}$"),
     ("lookahead_in_alternative", r"^(?:(?=\d)[0-9a-f]{2}|(?!\d)[a-z]+)$"),
     ("engine_nested_lookahead", r"^(?=[a-z]+(?!-))[a-z-]+$"),
     ("engine_backreference", r"^(a+)\1$"),
-    ("engine_word_boundary", r"\bword\b"),
 ];
 
 const HEADER: &str = "\

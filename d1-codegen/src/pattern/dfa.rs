@@ -117,6 +117,8 @@ pub(super) enum Eps {
     AtEnd,
     /// A lookahead: `Nfa::looks[i]` must hold from here (only in `lookahead`'s construction).
     Look(usize),
+    /// `\b` (`true`) or `\B` (only in `boundary`'s construction).
+    Word(bool),
 }
 
 /// Marks a subset whose `$`-reached part accepts: such a subset accepts at the end of the
@@ -129,6 +131,8 @@ pub(super) struct Nfa {
     pub sets: Vec<CharSet>,
     /// Lookaheads met while building, when they are allowed (`None`: they are not).
     pub looks: Option<Vec<Look>>,
+    /// Whether `\b` and `\B` are allowed.
+    pub word_boundaries: bool,
     pub domain_max: u32,
 }
 
@@ -143,7 +147,7 @@ pub(super) struct Look {
 impl Nfa {
     pub(super) fn new(domain_max: u32, lookaheads: bool) -> Nfa {
         let looks = if lookaheads { Some(Vec::new()) } else { None };
-        Nfa { eps: Vec::new(), trans: Vec::new(), sets: Vec::new(), looks, domain_max }
+        Nfa { eps: Vec::new(), trans: Vec::new(), sets: Vec::new(), looks, word_boundaries: false, domain_max }
     }
 
     pub(super) fn new_state(&mut self) -> Option<usize> {
@@ -230,6 +234,14 @@ impl Nfa {
                 self.eps[from].push((Eps::Look(id), to));
                 Some(to)
             }
+            Node::WordBoundary { negate } => {
+                if !self.word_boundaries {
+                    return None;
+                }
+                let to = self.new_state()?;
+                self.eps[from].push((Eps::Word(!negate), to));
+                Some(to)
+            }
             Node::Opaque(_) => None,
         }
     }
@@ -261,7 +273,7 @@ impl Nfa {
                     Eps::AtStart if at_start => stack.push((to, phase)),
                     Eps::AtStart => {}
                     Eps::AtEnd => stack.push((to, 2)),
-                    Eps::Look(_) => {}
+                    Eps::Look(_) | Eps::Word(_) => {}
                 }
             }
         }
@@ -294,7 +306,7 @@ fn without_start(node: &Node) -> Node {
 /// Rough NFA size of a node, saturating, to refuse huge counted repetitions before building.
 pub(super) fn nfa_size(node: &Node) -> u64 {
     match node {
-        Node::Empty | Node::Start | Node::End | Node::Opaque(_) => 1,
+        Node::Empty | Node::Start | Node::End | Node::WordBoundary { .. } | Node::Opaque(_) => 1,
         Node::Lookahead { node, .. } => nfa_size(node).saturating_add(1),
         Node::Set { .. } => 1,
         Node::Concat(items) => items.iter().map(nfa_size).fold(0, u64::saturating_add),

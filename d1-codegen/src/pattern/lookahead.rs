@@ -106,7 +106,7 @@ impl Machine {
                 match kind {
                     Eps::Always => stack.push(((to, pending.clone()), ended)),
                     Eps::AtStart if at_start => stack.push(((to, pending.clone()), ended)),
-                    Eps::AtStart => {}
+                    Eps::AtStart | Eps::Word(_) => {}
                     Eps::AtEnd => stack.push(((to, pending.clone()), true)),
                     Eps::Look(look) => {
                         let mut more = pending.clone();

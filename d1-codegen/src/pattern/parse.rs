@@ -28,7 +28,7 @@
 //! rewrites the Annex B syntax into plain Unicode mode, meaning the same, for regress.
 //!
 //! `\p{…}` becomes the set of its members (see `property`), a lookahead a
-//! [`Node::Lookahead`]; what remains (lookbehinds, backreferences, `\b`, inline flag groups,
+//! [`Node::Lookahead`], `\b` a [`Node::WordBoundary`]; what remains (lookbehinds, backreferences, inline flag groups,
 //! and escapes regress reads in an unusual way) becomes [`Node::Opaque`], which sends the
 //! pattern to the regex engine.
 //!
@@ -60,6 +60,11 @@ pub(super) enum Node {
     Start,
     /// `$` (end of input only: no `m` flag, so not before a trailing newline).
     End,
+    /// `\b` (`negate: false`) or `\B`: a word character (`[A-Za-z0-9_]`) on exactly one side
+    /// of this position (or not), the outside of the value counting as non-word.
+    WordBoundary {
+        negate: bool,
+    },
     /// `(?=node)` (`negate: false`) or `(?!node)`: `node` matches (or not) from here on.
     Lookahead {
         negate: bool,
@@ -207,7 +212,7 @@ impl Parser {
                 }
                 '\\' if matches!(self.peek_at(1), Some('b' | 'B')) => {
                     self.pos += 2;
-                    (Node::Opaque("a word-boundary assertion"), false)
+                    (Node::WordBoundary { negate: self.chars[self.pos - 1] == 'B' }, false)
                 }
                 '\\' => (self.atom_escape()?, true),
                 '.' => {

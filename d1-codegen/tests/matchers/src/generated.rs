@@ -5084,6 +5084,137 @@ pub fn property_not_letter(value: &str) -> bool {
     state == 3
 }
 
+/// `\bword\b`: matches `\bword\b`, anywhere in the value.
+pub fn word_boundary(value: &str) -> bool {
+    const FAIL: u8 = 7;
+    let state = value
+        .chars()
+        .fold(
+            0,
+            |state, c| match (state, c) {
+                (0, '0'..='9' | 'A'..='Z' | '_' | 'a'..='v' | 'x'..='z') => 1,
+                (0, 'w') => 2,
+                (
+                    0..=4,
+                    '\0'..='/' | ':'..='@' | '['..='^' | '`' | '{'..='\u{10ffff}',
+                ) => 0,
+                (1 | 5, '0'..='9' | 'A'..='Z' | '_' | 'a'..='z') => 1,
+                (2, '0'..='9' | 'A'..='Z' | '_' | 'a'..='n' | 'p'..='z') => 1,
+                (2, 'o') => 3,
+                (3, '0'..='9' | 'A'..='Z' | '_' | 'a'..='q' | 's'..='z') => 1,
+                (3, 'r') => 4,
+                (4, '0'..='9' | 'A'..='Z' | '_' | 'a'..='c' | 'e'..='z') => 1,
+                (4, 'd') => 5,
+                (5, '\0'..='/' | ':'..='@' | '['..='^' | '`' | '{'..='\u{10ffff}') => 6,
+                (6, _) => 6,
+                _ => FAIL,
+            },
+        );
+    state == 5 || state == 6
+}
+
+/// `\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b`: matches `\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b`, anywhere in the value.
+pub fn word_boundary_email(value: &str) -> bool {
+    const FAIL: u8 = 10;
+    let state = value
+        .chars()
+        .fold(
+            0,
+            |state, c| match (state, c) {
+                (0, '\0'..='/' | ':'..='@' | '['..='^' | '`' | '{'..='\u{10ffff}') => 0,
+                (0, '0'..='9' | 'A'..='Z' | '_' | 'a'..='z') => 1,
+                (1, '%' | '+' | '-' | '.' | '0'..='9' | 'A'..='Z' | '_' | 'a'..='z') => 1,
+                (
+                    1 | 5..=7,
+                    '\0'..='$'
+                    | '&'..='*'
+                    | ','
+                    | '/'
+                    | ':'..='?'
+                    | '['..='^'
+                    | '`'
+                    | '{'..='\u{10ffff}',
+                ) => 0,
+                (1 | 5..=7, '@') => 2,
+                (2, '-' | '.') => 3,
+                (2 | 3, '0'..='9' | 'A'..='Z' | 'a'..='z') => 5,
+                (
+                    2..=4,
+                    '\0'..=',' | '/' | ':'..='@' | '['..='^' | '`' | '{'..='\u{10ffff}',
+                ) => 0,
+                (2..=4 | 8, '_') => 1,
+                (3 | 4, '-') => 3,
+                (3 | 5, '.') => state + 1,
+                (4, 'A'..='Z' | 'a'..='z') => 7,
+                (4 | 6, '.') => state,
+                (4 | 8, '0'..='9') => 5,
+                (5, '-' | '0'..='9' | 'A'..='Z' | 'a'..='z') => 5,
+                (5..=7, '%' | '+' | '_') => 1,
+                (6 | 7, '-' | '0'..='9') => 5,
+                (6 | 7, 'A'..='Z' | 'a'..='z') => state + 1,
+                (7, '.') => 6,
+                (8, '\0'..='/' | ':'..='@' | '['..='^' | '`' | '{'..='\u{10ffff}') => 9,
+                (8, 'A'..='Z' | 'a'..='z') => 8,
+                (9, _) => 9,
+                _ => FAIL,
+            },
+        );
+    state == 8 || state == 9
+}
+
+/// `^$|[0-9a-f]{8}\b-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-\b[0-9a-f]{12}`: matches `^$|[0-9a-f]{8}\b-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-\b[0-9a-f]{12}`, anywhere in the value.
+pub fn word_boundary_uuid(value: &str) -> bool {
+    const FAIL: u8 = 38;
+    let state = value
+        .chars()
+        .fold(
+            0,
+            |state, c| match (state, c) {
+                (0, '0'..='9' | 'a'..='f') => 2,
+                (
+                    0..=8 | 10..=13 | 15..=18 | 20..=23 | 25..=32,
+                    '\0'..='/' | ':'..='`' | 'g'..='\u{10ffff}',
+                ) => 1,
+                (
+                    1..=8 | 10..=13 | 15..=18 | 20..=23 | 25..=36,
+                    '0'..='9' | 'a'..='f',
+                ) => state + 1,
+                (9, '0'..='9' | 'a'..='f') => 9,
+                (9 | 14 | 19 | 24, '-') => state + 1,
+                (
+                    9 | 14 | 19 | 24 | 33..=36,
+                    '\0'..=',' | '.' | '/' | ':'..='`' | 'g'..='\u{10ffff}',
+                ) => 1,
+                (14 | 19 | 24, '0'..='9' | 'a'..='f') => 6,
+                (33..=36, '-') => 10,
+                (37, _) => 37,
+                _ => FAIL,
+            },
+        );
+    state == 0 || state == 37
+}
+
+/// `^\B-|a\Bb\b$`: matches `^\B-|a\Bb\b$`, anywhere in the value.
+pub fn not_word_boundary(value: &str) -> bool {
+    const FAIL: u8 = 5;
+    let state = value
+        .chars()
+        .fold(
+            0,
+            |state, c| match (state, c) {
+                (0, '\0'..=',' | '.'..='`' | 'b'..='\u{10ffff}') => 1,
+                (0, '-') => 4,
+                (0..=3, 'a') => 2,
+                (1 | 3, '\0'..='`' | 'b'..='\u{10ffff}') => 1,
+                (2, '\0'..='`' | 'c'..='\u{10ffff}') => 1,
+                (2, 'b') => 3,
+                (4, _) => 4,
+                _ => FAIL,
+            },
+        );
+    state == 3 || state == 4
+}
+
 /// `^[a-z](?!.*--)[a-z-]*$`: matches `^[a-z](?!.*--)[a-z-]*$`, whole value.
 pub fn lookahead_inside(value: &str) -> bool {
     const FAIL: u8 = 3;
@@ -5172,16 +5303,6 @@ pub fn engine_backreference(value: &str) -> bool {
         ::std::option::Option<::d1_runtime::regress::Regex>,
     > = ::std::sync::OnceLock::new();
     RE.get_or_init(|| ::d1_runtime::regress::Regex::with_flags(r"^(a+)\1$", "u").ok())
-        .as_ref()
-        .is_some_and(|re| re.find(value).is_some())
-}
-
-/// `\bword\b`: matches `\bword\b`.
-pub fn engine_word_boundary(value: &str) -> bool {
-    static RE: ::std::sync::OnceLock<
-        ::std::option::Option<::d1_runtime::regress::Regex>,
-    > = ::std::sync::OnceLock::new();
-    RE.get_or_init(|| ::d1_runtime::regress::Regex::with_flags(r"\bword\b", "u").ok())
         .as_ref()
         .is_some_and(|re| re.find(value).is_some())
 }
@@ -5603,6 +5724,30 @@ pub const CASES: &[crate::Case] = &[
         needs_engine: false,
     },
     crate::Case {
+        name: "word_boundary",
+        pattern: r"\bword\b",
+        matches: word_boundary,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "word_boundary_email",
+        pattern: r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b",
+        matches: word_boundary_email,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "word_boundary_uuid",
+        pattern: r"^$|[0-9a-f]{8}\b-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-\b[0-9a-f]{12}",
+        matches: word_boundary_uuid,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "not_word_boundary",
+        pattern: r"^\B-|a\Bb\b$",
+        matches: not_word_boundary,
+        needs_engine: false,
+    },
+    crate::Case {
         name: "lookahead_inside",
         pattern: "^[a-z](?!.*--)[a-z-]*$",
         matches: lookahead_inside,
@@ -5630,12 +5775,6 @@ pub const CASES: &[crate::Case] = &[
         name: "engine_backreference",
         pattern: r"^(a+)\1$",
         matches: engine_backreference,
-        needs_engine: true,
-    },
-    crate::Case {
-        name: "engine_word_boundary",
-        pattern: r"\bword\b",
-        matches: engine_word_boundary,
         needs_engine: true,
     },
 ];
