@@ -125,7 +125,7 @@ impl std::error::Error for PatternError {}
 ///
 /// Results are memoized per thread: API specs repeat the same pattern many times (an ARN
 /// or an identifier shape on every operation), and compiling one is the costly part of
-/// generation. The cache holds at most [`MAX_CACHED`] patterns and is cleared when full.
+/// generation. The cache holds at most 4,096 patterns and is cleared when full.
 pub fn compile(pattern: &str) -> Result<CompiledPattern, PatternError> {
     thread_local! {
         static CACHE: RefCell<HashMap<String, Result<CompiledPattern, PatternError>>> =
