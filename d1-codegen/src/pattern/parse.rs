@@ -28,9 +28,9 @@
 //! rewrites the Annex B syntax into plain Unicode mode, meaning the same, for regress.
 //!
 //! `\p{…}` becomes the set of its members (see `property`), a lookahead a
-//! [`Node::Lookahead`], `\b` a [`Node::WordBoundary`]; what remains (lookbehinds, backreferences, inline flag groups,
-//! and escapes regress reads in an unusual way) becomes [`Node::Opaque`], which sends the
-//! pattern to the regex engine.
+//! [`Node::Lookahead`], `\b` a [`Node::WordBoundary`]; what remains (lookbehinds,
+//! backreferences, inline flag groups, and escapes regress reads in an unusual way) becomes
+//! [`Node::Opaque`], which sends the pattern to the regex engine.
 //!
 //! regress stays the judge of validity: when this parser and regress disagree about a
 //! pattern regress accepts, the pattern simply goes to the engine.
