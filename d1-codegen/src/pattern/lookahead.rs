@@ -16,8 +16,9 @@
 //! lookahead is left to the engine.
 
 use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 
-use super::dfa::{self, Dfa, Eps, Label, Look, Nfa};
+use super::dfa::{self, Dfa, Eps, FastHasher, Label, Look, Nfa};
 use super::parse::Node;
 
 /// A lookahead still pending: `(look, later, state of that look's automaton)`.
@@ -90,7 +91,7 @@ impl Machine {
 
     fn closure(&self, seeds: Vec<Thread>, at_start: bool) -> Subset {
         let mut stack: Vec<(Thread, bool)> = seeds.into_iter().map(|t| (t, false)).collect();
-        let mut seen: HashSet<(Thread, bool)> = HashSet::new();
+        let mut seen: HashSet<(Thread, bool), BuildHasherDefault<FastHasher>> = HashSet::default();
         let mut live = Vec::new();
         let mut ends_here = false;
         while let Some((thread, ended)) = stack.pop() {
@@ -105,7 +106,7 @@ impl Machine {
                 match kind {
                     Eps::Always => stack.push(((to, pending.clone()), ended)),
                     Eps::AtStart if at_start => stack.push(((to, pending.clone()), ended)),
-                    Eps::AtStart => {}
+                    Eps::AtStart | Eps::Word(_) => {}
                     Eps::AtEnd => stack.push(((to, pending.clone()), true)),
                     Eps::Look(look) => {
                         let mut more = pending.clone();

@@ -2,14 +2,16 @@
 //! mode, **not** implicitly anchored) becomes a Rust `bool` expression over a `&str`.
 //!
 //! ```text
-//! compile(p)  parse (Unicode mode + Annex B identity escapes, see `parse`), rewrite to
+//! compile(p)  parse (Unicode mode, Annex B where that rejects: see `parse`), rewrite to
 //!     │       Unicode mode, validate that with regress (the judge) ─ error? → locate it
 //!     │       with our own parser
 //!     │
 //!     ├─ parse → strip a leading `^` / trailing `$` → body
 //!     ├─ body has lookaheads (none nested) → one DFA that runs each lookahead's automaton
 //!     │     alongside (see `lookahead`) → Dfa / Table
-//!     ├─ body has other lookarounds, backreferences, \b…                 → Engine
+//!     ├─ body has `\b`/`\B` (no lookahead) → one DFA that carries "the previous character
+//!     │     was a word character" in its state (see `boundary`) → Dfa / Table
+//!     ├─ body has other lookarounds, backreferences…                       → Engine
 //!     ├─ body is a sequence of single-character atoms with quantifiers
 //!     │     (after removing what an unanchored end cannot constrain):
 //!     │        nothing left           → Const / IsEmpty
@@ -31,6 +33,7 @@
 //! count for all-ASCII values); otherwise on `char`s, which are exactly the code points
 //! Unicode-mode ECMA-262 matches on.
 
+mod boundary;
 mod charset;
 mod dfa;
 mod emit;
@@ -40,6 +43,8 @@ mod property;
 #[cfg(test)]
 mod tests;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
 
 use proc_macro2::{Ident, TokenStream};
@@ -115,9 +120,34 @@ impl fmt::Display for PatternError {
 
 impl std::error::Error for PatternError {}
 
-/// Analyses `pattern` (ECMA-262, flag `u`, plus the Annex B escapes `parse` lists). Never
+/// Analyses `pattern` (ECMA-262, flag `u`, Annex B where Unicode mode rejects, see `parse`). Never
 /// panics; an invalid pattern is an error that says what is wrong and at which character offset.
+///
+/// Results are memoized per thread: API specs repeat the same pattern many times (an ARN
+/// or an identifier shape on every operation), and compiling one is the costly part of
+/// generation. The cache holds at most 4,096 patterns and is cleared when full.
 pub fn compile(pattern: &str) -> Result<CompiledPattern, PatternError> {
+    thread_local! {
+        static CACHE: RefCell<HashMap<String, Result<CompiledPattern, PatternError>>> =
+            RefCell::new(HashMap::new());
+    }
+    if let Some(hit) = CACHE.with_borrow(|cache| cache.get(pattern).cloned()) {
+        return hit;
+    }
+    let result = compile_uncached(pattern);
+    CACHE.with_borrow_mut(|cache| {
+        if cache.len() >= MAX_CACHED {
+            cache.clear();
+        }
+        cache.insert(pattern.to_owned(), result.clone());
+    });
+    result
+}
+
+/// How many compiled patterns [`compile`] keeps per thread.
+const MAX_CACHED: usize = 4096;
+
+fn compile_uncached(pattern: &str) -> Result<CompiledPattern, PatternError> {
     let parsed = parse::parse(pattern);
     // regress reads Unicode mode only: give it the Annex B syntax we accept rewritten.
     let unicode_source = parsed.as_ref().map_or(pattern, |p| p.unicode_source.as_str());
@@ -266,7 +296,8 @@ fn analyse(pattern: &str, node: Node) -> CompiledPattern {
         anchored: starts && ends,
         description: format!("matches {}", code(pattern)),
     };
-    let bytes = all_sets(&body, &CharSet::is_ascii);
+    // A byte-wise `\B` would hold between two bytes of one non-ASCII character.
+    let bytes = all_sets(&body, &CharSet::is_ascii) && !has_word_boundary(&body);
     let domain = if bytes { MAX_BYTE } else { MAX_INDEX };
     let where_ = match (starts, ends) {
         (true, true) => "whole value",
@@ -279,8 +310,17 @@ fn analyse(pattern: &str, node: Node) -> CompiledPattern {
         return compiled;
     }
     compiled.description = format!("matches {}, {where_}", code(pattern));
+    if has_lookahead(&body) && has_word_boundary(&body) {
+        compiled.plan =
+            Plan::Engine { reason: "uses a word boundary (`\\b`, `\\B`) and a lookahead together".to_owned() };
+        return compiled;
+    }
     if has_lookahead(&body) {
         compiled.plan = automaton_plan(lookahead::build(&body, anchored_start, anchored_end, domain), bytes);
+        return compiled;
+    }
+    if has_word_boundary(&body) {
+        compiled.plan = automaton_plan(boundary::build(&body, anchored_start, anchored_end, domain), bytes);
         return compiled;
     }
     compiled.almost_anything = !starts && !ends && !has_anchor(&body) && min_len(&body) <= 1;
@@ -374,7 +414,7 @@ fn strip_anchors(node: Node) -> (bool, bool, Node) {
 /// Why only the engine can evaluate `node`, if it cannot be compiled.
 fn engine_reason(node: &Node) -> Option<&'static str> {
     match node {
-        Node::Empty | Node::Set { .. } | Node::Start | Node::End => None,
+        Node::Empty | Node::Set { .. } | Node::Start | Node::End | Node::WordBoundary { .. } => None,
         Node::Lookahead { node, .. } if has_lookahead(node) => Some("a lookahead inside a lookahead"),
         Node::Lookahead { node, .. } => engine_reason(node),
         Node::Opaque(what) => Some(what),
@@ -388,14 +428,23 @@ fn has_lookahead(node: &Node) -> bool {
         Node::Lookahead { .. } => true,
         Node::Concat(items) | Node::Alt(items) => items.iter().any(has_lookahead),
         Node::Repeat { node, .. } => has_lookahead(node),
+        Node::Empty | Node::Set { .. } | Node::Start | Node::End | Node::WordBoundary { .. } | Node::Opaque(_) => false,
+    }
+}
+
+fn has_word_boundary(node: &Node) -> bool {
+    match node {
+        Node::WordBoundary { .. } => true,
+        Node::Concat(items) | Node::Alt(items) => items.iter().any(has_word_boundary),
+        Node::Repeat { node, .. } | Node::Lookahead { node, .. } => has_word_boundary(node),
         Node::Empty | Node::Set { .. } | Node::Start | Node::End | Node::Opaque(_) => false,
     }
 }
 
-/// Whether `node` has a `^` or `$` anywhere.
+/// Whether `node` has a `^`, `$`, `\b` or `\B` anywhere.
 fn has_anchor(node: &Node) -> bool {
     match node {
-        Node::Start | Node::End => true,
+        Node::Start | Node::End | Node::WordBoundary { .. } => true,
         Node::Concat(items) | Node::Alt(items) => items.iter().any(has_anchor),
         Node::Repeat { node, .. } => has_anchor(node),
         Node::Lookahead { node, .. } => has_anchor(node),
@@ -411,12 +460,19 @@ fn only_at_start(node: &Node) -> bool {
         // Zero-width items before the first character may force the start: `(?!x)^a`.
         Node::Concat(items) => items
             .iter()
-            .find(|n| only_at_start(n) || !matches!(n, Node::Empty | Node::Lookahead { .. }))
+            .find(|n| {
+                only_at_start(n) || !matches!(n, Node::Empty | Node::Lookahead { .. } | Node::WordBoundary { .. })
+            })
             .is_some_and(only_at_start),
         Node::Alt(alts) => alts.iter().all(only_at_start),
         Node::Repeat { node, min, .. } => *min > 0 && only_at_start(node),
         Node::Lookahead { negate: false, node } => only_at_start(node),
-        Node::Empty | Node::End | Node::Set { .. } | Node::Lookahead { .. } | Node::Opaque(_) => false,
+        Node::Empty
+        | Node::End
+        | Node::Set { .. }
+        | Node::Lookahead { .. }
+        | Node::WordBoundary { .. }
+        | Node::Opaque(_) => false,
     }
 }
 
@@ -427,7 +483,12 @@ fn only_at_end(node: &Node) -> bool {
         Node::Concat(items) => items.iter().rev().find(|n| **n != Node::Empty).is_some_and(only_at_end),
         Node::Alt(alts) => alts.iter().all(only_at_end),
         Node::Repeat { node, min, .. } => *min > 0 && only_at_end(node),
-        Node::Empty | Node::Start | Node::Set { .. } | Node::Lookahead { .. } | Node::Opaque(_) => false,
+        Node::Empty
+        | Node::Start
+        | Node::Set { .. }
+        | Node::Lookahead { .. }
+        | Node::WordBoundary { .. }
+        | Node::Opaque(_) => false,
     }
 }
 
@@ -436,14 +497,19 @@ fn all_sets(node: &Node, f: &dyn Fn(&CharSet) -> bool) -> bool {
         Node::Set { set, .. } => f(set),
         Node::Concat(items) | Node::Alt(items) => items.iter().all(|n| all_sets(n, f)),
         Node::Repeat { node, .. } | Node::Lookahead { node, .. } => all_sets(node, f),
-        Node::Empty | Node::Start | Node::End | Node::Opaque(_) => true,
+        Node::Empty | Node::Start | Node::End | Node::WordBoundary { .. } | Node::Opaque(_) => true,
     }
 }
 
 /// The length of the shortest match of an assertion-free node (saturating).
 fn min_len(node: &Node) -> u64 {
     match node {
-        Node::Empty | Node::Start | Node::End | Node::Lookahead { .. } | Node::Opaque(_) => 0,
+        Node::Empty
+        | Node::Start
+        | Node::End
+        | Node::Lookahead { .. }
+        | Node::WordBoundary { .. }
+        | Node::Opaque(_) => 0,
         Node::Set { set, .. } if set.is_empty() => u64::MAX,
         Node::Set { .. } => 1,
         Node::Concat(items) => items.iter().map(min_len).fold(0, u64::saturating_add),

@@ -1,28 +1,36 @@
-//! An ECMA-262 (Unicode mode, flag `u`) pattern parser, with two pieces of Annex B syntax.
+//! An ECMA-262 (Unicode mode, flag `u`) pattern parser, with the Annex B syntax as fallback.
 //!
 //! It follows regress's grammar closely so that it can say *where* a pattern that regress
 //! rejects goes wrong, and it builds a small AST of the constructs the straight-line
 //! compiler understands.
 //!
-//! **Dialect.** Patterns are read in Unicode mode (they match code points, as Rust `str`s
-//! hold them), plus the Annex B (web-compatibility) syntax that OpenAPI documents use and
-//! whose meaning no dialect disputes:
+//! **Dialect.** JSON Schema says a `pattern` is ECMA-262, and OpenAPI documents are written
+//! for the flavour JavaScript engines run without the `u` flag (Annex B, "web
+//! compatibility"). So: whatever is valid in Unicode mode means what it means there
+//! (patterns match code points, as Rust `str`s hold them; `\p{…}` and `\u{…}` work), and
+//! what Unicode mode rejects is read the way a JavaScript engine reads it without `u`:
 //!
-//! - an identity escape of any character that is not an ASCII letter or digit: `\-`, `\_`,
-//!   `\ `, `\@`, `\#`, `\:`… match that character;
-//! - a class escape as a range end, `[\w-.]`: the class escape, `-` and the other end.
+//! - an identity escape of any character but the ones below is that character: `\-`,
+//!   `\_`, `\@`, `\:`, and letters too: `\q` is `q`, `\p` without a name in braces is `p`;
+//! - `\x` without two hex digits is `x`, `\u` without four is `u` (`[\x{60}]` is `x`, `{`,
+//!   `6`, `0`, `}`: the PCRE meaning, a backtick, is not ECMA-262's);
+//! - `\0`–`\377` with more than one digit, and `\1`–`\7` in a class, are octal escapes;
+//!   `\8` and `\9` in a class are `8` and `9`;
+//! - a `{` that does not start a quantifier `{n}`, `{n,}`, `{n,m}` is a plain `{`
+//!   (`[a-z]{1-20}` is a letter followed by the text `{1-20}`), and so are lone `}` and `]`;
+//! - a class escape as a range end, `[\w-.]`: the class escape, `-` and the other end;
+//! - a lone surrogate `\uD800` in a class adds nothing (no `str` holds one).
 //!
-//! The rest of Annex B stays refused, because each marks a pattern written for another
-//! dialect, where reading it the Annex B way would silently change its meaning: identity
-//! escapes of letters (`\Z`, `\A`, `\h` are anchors or classes in PCRE and Java, a plain
-//! letter in Annex B), a `{` that does not start a quantifier (`{1-20}` is literal text in
-//! Annex B), lone `]` and `}`, octal escapes. [`Parsed::unicode_source`] rewrites the
-//! accepted Annex B syntax into plain Unicode mode, for regress.
+//! Two readings stay refused, with an error saying why: `\A`, `\Z`, `\z` and `\G` (anchors
+//! in PCRE, Java and Python; Annex B's plain letter would make every real value fail), and
+//! `\p{…}` with a name ECMA-262 does not know (`\p{Alnum}` is a Java class; engines reject it
+//! with `u`, and without `u` would read the text `p{Alnum}`). [`Parsed::unicode_source`]
+//! rewrites the Annex B syntax into plain Unicode mode, meaning the same, for regress.
 //!
 //! `\p{…}` becomes the set of its members (see `property`), a lookahead a
-//! [`Node::Lookahead`]; what remains (lookbehinds, backreferences, `\b`, inline flag groups,
-//! and escapes regress reads in an unusual way) becomes [`Node::Opaque`], which sends the
-//! pattern to the regex engine.
+//! [`Node::Lookahead`], `\b` a [`Node::WordBoundary`]; what remains (lookbehinds,
+//! backreferences, inline flag groups, and escapes regress reads in an unusual way) becomes
+//! [`Node::Opaque`], which sends the pattern to the regex engine.
 //!
 //! regress stays the judge of validity: when this parser and regress disagree about a
 //! pattern regress accepts, the pattern simply goes to the engine.
@@ -52,6 +60,11 @@ pub(super) enum Node {
     Start,
     /// `$` (end of input only: no `m` flag, so not before a trailing newline).
     End,
+    /// `\b` (`negate: false`) or `\B`: a word character (`[A-Za-z0-9_]`) on exactly one side
+    /// of this position (or not), the outside of the value counting as non-word.
+    WordBoundary {
+        negate: bool,
+    },
     /// `(?=node)` (`negate: false`) or `(?!node)`: `node` matches (or not) from here on.
     Lookahead {
         negate: bool,
@@ -77,7 +90,7 @@ pub(super) struct Parsed {
     pub node: Node,
     /// The pattern in plain Unicode-mode syntax: the pattern itself unless it uses the
     /// Annex B syntax this parser accepts, which is rewritten (`\-` → `\x2D`, `[\w-.]` →
-    /// `[\w\-.]`), meaning the same.
+    /// `[\w\-.]`, `\q` → `q`, `{` → `\{`, `\012` → `\x0A`), meaning the same.
     pub unicode_source: String,
 }
 
@@ -103,6 +116,10 @@ enum ClassAtom {
 
 enum Escape {
     CodePoint(u32),
+    /// `\uD800`…`\uDFFF` not part of a pair: in a class it adds nothing (no `str` holds a
+    /// surrogate); alone, regress treats it unevenly (`^\ud800*$` does not match ""), so
+    /// it is left to the engine.
+    LoneSurrogate(u32),
     Unusual,
 }
 
@@ -110,7 +127,7 @@ struct Parser {
     chars: Vec<char>,
     pos: usize,
     depth: u32,
-    /// Annex B syntax to rewrite for Unicode mode: `(offset, length, replacement)`, in order.
+    /// Annex B syntax to rewrite for Unicode mode: `(offset, length, replacement)`.
     rewrites: Vec<(usize, usize, String)>,
 }
 
@@ -144,7 +161,9 @@ impl Parser {
         }
     }
 
-    fn unicode_source(&self) -> String {
+    fn unicode_source(&mut self) -> String {
+        // A range's `-` is recorded after its second end (`[\w-\x]`): put them in order.
+        self.rewrites.sort_by_key(|&(offset, ..)| offset);
         let mut out = String::with_capacity(self.chars.len() + 4 * self.rewrites.len());
         let mut at = 0;
         for (offset, len, replacement) in &self.rewrites {
@@ -193,7 +212,7 @@ impl Parser {
                 }
                 '\\' if matches!(self.peek_at(1), Some('b' | 'B')) => {
                     self.pos += 2;
-                    (Node::Opaque("a word-boundary assertion"), false)
+                    (Node::WordBoundary { negate: self.chars[self.pos - 1] == 'B' }, false)
                 }
                 '\\' => (self.atom_escape()?, true),
                 '.' => {
@@ -203,8 +222,14 @@ impl Parser {
                 '(' => self.group()?,
                 '[' => (self.class()?, true),
                 '*' | '+' | '?' => return self.fail(start, format!("nothing to repeat before `{c}`")),
+                '{' if self.quantifier()?.is_some() => {
+                    return self.fail(start, format!("nothing to repeat before `{}`", self.src(start)))
+                }
+                // Annex B: a `{` that is not a quantifier, a lone `}` or `]`, is that character.
                 '{' | '}' | ']' => {
-                    return self.fail(start, format!("`{c}` must be escaped as `\\{c}` in Unicode mode"))
+                    self.pos = start + 1;
+                    self.rewrites.push((start, 1, format!("\\{c}")));
+                    (Node::Set { set: CharSet::single(c as u32), src: c.to_string() }, true)
                 }
                 _ => {
                     self.pos += 1;
@@ -255,11 +280,10 @@ impl Parser {
                         self.eat('?');
                         return Ok(Some((min, max)));
                     }
+                    // Annex B: the `{` is a plain character, read as the next atom.
                     _ => {
-                        return self.fail(
-                            start,
-                            "`{` does not start a valid quantifier `{n}`, `{n,}` or `{n,m}` (escape it as `\\{`)",
-                        )
+                        self.pos = start;
+                        return Ok(None);
                     }
                 }
             }
@@ -370,7 +394,7 @@ impl Parser {
             }
             _ => match self.character_escape(start)? {
                 Escape::CodePoint(cp) => CharSet::single(cp),
-                Escape::Unusual => return Ok(Node::Opaque("an unusual escape")),
+                Escape::LoneSurrogate(_) | Escape::Unusual => return Ok(Node::Opaque("an unusual escape")),
             },
         };
         Ok(Node::Set { set, src: self.src(start) })
@@ -378,8 +402,13 @@ impl Parser {
 
     /// `\p{…}` / `\P{…}` at the `p`: the members (complemented for `\P`).
     fn property(&mut self, start: usize) -> PResult<CharSet> {
-        let negated = self.peek() == Some('P');
+        let letter = self.peek().unwrap_or('p');
+        let negated = letter == 'P';
         self.pos += 1;
+        if self.peek() != Some('{') {
+            // Annex B: `\p` not followed by a name in braces is a plain `p`.
+            return Ok(CharSet::single(self.literal(start, letter)));
+        }
         if self.eat('{') {
             let name_at = self.pos;
             while matches!(self.peek(), Some(c) if c.is_ascii_alphanumeric() || c == '_' || c == '=') {
@@ -424,16 +453,15 @@ impl Parser {
                 }
                 _ => return self.fail(start, "`\\c` must be followed by an ASCII letter"),
             },
-            '0' if self.peek().is_some_and(|d| d.is_ascii_digit()) => {
-                return self.fail(start, "`\\0` cannot be followed by a digit in Unicode mode (no octal escapes)")
-            }
+            '0'..='7' if c != '0' || self.peek().is_some_and(|d| d.is_ascii_digit()) => self.legacy_octal(start, c),
             '0' => 0,
+            '8' | '9' => self.literal(start, c),
             'x' => match (self.hex_at(0), self.hex_at(1)) {
                 (Some(h), Some(l)) => {
                     self.pos += 2;
                     h * 16 + l
                 }
-                _ => return self.fail(start, "`\\x` must be followed by two hex digits"),
+                _ => self.literal(start, c),
             },
             'u' => return self.unicode_escape(start),
             '^' | '$' | '\\' | '.' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '|' | '/' => c as u32,
@@ -444,18 +472,39 @@ impl Parser {
                 self.rewrites.push((start, 2, replacement));
                 c as u32
             }
-            _ => {
+            'A' | 'Z' | 'z' | 'G' => {
                 return self.fail(
                     start,
                     format!(
-                        "`\\{c}` is not an ECMA-262 escape (Annex B would read it as a plain `{c}`, which is \
-                         rarely what was meant: other dialects give it a meaning; write `{c}` if a plain \
-                         `{c}` is meant)"
+                        "`\\{c}` is an anchor in PCRE, Java and Python but not in ECMA-262, whose Annex B \
+                         reads it as a plain `{c}`: no real value would match; write `^` or `$` for an anchor"
                     ),
                 )
             }
+            // Annex B: an identity escape of a letter is that letter (`\p` without braces too).
+            _ => self.literal(start, c),
         };
         Ok(Escape::CodePoint(cp))
+    }
+
+    /// An escape that Annex B reads as the plain character `c`; rewritten so for regress.
+    fn literal(&mut self, start: usize, c: char) -> u32 {
+        self.rewrites.push((start, self.pos - start, c.to_string()));
+        c as u32
+    }
+
+    /// Annex B's legacy octal escape, after its first digit `first` (at most `\377`).
+    fn legacy_octal(&mut self, start: usize, first: char) -> u32 {
+        let octal = |c: Option<char>| c.and_then(|c| c.to_digit(8));
+        let mut value = first as u32 - '0' as u32;
+        let most = if value <= 3 { 2 } else { 1 };
+        for _ in 0..most {
+            let Some(d) = octal(self.peek()) else { break };
+            value = value * 8 + d;
+            self.pos += 1;
+        }
+        self.rewrites.push((start, self.pos - start, format!("\\x{value:02X}")));
+        value
     }
 
     fn hex_at(&self, ahead: usize) -> Option<u32> {
@@ -490,7 +539,8 @@ impl Parser {
             if four.len() == 4 && u16::from_str_radix(&four, 16).is_ok() {
                 return Ok(Escape::Unusual);
             }
-            return self.fail(start, MESSAGE);
+            // Annex B: a `\u` without four hex digits is a plain `u`.
+            return Ok(Escape::CodePoint(self.literal(start, 'u')));
         };
         self.pos += 4;
         if (0xD800..=0xDBFF).contains(&cp) && self.peek() == Some('\\') && self.peek_at(1) == Some('u') {
@@ -500,13 +550,11 @@ impl Parser {
                     self.pos += 6;
                     return Ok(Escape::CodePoint(0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00)));
                 }
-                _ => return Ok(Escape::Unusual),
+                _ => return Ok(Escape::LoneSurrogate(cp)),
             }
         }
         if (0xD800..=0xDFFF).contains(&cp) {
-            // A lone surrogate never occurs in a `str`, and regress treats it unevenly
-            // (`^\ud800*$` does not match ""): leave it to the engine.
-            return Ok(Escape::Unusual);
+            return Ok(Escape::LoneSurrogate(cp));
         }
         Ok(Escape::CodePoint(cp))
     }
@@ -602,7 +650,7 @@ impl Parser {
             }
             Some('p' | 'P') => Ok(ClassAtom::Property(self.property(start)?)),
             Some(_) => Ok(match self.character_escape(start)? {
-                Escape::CodePoint(cp) => ClassAtom::CodePoint(cp),
+                Escape::CodePoint(cp) | Escape::LoneSurrogate(cp) => ClassAtom::CodePoint(cp),
                 Escape::Unusual => ClassAtom::Unusual,
             }),
         }

@@ -2236,6 +2236,159 @@ pub fn annex_b_class_range(value: &str) -> bool {
     state == 3
 }
 
+/// `(^\$\{Parameters\.[a-zA-z]+([a-zA-z_0-9]*)}$)`: `$`, then `{`, then `P`, then `a`, then `r`, then `a`, then `m`, then `e`, then `t`, then `e`, then `r`, then `s`, then `.`, then one or more of `[a-zA-z]`, then any number of `[a-zA-z_0-9]`, then `}`, whole value.
+pub fn annex_b_braces(value: &str) -> bool {
+    const FAIL: u8 = 16;
+    let state = value
+        .bytes()
+        .fold(
+            0,
+            |state, b| match (state, b) {
+                (0, b'$') => 1,
+                (1, b'{') => 2,
+                (2, b'P') => 3,
+                (3 | 5, b'a') => state + 1,
+                (4 | 10, b'r') => state + 1,
+                (6, b'm') => 7,
+                (7 | 9, b'e') => state + 1,
+                (8, b't') => 9,
+                (11, b's') => 12,
+                (12, b'.') => 13,
+                (13, b'A'..=b'z') => 14,
+                (14, b'0'..=b'9' | b'A'..=b'z') => 14,
+                (14, b'}') => 15,
+                _ => FAIL,
+            },
+        );
+    state == 15
+}
+
+/// `[a-zA-Z0-9]{1-20}`: one of `[a-zA-Z0-9]`, then `{`, then `1`, then `-`, then `2`, then `0`, then `}`, anywhere in the value.
+pub fn annex_b_not_a_quantifier(value: &str) -> bool {
+    const FAIL: u8 = 8;
+    let state = value
+        .bytes()
+        .fold(
+            0,
+            |state, b| match (state, b) {
+                (0 | 1 | 3 | 6, b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z') => 1,
+                (
+                    0 | 2 | 4,
+                    b'\0'..=b'/' | b':'..=b'@' | b'['..=b'`' | b'{'..=b'\xFF',
+                ) => 0,
+                (1 | 3 | 5 | 6, b'{') => 2,
+                (1 | 5, b'\0'..=b'/' | b':'..=b'@' | b'['..=b'`' | b'|'..=b'\xFF') => 0,
+                (2, b'0' | b'2'..=b'9' | b'A'..=b'Z' | b'a'..=b'z') => 1,
+                (2, b'1') => 3,
+                (
+                    3,
+                    b'\0'..=b','
+                    | b'.'
+                    | b'/'
+                    | b':'..=b'@'
+                    | b'['..=b'`'
+                    | b'|'..=b'\xFF',
+                ) => 0,
+                (3, b'-') => 4,
+                (4, b'0' | b'1' | b'3'..=b'9' | b'A'..=b'Z' | b'a'..=b'z') => 1,
+                (4, b'2') => 5,
+                (5, b'0') => 6,
+                (5, b'1'..=b'9' | b'A'..=b'Z' | b'a'..=b'z') => 1,
+                (6, b'\0'..=b'/' | b':'..=b'@' | b'['..=b'`' | b'|' | b'~'..=b'\xFF') => {
+                    0
+                }
+                (6, b'}') => 7,
+                (7, _) => 7,
+                _ => FAIL,
+            },
+        );
+    state == 7
+}
+
+/// `^\{[\w\s:\{\}\[\]"]*}$`: `{`, then any number of `[\w\s:\{\}\[\]"]`, then `}`, whole value.
+pub fn annex_b_bracket(value: &str) -> bool {
+    const FAIL: u8 = 3;
+    let state = value
+        .chars()
+        .fold(
+            0,
+            |state, c| match (state, c) {
+                (0, '{') => 1,
+                (
+                    1 | 2,
+                    '\t'..='\r'
+                    | ' '
+                    | '"'
+                    | '0'..=':'
+                    | 'A'..='['
+                    | ']'
+                    | '_'
+                    | 'a'..='{'
+                    | '\u{a0}'
+                    | '\u{1680}'
+                    | '\u{2000}'..='\u{200a}'
+                    | '\u{2028}'
+                    | '\u{2029}'
+                    | '\u{202f}'
+                    | '\u{205f}'
+                    | '\u{3000}'
+                    | '\u{feff}',
+                ) => 1,
+                (1 | 2, '}') => 2,
+                _ => FAIL,
+            },
+        );
+    state == 2
+}
+
+/// `[^\p\{C\}]*\+`: any number of `[^\p\{C\}]`, then `+`, anywhere in the value; as the pattern is not anchored, any value containing `+` matches.
+pub fn annex_b_letters(value: &str) -> bool {
+    value.chars().any(|c| c == '+')
+}
+
+/// `^([$\-._+!*\x{60}(),;/?:@=&\w]|%([0-9a-fA-F?]{2}|[0-9a-fA-F?]?[*]))+$`: matches `^([$\-._+!*\x{60}(),;/?:@=&\w]|%([0-9a-fA-F?]{2}|[0-9a-fA-F?]?[*]))+$`, whole value.
+pub fn annex_b_short_hex(value: &str) -> bool {
+    const FAIL: u8 = 4;
+    let state = value
+        .bytes()
+        .fold(
+            0,
+            |state, b| match (state, b) {
+                (
+                    0 | 1,
+                    b'!'
+                    | b'$'
+                    | b'&'
+                    | b'('..=b';'
+                    | b'='
+                    | b'?'..=b'Z'
+                    | b'_'
+                    | b'a'..=b'{'
+                    | b'}',
+                ) => 1,
+                (0 | 1, b'%') => 2,
+                (2, b'*') => 1,
+                (2, b'0'..=b'9' | b'?' | b'A'..=b'F' | b'a'..=b'f') => 3,
+                (3, b'*' | b'0'..=b'9' | b'?' | b'A'..=b'F' | b'a'..=b'f') => 1,
+                _ => FAIL,
+            },
+        );
+    state == 1
+}
+
+/// `[^/:|\000-\037]+`: one or more of `[^/:|\000-\037]`, anywhere in the value; as the pattern is not anchored, any value containing one of `[^/:|\000-\037]` matches.
+pub fn annex_b_octal(value: &str) -> bool {
+    value
+        .chars()
+        .any(|c| !('\0'..='\u{1f}').contains(&c) && c != '/' && c != ':' && c != '|')
+}
+
+/// `[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\r\n\t]*`: any number of `[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\r\n\t]`, anywhere in the value; as the pattern is not anchored, every value matches.
+pub fn lone_surrogates_in_class(value: &str) -> bool {
+    let _ = value;
+    true
+}
+
 /// `^(?!test)[a-z]+$`: matches `^(?!test)[a-z]+$`, whole value.
 pub fn lookahead_not_word(value: &str) -> bool {
     const FAIL: u8 = 5;
@@ -4931,6 +5084,137 @@ pub fn property_not_letter(value: &str) -> bool {
     state == 3
 }
 
+/// `\bword\b`: matches `\bword\b`, anywhere in the value.
+pub fn word_boundary(value: &str) -> bool {
+    const FAIL: u8 = 7;
+    let state = value
+        .chars()
+        .fold(
+            0,
+            |state, c| match (state, c) {
+                (0, '0'..='9' | 'A'..='Z' | '_' | 'a'..='v' | 'x'..='z') => 1,
+                (0, 'w') => 2,
+                (
+                    0..=4,
+                    '\0'..='/' | ':'..='@' | '['..='^' | '`' | '{'..='\u{10ffff}',
+                ) => 0,
+                (1 | 5, '0'..='9' | 'A'..='Z' | '_' | 'a'..='z') => 1,
+                (2, '0'..='9' | 'A'..='Z' | '_' | 'a'..='n' | 'p'..='z') => 1,
+                (2, 'o') => 3,
+                (3, '0'..='9' | 'A'..='Z' | '_' | 'a'..='q' | 's'..='z') => 1,
+                (3, 'r') => 4,
+                (4, '0'..='9' | 'A'..='Z' | '_' | 'a'..='c' | 'e'..='z') => 1,
+                (4, 'd') => 5,
+                (5, '\0'..='/' | ':'..='@' | '['..='^' | '`' | '{'..='\u{10ffff}') => 6,
+                (6, _) => 6,
+                _ => FAIL,
+            },
+        );
+    state == 5 || state == 6
+}
+
+/// `\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b`: matches `\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b`, anywhere in the value.
+pub fn word_boundary_email(value: &str) -> bool {
+    const FAIL: u8 = 10;
+    let state = value
+        .chars()
+        .fold(
+            0,
+            |state, c| match (state, c) {
+                (0, '\0'..='/' | ':'..='@' | '['..='^' | '`' | '{'..='\u{10ffff}') => 0,
+                (0, '0'..='9' | 'A'..='Z' | '_' | 'a'..='z') => 1,
+                (1, '%' | '+' | '-' | '.' | '0'..='9' | 'A'..='Z' | '_' | 'a'..='z') => 1,
+                (
+                    1 | 5..=7,
+                    '\0'..='$'
+                    | '&'..='*'
+                    | ','
+                    | '/'
+                    | ':'..='?'
+                    | '['..='^'
+                    | '`'
+                    | '{'..='\u{10ffff}',
+                ) => 0,
+                (1 | 5..=7, '@') => 2,
+                (2, '-' | '.') => 3,
+                (2 | 3, '0'..='9' | 'A'..='Z' | 'a'..='z') => 5,
+                (
+                    2..=4,
+                    '\0'..=',' | '/' | ':'..='@' | '['..='^' | '`' | '{'..='\u{10ffff}',
+                ) => 0,
+                (2..=4 | 8, '_') => 1,
+                (3 | 4, '-') => 3,
+                (3 | 5, '.') => state + 1,
+                (4, 'A'..='Z' | 'a'..='z') => 7,
+                (4 | 6, '.') => state,
+                (4 | 8, '0'..='9') => 5,
+                (5, '-' | '0'..='9' | 'A'..='Z' | 'a'..='z') => 5,
+                (5..=7, '%' | '+' | '_') => 1,
+                (6 | 7, '-' | '0'..='9') => 5,
+                (6 | 7, 'A'..='Z' | 'a'..='z') => state + 1,
+                (7, '.') => 6,
+                (8, '\0'..='/' | ':'..='@' | '['..='^' | '`' | '{'..='\u{10ffff}') => 9,
+                (8, 'A'..='Z' | 'a'..='z') => 8,
+                (9, _) => 9,
+                _ => FAIL,
+            },
+        );
+    state == 8 || state == 9
+}
+
+/// `^$|[0-9a-f]{8}\b-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-\b[0-9a-f]{12}`: matches `^$|[0-9a-f]{8}\b-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-\b[0-9a-f]{12}`, anywhere in the value.
+pub fn word_boundary_uuid(value: &str) -> bool {
+    const FAIL: u8 = 38;
+    let state = value
+        .chars()
+        .fold(
+            0,
+            |state, c| match (state, c) {
+                (0, '0'..='9' | 'a'..='f') => 2,
+                (
+                    0..=8 | 10..=13 | 15..=18 | 20..=23 | 25..=32,
+                    '\0'..='/' | ':'..='`' | 'g'..='\u{10ffff}',
+                ) => 1,
+                (
+                    1..=8 | 10..=13 | 15..=18 | 20..=23 | 25..=36,
+                    '0'..='9' | 'a'..='f',
+                ) => state + 1,
+                (9, '0'..='9' | 'a'..='f') => 9,
+                (9 | 14 | 19 | 24, '-') => state + 1,
+                (
+                    9 | 14 | 19 | 24 | 33..=36,
+                    '\0'..=',' | '.' | '/' | ':'..='`' | 'g'..='\u{10ffff}',
+                ) => 1,
+                (14 | 19 | 24, '0'..='9' | 'a'..='f') => 6,
+                (33..=36, '-') => 10,
+                (37, _) => 37,
+                _ => FAIL,
+            },
+        );
+    state == 0 || state == 37
+}
+
+/// `^\B-|a\Bb\b$`: matches `^\B-|a\Bb\b$`, anywhere in the value.
+pub fn not_word_boundary(value: &str) -> bool {
+    const FAIL: u8 = 5;
+    let state = value
+        .chars()
+        .fold(
+            0,
+            |state, c| match (state, c) {
+                (0, '\0'..=',' | '.'..='`' | 'b'..='\u{10ffff}') => 1,
+                (0, '-') => 4,
+                (0..=3, 'a') => 2,
+                (1 | 3, '\0'..='`' | 'b'..='\u{10ffff}') => 1,
+                (2, '\0'..='`' | 'c'..='\u{10ffff}') => 1,
+                (2, 'b') => 3,
+                (4, _) => 4,
+                _ => FAIL,
+            },
+        );
+    state == 3 || state == 4
+}
+
 /// `^[a-z](?!.*--)[a-z-]*$`: matches `^[a-z](?!.*--)[a-z-]*$`, whole value.
 pub fn lookahead_inside(value: &str) -> bool {
     const FAIL: u8 = 3;
@@ -5019,16 +5303,6 @@ pub fn engine_backreference(value: &str) -> bool {
         ::std::option::Option<::d1_runtime::regress::Regex>,
     > = ::std::sync::OnceLock::new();
     RE.get_or_init(|| ::d1_runtime::regress::Regex::with_flags(r"^(a+)\1$", "u").ok())
-        .as_ref()
-        .is_some_and(|re| re.find(value).is_some())
-}
-
-/// `\bword\b`: matches `\bword\b`.
-pub fn engine_word_boundary(value: &str) -> bool {
-    static RE: ::std::sync::OnceLock<
-        ::std::option::Option<::d1_runtime::regress::Regex>,
-    > = ::std::sync::OnceLock::new();
-    RE.get_or_init(|| ::d1_runtime::regress::Regex::with_flags(r"\bword\b", "u").ok())
         .as_ref()
         .is_some_and(|re| re.find(value).is_some())
 }
@@ -5342,6 +5616,48 @@ pub const CASES: &[crate::Case] = &[
         needs_engine: false,
     },
     crate::Case {
+        name: "annex_b_braces",
+        pattern: r"(^\$\{Parameters\.[a-zA-z]+([a-zA-z_0-9]*)}$)",
+        matches: annex_b_braces,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "annex_b_not_a_quantifier",
+        pattern: "[a-zA-Z0-9]{1-20}",
+        matches: annex_b_not_a_quantifier,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "annex_b_bracket",
+        pattern: "^\\{[\\w\\s:\\{\\}\\[\\]\"]*}$",
+        matches: annex_b_bracket,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "annex_b_letters",
+        pattern: r"[^\p\{C\}]*\+",
+        matches: annex_b_letters,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "annex_b_short_hex",
+        pattern: r"^([$\-._+!*\x{60}(),;/?:@=&\w]|%([0-9a-fA-F?]{2}|[0-9a-fA-F?]?[*]))+$",
+        matches: annex_b_short_hex,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "annex_b_octal",
+        pattern: r"[^/:|\000-\037]+",
+        matches: annex_b_octal,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "lone_surrogates_in_class",
+        pattern: r"[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\r\n\t]*",
+        matches: lone_surrogates_in_class,
+        needs_engine: false,
+    },
+    crate::Case {
         name: "lookahead_not_word",
         pattern: "^(?!test)[a-z]+$",
         matches: lookahead_not_word,
@@ -5408,6 +5724,30 @@ pub const CASES: &[crate::Case] = &[
         needs_engine: false,
     },
     crate::Case {
+        name: "word_boundary",
+        pattern: r"\bword\b",
+        matches: word_boundary,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "word_boundary_email",
+        pattern: r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b",
+        matches: word_boundary_email,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "word_boundary_uuid",
+        pattern: r"^$|[0-9a-f]{8}\b-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-\b[0-9a-f]{12}",
+        matches: word_boundary_uuid,
+        needs_engine: false,
+    },
+    crate::Case {
+        name: "not_word_boundary",
+        pattern: r"^\B-|a\Bb\b$",
+        matches: not_word_boundary,
+        needs_engine: false,
+    },
+    crate::Case {
         name: "lookahead_inside",
         pattern: "^[a-z](?!.*--)[a-z-]*$",
         matches: lookahead_inside,
@@ -5435,12 +5775,6 @@ pub const CASES: &[crate::Case] = &[
         name: "engine_backreference",
         pattern: r"^(a+)\1$",
         matches: engine_backreference,
-        needs_engine: true,
-    },
-    crate::Case {
-        name: "engine_word_boundary",
-        pattern: r"\bword\b",
-        matches: engine_word_boundary,
         needs_engine: true,
     },
 ];
