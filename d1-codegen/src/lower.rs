@@ -799,6 +799,17 @@ impl<'a> SpecLowering<'a> {
                     ),
                 ));
             }
+            if let Some(offset) = compiled.literal_brace() {
+                self.warn(
+                    &at.child("pattern"),
+                    format!(
+                        "pattern `{p}`: the `{{` at character {offset} does not start a valid quantifier, so \
+                         ECMA-262 (without the `u` flag, as JavaScript reads it) takes it and what follows as \
+                         plain text that every value must contain; if a repetition was meant, the spec \
+                         should write `{{min,max}}`"
+                    ),
+                );
+            }
             if compiled.accepts_almost_anything() {
                 self.warn(
                     &at.child("pattern"),

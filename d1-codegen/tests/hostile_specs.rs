@@ -286,3 +286,19 @@ fn an_array_whose_only_rule_is_min_items_zero_is_a_plain_vec() {
     let types = tree.get("d1-types/src/s.rs").expect("types module");
     assert!(types.contains("pub xs: ::std::option::Option<::std::vec::Vec<::std::string::String>>"), "{types}");
 }
+
+#[test]
+fn a_brace_that_is_not_a_quantifier_is_plain_text_and_a_warning() {
+    // `{1-70}` is not a quantifier: ECMA-262 without `u` reads it as text, and so do we, loudly.
+    let schemas =
+        r#"{"Name":{"type":"string","pattern":"^[a-zA-Z]{1-70}$"},"Ok":{"type":"string","pattern":"^[a-z]{1,70}$"}}"#;
+    let (_, ir) = d1_codegen::generate(&files(&spec("{}", schemas)), &Options::default()).expect("generates");
+    let braces: Vec<&str> = ir
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("does not start a valid quantifier"))
+        .map(|w| w.location.pointer.as_str())
+        .collect();
+    assert_eq!(braces, ["/components/schemas/Name/pattern"], "{:?}", ir.warnings);
+    assert!(ir.warnings.iter().any(|w| w.message.contains("the `{` at character 9")), "{:?}", ir.warnings);
+}

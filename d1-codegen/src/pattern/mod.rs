@@ -66,6 +66,8 @@ pub struct CompiledPattern {
     source: String,
     /// `source` in plain Unicode-mode syntax (see `parse`), what regress is given.
     unicode_source: String,
+    /// See [`CompiledPattern::literal_brace`].
+    literal_brace: Option<usize>,
     plan: Plan,
     almost_anything: bool,
     anchored: bool,
@@ -162,6 +164,7 @@ fn compile_uncached(pattern: &str) -> Result<CompiledPattern, PatternError> {
         return Err(PatternError { message });
     }
     let unicode_source = unicode_source.to_owned();
+    let literal_brace = parsed.as_ref().ok().and_then(|p| p.literal_brace);
     let node = match parsed {
         Ok(parsed) => parsed.node,
         Err(e) => Node::Opaque(if e.message.contains("nested too deeply") {
@@ -172,6 +175,7 @@ fn compile_uncached(pattern: &str) -> Result<CompiledPattern, PatternError> {
     };
     let mut compiled = analyse(pattern, node);
     compiled.unicode_source = unicode_source;
+    compiled.literal_brace = literal_brace;
     Ok(compiled)
 }
 
@@ -212,6 +216,12 @@ impl CompiledPattern {
     /// value".
     pub fn describe(&self) -> String {
         self.description.clone()
+    }
+
+    /// The character offset of a `{` that looks like the start of a quantifier but is not one
+    /// (`[a-z]{1-70}`), so that ECMA-262 reads it, and what follows, as plain text.
+    pub fn literal_brace(&self) -> Option<usize> {
+        self.literal_brace
     }
 
     /// The pattern as written.
@@ -291,6 +301,7 @@ fn analyse(pattern: &str, node: Node) -> CompiledPattern {
     let mut compiled = CompiledPattern {
         source: pattern.to_owned(),
         unicode_source: pattern.to_owned(),
+        literal_brace: None,
         plan: Plan::Engine { reason: String::new() },
         almost_anything: false,
         anchored: starts && ends,

@@ -92,13 +92,17 @@ pub(super) struct Parsed {
     /// Annex B syntax this parser accepts, which is rewritten (`\-` → `\x2D`, `[\w-.]` →
     /// `[\w\-.]`, `\q` → `q`, `{` → `\{`, `\012` → `\x0A`), meaning the same.
     pub unicode_source: String,
+    /// Where a `{` followed by a digit or `,` is read as a plain character because what follows
+    /// is not a quantifier (`[a-z]{1-70}`): a repetition was probably meant.
+    pub literal_brace: Option<usize>,
 }
 
 pub(super) fn parse(pattern: &str) -> Result<Parsed, SyntaxError> {
-    let mut p = Parser { chars: pattern.chars().collect(), pos: 0, depth: 0, rewrites: Vec::new() };
+    let mut p =
+        Parser { chars: pattern.chars().collect(), pos: 0, depth: 0, rewrites: Vec::new(), literal_brace: None };
     let node = p.disjunction()?;
     match p.peek() {
-        None => Ok(Parsed { node, unicode_source: p.unicode_source() }),
+        None => Ok(Parsed { node, unicode_source: p.unicode_source(), literal_brace: p.literal_brace }),
         Some(')') => p.fail(p.pos, "unmatched `)`"),
         Some(c) => p.fail(p.pos, format!("unexpected `{c}`")),
     }
@@ -129,6 +133,7 @@ struct Parser {
     depth: u32,
     /// Annex B syntax to rewrite for Unicode mode: `(offset, length, replacement)`.
     rewrites: Vec<(usize, usize, String)>,
+    literal_brace: Option<usize>,
 }
 
 type PResult<T> = Result<T, SyntaxError>;
@@ -227,6 +232,9 @@ impl Parser {
                 }
                 // Annex B: a `{` that is not a quantifier, a lone `}` or `]`, is that character.
                 '{' | '}' | ']' => {
+                    if c == '{' && matches!(self.chars.get(start + 1), Some(d) if d.is_ascii_digit() || *d == ',') {
+                        self.literal_brace.get_or_insert(start);
+                    }
                     self.pos = start + 1;
                     self.rewrites.push((start, 1, format!("\\{c}")));
                     (Node::Set { set: CharSet::single(c as u32), src: c.to_string() }, true)
