@@ -10,8 +10,8 @@
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, path_tokens, render_crate_root, render_items, rust_header, spaced, type_tokens,
-    Options, Part, Scope,
+    describe_sources, doc_attrs, ident, path_tokens, render_block, render_crate_root, render_items, rust_header,
+    spaced, type_tokens, Options, Part, Scope,
 };
 use crate::error::Error;
 use crate::ir::{
@@ -502,13 +502,10 @@ fn api_module(
         pub struct Api<'c> {
             pub(crate) client: &'c #root::Client,
         }
-
-        impl<'c> Api<'c> {
-            #(#methods)*
-        }
         },
         what,
     )?;
+    text.push_str(&render_block(quote!(impl<'c> Api<'c>), methods, what)?);
     text.push_str(&items);
     Ok(text)
 }
