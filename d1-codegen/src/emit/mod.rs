@@ -302,7 +302,7 @@ pub(crate) fn doc_attrs(text: Option<&str>) -> TokenStream {
 /// file at once, while only one item's syntax tree is in memory at a time and the cost stays
 /// linear in the number of items.
 pub(crate) fn render_rust(tokens: TokenStream, header: &str, what: &str) -> Result<String, Error> {
-    Ok(format!("{header}{}", spaced(&render_items(tokens, what)?)))
+    Ok(spaced_after(header, &render_items(tokens, what)?))
 }
 
 /// [`render_rust`] without the header: for the emitters of large modules, which print the items
@@ -332,7 +332,8 @@ pub(crate) fn render_items(tokens: TokenStream, what: &str) -> Result<String, Er
 /// the end of the line). A false alarm only costs the second printing.
 fn docs_need_escaping(text: &str) -> bool {
     ["#[doc", "#![doc", "/**", "/*!"].iter().any(|form| text.contains(form))
-        || text.chars().any(|c| c != '\n' && c != '\t' && escape::is_unsafe(c))
+        || text.bytes().any(|b| (b < b' ' && b != b'\n' && b != b'\t') || b == 0x7f)
+        || (!text.is_ascii() && text.chars().any(|c| !c.is_ascii() && escape::is_unsafe(c)))
         || text.lines().any(|line| {
             let line = line.trim_start_matches(' ');
             (line.starts_with("///") || line.starts_with("//!")) && !(line.len() == 3 || line[3..].starts_with(' '))
@@ -413,7 +414,7 @@ pub(crate) fn render_crate_root(tokens: TokenStream, header: &str, what: &str) -
             attrs.push(syn::parse_quote!(#[#tool::#skip]));
         }
     }
-    Ok(format!("{header}{}", spaced(&prettyplease::unparse(&file))))
+    Ok(spaced_after(header, &prettyplease::unparse(&file)))
 }
 
 /// prettyplease's output with a blank line between items, as a person would write it: between
@@ -423,7 +424,14 @@ pub(crate) fn render_crate_root(tokens: TokenStream, header: &str, what: &str) -
 /// Line-based, which is sound here: string literals in generated code never contain a raw line
 /// break (they are escaped), and doc comments are `///` lines.
 pub(crate) fn spaced(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    spaced_after("", text)
+}
+
+/// `header` followed by [`spaced`]`(text)`, built in one buffer: a client module of a large spec is
+/// tens of megabytes, and every extra copy of it is fresh memory.
+pub(crate) fn spaced_after(header: &str, text: &str) -> String {
+    let mut out = String::with_capacity(header.len() + text.len() + text.len() / 16);
+    out.push_str(header);
     let mut previous: Option<&str> = None;
     for line in text.lines() {
         let inner = |l: &str| l.starts_with("//!") || l.starts_with("#![");

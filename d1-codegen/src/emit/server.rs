@@ -14,7 +14,7 @@ mod checks;
 use super::templates;
 use super::{
     describe_sources, doc_attrs, ident, render_block, render_crate_root, render_items, rust_header, spaced,
-    type_tokens, Options, Part, Scope,
+    spaced_after, type_tokens, Options, Part, Scope,
 };
 use crate::error::Error;
 use crate::ir::{
@@ -37,7 +37,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
     for api in &ir.apis {
         let path = format!("{root}/src/{}.rs", api.module);
         let text = api_module(ir, api, &types_crate, &server_root, &path)?;
-        tree.insert(path, format!("{}{}", rust_header(&[api.source.as_str()]), spaced(&text)));
+        tree.insert(path, spaced_after(&rust_header(&[api.source.as_str()]), &text));
     }
     let common_checks = match &ir.common {
         Some(_) => checks::Checks::common(ir, &types_crate, &server_root).finish(),
