@@ -340,12 +340,15 @@ fn docs_need_escaping(text: &str) -> bool {
         })
 }
 
-/// An `impl` or `trait` block printed member by member, as [`render_items`] prints a module item
-/// by item: `head` is everything before the braces (attributes included), `members` what goes
+/// An `impl`, `trait` or `mod` block printed member by member, as [`render_items`] prints a module
+/// item by item: `head` is everything before the braces (attributes included), `members` what goes
 /// between them. prettyplease ends every member with a forced line break, so a member's lines do
 /// not depend on its neighbours: each is printed inside a block of its own and the lines between
 /// the braces are kept. Only one member's syntax tree is in memory at a time (the `impl` of a client
-/// with thousands of operations is tens of megabytes of text).
+/// with thousands of operations is tens of megabytes of text). The head must print the same with
+/// and without members (true of heads without a `where` clause or long generics; prettyplease
+/// does not break `trait A: B + C` or `mod m`); if it did not, the result is an internal error,
+/// never different text.
 pub(crate) fn render_block(
     head: TokenStream,
     members: impl IntoIterator<Item = TokenStream>,
