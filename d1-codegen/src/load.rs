@@ -98,7 +98,8 @@ fn parse_text(file: &SourceFile) -> Result<Value, Error> {
 
 fn deserialize(path: &str, value: Value) -> Result<openapiv3::OpenAPI, Error> {
     let root = Location::new(path, "");
-    serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(value.clone()).map_err(|e| {
+    // From a borrowed tree: no copy of the whole document, and it is still there to locate an error.
+    serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&value).map_err(|e| {
         // openapiv3 deserializes path items and schemas through untagged enums, which hide
         // where inside them the problem is; retry each entry on its own to find it.
         let located = match e.path().to_string().as_str() {

@@ -10,8 +10,8 @@
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, path_tokens, render_crate_root, render_items, rust_header, spaced, type_tokens,
-    Options, Part, Scope,
+    describe_sources, doc_attrs, ident, path_tokens, render_block, render_crate_root, render_items, rust_header,
+    spaced_after, type_tokens, Options, Part, Scope,
 };
 use crate::error::Error;
 use crate::ir::{
@@ -38,7 +38,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
     for (api, accessor) in ir.apis.iter().zip(&accessors) {
         let path = format!("{root}/src/{}.rs", api.module);
         let text = api_module(&ctx, api, accessor, &mut error_examples, &path)?;
-        tree.insert(path, format!("{}{}", rust_header(&[api.source.as_str()]), spaced(&text)));
+        tree.insert(path, spaced_after(&rust_header(&[api.source.as_str()]), &text));
     }
     // The lib example matches a declared error: a 404 if some operation declares one.
     let error_example = error_examples.iter().find(|e| e.status == Status::Code(404)).or(error_examples.first());
@@ -511,13 +511,10 @@ fn api_module(
         pub struct Api<'c> {
             pub(crate) client: &'c #root::Client,
         }
-
-        impl<'c> Api<'c> {
-            #(#methods)*
-        }
         },
         what,
     )?;
+    text.push_str(&render_block(quote!(impl<'c> Api<'c>), methods, what)?);
     text.push_str(&items);
     Ok(text)
 }

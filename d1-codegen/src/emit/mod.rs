@@ -302,16 +302,79 @@ pub(crate) fn doc_attrs(text: Option<&str>) -> TokenStream {
 /// file at once, while only one item's syntax tree is in memory at a time and the cost stays
 /// linear in the number of items.
 pub(crate) fn render_rust(tokens: TokenStream, header: &str, what: &str) -> Result<String, Error> {
-    Ok(format!("{header}{}", spaced(&render_items(tokens, what)?)))
+    Ok(spaced_after(header, &render_items(tokens, what)?))
 }
 
 /// [`render_rust`] without the header: for the emitters of large modules, which print the items
 /// of each operation as they make them instead of holding the tokens of the whole module.
+///
+/// Each item is first printed as it is. Only when the text shows a doc string that
+/// [`escape_docs`] would change is the item printed again, from its escaped tokens: rebuilding
+/// every token tree to find the rare doc string that needs it cost a tenth of the generator's time.
 pub(crate) fn render_items(tokens: TokenStream, what: &str) -> Result<String, Error> {
     let mut out = String::new();
     for item in top_level_items(tokens) {
-        out.push_str(&prettyplease::unparse(&parse_file(item, what)?));
+        let text = prettyplease::unparse(&parse_tokens(item.clone(), what)?);
+        if docs_need_escaping(&text) {
+            out.push_str(&prettyplease::unparse(&parse_file(item, what)?));
+        } else {
+            out.push_str(&text);
+        }
     }
+    Ok(out)
+}
+
+/// Whether printed Rust may hold a doc string that [`escape_docs`] would change. prettyplease
+/// prints a doc string `s` without a line break as `///s` (`//!s`), its characters as they are;
+/// any other doc string as `/** */`, `/*! */` or `#[doc = …]`. [`escape_docs`] changes a string
+/// only when it holds a line break other than `\n`, a control or bidi character (all visible in
+/// the text), or does not start with a space or line break (a `///` not followed by a space or
+/// the end of the line). A false alarm only costs the second printing.
+fn docs_need_escaping(text: &str) -> bool {
+    ["#[doc", "#![doc", "/**", "/*!"].iter().any(|form| text.contains(form))
+        || text.bytes().any(|b| (b < b' ' && b != b'\n' && b != b'\t') || b == 0x7f)
+        || (!text.is_ascii() && text.chars().any(|c| !c.is_ascii() && escape::is_unsafe(c)))
+        || text.lines().any(|line| {
+            let line = line.trim_start_matches(' ');
+            (line.starts_with("///") || line.starts_with("//!")) && !(line.len() == 3 || line[3..].starts_with(' '))
+        })
+}
+
+/// An `impl`, `trait` or `mod` block printed member by member, as [`render_items`] prints a module
+/// item by item: `head` is everything before the braces (attributes included), `members` what goes
+/// between them. prettyplease ends every member with a forced line break, so a member's lines do
+/// not depend on its neighbours: each is printed inside a block of its own and the lines between
+/// the braces are kept. Only one member's syntax tree is in memory at a time (the `impl` of a client
+/// with thousands of operations is tens of megabytes of text). The head must print the same with
+/// and without members (true of heads without a `where` clause or long generics; prettyplease
+/// does not break `trait A: B + C` or `mod m`); if it did not, the result is an internal error,
+/// never different text.
+pub(crate) fn render_block(
+    head: TokenStream,
+    members: impl IntoIterator<Item = TokenStream>,
+    what: &str,
+) -> Result<String, Error> {
+    let empty = render_items(quote!(#head {}), what)?;
+    let Some(opening) = empty.strip_suffix("{}\n") else {
+        return Err(Error::new(&Location::new(what, ""), "internal error: a block head printed unexpectedly"));
+    };
+    let opening = format!("{opening}{{\n");
+    let mut out = String::new();
+    for member in members {
+        let block = render_items(quote!(#head { #member }), what)?;
+        let inside =
+            block.strip_prefix(opening.as_str()).and_then(|rest| rest.strip_suffix("}\n")).ok_or_else(|| {
+                Error::new(&Location::new(what, ""), "internal error: a block member changed how its block head prints")
+            })?;
+        if out.is_empty() {
+            out.push_str(&opening);
+        }
+        out.push_str(inside);
+    }
+    if out.is_empty() {
+        return Ok(empty);
+    }
+    out.push_str("}\n");
     Ok(out)
 }
 
@@ -354,7 +417,7 @@ pub(crate) fn render_crate_root(tokens: TokenStream, header: &str, what: &str) -
             attrs.push(syn::parse_quote!(#[#tool::#skip]));
         }
     }
-    Ok(format!("{header}{}", spaced(&prettyplease::unparse(&file))))
+    Ok(spaced_after(header, &prettyplease::unparse(&file)))
 }
 
 /// prettyplease's output with a blank line between items, as a person would write it: between
@@ -364,7 +427,14 @@ pub(crate) fn render_crate_root(tokens: TokenStream, header: &str, what: &str) -
 /// Line-based, which is sound here: string literals in generated code never contain a raw line
 /// break (they are escaped), and doc comments are `///` lines.
 pub(crate) fn spaced(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    spaced_after("", text)
+}
+
+/// `header` followed by [`spaced`]`(text)`, built in one buffer: a client module of a large spec is
+/// tens of megabytes, and every extra copy of it is fresh memory.
+pub(crate) fn spaced_after(header: &str, text: &str) -> String {
+    let mut out = String::with_capacity(header.len() + text.len() + text.len() / 16);
+    out.push_str(header);
     let mut previous: Option<&str> = None;
     for line in text.lines() {
         let inner = |l: &str| l.starts_with("//!") || l.starts_with("#![");
@@ -431,7 +501,12 @@ fn is_declaration(line: &str) -> bool {
 }
 
 fn parse_file(tokens: TokenStream, what: &str) -> Result<syn::File, Error> {
-    syn::parse2(escape_docs(tokens)).map_err(|e| {
+    parse_tokens(escape_docs(tokens), what)
+}
+
+/// [`parse_file`] without escaping the doc strings: only for text that [`docs_need_escaping`] checks.
+fn parse_tokens(tokens: TokenStream, what: &str) -> Result<syn::File, Error> {
+    syn::parse2(tokens).map_err(|e| {
         Error::new(&Location::new(what, ""), format!("internal error: generated Rust does not parse: {e}"))
     })
 }
@@ -530,5 +605,71 @@ pub(crate) fn describe_escaped(sources: &[&str]) -> String {
         many => {
             format!("{} specs ({})", many.len(), many.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Printed through `escape_docs` on every item, as before the fast path.
+    fn always_escaped(tokens: TokenStream) -> String {
+        top_level_items(tokens)
+            .into_iter()
+            .map(|item| prettyplease::unparse(&parse_file(item, "test").unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn items_print_as_if_every_doc_string_were_escaped() {
+        let cases = [
+            quote! { #[doc = " plain"] pub struct A; },
+            quote! { #[doc = "no space"] pub struct A; },
+            quote! { #[doc = " a\rcarriage return"] pub struct A; },
+            quote! { #[doc = " a\r\nwindows break"] pub struct A; },
+            quote! { #[doc = " bidi \u{202e} override"] pub struct A; },
+            quote! { #[doc = " bell \u{7}"] pub struct A; },
+            quote! { #[doc = "/slash first"] pub struct A; },
+            quote! { #[doc = " two\n lines"] pub struct A; },
+            quote! { #[doc = ""] pub struct A; },
+            quote! { #[doc = "\tTab"] pub struct A; },
+            quote! { #![doc = "inner"] pub struct A; },
+            quote! { pub struct A { #[doc = "\u{2028}field"] pub a: u8 } },
+            quote! { impl A { #[doc = "x\ry"] fn f() { let s = "\u{202e}"; } } },
+            quote! { /// written with a comment
+            pub struct A; },
+        ];
+        for tokens in cases {
+            let fast = render_items(tokens.clone(), "test").unwrap();
+            assert_eq!(fast, always_escaped(tokens.clone()), "{tokens}");
+            assert!(!fast.contains(['\r', '\u{202e}', '\u{7}', '\u{2028}']), "{fast}");
+        }
+        // The check sees what the escaping would change; a plain doc line passes untouched.
+        assert!(docs_need_escaping("///no space\n"));
+        assert!(docs_need_escaping("    //!x\n"));
+        assert!(docs_need_escaping("/// a\u{202e}\n"));
+        assert!(docs_need_escaping("#[doc = \"/x\"]\n"));
+        assert!(!docs_need_escaping("/// plain\n///\npub struct A;\n"));
+    }
+
+    #[test]
+    fn a_block_prints_member_by_member_as_it_prints_whole() {
+        let members = vec![
+            quote! { /// Docs.
+            pub fn a(&self) -> u8 { 1 } },
+            quote! { pub fn with_a_long_name_that_breaks_the_line(&self, first_argument: ::std::string::String, second: u8) -> u8 { second } },
+            quote! { const B: u8 = 2; },
+        ];
+        let head = quote! { /// The type.
+        impl<'c> Api<'c> };
+        let whole = render_items(quote! { #head { #(#members)* } }, "test").unwrap();
+        assert_eq!(render_block(head.clone(), members, "test").unwrap(), whole);
+        let empty = render_items(quote! { #head {} }, "test").unwrap();
+        assert_eq!(render_block(head, Vec::new(), "test").unwrap(), empty);
+        let head = quote! { /// Checks.
+        mod checks };
+        let members = vec![quote! { use a::B; }, quote! { use c::D; }, quote! { fn f() {} }];
+        let whole = render_items(quote! { #head { #(#members)* } }, "test").unwrap();
+        assert_eq!(render_block(head, members, "test").unwrap(), whole);
     }
 }

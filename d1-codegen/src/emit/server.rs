@@ -13,8 +13,8 @@ mod checks;
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, render_crate_root, render_items, rust_header, spaced, type_tokens, Options,
-    Part, Scope,
+    describe_sources, doc_attrs, ident, render_block, render_crate_root, render_items, rust_header, spaced,
+    spaced_after, type_tokens, Options, Part, Scope,
 };
 use crate::error::Error;
 use crate::ir::{
@@ -37,7 +37,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
     for api in &ir.apis {
         let path = format!("{root}/src/{}.rs", api.module);
         let text = api_module(ir, api, &types_crate, &server_root, &path)?;
-        tree.insert(path, format!("{}{}", rust_header(&[api.source.as_str()]), spaced(&text)));
+        tree.insert(path, spaced_after(&rust_header(&[api.source.as_str()]), &text));
     }
     let common_checks = match &ir.common {
         Some(_) => checks::Checks::common(ir, &types_crate, &server_root).finish(),
@@ -685,13 +685,14 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, server_root: &str, what: &s
 
             #base
 
-            #trait_doc
-            pub trait #trait_ident: ::std::marker::Send + ::std::marker::Sync + 'static {
-                #(#trait_methods)*
-            }
         },
         what,
     )?;
+    text.push_str(&render_block(
+        quote!(#trait_doc pub trait #trait_ident: ::std::marker::Send + ::std::marker::Sync + 'static),
+        trait_methods,
+        what,
+    )?);
     text.push_str(&items);
     let routes = quote! {
         /// Every operation of the API, with a JSON `404` for unknown paths.
@@ -712,16 +713,13 @@ fn api_module(ir: &Ir, api: &Api, types_crate: &str, server_root: &str, what: &s
     text.push_str(&handlers);
     let checks = checks.finish();
     if !checks.is_empty() {
-        text.push_str(&render_items(
+        let uses = [quote! { use ::d1_runtime::server::Checker; }, quote! { use serde_json::Value; }];
+        text.push_str(&render_block(
             quote! {
                 /// Checks of this API's body types, recording every violation with its JSON Pointer.
-                mod checks {
-                    use ::d1_runtime::server::Checker;
-                    use serde_json::Value;
-
-                    #(#checks)*
-                }
+                mod checks
             },
+            uses.into_iter().chain(checks),
             what,
         )?);
     }
