@@ -196,7 +196,8 @@ fn corpus() -> Vec<(String, String)> {
 }
 
 enum Outcome {
-    Generated(Vec<(String, String)>),
+    /// The files, and the first Rust file `syn` cannot parse.
+    Generated(Vec<(String, String)>, Option<String>),
     Failed(d1_codegen::Error),
 }
 
@@ -206,8 +207,17 @@ fn generate_with_timeout(files: Vec<SourceFile>, limit: Duration) -> Option<std:
     std::thread::Builder::new()
         .stack_size(8 << 20)
         .spawn(move || {
+            // Parsed here too: deeply nested generated types need this stack, not the test's.
             let result = std::panic::catch_unwind(|| match d1_codegen::generate(&files, &Options::default()) {
-                Ok((tree, _)) => Outcome::Generated(tree.iter().map(|(p, c)| (p.to_string(), c.to_string())).collect()),
+                Ok((tree, _)) => {
+                    let files: Vec<(String, String)> =
+                        tree.iter().map(|(p, c)| (p.to_string(), c.to_string())).collect();
+                    let unparsable = files
+                        .iter()
+                        .find(|(p, r)| p.ends_with(".rs") && syn::parse_file(r).is_err())
+                        .map(|(p, _)| p.clone());
+                    Outcome::Generated(files, unparsable)
+                }
                 Err(e) => Outcome::Failed(e),
             });
             let _ = send.send(result);
@@ -280,11 +290,10 @@ fn mutants_never_panic_hang_or_write_outside_out_and_every_error_is_located() {
         match generate_with_timeout(files, Duration::from_secs(30)) {
             None => hangs.push(case),
             Some(Err(_)) => panics.push(case),
-            Some(Ok(Outcome::Generated(files))) => {
+            Some(Ok(Outcome::Generated(files, unparsable))) => {
                 generated += 1;
-                let rust = files.iter().filter(|(p, _)| p.ends_with(".rs"));
-                if let Some((path, _)) = rust.clone().find(|(_, r)| syn::parse_file(r).is_err()) {
-                    parsed_fail.push((case, path.clone()));
+                if let Some(path) = unparsable {
+                    parsed_fail.push((case, path));
                 }
                 if let Some(dir) = std::env::var_os("D1_MUTANTS_KEEP")
                     && generated <= 10
