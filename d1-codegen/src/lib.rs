@@ -18,6 +18,7 @@ pub mod lower;
 pub mod naming;
 pub mod overlay;
 pub mod pattern;
+pub mod refs;
 pub mod validate;
 pub mod write;
 

@@ -25,6 +25,9 @@ pub struct Spec {
     /// Display paths of the overlays applied to it.
     pub overlays: Vec<String>,
     pub document: openapiv3::OpenAPI,
+    /// Targets of local `$ref`s copied into `components` ([`crate::refs`]): the copy's pointer →
+    /// the original's, so that locations name the place in the file.
+    pub hoisted: crate::refs::Hoisted,
 }
 
 /// Parse every file, apply overlays to the specs they extend, and return the specs sorted by
@@ -70,12 +73,13 @@ pub fn load(files: &[SourceFile]) -> Result<Vec<Spec>, Error> {
     }
     specs
         .into_iter()
-        .map(|(path, value, overlays)| {
+        .map(|(path, mut value, overlays)| {
             // Schema keywords first: located errors, and no exponential retry inside openapiv3.
             crate::validate::check_document(&path, &value)?;
+            let hoisted = crate::refs::hoist(&mut value);
             let document = deserialize(&path, value)?;
             let stem = stem_of(&path);
-            Ok(Spec { path, stem, overlays, document })
+            Ok(Spec { path, stem, overlays, document, hoisted })
         })
         .collect()
 }

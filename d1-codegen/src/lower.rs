@@ -192,6 +192,16 @@ impl<'a> SpecLowering<'a> {
         id
     }
 
+    /// Where `components/<section>/<name>` is in the file: for a copied `$ref` target
+    /// ([`crate::refs`]), the place it was copied from.
+    fn component_at(&self, section: &str, name: &str) -> Location {
+        let at = self.root.child("components").child(section).child(name);
+        match self.spec.hoisted.get(&at.pointer) {
+            Some(original) => Location::new(&self.spec.path, original.as_str()),
+            None => at,
+        }
+    }
+
     fn new(ctx: &'a mut Ctx, spec: &'a Spec, module: Module) -> Self {
         SpecLowering {
             ctx,
@@ -210,7 +220,7 @@ impl<'a> SpecLowering<'a> {
     fn component_schemas(&mut self) -> Result<(), Error> {
         if let Some(components) = &self.doc.components {
             for name in components.schemas.keys() {
-                let at = self.root.child("components").child("schemas").child(name);
+                let at = self.component_at("schemas", name);
                 self.component(name, &at)?;
             }
         }
@@ -460,7 +470,7 @@ impl<'a> SpecLowering<'a> {
                     .as_ref()
                     .and_then(|c| c.parameters.get(name))
                     .ok_or_else(|| Error::new(at, format!("`$ref` `{reference}` points to nothing")))?;
-                let target_loc = self.root.child("components").child("parameters").child(name);
+                let target_loc = self.component_at("parameters", name);
                 match target {
                     ReferenceOr::Item(param) => Ok((param.clone(), target_loc)),
                     ReferenceOr::Reference { .. } => {
@@ -482,7 +492,7 @@ impl<'a> SpecLowering<'a> {
             ReferenceOr::Reference { reference } => {
                 let name = local_name(reference, "#/components/requestBodies/")
                     .ok_or_else(|| Error::new(at, format!("unsupported `$ref` `{reference}` for a request body")))?;
-                let target_loc = self.root.child("components").child("requestBodies").child(name);
+                let target_loc = self.component_at("requestBodies", name);
                 match self.doc.components.as_ref().and_then(|c| c.request_bodies.get(name)) {
                     Some(ReferenceOr::Item(b)) => (b.clone(), target_loc),
                     _ => return Err(Error::new(at, format!("`$ref` `{reference}` points to nothing usable"))),
@@ -542,7 +552,7 @@ impl<'a> SpecLowering<'a> {
                     let name = local_name(reference, "#/components/responses/").ok_or_else(|| {
                         Error::new(&response_at, format!("unsupported `$ref` `{reference}` for a response"))
                     })?;
-                    let target_loc = self.root.child("components").child("responses").child(name);
+                    let target_loc = self.component_at("responses", name);
                     match self.doc.components.as_ref().and_then(|c| c.responses.get(name)) {
                         Some(ReferenceOr::Item(r)) => (r.clone(), target_loc),
                         _ => {
@@ -643,7 +653,7 @@ impl<'a> SpecLowering<'a> {
             match entry {
                 ReferenceOr::Item(schema) => break schema,
                 ReferenceOr::Reference { reference } => {
-                    let next_at = self.root.child("components").child("schemas").child(&current);
+                    let next_at = self.component_at("schemas", &current);
                     let Some(next) = local_name(reference, SCHEMA_PREFIX) else {
                         return Err(Error::new(&next_at, format!("unsupported `$ref` `{reference}`")));
                     };
@@ -664,7 +674,7 @@ impl<'a> SpecLowering<'a> {
             self.components.insert(name.to_string(), r.clone());
             return Ok(r);
         }
-        let def_at = self.root.child("components").child("schemas").child(name);
+        let def_at = self.component_at("schemas", name);
         let hint = Hint { short: naming::type_name(name), qualified: naming::type_name(name), component: true };
         let doc = schema_doc(schema);
         // Reserve the id first so recursive references find it.

@@ -302,3 +302,20 @@ fn a_brace_that_is_not_a_quantifier_is_plain_text_and_a_warning() {
     assert_eq!(braces, ["/components/schemas/Name/pattern"], "{:?}", ir.warnings);
     assert!(ir.warnings.iter().any(|w| w.message.contains("the `{` at character 9")), "{:?}", ir.warnings);
 }
+
+#[test]
+fn refs_into_paths_and_schema_members_generate_and_errors_name_the_original_place() {
+    let paths = r##"{
+        "/a/{id}": {"get": {"parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "maxLength": 4}}],
+                            "responses": {"204": {"description": "ok"}}}},
+        "/b/{id}": {"get": {"parameters": [{"$ref": "#/paths/~1a~1%7Bid%7D/get/parameters/0"}],
+                            "responses": {"default": {"$ref": "#/paths/~1a~1{id}/get/responses/204"}}}}}"##;
+    let schemas = r##"{"Pet": {"type": "object", "properties": {"tag": {"type": "string", "pattern": "^[a-z]+$"}}},
+                      "Tagged": {"type": "object", "properties": {"tag": {"$ref": "#/components/schemas/Pet/properties/tag"}}}}"##;
+    let (_, ir) = d1_codegen::generate(&files(&spec(paths, schemas)), &Options::default()).expect("generates");
+    let b = ir.apis[0].operations.iter().find(|o| o.path == "/b/{id}").expect("operation b");
+    assert_eq!(b.params[0].name, "id");
+    // An invalid pattern in a copied target is reported where it is written, not at the copy.
+    let broken = schemas.replace("^[a-z]+$", "[");
+    assert_error(&spec(paths, &broken), "/components/schemas/Pet/properties/tag/pattern", "invalid pattern");
+}
