@@ -31,8 +31,6 @@ pub struct TypeId(pub usize);
 pub struct CommonSource {
     /// Display path of the file, e.g. `specs/common.json`.
     pub source: String,
-    /// `info.title` on one line.
-    pub title: String,
     pub doc: Option<String>,
 }
 

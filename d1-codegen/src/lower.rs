@@ -230,11 +230,9 @@ impl<'a> SpecLowering<'a> {
     /// The document of shared types: its schemas only.
     fn common(&mut self) -> Result<CommonSource, Error> {
         self.component_schemas()?;
-        let info = &self.doc.info;
         Ok(CommonSource {
             source: self.spec.path.clone(),
-            title: one_line(&info.title),
-            doc: info.description.as_deref().map(docs::to_markdown),
+            doc: self.doc.info.description.as_deref().map(docs::to_markdown),
         })
     }
 
