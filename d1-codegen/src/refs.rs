@@ -8,7 +8,7 @@
 //!
 //! Cost: one walk of the document per round, one copy per distinct target; a round only runs
 //! when the previous one copied targets that themselves hold such references, at most
-//! 16 times. What is left (a target that does not exist, a use of no known kind) is
+//! `MAX_ROUNDS` (16) times. What is left (a target that does not exist, a use of no known kind) is
 //! not touched: the lowering reports it as before.
 
 use serde_json::{Map, Value};

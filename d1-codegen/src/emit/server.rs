@@ -13,8 +13,8 @@ mod checks;
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, render_block, render_crate_root, render_items, rust_header, spaced,
-    spaced_after, type_tokens, Options, Part, Scope,
+    describe_sources, doc_attrs, ident, render_block, render_crate_root, render_items, rust_header, spaced_after,
+    type_tokens, Options, Part, Scope,
 };
 use crate::error::Error;
 use crate::ir::{
@@ -39,11 +39,13 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
         let text = api_module(ir, api, &types_crate, &server_root, &path)?;
         tree.insert(path, spaced_after(&rust_header(&[api.source.as_str()]), &text));
     }
-    let common_checks = match &ir.common {
-        Some(_) => checks::Checks::common(ir, &types_crate, &server_root).finish(),
-        None => Vec::new(),
-    };
-    if let (Some(common), false) = (&ir.common, common_checks.is_empty()) {
+    // The shared types' checks, when there are some: the server's `common` module.
+    let common_checks = ir
+        .common
+        .as_ref()
+        .map(|common| (common, checks::Checks::common(ir, &types_crate, &server_root).finish()))
+        .filter(|(_, functions)| !functions.is_empty());
+    if let Some((common, functions)) = &common_checks {
         let file = quote! {
             //! Checks of the shared types' JSON, one function per struct or union, for the API
             //! modules' body checks to call. All are generated, whether these APIs use them or not,
@@ -53,13 +55,13 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
             use ::d1_runtime::server::Checker;
             use serde_json::Value;
 
-            #(#common_checks)*
+            #(#functions)*
         };
         let path = format!("{root}/src/common.rs");
-        let text = spaced(&render_items(file, &path)?);
-        tree.insert(path, format!("{}{text}", rust_header(&[common.source.as_str()])));
+        let text = spaced_after(&rust_header(&[common.source.as_str()]), &render_items(file, &path)?);
+        tree.insert(path, text);
     }
-    let lib = lib_rs(ir, options, !common_checks.is_empty());
+    let lib = lib_rs(ir, options, common_checks.is_some());
     tree.insert(format!("{root}/src/lib.rs"), render_crate_root(lib, &all_header, "lib.rs")?);
 
     let example = example_api(ir);
