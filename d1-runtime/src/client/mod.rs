@@ -613,10 +613,7 @@ impl<'c> Call<'c> {
     {
         let encoded: Vec<String> =
             items.into_iter().map(|item| utf8_percent_encode(&item.to_string(), ENCODE).to_string()).collect();
-        if !self.cookies.is_empty() {
-            self.cookies.push_str("; ");
-        }
-        let _ = write!(self.cookies, "{name}={}", encoded.join(","));
+        self.push_cookie(name, encoded.join(","));
     }
 
     /// A header parameter.
@@ -651,11 +648,16 @@ impl<'c> Call<'c> {
 
     /// A cookie parameter.
     pub fn cookie(&mut self, name: &'static str, value: &dyn fmt::Display) {
+        let text = value.to_string();
+        self.push_cookie(name, utf8_percent_encode(&text, ENCODE));
+    }
+
+    /// `name=value` onto the `Cookie` header, `value` already encoded.
+    fn push_cookie(&mut self, name: &str, encoded: impl fmt::Display) {
         if !self.cookies.is_empty() {
             self.cookies.push_str("; ");
         }
-        let text = value.to_string();
-        let _ = write!(self.cookies, "{name}={}", utf8_percent_encode(&text, ENCODE));
+        let _ = write!(self.cookies, "{name}={encoded}");
     }
 
     /// The caller's `x-correlation-id`. One that HTTP does not allow in a header (a line
