@@ -3,7 +3,7 @@
 //!
 //! The caller hands in file contents; this module does no I/O of its own.
 
-use crate::error::{Error, Location};
+use crate::error::{Error, Location, Warning};
 use crate::overlay;
 use serde_json::Value;
 
@@ -28,6 +28,8 @@ pub struct Spec {
     /// Targets of local `$ref`s copied into `components` ([`crate::refs`]): the copy's pointer →
     /// the original's, so that locations name the place in the file.
     pub hoisted: crate::refs::Hoisted,
+    /// What loading left out or read in a way the author may not expect, located.
+    pub warnings: Vec<Warning>,
 }
 
 /// Parse every file, apply overlays to the specs they extend, and return the specs sorted by
@@ -76,12 +78,41 @@ pub fn load(files: &[SourceFile]) -> Result<Vec<Spec>, Error> {
         .map(|(path, mut value, overlays)| {
             // Schema keywords first: located errors, and no exponential retry inside openapiv3.
             crate::validate::check_document(&path, &value)?;
-            let hoisted = crate::refs::hoist(&mut value);
+            let mut warnings = drop_callbacks(&path, &mut value);
+            let hoisted = crate::refs::hoist(&path, &mut value, &mut warnings);
             let document = deserialize(&path, value)?;
             let stem = stem_of(&path);
-            Ok(Spec { path, stem, overlays, document, hoisted })
+            Ok(Spec { path, stem, overlays, document, hoisted, warnings })
         })
         .collect()
+}
+
+/// Callbacks (the requests an API makes back to its caller) are not generated: they are taken
+/// out before the document is read into the typed model, which could not hold a callback given
+/// by `$ref`, and each operation that had some gets a warning.
+fn drop_callbacks(path: &str, doc: &mut Value) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    let Some(Value::Object(paths)) = doc.get_mut("paths") else { return warnings };
+    for (template, item) in paths.iter_mut() {
+        let Value::Object(item) = item else { continue };
+        for (method, operation) in item.iter_mut() {
+            let Value::Object(operation) = operation else { continue };
+            let Some(callbacks) = operation.remove("callbacks") else { continue };
+            let names: Vec<String> = match &callbacks {
+                Value::Object(map) => map.keys().map(|name| format!("`{name}`")).collect(),
+                _ => Vec::new(),
+            };
+            warnings.push(Warning {
+                location: Location::new(path, "").child("paths").child(template).child(method).child("callbacks"),
+                message: format!(
+                    "callbacks are not generated ({}): describe the requests this API makes back in a spec of \
+                     their own to get a server trait for them",
+                    if names.is_empty() { "none usable".to_string() } else { names.join(", ") }
+                ),
+            });
+        }
+    }
+    warnings
 }
 
 fn parse_text(file: &SourceFile) -> Result<Value, Error> {

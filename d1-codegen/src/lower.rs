@@ -12,7 +12,7 @@ use crate::naming;
 use crate::pattern;
 use indexmap::IndexMap;
 use openapiv3::{
-    AdditionalProperties, AnySchema, ArrayType, IntegerFormat, ObjectType, OpenAPI, ParameterSchemaOrContent,
+    AdditionalProperties, AnySchema, ArrayType, IntegerFormat, ObjectType, OpenAPI, ParameterSchemaOrContent, PathItem,
     ReferenceOr, Schema, SchemaKind, StringType, Type, VariantOrUnknownOrEmpty,
 };
 use std::collections::{BTreeMap, BTreeSet};
@@ -75,11 +75,15 @@ pub fn lower_with(specs: &[Spec], options: &crate::emit::Options) -> Result<Lowe
         allow_backtracking_patterns,
     };
     let common = match common {
-        Some(spec) => Some(SpecLowering::new(&mut ctx, spec, Module::Common).common()?),
+        Some(spec) => {
+            ctx.warnings.extend(spec.warnings.iter().cloned());
+            Some(SpecLowering::new(&mut ctx, spec, Module::Common).common()?)
+        }
         None => None,
     };
     let mut apis = Vec::new();
     for (spec, module) in specs.into_iter().zip(modules) {
+        ctx.warnings.extend(spec.warnings.iter().cloned());
         apis.push(SpecLowering::new(&mut ctx, spec, Module::Api(module)).api()?);
     }
     check_alias_cycles(&ctx.types)?;
@@ -300,17 +304,37 @@ impl<'a> SpecLowering<'a> {
 
     // ----- operations -------------------------------------------------------------------
 
+    /// A path item and where it is written: a `$ref` leads to another entry of `paths` (OpenAPI
+    /// 3.0 has no other place for path items), whose operations are then served at this path too.
+    fn path_item(&self, item: &'a ReferenceOr<PathItem>, at: Location) -> Result<(&'a PathItem, Location), Error> {
+        let (mut item, mut at) = (item, at);
+        // Chains are short; a cycle is refused where it closes.
+        for _ in 0..16 {
+            let reference = match item {
+                ReferenceOr::Item(item) => return Ok((item, at)),
+                ReferenceOr::Reference { reference } => reference,
+            };
+            let target = reference
+                .strip_prefix("#/paths/")
+                .and_then(crate::refs::percent_decode)
+                .map(|key| key.replace("~1", "/").replace("~0", "~"));
+            let Some(next) = target.as_ref().and_then(|key| self.doc.paths.paths.get(key)) else {
+                return Err(Error::new(
+                    &at.child("$ref"),
+                    format!("`{reference}` is not an entry of this document's `paths`, the only place a path item can refer to"),
+                ));
+            };
+            item = next;
+            at = self.root.child("paths").child(target.as_deref().unwrap_or_default());
+        }
+        Err(Error::new(&at, "`$ref` path items refer to each other in a cycle"))
+    }
+
     fn operations(&mut self) -> Result<Vec<Operation>, Error> {
         let doc = self.doc;
         let mut operations = Vec::new();
         for (path, item) in doc.paths.iter() {
-            let path_loc = self.root.child("paths").child(path);
-            let item = match item {
-                ReferenceOr::Item(item) => item,
-                ReferenceOr::Reference { .. } => {
-                    return Err(Error::new(&path_loc, "`$ref` path items are not supported"));
-                }
-            };
+            let (item, path_loc) = self.path_item(item, self.root.child("paths").child(path))?;
             let segments = parse_path_template(path).map_err(|m| Error::new(&path_loc, m))?;
             for (method, op) in item.iter() {
                 let loc = path_loc.child(method);

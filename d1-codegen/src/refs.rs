@@ -6,11 +6,15 @@
 //! name, and every reference to it is pointed there. The copies remember where they came from,
 //! so that errors still name the place in the file.
 //!
+//! A `$ref` to another components section than its place calls for (a response object where a
+//! schema belongs) is copied the same way, read as what its place calls for, with a warning.
+//!
 //! Cost: one walk of the document per round, one copy per distinct target; a round only runs
 //! when the previous one copied targets that themselves hold such references, at most
 //! `MAX_ROUNDS` (16) times. What is left (a target that does not exist, a use of no known kind) is
 //! not touched: the lowering reports it as before.
 
+use crate::error::{Location, Warning};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -21,8 +25,9 @@ const MAX_ROUNDS: usize = 16;
 /// pointer of the original in the file.
 pub type Hoisted = BTreeMap<String, String>;
 
-/// Rewrite `doc` so that every local `$ref` it can place points into `components`.
-pub fn hoist(doc: &mut Value) -> Hoisted {
+/// Rewrite `doc` (the file `file`) so that every local `$ref` it can place points into the
+/// `components` section its use calls for.
+pub fn hoist(file: &str, doc: &mut Value, warnings: &mut Vec<Warning>) -> Hoisted {
     let mut hoisted = Hoisted::new();
     // (target pointer, section) → the copy's name.
     let mut copies: BTreeMap<(String, &'static str), String> = BTreeMap::new();
@@ -35,6 +40,16 @@ pub fn hoist(doc: &mut Value) -> Hoisted {
             let key = (target.clone(), section);
             if !copies.contains_key(&key) {
                 let Some(value) = doc.pointer(&target).cloned() else { continue };
+                if let Some(other) = other_section(&target, section) {
+                    let location = at.iter().fold(Location::new(file, ""), |l, key| l.child(key)).child("$ref");
+                    warnings.push(Warning {
+                        location,
+                        message: format!(
+                            "this `$ref` stands for an entry of `components/{section}` but points into \
+                             `components/{other}`: the target is read as one of `{section}`"
+                        ),
+                    });
+                }
                 let name = fresh_name(doc, section, &target);
                 if let Some(map) = section_map(doc, section) {
                     map.insert(name.clone(), value);
@@ -65,8 +80,8 @@ fn collect(value: &Value, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, St
     match value {
         Value::Object(object) => {
             if let Some(Value::String(reference)) = object.get("$ref")
-                && let Some(target) = movable_target(reference)
                 && let Some(section) = section_of(path)
+                && let Some(target) = movable_target(reference, section)
             {
                 out.push((path.clone(), target, section));
             }
@@ -88,11 +103,19 @@ fn collect(value: &Value, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, St
 }
 
 /// The JSON Pointer of a local reference that is not `#/components/<section>/<name>`.
-fn movable_target(reference: &str) -> Option<String> {
+fn movable_target(reference: &str, section: &str) -> Option<String> {
     let pointer = percent_decode(reference.strip_prefix('#')?)?;
     let segments: Vec<&str> = pointer.split('/').skip(1).collect();
-    let canonical = segments.len() == 3 && segments[0] == "components";
+    let canonical = matches!(segments[..], ["components", s, _] if s == section);
     (!canonical && pointer.starts_with('/')).then_some(pointer)
+}
+
+/// The section of a `components/<other>/<name>` target, when it is not `section`.
+fn other_section<'t>(target: &'t str, section: &str) -> Option<&'t str> {
+    match target.split('/').skip(1).collect::<Vec<_>>()[..] {
+        ["components", other, _] if other != section => Some(other),
+        _ => None,
+    }
 }
 
 /// The components section a `$ref` at `path` stands for, from the keys around it.
@@ -188,7 +211,7 @@ fn escape_segment(segment: &str) -> String {
 }
 
 /// A URI fragment's `%XX` escapes decoded; `None` when one is malformed or the result is not UTF-8.
-fn percent_decode(fragment: &str) -> Option<String> {
+pub(crate) fn percent_decode(fragment: &str) -> Option<String> {
     let bytes = fragment.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -232,7 +255,7 @@ mod tests {
                 "Other": {"$ref": "#/components/schemas/Pet/properties/tag"}
             }}
         });
-        let hoisted = hoist(&mut doc);
+        let hoisted = hoist("s.json", &mut doc, &mut Vec::new());
         let b = &doc["paths"]["/b/{id}"]["get"];
         assert_eq!(b["parameters"][0]["schema"]["$ref"], "#/components/schemas/id");
         assert_eq!(b["parameters"][1]["$ref"], "#/components/parameters/id");
@@ -264,7 +287,7 @@ mod tests {
                 }}
             }}
         });
-        hoist(&mut doc);
+        hoist("s.json", &mut doc, &mut Vec::new());
         let pet = &doc["components"]["schemas"]["Pet"]["properties"];
         assert_eq!(pet["a"]["$ref"], "#/components/schemas/tag2");
         assert_eq!(doc["components"]["schemas"]["tag"], json!({"type": "integer"}));

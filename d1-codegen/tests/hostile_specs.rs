@@ -319,3 +319,52 @@ fn refs_into_paths_and_schema_members_generate_and_errors_name_the_original_plac
     let broken = schemas.replace("^[a-z]+$", "[");
     assert_error(&spec(paths, &broken), "/components/schemas/Pet/properties/tag/pattern", "invalid pattern");
 }
+
+#[test]
+fn a_path_item_by_ref_is_served_at_both_paths_and_bad_ones_are_located() {
+    let paths = r##"{
+        "/a": {"get": {"operationId": "getA", "responses": {"204": {"description": "ok"}}}},
+        "/b": {"$ref": "#/paths/~1a"},
+        "/c": {"$ref": "#/paths/~1b"}}"##;
+    let (_, ir) = d1_codegen::generate(&files(&spec(paths, "{}")), &Options::default()).expect("generates");
+    let mut served: Vec<(&str, &str)> =
+        ir.apis[0].operations.iter().map(|o| (o.path.as_str(), o.name.as_str())).collect();
+    served.sort();
+    // One `operationId` at three paths: the names fall back to the paths.
+    assert_eq!(served, [("/a", "get_a"), ("/b", "get_b"), ("/c", "get_c")]);
+    // An error inside the shared item names where it is written.
+    let broken = paths.replace(r#""responses": {"204""#, r#""parameters": [{"name": "q", "in": "query", "schema": {"type": "string", "pattern": "["}}], "responses": {"204""#);
+    assert_error(&spec(&broken, "{}"), "/paths/~1a/get/parameters/0/schema/pattern", "invalid pattern");
+    let elsewhere = r##"{"/b": {"$ref": "#/components/schemas/X"}}"##;
+    assert_error(&spec(elsewhere, "{}"), "/paths/~1b/$ref", "not an entry of this document's `paths`");
+    let cycle = r##"{"/a": {"$ref": "#/paths/~1b"}, "/b": {"$ref": "#/paths/~1a"}}"##;
+    let e = run(&spec(cycle, "{}"));
+    assert!(e.message.contains("cycle"), "{e}");
+}
+
+#[test]
+fn callbacks_are_left_out_with_a_warning_even_by_ref() {
+    let paths = r##"{"/a": {"post": {"responses": {"204": {"description": "ok"}},
+        "callbacks": {"done": {"$ref": "#/components/callbacks/Done"}}}}}"##;
+    let text = spec(paths, "{}").replace(
+        r#""components":{"#,
+        r#""components":{"callbacks":{"Done":{"{$request.body#/url}":{"post":{"responses":{"200":{"description":"ok"}}}}}},"#,
+    );
+    let (_, ir) = d1_codegen::generate(&files(&text), &Options::default()).expect("generates");
+    let warning = ir.warnings.iter().find(|w| w.message.contains("callbacks are not generated")).expect("a warning");
+    assert_eq!(warning.location.pointer, "/paths/~1a/post/callbacks");
+    assert!(warning.message.contains("`done`"), "{warning}");
+}
+
+#[test]
+fn a_ref_into_another_components_section_is_read_as_its_place_calls_for_with_a_warning() {
+    // rumble.run: a response object where a schema belongs.
+    let paths = r##"{"/a": {"get": {"responses": {"200": {"description": "ok",
+        "content": {"application/json": {"schema": {"$ref": "#/components/responses/Status"}}}}}}}}"##;
+    let text = spec(paths, "{}")
+        .replace(r#""components":{"#, r#""components":{"responses":{"Status":{"description":"A summary."}},"#);
+    let (_, ir) = d1_codegen::generate(&files(&text), &Options::default()).expect("generates");
+    let warning =
+        ir.warnings.iter().find(|w| w.message.contains("points into `components/responses`")).expect("a warning");
+    assert_eq!(warning.location.pointer, "/paths/~1a/get/responses/200/content/application~1json/schema/$ref");
+}
