@@ -3,6 +3,12 @@
 //! render well and pass `cargo doc` without warnings: no stray HTML tags, no bare URLs, no
 //! `[text]` that rustdoc would take for an intra-doc link, no accidental code blocks.
 
+/// A description as Markdown, or `None` when it says nothing: absent, blank, or only markup
+/// (AWS writes `<p/>`), so that the item gets a generated doc line instead of an empty one.
+pub fn markdown_of(input: Option<&str>) -> Option<String> {
+    input.map(to_markdown).filter(|text| !text.trim().is_empty())
+}
+
 /// Convert one description.
 pub fn to_markdown(input: &str) -> String {
     let text = input.replace("\r\n", "\n").replace("\\n", "\n").replace('\t', " ");
@@ -185,6 +191,8 @@ mod tests {
     #[test]
     fn converts_d1_markup() {
         assert_eq!(to_markdown("A<br/>B <b>bold</b> <code>x</code>"), "A\nB **bold** `x`");
+        assert_eq!(super::markdown_of(Some("<p/>")), None);
+        assert_eq!(super::markdown_of(Some(" <p>x</p>")).as_deref(), Some("x"));
         assert_eq!(to_markdown("A JWT.\\nThe server checks it."), "A JWT.\nThe server checks it.");
         assert_eq!(to_markdown("<ul><li>SE</li><li>HCE</li></ul>"), "- SE\n- HCE");
         // A paragraph right after a list or quote is not folded into its last item.

@@ -236,7 +236,7 @@ impl<'a> SpecLowering<'a> {
         self.component_schemas()?;
         Ok(CommonSource {
             source: self.spec.path.clone(),
-            doc: self.doc.info.description.as_deref().map(docs::to_markdown),
+            doc: docs::markdown_of(self.doc.info.description.as_deref()),
         })
     }
 
@@ -269,7 +269,7 @@ impl<'a> SpecLowering<'a> {
             // and sentences (line breaks, tabs and other whitespace runs become one space).
             title: one_line(&doc.info.title),
             version: one_line(&doc.info.version),
-            doc: doc.info.description.as_deref().map(docs::to_markdown),
+            doc: docs::markdown_of(doc.info.description.as_deref()),
             servers,
             operations,
             types: Vec::new(),
@@ -440,7 +440,7 @@ impl<'a> SpecLowering<'a> {
                 location,
                 required,
                 ty,
-                doc: data.description.as_deref().map(docs::to_markdown),
+                doc: docs::markdown_of(data.description.as_deref()),
                 default,
                 list_style,
             });
@@ -466,7 +466,7 @@ impl<'a> SpecLowering<'a> {
             path: path.to_string(),
             segments: segments.to_vec(),
             summary: op.summary.clone(),
-            doc: op.description.as_deref().map(docs::to_markdown),
+            doc: docs::markdown_of(op.description.as_deref()),
             deprecated: op.deprecated,
             params,
             body,
@@ -543,7 +543,7 @@ impl<'a> SpecLowering<'a> {
             alternatives,
             ty,
             required: body.required,
-            doc: body.description.as_deref().filter(|d| !d.trim().is_empty()).map(docs::to_markdown),
+            doc: docs::markdown_of(body.description.as_deref()),
         }))
     }
 
@@ -1604,7 +1604,7 @@ fn structure(
 
 fn schema_doc(schema: &Schema) -> Option<String> {
     let data = &schema.schema_data;
-    data.description.as_deref().or(data.title.as_deref()).filter(|d| !d.trim().is_empty()).map(docs::to_markdown)
+    docs::markdown_of(data.description.as_deref()).or_else(|| docs::markdown_of(data.title.as_deref()))
 }
 
 fn local_name<'r>(reference: &'r str, prefix: &str) -> Option<&'r str> {
