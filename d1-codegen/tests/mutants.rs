@@ -288,7 +288,12 @@ fn mutants_never_panic_hang_or_write_outside_out_and_every_error_is_located() {
         let mutated = serde_json::to_string(&doc).expect("serializable");
         let files = vec![SourceFile { path: name.clone(), text: mutated.clone() }];
         match generate_with_timeout(files, Duration::from_secs(30)) {
-            None => hangs.push(case),
+            None => {
+                // Kept for a look: the spec that took too long.
+                let kept = std::env::temp_dir().join(format!("d1-mutant-hang-{seed}-{case}.json"));
+                let _ = std::fs::write(&kept, &mutated);
+                hangs.push((case, kept));
+            }
             Some(Err(_)) => panics.push(case),
             Some(Ok(Outcome::Generated(files, unparsable))) => {
                 generated += 1;

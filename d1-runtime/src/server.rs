@@ -979,6 +979,16 @@ impl Checker {
         }
     }
 
+    /// The value's items with their indexes; none, and a violation, if it is not an array.
+    pub fn items<'v>(&mut self, value: &'v Value) -> impl Iterator<Item = (usize, &'v Value)> + use<'v> {
+        self.array(value).into_iter().flatten().enumerate()
+    }
+
+    /// The value's members; none, and a violation, if it is not an object.
+    pub fn members<'v>(&mut self, value: &'v Value) -> impl Iterator<Item = (&'v String, &'v Value)> + use<'v> {
+        self.object(value).into_iter().flatten()
+    }
+
     /// A value whose type checks itself when deserialized (validated newtypes, sealed JWE).
     pub fn leaf<T: DeserializeOwned>(&mut self, value: &Value) {
         if let Err(e) = T::deserialize(value) {

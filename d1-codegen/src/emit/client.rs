@@ -54,7 +54,8 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
         .map(|(a, accessor)| {
             minijinja::context! {
                 module => a.module.clone(), title => a.title.clone(), version => a.version.clone(),
-                source => a.source.clone(), operations => a.operations.len(), accessor => accessor.clone(),
+                source => a.source.clone(), operations => a.operations.len(),
+                accessor => if a.operations.is_empty() { "–".to_string() } else { format!("`client.{accessor}()`") },
                 direction => direction(&a.module),
             }
         })
@@ -134,8 +135,14 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
         "|---|---|---|---|---|---|".to_string(),
     ];
     for (api, accessor) in ir.apis.iter().zip(accessors) {
+        // A document without operations (types only) has no accessor.
+        let accessor = if api.operations.is_empty() {
+            "–".to_string()
+        } else {
+            format!("[`client.{accessor}()`](Client::{accessor})")
+        };
         lines.push(format!(
-            "| [`client.{accessor}()`](Client::{accessor}) | [`{}`] | {} | {} | {} | {} |",
+            "| {accessor} | [`{}`] | {} | {} | {} | {} |",
             api.module,
             api.title,
             api.version,
@@ -240,6 +247,7 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
         .apis
         .iter()
         .zip(accessors)
+        .filter(|(a, _)| !a.operations.is_empty())
         .map(|(a, accessor)| {
             let name = ident(accessor);
             let m = ident(&a.module);
@@ -443,12 +451,15 @@ fn api_module(
         crate::escape::doc_line(&api.version),
         crate::escape::doc_line(&api.source)
     );
-    doc.push_str(&format!(
-        "\n\nGet the operations with [`Client::{accessor}`]({root}::Client::{accessor}); the types are in [`{}::{}`].",
-        ctx.types.trim_start_matches("::"),
-        api.module,
-        root = ctx.root
-    ));
+    let types = format!("[`{}::{}`]", ctx.types.trim_start_matches("::"), api.module);
+    doc.push_str(&if api.operations.is_empty() {
+        format!("\n\nThe spec declares no operations; its types are in {types}.")
+    } else {
+        format!(
+            "\n\nGet the operations with [`Client::{accessor}`]({root}::Client::{accessor}); the types are in {types}.",
+            root = ctx.root
+        )
+    });
     if let Some(d) = &api.doc {
         doc.push_str("\n\n");
         doc.push_str(&end_lists(d));
@@ -506,15 +517,23 @@ fn api_module(
         /// This API's identifier.
         pub const ID: #root::ApiId = #root::ApiId::#api_id;
 
-        #[doc = #struct_doc]
-        #[derive(Clone, Copy, Debug)]
-        pub struct Api<'c> {
-            pub(crate) client: &'c #root::Client,
-        }
         },
         what,
     )?;
-    text.push_str(&render_block(quote!(impl<'c> Api<'c>), methods, what)?);
+    // A document without operations (types only) has no accessor.
+    if !methods.is_empty() {
+        text.push_str(&render_items(
+            quote! {
+                #[doc = #struct_doc]
+                #[derive(Clone, Copy, Debug)]
+                pub struct Api<'c> {
+                    pub(crate) client: &'c #root::Client,
+                }
+            },
+            what,
+        )?);
+        text.push_str(&render_block(quote!(impl<'c> Api<'c>), methods, what)?);
+    }
     text.push_str(&items);
     Ok(text)
 }

@@ -463,7 +463,7 @@ fn indent(line: &str) -> usize {
 
 fn ends_item(line: &str) -> bool {
     let code = line.trim_start();
-    code == "}" || code == "};" || (code.ends_with(';') && !code.starts_with("//"))
+    code == "}" || code == "};" || (!code.starts_with("//") && (code.ends_with(';') || code.ends_with(") {}")))
 }
 
 fn starts_item(line: &str) -> bool {

@@ -1531,17 +1531,13 @@ mod checks {
             }
             c.leave(mark);
         }
-        for (key, member) in object {
-            let _ = member;
-            if skip == ::std::option::Option::Some(key.as_str()) {
+        for key in object.keys() {
+            if skip == ::std::option::Option::Some(key.as_str())
+                || matches!(key.as_str(), "reason" | "reasonCode")
+            {
                 continue;
             }
-            match key.as_str() {
-                "reason" | "reasonCode" => {}
-                _ => {
-                    c.unknown(key);
-                }
-            }
+            c.unknown(key);
         }
     }
 

@@ -848,16 +848,14 @@ mod checks {
             if member.is_null() {
                 c.null();
             } else {
-                if let ::std::option::Option::Some(items) = c.array(member) {
-                    for (index, item) in items.iter().enumerate() {
-                        let mark = c.enter_index(index);
-                        check_authorisation_card_operation_notification(
-                            item,
-                            c,
-                            ::std::option::Option::None,
-                        );
-                        c.leave(mark);
-                    }
+                for (index, item) in c.items(member) {
+                    let mark = c.enter_index(index);
+                    check_authorisation_card_operation_notification(
+                        item,
+                        c,
+                        ::std::option::Option::None,
+                    );
+                    c.leave(mark);
                 }
             }
             c.leave(mark);
@@ -878,16 +876,14 @@ mod checks {
             if member.is_null() {
                 c.null();
             } else {
-                if let ::std::option::Option::Some(items) = c.array(member) {
-                    for (index, item) in items.iter().enumerate() {
-                        let mark = c.enter_index(index);
-                        check_card_status_operation_notification(
-                            item,
-                            c,
-                            ::std::option::Option::None,
-                        );
-                        c.leave(mark);
-                    }
+                for (index, item) in c.items(member) {
+                    let mark = c.enter_index(index);
+                    check_card_status_operation_notification(
+                        item,
+                        c,
+                        ::std::option::Option::None,
+                    );
+                    c.leave(mark);
                 }
             }
             c.leave(mark);

@@ -23,6 +23,8 @@ pub(super) struct Checks<'a> {
     module: Module,
     /// This module's types whose check function is needed.
     wanted: BTreeSet<TypeId>,
+    /// Per type of the IR: whether any JSON value is one of it ([`open_types`]).
+    open: Vec<bool>,
     /// Whether the code being made is that of the check functions themselves (which call each
     /// other by name), rather than of the module around them.
     in_functions: bool,
@@ -36,6 +38,7 @@ impl<'a> Checks<'a> {
             root: root.to_string(),
             module,
             wanted: BTreeSet::new(),
+            open: open_types(ir),
             in_functions: false,
         }
     }
@@ -86,12 +89,10 @@ impl<'a> Checks<'a> {
                     return quote!(let _ = c.array(#v););
                 }
                 quote! {
-                    if let ::std::option::Option::Some(items) = c.array(#v) {
-                        for (index, item) in items.iter().enumerate() {
-                            let mark = c.enter_index(index);
-                            #inner
-                            c.leave(mark);
-                        }
+                    for (index, item) in c.items(#v) {
+                        let mark = c.enter_index(index);
+                        #inner
+                        c.leave(mark);
                     }
                 }
             }
@@ -102,12 +103,10 @@ impl<'a> Checks<'a> {
                     return quote!(let _ = c.object(#v););
                 }
                 quote! {
-                    if let ::std::option::Option::Some(members) = c.object(#v) {
-                        for (key, item) in members {
-                            let mark = c.enter(key);
-                            #inner
-                            c.leave(mark);
-                        }
+                    for (key, item) in c.members(#v) {
+                        let mark = c.enter(key);
+                        #inner
+                        c.leave(mark);
                     }
                 }
             }
@@ -128,8 +127,9 @@ impl<'a> Checks<'a> {
                         self.expr(&target, v, skip)
                     }
                     TypeKind::ReExport(target) => self.expr(&TypeRef::Named(*target), v, skip),
-                    // A JWE plaintext never travels as JSON of its own.
-                    TypeKind::Struct(s) if s.plaintext => TokenStream::new(),
+                    // A JWE plaintext never travels as JSON of its own; a union with an
+                    // alternative that takes any value takes every value.
+                    TypeKind::Struct(_) | TypeKind::OneOf(_) if self.accepts_anything(ty) => TokenStream::new(),
                     TypeKind::Struct(_) | TypeKind::OneOf(_) => {
                         let f = self.function(*id);
                         quote!(#f(#v, c, #skip);)
@@ -137,6 +137,11 @@ impl<'a> Checks<'a> {
                 }
             }
         }
+    }
+
+    /// Whether any JSON value is one of `ty`, so that [`Self::expr`] checks nothing.
+    fn accepts_anything(&self, ty: &TypeRef) -> bool {
+        accepts_anything(ty, &self.open)
     }
 
     /// The members of a form body that must be converted from text before checking.
@@ -229,6 +234,17 @@ impl<'a> Checks<'a> {
                         (false, true) => quote!(if !member.is_null() { #inner }),
                         (false, false) => quote!(if member.is_null() { #null } else { #inner }),
                     };
+                    if check.is_empty() {
+                        // Any value will do: only whether a required member is there is checked.
+                        if field.required {
+                            members.push(quote! {
+                                if !object.contains_key(#key) {
+                                    c.missing(#key);
+                                }
+                            });
+                        }
+                        continue;
+                    }
                     let missing = if field.required { quote!(else { c.missing(#key); }) } else { TokenStream::new() };
                     members.push(quote! {
                         if let ::std::option::Option::Some(member) = object.get(#key) {
@@ -238,34 +254,39 @@ impl<'a> Checks<'a> {
                         } #missing
                     });
                 }
-                let deny = s.deny_unknown_fields && s.additional.is_none();
-                let others = if let Some(additional) = &s.additional {
-                    let inner = self.expr(additional, quote!(member), quote!(::std::option::Option::None));
-                    Some(quote! {
-                        let mark = c.enter(key);
-                        #inner
-                        c.leave(mark);
-                    })
-                } else if deny {
-                    Some(quote!(c.unknown(key);))
-                } else {
-                    None
+                // What to do with a member the struct does not name: check it, or report it.
+                let others = match &s.additional {
+                    Some(additional) => {
+                        let inner = self.expr(additional, quote!(member), quote!(::std::option::Option::None));
+                        (!inner.is_empty()).then(|| {
+                            (
+                                quote!((key, member) in object),
+                                quote! {
+                                    let mark = c.enter(key);
+                                    #inner
+                                    c.leave(mark);
+                                },
+                            )
+                        })
+                    }
+                    None if s.deny_unknown_fields => Some((quote!(key in object.keys()), quote!(c.unknown(key);))),
+                    None => None,
                 };
                 let (skip_param, loop_) = match others {
-                    Some(action) => {
-                        let arm = if known.is_empty() { quote!() } else { quote!(#(#known)|* => {}) };
+                    Some((binding, action)) => {
+                        let named = if known.is_empty() {
+                            TokenStream::new()
+                        } else {
+                            quote!(|| matches!(key.as_str(), #(#known)|*))
+                        };
                         (
                             quote!(skip),
                             quote! {
-                                for (key, member) in object {
-                                    let _ = member;
-                                    if skip == ::std::option::Option::Some(key.as_str()) {
+                                for #binding {
+                                    if skip == ::std::option::Option::Some(key.as_str()) #named {
                                         continue;
                                     }
-                                    match key.as_str() {
-                                        #arm
-                                        _ => { #action }
-                                    }
+                                    #action
                                 }
                             },
                         )
@@ -321,6 +342,13 @@ impl<'a> Checks<'a> {
                         }
                     }
                 }
+                None if o.variants.iter().any(|v| self.accepts_anything(&v.ty)) => {
+                    // One alternative takes any value, so every value matches.
+                    quote! {
+                        #[doc = #doc]
+                        pub(crate) fn #f(_value: &Value, _c: &mut Checker, _skip: ::std::option::Option<&str>) {}
+                    }
+                }
                 None => {
                     let count = o.variants.len();
                     let mut attempts = Vec::new();
@@ -352,6 +380,69 @@ impl<'a> Checks<'a> {
                 pub(crate) fn #f(_value: &Value, _c: &mut Checker, _skip: ::std::option::Option<&str>) {}
             },
         }
+    }
+}
+
+/// For every type of the IR, whether any JSON value is one of it: an alias of such a type, a
+/// JWE plaintext (it never travels as JSON of its own), an untagged union with such an
+/// alternative. Unions may hold themselves, so this is found from the open types outwards, each
+/// type looked at again only when one it depends on turns out open: linear in the IR's size.
+fn open_types(ir: &Ir) -> Vec<bool> {
+    fn depends_on(ty: &TypeRef, out: &mut Vec<usize>) {
+        match ty {
+            TypeRef::Boxed(inner) => depends_on(inner, out),
+            TypeRef::Named(id) => out.push(id.0),
+            _ => {}
+        }
+    }
+    let mut users: Vec<Vec<usize>> = vec![Vec::new(); ir.types.len()];
+    for (i, def) in ir.types.iter().enumerate() {
+        let mut deps = Vec::new();
+        match &def.kind {
+            TypeKind::Alias(target) => depends_on(target, &mut deps),
+            TypeKind::ReExport(target) => deps.push(target.0),
+            TypeKind::OneOf(o) if o.tag.is_none() => o.variants.iter().for_each(|v| depends_on(&v.ty, &mut deps)),
+            _ => {}
+        }
+        for d in deps {
+            users[d].push(i);
+        }
+    }
+    let mut open = vec![false; ir.types.len()];
+    let mut queue: Vec<usize> = Vec::new();
+    let settle = |i: usize, open: &mut Vec<bool>, queue: &mut Vec<usize>| {
+        if !open[i] && type_accepts_anything(&ir.types[i].kind, open) {
+            open[i] = true;
+            queue.push(i);
+        }
+    };
+    for i in 0..ir.types.len() {
+        settle(i, &mut open, &mut queue);
+    }
+    while let Some(done) = queue.pop() {
+        for &user in &users[done] {
+            settle(user, &mut open, &mut queue);
+        }
+    }
+    open
+}
+
+fn type_accepts_anything(kind: &TypeKind, open: &[bool]) -> bool {
+    match kind {
+        TypeKind::Alias(target) => accepts_anything(target, open),
+        TypeKind::ReExport(target) => open[target.0],
+        TypeKind::Struct(s) => s.plaintext,
+        TypeKind::OneOf(o) => o.tag.is_none() && o.variants.iter().any(|v| accepts_anything(&v.ty, open)),
+        _ => false,
+    }
+}
+
+fn accepts_anything(ty: &TypeRef, open: &[bool]) -> bool {
+    match ty {
+        TypeRef::Json | TypeRef::Bytes => true,
+        TypeRef::Boxed(inner) => accepts_anything(inner, open),
+        TypeRef::Named(id) => open[id.0],
+        _ => false,
     }
 }
 

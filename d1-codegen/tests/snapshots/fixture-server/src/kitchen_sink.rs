@@ -682,6 +682,26 @@ mod checks {
     use ::d1_runtime::server::Checker;
     use serde_json::Value;
 
+    /// Check a JSON value against `kitchen_sink::Blank`.
+    pub(crate) fn check_blank(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("note") {
+            let mark = c.enter("note");
+            if member.is_null() {
+                c.null();
+            } else {
+                c.string(member);
+            }
+            c.leave(mark);
+        }
+    }
+
     /// Check a JSON value against `kitchen_sink::Form`.
     pub(crate) fn check_form(
         value: &Value,
@@ -708,6 +728,48 @@ mod checks {
                 c.null();
             } else {
                 c.string(member);
+            }
+            c.leave(mark);
+        }
+    }
+
+    /// Check a JSON value against `kitchen_sink::Node`.
+    pub(crate) fn check_node(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("value") {
+            let mark = c.enter("value");
+            if member.is_null() {
+                c.null();
+            } else {
+                check_scalar(member, c, ::std::option::Option::None);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("parent") {
+            let mark = c.enter("parent");
+            if member.is_null() {
+                c.null();
+            } else {
+                check_node(member, c, ::std::option::Option::None);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("children") {
+            let mark = c.enter("children");
+            if member.is_null() {
+                c.null();
+            } else {
+                for (index, item) in c.items(member) {
+                    let mark = c.enter_index(index);
+                    check_node(item, c, ::std::option::Option::None);
+                    c.leave(mark);
+                }
             }
             c.leave(mark);
         }
@@ -783,12 +845,10 @@ mod checks {
             if member.is_null() {
                 c.null();
             } else {
-                if let ::std::option::Option::Some(items) = c.array(member) {
-                    for (index, item) in items.iter().enumerate() {
-                        let mark = c.enter_index(index);
-                        c.leaf::<::fixture_types::kitchen_sink::Item>(item);
-                        c.leave(mark);
-                    }
+                for (index, item) in c.items(member) {
+                    let mark = c.enter_index(index);
+                    c.leaf::<::fixture_types::kitchen_sink::Item>(item);
+                    c.leave(mark);
                 }
             }
             c.leave(mark);
@@ -798,12 +858,10 @@ mod checks {
             if member.is_null() {
                 c.null();
             } else {
-                if let ::std::option::Option::Some(members) = c.object(member) {
-                    for (key, item) in members {
-                        let mark = c.enter(key);
-                        c.integer(item, i64::MIN, i64::MAX);
-                        c.leave(mark);
-                    }
+                for (key, item) in c.members(member) {
+                    let mark = c.enter(key);
+                    c.integer(item, i64::MIN, i64::MAX);
+                    c.leave(mark);
                 }
             }
             c.leave(mark);
@@ -824,6 +882,42 @@ mod checks {
             }
             c.leave(mark);
         }
+        if let ::std::option::Option::Some(member) = object.get("payload") {
+            let mark = c.enter("payload");
+            if member.is_null() {
+                c.null();
+            }
+            c.leave(mark);
+        } else {
+            c.missing("payload");
+        }
+        if let ::std::option::Option::Some(member) = object.get("history") {
+            let mark = c.enter("history");
+            if !member.is_null() {
+                for (index, item) in c.items(member) {
+                    let mark = c.enter_index(index);
+                    check_node(item, c, ::std::option::Option::None);
+                    c.leave(mark);
+                }
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("either") {
+            let mark = c.enter("either");
+            if member.is_null() {
+                c.null();
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("blank") {
+            let mark = c.enter("blank");
+            if member.is_null() {
+                c.null();
+            } else {
+                check_blank(member, c, ::std::option::Option::None);
+            }
+            c.leave(mark);
+        }
         if let ::std::option::Option::Some(member) = object.get("when") {
             let mark = c.enter("when");
             if member.is_null() {
@@ -833,18 +927,41 @@ mod checks {
             }
             c.leave(mark);
         }
-        for (key, member) in object {
-            let _ = member;
-            if skip == ::std::option::Option::Some(key.as_str()) {
+        for key in object.keys() {
+            if skip == ::std::option::Option::Some(key.as_str())
+                || matches!(
+                    key.as_str(), "type" | "self" | "a-b" | "a_b" | "kind" | "nickname" |
+                    "tags" | "labels" | "extra" | "anything" | "payload" | "history" |
+                    "either" | "blank" | "when"
+                )
+            {
                 continue;
             }
-            match key.as_str() {
-                "type" | "self" | "a-b" | "a_b" | "kind" | "nickname" | "tags" | "labels"
-                | "extra" | "anything" | "when" => {}
-                _ => {
-                    c.unknown(key);
-                }
-            }
+            c.unknown(key);
         }
+    }
+
+    /// Check a JSON value against `kitchen_sink::Scalar`.
+    pub(crate) fn check_scalar(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let attempt_0 = c
+            .attempt(|c| {
+                c.string(value);
+            });
+        if attempt_0.is_clean() {
+            return;
+        }
+        let attempt_1 = c
+            .attempt(|c| {
+                c.integer(value, i64::MIN, i64::MAX);
+            });
+        if attempt_1.is_clean() {
+            return;
+        }
+        c.fail("matches none of the 2 alternatives of `Scalar`");
+        c.absorb(attempt_0);
     }
 }

@@ -40,6 +40,26 @@ impl Animal {
     }
 }
 
+/// Defined at `tests/fixtures/features/kitchen-sink.json#/components/schemas/Blank` (the spec does not describe it).
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct Blank {
+    /// The `note` member (the spec does not describe it).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub note: ::std::option::Option<::std::string::String>,
+}
+
+impl Blank {
+    /// Sets [`note`](Self::note).
+    pub fn with_note(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.note = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
 /// Defined at `tests/fixtures/features/kitchen-sink.json#/components/schemas/Box` (the spec does not describe it).
 ///
 /// Constraints: at least 2 characters.
@@ -307,6 +327,18 @@ impl Dog {
             bark: bark.into(),
         }
     }
+}
+
+/// One alternative takes any value.
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum Either {
+    /// When the value has this shape.
+    Node(Node),
+    /// When the value has this shape.
+    Value(::serde_json::Value),
 }
 
 /// Body of the 404 response to `POST /things/{thingId}/operations:activate`.
@@ -1084,16 +1116,28 @@ pub struct Option {
     /// The `anything` member (the spec does not describe it).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub anything: ::std::option::Option<::serde_json::Value>,
+    /// The `payload` member (the spec does not describe it).
+    pub payload: ::serde_json::Value,
+    /// The `history` member (the spec does not describe it).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub history: ::std::option::Option<::std::vec::Vec<Node>>,
+    /// One alternative takes any value.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub either: ::std::option::Option<Either>,
+    /// The `blank` member (the spec does not describe it).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub blank: ::std::option::Option<Blank>,
     /// The `when` member (the spec does not describe it).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub when: ::std::option::Option<::std::string::String>,
 }
 
 impl Option {
-    /// Builds the value from its required members (`type_`, `kind`); the others start unset, see the `with_` methods.
+    /// Builds the value from its required members (`type_`, `kind`, `payload`); the others start unset, see the `with_` methods.
     pub fn new(
         type_: impl ::std::convert::Into<::std::string::String>,
         kind: impl ::std::convert::Into<Kind>,
+        payload: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
         Self {
             type_: type_.into(),
@@ -1106,6 +1150,10 @@ impl Option {
             labels: ::std::option::Option::None,
             extra: ::std::option::Option::None,
             anything: ::std::option::Option::None,
+            payload: payload.into(),
+            history: ::std::option::Option::None,
+            either: ::std::option::Option::None,
+            blank: ::std::option::Option::None,
             when: ::std::option::Option::None,
         }
     }
@@ -1180,6 +1228,27 @@ impl Option {
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
         self.anything = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`history`](Self::history).
+    pub fn with_history(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<Node>>,
+    ) -> Self {
+        self.history = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`either`](Self::either).
+    pub fn with_either(mut self, value: impl ::std::convert::Into<Either>) -> Self {
+        self.either = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`blank`](Self::blank).
+    pub fn with_blank(mut self, value: impl ::std::convert::Into<Blank>) -> Self {
+        self.blank = ::std::option::Option::Some(value.into());
         self
     }
 
