@@ -28,9 +28,9 @@
 //! rewrites the Annex B syntax into plain Unicode mode, meaning the same, for regress.
 //!
 //! `\p{…}` becomes the set of its members (see `property`), a lookahead a
-//! [`Node::Lookahead`], `\b` a [`Node::WordBoundary`]; what remains (lookbehinds,
-//! backreferences, inline flag groups, and escapes regress reads in an unusual way) becomes
-//! [`Node::Opaque`], which sends the pattern to the regex engine.
+//! [`Node::Lookahead`], a lookbehind a [`Node::Lookbehind`], `\b` a [`Node::WordBoundary`];
+//! what remains (backreferences, inline flag groups, and escapes regress reads in an unusual
+//! way) becomes [`Node::Opaque`], which sends the pattern to the regex engine.
 //!
 //! regress stays the judge of validity: when this parser and regress disagree about a
 //! pattern regress accepts, the pattern simply goes to the engine.
@@ -67,6 +67,12 @@ pub(super) enum Node {
     },
     /// `(?=node)` (`negate: false`) or `(?!node)`: `node` matches (or not) from here on.
     Lookahead {
+        negate: bool,
+        node: Box<Node>,
+    },
+    /// `(?<=node)` (`negate: false`) or `(?<!node)`: `node` matches (or not) some part of the
+    /// value that ends here.
+    Lookbehind {
         negate: bool,
         node: Box<Node>,
     },
@@ -318,8 +324,8 @@ impl Parser {
             let negate = self.chars[self.pos - 1] == '!';
             (Node::Lookahead { negate, node: Box::new(self.disjunction()?) }, false)
         } else if self.eat_str("(?<=") || self.eat_str("(?<!") {
-            self.disjunction()?;
-            (Node::Opaque("a lookbehind"), false)
+            let negate = self.chars[self.pos - 1] == '!';
+            (Node::Lookbehind { negate, node: Box::new(self.disjunction()?) }, false)
         } else if self.eat_str("(?:") {
             (self.disjunction()?, true)
         } else if self.eat_str("(?<") {
