@@ -270,7 +270,8 @@ impl Nfa {
                 self.eps[from].push((Eps::Word(!negate), to));
                 Some(to)
             }
-            Node::Lookbehind { .. } | Node::Opaque(_) => None,
+            Node::Capture { node, .. } => self.build(node, from),
+            Node::Lookbehind { .. } | Node::Opaque(_) | Node::Backref(_) => None,
         }
     }
 
@@ -328,6 +329,7 @@ fn without_start(node: &Node) -> Node {
         Node::Repeat { node, min, max } => Node::Repeat { node: Box::new(without_start(node)), min: *min, max: *max },
         Node::Lookahead { negate, node } => Node::Lookahead { negate: *negate, node: Box::new(without_start(node)) },
         Node::Lookbehind { negate, node } => Node::Lookbehind { negate: *negate, node: Box::new(without_start(node)) },
+        Node::Capture { index, node } => Node::Capture { index: *index, node: Box::new(without_start(node)) },
         other => other.clone(),
     }
 }
@@ -335,7 +337,8 @@ fn without_start(node: &Node) -> Node {
 /// Rough NFA size of a node, saturating, to refuse huge counted repetitions before building.
 pub(super) fn nfa_size(node: &Node) -> u64 {
     match node {
-        Node::Empty | Node::Start | Node::End | Node::WordBoundary { .. } | Node::Opaque(_) => 1,
+        Node::Empty | Node::Start | Node::End | Node::WordBoundary { .. } | Node::Opaque(_) | Node::Backref(_) => 1,
+        Node::Capture { node, .. } => nfa_size(node),
         Node::Lookahead { node, .. } | Node::Lookbehind { node, .. } => nfa_size(node).saturating_add(1),
         Node::Set { .. } => 1,
         Node::Concat(items) => items.iter().map(nfa_size).fold(0, u64::saturating_add),

@@ -37,6 +37,7 @@
 //! equals character count for all-ASCII values); otherwise on `char`s, which are exactly the
 //! code points Unicode-mode ECMA-262 matches on.
 
+mod backref;
 mod boundary;
 mod charset;
 mod dfa;
@@ -173,7 +174,7 @@ fn compile_uncached(pattern: &str) -> Result<CompiledPattern, PatternError> {
     let unicode_source = unicode_source.to_owned();
     let literal_brace = parsed.as_ref().ok().and_then(|p| p.literal_brace);
     let node = match parsed {
-        Ok(parsed) => parsed.node,
+        Ok(parsed) => backref::expand(parsed.node),
         Err(e) => Node::Opaque(if e.message.contains("nested too deeply") {
             "deep nesting"
         } else {
@@ -444,8 +445,9 @@ fn engine_reason(node: &Node) -> Option<&'static str> {
         Node::Empty | Node::Set { .. } | Node::Start | Node::End | Node::WordBoundary { .. } => None,
         Node::Lookahead { node, .. } | Node::Lookbehind { node, .. } => engine_reason(node),
         Node::Opaque(what) => Some(what),
+        Node::Backref(_) => Some("a backreference"),
         Node::Concat(items) | Node::Alt(items) => items.iter().find_map(engine_reason),
-        Node::Repeat { node, .. } => engine_reason(node),
+        Node::Repeat { node, .. } | Node::Capture { node, .. } => engine_reason(node),
     }
 }
 
@@ -453,8 +455,14 @@ fn has_lookahead(node: &Node) -> bool {
     match node {
         Node::Lookahead { .. } => true,
         Node::Concat(items) | Node::Alt(items) => items.iter().any(has_lookahead),
-        Node::Repeat { node, .. } | Node::Lookbehind { node, .. } => has_lookahead(node),
-        Node::Empty | Node::Set { .. } | Node::Start | Node::End | Node::WordBoundary { .. } | Node::Opaque(_) => false,
+        Node::Repeat { node, .. } | Node::Capture { node, .. } | Node::Lookbehind { node, .. } => has_lookahead(node),
+        Node::Empty
+        | Node::Set { .. }
+        | Node::Start
+        | Node::End
+        | Node::WordBoundary { .. }
+        | Node::Opaque(_)
+        | Node::Backref(_) => false,
     }
 }
 
@@ -462,8 +470,14 @@ fn has_lookbehind(node: &Node) -> bool {
     match node {
         Node::Lookbehind { .. } => true,
         Node::Concat(items) | Node::Alt(items) => items.iter().any(has_lookbehind),
-        Node::Repeat { node, .. } | Node::Lookahead { node, .. } => has_lookbehind(node),
-        Node::Empty | Node::Set { .. } | Node::Start | Node::End | Node::WordBoundary { .. } | Node::Opaque(_) => false,
+        Node::Repeat { node, .. } | Node::Capture { node, .. } | Node::Lookahead { node, .. } => has_lookbehind(node),
+        Node::Empty
+        | Node::Set { .. }
+        | Node::Start
+        | Node::End
+        | Node::WordBoundary { .. }
+        | Node::Opaque(_)
+        | Node::Backref(_) => false,
     }
 }
 
@@ -472,8 +486,16 @@ fn nested_lookahead(node: &Node) -> bool {
     match node {
         Node::Lookahead { node, .. } => has_lookahead(node),
         Node::Concat(items) | Node::Alt(items) => items.iter().any(nested_lookahead),
-        Node::Repeat { node, .. } | Node::Lookbehind { node, .. } => nested_lookahead(node),
-        Node::Empty | Node::Set { .. } | Node::Start | Node::End | Node::WordBoundary { .. } | Node::Opaque(_) => false,
+        Node::Repeat { node, .. } | Node::Capture { node, .. } | Node::Lookbehind { node, .. } => {
+            nested_lookahead(node)
+        }
+        Node::Empty
+        | Node::Set { .. }
+        | Node::Start
+        | Node::End
+        | Node::WordBoundary { .. }
+        | Node::Opaque(_)
+        | Node::Backref(_) => false,
     }
 }
 
@@ -481,10 +503,11 @@ fn has_word_boundary(node: &Node) -> bool {
     match node {
         Node::WordBoundary { .. } => true,
         Node::Concat(items) | Node::Alt(items) => items.iter().any(has_word_boundary),
-        Node::Repeat { node, .. } | Node::Lookahead { node, .. } | Node::Lookbehind { node, .. } => {
-            has_word_boundary(node)
-        }
-        Node::Empty | Node::Set { .. } | Node::Start | Node::End | Node::Opaque(_) => false,
+        Node::Repeat { node, .. }
+        | Node::Capture { node, .. }
+        | Node::Lookahead { node, .. }
+        | Node::Lookbehind { node, .. } => has_word_boundary(node),
+        Node::Empty | Node::Set { .. } | Node::Start | Node::End | Node::Opaque(_) | Node::Backref(_) => false,
     }
 }
 
@@ -493,9 +516,9 @@ fn has_anchor(node: &Node) -> bool {
     match node {
         Node::Start | Node::End | Node::WordBoundary { .. } => true,
         Node::Concat(items) | Node::Alt(items) => items.iter().any(has_anchor),
-        Node::Repeat { node, .. } => has_anchor(node),
+        Node::Repeat { node, .. } | Node::Capture { node, .. } => has_anchor(node),
         Node::Lookahead { node, .. } | Node::Lookbehind { node, .. } => has_anchor(node),
-        Node::Empty | Node::Set { .. } | Node::Opaque(_) => false,
+        Node::Empty | Node::Set { .. } | Node::Opaque(_) | Node::Backref(_) => false,
     }
 }
 
@@ -517,6 +540,7 @@ fn only_at_start(node: &Node) -> bool {
             .is_some_and(only_at_start),
         Node::Alt(alts) => alts.iter().all(only_at_start),
         Node::Repeat { node, min, .. } => *min > 0 && only_at_start(node),
+        Node::Capture { node, .. } => only_at_start(node),
         Node::Lookahead { negate: false, node } => only_at_start(node),
         Node::Empty
         | Node::End
@@ -524,7 +548,8 @@ fn only_at_start(node: &Node) -> bool {
         | Node::Lookahead { .. }
         | Node::Lookbehind { .. }
         | Node::WordBoundary { .. }
-        | Node::Opaque(_) => false,
+        | Node::Opaque(_)
+        | Node::Backref(_) => false,
     }
 }
 
@@ -535,13 +560,15 @@ fn only_at_end(node: &Node) -> bool {
         Node::Concat(items) => items.iter().rev().find(|n| **n != Node::Empty).is_some_and(only_at_end),
         Node::Alt(alts) => alts.iter().all(only_at_end),
         Node::Repeat { node, min, .. } => *min > 0 && only_at_end(node),
+        Node::Capture { node, .. } => only_at_end(node),
         Node::Empty
         | Node::Start
         | Node::Set { .. }
         | Node::Lookahead { .. }
         | Node::Lookbehind { .. }
         | Node::WordBoundary { .. }
-        | Node::Opaque(_) => false,
+        | Node::Opaque(_)
+        | Node::Backref(_) => false,
     }
 }
 
@@ -549,8 +576,11 @@ fn all_sets(node: &Node, f: &dyn Fn(&CharSet) -> bool) -> bool {
     match node {
         Node::Set { set, .. } => f(set),
         Node::Concat(items) | Node::Alt(items) => items.iter().all(|n| all_sets(n, f)),
-        Node::Repeat { node, .. } | Node::Lookahead { node, .. } | Node::Lookbehind { node, .. } => all_sets(node, f),
-        Node::Empty | Node::Start | Node::End | Node::WordBoundary { .. } | Node::Opaque(_) => true,
+        Node::Repeat { node, .. }
+        | Node::Capture { node, .. }
+        | Node::Lookahead { node, .. }
+        | Node::Lookbehind { node, .. } => all_sets(node, f),
+        Node::Empty | Node::Start | Node::End | Node::WordBoundary { .. } | Node::Opaque(_) | Node::Backref(_) => true,
     }
 }
 
@@ -563,11 +593,13 @@ fn min_len(node: &Node) -> u64 {
         | Node::Lookahead { .. }
         | Node::Lookbehind { .. }
         | Node::WordBoundary { .. }
-        | Node::Opaque(_) => 0,
+        | Node::Opaque(_)
+        | Node::Backref(_) => 0,
         Node::Set { set, .. } if set.is_empty() => u64::MAX,
         Node::Set { .. } => 1,
         Node::Concat(items) => items.iter().map(min_len).fold(0, u64::saturating_add),
         Node::Alt(alts) => alts.iter().map(min_len).min().unwrap_or(0),
+        Node::Capture { node, .. } => min_len(node),
         Node::Repeat { min: 0, .. } => 0,
         Node::Repeat { node, min, .. } => min_len(node).saturating_mul(u64::from(*min)),
     }

@@ -76,6 +76,13 @@ pub(super) enum Node {
         negate: bool,
         node: Box<Node>,
     },
+    /// A capturing group, number `index` (from 1, in the order of the opening parentheses).
+    Capture {
+        index: u32,
+        node: Box<Node>,
+    },
+    /// `\1`…: what capturing group `n` last matched (see `backref`).
+    Backref(u32),
     /// Something only the engine evaluates; the string says what, for descriptions.
     Opaque(&'static str),
 }
@@ -104,8 +111,14 @@ pub(super) struct Parsed {
 }
 
 pub(super) fn parse(pattern: &str) -> Result<Parsed, SyntaxError> {
-    let mut p =
-        Parser { chars: pattern.chars().collect(), pos: 0, depth: 0, rewrites: Vec::new(), literal_brace: None };
+    let mut p = Parser {
+        chars: pattern.chars().collect(),
+        pos: 0,
+        depth: 0,
+        rewrites: Vec::new(),
+        literal_brace: None,
+        captures: 0,
+    };
     let node = p.disjunction()?;
     match p.peek() {
         None => Ok(Parsed { node, unicode_source: p.unicode_source(), literal_brace: p.literal_brace }),
@@ -140,6 +153,8 @@ struct Parser {
     /// Annex B syntax to rewrite for Unicode mode: `(offset, length, replacement)`.
     rewrites: Vec<(usize, usize, String)>,
     literal_brace: Option<usize>,
+    /// Capturing groups opened so far.
+    captures: u32,
 }
 
 type PResult<T> = Result<T, SyntaxError>;
@@ -330,7 +345,7 @@ impl Parser {
             (self.disjunction()?, true)
         } else if self.eat_str("(?<") {
             self.group_name(start)?;
-            (self.disjunction()?, true)
+            (self.capture()?, true)
         } else if self.eat_str("(?") {
             // Inline modifiers, `(?i:…)`, `(?-m:…)`, …
             let flags_at = self.pos;
@@ -347,12 +362,19 @@ impl Parser {
             (Node::Opaque("an inline flag modifier group"), true)
         } else {
             self.pos += 1;
-            (self.disjunction()?, true)
+            (self.capture()?, true)
         };
         if !self.eat(')') {
             return self.fail(start, "unclosed group `(`");
         }
         Ok((node, quantifiable))
+    }
+
+    /// The body of a capturing group, numbered before what it holds.
+    fn capture(&mut self) -> PResult<Node> {
+        self.captures = self.captures.saturating_add(1);
+        let index = self.captures;
+        Ok(Node::Capture { index, node: Box::new(self.disjunction()?) })
     }
 
     /// After `(?<`: an identifier and `>`.
@@ -403,8 +425,8 @@ impl Parser {
                 return Ok(Node::Opaque("a backreference"));
             }
             '1'..='9' => {
-                self.decimal();
-                return Ok(Node::Opaque("a backreference"));
+                let n = self.decimal().map_or(u32::MAX, |n| u32::try_from(n).unwrap_or(u32::MAX));
+                return Ok(Node::Backref(n));
             }
             _ => match self.character_escape(start)? {
                 Escape::CodePoint(cp) => CharSet::single(cp),

@@ -67,7 +67,7 @@ fn sequences_of_atoms_compile_straight_line() {
 
 #[test]
 fn other_constructs_use_the_engine() {
-    for p in [r"^(?!(.)\1)", r"^(a)\1$", r"^(?<x>a)\k<x>$", "(?i:a)", r"\u{+41}"] {
+    for p in [r"^(?!(.)\1)", r"^(a*)\1$", r"^(?<x>a)\k<x>$", "(?i:a)", r"\u{+41}"] {
         let c = compiled(p);
         assert!(c.needs_engine(), "{p:?} should use the engine, got {}", c.strategy());
         assert!(expr(p).contains(":: regress :: Regex :: with_flags"), "{p:?}");
@@ -435,7 +435,7 @@ fn descriptions() {
          any value containing one of `[A-Za-z0-9_-]` matches"
     );
     assert_eq!(compiled("^(0[1-9]|1[0-2])[0-9]{2}$").describe(), "matches `^(0[1-9]|1[0-2])[0-9]{2}$`, whole value");
-    assert_eq!(compiled(r"^(a)\1$").describe(), r"matches `^(a)\1$`");
+    assert_eq!(compiled(r"^(a*)\1$").describe(), r"matches `^(a*)\1$`");
     assert_eq!(compiled("^$").describe(), "the empty string, whole value");
 }
 
@@ -903,4 +903,84 @@ fn table_plan_agrees_with_regress() {
     }
     let value = Ident::new("value", proc_macro2::Span::call_site());
     syn::parse2::<syn::Expr>(c.matches_expr(&value)).expect("an expression");
+}
+
+/// A backreference to a group of few strings is expanded into alternatives, and the result
+/// answers like regress; others still need the engine.
+#[test]
+fn backreferences_to_finite_groups_expand() {
+    let chime = r"^(?!.*?(.)\1{3})[-_!@#$a-zA-Z0-9]*$";
+    let iso = r"^([\+-]?\d{4}(?!\d{2}\b))((-?)((0[1-9]|1[0-2])(\3([12]\d|0[1-9]|3[01]))?|W([0-4]\d|5[0-2])(-?[1-7])?|(00[1-9]|0[1-9]\d|[12]\d{2}|3([0-5]\d|6[1-6])))([T\s]((([01]\d|2[0-3])((:?)[0-5]\d)?|24\:?00)([\.,]\d+(?!:))?)?(\17[0-5]\d([\.,]\d+)?)?([zZ]|([\+-])([01]\d|2[0-3]):?([0-5]\d)?)?)?)?$";
+    let cases: &[(&str, &[&str])] = &[
+        (chime, &["", "abc", "aaa", "aaaa", "abbbb", "abbbab", "a!!!!b", "a!!!b", "--__--", "é", "aaaé", "aaaaé"]),
+        (
+            iso,
+            &[
+                "2021",
+                "2021-01",
+                "202101",
+                "2021-01-01",
+                "20210101",
+                "2021-0101",
+                "202101-01",
+                "2021-W05",
+                "2021W053",
+                "2021-123",
+                "2021-01-01T12:30:15Z",
+                "2021-01-01T1230:15",
+                "2021-01-01T12:3015",
+                "20210101T123015",
+                "2021-01-01T24:00",
+                "2021-01-01 12:30:15.5+02:00",
+                "202101011",
+                "2021-13-01",
+            ],
+        ),
+        (r"^(a|bc)x\1$", &["axa", "bcxbc", "axbc", "bcxa", "ax", "x"]),
+        (r"(a|b)\1", &["aa", "xbbx", "ab", "ba", ""]),
+        (r"^(?:(a|b)\1)+$", &["aa", "aabb", "aab", "abab", "bbaa", ""]),
+        (r"^(a)(b|c)\2\1$", &["abba", "acca", "abca", "abb"]),
+        (r"^(a)(?:(b|c)\2\1)*$", &["a", "abba", "abbacca", "abbac", "acb"]),
+        (r"^(a?)(b?)\2\1$", &["", "aa", "abba", "bb", "ab", "aba"]),
+        (r"^((a)|b)\1$", &["aa", "bb", "ab"]),
+        (r"^(\d):(\d{1,2})\2\1$", &["1:221", "1:23231", "1:2312", "1:22"]),
+    ];
+    for &(p, inputs) in cases {
+        let c = compiled(p);
+        assert!(!c.needs_engine(), "{p:?}: {:?}", c.engine_reason());
+        let re = regress::Regex::with_flags(&c.unicode_source, "u").expect("valid");
+        for s in inputs {
+            assert_eq!(c.eval(s), re.find(s).is_some(), "{p:?} ({}) on {s:?}", c.strategy());
+        }
+    }
+    // Unbounded or too many strings, a forward reference, a reference from another branch,
+    // a named one, a group narrowed by nothing (not anchored).
+    for p in [r"^(a*)\1$", r"^(\d{3})\1$", r"\1(a)", r"(a)|\1", r"^(?<x>a)\k<x>$", r"(.)\1", r"^(?=(a))\1"] {
+        assert_eq!(compiled(p).engine_reason(), Some("uses a backreference"), "{p:?}");
+    }
+}
+
+/// Random groups with later backreferences: the expansion answers like regress.
+#[test]
+fn expanded_backreferences_agree_with_regress() {
+    let mut rng = Rng(0xBAC4_2EF5);
+    let (mut expanded, mut checked) = (0, 0);
+    for _ in 0..1000 {
+        let group = random_regex(&mut rng, 1, true);
+        let (before, middle, after) =
+            (random_regex(&mut rng, 0, true), random_regex(&mut rng, 0, true), random_regex(&mut rng, 0, true));
+        let tail = rng.pick(&["", "{2}", "?", "*"]);
+        let p = format!("^{before}({group}){middle}\\1{tail}{after}{}", rng.pick(&["", "$"]));
+        let (Ok(c), Ok(re)) = (compile(&p), regress::Regex::with_flags(&p, "u")) else { continue };
+        if c.needs_engine() {
+            continue;
+        }
+        expanded += 1;
+        for _ in 0..40 {
+            let s = random_input(&mut rng);
+            assert_eq!(c.eval(&s), re.find(&s).is_some(), "pattern {p:?} ({}) on input {s:?}", c.strategy());
+            checked += 1;
+        }
+    }
+    assert!(expanded > 100, "only {expanded} patterns expanded ({checked} checks)");
 }
