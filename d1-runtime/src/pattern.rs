@@ -77,7 +77,8 @@ impl Nfa<'_> {
     pub fn matches(&self, value: &str) -> bool {
         let chars: Vec<char> = value.chars().collect();
         let holds = vec![Vec::new(); self.looks.len()];
-        let mut pass = Pass { chars: &chars, nfa: self, holds, mark: vec![0; self.states.len()], stamp: 0 };
+        let mut pass =
+            Pass { chars: &chars, nfa: self, holds, mark: vec![0; self.states.len()], stamp: 0, stack: Vec::new() };
         for (k, look) in self.looks.iter().enumerate().rev() {
             let reached = pass.run(look.start, look.accept, !look.ahead, true);
             pass.holds[k] = reached.into_iter().map(|r| r != look.negate).collect();
@@ -100,6 +101,8 @@ struct Pass<'v, 'n> {
     /// `mark[state] == stamp`: the state is in the current closure.
     mark: Vec<u64>,
     stamp: u64,
+    /// The closure's work list, kept between positions.
+    stack: Vec<u32>,
 }
 
 fn is_word(c: char) -> bool {
@@ -147,7 +150,9 @@ impl Pass<'_, '_> {
         let n = self.chars.len();
         let before = at.checked_sub(1).and_then(|i| self.chars.get(i)).is_some_and(|&c| is_word(c));
         let after = self.chars.get(at).is_some_and(|&c| is_word(c));
-        let mut stack: Vec<u32> = seeds.to_vec();
+        let mut stack = std::mem::take(&mut self.stack);
+        stack.clear();
+        stack.extend_from_slice(seeds);
         while let Some(q) = stack.pop() {
             let Some(mark) = self.mark.get_mut(q as usize) else { continue };
             if *mark == self.stamp {
@@ -174,6 +179,7 @@ impl Pass<'_, '_> {
                 stack.extend(to);
             }
         }
+        self.stack = stack;
     }
 }
 
