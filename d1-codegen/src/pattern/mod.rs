@@ -6,13 +6,14 @@
 //!     │       Unicode mode, validate that with regress (the judge) ─ error? → locate it
 //!     │       with our own parser
 //!     │
-//!     ├─ parse → strip a leading `^` / trailing `$` → body
+//!     ├─ parse → expand backreferences to groups of few strings (see `backref`) → strip
+//!     │     a leading `^` / trailing `$` → body
 //!     ├─ body has lookbehinds, nested lookaheads, or lookaheads and `\b` → Program
 //!     ├─ body has lookaheads (none nested) → one DFA that runs each lookahead's automaton
 //!     │     alongside (see `lookahead`) → Dfa / Table
 //!     ├─ body has `\b`/`\B` (no lookahead) → one DFA that carries "the previous character
 //!     │     was a word character" in its state (see `boundary`) → Dfa / Table
-//!     ├─ body has backreferences, inline flags…                            → Engine
+//!     ├─ body has other backreferences, inline flags…                      → Engine
 //!     ├─ body is a sequence of single-character atoms with quantifiers
 //!     │     (after removing what an unanchored end cannot constrain):
 //!     │        nothing left           → Const / IsEmpty
