@@ -366,7 +366,9 @@ pub(super) fn dfa(value: &Ident, dfa: &Dfa, arms: &[Arm], bytes: bool) -> TokenS
 
 /// The DFA as a transition table, for automata too large for a readable `match`: a class
 /// per element (a 256-entry table for bytes, a binary search over range starts for `char`s),
-/// then one table lookup per element. Row `n` is the dead state.
+/// then one table lookup per element. Row `n` is the dead state. The table is a `static`: as a
+/// `const` up to 32 KiB of it would be copied wherever it is used (clippy's
+/// `large_const_arrays`).
 pub(super) fn table(value: &Ident, dfa: &Dfa, bytes: bool) -> TokenStream {
     let n = dfa.trans.len();
     let k = dfa.classes.len();
@@ -411,7 +413,7 @@ pub(super) fn table(value: &Ident, dfa: &Dfa, bytes: bool) -> TokenStream {
     let elems = elements(value, bytes);
     let var = element_var(bytes);
     quote!({
-        const NEXT: [[#state_ty; #classes]; #states] = [#(#rows,)* [#(#dead),*]];
+        static NEXT: [[#state_ty; #classes]; #states] = [#(#rows,)* [#(#dead),*]];
         const ACCEPT: [bool; #states] = [#(#accept,)* false];
         #class_of
         let state = #elems.fold(0, |state: usize, #var| usize::from(NEXT[state][class(#var)]));

@@ -451,7 +451,7 @@ pub fn quotes_backslash(value: &str) -> bool {
 
 /// `^(?:ab|cd|ef|gh|ij|kl|mn|op|qr|st|uv|wx|yz|é[0-9]{1,3}|d[xy]{2,9}){1,6}$`: matches `^(?:ab|cd|ef|gh|ij|kl|mn|op|qr|st|uv|wx|yz|é[0-9]{1,3}|d[xy]{2,9}){1,6}$`, whole value.
 pub fn table_chars(value: &str) -> bool {
-    const NEXT: [[u8; 29]; 193] = [
+    static NEXT: [[u8; 29]; 193] = [
         [
             192, 192, 1, 192, 161, 162, 178, 192, 179, 192, 180, 192, 181, 192, 182, 192,
             183, 192, 184, 192, 185, 192, 186, 192, 187, 192, 188, 192, 189,
@@ -1288,7 +1288,7 @@ pub fn table_chars(value: &str) -> bool {
 
 /// `^(?:ab|cd|ef|gh|ij|kl|mn|op|qr|st|uv|wx|yz|a[0-9]{1,3}|d[xy]{2,9}){1,6}$`: matches `^(?:ab|cd|ef|gh|ij|kl|mn|op|qr|st|uv|wx|yz|a[0-9]{1,3}|d[xy]{2,9}){1,6}$`, whole value.
 pub fn table_bytes(value: &str) -> bool {
-    const NEXT: [[u8; 28]; 187] = [
+    static NEXT: [[u8; 28]; 187] = [
         [
             186, 186, 1, 186, 158, 159, 175, 186, 176, 186, 177, 186, 178, 186, 179, 186,
             180, 186, 181, 186, 182, 186, 183, 186, 184, 186, 185, 186,
@@ -2449,7 +2449,7 @@ pub fn lookahead_aws_tag(value: &str) -> bool {
 
 /// `^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)[a-zA-Z\d]{8,64}$`: matches `^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)[a-zA-Z\d]{8,64}$`, whole value.
 pub fn lookahead_password(value: &str) -> bool {
-    const NEXT: [[u16; 5]; 436] = [
+    static NEXT: [[u16; 5]; 436] = [
         [435, 435, 1, 249, 373],
         [435, 435, 2, 246, 248],
         [435, 435, 3, 243, 245],
@@ -6412,7 +6412,7 @@ pub fn nfa_nested_lookahead(value: &str) -> bool {
 
 /// `^(?:ab|cd|ef|gh|ij|kl|mn|op|qr|st|uv|wx|yz|a[0-9]{1,3}|d[xy]{2,9}|e[a-f]{3,7}|q[0-7]{2,6}|z[ab]{1,9})+$`: matches `^(?:ab|cd|ef|gh|ij|kl|mn|op|qr|st|uv|wx|yz|a[0-9]{1,3}|d[xy]{2,9}|e[a-f]{3,7}|q[0-7]{2,6}|z[ab]{1,9})+$`, whole value.
 pub fn table_loop(value: &str) -> bool {
-    const NEXT: [[u8; 29]; 99] = [
+    static NEXT: [[u8; 29]; 99] = [
         [
             98, 98, 98, 1, 98, 5, 6, 9, 98, 17, 98, 18, 98, 19, 98, 20, 98, 21, 98, 22,
             98, 28, 98, 29, 98, 30, 98, 31, 32,
@@ -7133,7 +7133,7 @@ pub fn dfa_bucket(value: &str) -> bool {
 
 /// `^(?!.*?(.)\1{3})[-_!@#$a-zA-Z0-9]*$`: matches `^(?!.*?(.)\1{3})[-_!@#$a-zA-Z0-9]*$`, whole value.
 pub fn backref_no_four_in_a_row(value: &str) -> bool {
-    const NEXT: [[u8; 70]; 206] = [
+    static NEXT: [[u8; 70]; 206] = [
         [
             205, 205, 1, 4, 7, 10, 13, 16, 19, 22, 25, 28, 31, 34, 37, 40, 43, 46, 49,
             52, 55, 58, 61, 64, 67, 70, 73, 76, 79, 82, 85, 88, 91, 94, 97, 100, 103,
