@@ -116,8 +116,9 @@ impl Config {
         self
     }
 
-    /// Allow patterns that only a backtracking regex engine can evaluate (lookarounds,
-    /// backreferences, `\b`, `\p{…}`, or an automaton too large to emit). Off by default:
+    /// Allow patterns that only a backtracking regex engine can evaluate (a backreference to a
+    /// group of more than 256 strings, an inline flag group, an automaton past even the NFA's
+    /// size cap). Off by default:
     /// such a pattern is then an error naming its file and JSON pointer, because the
     /// generated validator could take time exponential in its input. When allowed, the
     /// generated crate calls `regress` for those patterns.

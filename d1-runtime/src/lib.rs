@@ -4,6 +4,7 @@
 //!
 //! | module | feature | what it holds |
 //! |---|---|---|
+//! | [`pattern`] | always | checking a `pattern` too large for a table: an NFA, simulated in linear time |
 //! | [`validation`] | always | the errors of the validated newtypes, open string enums, Luhn, masking |
 //! | [`jwe`] | always; sealing and opening with `jwe` | sealed values `Jwe<T>` (JWE compact, `ECDH-ES` + `A256GCM`), the [`jwe::Plaintext`] trait; keys, `seal` and `open` with the feature |
 //! | [`client`] | `client` | the client core: builder, base URLs, bearer tokens (static or OAuth2 JWT-bearer), retries, typed errors, tracing |
@@ -31,6 +32,7 @@
 #[cfg(feature = "client")]
 pub mod client;
 pub mod jwe;
+pub mod pattern;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod validation;

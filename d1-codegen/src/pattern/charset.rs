@@ -186,7 +186,6 @@ impl CharSet {
     }
 
     /// Number of members.
-    #[cfg(test)]
     pub(super) fn len(&self) -> u64 {
         self.ranges.iter().map(|&(lo, hi)| u64::from(hi - lo) + 1).sum()
     }

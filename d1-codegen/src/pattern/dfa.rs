@@ -131,9 +131,18 @@ pub(super) struct Nfa {
     pub sets: Vec<CharSet>,
     /// Lookaheads met while building, when they are allowed (`None`: they are not).
     pub looks: Option<Vec<Look>>,
+    /// Lookarounds met while building, left for `program` to build (`None`: not allowed).
+    pub assertions: Option<Vec<Assertion>>,
     /// Whether `\b` and `\B` are allowed.
     pub word_boundaries: bool,
     pub domain_max: u32,
+}
+
+/// A lookaround met in `program`'s construction, whose automaton is built after the pattern's.
+pub(super) struct Assertion {
+    pub behind: bool,
+    pub negate: bool,
+    pub node: Node,
 }
 
 /// A lookahead `(?=node)` / `(?!node)`, as two automata of `node` searched from the current
@@ -147,7 +156,15 @@ pub(super) struct Look {
 impl Nfa {
     pub(super) fn new(domain_max: u32, lookaheads: bool) -> Nfa {
         let looks = if lookaheads { Some(Vec::new()) } else { None };
-        Nfa { eps: Vec::new(), trans: Vec::new(), sets: Vec::new(), looks, word_boundaries: false, domain_max }
+        Nfa {
+            eps: Vec::new(),
+            trans: Vec::new(),
+            sets: Vec::new(),
+            looks,
+            assertions: None,
+            word_boundaries: false,
+            domain_max,
+        }
     }
 
     pub(super) fn new_state(&mut self) -> Option<usize> {
@@ -223,6 +240,17 @@ impl Nfa {
                 self.eps[from].push((kind, to));
                 Some(to)
             }
+            Node::Lookahead { negate, node: body } | Node::Lookbehind { negate, node: body }
+                if self.assertions.is_some() =>
+            {
+                let behind = matches!(node, Node::Lookbehind { .. });
+                let assertions = self.assertions.as_mut()?;
+                assertions.push(Assertion { behind, negate: *negate, node: body.as_ref().clone() });
+                let id = assertions.len() - 1;
+                let to = self.new_state()?;
+                self.eps[from].push((Eps::Look(id), to));
+                Some(to)
+            }
             Node::Lookahead { negate, node } => {
                 self.looks.as_ref()?;
                 let at_zero = build(node, true, false, self.domain_max)?;
@@ -242,7 +270,8 @@ impl Nfa {
                 self.eps[from].push((Eps::Word(!negate), to));
                 Some(to)
             }
-            Node::Opaque(_) => None,
+            Node::Capture { node, .. } => self.build(node, from),
+            Node::Lookbehind { .. } | Node::Opaque(_) | Node::Backref(_) => None,
         }
     }
 
@@ -299,6 +328,8 @@ fn without_start(node: &Node) -> Node {
         Node::Alt(items) => Node::Alt(items.iter().map(without_start).collect()),
         Node::Repeat { node, min, max } => Node::Repeat { node: Box::new(without_start(node)), min: *min, max: *max },
         Node::Lookahead { negate, node } => Node::Lookahead { negate: *negate, node: Box::new(without_start(node)) },
+        Node::Lookbehind { negate, node } => Node::Lookbehind { negate: *negate, node: Box::new(without_start(node)) },
+        Node::Capture { index, node } => Node::Capture { index: *index, node: Box::new(without_start(node)) },
         other => other.clone(),
     }
 }
@@ -306,8 +337,9 @@ fn without_start(node: &Node) -> Node {
 /// Rough NFA size of a node, saturating, to refuse huge counted repetitions before building.
 pub(super) fn nfa_size(node: &Node) -> u64 {
     match node {
-        Node::Empty | Node::Start | Node::End | Node::WordBoundary { .. } | Node::Opaque(_) => 1,
-        Node::Lookahead { node, .. } => nfa_size(node).saturating_add(1),
+        Node::Empty | Node::Start | Node::End | Node::WordBoundary { .. } | Node::Opaque(_) | Node::Backref(_) => 1,
+        Node::Capture { node, .. } => nfa_size(node),
+        Node::Lookahead { node, .. } | Node::Lookbehind { node, .. } => nfa_size(node).saturating_add(1),
         Node::Set { .. } => 1,
         Node::Concat(items) => items.iter().map(nfa_size).fold(0, u64::saturating_add),
         Node::Alt(alts) => alts.iter().map(|a| nfa_size(a).saturating_add(1)).fold(1, u64::saturating_add),

@@ -12,6 +12,7 @@ use quote::quote;
 
 use super::charset::{char_of, CharSet, MAX_BYTE, MAX_INDEX};
 use super::dfa::Dfa;
+use super::program::{Edge, Program};
 
 fn usize_lit(n: usize) -> Literal {
     Literal::usize_unsuffixed(n)
@@ -365,7 +366,9 @@ pub(super) fn dfa(value: &Ident, dfa: &Dfa, arms: &[Arm], bytes: bool) -> TokenS
 
 /// The DFA as a transition table, for automata too large for a readable `match`: a class
 /// per element (a 256-entry table for bytes, a binary search over range starts for `char`s),
-/// then one table lookup per element. Row `n` is the dead state.
+/// then one table lookup per element. Row `n` is the dead state. The table is a `static`: as a
+/// `const` up to 32 KiB of it would be copied wherever it is used (clippy's
+/// `large_const_arrays`).
 pub(super) fn table(value: &Ident, dfa: &Dfa, bytes: bool) -> TokenStream {
     let n = dfa.trans.len();
     let k = dfa.classes.len();
@@ -410,7 +413,7 @@ pub(super) fn table(value: &Ident, dfa: &Dfa, bytes: bool) -> TokenStream {
     let elems = elements(value, bytes);
     let var = element_var(bytes);
     quote!({
-        const NEXT: [[#state_ty; #classes]; #states] = [#(#rows,)* [#(#dead),*]];
+        static NEXT: [[#state_ty; #classes]; #states] = [#(#rows,)* [#(#dead),*]];
         const ACCEPT: [bool; #states] = [#(#accept,)* false];
         #class_of
         let state = #elems.fold(0, |state: usize, #var| usize::from(NEXT[state][class(#var)]));
@@ -442,5 +445,62 @@ pub(super) fn engine(value: &Ident, pattern: &str) -> TokenStream {
         RE.get_or_init(|| ::d1_runtime::regress::Regex::with_flags(#lit, "u").ok())
             .as_ref()
             .is_some_and(|re| re.find(#value).is_some())
+    })
+}
+
+/// The NFA as a table for `::d1_runtime::pattern::Nfa`, and a call to its simulation: for
+/// automata too large to determinise.
+pub(super) fn program(value: &Ident, program: &Program) -> TokenStream {
+    let lit = |x: usize| Literal::usize_unsuffixed(x);
+    let sets = program.sets.iter().map(|set| {
+        let ranges = set.ranges().iter().map(|&(lo, hi)| {
+            let (lo, hi) = (member(lo, false), member(hi, false));
+            quote!((#lo, #hi))
+        });
+        quote!(&[#(#ranges),*])
+    });
+    let mut used: Vec<&str> = Vec::new();
+    let states = program.states.iter().map(|edges| {
+        let edges = edges.iter().map(|edge| {
+            let (name, args) = match *edge {
+                Edge::Eps(to) => ("Eps", vec![to]),
+                Edge::Start(to) => ("Start", vec![to]),
+                Edge::End(to) => ("End", vec![to]),
+                Edge::Boundary(to) => ("Boundary", vec![to]),
+                Edge::NotBoundary(to) => ("NotBoundary", vec![to]),
+                Edge::Look(look, to) => ("Look", vec![look, to]),
+                Edge::Read(set, to) => ("Read", vec![set, to]),
+            };
+            if !used.contains(&name) {
+                used.push(name);
+            }
+            let name = Ident::new(name, proc_macro2::Span::call_site());
+            let args = args.into_iter().map(lit);
+            quote!(#name(#(#args),*))
+        });
+        quote!(&[#(#edges),*])
+    });
+    let states: Vec<TokenStream> = states.collect();
+    used.sort_unstable();
+    let used = used.into_iter().map(|name| Ident::new(name, proc_macro2::Span::call_site()));
+    let import = quote!(use ::d1_runtime::pattern::Edge::{#(#used),*};);
+    let looks = program.looks.iter().map(|look| {
+        let (ahead, negate, start, accept) = (look.ahead, look.negate, lit(look.start), lit(look.accept));
+        quote!(::d1_runtime::pattern::Look { ahead: #ahead, negate: #negate, start: #start, accept: #accept })
+    });
+    let (start, accept) = (lit(program.start), lit(program.accept));
+    let (anchored_start, anchored_end) = (program.anchored_start, program.anchored_end);
+    quote!({
+        #import
+        static NFA: ::d1_runtime::pattern::Nfa<'static> = ::d1_runtime::pattern::Nfa {
+            sets: &[#(#sets),*],
+            states: &[#(#states),*],
+            looks: &[#(#looks),*],
+            start: #start,
+            accept: #accept,
+            anchored_start: #anchored_start,
+            anchored_end: #anchored_end,
+        };
+        NFA.matches(#value)
     })
 }

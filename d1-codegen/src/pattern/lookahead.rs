@@ -13,7 +13,7 @@
 //!
 //! `^` inside a lookahead holds only at position 0, so each lookahead has two automata: one
 //! for position 0 and one, with every `^` failing, for later positions. A lookahead inside a
-//! lookahead is left to the engine.
+//! lookahead is left to `program` (the NFA).
 
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;

@@ -6,12 +6,14 @@
 //!     │       Unicode mode, validate that with regress (the judge) ─ error? → locate it
 //!     │       with our own parser
 //!     │
-//!     ├─ parse → strip a leading `^` / trailing `$` → body
+//!     ├─ parse → expand backreferences to groups of few strings (see `backref`) → strip
+//!     │     a leading `^` / trailing `$` → body
+//!     ├─ body has lookbehinds, nested lookaheads, or lookaheads and `\b` → Program
 //!     ├─ body has lookaheads (none nested) → one DFA that runs each lookahead's automaton
 //!     │     alongside (see `lookahead`) → Dfa / Table
 //!     ├─ body has `\b`/`\B` (no lookahead) → one DFA that carries "the previous character
 //!     │     was a word character" in its state (see `boundary`) → Dfa / Table
-//!     ├─ body has other lookarounds, backreferences…                       → Engine
+//!     ├─ body has other backreferences, inline flags…                      → Engine
 //!     ├─ body is a sequence of single-character atoms with quantifiers
 //!     │     (after removing what an unanchored end cannot constrain):
 //!     │        nothing left           → Const / IsEmpty
@@ -19,26 +21,31 @@
 //!     │        one char, unanchored   → Contains: `.any(…)`
 //!     ├─ otherwise a minimal DFA within size caps → Dfa: a `fold` with a `match (state, byte)`
 //!     │                     too many arms for that → Table: a `fold` over a transition table
-//!     └─ else                                     → Engine: `::regress`, compiled once
+//!     ├─ no DFA within the caps (any case above)   → Program: the NFA as a table, simulated
+//!     │                                              by `d1_runtime::pattern` (see `program`)
+//!     └─ NFA past its cap                         → Engine: `::regress`, compiled once
 //! ```
 //!
-//! Every plan but `Engine` runs in one pass, time linear in the value. `Engine` is a
+//! Every plan but `Engine` runs in one pass, time linear in the value (`Program`: a pass per
+//! lookaround, then one, each linear in the value times the NFA's size). `Engine` is a
 //! backtracking engine (exponential in the worst case), so the generator refuses such a
 //! pattern with a located error unless the user opts in with
 //! `emit::Options::allow_backtracking_patterns` / `Config::allow_backtracking_patterns`.
 //!
-//! Everything but `Engine` is straight-line Rust over `core` with no allocation. When every
-//! character set of the pattern is ASCII the code works on bytes (a non-ASCII character's
-//! UTF-8 bytes are all `>= 0x80`, which no set contains, and byte length equals character
-//! count for all-ASCII values); otherwise on `char`s, which are exactly the code points
-//! Unicode-mode ECMA-262 matches on.
+//! Everything but `Engine` and `Program` is straight-line Rust over `core` with no
+//! allocation. When every character set of the pattern is ASCII the code works on bytes (a
+//! non-ASCII character's UTF-8 bytes are all `>= 0x80`, which no set contains, and byte length
+//! equals character count for all-ASCII values); otherwise on `char`s, which are exactly the
+//! code points Unicode-mode ECMA-262 matches on.
 
+mod backref;
 mod boundary;
 mod charset;
 mod dfa;
 mod emit;
 mod lookahead;
 mod parse;
+mod program;
 mod property;
 #[cfg(test)]
 mod tests;
@@ -102,6 +109,8 @@ enum Plan {
         dfa: dfa::Dfa,
         bytes: bool,
     },
+    /// The NFA, simulated by `d1_runtime::pattern` (no DFA small enough, or lookbehinds).
+    Program(program::Program),
     /// Only the regex engine can tell; the reason is for descriptions and tests.
     Engine {
         reason: String,
@@ -166,7 +175,7 @@ fn compile_uncached(pattern: &str) -> Result<CompiledPattern, PatternError> {
     let unicode_source = unicode_source.to_owned();
     let literal_brace = parsed.as_ref().ok().and_then(|p| p.literal_brace);
     let node = match parsed {
-        Ok(parsed) => parsed.node,
+        Ok(parsed) => backref::expand(parsed.node),
         Err(e) => Node::Opaque(if e.message.contains("nested too deeply") {
             "deep nesting"
         } else {
@@ -192,6 +201,7 @@ impl CompiledPattern {
             Plan::Contains { set, bytes } => emit::contains(value, set, *bytes),
             Plan::Dfa { dfa, arms, bytes } => emit::dfa(value, dfa, arms, *bytes),
             Plan::Table { dfa, bytes } => emit::table(value, dfa, *bytes),
+            Plan::Program(program) => emit::program(value, program),
             Plan::Engine { .. } => emit::engine(value, &self.unicode_source),
         }
     }
@@ -256,6 +266,7 @@ impl CompiledPattern {
                     dfa.run(s.chars().map(|c| charset::index_of(c as u32)))
                 }
             }
+            Plan::Program(program) => program.run(s),
             Plan::Engine { .. } => {
                 regress::Regex::with_flags(&self.unicode_source, "u").map(|re| re.find(s).is_some()).unwrap_or(false)
             }
@@ -271,7 +282,7 @@ impl CompiledPattern {
     }
 
     /// Which strategy was chosen, for tests and reports: `"const"`, `"is_empty"`, `"run"`,
-    /// `"contains"`, `"dfa"`, `"table"` or `"engine"`.
+    /// `"contains"`, `"dfa"`, `"table"`, `"nfa"` or `"engine"`.
     pub fn strategy(&self) -> &'static str {
         match self.plan {
             Plan::Const(_) => "const",
@@ -280,6 +291,7 @@ impl CompiledPattern {
             Plan::Contains { .. } => "contains",
             Plan::Dfa { .. } => "dfa",
             Plan::Table { .. } => "table",
+            Plan::Program(_) => "nfa",
             Plan::Engine { .. } => "engine",
         }
     }
@@ -321,17 +333,22 @@ fn analyse(pattern: &str, node: Node) -> CompiledPattern {
         return compiled;
     }
     compiled.description = format!("matches {}, {where_}", code(pattern));
-    if has_lookahead(&body) && has_word_boundary(&body) {
-        compiled.plan =
-            Plan::Engine { reason: "uses a word boundary (`\\b`, `\\B`) and a lookahead together".to_owned() };
+    let program = |body: &Node| match program::build(body, anchored_start, anchored_end) {
+        Some(program) => Plan::Program(program),
+        None => Plan::Engine { reason: "needs too large an automaton".to_owned() },
+    };
+    if has_lookbehind(&body) || nested_lookahead(&body) || (has_lookahead(&body) && has_word_boundary(&body)) {
+        compiled.plan = program(&body);
         return compiled;
     }
     if has_lookahead(&body) {
-        compiled.plan = automaton_plan(lookahead::build(&body, anchored_start, anchored_end, domain), bytes);
+        compiled.plan = automaton_plan(lookahead::build(&body, anchored_start, anchored_end, domain), bytes)
+            .unwrap_or_else(|| program(&body));
         return compiled;
     }
     if has_word_boundary(&body) {
-        compiled.plan = automaton_plan(boundary::build(&body, anchored_start, anchored_end, domain), bytes);
+        compiled.plan = automaton_plan(boundary::build(&body, anchored_start, anchored_end, domain), bytes)
+            .unwrap_or_else(|| program(&body));
         return compiled;
     }
     compiled.almost_anything = !starts && !ends && !has_anchor(&body) && min_len(&body) <= 1;
@@ -373,27 +390,28 @@ fn analyse(pattern: &str, node: Node) -> CompiledPattern {
         body = sequence_node(&reduced);
     }
 
-    compiled.plan = automaton_plan(dfa::build(&body, anchored_start, anchored_end, domain), bytes);
+    compiled.plan = automaton_plan(dfa::build(&body, anchored_start, anchored_end, domain), bytes)
+        .unwrap_or_else(|| program(&body));
     compiled
 }
 
-/// How to emit an automaton (`None`: it went past a size cap).
-fn automaton_plan(dfa: Option<dfa::Dfa>, bytes: bool) -> Plan {
-    match dfa {
-        Some(dfa) if dfa.is_never() => Plan::Const(false),
-        Some(dfa) if dfa.is_always() => Plan::Const(true),
-        Some(dfa) => {
-            let arms = emit::dfa_arms(&dfa);
-            let cells = dfa.trans.len().saturating_mul(dfa.classes.len());
-            if arms.len() <= MAX_DFA_ARMS {
-                Plan::Dfa { dfa, arms, bytes }
-            } else if cells <= MAX_TABLE_CELLS {
-                Plan::Table { dfa, bytes }
-            } else {
-                Plan::Engine { reason: format!("needs a {cells}-cell automaton") }
-            }
-        }
-        None => Plan::Engine { reason: "needs too large an automaton".to_owned() },
+/// How to emit a deterministic automaton; `None` when there is none (a size cap was hit
+/// building it) or its table would pass [`MAX_TABLE_CELLS`].
+fn automaton_plan(dfa: Option<dfa::Dfa>, bytes: bool) -> Option<Plan> {
+    let dfa = dfa?;
+    if dfa.is_never() {
+        return Some(Plan::Const(false));
+    }
+    if dfa.is_always() {
+        return Some(Plan::Const(true));
+    }
+    let arms = emit::dfa_arms(&dfa);
+    if arms.len() <= MAX_DFA_ARMS {
+        Some(Plan::Dfa { dfa, arms, bytes })
+    } else if dfa.trans.len().saturating_mul(dfa.classes.len()) <= MAX_TABLE_CELLS {
+        Some(Plan::Table { dfa, bytes })
+    } else {
+        None
     }
 }
 
@@ -426,11 +444,11 @@ fn strip_anchors(node: Node) -> (bool, bool, Node) {
 fn engine_reason(node: &Node) -> Option<&'static str> {
     match node {
         Node::Empty | Node::Set { .. } | Node::Start | Node::End | Node::WordBoundary { .. } => None,
-        Node::Lookahead { node, .. } if has_lookahead(node) => Some("a lookahead inside a lookahead"),
-        Node::Lookahead { node, .. } => engine_reason(node),
+        Node::Lookahead { node, .. } | Node::Lookbehind { node, .. } => engine_reason(node),
         Node::Opaque(what) => Some(what),
+        Node::Backref(_) => Some("a backreference"),
         Node::Concat(items) | Node::Alt(items) => items.iter().find_map(engine_reason),
-        Node::Repeat { node, .. } => engine_reason(node),
+        Node::Repeat { node, .. } | Node::Capture { node, .. } => engine_reason(node),
     }
 }
 
@@ -438,8 +456,47 @@ fn has_lookahead(node: &Node) -> bool {
     match node {
         Node::Lookahead { .. } => true,
         Node::Concat(items) | Node::Alt(items) => items.iter().any(has_lookahead),
-        Node::Repeat { node, .. } => has_lookahead(node),
-        Node::Empty | Node::Set { .. } | Node::Start | Node::End | Node::WordBoundary { .. } | Node::Opaque(_) => false,
+        Node::Repeat { node, .. } | Node::Capture { node, .. } | Node::Lookbehind { node, .. } => has_lookahead(node),
+        Node::Empty
+        | Node::Set { .. }
+        | Node::Start
+        | Node::End
+        | Node::WordBoundary { .. }
+        | Node::Opaque(_)
+        | Node::Backref(_) => false,
+    }
+}
+
+fn has_lookbehind(node: &Node) -> bool {
+    match node {
+        Node::Lookbehind { .. } => true,
+        Node::Concat(items) | Node::Alt(items) => items.iter().any(has_lookbehind),
+        Node::Repeat { node, .. } | Node::Capture { node, .. } | Node::Lookahead { node, .. } => has_lookbehind(node),
+        Node::Empty
+        | Node::Set { .. }
+        | Node::Start
+        | Node::End
+        | Node::WordBoundary { .. }
+        | Node::Opaque(_)
+        | Node::Backref(_) => false,
+    }
+}
+
+/// Whether a lookahead holds another (the lookahead automaton does not nest).
+fn nested_lookahead(node: &Node) -> bool {
+    match node {
+        Node::Lookahead { node, .. } => has_lookahead(node),
+        Node::Concat(items) | Node::Alt(items) => items.iter().any(nested_lookahead),
+        Node::Repeat { node, .. } | Node::Capture { node, .. } | Node::Lookbehind { node, .. } => {
+            nested_lookahead(node)
+        }
+        Node::Empty
+        | Node::Set { .. }
+        | Node::Start
+        | Node::End
+        | Node::WordBoundary { .. }
+        | Node::Opaque(_)
+        | Node::Backref(_) => false,
     }
 }
 
@@ -447,8 +504,11 @@ fn has_word_boundary(node: &Node) -> bool {
     match node {
         Node::WordBoundary { .. } => true,
         Node::Concat(items) | Node::Alt(items) => items.iter().any(has_word_boundary),
-        Node::Repeat { node, .. } | Node::Lookahead { node, .. } => has_word_boundary(node),
-        Node::Empty | Node::Set { .. } | Node::Start | Node::End | Node::Opaque(_) => false,
+        Node::Repeat { node, .. }
+        | Node::Capture { node, .. }
+        | Node::Lookahead { node, .. }
+        | Node::Lookbehind { node, .. } => has_word_boundary(node),
+        Node::Empty | Node::Set { .. } | Node::Start | Node::End | Node::Opaque(_) | Node::Backref(_) => false,
     }
 }
 
@@ -457,9 +517,9 @@ fn has_anchor(node: &Node) -> bool {
     match node {
         Node::Start | Node::End | Node::WordBoundary { .. } => true,
         Node::Concat(items) | Node::Alt(items) => items.iter().any(has_anchor),
-        Node::Repeat { node, .. } => has_anchor(node),
-        Node::Lookahead { node, .. } => has_anchor(node),
-        Node::Empty | Node::Set { .. } | Node::Opaque(_) => false,
+        Node::Repeat { node, .. } | Node::Capture { node, .. } => has_anchor(node),
+        Node::Lookahead { node, .. } | Node::Lookbehind { node, .. } => has_anchor(node),
+        Node::Empty | Node::Set { .. } | Node::Opaque(_) | Node::Backref(_) => false,
     }
 }
 
@@ -472,18 +532,25 @@ fn only_at_start(node: &Node) -> bool {
         Node::Concat(items) => items
             .iter()
             .find(|n| {
-                only_at_start(n) || !matches!(n, Node::Empty | Node::Lookahead { .. } | Node::WordBoundary { .. })
+                only_at_start(n)
+                    || !matches!(
+                        n,
+                        Node::Empty | Node::Lookahead { .. } | Node::Lookbehind { .. } | Node::WordBoundary { .. }
+                    )
             })
             .is_some_and(only_at_start),
         Node::Alt(alts) => alts.iter().all(only_at_start),
         Node::Repeat { node, min, .. } => *min > 0 && only_at_start(node),
+        Node::Capture { node, .. } => only_at_start(node),
         Node::Lookahead { negate: false, node } => only_at_start(node),
         Node::Empty
         | Node::End
         | Node::Set { .. }
         | Node::Lookahead { .. }
+        | Node::Lookbehind { .. }
         | Node::WordBoundary { .. }
-        | Node::Opaque(_) => false,
+        | Node::Opaque(_)
+        | Node::Backref(_) => false,
     }
 }
 
@@ -494,12 +561,15 @@ fn only_at_end(node: &Node) -> bool {
         Node::Concat(items) => items.iter().rev().find(|n| **n != Node::Empty).is_some_and(only_at_end),
         Node::Alt(alts) => alts.iter().all(only_at_end),
         Node::Repeat { node, min, .. } => *min > 0 && only_at_end(node),
+        Node::Capture { node, .. } => only_at_end(node),
         Node::Empty
         | Node::Start
         | Node::Set { .. }
         | Node::Lookahead { .. }
+        | Node::Lookbehind { .. }
         | Node::WordBoundary { .. }
-        | Node::Opaque(_) => false,
+        | Node::Opaque(_)
+        | Node::Backref(_) => false,
     }
 }
 
@@ -507,8 +577,11 @@ fn all_sets(node: &Node, f: &dyn Fn(&CharSet) -> bool) -> bool {
     match node {
         Node::Set { set, .. } => f(set),
         Node::Concat(items) | Node::Alt(items) => items.iter().all(|n| all_sets(n, f)),
-        Node::Repeat { node, .. } | Node::Lookahead { node, .. } => all_sets(node, f),
-        Node::Empty | Node::Start | Node::End | Node::WordBoundary { .. } | Node::Opaque(_) => true,
+        Node::Repeat { node, .. }
+        | Node::Capture { node, .. }
+        | Node::Lookahead { node, .. }
+        | Node::Lookbehind { node, .. } => all_sets(node, f),
+        Node::Empty | Node::Start | Node::End | Node::WordBoundary { .. } | Node::Opaque(_) | Node::Backref(_) => true,
     }
 }
 
@@ -519,12 +592,15 @@ fn min_len(node: &Node) -> u64 {
         | Node::Start
         | Node::End
         | Node::Lookahead { .. }
+        | Node::Lookbehind { .. }
         | Node::WordBoundary { .. }
-        | Node::Opaque(_) => 0,
+        | Node::Opaque(_)
+        | Node::Backref(_) => 0,
         Node::Set { set, .. } if set.is_empty() => u64::MAX,
         Node::Set { .. } => 1,
         Node::Concat(items) => items.iter().map(min_len).fold(0, u64::saturating_add),
         Node::Alt(alts) => alts.iter().map(min_len).min().unwrap_or(0),
+        Node::Capture { node, .. } => min_len(node),
         Node::Repeat { min: 0, .. } => 0,
         Node::Repeat { node, min, .. } => min_len(node).saturating_mul(u64::from(*min)),
     }

@@ -28,9 +28,9 @@
 //! rewrites the Annex B syntax into plain Unicode mode, meaning the same, for regress.
 //!
 //! `\p{…}` becomes the set of its members (see `property`), a lookahead a
-//! [`Node::Lookahead`], `\b` a [`Node::WordBoundary`]; what remains (lookbehinds,
-//! backreferences, inline flag groups, and escapes regress reads in an unusual way) becomes
-//! [`Node::Opaque`], which sends the pattern to the regex engine.
+//! [`Node::Lookahead`], a lookbehind a [`Node::Lookbehind`], `\b` a [`Node::WordBoundary`];
+//! what remains (backreferences, inline flag groups, and escapes regress reads in an unusual
+//! way) becomes [`Node::Opaque`], which sends the pattern to the regex engine.
 //!
 //! regress stays the judge of validity: when this parser and regress disagree about a
 //! pattern regress accepts, the pattern simply goes to the engine.
@@ -70,6 +70,19 @@ pub(super) enum Node {
         negate: bool,
         node: Box<Node>,
     },
+    /// `(?<=node)` (`negate: false`) or `(?<!node)`: `node` matches (or not) some part of the
+    /// value that ends here.
+    Lookbehind {
+        negate: bool,
+        node: Box<Node>,
+    },
+    /// A capturing group, number `index` (from 1, in the order of the opening parentheses).
+    Capture {
+        index: u32,
+        node: Box<Node>,
+    },
+    /// `\1`…: what capturing group `n` last matched (see `backref`).
+    Backref(u32),
     /// Something only the engine evaluates; the string says what, for descriptions.
     Opaque(&'static str),
 }
@@ -98,8 +111,14 @@ pub(super) struct Parsed {
 }
 
 pub(super) fn parse(pattern: &str) -> Result<Parsed, SyntaxError> {
-    let mut p =
-        Parser { chars: pattern.chars().collect(), pos: 0, depth: 0, rewrites: Vec::new(), literal_brace: None };
+    let mut p = Parser {
+        chars: pattern.chars().collect(),
+        pos: 0,
+        depth: 0,
+        rewrites: Vec::new(),
+        literal_brace: None,
+        captures: 0,
+    };
     let node = p.disjunction()?;
     match p.peek() {
         None => Ok(Parsed { node, unicode_source: p.unicode_source(), literal_brace: p.literal_brace }),
@@ -134,6 +153,8 @@ struct Parser {
     /// Annex B syntax to rewrite for Unicode mode: `(offset, length, replacement)`.
     rewrites: Vec<(usize, usize, String)>,
     literal_brace: Option<usize>,
+    /// Capturing groups opened so far.
+    captures: u32,
 }
 
 type PResult<T> = Result<T, SyntaxError>;
@@ -318,13 +339,13 @@ impl Parser {
             let negate = self.chars[self.pos - 1] == '!';
             (Node::Lookahead { negate, node: Box::new(self.disjunction()?) }, false)
         } else if self.eat_str("(?<=") || self.eat_str("(?<!") {
-            self.disjunction()?;
-            (Node::Opaque("a lookbehind"), false)
+            let negate = self.chars[self.pos - 1] == '!';
+            (Node::Lookbehind { negate, node: Box::new(self.disjunction()?) }, false)
         } else if self.eat_str("(?:") {
             (self.disjunction()?, true)
         } else if self.eat_str("(?<") {
             self.group_name(start)?;
-            (self.disjunction()?, true)
+            (self.capture()?, true)
         } else if self.eat_str("(?") {
             // Inline modifiers, `(?i:…)`, `(?-m:…)`, …
             let flags_at = self.pos;
@@ -341,12 +362,19 @@ impl Parser {
             (Node::Opaque("an inline flag modifier group"), true)
         } else {
             self.pos += 1;
-            (self.disjunction()?, true)
+            (self.capture()?, true)
         };
         if !self.eat(')') {
             return self.fail(start, "unclosed group `(`");
         }
         Ok((node, quantifiable))
+    }
+
+    /// The body of a capturing group, numbered before what it holds.
+    fn capture(&mut self) -> PResult<Node> {
+        self.captures = self.captures.saturating_add(1);
+        let index = self.captures;
+        Ok(Node::Capture { index, node: Box::new(self.disjunction()?) })
     }
 
     /// After `(?<`: an identifier and `>`.
@@ -397,8 +425,8 @@ impl Parser {
                 return Ok(Node::Opaque("a backreference"));
             }
             '1'..='9' => {
-                self.decimal();
-                return Ok(Node::Opaque("a backreference"));
+                let n = self.decimal().map_or(u32::MAX, |n| u32::try_from(n).unwrap_or(u32::MAX));
+                return Ok(Node::Backref(n));
             }
             _ => match self.character_escape(start)? {
                 Escape::CodePoint(cp) => CharSet::single(cp),

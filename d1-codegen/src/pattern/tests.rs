@@ -67,21 +67,68 @@ fn sequences_of_atoms_compile_straight_line() {
 
 #[test]
 fn other_constructs_use_the_engine() {
-    for p in [
-        "(?=(?!a))",
-        r"^(?!(.)\1)",
-        "(?<=a)b",
-        "(?<!a)b",
-        r"^(a)\1$",
-        r"^(?<x>a)\k<x>$",
-        r"(?=a)\bfoo\b",
-        "(?i:a)",
-        r"\u{+41}",
-        "^(?:[ab]*a[ab]{12})$",
-    ] {
+    for p in [r"^(?!(.)\1)", r"^(a*)\1$", r"^(?<x>a)\k<x>$", "(?i:a)", r"\u{+41}"] {
         let c = compiled(p);
         assert!(c.needs_engine(), "{p:?} should use the engine, got {}", c.strategy());
         assert!(expr(p).contains(":: regress :: Regex :: with_flags"), "{p:?}");
+    }
+}
+
+/// Lookbehinds, nested lookarounds, `\b` with a lookahead, and automata too large to
+/// determinise are simulated as NFAs by `d1_runtime::pattern`, with regress's answers.
+#[test]
+fn lookbehinds_and_large_automata_use_the_nfa() {
+    let inputs = [
+        "",
+        "a",
+        "b",
+        "ab",
+        "ba",
+        "aab",
+        "abab",
+        "a.",
+        ".a",
+        "x.y",
+        "abc.",
+        "foo",
+        "a foo",
+        "afoo",
+        "foo bar",
+        "-ab-",
+        "ab-.cd",
+        "1a",
+        "é",
+        "a\n",
+        "aaaaaaaaaaaaa",
+        "baaaaaaaaaaaaa",
+        "abbbbbbbbbbbbb",
+    ];
+    for p in [
+        "(?=(?!a))",
+        "(?=a(?!b))",
+        "(?<=a)b",
+        "(?<!a)b",
+        "^(?<=^)a",
+        "(?<=^a)b|x",
+        r"^[0-9a-z\.\-]*(?<!\.)$",
+        r"^(?!\s).*(?<!\s)$",
+        r"^((?!-)[a-z0-9-]{1,5}(?<!-)\.)+[a-z]{2,6}$",
+        r"(?<=(?<!b)a)b",
+        r"(?<=a(?=b))b",
+        r"(?=a)\bfoo\b",
+        r"(?=a)\ba",
+        r"(?=\bf)\w+\b",
+        "^(?:[ab]*a[ab]{12})$",
+        "(?:a|b)*a(?:a|b){14}",
+        r"(?<=\b)a\B",
+    ] {
+        let c = compiled(p);
+        assert_eq!(c.strategy(), "nfa", "{p:?}: {:?}", c.engine_reason());
+        assert!(!expr(p).contains("regress"), "{p:?}");
+        let re = regress::Regex::with_flags(p, "u").expect("valid");
+        for s in inputs {
+            assert_eq!(c.eval(s), re.find(s).is_some(), "{p:?} on {s:?}");
+        }
     }
 }
 
@@ -181,7 +228,6 @@ fn lookaheads_compile_to_automata() {
             assert_eq!(c.eval(s), re.find(s).is_some(), "{p:?} on {s:?}");
         }
     }
-    assert_eq!(compiled("(?=a(?!b))").engine_reason(), Some("uses a lookahead inside a lookahead"));
 }
 
 /// `\p{…}` compiles to the property's members, read off regress.
@@ -301,8 +347,6 @@ fn word_boundaries_compile() {
             assert_eq!(c.eval(s), re.find(s).is_some(), "{p:?} on {s:?}");
         }
     }
-    let c = compiled(r"(?=a)\ba");
-    assert_eq!(c.engine_reason(), Some("uses a word boundary (`\\b`, `\\B`) and a lookahead together"));
 }
 
 /// A lone surrogate in a class adds nothing: no `str` holds one. regress 0.12 gets this
@@ -391,7 +435,7 @@ fn descriptions() {
          any value containing one of `[A-Za-z0-9_-]` matches"
     );
     assert_eq!(compiled("^(0[1-9]|1[0-2])[0-9]{2}$").describe(), "matches `^(0[1-9]|1[0-2])[0-9]{2}$`, whole value");
-    assert_eq!(compiled(r"^(a)\1$").describe(), r"matches `^(a)\1$`");
+    assert_eq!(compiled(r"^(a*)\1$").describe(), r"matches `^(a*)\1$`");
     assert_eq!(compiled("^$").describe(), "the empty string, whole value");
 }
 
@@ -540,9 +584,9 @@ fn random_regex(rng: &mut Rng, depth: u32, nested: bool) -> String {
             }
             // An anchor or a word boundary anywhere (not repeatable).
             4 => s.push_str(rng.pick(&["^", "$", "\\b", "\\B"])),
-            // A lookahead anywhere (not repeatable), with no lookahead inside.
+            // A lookaround anywhere (not repeatable), with no lookaround inside.
             5 if depth > 0 => {
-                s.push_str(rng.pick(&["(?=", "(?!"]));
+                s.push_str(rng.pick(&["(?=", "(?!", "(?=", "(?!", "(?<=", "(?<!"]));
                 s.push_str(&random_regex(rng, 0, true));
                 s.push(')');
             }
@@ -692,6 +736,31 @@ fn plans_agree_with_regress_on_random_patterns() {
     eprintln!("{checked} checks; strategies: {strategies:?}");
 }
 
+/// The NFA program of every random pattern (whatever plan `compile` chose), run by
+/// `d1_runtime::pattern`, agrees with regress.
+#[test]
+fn nfa_programs_agree_with_regress_on_random_patterns() {
+    let mut rng = Rng(0xD1_0C0D_E6E4);
+    let (mut checked, mut lookbehinds) = (0, 0);
+    for _ in 0..3000 {
+        let p = random_pattern(&mut rng);
+        let Ok(parsed) = parse::parse(&p) else { continue };
+        let (anchored_start, anchored_end, body) = strip_anchors(parsed.node);
+        if engine_reason(&body).is_some() {
+            continue;
+        }
+        let program = program::build(&body, anchored_start, anchored_end).unwrap_or_else(|| panic!("{p:?}: no NFA"));
+        let re = regress::Regex::with_flags(&parsed.unicode_source, "u").expect("valid");
+        lookbehinds += usize::from(has_lookbehind(&body));
+        for _ in 0..40 {
+            let s = random_input(&mut rng);
+            assert_eq!(program.run(&s), re.find(&s).is_some(), "pattern {p:?} on input {s:?}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 100_000 && lookbehinds > 150, "{checked} checks, {lookbehinds} patterns with lookbehinds");
+}
+
 /// `compile` never panics, whatever the input.
 #[test]
 fn compile_never_panics_on_garbage() {
@@ -805,15 +874,18 @@ fn every_character_is_a_length_check() {
     assert!(!expr(r"^[^]*$").contains("chars"), "{}", expr(r"^[^]*$"));
 }
 
-/// Long counted runs fit under the automaton cap; a pattern whose automaton is exponential
-/// in its size does not, and the refusal says so.
+/// Long counted runs fit under the DFA cap; a pattern whose DFA is exponential in its size
+/// does not, and is simulated as an NFA; an NFA past its own cap is refused, saying so.
 #[test]
 fn automaton_caps() {
     for p in [r"^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$", r"^arn:.{16,2044}$"] {
-        assert!(!compiled(p).needs_engine(), "{p:?}: {:?}", compiled(p).engine_reason());
+        assert!(matches!(compiled(p).strategy(), "dfa" | "table"), "{p:?}: {}", compiled(p).strategy());
     }
-    let c = compiled("(?:a|b)*a(?:a|b){14}");
-    assert_eq!(c.engine_reason(), Some("needs too large an automaton"));
+    assert_eq!(compiled("(?:a|b)*a(?:a|b){14}").strategy(), "nfa");
+    assert_eq!(compiled(r"^(?:.{1,1020}\.jpg)$").strategy(), "nfa");
+    for p in ["^(?:a{1,200}){101}$", "(?<=a{20001})"] {
+        assert_eq!(compiled(p).engine_reason(), Some("needs too large an automaton"), "{p:?}");
+    }
 }
 
 /// Automata beyond the `match` size use the table, and the table computes the same.
@@ -831,4 +903,84 @@ fn table_plan_agrees_with_regress() {
     }
     let value = Ident::new("value", proc_macro2::Span::call_site());
     syn::parse2::<syn::Expr>(c.matches_expr(&value)).expect("an expression");
+}
+
+/// A backreference to a group of few strings is expanded into alternatives, and the result
+/// answers like regress; others still need the engine.
+#[test]
+fn backreferences_to_finite_groups_expand() {
+    let chime = r"^(?!.*?(.)\1{3})[-_!@#$a-zA-Z0-9]*$";
+    let iso = r"^([\+-]?\d{4}(?!\d{2}\b))((-?)((0[1-9]|1[0-2])(\3([12]\d|0[1-9]|3[01]))?|W([0-4]\d|5[0-2])(-?[1-7])?|(00[1-9]|0[1-9]\d|[12]\d{2}|3([0-5]\d|6[1-6])))([T\s]((([01]\d|2[0-3])((:?)[0-5]\d)?|24\:?00)([\.,]\d+(?!:))?)?(\17[0-5]\d([\.,]\d+)?)?([zZ]|([\+-])([01]\d|2[0-3]):?([0-5]\d)?)?)?)?$";
+    let cases: &[(&str, &[&str])] = &[
+        (chime, &["", "abc", "aaa", "aaaa", "abbbb", "abbbab", "a!!!!b", "a!!!b", "--__--", "é", "aaaé", "aaaaé"]),
+        (
+            iso,
+            &[
+                "2021",
+                "2021-01",
+                "202101",
+                "2021-01-01",
+                "20210101",
+                "2021-0101",
+                "202101-01",
+                "2021-W05",
+                "2021W053",
+                "2021-123",
+                "2021-01-01T12:30:15Z",
+                "2021-01-01T1230:15",
+                "2021-01-01T12:3015",
+                "20210101T123015",
+                "2021-01-01T24:00",
+                "2021-01-01 12:30:15.5+02:00",
+                "202101011",
+                "2021-13-01",
+            ],
+        ),
+        (r"^(a|bc)x\1$", &["axa", "bcxbc", "axbc", "bcxa", "ax", "x"]),
+        (r"(a|b)\1", &["aa", "xbbx", "ab", "ba", ""]),
+        (r"^(?:(a|b)\1)+$", &["aa", "aabb", "aab", "abab", "bbaa", ""]),
+        (r"^(a)(b|c)\2\1$", &["abba", "acca", "abca", "abb"]),
+        (r"^(a)(?:(b|c)\2\1)*$", &["a", "abba", "abbacca", "abbac", "acb"]),
+        (r"^(a?)(b?)\2\1$", &["", "aa", "abba", "bb", "ab", "aba"]),
+        (r"^((a)|b)\1$", &["aa", "bb", "ab"]),
+        (r"^(\d):(\d{1,2})\2\1$", &["1:221", "1:23231", "1:2312", "1:22"]),
+    ];
+    for &(p, inputs) in cases {
+        let c = compiled(p);
+        assert!(!c.needs_engine(), "{p:?}: {:?}", c.engine_reason());
+        let re = regress::Regex::with_flags(&c.unicode_source, "u").expect("valid");
+        for s in inputs {
+            assert_eq!(c.eval(s), re.find(s).is_some(), "{p:?} ({}) on {s:?}", c.strategy());
+        }
+    }
+    // Unbounded or too many strings, a forward reference, a reference from another branch,
+    // a named one, a group narrowed by nothing (not anchored).
+    for p in [r"^(a*)\1$", r"^(\d{3})\1$", r"\1(a)", r"(a)|\1", r"^(?<x>a)\k<x>$", r"(.)\1", r"^(?=(a))\1"] {
+        assert_eq!(compiled(p).engine_reason(), Some("uses a backreference"), "{p:?}");
+    }
+}
+
+/// Random groups with later backreferences: the expansion answers like regress.
+#[test]
+fn expanded_backreferences_agree_with_regress() {
+    let mut rng = Rng(0xBAC4_2EF5);
+    let (mut expanded, mut checked) = (0, 0);
+    for _ in 0..1000 {
+        let group = random_regex(&mut rng, 1, true);
+        let (before, middle, after) =
+            (random_regex(&mut rng, 0, true), random_regex(&mut rng, 0, true), random_regex(&mut rng, 0, true));
+        let tail = rng.pick(&["", "{2}", "?", "*"]);
+        let p = format!("^{before}({group}){middle}\\1{tail}{after}{}", rng.pick(&["", "$"]));
+        let (Ok(c), Ok(re)) = (compile(&p), regress::Regex::with_flags(&p, "u")) else { continue };
+        if c.needs_engine() {
+            continue;
+        }
+        expanded += 1;
+        for _ in 0..40 {
+            let s = random_input(&mut rng);
+            assert_eq!(c.eval(&s), re.find(&s).is_some(), "pattern {p:?} ({}) on input {s:?}", c.strategy());
+            checked += 1;
+        }
+    }
+    assert!(expanded > 100, "only {expanded} patterns expanded ({checked} checks)");
 }

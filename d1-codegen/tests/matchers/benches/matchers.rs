@@ -1,5 +1,7 @@
 //! The generated matchers against `regress` and the `regex` crate (both compiled once, outside
-//! the timed loop) on D1 identifiers and encodings, in the same run.
+//! the timed loop) on D1 identifiers and encodings, in the same run; then, on values of about
+//! 1,000 characters, one language checked by a transition table and by the NFA simulation
+//! (`d1_runtime::pattern`), and a lookbehind (NFA) against its DFA twin.
 //!
 //! ```text
 //! cargo bench -p d1-codegen-matchers --bench matchers -- --measurement-time 2 --warm-up-time 1
@@ -16,6 +18,40 @@ struct Bench {
     matcher: fn(&str) -> bool,
     input: &'static str,
 }
+
+/// One language checked on a long value by two generated strategies, regress and the regex
+/// crate (which has no lookbehind: it gets `rust`, the same language without one).
+struct Long {
+    name: &'static str,
+    pattern: &'static str,
+    rust: &'static str,
+    /// What the compiler chose for `pattern`, and for a twin of it.
+    matchers: [Strategy; 2],
+    input: fn() -> String,
+}
+
+/// A strategy's name and its generated matcher.
+type Strategy = (&'static str, fn(&str) -> bool);
+
+const LOOP: &str =
+    r"^(?:ab|cd|ef|gh|ij|kl|mn|op|qr|st|uv|wx|yz|a[0-9]{1,3}|d[xy]{2,9}|e[a-f]{3,7}|q[0-7]{2,6}|z[ab]{1,9})+$";
+
+const LONG: &[Long] = &[
+    Long {
+        name: "loop_1000",
+        pattern: LOOP,
+        rust: LOOP,
+        matchers: [("table", generated::table_loop), ("nfa", generated::nfa_table_loop)],
+        input: || "abcda123dxyxyeabcdefq0123zababgh".repeat(32),
+    },
+    Long {
+        name: "bucket_1000",
+        pattern: r"^[0-9A-Za-z\.\-_]*(?<!\.)$",
+        rust: r"^(?:[0-9A-Za-z.\-_]*[0-9A-Za-z\-_])?$",
+        matchers: [("nfa", generated::nfa_lookbehind_bucket), ("dfa", generated::dfa_bucket)],
+        input: || "my-bucket.logs_2026.".repeat(50) + "x",
+    },
+];
 
 const BENCHES: &[Bench] = &[
     Bench {
@@ -57,5 +93,23 @@ fn matchers(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, matchers);
+fn long_values(c: &mut Criterion) {
+    for bench in LONG {
+        let input = (bench.input)();
+        let ecma = regress::Regex::with_flags(bench.pattern, "u").expect("valid pattern");
+        let rust = regex::Regex::new(bench.rust).expect("valid for regex");
+        assert!(ecma.find(&input).is_some(), "{}: the input should match", bench.name);
+        assert!(rust.is_match(&input), "{}", bench.name);
+        let mut group = c.benchmark_group(bench.name);
+        for (strategy, matcher) in bench.matchers {
+            assert!(matcher(&input), "{}: {strategy}", bench.name);
+            group.bench_function(strategy, |b| b.iter(|| matcher(black_box(&input))));
+        }
+        group.bench_function("regress", |b| b.iter(|| ecma.find(black_box(&input)).is_some()));
+        group.bench_function("regex", |b| b.iter(|| rust.is_match(black_box(&input))));
+        group.finish();
+    }
+}
+
+criterion_group!(benches, matchers, long_values);
 criterion_main!(benches);
