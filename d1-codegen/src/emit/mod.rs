@@ -3,6 +3,7 @@
 //! `templates/`. The result is an in-memory [`FileTree`]; nothing here touches the disk.
 
 mod client;
+mod docs;
 mod newtype;
 mod server;
 mod templates;
@@ -162,6 +163,7 @@ impl Default for Options {
 
 /// Emit every generated crate into one tree of files (paths relative to the output folder).
 pub fn emit(ir: &Ir, options: &Options) -> Result<FileTree, Error> {
+    let _docs = docs::Table::scope();
     let mut tree = FileTree::default();
     types::emit_crate(ir, options, &mut tree)?;
     client::emit_crate(ir, options, &mut tree)?;
@@ -173,6 +175,7 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<FileTree, Error> {
 /// one Rust file, to be `include!`d at the root of a crate whose build script runs the
 /// generator.
 pub fn modules_file(ir: &Ir, options: &Options, parts: &[Part]) -> Result<String, Error> {
+    let _docs = docs::Table::scope();
     let options = Options { layout: Layout::Modules, ..options.clone() };
     let mut tree = FileTree::default();
     let mut modules = Vec::new();
@@ -286,13 +289,7 @@ pub(crate) fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }
 
-/// `#[doc = "..."]` lines for a Markdown text (spec-derived: through [`escape::doc`]).
-pub(crate) fn doc_attrs(text: Option<&str>) -> TokenStream {
-    let Some(text) = text.filter(|t| !t.trim().is_empty()) else { return TokenStream::new() };
-    let text = escape::doc(text);
-    let lines = text.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
-    quote!(#( #[doc = #lines] )*)
-}
+pub(crate) use docs::doc_attrs;
 
 /// Parse the tokens as a file (catching generator bugs as errors, not panics) and pretty-print
 /// them under the `@generated` header.
@@ -316,9 +313,9 @@ pub(crate) fn render_items(tokens: TokenStream, what: &str) -> Result<String, Er
     for item in top_level_items(tokens) {
         let text = prettyplease::unparse(&parse_tokens(item.clone(), what)?);
         if docs_need_escaping(&text) {
-            out.push_str(&prettyplease::unparse(&parse_file(item, what)?));
+            docs::splice(&mut out, &prettyplease::unparse(&parse_file(item, what)?), what)?;
         } else {
-            out.push_str(&text);
+            docs::splice(&mut out, &text, what)?;
         }
     }
     Ok(out)
@@ -331,7 +328,8 @@ pub(crate) fn render_items(tokens: TokenStream, what: &str) -> Result<String, Er
 /// the text), or does not start with a space or line break (a `///` not followed by a space or
 /// the end of the line). A false alarm only costs the second printing.
 fn docs_need_escaping(text: &str) -> bool {
-    ["#[doc", "#![doc", "/**", "/*!"].iter().any(|form| text.contains(form))
+    text.match_indices("#[doc").any(|(at, _)| !docs::is_placeholder_at(text, at))
+        || ["#![doc", "/**", "/*!"].iter().any(|form| text.contains(form))
         || text.bytes().any(|b| (b < b' ' && b != b'\n' && b != b'\t') || b == 0x7f)
         || (!text.is_ascii() && text.chars().any(|c| !c.is_ascii() && escape::is_unsafe(c)))
         || text.lines().any(|line| {
@@ -417,7 +415,9 @@ pub(crate) fn render_crate_root(tokens: TokenStream, header: &str, what: &str) -
             attrs.push(syn::parse_quote!(#[#tool::#skip]));
         }
     }
-    Ok(spaced_after(header, &prettyplease::unparse(&file)))
+    let mut text = String::new();
+    docs::splice(&mut text, &prettyplease::unparse(&file), what)?;
+    Ok(spaced_after(header, &text))
 }
 
 /// prettyplease's output with a blank line between items, as a person would write it: between
