@@ -349,7 +349,7 @@ fn docs_need_escaping(text: &str) -> bool {
 /// never different text.
 pub(crate) fn render_block(
     head: TokenStream,
-    members: impl IntoIterator<Item = TokenStream>,
+    members: impl IntoIterator<Item = impl Into<Member>>,
     what: &str,
 ) -> Result<String, Error> {
     let empty = render_items(quote!(#head {}), what)?;
@@ -359,6 +359,16 @@ pub(crate) fn render_block(
     let opening = format!("{opening}{{\n");
     let mut out = String::new();
     for member in members {
+        let member = match member.into() {
+            Member::Tokens(member) => member,
+            Member::Text(text) => {
+                if out.is_empty() {
+                    out.push_str(&opening);
+                }
+                out.push_str(&text);
+                continue;
+            }
+        };
         let block = render_items(quote!(#head { #member }), what)?;
         let inside =
             block.strip_prefix(opening.as_str()).and_then(|rest| rest.strip_suffix("}\n")).ok_or_else(|| {
@@ -374,6 +384,38 @@ pub(crate) fn render_block(
     }
     out.push_str("}\n");
     Ok(out)
+}
+
+/// A member of a [`render_block`]: tokens to print, or lines already laid out as prettyplease lays
+/// them out inside the block (indented one level, each ending with a line break).
+pub(crate) enum Member {
+    Tokens(TokenStream),
+    Text(String),
+}
+
+impl From<TokenStream> for Member {
+    fn from(tokens: TokenStream) -> Self {
+        Member::Tokens(tokens)
+    }
+}
+
+/// A type as prettyplease prints it on one line (`::std::vec::Vec<super::a::B>`), for the members
+/// printed as text; `None` for tokens other than those [`type_tokens`] makes (identifiers, `::`,
+/// `<`, `>`, `,` and integer literals).
+pub(crate) fn type_text(tokens: &TokenStream) -> Option<String> {
+    let mut out = String::new();
+    for tree in tokens.clone() {
+        match tree {
+            TokenTree::Ident(id) => out.push_str(&id.to_string()),
+            TokenTree::Punct(p) if p.as_char() == ',' => out.push_str(", "),
+            TokenTree::Punct(p) if matches!(p.as_char(), ':' | '<' | '>') => out.push(p.as_char()),
+            TokenTree::Literal(lit) if lit.to_string().bytes().all(|b| b.is_ascii_digit()) => {
+                out.push_str(&lit.to_string())
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 /// `tokens` cut after each top-level item: after a `;`, or after a `{…}` group not followed by
@@ -665,7 +707,7 @@ mod tests {
         let whole = render_items(quote! { #head { #(#members)* } }, "test").unwrap();
         assert_eq!(render_block(head.clone(), members, "test").unwrap(), whole);
         let empty = render_items(quote! { #head {} }, "test").unwrap();
-        assert_eq!(render_block(head, Vec::new(), "test").unwrap(), empty);
+        assert_eq!(render_block(head, Vec::<TokenStream>::new(), "test").unwrap(), empty);
         let head = quote! { /// Checks.
         mod checks };
         let members = vec![quote! { use a::B; }, quote! { use c::D; }, quote! { fn f() {} }];

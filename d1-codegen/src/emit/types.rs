@@ -24,8 +24,8 @@
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, newtype, render_crate_root, render_items, runtime_path, rust_header, spaced,
-    type_tokens, Options, Scope,
+    describe_sources, doc_attrs, ident, newtype, render_block, render_crate_root, render_items, runtime_path,
+    rust_header, spaced, type_text, type_tokens, Member, Options, Scope,
 };
 use crate::error::{Error, Location};
 use crate::ir::{Api, Ir, Module, OneOf, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
@@ -184,7 +184,7 @@ fn module_file(ir: &Ir, module: &Module, ids: &[crate::ir::TypeId], what: &str) 
     let mut text = header;
     text.push_str(&render_items(quote!(#( #![doc = #doc_lines] )*), what)?);
     for id in ids {
-        text.push_str(&render_items(type_item(ir, ir.ty(*id), scope)?, what)?);
+        text.push_str(&type_item(ir, ir.ty(*id), scope, what)?);
     }
     Ok(spaced(&text))
 }
@@ -209,11 +209,12 @@ fn api_doc(api: &Api) -> String {
     doc
 }
 
-fn type_item(ir: &Ir, def: &TypeDef, scope: Scope<'_>) -> Result<TokenStream, Error> {
+/// The printed items of one type.
+fn type_item(ir: &Ir, def: &TypeDef, scope: Scope<'_>, what: &str) -> Result<String, Error> {
     let name = ident(&def.name);
-    Ok(match &def.kind {
-        TypeKind::Struct(s) if s.plaintext => plaintext_struct(ir, def, s, scope),
-        TypeKind::Struct(s) => structure(ir, def, s, scope),
+    let tokens = match &def.kind {
+        TypeKind::Struct(s) if s.plaintext => return plaintext_struct(ir, def, s, scope, what),
+        TypeKind::Struct(s) => return structure(ir, def, s, scope, what),
         TypeKind::StringEnum(e) => string_enum(def, e),
         TypeKind::OneOf(o) => one_of(ir, def, o, scope),
         TypeKind::Newtype(n) => newtype::emit(ir, def, n, scope)?,
@@ -226,7 +227,8 @@ fn type_item(ir: &Ir, def: &TypeDef, scope: Scope<'_>) -> Result<TokenStream, Er
             let target = type_tokens(ir, &TypeRef::Named(*id), scope);
             quote!(pub use #target;)
         }
-    })
+    };
+    render_items(tokens, what)
 }
 
 fn field_type(ir: &Ir, f: &crate::ir::Field, scope: Scope<'_>) -> TokenStream {
@@ -238,7 +240,7 @@ fn field_type(ir: &Ir, f: &crate::ir::Field, scope: Scope<'_>) -> TokenStream {
     }
 }
 
-fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> TokenStream {
+fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>, what: &str) -> Result<String, Error> {
     let name = ident(&def.name);
     let doc = doc_attrs(def.doc.as_deref());
     let mut fields = Vec::new();
@@ -273,18 +275,20 @@ fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> TokenStrea
     } else {
         TokenStream::new()
     };
-    let construction = construction(ir, def, s, scope, extra.as_ref());
-    quote! {
-        #doc
-        #[derive(Clone, Debug, #default PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-        #deny
-        #[non_exhaustive]
-        pub struct #name {
-            #(#fields)*
-        }
-
-        #construction
-    }
+    let mut text = render_items(
+        quote! {
+            #doc
+            #[derive(Clone, Debug, #default PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+            #deny
+            #[non_exhaustive]
+            pub struct #name {
+                #(#fields)*
+            }
+        },
+        what,
+    )?;
+    text.push_str(&construction(ir, def, s, scope, extra.as_ref(), what)?);
+    Ok(text)
 }
 
 /// The ways into a `#[non_exhaustive]` struct (see the module docs): `new(required…)` when it
@@ -296,8 +300,9 @@ fn construction(
     s: &Struct,
     scope: Scope<'_>,
     extra: Option<&proc_macro2::Ident>,
-) -> TokenStream {
-    let mut methods = Vec::new();
+    what: &str,
+) -> Result<String, Error> {
+    let mut methods: Vec<Member> = Vec::new();
     let args: Vec<&crate::ir::Field> = s.constructor_args().collect();
     if !args.is_empty() {
         let params = args.iter().map(|f| {
@@ -320,40 +325,73 @@ fn construction(
         );
         let allow = if args.len() > 7 { quote!(#[allow(clippy::too_many_arguments)]) } else { TokenStream::new() };
         let constructor = ident(&s.constructor);
-        methods.push(quote! {
-            #[doc = #doc]
-            #allow
-            pub fn #constructor(#(#params),*) -> Self {
-                Self { #(#inits)* #extra }
+        methods.push(
+            quote! {
+                #[doc = #doc]
+                #allow
+                pub fn #constructor(#(#params),*) -> Self {
+                    Self { #(#inits)* #extra }
+                }
             }
-        });
+            .into(),
+        );
     }
     for f in s.fields.iter().filter(|f| !f.required || f.nullable) {
         let (id, setter) = (ident(&f.ident), ident(&f.setter));
         let ty = type_tokens(ir, &f.ty, scope);
+        if let Some(text) = type_text(&ty).and_then(|ty| setter_text(&f.setter, &f.ident, &ty)) {
+            methods.push(Member::Text(text));
+            continue;
+        }
         let doc = format!(" Sets [`{}`](Self::{}).", f.ident, f.ident);
-        methods.push(quote! {
-            #[doc = #doc]
-            pub fn #setter(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
-                self.#id = ::std::option::Option::Some(value.into());
-                self
+        methods.push(
+            quote! {
+                #[doc = #doc]
+                pub fn #setter(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
+                    self.#id = ::std::option::Option::Some(value.into());
+                    self
+                }
             }
-        });
+            .into(),
+        );
     }
     if methods.is_empty() {
-        return TokenStream::new();
+        return Ok(String::new());
     }
     let name = ident(&def.name);
-    quote! {
-        impl #name {
-            #(#methods)*
-        }
+    render_block(quote!(impl #name), methods, what)
+}
+
+/// A `with_` setter (see [`construction`]) printed as text, as prettyplease prints it: there are
+/// thousands in a large spec, and they differ only in names and type. The signature stays on one
+/// line when it fits, else its parameters go one per line; `None` where prettyplease would break
+/// a line further (a long type or member name), which then goes through it.
+fn setter_text(setter: &str, member: &str, ty: &str) -> Option<String> {
+    const MARGIN: usize = 89;
+    // Widths below are counted in bytes, prettyplease counts characters.
+    if !(setter.is_ascii() && member.is_ascii() && ty.is_ascii()) {
+        return None;
     }
+    let one_line = format!("    pub fn {setter}(mut self, value: impl ::std::convert::Into<{ty}>) -> Self {{\n");
+    let signature = if one_line.len() - 1 <= MARGIN {
+        one_line
+    } else {
+        let value = format!("        value: impl ::std::convert::Into<{ty}>,\n");
+        if value.len() - 1 > MARGIN {
+            return None;
+        }
+        format!("    pub fn {setter}(\n        mut self,\n{value}    ) -> Self {{\n")
+    };
+    let assignment = format!("        self.{member} = ::std::option::Option::Some(value.into());\n");
+    if assignment.len() - 1 > MARGIN {
+        return None;
+    }
+    Some(format!("    /// Sets [`{member}`](Self::{member}).\n{signature}{assignment}        self\n    }}\n"))
 }
 
 /// A JWE plaintext: no public serde (so it cannot be logged as JSON by accident), a redacted
 /// `Debug` through its fields, and the `Plaintext` impl that sealing and opening use.
-fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> TokenStream {
+fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>, what: &str) -> Result<String, Error> {
     let name = ident(&def.name);
     let type_name = &def.name;
     let mut doc = def.doc.clone().unwrap_or_default();
@@ -392,17 +430,19 @@ fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> Tok
         16 + 8 * s.fields.len() + s.fields.iter().map(|f| f.name.len()).sum::<usize>(),
     );
     let default = if s.constructor_args().next().is_none() { quote!(Default,) } else { TokenStream::new() };
-    let construction = construction(ir, def, s, scope, None);
-    quote! {
-        #doc
-        #[derive(Clone, Debug, #default PartialEq, Eq)]
-        #[non_exhaustive]
-        pub struct #name {
-            #(#fields)*
-        }
-
-        #construction
-
+    let mut text = render_items(
+        quote! {
+            #doc
+            #[derive(Clone, Debug, #default PartialEq, Eq)]
+            #[non_exhaustive]
+            pub struct #name {
+                #(#fields)*
+            }
+        },
+        what,
+    )?;
+    text.push_str(&construction(ir, def, s, scope, None, what)?);
+    let plaintext = quote! {
         impl #jwe::Plaintext for #name {
             const TYPE_NAME: &'static str = #type_name;
 
@@ -437,7 +477,9 @@ fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> Tok
                 Ok(Self { #(#builds)* })
             }
         }
-    }
+    };
+    text.push_str(&render_items(plaintext, what)?);
+    Ok(text)
 }
 
 fn string_enum(def: &TypeDef, e: &StringEnum) -> TokenStream {
@@ -578,5 +620,59 @@ fn one_of(ir: &Ir, def: &TypeDef, o: &OneOf, scope: Scope<'_>) -> TokenStream {
         pub enum #name {
             #(#variants)*
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The setter through quote and prettyplease, as every member was printed before.
+    fn printed(setter: &str, member: &str, ty: &TokenStream) -> String {
+        let (setter, member) = (ident(setter), ident(member));
+        let doc = format!(" Sets [`{member}`](Self::{member}).");
+        let method = quote! {
+            #[doc = #doc]
+            pub fn #setter(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
+                self.#member = ::std::option::Option::Some(value.into());
+                self
+            }
+        };
+        render_block(quote!(impl A), [method], "test").unwrap()
+    }
+
+    #[test]
+    fn setters_print_as_prettyplease_prints_them() {
+        let types = [
+            quote!(i32),
+            quote!(::std::string::String),
+            quote!(::std::vec::Vec<super::other::SomeType>),
+            quote!(::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>),
+            quote!(::d1_runtime::jwe::Jwe<CardPlaintext, 4096>),
+            quote!(::std::vec::Vec<::std::vec::Vec<::d1_types::a_module::AVeryLongTypeNameThatGoesOnAndOn>>),
+        ];
+        let (mut one_line, mut broken, mut left) = (0, 0, 0);
+        for ty in &types {
+            let text = type_text(ty).unwrap();
+            // Every length around the two line breaks: the signature's and the assignment's.
+            for n in 1..80 {
+                let member = format!("m{}", "x".repeat(n));
+                let setter = format!("with_{member}");
+                let expected = printed(&setter, &member, ty);
+                if let Some(member_text) = setter_text(&setter, &member, &text) {
+                    if member_text.contains("(\n") {
+                        broken += 1
+                    } else {
+                        one_line += 1
+                    }
+                    let block = render_block(quote!(impl A), [Member::Text(member_text)], "test").unwrap();
+                    assert_eq!(block, expected, "{setter}: {text}");
+                } else {
+                    left += 1;
+                }
+            }
+        }
+        // Both layouts are printed as text, and the long ones are left to prettyplease.
+        assert!(one_line > 10 && broken > 20 && left > 20, "{one_line} {broken} {left}");
     }
 }
