@@ -215,7 +215,7 @@ fn type_item(ir: &Ir, def: &TypeDef, scope: Scope<'_>, what: &str) -> Result<Str
     let tokens = match &def.kind {
         TypeKind::Struct(s) if s.plaintext => return plaintext_struct(ir, def, s, scope, what),
         TypeKind::Struct(s) => return structure(ir, def, s, scope, what),
-        TypeKind::StringEnum(e) => string_enum(def, e),
+        TypeKind::StringEnum(e) => return string_enum(def, e, what),
         TypeKind::OneOf(o) => one_of(ir, def, o, scope),
         TypeKind::Newtype(n) => newtype::emit(ir, def, n, scope)?,
         TypeKind::Alias(target) => {
@@ -482,7 +482,51 @@ fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>, what: 
     Ok(text)
 }
 
-fn string_enum(def: &TypeDef, e: &StringEnum) -> TokenStream {
+/// A string enum: its items printed without the listed values, and the lines of each value
+/// added as text where prettyplease would print them: one line each in the `enum`, in `as_str`
+/// and in `from` (enums with hundreds of values are common). Where a value would not print as
+/// one plain line (an escape in its doc, a line too long), the whole enum goes through
+/// prettyplease.
+fn string_enum(def: &TypeDef, e: &StringEnum, what: &str) -> Result<String, Error> {
+    const MARGIN: usize = 89;
+    let mut lines = (String::new(), String::new(), String::new());
+    for v in &e.variants {
+        let literal = proc_macro2::Literal::string(&v.value).to_string();
+        let to_str = format!("            Self::{} => {literal},\n", v.ident);
+        let from_str = format!("            {literal} => Self::{},\n", v.ident);
+        if v.value.chars().any(crate::escape::is_unsafe)
+            || !literal.is_ascii()
+            || to_str.len() - 1 > MARGIN
+            || from_str.len() - 1 > MARGIN
+        {
+            return render_items(string_enum_tokens(def, e), what);
+        }
+        lines.0.push_str(&format!("    /// `{}`\n    {},\n", v.value, v.ident));
+        lines.1.push_str(&to_str);
+        lines.2.push_str(&from_str);
+    }
+    let skeleton = StringEnum { variants: Vec::new(), unknown_variant: e.unknown_variant.clone() };
+    let skeleton = render_items(string_enum_tokens(def, &skeleton), what)?;
+    let anchors = [
+        ("    /// A value this version of the spec does not list.\n".to_string(), lines.0),
+        (format!("            Self::{}(value) => value.as_str(),\n", e.unknown_variant), lines.1),
+        ("            other => ".to_string(), lines.2),
+    ];
+    let mut text = String::with_capacity(skeleton.len() + anchors.iter().map(|(_, l)| l.len()).sum::<usize>());
+    let mut rest = skeleton.as_str();
+    for (anchor, lines) in &anchors {
+        let at = rest.find(anchor.as_str()).ok_or_else(|| {
+            Error::new(&Location::new(what, ""), "internal error: a string enum printed unexpectedly")
+        })?;
+        text.push_str(&rest[..at]);
+        text.push_str(lines);
+        rest = &rest[at..];
+    }
+    text.push_str(rest);
+    Ok(text)
+}
+
+fn string_enum_tokens(def: &TypeDef, e: &StringEnum) -> TokenStream {
     let name = ident(&def.name);
     let mut doc = def.doc.clone().unwrap_or_default();
     if !doc.is_empty() {
@@ -626,6 +670,7 @@ fn one_of(ir: &Ir, def: &TypeDef, o: &OneOf, scope: Scope<'_>) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ir::EnumVariant;
 
     /// The setter through quote and prettyplease, as every member was printed before.
     fn printed(setter: &str, member: &str, ty: &TokenStream) -> String {
@@ -639,6 +684,40 @@ mod tests {
             }
         };
         render_block(quote!(impl A), [method], "test").unwrap()
+    }
+
+    #[test]
+    fn string_enums_print_as_prettyplease_prints_them() {
+        let values = [
+            "A",
+            "with space",
+            "quote \" and \\ backslash",
+            "caf\u{e9}",
+            "line\nbreak",
+            "tab\t",
+            "bidi \u{202e}",
+            "",
+            &"LONG_VALUE_".repeat(4),
+            &"LONGER_VALUE_".repeat(6),
+        ];
+        let variant = |(i, value): (usize, &&str)| EnumVariant { value: value.to_string(), ident: format!("V{i}") };
+        let mut enums: Vec<Vec<EnumVariant>> = values.iter().enumerate().map(|v| vec![variant(v)]).collect();
+        enums.push(values.iter().take(4).enumerate().map(variant).collect());
+        enums.push(vec![EnumVariant { value: "x".into(), ident: "VeryLong".repeat(10) }]);
+        let _docs = super::super::docs::Table::scope();
+        for (i, variants) in enums.into_iter().enumerate() {
+            let def = TypeDef {
+                name: if i % 2 == 0 { "Colour".to_string() } else { "AVeryLongEnumName".repeat(4) },
+                module: Module::Api("m".into()),
+                doc: (i % 3 == 0).then(|| "Some *docs*.\n\nTwo paragraphs.".to_string()),
+                location: Location::new("spec.json", "#/components/schemas/Colour"),
+                kind: TypeKind::Alias(TypeRef::String),
+                check: None,
+            };
+            let e = StringEnum { variants, unknown_variant: "Unknown".into() };
+            let whole = render_items(string_enum_tokens(&def, &e), "test").unwrap();
+            assert_eq!(string_enum(&def, &e, "test").unwrap(), whole, "{:?}", e.variants);
+        }
     }
 
     #[test]
