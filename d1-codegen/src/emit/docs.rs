@@ -39,18 +39,33 @@ impl Drop for Table {
 /// The doc comment of a Markdown text (spec-derived: through [`escape::doc`]), as one
 /// placeholder attribute that [`splice`] replaces after printing.
 pub(crate) fn doc_attrs(text: Option<&str>) -> TokenStream {
-    let Some(text) = text.filter(|t| !t.trim().is_empty()) else { return TokenStream::new() };
-    // As prettyplease prints `#[doc = " line"]`: `///` and the line, trailing spaces trimmed.
-    let lines = escape::doc(text)
-        .lines()
-        .map(|l| if l.is_empty() { "///".into() } else { format!("/// {l}").trim_end_matches(' ').into() })
-        .collect();
+    let Some(lines) = lines(text) else { return TokenStream::new() };
     let number = TEXTS.with_borrow_mut(|texts| {
         texts.push(lines);
         texts.len() - 1
     });
     let number = Literal::usize_unsuffixed(number);
     quote!(#[doc = #number])
+}
+
+/// The `///` lines of a text, as prettyplease prints `#[doc = " line"]` for each of its lines:
+/// `///` and the line, trailing spaces trimmed. `None` for a blank text, which has no doc.
+fn lines(text: Option<&str>) -> Option<Box<[Box<str>]>> {
+    let text = text.filter(|t| !t.trim().is_empty())?;
+    let lines = escape::doc(text)
+        .lines()
+        .map(|l| if l.is_empty() { "///".into() } else { format!("/// {l}").trim_end_matches(' ').into() })
+        .collect();
+    Some(lines)
+}
+
+/// Append the doc comment of a text to `out`, each line after `indent`: for items printed as text.
+pub(crate) fn push_doc(out: &mut String, indent: &str, text: Option<&str>) {
+    for line in lines(text).iter().flatten() {
+        out.push_str(indent);
+        out.push_str(line);
+        out.push('\n');
+    }
 }
 
 /// The placeholder number if `code` (a line without its indentation) is a placeholder.

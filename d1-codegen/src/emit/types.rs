@@ -240,22 +240,19 @@ fn field_type(ir: &Ir, f: &crate::ir::Field, scope: Scope<'_>) -> TokenStream {
     }
 }
 
+/// A struct and its [`construction`]. Its members are printed as text (see [`field_text`]) into
+/// the struct printed without them, unless one of them would not print as plain lines.
 fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>, what: &str) -> Result<String, Error> {
     let name = ident(&def.name);
     let doc = doc_attrs(def.doc.as_deref());
+    // The additional properties' map is left to prettyplease, with the members around it.
+    let as_text: Option<String> = match s.additional {
+        None if !s.fields.is_empty() => s.fields.iter().map(|f| field_text(f, &field_type(ir, f, scope))).collect(),
+        _ => None,
+    };
     let mut fields = Vec::new();
-    for f in &s.fields {
-        let ident = ident(&f.ident);
-        let ty = field_type(ir, f, scope);
-        let doc = doc_attrs(f.doc.as_deref());
-        let wire = &f.name;
-        let rename = if f.ident != f.name { quote!(#[serde(rename = #wire)]) } else { TokenStream::new() };
-        let optional = if f.required {
-            TokenStream::new()
-        } else {
-            quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
-        };
-        fields.push(quote! { #doc #rename #optional pub #ident: #ty, });
+    for f in s.fields.iter().filter(|_| as_text.is_none()) {
+        fields.push(field_tokens(f, &field_type(ir, f, scope)));
     }
     let mut extra = None;
     if let Some(additional) = &s.additional {
@@ -287,8 +284,52 @@ fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>, what: &str) -
         },
         what,
     )?;
+    if let Some(members) = as_text {
+        let Some(skeleton) = text.strip_suffix("{}\n") else {
+            return Err(Error::new(&Location::new(what, ""), "internal error: a struct printed unexpectedly"));
+        };
+        text = format!("{skeleton}{{\n{members}}}\n");
+    }
     text.push_str(&construction(ir, def, s, scope, extra.as_ref(), what)?);
     Ok(text)
+}
+
+fn field_tokens(f: &crate::ir::Field, ty: &TokenStream) -> TokenStream {
+    let ident = ident(&f.ident);
+    let doc = doc_attrs(f.doc.as_deref());
+    let wire = &f.name;
+    let rename = if f.ident != f.name { quote!(#[serde(rename = #wire)]) } else { TokenStream::new() };
+    let optional = if f.required {
+        TokenStream::new()
+    } else {
+        quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
+    };
+    quote! { #doc #rename #optional pub #ident: #ty, }
+}
+
+/// [`field_tokens`] as prettyplease prints them, or `None` where it might break a line (a long
+/// type or name) or print an escape.
+fn field_text(f: &crate::ir::Field, ty: &TokenStream) -> Option<String> {
+    const MARGIN: usize = 89;
+    let ty = type_text(ty)?;
+    let declaration = format!("    pub {}: {ty},\n", f.ident);
+    if !declaration.is_ascii() || declaration.len() - 1 > MARGIN {
+        return None;
+    }
+    let mut out = String::new();
+    super::docs::push_doc(&mut out, "    ", f.doc.as_deref());
+    if f.ident != f.name {
+        let rename = format!("    #[serde(rename = {})]\n", proc_macro2::Literal::string(&f.name));
+        if !rename.is_ascii() || rename.len() - 1 > MARGIN {
+            return None;
+        }
+        out.push_str(&rename);
+    }
+    if !f.required {
+        out.push_str("    #[serde(default, skip_serializing_if = \"::std::option::Option::is_none\")]\n");
+    }
+    out.push_str(&declaration);
+    Some(out)
 }
 
 /// The ways into a `#[non_exhaustive]` struct (see the module docs): `new(required…)` when it
@@ -718,6 +759,39 @@ mod tests {
             let whole = render_items(string_enum_tokens(&def, &e), "test").unwrap();
             assert_eq!(string_enum(&def, &e, "test").unwrap(), whole, "{:?}", e.variants);
         }
+    }
+
+    #[test]
+    fn struct_members_print_as_prettyplease_prints_them() {
+        let _docs = super::super::docs::Table::scope();
+        let types = [quote!(i32), quote!(::std::option::Option<::std::vec::Vec<super::other::SomeType>>)];
+        let docs = [None, Some("One line."), Some("Two\r\nlines  \n\n* and a list\u{202e}")];
+        let wires = ["plain", "with \"quote\"", "caf\u{e9}", "tab\tand\\"];
+        let (mut as_text, mut left) = (0, 0);
+        for n in (1..80).step_by(3) {
+            for (i, ty) in types.iter().enumerate() {
+                let ident = format!("m{}", "x".repeat(n));
+                let f = crate::ir::Field {
+                    name: if n % 2 == 0 { ident.clone() } else { format!("{}{}", wires[n % 4], "y".repeat(n)) },
+                    setter: format!("with_{ident}"),
+                    ident,
+                    ty: TypeRef::Integer(crate::ir::IntWidth::I32),
+                    required: i == 0,
+                    nullable: false,
+                    doc: docs[n % 3].map(str::to_string),
+                };
+                let tokens = field_tokens(&f, ty);
+                let whole = render_items(quote!(pub struct A { #tokens }), "test").unwrap();
+                match field_text(&f, ty) {
+                    Some(text) => {
+                        as_text += 1;
+                        assert_eq!(format!("pub struct A {{\n{text}}}\n"), whole);
+                    }
+                    None => left += 1,
+                }
+            }
+        }
+        assert!(as_text > 10 && left > 10, "{as_text} {left}");
     }
 
     #[test]
