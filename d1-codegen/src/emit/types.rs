@@ -32,6 +32,7 @@ use crate::ir::{Api, Ir, Module, OneOf, StringEnum, Struct, TypeDef, TypeKind, T
 use crate::write::FileTree;
 use proc_macro2::TokenStream;
 use quote::quote;
+use std::collections::hash_map::Entry;
 use std::collections::BTreeMap;
 
 /// What the generated code needs from its manifest.
@@ -183,8 +184,9 @@ fn module_file(ir: &Ir, module: &Module, ids: &[crate::ir::TypeId], what: &str) 
     let doc_lines = doc.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
     let mut text = header;
     text.push_str(&render_items(quote!(#( #![doc = #doc_lines] )*), what)?);
+    let mut skeletons = EnumSkeletons::default();
     for id in ids {
-        text.push_str(&type_item(ir, ir.ty(*id), scope, what)?);
+        text.push_str(&type_item(ir, ir.ty(*id), scope, what, &mut skeletons)?);
     }
     Ok(spaced(&text))
 }
@@ -210,12 +212,18 @@ fn api_doc(api: &Api) -> String {
 }
 
 /// The printed items of one type.
-fn type_item(ir: &Ir, def: &TypeDef, scope: Scope<'_>, what: &str) -> Result<String, Error> {
+fn type_item(
+    ir: &Ir,
+    def: &TypeDef,
+    scope: Scope<'_>,
+    what: &str,
+    skeletons: &mut EnumSkeletons,
+) -> Result<String, Error> {
     let name = ident(&def.name);
     let tokens = match &def.kind {
         TypeKind::Struct(s) if s.plaintext => return plaintext_struct(ir, def, s, scope, what),
         TypeKind::Struct(s) => return structure(ir, def, s, scope, what),
-        TypeKind::StringEnum(e) => return string_enum(def, e, what),
+        TypeKind::StringEnum(e) => return string_enum(def, e, what, skeletons),
         TypeKind::OneOf(o) => one_of(ir, def, o, scope),
         TypeKind::Newtype(n) => newtype::emit(ir, def, n, scope)?,
         TypeKind::Alias(target) => {
@@ -528,7 +536,7 @@ fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>, what: 
 /// and in `from` (enums with hundreds of values are common). Where a value would not print as
 /// one plain line (an escape in its doc, a line too long), the whole enum goes through
 /// prettyplease.
-fn string_enum(def: &TypeDef, e: &StringEnum, what: &str) -> Result<String, Error> {
+fn string_enum(def: &TypeDef, e: &StringEnum, what: &str, skeletons: &mut EnumSkeletons) -> Result<String, Error> {
     const MARGIN: usize = 89;
     let mut lines = (String::new(), String::new(), String::new());
     for v in &e.variants {
@@ -546,8 +554,7 @@ fn string_enum(def: &TypeDef, e: &StringEnum, what: &str) -> Result<String, Erro
         lines.1.push_str(&to_str);
         lines.2.push_str(&from_str);
     }
-    let skeleton = StringEnum { variants: Vec::new(), unknown_variant: e.unknown_variant.clone() };
-    let skeleton = render_items(string_enum_tokens(def, &skeleton), what)?;
+    let skeleton = skeletons.get(def, e, what)?;
     let anchors = [
         ("    /// A value this version of the spec does not list.\n".to_string(), lines.0),
         (format!("            Self::{}(value) => value.as_str(),\n", e.unknown_variant), lines.1),
@@ -567,8 +574,62 @@ fn string_enum(def: &TypeDef, e: &StringEnum, what: &str) -> Result<String, Erro
     Ok(text)
 }
 
-fn string_enum_tokens(def: &TypeDef, e: &StringEnum) -> TokenStream {
-    let name = ident(&def.name);
+/// The items of string enums without their values, by the length of the enum's name and the
+/// name of its catch-all variant: printed once with a stand-in name of that length (the layout
+/// depends on names only through their lengths), then given each enum's name and docs.
+#[derive(Default)]
+struct EnumSkeletons(std::collections::HashMap<(usize, String), String>);
+
+impl EnumSkeletons {
+    fn get(&mut self, def: &TypeDef, e: &StringEnum, what: &str) -> Result<String, Error> {
+        let without_values = StringEnum { variants: Vec::new(), unknown_variant: e.unknown_variant.clone() };
+        // The stand-in must be no other identifier of the printed items.
+        if e.unknown_variant.starts_with('Q') {
+            return render_items(string_enum_tokens(def, &without_values), what);
+        }
+        let stand_in = format!("Q{}", "q".repeat(def.name.len().saturating_sub(1)));
+        let skeleton = match self.0.entry((def.name.len(), e.unknown_variant.clone())) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => {
+                let stand_in_def = TypeDef {
+                    name: stand_in.clone(),
+                    module: def.module.clone(),
+                    doc: None,
+                    location: def.location.clone(),
+                    kind: TypeKind::Alias(TypeRef::Json),
+                    check: None,
+                };
+                let printed = render_items(string_enum_tokens(&stand_in_def, &without_values), what)?;
+                // Without the stand-in's docs: each enum gets its own.
+                let docs: usize =
+                    printed.split_inclusive('\n').take_while(|l| l.starts_with("///")).map(str::len).sum();
+                new.insert(printed[docs..].to_string())
+            }
+        };
+        let mut text = String::new();
+        super::docs::push_doc(&mut text, "", Some(&enum_doc(def, e)));
+        text.push_str(&replace_identifier(skeleton, &stand_in, &def.name));
+        Ok(text)
+    }
+}
+
+/// `text` with every whole identifier `from` replaced by `to`.
+fn replace_identifier(text: &str, from: &str, to: &str) -> String {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(from) {
+        let (before, after) = (&rest[..at], &rest[at + from.len()..]);
+        out.push_str(before);
+        let whole = !before.ends_with(is_ident) && !after.starts_with(is_ident);
+        out.push_str(if whole { to } else { from });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+fn enum_doc(def: &TypeDef, e: &StringEnum) -> String {
     let mut doc = def.doc.clone().unwrap_or_default();
     if !doc.is_empty() {
         doc.push_str("\n\n");
@@ -577,7 +638,12 @@ fn string_enum_tokens(def: &TypeDef, e: &StringEnum) -> TokenStream {
         "Values D1 adds after this spec was written are kept as [`{}::{}`].",
         def.name, e.unknown_variant
     ));
-    let doc = doc_attrs(Some(&doc));
+    doc
+}
+
+fn string_enum_tokens(def: &TypeDef, e: &StringEnum) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = doc_attrs(Some(&enum_doc(def, e)));
     let validation = runtime_path("validation");
     let unknown = ident(&e.unknown_variant);
     let variants: Vec<TokenStream> = e
@@ -746,18 +812,20 @@ mod tests {
         enums.push(values.iter().take(4).enumerate().map(variant).collect());
         enums.push(vec![EnumVariant { value: "x".into(), ident: "VeryLong".repeat(10) }]);
         let _docs = super::super::docs::Table::scope();
+        let mut skeletons = EnumSkeletons::default();
         for (i, variants) in enums.into_iter().enumerate() {
             let def = TypeDef {
-                name: if i % 2 == 0 { "Colour".to_string() } else { "AVeryLongEnumName".repeat(4) },
+                // Names of one length share a printed skeleton.
+                name: ["Colour".to_string(), "Flavor".to_string(), "AVeryLongEnumName".repeat(4)][i % 3].clone(),
                 module: Module::Api("m".into()),
-                doc: (i % 3 == 0).then(|| "Some *docs*.\n\nTwo paragraphs.".to_string()),
+                doc: (i % 4 == 0).then(|| "Some *docs*.\n\nTwo paragraphs.".to_string()),
                 location: Location::new("spec.json", "#/components/schemas/Colour"),
                 kind: TypeKind::Alias(TypeRef::String),
                 check: None,
             };
             let e = StringEnum { variants, unknown_variant: "Unknown".into() };
             let whole = render_items(string_enum_tokens(&def, &e), "test").unwrap();
-            assert_eq!(string_enum(&def, &e, "test").unwrap(), whole, "{:?}", e.variants);
+            assert_eq!(string_enum(&def, &e, "test", &mut skeletons).unwrap(), whole, "{:?}", e.variants);
         }
     }
 
