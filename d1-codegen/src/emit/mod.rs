@@ -326,7 +326,8 @@ pub(crate) fn render_items(tokens: TokenStream, what: &str) -> Result<String, Er
 /// any other doc string as `/** */`, `/*! */` or `#[doc = …]`. [`escape_docs`] changes a string
 /// only when it holds a line break other than `\n`, a control or bidi character (all visible in
 /// the text), or does not start with a space or line break (a `///` not followed by a space or
-/// the end of the line). A false alarm only costs the second printing.
+/// the end of the line). A false alarm only costs the second printing. The `#[doc = N]`
+/// placeholders of [`docs`] are not doc strings: their text is escaped already.
 fn docs_need_escaping(text: &str) -> bool {
     text.match_indices("#[doc").any(|(at, _)| !docs::is_placeholder_at(text, at))
         || ["#![doc", "/**", "/*!"].iter().any(|form| text.contains(form))

@@ -35,6 +35,9 @@ use quote::quote;
 use std::collections::hash_map::Entry;
 use std::collections::BTreeMap;
 
+/// The width prettyplease fills lines to, for the items printed as text.
+const MARGIN: usize = 89;
+
 /// What the generated code needs from its manifest.
 struct Needs {
     regress: bool,
@@ -318,7 +321,6 @@ fn field_tokens(f: &crate::ir::Field, ty: &TokenStream) -> TokenStream {
 /// [`field_tokens`] as prettyplease prints them, or `None` where it might break a line (a long
 /// type or name) or print an escape.
 fn field_text(f: &crate::ir::Field, ty: &TokenStream) -> Option<String> {
-    const MARGIN: usize = 89;
     let ty = type_text(ty)?;
     let declaration = format!("    pub {}: {ty},\n", f.ident);
     if !declaration.is_ascii() || declaration.len() - 1 > MARGIN {
@@ -386,23 +388,11 @@ fn construction(
         );
     }
     for f in s.fields.iter().filter(|f| !f.required || f.nullable) {
-        let (id, setter) = (ident(&f.ident), ident(&f.setter));
         let ty = type_tokens(ir, &f.ty, scope);
-        if let Some(text) = type_text(&ty).and_then(|ty| setter_text(&f.setter, &f.ident, &ty)) {
-            methods.push(Member::Text(text));
-            continue;
-        }
-        let doc = format!(" Sets [`{}`](Self::{}).", f.ident, f.ident);
-        methods.push(
-            quote! {
-                #[doc = #doc]
-                pub fn #setter(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
-                    self.#id = ::std::option::Option::Some(value.into());
-                    self
-                }
-            }
-            .into(),
-        );
+        methods.push(match type_text(&ty).and_then(|text| setter_text(&f.setter, &f.ident, &text)) {
+            Some(text) => Member::Text(text),
+            None => setter_tokens(&f.setter, &f.ident, &ty).into(),
+        });
     }
     if methods.is_empty() {
         return Ok(String::new());
@@ -411,12 +401,23 @@ fn construction(
     render_block(quote!(impl #name), methods, what)
 }
 
-/// A `with_` setter (see [`construction`]) printed as text, as prettyplease prints it: there are
+fn setter_tokens(setter: &str, member: &str, ty: &TokenStream) -> TokenStream {
+    let doc = format!(" Sets [`{member}`](Self::{member}).");
+    let (setter, member) = (ident(setter), ident(member));
+    quote! {
+        #[doc = #doc]
+        pub fn #setter(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
+            self.#member = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+}
+
+/// [`setter_tokens`] printed as text, as prettyplease prints it: there are
 /// thousands in a large spec, and they differ only in names and type. The signature stays on one
 /// line when it fits, else its parameters go one per line; `None` where prettyplease would break
 /// a line further (a long type or member name), which then goes through it.
 fn setter_text(setter: &str, member: &str, ty: &str) -> Option<String> {
-    const MARGIN: usize = 89;
     // Widths below are counted in bytes, prettyplease counts characters.
     if !(setter.is_ascii() && member.is_ascii() && ty.is_ascii()) {
         return None;
@@ -537,7 +538,6 @@ fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>, what: 
 /// one plain line (an escape in its doc, a line too long), the whole enum goes through
 /// prettyplease.
 fn string_enum(def: &TypeDef, e: &StringEnum, what: &str, skeletons: &mut EnumSkeletons) -> Result<String, Error> {
-    const MARGIN: usize = 89;
     let mut lines = (String::new(), String::new(), String::new());
     for v in &e.variants {
         let literal = proc_macro2::Literal::string(&v.value).to_string();
@@ -781,16 +781,7 @@ mod tests {
 
     /// The setter through quote and prettyplease, as every member was printed before.
     fn printed(setter: &str, member: &str, ty: &TokenStream) -> String {
-        let (setter, member) = (ident(setter), ident(member));
-        let doc = format!(" Sets [`{member}`](Self::{member}).");
-        let method = quote! {
-            #[doc = #doc]
-            pub fn #setter(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
-                self.#member = ::std::option::Option::Some(value.into());
-                self
-            }
-        };
-        render_block(quote!(impl A), [method], "test").unwrap()
+        render_block(quote!(impl A), [setter_tokens(setter, member, ty)], "test").unwrap()
     }
 
     #[test]
