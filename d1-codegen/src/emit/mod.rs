@@ -3,6 +3,7 @@
 //! `templates/`. The result is an in-memory [`FileTree`]; nothing here touches the disk.
 
 mod client;
+mod docs;
 mod newtype;
 mod server;
 mod templates;
@@ -162,6 +163,7 @@ impl Default for Options {
 
 /// Emit every generated crate into one tree of files (paths relative to the output folder).
 pub fn emit(ir: &Ir, options: &Options) -> Result<FileTree, Error> {
+    let _docs = docs::Table::scope();
     let mut tree = FileTree::default();
     types::emit_crate(ir, options, &mut tree)?;
     client::emit_crate(ir, options, &mut tree)?;
@@ -173,6 +175,7 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<FileTree, Error> {
 /// one Rust file, to be `include!`d at the root of a crate whose build script runs the
 /// generator.
 pub fn modules_file(ir: &Ir, options: &Options, parts: &[Part]) -> Result<String, Error> {
+    let _docs = docs::Table::scope();
     let options = Options { layout: Layout::Modules, ..options.clone() };
     let mut tree = FileTree::default();
     let mut modules = Vec::new();
@@ -286,13 +289,7 @@ pub(crate) fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }
 
-/// `#[doc = "..."]` lines for a Markdown text (spec-derived: through [`escape::doc`]).
-pub(crate) fn doc_attrs(text: Option<&str>) -> TokenStream {
-    let Some(text) = text.filter(|t| !t.trim().is_empty()) else { return TokenStream::new() };
-    let text = escape::doc(text);
-    let lines = text.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
-    quote!(#( #[doc = #lines] )*)
-}
+pub(crate) use docs::doc_attrs;
 
 /// Parse the tokens as a file (catching generator bugs as errors, not panics) and pretty-print
 /// them under the `@generated` header.
@@ -316,9 +313,9 @@ pub(crate) fn render_items(tokens: TokenStream, what: &str) -> Result<String, Er
     for item in top_level_items(tokens) {
         let text = prettyplease::unparse(&parse_tokens(item.clone(), what)?);
         if docs_need_escaping(&text) {
-            out.push_str(&prettyplease::unparse(&parse_file(item, what)?));
+            docs::splice(&mut out, &prettyplease::unparse(&parse_file(item, what)?), what)?;
         } else {
-            out.push_str(&text);
+            docs::splice(&mut out, &text, what)?;
         }
     }
     Ok(out)
@@ -329,9 +326,11 @@ pub(crate) fn render_items(tokens: TokenStream, what: &str) -> Result<String, Er
 /// any other doc string as `/** */`, `/*! */` or `#[doc = …]`. [`escape_docs`] changes a string
 /// only when it holds a line break other than `\n`, a control or bidi character (all visible in
 /// the text), or does not start with a space or line break (a `///` not followed by a space or
-/// the end of the line). A false alarm only costs the second printing.
+/// the end of the line). A false alarm only costs the second printing. The `#[doc = N]`
+/// placeholders of [`docs`] are not doc strings: their text is escaped already.
 fn docs_need_escaping(text: &str) -> bool {
-    ["#[doc", "#![doc", "/**", "/*!"].iter().any(|form| text.contains(form))
+    text.match_indices("#[doc").any(|(at, _)| !docs::is_placeholder_at(text, at))
+        || ["#![doc", "/**", "/*!"].iter().any(|form| text.contains(form))
         || text.bytes().any(|b| (b < b' ' && b != b'\n' && b != b'\t') || b == 0x7f)
         || (!text.is_ascii() && text.chars().any(|c| !c.is_ascii() && escape::is_unsafe(c)))
         || text.lines().any(|line| {
@@ -351,7 +350,7 @@ fn docs_need_escaping(text: &str) -> bool {
 /// never different text.
 pub(crate) fn render_block(
     head: TokenStream,
-    members: impl IntoIterator<Item = TokenStream>,
+    members: impl IntoIterator<Item = impl Into<Member>>,
     what: &str,
 ) -> Result<String, Error> {
     let empty = render_items(quote!(#head {}), what)?;
@@ -361,6 +360,16 @@ pub(crate) fn render_block(
     let opening = format!("{opening}{{\n");
     let mut out = String::new();
     for member in members {
+        let member = match member.into() {
+            Member::Tokens(member) => member,
+            Member::Text(text) => {
+                if out.is_empty() {
+                    out.push_str(&opening);
+                }
+                out.push_str(&text);
+                continue;
+            }
+        };
         let block = render_items(quote!(#head { #member }), what)?;
         let inside =
             block.strip_prefix(opening.as_str()).and_then(|rest| rest.strip_suffix("}\n")).ok_or_else(|| {
@@ -376,6 +385,38 @@ pub(crate) fn render_block(
     }
     out.push_str("}\n");
     Ok(out)
+}
+
+/// A member of a [`render_block`]: tokens to print, or lines already laid out as prettyplease lays
+/// them out inside the block (indented one level, each ending with a line break).
+pub(crate) enum Member {
+    Tokens(TokenStream),
+    Text(String),
+}
+
+impl From<TokenStream> for Member {
+    fn from(tokens: TokenStream) -> Self {
+        Member::Tokens(tokens)
+    }
+}
+
+/// A type as prettyplease prints it on one line (`::std::vec::Vec<super::a::B>`), for the members
+/// printed as text; `None` for tokens other than those [`type_tokens`] makes (identifiers, `::`,
+/// `<`, `>`, `,` and integer literals).
+pub(crate) fn type_text(tokens: &TokenStream) -> Option<String> {
+    let mut out = String::new();
+    for tree in tokens.clone() {
+        match tree {
+            TokenTree::Ident(id) => out.push_str(&id.to_string()),
+            TokenTree::Punct(p) if p.as_char() == ',' => out.push_str(", "),
+            TokenTree::Punct(p) if matches!(p.as_char(), ':' | '<' | '>') => out.push(p.as_char()),
+            TokenTree::Literal(lit) if lit.to_string().bytes().all(|b| b.is_ascii_digit()) => {
+                out.push_str(&lit.to_string())
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 /// `tokens` cut after each top-level item: after a `;`, or after a `{…}` group not followed by
@@ -417,7 +458,9 @@ pub(crate) fn render_crate_root(tokens: TokenStream, header: &str, what: &str) -
             attrs.push(syn::parse_quote!(#[#tool::#skip]));
         }
     }
-    Ok(spaced_after(header, &prettyplease::unparse(&file)))
+    let mut text = String::new();
+    docs::splice(&mut text, &prettyplease::unparse(&file), what)?;
+    Ok(spaced_after(header, &text))
 }
 
 /// prettyplease's output with a blank line between items, as a person would write it: between
@@ -665,7 +708,7 @@ mod tests {
         let whole = render_items(quote! { #head { #(#members)* } }, "test").unwrap();
         assert_eq!(render_block(head.clone(), members, "test").unwrap(), whole);
         let empty = render_items(quote! { #head {} }, "test").unwrap();
-        assert_eq!(render_block(head, Vec::new(), "test").unwrap(), empty);
+        assert_eq!(render_block(head, Vec::<TokenStream>::new(), "test").unwrap(), empty);
         let head = quote! { /// Checks.
         mod checks };
         let members = vec![quote! { use a::B; }, quote! { use c::D; }, quote! { fn f() {} }];

@@ -24,15 +24,19 @@
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, newtype, render_crate_root, render_items, runtime_path, rust_header, spaced,
-    type_tokens, Options, Scope,
+    describe_sources, doc_attrs, ident, newtype, render_block, render_crate_root, render_items, runtime_path,
+    rust_header, spaced, type_text, type_tokens, Member, Options, Scope,
 };
 use crate::error::{Error, Location};
 use crate::ir::{Api, Ir, Module, OneOf, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
 use crate::write::FileTree;
 use proc_macro2::TokenStream;
 use quote::quote;
+use std::collections::hash_map::Entry;
 use std::collections::BTreeMap;
+
+/// The width prettyplease fills lines to, for the items printed as text.
+const MARGIN: usize = 89;
 
 /// What the generated code needs from its manifest.
 struct Needs {
@@ -183,8 +187,9 @@ fn module_file(ir: &Ir, module: &Module, ids: &[crate::ir::TypeId], what: &str) 
     let doc_lines = doc.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
     let mut text = header;
     text.push_str(&render_items(quote!(#( #![doc = #doc_lines] )*), what)?);
+    let mut skeletons = EnumSkeletons::default();
     for id in ids {
-        text.push_str(&render_items(type_item(ir, ir.ty(*id), scope)?, what)?);
+        text.push_str(&type_item(ir, ir.ty(*id), scope, what, &mut skeletons)?);
     }
     Ok(spaced(&text))
 }
@@ -209,12 +214,19 @@ fn api_doc(api: &Api) -> String {
     doc
 }
 
-fn type_item(ir: &Ir, def: &TypeDef, scope: Scope<'_>) -> Result<TokenStream, Error> {
+/// The printed items of one type.
+fn type_item(
+    ir: &Ir,
+    def: &TypeDef,
+    scope: Scope<'_>,
+    what: &str,
+    skeletons: &mut EnumSkeletons,
+) -> Result<String, Error> {
     let name = ident(&def.name);
-    Ok(match &def.kind {
-        TypeKind::Struct(s) if s.plaintext => plaintext_struct(ir, def, s, scope),
-        TypeKind::Struct(s) => structure(ir, def, s, scope),
-        TypeKind::StringEnum(e) => string_enum(def, e),
+    let tokens = match &def.kind {
+        TypeKind::Struct(s) if s.plaintext => return plaintext_struct(ir, def, s, scope, what),
+        TypeKind::Struct(s) => return structure(ir, def, s, scope, what),
+        TypeKind::StringEnum(e) => return string_enum(def, e, what, skeletons),
         TypeKind::OneOf(o) => one_of(ir, def, o, scope),
         TypeKind::Newtype(n) => newtype::emit(ir, def, n, scope)?,
         TypeKind::Alias(target) => {
@@ -226,7 +238,8 @@ fn type_item(ir: &Ir, def: &TypeDef, scope: Scope<'_>) -> Result<TokenStream, Er
             let target = type_tokens(ir, &TypeRef::Named(*id), scope);
             quote!(pub use #target;)
         }
-    })
+    };
+    render_items(tokens, what)
 }
 
 fn field_type(ir: &Ir, f: &crate::ir::Field, scope: Scope<'_>) -> TokenStream {
@@ -238,22 +251,19 @@ fn field_type(ir: &Ir, f: &crate::ir::Field, scope: Scope<'_>) -> TokenStream {
     }
 }
 
-fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> TokenStream {
+/// A struct and its [`construction`]. Its members are printed as text (see [`field_text`]) into
+/// the struct printed without them, unless one of them would not print as plain lines.
+fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>, what: &str) -> Result<String, Error> {
     let name = ident(&def.name);
     let doc = doc_attrs(def.doc.as_deref());
+    // The additional properties' map is left to prettyplease, with the members around it.
+    let as_text: Option<String> = match s.additional {
+        None if !s.fields.is_empty() => s.fields.iter().map(|f| field_text(f, &field_type(ir, f, scope))).collect(),
+        _ => None,
+    };
     let mut fields = Vec::new();
-    for f in &s.fields {
-        let ident = ident(&f.ident);
-        let ty = field_type(ir, f, scope);
-        let doc = doc_attrs(f.doc.as_deref());
-        let wire = &f.name;
-        let rename = if f.ident != f.name { quote!(#[serde(rename = #wire)]) } else { TokenStream::new() };
-        let optional = if f.required {
-            TokenStream::new()
-        } else {
-            quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
-        };
-        fields.push(quote! { #doc #rename #optional pub #ident: #ty, });
+    for f in s.fields.iter().filter(|_| as_text.is_none()) {
+        fields.push(field_tokens(f, &field_type(ir, f, scope)));
     }
     let mut extra = None;
     if let Some(additional) = &s.additional {
@@ -273,18 +283,63 @@ fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> TokenStrea
     } else {
         TokenStream::new()
     };
-    let construction = construction(ir, def, s, scope, extra.as_ref());
-    quote! {
-        #doc
-        #[derive(Clone, Debug, #default PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-        #deny
-        #[non_exhaustive]
-        pub struct #name {
-            #(#fields)*
-        }
-
-        #construction
+    let mut text = render_items(
+        quote! {
+            #doc
+            #[derive(Clone, Debug, #default PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+            #deny
+            #[non_exhaustive]
+            pub struct #name {
+                #(#fields)*
+            }
+        },
+        what,
+    )?;
+    if let Some(members) = as_text {
+        let Some(skeleton) = text.strip_suffix("{}\n") else {
+            return Err(Error::new(&Location::new(what, ""), "internal error: a struct printed unexpectedly"));
+        };
+        text = format!("{skeleton}{{\n{members}}}\n");
     }
+    text.push_str(&construction(ir, def, s, scope, extra.as_ref(), what)?);
+    Ok(text)
+}
+
+fn field_tokens(f: &crate::ir::Field, ty: &TokenStream) -> TokenStream {
+    let ident = ident(&f.ident);
+    let doc = doc_attrs(f.doc.as_deref());
+    let wire = &f.name;
+    let rename = if f.ident != f.name { quote!(#[serde(rename = #wire)]) } else { TokenStream::new() };
+    let optional = if f.required {
+        TokenStream::new()
+    } else {
+        quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
+    };
+    quote! { #doc #rename #optional pub #ident: #ty, }
+}
+
+/// [`field_tokens`] as prettyplease prints them, or `None` where it might break a line (a long
+/// type or name) or print an escape.
+fn field_text(f: &crate::ir::Field, ty: &TokenStream) -> Option<String> {
+    let ty = type_text(ty)?;
+    let declaration = format!("    pub {}: {ty},\n", f.ident);
+    if !declaration.is_ascii() || declaration.len() - 1 > MARGIN {
+        return None;
+    }
+    let mut out = String::new();
+    super::docs::push_doc(&mut out, "    ", f.doc.as_deref());
+    if f.ident != f.name {
+        let rename = format!("    #[serde(rename = {})]\n", proc_macro2::Literal::string(&f.name));
+        if !rename.is_ascii() || rename.len() - 1 > MARGIN {
+            return None;
+        }
+        out.push_str(&rename);
+    }
+    if !f.required {
+        out.push_str("    #[serde(default, skip_serializing_if = \"::std::option::Option::is_none\")]\n");
+    }
+    out.push_str(&declaration);
+    Some(out)
 }
 
 /// The ways into a `#[non_exhaustive]` struct (see the module docs): `new(required…)` when it
@@ -296,8 +351,9 @@ fn construction(
     s: &Struct,
     scope: Scope<'_>,
     extra: Option<&proc_macro2::Ident>,
-) -> TokenStream {
-    let mut methods = Vec::new();
+    what: &str,
+) -> Result<String, Error> {
+    let mut methods: Vec<Member> = Vec::new();
     let args: Vec<&crate::ir::Field> = s.constructor_args().collect();
     if !args.is_empty() {
         let params = args.iter().map(|f| {
@@ -320,40 +376,72 @@ fn construction(
         );
         let allow = if args.len() > 7 { quote!(#[allow(clippy::too_many_arguments)]) } else { TokenStream::new() };
         let constructor = ident(&s.constructor);
-        methods.push(quote! {
-            #[doc = #doc]
-            #allow
-            pub fn #constructor(#(#params),*) -> Self {
-                Self { #(#inits)* #extra }
+        methods.push(
+            quote! {
+                #[doc = #doc]
+                #allow
+                pub fn #constructor(#(#params),*) -> Self {
+                    Self { #(#inits)* #extra }
+                }
             }
-        });
+            .into(),
+        );
     }
     for f in s.fields.iter().filter(|f| !f.required || f.nullable) {
-        let (id, setter) = (ident(&f.ident), ident(&f.setter));
         let ty = type_tokens(ir, &f.ty, scope);
-        let doc = format!(" Sets [`{}`](Self::{}).", f.ident, f.ident);
-        methods.push(quote! {
-            #[doc = #doc]
-            pub fn #setter(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
-                self.#id = ::std::option::Option::Some(value.into());
-                self
-            }
+        methods.push(match type_text(&ty).and_then(|text| setter_text(&f.setter, &f.ident, &text)) {
+            Some(text) => Member::Text(text),
+            None => setter_tokens(&f.setter, &f.ident, &ty).into(),
         });
     }
     if methods.is_empty() {
-        return TokenStream::new();
+        return Ok(String::new());
     }
     let name = ident(&def.name);
+    render_block(quote!(impl #name), methods, what)
+}
+
+fn setter_tokens(setter: &str, member: &str, ty: &TokenStream) -> TokenStream {
+    let doc = format!(" Sets [`{member}`](Self::{member}).");
+    let (setter, member) = (ident(setter), ident(member));
     quote! {
-        impl #name {
-            #(#methods)*
+        #[doc = #doc]
+        pub fn #setter(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
+            self.#member = ::std::option::Option::Some(value.into());
+            self
         }
     }
 }
 
+/// [`setter_tokens`] printed as text, as prettyplease prints it: there are
+/// thousands in a large spec, and they differ only in names and type. The signature stays on one
+/// line when it fits, else its parameters go one per line; `None` where prettyplease would break
+/// a line further (a long type or member name), which then goes through it.
+fn setter_text(setter: &str, member: &str, ty: &str) -> Option<String> {
+    // Widths below are counted in bytes, prettyplease counts characters.
+    if !(setter.is_ascii() && member.is_ascii() && ty.is_ascii()) {
+        return None;
+    }
+    let one_line = format!("    pub fn {setter}(mut self, value: impl ::std::convert::Into<{ty}>) -> Self {{\n");
+    let signature = if one_line.len() - 1 <= MARGIN {
+        one_line
+    } else {
+        let value = format!("        value: impl ::std::convert::Into<{ty}>,\n");
+        if value.len() - 1 > MARGIN {
+            return None;
+        }
+        format!("    pub fn {setter}(\n        mut self,\n{value}    ) -> Self {{\n")
+    };
+    let assignment = format!("        self.{member} = ::std::option::Option::Some(value.into());\n");
+    if assignment.len() - 1 > MARGIN {
+        return None;
+    }
+    Some(format!("    /// Sets [`{member}`](Self::{member}).\n{signature}{assignment}        self\n    }}\n"))
+}
+
 /// A JWE plaintext: no public serde (so it cannot be logged as JSON by accident), a redacted
 /// `Debug` through its fields, and the `Plaintext` impl that sealing and opening use.
-fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> TokenStream {
+fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>, what: &str) -> Result<String, Error> {
     let name = ident(&def.name);
     let type_name = &def.name;
     let mut doc = def.doc.clone().unwrap_or_default();
@@ -392,17 +480,19 @@ fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> Tok
         16 + 8 * s.fields.len() + s.fields.iter().map(|f| f.name.len()).sum::<usize>(),
     );
     let default = if s.constructor_args().next().is_none() { quote!(Default,) } else { TokenStream::new() };
-    let construction = construction(ir, def, s, scope, None);
-    quote! {
-        #doc
-        #[derive(Clone, Debug, #default PartialEq, Eq)]
-        #[non_exhaustive]
-        pub struct #name {
-            #(#fields)*
-        }
-
-        #construction
-
+    let mut text = render_items(
+        quote! {
+            #doc
+            #[derive(Clone, Debug, #default PartialEq, Eq)]
+            #[non_exhaustive]
+            pub struct #name {
+                #(#fields)*
+            }
+        },
+        what,
+    )?;
+    text.push_str(&construction(ir, def, s, scope, None, what)?);
+    let plaintext = quote! {
         impl #jwe::Plaintext for #name {
             const TYPE_NAME: &'static str = #type_name;
 
@@ -437,11 +527,109 @@ fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>) -> Tok
                 Ok(Self { #(#builds)* })
             }
         }
+    };
+    text.push_str(&render_items(plaintext, what)?);
+    Ok(text)
+}
+
+/// A string enum: its items printed without the listed values, and the lines of each value
+/// added as text where prettyplease would print them: one line each in the `enum`, in `as_str`
+/// and in `from` (enums with hundreds of values are common). Where a value would not print as
+/// one plain line (an escape in its doc, a line too long), the whole enum goes through
+/// prettyplease.
+fn string_enum(def: &TypeDef, e: &StringEnum, what: &str, skeletons: &mut EnumSkeletons) -> Result<String, Error> {
+    let mut lines = (String::new(), String::new(), String::new());
+    for v in &e.variants {
+        let literal = proc_macro2::Literal::string(&v.value).to_string();
+        let to_str = format!("            Self::{} => {literal},\n", v.ident);
+        let from_str = format!("            {literal} => Self::{},\n", v.ident);
+        if v.value.chars().any(crate::escape::is_unsafe)
+            || !literal.is_ascii()
+            || to_str.len() - 1 > MARGIN
+            || from_str.len() - 1 > MARGIN
+        {
+            return render_items(string_enum_tokens(def, e), what);
+        }
+        lines.0.push_str(&format!("    /// `{}`\n    {},\n", v.value, v.ident));
+        lines.1.push_str(&to_str);
+        lines.2.push_str(&from_str);
+    }
+    let skeleton = skeletons.get(def, e, what)?;
+    let anchors = [
+        ("    /// A value this version of the spec does not list.\n".to_string(), lines.0),
+        (format!("            Self::{}(value) => value.as_str(),\n", e.unknown_variant), lines.1),
+        ("            other => ".to_string(), lines.2),
+    ];
+    let mut text = String::with_capacity(skeleton.len() + anchors.iter().map(|(_, l)| l.len()).sum::<usize>());
+    let mut rest = skeleton.as_str();
+    for (anchor, lines) in &anchors {
+        let at = rest.find(anchor.as_str()).ok_or_else(|| {
+            Error::new(&Location::new(what, ""), "internal error: a string enum printed unexpectedly")
+        })?;
+        text.push_str(&rest[..at]);
+        text.push_str(lines);
+        rest = &rest[at..];
+    }
+    text.push_str(rest);
+    Ok(text)
+}
+
+/// The items of string enums without their values, by the length of the enum's name and the
+/// name of its catch-all variant: printed once with a stand-in name of that length (the layout
+/// depends on names only through their lengths), then given each enum's name and docs.
+#[derive(Default)]
+struct EnumSkeletons(std::collections::HashMap<(usize, String), String>);
+
+impl EnumSkeletons {
+    fn get(&mut self, def: &TypeDef, e: &StringEnum, what: &str) -> Result<String, Error> {
+        let without_values = StringEnum { variants: Vec::new(), unknown_variant: e.unknown_variant.clone() };
+        // The stand-in must be no other identifier of the printed items.
+        if e.unknown_variant.starts_with('Q') {
+            return render_items(string_enum_tokens(def, &without_values), what);
+        }
+        let stand_in = format!("Q{}", "q".repeat(def.name.len().saturating_sub(1)));
+        let skeleton = match self.0.entry((def.name.len(), e.unknown_variant.clone())) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => {
+                let stand_in_def = TypeDef {
+                    name: stand_in.clone(),
+                    module: def.module.clone(),
+                    doc: None,
+                    location: def.location.clone(),
+                    kind: TypeKind::Alias(TypeRef::Json),
+                    check: None,
+                };
+                let printed = render_items(string_enum_tokens(&stand_in_def, &without_values), what)?;
+                // Without the stand-in's docs: each enum gets its own.
+                let docs: usize =
+                    printed.split_inclusive('\n').take_while(|l| l.starts_with("///")).map(str::len).sum();
+                new.insert(printed[docs..].to_string())
+            }
+        };
+        let mut text = String::new();
+        super::docs::push_doc(&mut text, "", Some(&enum_doc(def, e)));
+        text.push_str(&replace_identifier(skeleton, &stand_in, &def.name));
+        Ok(text)
     }
 }
 
-fn string_enum(def: &TypeDef, e: &StringEnum) -> TokenStream {
-    let name = ident(&def.name);
+/// `text` with every whole identifier `from` replaced by `to`.
+fn replace_identifier(text: &str, from: &str, to: &str) -> String {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(from) {
+        let (before, after) = (&rest[..at], &rest[at + from.len()..]);
+        out.push_str(before);
+        let whole = !before.ends_with(is_ident) && !after.starts_with(is_ident);
+        out.push_str(if whole { to } else { from });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+fn enum_doc(def: &TypeDef, e: &StringEnum) -> String {
     let mut doc = def.doc.clone().unwrap_or_default();
     if !doc.is_empty() {
         doc.push_str("\n\n");
@@ -450,7 +638,12 @@ fn string_enum(def: &TypeDef, e: &StringEnum) -> TokenStream {
         "Values D1 adds after this spec was written are kept as [`{}::{}`].",
         def.name, e.unknown_variant
     ));
-    let doc = doc_attrs(Some(&doc));
+    doc
+}
+
+fn string_enum_tokens(def: &TypeDef, e: &StringEnum) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = doc_attrs(Some(&enum_doc(def, e)));
     let validation = runtime_path("validation");
     let unknown = ident(&e.unknown_variant);
     let variants: Vec<TokenStream> = e
@@ -578,5 +771,120 @@ fn one_of(ir: &Ir, def: &TypeDef, o: &OneOf, scope: Scope<'_>) -> TokenStream {
         pub enum #name {
             #(#variants)*
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::EnumVariant;
+
+    /// The setter through quote and prettyplease, as every member was printed before.
+    fn printed(setter: &str, member: &str, ty: &TokenStream) -> String {
+        render_block(quote!(impl A), [setter_tokens(setter, member, ty)], "test").unwrap()
+    }
+
+    #[test]
+    fn string_enums_print_as_prettyplease_prints_them() {
+        let values = [
+            "A",
+            "with space",
+            "quote \" and \\ backslash",
+            "caf\u{e9}",
+            "line\nbreak",
+            "tab\t",
+            "bidi \u{202e}",
+            "",
+            &"LONG_VALUE_".repeat(4),
+            &"LONGER_VALUE_".repeat(6),
+        ];
+        let variant = |(i, value): (usize, &&str)| EnumVariant { value: value.to_string(), ident: format!("V{i}") };
+        let mut enums: Vec<Vec<EnumVariant>> = values.iter().enumerate().map(|v| vec![variant(v)]).collect();
+        enums.push(values.iter().take(4).enumerate().map(variant).collect());
+        enums.push(vec![EnumVariant { value: "x".into(), ident: "VeryLong".repeat(10) }]);
+        let _docs = super::super::docs::Table::scope();
+        let mut skeletons = EnumSkeletons::default();
+        for (i, variants) in enums.into_iter().enumerate() {
+            let def = TypeDef {
+                // Names of one length share a printed skeleton.
+                name: ["Colour".to_string(), "Flavor".to_string(), "AVeryLongEnumName".repeat(4)][i % 3].clone(),
+                module: Module::Api("m".into()),
+                doc: (i % 4 == 0).then(|| "Some *docs*.\n\nTwo paragraphs.".to_string()),
+                location: Location::new("spec.json", "#/components/schemas/Colour"),
+                kind: TypeKind::Alias(TypeRef::String),
+                check: None,
+            };
+            let e = StringEnum { variants, unknown_variant: "Unknown".into() };
+            let whole = render_items(string_enum_tokens(&def, &e), "test").unwrap();
+            assert_eq!(string_enum(&def, &e, "test", &mut skeletons).unwrap(), whole, "{:?}", e.variants);
+        }
+    }
+
+    #[test]
+    fn struct_members_print_as_prettyplease_prints_them() {
+        let _docs = super::super::docs::Table::scope();
+        let types = [quote!(i32), quote!(::std::option::Option<::std::vec::Vec<super::other::SomeType>>)];
+        let docs = [None, Some("One line."), Some("Two\r\nlines  \n\n* and a list\u{202e}")];
+        let wires = ["plain", "with \"quote\"", "caf\u{e9}", "tab\tand\\"];
+        let (mut as_text, mut left) = (0, 0);
+        for n in (1..80).step_by(3) {
+            for (i, ty) in types.iter().enumerate() {
+                let ident = format!("m{}", "x".repeat(n));
+                let f = crate::ir::Field {
+                    name: if n % 2 == 0 { ident.clone() } else { format!("{}{}", wires[n % 4], "y".repeat(n)) },
+                    setter: format!("with_{ident}"),
+                    ident,
+                    ty: TypeRef::Integer(crate::ir::IntWidth::I32),
+                    required: i == 0,
+                    nullable: false,
+                    doc: docs[n % 3].map(str::to_string),
+                };
+                let tokens = field_tokens(&f, ty);
+                let whole = render_items(quote!(pub struct A { #tokens }), "test").unwrap();
+                match field_text(&f, ty) {
+                    Some(text) => {
+                        as_text += 1;
+                        assert_eq!(format!("pub struct A {{\n{text}}}\n"), whole);
+                    }
+                    None => left += 1,
+                }
+            }
+        }
+        assert!(as_text > 10 && left > 10, "{as_text} {left}");
+    }
+
+    #[test]
+    fn setters_print_as_prettyplease_prints_them() {
+        let types = [
+            quote!(i32),
+            quote!(::std::string::String),
+            quote!(::std::vec::Vec<super::other::SomeType>),
+            quote!(::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>),
+            quote!(::d1_runtime::jwe::Jwe<CardPlaintext, 4096>),
+            quote!(::std::vec::Vec<::std::vec::Vec<::d1_types::a_module::AVeryLongTypeNameThatGoesOnAndOn>>),
+        ];
+        let (mut one_line, mut broken, mut left) = (0, 0, 0);
+        for ty in &types {
+            let text = type_text(ty).unwrap();
+            // Every length around the two line breaks: the signature's and the assignment's.
+            for n in 1..80 {
+                let member = format!("m{}", "x".repeat(n));
+                let setter = format!("with_{member}");
+                let expected = printed(&setter, &member, ty);
+                if let Some(member_text) = setter_text(&setter, &member, &text) {
+                    if member_text.contains("(\n") {
+                        broken += 1
+                    } else {
+                        one_line += 1
+                    }
+                    let block = render_block(quote!(impl A), [Member::Text(member_text)], "test").unwrap();
+                    assert_eq!(block, expected, "{setter}: {text}");
+                } else {
+                    left += 1;
+                }
+            }
+        }
+        // Both layouts are printed as text, and the long ones are left to prettyplease.
+        assert!(one_line > 10 && broken > 20 && left > 20, "{one_line} {broken} {left}");
     }
 }
