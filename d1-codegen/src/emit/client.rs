@@ -16,7 +16,7 @@ use super::{
 use crate::error::Error;
 use crate::ir::{
     Api, Ir, ListStyle, MediaType, Method, Operation, ParamLocation, Parameter, PathSegment, Response, Status,
-    TypeKind, TypeRef,
+    TypeKind, TypeRef, ValueStyle,
 };
 use crate::write::FileTree;
 use heck::ToUpperCamelCase;
@@ -424,6 +424,8 @@ struct Input<'a> {
     name: proc_macro2::Ident,
     /// Scalar or list.
     list: Option<List<'a>>,
+    /// Written by the runtime's styles (an object, a map, a union, JSON text).
+    style: Option<ValueStyle>,
     /// How a required argument is passed on to the call: as it is (a reference or a slice), or
     /// by reference when it is a `&str` (unsized behind its reference, so not a `&dyn Display`).
     passed: TokenStream,
@@ -578,6 +580,17 @@ fn param_shape<'a>(ir: &'a Ir, p: &'a Parameter) -> Result<Option<List<'a>>, Str
     }
 }
 
+/// Whether a value written by the styles may go into a URL or header: not card data.
+fn sendable(ir: &Ir, r: &TypeRef) -> Result<(), String> {
+    match resolve(ir, r) {
+        TypeRef::Named(id) => match &named(ir, *id).kind {
+            TypeKind::Newtype(n) if n.sensitive => scalar(ir, r, false),
+            _ => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
 /// A type's definition, through re-exports.
 fn named(ir: &Ir, id: crate::ir::TypeId) -> &crate::ir::TypeDef {
     let def = ir.ty(id);
@@ -643,18 +656,18 @@ fn operation(
     // Inputs.
     let mut inputs = Vec::new();
     for p in &op.params {
-        let list = param_shape(ir, p).map_err(|m| fail(format!("parameter `{}`: {m}", p.name)))?;
-        if list.is_none() && matches!(p.list_style, ListStyle::Label { .. } | ListStyle::Matrix { .. }) {
-            return Err(fail(format!(
-                "parameter `{}`: style `label` or `matrix` is supported for arrays only; use the default \
-                 `simple` for a single value",
-                p.name
-            )));
-        }
+        let at = |m: String| fail(format!("parameter `{}`: {m}", p.name));
+        let list = match p.value_style {
+            None => param_shape(ir, p).map_err(at)?,
+            Some(_) => {
+                sendable(ir, &p.ty).map_err(at)?;
+                None
+            }
+        };
         let name = ident(&p.ident);
         let passed =
             if list.is_none() && *resolve(ir, &p.ty) == TypeRef::String { quote!(&#name) } else { quote!(#name) };
-        inputs.push(Input { param: p, name, list, passed });
+        inputs.push(Input { param: p, name, list, style: p.value_style, passed });
     }
     let is_correlation =
         |p: &Parameter| p.location == ParamLocation::Header && p.name.eq_ignore_ascii_case("x-correlation-id");
@@ -1139,6 +1152,15 @@ fn render_input(input: &Input<'_>, value: TokenStream, correlation: bool) -> Tok
     if correlation {
         return quote!(call.correlation_id(#value););
     }
+    if let Some(style) = input.style {
+        let style = style_tokens(style);
+        return match input.param.location {
+            ParamLocation::Query => quote!(call.query_value(#wire, #style, #value);),
+            ParamLocation::Header => quote!(call.header_value(#wire, #style, #value);),
+            ParamLocation::Cookie => quote!(call.cookie_value(#wire, #style, #value);),
+            ParamLocation::Path => quote!(call.param_value(#wire, #style, #value);),
+        };
+    }
     let Some(list) = input.list else {
         return match input.param.location {
             ParamLocation::Query => quote!(call.query(#wire, #value);),
@@ -1161,6 +1183,21 @@ fn render_input(input: &Input<'_>, value: TokenStream, correlation: bool) -> Tok
             };
             quote!(call.param_items(#wire, ::d1_runtime::client::PathStyle::#style, #explode, #items);)
         }
+    }
+}
+
+/// The runtime's name of a style.
+pub(super) fn style_tokens(style: ValueStyle) -> TokenStream {
+    let path = quote!(::d1_runtime::style::Style);
+    match style {
+        ValueStyle::Form { explode } => quote!(#path::Form { explode: #explode }),
+        ValueStyle::SpaceDelimited => quote!(#path::SpaceDelimited),
+        ValueStyle::PipeDelimited => quote!(#path::PipeDelimited),
+        ValueStyle::DeepObject => quote!(#path::DeepObject),
+        ValueStyle::Simple { explode } => quote!(#path::Simple { explode: #explode }),
+        ValueStyle::Label { explode } => quote!(#path::Label { explode: #explode }),
+        ValueStyle::Matrix { explode } => quote!(#path::Matrix { explode: #explode }),
+        ValueStyle::Json => quote!(#path::Json),
     }
 }
 

@@ -245,9 +245,12 @@ impl<'c> ActivateBuilder<'c> {
     }
 
     /// Optional query parameter `filter`.
-    pub fn filter(mut self, value: &str) -> Self {
+    pub fn filter(
+        mut self,
+        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ) -> Self {
         let call = &mut self.call;
-        call.query("filter", &value);
+        call.query_value("filter", ::d1_runtime::style::Style::Json, &value);
         self
     }
 

@@ -75,7 +75,9 @@ pub struct ActivateRequest {
     /// `session` (cookie parameter)
     pub session: ::std::option::Option<::std::string::String>,
     /// `filter` (query parameter)
-    pub filter: ::std::option::Option<::std::string::String>,
+    pub filter: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
     pub bearer_token: ::d1_runtime::server::BearerToken,
@@ -384,14 +386,21 @@ fn extract_activate(
             )
     };
     let filter = {
-        let raw = inputs.query.get("filter");
+        let text = inputs.query.get("filter").map(::d1_runtime::style::read::Text::from);
         inputs
             .violations
-            .optional(
+            .styled(
                 ::d1_runtime::server::In::Query,
                 "filter",
-                raw,
-                ::d1_runtime::server::parse_string,
+                ::d1_runtime::style::Style::Json,
+                text,
+                false,
+                |value| {
+                    value
+                        .parse::<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >()
+                },
             )
     };
     let body: ::std::option::Option<::fixture_types::kitchen_sink::Option> = match inputs
