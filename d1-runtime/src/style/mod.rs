@@ -9,7 +9,8 @@
 //! - in the other styles a value inside an object or a list that is itself an object or a list
 //!   is written as its JSON text (d1-codegen sends such parameters as [`Style::Json`] as a whole
 //!   instead, and says so in a warning);
-//! - a `cookie` is `form` without `explode` (`name=R,100,G,200`), whatever `explode` says;
+//! - a `cookie` object in `form` with `explode` (the default) is `name=R=100,G=200`, as
+//!   `simple` writes it (`&` has no place in a `Cookie` header), and `name=R,100,G,200` without;
 //! - members whose value is `null` (optional members left out) are not written.
 
 pub mod read;
@@ -19,7 +20,8 @@ pub mod write;
 /// parameter declared with `content: application/json`, or one no style can write).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Style {
-    /// Query and cookie: `R=100&G=200` with `explode`, `name=R,100,G,200` without.
+    /// Query: `R=100&G=200` with `explode`, `name=R,100,G,200` without (a cookie with
+    /// `explode`: `name=R=100,G=200`).
     Form {
         /// OpenAPI's `explode`.
         explode: bool,

@@ -129,14 +129,19 @@ impl<'t> Node<'t, '_> {
         match self.text {
             Text::Leaf(text) => {
                 let text: &'t str = text;
-                Ok(match self.top {
-                    Some(d) => text.strip_prefix(d.list_prefix.as_str()).unwrap_or(text),
-                    None => text,
-                })
+                match self.top {
+                    Some(d) => strip(text, &d.list_prefix),
+                    None => Ok(text),
+                }
             }
             Text::Map(_) => Err(ReadError(format!("expected {what}, found an object"))),
         }
     }
+}
+
+/// `text` without the style's `prefix` (`.` for `label`, `;name=` for `matrix`), which it must have.
+fn strip<'s>(text: &'s str, prefix: &str) -> Result<&'s str, ReadError> {
+    text.strip_prefix(prefix).ok_or_else(|| ReadError(format!("does not start with `{prefix}`")))
 }
 
 fn shown(text: &str) -> String {
@@ -215,7 +220,7 @@ impl<'de> de::Deserializer<'de> for Node<'_, '_> {
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ReadError> {
         match (self.text, self.top) {
             (Text::Leaf(text), Some(d)) => {
-                let rest = text.strip_prefix(d.list_prefix.as_str()).unwrap_or(text);
+                let rest = strip(text, &d.list_prefix)?;
                 let items: Vec<Text<'_>> = if rest.is_empty() {
                     Vec::new()
                 } else {
@@ -246,7 +251,7 @@ impl<'de> de::Deserializer<'de> for Node<'_, '_> {
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ReadError> {
         match (self.text, self.top) {
             (Text::Leaf(text), Some(d)) => {
-                let rest = text.strip_prefix(d.object_prefix.as_str()).unwrap_or(text);
+                let rest = strip(text, &d.object_prefix)?;
                 let parts: Vec<&str> =
                     if rest.is_empty() { Vec::new() } else { rest.split(d.object_separator.as_str()).collect() };
                 let mut members = Vec::with_capacity(parts.len());
@@ -400,6 +405,10 @@ mod tests {
         assert!(err(read(Style::Simple { explode: false }, "G,1")).contains("missing field `R`"));
         assert!(err(read(Style::Simple { explode: false }, "R,1,B,2")).contains("unknown field `B`"));
         assert!(read::<i32>(Style::Simple { explode: false }, "99999999999").is_err());
+        assert!(err(read(Style::Label { explode: true }, "R=1")).contains("does not start with `.`"));
+        assert!(read::<i32>(Style::Matrix { explode: false }, ";other=1")
+            .unwrap_err()
+            .contains("does not start with `;color=`"));
     }
 
     #[test]

@@ -618,7 +618,7 @@ impl<'c> GetObjectsBuilder<'c> {
         self
     }
 
-    /// Cookie map: `prefs=k,v,k2,v2`.
+    /// Cookie map, `form` with `explode`: `prefs=k=v,k2=v2`.
     ///
     /// Optional cookie `prefs`.
     pub fn prefs(

@@ -164,7 +164,7 @@ pub struct GetObjectsRequest {
     >,
     /// `X-Color` (header parameter): Header object, `simple` with `explode`: `R=100,G=200`.
     pub color2: ::std::option::Option<::fixture_types::parameters::Color>,
-    /// `prefs` (cookie parameter): Cookie map: `prefs=k,v,k2,v2`.
+    /// `prefs` (cookie parameter): Cookie map, `form` with `explode`: `prefs=k=v,k2=v2`.
     pub prefs: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
