@@ -248,7 +248,8 @@ fn one_parameter(parameter: &str, schemas: &str) -> String {
 
 #[test]
 fn parameter_shapes_openapi_does_not_define_generate_with_a_located_warning() {
-    let object = r##"{"O":{"type":"object","properties":{"x":{"type":"string"},"y":{"$ref":"#/components/schemas/O"}}}}"##;
+    let object =
+        r##"{"O":{"type":"object","properties":{"x":{"type":"string"},"y":{"$ref":"#/components/schemas/O"}}}}"##;
     for (parameter, schemas, text, call) in [
         (
             r#"{"name":"f","in":"query","style":"deepObject","schema":{"type":"array","items":{"type":"string"}}}"#,

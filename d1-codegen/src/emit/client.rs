@@ -424,8 +424,6 @@ struct Input<'a> {
     name: proc_macro2::Ident,
     /// Scalar or list.
     list: Option<List<'a>>,
-    /// Written by the runtime's styles (an object, a map, a union, JSON text).
-    style: Option<ValueStyle>,
     /// How a required argument is passed on to the call: as it is (a reference or a slice), or
     /// by reference when it is a `&str` (unsized behind its reference, so not a `&dyn Display`).
     passed: TokenStream,
@@ -562,32 +560,22 @@ fn resolve<'a>(ir: &'a Ir, r: &'a TypeRef) -> &'a TypeRef {
     r
 }
 
-/// How a parameter goes into a URL, header or cookie: a scalar rendered with `Display`
-/// (`None`), or a list of such scalars; an error saying why not otherwise.
+/// How a parameter the styles do not write goes into a URL, header or cookie: a scalar rendered
+/// with `Display` (`None`), or a list of such scalars (lowering sends every other shape through
+/// the styles); an error when it holds card data.
 fn param_shape<'a>(ir: &'a Ir, p: &'a Parameter) -> Result<Option<List<'a>>, String> {
     match resolve(ir, &p.ty) {
-        TypeRef::Array(item) => scalar(ir, item, true).map(|()| Some(List { item, newtype: false })),
+        TypeRef::Array(item) => not_card_data(ir, item).map(|()| Some(List { item, newtype: false })),
         TypeRef::Named(id) => match &named(ir, *id).kind {
             TypeKind::Newtype(n) if !n.sensitive => match &n.inner {
                 crate::ir::NewtypeInner::Array(item) => {
-                    scalar(ir, item, true).map(|()| Some(List { item, newtype: true }))
+                    not_card_data(ir, item).map(|()| Some(List { item, newtype: true }))
                 }
                 _ => Ok(None),
             },
-            _ => scalar(ir, &p.ty, false).map(|()| None),
+            _ => not_card_data(ir, &p.ty).map(|()| None),
         },
-        other => scalar(ir, other, false).map(|()| None),
-    }
-}
-
-/// Whether a value written by the styles may go into a URL or header: not card data.
-fn sendable(ir: &Ir, r: &TypeRef) -> Result<(), String> {
-    match resolve(ir, r) {
-        TypeRef::Named(id) => match &named(ir, *id).kind {
-            TypeKind::Newtype(n) if n.sensitive => scalar(ir, r, false),
-            _ => Ok(()),
-        },
-        _ => Ok(()),
+        other => not_card_data(ir, other).map(|()| None),
     }
 }
 
@@ -600,40 +588,16 @@ fn named(ir: &Ir, id: crate::ir::TypeId) -> &crate::ir::TypeDef {
     }
 }
 
-/// Whether a value (or, with `item`, an array item) is a scalar `Display` can write.
-fn scalar(ir: &Ir, r: &TypeRef, item: bool) -> Result<(), String> {
-    let what = |items: &str, one: &str| if item { format!("an array of {items}") } else { one.to_string() };
+/// Card data (a sensitive newtype) must not be sent in a URL or header.
+fn not_card_data(ir: &Ir, r: &TypeRef) -> Result<(), String> {
     match resolve(ir, r) {
-        TypeRef::String | TypeRef::Integer(_) | TypeRef::Number | TypeRef::Boolean => Ok(()),
-        TypeRef::Named(id) => {
-            let def = named(ir, *id);
-            match &def.kind {
-                TypeKind::Newtype(n) if n.sensitive => {
-                    Err(format!("`{}` holds card data and must not be sent in a URL or header", def.name))
-                }
-                TypeKind::Newtype(n) if matches!(n.inner, crate::ir::NewtypeInner::Array(_)) => {
-                    Err(format!("{} has no serialisation in OpenAPI 3.0", what("lists", "a list")))
-                }
-                TypeKind::Newtype(_) | TypeKind::StringEnum(_) => Ok(()),
-                TypeKind::Struct(_) => Err(format!(
-                    "{} (`{}`) is not supported: OpenAPI 3.0 defines no form for it; send it in the \
-                     request body, or describe it with `content: application/json`",
-                    what("objects", "an object"),
-                    def.name
-                )),
-                _ => Err(format!(
-                    "{} `{}` (a `oneOf`/`anyOf` or map) is not supported: give the parameter one \
-                     scalar `type` (e.g. `string`)",
-                    what("", "type").trim_end(),
-                    def.name
-                )),
+        TypeRef::Named(id) => match &named(ir, *id) {
+            def @ crate::ir::TypeDef { kind: TypeKind::Newtype(n), .. } if n.sensitive => {
+                Err(format!("`{}` holds card data and must not be sent in a URL or header", def.name))
             }
-        }
-        TypeRef::Array(_) => Err(format!("{} has no serialisation in OpenAPI 3.0", what("arrays", "an array"))),
-        _ => Err(format!(
-            "{} is not supported: declare each key as its own parameter",
-            what("JSON objects", "a JSON object")
-        )),
+            _ => Ok(()),
+        },
+        _ => Ok(()),
     }
 }
 
@@ -660,14 +624,14 @@ fn operation(
         let list = match p.value_style {
             None => param_shape(ir, p).map_err(at)?,
             Some(_) => {
-                sendable(ir, &p.ty).map_err(at)?;
+                not_card_data(ir, &p.ty).map_err(at)?;
                 None
             }
         };
         let name = ident(&p.ident);
         let passed =
             if list.is_none() && *resolve(ir, &p.ty) == TypeRef::String { quote!(&#name) } else { quote!(#name) };
-        inputs.push(Input { param: p, name, list, style: p.value_style, passed });
+        inputs.push(Input { param: p, name, list, passed });
     }
     let is_correlation =
         |p: &Parameter| p.location == ParamLocation::Header && p.name.eq_ignore_ascii_case("x-correlation-id");
@@ -1152,7 +1116,7 @@ fn render_input(input: &Input<'_>, value: TokenStream, correlation: bool) -> Tok
     if correlation {
         return quote!(call.correlation_id(#value););
     }
-    if let Some(style) = input.style {
+    if let Some(style) = input.param.value_style {
         let style = style_tokens(style);
         return match input.param.location {
             ParamLocation::Query => quote!(call.query_value(#wire, #style, #value);),
