@@ -550,9 +550,10 @@ impl<'a> SpecLowering<'a> {
                 self.warn(
                     at,
                     format!(
-                        "OpenAPI 3.0 defines no `{}` form for objects or arrays inside an object or \
-                         array: the parameter is sent as JSON text, as `content: application/json` would \
-                         send it; declare it with `content` to make that explicit",
+                        "style `{}` of OpenAPI 3.0 writes scalars, flat arrays and flat objects only: this \
+                         parameter (objects or arrays inside an object or array) is sent as JSON text, as \
+                         `content: application/json` would send it; declare it with `content` to make that \
+                         explicit",
                         declared.name()
                     ),
                 );

@@ -266,13 +266,13 @@ fn parameter_shapes_openapi_does_not_define_generate_with_a_located_warning() {
         (
             r##"{"name":"f","in":"query","schema":{"type":"array","items":{"$ref":"#/components/schemas/O"}}}"##,
             object,
-            "defines no `form` form for objects or arrays inside an object or array: the parameter is sent as JSON text",
+            "style `form` of OpenAPI 3.0 writes scalars, flat arrays and flat objects only: this parameter (objects or arrays inside an object or array) is sent as JSON text",
             "::d1_runtime::style::Style::Json",
         ),
         (
             r#"{"name":"f","in":"header","schema":{"type":"array","items":{"type":"array","items":{"type":"string"}}}}"#,
             "{}",
-            "defines no `simple` form for objects or arrays inside an object or array",
+            "style `simple` of OpenAPI 3.0 writes scalars, flat arrays and flat objects only",
             "::d1_runtime::style::Style::Json",
         ),
     ] {

@@ -43,8 +43,8 @@ fn fixtures_produce_the_expected_warnings() {
         ("~1things:search/post/requestBody/content/multipart~1form-data", "sent as raw bytes"),
         ("~1nesting/get/parameters/0", "this array is written `expand[0]=…&expand[1]=…`, as qs and Rails read it"),
         ("~1nesting/get/parameters/1", "written `nested[key][sub]=…` and `nested[key][0]=…`"),
-        ("~1nesting/get/parameters/2", "the parameter is sent as JSON text"),
-        ("~1nesting/get/parameters/3", "the parameter is sent as JSON text"),
+        ("~1nesting/get/parameters/2", "is sent as JSON text, as `content: application/json` would send it"),
+        ("~1nesting/get/parameters/3", "is sent as JSON text, as `content: application/json` would send it"),
         ("~1lines~1{modes}/get/parameters/8", "parameter without a `type` is passed as text"),
         ("~1lines~1{modes}/get/parameters/9", "parameter items without a `type` are passed as text"),
     ];
