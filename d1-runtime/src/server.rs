@@ -442,6 +442,24 @@ impl Violations {
         }
     }
 
+    /// A parameter written in a `style` that has a default (its JSON text), read in place of
+    /// the missing parameter.
+    pub fn styled_or<T>(
+        &mut self,
+        location: In,
+        name: &str,
+        style: Style,
+        text: Option<Text<'_>>,
+        default: &str,
+        parse: impl FnOnce(&Styled<'_>) -> Result<T, String>,
+    ) -> Option<T> {
+        let (style, text) = match text {
+            Some(text) => (style, text),
+            None => (Style::Json, Text::from(default)),
+        };
+        self.styled(location, name, style, Some(text), true, parse)
+    }
+
     /// The items of a list newtype, checked by its constructor; when they break its
     /// constraints, `None` and a violation.
     pub fn list<T, L>(&mut self, location: In, name: &str, items: Vec<T>) -> Option<L>

@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex};
 
 use fixture_client::types::parameters::{
-    Color, Created, Limited, Mode, Nested, Point, Range, Tag, Tags, WorkflowId, B,
+    Color, Created, Limited, Mode, Nested, Order, Point, Range, Tag, Tags, WorkflowId, B,
 };
 use fixture_client::{Client, Environment, RetryPolicy};
 use fixture_server::parameters::{self as server, ParametersApi};
@@ -66,7 +66,7 @@ impl ParametersApi for Recorder {
     }
 
     async fn get_workflow(&self, r: server::GetWorkflowRequest) -> Result<server::GetWorkflowResponse, ApiError> {
-        self.record(format!("workflow {:?}", r.workflow_id));
+        self.record(format!("workflow {:?} order={:?}", r.workflow_id, r.order));
         Ok(server::GetWorkflowResponse::NoContent)
     }
 
@@ -272,7 +272,10 @@ async fn call_every_shape(client: &Client) {
         .await
         .expect("get_nesting");
     api.get_workflow(&WorkflowId::Integer(42)).await.expect("get_workflow, an integer");
-    api.get_workflow(&WorkflowId::String("ci.yml".into())).await.expect("get_workflow, a name");
+    api.get_workflow(&WorkflowId::String("ci.yml".into()))
+        .order(Order::Integer(2))
+        .await
+        .expect("get_workflow, a name");
     api.get_styled(&color(1, 2, 3), &Color::new(4).with_g(5), &6).await.expect("get_styled");
     api.get_map().limit(10).extra([("a".to_string(), 1), ("b".to_string(), -2)].into()).await.expect("get_map");
 }
@@ -289,8 +292,8 @@ async fn objects_maps_and_unions_round_trip() {
             r#"objects color=Color { r: 1, g: Some(2), b: Some(B(3)) } point=Some(Point { x: 4, y: -5 }) box=Some(Point { x: 6, y: 7 }) filter=Some(Range { gte: Some(1), lt: Some(9) }) created=Some(Range(Range { gte: Some(10), lt: None })) labels=Some({"n": String("5"), "team": String("a b")}) x-color=Some(Color { r: 8, g: None, b: None }) prefs=Some({"lang": "fr", "theme": "dark"}) where=Some(Point { x: 0, y: 1 })"#,
             r#"objects color=Color { r: 0, g: None, b: None } point=None box=None filter=None created=Some(Integer(1700000000)) labels=None x-color=None prefs=None where=None"#,
             r#"nesting expand=Some(["customer", "invoice.lines"]) nested=Some(Nested { range: Some(Range { gte: None, lt: Some(3) }), tags: Some(["x", "y,z"]) }) points=Some([Point { x: 1, y: 2 }, Point { x: 3, y: 4 }]) grid=Some([[1, 2], []])"#,
-            "workflow Integer(42)",
-            r#"workflow String("ci.yml")"#,
+            r#"workflow Integer(42) order=String("name")"#,
+            r#"workflow String("ci.yml") order=Integer(2)"#,
             "styled lab=Color { r: 1, g: Some(2), b: Some(B(3)) } mat=Color { r: 4, g: Some(5), b: None } page=6",
             r#"map limit=Some(10) extra=Some({"a": 1, "b": -2})"#,
         ]
@@ -308,7 +311,7 @@ async fn the_server_reads_objects_as_openapi_writes_them() {
         ("/objects/R,1?created[lt]=8&labels[k]=v&where=%7B%22x%22:1,%22y%22:2%7D", [("cookie", "prefs=a=1,b=2")], 204),
         ("/styled/.R=100.G=200.B=150/;mat=R,1,G,2/;page=3", [("x-none", "")], 204),
         ("/workflows/42", [("x-none", "")], 204),
-        ("/workflows/deploy.yml", [("x-none", "")], 204),
+        ("/workflows/deploy.yml?order=7a", [("x-none", "")], 204),
         ("/nesting?expand[1]=b&expand[0]=a&nested[range][gte]=2&nested[tags][0]=t&points=[%7B%22x%22:1,%22y%22:2%7D]", [("x-none", "")], 204),
         ("/map?limit=1&a=2&b=3", [("x-none", "")], 204),
         // What does not fit its type is a 400.
@@ -338,8 +341,8 @@ async fn the_server_reads_objects_as_openapi_writes_them() {
             r#"objects color=Color { r: 100, g: Some(200), b: Some(B(150)) } point=Some(Point { x: 1, y: 2 }) box=Some(Point { x: 3, y: 4 }) filter=Some(Range { gte: Some(5), lt: None }) created=Some(Integer(7)) labels=None x-color=Some(Color { r: 1, g: Some(2), b: None }) prefs=None where=None"#,
             r#"objects color=Color { r: 1, g: None, b: None } point=None box=None filter=None created=Some(Range(Range { gte: None, lt: Some(8) })) labels=Some({"k": String("v")}) x-color=None prefs=Some({"a": "1", "b": "2"}) where=Some(Point { x: 1, y: 2 })"#,
             "styled lab=Color { r: 100, g: Some(200), b: Some(B(150)) } mat=Color { r: 1, g: Some(2), b: None } page=3",
-            "workflow Integer(42)",
-            r#"workflow String("deploy.yml")"#,
+            r#"workflow Integer(42) order=String("name")"#,
+            r#"workflow String("deploy.yml") order=String("7a")"#,
             r#"nesting expand=Some(["a", "b"]) nested=Some(Nested { range: Some(Range { gte: Some(2), lt: None }), tags: Some(["t"]) }) points=Some([Point { x: 1, y: 2 }]) grid=None"#,
             r#"map limit=Some(1) extra=Some({"a": 2, "b": 3})"#,
         ]
@@ -375,7 +378,7 @@ async fn the_client_writes_objects_as_openapi_specifies() {
             "/objects/R,0?created=1700000000 None None",
             "/nesting?expand%5B0%5D=customer&expand%5B1%5D=invoice.lines&nested%5Brange%5D%5Blt%5D=3&nested%5Btags%5D%5B0%5D=x&nested%5Btags%5D%5B1%5D=y%2Cz&points=%5B%7B%22x%22%3A1%2C%22y%22%3A2%7D%2C%7B%22x%22%3A3%2C%22y%22%3A4%7D%5D&grid=%5B%5B1%2C2%5D%2C%5B%5D%5D None None",
             "/workflows/42 None None",
-            "/workflows/ci.yml None None",
+            "/workflows/ci.yml?order=2 None None",
             "/styled/.B=3.G=2.R=1/;mat=G,5,R,4/;page=6 None None",
             "/map?limit=10&a=1&b=-2 None None",
         ]

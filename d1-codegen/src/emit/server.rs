@@ -345,7 +345,14 @@ fn param_shape(ir: &Ir, ty: &TypeRef, scope: Scope<'_>) -> ParamShape {
 /// Reading a parameter written by the runtime's styles (an object, a map, a union, JSON text):
 /// its text gathered as the style spreads it, then parsed as its type — a union by trying its
 /// variants in order, the first that fits winning (for a `oneOf` as for an `anyOf`).
-fn styled_step(ir: &Ir, op: &Operation, p: &Parameter, style: ValueStyle, scope: Scope<'_>) -> TokenStream {
+fn styled_step(
+    ir: &Ir,
+    op: &Operation,
+    p: &Parameter,
+    style: ValueStyle,
+    default: Option<&serde_json::Value>,
+    scope: Scope<'_>,
+) -> TokenStream {
     let var = ident(&p.ident);
     let name = &p.name;
     let loc = location_tokens(p.location);
@@ -389,10 +396,17 @@ fn styled_step(ir: &Ir, op: &Operation, p: &Parameter, style: ValueStyle, scope:
     };
     let required = p.required || p.location == ParamLocation::Path;
     let style = super::client::style_tokens(style);
+    let read = match default {
+        Some(default) => {
+            let default = default.to_string();
+            quote!(inputs.violations.styled_or(#loc, #name, #style, text, #default, |value| #parse))
+        }
+        None => quote!(inputs.violations.styled(#loc, #name, #style, text, #required, |value| #parse)),
+    };
     quote! {
         let #var = {
             let text = #text;
-            inputs.violations.styled(#loc, #name, #style, text, #required, |value| #parse)
+            #read
         };
     }
 }
@@ -865,8 +879,11 @@ fn handler(
     for p in &op.params {
         if let Some(style) = p.value_style {
             let var = ident(&p.ident);
-            steps.push(styled_step(ir, op, p, style, scope));
-            if p.required || p.location == ParamLocation::Path {
+            // As the request struct declares it: a default makes the member always there,
+            // except for arrays.
+            let default = p.default.as_ref().filter(|_| !param_shape(ir, &p.ty, scope).array);
+            steps.push(styled_step(ir, op, p, style, default, scope));
+            if p.required || p.location == ParamLocation::Path || default.is_some() {
                 required.push(var.clone());
             }
             assign.push(var);

@@ -151,6 +151,8 @@ impl<'c> Api<'c> {
     ///
     /// * `workflow_id` — path parameter `workflow_id`: A `oneOf` of an integer and a string (GitHub's `workflow_id`).
     ///
+    /// Optional: [`.order(…)`](GetWorkflowBuilder::order).
+    ///
     /// Answers: `204` → [`Response`](crate::Response)<`()` (no body)> (errors as [`Error`](crate::Error)<[`GetWorkflowError`]>).
     ///
     /// # Example
@@ -820,6 +822,21 @@ pub struct GetWorkflowBuilder<'c> {
 }
 
 impl<'c> GetWorkflowBuilder<'c> {
+    /// A union with a default, which the server reads when it is missing.
+    ///
+    /// Optional query parameter `order`. The server's default: `"name"`.
+    pub fn order(mut self, value: ::fixture_types::parameters::Order) -> Self {
+        let call = &mut self.call;
+        call.query_value(
+            "order",
+            ::d1_runtime::style::Style::Form {
+                explode: true,
+            },
+            &value,
+        );
+        self
+    }
+
     /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
     /// declared ones. An invalid name or value, or a header the client sets itself
     /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail

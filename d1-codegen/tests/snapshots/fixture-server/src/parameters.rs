@@ -246,6 +246,8 @@ impl ::d1_runtime::server::axum::response::IntoResponse for GetNestingResponse {
 pub struct GetWorkflowRequest {
     /// `workflow_id` (path parameter): A `oneOf` of an integer and a string (GitHub's `workflow_id`).
     pub workflow_id: ::fixture_types::parameters::WorkflowId,
+    /// `order` (query parameter, default `name`): A union with a default, which the server reads when it is missing.
+    pub order: ::fixture_types::parameters::Order,
 }
 
 /// The responses [`ParametersApi::get_workflow`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
@@ -1185,8 +1187,36 @@ fn extract_get_workflow(
                 },
             )
     };
+    let order = {
+        let text = ::d1_runtime::server::query_members(&inputs.query, "order", &[]);
+        inputs
+            .violations
+            .styled_or(
+                ::d1_runtime::server::In::Query,
+                "order",
+                ::d1_runtime::style::Style::Form {
+                    explode: true,
+                },
+                text,
+                "\"name\"",
+                |value| {
+                    value
+                        .parse::<i64>()
+                        .map(::fixture_types::parameters::Order::Integer)
+                        .or_else(|_| {
+                            value
+                                .parse::<::std::string::String>()
+                                .map(::fixture_types::parameters::Order::String)
+                        })
+                        .map_err(|_| {
+                            "is not valid: fits none of its 2 forms".to_string()
+                        })
+                },
+            )
+    };
     ::std::option::Option::Some(GetWorkflowRequest {
         workflow_id: workflow_id?,
+        order: order?,
     })
 }
 

@@ -344,6 +344,18 @@ impl Nested {
     }
 }
 
+/// A union with a default, which the server reads when it is missing.
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum Order {
+    /// When the value has this shape.
+    Integer(i64),
+    /// When the value has this shape.
+    String(::std::string::String),
+}
+
 /// Object, `form` with `explode`: its members are query parameters, `x=1&y=2`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
