@@ -1,6 +1,6 @@
 //! Parameter values other than a scalar or a list of scalars — objects, maps, `oneOf`/`anyOf`
-//! unions — in the `style`s of OpenAPI 3.0 §Style Values: [`write`] turns a value into the text
-//! a client sends, [`read`] turns that text back into a typed value on the server.
+//! unions — in the `style`s of OpenAPI 3.0 §Style Values: [`mod@write`] turns a value into the text
+//! a client sends, [`mod@read`] turns that text back into a typed value on the server.
 //!
 //! Where OpenAPI 3.0 defines no form, one reading is chosen, the same on both sides:
 //!
