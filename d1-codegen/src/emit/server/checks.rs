@@ -253,7 +253,15 @@ impl<'a> Checks<'a> {
                 };
                 let (skip_param, loop_) = match others {
                     Some(action) => {
-                        let arm = if known.is_empty() { quote!() } else { quote!(#(#known)|* => {}) };
+                        // Without known members every key takes the action: no `match` of one arm.
+                        let dispatch = if known.is_empty() {
+                            action
+                        } else {
+                            quote!(match key.as_str() {
+                                #(#known)|* => {}
+                                _ => { #action }
+                            })
+                        };
                         (
                             quote!(skip),
                             quote! {
@@ -262,10 +270,7 @@ impl<'a> Checks<'a> {
                                     if skip == ::std::option::Option::Some(key.as_str()) {
                                         continue;
                                     }
-                                    match key.as_str() {
-                                        #arm
-                                        _ => { #action }
-                                    }
+                                    #dispatch
                                 }
                             },
                         )
@@ -323,9 +328,20 @@ impl<'a> Checks<'a> {
                 }
                 None => {
                     let count = o.variants.len();
+                    let inners: Vec<TokenStream> = o
+                        .variants
+                        .iter()
+                        .map(|v| self.expr(&v.ty, quote!(value), quote!(::std::option::Option::None)))
+                        .collect();
+                    // A variant without checks takes every value: so does the union.
+                    if inners.iter().any(TokenStream::is_empty) {
+                        return quote! {
+                            #[doc = #doc]
+                            pub(crate) fn #f(_value: &Value, _c: &mut Checker, _skip: ::std::option::Option<&str>) {}
+                        };
+                    }
                     let mut attempts = Vec::new();
-                    for (i, variant) in o.variants.iter().enumerate() {
-                        let inner = self.expr(&variant.ty, quote!(value), quote!(::std::option::Option::None));
+                    for (i, inner) in inners.into_iter().enumerate() {
                         let var = ident(&format!("attempt_{i}"));
                         attempts.push(quote! {
                             let #var = c.attempt(|c| { #inner });
