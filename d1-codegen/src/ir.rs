@@ -176,6 +176,53 @@ pub struct Parameter {
     pub default: Option<serde_json::Value>,
     /// How a list value is written (OpenAPI 3.0 `style` and `explode`); scalars ignore it.
     pub list_style: ListStyle,
+    /// `Some`: the value is an object, a map or a `oneOf`/`anyOf` (or a scalar in `label` or
+    /// `matrix` style, or an array in `deepObject`), written by the runtime's styles from its
+    /// JSON form; `Json` for a parameter declared with `content: application/json` or one no
+    /// style can write. `None`: a scalar or a list of scalars, written per `list_style`.
+    pub value_style: Option<ValueStyle>,
+}
+
+/// The `style` and `explode` of a parameter (OpenAPI 3.0 §Style Values), or JSON text.
+/// Mirrors `d1_runtime::style::Style`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueStyle {
+    Form { explode: bool },
+    SpaceDelimited,
+    PipeDelimited,
+    DeepObject,
+    Simple { explode: bool },
+    Label { explode: bool },
+    Matrix { explode: bool },
+    Json,
+}
+
+impl ValueStyle {
+    /// The name OpenAPI gives it, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueStyle::Form { .. } => "form",
+            ValueStyle::SpaceDelimited => "spaceDelimited",
+            ValueStyle::PipeDelimited => "pipeDelimited",
+            ValueStyle::DeepObject => "deepObject",
+            ValueStyle::Simple { .. } => "simple",
+            ValueStyle::Label { .. } => "label",
+            ValueStyle::Matrix { .. } => "matrix",
+            ValueStyle::Json => "content: application/json",
+        }
+    }
+
+    /// How a list of scalars is laid out in this style.
+    pub fn list(self) -> ListStyle {
+        match self {
+            ValueStyle::Form { explode: true } | ValueStyle::DeepObject | ValueStyle::Json => ListStyle::Repeated,
+            ValueStyle::Form { explode: false } | ValueStyle::Simple { .. } => ListStyle::Joined(','),
+            ValueStyle::SpaceDelimited => ListStyle::Joined(' '),
+            ValueStyle::PipeDelimited => ListStyle::Joined('|'),
+            ValueStyle::Label { explode } => ListStyle::Label { explode },
+            ValueStyle::Matrix { explode } => ListStyle::Matrix { explode },
+        }
+    }
 }
 
 /// How the items of an array parameter are laid out on the wire (OpenAPI 3.0 §Style Values).

@@ -408,6 +408,7 @@ impl<'a> SpecLowering<'a> {
             }
             let is_header = location == ParamLocation::Header;
             let hint = Hint::new(naming::param_type_name(&data.name, is_header), &type_stem);
+            let mut json = false;
             let (ty, default) = match &data.format {
                 ParameterSchemaOrContent::Schema(schema) => {
                     let default = match schema {
@@ -416,23 +417,31 @@ impl<'a> SpecLowering<'a> {
                     };
                     (self.schema_ref(schema, &at.child("schema"), hint)?, default)
                 }
-                ParameterSchemaOrContent::Content(_) => {
-                    self.warn(at, "parameter with `content` is passed as a plain string");
-                    (TypeRef::String, None)
-                }
+                ParameterSchemaOrContent::Content(content) => match pick_content(content) {
+                    Some((media, MediaType::Json, Some(schema))) => {
+                        json = true;
+                        let schema_at = at.child("content").child(&media).child("schema");
+                        (self.schema_ref(schema, &schema_at, hint)?, None)
+                    }
+                    _ => {
+                        self.warn(at, "parameter with `content` is passed as a plain string");
+                        (TypeRef::String, None)
+                    }
+                },
             };
             let ty = match ty {
-                TypeRef::Json => {
+                TypeRef::Json if !json => {
                     self.warn(at, "parameter without a `type` is passed as text");
                     TypeRef::String
                 }
-                TypeRef::Array(item) if *item == TypeRef::Json => {
+                TypeRef::Array(item) if *item == TypeRef::Json && !json => {
                     self.warn(at, "parameter items without a `type` are passed as text");
                     TypeRef::Array(Box::new(TypeRef::String))
                 }
                 ty => ty,
             };
-            let list_style = list_style(param).map_err(|m| Error::new(at, m))?;
+            let declared = if json { ValueStyle::Json } else { declared_style(param) };
+            let value_style = self.value_style(&data.name, declared, &ty, at);
             let required = data.required || location == ParamLocation::Path;
             params.push(Parameter {
                 name: data.name.clone(),
@@ -442,7 +451,8 @@ impl<'a> SpecLowering<'a> {
                 ty,
                 doc: docs::markdown_of(data.description.as_deref()),
                 default,
-                list_style,
+                list_style: declared.list(),
+                value_style,
             });
         }
         for segment in segments {
@@ -499,6 +509,55 @@ impl<'a> SpecLowering<'a> {
                         Err(Error::new(&target_loc, "a parameter `$ref` to another `$ref` is not supported"))
                     }
                 }
+            }
+        }
+    }
+
+    /// How the value of parameter `name` is written (see [`Parameter::value_style`]), with a
+    /// warning where OpenAPI 3.0 defines no form and a reading is chosen.
+    fn value_style(&mut self, name: &str, declared: ValueStyle, ty: &TypeRef, at: &Location) -> Option<ValueStyle> {
+        let shape = shape(&self.ctx.types, ty, 0);
+        match (declared, shape) {
+            (ValueStyle::Json, _) => Some(ValueStyle::Json),
+            (ValueStyle::Label { .. } | ValueStyle::Matrix { .. }, ParamShape::Scalar) => Some(declared),
+            (_, ParamShape::Scalar) => None,
+            (ValueStyle::DeepObject, ParamShape::List) => {
+                self.warn(
+                    at,
+                    format!(
+                        "OpenAPI 3.0 defines `deepObject` for objects only: this array is written \
+                         `{name}[0]=…&{name}[1]=…`, as qs and Rails read it; declare the parameter with \
+                         `content: application/json` to send it as JSON text instead"
+                    ),
+                );
+                Some(declared)
+            }
+            (_, ParamShape::List) => None,
+            (_, ParamShape::Flat) => Some(declared),
+            (ValueStyle::DeepObject, ParamShape::Nested) => {
+                self.warn(
+                    at,
+                    format!(
+                        "OpenAPI 3.0 defines `deepObject` for one level of keys: the objects and arrays \
+                         inside are written `{name}[key][sub]=…` and `{name}[key][0]=…`, as qs and Rails read \
+                         them; declare the parameter with `content: application/json` to send it as JSON text \
+                         instead"
+                    ),
+                );
+                Some(declared)
+            }
+            (_, ParamShape::Nested) => {
+                self.warn(
+                    at,
+                    format!(
+                        "style `{}` of OpenAPI 3.0 writes scalars, flat arrays and flat objects only: this \
+                         parameter (objects or arrays inside an object or array) is sent as JSON text, as \
+                         `content: application/json` would send it; declare it with `content` to make that \
+                         explicit",
+                        declared.name()
+                    ),
+                );
+                Some(ValueStyle::Json)
             }
         }
     }
@@ -1611,30 +1670,91 @@ fn local_name<'r>(reference: &'r str, prefix: &str) -> Option<&'r str> {
     reference.strip_prefix(prefix).filter(|n| !n.is_empty() && !n.contains('/'))
 }
 
-/// The wire layout of an array parameter, from its `style` and `explode` (OpenAPI 3.0 defaults:
-/// `form` in query and cookie, `simple` in path and header; `explode` only for `form`).
-fn list_style(p: &openapiv3::Parameter) -> Result<ListStyle, String> {
+/// The declared `style` and `explode` of a parameter, with the defaults of OpenAPI 3.0: `form`
+/// in query and cookie, `simple` in path and header; `explode` by default only for `form`.
+fn declared_style(p: &openapiv3::Parameter) -> ValueStyle {
     use openapiv3::{PathStyle, QueryStyle};
     let explode = p.parameter_data_ref().explode;
-    Ok(match p {
+    match p {
         openapiv3::Parameter::Query { style, .. } => match style {
-            QueryStyle::Form if explode.unwrap_or(true) => ListStyle::Repeated,
-            QueryStyle::Form => ListStyle::Joined(','),
-            QueryStyle::SpaceDelimited => ListStyle::Joined(' '),
-            QueryStyle::PipeDelimited => ListStyle::Joined('|'),
-            QueryStyle::DeepObject => {
-                return Err("style `deepObject` (an object spread over `name[key]=value` query pairs) is not \
-                            supported: declare each key as its own query parameter, e.g. `name[gte]`"
-                    .into());
-            }
+            QueryStyle::Form => ValueStyle::Form { explode: explode.unwrap_or(true) },
+            QueryStyle::SpaceDelimited => ValueStyle::SpaceDelimited,
+            QueryStyle::PipeDelimited => ValueStyle::PipeDelimited,
+            QueryStyle::DeepObject => ValueStyle::DeepObject,
         },
         openapiv3::Parameter::Path { style, .. } => match style {
-            PathStyle::Simple => ListStyle::Joined(','),
-            PathStyle::Label => ListStyle::Label { explode: explode.unwrap_or(false) },
-            PathStyle::Matrix => ListStyle::Matrix { explode: explode.unwrap_or(false) },
+            PathStyle::Simple => ValueStyle::Simple { explode: explode.unwrap_or(false) },
+            PathStyle::Label => ValueStyle::Label { explode: explode.unwrap_or(false) },
+            PathStyle::Matrix => ValueStyle::Matrix { explode: explode.unwrap_or(false) },
         },
-        openapiv3::Parameter::Header { .. } | openapiv3::Parameter::Cookie { .. } => ListStyle::Joined(','),
-    })
+        openapiv3::Parameter::Header { .. } => ValueStyle::Simple { explode: explode.unwrap_or(false) },
+        openapiv3::Parameter::Cookie { .. } => ValueStyle::Form { explode: explode.unwrap_or(true) },
+    }
+}
+
+/// What a parameter's type is to the styles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ParamShape {
+    /// Written with `Display`, read with `FromStr`.
+    Scalar,
+    /// An array of scalars.
+    List,
+    /// An object or map of scalars, a union of scalars, lists and such objects: what the
+    /// styles define.
+    Flat,
+    /// Objects or lists inside objects or lists: no style of OpenAPI 3.0 defines a form.
+    Nested,
+}
+
+/// Unions and aliases are followed this deep at most (a cycle ends as `Nested`).
+const SHAPE_DEPTH: usize = 16;
+
+fn shape(types: &[TypeDef], ty: &TypeRef, depth: usize) -> ParamShape {
+    if depth > SHAPE_DEPTH {
+        return ParamShape::Nested;
+    }
+    let list = |item: &TypeRef| match shape(types, item, depth + 1) {
+        ParamShape::Scalar => ParamShape::List,
+        _ => ParamShape::Nested,
+    };
+    let scalar = |t: &TypeRef| shape(types, t, depth + 1) == ParamShape::Scalar;
+    match ty {
+        TypeRef::String | TypeRef::Integer(_) | TypeRef::Number | TypeRef::Boolean | TypeRef::Bytes => {
+            ParamShape::Scalar
+        }
+        TypeRef::Sealed { .. } => ParamShape::Scalar,
+        TypeRef::Json => ParamShape::Nested,
+        TypeRef::JsonObject => ParamShape::Flat,
+        TypeRef::Boxed(inner) => shape(types, inner, depth + 1),
+        TypeRef::Array(item) => list(item),
+        TypeRef::Map(value) if scalar(value) => ParamShape::Flat,
+        TypeRef::Map(_) => ParamShape::Nested,
+        TypeRef::Named(id) => match &types[id.0].kind {
+            TypeKind::Newtype(n) => match &n.inner {
+                NewtypeInner::Array(item) => list(item),
+                _ => ParamShape::Scalar,
+            },
+            TypeKind::StringEnum(_) => ParamShape::Scalar,
+            TypeKind::Alias(target) => shape(types, target, depth + 1),
+            TypeKind::ReExport(target) => shape(types, &TypeRef::Named(*target), depth + 1),
+            TypeKind::Struct(s) => {
+                let flat = s.fields.iter().all(|f| scalar(&f.ty)) && s.additional.as_ref().is_none_or(scalar);
+                if flat {
+                    ParamShape::Flat
+                } else {
+                    ParamShape::Nested
+                }
+            }
+            TypeKind::OneOf(o) => {
+                let flat = o.variants.iter().all(|v| shape(types, &v.ty, depth + 1) != ParamShape::Nested);
+                if flat {
+                    ParamShape::Flat
+                } else {
+                    ParamShape::Nested
+                }
+            }
+        },
+    }
 }
 
 fn location_of(p: &openapiv3::Parameter) -> ParamLocation {

@@ -247,40 +247,72 @@ fn one_parameter(parameter: &str, schemas: &str) -> String {
 }
 
 #[test]
-fn parameter_shapes_openapi_cannot_write_say_what_to_change() {
-    let object = r#"{"O":{"type":"object","properties":{"x":{"type":"string"}}}}"#;
-    for (parameter, schemas, pointer, text) in [
+fn parameter_shapes_openapi_does_not_define_generate_with_a_located_warning() {
+    let object =
+        r##"{"O":{"type":"object","properties":{"x":{"type":"string"},"y":{"$ref":"#/components/schemas/O"}}}}"##;
+    for (parameter, schemas, text, call) in [
         (
-            r#"{"name":"f","in":"query","style":"deepObject","schema":{"type":"object"}}"#,
+            r#"{"name":"f","in":"query","style":"deepObject","schema":{"type":"array","items":{"type":"string"}}}"#,
             "{}",
-            "/paths/~1a/get/parameters/0",
-            "declare each key as its own query parameter",
+            "this array is written `f[0]=…&f[1]=…`, as qs and Rails read it",
+            "::d1_runtime::style::Style::DeepObject",
+        ),
+        (
+            r##"{"name":"f","in":"query","style":"deepObject","schema":{"$ref":"#/components/schemas/O"}}"##,
+            object,
+            "written `f[key][sub]=…` and `f[key][0]=…`",
+            "::d1_runtime::style::Style::DeepObject",
         ),
         (
             r##"{"name":"f","in":"query","schema":{"type":"array","items":{"$ref":"#/components/schemas/O"}}}"##,
             object,
-            "/paths/~1a/get",
-            "an array of objects (`O`) is not supported",
+            "style `form` of OpenAPI 3.0 writes scalars, flat arrays and flat objects only: this parameter (objects or arrays inside an object or array) is sent as JSON text",
+            "::d1_runtime::style::Style::Json",
         ),
         (
-            r#"{"name":"f","in":"query","schema":{"oneOf":[{"type":"integer"},{"type":"string"}]}}"#,
+            r#"{"name":"f","in":"header","schema":{"type":"array","items":{"type":"array","items":{"type":"string"}}}}"#,
             "{}",
-            "/paths/~1a/get",
-            "give the parameter one scalar `type`",
-        ),
-        (
-            r#"{"name":"f","in":"query","schema":{"type":"array","items":{"type":"array","items":{"type":"string"}}}}"#,
-            "{}",
-            "/paths/~1a/get",
-            "an array of arrays has no serialisation",
+            "style `simple` of OpenAPI 3.0 writes scalars, flat arrays and flat objects only",
+            "::d1_runtime::style::Style::Json",
         ),
     ] {
         let s = one_parameter(parameter, schemas);
-        assert_error(&[("s.json", &s)], "s.json", pointer, text);
+        let files = vec![SourceFile { path: "s.json".into(), text: s }];
+        let (tree, ir) = d1_codegen::generate(&files, &Options::default()).expect("the parameter generates");
+        let at = "s.json#/paths/~1a/get/parameters/0";
+        assert!(
+            ir.warnings.iter().any(|w| w.to_string().starts_with(at) && w.message.contains(text)),
+            "no `{text}` at {at} in {:?}",
+            ir.warnings
+        );
+        let client = tree.get("d1-client/src/s.rs").expect("client module");
+        assert!(client.contains(call), "{client}");
+    }
+}
+
+#[test]
+fn objects_unions_and_label_scalars_generate_without_a_warning() {
+    let color = r#"{"C":{"type":"object","properties":{"r":{"type":"integer"}}}}"#;
+    for (parameter, schemas) in [
+        (r##"{"name":"f","in":"query","style":"deepObject","schema":{"$ref":"#/components/schemas/C"}}"##, color),
+        (r#"{"name":"f","in":"query","schema":{"oneOf":[{"type":"integer"},{"type":"string"}]}}"#, "{}"),
+        (r#"{"name":"f","in":"query","schema":{"type":"object","additionalProperties":{"type":"integer"}}}"#, "{}"),
+        (r#"{"name":"f","in":"cookie","explode":false,"schema":{"type":"object"}}"#, "{}"),
+        (r#"{"name":"f","in":"query","content":{"application/json":{"schema":{"type":"array","items":{}}}}}"#, "{}"),
+    ] {
+        let s = one_parameter(parameter, schemas);
+        let files = vec![SourceFile { path: "s.json".into(), text: s }];
+        let (_, ir) = d1_codegen::generate(&files, &Options::default())
+            .unwrap_or_else(|e| panic!("{parameter} does not generate: {e}"));
+        let unexpected: Vec<_> = ir.warnings.iter().filter(|w| w.location.pointer.contains("parameters")).collect();
+        assert!(unexpected.is_empty(), "{parameter}: {unexpected:?}");
     }
     let paths = r#"{"/a/{id}":{"get":{"parameters":[{"name":"id","in":"path","required":true,"style":"label",
         "schema":{"type":"integer"}}],"responses":{"204":{"description":"ok"}}}}}"#;
-    assert_error(&[("s.json", &spec(paths, "{}"))], "s.json", "/paths/~1a~1{id}/get", "for arrays only");
+    let files = vec![SourceFile { path: "s.json".into(), text: spec(paths, "{}") }];
+    let (tree, _) = d1_codegen::generate(&files, &Options::default()).expect("a label scalar generates");
+    let client = tree.get("d1-client/src/s.rs").expect("client module");
+    assert!(client.contains("::d1_runtime::style::Style::Label"), "{client}");
 }
 
 #[test]

@@ -41,7 +41,10 @@ fn fixtures_produce_the_expected_warnings() {
         ("#/components/schemas/Not", "`not` cannot be expressed"),
         ("#/components/schemas/Unanchored/pattern", "is not anchored"),
         ("~1things:search/post/requestBody/content/multipart~1form-data", "sent as raw bytes"),
-        ("/parameters/3", "parameter with `content`"),
+        ("~1nesting/get/parameters/0", "this array is written `expand[0]=…&expand[1]=…`, as qs and Rails read it"),
+        ("~1nesting/get/parameters/1", "written `nested[key][sub]=…` and `nested[key][0]=…`"),
+        ("~1nesting/get/parameters/2", "is sent as JSON text, as `content: application/json` would send it"),
+        ("~1nesting/get/parameters/3", "is sent as JSON text, as `content: application/json` would send it"),
         ("~1lines~1{modes}/get/parameters/8", "parameter without a `type` is passed as text"),
         ("~1lines~1{modes}/get/parameters/9", "parameter items without a `type` are passed as text"),
     ];

@@ -8,6 +8,7 @@
 //! | [`validation`] | always | the errors of the validated newtypes, open string enums, Luhn, masking |
 //! | [`jwe`] | always; sealing and opening with `jwe` | sealed values `Jwe<T>` (JWE compact, `ECDH-ES` + `A256GCM`), the [`jwe::Plaintext`] trait; keys, `seal` and `open` with the feature |
 //! | [`client`] | `client` | the client core: builder, base URLs, bearer tokens (static or OAuth2 JWT-bearer), retries, typed errors, tracing |
+//! | [`style`] | always | objects, maps and unions as parameters, in the `style`s of OpenAPI 3.0 |
 //! | [`server`] | `server` | the server runtime: request extraction and checks, D1-style error bodies, responses |
 //!
 //! Generated crates name this crate by absolute paths (`::d1_runtime::…`) and re-export the
@@ -35,6 +36,7 @@ pub mod jwe;
 pub mod pattern;
 #[cfg(feature = "server")]
 pub mod server;
+pub mod style;
 pub mod validation;
 
 #[cfg(feature = "regress")]

@@ -7,6 +7,8 @@
 
 pub use axum;
 
+use crate::style::read::{Styled, Text};
+use crate::style::Style;
 use axum::body::Body;
 use axum::http::header::{HeaderMap, HeaderName, HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
@@ -414,6 +416,50 @@ impl Violations {
         (self.0.len() == before).then_some(values)
     }
 
+    /// A parameter written in a `style` (an object, a map, a union, JSON text): `None` when it
+    /// is missing (a violation if `required`) or when `parse` finds it invalid (a violation).
+    pub fn styled<T>(
+        &mut self,
+        location: In,
+        name: &str,
+        style: Style,
+        text: Option<Text<'_>>,
+        required: bool,
+        parse: impl FnOnce(&Styled<'_>) -> Result<T, String>,
+    ) -> Option<T> {
+        let Some(text) = text else {
+            if required {
+                self.push(location, name, "is required");
+            }
+            return None;
+        };
+        match parse(&Styled::new(name, style, text)) {
+            Ok(value) => Some(value),
+            Err(message) => {
+                self.push(location, name, message);
+                None
+            }
+        }
+    }
+
+    /// A parameter written in a `style` that has a default (its JSON text), read in place of
+    /// the missing parameter.
+    pub fn styled_or<T>(
+        &mut self,
+        location: In,
+        name: &str,
+        style: Style,
+        text: Option<Text<'_>>,
+        default: &str,
+        parse: impl FnOnce(&Styled<'_>) -> Result<T, String>,
+    ) -> Option<T> {
+        let (style, text) = match text {
+            Some(text) => (style, text),
+            None => (Style::Json, Text::from(default)),
+        };
+        self.styled(location, name, style, Some(text), true, parse)
+    }
+
     /// The items of a list newtype, checked by its constructor; when they break its
     /// constraints, `None` and a violation.
     pub fn list<T, L>(&mut self, location: In, name: &str, items: Vec<T>) -> Option<L>
@@ -586,6 +632,41 @@ impl<'q> QueryParams<'q> {
     pub fn all(&self, name: &str) -> Vec<&str> {
         self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_ref()).collect()
     }
+}
+
+/// A `deepObject` parameter: its `name[key]…=value` pairs as a tree (or a plain `name=value`);
+/// `None` when there are none.
+pub fn query_deep<'a>(query: &'a QueryParams<'_>, name: &str) -> Option<Text<'a>> {
+    Text::deep(name, query.0.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))
+}
+
+/// An object parameter in `form` style with `explode`, whose members are query parameters of
+/// their own: the pairs named by `keys`; failing those, the value of `name` itself (a scalar
+/// variant of a union); `None` when neither is there.
+pub fn query_members<'a>(query: &'a QueryParams<'_>, name: &str, keys: &[&str]) -> Option<Text<'a>> {
+    let members: Vec<(Cow<'a, str>, Text<'a>)> = query
+        .0
+        .iter()
+        .filter(|(k, _)| keys.contains(&k.as_ref()))
+        .map(|(k, v)| (Cow::Borrowed(k.as_ref()), Text::from(v.as_ref())))
+        .collect();
+    if members.is_empty() {
+        query.get(name).map(Text::from)
+    } else {
+        Some(Text::Map(members))
+    }
+}
+
+/// A map parameter in `form` style with `explode`: every query pair whose name is not one of
+/// `declared` (the operation's other query parameters); `None` when there is none.
+pub fn query_rest<'a>(query: &'a QueryParams<'_>, declared: &[&str]) -> Option<Text<'a>> {
+    let members: Vec<(Cow<'a, str>, Text<'a>)> = query
+        .0
+        .iter()
+        .filter(|(k, _)| !declared.contains(&k.as_ref()))
+        .map(|(k, v)| (Cow::Borrowed(k.as_ref()), Text::from(v.as_ref())))
+        .collect();
+    (!members.is_empty()).then_some(Text::Map(members))
 }
 
 /// One form-encoded name or value, decoded; borrowed when there is nothing to decode.

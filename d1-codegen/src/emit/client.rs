@@ -16,7 +16,7 @@ use super::{
 use crate::error::Error;
 use crate::ir::{
     Api, Ir, ListStyle, MediaType, Method, Operation, ParamLocation, Parameter, PathSegment, Response, Status,
-    TypeKind, TypeRef,
+    TypeKind, TypeRef, ValueStyle,
 };
 use crate::write::FileTree;
 use heck::ToUpperCamelCase;
@@ -579,21 +579,22 @@ fn resolve<'a>(ir: &'a Ir, r: &'a TypeRef) -> &'a TypeRef {
     r
 }
 
-/// How a parameter goes into a URL, header or cookie: a scalar rendered with `Display`
-/// (`None`), or a list of such scalars; an error saying why not otherwise.
+/// How a parameter the styles do not write goes into a URL, header or cookie: a scalar rendered
+/// with `Display` (`None`), or a list of such scalars (lowering sends every other shape through
+/// the styles); an error when it holds card data.
 fn param_shape<'a>(ir: &'a Ir, p: &'a Parameter) -> Result<Option<List<'a>>, String> {
     match resolve(ir, &p.ty) {
-        TypeRef::Array(item) => scalar(ir, item, true).map(|()| Some(List { item, newtype: false })),
+        TypeRef::Array(item) => not_card_data(ir, item).map(|()| Some(List { item, newtype: false })),
         TypeRef::Named(id) => match &named(ir, *id).kind {
             TypeKind::Newtype(n) if !n.sensitive => match &n.inner {
                 crate::ir::NewtypeInner::Array(item) => {
-                    scalar(ir, item, true).map(|()| Some(List { item, newtype: true }))
+                    not_card_data(ir, item).map(|()| Some(List { item, newtype: true }))
                 }
                 _ => Ok(None),
             },
-            _ => scalar(ir, &p.ty, false).map(|()| None),
+            _ => not_card_data(ir, &p.ty).map(|()| None),
         },
-        other => scalar(ir, other, false).map(|()| None),
+        other => not_card_data(ir, other).map(|()| None),
     }
 }
 
@@ -606,40 +607,16 @@ fn named(ir: &Ir, id: crate::ir::TypeId) -> &crate::ir::TypeDef {
     }
 }
 
-/// Whether a value (or, with `item`, an array item) is a scalar `Display` can write.
-fn scalar(ir: &Ir, r: &TypeRef, item: bool) -> Result<(), String> {
-    let what = |items: &str, one: &str| if item { format!("an array of {items}") } else { one.to_string() };
+/// Card data (a sensitive newtype) must not be sent in a URL or header.
+fn not_card_data(ir: &Ir, r: &TypeRef) -> Result<(), String> {
     match resolve(ir, r) {
-        TypeRef::String | TypeRef::Integer(_) | TypeRef::Number | TypeRef::Boolean => Ok(()),
-        TypeRef::Named(id) => {
-            let def = named(ir, *id);
-            match &def.kind {
-                TypeKind::Newtype(n) if n.sensitive => {
-                    Err(format!("`{}` holds card data and must not be sent in a URL or header", def.name))
-                }
-                TypeKind::Newtype(n) if matches!(n.inner, crate::ir::NewtypeInner::Array(_)) => {
-                    Err(format!("{} has no serialisation in OpenAPI 3.0", what("lists", "a list")))
-                }
-                TypeKind::Newtype(_) | TypeKind::StringEnum(_) => Ok(()),
-                TypeKind::Struct(_) => Err(format!(
-                    "{} (`{}`) is not supported: OpenAPI 3.0 defines no form for it; send it in the \
-                     request body, or describe it with `content: application/json`",
-                    what("objects", "an object"),
-                    def.name
-                )),
-                _ => Err(format!(
-                    "{} `{}` (a `oneOf`/`anyOf` or map) is not supported: give the parameter one \
-                     scalar `type` (e.g. `string`)",
-                    what("", "type").trim_end(),
-                    def.name
-                )),
+        TypeRef::Named(id) => match &named(ir, *id) {
+            def @ crate::ir::TypeDef { kind: TypeKind::Newtype(n), .. } if n.sensitive => {
+                Err(format!("`{}` holds card data and must not be sent in a URL or header", def.name))
             }
-        }
-        TypeRef::Array(_) => Err(format!("{} has no serialisation in OpenAPI 3.0", what("arrays", "an array"))),
-        _ => Err(format!(
-            "{} is not supported: declare each key as its own parameter",
-            what("JSON objects", "a JSON object")
-        )),
+            _ => Ok(()),
+        },
+        _ => Ok(()),
     }
 }
 
@@ -662,14 +639,14 @@ fn operation(
     // Inputs.
     let mut inputs = Vec::new();
     for p in &op.params {
-        let list = param_shape(ir, p).map_err(|m| fail(format!("parameter `{}`: {m}", p.name)))?;
-        if list.is_none() && matches!(p.list_style, ListStyle::Label { .. } | ListStyle::Matrix { .. }) {
-            return Err(fail(format!(
-                "parameter `{}`: style `label` or `matrix` is supported for arrays only; use the default \
-                 `simple` for a single value",
-                p.name
-            )));
-        }
+        let at = |m: String| fail(format!("parameter `{}`: {m}", p.name));
+        let list = match p.value_style {
+            None => param_shape(ir, p).map_err(at)?,
+            Some(_) => {
+                not_card_data(ir, &p.ty).map_err(at)?;
+                None
+            }
+        };
         let name = ident(&p.ident);
         let passed =
             if list.is_none() && *resolve(ir, &p.ty) == TypeRef::String { quote!(&#name) } else { quote!(#name) };
@@ -1158,6 +1135,15 @@ fn render_input(input: &Input<'_>, value: TokenStream, correlation: bool) -> Tok
     if correlation {
         return quote!(call.correlation_id(#value););
     }
+    if let Some(style) = input.param.value_style {
+        let style = style_tokens(style);
+        return match input.param.location {
+            ParamLocation::Query => quote!(call.query_value(#wire, #style, #value);),
+            ParamLocation::Header => quote!(call.header_value(#wire, #style, #value);),
+            ParamLocation::Cookie => quote!(call.cookie_value(#wire, #style, #value);),
+            ParamLocation::Path => quote!(call.param_value(#wire, #style, #value);),
+        };
+    }
     let Some(list) = input.list else {
         return match input.param.location {
             ParamLocation::Query => quote!(call.query(#wire, #value);),
@@ -1180,6 +1166,21 @@ fn render_input(input: &Input<'_>, value: TokenStream, correlation: bool) -> Tok
             };
             quote!(call.param_items(#wire, ::d1_runtime::client::PathStyle::#style, #explode, #items);)
         }
+    }
+}
+
+/// The runtime's name of a style.
+pub(super) fn style_tokens(style: ValueStyle) -> TokenStream {
+    let path = quote!(::d1_runtime::style::Style);
+    match style {
+        ValueStyle::Form { explode } => quote!(#path::Form { explode: #explode }),
+        ValueStyle::SpaceDelimited => quote!(#path::SpaceDelimited),
+        ValueStyle::PipeDelimited => quote!(#path::PipeDelimited),
+        ValueStyle::DeepObject => quote!(#path::DeepObject),
+        ValueStyle::Simple { explode } => quote!(#path::Simple { explode: #explode }),
+        ValueStyle::Label { explode } => quote!(#path::Label { explode: #explode }),
+        ValueStyle::Matrix { explode } => quote!(#path::Matrix { explode: #explode }),
+        ValueStyle::Json => quote!(#path::Json),
     }
 }
 

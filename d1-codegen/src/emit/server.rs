@@ -18,8 +18,8 @@ use super::{
 };
 use crate::error::Error;
 use crate::ir::{
-    Api, IntWidth, Ir, ListStyle, MediaType, Method, Module, NewtypeInner, Operation, ParamLocation, PathSegment,
-    SecurityKind, Status, TypeKind, TypeRef,
+    Api, IntWidth, Ir, ListStyle, MediaType, Method, Module, NewtypeInner, Operation, ParamLocation, Parameter,
+    PathSegment, SecurityKind, Status, TypeKind, TypeRef, ValueStyle,
 };
 use crate::naming;
 use crate::write::FileTree;
@@ -339,6 +339,121 @@ fn param_shape(ir: &Ir, ty: &TypeRef, scope: Scope<'_>) -> ParamShape {
         },
         TypeRef::Sealed { .. } => scalar(quote!(::d1_runtime::server::parse_from_str::<#tokens>)),
         _ => scalar(quote!(::d1_runtime::server::parse_json_as::<#tokens>)),
+    }
+}
+
+/// Reading a parameter written by the runtime's styles (an object, a map, a union, JSON text):
+/// its text gathered as the style spreads it, then parsed as its type — a union by trying its
+/// variants in order, the first that fits winning (for a `oneOf` as for an `anyOf`).
+fn styled_step(
+    ir: &Ir,
+    op: &Operation,
+    p: &Parameter,
+    style: ValueStyle,
+    default: Option<&serde_json::Value>,
+    scope: Scope<'_>,
+) -> TokenStream {
+    let var = ident(&p.ident);
+    let name = &p.name;
+    let loc = location_tokens(p.location);
+    let text_from = quote!(.map(::d1_runtime::style::read::Text::from));
+    let text = match (p.location, style) {
+        (ParamLocation::Query, ValueStyle::DeepObject) => {
+            quote!(::d1_runtime::server::query_deep(&inputs.query, #name))
+        }
+        (ParamLocation::Query, ValueStyle::Form { explode: true }) => match object_keys(ir, &p.ty, 0) {
+            Some(keys) => quote!(::d1_runtime::server::query_members(&inputs.query, #name, &[#(#keys),*])),
+            None => {
+                let declared = op
+                    .params
+                    .iter()
+                    .filter(|q| q.location == ParamLocation::Query && q.name != p.name)
+                    .map(|q| q.name.as_str());
+                quote!(::d1_runtime::server::query_rest(&inputs.query, &[#(#declared),*]))
+            }
+        },
+        (ParamLocation::Query, _) => quote!(inputs.query.get(#name) #text_from),
+        (ParamLocation::Path, _) => quote!(inputs.path.get(#name) #text_from),
+        (ParamLocation::Header, _) => {
+            quote!(::d1_runtime::server::header(&inputs.parts.headers, #name, &mut inputs.violations) #text_from)
+        }
+        (ParamLocation::Cookie, _) => quote!(::d1_runtime::server::cookie(&inputs.parts.headers, #name) #text_from),
+    };
+    let ty = type_tokens(ir, &p.ty, scope);
+    let parse = match union_variants(ir, &p.ty) {
+        Some(variants) if style != ValueStyle::Json => {
+            let message = format!("is not valid: fits none of its {} forms", variants.len());
+            let mut tries = variants.iter().map(|(variant, variant_ty)| {
+                let variant = ident(variant);
+                let variant_ty = type_tokens(ir, variant_ty, scope);
+                quote!(value.parse::<#variant_ty>().map(#ty::#variant))
+            });
+            let first = tries.next().unwrap_or_else(|| quote!(value.parse::<#ty>()));
+            let chain = tries.fold(first, |chain, next| quote!(#chain.or_else(|_| #next)));
+            quote!(#chain.map_err(|_| #message.to_string()))
+        }
+        _ => quote!(value.parse::<#ty>()),
+    };
+    let required = p.required || p.location == ParamLocation::Path;
+    let style = super::client::style_tokens(style);
+    let read = match default {
+        Some(default) => {
+            let default = default.to_string();
+            quote!(inputs.violations.styled_or(#loc, #name, #style, text, #default, |value| #parse))
+        }
+        None => quote!(inputs.violations.styled(#loc, #name, #style, text, #required, |value| #parse)),
+    };
+    quote! {
+        let #var = {
+            let text = #text;
+            #read
+        };
+    }
+}
+
+/// The variants of an untagged union (through aliases and re-exports), in order.
+fn union_variants<'a>(ir: &'a Ir, ty: &'a TypeRef) -> Option<Vec<(&'a str, &'a TypeRef)>> {
+    let TypeRef::Named(id) = ty else { return None };
+    match &ir.ty(*id).kind {
+        TypeKind::OneOf(o) if o.tag.is_none() => Some(o.variants.iter().map(|v| (v.ident.as_str(), &v.ty)).collect()),
+        TypeKind::Alias(target) => union_variants(ir, target),
+        TypeKind::ReExport(target) => match &ir.ty(*target).kind {
+            TypeKind::OneOf(o) if o.tag.is_none() => {
+                Some(o.variants.iter().map(|v| (v.ident.as_str(), &v.ty)).collect())
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The member names of an object parameter in `form` style with `explode`, which are query
+/// parameters of their own (those of every object variant, for a union); `None` when any key
+/// may come (a map).
+fn object_keys(ir: &Ir, ty: &TypeRef, depth: usize) -> Option<Vec<String>> {
+    if depth > 16 {
+        return Some(Vec::new());
+    }
+    match ty {
+        TypeRef::Map(_) | TypeRef::JsonObject => None,
+        TypeRef::Boxed(inner) => object_keys(ir, inner, depth + 1),
+        TypeRef::Named(id) => match &ir.ty(*id).kind {
+            TypeKind::Struct(s) if s.additional.is_none() => Some(s.fields.iter().map(|f| f.name.clone()).collect()),
+            TypeKind::Struct(_) => None,
+            TypeKind::Alias(target) => object_keys(ir, target, depth + 1),
+            TypeKind::ReExport(target) => object_keys(ir, &TypeRef::Named(*target), depth + 1),
+            TypeKind::OneOf(o) => {
+                let mut keys = Vec::new();
+                for v in &o.variants {
+                    keys.extend(object_keys(ir, &v.ty, depth + 1)?);
+                }
+                keys.sort();
+                keys.dedup();
+                Some(keys)
+            }
+            _ => Some(Vec::new()),
+        },
+        _ => Some(Vec::new()),
     }
 }
 
@@ -762,6 +877,18 @@ fn handler(
         assign.push(ident("bearer_token"));
     }
     for p in &op.params {
+        if let Some(style) = p.value_style {
+            let var = ident(&p.ident);
+            // As the request struct declares it: a default makes the member always there,
+            // except for arrays.
+            let default = p.default.as_ref().filter(|_| !param_shape(ir, &p.ty, scope).array);
+            steps.push(styled_step(ir, op, p, style, default, scope));
+            if p.required || p.location == ParamLocation::Path || default.is_some() {
+                required.push(var.clone());
+            }
+            assign.push(var);
+            continue;
+        }
         let shape = param_shape(ir, &p.ty, scope);
         let var = ident(&p.ident);
         let name = &p.name;

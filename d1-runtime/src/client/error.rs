@@ -46,6 +46,13 @@ pub enum RequestError {
     },
     /// The body could not be serialised in its media type.
     Body(String),
+    /// A parameter's value could not be serialised.
+    Parameter {
+        /// Name of the parameter on the wire.
+        parameter: &'static str,
+        /// What `serde` said.
+        reason: String,
+    },
     /// A header added to one call is not a valid header name or value.
     InvalidExtraHeader {
         /// The name, when it is valid (else `None`).
@@ -71,6 +78,9 @@ impl fmt::Display for RequestError {
             }
             RequestError::InvalidHeader { header } => write!(f, "header `{header}` has a value HTTP does not allow"),
             RequestError::Body(reason) => write!(f, "cannot serialise the request body: {reason}"),
+            RequestError::Parameter { parameter, reason } => {
+                write!(f, "cannot serialise parameter `{parameter}`: {reason}")
+            }
             RequestError::InvalidExtraHeader { header: Some(header) } => {
                 write!(f, "extra header `{header}` has a value HTTP does not allow")
             }

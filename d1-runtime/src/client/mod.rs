@@ -19,6 +19,7 @@ pub use reqwest::header::{HeaderName, HeaderValue};
 pub use reqwest::{self, Method};
 pub use retry::RetryPolicy;
 
+use crate::style::{self, Style};
 use bytes::Bytes;
 use error::KEPT_BODY;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -614,6 +615,65 @@ impl<'c> Call<'c> {
         let encoded: Vec<String> =
             items.into_iter().map(|item| utf8_percent_encode(&item.to_string(), ENCODE).to_string()).collect();
         self.push_cookie(name, encoded.join(","));
+    }
+
+    /// A path parameter that is an object, a map or a `oneOf`/`anyOf` (or is sent as JSON
+    /// text), written in its `style` (see [`crate::style`]): keys and values percent-encoded,
+    /// the delimiters as they are.
+    pub fn param_value<T: serde::Serialize + ?Sized>(&mut self, name: &'static str, style: Style, value: &T) {
+        let Some(value) = self.value_of(name, value) else { return };
+        let encoded_name = utf8_percent_encode(name, ENCODE).to_string();
+        let encode = |s: &str| utf8_percent_encode(s, ENCODE).to_string();
+        if let Some(text) = style::write::one_text(&encoded_name, style, &value, &encode) {
+            if matches!(text.as_str(), "." | "..") {
+                self.problem.get_or_insert(RequestError::DotSegment { parameter: name });
+            }
+            self.path.push_str(&text);
+        }
+    }
+
+    /// A query parameter that is an object, a map or a `oneOf`/`anyOf` (or is sent as JSON
+    /// text), in its `style`: one or more pairs (`form` with `explode` spreads an object's
+    /// members, `deepObject` writes `name[key]=value`); nothing for a `null`.
+    pub fn query_value<T: serde::Serialize + ?Sized>(&mut self, name: &'static str, style: Style, value: &T) {
+        let Some(value) = self.value_of(name, value) else { return };
+        for (key, text) in style::write::query_pairs(name, style, &value) {
+            if !self.query.is_empty() {
+                self.query.push('&');
+            }
+            let _ = write!(self.query, "{}={}", utf8_percent_encode(&key, ENCODE), utf8_percent_encode(&text, ENCODE));
+        }
+    }
+
+    /// A header that is an object, a map or a `oneOf`/`anyOf` (or is sent as JSON text), in
+    /// `style` `simple`.
+    pub fn header_value<T: serde::Serialize + ?Sized>(&mut self, name: &'static str, style: Style, value: &T) {
+        let Some(value) = self.value_of(name, value) else { return };
+        if let Some(text) = style::write::one_text(name, style, &value, &|s| s.to_string()) {
+            self.headers.push((name, text));
+        }
+    }
+
+    /// A cookie that is an object, a map or a `oneOf`/`anyOf` (or is sent as JSON text): keys
+    /// and values percent-encoded, joined by `,`.
+    pub fn cookie_value<T: serde::Serialize + ?Sized>(&mut self, name: &'static str, style: Style, value: &T) {
+        let Some(value) = self.value_of(name, value) else { return };
+        let encode = |s: &str| utf8_percent_encode(s, ENCODE).to_string();
+        if let Some(text) = style::write::one_text(name, style, &value, &encode) {
+            self.push_cookie(name, text);
+        }
+    }
+
+    /// The JSON form of a parameter's value, which the styles write; `None` (and the call
+    /// refused) when it has none.
+    fn value_of<T: serde::Serialize + ?Sized>(&mut self, name: &'static str, value: &T) -> Option<serde_json::Value> {
+        match serde_json::to_value(value) {
+            Ok(value) => Some(value),
+            Err(e) => {
+                self.problem.get_or_insert(RequestError::Parameter { parameter: name, reason: e.to_string() });
+                None
+            }
+        }
     }
 
     /// A header parameter.

@@ -119,6 +119,42 @@ impl<'c> Api<'c> {
         }
     }
 
+    /// Bodies whose checks are empty
+    ///
+    /// A closed object without members (every key is unknown), and a union with a variant that checks nothing (GitHub's gist update).
+    ///
+    /// `POST /things:touch` (bearer token)
+    ///
+    /// Optional: [`.body(…)`](BodiesWhoseChecksAreEmptyBuilder::body).
+    ///
+    /// Answers: `204` → [`Response`](crate::Response)<`()` (no body)> (errors as [`Error`](crate::Error)<[`BodiesWhoseChecksAreEmptyError`]>).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: &fixture_client::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client
+    ///     .kitchen_sink()
+    ///     .bodies_whose_checks_are_empty()
+    ///     .await?;
+    /// println!("{} {}", response.status(), response.correlation_id());
+    /// # Ok(()) }
+    /// ```
+    pub fn bodies_whose_checks_are_empty(&self) -> BodiesWhoseChecksAreEmptyBuilder<'c> {
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
+            ID,
+            "kitchen_sink.bodies_whose_checks_are_empty",
+            ::d1_runtime::client::Method::POST,
+            true,
+        );
+        call.literal("/things:touch");
+        BodiesWhoseChecksAreEmptyBuilder {
+            call,
+            body: ::std::option::Option::None,
+        }
+    }
+
     /// `GET /things` (bearer token)
     ///
     /// Required:
@@ -245,9 +281,12 @@ impl<'c> ActivateBuilder<'c> {
     }
 
     /// Optional query parameter `filter`.
-    pub fn filter(mut self, value: &str) -> Self {
+    pub fn filter(
+        mut self,
+        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ) -> Self {
         let call = &mut self.call;
-        call.query("filter", &value);
+        call.query_value("filter", ::d1_runtime::style::Style::Json, &value);
         self
     }
 
@@ -403,6 +442,92 @@ impl<'c> ::std::future::IntoFuture for SearchBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::fixture_types::kitchen_sink::Pets>,
         crate::Error<SearchError>,
+    >;
+
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
+        >,
+    >;
+
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
+/// The declared error answers of [`Api::bodies_whose_checks_are_empty`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
+#[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum BodiesWhoseChecksAreEmptyError {}
+/// A prepared [`Api::bodies_whose_checks_are_empty`] call: set optional inputs, then `.await` it (or `.send().await`).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct BodiesWhoseChecksAreEmptyBuilder<'c> {
+    call: ::d1_runtime::client::Call<'c>,
+    body: ::std::option::Option<
+        ::fixture_types::kitchen_sink::BodiesWhoseChecksAreEmptyRequest,
+    >,
+}
+
+impl<'c> BodiesWhoseChecksAreEmptyBuilder<'c> {
+    /// The request body (`application/json`). The spec does not mark it required.
+    pub fn body(
+        mut self,
+        body: ::fixture_types::kitchen_sink::BodiesWhoseChecksAreEmptyRequest,
+    ) -> Self {
+        self.body = ::std::option::Option::Some(body);
+        self
+    }
+
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
+        self
+    }
+
+    /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.call.set_timeout(timeout);
+        self
+    }
+
+    /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
+    pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
+        self.call.set_retry(policy);
+        self
+    }
+
+    /// Send the request and type the answer by status (see [`Api::bodies_whose_checks_are_empty`]).
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        crate::Response<()>,
+        crate::Error<BodiesWhoseChecksAreEmptyError>,
+    > {
+        #[allow(unused_mut)]
+        let mut call = self.call;
+        if let ::std::option::Option::Some(body) = self.body {
+            call.json(&body);
+        }
+        let raw = call.execute().await?;
+        match raw.status() {
+            204 => ::std::result::Result::Ok(raw.ok(())),
+            _ => ::std::result::Result::Err(raw.undeclared()),
+        }
+    }
+}
+
+impl<'c> ::std::future::IntoFuture for BodiesWhoseChecksAreEmptyBuilder<'c> {
+    type Output = ::std::result::Result<
+        crate::Response<()>,
+        crate::Error<BodiesWhoseChecksAreEmptyError>,
     >;
 
     type IntoFuture = ::std::pin::Pin<

@@ -4,7 +4,7 @@
 //!
 //! Get the operations with [`Client::parameters`](crate::Client::parameters); the types are in [`fixture_types::parameters`].
 //!
-//! Every parameter shape the generator serialises: arrays in each location and style, validated list newtypes, untyped values.
+//! Every parameter shape the generator serialises: arrays in each location and style, validated list newtypes, untyped values; objects, maps and unions in each style; the shapes OpenAPI 3.0 defines no form for.
 
 /// `https://parameters.example`.
 pub const DEFAULT: &str = "https://parameters.example";
@@ -71,6 +71,211 @@ impl<'c> Api<'c> {
             call.query("tags", &item);
         }
         GetLinesBuilder { call }
+    }
+
+    /// `GET /objects/{color}` (no token)
+    ///
+    /// Required:
+    ///
+    /// * `color` — path parameter `color`: Object, `simple`: `R,100,G,200`.
+    ///
+    /// Optional: [`.point(…)`](GetObjectsBuilder::point), [`.box_(…)`](GetObjectsBuilder::box_), [`.filter(…)`](GetObjectsBuilder::filter), [`.created(…)`](GetObjectsBuilder::created), [`.labels(…)`](GetObjectsBuilder::labels), [`.color2(…)`](GetObjectsBuilder::color2), [`.prefs(…)`](GetObjectsBuilder::prefs), [`.where_(…)`](GetObjectsBuilder::where_).
+    ///
+    /// Answers: `204` → [`Response`](crate::Response)<`()` (no body)> (errors as [`Error`](crate::Error)<[`GetObjectsError`]>).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: &fixture_client::Client, color: &fixture_types::parameters::Color) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client
+    ///     .parameters()
+    ///     .get_objects(color)
+    ///     .await?;
+    /// println!("{} {}", response.status(), response.correlation_id());
+    /// # Ok(()) }
+    /// ```
+    pub fn get_objects(
+        &self,
+        color: &::fixture_types::parameters::Color,
+    ) -> GetObjectsBuilder<'c> {
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
+            ID,
+            "parameters.get_objects",
+            ::d1_runtime::client::Method::GET,
+            false,
+        );
+        call.literal("/objects/");
+        call.param_value(
+            "color",
+            ::d1_runtime::style::Style::Simple {
+                explode: false,
+            },
+            color,
+        );
+        GetObjectsBuilder { call }
+    }
+
+    /// `GET /nesting` (no token)
+    ///
+    /// Optional: [`.expand(…)`](GetNestingBuilder::expand), [`.nested(…)`](GetNestingBuilder::nested), [`.points(…)`](GetNestingBuilder::points), [`.grid(…)`](GetNestingBuilder::grid).
+    ///
+    /// Answers: `204` → [`Response`](crate::Response)<`()` (no body)> (errors as [`Error`](crate::Error)<[`GetNestingError`]>).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: &fixture_client::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client
+    ///     .parameters()
+    ///     .get_nesting()
+    ///     .await?;
+    /// println!("{} {}", response.status(), response.correlation_id());
+    /// # Ok(()) }
+    /// ```
+    pub fn get_nesting(&self) -> GetNestingBuilder<'c> {
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
+            ID,
+            "parameters.get_nesting",
+            ::d1_runtime::client::Method::GET,
+            false,
+        );
+        call.literal("/nesting");
+        GetNestingBuilder { call }
+    }
+
+    /// `GET /workflows/{workflow_id}` (no token)
+    ///
+    /// Required:
+    ///
+    /// * `workflow_id` — path parameter `workflow_id`: A `oneOf` of an integer and a string (GitHub's `workflow_id`).
+    ///
+    /// Optional: [`.order(…)`](GetWorkflowBuilder::order).
+    ///
+    /// Answers: `204` → [`Response`](crate::Response)<`()` (no body)> (errors as [`Error`](crate::Error)<[`GetWorkflowError`]>).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: &fixture_client::Client, workflow_id: &fixture_types::parameters::WorkflowId) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client
+    ///     .parameters()
+    ///     .get_workflow(workflow_id)
+    ///     .await?;
+    /// println!("{} {}", response.status(), response.correlation_id());
+    /// # Ok(()) }
+    /// ```
+    pub fn get_workflow(
+        &self,
+        workflow_id: &::fixture_types::parameters::WorkflowId,
+    ) -> GetWorkflowBuilder<'c> {
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
+            ID,
+            "parameters.get_workflow",
+            ::d1_runtime::client::Method::GET,
+            false,
+        );
+        call.literal("/workflows/");
+        call.param_value(
+            "workflow_id",
+            ::d1_runtime::style::Style::Simple {
+                explode: false,
+            },
+            workflow_id,
+        );
+        GetWorkflowBuilder { call }
+    }
+
+    /// `GET /styled/{lab}/{mat}/{page}` (no token)
+    ///
+    /// Required:
+    ///
+    /// * `lab` — path parameter `lab`: Object, `label` with `explode`: `.R=100.G=200`.
+    /// * `mat` — path parameter `mat`: Object, `matrix`: `;mat=R,100,G,200`.
+    /// * `page` — path parameter `page`: A scalar, `matrix`: `;page=3`.
+    ///
+    /// Answers: `204` → [`Response`](crate::Response)<`()` (no body)> (errors as [`Error`](crate::Error)<[`GetStyledError`]>).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: &fixture_client::Client, lab: &fixture_types::parameters::Color, mat: &fixture_types::parameters::Color, page: &i32) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client
+    ///     .parameters()
+    ///     .get_styled(lab, mat, page)
+    ///     .await?;
+    /// println!("{} {}", response.status(), response.correlation_id());
+    /// # Ok(()) }
+    /// ```
+    pub fn get_styled(
+        &self,
+        lab: &::fixture_types::parameters::Color,
+        mat: &::fixture_types::parameters::Color,
+        page: &i32,
+    ) -> GetStyledBuilder<'c> {
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
+            ID,
+            "parameters.get_styled",
+            ::d1_runtime::client::Method::GET,
+            false,
+        );
+        call.literal("/styled/");
+        call.param_value(
+            "lab",
+            ::d1_runtime::style::Style::Label {
+                explode: true,
+            },
+            lab,
+        );
+        call.literal("/");
+        call.param_value(
+            "mat",
+            ::d1_runtime::style::Style::Matrix {
+                explode: false,
+            },
+            mat,
+        );
+        call.literal("/");
+        call.param_value(
+            "page",
+            ::d1_runtime::style::Style::Matrix {
+                explode: true,
+            },
+            page,
+        );
+        GetStyledBuilder { call }
+    }
+
+    /// `GET /map` (no token)
+    ///
+    /// Optional: [`.limit(…)`](GetMapBuilder::limit), [`.extra(…)`](GetMapBuilder::extra).
+    ///
+    /// Answers: `204` → [`Response`](crate::Response)<`()` (no body)> (errors as [`Error`](crate::Error)<[`GetMapError`]>).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: &fixture_client::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client
+    ///     .parameters()
+    ///     .get_map()
+    ///     .await?;
+    /// println!("{} {}", response.status(), response.correlation_id());
+    /// # Ok(()) }
+    /// ```
+    pub fn get_map(&self) -> GetMapBuilder<'c> {
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
+            ID,
+            "parameters.get_map",
+            ::d1_runtime::client::Method::GET,
+            false,
+        );
+        call.literal("/map");
+        GetMapBuilder { call }
     }
 
     /// `GET /label/{parts}` (no token)
@@ -316,6 +521,526 @@ impl<'c> ::std::future::IntoFuture for GetLinesBuilder<'c> {
         crate::Response<()>,
         crate::Error<GetLinesError>,
     >;
+
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
+        >,
+    >;
+
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
+/// The declared error answers of [`Api::get_objects`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
+#[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum GetObjectsError {}
+/// A prepared [`Api::get_objects`] call: set optional inputs, then `.await` it (or `.send().await`).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetObjectsBuilder<'c> {
+    call: ::d1_runtime::client::Call<'c>,
+}
+
+impl<'c> GetObjectsBuilder<'c> {
+    /// Object, `form` with `explode`: its members are query parameters, `x=1&y=2`.
+    ///
+    /// Optional query parameter `point`.
+    pub fn point(mut self, value: ::fixture_types::parameters::Point) -> Self {
+        let call = &mut self.call;
+        call.query_value(
+            "point",
+            ::d1_runtime::style::Style::Form {
+                explode: true,
+            },
+            &value,
+        );
+        self
+    }
+
+    /// Object, `form` without `explode`: `box=x,1,y,2`.
+    ///
+    /// Optional query parameter `box`.
+    pub fn box_(mut self, value: ::fixture_types::parameters::Point) -> Self {
+        let call = &mut self.call;
+        call.query_value(
+            "box",
+            ::d1_runtime::style::Style::Form {
+                explode: false,
+            },
+            &value,
+        );
+        self
+    }
+
+    /// Object, `deepObject`: `filter[gte]=1&filter[lt]=9`.
+    ///
+    /// Optional query parameter `filter`.
+    pub fn filter(mut self, value: ::fixture_types::parameters::Range) -> Self {
+        let call = &mut self.call;
+        call.query_value("filter", ::d1_runtime::style::Style::DeepObject, &value);
+        self
+    }
+
+    /// A union of an object and an integer (Stripe's `created`).
+    ///
+    /// Optional query parameter `created`.
+    pub fn created(mut self, value: ::fixture_types::parameters::Created) -> Self {
+        let call = &mut self.call;
+        call.query_value("created", ::d1_runtime::style::Style::DeepObject, &value);
+        self
+    }
+
+    /// A free-form object: any keys, values as text.
+    ///
+    /// Optional query parameter `labels`.
+    pub fn labels(
+        mut self,
+        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ) -> Self {
+        let call = &mut self.call;
+        call.query_value("labels", ::d1_runtime::style::Style::DeepObject, &value);
+        self
+    }
+
+    /// Header object, `simple` with `explode`: `R=100,G=200`.
+    ///
+    /// Optional header `X-Color`.
+    pub fn color2(mut self, value: ::fixture_types::parameters::Color) -> Self {
+        let call = &mut self.call;
+        call.header_value(
+            "X-Color",
+            ::d1_runtime::style::Style::Simple {
+                explode: true,
+            },
+            &value,
+        );
+        self
+    }
+
+    /// Cookie map, `form` with `explode`: `prefs=k=v,k2=v2`.
+    ///
+    /// Optional cookie `prefs`.
+    pub fn prefs(
+        mut self,
+        value: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    ) -> Self {
+        let call = &mut self.call;
+        call.cookie_value(
+            "prefs",
+            ::d1_runtime::style::Style::Form {
+                explode: true,
+            },
+            &value,
+        );
+        self
+    }
+
+    /// Declared with `content`: JSON text.
+    ///
+    /// Optional query parameter `where`.
+    pub fn where_(mut self, value: ::fixture_types::parameters::Point) -> Self {
+        let call = &mut self.call;
+        call.query_value("where", ::d1_runtime::style::Style::Json, &value);
+        self
+    }
+
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
+        self
+    }
+
+    /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.call.set_timeout(timeout);
+        self
+    }
+
+    /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
+    pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
+        self.call.set_retry(policy);
+        self
+    }
+
+    /// Send the request and type the answer by status (see [`Api::get_objects`]).
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<crate::Response<()>, crate::Error<GetObjectsError>> {
+        #[allow(unused_mut)]
+        let mut call = self.call;
+        let raw = call.execute().await?;
+        match raw.status() {
+            204 => ::std::result::Result::Ok(raw.ok(())),
+            _ => ::std::result::Result::Err(raw.undeclared()),
+        }
+    }
+}
+
+impl<'c> ::std::future::IntoFuture for GetObjectsBuilder<'c> {
+    type Output = ::std::result::Result<
+        crate::Response<()>,
+        crate::Error<GetObjectsError>,
+    >;
+
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
+        >,
+    >;
+
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
+/// The declared error answers of [`Api::get_nesting`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
+#[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum GetNestingError {}
+/// A prepared [`Api::get_nesting`] call: set optional inputs, then `.await` it (or `.send().await`).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetNestingBuilder<'c> {
+    call: ::d1_runtime::client::Call<'c>,
+}
+
+impl<'c> GetNestingBuilder<'c> {
+    /// An array in `deepObject` (Stripe's `expand`): `expand[0]=a`.
+    ///
+    /// Optional query parameter `expand`.
+    pub fn expand(mut self, value: ::std::vec::Vec<::std::string::String>) -> Self {
+        let call = &mut self.call;
+        call.query_value("expand", ::d1_runtime::style::Style::DeepObject, &value);
+        self
+    }
+
+    /// Nested `deepObject`: `nested[range][gte]=1&nested[tags][0]=a`.
+    ///
+    /// Optional query parameter `nested`.
+    pub fn nested(mut self, value: ::fixture_types::parameters::Nested) -> Self {
+        let call = &mut self.call;
+        call.query_value("nested", ::d1_runtime::style::Style::DeepObject, &value);
+        self
+    }
+
+    /// An array of objects: JSON text.
+    ///
+    /// Optional query parameter `points`.
+    pub fn points(
+        mut self,
+        value: ::std::vec::Vec<::fixture_types::parameters::Point>,
+    ) -> Self {
+        let call = &mut self.call;
+        call.query_value("points", ::d1_runtime::style::Style::Json, &value);
+        self
+    }
+
+    /// An array of arrays: JSON text.
+    ///
+    /// Optional query parameter `grid`.
+    pub fn grid(mut self, value: ::std::vec::Vec<::std::vec::Vec<i64>>) -> Self {
+        let call = &mut self.call;
+        call.query_value("grid", ::d1_runtime::style::Style::Json, &value);
+        self
+    }
+
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
+        self
+    }
+
+    /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.call.set_timeout(timeout);
+        self
+    }
+
+    /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
+    pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
+        self.call.set_retry(policy);
+        self
+    }
+
+    /// Send the request and type the answer by status (see [`Api::get_nesting`]).
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<crate::Response<()>, crate::Error<GetNestingError>> {
+        #[allow(unused_mut)]
+        let mut call = self.call;
+        let raw = call.execute().await?;
+        match raw.status() {
+            204 => ::std::result::Result::Ok(raw.ok(())),
+            _ => ::std::result::Result::Err(raw.undeclared()),
+        }
+    }
+}
+
+impl<'c> ::std::future::IntoFuture for GetNestingBuilder<'c> {
+    type Output = ::std::result::Result<
+        crate::Response<()>,
+        crate::Error<GetNestingError>,
+    >;
+
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
+        >,
+    >;
+
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
+/// The declared error answers of [`Api::get_workflow`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
+#[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum GetWorkflowError {}
+/// A prepared [`Api::get_workflow`] call: set optional inputs, then `.await` it (or `.send().await`).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetWorkflowBuilder<'c> {
+    call: ::d1_runtime::client::Call<'c>,
+}
+
+impl<'c> GetWorkflowBuilder<'c> {
+    /// A union with a default, which the server reads when it is missing.
+    ///
+    /// Optional query parameter `order`. The server's default: `"name"`.
+    pub fn order(mut self, value: ::fixture_types::parameters::Order) -> Self {
+        let call = &mut self.call;
+        call.query_value(
+            "order",
+            ::d1_runtime::style::Style::Form {
+                explode: true,
+            },
+            &value,
+        );
+        self
+    }
+
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
+        self
+    }
+
+    /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.call.set_timeout(timeout);
+        self
+    }
+
+    /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
+    pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
+        self.call.set_retry(policy);
+        self
+    }
+
+    /// Send the request and type the answer by status (see [`Api::get_workflow`]).
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<crate::Response<()>, crate::Error<GetWorkflowError>> {
+        #[allow(unused_mut)]
+        let mut call = self.call;
+        let raw = call.execute().await?;
+        match raw.status() {
+            204 => ::std::result::Result::Ok(raw.ok(())),
+            _ => ::std::result::Result::Err(raw.undeclared()),
+        }
+    }
+}
+
+impl<'c> ::std::future::IntoFuture for GetWorkflowBuilder<'c> {
+    type Output = ::std::result::Result<
+        crate::Response<()>,
+        crate::Error<GetWorkflowError>,
+    >;
+
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
+        >,
+    >;
+
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
+/// The declared error answers of [`Api::get_styled`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
+#[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum GetStyledError {}
+/// A prepared [`Api::get_styled`] call: set optional inputs, then `.await` it (or `.send().await`).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetStyledBuilder<'c> {
+    call: ::d1_runtime::client::Call<'c>,
+}
+
+impl<'c> GetStyledBuilder<'c> {
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
+        self
+    }
+
+    /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.call.set_timeout(timeout);
+        self
+    }
+
+    /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
+    pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
+        self.call.set_retry(policy);
+        self
+    }
+
+    /// Send the request and type the answer by status (see [`Api::get_styled`]).
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<crate::Response<()>, crate::Error<GetStyledError>> {
+        #[allow(unused_mut)]
+        let mut call = self.call;
+        let raw = call.execute().await?;
+        match raw.status() {
+            204 => ::std::result::Result::Ok(raw.ok(())),
+            _ => ::std::result::Result::Err(raw.undeclared()),
+        }
+    }
+}
+
+impl<'c> ::std::future::IntoFuture for GetStyledBuilder<'c> {
+    type Output = ::std::result::Result<
+        crate::Response<()>,
+        crate::Error<GetStyledError>,
+    >;
+
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
+        >,
+    >;
+
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
+/// The declared error answers of [`Api::get_map`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
+#[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum GetMapError {}
+/// A prepared [`Api::get_map`] call: set optional inputs, then `.await` it (or `.send().await`).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetMapBuilder<'c> {
+    call: ::d1_runtime::client::Call<'c>,
+}
+
+impl<'c> GetMapBuilder<'c> {
+    /// A plain query parameter next to the map.
+    ///
+    /// Optional query parameter `limit`.
+    pub fn limit(mut self, value: i32) -> Self {
+        let call = &mut self.call;
+        call.query("limit", &value);
+        self
+    }
+
+    /// A map, `form` with `explode`: every other query parameter.
+    ///
+    /// Optional query parameter `extra`.
+    pub fn extra(
+        mut self,
+        value: ::std::collections::BTreeMap<::std::string::String, i64>,
+    ) -> Self {
+        let call = &mut self.call;
+        call.query_value(
+            "extra",
+            ::d1_runtime::style::Style::Form {
+                explode: true,
+            },
+            &value,
+        );
+        self
+    }
+
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
+        self
+    }
+
+    /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.call.set_timeout(timeout);
+        self
+    }
+
+    /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
+    pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
+        self.call.set_retry(policy);
+        self
+    }
+
+    /// Send the request and type the answer by status (see [`Api::get_map`]).
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<crate::Response<()>, crate::Error<GetMapError>> {
+        #[allow(unused_mut)]
+        let mut call = self.call;
+        let raw = call.execute().await?;
+        match raw.status() {
+            204 => ::std::result::Result::Ok(raw.ok(())),
+            _ => ::std::result::Result::Err(raw.undeclared()),
+        }
+    }
+}
+
+impl<'c> ::std::future::IntoFuture for GetMapBuilder<'c> {
+    type Output = ::std::result::Result<crate::Response<()>, crate::Error<GetMapError>>;
 
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<

@@ -39,6 +39,21 @@ pub trait KitchenSinkApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<SearchResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
 
+    /// Bodies whose checks are empty
+    ///
+    /// A closed object without members (every key is unknown), and a union with a variant that checks nothing (GitHub's gist update).
+    ///
+    /// `POST /things:touch`
+    fn bodies_whose_checks_are_empty(
+        &self,
+        request: BodiesWhoseChecksAreEmptyRequest,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            BodiesWhoseChecksAreEmptyResponse,
+            ::d1_runtime::server::ApiError,
+        >,
+    > + ::std::marker::Send;
+
     /// `GET /things`
     fn get_things(
         &self,
@@ -75,7 +90,9 @@ pub struct ActivateRequest {
     /// `session` (cookie parameter)
     pub session: ::std::option::Option<::std::string::String>,
     /// `filter` (query parameter)
-    pub filter: ::std::option::Option<::std::string::String>,
+    pub filter: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     /// The token of the `Authorization: Bearer` header. The router checked its shape only:
     /// whether it grants access is for the implementation to decide.
     pub bearer_token: ::d1_runtime::server::BearerToken,
@@ -161,6 +178,46 @@ impl ::d1_runtime::server::axum::response::IntoResponse for SearchResponse {
         let status = self.status();
         match self {
             Self::Ok(body) => ::d1_runtime::server::json_response(status, &body),
+        }
+    }
+}
+
+/// The checked inputs of [`KitchenSinkApi::bodies_whose_checks_are_empty`].
+#[derive(Clone, Debug)]
+pub struct BodiesWhoseChecksAreEmptyRequest {
+    /// The token of the `Authorization: Bearer` header. The router checked its shape only:
+    /// whether it grants access is for the implementation to decide.
+    pub bearer_token: ::d1_runtime::server::BearerToken,
+    /// The request body (`None` when the request has none).
+    pub body: ::std::option::Option<
+        ::fixture_types::kitchen_sink::BodiesWhoseChecksAreEmptyRequest,
+    >,
+}
+
+/// The responses [`KitchenSinkApi::bodies_whose_checks_are_empty`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum BodiesWhoseChecksAreEmptyResponse {
+    /// `204`: Touched
+    NoContent,
+}
+
+impl BodiesWhoseChecksAreEmptyResponse {
+    /// The HTTP status of this response.
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
+        match self {
+            Self::NoContent => ::d1_runtime::server::axum::http::StatusCode::NO_CONTENT,
+        }
+    }
+}
+
+impl ::d1_runtime::server::axum::response::IntoResponse
+for BodiesWhoseChecksAreEmptyResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
+        match self {
+            Self::NoContent => ::d1_runtime::server::empty_response(status),
         }
     }
 }
@@ -290,6 +347,15 @@ pub fn routes<A: KitchenSinkApi>(
                     ::d1_runtime::server::method_not_allowed(&headers, "POST")
                 }),
         )
+        .route(
+            "/things:touch",
+            ::d1_runtime::server::axum::routing::post(
+                    handle_bodies_whose_checks_are_empty::<A>,
+                )
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "POST")
+                }),
+        )
         .with_state(shared)
 }
 
@@ -384,14 +450,21 @@ fn extract_activate(
             )
     };
     let filter = {
-        let raw = inputs.query.get("filter");
+        let text = inputs.query.get("filter").map(::d1_runtime::style::read::Text::from);
         inputs
             .violations
-            .optional(
+            .styled(
                 ::d1_runtime::server::In::Query,
                 "filter",
-                raw,
-                ::d1_runtime::server::parse_string,
+                ::d1_runtime::style::Style::Json,
+                text,
+                false,
+                |value| {
+                    value
+                        .parse::<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >()
+                },
             )
     };
     let body: ::std::option::Option<::fixture_types::kitchen_sink::Option> = match inputs
@@ -476,6 +549,72 @@ fn extract_search(
         }
     };
     ::std::option::Option::Some(SearchRequest {
+        bearer_token,
+        body,
+    })
+}
+
+/// Checks the inputs of `POST /things:touch`, then calls the implementation.
+fn handle_bodies_whose_checks_are_empty<A: KitchenSinkApi>(
+    ::d1_runtime::server::axum::extract::State(
+        shared,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
+    >,
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
+    let operation = &::d1_runtime::server::Operation {
+        api: "kitchen_sink",
+        name: "bodies_whose_checks_are_empty",
+        bearer: true,
+        body: &[::d1_runtime::server::Encoding::Json],
+    };
+    let body_limit = shared.config.body_limit;
+
+    ::d1_runtime::server::serve(
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_bodies_whose_checks_are_empty,
+        move |request| async move {
+            shared.api.bodies_whose_checks_are_empty(request).await
+        },
+    )
+}
+
+/// The checked inputs of `bodies_whose_checks_are_empty`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_bodies_whose_checks_are_empty(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<BodiesWhoseChecksAreEmptyRequest> {
+    let bearer_token = inputs.bearer.take()?;
+    let body: ::std::option::Option<
+        ::fixture_types::kitchen_sink::BodiesWhoseChecksAreEmptyRequest,
+    > = match inputs.body.take() {
+        None => None,
+        Some((encoding, bytes)) => {
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[],
+                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {
+                    checks::check_bodies_whose_checks_are_empty_request(
+                        value,
+                        c,
+                        ::std::option::Option::None,
+                    );
+                },
+                &mut inputs.violations,
+            )
+        }
+    };
+    ::std::option::Option::Some(BodiesWhoseChecksAreEmptyRequest {
         bearer_token,
         body,
     })
@@ -699,6 +838,50 @@ mod checks {
                 c.string(member);
             }
             c.leave(mark);
+        }
+    }
+
+    /// Check a JSON value against `kitchen_sink::BodiesWhoseChecksAreEmptyRequest`.
+    pub(crate) fn check_bodies_whose_checks_are_empty_request(
+        value: &Value,
+        c: &mut Checker,
+        _skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        if let ::std::option::Option::Some(member) = object.get("closed") {
+            let mark = c.enter("closed");
+            if member.is_null() {
+                c.null();
+            } else {
+                check_closed(member, c, ::std::option::Option::None);
+            }
+            c.leave(mark);
+        }
+        if let ::std::option::Option::Some(member) = object.get("either") {
+            let mark = c.enter("either");
+            if member.is_null() {
+                c.null();
+            }
+            c.leave(mark);
+        }
+    }
+
+    /// Check a JSON value against `kitchen_sink::Closed`.
+    pub(crate) fn check_closed(
+        value: &Value,
+        c: &mut Checker,
+        skip: ::std::option::Option<&str>,
+    ) {
+        let ::std::option::Option::Some(object) = c.object(value) else {
+            return;
+        };
+        for key in object.keys() {
+            if skip == ::std::option::Option::Some(key.as_str()) {
+                continue;
+            }
+            c.unknown(key);
         }
     }
 

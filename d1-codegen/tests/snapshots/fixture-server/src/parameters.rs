@@ -2,7 +2,7 @@
 // Do not edit by hand: change the specs or the generator, then run `cargo xtask codegen`.
 //! Server side of the **Parameters** (version 1.0.0), from `tests/fixtures/features/parameters.json`: implement [`ParametersApi`] and mount it with [`router`] (or [`routes`]).
 //!
-//! Every parameter shape the generator serialises: arrays in each location and style, validated list newtypes, untyped values.
+//! Every parameter shape the generator serialises: arrays in each location and style, validated list newtypes, untyped values; objects, maps and unions in each style; the shapes OpenAPI 3.0 defines no form for.
 
 /// The **Parameters** (version 1.0.0): one method per operation. Mount an implementation with [`router`].
 ///
@@ -14,6 +14,55 @@ pub trait ParametersApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         request: GetLinesRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetLinesResponse, ::d1_runtime::server::ApiError>,
+    > + ::std::marker::Send;
+
+    /// `GET /objects/{color}`
+    fn get_objects(
+        &self,
+        request: GetObjectsRequest,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            GetObjectsResponse,
+            ::d1_runtime::server::ApiError,
+        >,
+    > + ::std::marker::Send;
+
+    /// `GET /nesting`
+    fn get_nesting(
+        &self,
+        request: GetNestingRequest,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            GetNestingResponse,
+            ::d1_runtime::server::ApiError,
+        >,
+    > + ::std::marker::Send;
+
+    /// `GET /workflows/{workflow_id}`
+    fn get_workflow(
+        &self,
+        request: GetWorkflowRequest,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            GetWorkflowResponse,
+            ::d1_runtime::server::ApiError,
+        >,
+    > + ::std::marker::Send;
+
+    /// `GET /styled/{lab}/{mat}/{page}`
+    fn get_styled(
+        &self,
+        request: GetStyledRequest,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetStyledResponse, ::d1_runtime::server::ApiError>,
+    > + ::std::marker::Send;
+
+    /// `GET /map`
+    fn get_map(
+        &self,
+        request: GetMapRequest,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetMapResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
 
     /// `GET /label/{parts}`
@@ -88,6 +137,214 @@ impl GetLinesResponse {
 }
 
 impl ::d1_runtime::server::axum::response::IntoResponse for GetLinesResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
+        match self {
+            Self::NoContent => ::d1_runtime::server::empty_response(status),
+        }
+    }
+}
+
+/// The checked inputs of [`ParametersApi::get_objects`].
+#[derive(Clone, Debug)]
+pub struct GetObjectsRequest {
+    /// `color` (path parameter): Object, `simple`: `R,100,G,200`.
+    pub color: ::fixture_types::parameters::Color,
+    /// `point` (query parameter): Object, `form` with `explode`: its members are query parameters, `x=1&y=2`.
+    pub point: ::std::option::Option<::fixture_types::parameters::Point>,
+    /// `box` (query parameter): Object, `form` without `explode`: `box=x,1,y,2`.
+    pub box_: ::std::option::Option<::fixture_types::parameters::Point>,
+    /// `filter` (query parameter): Object, `deepObject`: `filter[gte]=1&filter[lt]=9`.
+    pub filter: ::std::option::Option<::fixture_types::parameters::Range>,
+    /// `created` (query parameter): A union of an object and an integer (Stripe's `created`).
+    pub created: ::std::option::Option<::fixture_types::parameters::Created>,
+    /// `labels` (query parameter): A free-form object: any keys, values as text.
+    pub labels: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// `X-Color` (header parameter): Header object, `simple` with `explode`: `R=100,G=200`.
+    pub color2: ::std::option::Option<::fixture_types::parameters::Color>,
+    /// `prefs` (cookie parameter): Cookie map, `form` with `explode`: `prefs=k=v,k2=v2`.
+    pub prefs: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// `where` (query parameter): Declared with `content`: JSON text.
+    pub where_: ::std::option::Option<::fixture_types::parameters::Point>,
+}
+
+/// The responses [`ParametersApi::get_objects`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum GetObjectsResponse {
+    /// `204`: Done.
+    NoContent,
+}
+
+impl GetObjectsResponse {
+    /// The HTTP status of this response.
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
+        match self {
+            Self::NoContent => ::d1_runtime::server::axum::http::StatusCode::NO_CONTENT,
+        }
+    }
+}
+
+impl ::d1_runtime::server::axum::response::IntoResponse for GetObjectsResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
+        match self {
+            Self::NoContent => ::d1_runtime::server::empty_response(status),
+        }
+    }
+}
+
+/// The checked inputs of [`ParametersApi::get_nesting`].
+#[derive(Clone, Debug)]
+pub struct GetNestingRequest {
+    /// `expand` (query parameter): An array in `deepObject` (Stripe's `expand`): `expand[0]=a`.
+    pub expand: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// `nested` (query parameter): Nested `deepObject`: `nested[range][gte]=1&nested[tags][0]=a`.
+    pub nested: ::std::option::Option<::fixture_types::parameters::Nested>,
+    /// `points` (query parameter): An array of objects: JSON text.
+    pub points: ::std::option::Option<
+        ::std::vec::Vec<::fixture_types::parameters::Point>,
+    >,
+    /// `grid` (query parameter): An array of arrays: JSON text.
+    pub grid: ::std::option::Option<::std::vec::Vec<::std::vec::Vec<i64>>>,
+}
+
+/// The responses [`ParametersApi::get_nesting`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum GetNestingResponse {
+    /// `204`: Done.
+    NoContent,
+}
+
+impl GetNestingResponse {
+    /// The HTTP status of this response.
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
+        match self {
+            Self::NoContent => ::d1_runtime::server::axum::http::StatusCode::NO_CONTENT,
+        }
+    }
+}
+
+impl ::d1_runtime::server::axum::response::IntoResponse for GetNestingResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
+        match self {
+            Self::NoContent => ::d1_runtime::server::empty_response(status),
+        }
+    }
+}
+
+/// The checked inputs of [`ParametersApi::get_workflow`].
+#[derive(Clone, Debug)]
+pub struct GetWorkflowRequest {
+    /// `workflow_id` (path parameter): A `oneOf` of an integer and a string (GitHub's `workflow_id`).
+    pub workflow_id: ::fixture_types::parameters::WorkflowId,
+    /// `order` (query parameter, default `name`): A union with a default, which the server reads when it is missing.
+    pub order: ::fixture_types::parameters::Order,
+}
+
+/// The responses [`ParametersApi::get_workflow`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum GetWorkflowResponse {
+    /// `204`: Done.
+    NoContent,
+}
+
+impl GetWorkflowResponse {
+    /// The HTTP status of this response.
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
+        match self {
+            Self::NoContent => ::d1_runtime::server::axum::http::StatusCode::NO_CONTENT,
+        }
+    }
+}
+
+impl ::d1_runtime::server::axum::response::IntoResponse for GetWorkflowResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
+        match self {
+            Self::NoContent => ::d1_runtime::server::empty_response(status),
+        }
+    }
+}
+
+/// The checked inputs of [`ParametersApi::get_styled`].
+#[derive(Clone, Debug)]
+pub struct GetStyledRequest {
+    /// `lab` (path parameter): Object, `label` with `explode`: `.R=100.G=200`.
+    pub lab: ::fixture_types::parameters::Color,
+    /// `mat` (path parameter): Object, `matrix`: `;mat=R,100,G,200`.
+    pub mat: ::fixture_types::parameters::Color,
+    /// `page` (path parameter): A scalar, `matrix`: `;page=3`.
+    pub page: i32,
+}
+
+/// The responses [`ParametersApi::get_styled`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum GetStyledResponse {
+    /// `204`: Done.
+    NoContent,
+}
+
+impl GetStyledResponse {
+    /// The HTTP status of this response.
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
+        match self {
+            Self::NoContent => ::d1_runtime::server::axum::http::StatusCode::NO_CONTENT,
+        }
+    }
+}
+
+impl ::d1_runtime::server::axum::response::IntoResponse for GetStyledResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
+        match self {
+            Self::NoContent => ::d1_runtime::server::empty_response(status),
+        }
+    }
+}
+
+/// The checked inputs of [`ParametersApi::get_map`].
+#[derive(Clone, Debug)]
+pub struct GetMapRequest {
+    /// `limit` (query parameter): A plain query parameter next to the map.
+    pub limit: ::std::option::Option<i32>,
+    /// `extra` (query parameter): A map, `form` with `explode`: every other query parameter.
+    pub extra: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, i64>,
+    >,
+}
+
+/// The responses [`ParametersApi::get_map`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum GetMapResponse {
+    /// `204`: Done.
+    NoContent,
+}
+
+impl GetMapResponse {
+    /// The HTTP status of this response.
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
+        match self {
+            Self::NoContent => ::d1_runtime::server::axum::http::StatusCode::NO_CONTENT,
+        }
+    }
+}
+
+impl ::d1_runtime::server::axum::response::IntoResponse for GetMapResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         let status = self.status();
         match self {
@@ -230,6 +487,13 @@ pub fn routes<A: ParametersApi>(
                 }),
         )
         .route(
+            "/map",
+            ::d1_runtime::server::axum::routing::get(handle_get_map::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "GET, HEAD")
+                }),
+        )
+        .route(
             "/matrix-exploded/{parts}",
             ::d1_runtime::server::axum::routing::get(handle_get_matrix_exploded::<A>)
                 .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
@@ -239,6 +503,34 @@ pub fn routes<A: ParametersApi>(
         .route(
             "/matrix/{parts}",
             ::d1_runtime::server::axum::routing::get(handle_get_matrix::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "GET, HEAD")
+                }),
+        )
+        .route(
+            "/nesting",
+            ::d1_runtime::server::axum::routing::get(handle_get_nesting::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "GET, HEAD")
+                }),
+        )
+        .route(
+            "/objects/{color}",
+            ::d1_runtime::server::axum::routing::get(handle_get_objects::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "GET, HEAD")
+                }),
+        )
+        .route(
+            "/styled/{lab}/{mat}/{page}",
+            ::d1_runtime::server::axum::routing::get(handle_get_styled::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "GET, HEAD")
+                }),
+        )
+        .route(
+            "/workflows/{workflow_id}",
+            ::d1_runtime::server::axum::routing::get(handle_get_workflow::<A>)
                 .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
                     ::d1_runtime::server::method_not_allowed(&headers, "GET, HEAD")
                 }),
@@ -515,6 +807,577 @@ fn extract_get_lines(
         delivered,
         anything: anything?,
     })
+}
+
+/// Checks the inputs of `GET /objects/{color}`, then calls the implementation.
+fn handle_get_objects<A: ParametersApi>(
+    ::d1_runtime::server::axum::extract::State(
+        shared,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
+    >,
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
+    let operation = &::d1_runtime::server::Operation {
+        api: "parameters",
+        name: "get_objects",
+        bearer: false,
+        body: &[],
+    };
+    let body_limit = shared.config.body_limit;
+
+    ::d1_runtime::server::serve(
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_get_objects,
+        move |request| async move { shared.api.get_objects(request).await },
+    )
+}
+
+/// The checked inputs of `get_objects`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_get_objects(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<GetObjectsRequest> {
+    let color = {
+        let text = inputs.path.get("color").map(::d1_runtime::style::read::Text::from);
+        inputs
+            .violations
+            .styled(
+                ::d1_runtime::server::In::Path,
+                "color",
+                ::d1_runtime::style::Style::Simple {
+                    explode: false,
+                },
+                text,
+                true,
+                |value| value.parse::<::fixture_types::parameters::Color>(),
+            )
+    };
+    let point = {
+        let text = ::d1_runtime::server::query_members(
+            &inputs.query,
+            "point",
+            &["x", "y"],
+        );
+        inputs
+            .violations
+            .styled(
+                ::d1_runtime::server::In::Query,
+                "point",
+                ::d1_runtime::style::Style::Form {
+                    explode: true,
+                },
+                text,
+                false,
+                |value| value.parse::<::fixture_types::parameters::Point>(),
+            )
+    };
+    let box_ = {
+        let text = inputs.query.get("box").map(::d1_runtime::style::read::Text::from);
+        inputs
+            .violations
+            .styled(
+                ::d1_runtime::server::In::Query,
+                "box",
+                ::d1_runtime::style::Style::Form {
+                    explode: false,
+                },
+                text,
+                false,
+                |value| value.parse::<::fixture_types::parameters::Point>(),
+            )
+    };
+    let filter = {
+        let text = ::d1_runtime::server::query_deep(&inputs.query, "filter");
+        inputs
+            .violations
+            .styled(
+                ::d1_runtime::server::In::Query,
+                "filter",
+                ::d1_runtime::style::Style::DeepObject,
+                text,
+                false,
+                |value| value.parse::<::fixture_types::parameters::Range>(),
+            )
+    };
+    let created = {
+        let text = ::d1_runtime::server::query_deep(&inputs.query, "created");
+        inputs
+            .violations
+            .styled(
+                ::d1_runtime::server::In::Query,
+                "created",
+                ::d1_runtime::style::Style::DeepObject,
+                text,
+                false,
+                |value| {
+                    value
+                        .parse::<::fixture_types::parameters::Range>()
+                        .map(::fixture_types::parameters::Created::Range)
+                        .or_else(|_| {
+                            value
+                                .parse::<i64>()
+                                .map(::fixture_types::parameters::Created::Integer)
+                        })
+                        .map_err(|_| {
+                            "is not valid: fits none of its 2 forms".to_string()
+                        })
+                },
+            )
+    };
+    let labels = {
+        let text = ::d1_runtime::server::query_deep(&inputs.query, "labels");
+        inputs
+            .violations
+            .styled(
+                ::d1_runtime::server::In::Query,
+                "labels",
+                ::d1_runtime::style::Style::DeepObject,
+                text,
+                false,
+                |value| {
+                    value
+                        .parse::<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >()
+                },
+            )
+    };
+    let color2 = {
+        let text = ::d1_runtime::server::header(
+                &inputs.parts.headers,
+                "X-Color",
+                &mut inputs.violations,
+            )
+            .map(::d1_runtime::style::read::Text::from);
+        inputs
+            .violations
+            .styled(
+                ::d1_runtime::server::In::Header,
+                "X-Color",
+                ::d1_runtime::style::Style::Simple {
+                    explode: true,
+                },
+                text,
+                false,
+                |value| value.parse::<::fixture_types::parameters::Color>(),
+            )
+    };
+    let prefs = {
+        let text = ::d1_runtime::server::cookie(&inputs.parts.headers, "prefs")
+            .map(::d1_runtime::style::read::Text::from);
+        inputs
+            .violations
+            .styled(
+                ::d1_runtime::server::In::Cookie,
+                "prefs",
+                ::d1_runtime::style::Style::Form {
+                    explode: true,
+                },
+                text,
+                false,
+                |value| {
+                    value
+                        .parse::<
+                            ::std::collections::BTreeMap<
+                                ::std::string::String,
+                                ::std::string::String,
+                            >,
+                        >()
+                },
+            )
+    };
+    let where_ = {
+        let text = inputs.query.get("where").map(::d1_runtime::style::read::Text::from);
+        inputs
+            .violations
+            .styled(
+                ::d1_runtime::server::In::Query,
+                "where",
+                ::d1_runtime::style::Style::Json,
+                text,
+                false,
+                |value| value.parse::<::fixture_types::parameters::Point>(),
+            )
+    };
+    ::std::option::Option::Some(GetObjectsRequest {
+        color: color?,
+        point,
+        box_,
+        filter,
+        created,
+        labels,
+        color2,
+        prefs,
+        where_,
+    })
+}
+
+/// Checks the inputs of `GET /nesting`, then calls the implementation.
+fn handle_get_nesting<A: ParametersApi>(
+    ::d1_runtime::server::axum::extract::State(
+        shared,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
+    >,
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
+    let operation = &::d1_runtime::server::Operation {
+        api: "parameters",
+        name: "get_nesting",
+        bearer: false,
+        body: &[],
+    };
+    let body_limit = shared.config.body_limit;
+
+    ::d1_runtime::server::serve(
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_get_nesting,
+        move |request| async move { shared.api.get_nesting(request).await },
+    )
+}
+
+/// The checked inputs of `get_nesting`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_get_nesting(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<GetNestingRequest> {
+    let expand = {
+        let text = ::d1_runtime::server::query_deep(&inputs.query, "expand");
+        inputs
+            .violations
+            .styled(
+                ::d1_runtime::server::In::Query,
+                "expand",
+                ::d1_runtime::style::Style::DeepObject,
+                text,
+                false,
+                |value| value.parse::<::std::vec::Vec<::std::string::String>>(),
+            )
+    };
+    let nested = {
+        let text = ::d1_runtime::server::query_deep(&inputs.query, "nested");
+        inputs
+            .violations
+            .styled(
+                ::d1_runtime::server::In::Query,
+                "nested",
+                ::d1_runtime::style::Style::DeepObject,
+                text,
+                false,
+                |value| value.parse::<::fixture_types::parameters::Nested>(),
+            )
+    };
+    let points = {
+        let text = inputs.query.get("points").map(::d1_runtime::style::read::Text::from);
+        inputs
+            .violations
+            .styled(
+                ::d1_runtime::server::In::Query,
+                "points",
+                ::d1_runtime::style::Style::Json,
+                text,
+                false,
+                |value| {
+                    value.parse::<::std::vec::Vec<::fixture_types::parameters::Point>>()
+                },
+            )
+    };
+    let grid = {
+        let text = inputs.query.get("grid").map(::d1_runtime::style::read::Text::from);
+        inputs
+            .violations
+            .styled(
+                ::d1_runtime::server::In::Query,
+                "grid",
+                ::d1_runtime::style::Style::Json,
+                text,
+                false,
+                |value| value.parse::<::std::vec::Vec<::std::vec::Vec<i64>>>(),
+            )
+    };
+    ::std::option::Option::Some(GetNestingRequest {
+        expand,
+        nested,
+        points,
+        grid,
+    })
+}
+
+/// Checks the inputs of `GET /workflows/{workflow_id}`, then calls the implementation.
+fn handle_get_workflow<A: ParametersApi>(
+    ::d1_runtime::server::axum::extract::State(
+        shared,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
+    >,
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
+    let operation = &::d1_runtime::server::Operation {
+        api: "parameters",
+        name: "get_workflow",
+        bearer: false,
+        body: &[],
+    };
+    let body_limit = shared.config.body_limit;
+
+    ::d1_runtime::server::serve(
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_get_workflow,
+        move |request| async move { shared.api.get_workflow(request).await },
+    )
+}
+
+/// The checked inputs of `get_workflow`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_get_workflow(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<GetWorkflowRequest> {
+    let workflow_id = {
+        let text = inputs
+            .path
+            .get("workflow_id")
+            .map(::d1_runtime::style::read::Text::from);
+        inputs
+            .violations
+            .styled(
+                ::d1_runtime::server::In::Path,
+                "workflow_id",
+                ::d1_runtime::style::Style::Simple {
+                    explode: false,
+                },
+                text,
+                true,
+                |value| {
+                    value
+                        .parse::<i64>()
+                        .map(::fixture_types::parameters::WorkflowId::Integer)
+                        .or_else(|_| {
+                            value
+                                .parse::<::std::string::String>()
+                                .map(::fixture_types::parameters::WorkflowId::String)
+                        })
+                        .map_err(|_| {
+                            "is not valid: fits none of its 2 forms".to_string()
+                        })
+                },
+            )
+    };
+    let order = {
+        let text = ::d1_runtime::server::query_members(&inputs.query, "order", &[]);
+        inputs
+            .violations
+            .styled_or(
+                ::d1_runtime::server::In::Query,
+                "order",
+                ::d1_runtime::style::Style::Form {
+                    explode: true,
+                },
+                text,
+                "\"name\"",
+                |value| {
+                    value
+                        .parse::<i64>()
+                        .map(::fixture_types::parameters::Order::Integer)
+                        .or_else(|_| {
+                            value
+                                .parse::<::std::string::String>()
+                                .map(::fixture_types::parameters::Order::String)
+                        })
+                        .map_err(|_| {
+                            "is not valid: fits none of its 2 forms".to_string()
+                        })
+                },
+            )
+    };
+    ::std::option::Option::Some(GetWorkflowRequest {
+        workflow_id: workflow_id?,
+        order: order?,
+    })
+}
+
+/// Checks the inputs of `GET /styled/{lab}/{mat}/{page}`, then calls the implementation.
+fn handle_get_styled<A: ParametersApi>(
+    ::d1_runtime::server::axum::extract::State(
+        shared,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
+    >,
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
+    let operation = &::d1_runtime::server::Operation {
+        api: "parameters",
+        name: "get_styled",
+        bearer: false,
+        body: &[],
+    };
+    let body_limit = shared.config.body_limit;
+
+    ::d1_runtime::server::serve(
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_get_styled,
+        move |request| async move { shared.api.get_styled(request).await },
+    )
+}
+
+/// The checked inputs of `get_styled`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_get_styled(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<GetStyledRequest> {
+    let lab = {
+        let text = inputs.path.get("lab").map(::d1_runtime::style::read::Text::from);
+        inputs
+            .violations
+            .styled(
+                ::d1_runtime::server::In::Path,
+                "lab",
+                ::d1_runtime::style::Style::Label {
+                    explode: true,
+                },
+                text,
+                true,
+                |value| value.parse::<::fixture_types::parameters::Color>(),
+            )
+    };
+    let mat = {
+        let text = inputs.path.get("mat").map(::d1_runtime::style::read::Text::from);
+        inputs
+            .violations
+            .styled(
+                ::d1_runtime::server::In::Path,
+                "mat",
+                ::d1_runtime::style::Style::Matrix {
+                    explode: false,
+                },
+                text,
+                true,
+                |value| value.parse::<::fixture_types::parameters::Color>(),
+            )
+    };
+    let page = {
+        let text = inputs.path.get("page").map(::d1_runtime::style::read::Text::from);
+        inputs
+            .violations
+            .styled(
+                ::d1_runtime::server::In::Path,
+                "page",
+                ::d1_runtime::style::Style::Matrix {
+                    explode: true,
+                },
+                text,
+                true,
+                |value| value.parse::<i32>(),
+            )
+    };
+    ::std::option::Option::Some(GetStyledRequest {
+        lab: lab?,
+        mat: mat?,
+        page: page?,
+    })
+}
+
+/// Checks the inputs of `GET /map`, then calls the implementation.
+fn handle_get_map<A: ParametersApi>(
+    ::d1_runtime::server::axum::extract::State(
+        shared,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
+    >,
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
+    let operation = &::d1_runtime::server::Operation {
+        api: "parameters",
+        name: "get_map",
+        bearer: false,
+        body: &[],
+    };
+    let body_limit = shared.config.body_limit;
+
+    ::d1_runtime::server::serve(
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_get_map,
+        move |request| async move { shared.api.get_map(request).await },
+    )
+}
+
+/// The checked inputs of `get_map`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_get_map(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<GetMapRequest> {
+    let limit = {
+        let raw = inputs.query.get("limit");
+        inputs
+            .violations
+            .optional(
+                ::d1_runtime::server::In::Query,
+                "limit",
+                raw,
+                ::d1_runtime::server::parse_i32,
+            )
+    };
+    let extra = {
+        let text = ::d1_runtime::server::query_rest(&inputs.query, &["limit"]);
+        inputs
+            .violations
+            .styled(
+                ::d1_runtime::server::In::Query,
+                "extra",
+                ::d1_runtime::style::Style::Form {
+                    explode: true,
+                },
+                text,
+                false,
+                |value| {
+                    value
+                        .parse::<
+                            ::std::collections::BTreeMap<::std::string::String, i64>,
+                        >()
+                },
+            )
+    };
+    ::std::option::Option::Some(GetMapRequest { limit, extra })
 }
 
 /// Checks the inputs of `GET /label/{parts}`, then calls the implementation.

@@ -60,6 +60,47 @@ impl Blank {
     }
 }
 
+/// Body of a `POST /things:touch` request.
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct BodiesWhoseChecksAreEmptyRequest {
+    /// The `closed` member (the spec does not describe it).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub closed: ::std::option::Option<Closed>,
+    /// The `either` member (the spec does not describe it).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub either: ::std::option::Option<BodiesWhoseChecksAreEmptyRequestEither>,
+}
+
+impl BodiesWhoseChecksAreEmptyRequest {
+    /// Sets [`closed`](Self::closed).
+    pub fn with_closed(mut self, value: impl ::std::convert::Into<Closed>) -> Self {
+        self.closed = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`either`](Self::either).
+    pub fn with_either(
+        mut self,
+        value: impl ::std::convert::Into<BodiesWhoseChecksAreEmptyRequestEither>,
+    ) -> Self {
+        self.either = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
+/// Defined at `tests/fixtures/features/kitchen-sink.json#/paths/~1things:touch/post/requestBody/content/application~1json/schema/properties/either` (the spec does not describe it).
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum BodiesWhoseChecksAreEmptyRequestEither {
+    /// When the value has this shape.
+    Value(::serde_json::Value),
+    /// When the value has this shape.
+    Value2(::serde_json::Value),
+}
+
 /// Defined at `tests/fixtures/features/kitchen-sink.json#/components/schemas/Box` (the spec does not describe it).
 ///
 /// Constraints: at least 2 characters.
@@ -196,6 +237,11 @@ impl Cat {
     }
 }
 
+/// Defined at `tests/fixtures/features/kitchen-sink.json#/paths/~1things:touch/post/requestBody/content/application~1json/schema/properties/closed` (the spec does not describe it).
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Closed {}
 /// The `x-correlation-id` header parameter of `POST /things/{thingId}/operations:activate`.
 ///
 /// Constraints: matches `^[A-Za-z0-9_-]{1,64}$`.

@@ -2,7 +2,143 @@
 // Do not edit by hand: change the specs or the generator, then run `cargo xtask codegen`.
 //! Types of the **Parameters** (version 1.0.0), from `tests/fixtures/features/parameters.json`.
 //!
-//! Every parameter shape the generator serialises: arrays in each location and style, validated list newtypes, untyped values.
+//! Every parameter shape the generator serialises: arrays in each location and style, validated list newtypes, untyped values; objects, maps and unions in each style; the shapes OpenAPI 3.0 defines no form for.
+
+/// Defined at `tests/fixtures/features/parameters.json#/components/schemas/Color/properties/B` (the spec does not describe it).
+///
+/// Constraints: <= 255.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
+#[serde(transparent)]
+pub struct B(i32);
+
+impl B {
+    /// The upper bound.
+    pub const MAXIMUM: i32 = 255;
+
+    /// Validate `value` and wrap it.
+    pub fn new(
+        value: i32,
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
+        Self::check(value)?;
+        Ok(Self(value))
+    }
+
+    /// The number.
+    pub fn get(self) -> i32 {
+        self.0
+    }
+
+    fn check(
+        value: i32,
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
+        if value > Self::MAXIMUM {
+            return Err(
+                ::d1_runtime::validation::ValidationError::new(
+                    "B",
+                    ::d1_runtime::validation::Violation::AboveMaximum {
+                        maximum: 255f64,
+                        exclusive: false,
+                    },
+                    Some(&value.to_string()),
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
+impl ::std::convert::TryFrom<i32> for B {
+    type Error = ::d1_runtime::validation::ValidationError;
+
+    fn try_from(value: i32) -> ::std::result::Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl ::std::convert::From<B> for i32 {
+    fn from(value: B) -> Self {
+        value.0
+    }
+}
+
+impl ::std::str::FromStr for B {
+    type Err = ::d1_runtime::validation::ValidationError;
+
+    fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
+        let value: i32 = ::d1_runtime::validation::parse_integer("B", text)?;
+        Self::new(value)
+    }
+}
+
+impl ::std::fmt::Display for B {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for B {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value: i32 = ::d1_runtime::validation::deserialize_integer(
+            deserializer,
+            "B",
+        )?;
+        Self::new(value).map_err(::serde::de::Error::custom)
+    }
+}
+
+/// Object, `simple`: `R,100,G,200`.
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct Color {
+    /// The `R` member (the spec does not describe it).
+    #[serde(rename = "R")]
+    pub r: i32,
+    /// The `G` member (the spec does not describe it).
+    #[serde(rename = "G")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub g: ::std::option::Option<i32>,
+    /// The `B` member (the spec does not describe it).
+    #[serde(rename = "B")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub b: ::std::option::Option<B>,
+}
+
+impl Color {
+    /// Builds the value from its required members (`r`); the others start unset, see the `with_` methods.
+    pub fn new(r: impl ::std::convert::Into<i32>) -> Self {
+        Self {
+            r: r.into(),
+            g: ::std::option::Option::None,
+            b: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets [`g`](Self::g).
+    pub fn with_g(mut self, value: impl ::std::convert::Into<i32>) -> Self {
+        self.g = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`b`](Self::b).
+    pub fn with_b(mut self, value: impl ::std::convert::Into<B>) -> Self {
+        self.b = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
+/// A union of an object and an integer (Stripe's `created`).
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum Created {
+    /// When the value has this shape.
+    Range(Range),
+    /// When the value has this shape.
+    Integer(i64),
+}
 
 /// An optional validated list, joined.
 ///
@@ -176,6 +312,93 @@ impl<'de> ::serde::Deserialize<'de> for Mode {
             str,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(Self::from(value.as_ref()))
+    }
+}
+
+/// Nested `deepObject`: `nested[range][gte]=1&nested[tags][0]=a`.
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct Nested {
+    /// The `range` member (the spec does not describe it).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub range: ::std::option::Option<Range>,
+    /// The `tags` member (the spec does not describe it).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+impl Nested {
+    /// Sets [`range`](Self::range).
+    pub fn with_range(mut self, value: impl ::std::convert::Into<Range>) -> Self {
+        self.range = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`tags`](Self::tags).
+    pub fn with_tags(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.tags = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
+/// A union with a default, which the server reads when it is missing.
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum Order {
+    /// When the value has this shape.
+    Integer(i64),
+    /// When the value has this shape.
+    String(::std::string::String),
+}
+
+/// Object, `form` with `explode`: its members are query parameters, `x=1&y=2`.
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct Point {
+    /// The `x` member (the spec does not describe it).
+    pub x: i64,
+    /// The `y` member (the spec does not describe it).
+    pub y: i64,
+}
+
+impl Point {
+    /// Builds the value from its required members (`x`, `y`); the others start unset, see the `with_` methods.
+    pub fn new(
+        x: impl ::std::convert::Into<i64>,
+        y: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        Self { x: x.into(), y: y.into() }
+    }
+}
+
+/// Object, `deepObject`: `filter[gte]=1&filter[lt]=9`.
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct Range {
+    /// The `gte` member (the spec does not describe it).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub gte: ::std::option::Option<i64>,
+    /// The `lt` member (the spec does not describe it).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub lt: ::std::option::Option<i64>,
+}
+
+impl Range {
+    /// Sets [`gte`](Self::gte).
+    pub fn with_gte(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.gte = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`lt`](Self::lt).
+    pub fn with_lt(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.lt = ::std::option::Option::Some(value.into());
+        self
     }
 }
 
@@ -390,4 +613,16 @@ impl<'de> ::serde::Deserialize<'de> for Tags {
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         Self::new(items).map_err(::serde::de::Error::custom)
     }
+}
+
+/// A `oneOf` of an integer and a string (GitHub's `workflow_id`).
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum WorkflowId {
+    /// When the value has this shape.
+    Integer(i64),
+    /// When the value has this shape.
+    String(::std::string::String),
 }
