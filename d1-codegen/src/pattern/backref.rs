@@ -124,21 +124,10 @@ fn never() -> Node {
 
 /// The capturing groups in `node`, outermost first: `(index, what the group holds)`.
 fn captures<'a>(node: &'a Node, out: &mut Vec<(u32, &'a Node)>) {
-    match node {
-        Node::Capture { index, node } => {
-            out.push((*index, node));
-            captures(node, out);
-        }
-        Node::Concat(items) | Node::Alt(items) => items.iter().for_each(|n| captures(n, out)),
-        Node::Repeat { node, .. } | Node::Lookahead { node, .. } | Node::Lookbehind { node, .. } => captures(node, out),
-        Node::Empty
-        | Node::Set { .. }
-        | Node::Start
-        | Node::End
-        | Node::WordBoundary { .. }
-        | Node::Opaque(_)
-        | Node::Backref(_) => {}
+    if let Node::Capture { index, node: inner } = node {
+        out.push((*index, &**inner));
     }
+    node.children().iter().for_each(|child| captures(child, out));
 }
 
 fn contains_capture(node: &Node, index: u32) -> bool {

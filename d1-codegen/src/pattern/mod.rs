@@ -443,84 +443,32 @@ fn strip_anchors(node: Node) -> (bool, bool, Node) {
 /// Why only the engine can evaluate `node`, if it cannot be compiled.
 fn engine_reason(node: &Node) -> Option<&'static str> {
     match node {
-        Node::Empty | Node::Set { .. } | Node::Start | Node::End | Node::WordBoundary { .. } => None,
-        Node::Lookahead { node, .. } | Node::Lookbehind { node, .. } => engine_reason(node),
         Node::Opaque(what) => Some(what),
         Node::Backref(_) => Some("a backreference"),
-        Node::Concat(items) | Node::Alt(items) => items.iter().find_map(engine_reason),
-        Node::Repeat { node, .. } | Node::Capture { node, .. } => engine_reason(node),
+        _ => node.children().iter().find_map(engine_reason),
     }
 }
 
 fn has_lookahead(node: &Node) -> bool {
-    match node {
-        Node::Lookahead { .. } => true,
-        Node::Concat(items) | Node::Alt(items) => items.iter().any(has_lookahead),
-        Node::Repeat { node, .. } | Node::Capture { node, .. } | Node::Lookbehind { node, .. } => has_lookahead(node),
-        Node::Empty
-        | Node::Set { .. }
-        | Node::Start
-        | Node::End
-        | Node::WordBoundary { .. }
-        | Node::Opaque(_)
-        | Node::Backref(_) => false,
-    }
+    node.contains(&|n| matches!(n, Node::Lookahead { .. }))
 }
 
 fn has_lookbehind(node: &Node) -> bool {
-    match node {
-        Node::Lookbehind { .. } => true,
-        Node::Concat(items) | Node::Alt(items) => items.iter().any(has_lookbehind),
-        Node::Repeat { node, .. } | Node::Capture { node, .. } | Node::Lookahead { node, .. } => has_lookbehind(node),
-        Node::Empty
-        | Node::Set { .. }
-        | Node::Start
-        | Node::End
-        | Node::WordBoundary { .. }
-        | Node::Opaque(_)
-        | Node::Backref(_) => false,
-    }
+    node.contains(&|n| matches!(n, Node::Lookbehind { .. }))
 }
 
 /// Whether a lookahead holds another (the lookahead automaton does not nest).
 fn nested_lookahead(node: &Node) -> bool {
-    match node {
-        Node::Lookahead { node, .. } => has_lookahead(node),
-        Node::Concat(items) | Node::Alt(items) => items.iter().any(nested_lookahead),
-        Node::Repeat { node, .. } | Node::Capture { node, .. } | Node::Lookbehind { node, .. } => {
-            nested_lookahead(node)
-        }
-        Node::Empty
-        | Node::Set { .. }
-        | Node::Start
-        | Node::End
-        | Node::WordBoundary { .. }
-        | Node::Opaque(_)
-        | Node::Backref(_) => false,
-    }
+    node.contains(&|n| matches!(n, Node::Lookahead { node, .. } if has_lookahead(node)))
 }
 
 fn has_word_boundary(node: &Node) -> bool {
-    match node {
-        Node::WordBoundary { .. } => true,
-        Node::Concat(items) | Node::Alt(items) => items.iter().any(has_word_boundary),
-        Node::Repeat { node, .. }
-        | Node::Capture { node, .. }
-        | Node::Lookahead { node, .. }
-        | Node::Lookbehind { node, .. } => has_word_boundary(node),
-        Node::Empty | Node::Set { .. } | Node::Start | Node::End | Node::Opaque(_) | Node::Backref(_) => false,
-    }
+    node.contains(&|n| matches!(n, Node::WordBoundary { .. }))
 }
 
 /// Whether `node` has a `^`, `$`, `\b` or `\B` anywhere.
 fn has_anchor(node: &Node) -> bool {
-    match node {
-        Node::Start | Node::End | Node::WordBoundary { .. } => true,
-        Node::Concat(items) | Node::Alt(items) => items.iter().any(has_anchor),
-        Node::Repeat { node, .. } | Node::Capture { node, .. } => has_anchor(node),
-        Node::Lookahead { node, .. } | Node::Lookbehind { node, .. } => has_anchor(node),
-        Node::Empty | Node::Set { .. } | Node::Opaque(_) | Node::Backref(_) => false,
-    }
+    node.contains(&|n| matches!(n, Node::Start | Node::End | Node::WordBoundary { .. }))
 }
 
 /// Whether every match of `node` starts at the start of the value (conservative: `false`

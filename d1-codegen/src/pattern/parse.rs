@@ -87,6 +87,31 @@ pub(super) enum Node {
     Opaque(&'static str),
 }
 
+impl Node {
+    /// The nodes directly inside this one.
+    pub(super) fn children(&self) -> &[Node] {
+        match self {
+            Node::Concat(items) | Node::Alt(items) => items,
+            Node::Repeat { node, .. }
+            | Node::Capture { node, .. }
+            | Node::Lookahead { node, .. }
+            | Node::Lookbehind { node, .. } => std::slice::from_ref(&**node),
+            Node::Empty
+            | Node::Set { .. }
+            | Node::Start
+            | Node::End
+            | Node::WordBoundary { .. }
+            | Node::Opaque(_)
+            | Node::Backref(_) => &[],
+        }
+    }
+
+    /// Whether this node or one anywhere inside it is `wanted`.
+    pub(super) fn contains(&self, wanted: &dyn Fn(&Node) -> bool) -> bool {
+        wanted(self) || self.children().iter().any(|child| child.contains(wanted))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct SyntaxError {
     /// Offset in characters (`char`s) from the start of the pattern.
