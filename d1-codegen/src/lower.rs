@@ -30,7 +30,7 @@ pub struct Hint {
 
 impl Hint {
     fn new(short: String, parent: &str) -> Self {
-        let qualified = format!("{parent}{short}");
+        let qualified = naming::qualified_type_name(parent, &short);
         Hint { short, qualified, component: false }
     }
 }

@@ -51,6 +51,12 @@ pub fn type_name(raw: &str) -> String {
     escape(words(raw).to_upper_camel_case(), "Type")
 }
 
+/// The name of a type inside `parent`: `Links` + `Self_` → `LinksSelf` (a keyword's escape is
+/// only needed when the keyword stands alone).
+pub fn qualified_type_name(parent: &str, short: &str) -> String {
+    escape(format!("{}{}", parent.trim_end_matches('_'), short.trim_end_matches('_')), "Type")
+}
+
 /// `parentCardId` → `parent_card_id`, `type` → `type_`.
 pub fn field_ident(raw: &str) -> String {
     escape(words(raw).to_snake_case(), "field")
@@ -265,10 +271,15 @@ pub fn unique(base: String, taken: &mut BTreeSet<String>) -> String {
     if taken.insert(base.clone()) {
         return base;
     }
-    let sep = if base.ends_with(|c: char| c.is_ascii_digit()) { "_" } else { "" };
+    // `type_` → `type2`, `Self_` → `Self2`: an escape's `_` is not needed once a number follows.
+    let stem = match base.trim_end_matches('_') {
+        "" => base.as_str(),
+        stem => stem,
+    };
+    let sep = if stem.ends_with(|c: char| c.is_ascii_digit()) { "_" } else { "" };
     let mut n = 2;
     loop {
-        let candidate = format!("{base}{sep}{n}");
+        let candidate = format!("{stem}{sep}{n}");
         if taken.insert(candidate.clone()) {
             return candidate;
         }
@@ -585,6 +596,10 @@ mod tests {
         assert_eq!(unique("A".into(), &mut taken), "A2");
         assert_eq!(unique("V1".into(), &mut taken), "V1");
         assert_eq!(unique("V1".into(), &mut taken), "V1_2");
+        assert_eq!(unique("Self_".into(), &mut taken), "Self_");
+        assert_eq!(unique("Self_".into(), &mut taken), "Self2");
+        assert_eq!(qualified_type_name("Links", "Self_"), "LinksSelf");
+        assert_eq!(qualified_type_name("", "Self_"), "Self_");
     }
 
     #[test]

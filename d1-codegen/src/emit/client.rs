@@ -899,8 +899,8 @@ fn operation(
         };
         // A body read borrows `raw`, so it is bound before `raw.ok` takes `raw`.
         arms.push(match read {
-            Some(_) => quote!(#pat => { let body = #value; ::std::result::Result::Ok(raw.ok(body)) }),
-            None => quote!(#pat => ::std::result::Result::Ok(raw.ok(#value)),),
+            Some(_) => (pat, quote!({ let body = #value; ::std::result::Result::Ok(raw.ok(body)) })),
+            None => (pat, quote!(::std::result::Result::Ok(raw.ok(#value)))),
         });
     }
     let mut failure_docs = Vec::new();
@@ -911,18 +911,29 @@ fn operation(
         match response_body(ctx, r) {
             Some((ty, read)) => {
                 error_variants.push(quote!(#[doc = #doc] #v(#ty),));
-                arms.push(quote!(#pat => { let body = #read; ::std::result::Result::Err(raw.declared(#error_enum::#v(body))) }));
+                arms.push((
+                    pat,
+                    quote!({ let body = #read; ::std::result::Result::Err(raw.declared(#error_enum::#v(body))) }),
+                ));
             }
             None => {
                 error_variants.push(quote!(#[doc = #doc] #v,));
-                arms.push(quote!(#pat => ::std::result::Result::Err(raw.declared(#error_enum::#v)),));
+                arms.push((pat, quote!(::std::result::Result::Err(raw.declared(#error_enum::#v)))));
             }
         }
         failure_docs.push(format!("`{}` → [`{error_enum}::{v}`]", r.status));
     }
     if !op.responses.iter().any(|r| r.status == Status::Default) {
-        arms.push(quote!(_ => ::std::result::Result::Err(raw.undeclared()),));
+        arms.push((quote!(_), quote!(::std::result::Result::Err(raw.undeclared()))));
     }
+    // Only a catch-all (no status declared but `default`): no `match` of one arm.
+    let answer = match arms.as_slice() {
+        [(_, only)] if successes.is_empty() && failures.iter().all(|r| r.status == Status::Default) => only.clone(),
+        _ => {
+            let arms = arms.iter().map(|(pat, answer)| quote!(#pat => #answer,));
+            quote!(match raw.status() { #(#arms)* })
+        }
+    };
     let error_doc = if failures.is_empty() {
         format!(" The declared error answers of [`Api::{}`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`]({}::ErrorKind::UndeclaredStatus).", op.name, ctx.root)
     } else {
@@ -1108,9 +1119,7 @@ fn operation(
                 let mut call = self.call;
                 #body_send
                 let raw = call.execute().await?;
-                match raw.status() {
-                    #(#arms)*
-                }
+                #answer
             }
         }
 

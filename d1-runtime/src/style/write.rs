@@ -25,9 +25,9 @@ fn flat(value: &Value) -> Option<Flat> {
     Some(match value {
         Value::Null => return None,
         Value::Array(items) => Flat::List(items.iter().map(atom).collect()),
-        Value::Object(members) => {
-            Flat::Object(members.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), atom(v))).collect())
-        }
+        Value::Object(members) => Flat::Object(
+            sorted(members).into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), atom(v))).collect(),
+        ),
         scalar => Flat::Scalar(atom(scalar)),
     })
 }
@@ -51,11 +51,20 @@ pub fn query_pairs(name: &str, style: Style, value: &Value) -> Vec<(String, Stri
 }
 
 /// `name[key][sub]=v`, array items by index.
+/// An object's members in the order of their names, whether or not `serde_json` keeps the
+/// order they were written in (its `preserve_order` feature, which another crate of the build
+/// may turn on): the wire form must not depend on that.
+fn sorted(members: &serde_json::Map<String, Value>) -> Vec<(&String, &Value)> {
+    let mut members: Vec<(&String, &Value)> = members.iter().collect();
+    members.sort_by(|a, b| a.0.cmp(b.0));
+    members
+}
+
 fn deep(key: String, value: &Value, pairs: &mut Vec<(String, String)>) {
     match value {
         Value::Null => {}
         Value::Object(members) => {
-            for (k, v) in members {
+            for (k, v) in sorted(members) {
                 deep(format!("{key}[{k}]"), v, pairs);
             }
         }
