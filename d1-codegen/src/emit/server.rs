@@ -34,16 +34,17 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
     let all_header = rust_header(&sources);
 
     let server_root = options.root_of(Part::Server);
+    let open = checks::open_types(ir);
     for api in &ir.apis {
         let path = format!("{root}/src/{}.rs", api.module);
-        let text = api_module(ir, api, &types_crate, &server_root, &path)?;
+        let text = api_module(ir, &open, api, &types_crate, &server_root, &path)?;
         tree.insert(path, spaced_after(&rust_header(&[api.source.as_str()]), &text));
     }
     // The shared types' checks, when there are some: the server's `common` module.
     let common_checks = ir
         .common
         .as_ref()
-        .map(|common| (common, checks::Checks::common(ir, &types_crate, &server_root).finish()))
+        .map(|common| (common, checks::Checks::common(ir, &open, &types_crate, &server_root).finish()))
         .filter(|(_, functions)| !functions.is_empty());
     if let Some((common, functions)) = &common_checks {
         let file = quote! {
@@ -518,9 +519,16 @@ fn body_encodings(body: &crate::ir::RequestBody) -> Vec<TokenStream> {
 /// The module's text (without the header). The items of each operation are printed as they are
 /// made, the handlers kept as text until the routes are printed: large APIs never hold the tokens
 /// of the whole module.
-fn api_module(ir: &Ir, api: &Api, types_crate: &str, server_root: &str, what: &str) -> Result<String, Error> {
+fn api_module(
+    ir: &Ir,
+    open: &[bool],
+    api: &Api,
+    types_crate: &str,
+    server_root: &str,
+    what: &str,
+) -> Result<String, Error> {
     let scope = Scope::External(types_crate);
-    let mut checks = checks::Checks::new(ir, types_crate, server_root, Module::Api(api.module.clone()));
+    let mut checks = checks::Checks::new(ir, open, types_crate, server_root, Module::Api(api.module.clone()));
     let trait_ident = ident(&trait_name(api));
     let module_doc = {
         let mut doc = format!(

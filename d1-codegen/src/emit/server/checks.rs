@@ -24,28 +24,29 @@ pub(super) struct Checks<'a> {
     /// This module's types whose check function is needed.
     wanted: BTreeSet<TypeId>,
     /// Per type of the IR: whether any JSON value is one of it ([`open_types`]).
-    open: Vec<bool>,
+    open: &'a [bool],
     /// Whether the code being made is that of the check functions themselves (which call each
     /// other by name), rather than of the module around them.
     in_functions: bool,
 }
 
 impl<'a> Checks<'a> {
-    pub(super) fn new(ir: &'a Ir, types_crate: &str, root: &str, module: Module) -> Self {
+    /// `open` is [`open_types`] of `ir`, found once for every module.
+    pub(super) fn new(ir: &'a Ir, open: &'a [bool], types_crate: &str, root: &str, module: Module) -> Self {
         Checks {
             ir,
             types_crate: types_crate.to_string(),
             root: root.to_string(),
             module,
             wanted: BTreeSet::new(),
-            open: open_types(ir),
+            open,
             in_functions: false,
         }
     }
 
     /// The checks of every shared type (the server's `common` module), used by an API or not.
-    pub(super) fn common(ir: &'a Ir, types_crate: &str, root: &str) -> Self {
-        let mut checks = Checks::new(ir, types_crate, root, Module::Common);
+    pub(super) fn common(ir: &'a Ir, open: &'a [bool], types_crate: &str, root: &str) -> Self {
+        let mut checks = Checks::new(ir, open, types_crate, root, Module::Common);
         checks.wanted = (0..ir.types.len())
             .map(TypeId)
             .filter(|&id| ir.ty(id).module == Module::Common && ir.ty(id).check.is_some())
@@ -141,7 +142,7 @@ impl<'a> Checks<'a> {
 
     /// Whether any JSON value is one of `ty`, so that [`Self::expr`] checks nothing.
     fn accepts_anything(&self, ty: &TypeRef) -> bool {
-        accepts_anything(ty, &self.open)
+        accepts_anything(ty, self.open)
     }
 
     /// The members of a form body that must be converted from text before checking.
@@ -387,7 +388,7 @@ impl<'a> Checks<'a> {
 /// JWE plaintext (it never travels as JSON of its own), an untagged union with such an
 /// alternative. Unions may hold themselves, so this is found from the open types outwards, each
 /// type looked at again only when one it depends on turns out open: linear in the IR's size.
-fn open_types(ir: &Ir) -> Vec<bool> {
+pub(super) fn open_types(ir: &Ir) -> Vec<bool> {
     fn depends_on(ty: &TypeRef, out: &mut Vec<usize>) {
         match ty {
             TypeRef::Boxed(inner) => depends_on(inner, out),
