@@ -926,9 +926,10 @@ fn operation(
     if !op.responses.iter().any(|r| r.status == Status::Default) {
         arms.push((quote!(_), quote!(::std::result::Result::Err(raw.undeclared()))));
     }
-    // Only a catch-all (no status declared but `default`): no `match` of one arm.
+    // Every status arm is followed by a catch-all (`default` or undeclared), so a lone arm is
+    // the catch-all: no `match` of one arm.
     let answer = match arms.as_slice() {
-        [(_, only)] if successes.is_empty() && failures.iter().all(|r| r.status == Status::Default) => only.clone(),
+        [(_, only)] => only.clone(),
         _ => {
             let arms = arms.iter().map(|(pat, answer)| quote!(#pat => #answer,));
             quote!(match raw.status() { #(#arms)* })
