@@ -414,16 +414,14 @@ fn styled_step(
 
 /// The variants of an untagged union (through aliases and re-exports), in order.
 fn union_variants<'a>(ir: &'a Ir, ty: &'a TypeRef) -> Option<Vec<(&'a str, &'a TypeRef)>> {
-    let TypeRef::Named(id) = ty else { return None };
-    match &ir.ty(*id).kind {
+    let TypeRef::Named(mut id) = *ty else { return None };
+    // A re-export names the shared type itself.
+    if let TypeKind::ReExport(target) = ir.ty(id).kind {
+        id = target;
+    }
+    match &ir.ty(id).kind {
         TypeKind::OneOf(o) if o.tag.is_none() => Some(o.variants.iter().map(|v| (v.ident.as_str(), &v.ty)).collect()),
         TypeKind::Alias(target) => union_variants(ir, target),
-        TypeKind::ReExport(target) => match &ir.ty(*target).kind {
-            TypeKind::OneOf(o) if o.tag.is_none() => {
-                Some(o.variants.iter().map(|v| (v.ident.as_str(), &v.ty)).collect())
-            }
-            _ => None,
-        },
         _ => None,
     }
 }
