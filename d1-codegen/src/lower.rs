@@ -317,7 +317,7 @@ impl<'a> SpecLowering<'a> {
             let target = reference
                 .strip_prefix("#/paths/")
                 .and_then(crate::refs::percent_decode)
-                .map(|key| key.replace("~1", "/").replace("~0", "~"));
+                .map(|key| crate::refs::unescape_segment(&key));
             let Some(next) = target.as_ref().and_then(|key| self.doc.paths.paths.get(key)) else {
                 return Err(Error::new(
                     &at.child("$ref"),

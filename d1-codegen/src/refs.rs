@@ -169,7 +169,7 @@ fn fresh_name(doc: &Value, section: &str, target: &str) -> String {
         "options",
         "trace",
     ];
-    let segments: Vec<String> = target.split('/').skip(1).map(|s| s.replace("~1", "/").replace("~0", "~")).collect();
+    let segments: Vec<String> = target.split('/').skip(1).map(unescape_segment).collect();
     // A parameter, or a parameter's schema: the parameter's `name`.
     let named = |pointer: &str| doc.pointer(pointer).and_then(|p| p.get("name")).and_then(Value::as_str);
     let parameter_name = named(target).or_else(|| target.strip_suffix("/schema").and_then(named)).map(str::to_string);
@@ -208,6 +208,11 @@ fn node_mut<'a>(value: &'a mut Value, path: &[String]) -> Option<&'a mut Value> 
 
 fn escape_segment(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// A JSON Pointer segment as the key it stands for: `~1` → `/`, `~0` → `~`.
+pub(crate) fn unescape_segment(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
 }
 
 /// A URI fragment's `%XX` escapes decoded; `None` when one is malformed or the result is not UTF-8.
