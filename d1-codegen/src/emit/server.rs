@@ -952,38 +952,15 @@ fn handler(
             assign.push(var.clone());
             continue;
         }
-        let raw = match p.location {
-            ParamLocation::Path => quote!(inputs.path.get(#name)),
-            ParamLocation::Query => quote!(inputs.query.get(#name)),
-            ParamLocation::Header => {
-                quote!(::d1_runtime::server::header(&inputs.parts.headers, #name, &mut inputs.violations))
-            }
-            ParamLocation::Cookie => quote!(::d1_runtime::server::cookie(&inputs.parts.headers, #name)),
-        };
         if p.required || is_path {
-            steps.push(quote! {
-                let #var = {
-                    let raw = #raw;
-                    inputs.violations.required(#loc, #name, raw, #parser)
-                };
-            });
+            steps.push(quote!(let #var = inputs.required(#loc, #name, #parser);));
             required.push(var.clone());
         } else if let Some(default) = &p.default {
             let default = default_text(default);
-            steps.push(quote! {
-                let #var = {
-                    let raw = #raw;
-                    inputs.violations.defaulted(#loc, #name, raw, #default, #parser)
-                };
-            });
+            steps.push(quote!(let #var = inputs.defaulted(#loc, #name, #default, #parser);));
             required.push(var.clone());
         } else {
-            steps.push(quote! {
-                let #var = {
-                    let raw = #raw;
-                    inputs.violations.optional(#loc, #name, raw, #parser)
-                };
-            });
+            steps.push(quote!(let #var = inputs.optional(#loc, #name, #parser);));
         }
         assign.push(var.clone());
     }
