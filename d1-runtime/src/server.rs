@@ -363,46 +363,6 @@ impl Violations {
         self.0.push(FieldViolation { location, field: field.into(), message: message.into() });
     }
 
-    /// A required parameter: `None` (and a violation) when missing or invalid.
-    pub fn required<T>(
-        &mut self,
-        location: In,
-        name: &str,
-        raw: Option<&str>,
-        parse: fn(&str) -> Result<T, String>,
-    ) -> Option<T> {
-        match raw {
-            None => {
-                self.push(location, name, "is required");
-                None
-            }
-            Some(raw) => self.parsed(location, name, raw, parse),
-        }
-    }
-
-    /// An optional parameter: `None` when missing; when invalid, `None` and a violation.
-    pub fn optional<T>(
-        &mut self,
-        location: In,
-        name: &str,
-        raw: Option<&str>,
-        parse: fn(&str) -> Result<T, String>,
-    ) -> Option<T> {
-        raw.and_then(|raw| self.parsed(location, name, raw, parse))
-    }
-
-    /// An optional parameter with a default (given as the text a client would send).
-    pub fn defaulted<T>(
-        &mut self,
-        location: In,
-        name: &str,
-        raw: Option<&str>,
-        default: &str,
-        parse: fn(&str) -> Result<T, String>,
-    ) -> Option<T> {
-        self.parsed(location, name, raw.unwrap_or(default), parse)
-    }
-
     /// A repeated (array) parameter: every value must parse.
     pub fn repeated<T>(
         &mut self,
@@ -477,7 +437,12 @@ impl Violations {
     }
 
     fn parsed<T>(&mut self, location: In, name: &str, raw: &str, parse: fn(&str) -> Result<T, String>) -> Option<T> {
-        match parse(raw) {
+        self.checked(location, name, parse(raw))
+    }
+
+    /// The value of a parse, or `None` and its message as a violation.
+    fn checked<T>(&mut self, location: In, name: &str, parsed: Result<T, String>) -> Option<T> {
+        match parsed {
             Ok(value) => Some(value),
             Err(message) => {
                 self.push(location, name, message);
@@ -1124,6 +1089,51 @@ pub struct Inputs<'r> {
     pub bearer: Option<BearerToken>,
     /// Every invalid input found.
     pub violations: Violations,
+}
+
+impl Inputs<'_> {
+    /// The text of the scalar parameter `name` in `location` (a header that is not visible
+    /// ASCII is a violation, and missing).
+    fn scalar(&mut self, location: In, name: &str) -> Option<&str> {
+        match location {
+            In::Path => self.path.get(name),
+            In::Query => self.query.get(name),
+            In::Header => header(&self.parts.headers, name, &mut self.violations),
+            In::Cookie => cookie(&self.parts.headers, name),
+            // The body is read as a whole, never by name.
+            In::Body => None,
+        }
+    }
+
+    /// A required scalar parameter: `None` (and a violation) when missing or invalid.
+    pub fn required<T>(&mut self, location: In, name: &str, parse: fn(&str) -> Result<T, String>) -> Option<T> {
+        match self.scalar(location, name).map(parse) {
+            None => {
+                self.violations.push(location, name, "is required");
+                None
+            }
+            Some(parsed) => self.violations.checked(location, name, parsed),
+        }
+    }
+
+    /// An optional scalar parameter: `None` when missing; when invalid, `None` and a violation.
+    pub fn optional<T>(&mut self, location: In, name: &str, parse: fn(&str) -> Result<T, String>) -> Option<T> {
+        let parsed = self.scalar(location, name).map(parse)?;
+        self.violations.checked(location, name, parsed)
+    }
+
+    /// An optional scalar parameter with a default (given as the text a client would send):
+    /// `None` (and a violation) only when invalid.
+    pub fn defaulted<T>(
+        &mut self,
+        location: In,
+        name: &str,
+        default: &str,
+        parse: fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let parsed = parse(self.scalar(location, name).unwrap_or(default));
+        self.violations.checked(location, name, parsed)
+    }
 }
 
 /// Serve one request to `operation`: read the bearer token and the body, `extract` the

@@ -400,6 +400,27 @@ impl From<TokenStream> for Member {
     }
 }
 
+/// The width prettyplease fills lines to, for the items printed as text.
+pub(crate) const MARGIN: usize = 89;
+
+/// A struct member's `pub name: Type,` line as prettyplease prints it (indented one level), or
+/// `None` where it might break the line or the type is not one [`type_text`] prints.
+pub(crate) fn declaration_text(name: &str, ty: &TokenStream) -> Option<String> {
+    let declaration = format!("    pub {name}: {},\n", type_text(ty)?);
+    (declaration.is_ascii() && declaration.len() - 1 <= MARGIN).then_some(declaration)
+}
+
+/// A struct printed as prettyplease prints it, from the struct printed without members
+/// (`tokens`) and the members' lines: prettyplease ends each member with a forced line break, so
+/// their lines do not depend on the struct around them.
+pub(crate) fn struct_with_members(tokens: TokenStream, members: &str, what: &str) -> Result<String, Error> {
+    let text = render_items(tokens, what)?;
+    let Some(skeleton) = text.strip_suffix("{}\n") else {
+        return Err(Error::new(&Location::new(what, ""), "internal error: a struct printed unexpectedly"));
+    };
+    Ok(format!("{skeleton}{{\n{members}}}\n"))
+}
+
 /// A type as prettyplease prints it on one line (`::std::vec::Vec<super::a::B>`), for the members
 /// printed as text; `None` for tokens other than those [`type_tokens`] makes (identifiers, `::`,
 /// `<`, `>`, `,` and integer literals).
@@ -661,6 +682,40 @@ mod tests {
             .into_iter()
             .map(|item| prettyplease::unparse(&parse_file(item, "test").unwrap()))
             .collect()
+    }
+
+    /// The request structs of the server: members with docs, printed as text where
+    /// [`declaration_text`] allows, equal prettyplease's printing of the whole struct.
+    #[test]
+    fn members_print_as_prettyplease_prints_them() {
+        let _docs = docs::Table::scope();
+        let types = [quote!(i64), quote!(::std::option::Option<::std::vec::Vec<::d1_types::some::SomeType>>)];
+        let docs = [
+            "One line.",
+            "`x` (query parameter): two\nlines, and a long one that prettyplease keeps as it is however far it goes",
+        ];
+        let (mut as_text, mut left) = (0, 0);
+        for n in 1..90 {
+            for (i, ty) in types.iter().enumerate() {
+                let name = format!("m{}", "x".repeat(n));
+                let doc = docs[(n + i) % 2];
+                let (id, attrs) = (ident(&name), doc_attrs(Some(doc)));
+                let whole = render_items(quote!(pub struct A { #attrs pub #id: #ty, }), "test").unwrap();
+                let Some(declaration) = declaration_text(&name, ty) else {
+                    left += 1;
+                    continue;
+                };
+                let mut members = String::new();
+                docs::push_doc(&mut members, "    ", Some(doc));
+                members.push_str(&declaration);
+                let empty = quote!(
+                    pub struct A {}
+                );
+                assert_eq!(struct_with_members(empty, &members, "test").unwrap(), whole);
+                as_text += 1;
+            }
+        }
+        assert!(as_text > 50 && left > 50, "{as_text} {left}");
     }
 
     #[test]

@@ -13,8 +13,8 @@ mod checks;
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, render_block, render_crate_root, render_items, rust_header, spaced_after,
-    type_tokens, Options, Part, Scope,
+    declaration_text, describe_sources, doc_attrs, ident, render_block, render_crate_root, render_items, rust_header,
+    spaced_after, struct_with_members, type_tokens, Options, Part, Scope,
 };
 use crate::error::Error;
 use crate::ir::{
@@ -586,66 +586,7 @@ fn api_module(
         });
 
         // ---- request struct
-        let mut fields = Vec::new();
-        for p in &op.params {
-            let shape = param_shape(ir, &p.ty, scope);
-            let item = &shape.ty;
-            let ty = match &shape.list {
-                Some(list) => list.clone(),
-                None if shape.array => quote!(::std::vec::Vec<#item>),
-                None => quote!(#item),
-            };
-            let always = p.required || p.location == ParamLocation::Path || (p.default.is_some() && !shape.array);
-            let ty = if always { ty } else { quote!(::std::option::Option<#ty>) };
-            let name = ident(&p.ident);
-            let mut d = format!("`{}` ({} parameter", p.name, location_name(p.location));
-            if let Some(default) = &p.default {
-                d.push_str(&format!(", default `{}`", default_text(default)));
-            }
-            d.push(')');
-            if let Some(pd) = &p.doc {
-                d.push_str(": ");
-                d.push_str(pd);
-            }
-            let d = doc_attrs(Some(&doc_text(&d)));
-            fields.push(quote!(#d pub #name: #ty,));
-        }
-        if bearer {
-            fields.push(quote! {
-                /// The token of the `Authorization: Bearer` header. The router checked its shape only:
-                /// whether it grants access is for the implementation to decide.
-                pub bearer_token: ::d1_runtime::server::BearerToken,
-            });
-        }
-        if let Some(body) = &op.body {
-            let ty = type_tokens(ir, &body.ty, scope);
-            let ty = if body.required { ty } else { quote!(::std::option::Option<#ty>) };
-            let mut d = String::from("The request body");
-            if !body.required {
-                d.push_str(" (`None` when the request has none)");
-            }
-            if let Some(bd) = &body.doc {
-                d.push_str(": ");
-                d.push_str(bd);
-            } else {
-                d.push('.');
-            }
-            let d = doc_attrs(Some(&doc_text(&d)));
-            fields.push(quote!(#d pub body: #ty,));
-        }
-        let req_doc = format!("The checked inputs of [`{}::{}`].", trait_name(api), op.name);
-        // Not `#[non_exhaustive]`, unlike the types: the router builds it, and the one place a
-        // user builds it is a test of a handler, where a struct literal is the way in.
-        items.push_str(&render_items(
-            quote! {
-                #[doc = #req_doc]
-                #[derive(Clone, Debug)]
-                pub struct #req_ident {
-                    #(#fields)*
-                }
-            },
-            what,
-        )?);
+        items.push_str(&request_struct(ir, api, op, bearer, &req_ident, scope, what)?);
 
         // ---- response enum
         let mut variants = Vec::new();
@@ -850,6 +791,91 @@ fn api_module(
 }
 
 /// The path part of the API's first server URL (`https://host/banking/v1` → `/banking/v1`).
+/// The request struct of `op`: one member per parameter, the bearer token and the body. Its
+/// members are printed as text (see [`declaration_text`]) into the struct printed without them,
+/// unless one of them would not print as plain lines.
+fn request_struct(
+    ir: &Ir,
+    api: &Api,
+    op: &Operation,
+    bearer: bool,
+    req_ident: &proc_macro2::Ident,
+    scope: Scope<'_>,
+    what: &str,
+) -> Result<String, Error> {
+    // (doc, member name, type) of each member.
+    let mut members: Vec<(String, String, TokenStream)> = Vec::new();
+    for p in &op.params {
+        let shape = param_shape(ir, &p.ty, scope);
+        let item = &shape.ty;
+        let ty = match &shape.list {
+            Some(list) => list.clone(),
+            None if shape.array => quote!(::std::vec::Vec<#item>),
+            None => quote!(#item),
+        };
+        let always = p.required || p.location == ParamLocation::Path || (p.default.is_some() && !shape.array);
+        let ty = if always { ty } else { quote!(::std::option::Option<#ty>) };
+        let mut d = format!("`{}` ({} parameter", p.name, location_name(p.location));
+        if let Some(default) = &p.default {
+            d.push_str(&format!(", default `{}`", default_text(default)));
+        }
+        d.push(')');
+        if let Some(pd) = &p.doc {
+            d.push_str(": ");
+            d.push_str(pd);
+        }
+        members.push((doc_text(&d), p.ident.clone(), ty));
+    }
+    if bearer {
+        let doc = "The token of the `Authorization: Bearer` header. The router checked its shape only:\n\
+                   whether it grants access is for the implementation to decide.";
+        members.push((doc.to_string(), "bearer_token".to_string(), quote!(::d1_runtime::server::BearerToken)));
+    }
+    if let Some(body) = &op.body {
+        let ty = type_tokens(ir, &body.ty, scope);
+        let ty = if body.required { ty } else { quote!(::std::option::Option<#ty>) };
+        let mut d = String::from("The request body");
+        if !body.required {
+            d.push_str(" (`None` when the request has none)");
+        }
+        if let Some(bd) = &body.doc {
+            d.push_str(": ");
+            d.push_str(bd);
+        } else {
+            d.push('.');
+        }
+        members.push((doc_text(&d), "body".to_string(), ty));
+    }
+    let as_text: Option<String> = members
+        .iter()
+        .map(|(doc, name, ty)| {
+            let mut text = String::new();
+            super::docs::push_doc(&mut text, "    ", Some(doc));
+            text.push_str(&declaration_text(name, ty)?);
+            Some(text)
+        })
+        .collect();
+    let fields = members.iter().filter(|_| as_text.is_none()).map(|(doc, name, ty)| {
+        let doc = doc_attrs(Some(doc));
+        let name = ident(name);
+        quote!(#doc pub #name: #ty,)
+    });
+    let req_doc = format!("The checked inputs of [`{}::{}`].", trait_name(api), op.name);
+    // Not `#[non_exhaustive]`, unlike the types: the router builds it, and the one place a
+    // user builds it is a test of a handler, where a struct literal is the way in.
+    let tokens = quote! {
+        #[doc = #req_doc]
+        #[derive(Clone, Debug)]
+        pub struct #req_ident {
+            #(#fields)*
+        }
+    };
+    match as_text {
+        Some(members) if !members.is_empty() => struct_with_members(tokens, &members, what),
+        _ => render_items(tokens, what),
+    }
+}
+
 fn base_path(api: &Api) -> Option<String> {
     let url = &api.servers.first()?.url;
     let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
@@ -958,38 +984,15 @@ fn handler(
             assign.push(var.clone());
             continue;
         }
-        let raw = match p.location {
-            ParamLocation::Path => quote!(inputs.path.get(#name)),
-            ParamLocation::Query => quote!(inputs.query.get(#name)),
-            ParamLocation::Header => {
-                quote!(::d1_runtime::server::header(&inputs.parts.headers, #name, &mut inputs.violations))
-            }
-            ParamLocation::Cookie => quote!(::d1_runtime::server::cookie(&inputs.parts.headers, #name)),
-        };
         if p.required || is_path {
-            steps.push(quote! {
-                let #var = {
-                    let raw = #raw;
-                    inputs.violations.required(#loc, #name, raw, #parser)
-                };
-            });
+            steps.push(quote!(let #var = inputs.required(#loc, #name, #parser);));
             required.push(var.clone());
         } else if let Some(default) = &p.default {
             let default = default_text(default);
-            steps.push(quote! {
-                let #var = {
-                    let raw = #raw;
-                    inputs.violations.defaulted(#loc, #name, raw, #default, #parser)
-                };
-            });
+            steps.push(quote!(let #var = inputs.defaulted(#loc, #name, #default, #parser);));
             required.push(var.clone());
         } else {
-            steps.push(quote! {
-                let #var = {
-                    let raw = #raw;
-                    inputs.violations.optional(#loc, #name, raw, #parser)
-                };
-            });
+            steps.push(quote!(let #var = inputs.optional(#loc, #name, #parser);));
         }
         assign.push(var.clone());
     }

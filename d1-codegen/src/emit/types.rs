@@ -24,8 +24,8 @@
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, newtype, render_block, render_crate_root, render_items, runtime_path,
-    rust_header, spaced, type_text, type_tokens, Member, Options, Scope,
+    declaration_text, describe_sources, doc_attrs, ident, newtype, render_block, render_crate_root, render_items,
+    runtime_path, rust_header, spaced, struct_with_members, type_text, type_tokens, Member, Options, Scope, MARGIN,
 };
 use crate::error::{Error, Location};
 use crate::ir::{Api, Ir, Module, OneOf, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
@@ -34,9 +34,6 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::hash_map::Entry;
 use std::collections::BTreeMap;
-
-/// The width prettyplease fills lines to, for the items printed as text.
-const MARGIN: usize = 89;
 
 /// What the generated code needs from its manifest.
 struct Needs {
@@ -283,24 +280,19 @@ fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>, what: &str) -
     } else {
         TokenStream::new()
     };
-    let mut text = render_items(
-        quote! {
-            #doc
-            #[derive(Clone, Debug, #default PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-            #deny
-            #[non_exhaustive]
-            pub struct #name {
-                #(#fields)*
-            }
-        },
-        what,
-    )?;
-    if let Some(members) = as_text {
-        let Some(skeleton) = text.strip_suffix("{}\n") else {
-            return Err(Error::new(&Location::new(what, ""), "internal error: a struct printed unexpectedly"));
-        };
-        text = format!("{skeleton}{{\n{members}}}\n");
-    }
+    let tokens = quote! {
+        #doc
+        #[derive(Clone, Debug, #default PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #deny
+        #[non_exhaustive]
+        pub struct #name {
+            #(#fields)*
+        }
+    };
+    let mut text = match as_text {
+        Some(members) => struct_with_members(tokens, &members, what)?,
+        None => render_items(tokens, what)?,
+    };
     text.push_str(&construction(ir, def, s, scope, extra.as_ref(), what)?);
     Ok(text)
 }
@@ -321,11 +313,7 @@ fn field_tokens(f: &crate::ir::Field, ty: &TokenStream) -> TokenStream {
 /// [`field_tokens`] as prettyplease prints them, or `None` where it might break a line (a long
 /// type or name) or print an escape.
 fn field_text(f: &crate::ir::Field, ty: &TokenStream) -> Option<String> {
-    let ty = type_text(ty)?;
-    let declaration = format!("    pub {}: {ty},\n", f.ident);
-    if !declaration.is_ascii() || declaration.len() - 1 > MARGIN {
-        return None;
-    }
+    let declaration = declaration_text(&f.ident, ty)?;
     let mut out = String::new();
     super::docs::push_doc(&mut out, "    ", f.doc.as_deref());
     if f.ident != f.name {

@@ -136,21 +136,12 @@ fn handle_get_token<A: InV1Auth2Api>(
 fn extract_get_token(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetTokenRequest> {
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
             "x-correlation-id",
-            &mut inputs.violations,
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
-            )
-    };
     let body: ::std::option::Option<::d1_types::in_v1_auth2::Auth2Request> = match inputs
         .body
         .take()

@@ -662,45 +662,24 @@ fn extract_resume(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<ResumeRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let card_id = {
-        let raw = inputs.path.get("cardId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "cardId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CardId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
-            "x-correlation-id",
-            &mut inputs.violations,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_from_str::<
-                    ::d1_types::in_v1_card::CorrelationId,
-                >,
-            )
-    };
+    let card_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "cardId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CardId>,
+        );
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
+            "x-correlation-id",
+            ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CorrelationId>,
+        );
     let body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest> = match inputs
         .body
         .take()
@@ -769,45 +748,24 @@ fn extract_suspend(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<SuspendRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let card_id = {
-        let raw = inputs.path.get("cardId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "cardId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CardId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
-            "x-correlation-id",
-            &mut inputs.violations,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_from_str::<
-                    ::d1_types::in_v1_card::CorrelationId,
-                >,
-            )
-    };
+    let card_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "cardId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CardId>,
+        );
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
+            "x-correlation-id",
+            ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CorrelationId>,
+        );
     let body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest> = match inputs
         .body
         .take()
@@ -876,45 +834,24 @@ fn extract_delete(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<DeleteRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let card_id = {
-        let raw = inputs.path.get("cardId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "cardId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CardId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
-            "x-correlation-id",
-            &mut inputs.violations,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_from_str::<
-                    ::d1_types::in_v1_card::CorrelationId,
-                >,
-            )
-    };
+    let card_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "cardId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CardId>,
+        );
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
+            "x-correlation-id",
+            ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CorrelationId>,
+        );
     let body: ::std::option::Option<::d1_types::in_v1_card::OperationRequest> = match inputs
         .body
         .take()
@@ -983,45 +920,24 @@ fn extract_renew(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<RenewRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let card_id = {
-        let raw = inputs.path.get("cardId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "cardId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CardId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
-            "x-correlation-id",
-            &mut inputs.violations,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_from_str::<
-                    ::d1_types::in_v1_card::CorrelationId,
-                >,
-            )
-    };
+    let card_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "cardId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CardId>,
+        );
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
+            "x-correlation-id",
+            ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CorrelationId>,
+        );
     let body: ::std::option::Option<::d1_types::in_v1_card::RenewRequest> = match inputs
         .body
         .take()
@@ -1086,68 +1002,37 @@ fn extract_list_operations(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<ListOperationsRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let card_id = {
-        let raw = inputs.path.get("cardId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "cardId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CardId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
-            "x-correlation-id",
-            &mut inputs.violations,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_from_str::<
-                    ::d1_types::in_v1_card::CorrelationId,
-                >,
-            )
-    };
-    let offset = {
-        let raw = inputs.query.get("offset");
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Query,
-                "offset",
-                raw,
-                ::d1_runtime::server::parse_i64,
-            )
-    };
-    let limit = {
-        let raw = inputs.query.get("limit");
-        inputs
-            .violations
-            .defaulted(
-                ::d1_runtime::server::In::Query,
-                "limit",
-                raw,
-                "10",
-                ::d1_runtime::server::parse_i64,
-            )
-    };
+    let card_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "cardId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CardId>,
+        );
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
+            "x-correlation-id",
+            ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CorrelationId>,
+        );
+    let offset = inputs
+        .optional(
+            ::d1_runtime::server::In::Query,
+            "offset",
+            ::d1_runtime::server::parse_i64,
+        );
+    let limit = inputs
+        .defaulted(
+            ::d1_runtime::server::In::Query,
+            "limit",
+            "10",
+            ::d1_runtime::server::parse_i64,
+        );
     ::std::option::Option::Some(ListOperationsRequest {
         bearer_token,
         issuer_id: issuer_id?,
@@ -1196,58 +1081,30 @@ fn extract_get_operation(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetOperationRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let card_id = {
-        let raw = inputs.path.get("cardId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "cardId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CardId>,
-            )
-    };
-    let operation_id = {
-        let raw = inputs.path.get("operationId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "operationId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<
-                    ::d1_types::in_v1_card::OperationId,
-                >,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
-            "x-correlation-id",
-            &mut inputs.violations,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_from_str::<
-                    ::d1_types::in_v1_card::CorrelationId,
-                >,
-            )
-    };
+    let card_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "cardId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CardId>,
+        );
+    let operation_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "operationId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::OperationId>,
+        );
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
+            "x-correlation-id",
+            ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_card::CorrelationId>,
+        );
     ::std::option::Option::Some(GetOperationRequest {
         bearer_token,
         issuer_id: issuer_id?,

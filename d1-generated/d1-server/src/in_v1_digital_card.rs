@@ -660,43 +660,24 @@ fn extract_suspend(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<SuspendRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let digital_card_id = {
-        let raw = inputs.path.get("digitalCardId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "digitalCardId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
-            "x-correlation-id",
-            &mut inputs.violations,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_string,
-            )
-    };
+    let digital_card_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "digitalCardId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
+        );
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
+            "x-correlation-id",
+            ::d1_runtime::server::parse_string,
+        );
     let body: ::std::option::Option<::d1_types::in_v1_digital_card::OperationRequest> = match inputs
         .body
         .take()
@@ -765,43 +746,24 @@ fn extract_resume(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<ResumeRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let digital_card_id = {
-        let raw = inputs.path.get("digitalCardId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "digitalCardId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
-            "x-correlation-id",
-            &mut inputs.violations,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_string,
-            )
-    };
+    let digital_card_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "digitalCardId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
+        );
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
+            "x-correlation-id",
+            ::d1_runtime::server::parse_string,
+        );
     let body: ::std::option::Option<::d1_types::in_v1_digital_card::ResumeRequest> = match inputs
         .body
         .take()
@@ -866,43 +828,24 @@ fn extract_delete(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<DeleteRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let digital_card_id = {
-        let raw = inputs.path.get("digitalCardId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "digitalCardId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
-            "x-correlation-id",
-            &mut inputs.violations,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_string,
-            )
-    };
+    let digital_card_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "digitalCardId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
+        );
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
+            "x-correlation-id",
+            ::d1_runtime::server::parse_string,
+        );
     let body: ::std::option::Option<::d1_types::in_v1_digital_card::OperationRequest> = match inputs
         .body
         .take()
@@ -971,32 +914,18 @@ fn extract_search(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<SearchRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
-            "x-correlation-id",
-            &mut inputs.violations,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_string,
-            )
-    };
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
+            "x-correlation-id",
+            ::d1_runtime::server::parse_string,
+        );
     let body: ::std::option::Option<::d1_types::in_v1_digital_card::SearchRequest> = match inputs
         .body
         .take()
@@ -1060,43 +989,24 @@ fn extract_get_details(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetDetailsRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let digital_card_id = {
-        let raw = inputs.path.get("digitalCardId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "digitalCardId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
-            "x-correlation-id",
-            &mut inputs.violations,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
-            )
-    };
+    let digital_card_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "digitalCardId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
+        );
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
+            "x-correlation-id",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
+        );
     ::std::option::Option::Some(GetDetailsRequest {
         bearer_token,
         issuer_id: issuer_id?,
@@ -1143,43 +1053,24 @@ fn extract_get_credentials(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetCredentialsRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let digital_card_id = {
-        let raw = inputs.path.get("digitalCardId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "digitalCardId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
-            "x-correlation-id",
-            &mut inputs.violations,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_string,
-            )
-    };
+    let digital_card_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "digitalCardId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
+        );
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
+            "x-correlation-id",
+            ::d1_runtime::server::parse_string,
+        );
     ::std::option::Option::Some(GetCredentialsRequest {
         bearer_token,
         issuer_id: issuer_id?,
@@ -1226,54 +1117,30 @@ fn extract_get_operation(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetOperationRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let operation_id = {
-        let raw = inputs.path.get("operationId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "operationId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::OperationId>,
-            )
-    };
-    let digital_card_id = {
-        let raw = inputs.path.get("digitalCardId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "digitalCardId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
-            "x-correlation-id",
-            &mut inputs.violations,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
-            )
-    };
+    let operation_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "operationId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::OperationId>,
+        );
+    let digital_card_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "digitalCardId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
+        );
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
+            "x-correlation-id",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
+        );
     ::std::option::Option::Some(GetOperationRequest {
         bearer_token,
         issuer_id: issuer_id?,
@@ -1321,70 +1188,39 @@ fn extract_get_all_operations(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetAllOperationsRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let digital_card_id = {
-        let raw = inputs.path.get("digitalCardId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "digitalCardId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
-            "x-correlation-id",
-            &mut inputs.violations,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
-            )
-    };
-    let offset = {
-        let raw = inputs.query.get("offset");
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Query,
-                "offset",
-                raw,
-                ::d1_runtime::server::parse_from_str::<
-                    ::d1_types::in_v1_digital_card::Offset,
-                >,
-            )
-    };
-    let limit = {
-        let raw = inputs.query.get("limit");
-        inputs
-            .violations
-            .defaulted(
-                ::d1_runtime::server::In::Query,
-                "limit",
-                raw,
-                "10",
-                ::d1_runtime::server::parse_from_str::<
-                    ::d1_types::in_v1_digital_card::Limit,
-                >,
-            )
-    };
+    let digital_card_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "digitalCardId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
+        );
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
+            "x-correlation-id",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
+        );
+    let offset = inputs
+        .optional(
+            ::d1_runtime::server::In::Query,
+            "offset",
+            ::d1_runtime::server::parse_from_str::<
+                ::d1_types::in_v1_digital_card::Offset,
+            >,
+        );
+    let limit = inputs
+        .defaulted(
+            ::d1_runtime::server::In::Query,
+            "limit",
+            "10",
+            ::d1_runtime::server::parse_from_str::<::d1_types::in_v1_digital_card::Limit>,
+        );
     ::std::option::Option::Some(GetAllOperationsRequest {
         bearer_token,
         issuer_id: issuer_id?,
@@ -1433,43 +1269,24 @@ fn extract_step_up_auth_result(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<StepUpAuthResultRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let digital_card_id = {
-        let raw = inputs.path.get("digitalCardId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "digitalCardId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
-            "x-correlation-id",
-            &mut inputs.violations,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_string,
-            )
-    };
+    let digital_card_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "digitalCardId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
+        );
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
+            "x-correlation-id",
+            ::d1_runtime::server::parse_string,
+        );
     let body: ::std::option::Option<
         ::d1_types::in_v1_digital_card::StepupAuthenticationResultRequest,
     > = match inputs.body.take() {

@@ -358,60 +358,30 @@ fn extract_register_consumer(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<RegisterConsumerRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let consumer_id = {
-        let raw = inputs.path.get("consumerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "consumerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::ConsumerId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+        );
+    let consumer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "consumerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::ConsumerId>,
+        );
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
             "x-correlation-id",
-            &mut inputs.violations,
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
-            )
-    };
-    let user_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
+    let user_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
             "x-user-id",
-            &mut inputs.violations,
+            ::d1_runtime::server::parse_from_str::<::d1_types::in_v2_consumer::UserId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-user-id",
-                raw,
-                ::d1_runtime::server::parse_from_str::<
-                    ::d1_types::in_v2_consumer::UserId,
-                >,
-            )
-    };
     let body: ::std::option::Option<::d1_types::common::ConsumerInfo> = match inputs
         .body
         .take()
@@ -483,60 +453,30 @@ fn extract_update_consumer_information(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<UpdateConsumerInformationRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let consumer_id = {
-        let raw = inputs.path.get("consumerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "consumerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::ConsumerId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+        );
+    let consumer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "consumerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::ConsumerId>,
+        );
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
             "x-correlation-id",
-            &mut inputs.violations,
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
-            )
-    };
-    let user_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
+    let user_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
             "x-user-id",
-            &mut inputs.violations,
+            ::d1_runtime::server::parse_from_str::<::d1_types::in_v2_consumer::UserId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-user-id",
-                raw,
-                ::d1_runtime::server::parse_from_str::<
-                    ::d1_types::in_v2_consumer::UserId,
-                >,
-            )
-    };
     let body: ::std::option::Option<::d1_types::in_v2_consumer::ConsumerUpdateInfo> = match inputs
         .body
         .take()
@@ -602,60 +542,30 @@ fn extract_delete(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<DeleteRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let consumer_id = {
-        let raw = inputs.path.get("consumerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "consumerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::ConsumerId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+        );
+    let consumer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "consumerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::ConsumerId>,
+        );
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
             "x-correlation-id",
-            &mut inputs.violations,
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
-            )
-    };
-    let user_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
+    let user_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
             "x-user-id",
-            &mut inputs.violations,
+            ::d1_runtime::server::parse_from_str::<::d1_types::in_v2_consumer::UserId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-user-id",
-                raw,
-                ::d1_runtime::server::parse_from_str::<
-                    ::d1_types::in_v2_consumer::UserId,
-                >,
-            )
-    };
     let body: ::std::option::Option<::d1_types::in_v2_consumer::DeleteRequest> = match inputs
         .body
         .take()
@@ -721,60 +631,30 @@ fn extract_get_card_list(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetCardListRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let consumer_id = {
-        let raw = inputs.path.get("consumerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "consumerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::ConsumerId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
+        );
+    let consumer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "consumerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::ConsumerId>,
+        );
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
             "x-correlation-id",
-            &mut inputs.violations,
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
-            )
-    };
-    let user_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
+    let user_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
             "x-user-id",
-            &mut inputs.violations,
+            ::d1_runtime::server::parse_from_str::<::d1_types::in_v2_consumer::UserId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-user-id",
-                raw,
-                ::d1_runtime::server::parse_from_str::<
-                    ::d1_types::in_v2_consumer::UserId,
-                >,
-            )
-    };
     ::std::option::Option::Some(GetCardListRequest {
         bearer_token,
         issuer_id: issuer_id?,

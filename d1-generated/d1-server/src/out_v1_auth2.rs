@@ -136,21 +136,12 @@ fn handle_get_authorization_token<A: OutV1Auth2Api>(
 fn extract_get_authorization_token(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetAuthorizationTokenRequest> {
-    let authorization = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
+    let authorization = inputs
+        .required(
+            ::d1_runtime::server::In::Header,
             "authorization",
-            &mut inputs.violations,
+            ::d1_runtime::server::parse_string,
         );
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Header,
-                "authorization",
-                raw,
-                ::d1_runtime::server::parse_string,
-            )
-    };
     let body: ::std::option::Option<::d1_types::out_v1_auth2::Auth2Request> = match inputs
         .body
         .take()

@@ -153,54 +153,30 @@ fn extract_get_consumer_information(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetConsumerInformationRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let consumer_id = {
-        let raw = inputs.path.get("consumerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "consumerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::ConsumerId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
-            "x-correlation-id",
-            &mut inputs.violations,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
-            )
-    };
-    let card_id = {
-        let raw = inputs.query.get("cardId");
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Query,
-                "cardId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::CardId>,
-            )
-    };
+    let consumer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "consumerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::ConsumerId>,
+        );
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
+            "x-correlation-id",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::CorrelationId>,
+        );
+    let card_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Query,
+            "cardId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::CardId>,
+        );
     ::std::option::Option::Some(GetConsumerInformationRequest {
         bearer_token,
         issuer_id: issuer_id?,

@@ -153,43 +153,24 @@ fn extract_notify_digital_card_operation(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<NotifyDigitalCardOperationRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let digital_card_id = {
-        let raw = inputs.path.get("digitalCardId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "digitalCardId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
-            "x-correlation-id",
-            &mut inputs.violations,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_string,
-            )
-    };
+    let digital_card_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "digitalCardId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::DigitalCardId>,
+        );
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
+            "x-correlation-id",
+            ::d1_runtime::server::parse_string,
+        );
     let body: ::std::option::Option<
         ::d1_types::out_v1_digital_card::NotifyDigitalCardOperationRequest,
     > = match inputs.body.take() {

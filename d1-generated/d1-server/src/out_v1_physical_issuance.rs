@@ -168,43 +168,24 @@ fn extract_activate_card(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<ActivateCardRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let card_id = {
-        let raw = inputs.path.get("cardId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "cardId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::CardId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
-            "x-correlation-id",
-            &mut inputs.violations,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_string,
-            )
-    };
+    let card_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "cardId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::CardId>,
+        );
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
+            "x-correlation-id",
+            ::d1_runtime::server::parse_string,
+        );
     ::std::option::Option::Some(ActivateCardRequest {
         bearer_token,
         issuer_id: issuer_id?,

@@ -304,32 +304,18 @@ fn extract_notify_card_authorisations(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<NotifyCardAuthorisationsRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
-            "x-correlation-id",
-            &mut inputs.violations,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_string,
-            )
-    };
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
+            "x-correlation-id",
+            ::d1_runtime::server::parse_string,
+        );
     let body: ::std::option::Option<
         ::d1_types::out_v2_card::NotifyCardAuthorisationsRequest,
     > = match inputs.body.take() {
@@ -396,32 +382,18 @@ fn extract_notify_card_operations(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<NotifyCardOperationsRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
-            "x-correlation-id",
-            &mut inputs.violations,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_string,
-            )
-    };
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
+            "x-correlation-id",
+            ::d1_runtime::server::parse_string,
+        );
     let body: ::std::option::Option<
         ::d1_types::out_v2_card::NotifyCardOperationsRequest,
     > = match inputs.body.take() {
@@ -488,43 +460,24 @@ fn extract_get_card_credentials(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetCardCredentialsRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let issuer_id = {
-        let raw = inputs.path.get("issuerId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "issuerId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
-            )
-    };
-    let card_id = {
-        let raw = inputs.path.get("cardId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "cardId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::d1_types::common::CardId>,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
-            "x-correlation-id",
-            &mut inputs.violations,
+    let issuer_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "issuerId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::IssuerId>,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_string,
-            )
-    };
+    let card_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "cardId",
+            ::d1_runtime::server::parse_from_str::<::d1_types::common::CardId>,
+        );
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
+            "x-correlation-id",
+            ::d1_runtime::server::parse_string,
+        );
     ::std::option::Option::Some(GetCardCredentialsRequest {
         bearer_token,
         issuer_id: issuer_id?,

@@ -397,58 +397,34 @@ fn extract_activate(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<ActivateRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let thing_id = {
-        let raw = inputs.path.get("thingId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "thingId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<
-                    ::fixture_types::kitchen_sink::ThingId,
-                >,
-            )
-    };
-    let correlation_id = {
-        let raw = ::d1_runtime::server::header(
-            &inputs.parts.headers,
-            "x-correlation-id",
-            &mut inputs.violations,
+    let thing_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "thingId",
+            ::d1_runtime::server::parse_from_str::<
+                ::fixture_types::kitchen_sink::ThingId,
+            >,
         );
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Header,
-                "x-correlation-id",
-                raw,
-                ::d1_runtime::server::parse_from_str::<
-                    ::fixture_types::kitchen_sink::CorrelationId,
-                >,
-            )
-    };
-    let dry_run = {
-        let raw = inputs.query.get("dryRun");
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Query,
-                "dryRun",
-                raw,
-                ::d1_runtime::server::parse_bool,
-            )
-    };
-    let session = {
-        let raw = ::d1_runtime::server::cookie(&inputs.parts.headers, "session");
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Cookie,
-                "session",
-                raw,
-                ::d1_runtime::server::parse_string,
-            )
-    };
+    let correlation_id = inputs
+        .optional(
+            ::d1_runtime::server::In::Header,
+            "x-correlation-id",
+            ::d1_runtime::server::parse_from_str::<
+                ::fixture_types::kitchen_sink::CorrelationId,
+            >,
+        );
+    let dry_run = inputs
+        .optional(
+            ::d1_runtime::server::In::Query,
+            "dryRun",
+            ::d1_runtime::server::parse_bool,
+        );
+    let session = inputs
+        .optional(
+            ::d1_runtime::server::In::Cookie,
+            "session",
+            ::d1_runtime::server::parse_string,
+        );
     let filter = {
         let text = inputs.query.get("filter").map(::d1_runtime::style::read::Text::from);
         inputs
@@ -658,88 +634,49 @@ fn extract_get_things(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetThingsRequest> {
     let bearer_token = inputs.bearer.take()?;
-    let limit = {
-        let raw = inputs.query.get("limit");
-        inputs
-            .violations
-            .defaulted(
-                ::d1_runtime::server::In::Query,
-                "limit",
-                raw,
-                "10",
-                ::d1_runtime::server::parse_from_str::<
-                    ::fixture_types::kitchen_sink::Limit,
-                >,
-            )
-    };
-    let score = {
-        let raw = inputs.query.get("score");
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Query,
-                "score",
-                raw,
-                ::d1_runtime::server::parse_from_str::<
-                    ::fixture_types::kitchen_sink::Score,
-                >,
-            )
-    };
-    let query = {
-        let raw = inputs.query.get("query");
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Query,
-                "query",
-                raw,
-                ::d1_runtime::server::parse_string,
-            )
-    };
-    let inputs_param = {
-        let raw = inputs.query.get("inputs");
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Query,
-                "inputs",
-                raw,
-                ::d1_runtime::server::parse_i64,
-            )
-    };
-    let call_param = {
-        let raw = inputs.query.get("call");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Query,
-                "call",
-                raw,
-                ::d1_runtime::server::parse_string,
-            )
-    };
-    let body_param = {
-        let raw = inputs.query.get("body");
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Query,
-                "body",
-                raw,
-                ::d1_runtime::server::parse_string,
-            )
-    };
-    let header_param = {
-        let raw = inputs.query.get("header");
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Query,
-                "header",
-                raw,
-                ::d1_runtime::server::parse_string,
-            )
-    };
+    let limit = inputs
+        .defaulted(
+            ::d1_runtime::server::In::Query,
+            "limit",
+            "10",
+            ::d1_runtime::server::parse_from_str::<::fixture_types::kitchen_sink::Limit>,
+        );
+    let score = inputs
+        .optional(
+            ::d1_runtime::server::In::Query,
+            "score",
+            ::d1_runtime::server::parse_from_str::<::fixture_types::kitchen_sink::Score>,
+        );
+    let query = inputs
+        .optional(
+            ::d1_runtime::server::In::Query,
+            "query",
+            ::d1_runtime::server::parse_string,
+        );
+    let inputs_param = inputs
+        .optional(
+            ::d1_runtime::server::In::Query,
+            "inputs",
+            ::d1_runtime::server::parse_i64,
+        );
+    let call_param = inputs
+        .required(
+            ::d1_runtime::server::In::Query,
+            "call",
+            ::d1_runtime::server::parse_string,
+        );
+    let body_param = inputs
+        .optional(
+            ::d1_runtime::server::In::Query,
+            "body",
+            ::d1_runtime::server::parse_string,
+        );
+    let header_param = inputs
+        .optional(
+            ::d1_runtime::server::In::Query,
+            "header",
+            ::d1_runtime::server::parse_string,
+        );
     ::std::option::Option::Some(GetThingsRequest {
         bearer_token,
         limit: limit?,

@@ -768,17 +768,12 @@ fn extract_get_lines(
                 .map(Some)
         }
     };
-    let delivered = {
-        let raw = inputs.query.get("delivered");
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Query,
-                "delivered",
-                raw,
-                ::d1_runtime::server::parse_string,
-            )
-    };
+    let delivered = inputs
+        .optional(
+            ::d1_runtime::server::In::Query,
+            "delivered",
+            ::d1_runtime::server::parse_string,
+        );
     let anything = {
         let raw: Vec<&str> = inputs.query.all("anything");
         if raw.is_empty() {
@@ -1346,17 +1341,12 @@ fn handle_get_map<A: ParametersApi>(
 fn extract_get_map(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetMapRequest> {
-    let limit = {
-        let raw = inputs.query.get("limit");
-        inputs
-            .violations
-            .optional(
-                ::d1_runtime::server::In::Query,
-                "limit",
-                raw,
-                ::d1_runtime::server::parse_i32,
-            )
-    };
+    let limit = inputs
+        .optional(
+            ::d1_runtime::server::In::Query,
+            "limit",
+            ::d1_runtime::server::parse_i32,
+        );
     let extra = {
         let text = ::d1_runtime::server::query_rest(&inputs.query, &["limit"]);
         inputs

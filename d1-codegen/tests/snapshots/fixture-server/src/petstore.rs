@@ -115,16 +115,11 @@ fn handle_get_pet<A: PetstoreApi>(
 fn extract_get_pet(
     inputs: &mut ::d1_runtime::server::Inputs<'_>,
 ) -> ::std::option::Option<GetPetRequest> {
-    let pet_id = {
-        let raw = inputs.path.get("petId");
-        inputs
-            .violations
-            .required(
-                ::d1_runtime::server::In::Path,
-                "petId",
-                raw,
-                ::d1_runtime::server::parse_from_str::<::fixture_types::petstore::PetId>,
-            )
-    };
+    let pet_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "petId",
+            ::d1_runtime::server::parse_from_str::<::fixture_types::petstore::PetId>,
+        );
     ::std::option::Option::Some(GetPetRequest { pet_id: pet_id? })
 }
