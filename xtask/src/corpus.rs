@@ -6,7 +6,9 @@
 //! `wait4`. Every run ends in one outcome: generated, located error (grouped by cause),
 //! unlocated error, not OpenAPI 3.0, panic, crash or timeout. `--check N` then runs
 //! `cargo check` (or `--clippy`) on the output of about N of the specs, in one shared target
-//! folder, counting warnings. The results go to `docs/corpus.md`.
+//! folder, counting warnings. The results go to `docs/corpus.md` (or `--report FILE`). With
+//! `--progenitor BIN`, progenitor runs on the same specs in the same session, as the baseline of
+//! the time-per-MB table.
 //!
 //! `--slice` runs the small fixed set of specs committed in `xtask/corpus-slice/` instead (no
 //! download, nothing written): what `cargo xtask test` runs, failing on a panic, crash,
@@ -34,6 +36,7 @@ const USAGE: &str = "usage: cargo xtask corpus [options]
   --clippy          run cargo clippy instead of cargo check
   --timeout SECS    per spec (default 120)
   --progenitor BIN  also run progenitor (the cargo-progenitor binary) on each spec, as a baseline
+  --report FILE     write the results to FILE (under the workspace) instead of docs/corpus.md
   --validate        ask openapi-spec-validator (Python) about every spec we refuse with an error:
                     a spec it accepts is a gap of ours, one it rejects is an invalid document
   --slice           run the committed slice (xtask/corpus-slice/) only: no download, no report;
@@ -47,6 +50,8 @@ struct Options {
     clippy: bool,
     timeout: Duration,
     progenitor: Option<PathBuf>,
+    /// Where the results table goes, relative to the workspace root.
+    report: PathBuf,
     validate: bool,
     slice: bool,
 }
@@ -59,6 +64,7 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
         clippy: false,
         timeout: Duration::from_secs(120),
         progenitor: None,
+        report: PathBuf::from("docs/corpus.md"),
         validate: false,
         slice: false,
     };
@@ -74,6 +80,7 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
             "--clippy" => options.clippy = true,
             "--timeout" => options.timeout = Duration::from_secs(number(value()?)? as u64),
             "--progenitor" => options.progenitor = Some(PathBuf::from(value()?)),
+            "--report" => options.report = PathBuf::from(value()?),
             "--slice" => options.slice = true,
             "--validate" => options.validate = true,
             other => return Err(format!("unknown argument `{other}`")),
@@ -271,8 +278,10 @@ fn run(options: &Options) -> Result<bool, String> {
         eprintln!("  {}: {} ({:?})", bug.name, bug.ours.outcome.label(), bug.ours.outcome);
     }
     if !options.slice {
-        let path = root.join("docs/corpus.md");
-        std::fs::create_dir_all(root.join("docs")).map_err(|e| format!("cannot create docs/: {e}"))?;
+        let path = root.join(&options.report);
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder).map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+        }
         std::fs::write(&path, report.markdown(&root)).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
@@ -739,26 +748,48 @@ impl Report<'_> {
             quantile(&rss, 0.9),
             quantile(&rss, 1.0)
         );
+        // With progenitor, its time per MB beside ours on the specs both generate, band by band.
+        let baseline = self.options.progenitor.is_some();
+        let (head, rule) = if baseline {
+            (" both generate | d1-codegen per MB, ms | progenitor per MB, ms |", "---:|---:|---:|")
+        } else {
+            ("", "")
+        };
         let _ = writeln!(
             s,
             "\nBy spec size (generated specs; CPU per MB of spec from 0.1 MB up):\n\n\
-             | size | specs | median CPU, ms | median CPU per MB, ms |\n|---|---:|---:|---:|"
+             | size | specs | median CPU, ms | median CPU per MB, ms |{head}\n|---|---:|---:|---:|{rule}"
         );
         for (low, high) in [(0.0, 0.1), (0.1, 0.3), (0.3, 1.0), (1.0, 3.0), (3.0, 10.0), (10.0, f64::INFINITY)] {
-            let mut cpu = Vec::new();
-            let mut per_mb = Vec::new();
-            for r in self.generated() {
-                let size = r.bytes as f64 / MB;
-                if size >= low && size < high {
-                    cpu.push(r.ours.cpu.as_secs_f64() * 1e3);
-                    per_mb.push(r.ours.cpu.as_secs_f64() * 1e3 / size);
+            let in_band = |r: &&SpecResult| (low..high).contains(&(r.bytes as f64 / MB));
+            let per_mb = |run: &Run, r: &SpecResult| run.cpu.as_secs_f64() * 1e3 / (r.bytes as f64 / MB);
+            let sorted = |mut v: Vec<f64>| {
+                v.sort_by(f64::total_cmp);
+                v
+            };
+            let ours: Vec<&SpecResult> = self.generated().filter(in_band).collect();
+            let cpu = sorted(ours.iter().map(|r| r.ours.cpu.as_secs_f64() * 1e3).collect());
+            let ours_per_mb = sorted(ours.iter().map(|r| per_mb(&r.ours, r)).collect());
+            let per_mb_cell = |v: &[f64]| {
+                if low < 0.1 || v.is_empty() {
+                    "–".to_string()
+                } else {
+                    format!("{:.0}", quantile(v, 0.5))
                 }
-            }
-            cpu.sort_by(f64::total_cmp);
-            per_mb.sort_by(f64::total_cmp);
-            let per_mb = if low < 0.1 { "–".to_string() } else { format!("{:.0}", quantile(&per_mb, 0.5)) };
+            };
             let range = if high.is_finite() { format!("{low}–{high} MB") } else { format!("≥ {low} MB") };
-            let _ = writeln!(s, "| {range} | {} | {:.0} | {per_mb} |", cpu.len(), quantile(&cpu, 0.5));
+            let mut row =
+                format!("| {range} | {} | {:.0} | {} |", cpu.len(), quantile(&cpu, 0.5), per_mb_cell(&ours_per_mb));
+            if baseline {
+                let both: Vec<(&SpecResult, &Run)> = ours
+                    .iter()
+                    .filter_map(|r| r.progenitor.as_ref().filter(|p| p.outcome == Outcome::Generated).map(|p| (*r, p)))
+                    .collect();
+                let ours_both = sorted(both.iter().map(|(r, _)| per_mb(&r.ours, r)).collect());
+                let theirs = sorted(both.iter().map(|(r, p)| per_mb(p, r)).collect());
+                let _ = write!(row, " {} | {} | {} |", both.len(), per_mb_cell(&ours_both), per_mb_cell(&theirs));
+            }
+            let _ = writeln!(s, "{row}");
         }
         if self.options.progenitor.is_some() {
             let _ = writeln!(
@@ -857,7 +888,6 @@ fn shell(root: &Path, program: &str, args: &[&str]) -> String {
         .unwrap_or_else(|| "?".to_string())
 }
 
-/// CPU model and core count, for the report.
 /// The installed openapi-spec-validator's version, for the report.
 fn validator_version() -> String {
     let script = "import importlib.metadata as m; print(m.version('openapi-spec-validator'))";
@@ -870,6 +900,7 @@ fn validator_version() -> String {
         .unwrap_or_else(|| "(version unknown)".to_string())
 }
 
+/// CPU model and core count, for the report.
 fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
