@@ -821,9 +821,13 @@ impl<'a> SpecLowering<'a> {
                         }
                     }
                 }
+                let (lowest, highest) = match width {
+                    IntWidth::I32 => (i64::from(i32::MIN), i64::from(i32::MAX)),
+                    IntWidth::I64 => (i64::MIN, i64::MAX),
+                };
                 let constraints = Constraints {
-                    minimum: i.minimum.map(|v| Bound { value: BoundValue::Integer(v), exclusive: i.exclusive_minimum }),
-                    maximum: i.maximum.map(|v| Bound { value: BoundValue::Integer(v), exclusive: i.exclusive_maximum }),
+                    minimum: integer_bound(i.minimum, i.exclusive_minimum, lowest, 1),
+                    maximum: integer_bound(i.maximum, i.exclusive_maximum, highest, -1),
                     ..Constraints::default()
                 };
                 Ok(numeric(NewtypeInner::Integer(width), TypeRef::Integer(width), constraints))
@@ -1831,4 +1835,18 @@ fn parse_path_template(path: &str) -> Result<Vec<PathSegment>, String> {
 /// Whitespace runs (line breaks included) as one space, trimmed.
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// An integer bound as the generated check needs it. A bound at the edge of the integer type
+/// (`extreme`) is one every value meets, so it is dropped (a check against it would compare with
+/// the type's own minimum or maximum, which clippy rejects); an exclusive bound there leaves out
+/// one value, so it becomes the inclusive bound one step inside (`inward`: +1 for a minimum, -1
+/// for a maximum).
+fn integer_bound(value: Option<i64>, exclusive: bool, extreme: i64, inward: i64) -> Option<Bound> {
+    let bound = |v: i64, exclusive: bool| Bound { value: BoundValue::Integer(v), exclusive };
+    match value? {
+        v if v == extreme && exclusive => Some(bound(v + inward, false)),
+        v if v == extreme => None,
+        v => Some(bound(v, exclusive)),
+    }
 }

@@ -497,6 +497,32 @@ impl<'de> ::serde::Deserialize<'de> for ErrorCode {
     }
 }
 
+/// Bounds at the edges of the integer types: every value meets them, or all but one.
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct Extremes {
+    /// The `whole` member (the spec does not describe it).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub whole: ::std::option::Option<i32>,
+    /// The `inside` member (the spec does not describe it).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub inside: ::std::option::Option<Inside>,
+}
+
+impl Extremes {
+    /// Sets [`whole`](Self::whole).
+    pub fn with_whole(mut self, value: impl ::std::convert::Into<i32>) -> Self {
+        self.whole = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets [`inside`](Self::inside).
+    pub fn with_inside(mut self, value: impl ::std::convert::Into<Inside>) -> Self {
+        self.inside = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+
 /// Body of a `PUT /things` request.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -601,6 +627,90 @@ impl<'de> ::serde::Deserialize<'de> for GrantType {
             str,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(Self::from(value.as_ref()))
+    }
+}
+
+/// Defined at `tests/fixtures/features/kitchen-sink.json#/components/schemas/Extremes/properties/inside` (the spec does not describe it).
+///
+/// Constraints: <= 9223372036854775806.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
+#[serde(transparent)]
+pub struct Inside(i64);
+
+impl Inside {
+    /// The upper bound.
+    pub const MAXIMUM: i64 = 9223372036854775806;
+
+    /// Validate `value` and wrap it.
+    pub fn new(
+        value: i64,
+    ) -> ::std::result::Result<Self, ::d1_runtime::validation::ValidationError> {
+        Self::check(value)?;
+        Ok(Self(value))
+    }
+
+    /// The number.
+    pub fn get(self) -> i64 {
+        self.0
+    }
+
+    fn check(
+        value: i64,
+    ) -> ::std::result::Result<(), ::d1_runtime::validation::ValidationError> {
+        if value > Self::MAXIMUM {
+            return Err(
+                ::d1_runtime::validation::ValidationError::new(
+                    "Inside",
+                    ::d1_runtime::validation::Violation::AboveMaximum {
+                        maximum: 9223372036854776000f64,
+                        exclusive: false,
+                    },
+                    Some(&value.to_string()),
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
+impl ::std::convert::TryFrom<i64> for Inside {
+    type Error = ::d1_runtime::validation::ValidationError;
+
+    fn try_from(value: i64) -> ::std::result::Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl ::std::convert::From<Inside> for i64 {
+    fn from(value: Inside) -> Self {
+        value.0
+    }
+}
+
+impl ::std::str::FromStr for Inside {
+    type Err = ::d1_runtime::validation::ValidationError;
+
+    fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
+        let value: i64 = ::d1_runtime::validation::parse_integer("Inside", text)?;
+        Self::new(value)
+    }
+}
+
+impl ::std::fmt::Display for Inside {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Inside {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value: i64 = ::d1_runtime::validation::deserialize_integer(
+            deserializer,
+            "Inside",
+        )?;
+        Self::new(value).map_err(::serde::de::Error::custom)
     }
 }
 
