@@ -25,7 +25,7 @@
 use super::templates;
 use super::{
     declaration_text, describe_sources, doc_attrs, ident, newtype, render_block, render_crate_root, render_items,
-    runtime_path, rust_header, spaced, struct_with_members, type_text, type_tokens, Member, Options, Scope, MARGIN,
+    runtime_path, rust_header, spaced, type_text, type_tokens, Member, Options, Scope, MARGIN,
 };
 use crate::error::{Error, Location};
 use crate::ir::{Api, Ir, Module, OneOf, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
@@ -248,30 +248,36 @@ fn field_type(ir: &Ir, f: &crate::ir::Field, scope: Scope<'_>) -> TokenStream {
     }
 }
 
-/// A struct and its [`construction`]. Its members are printed as text (see [`field_text`]) into
-/// the struct printed without them, unless one of them would not print as plain lines.
+/// A struct and its [`construction`]. Each member that prints as plain lines is printed as text
+/// (see [`field_text`]); the others, and the map of additional properties, go through
+/// prettyplease one by one inside the struct's head ([`render_block`]).
 fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>, what: &str) -> Result<String, Error> {
     let name = ident(&def.name);
     let doc = doc_attrs(def.doc.as_deref());
-    // The additional properties' map is left to prettyplease, with the members around it.
-    let as_text: Option<String> = match s.additional {
-        None if !s.fields.is_empty() => s.fields.iter().map(|f| field_text(f, &field_type(ir, f, scope))).collect(),
-        _ => None,
-    };
-    let mut fields = Vec::new();
-    for f in s.fields.iter().filter(|_| as_text.is_none()) {
-        fields.push(field_tokens(f, &field_type(ir, f, scope)));
-    }
+    let mut members: Vec<Member> = s
+        .fields
+        .iter()
+        .map(|f| {
+            let ty = field_type(ir, f, scope);
+            match field_text(f, &ty) {
+                Some(text) => Member::Text(text),
+                None => field_tokens(f, &ty).into(),
+            }
+        })
+        .collect();
     let mut extra = None;
     if let Some(additional) = &s.additional {
         let ty = type_tokens(ir, additional, scope);
         let mut taken: std::collections::BTreeSet<String> = s.fields.iter().map(|f| f.ident.clone()).collect();
         let name = ident(&crate::naming::unique("additional_properties".to_string(), &mut taken));
-        fields.push(quote! {
-            /// Properties not listed above (the schema allows them via `additionalProperties`).
-            #[serde(flatten)]
-            pub #name: ::std::collections::BTreeMap<::std::string::String, #ty>,
-        });
+        members.push(
+            quote! {
+                /// Properties not listed above (the schema allows them via `additionalProperties`).
+                #[serde(flatten)]
+                pub #name: ::std::collections::BTreeMap<::std::string::String, #ty>,
+            }
+            .into(),
+        );
         extra = Some(name);
     }
     let default = if s.constructor_args().next().is_none() { quote!(Default,) } else { TokenStream::new() };
@@ -280,19 +286,14 @@ fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>, what: &str) -
     } else {
         TokenStream::new()
     };
-    let tokens = quote! {
+    let head = quote! {
         #doc
         #[derive(Clone, Debug, #default PartialEq, ::serde::Serialize, ::serde::Deserialize)]
         #deny
         #[non_exhaustive]
-        pub struct #name {
-            #(#fields)*
-        }
+        pub struct #name
     };
-    let mut text = match as_text {
-        Some(members) => struct_with_members(tokens, &members, what)?,
-        None => render_items(tokens, what)?,
-    };
+    let mut text = render_block(head, members, what)?;
     text.push_str(&construction(ir, def, s, scope, extra.as_ref(), what)?);
     Ok(text)
 }
@@ -342,38 +343,21 @@ fn construction(
     what: &str,
 ) -> Result<String, Error> {
     let mut methods: Vec<Member> = Vec::new();
-    let args: Vec<&crate::ir::Field> = s.constructor_args().collect();
-    if !args.is_empty() {
-        let params = args.iter().map(|f| {
-            let id = ident(&f.ident);
-            let ty = type_tokens(ir, &f.ty, scope);
-            quote!(#id: impl ::std::convert::Into<#ty>)
+    let params: Vec<(&str, TokenStream)> =
+        s.constructor_args().map(|f| (f.ident.as_str(), type_tokens(ir, &f.ty, scope))).collect();
+    if !params.is_empty() {
+        let mut inits: Vec<(&str, Init)> = s
+            .fields
+            .iter()
+            .map(|f| (f.ident.as_str(), if f.required && !f.nullable { Init::Argument } else { Init::Unset }))
+            .collect();
+        let extra = extra.map(ToString::to_string);
+        inits.extend(extra.as_deref().map(|m| (m, Init::EmptyMap)));
+        let constructor = Constructor { name: &s.constructor, params, inits };
+        methods.push(match constructor.text() {
+            Some(text) => Member::Text(text),
+            None => constructor.tokens().into(),
         });
-        let inits = s.fields.iter().map(|f| {
-            let id = ident(&f.ident);
-            if f.required && !f.nullable {
-                quote!(#id: #id.into(),)
-            } else {
-                quote!(#id: ::std::option::Option::None,)
-            }
-        });
-        let extra = extra.map(|m| quote!(#m: ::std::collections::BTreeMap::new(),));
-        let listed = args.iter().map(|f| format!("`{}`", f.ident)).collect::<Vec<_>>().join(", ");
-        let doc = format!(
-            " Builds the value from its required members ({listed}); the others start unset, see the `with_` methods."
-        );
-        let allow = if args.len() > 7 { quote!(#[allow(clippy::too_many_arguments)]) } else { TokenStream::new() };
-        let constructor = ident(&s.constructor);
-        methods.push(
-            quote! {
-                #[doc = #doc]
-                #allow
-                pub fn #constructor(#(#params),*) -> Self {
-                    Self { #(#inits)* #extra }
-                }
-            }
-            .into(),
-        );
     }
     for f in s.fields.iter().filter(|f| !f.required || f.nullable) {
         let ty = type_tokens(ir, &f.ty, scope);
@@ -387,6 +371,133 @@ fn construction(
     }
     let name = ident(&def.name);
     render_block(quote!(impl #name), methods, what)
+}
+
+/// `new(required…)`: its name, its parameters (member and type) and the first value of every
+/// member, in declaration order.
+struct Constructor<'a> {
+    name: &'a str,
+    params: Vec<(&'a str, TokenStream)>,
+    inits: Vec<(&'a str, Init)>,
+}
+
+/// The first value of a member in [`Constructor`].
+#[derive(Clone, Copy)]
+enum Init {
+    /// The parameter of the same name.
+    Argument,
+    /// An optional member, unset.
+    Unset,
+    /// The map of additional properties, empty.
+    EmptyMap,
+}
+
+impl Init {
+    fn text(self, member: &str) -> String {
+        match self {
+            Init::Argument => format!("{member}.into()"),
+            Init::Unset => "::std::option::Option::None".to_string(),
+            Init::EmptyMap => "::std::collections::BTreeMap::new()".to_string(),
+        }
+    }
+}
+
+impl Constructor<'_> {
+    fn doc(&self) -> String {
+        let listed = self.params.iter().map(|(p, _)| format!("`{p}`")).collect::<Vec<_>>().join(", ");
+        format!(
+            " Builds the value from its required members ({listed}); the others start unset, see the `with_` methods."
+        )
+    }
+
+    /// More than seven parameters is clippy's `too_many_arguments`.
+    fn too_many_arguments(&self) -> bool {
+        self.params.len() > 7
+    }
+
+    fn tokens(&self) -> TokenStream {
+        let doc = self.doc();
+        let allow =
+            if self.too_many_arguments() { quote!(#[allow(clippy::too_many_arguments)]) } else { TokenStream::new() };
+        let params = self.params.iter().map(|(p, ty)| {
+            let p = ident(p);
+            quote!(#p: impl ::std::convert::Into<#ty>)
+        });
+        let inits = self.inits.iter().map(|(member, init)| {
+            let id = ident(member);
+            match init {
+                Init::Argument => quote!(#id: #id.into(),),
+                Init::Unset => quote!(#id: ::std::option::Option::None,),
+                Init::EmptyMap => quote!(#id: ::std::collections::BTreeMap::new(),),
+            }
+        });
+        let name = ident(self.name);
+        quote! {
+            #[doc = #doc]
+            #allow
+            pub fn #name(#(#params),*) -> Self {
+                Self { #(#inits)* }
+            }
+        }
+    }
+
+    /// [`Self::tokens`] as prettyplease prints them: a spec with many schemas has a constructor
+    /// for most of them, each a line per member. The `Self { … }` literal stays on one line while
+    /// its text up to the closing brace is at most 34 characters (prettyplease's limit for struct
+    /// literals), else takes a line per member; `None` where a line would not fit.
+    fn text(&self) -> Option<String> {
+        let mut params = Vec::with_capacity(self.params.len());
+        for (p, ty) in &self.params {
+            params.push(format!("{p}: impl ::std::convert::Into<{}>", type_text(ty)?));
+        }
+        let mut out = format!("    ///{}\n", self.doc());
+        if self.too_many_arguments() {
+            out.push_str("    #[allow(clippy::too_many_arguments)]\n");
+        }
+        out.push_str(&signature_text(&format!("pub fn {}", self.name), &params, "-> Self")?);
+        let fields: Vec<String> =
+            self.inits.iter().map(|(member, init)| format!("{member}: {}", init.text(member))).collect();
+        let one_line = format!("Self {{ {} }}", fields.join(", "));
+        if one_line.len() - 1 <= 34 {
+            out.push_str(&format!("        {one_line}\n"));
+        } else {
+            out.push_str("        Self {\n");
+            for field in &fields {
+                let line = format!("            {field},\n");
+                if line.len() - 1 > MARGIN {
+                    return None;
+                }
+                out.push_str(&line);
+            }
+            out.push_str("        }\n");
+        }
+        out.push_str("    }\n");
+        out.is_ascii().then_some(out)
+    }
+}
+
+/// The signature of a method in an `impl` block as prettyplease prints it, up to the `{` that opens
+/// its body: on one line when it fits, else one parameter per line; `None` where a parameter
+/// would not fit its line either (prettyplease would break it further).
+fn signature_text(head: &str, params: &[String], tail: &str) -> Option<String> {
+    // Widths below are counted in bytes, prettyplease counts characters.
+    if !(head.is_ascii() && tail.is_ascii() && params.iter().all(|p| p.is_ascii())) {
+        return None;
+    }
+    let one_line = format!("    {head}({}) {tail} {{\n", params.join(", "));
+    if one_line.len() - 1 <= MARGIN {
+        return Some(one_line);
+    }
+    let mut out = format!("    {head}(\n");
+    for p in params {
+        let line = format!("        {p},\n");
+        if line.len() - 1 > MARGIN {
+            return None;
+        }
+        out.push_str(&line);
+    }
+    out.push_str(&format!("    ) {tail} {{\n"));
+    Some(out)
 }
 
 fn setter_tokens(setter: &str, member: &str, ty: &TokenStream) -> TokenStream {
@@ -406,20 +517,8 @@ fn setter_tokens(setter: &str, member: &str, ty: &TokenStream) -> TokenStream {
 /// line when it fits, else its parameters go one per line; `None` where prettyplease would break
 /// a line further (a long type or member name), which then goes through it.
 fn setter_text(setter: &str, member: &str, ty: &str) -> Option<String> {
-    // Widths below are counted in bytes, prettyplease counts characters.
-    if !(setter.is_ascii() && member.is_ascii() && ty.is_ascii()) {
-        return None;
-    }
-    let one_line = format!("    pub fn {setter}(mut self, value: impl ::std::convert::Into<{ty}>) -> Self {{\n");
-    let signature = if one_line.len() - 1 <= MARGIN {
-        one_line
-    } else {
-        let value = format!("        value: impl ::std::convert::Into<{ty}>,\n");
-        if value.len() - 1 > MARGIN {
-            return None;
-        }
-        format!("    pub fn {setter}(\n        mut self,\n{value}    ) -> Self {{\n")
-    };
+    let params = ["mut self".to_string(), format!("value: impl ::std::convert::Into<{ty}>")];
+    let signature = signature_text(&format!("pub fn {setter}"), &params, "-> Self")?;
     let assignment = format!("        self.{member} = ::std::option::Option::Some(value.into());\n");
     if assignment.len() - 1 > MARGIN {
         return None;
@@ -839,6 +938,50 @@ mod tests {
             }
         }
         assert!(as_text > 10 && left > 10, "{as_text} {left}");
+    }
+
+    #[test]
+    fn constructors_print_as_prettyplease_prints_them() {
+        let types = [
+            quote!(i32),
+            quote!(::std::string::String),
+            quote!(::std::vec::Vec<::d1_types::a_module::AVeryLongTypeNameThatGoesOnAndOn>),
+        ];
+        let inits = [Init::Argument, Init::Unset, Init::EmptyMap];
+        let (mut one_line, mut broken, mut left) = (0, 0, 0);
+        // Every length around the literal's 34 characters, the signature's margin and the
+        // member lines' margin, with one to nine parameters.
+        for (n, taken) in (0..80).flat_map(|n| (1..4).map(move |taken| (n, taken))) {
+            for (i, ty) in types.iter().enumerate() {
+                let names: Vec<String> = (0..1 + (n + i) % 9)
+                    .map(|k| format!("{}{}", (b'a' + k as u8) as char, "x".repeat(n % 40 / (k + 1))))
+                    .collect();
+                let params: Vec<(&str, TokenStream)> =
+                    names.iter().take(taken).map(|m| (m.as_str(), ty.clone())).collect();
+                let all: Vec<(&str, Init)> = names
+                    .iter()
+                    .enumerate()
+                    .map(|(k, m)| (m.as_str(), if k < params.len() { Init::Argument } else { inits[k % 3] }))
+                    .collect();
+                for count in [params.len(), all.len()] {
+                    let constructor = Constructor { name: "new", params: params.clone(), inits: all[..count].to_vec() };
+                    let expected = render_block(quote!(impl A), [constructor.tokens()], "test").unwrap();
+                    match constructor.text() {
+                        Some(text) => {
+                            if text.contains("        Self {\n") {
+                                broken += 1
+                            } else {
+                                one_line += 1
+                            }
+                            let block = render_block(quote!(impl A), [Member::Text(text)], "test").unwrap();
+                            assert_eq!(block, expected);
+                        }
+                        None => left += 1,
+                    }
+                }
+            }
+        }
+        assert!(one_line > 10 && broken > 50 && left > 10, "{one_line} {broken} {left}");
     }
 
     #[test]
