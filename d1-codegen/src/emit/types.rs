@@ -252,8 +252,6 @@ fn field_type(ir: &Ir, f: &crate::ir::Field, scope: Scope<'_>) -> TokenStream {
 /// (see [`field_text`]); the others, and the map of additional properties, go through
 /// prettyplease one by one inside the struct's head ([`render_block`]).
 fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>, what: &str) -> Result<String, Error> {
-    let name = ident(&def.name);
-    let doc = doc_attrs(def.doc.as_deref());
     let mut members: Vec<Member> = s
         .fields
         .iter()
@@ -280,22 +278,65 @@ fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>, what: &str) -
         );
         extra = Some(name);
     }
-    let default = if s.constructor_args().next().is_none() { quote!(Default,) } else { TokenStream::new() };
-    let deny = if s.deny_unknown_fields && s.additional.is_none() {
-        quote!(#[serde(deny_unknown_fields)])
-    } else {
-        TokenStream::new()
-    };
-    let head = quote! {
+    let mut text = block(|| struct_head_tokens(def, s), &struct_head_text(def, s), members, what)?;
+    text.push_str(&construction(ir, def, s, scope, extra.as_ref(), what)?);
+    Ok(text)
+}
+
+/// Whether a struct derives `Default` (it has no required members) and denies unknown fields.
+fn struct_attrs(s: &Struct) -> (bool, bool) {
+    (s.constructor_args().next().is_none(), s.deny_unknown_fields && s.additional.is_none())
+}
+
+/// A struct's head: its docs, attributes and `pub struct Name`.
+fn struct_head_tokens(def: &TypeDef, s: &Struct) -> TokenStream {
+    let (default, deny) = struct_attrs(s);
+    let name = ident(&def.name);
+    let doc = doc_attrs(def.doc.as_deref());
+    let default = if default { quote!(Default,) } else { TokenStream::new() };
+    let deny = if deny { quote!(#[serde(deny_unknown_fields)]) } else { TokenStream::new() };
+    quote! {
         #doc
         #[derive(Clone, Debug, #default PartialEq, ::serde::Serialize, ::serde::Deserialize)]
         #deny
         #[non_exhaustive]
         pub struct #name
-    };
-    let mut text = render_block(head, members, what)?;
-    text.push_str(&construction(ir, def, s, scope, extra.as_ref(), what)?);
-    Ok(text)
+    }
+}
+
+/// [`struct_head_tokens`] as prettyplease prints them followed by ` {` (on a line of its own:
+/// nothing in it can break).
+fn struct_head_text(def: &TypeDef, s: &Struct) -> String {
+    let (default, deny) = struct_attrs(s);
+    let mut text = String::new();
+    super::docs::push_doc(&mut text, "", def.doc.as_deref());
+    text.push_str(if default {
+        "#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]\n"
+    } else {
+        "#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]\n"
+    });
+    if deny {
+        text.push_str("#[serde(deny_unknown_fields)]\n");
+    }
+    text.push_str(&format!("#[non_exhaustive]\npub struct {} {{\n", def.name));
+    text
+}
+
+/// [`render_block`] of `head()`, whose printed form up to and including its `{` line is
+/// `opening`: when every member is text, the block is put together without making or printing
+/// the head's tokens.
+fn block(head: impl FnOnce() -> TokenStream, opening: &str, members: Vec<Member>, what: &str) -> Result<String, Error> {
+    if members.is_empty() || members.iter().any(|m| matches!(m, Member::Tokens(_))) {
+        return render_block(head(), members, what);
+    }
+    let mut out = opening.to_string();
+    for member in members {
+        if let Member::Text(text) = member {
+            out.push_str(&text);
+        }
+    }
+    out.push_str("}\n");
+    Ok(out)
 }
 
 fn field_tokens(f: &crate::ir::Field, ty: &TokenStream) -> TokenStream {
@@ -370,7 +411,7 @@ fn construction(
         return Ok(String::new());
     }
     let name = ident(&def.name);
-    render_block(quote!(impl #name), methods, what)
+    block(|| quote!(impl #name), &format!("impl {name} {{\n"), methods, what)
 }
 
 /// `new(required…)`: its name, its parameters (member and type) and the first value of every
@@ -628,18 +669,12 @@ fn string_enum(def: &TypeDef, e: &StringEnum, what: &str, skeletons: &mut EnumSk
     let mut lines = (String::new(), String::new(), String::new());
     for v in &e.variants {
         let literal = proc_macro2::Literal::string(&v.value).to_string();
-        let to_str = format!("            Self::{} => {literal},\n", v.ident);
-        let from_str = format!("            {literal} => Self::{},\n", v.ident);
-        if v.value.chars().any(crate::escape::is_unsafe)
-            || !literal.is_ascii()
-            || to_str.len() - 1 > MARGIN
-            || from_str.len() - 1 > MARGIN
-        {
+        if v.value.chars().any(crate::escape::is_unsafe) || !literal.is_ascii() || !v.ident.is_ascii() {
             return render_items(string_enum_tokens(def, e), what);
         }
         lines.0.push_str(&format!("    /// `{}`\n    {},\n", v.value, v.ident));
-        lines.1.push_str(&to_str);
-        lines.2.push_str(&from_str);
+        push_arm(&mut lines.1, &format!("Self::{}", v.ident), &literal);
+        push_arm(&mut lines.2, &literal, &format!("Self::{}", v.ident));
     }
     let skeleton = skeletons.get(def, e, what)?;
     let anchors = [
@@ -659,6 +694,18 @@ fn string_enum(def: &TypeDef, e: &StringEnum, what: &str, skeletons: &mut EnumSk
     }
     text.push_str(rest);
     Ok(text)
+}
+
+/// A match arm `pattern => body,` of a string enum's `as_str` or `from` as prettyplease prints
+/// it: on one line when the line fits without its comma, else with the body in a block of its own
+/// (neither side can break further).
+fn push_arm(out: &mut String, pattern: &str, body: &str) {
+    const INDENT: &str = "            ";
+    if INDENT.len() + pattern.len() + " => ".len() + body.len() <= MARGIN {
+        out.push_str(&format!("{INDENT}{pattern} => {body},\n"));
+    } else {
+        out.push_str(&format!("{INDENT}{pattern} => {{\n{INDENT}    {body}\n{INDENT}}}\n"));
+    }
 }
 
 /// The items of string enums without their values, by the length of the enum's name and the
@@ -885,10 +932,14 @@ mod tests {
             &"LONG_VALUE_".repeat(4),
             &"LONGER_VALUE_".repeat(6),
         ];
+        // Every length around the margin, in both arms.
+        let long: Vec<String> = (60..80).map(|n| "V".repeat(n)).collect();
         let variant = |(i, value): (usize, &&str)| EnumVariant { value: value.to_string(), ident: format!("V{i}") };
         let mut enums: Vec<Vec<EnumVariant>> = values.iter().enumerate().map(|v| vec![variant(v)]).collect();
         enums.push(values.iter().take(4).enumerate().map(variant).collect());
         enums.push(vec![EnumVariant { value: "x".into(), ident: "VeryLong".repeat(10) }]);
+        enums.push(long.iter().enumerate().map(|(i, value)| variant((i, &value.as_str()))).collect());
+        enums.push((60..80).map(|n| EnumVariant { value: "x".into(), ident: format!("V{}", "v".repeat(n)) }).collect());
         let _docs = super::super::docs::Table::scope();
         let mut skeletons = EnumSkeletons::default();
         for (i, variants) in enums.into_iter().enumerate() {
@@ -938,6 +989,40 @@ mod tests {
             }
         }
         assert!(as_text > 10 && left > 10, "{as_text} {left}");
+    }
+
+    #[test]
+    fn struct_heads_print_as_prettyplease_prints_them() {
+        let _docs = super::super::docs::Table::scope();
+        let field = |required| crate::ir::Field {
+            name: "a".into(),
+            ident: "a".into(),
+            ty: TypeRef::String,
+            required,
+            nullable: false,
+            doc: None,
+            setter: "with_a".into(),
+        };
+        for i in 0..8 {
+            let def = TypeDef {
+                name: if i % 2 == 0 { "A".to_string() } else { "AVeryLongStructName".repeat(6) },
+                module: Module::Api("m".into()),
+                doc: (i % 4 < 2).then(|| "Some *docs*.\n\nTwo\r\nparagraphs\u{202e}.".to_string()),
+                location: Location::new("spec.json", "#/components/schemas/A"),
+                kind: TypeKind::Alias(TypeRef::String),
+                check: None,
+            };
+            let s = Struct {
+                fields: vec![field(i < 4)],
+                deny_unknown_fields: i % 3 == 0,
+                additional: None,
+                plaintext: false,
+                constructor: "new".into(),
+            };
+            let (head, opening) = (struct_head_tokens(&def, &s), struct_head_text(&def, &s));
+            let whole = render_items(quote!(#head {}), "test").unwrap();
+            assert_eq!(format!("{}{{}}\n", opening.strip_suffix("{\n").unwrap()), whole);
+        }
     }
 
     #[test]
