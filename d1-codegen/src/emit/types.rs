@@ -28,10 +28,10 @@ use super::{
     runtime_path, rust_header, spaced, type_text, type_tokens, Member, Options, Scope, MARGIN,
 };
 use crate::error::{Error, Location};
-use crate::ir::{Api, Ir, Module, OneOf, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
+use crate::ir::{Api, Ir, Module, Newtype, NewtypeInner, OneOf, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
 use crate::write::FileTree;
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, ToTokens};
 use std::collections::hash_map::Entry;
 use std::collections::BTreeMap;
 
@@ -184,7 +184,7 @@ fn module_file(ir: &Ir, module: &Module, ids: &[crate::ir::TypeId], what: &str) 
     let doc_lines = doc.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
     let mut text = header;
     text.push_str(&render_items(quote!(#( #![doc = #doc_lines] )*), what)?);
-    let mut skeletons = EnumSkeletons::default();
+    let mut skeletons = Skeletons::default();
     for id in ids {
         text.push_str(&type_item(ir, ir.ty(*id), scope, what, &mut skeletons)?);
     }
@@ -212,20 +212,14 @@ fn api_doc(api: &Api) -> String {
 }
 
 /// The printed items of one type.
-fn type_item(
-    ir: &Ir,
-    def: &TypeDef,
-    scope: Scope<'_>,
-    what: &str,
-    skeletons: &mut EnumSkeletons,
-) -> Result<String, Error> {
+fn type_item(ir: &Ir, def: &TypeDef, scope: Scope<'_>, what: &str, skeletons: &mut Skeletons) -> Result<String, Error> {
     let name = ident(&def.name);
     let tokens = match &def.kind {
         TypeKind::Struct(s) if s.plaintext => return plaintext_struct(ir, def, s, scope, what),
         TypeKind::Struct(s) => return structure(ir, def, s, scope, what),
-        TypeKind::StringEnum(e) => return string_enum(def, e, what, skeletons),
+        TypeKind::StringEnum(e) => return string_enum(def, e, what, &mut skeletons.enums),
         TypeKind::OneOf(o) => one_of(ir, def, o, scope),
-        TypeKind::Newtype(n) => newtype::emit(ir, def, n, scope)?,
+        TypeKind::Newtype(n) => return skeletons.newtypes.print(ir, def, n, scope, what),
         TypeKind::Alias(target) => {
             let doc = doc_attrs(def.doc.as_deref());
             let target = type_tokens(ir, target, scope);
@@ -747,6 +741,79 @@ impl EnumSkeletons {
     }
 }
 
+/// The printed items of the types seen so far, by shape, for the kinds of type that differ
+/// mostly in their names.
+#[derive(Default)]
+struct Skeletons {
+    enums: EnumSkeletons,
+    newtypes: NewtypeSkeletons,
+}
+
+/// The printed items of validated newtypes, by their tokens made with stand-ins for the newtype's
+/// name and for an array's item type (the layout depends on names only through their lengths):
+/// a spec has hundreds of newtypes, most of them alike but for their names.
+#[derive(Default)]
+struct NewtypeSkeletons(std::collections::HashMap<String, String>);
+
+impl NewtypeSkeletons {
+    fn print(&mut self, ir: &Ir, def: &TypeDef, n: &Newtype, scope: Scope<'_>, what: &str) -> Result<String, Error> {
+        let stand_in = format!("Q{}", "q".repeat(def.name.len().saturating_sub(1)));
+        let item = match &n.inner {
+            NewtypeInner::Array(item) => type_tokens(ir, item, scope),
+            _ => TokenStream::new(),
+        };
+        let item_name =
+            type_text(&item).filter(|t| !t.is_empty() && t.chars().all(|c| c.is_alphanumeric() || c == '_'));
+        let item_stand_in = item_name.as_ref().map(|i| format!("Z{}", "z".repeat(i.len().saturating_sub(1))));
+        let stand_in_item = match &item_stand_in {
+            Some(i) => ident(i).into_token_stream(),
+            None => item.clone(),
+        };
+        let tokens = newtype::emit(def, &stand_in, n, stand_in_item)?;
+        let mut text = String::new();
+        super::docs::push_doc(&mut text, "", Some(&newtype::doc(def, n)));
+        // Printed as it is where a name is not ASCII (prettyplease counts characters), or where
+        // other text could read as a stand-in: the item type, the name, or a literal (the pattern
+        // and its matcher).
+        let quoted = format!("{stand_in:?}");
+        let item_text = if item_stand_in.is_some() { Some(String::new()) } else { type_text(&item) };
+        let clash = !def.name.is_ascii()
+            || item_name.as_ref().is_some_and(|i| !i.is_ascii())
+            || item_stand_in.as_ref() == Some(&def.name)
+            || [Some(&stand_in), item_stand_in.as_ref()]
+                .into_iter()
+                .flatten()
+                .any(|s| item_text.as_ref().is_none_or(|t| t.contains(s.as_str())) || has_literal(&tokens, s, &quoted));
+        if clash {
+            let tokens = newtype::emit(def, &def.name, n, item)?;
+            text.push_str(&render_items(tokens, what)?);
+            return Ok(text);
+        }
+        let printed = match self.0.entry(tokens.to_string()) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => new.insert(render_items(tokens, what)?),
+        };
+        let printed = replace_identifier(printed, &stand_in, &def.name);
+        match (item_stand_in, item_name) {
+            (Some(stand_in), Some(name)) => text.push_str(&replace_identifier(&printed, &stand_in, &name)),
+            _ => text.push_str(&printed),
+        }
+        Ok(text)
+    }
+}
+
+/// Whether a literal in `tokens`, at any depth, other than `except` holds `word`.
+fn has_literal(tokens: &TokenStream, word: &str, except: &str) -> bool {
+    tokens.clone().into_iter().any(|tree| match tree {
+        proc_macro2::TokenTree::Group(g) => has_literal(&g.stream(), word, except),
+        proc_macro2::TokenTree::Literal(l) => {
+            let l = l.to_string();
+            l != except && l.contains(word)
+        }
+        _ => false,
+    })
+}
+
 /// `text` with every whole identifier `from` replaced by `to`.
 fn replace_identifier(text: &str, from: &str, to: &str) -> String {
     let is_ident = |c: char| c.is_alphanumeric() || c == '_';
@@ -1023,6 +1090,76 @@ mod tests {
             let whole = render_items(quote!(#head {}), "test").unwrap();
             assert_eq!(format!("{}{{}}\n", opening.strip_suffix("{\n").unwrap()), whole);
         }
+    }
+
+    #[test]
+    fn newtypes_print_as_prettyplease_prints_them() {
+        use crate::ir::{Bound, BoundValue, Constraints, IntWidth};
+        let _docs = super::super::docs::Table::scope();
+        let def = |name: &str, doc: Option<&str>, kind: TypeKind| TypeDef {
+            name: name.to_string(),
+            module: Module::Api("m".into()),
+            doc: doc.map(str::to_string),
+            location: Location::new("spec.json", "#/components/schemas/A"),
+            kind,
+            check: None,
+        };
+        let newtype = |inner, constraints, sensitive| Newtype {
+            inner,
+            constraints,
+            sensitive,
+            plaintext: false,
+            reveal_last: sensitive.then_some(4),
+        };
+        let pattern =
+            |p: &str| Constraints { pattern: Some(p.to_string()), max_length: Some(64), ..Default::default() };
+        let bounds = Constraints {
+            minimum: Some(Bound { value: BoundValue::Integer(1), exclusive: false }),
+            maximum: Some(Bound { value: BoundValue::Integer(100), exclusive: true }),
+            ..Default::default()
+        };
+        let items = Constraints { min_items: Some(1), unique_items: true, ..Default::default() };
+        let mut ir = Ir {
+            apis: Vec::new(),
+            common: None,
+            types: Vec::new(),
+            warnings: Vec::new(),
+            sealed_fields: 0,
+            namesakes: Vec::new(),
+        };
+        // Item types: one named like a stand-in, one like the newtype's stand-in, one plain.
+        for name in ["Zzzzz", "Qqqqq", "Colour"] {
+            ir.types.push(def(name, None, TypeKind::Alias(TypeRef::String)));
+        }
+        let shapes = [
+            newtype(NewtypeInner::String, pattern("^[a-z]+$"), false),
+            newtype(NewtypeInner::String, pattern("^[a-z]+$"), true),
+            newtype(NewtypeInner::String, pattern("^(Qqqqq|Qqqqqqqqqqqqqqqqqqq)$"), false),
+            newtype(NewtypeInner::Integer(IntWidth::I64), bounds.clone(), false),
+            newtype(NewtypeInner::Number, bounds, false),
+            newtype(NewtypeInner::Array(TypeRef::Named(crate::ir::TypeId(2))), items.clone(), false),
+            newtype(NewtypeInner::Array(TypeRef::Named(crate::ir::TypeId(0))), items.clone(), false),
+            newtype(NewtypeInner::Array(TypeRef::Named(crate::ir::TypeId(1))), items.clone(), false),
+            newtype(NewtypeInner::Array(TypeRef::String), items, false),
+        ];
+        let names = ["Alpha", "Bravo", "Zzzzz", "Caf\u{e9}", &"AVeryLongNewtypeName".repeat(5), "Brav0"];
+        let module = Module::Api("m".into());
+        let mut skeletons = NewtypeSkeletons::default();
+        for n in &shapes {
+            for (i, name) in names.iter().enumerate() {
+                let def = def(name, (i % 2 == 0).then_some("Some *docs*.\r\nTwo lines."), TypeKind::Newtype(n.clone()));
+                let item = match &n.inner {
+                    NewtypeInner::Array(item) => type_tokens(&ir, item, Scope::Module(&module)),
+                    _ => TokenStream::new(),
+                };
+                let mut whole = String::new();
+                super::super::docs::push_doc(&mut whole, "", Some(&newtype::doc(&def, n)));
+                whole.push_str(&render_items(newtype::emit(&def, name, n, item).unwrap(), "test").unwrap());
+                let printed = skeletons.print(&ir, &def, n, Scope::Module(&module), "test").unwrap();
+                assert_eq!(printed, whole, "{name}: {n:?}");
+            }
+        }
+        assert!(skeletons.0.len() < shapes.len() * names.len() / 2, "{}", skeletons.0.len());
     }
 
     #[test]
