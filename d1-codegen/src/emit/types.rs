@@ -24,8 +24,8 @@
 
 use super::templates;
 use super::{
-    declaration_text, describe_sources, doc_attrs, ident, newtype, render_block, render_crate_root, render_items,
-    runtime_path, rust_header, spaced, type_text, type_tokens, Member, Options, Scope, MARGIN,
+    describe_sources, doc_attrs, ident, newtype, render_block, render_crate_root, render_items, runtime_path,
+    rust_header, spaced, type_text, type_tokens, Member, Options, Scope, MARGIN,
 };
 use crate::error::{Error, Location};
 use crate::ir::{Api, Ir, Module, Newtype, NewtypeInner, OneOf, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
@@ -346,10 +346,10 @@ fn field_tokens(f: &crate::ir::Field, ty: &TokenStream) -> TokenStream {
     quote! { #doc #rename #optional pub #ident: #ty, }
 }
 
-/// [`field_tokens`] as prettyplease prints them, or `None` where it might break a line (a long
-/// type or name) or print an escape.
+/// [`field_tokens`] as prettyplease prints them, or `None` where it might print an escape or
+/// break a line other than between generic arguments.
 fn field_text(f: &crate::ir::Field, ty: &TokenStream) -> Option<String> {
-    let declaration = declaration_text(&f.ident, ty)?;
+    let declaration = type_lines(4, &format!("pub {}: ", f.ident), &type_text(ty)?, ",", true)?;
     let mut out = String::new();
     super::docs::push_doc(&mut out, "    ", f.doc.as_deref());
     if f.ident != f.name {
@@ -483,7 +483,7 @@ impl Constructor<'_> {
     fn text(&self) -> Option<String> {
         let mut params = Vec::with_capacity(self.params.len());
         for (p, ty) in &self.params {
-            params.push(format!("{p}: impl ::std::convert::Into<{}>", type_text(ty)?));
+            params.push((format!("{p}: impl "), format!("::std::convert::Into<{}>", type_text(ty)?)));
         }
         let mut out = format!("    ///{}\n", self.doc());
         if self.too_many_arguments() {
@@ -514,24 +514,58 @@ impl Constructor<'_> {
 /// The signature of a method in an `impl` block as prettyplease prints it, up to the `{` that opens
 /// its body: on one line when it fits, else one parameter per line; `None` where a parameter
 /// would not fit its line either (prettyplease would break it further).
-fn signature_text(head: &str, params: &[String], tail: &str) -> Option<String> {
+fn signature_text(head: &str, params: &[(String, String)], tail: &str) -> Option<String> {
     // Widths below are counted in bytes, prettyplease counts characters.
-    if !(head.is_ascii() && tail.is_ascii() && params.iter().all(|p| p.is_ascii())) {
+    if !(head.is_ascii() && tail.is_ascii() && params.iter().all(|(p, ty)| p.is_ascii() && ty.is_ascii())) {
         return None;
     }
-    let one_line = format!("    {head}({}) {tail} {{\n", params.join(", "));
+    let written: Vec<String> = params.iter().map(|(p, ty)| format!("{p}{ty}")).collect();
+    let one_line = format!("    {head}({}) {tail} {{\n", written.join(", "));
     if one_line.len() - 1 <= MARGIN {
         return Some(one_line);
     }
     let mut out = format!("    {head}(\n");
-    for p in params {
-        let line = format!("        {p},\n");
-        if line.len() - 1 > MARGIN {
-            return None;
-        }
-        out.push_str(&line);
+    for (i, (p, ty)) in params.iter().enumerate() {
+        out.push_str(&type_lines(8, p, ty, ",", i + 1 < params.len())?);
     }
     out.push_str(&format!("    ) {tail} {{\n"));
+    Some(out)
+}
+
+/// `{prefix}{ty}{suffix}` indented by `indent`, as prettyplease lays out a type (`ty` as
+/// [`type_text`] writes it): on one line when it fits, else with the outermost generic arguments
+/// one per line, each laid out the same way. `None` where it would break a type without
+/// generic arguments, or the text is not ASCII (widths are counted in bytes). `counted`: whether
+/// the suffix counts toward the width (a comma prettyplease prints only when it breaks the line,
+/// after the last argument or parameter, does not).
+fn type_lines(indent: usize, prefix: &str, ty: &str, suffix: &str, counted: bool) -> Option<String> {
+    let pad = " ".repeat(indent);
+    let line = format!("{pad}{prefix}{ty}{suffix}\n");
+    if !line.is_ascii() {
+        return None;
+    }
+    // A comma that prettyplease prints only when it breaks the line may overrun the margin.
+    let width = line.len() - 1 - if counted { 0 } else { suffix.len() };
+    if width <= MARGIN {
+        return Some(line);
+    }
+    let open = ty.find('<')?;
+    let args = ty[open + 1..].strip_suffix('>')?;
+    let mut out = format!("{pad}{prefix}{}\n", &ty[..=open]);
+    let (mut depth, mut start) = (0usize, 0);
+    for (i, c) in args.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth = depth.checked_sub(1)?,
+            ',' if depth == 0 => {
+                out.push_str(&type_lines(indent + 4, "", args[start..i].trim(), ",", true)?);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push_str(&type_lines(indent + 4, "", args[start..].trim(), ",", false)?);
+    out.push_str(&format!("{pad}>{suffix}\n"));
     Some(out)
 }
 
@@ -552,7 +586,8 @@ fn setter_tokens(setter: &str, member: &str, ty: &TokenStream) -> TokenStream {
 /// line when it fits, else its parameters go one per line; `None` where prettyplease would break
 /// a line further (a long type or member name), which then goes through it.
 fn setter_text(setter: &str, member: &str, ty: &str) -> Option<String> {
-    let params = ["mut self".to_string(), format!("value: impl ::std::convert::Into<{ty}>")];
+    let params =
+        [("mut self".to_string(), String::new()), ("value: impl ".to_string(), format!("::std::convert::Into<{ty}>"))];
     let signature = signature_text(&format!("pub fn {setter}"), &params, "-> Self")?;
     let assignment = format!("        self.{member} = ::std::option::Option::Some(value.into());\n");
     if assignment.len() - 1 > MARGIN {
@@ -1028,7 +1063,11 @@ mod tests {
     #[test]
     fn struct_members_print_as_prettyplease_prints_them() {
         let _docs = super::super::docs::Table::scope();
-        let types = [quote!(i32), quote!(::std::option::Option<::std::vec::Vec<super::other::SomeType>>)];
+        let types = [
+            quote!(i32),
+            quote!(::std::option::Option<::std::vec::Vec<super::other::SomeType>>),
+            quote!(::std::collections::BTreeMap<::std::string::String, ::std::vec::Vec<super::other::SomeLongerType>>),
+        ];
         let docs = [None, Some("One line."), Some("Two\r\nlines  \n\n* and a list\u{202e}")];
         let wires = ["plain", "with \"quote\"", "caf\u{e9}", "tab\tand\\"];
         let (mut as_text, mut left) = (0, 0);
