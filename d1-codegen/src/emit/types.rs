@@ -739,7 +739,14 @@ fn push_arm(out: &mut String, pattern: &str, body: &str) {
 
 /// The items of string enums without their values, by the length of the enum's name and the
 /// name of its catch-all variant: printed once with a stand-in name of that length (the layout
-/// depends on names only through their lengths), then given each enum's name and docs.
+/// depends on names only through their lengths), then given each enum's name and docs. Names of
+/// at most [`SHORT_NAME`] bytes share one stand-in: no line that holds the name comes near the
+/// margin.
+/// The longest enum name (in bytes) printed with the shared stand-in of [`EnumSkeletons`]: the
+/// longest line holding the name, `impl<'de> ::serde::Deserialize<'de> for Name {`, then still
+/// fits the margin with room to spare.
+const SHORT_NAME: usize = 40;
+
 #[derive(Default)]
 struct EnumSkeletons(std::collections::HashMap<(usize, String), String>);
 
@@ -750,8 +757,9 @@ impl EnumSkeletons {
         if e.unknown_variant.starts_with('Q') {
             return render_items(string_enum_tokens(def, &without_values), what);
         }
-        let stand_in = format!("Q{}", "q".repeat(def.name.len().saturating_sub(1)));
-        let skeleton = match self.0.entry((def.name.len(), e.unknown_variant.clone())) {
+        let length = def.name.len().max(SHORT_NAME);
+        let stand_in = format!("Q{}", "q".repeat(length - 1));
+        let skeleton = match self.0.entry((length, e.unknown_variant.clone())) {
             Entry::Occupied(known) => known.into_mut(),
             Entry::Vacant(new) => {
                 let stand_in_def = TypeDef {
@@ -1044,6 +1052,20 @@ mod tests {
         enums.push((60..80).map(|n| EnumVariant { value: "x".into(), ident: format!("V{}", "v".repeat(n)) }).collect());
         let _docs = super::super::docs::Table::scope();
         let mut skeletons = EnumSkeletons::default();
+        // Every name length up to past the shared stand-in's, with either catch-all name.
+        for (n, unknown) in (1..SHORT_NAME + 8).flat_map(|n| [(n, "Unknown"), (n, "UnknownValue2")]) {
+            let def = TypeDef {
+                name: format!("N{}", "n".repeat(n - 1)),
+                module: Module::Api("m".into()),
+                doc: None,
+                location: Location::new("spec.json", "#/components/schemas/N"),
+                kind: TypeKind::Alias(TypeRef::String),
+                check: None,
+            };
+            let e = StringEnum { variants: vec![variant((0, &"A"))], unknown_variant: unknown.into() };
+            let whole = render_items(string_enum_tokens(&def, &e), "test").unwrap();
+            assert_eq!(string_enum(&def, &e, "test", &mut skeletons).unwrap(), whole, "{n}");
+        }
         for (i, variants) in enums.into_iter().enumerate() {
             let def = TypeDef {
                 // Names of one length share a printed skeleton.
