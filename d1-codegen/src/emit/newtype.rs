@@ -1,17 +1,16 @@
 //! Validated newtypes: a private field, one `check` that every way in (`new`, `TryFrom`,
 //! `FromStr`, `Deserialize`) goes through, and errors that name the type and the constraint.
 
-use super::{doc_attrs, ident, runtime_path, type_tokens, Scope};
+use super::{ident, runtime_path};
 use crate::error::Error;
-use crate::ir::{BoundValue, IntWidth, Ir, Newtype, NewtypeInner, TypeDef};
+use crate::ir::{BoundValue, IntWidth, Newtype, NewtypeInner, TypeDef};
 use crate::pattern;
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-pub(super) fn emit(ir: &Ir, def: &TypeDef, n: &Newtype, scope: Scope<'_>) -> Result<TokenStream, Error> {
-    let name = ident(&def.name);
-    let type_name = &def.name;
-    let validation = runtime_path("validation");
+/// The doc comment of a newtype: the schema's description, its constraints and, for a sensitive
+/// value, how it is kept out of logs.
+pub(super) fn doc(def: &TypeDef, n: &Newtype) -> String {
     let mut doc = def.doc.clone().unwrap_or_default();
     let summary = n.constraints.summary();
     if !summary.is_empty() {
@@ -32,18 +31,25 @@ pub(super) fn emit(ir: &Ir, def: &TypeDef, n: &Newtype, scope: Scope<'_>) -> Res
              The JSON form is the plain string."
         });
     }
-    let doc = doc_attrs(Some(&doc));
+    doc
+}
+
+/// The items of the newtype `def` under the name `type_name`, without its [`doc`]; `item` is the
+/// item type of an array newtype, as written where it is defined.
+pub(super) fn emit(def: &TypeDef, type_name: &str, n: &Newtype, item: TokenStream) -> Result<TokenStream, Error> {
+    let name = ident(type_name);
+    let validation = runtime_path("validation");
     match &n.inner {
-        NewtypeInner::String => string(def, n, &name, type_name, &validation, doc),
+        NewtypeInner::String => string(def, n, &name, type_name, &validation),
         NewtypeInner::Integer(width) => {
             let prim = match width {
                 IntWidth::I32 => quote!(i32),
                 IntWidth::I64 => quote!(i64),
             };
-            Ok(number(n, &name, type_name, &validation, doc, prim, true))
+            Ok(number(n, &name, type_name, &validation, prim, true))
         }
-        NewtypeInner::Number => Ok(number(n, &name, type_name, &validation, doc, quote!(f64), false)),
-        NewtypeInner::Array(item) => Ok(array(ir, n, &name, type_name, &validation, doc, type_tokens(ir, item, scope))),
+        NewtypeInner::Number => Ok(number(n, &name, type_name, &validation, quote!(f64), false)),
+        NewtypeInner::Array(_) => Ok(array(n, &name, type_name, &validation, item)),
     }
 }
 
@@ -53,7 +59,6 @@ fn string(
     name: &proc_macro2::Ident,
     type_name: &str,
     validation: &TokenStream,
-    doc: TokenStream,
 ) -> Result<TokenStream, Error> {
     let c = &n.constraints;
     let shown = if n.sensitive { quote!(None) } else { quote!(Some(value)) };
@@ -179,7 +184,6 @@ fn string(
             }
         };
         return Ok(quote! {
-            #doc
             #[derive(Clone, PartialEq, Eq)]
             pub struct #name(::std::string::String);
 
@@ -220,7 +224,6 @@ fn string(
         });
     }
     Ok(quote! {
-        #doc
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
         #[serde(transparent)]
         pub struct #name(::std::string::String);
@@ -268,7 +271,6 @@ fn number(
     name: &proc_macro2::Ident,
     type_name: &str,
     validation: &TokenStream,
-    doc: TokenStream,
     prim: TokenStream,
     integer: bool,
 ) -> TokenStream {
@@ -330,7 +332,6 @@ fn number(
         )
     };
     quote! {
-        #doc
         #derives
         #[serde(transparent)]
         pub struct #name(#prim);
@@ -392,12 +393,10 @@ fn number(
 }
 
 fn array(
-    _ir: &Ir,
     n: &Newtype,
     name: &proc_macro2::Ident,
     type_name: &str,
     validation: &TokenStream,
-    doc: TokenStream,
     item: TokenStream,
 ) -> TokenStream {
     let c = &n.constraints;
@@ -423,7 +422,6 @@ fn array(
         }));
     }
     quote! {
-        #doc
         #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
         #[serde(transparent)]
         pub struct #name(::std::vec::Vec<#item>);

@@ -24,14 +24,14 @@
 
 use super::templates;
 use super::{
-    declaration_text, describe_sources, doc_attrs, ident, newtype, render_block, render_crate_root, render_items,
-    runtime_path, rust_header, spaced, struct_with_members, type_text, type_tokens, Member, Options, Scope, MARGIN,
+    describe_sources, doc_attrs, ident, newtype, render_block, render_crate_root, render_items, runtime_path,
+    rust_header, spaced, type_text, type_tokens, Member, Options, Scope, MARGIN,
 };
 use crate::error::{Error, Location};
-use crate::ir::{Api, Ir, Module, OneOf, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
+use crate::ir::{Api, Ir, Module, Newtype, NewtypeInner, OneOf, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
 use crate::write::FileTree;
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, ToTokens};
 use std::collections::hash_map::Entry;
 use std::collections::BTreeMap;
 
@@ -184,7 +184,7 @@ fn module_file(ir: &Ir, module: &Module, ids: &[crate::ir::TypeId], what: &str) 
     let doc_lines = doc.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
     let mut text = header;
     text.push_str(&render_items(quote!(#( #![doc = #doc_lines] )*), what)?);
-    let mut skeletons = EnumSkeletons::default();
+    let mut skeletons = Skeletons::default();
     for id in ids {
         text.push_str(&type_item(ir, ir.ty(*id), scope, what, &mut skeletons)?);
     }
@@ -212,20 +212,14 @@ fn api_doc(api: &Api) -> String {
 }
 
 /// The printed items of one type.
-fn type_item(
-    ir: &Ir,
-    def: &TypeDef,
-    scope: Scope<'_>,
-    what: &str,
-    skeletons: &mut EnumSkeletons,
-) -> Result<String, Error> {
+fn type_item(ir: &Ir, def: &TypeDef, scope: Scope<'_>, what: &str, skeletons: &mut Skeletons) -> Result<String, Error> {
     let name = ident(&def.name);
     let tokens = match &def.kind {
         TypeKind::Struct(s) if s.plaintext => return plaintext_struct(ir, def, s, scope, what),
         TypeKind::Struct(s) => return structure(ir, def, s, scope, what),
-        TypeKind::StringEnum(e) => return string_enum(def, e, what, skeletons),
+        TypeKind::StringEnum(e) => return string_enum(def, e, what, &mut skeletons.enums),
         TypeKind::OneOf(o) => one_of(ir, def, o, scope),
-        TypeKind::Newtype(n) => newtype::emit(ir, def, n, scope)?,
+        TypeKind::Newtype(n) => return skeletons.newtypes.print(ir, def, n, scope, what),
         TypeKind::Alias(target) => {
             let doc = doc_attrs(def.doc.as_deref());
             let target = type_tokens(ir, target, scope);
@@ -248,53 +242,95 @@ fn field_type(ir: &Ir, f: &crate::ir::Field, scope: Scope<'_>) -> TokenStream {
     }
 }
 
-/// A struct and its [`construction`]. Its members are printed as text (see [`field_text`]) into
-/// the struct printed without them, unless one of them would not print as plain lines.
+/// A struct and its [`construction`]. Each member that prints as plain lines is printed as text
+/// (see [`field_text`]); the others, and the map of additional properties, go through
+/// prettyplease one by one inside the struct's head ([`render_block`]).
 fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>, what: &str) -> Result<String, Error> {
-    let name = ident(&def.name);
-    let doc = doc_attrs(def.doc.as_deref());
-    // The additional properties' map is left to prettyplease, with the members around it.
-    let as_text: Option<String> = match s.additional {
-        None if !s.fields.is_empty() => s.fields.iter().map(|f| field_text(f, &field_type(ir, f, scope))).collect(),
-        _ => None,
-    };
-    let mut fields = Vec::new();
-    for f in s.fields.iter().filter(|_| as_text.is_none()) {
-        fields.push(field_tokens(f, &field_type(ir, f, scope)));
-    }
+    let mut members: Vec<Member> = s
+        .fields
+        .iter()
+        .map(|f| {
+            let ty = field_type(ir, f, scope);
+            match field_text(f, &ty) {
+                Some(text) => Member::Text(text),
+                None => field_tokens(f, &ty).into(),
+            }
+        })
+        .collect();
     let mut extra = None;
     if let Some(additional) = &s.additional {
         let ty = type_tokens(ir, additional, scope);
         let mut taken: std::collections::BTreeSet<String> = s.fields.iter().map(|f| f.ident.clone()).collect();
         let name = ident(&crate::naming::unique("additional_properties".to_string(), &mut taken));
-        fields.push(quote! {
-            /// Properties not listed above (the schema allows them via `additionalProperties`).
-            #[serde(flatten)]
-            pub #name: ::std::collections::BTreeMap<::std::string::String, #ty>,
-        });
+        members.push(
+            quote! {
+                /// Properties not listed above (the schema allows them via `additionalProperties`).
+                #[serde(flatten)]
+                pub #name: ::std::collections::BTreeMap<::std::string::String, #ty>,
+            }
+            .into(),
+        );
         extra = Some(name);
     }
-    let default = if s.constructor_args().next().is_none() { quote!(Default,) } else { TokenStream::new() };
-    let deny = if s.deny_unknown_fields && s.additional.is_none() {
-        quote!(#[serde(deny_unknown_fields)])
-    } else {
-        TokenStream::new()
-    };
-    let tokens = quote! {
+    let mut text = block(|| struct_head_tokens(def, s), &struct_head_text(def, s), members, what)?;
+    text.push_str(&construction(ir, def, s, scope, extra.as_ref(), what)?);
+    Ok(text)
+}
+
+/// Whether a struct derives `Default` (it has no required members) and denies unknown fields.
+fn struct_attrs(s: &Struct) -> (bool, bool) {
+    (s.constructor_args().next().is_none(), s.deny_unknown_fields && s.additional.is_none())
+}
+
+/// A struct's head: its docs, attributes and `pub struct Name`.
+fn struct_head_tokens(def: &TypeDef, s: &Struct) -> TokenStream {
+    let (default, deny) = struct_attrs(s);
+    let name = ident(&def.name);
+    let doc = doc_attrs(def.doc.as_deref());
+    let default = if default { quote!(Default,) } else { TokenStream::new() };
+    let deny = if deny { quote!(#[serde(deny_unknown_fields)]) } else { TokenStream::new() };
+    quote! {
         #doc
         #[derive(Clone, Debug, #default PartialEq, ::serde::Serialize, ::serde::Deserialize)]
         #deny
         #[non_exhaustive]
-        pub struct #name {
-            #(#fields)*
+        pub struct #name
+    }
+}
+
+/// [`struct_head_tokens`] as prettyplease prints them followed by ` {` (on a line of its own:
+/// nothing in it can break).
+fn struct_head_text(def: &TypeDef, s: &Struct) -> String {
+    let (default, deny) = struct_attrs(s);
+    let mut text = String::new();
+    super::docs::push_doc(&mut text, "", def.doc.as_deref());
+    text.push_str(if default {
+        "#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]\n"
+    } else {
+        "#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]\n"
+    });
+    if deny {
+        text.push_str("#[serde(deny_unknown_fields)]\n");
+    }
+    text.push_str(&format!("#[non_exhaustive]\npub struct {} {{\n", def.name));
+    text
+}
+
+/// [`render_block`] of `head()`, whose printed form up to and including its `{` line is
+/// `opening`: when every member is text, the block is put together without making or printing
+/// the head's tokens.
+fn block(head: impl FnOnce() -> TokenStream, opening: &str, members: Vec<Member>, what: &str) -> Result<String, Error> {
+    if members.is_empty() || members.iter().any(|m| matches!(m, Member::Tokens(_))) {
+        return render_block(head(), members, what);
+    }
+    let mut out = opening.to_string();
+    for member in members {
+        if let Member::Text(text) = member {
+            out.push_str(&text);
         }
-    };
-    let mut text = match as_text {
-        Some(members) => struct_with_members(tokens, &members, what)?,
-        None => render_items(tokens, what)?,
-    };
-    text.push_str(&construction(ir, def, s, scope, extra.as_ref(), what)?);
-    Ok(text)
+    }
+    out.push_str("}\n");
+    Ok(out)
 }
 
 fn field_tokens(f: &crate::ir::Field, ty: &TokenStream) -> TokenStream {
@@ -310,10 +346,10 @@ fn field_tokens(f: &crate::ir::Field, ty: &TokenStream) -> TokenStream {
     quote! { #doc #rename #optional pub #ident: #ty, }
 }
 
-/// [`field_tokens`] as prettyplease prints them, or `None` where it might break a line (a long
-/// type or name) or print an escape.
+/// [`field_tokens`] as prettyplease prints them, or `None` where it might print an escape or
+/// break a line other than between generic arguments.
 fn field_text(f: &crate::ir::Field, ty: &TokenStream) -> Option<String> {
-    let declaration = declaration_text(&f.ident, ty)?;
+    let declaration = type_lines(4, &format!("pub {}: ", f.ident), &type_text(ty)?, ",", true)?;
     let mut out = String::new();
     super::docs::push_doc(&mut out, "    ", f.doc.as_deref());
     if f.ident != f.name {
@@ -342,38 +378,21 @@ fn construction(
     what: &str,
 ) -> Result<String, Error> {
     let mut methods: Vec<Member> = Vec::new();
-    let args: Vec<&crate::ir::Field> = s.constructor_args().collect();
-    if !args.is_empty() {
-        let params = args.iter().map(|f| {
-            let id = ident(&f.ident);
-            let ty = type_tokens(ir, &f.ty, scope);
-            quote!(#id: impl ::std::convert::Into<#ty>)
+    let params: Vec<(&str, TokenStream)> =
+        s.constructor_args().map(|f| (f.ident.as_str(), type_tokens(ir, &f.ty, scope))).collect();
+    if !params.is_empty() {
+        let mut inits: Vec<(&str, Init)> = s
+            .fields
+            .iter()
+            .map(|f| (f.ident.as_str(), if f.required && !f.nullable { Init::Argument } else { Init::Unset }))
+            .collect();
+        let extra = extra.map(ToString::to_string);
+        inits.extend(extra.as_deref().map(|m| (m, Init::EmptyMap)));
+        let constructor = Constructor { name: &s.constructor, params, inits };
+        methods.push(match constructor.text() {
+            Some(text) => Member::Text(text),
+            None => constructor.tokens().into(),
         });
-        let inits = s.fields.iter().map(|f| {
-            let id = ident(&f.ident);
-            if f.required && !f.nullable {
-                quote!(#id: #id.into(),)
-            } else {
-                quote!(#id: ::std::option::Option::None,)
-            }
-        });
-        let extra = extra.map(|m| quote!(#m: ::std::collections::BTreeMap::new(),));
-        let listed = args.iter().map(|f| format!("`{}`", f.ident)).collect::<Vec<_>>().join(", ");
-        let doc = format!(
-            " Builds the value from its required members ({listed}); the others start unset, see the `with_` methods."
-        );
-        let allow = if args.len() > 7 { quote!(#[allow(clippy::too_many_arguments)]) } else { TokenStream::new() };
-        let constructor = ident(&s.constructor);
-        methods.push(
-            quote! {
-                #[doc = #doc]
-                #allow
-                pub fn #constructor(#(#params),*) -> Self {
-                    Self { #(#inits)* #extra }
-                }
-            }
-            .into(),
-        );
     }
     for f in s.fields.iter().filter(|f| !f.required || f.nullable) {
         let ty = type_tokens(ir, &f.ty, scope);
@@ -386,7 +405,168 @@ fn construction(
         return Ok(String::new());
     }
     let name = ident(&def.name);
-    render_block(quote!(impl #name), methods, what)
+    block(|| quote!(impl #name), &format!("impl {name} {{\n"), methods, what)
+}
+
+/// `new(required…)`: its name, its parameters (member and type) and the first value of every
+/// member, in declaration order.
+struct Constructor<'a> {
+    name: &'a str,
+    params: Vec<(&'a str, TokenStream)>,
+    inits: Vec<(&'a str, Init)>,
+}
+
+/// The first value of a member in [`Constructor`].
+#[derive(Clone, Copy)]
+enum Init {
+    /// The parameter of the same name.
+    Argument,
+    /// An optional member, unset.
+    Unset,
+    /// The map of additional properties, empty.
+    EmptyMap,
+}
+
+impl Init {
+    fn text(self, member: &str) -> String {
+        match self {
+            Init::Argument => format!("{member}.into()"),
+            Init::Unset => "::std::option::Option::None".to_string(),
+            Init::EmptyMap => "::std::collections::BTreeMap::new()".to_string(),
+        }
+    }
+}
+
+impl Constructor<'_> {
+    fn doc(&self) -> String {
+        let listed = self.params.iter().map(|(p, _)| format!("`{p}`")).collect::<Vec<_>>().join(", ");
+        format!(
+            " Builds the value from its required members ({listed}); the others start unset, see the `with_` methods."
+        )
+    }
+
+    /// More than seven parameters is clippy's `too_many_arguments`.
+    fn too_many_arguments(&self) -> bool {
+        self.params.len() > 7
+    }
+
+    fn tokens(&self) -> TokenStream {
+        let doc = self.doc();
+        let allow =
+            if self.too_many_arguments() { quote!(#[allow(clippy::too_many_arguments)]) } else { TokenStream::new() };
+        let params = self.params.iter().map(|(p, ty)| {
+            let p = ident(p);
+            quote!(#p: impl ::std::convert::Into<#ty>)
+        });
+        let inits = self.inits.iter().map(|(member, init)| {
+            let id = ident(member);
+            match init {
+                Init::Argument => quote!(#id: #id.into(),),
+                Init::Unset => quote!(#id: ::std::option::Option::None,),
+                Init::EmptyMap => quote!(#id: ::std::collections::BTreeMap::new(),),
+            }
+        });
+        let name = ident(self.name);
+        quote! {
+            #[doc = #doc]
+            #allow
+            pub fn #name(#(#params),*) -> Self {
+                Self { #(#inits)* }
+            }
+        }
+    }
+
+    /// [`Self::tokens`] as prettyplease prints them: a spec with many schemas has a constructor
+    /// for most of them, each a line per member. The `Self { … }` literal stays on one line while
+    /// its text up to the closing brace is at most 34 characters (prettyplease's limit for struct
+    /// literals), else takes a line per member; `None` where a line would not fit.
+    fn text(&self) -> Option<String> {
+        let mut params = Vec::with_capacity(self.params.len());
+        for (p, ty) in &self.params {
+            params.push((format!("{p}: impl "), format!("::std::convert::Into<{}>", type_text(ty)?)));
+        }
+        let mut out = format!("    ///{}\n", self.doc());
+        if self.too_many_arguments() {
+            out.push_str("    #[allow(clippy::too_many_arguments)]\n");
+        }
+        out.push_str(&signature_text(&format!("pub fn {}", self.name), &params, "-> Self")?);
+        let fields: Vec<String> =
+            self.inits.iter().map(|(member, init)| format!("{member}: {}", init.text(member))).collect();
+        let one_line = format!("Self {{ {} }}", fields.join(", "));
+        if one_line.len() - 1 <= 34 {
+            out.push_str(&format!("        {one_line}\n"));
+        } else {
+            out.push_str("        Self {\n");
+            for field in &fields {
+                let line = format!("            {field},\n");
+                if line.len() - 1 > MARGIN {
+                    return None;
+                }
+                out.push_str(&line);
+            }
+            out.push_str("        }\n");
+        }
+        out.push_str("    }\n");
+        out.is_ascii().then_some(out)
+    }
+}
+
+/// The signature of a method in an `impl` block as prettyplease prints it, up to the `{` that opens
+/// its body: on one line when it fits, else one parameter per line; `None` where a parameter
+/// would not fit its line either (prettyplease would break it further).
+fn signature_text(head: &str, params: &[(String, String)], tail: &str) -> Option<String> {
+    // Widths below are counted in bytes, prettyplease counts characters.
+    if !(head.is_ascii() && tail.is_ascii() && params.iter().all(|(p, ty)| p.is_ascii() && ty.is_ascii())) {
+        return None;
+    }
+    let written: Vec<String> = params.iter().map(|(p, ty)| format!("{p}{ty}")).collect();
+    let one_line = format!("    {head}({}) {tail} {{\n", written.join(", "));
+    if one_line.len() - 1 <= MARGIN {
+        return Some(one_line);
+    }
+    let mut out = format!("    {head}(\n");
+    for (i, (p, ty)) in params.iter().enumerate() {
+        out.push_str(&type_lines(8, p, ty, ",", i + 1 < params.len())?);
+    }
+    out.push_str(&format!("    ) {tail} {{\n"));
+    Some(out)
+}
+
+/// `{prefix}{ty}{suffix}` indented by `indent`, as prettyplease lays out a type (`ty` as
+/// [`type_text`] writes it): on one line when it fits, else with the outermost generic arguments
+/// one per line, each laid out the same way. `None` where it would break a type without
+/// generic arguments, or the text is not ASCII (widths are counted in bytes). `counted`: whether
+/// the suffix counts toward the width (a comma prettyplease prints only when it breaks the line,
+/// after the last argument or parameter, does not).
+fn type_lines(indent: usize, prefix: &str, ty: &str, suffix: &str, counted: bool) -> Option<String> {
+    let pad = " ".repeat(indent);
+    let line = format!("{pad}{prefix}{ty}{suffix}\n");
+    if !line.is_ascii() {
+        return None;
+    }
+    // A comma that prettyplease prints only when it breaks the line may overrun the margin.
+    let width = line.len() - 1 - if counted { 0 } else { suffix.len() };
+    if width <= MARGIN {
+        return Some(line);
+    }
+    let open = ty.find('<')?;
+    let args = ty[open + 1..].strip_suffix('>')?;
+    let mut out = format!("{pad}{prefix}{}\n", &ty[..=open]);
+    let (mut depth, mut start) = (0usize, 0);
+    for (i, c) in args.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth = depth.checked_sub(1)?,
+            ',' if depth == 0 => {
+                out.push_str(&type_lines(indent + 4, "", args[start..i].trim(), ",", true)?);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push_str(&type_lines(indent + 4, "", args[start..].trim(), ",", false)?);
+    out.push_str(&format!("{pad}>{suffix}\n"));
+    Some(out)
 }
 
 fn setter_tokens(setter: &str, member: &str, ty: &TokenStream) -> TokenStream {
@@ -406,20 +586,9 @@ fn setter_tokens(setter: &str, member: &str, ty: &TokenStream) -> TokenStream {
 /// line when it fits, else its parameters go one per line; `None` where prettyplease would break
 /// a line further (a long type or member name), which then goes through it.
 fn setter_text(setter: &str, member: &str, ty: &str) -> Option<String> {
-    // Widths below are counted in bytes, prettyplease counts characters.
-    if !(setter.is_ascii() && member.is_ascii() && ty.is_ascii()) {
-        return None;
-    }
-    let one_line = format!("    pub fn {setter}(mut self, value: impl ::std::convert::Into<{ty}>) -> Self {{\n");
-    let signature = if one_line.len() - 1 <= MARGIN {
-        one_line
-    } else {
-        let value = format!("        value: impl ::std::convert::Into<{ty}>,\n");
-        if value.len() - 1 > MARGIN {
-            return None;
-        }
-        format!("    pub fn {setter}(\n        mut self,\n{value}    ) -> Self {{\n")
-    };
+    let params =
+        [("mut self".to_string(), String::new()), ("value: impl ".to_string(), format!("::std::convert::Into<{ty}>"))];
+    let signature = signature_text(&format!("pub fn {setter}"), &params, "-> Self")?;
     let assignment = format!("        self.{member} = ::std::option::Option::Some(value.into());\n");
     if assignment.len() - 1 > MARGIN {
         return None;
@@ -529,18 +698,12 @@ fn string_enum(def: &TypeDef, e: &StringEnum, what: &str, skeletons: &mut EnumSk
     let mut lines = (String::new(), String::new(), String::new());
     for v in &e.variants {
         let literal = proc_macro2::Literal::string(&v.value).to_string();
-        let to_str = format!("            Self::{} => {literal},\n", v.ident);
-        let from_str = format!("            {literal} => Self::{},\n", v.ident);
-        if v.value.chars().any(crate::escape::is_unsafe)
-            || !literal.is_ascii()
-            || to_str.len() - 1 > MARGIN
-            || from_str.len() - 1 > MARGIN
-        {
+        if v.value.chars().any(crate::escape::is_unsafe) || !literal.is_ascii() || !v.ident.is_ascii() {
             return render_items(string_enum_tokens(def, e), what);
         }
         lines.0.push_str(&format!("    /// `{}`\n    {},\n", v.value, v.ident));
-        lines.1.push_str(&to_str);
-        lines.2.push_str(&from_str);
+        push_arm(&mut lines.1, &format!("Self::{}", v.ident), &literal);
+        push_arm(&mut lines.2, &literal, &format!("Self::{}", v.ident));
     }
     let skeleton = skeletons.get(def, e, what)?;
     let anchors = [
@@ -562,9 +725,28 @@ fn string_enum(def: &TypeDef, e: &StringEnum, what: &str, skeletons: &mut EnumSk
     Ok(text)
 }
 
+/// A match arm `pattern => body,` of a string enum's `as_str` or `from` as prettyplease prints
+/// it: on one line when the line fits without its comma, else with the body in a block of its own
+/// (neither side can break further).
+fn push_arm(out: &mut String, pattern: &str, body: &str) {
+    const INDENT: &str = "            ";
+    if INDENT.len() + pattern.len() + " => ".len() + body.len() <= MARGIN {
+        out.push_str(&format!("{INDENT}{pattern} => {body},\n"));
+    } else {
+        out.push_str(&format!("{INDENT}{pattern} => {{\n{INDENT}    {body}\n{INDENT}}}\n"));
+    }
+}
+
 /// The items of string enums without their values, by the length of the enum's name and the
 /// name of its catch-all variant: printed once with a stand-in name of that length (the layout
-/// depends on names only through their lengths), then given each enum's name and docs.
+/// depends on names only through their lengths), then given each enum's name and docs. Names of
+/// at most [`SHORT_NAME`] bytes share one stand-in: no line that holds the name comes near the
+/// margin.
+/// The longest enum name (in bytes) printed with the shared stand-in of [`EnumSkeletons`]: the
+/// longest line holding the name, `impl<'de> ::serde::Deserialize<'de> for Name {`, then still
+/// fits the margin with room to spare.
+const SHORT_NAME: usize = 40;
+
 #[derive(Default)]
 struct EnumSkeletons(std::collections::HashMap<(usize, String), String>);
 
@@ -575,8 +757,9 @@ impl EnumSkeletons {
         if e.unknown_variant.starts_with('Q') {
             return render_items(string_enum_tokens(def, &without_values), what);
         }
-        let stand_in = format!("Q{}", "q".repeat(def.name.len().saturating_sub(1)));
-        let skeleton = match self.0.entry((def.name.len(), e.unknown_variant.clone())) {
+        let length = def.name.len().max(SHORT_NAME);
+        let stand_in = format!("Q{}", "q".repeat(length - 1));
+        let skeleton = match self.0.entry((length, e.unknown_variant.clone())) {
             Entry::Occupied(known) => known.into_mut(),
             Entry::Vacant(new) => {
                 let stand_in_def = TypeDef {
@@ -599,6 +782,79 @@ impl EnumSkeletons {
         text.push_str(&replace_identifier(skeleton, &stand_in, &def.name));
         Ok(text)
     }
+}
+
+/// The printed items of the types seen so far, by shape, for the kinds of type that differ
+/// mostly in their names.
+#[derive(Default)]
+struct Skeletons {
+    enums: EnumSkeletons,
+    newtypes: NewtypeSkeletons,
+}
+
+/// The printed items of validated newtypes, by their tokens made with stand-ins for the newtype's
+/// name and for an array's item type (the layout depends on names only through their lengths):
+/// a spec has hundreds of newtypes, most of them alike but for their names.
+#[derive(Default)]
+struct NewtypeSkeletons(std::collections::HashMap<String, String>);
+
+impl NewtypeSkeletons {
+    fn print(&mut self, ir: &Ir, def: &TypeDef, n: &Newtype, scope: Scope<'_>, what: &str) -> Result<String, Error> {
+        let stand_in = format!("Q{}", "q".repeat(def.name.len().saturating_sub(1)));
+        let item = match &n.inner {
+            NewtypeInner::Array(item) => type_tokens(ir, item, scope),
+            _ => TokenStream::new(),
+        };
+        let item_name =
+            type_text(&item).filter(|t| !t.is_empty() && t.chars().all(|c| c.is_alphanumeric() || c == '_'));
+        let item_stand_in = item_name.as_ref().map(|i| format!("Z{}", "z".repeat(i.len().saturating_sub(1))));
+        let stand_in_item = match &item_stand_in {
+            Some(i) => ident(i).into_token_stream(),
+            None => item.clone(),
+        };
+        let tokens = newtype::emit(def, &stand_in, n, stand_in_item)?;
+        let mut text = String::new();
+        super::docs::push_doc(&mut text, "", Some(&newtype::doc(def, n)));
+        // Printed as it is where a name is not ASCII (prettyplease counts characters), or where
+        // other text could read as a stand-in: the item type, the name, or a literal (the pattern
+        // and its matcher).
+        let quoted = format!("{stand_in:?}");
+        let item_text = if item_stand_in.is_some() { Some(String::new()) } else { type_text(&item) };
+        let clash = !def.name.is_ascii()
+            || item_name.as_ref().is_some_and(|i| !i.is_ascii())
+            || item_stand_in.as_ref() == Some(&def.name)
+            || [Some(&stand_in), item_stand_in.as_ref()]
+                .into_iter()
+                .flatten()
+                .any(|s| item_text.as_ref().is_none_or(|t| t.contains(s.as_str())) || has_literal(&tokens, s, &quoted));
+        if clash {
+            let tokens = newtype::emit(def, &def.name, n, item)?;
+            text.push_str(&render_items(tokens, what)?);
+            return Ok(text);
+        }
+        let printed = match self.0.entry(tokens.to_string()) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => new.insert(render_items(tokens, what)?),
+        };
+        let printed = replace_identifier(printed, &stand_in, &def.name);
+        match (item_stand_in, item_name) {
+            (Some(stand_in), Some(name)) => text.push_str(&replace_identifier(&printed, &stand_in, &name)),
+            _ => text.push_str(&printed),
+        }
+        Ok(text)
+    }
+}
+
+/// Whether a literal in `tokens`, at any depth, other than `except` holds `word`.
+fn has_literal(tokens: &TokenStream, word: &str, except: &str) -> bool {
+    tokens.clone().into_iter().any(|tree| match tree {
+        proc_macro2::TokenTree::Group(g) => has_literal(&g.stream(), word, except),
+        proc_macro2::TokenTree::Literal(l) => {
+            let l = l.to_string();
+            l != except && l.contains(word)
+        }
+        _ => false,
+    })
 }
 
 /// `text` with every whole identifier `from` replaced by `to`.
@@ -786,12 +1042,30 @@ mod tests {
             &"LONG_VALUE_".repeat(4),
             &"LONGER_VALUE_".repeat(6),
         ];
+        // Every length around the margin, in both arms.
+        let long: Vec<String> = (60..80).map(|n| "V".repeat(n)).collect();
         let variant = |(i, value): (usize, &&str)| EnumVariant { value: value.to_string(), ident: format!("V{i}") };
         let mut enums: Vec<Vec<EnumVariant>> = values.iter().enumerate().map(|v| vec![variant(v)]).collect();
         enums.push(values.iter().take(4).enumerate().map(variant).collect());
         enums.push(vec![EnumVariant { value: "x".into(), ident: "VeryLong".repeat(10) }]);
+        enums.push(long.iter().enumerate().map(|(i, value)| variant((i, &value.as_str()))).collect());
+        enums.push((60..80).map(|n| EnumVariant { value: "x".into(), ident: format!("V{}", "v".repeat(n)) }).collect());
         let _docs = super::super::docs::Table::scope();
         let mut skeletons = EnumSkeletons::default();
+        // Every name length up to past the shared stand-in's, with either catch-all name.
+        for (n, unknown) in (1..SHORT_NAME + 8).flat_map(|n| [(n, "Unknown"), (n, "UnknownValue2")]) {
+            let def = TypeDef {
+                name: format!("N{}", "n".repeat(n - 1)),
+                module: Module::Api("m".into()),
+                doc: None,
+                location: Location::new("spec.json", "#/components/schemas/N"),
+                kind: TypeKind::Alias(TypeRef::String),
+                check: None,
+            };
+            let e = StringEnum { variants: vec![variant((0, &"A"))], unknown_variant: unknown.into() };
+            let whole = render_items(string_enum_tokens(&def, &e), "test").unwrap();
+            assert_eq!(string_enum(&def, &e, "test", &mut skeletons).unwrap(), whole, "{n}");
+        }
         for (i, variants) in enums.into_iter().enumerate() {
             let def = TypeDef {
                 // Names of one length share a printed skeleton.
@@ -811,7 +1085,11 @@ mod tests {
     #[test]
     fn struct_members_print_as_prettyplease_prints_them() {
         let _docs = super::super::docs::Table::scope();
-        let types = [quote!(i32), quote!(::std::option::Option<::std::vec::Vec<super::other::SomeType>>)];
+        let types = [
+            quote!(i32),
+            quote!(::std::option::Option<::std::vec::Vec<super::other::SomeType>>),
+            quote!(::std::collections::BTreeMap<::std::string::String, ::std::vec::Vec<super::other::SomeLongerType>>),
+        ];
         let docs = [None, Some("One line."), Some("Two\r\nlines  \n\n* and a list\u{202e}")];
         let wires = ["plain", "with \"quote\"", "caf\u{e9}", "tab\tand\\"];
         let (mut as_text, mut left) = (0, 0);
@@ -839,6 +1117,154 @@ mod tests {
             }
         }
         assert!(as_text > 10 && left > 10, "{as_text} {left}");
+    }
+
+    #[test]
+    fn struct_heads_print_as_prettyplease_prints_them() {
+        let _docs = super::super::docs::Table::scope();
+        let field = |required| crate::ir::Field {
+            name: "a".into(),
+            ident: "a".into(),
+            ty: TypeRef::String,
+            required,
+            nullable: false,
+            doc: None,
+            setter: "with_a".into(),
+        };
+        for i in 0..8 {
+            let def = TypeDef {
+                name: if i % 2 == 0 { "A".to_string() } else { "AVeryLongStructName".repeat(6) },
+                module: Module::Api("m".into()),
+                doc: (i % 4 < 2).then(|| "Some *docs*.\n\nTwo\r\nparagraphs\u{202e}.".to_string()),
+                location: Location::new("spec.json", "#/components/schemas/A"),
+                kind: TypeKind::Alias(TypeRef::String),
+                check: None,
+            };
+            let s = Struct {
+                fields: vec![field(i < 4)],
+                deny_unknown_fields: i % 3 == 0,
+                additional: None,
+                plaintext: false,
+                constructor: "new".into(),
+            };
+            let (head, opening) = (struct_head_tokens(&def, &s), struct_head_text(&def, &s));
+            let whole = render_items(quote!(#head {}), "test").unwrap();
+            assert_eq!(format!("{}{{}}\n", opening.strip_suffix("{\n").unwrap()), whole);
+        }
+    }
+
+    #[test]
+    fn newtypes_print_as_prettyplease_prints_them() {
+        use crate::ir::{Bound, BoundValue, Constraints, IntWidth};
+        let _docs = super::super::docs::Table::scope();
+        let def = |name: &str, doc: Option<&str>, kind: TypeKind| TypeDef {
+            name: name.to_string(),
+            module: Module::Api("m".into()),
+            doc: doc.map(str::to_string),
+            location: Location::new("spec.json", "#/components/schemas/A"),
+            kind,
+            check: None,
+        };
+        let newtype = |inner, constraints, sensitive| Newtype {
+            inner,
+            constraints,
+            sensitive,
+            plaintext: false,
+            reveal_last: sensitive.then_some(4),
+        };
+        let pattern =
+            |p: &str| Constraints { pattern: Some(p.to_string()), max_length: Some(64), ..Default::default() };
+        let bounds = Constraints {
+            minimum: Some(Bound { value: BoundValue::Integer(1), exclusive: false }),
+            maximum: Some(Bound { value: BoundValue::Integer(100), exclusive: true }),
+            ..Default::default()
+        };
+        let items = Constraints { min_items: Some(1), unique_items: true, ..Default::default() };
+        let mut ir = Ir {
+            apis: Vec::new(),
+            common: None,
+            types: Vec::new(),
+            warnings: Vec::new(),
+            sealed_fields: 0,
+            namesakes: Vec::new(),
+        };
+        // Item types: one named like a stand-in, one like the newtype's stand-in, one plain.
+        for name in ["Zzzzz", "Qqqqq", "Colour"] {
+            ir.types.push(def(name, None, TypeKind::Alias(TypeRef::String)));
+        }
+        let shapes = [
+            newtype(NewtypeInner::String, pattern("^[a-z]+$"), false),
+            newtype(NewtypeInner::String, pattern("^[a-z]+$"), true),
+            newtype(NewtypeInner::String, pattern("^(Qqqqq|Qqqqqqqqqqqqqqqqqqq)$"), false),
+            newtype(NewtypeInner::Integer(IntWidth::I64), bounds.clone(), false),
+            newtype(NewtypeInner::Number, bounds, false),
+            newtype(NewtypeInner::Array(TypeRef::Named(crate::ir::TypeId(2))), items.clone(), false),
+            newtype(NewtypeInner::Array(TypeRef::Named(crate::ir::TypeId(0))), items.clone(), false),
+            newtype(NewtypeInner::Array(TypeRef::Named(crate::ir::TypeId(1))), items.clone(), false),
+            newtype(NewtypeInner::Array(TypeRef::String), items, false),
+        ];
+        let names = ["Alpha", "Bravo", "Zzzzz", "Caf\u{e9}", &"AVeryLongNewtypeName".repeat(5), "Brav0"];
+        let module = Module::Api("m".into());
+        let mut skeletons = NewtypeSkeletons::default();
+        for n in &shapes {
+            for (i, name) in names.iter().enumerate() {
+                let def = def(name, (i % 2 == 0).then_some("Some *docs*.\r\nTwo lines."), TypeKind::Newtype(n.clone()));
+                let item = match &n.inner {
+                    NewtypeInner::Array(item) => type_tokens(&ir, item, Scope::Module(&module)),
+                    _ => TokenStream::new(),
+                };
+                let mut whole = String::new();
+                super::super::docs::push_doc(&mut whole, "", Some(&newtype::doc(&def, n)));
+                whole.push_str(&render_items(newtype::emit(&def, name, n, item).unwrap(), "test").unwrap());
+                let printed = skeletons.print(&ir, &def, n, Scope::Module(&module), "test").unwrap();
+                assert_eq!(printed, whole, "{name}: {n:?}");
+            }
+        }
+        assert!(skeletons.0.len() < shapes.len() * names.len() / 2, "{}", skeletons.0.len());
+    }
+
+    #[test]
+    fn constructors_print_as_prettyplease_prints_them() {
+        let types = [
+            quote!(i32),
+            quote!(::std::string::String),
+            quote!(::std::vec::Vec<::d1_types::a_module::AVeryLongTypeNameThatGoesOnAndOn>),
+        ];
+        let inits = [Init::Argument, Init::Unset, Init::EmptyMap];
+        let (mut one_line, mut broken, mut left) = (0, 0, 0);
+        // Every length around the literal's 34 characters, the signature's margin and the
+        // member lines' margin, with one to nine parameters.
+        for (n, taken) in (0..80).flat_map(|n| (1..4).map(move |taken| (n, taken))) {
+            for (i, ty) in types.iter().enumerate() {
+                let names: Vec<String> = (0..1 + (n + i) % 9)
+                    .map(|k| format!("{}{}", (b'a' + k as u8) as char, "x".repeat(n % 40 / (k + 1))))
+                    .collect();
+                let params: Vec<(&str, TokenStream)> =
+                    names.iter().take(taken).map(|m| (m.as_str(), ty.clone())).collect();
+                let all: Vec<(&str, Init)> = names
+                    .iter()
+                    .enumerate()
+                    .map(|(k, m)| (m.as_str(), if k < params.len() { Init::Argument } else { inits[k % 3] }))
+                    .collect();
+                for count in [params.len(), all.len()] {
+                    let constructor = Constructor { name: "new", params: params.clone(), inits: all[..count].to_vec() };
+                    let expected = render_block(quote!(impl A), [constructor.tokens()], "test").unwrap();
+                    match constructor.text() {
+                        Some(text) => {
+                            if text.contains("        Self {\n") {
+                                broken += 1
+                            } else {
+                                one_line += 1
+                            }
+                            let block = render_block(quote!(impl A), [Member::Text(text)], "test").unwrap();
+                            assert_eq!(block, expected);
+                        }
+                        None => left += 1,
+                    }
+                }
+            }
+        }
+        assert!(one_line > 10 && broken > 50 && left > 10, "{one_line} {broken} {left}");
     }
 
     #[test]
