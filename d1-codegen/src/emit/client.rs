@@ -10,8 +10,8 @@
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, path_tokens, render_block, render_crate_root, render_items, rust_header,
-    spaced_after, type_tokens, Options, Part, Scope,
+    describe_sources, doc_attrs, ident, members_text, path_tokens, render_block, render_crate_root, render_items,
+    rust_header, spaced_after, type_text, type_tokens, Member, Options, Part, Scope, MARGIN,
 };
 use crate::error::Error;
 use crate::ir::{
@@ -33,7 +33,14 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
     let all_header = rust_header(&sources);
     let accessors: Vec<String> = ir.apis.iter().map(|a| a.accessor.clone()).collect();
 
-    let ctx = Ctx { ir, krate: &krate, types: &types_path, root: &root_path, fence: options.example_fence() };
+    let ctx = Ctx {
+        ir,
+        krate: &krate,
+        types: &types_path,
+        root: &root_path,
+        fence: options.example_fence(),
+        builder_members: builder_members(&root_path, &format!("{root}/src"))?,
+    };
     let mut error_examples = Vec::new();
     for (api, accessor) in ir.apis.iter().zip(&accessors) {
         let path = format!("{root}/src/{}.rs", api.module);
@@ -100,6 +107,8 @@ struct Ctx<'a> {
     root: &'a str,
     /// The opening fence of code examples in docs.
     fence: &'static str,
+    /// The printed [`builder_members`].
+    builder_members: String,
 }
 
 impl Ctx<'_> {
@@ -499,10 +508,10 @@ fn api_module(
     let mut methods = Vec::new();
     let mut items = String::new();
     for op in &api.operations {
-        let (method, item, example) = operation(ctx, api, accessor, op)?;
+        let (method, item, example) = operation(ctx, api, accessor, op, what)?;
         examples.extend(example);
         methods.push(method);
-        items.push_str(&render_items(item, what)?);
+        items.push_str(&item);
     }
 
     let mut text = render_items(
@@ -625,7 +634,8 @@ fn operation(
     api: &Api,
     accessor: &str,
     op: &Operation,
-) -> Result<(TokenStream, TokenStream, Option<ErrorExample>), Error> {
+    what: &str,
+) -> Result<(TokenStream, String, Option<ErrorExample>), Error> {
     let ir = ctx.ir;
     let builder = ident(&crate::naming::operation_type(&op.type_stem, "Builder"));
     let error_enum = ident(&crate::naming::operation_type(&op.type_stem, "Error"));
@@ -790,25 +800,27 @@ fn operation(
         if is_correlation(p) {
             doc.push_str(" Without it, a fresh random id is sent.");
         }
-        let doc = doc_attrs(Some(&doc));
-        let (arg_ty, value) = match input.list {
+        // The parameter type, and its text where the setter can be printed as text.
+        let (arg_ty, arg_text, value) = match input.list {
             Some(List { newtype: false, item }) => {
                 let item = ctx.ty(item);
-                (quote!(impl ::std::iter::IntoIterator<Item = #item>), quote!(value))
+                let text = type_text(&item).map(|item| format!("impl ::std::iter::IntoIterator<Item = {item}>"));
+                (quote!(impl ::std::iter::IntoIterator<Item = #item>), text, quote!(value))
             }
-            Some(List { newtype: true, .. }) => (ctx.ty(&p.ty), quote!(value)),
-            None if *resolve(ir, &p.ty) == TypeRef::String => (quote!(&str), quote!(&value)),
-            None => (ctx.ty(&p.ty), quote!(&value)),
+            Some(List { newtype: true, .. }) => {
+                let ty = ctx.ty(&p.ty);
+                let text = type_text(&ty);
+                (ty, text, quote!(value))
+            }
+            None if *resolve(ir, &p.ty) == TypeRef::String => (quote!(&str), Some("&str".into()), quote!(&value)),
+            None => {
+                let ty = ctx.ty(&p.ty);
+                let text = type_text(&ty);
+                (ty, text, quote!(&value))
+            }
         };
         let render = render_input(input, value, is_correlation(p));
-        setters.push(quote! {
-            #doc
-            pub fn #name(mut self, value: #arg_ty) -> Self {
-                let call = &mut self.call;
-                #render
-                self
-            }
-        });
+        setters.push(setter(&doc, name, &arg_ty, arg_text.as_deref(), &render));
         optional_docs.push(format!("[`.{name}(…)`]({builder}::{name})"));
     }
     if let (Some(b), Some(ty)) = (body, &body_ty)
@@ -826,13 +838,13 @@ fn operation(
             ));
         }
         let doc = doc_attrs(Some(&doc));
-        setters.push(quote! {
+        setters.push(Member::Tokens(quote! {
             #doc
             pub fn body(mut self, body: #ty) -> Self {
                 self.body = ::std::option::Option::Some(body);
                 self
             }
-        });
+        }));
         optional_docs.push(format!("[`.body(…)`]({builder}::body)"));
     }
 
@@ -1071,12 +1083,6 @@ fn operation(
     let send_doc = format!(" Send the request and type the answer by status (see [`Api::{}`]).", op.name);
     let root = ctx.root();
     let result_ty = quote!(::std::result::Result<#root::Response<#ok_ty>, #root::Error<#error_enum>>);
-    let timeout_doc = format!(
-        " Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`]({}::ClientBuilder::timeout)).",
-        ctx.root
-    );
-    let retry_doc =
-        format!(" Per-call retry policy (overrides [`ClientBuilder::retry`]({}::ClientBuilder::retry)).", ctx.root);
     items.push(quote! {
         #[doc = #builder_doc]
         #[must_use = "a call does nothing until it is awaited"]
@@ -1084,10 +1090,49 @@ fn operation(
             call: ::d1_runtime::client::Call<'c>,
             #body_field
         }
+    });
+    let mut text = render_items(quote!(#(#items)*), what)?;
+    setters.push(Member::Text(ctx.builder_members.clone()));
+    setters.push(Member::Tokens(quote! {
+        #[doc = #send_doc]
+        #overlap
+        pub async fn send(self) -> #result_ty {
+            #[allow(unused_mut)]
+            let mut call = self.call;
+            #body_send
+            let raw = call.execute().await?;
+            #answer
+        }
+    }));
+    text.push_str(&render_block(quote!(impl<'c> #builder<'c>), setters, what)?);
+    text.push_str(&render_items(
+        quote! {
+            impl<'c> ::std::future::IntoFuture for #builder<'c> {
+                type Output = #result_ty;
+                type IntoFuture = ::std::pin::Pin<::std::boxed::Box<dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c>>;
 
-        impl<'c> #builder<'c> {
-            #(#setters)*
+                fn into_future(self) -> Self::IntoFuture {
+                    ::std::boxed::Box::pin(self.send())
+                }
+            }
+        },
+        what,
+    )?);
 
+    Ok((method_fn, text, error_example))
+}
+
+/// The builder methods every operation has, after its own: extra headers, timeout and retry
+/// policy. They are the same in every builder, so they are printed once per crate.
+fn builder_members(root: &str, what: &str) -> Result<String, Error> {
+    let timeout_doc = format!(
+        " Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`]({root}::ClientBuilder::timeout))."
+    );
+    let retry_doc =
+        format!(" Per-call retry policy (overrides [`ClientBuilder::retry`]({root}::ClientBuilder::retry)).");
+    let root = path_tokens(root);
+    members_text(
+        quote! {
             /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
             /// declared ones. An invalid name or value, or a header the client sets itself
             /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -1112,29 +1157,99 @@ fn operation(
                 self.call.set_retry(policy);
                 self
             }
+        },
+        what,
+    )
+}
 
-            #[doc = #send_doc]
-            #overlap
-            pub async fn send(self) -> #result_ty {
-                #[allow(unused_mut)]
-                let mut call = self.call;
-                #body_send
-                let raw = call.execute().await?;
-                #answer
-            }
+/// A builder method that adds an optional input to the call: printed as text where
+/// [`setter_text`] can (`ty` is the parameter type's text, if known), through prettyplease
+/// otherwise.
+fn setter(
+    doc: &str,
+    name: &proc_macro2::Ident,
+    arg_ty: &TokenStream,
+    ty: Option<&str>,
+    render: &TokenStream,
+) -> Member {
+    let text =
+        ty.zip(statement_text(render)).and_then(|(ty, statement)| setter_text(doc, &name.to_string(), ty, &statement));
+    match text {
+        Some(text) => Member::Text(text),
+        None => Member::Tokens(setter_tokens(doc, name, arg_ty, render)),
+    }
+}
+
+fn setter_tokens(doc: &str, name: &proc_macro2::Ident, arg_ty: &TokenStream, render: &TokenStream) -> TokenStream {
+    let doc = doc_attrs(Some(doc));
+    quote! {
+        #doc
+        pub fn #name(mut self, value: #arg_ty) -> Self {
+            let call = &mut self.call;
+            #render
+            self
         }
+    }
+}
 
-        impl<'c> ::std::future::IntoFuture for #builder<'c> {
-            type Output = #result_ty;
-            type IntoFuture = ::std::pin::Pin<::std::boxed::Box<dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c>>;
-
-            fn into_future(self) -> Self::IntoFuture {
-                ::std::boxed::Box::pin(self.send())
-            }
+/// [`setter_tokens`] as prettyplease prints them inside the builder's `impl` (a spec has
+/// thousands): the signature on one line when it fits, else its parameters one per line; `None`
+/// where prettyplease would break a line further.
+fn setter_text(doc: &str, name: &str, ty: &str, statement: &str) -> Option<String> {
+    // Widths are counted in bytes, prettyplease counts characters.
+    if !(name.is_ascii() && ty.is_ascii() && statement.is_ascii()) {
+        return None;
+    }
+    let one_line = format!("    pub fn {name}(mut self, value: {ty}) -> Self {{\n");
+    let signature = if one_line.len() - 1 <= MARGIN {
+        one_line
+    } else {
+        let value = format!("        value: {ty},\n");
+        if value.len() - 1 > MARGIN {
+            return None;
         }
-    });
+        format!("    pub fn {name}(\n        mut self,\n{value}    ) -> Self {{\n")
+    };
+    if 8 + statement.len() > MARGIN {
+        return None;
+    }
+    let mut out = String::new();
+    super::docs::push_doc(&mut out, "    ", Some(doc));
+    out.push_str(&signature);
+    out.push_str("        let call = &mut self.call;\n        ");
+    out.push_str(statement);
+    out.push_str("\n        self\n    }\n");
+    Some(out)
+}
 
-    Ok((method_fn, quote!(#(#items)*), error_example))
+/// A statement `call.method(arguments);` whose arguments are literals, identifiers, `&x` or
+/// `x.method()`, as prettyplease prints it on one line; `None` for anything else.
+fn statement_text(tokens: &TokenStream) -> Option<String> {
+    use proc_macro2::{Delimiter, TokenTree};
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    let [TokenTree::Ident(call), TokenTree::Punct(dot), TokenTree::Ident(method), TokenTree::Group(args), TokenTree::Punct(semi)] =
+        trees.as_slice()
+    else {
+        return None;
+    };
+    if call != "call" || dot.as_char() != '.' || semi.as_char() != ';' || args.delimiter() != Delimiter::Parenthesis {
+        return None;
+    }
+    let mut out = format!("call.{method}(");
+    for tree in args.stream() {
+        match tree {
+            TokenTree::Punct(p) if p.as_char() == ',' => out.push_str(", "),
+            TokenTree::Punct(p) if matches!(p.as_char(), '&' | '.') => out.push(p.as_char()),
+            TokenTree::Ident(id) => out.push_str(&id.to_string()),
+            TokenTree::Literal(lit) => out.push_str(&lit.to_string()),
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis && g.stream().is_empty() => {
+                out.push_str("()")
+            }
+            _ => return None,
+        }
+    }
+    out.push_str(");");
+    Some(out)
 }
 
 /// How an input is written into the call (`call` in scope, `value` the expression).
@@ -1284,6 +1399,60 @@ mod tests {
     fn lists_are_closed_before_a_following_paragraph() {
         assert_eq!(end_lists("Intro\n- a\n- b\nAfter"), "Intro\n- a\n- b\n\nAfter");
         assert_eq!(end_lists("1. one\n   more\n\ntext"), "1. one\n   more\n\ntext");
+    }
+
+    /// Setters printed as text equal the setter printed by prettyplease, at every length around
+    /// the signature's and the statement's line breaks.
+    #[test]
+    fn setters_print_as_prettyplease_prints_them() {
+        let _docs = super::super::docs::Table::scope();
+        let types = [
+            (quote!(&str), "&str".to_string()),
+            (quote!(i64), "i64".to_string()),
+            (
+                quote!(::d1_types::some_module::SomeLongerTypeName),
+                "::d1_types::some_module::SomeLongerTypeName".to_string(),
+            ),
+            (
+                quote!(impl ::std::iter::IntoIterator<Item = ::d1_types::m::Item>),
+                "impl ::std::iter::IntoIterator<Item = ::d1_types::m::Item>".to_string(),
+            ),
+        ];
+        let wires = ["plain", "with \"quote\" and \\", "caf\u{e9}", "tab\t"];
+        let docs = ["One line.", "Two\r\nlines\n\n* and a list\u{202e}"];
+        let (mut one_line, mut broken, mut left) = (0, 0, 0);
+        for n in (1..80).step_by(2) {
+            for (i, (ty, text)) in types.iter().enumerate() {
+                let name = ident(&format!("s{}", "x".repeat(n)));
+                let wire = format!("{}{}", wires[(n / 2 + i) % 4], "w".repeat((n * 7) % 60));
+                let statements =
+                    [quote!(call.query(#wire, &value);), quote!(call.header_items(#wire, value.as_slice());)];
+                for render in &statements {
+                    let doc = docs[(n + i) % 2];
+                    let whole =
+                        render_block(quote!(impl<'c> B<'c>), [setter_tokens(doc, &name, ty, render)], "test").unwrap();
+                    match setter(doc, &name, ty, Some(text), render) {
+                        Member::Text(member) => {
+                            if member.contains("(\n") {
+                                broken += 1;
+                            } else {
+                                one_line += 1;
+                            }
+                            let block = render_block(quote!(impl<'c> B<'c>), [Member::Text(member)], "test").unwrap();
+                            assert_eq!(block, whole, "{name}: {text}");
+                        }
+                        Member::Tokens(_) => left += 1,
+                    }
+                }
+            }
+        }
+        assert!(one_line > 20 && broken > 20 && left > 20, "{one_line} {broken} {left}");
+    }
+
+    #[test]
+    fn shared_builder_members_print_as_in_the_builder() {
+        let members = builder_members("crate", "test").unwrap();
+        assert!(members.starts_with("    /// Adds a header") && members.ends_with("    }\n"), "{members}");
     }
 
     #[test]
