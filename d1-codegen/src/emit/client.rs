@@ -40,6 +40,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
         root: &root_path,
         fence: options.example_fence(),
         builder_members: builder_members(&root_path, &format!("{root}/src"))?,
+        into_future_members: into_future_members(&format!("{root}/src"))?,
     };
     let mut error_examples = Vec::new();
     for (api, accessor) in ir.apis.iter().zip(&accessors) {
@@ -109,6 +110,8 @@ struct Ctx<'a> {
     fence: &'static str,
     /// The printed [`builder_members`].
     builder_members: String,
+    /// The printed [`into_future_members`].
+    into_future_members: String,
 }
 
 impl Ctx<'_> {
@@ -761,9 +764,9 @@ fn operation(
         }
     };
     let body_field = match (&body, &body_ty) {
-        (Some(b), Some(ty)) if b.required => quote!(body: #ty,),
-        (Some(_), Some(ty)) => quote!(body: ::std::option::Option<#ty>,),
-        _ => TokenStream::new(),
+        (Some(b), Some(ty)) if b.required => Some(ty.clone()),
+        (Some(_), Some(ty)) => Some(quote!(::std::option::Option<#ty>)),
+        _ => None,
     };
     let body_init = match body {
         Some(b) if b.required => quote!(body,),
@@ -860,27 +863,12 @@ fn operation(
     successes.sort_by_key(order);
     failures.sort_by_key(order);
 
-    let mut items = Vec::new();
+    // The printed items of the operation: its answer enums, builder struct, `impl` and `IntoFuture`.
+    let mut text = String::new();
     let (ok_ty, success_doc) = if successes.len() > 1 {
-        let mut variants = Vec::new();
-        for r in &successes {
-            let v = ident(&r.variant);
-            let doc = format!(" `{}`: {}", r.status, one_line(&r.description));
-            match response_body(ctx, r) {
-                Some((ty, _)) => variants.push(quote!(#[doc = #doc] #v(#ty),)),
-                None => variants.push(quote!(#[doc = #doc] #v,)),
-            }
-        }
-        let doc = format!(" The success answers of [`Api::{}`], one variant per declared success status.", op.name);
-        items.push(quote! {
-            #[doc = #doc]
-            #[derive(Clone, Debug, PartialEq)]
-            #[allow(clippy::large_enum_variant)]
-            #[non_exhaustive]
-            pub enum #success_enum {
-                #(#variants)*
-            }
-        });
+        let variants: Vec<Variant> = successes.iter().map(|r| Variant::of(ctx, r)).collect();
+        let doc = format!("The success answers of [`Api::{}`], one variant per declared success status.", op.name);
+        text.push_str(&answer_enum(&doc, &success_enum, &variants, what)?);
         (quote!(#success_enum), format!("[`{success_enum}`]"))
     } else {
         match successes.first().and_then(|r| response_body(ctx, r)) {
@@ -918,18 +906,16 @@ fn operation(
     let mut failure_docs = Vec::new();
     for r in &failures {
         let v = ident(&r.variant);
-        let doc = format!(" `{}`: {}", r.status, one_line(&r.description));
+        error_variants.push(Variant::of(ctx, r));
         let pat = status_pattern(r.status);
         match response_body(ctx, r) {
-            Some((ty, read)) => {
-                error_variants.push(quote!(#[doc = #doc] #v(#ty),));
+            Some((_, read)) => {
                 arms.push((
                     pat,
                     quote!({ let body = #read; ::std::result::Result::Err(raw.declared(#error_enum::#v(body))) }),
                 ));
             }
             None => {
-                error_variants.push(quote!(#[doc = #doc] #v,));
                 arms.push((pat, quote!(::std::result::Result::Err(raw.declared(#error_enum::#v)))));
             }
         }
@@ -948,22 +934,14 @@ fn operation(
         }
     };
     let error_doc = if failures.is_empty() {
-        format!(" The declared error answers of [`Api::{}`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`]({}::ErrorKind::UndeclaredStatus).", op.name, ctx.root)
+        format!("The declared error answers of [`Api::{}`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`]({}::ErrorKind::UndeclaredStatus).", op.name, ctx.root)
     } else {
         format!(
-            " The declared error answers of [`Api::{}`], one variant per declared error status, with its body.",
+            "The declared error answers of [`Api::{}`], one variant per declared error status, with its body.",
             op.name
         )
     };
-    items.push(quote! {
-        #[doc = #error_doc]
-        #[derive(Clone, Debug, PartialEq)]
-        #[allow(clippy::large_enum_variant)]
-        #[non_exhaustive]
-        pub enum #error_enum {
-            #(#error_variants)*
-        }
-    });
+    text.push_str(&answer_enum(&error_doc, &error_enum, &error_variants, what)?);
 
     // Method docs.
     let mut doc = String::new();
@@ -1079,19 +1057,11 @@ fn operation(
     };
 
     let builder_doc =
-        format!(" A prepared [`Api::{}`] call: set optional inputs, then `.await` it (or `.send().await`).", op.name);
+        format!("A prepared [`Api::{}`] call: set optional inputs, then `.await` it (or `.send().await`).", op.name);
+    text.push_str(&builder_struct(&builder_doc, &builder, body_field.as_ref(), what)?);
     let send_doc = format!(" Send the request and type the answer by status (see [`Api::{}`]).", op.name);
     let root = ctx.root();
     let result_ty = quote!(::std::result::Result<#root::Response<#ok_ty>, #root::Error<#error_enum>>);
-    items.push(quote! {
-        #[doc = #builder_doc]
-        #[must_use = "a call does nothing until it is awaited"]
-        pub struct #builder<'c> {
-            call: ::d1_runtime::client::Call<'c>,
-            #body_field
-        }
-    });
-    let mut text = render_items(quote!(#(#items)*), what)?;
     setters.push(Member::Text(ctx.builder_members.clone()));
     setters.push(Member::Tokens(quote! {
         #[doc = #send_doc]
@@ -1104,22 +1074,167 @@ fn operation(
             #answer
         }
     }));
-    text.push_str(&render_block(quote!(impl<'c> #builder<'c>), setters, what)?);
-    text.push_str(&render_items(
-        quote! {
-            impl<'c> ::std::future::IntoFuture for #builder<'c> {
-                type Output = #result_ty;
-                type IntoFuture = ::std::pin::Pin<::std::boxed::Box<dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c>>;
-
-                fn into_future(self) -> Self::IntoFuture {
-                    ::std::boxed::Box::pin(self.send())
-                }
-            }
-        },
+    text.push_str(&impl_block(quote!(impl<'c> #builder<'c>), &format!("impl<'c> {builder}<'c>"), setters, what)?);
+    let into_future =
+        vec![Member::Tokens(quote!(type Output = #result_ty;)), Member::Text(ctx.into_future_members.clone())];
+    text.push_str(&impl_block(
+        quote!(impl<'c> ::std::future::IntoFuture for #builder<'c>),
+        &format!("impl<'c> ::std::future::IntoFuture for {builder}<'c>"),
+        into_future,
         what,
     )?);
 
     Ok((method_fn, text, error_example))
+}
+
+/// The members of every builder's `IntoFuture` impl after its `Output`, printed once per crate.
+fn into_future_members(what: &str) -> Result<String, Error> {
+    members_text(
+        quote! {
+            type IntoFuture = ::std::pin::Pin<::std::boxed::Box<dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c>>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                ::std::boxed::Box::pin(self.send())
+            }
+        },
+        what,
+    )
+}
+
+/// An `impl` block whose head prettyplease prints as `head_text {` on one line when it fits:
+/// then the head is written as text and each member printed on its own (see [`members_text`]);
+/// otherwise the block goes through [`render_block`].
+fn impl_block(head: TokenStream, head_text: &str, members: Vec<Member>, what: &str) -> Result<String, Error> {
+    if !head_text.is_ascii() || head_text.len() + 2 > MARGIN {
+        return render_block(head, members, what);
+    }
+    let mut out = format!("{head_text} {{\n");
+    for member in members {
+        match member {
+            Member::Text(text) => out.push_str(&text),
+            Member::Tokens(tokens) => out.push_str(&members_text(tokens, what)?),
+        }
+    }
+    out.push_str("}\n");
+    Ok(out)
+}
+
+/// A variant of an answer enum: its status and description, and its body type.
+struct Variant {
+    doc: String,
+    name: proc_macro2::Ident,
+    ty: Option<TokenStream>,
+}
+
+impl Variant {
+    fn of(ctx: &Ctx<'_>, r: &Response) -> Variant {
+        Variant {
+            doc: format!("`{}`: {}", r.status, one_line(&r.description)),
+            name: ident(&r.variant),
+            ty: response_body(ctx, r).map(|(ty, _)| ty),
+        }
+    }
+}
+
+/// The enum of an operation's success or error answers: printed as text where
+/// [`answer_enum_text`] can, through prettyplease otherwise.
+fn answer_enum(doc: &str, name: &proc_macro2::Ident, variants: &[Variant], what: &str) -> Result<String, Error> {
+    match answer_enum_text(doc, name, variants) {
+        Some(text) => Ok(text),
+        None => render_items(answer_enum_tokens(doc, name, variants), what),
+    }
+}
+
+fn answer_enum_tokens(doc: &str, name: &proc_macro2::Ident, variants: &[Variant]) -> TokenStream {
+    let doc = doc_attrs(Some(doc));
+    let variants = variants.iter().map(|v| {
+        let (doc, name) = (doc_attrs(Some(&v.doc)), &v.name);
+        match &v.ty {
+            Some(ty) => quote!(#doc #name(#ty),),
+            None => quote!(#doc #name,),
+        }
+    });
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq)]
+        #[allow(clippy::large_enum_variant)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+        }
+    }
+}
+
+/// [`answer_enum_tokens`] as prettyplease prints them (one per operation, all alike); `None`
+/// where a line might break.
+fn answer_enum_text(doc: &str, name: &proc_macro2::Ident, variants: &[Variant]) -> Option<String> {
+    let mut out = String::new();
+    super::docs::push_doc(&mut out, "", Some(doc));
+    out.push_str("#[derive(Clone, Debug, PartialEq)]\n#[allow(clippy::large_enum_variant)]\n#[non_exhaustive]\n");
+    let head = format!("pub enum {name} {{");
+    if head.len() + 1 > MARGIN {
+        return None;
+    }
+    if variants.is_empty() {
+        out.push_str(&head);
+        out.push_str("}\n");
+        return Some(out);
+    }
+    out.push_str(&head);
+    out.push('\n');
+    for v in variants {
+        super::docs::push_doc(&mut out, "    ", Some(&v.doc));
+        let line = match &v.ty {
+            Some(ty) => format!("    {}({}),\n", v.name, type_text(ty)?),
+            None => format!("    {},\n", v.name),
+        };
+        if !line.is_ascii() || line.len() - 1 > MARGIN {
+            return None;
+        }
+        out.push_str(&line);
+    }
+    out.push_str("}\n");
+    Some(out)
+}
+
+/// The builder struct of an operation: its call, and its body if it takes one (of type `body`).
+fn builder_struct(
+    doc: &str,
+    name: &proc_macro2::Ident,
+    body: Option<&TokenStream>,
+    what: &str,
+) -> Result<String, Error> {
+    let body_line = match body {
+        None => Some(String::new()),
+        Some(ty) => {
+            type_text(ty).map(|ty| format!("    body: {ty},\n")).filter(|l| l.is_ascii() && l.len() - 1 <= MARGIN)
+        }
+    };
+    let head = format!("pub struct {name}<'c> {{");
+    if let Some(body_line) = body_line.filter(|_| head.len() <= MARGIN) {
+        let mut out = String::new();
+        super::docs::push_doc(&mut out, "", Some(doc));
+        out.push_str("#[must_use = \"a call does nothing until it is awaited\"]\n");
+        out.push_str(&head);
+        out.push_str("\n    call: ::d1_runtime::client::Call<'c>,\n");
+        out.push_str(&body_line);
+        out.push_str("}\n");
+        return Ok(out);
+    }
+    render_items(builder_struct_tokens(doc, name, body), what)
+}
+
+fn builder_struct_tokens(doc: &str, name: &proc_macro2::Ident, body: Option<&TokenStream>) -> TokenStream {
+    let doc = doc_attrs(Some(doc));
+    let body = body.map(|ty| quote!(body: #ty,));
+    quote! {
+        #doc
+        #[must_use = "a call does nothing until it is awaited"]
+        pub struct #name<'c> {
+            call: ::d1_runtime::client::Call<'c>,
+            #body
+        }
+    }
 }
 
 /// The builder methods every operation has, after its own: extra headers, timeout and retry
@@ -1447,6 +1562,62 @@ mod tests {
             }
         }
         assert!(one_line > 20 && broken > 20 && left > 20, "{one_line} {broken} {left}");
+    }
+
+    /// Answer enums and builder structs printed as text equal their printing by prettyplease,
+    /// at every length around their line breaks.
+    #[test]
+    fn answer_enums_and_builders_print_as_prettyplease_prints_them() {
+        let _docs = super::super::docs::Table::scope();
+        let types = [quote!(i64), quote!(::d1_types::some_module::SomeLongerTypeName), quote!(::std::vec::Vec<u8>)];
+        let docs = [
+            "`404`: Not found.",
+            "`default`: Two\r\nlines with a bidi \u{202e} and a long tail that goes on",
+            "`200`: ",
+        ];
+        let (mut as_text, mut left) = (0, 0);
+        for n in (1..90).step_by(3) {
+            for (i, ty) in types.iter().enumerate() {
+                let name = ident(&format!("Op{}Error", "x".repeat(n)));
+                let variants: Vec<Variant> = (0..i + 1)
+                    .map(|k| Variant {
+                        doc: docs[(n + k) % 3].to_string(),
+                        name: ident(&format!("V{}", "v".repeat((n + 30 * k) % 80))),
+                        ty: (k % 2 == 0).then(|| ty.clone()),
+                    })
+                    .collect();
+                for variants in [&variants[..], &[]] {
+                    let whole = render_items(answer_enum_tokens("The answers.", &name, variants), "test").unwrap();
+                    match answer_enum_text("The answers.", &name, variants) {
+                        Some(text) => {
+                            as_text += 1;
+                            assert_eq!(text, whole);
+                        }
+                        None => left += 1,
+                    }
+                }
+                let body = quote!(::std::option::Option<#ty>);
+                for body in [None, Some(ty), Some(&body)] {
+                    let whole = render_items(builder_struct_tokens("A call.", &name, body), "test").unwrap();
+                    assert_eq!(builder_struct("A call.", &name, body, "test").unwrap(), whole);
+                }
+                let (head, head_text) = (
+                    quote!(impl<'c> ::std::future::IntoFuture for #name<'c>),
+                    format!("impl<'c> ::std::future::IntoFuture for {name}<'c>"),
+                );
+                let members = || {
+                    vec![
+                        Member::Tokens(quote!(type Output = ::std::result::Result<#ty, #name>;)),
+                        Member::Text(into_future_members("test").unwrap()),
+                    ]
+                };
+                assert_eq!(
+                    impl_block(head.clone(), &head_text, members(), "test").unwrap(),
+                    render_block(head, members(), "test").unwrap()
+                );
+            }
+        }
+        assert!(as_text > 50 && left > 20, "{as_text} {left}");
     }
 
     #[test]
