@@ -574,11 +574,6 @@ fn response_body(ctx: &Ctx<'_>, r: &Response) -> Option<(TokenStream, TokenStrea
     Some((ty, read))
 }
 
-fn method_tokens(m: Method) -> TokenStream {
-    let name = ident(m.as_str());
-    quote!(::d1_runtime::client::Method::#name)
-}
-
 /// Follow aliases to the type they name.
 fn resolve<'a>(ir: &'a Ir, r: &'a TypeRef) -> &'a TypeRef {
     let mut r = r;
@@ -638,14 +633,13 @@ fn operation(
     accessor: &str,
     op: &Operation,
     what: &str,
-) -> Result<(TokenStream, String, Option<ErrorExample>), Error> {
+) -> Result<(Member, String, Option<ErrorExample>), Error> {
     let ir = ctx.ir;
     let builder = ident(&crate::naming::operation_type(&op.type_stem, "Builder"));
     let error_enum = ident(&crate::naming::operation_type(&op.type_stem, "Error"));
     let success_enum = ident(&crate::naming::operation_type(&op.type_stem, "Success"));
     let fn_name = ident(&op.name);
     let op_label = format!("{}.{}", api.module, op.name);
-    let method = method_tokens(op.method);
     let auth = !op.security.is_empty();
     let fail = |msg: String| Error::new(&op.location, msg);
 
@@ -688,18 +682,20 @@ fn operation(
         inputs.iter().filter(|i| i.param.required && i.param.location != ParamLocation::Path).collect();
     for input in path_inputs.iter().chain(required_rest.iter()) {
         let name = &input.name;
-        let (arg_ty, example_ty) = match input.list {
+        let (example_ty, arg_text) = match input.list {
             Some(List { newtype: false, item }) => {
                 let item = ctx.ty(item);
-                (quote!(&[#item]), quote!(&[#item]))
+                let text = type_text(&item).map(|item| format!("&[{item}]"));
+                (quote!(&[#item]), text)
             }
-            None if *resolve(ir, &input.param.ty) == TypeRef::String => (quote!(&str), quote!(&str)),
+            None if *resolve(ir, &input.param.ty) == TypeRef::String => (quote!(&str), Some("&str".into())),
             _ => {
                 let ty = ctx.ty(&input.param.ty);
-                (quote!(&#ty), quote!(&#ty))
+                let text = type_text(&ty).map(|ty| format!("&{ty}"));
+                (quote!(&#ty), text)
             }
         };
-        args.push(quote!(#name: #arg_ty));
+        args.push((quote!(#name: #example_ty), arg_text.map(|ty| format!("{name}: {ty}"))));
         example_args.push(name.to_string());
         example_params.push(format!("{}: {}", name, tokens_text(&example_ty)));
         arg_docs.push(format!(
@@ -768,15 +764,10 @@ fn operation(
         (Some(_), Some(ty)) => Some(quote!(::std::option::Option<#ty>)),
         _ => None,
     };
-    let body_init = match body {
-        Some(b) if b.required => quote!(body,),
-        Some(_) => quote!(body: ::std::option::Option::None,),
-        None => TokenStream::new(),
-    };
     if let (Some(b), Some(ty)) = (body, &body_ty)
         && b.required
     {
-        args.push(quote!(body: #ty));
+        args.push((quote!(body: #ty), type_text(ty).map(|ty| format!("body: {ty}"))));
         example_args.push("body".into());
         example_params.push(format!("body: {}", tokens_text(ty)));
         arg_docs.push(format!(
@@ -1036,25 +1027,23 @@ fn operation(
     let types_prefix = format!("{}::", ctx.types);
     example.iter_mut().for_each(|l| *l = l.replace(&types_prefix, &format!("{krate}::types::")));
     doc.push_str(&example.join("\n"));
-    let doc = doc_attrs(Some(&doc));
-    let deprecated = if op.deprecated { quote!(#[deprecated = "deprecated in the spec"]) } else { TokenStream::new() };
     let has_code = op.responses.iter().any(|r| matches!(r.status, Status::Code(_)));
     let has_range = op.responses.iter().any(|r| matches!(r.status, Status::Range(_)));
     let overlap =
         if has_code && has_range { quote!(#[allow(clippy::match_overlapping_arm)]) } else { TokenStream::new() };
-    let too_many = if args.len() > 6 { quote!(#[allow(clippy::too_many_arguments)]) } else { TokenStream::new() };
-
-    let method_fn = quote! {
-        #doc
-        #deprecated
-        #too_many
-        pub fn #fn_name(&self, #(#args),*) -> #builder<'c> {
-            let mut call = ::d1_runtime::client::Call::new(&self.client.core, ID, #op_label, #method, #auth);
-            #(#path_code)*
-            #(#render_required)*
-            #builder { call, #body_init }
-        }
-    };
+    let method_fn = MethodFn {
+        doc,
+        deprecated: op.deprecated,
+        name: &fn_name,
+        args,
+        builder: &builder,
+        label: &op_label,
+        method: op.method,
+        auth,
+        statements: path_code.into_iter().chain(render_required).collect(),
+        body: body.map(|b| b.required),
+    }
+    .member();
 
     let builder_doc =
         format!("A prepared [`Api::{}`] call: set optional inputs, then `.await` it (or `.send().await`).", op.name);
@@ -1085,6 +1074,119 @@ fn operation(
     )?);
 
     Ok((method_fn, text, error_example))
+}
+
+/// An operation's method on `Api`: it starts the call with the required inputs and returns the
+/// builder.
+struct MethodFn<'a> {
+    doc: String,
+    deprecated: bool,
+    name: &'a proc_macro2::Ident,
+    /// `name: Type` of each argument after `&self`, and its text if [`type_text`] prints the type.
+    args: Vec<(TokenStream, Option<String>)>,
+    builder: &'a proc_macro2::Ident,
+    /// `module.operation`, for the call's span and errors.
+    label: &'a str,
+    method: Method,
+    auth: bool,
+    /// What adds the path and the required inputs to the call.
+    statements: Vec<TokenStream>,
+    /// Whether the builder has a body member, and if so whether it is required (an argument).
+    body: Option<bool>,
+}
+
+impl MethodFn<'_> {
+    /// The method printed as text where [`MethodFn::text`] can, as tokens otherwise.
+    fn member(&self) -> Member {
+        match self.text() {
+            Some(text) => Member::Text(text),
+            None => Member::Tokens(self.tokens()),
+        }
+    }
+
+    fn tokens(&self) -> TokenStream {
+        let (name, builder, label, auth) = (self.name, self.builder, self.label, self.auth);
+        let doc = doc_attrs(Some(&self.doc));
+        let deprecated = self.deprecated.then(|| quote!(#[deprecated = "deprecated in the spec"]));
+        let too_many = (self.args.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+        let args = self.args.iter().map(|(tokens, _)| tokens);
+        let method = ident(self.method.as_str());
+        let statements = &self.statements;
+        let body = match self.body {
+            Some(true) => quote!(body,),
+            Some(false) => quote!(body: ::std::option::Option::None,),
+            None => TokenStream::new(),
+        };
+        quote! {
+            #doc
+            #deprecated
+            #too_many
+            pub fn #name(&self, #(#args),*) -> #builder<'c> {
+                let mut call = ::d1_runtime::client::Call::new(&self.client.core, ID, #label, ::d1_runtime::client::Method::#method, #auth);
+                #(#statements)*
+                #builder { call, #body }
+            }
+        }
+    }
+
+    /// [`MethodFn::tokens`] as prettyplease prints them inside `impl Api` (one per operation):
+    /// the signature on one line when it fits, else one parameter per line; the call's
+    /// constructor always broken (it never fits), the builder's literal broken (it is always
+    /// wider than prettyplease's 34 columns for a struct literal on one line); `None` where
+    /// another line might break or the literal might fit.
+    fn text(&self) -> Option<String> {
+        let (name, builder) = (self.name.to_string(), self.builder.to_string());
+        let label = Literal::string(self.label).to_string();
+        let mut params = vec!["&self".to_string()];
+        for (_, text) in &self.args {
+            params.push(text.clone()?);
+        }
+        let statements = self.statements.iter().map(statement_text).collect::<Option<Vec<String>>>()?;
+        let init = match self.body {
+            Some(true) => ", body",
+            Some(false) => ", body: ::std::option::Option::None",
+            None => "",
+        };
+        if format!("{builder} {{ call{init} }}").len() < 40 {
+            return None;
+        }
+        let one_line = format!("    pub fn {name}({}) -> {builder}<'c> {{\n", params.join(", "));
+        let signature = if one_line.len() - 1 <= MARGIN {
+            one_line
+        } else {
+            let params: String = params.iter().map(|p| format!("        {p},\n")).collect();
+            format!("    pub fn {name}(\n{params}    ) -> {builder}<'c> {{\n")
+        };
+        let mut out = String::new();
+        super::docs::push_doc(&mut out, "    ", Some(&self.doc));
+        if self.deprecated {
+            out.push_str("    #[deprecated = \"deprecated in the spec\"]\n");
+        }
+        if self.args.len() > 6 {
+            out.push_str("    #[allow(clippy::too_many_arguments)]\n");
+        }
+        out.push_str(&signature);
+        out.push_str("        let mut call = ::d1_runtime::client::Call::new(\n            &self.client.core,\n            ID,\n");
+        out.push_str(&format!(
+            "            {label},\n            ::d1_runtime::client::Method::{},\n            {},\n        );\n",
+            self.method.as_str(),
+            self.auth
+        ));
+        for statement in &statements {
+            out.push_str("        ");
+            out.push_str(statement);
+            out.push('\n');
+        }
+        out.push_str(&format!("        {builder} {{\n            call,\n"));
+        match self.body {
+            Some(true) => out.push_str("            body,\n"),
+            Some(false) => out.push_str("            body: ::std::option::Option::None,\n"),
+            None => {}
+        }
+        out.push_str("        }\n    }\n");
+        let fits = |line: &str| line.trim_start().starts_with("///") || (line.is_ascii() && line.len() <= MARGIN);
+        out.lines().all(fits).then_some(out)
+    }
 }
 
 /// The members of every builder's `IntoFuture` impl after its `Output`, printed once per crate.
@@ -1618,6 +1720,60 @@ mod tests {
             }
         }
         assert!(as_text > 50 && left > 20, "{as_text} {left}");
+    }
+
+    /// Operation methods printed as text equal their printing by prettyplease, with and without
+    /// arguments, statements and body, at every length around the signature's line break.
+    #[test]
+    fn operation_methods_print_as_prettyplease_prints_them() {
+        let _docs = super::super::docs::Table::scope();
+        let (mut as_text, mut left) = (0, 0);
+        for n in (1..80).step_by(2) {
+            for k in 0..8 {
+                let name = ident(&format!("op_{}", "x".repeat(n)));
+                let builder = ident(&format!("Op{}Builder", "X".repeat((n * 3) % 50)));
+                let args: Vec<(TokenStream, Option<String>)> = (0..k)
+                    .map(|i| {
+                        let arg = ident(&format!("a{i}{}", "y".repeat(n % 13)));
+                        match i % 3 {
+                            0 => (quote!(#arg: &str), Some(format!("{arg}: &str"))),
+                            1 => (quote!(#arg: &[::d1_types::m::Item]), Some(format!("{arg}: &[::d1_types::m::Item]"))),
+                            _ => (quote!(#arg: &::d1_types::m::Id), Some(format!("{arg}: &::d1_types::m::Id"))),
+                        }
+                    })
+                    .collect();
+                let wire = format!("w{}", "w".repeat(n % 40));
+                let statements = (0..k % 3)
+                    .map(|_| quote!(call.query(#wire, &value);))
+                    .chain([quote!(call.literal("/v1/things");)])
+                    .collect();
+                let label = format!("module.{name}");
+                let method = MethodFn {
+                    doc: "Does it.\n\n* a list".to_string(),
+                    deprecated: k % 2 == 1,
+                    name: &name,
+                    args,
+                    builder: &builder,
+                    label: &label,
+                    method: [Method::Get, Method::Post][k % 2],
+                    auth: k % 3 == 0,
+                    statements,
+                    body: [None, Some(true), Some(false)][(n + k) % 3],
+                };
+                let whole = render_block(quote!(impl<'c> Api<'c>), [method.tokens()], "test").unwrap();
+                match method.text() {
+                    Some(text) => {
+                        as_text += 1;
+                        assert_eq!(
+                            render_block(quote!(impl<'c> Api<'c>), [Member::Text(text)], "test").unwrap(),
+                            whole
+                        );
+                    }
+                    None => left += 1,
+                }
+            }
+        }
+        assert!(as_text > 100 && left > 10, "{as_text} {left}");
     }
 
     #[test]
