@@ -682,7 +682,7 @@ fn operation(
         inputs.iter().filter(|i| i.param.required && i.param.location != ParamLocation::Path).collect();
     for input in path_inputs.iter().chain(required_rest.iter()) {
         let name = &input.name;
-        let (example_ty, arg_text) = match input.list {
+        let (arg_ty, arg_text) = match input.list {
             Some(List { newtype: false, item }) => {
                 let item = ctx.ty(item);
                 let text = type_text(&item).map(|item| format!("&[{item}]"));
@@ -695,9 +695,9 @@ fn operation(
                 (quote!(&#ty), text)
             }
         };
-        args.push((quote!(#name: #example_ty), arg_text.map(|ty| format!("{name}: {ty}"))));
+        args.push((quote!(#name: #arg_ty), arg_text.map(|ty| format!("{name}: {ty}"))));
         example_args.push(name.to_string());
-        example_params.push(format!("{}: {}", name, tokens_text(&example_ty)));
+        example_params.push(format!("{}: {}", name, tokens_text(&arg_ty)));
         arg_docs.push(format!(
             "* `{}` — {} `{}`{}",
             name,
