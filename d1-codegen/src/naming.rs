@@ -124,11 +124,11 @@ pub fn operation_name(operation_id: Option<&str>, summary: Option<&str>, method:
     path_operation_name(method, path)
 }
 
-/// Whether clippy flags an operation method of this name (a `&self` method of a `Copy` struct,
-/// and of the server trait, that returns neither `Self` nor a conversion):
-/// `new_ret_no_self` for `new`, `wrong_self_convention` for `from_*`, `into_*` and `to_*`
-/// (`as_*` and `is_*` may take `&self`), `should_implement_trait` for the names of standard
-/// traits' `&self` methods.
+/// Whether clippy flags an operation method of this name: a `&self` method returning a builder
+/// (on the client's `Api`, a `Copy` struct) or an answer (in the server trait). That is
+/// `new_ret_no_self` for `new`; `wrong_self_convention` for `from_*`, `into_*`, `to_*` (on a
+/// `Copy` type) and `as_*_mut` (`as_*` and `is_*` may take `&self`); `should_implement_trait`
+/// for the names of standard traits' `&self` methods.
 fn clippy_flags_method(name: &str) -> bool {
     const TRAIT_METHODS: &[&str] = &["as_ref", "borrow", "clone", "cmp", "deref", "eq", "hash", "index", "partial_cmp"];
     name == "new"
