@@ -341,18 +341,15 @@ impl<'a> SpecLowering<'a> {
                 operations.push(self.operation(path, &segments, method, op, &item.parameters, &path_loc, &loc)?);
             }
         }
-        // Method names must be unique within the API: a clash falls back to a path-derived name.
+        // Method names must be unique within the API and clippy-clean: a clash, or a name clippy
+        // flags (`new`, `from_…`), falls back to a path-derived name.
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         for op in &operations {
             *seen.entry(op.name.clone()).or_default() += 1;
         }
         let (mut taken, mut stems) = (BTreeSet::new(), BTreeSet::new());
         for op in &mut operations {
-            let base = if seen[&op.name] > 1 {
-                naming::path_operation_name(op.method.as_str(), &op.path)
-            } else {
-                op.name.clone()
-            };
+            let base = naming::operation_method_name(&op.name, seen[&op.name] > 1, op.method.as_str(), &op.path);
             op.name = naming::unique(base, &mut taken);
             // Distinct snake_case names can share an UpperCamelCase form (`get_a1`, `get_a_1`).
             op.type_stem = naming::unique(naming::type_name(&op.name), &mut stems);

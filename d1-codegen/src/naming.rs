@@ -124,8 +124,36 @@ pub fn operation_name(operation_id: Option<&str>, summary: Option<&str>, method:
     path_operation_name(method, path)
 }
 
+/// Whether clippy flags an operation method of this name: a `&self` method returning a builder
+/// (on the client's `Api`, a `Copy` struct) or an answer (in the server trait). That is
+/// `new_ret_no_self` for `new`; `wrong_self_convention` for `from_*`, `into_*`, `to_*` (on a
+/// `Copy` type) and `as_*_mut` (`as_*` and `is_*` may take `&self`); `should_implement_trait`
+/// for the names of standard traits' `&self` methods.
+fn clippy_flags_method(name: &str) -> bool {
+    const TRAIT_METHODS: &[&str] = &["as_ref", "borrow", "clone", "cmp", "deref", "eq", "hash", "index", "partial_cmp"];
+    name == "new"
+        || TRAIT_METHODS.contains(&name)
+        || ["from_", "into_", "to_"].iter().any(|prefix| name.starts_with(prefix))
+        || (name.starts_with("as_") && name.ends_with("_mut"))
+}
+
+/// The method name of an operation within its API: its own [`operation_name`], else, when
+/// another operation shares it (`shared`) or clippy flags it, the path-derived name, prefixed
+/// with the HTTP method if clippy flags that too (`/things:new` → `post_new`).
+pub fn operation_method_name(name: &str, shared: bool, method: &str, path: &str) -> String {
+    if !shared && !clippy_flags_method(name) {
+        return name.to_string();
+    }
+    let derived = path_operation_name(method, path);
+    if clippy_flags_method(&derived) {
+        field_ident(&format!("{} {derived}", method.to_ascii_lowercase()))
+    } else {
+        derived
+    }
+}
+
 /// A name from the method and path alone, used when two operations would share a name.
-pub fn path_operation_name(method: &str, path: &str) -> String {
+fn path_operation_name(method: &str, path: &str) -> String {
     if let Some((_, custom)) = path.rsplit_once(':')
         && !custom.contains('/')
         && !custom.contains('}')
@@ -575,6 +603,19 @@ mod tests {
             operation_name(None, None, "GET", "/issuers/{issuerId}/cards/{cardId}/operations"),
             "get_cards_operations"
         );
+    }
+
+    #[test]
+    fn operation_methods_are_names_clippy_accepts() {
+        assert_eq!(operation_method_name("suspend", false, "POST", "/cards:suspend"), "suspend");
+        assert_eq!(operation_method_name("is_ready", false, "GET", "/ready"), "is_ready");
+        assert_eq!(operation_method_name("get", true, "GET", "/cards/{id}"), "get_cards");
+        assert_eq!(operation_method_name("new", false, "POST", "/things/{id}/copies"), "post_things_copies");
+        assert_eq!(operation_method_name("from_thing", false, "GET", "/things/{id}/origin"), "get_things_origin");
+        assert_eq!(operation_method_name("to_pdf", false, "GET", "/report"), "get_report");
+        assert_eq!(operation_method_name("clone", false, "POST", "/a:copy"), "copy");
+        assert_eq!(operation_method_name("new", false, "POST", "/things:new"), "post_new");
+        assert_eq!(operation_method_name("into_x", false, "POST", "/things:into_x"), "post_into_x");
     }
 
     #[test]

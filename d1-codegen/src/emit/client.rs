@@ -10,8 +10,8 @@
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, path_tokens, render_block, render_crate_root, render_items, rust_header,
-    spaced_after, type_tokens, Options, Part, Scope,
+    describe_sources, doc_attrs, ident, members_text, path_tokens, render_block, render_crate_root, render_items,
+    rust_header, spaced_after, type_text, type_tokens, Member, Options, Part, Scope, MARGIN,
 };
 use crate::error::Error;
 use crate::ir::{
@@ -33,7 +33,15 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
     let all_header = rust_header(&sources);
     let accessors: Vec<String> = ir.apis.iter().map(|a| a.accessor.clone()).collect();
 
-    let ctx = Ctx { ir, krate: &krate, types: &types_path, root: &root_path, fence: options.example_fence() };
+    let ctx = Ctx {
+        ir,
+        krate: &krate,
+        types: &types_path,
+        root: &root_path,
+        fence: options.example_fence(),
+        builder_members: builder_members(&root_path, &format!("{root}/src"))?,
+        into_future_members: into_future_members(&format!("{root}/src"))?,
+    };
     let mut error_examples = Vec::new();
     for (api, accessor) in ir.apis.iter().zip(&accessors) {
         let path = format!("{root}/src/{}.rs", api.module);
@@ -100,6 +108,10 @@ struct Ctx<'a> {
     root: &'a str,
     /// The opening fence of code examples in docs.
     fence: &'static str,
+    /// The printed [`builder_members`].
+    builder_members: String,
+    /// The printed [`into_future_members`].
+    into_future_members: String,
 }
 
 impl Ctx<'_> {
@@ -499,10 +511,10 @@ fn api_module(
     let mut methods = Vec::new();
     let mut items = String::new();
     for op in &api.operations {
-        let (method, item, example) = operation(ctx, api, accessor, op)?;
+        let (method, item, example) = operation(ctx, api, accessor, op, what)?;
         examples.extend(example);
         methods.push(method);
-        items.push_str(&render_items(item, what)?);
+        items.push_str(&item);
     }
 
     let mut text = render_items(
@@ -560,11 +572,6 @@ fn response_body(ctx: &Ctx<'_>, r: &Response) -> Option<(TokenStream, TokenStrea
     let ty = ctx.ty(&body.ty);
     let read = if body.ty == TypeRef::Bytes { quote!(raw.bytes()) } else { quote!(raw.json::<#ty>()?) };
     Some((ty, read))
-}
-
-fn method_tokens(m: Method) -> TokenStream {
-    let name = ident(m.as_str());
-    quote!(::d1_runtime::client::Method::#name)
 }
 
 /// Follow aliases to the type they name.
@@ -625,14 +632,14 @@ fn operation(
     api: &Api,
     accessor: &str,
     op: &Operation,
-) -> Result<(TokenStream, TokenStream, Option<ErrorExample>), Error> {
+    what: &str,
+) -> Result<(Member, String, Option<ErrorExample>), Error> {
     let ir = ctx.ir;
     let builder = ident(&crate::naming::operation_type(&op.type_stem, "Builder"));
     let error_enum = ident(&crate::naming::operation_type(&op.type_stem, "Error"));
     let success_enum = ident(&crate::naming::operation_type(&op.type_stem, "Success"));
     let fn_name = ident(&op.name);
     let op_label = format!("{}.{}", api.module, op.name);
-    let method = method_tokens(op.method);
     let auth = !op.security.is_empty();
     let fail = |msg: String| Error::new(&op.location, msg);
 
@@ -675,20 +682,22 @@ fn operation(
         inputs.iter().filter(|i| i.param.required && i.param.location != ParamLocation::Path).collect();
     for input in path_inputs.iter().chain(required_rest.iter()) {
         let name = &input.name;
-        let (arg_ty, example_ty) = match input.list {
+        let (arg_ty, arg_text) = match input.list {
             Some(List { newtype: false, item }) => {
                 let item = ctx.ty(item);
-                (quote!(&[#item]), quote!(&[#item]))
+                let text = type_text(&item).map(|item| format!("&[{item}]"));
+                (quote!(&[#item]), text)
             }
-            None if *resolve(ir, &input.param.ty) == TypeRef::String => (quote!(&str), quote!(&str)),
+            None if *resolve(ir, &input.param.ty) == TypeRef::String => (quote!(&str), Some("&str".into())),
             _ => {
                 let ty = ctx.ty(&input.param.ty);
-                (quote!(&#ty), quote!(&#ty))
+                let text = type_text(&ty).map(|ty| format!("&{ty}"));
+                (quote!(&#ty), text)
             }
         };
-        args.push(quote!(#name: #arg_ty));
+        args.push((quote!(#name: #arg_ty), arg_text.map(|ty| format!("{name}: {ty}"))));
         example_args.push(name.to_string());
-        example_params.push(format!("{}: {}", name, tokens_text(&example_ty)));
+        example_params.push(format!("{}: {}", name, tokens_text(&arg_ty)));
         arg_docs.push(format!(
             "* `{}` — {} `{}`{}",
             name,
@@ -751,19 +760,14 @@ fn operation(
         }
     };
     let body_field = match (&body, &body_ty) {
-        (Some(b), Some(ty)) if b.required => quote!(body: #ty,),
-        (Some(_), Some(ty)) => quote!(body: ::std::option::Option<#ty>,),
-        _ => TokenStream::new(),
-    };
-    let body_init = match body {
-        Some(b) if b.required => quote!(body,),
-        Some(_) => quote!(body: ::std::option::Option::None,),
-        None => TokenStream::new(),
+        (Some(b), Some(ty)) if b.required => Some(ty.clone()),
+        (Some(_), Some(ty)) => Some(quote!(::std::option::Option<#ty>)),
+        _ => None,
     };
     if let (Some(b), Some(ty)) = (body, &body_ty)
         && b.required
     {
-        args.push(quote!(body: #ty));
+        args.push((quote!(body: #ty), type_text(ty).map(|ty| format!("body: {ty}"))));
         example_args.push("body".into());
         example_params.push(format!("body: {}", tokens_text(ty)));
         arg_docs.push(format!(
@@ -790,25 +794,27 @@ fn operation(
         if is_correlation(p) {
             doc.push_str(" Without it, a fresh random id is sent.");
         }
-        let doc = doc_attrs(Some(&doc));
-        let (arg_ty, value) = match input.list {
+        // The parameter type, and its text where the setter can be printed as text.
+        let (arg_ty, arg_text, value) = match input.list {
             Some(List { newtype: false, item }) => {
                 let item = ctx.ty(item);
-                (quote!(impl ::std::iter::IntoIterator<Item = #item>), quote!(value))
+                let text = type_text(&item).map(|item| format!("impl ::std::iter::IntoIterator<Item = {item}>"));
+                (quote!(impl ::std::iter::IntoIterator<Item = #item>), text, quote!(value))
             }
-            Some(List { newtype: true, .. }) => (ctx.ty(&p.ty), quote!(value)),
-            None if *resolve(ir, &p.ty) == TypeRef::String => (quote!(&str), quote!(&value)),
-            None => (ctx.ty(&p.ty), quote!(&value)),
+            Some(List { newtype: true, .. }) => {
+                let ty = ctx.ty(&p.ty);
+                let text = type_text(&ty);
+                (ty, text, quote!(value))
+            }
+            None if *resolve(ir, &p.ty) == TypeRef::String => (quote!(&str), Some("&str".into()), quote!(&value)),
+            None => {
+                let ty = ctx.ty(&p.ty);
+                let text = type_text(&ty);
+                (ty, text, quote!(&value))
+            }
         };
         let render = render_input(input, value, is_correlation(p));
-        setters.push(quote! {
-            #doc
-            pub fn #name(mut self, value: #arg_ty) -> Self {
-                let call = &mut self.call;
-                #render
-                self
-            }
-        });
+        setters.push(setter(&doc, name, &arg_ty, arg_text.as_deref(), &render));
         optional_docs.push(format!("[`.{name}(…)`]({builder}::{name})"));
     }
     if let (Some(b), Some(ty)) = (body, &body_ty)
@@ -826,13 +832,13 @@ fn operation(
             ));
         }
         let doc = doc_attrs(Some(&doc));
-        setters.push(quote! {
+        setters.push(Member::Tokens(quote! {
             #doc
             pub fn body(mut self, body: #ty) -> Self {
                 self.body = ::std::option::Option::Some(body);
                 self
             }
-        });
+        }));
         optional_docs.push(format!("[`.body(…)`]({builder}::body)"));
     }
 
@@ -848,27 +854,12 @@ fn operation(
     successes.sort_by_key(order);
     failures.sort_by_key(order);
 
-    let mut items = Vec::new();
+    // The printed items of the operation: its answer enums, builder struct, `impl` and `IntoFuture`.
+    let mut text = String::new();
     let (ok_ty, success_doc) = if successes.len() > 1 {
-        let mut variants = Vec::new();
-        for r in &successes {
-            let v = ident(&r.variant);
-            let doc = format!(" `{}`: {}", r.status, one_line(&r.description));
-            match response_body(ctx, r) {
-                Some((ty, _)) => variants.push(quote!(#[doc = #doc] #v(#ty),)),
-                None => variants.push(quote!(#[doc = #doc] #v,)),
-            }
-        }
-        let doc = format!(" The success answers of [`Api::{}`], one variant per declared success status.", op.name);
-        items.push(quote! {
-            #[doc = #doc]
-            #[derive(Clone, Debug, PartialEq)]
-            #[allow(clippy::large_enum_variant)]
-            #[non_exhaustive]
-            pub enum #success_enum {
-                #(#variants)*
-            }
-        });
+        let variants: Vec<Variant> = successes.iter().map(|r| Variant::of(ctx, r)).collect();
+        let doc = format!("The success answers of [`Api::{}`], one variant per declared success status.", op.name);
+        text.push_str(&answer_enum(&doc, &success_enum, &variants, what)?);
         (quote!(#success_enum), format!("[`{success_enum}`]"))
     } else {
         match successes.first().and_then(|r| response_body(ctx, r)) {
@@ -906,18 +897,16 @@ fn operation(
     let mut failure_docs = Vec::new();
     for r in &failures {
         let v = ident(&r.variant);
-        let doc = format!(" `{}`: {}", r.status, one_line(&r.description));
+        error_variants.push(Variant::of(ctx, r));
         let pat = status_pattern(r.status);
         match response_body(ctx, r) {
-            Some((ty, read)) => {
-                error_variants.push(quote!(#[doc = #doc] #v(#ty),));
+            Some((_, read)) => {
                 arms.push((
                     pat,
                     quote!({ let body = #read; ::std::result::Result::Err(raw.declared(#error_enum::#v(body))) }),
                 ));
             }
             None => {
-                error_variants.push(quote!(#[doc = #doc] #v,));
                 arms.push((pat, quote!(::std::result::Result::Err(raw.declared(#error_enum::#v)))));
             }
         }
@@ -936,22 +925,14 @@ fn operation(
         }
     };
     let error_doc = if failures.is_empty() {
-        format!(" The declared error answers of [`Api::{}`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`]({}::ErrorKind::UndeclaredStatus).", op.name, ctx.root)
+        format!("The declared error answers of [`Api::{}`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`]({}::ErrorKind::UndeclaredStatus).", op.name, ctx.root)
     } else {
         format!(
-            " The declared error answers of [`Api::{}`], one variant per declared error status, with its body.",
+            "The declared error answers of [`Api::{}`], one variant per declared error status, with its body.",
             op.name
         )
     };
-    items.push(quote! {
-        #[doc = #error_doc]
-        #[derive(Clone, Debug, PartialEq)]
-        #[allow(clippy::large_enum_variant)]
-        #[non_exhaustive]
-        pub enum #error_enum {
-            #(#error_variants)*
-        }
-    });
+    text.push_str(&answer_enum(&error_doc, &error_enum, &error_variants, what)?);
 
     // Method docs.
     let mut doc = String::new();
@@ -1046,48 +1027,329 @@ fn operation(
     let types_prefix = format!("{}::", ctx.types);
     example.iter_mut().for_each(|l| *l = l.replace(&types_prefix, &format!("{krate}::types::")));
     doc.push_str(&example.join("\n"));
-    let doc = doc_attrs(Some(&doc));
-    let deprecated = if op.deprecated { quote!(#[deprecated = "deprecated in the spec"]) } else { TokenStream::new() };
     let has_code = op.responses.iter().any(|r| matches!(r.status, Status::Code(_)));
     let has_range = op.responses.iter().any(|r| matches!(r.status, Status::Range(_)));
     let overlap =
         if has_code && has_range { quote!(#[allow(clippy::match_overlapping_arm)]) } else { TokenStream::new() };
-    let too_many = if args.len() > 6 { quote!(#[allow(clippy::too_many_arguments)]) } else { TokenStream::new() };
-
-    let method_fn = quote! {
-        #doc
-        #deprecated
-        #too_many
-        pub fn #fn_name(&self, #(#args),*) -> #builder<'c> {
-            let mut call = ::d1_runtime::client::Call::new(&self.client.core, ID, #op_label, #method, #auth);
-            #(#path_code)*
-            #(#render_required)*
-            #builder { call, #body_init }
-        }
-    };
+    let method_fn = MethodFn {
+        doc,
+        deprecated: op.deprecated,
+        name: &fn_name,
+        args,
+        builder: &builder,
+        label: &op_label,
+        method: op.method,
+        auth,
+        statements: path_code.into_iter().chain(render_required).collect(),
+        body: body.map(|b| b.required),
+    }
+    .member();
 
     let builder_doc =
-        format!(" A prepared [`Api::{}`] call: set optional inputs, then `.await` it (or `.send().await`).", op.name);
+        format!("A prepared [`Api::{}`] call: set optional inputs, then `.await` it (or `.send().await`).", op.name);
+    text.push_str(&builder_struct(&builder_doc, &builder, body_field.as_ref(), what)?);
     let send_doc = format!(" Send the request and type the answer by status (see [`Api::{}`]).", op.name);
     let root = ctx.root();
     let result_ty = quote!(::std::result::Result<#root::Response<#ok_ty>, #root::Error<#error_enum>>);
+    setters.push(Member::Text(ctx.builder_members.clone()));
+    setters.push(Member::Tokens(quote! {
+        #[doc = #send_doc]
+        #overlap
+        pub async fn send(self) -> #result_ty {
+            #[allow(unused_mut)]
+            let mut call = self.call;
+            #body_send
+            let raw = call.execute().await?;
+            #answer
+        }
+    }));
+    text.push_str(&impl_block(quote!(impl<'c> #builder<'c>), &format!("impl<'c> {builder}<'c>"), setters, what)?);
+    let into_future =
+        vec![Member::Tokens(quote!(type Output = #result_ty;)), Member::Text(ctx.into_future_members.clone())];
+    text.push_str(&impl_block(
+        quote!(impl<'c> ::std::future::IntoFuture for #builder<'c>),
+        &format!("impl<'c> ::std::future::IntoFuture for {builder}<'c>"),
+        into_future,
+        what,
+    )?);
+
+    Ok((method_fn, text, error_example))
+}
+
+/// An operation's method on `Api`: it starts the call with the required inputs and returns the
+/// builder.
+struct MethodFn<'a> {
+    doc: String,
+    deprecated: bool,
+    name: &'a proc_macro2::Ident,
+    /// `name: Type` of each argument after `&self`, and its text if [`type_text`] prints the type.
+    args: Vec<(TokenStream, Option<String>)>,
+    builder: &'a proc_macro2::Ident,
+    /// `module.operation`, for the call's span and errors.
+    label: &'a str,
+    method: Method,
+    auth: bool,
+    /// What adds the path and the required inputs to the call.
+    statements: Vec<TokenStream>,
+    /// Whether the builder has a body member, and if so whether it is required (an argument).
+    body: Option<bool>,
+}
+
+impl MethodFn<'_> {
+    /// The method printed as text where [`MethodFn::text`] can, as tokens otherwise.
+    fn member(&self) -> Member {
+        match self.text() {
+            Some(text) => Member::Text(text),
+            None => Member::Tokens(self.tokens()),
+        }
+    }
+
+    fn tokens(&self) -> TokenStream {
+        let (name, builder, label, auth) = (self.name, self.builder, self.label, self.auth);
+        let doc = doc_attrs(Some(&self.doc));
+        let deprecated = self.deprecated.then(|| quote!(#[deprecated = "deprecated in the spec"]));
+        let too_many = (self.args.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+        let args = self.args.iter().map(|(tokens, _)| tokens);
+        let method = ident(self.method.as_str());
+        let statements = &self.statements;
+        let body = match self.body {
+            Some(true) => quote!(body,),
+            Some(false) => quote!(body: ::std::option::Option::None,),
+            None => TokenStream::new(),
+        };
+        quote! {
+            #doc
+            #deprecated
+            #too_many
+            pub fn #name(&self, #(#args),*) -> #builder<'c> {
+                let mut call = ::d1_runtime::client::Call::new(&self.client.core, ID, #label, ::d1_runtime::client::Method::#method, #auth);
+                #(#statements)*
+                #builder { call, #body }
+            }
+        }
+    }
+
+    /// [`MethodFn::tokens`] as prettyplease prints them inside `impl Api` (one per operation):
+    /// the signature on one line when it fits, else one parameter per line; the call's
+    /// constructor always broken (it never fits), the builder's literal broken (it is always
+    /// wider than prettyplease's 34 columns for a struct literal on one line); `None` where
+    /// another line might break or the literal might fit.
+    fn text(&self) -> Option<String> {
+        let (name, builder) = (self.name.to_string(), self.builder.to_string());
+        let label = Literal::string(self.label).to_string();
+        let mut params = vec!["&self".to_string()];
+        for (_, text) in &self.args {
+            params.push(text.clone()?);
+        }
+        let statements = self.statements.iter().map(statement_text).collect::<Option<Vec<String>>>()?;
+        let init = match self.body {
+            Some(true) => ", body",
+            Some(false) => ", body: ::std::option::Option::None",
+            None => "",
+        };
+        if format!("{builder} {{ call{init} }}").len() < 40 {
+            return None;
+        }
+        let one_line = format!("    pub fn {name}({}) -> {builder}<'c> {{\n", params.join(", "));
+        let signature = if one_line.len() - 1 <= MARGIN {
+            one_line
+        } else {
+            let params: String = params.iter().map(|p| format!("        {p},\n")).collect();
+            format!("    pub fn {name}(\n{params}    ) -> {builder}<'c> {{\n")
+        };
+        let mut out = String::new();
+        super::docs::push_doc(&mut out, "    ", Some(&self.doc));
+        if self.deprecated {
+            out.push_str("    #[deprecated = \"deprecated in the spec\"]\n");
+        }
+        if self.args.len() > 6 {
+            out.push_str("    #[allow(clippy::too_many_arguments)]\n");
+        }
+        out.push_str(&signature);
+        out.push_str("        let mut call = ::d1_runtime::client::Call::new(\n            &self.client.core,\n            ID,\n");
+        out.push_str(&format!(
+            "            {label},\n            ::d1_runtime::client::Method::{},\n            {},\n        );\n",
+            self.method.as_str(),
+            self.auth
+        ));
+        for statement in &statements {
+            out.push_str("        ");
+            out.push_str(statement);
+            out.push('\n');
+        }
+        out.push_str(&format!("        {builder} {{\n            call,\n"));
+        match self.body {
+            Some(true) => out.push_str("            body,\n"),
+            Some(false) => out.push_str("            body: ::std::option::Option::None,\n"),
+            None => {}
+        }
+        out.push_str("        }\n    }\n");
+        let fits = |line: &str| line.trim_start().starts_with("///") || (line.is_ascii() && line.len() <= MARGIN);
+        out.lines().all(fits).then_some(out)
+    }
+}
+
+/// The members of every builder's `IntoFuture` impl after its `Output`, printed once per crate.
+fn into_future_members(what: &str) -> Result<String, Error> {
+    members_text(
+        quote! {
+            type IntoFuture = ::std::pin::Pin<::std::boxed::Box<dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c>>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                ::std::boxed::Box::pin(self.send())
+            }
+        },
+        what,
+    )
+}
+
+/// An `impl` block whose head prettyplease prints as `head_text {` on one line when it fits:
+/// then the head is written as text and each member printed on its own (see [`members_text`]);
+/// otherwise the block goes through [`render_block`].
+fn impl_block(head: TokenStream, head_text: &str, members: Vec<Member>, what: &str) -> Result<String, Error> {
+    if !head_text.is_ascii() || head_text.len() + 2 > MARGIN {
+        return render_block(head, members, what);
+    }
+    let mut out = format!("{head_text} {{\n");
+    for member in members {
+        match member {
+            Member::Text(text) => out.push_str(&text),
+            Member::Tokens(tokens) => out.push_str(&members_text(tokens, what)?),
+        }
+    }
+    out.push_str("}\n");
+    Ok(out)
+}
+
+/// A variant of an answer enum: its status and description, and its body type.
+struct Variant {
+    doc: String,
+    name: proc_macro2::Ident,
+    ty: Option<TokenStream>,
+}
+
+impl Variant {
+    fn of(ctx: &Ctx<'_>, r: &Response) -> Variant {
+        Variant {
+            doc: format!("`{}`: {}", r.status, one_line(&r.description)),
+            name: ident(&r.variant),
+            ty: response_body(ctx, r).map(|(ty, _)| ty),
+        }
+    }
+}
+
+/// The enum of an operation's success or error answers: printed as text where
+/// [`answer_enum_text`] can, through prettyplease otherwise.
+fn answer_enum(doc: &str, name: &proc_macro2::Ident, variants: &[Variant], what: &str) -> Result<String, Error> {
+    match answer_enum_text(doc, name, variants) {
+        Some(text) => Ok(text),
+        None => render_items(answer_enum_tokens(doc, name, variants), what),
+    }
+}
+
+fn answer_enum_tokens(doc: &str, name: &proc_macro2::Ident, variants: &[Variant]) -> TokenStream {
+    let doc = doc_attrs(Some(doc));
+    let variants = variants.iter().map(|v| {
+        let (doc, name) = (doc_attrs(Some(&v.doc)), &v.name);
+        match &v.ty {
+            Some(ty) => quote!(#doc #name(#ty),),
+            None => quote!(#doc #name,),
+        }
+    });
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq)]
+        #[allow(clippy::large_enum_variant)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+        }
+    }
+}
+
+/// [`answer_enum_tokens`] as prettyplease prints them (one per operation, all alike); `None`
+/// where a line might break.
+fn answer_enum_text(doc: &str, name: &proc_macro2::Ident, variants: &[Variant]) -> Option<String> {
+    let mut out = String::new();
+    super::docs::push_doc(&mut out, "", Some(doc));
+    out.push_str("#[derive(Clone, Debug, PartialEq)]\n#[allow(clippy::large_enum_variant)]\n#[non_exhaustive]\n");
+    let head = format!("pub enum {name} {{");
+    if head.len() + 1 > MARGIN {
+        return None;
+    }
+    if variants.is_empty() {
+        out.push_str(&head);
+        out.push_str("}\n");
+        return Some(out);
+    }
+    out.push_str(&head);
+    out.push('\n');
+    for v in variants {
+        super::docs::push_doc(&mut out, "    ", Some(&v.doc));
+        let line = match &v.ty {
+            Some(ty) => format!("    {}({}),\n", v.name, type_text(ty)?),
+            None => format!("    {},\n", v.name),
+        };
+        if !line.is_ascii() || line.len() - 1 > MARGIN {
+            return None;
+        }
+        out.push_str(&line);
+    }
+    out.push_str("}\n");
+    Some(out)
+}
+
+/// The builder struct of an operation: its call, and its body if it takes one (of type `body`).
+fn builder_struct(
+    doc: &str,
+    name: &proc_macro2::Ident,
+    body: Option<&TokenStream>,
+    what: &str,
+) -> Result<String, Error> {
+    let body_line = match body {
+        None => Some(String::new()),
+        Some(ty) => {
+            type_text(ty).map(|ty| format!("    body: {ty},\n")).filter(|l| l.is_ascii() && l.len() - 1 <= MARGIN)
+        }
+    };
+    let head = format!("pub struct {name}<'c> {{");
+    if let Some(body_line) = body_line.filter(|_| head.len() <= MARGIN) {
+        let mut out = String::new();
+        super::docs::push_doc(&mut out, "", Some(doc));
+        out.push_str("#[must_use = \"a call does nothing until it is awaited\"]\n");
+        out.push_str(&head);
+        out.push_str("\n    call: ::d1_runtime::client::Call<'c>,\n");
+        out.push_str(&body_line);
+        out.push_str("}\n");
+        return Ok(out);
+    }
+    render_items(builder_struct_tokens(doc, name, body), what)
+}
+
+fn builder_struct_tokens(doc: &str, name: &proc_macro2::Ident, body: Option<&TokenStream>) -> TokenStream {
+    let doc = doc_attrs(Some(doc));
+    let body = body.map(|ty| quote!(body: #ty,));
+    quote! {
+        #doc
+        #[must_use = "a call does nothing until it is awaited"]
+        pub struct #name<'c> {
+            call: ::d1_runtime::client::Call<'c>,
+            #body
+        }
+    }
+}
+
+/// The builder methods every operation has, after its own: extra headers, timeout and retry
+/// policy. They are the same in every builder, so they are printed once per crate.
+fn builder_members(root: &str, what: &str) -> Result<String, Error> {
     let timeout_doc = format!(
-        " Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`]({}::ClientBuilder::timeout)).",
-        ctx.root
+        " Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`]({root}::ClientBuilder::timeout))."
     );
     let retry_doc =
-        format!(" Per-call retry policy (overrides [`ClientBuilder::retry`]({}::ClientBuilder::retry)).", ctx.root);
-    items.push(quote! {
-        #[doc = #builder_doc]
-        #[must_use = "a call does nothing until it is awaited"]
-        pub struct #builder<'c> {
-            call: ::d1_runtime::client::Call<'c>,
-            #body_field
-        }
-
-        impl<'c> #builder<'c> {
-            #(#setters)*
-
+        format!(" Per-call retry policy (overrides [`ClientBuilder::retry`]({root}::ClientBuilder::retry)).");
+    let root = path_tokens(root);
+    members_text(
+        quote! {
             /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
             /// declared ones. An invalid name or value, or a header the client sets itself
             /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
@@ -1112,29 +1374,99 @@ fn operation(
                 self.call.set_retry(policy);
                 self
             }
+        },
+        what,
+    )
+}
 
-            #[doc = #send_doc]
-            #overlap
-            pub async fn send(self) -> #result_ty {
-                #[allow(unused_mut)]
-                let mut call = self.call;
-                #body_send
-                let raw = call.execute().await?;
-                #answer
-            }
+/// A builder method that adds an optional input to the call: printed as text where
+/// [`setter_text`] can (`ty` is the parameter type's text, if known), through prettyplease
+/// otherwise.
+fn setter(
+    doc: &str,
+    name: &proc_macro2::Ident,
+    arg_ty: &TokenStream,
+    ty: Option<&str>,
+    render: &TokenStream,
+) -> Member {
+    let text =
+        ty.zip(statement_text(render)).and_then(|(ty, statement)| setter_text(doc, &name.to_string(), ty, &statement));
+    match text {
+        Some(text) => Member::Text(text),
+        None => Member::Tokens(setter_tokens(doc, name, arg_ty, render)),
+    }
+}
+
+fn setter_tokens(doc: &str, name: &proc_macro2::Ident, arg_ty: &TokenStream, render: &TokenStream) -> TokenStream {
+    let doc = doc_attrs(Some(doc));
+    quote! {
+        #doc
+        pub fn #name(mut self, value: #arg_ty) -> Self {
+            let call = &mut self.call;
+            #render
+            self
         }
+    }
+}
 
-        impl<'c> ::std::future::IntoFuture for #builder<'c> {
-            type Output = #result_ty;
-            type IntoFuture = ::std::pin::Pin<::std::boxed::Box<dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c>>;
-
-            fn into_future(self) -> Self::IntoFuture {
-                ::std::boxed::Box::pin(self.send())
-            }
+/// [`setter_tokens`] as prettyplease prints them inside the builder's `impl` (a spec has
+/// thousands): the signature on one line when it fits, else its parameters one per line; `None`
+/// where prettyplease would break a line further.
+fn setter_text(doc: &str, name: &str, ty: &str, statement: &str) -> Option<String> {
+    // Widths are counted in bytes, prettyplease counts characters.
+    if !(name.is_ascii() && ty.is_ascii() && statement.is_ascii()) {
+        return None;
+    }
+    let one_line = format!("    pub fn {name}(mut self, value: {ty}) -> Self {{\n");
+    let signature = if one_line.len() - 1 <= MARGIN {
+        one_line
+    } else {
+        let value = format!("        value: {ty},\n");
+        if value.len() - 1 > MARGIN {
+            return None;
         }
-    });
+        format!("    pub fn {name}(\n        mut self,\n{value}    ) -> Self {{\n")
+    };
+    if 8 + statement.len() > MARGIN {
+        return None;
+    }
+    let mut out = String::new();
+    super::docs::push_doc(&mut out, "    ", Some(doc));
+    out.push_str(&signature);
+    out.push_str("        let call = &mut self.call;\n        ");
+    out.push_str(statement);
+    out.push_str("\n        self\n    }\n");
+    Some(out)
+}
 
-    Ok((method_fn, quote!(#(#items)*), error_example))
+/// A statement `call.method(arguments);` whose arguments are literals, identifiers, `&x` or
+/// `x.method()`, as prettyplease prints it on one line; `None` for anything else.
+fn statement_text(tokens: &TokenStream) -> Option<String> {
+    use proc_macro2::{Delimiter, TokenTree};
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    let [TokenTree::Ident(call), TokenTree::Punct(dot), TokenTree::Ident(method), TokenTree::Group(args), TokenTree::Punct(semi)] =
+        trees.as_slice()
+    else {
+        return None;
+    };
+    if call != "call" || dot.as_char() != '.' || semi.as_char() != ';' || args.delimiter() != Delimiter::Parenthesis {
+        return None;
+    }
+    let mut out = format!("call.{method}(");
+    for tree in args.stream() {
+        match tree {
+            TokenTree::Punct(p) if p.as_char() == ',' => out.push_str(", "),
+            TokenTree::Punct(p) if matches!(p.as_char(), '&' | '.') => out.push(p.as_char()),
+            TokenTree::Ident(id) => out.push_str(&id.to_string()),
+            TokenTree::Literal(lit) => out.push_str(&lit.to_string()),
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis && g.stream().is_empty() => {
+                out.push_str("()")
+            }
+            _ => return None,
+        }
+    }
+    out.push_str(");");
+    Some(out)
 }
 
 /// How an input is written into the call (`call` in scope, `value` the expression).
@@ -1284,6 +1616,170 @@ mod tests {
     fn lists_are_closed_before_a_following_paragraph() {
         assert_eq!(end_lists("Intro\n- a\n- b\nAfter"), "Intro\n- a\n- b\n\nAfter");
         assert_eq!(end_lists("1. one\n   more\n\ntext"), "1. one\n   more\n\ntext");
+    }
+
+    /// Setters printed as text equal the setter printed by prettyplease, at every length around
+    /// the signature's and the statement's line breaks.
+    #[test]
+    fn setters_print_as_prettyplease_prints_them() {
+        let _docs = super::super::docs::Table::scope();
+        let types = [
+            (quote!(&str), "&str".to_string()),
+            (quote!(i64), "i64".to_string()),
+            (
+                quote!(::d1_types::some_module::SomeLongerTypeName),
+                "::d1_types::some_module::SomeLongerTypeName".to_string(),
+            ),
+            (
+                quote!(impl ::std::iter::IntoIterator<Item = ::d1_types::m::Item>),
+                "impl ::std::iter::IntoIterator<Item = ::d1_types::m::Item>".to_string(),
+            ),
+        ];
+        let wires = ["plain", "with \"quote\" and \\", "caf\u{e9}", "tab\t"];
+        let docs = ["One line.", "Two\r\nlines\n\n* and a list\u{202e}"];
+        let (mut one_line, mut broken, mut left) = (0, 0, 0);
+        for n in (1..80).step_by(2) {
+            for (i, (ty, text)) in types.iter().enumerate() {
+                let name = ident(&format!("s{}", "x".repeat(n)));
+                let wire = format!("{}{}", wires[(n / 2 + i) % 4], "w".repeat((n * 7) % 60));
+                let statements =
+                    [quote!(call.query(#wire, &value);), quote!(call.header_items(#wire, value.as_slice());)];
+                for render in &statements {
+                    let doc = docs[(n + i) % 2];
+                    let whole =
+                        render_block(quote!(impl<'c> B<'c>), [setter_tokens(doc, &name, ty, render)], "test").unwrap();
+                    match setter(doc, &name, ty, Some(text), render) {
+                        Member::Text(member) => {
+                            if member.contains("(\n") {
+                                broken += 1;
+                            } else {
+                                one_line += 1;
+                            }
+                            let block = render_block(quote!(impl<'c> B<'c>), [Member::Text(member)], "test").unwrap();
+                            assert_eq!(block, whole, "{name}: {text}");
+                        }
+                        Member::Tokens(_) => left += 1,
+                    }
+                }
+            }
+        }
+        assert!(one_line > 20 && broken > 20 && left > 20, "{one_line} {broken} {left}");
+    }
+
+    /// Answer enums and builder structs printed as text equal their printing by prettyplease,
+    /// at every length around their line breaks.
+    #[test]
+    fn answer_enums_and_builders_print_as_prettyplease_prints_them() {
+        let _docs = super::super::docs::Table::scope();
+        let types = [quote!(i64), quote!(::d1_types::some_module::SomeLongerTypeName), quote!(::std::vec::Vec<u8>)];
+        let docs = [
+            "`404`: Not found.",
+            "`default`: Two\r\nlines with a bidi \u{202e} and a long tail that goes on",
+            "`200`: ",
+        ];
+        let (mut as_text, mut left) = (0, 0);
+        for n in (1..90).step_by(3) {
+            for (i, ty) in types.iter().enumerate() {
+                let name = ident(&format!("Op{}Error", "x".repeat(n)));
+                let variants: Vec<Variant> = (0..i + 1)
+                    .map(|k| Variant {
+                        doc: docs[(n + k) % 3].to_string(),
+                        name: ident(&format!("V{}", "v".repeat((n + 30 * k) % 80))),
+                        ty: (k % 2 == 0).then(|| ty.clone()),
+                    })
+                    .collect();
+                for variants in [&variants[..], &[]] {
+                    let whole = render_items(answer_enum_tokens("The answers.", &name, variants), "test").unwrap();
+                    match answer_enum_text("The answers.", &name, variants) {
+                        Some(text) => {
+                            as_text += 1;
+                            assert_eq!(text, whole);
+                        }
+                        None => left += 1,
+                    }
+                }
+                let body = quote!(::std::option::Option<#ty>);
+                for body in [None, Some(ty), Some(&body)] {
+                    let whole = render_items(builder_struct_tokens("A call.", &name, body), "test").unwrap();
+                    assert_eq!(builder_struct("A call.", &name, body, "test").unwrap(), whole);
+                }
+                let (head, head_text) = (
+                    quote!(impl<'c> ::std::future::IntoFuture for #name<'c>),
+                    format!("impl<'c> ::std::future::IntoFuture for {name}<'c>"),
+                );
+                let members = || {
+                    vec![
+                        Member::Tokens(quote!(type Output = ::std::result::Result<#ty, #name>;)),
+                        Member::Text(into_future_members("test").unwrap()),
+                    ]
+                };
+                assert_eq!(
+                    impl_block(head.clone(), &head_text, members(), "test").unwrap(),
+                    render_block(head, members(), "test").unwrap()
+                );
+            }
+        }
+        assert!(as_text > 50 && left > 20, "{as_text} {left}");
+    }
+
+    /// Operation methods printed as text equal their printing by prettyplease, with and without
+    /// arguments, statements and body, at every length around the signature's line break.
+    #[test]
+    fn operation_methods_print_as_prettyplease_prints_them() {
+        let _docs = super::super::docs::Table::scope();
+        let (mut as_text, mut left) = (0, 0);
+        for n in (1..80).step_by(2) {
+            for k in 0..8 {
+                let name = ident(&format!("op_{}", "x".repeat(n)));
+                let builder = ident(&format!("Op{}Builder", "X".repeat((n * 3) % 50)));
+                let args: Vec<(TokenStream, Option<String>)> = (0..k)
+                    .map(|i| {
+                        let arg = ident(&format!("a{i}{}", "y".repeat(n % 13)));
+                        match i % 3 {
+                            0 => (quote!(#arg: &str), Some(format!("{arg}: &str"))),
+                            1 => (quote!(#arg: &[::d1_types::m::Item]), Some(format!("{arg}: &[::d1_types::m::Item]"))),
+                            _ => (quote!(#arg: &::d1_types::m::Id), Some(format!("{arg}: &::d1_types::m::Id"))),
+                        }
+                    })
+                    .collect();
+                let wire = format!("w{}", "w".repeat(n % 40));
+                let statements = (0..k % 3)
+                    .map(|_| quote!(call.query(#wire, &value);))
+                    .chain([quote!(call.literal("/v1/things");)])
+                    .collect();
+                let label = format!("module.{name}");
+                let method = MethodFn {
+                    doc: "Does it.\n\n* a list".to_string(),
+                    deprecated: k % 2 == 1,
+                    name: &name,
+                    args,
+                    builder: &builder,
+                    label: &label,
+                    method: [Method::Get, Method::Post][k % 2],
+                    auth: k % 3 == 0,
+                    statements,
+                    body: [None, Some(true), Some(false)][(n + k) % 3],
+                };
+                let whole = render_block(quote!(impl<'c> Api<'c>), [method.tokens()], "test").unwrap();
+                match method.text() {
+                    Some(text) => {
+                        as_text += 1;
+                        assert_eq!(
+                            render_block(quote!(impl<'c> Api<'c>), [Member::Text(text)], "test").unwrap(),
+                            whole
+                        );
+                    }
+                    None => left += 1,
+                }
+            }
+        }
+        assert!(as_text > 100 && left > 10, "{as_text} {left}");
+    }
+
+    #[test]
+    fn shared_builder_members_print_as_in_the_builder() {
+        let members = builder_members("crate", "test").unwrap();
+        assert!(members.starts_with("    /// Adds a header") && members.ends_with("    }\n"), "{members}");
     }
 
     #[test]

@@ -400,6 +400,17 @@ impl From<TokenStream> for Member {
     }
 }
 
+/// The lines prettyplease prints for `members` inside a block (indented one level): for members
+/// that are the same in many blocks, printed once and given to [`render_block`] as [`Member::Text`].
+pub(crate) fn members_text(members: TokenStream, what: &str) -> Result<String, Error> {
+    let block = render_items(quote!(impl A { #members }), what)?;
+    block
+        .strip_prefix("impl A {\n")
+        .and_then(|rest| rest.strip_suffix("}\n"))
+        .map(str::to_string)
+        .ok_or_else(|| Error::new(&Location::new(what, ""), "internal error: a block printed unexpectedly"))
+}
+
 /// The width prettyplease fills lines to, for the items printed as text.
 pub(crate) const MARGIN: usize = 89;
 

@@ -119,6 +119,70 @@ impl<'c> Api<'c> {
         }
     }
 
+    /// Named like a constructor: the method takes the path-derived name, with the HTTP method (`new` again alone).
+    ///
+    /// `POST /things:new` (bearer token)
+    ///
+    /// Answers: `201` → [`Response`](crate::Response)<`fixture_types::kitchen_sink::Node`> (errors as [`Error`](crate::Error)<[`PostNewError`]>).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: &fixture_client::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client
+    ///     .kitchen_sink()
+    ///     .post_new()
+    ///     .await?;
+    /// println!("{} {}", response.status(), response.correlation_id());
+    /// # Ok(()) }
+    /// ```
+    pub fn post_new(&self) -> PostNewBuilder<'c> {
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
+            ID,
+            "kitchen_sink.post_new",
+            ::d1_runtime::client::Method::POST,
+            true,
+        );
+        call.literal("/things:new");
+        PostNewBuilder { call }
+    }
+
+    /// Named like a conversion: the method takes the path-derived name.
+    ///
+    /// `GET /things/{thingId}/origin` (bearer token)
+    ///
+    /// Required:
+    ///
+    /// * `thing_id` — path parameter `thingId`
+    ///
+    /// Answers: `200` → [`Response`](crate::Response)<`fixture_types::kitchen_sink::Node`> (errors as [`Error`](crate::Error)<[`GetThingsOriginError`]>).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: &fixture_client::Client, thing_id: &str) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client
+    ///     .kitchen_sink()
+    ///     .get_things_origin(thing_id)
+    ///     .await?;
+    /// println!("{} {}", response.status(), response.correlation_id());
+    /// # Ok(()) }
+    /// ```
+    pub fn get_things_origin(&self, thing_id: &str) -> GetThingsOriginBuilder<'c> {
+        let mut call = ::d1_runtime::client::Call::new(
+            &self.client.core,
+            ID,
+            "kitchen_sink.get_things_origin",
+            ::d1_runtime::client::Method::GET,
+            true,
+        );
+        call.literal("/things/");
+        call.param("thingId", &thing_id);
+        call.literal("/origin");
+        GetThingsOriginBuilder { call }
+    }
+
     /// Bodies whose checks are empty
     ///
     /// A closed object without members (every key is unknown), and a union with a variant that checks nothing (GitHub's gist update).
@@ -442,6 +506,154 @@ impl<'c> ::std::future::IntoFuture for SearchBuilder<'c> {
     type Output = ::std::result::Result<
         crate::Response<::fixture_types::kitchen_sink::Pets>,
         crate::Error<SearchError>,
+    >;
+
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
+        >,
+    >;
+
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
+/// The declared error answers of [`Api::post_new`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
+#[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum PostNewError {}
+/// A prepared [`Api::post_new`] call: set optional inputs, then `.await` it (or `.send().await`).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct PostNewBuilder<'c> {
+    call: ::d1_runtime::client::Call<'c>,
+}
+
+impl<'c> PostNewBuilder<'c> {
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
+        self
+    }
+
+    /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.call.set_timeout(timeout);
+        self
+    }
+
+    /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
+    pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
+        self.call.set_retry(policy);
+        self
+    }
+
+    /// Send the request and type the answer by status (see [`Api::post_new`]).
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        crate::Response<::fixture_types::kitchen_sink::Node>,
+        crate::Error<PostNewError>,
+    > {
+        #[allow(unused_mut)]
+        let mut call = self.call;
+        let raw = call.execute().await?;
+        match raw.status() {
+            201 => {
+                let body = raw.json::<::fixture_types::kitchen_sink::Node>()?;
+                ::std::result::Result::Ok(raw.ok(body))
+            }
+            _ => ::std::result::Result::Err(raw.undeclared()),
+        }
+    }
+}
+
+impl<'c> ::std::future::IntoFuture for PostNewBuilder<'c> {
+    type Output = ::std::result::Result<
+        crate::Response<::fixture_types::kitchen_sink::Node>,
+        crate::Error<PostNewError>,
+    >;
+
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'c,
+        >,
+    >;
+
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
+/// The declared error answers of [`Api::get_things_origin`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`](crate::ErrorKind::UndeclaredStatus).
+#[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum GetThingsOriginError {}
+/// A prepared [`Api::get_things_origin`] call: set optional inputs, then `.await` it (or `.send().await`).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetThingsOriginBuilder<'c> {
+    call: ::d1_runtime::client::Call<'c>,
+}
+
+impl<'c> GetThingsOriginBuilder<'c> {
+    /// Adds a header to this call only (e.g. `Prefer`, or an idempotency key), sent after the
+    /// declared ones. An invalid name or value, or a header the client sets itself
+    /// ([`RESERVED_HEADERS`](d1_runtime::client::RESERVED_HEADERS)), makes the call fail
+    /// with a [`RequestError`](d1_runtime::client::RequestError) before anything is sent.
+    pub fn header<N, V>(mut self, name: N, value: V) -> Self
+    where
+        ::d1_runtime::client::HeaderName: ::std::convert::TryFrom<N>,
+        ::d1_runtime::client::HeaderValue: ::std::convert::TryFrom<V>,
+    {
+        self.call.extra_header(name, value);
+        self
+    }
+
+    /// Per-call timeout of each attempt (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.call.set_timeout(timeout);
+        self
+    }
+
+    /// Per-call retry policy (overrides [`ClientBuilder::retry`](crate::ClientBuilder::retry)).
+    pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
+        self.call.set_retry(policy);
+        self
+    }
+
+    /// Send the request and type the answer by status (see [`Api::get_things_origin`]).
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        crate::Response<::fixture_types::kitchen_sink::Node>,
+        crate::Error<GetThingsOriginError>,
+    > {
+        #[allow(unused_mut)]
+        let mut call = self.call;
+        let raw = call.execute().await?;
+        match raw.status() {
+            200 => {
+                let body = raw.json::<::fixture_types::kitchen_sink::Node>()?;
+                ::std::result::Result::Ok(raw.ok(body))
+            }
+            _ => ::std::result::Result::Err(raw.undeclared()),
+        }
+    }
+}
+
+impl<'c> ::std::future::IntoFuture for GetThingsOriginBuilder<'c> {
+    type Output = ::std::result::Result<
+        crate::Response<::fixture_types::kitchen_sink::Node>,
+        crate::Error<GetThingsOriginError>,
     >;
 
     type IntoFuture = ::std::pin::Pin<

@@ -6,7 +6,7 @@
 //!
 //! | accessor | module | API | version | direction | operations |
 //! |---|---|---|---|---|---|
-//! | [`client.kitchen_sink()`](Client::kitchen_sink) | [`kitchen_sink`] | Kitchen Sink API | 1.0 |  | 5 |
+//! | [`client.kitchen_sink()`](Client::kitchen_sink) | [`kitchen_sink`] | Kitchen Sink API | 1.0 |  | 7 |
 //! | [`client.parameters()`](Client::parameters) | [`parameters`] | Parameters | 1.0.0 |  | 9 |
 //! | [`client.petstore()`](Client::petstore) | [`petstore`] | Petstore in YAML | 1.0 |  | 1 |
 //! | – | [`types_only`] | Types Only | 1.0 |  | 0 |

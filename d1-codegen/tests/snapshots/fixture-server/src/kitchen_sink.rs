@@ -39,6 +39,29 @@ pub trait KitchenSinkApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<SearchResponse, ::d1_runtime::server::ApiError>,
     > + ::std::marker::Send;
 
+    /// Named like a constructor: the method takes the path-derived name, with the HTTP method (`new` again alone).
+    ///
+    /// `POST /things:new`
+    fn post_new(
+        &self,
+        request: PostNewRequest,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<PostNewResponse, ::d1_runtime::server::ApiError>,
+    > + ::std::marker::Send;
+
+    /// Named like a conversion: the method takes the path-derived name.
+    ///
+    /// `GET /things/{thingId}/origin`
+    fn get_things_origin(
+        &self,
+        request: GetThingsOriginRequest,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            GetThingsOriginResponse,
+            ::d1_runtime::server::ApiError,
+        >,
+    > + ::std::marker::Send;
+
     /// Bodies whose checks are empty
     ///
     /// A closed object without members (every key is unknown), and a union with a variant that checks nothing (GitHub's gist update).
@@ -174,6 +197,78 @@ impl SearchResponse {
 }
 
 impl ::d1_runtime::server::axum::response::IntoResponse for SearchResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
+        match self {
+            Self::Ok(body) => ::d1_runtime::server::json_response(status, &body),
+        }
+    }
+}
+
+/// The checked inputs of [`KitchenSinkApi::post_new`].
+#[derive(Clone, Debug)]
+pub struct PostNewRequest {
+    /// The token of the `Authorization: Bearer` header. The router checked its shape only:
+    /// whether it grants access is for the implementation to decide.
+    pub bearer_token: ::d1_runtime::server::BearerToken,
+}
+
+/// The responses [`KitchenSinkApi::post_new`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum PostNewResponse {
+    /// `201`: Made
+    Created(::fixture_types::kitchen_sink::Node),
+}
+
+impl PostNewResponse {
+    /// The HTTP status of this response.
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
+        match self {
+            Self::Created(_) => ::d1_runtime::server::axum::http::StatusCode::CREATED,
+        }
+    }
+}
+
+impl ::d1_runtime::server::axum::response::IntoResponse for PostNewResponse {
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+        let status = self.status();
+        match self {
+            Self::Created(body) => ::d1_runtime::server::json_response(status, &body),
+        }
+    }
+}
+
+/// The checked inputs of [`KitchenSinkApi::get_things_origin`].
+#[derive(Clone, Debug)]
+pub struct GetThingsOriginRequest {
+    /// `thingId` (path parameter)
+    pub thing_id: ::std::string::String,
+    /// The token of the `Authorization: Bearer` header. The router checked its shape only:
+    /// whether it grants access is for the implementation to decide.
+    pub bearer_token: ::d1_runtime::server::BearerToken,
+}
+
+/// The responses [`KitchenSinkApi::get_things_origin`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum GetThingsOriginResponse {
+    /// `200`: The origin
+    Ok(::fixture_types::kitchen_sink::Node),
+}
+
+impl GetThingsOriginResponse {
+    /// The HTTP status of this response.
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
+        match self {
+            Self::Ok(_) => ::d1_runtime::server::axum::http::StatusCode::OK,
+        }
+    }
+}
+
+impl ::d1_runtime::server::axum::response::IntoResponse for GetThingsOriginResponse {
     fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
         let status = self.status();
         match self {
@@ -336,6 +431,20 @@ pub fn routes<A: KitchenSinkApi>(
         .route(
             "/things/{thingId}/operations:activate",
             ::d1_runtime::server::axum::routing::post(handle_activate::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "POST")
+                }),
+        )
+        .route(
+            "/things/{thingId}/origin",
+            ::d1_runtime::server::axum::routing::get(handle_get_things_origin::<A>)
+                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                    ::d1_runtime::server::method_not_allowed(&headers, "GET, HEAD")
+                }),
+        )
+        .route(
+            "/things:new",
+            ::d1_runtime::server::axum::routing::post(handle_post_new::<A>)
                 .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
                     ::d1_runtime::server::method_not_allowed(&headers, "POST")
                 }),
@@ -527,6 +636,97 @@ fn extract_search(
     ::std::option::Option::Some(SearchRequest {
         bearer_token,
         body,
+    })
+}
+
+/// Checks the inputs of `POST /things:new`, then calls the implementation.
+fn handle_post_new<A: KitchenSinkApi>(
+    ::d1_runtime::server::axum::extract::State(
+        shared,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
+    >,
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
+    let operation = &::d1_runtime::server::Operation {
+        api: "kitchen_sink",
+        name: "post_new",
+        bearer: true,
+        body: &[],
+    };
+    let body_limit = shared.config.body_limit;
+
+    ::d1_runtime::server::serve(
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_post_new,
+        move |request| async move { shared.api.post_new(request).await },
+    )
+}
+
+/// The checked inputs of `post_new`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_post_new(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<PostNewRequest> {
+    let bearer_token = inputs.bearer.take()?;
+    ::std::option::Option::Some(PostNewRequest { bearer_token })
+}
+
+/// Checks the inputs of `GET /things/{thingId}/origin`, then calls the implementation.
+fn handle_get_things_origin<A: KitchenSinkApi>(
+    ::d1_runtime::server::axum::extract::State(
+        shared,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
+    >,
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {
+    let operation = &::d1_runtime::server::Operation {
+        api: "kitchen_sink",
+        name: "get_things_origin",
+        bearer: true,
+        body: &[],
+    };
+    let body_limit = shared.config.body_limit;
+
+    ::d1_runtime::server::serve(
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_get_things_origin,
+        move |request| async move { shared.api.get_things_origin(request).await },
+    )
+}
+
+/// The checked inputs of `get_things_origin`; `None` when one is invalid (each recorded in `inputs`).
+fn extract_get_things_origin(
+    inputs: &mut ::d1_runtime::server::Inputs<'_>,
+) -> ::std::option::Option<GetThingsOriginRequest> {
+    let bearer_token = inputs.bearer.take()?;
+    let thing_id = inputs
+        .required(
+            ::d1_runtime::server::In::Path,
+            "thingId",
+            ::d1_runtime::server::parse_string,
+        );
+    ::std::option::Option::Some(GetThingsOriginRequest {
+        bearer_token,
+        thing_id: thing_id?,
     })
 }
 

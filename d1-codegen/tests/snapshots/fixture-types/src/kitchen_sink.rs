@@ -1187,7 +1187,7 @@ impl<'de> ::serde::Deserialize<'de> for Lives {
     }
 }
 
-/// Body of the 200 response to `GET /things`.
+/// Body of the 201 response to `POST /things:new`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct Node {
