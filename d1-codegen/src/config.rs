@@ -226,8 +226,10 @@ impl Config {
 
     fn run(&self) -> Result<(write::FileTree, Summary), Error> {
         let (inputs, mut warnings) = self.listing()?;
-        let files = self.read_inputs(&inputs)?;
-        let (tree, ir) = crate::generate(&files, &self.options)?;
+        // The inputs' text and parsed documents are gone before emitting (a large spec's output is
+        // several times its size, and both are held at the peak otherwise).
+        let ir = self.named_ir(&inputs)?;
+        let tree = emit::emit(&ir, &self.options)?;
         warnings.extend(ir.warnings.iter().cloned());
         let summary = Summary {
             stats: ir.stats(),

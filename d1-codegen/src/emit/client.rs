@@ -46,7 +46,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
     for (api, accessor) in ir.apis.iter().zip(&accessors) {
         let path = format!("{root}/src/{}.rs", api.module);
         let text = api_module(&ctx, api, accessor, &mut error_examples, &path)?;
-        tree.insert(path, spaced_after(&rust_header(&[api.source.as_str()]), &text));
+        tree.insert(path, spaced_after(&rust_header(&[api.source.as_str()]), text));
     }
     // The lib example matches a declared error: a 404 if some operation declares one.
     let error_example = error_examples.iter().find(|e| e.status == Status::Code(404)).or(error_examples.first());

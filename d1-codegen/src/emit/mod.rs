@@ -299,7 +299,7 @@ pub(crate) use docs::doc_attrs;
 /// file at once, while only one item's syntax tree is in memory at a time and the cost stays
 /// linear in the number of items.
 pub(crate) fn render_rust(tokens: TokenStream, header: &str, what: &str) -> Result<String, Error> {
-    Ok(spaced_after(header, &render_items(tokens, what)?))
+    Ok(spaced_after(header, render_items(tokens, what)?))
 }
 
 /// [`render_rust`] without the header: for the emitters of large modules, which print the items
@@ -492,7 +492,7 @@ pub(crate) fn render_crate_root(tokens: TokenStream, header: &str, what: &str) -
     }
     let mut text = String::new();
     docs::splice(&mut text, &prettyplease::unparse(&file), what)?;
-    Ok(spaced_after(header, &text))
+    Ok(spaced_after(header, text))
 }
 
 /// prettyplease's output with a blank line between items, as a person would write it: between
@@ -501,35 +501,60 @@ pub(crate) fn render_crate_root(tokens: TokenStream, header: &str, what: &str) -
 /// `mod` declarations stay together.
 /// Line-based, which is sound here: string literals in generated code never contain a raw line
 /// break (they are escaped), and doc comments are `///` lines.
-pub(crate) fn spaced(text: &str) -> String {
+pub(crate) fn spaced(text: String) -> String {
     spaced_after("", text)
 }
 
-/// `header` followed by [`spaced`]`(text)`, built in one buffer: a client module of a large spec is
-/// tens of megabytes, and every extra copy of it is fresh memory.
-pub(crate) fn spaced_after(header: &str, text: &str) -> String {
-    let mut out = String::with_capacity(header.len() + text.len() + text.len() / 16);
-    out.push_str(header);
+/// `header` followed by [`spaced`]`(text)`, in `text`'s own buffer: a module of a large spec is
+/// tens of megabytes (Microsoft Graph's server module 88 MB), and a second buffer for the spaced
+/// copy was the largest allocation of the run. The blank lines are found first, then the buffer
+/// grows by the header and one byte per blank line, and each stretch between two blank lines is
+/// moved to its place, the last one first, so that nothing is overwritten before it has moved.
+pub(crate) fn spaced_after(header: &str, text: String) -> String {
+    let blanks = blank_lines_before(&text);
+    let mut bytes = text.into_bytes();
+    if bytes.last().is_some_and(|&b| b != b'\n') {
+        bytes.push(b'\n');
+    }
+    let mut end = bytes.len();
+    bytes.resize(end + header.len() + blanks.len(), b'\n');
+    for (k, &at) in blanks.iter().enumerate().rev() {
+        // Before this stretch: the header and k + 1 blank lines, the last one right before it.
+        let to = at + header.len() + k + 1;
+        bytes.copy_within(at..end, to);
+        bytes[to - 1] = b'\n';
+        end = at;
+    }
+    bytes.copy_within(..end, header.len());
+    bytes[..header.len()].copy_from_slice(header.as_bytes());
+    // Only whole `&str`s and line breaks were moved, at line starts: still UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// The offsets of the lines of `text` that [`spaced`] puts a blank line before.
+fn blank_lines_before(text: &str) -> Vec<usize> {
+    let inner = |l: &str| l.starts_with("//!") || l.starts_with("#![");
+    let mut blanks = Vec::new();
     let mut previous: Option<&str> = None;
-    for line in text.lines() {
-        let inner = |l: &str| l.starts_with("//!") || l.starts_with("#![");
-        let after_module_docs = previous.is_some_and(|prev| inner(prev) && !inner(line));
-        if after_module_docs {
-            out.push('\n');
-        } else if let Some(prev) = previous
-            && ends_item(prev)
-            && starts_item(line)
-            && indent(prev) == indent(line)
-            && indent(line) <= 4
-            && !(is_declaration(prev) && is_declaration(line))
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if let Some(prev) = previous
+            && ((inner(prev) && !inner(line))
+                || (ends_item(prev)
+                    && starts_item(line)
+                    && indent(prev) == indent(line)
+                    && indent(line) <= 4
+                    && !(is_declaration(prev) && is_declaration(line))))
         {
-            out.push('\n');
+            blanks.push(start);
         }
-        out.push_str(line);
-        out.push('\n');
         previous = Some(line);
     }
-    out
+    blanks
 }
 
 fn indent(line: &str) -> usize {
@@ -697,6 +722,40 @@ mod tests {
 
     /// The request structs of the server: members with docs, printed as text where
     /// [`declaration_text`] allows, equal prettyplease's printing of the whole struct.
+    /// The spacing rules written the plain way, into a second buffer.
+    fn spaced_by_copy(header: &str, text: &str) -> String {
+        let mut out = header.to_string();
+        let blanks = blank_lines_before(text);
+        let mut at = 0;
+        for line in text.lines() {
+            if blanks.contains(&at) {
+                out.push('\n');
+            }
+            out.push_str(line);
+            out.push('\n');
+            at += line.len() + 1;
+        }
+        out
+    }
+
+    #[test]
+    fn spacing_in_place_gives_the_text_spacing_by_copy_gives() {
+        let module = "//! Docs.\n#![allow(x)]\nuse a::B;\nuse c::D;\npub struct S;\nimpl S {\n    pub fn f() {}\n    \
+                      /// G.\n    pub fn g() -> u8 {\n        1\n    }\n    const C: u8 = 1;\n}\n/// É, ü.\npub enum E {}\n\
+                      mod m;\nfn h() {}";
+        for header in ["", "// @generated by d1-codegen\n"] {
+            for text in ["", "\n", "fn a() {}", "fn a() {}\nfn b() {}\n", "//! Only docs.\n", module] {
+                let spaced = spaced_after(header, text.to_string());
+                assert_eq!(spaced, spaced_by_copy(header, text), "{text:?}");
+            }
+        }
+        let spaced = spaced_after("// h\n", module.to_string());
+        assert!(
+            spaced.starts_with("// h\n//! Docs.\n#![allow(x)]\n\nuse a::B;\nuse c::D;\n\npub struct S;\n\nimpl S {\n")
+        );
+        assert!(spaced.contains("    pub fn f() {}\n\n    /// G.\n") && spaced.ends_with("mod m;\n\nfn h() {}\n"));
+    }
+
     #[test]
     fn members_print_as_prettyplease_prints_them() {
         let _docs = docs::Table::scope();

@@ -38,7 +38,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
     for api in &ir.apis {
         let path = format!("{root}/src/{}.rs", api.module);
         let text = api_module(ir, &open, api, &types_crate, &server_root, &path)?;
-        tree.insert(path, spaced_after(&rust_header(&[api.source.as_str()]), &text));
+        tree.insert(path, spaced_after(&rust_header(&[api.source.as_str()]), text));
     }
     // The shared types' checks, when there are some: the server's `common` module.
     let common_checks = ir
@@ -59,7 +59,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
             #(#functions)*
         };
         let path = format!("{root}/src/common.rs");
-        let text = spaced_after(&rust_header(&[common.source.as_str()]), &render_items(file, &path)?);
+        let text = spaced_after(&rust_header(&[common.source.as_str()]), render_items(file, &path)?);
         tree.insert(path, text);
     }
     let lib = lib_rs(ir, options, common_checks.is_some());

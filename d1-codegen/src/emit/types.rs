@@ -188,7 +188,7 @@ fn module_file(ir: &Ir, module: &Module, ids: &[crate::ir::TypeId], what: &str) 
     for id in ids {
         text.push_str(&type_item(ir, ir.ty(*id), scope, what, &mut skeletons)?);
     }
-    Ok(spaced(&text))
+    Ok(spaced(text))
 }
 
 fn api_doc(api: &Api) -> String {
