@@ -13,8 +13,9 @@ mod checks;
 
 use super::templates;
 use super::{
-    declaration_text, describe_sources, doc_attrs, ident, render_block, render_crate_root, render_items, rust_header,
-    spaced_after, struct_with_members, type_tokens, Options, Part, Scope,
+    declaration_text, describe_sources, doc_attrs, fn_with_statements, ident, path_tokens, render_block,
+    render_crate_root, render_items, rust_header, spaced_after, struct_with_members, type_tokens, Member, Options,
+    Part, Scope, MARGIN,
 };
 use crate::error::Error;
 use crate::ir::{
@@ -457,11 +458,16 @@ fn object_keys(ir: &Ir, ty: &TypeRef, depth: usize) -> Option<Vec<String>> {
 }
 
 fn location_tokens(location: ParamLocation) -> TokenStream {
+    path_tokens(location_path(location))
+}
+
+/// The runtime's `In` variant for a parameter location, as a path.
+fn location_path(location: ParamLocation) -> &'static str {
     match location {
-        ParamLocation::Path => quote!(::d1_runtime::server::In::Path),
-        ParamLocation::Query => quote!(::d1_runtime::server::In::Query),
-        ParamLocation::Header => quote!(::d1_runtime::server::In::Header),
-        ParamLocation::Cookie => quote!(::d1_runtime::server::In::Cookie),
+        ParamLocation::Path => "::d1_runtime::server::In::Path",
+        ParamLocation::Query => "::d1_runtime::server::In::Query",
+        ParamLocation::Header => "::d1_runtime::server::In::Header",
+        ParamLocation::Cookie => "::d1_runtime::server::In::Cookie",
     }
 }
 
@@ -481,20 +487,21 @@ fn default_text(value: &serde_json::Value) -> String {
     }
 }
 
-/// The encodings a body may come in, the spec's first media type first.
-fn body_encodings(body: &crate::ir::RequestBody) -> Vec<TokenStream> {
+/// The encodings a body may come in, the spec's first media type first, as paths of the
+/// runtime's `Encoding` variants.
+fn body_encodings(body: &crate::ir::RequestBody) -> Vec<&'static str> {
     let mut out = Vec::new();
     let mut add = |media: &str| {
         let media = media.to_ascii_lowercase();
         let e = if media == "application/json" || media.ends_with("+json") {
-            Some(quote!(::d1_runtime::server::Encoding::Json))
+            Some("::d1_runtime::server::Encoding::Json")
         } else if media == "application/x-www-form-urlencoded" {
-            Some(quote!(::d1_runtime::server::Encoding::Form))
+            Some("::d1_runtime::server::Encoding::Form")
         } else {
             None
         };
         if let Some(e) = e
-            && !out.iter().any(|o: &TokenStream| o.to_string() == e.to_string())
+            && !out.contains(&e)
         {
             out.push(e);
         }
@@ -509,7 +516,7 @@ fn body_encodings(body: &crate::ir::RequestBody) -> Vec<TokenStream> {
     }
     if out.is_empty() {
         // A media type the router cannot decode: accept JSON, the closest D1 has.
-        out.push(quote!(::d1_runtime::server::Encoding::Json));
+        out.push("::d1_runtime::server::Encoding::Json");
     }
     out
 }
@@ -527,7 +534,8 @@ fn api_module(
 ) -> Result<String, Error> {
     let scope = Scope::External(types_crate);
     let mut checks = checks::Checks::new(ir, open, types_crate, server_root, Module::Api(api.module.clone()));
-    let trait_ident = ident(&trait_name(api));
+    let trait_text = trait_name(api);
+    let trait_ident = ident(&trait_text);
     let module_doc = {
         let mut doc = format!(
             "Server side of the **{}** (version {}), from `{}`: implement [`{}`] and mount it with [`router`] (or [`routes`]).",
@@ -558,7 +566,6 @@ fn api_module(
     let api_name = &api.module;
 
     for op in &api.operations {
-        let method_ident = ident(&op.name);
         let req_ident = ident(&op_type_name(op, "Request"));
         let resp_ident = ident(&op_type_name(op, "Response"));
         let handler_ident = ident(&format!("handle_{}", op.name));
@@ -578,11 +585,11 @@ fn api_module(
         if op.deprecated {
             doc.push_str("\n\nDeprecated in the spec.");
         }
-        let doc = doc_attrs(Some(&doc_text(&doc)));
-        trait_methods.push(quote! {
-            #doc
-            fn #method_ident(&self, request: #req_ident)
-                -> impl ::std::future::Future<Output = ::std::result::Result<#resp_ident, ::d1_runtime::server::ApiError>> + ::std::marker::Send;
+        let doc = doc_text(&doc);
+        let method = TraitMethod { name: &op.name, request: &req_ident.to_string(), response: &resp_ident.to_string() };
+        trait_methods.push(match method.text(&doc) {
+            Some(text) => Member::Text(text),
+            None => method.tokens(&doc).into(),
         });
 
         // ---- request struct
@@ -698,8 +705,8 @@ fn api_module(
         }
 
         // ---- handler
-        let handler = handler(ir, api_name, op, bearer, &trait_ident, &req_ident, &handler_ident, &mut checks, scope);
-        handlers.push_str(&render_items(handler, what)?);
+        let handler = handler(ir, api_name, op, bearer, &trait_text, &req_ident, &mut checks, scope, what)?;
+        handlers.push_str(&handler);
         paths.entry(axum_path(op)).or_default().push((op.method, handler_ident));
     }
 
@@ -890,22 +897,21 @@ fn handler(
     api_name: &str,
     op: &Operation,
     bearer: bool,
-    trait_ident: &proc_macro2::Ident,
+    trait_name: &str,
     req_ident: &proc_macro2::Ident,
-    handler_ident: &proc_macro2::Ident,
     checks: &mut checks::Checks,
     scope: Scope<'_>,
-) -> TokenStream {
-    let method_ident = ident(&op.name);
+    what: &str,
+) -> Result<String, Error> {
     let op_name = &op.name;
-    let mut steps = Vec::new();
+    let mut steps: Vec<Member> = Vec::new();
     let mut required = Vec::new();
     let mut assign = Vec::new();
-    let mut body_encodings_tokens = Vec::new();
+    let mut body_encodings_list = Vec::new();
 
     if bearer {
         // `serve` answers 401 before `extract` runs when the token is missing.
-        steps.push(quote!(let bearer_token = inputs.bearer.take()?;));
+        steps.push(Member::Text("    let bearer_token = inputs.bearer.take()?;\n".to_string()));
         assign.push(ident("bearer_token"));
     }
     for p in &op.params {
@@ -914,7 +920,7 @@ fn handler(
             // As the request struct declares it: a default makes the member always there,
             // except for arrays.
             let default = p.default.as_ref().filter(|_| !param_shape(ir, &p.ty, scope).array);
-            steps.push(styled_step(ir, op, p, style, default, scope));
+            steps.push(styled_step(ir, op, p, style, default, scope).into());
             if p.required || p.location == ParamLocation::Path || default.is_some() {
                 required.push(var.clone());
             }
@@ -974,26 +980,45 @@ fn handler(
                     if raw.is_empty() { Some(None) } else { #parsed.map(Some) }
                 }
             };
-            steps.push(quote! {
-                let #var = {
-                    let raw: Vec<&str> = #raw;
-                    #presence
-                };
-            });
+            steps.push(
+                quote! {
+                    let #var = {
+                        let raw: Vec<&str> = #raw;
+                        #presence
+                    };
+                }
+                .into(),
+            );
             required.push(var.clone());
             assign.push(var.clone());
             continue;
         }
-        if p.required || is_path {
-            steps.push(quote!(let #var = inputs.required(#loc, #name, #parser);));
-            required.push(var.clone());
-        } else if let Some(default) = &p.default {
-            let default = default_text(default);
-            steps.push(quote!(let #var = inputs.defaulted(#loc, #name, #default, #parser);));
-            required.push(var.clone());
+        // `let var = inputs.required(location, "name", parser);` and the like: as text where
+        // `call_text` knows how prettyplease lays it out, as tokens where it does not.
+        let default = p.default.as_ref().filter(|_| !(p.required || is_path)).map(default_text);
+        let method = if p.required || is_path {
+            "required"
+        } else if default.is_some() {
+            "defaulted"
         } else {
-            steps.push(quote!(let #var = inputs.optional(#loc, #name, #parser);));
+            "optional"
+        };
+        if method != "optional" {
+            required.push(var.clone());
         }
+        let text = super::type_text(parser).and_then(|parser| {
+            let mut args = vec![location_path(p.location).to_string(), Literal::string(name).to_string()];
+            args.extend(default.as_deref().map(|d| Literal::string(d).to_string()));
+            args.push(parser);
+            call_text(&p.ident, method, &args)
+        });
+        steps.push(match text {
+            Some(text) => Member::Text(text),
+            None => {
+                let (method, default) = (ident(method), default.iter());
+                quote!(let #var = inputs.#method(#loc, #name, #(#default,)* #parser);).into()
+            }
+        });
         assign.push(var.clone());
     }
     if let Some(body) = &op.body {
@@ -1015,8 +1040,8 @@ fn handler(
         };
         // A body without constraints (raw bytes, an open value) has nothing to check.
         let (value, c) = if check.is_empty() { (quote!(_value), quote!(_c)) } else { (quote!(value), quote!(c)) };
-        body_encodings_tokens = encodings;
-        steps.push(quote! {
+        body_encodings_list = encodings;
+        steps.push(Member::Tokens(quote! {
             let body: ::std::option::Option<#ty> = match inputs.body.take() {
                 None => {
                     #missing
@@ -1030,7 +1055,7 @@ fn handler(
                     &mut inputs.violations,
                 ),
             };
-        });
+        }));
         if body.required {
             required.push(ident("body"));
         }
@@ -1038,34 +1063,304 @@ fn handler(
     }
     let values =
         assign.iter().map(|field| if required.contains(field) { quote!(#field: #field?) } else { quote!(#field) });
-    let doc = format!(" Checks the inputs of `{} {}`, then calls the implementation.", op.method.as_str(), op.path);
     let extract_doc =
         format!(" The checked inputs of `{op_name}`; `None` when one is invalid (each recorded in `inputs`).");
     let extract_ident = format_ident!("extract_{}", op.name);
+    let route = format!("{} {}", op.method.as_str(), op.path);
+    let handler = Handler { api: api_name, name: op_name, route: &route, bearer, trait_name };
+    let mut text = match handler.text(&body_encodings_list) {
+        Some(text) => text,
+        None => render_items(handler.tokens(&body_encodings_list), what)?,
+    };
     let inputs = if steps.is_empty() { quote!(_inputs) } else { quote!(inputs) };
-    quote! {
-        #[doc = #doc]
-        fn #handler_ident<A: #trait_ident>(
-            ::d1_runtime::server::axum::extract::State(shared): ::d1_runtime::server::axum::extract::State<::std::sync::Arc<::d1_runtime::server::Shared<A>>>,
-            params: ::std::result::Result<::d1_runtime::server::axum::extract::RawPathParams, ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection>,
-            request: ::d1_runtime::server::axum::extract::Request,
-        ) -> impl ::std::future::Future<Output = ::d1_runtime::server::axum::response::Response> + ::std::marker::Send {
-            let operation = &::d1_runtime::server::Operation {
-                api: #api_name,
-                name: #op_name,
-                bearer: #bearer,
-                body: &[#(#body_encodings_tokens),*],
-            };
-            let body_limit = shared.config.body_limit;
-            ::d1_runtime::server::serve(operation, body_limit, params, request, #extract_ident, move |request| async move {
-                shared.api.#method_ident(request).await
-            })
-        }
-
+    let head = quote! {
         #[doc = #extract_doc]
-        fn #extract_ident(#inputs: &mut ::d1_runtime::server::Inputs<'_>) -> ::std::option::Option<#req_ident> {
-            #(#steps)*
-            ::std::option::Option::Some(#req_ident { #(#values),* })
+        fn #extract_ident(#inputs: &mut ::d1_runtime::server::Inputs<'_>) -> ::std::option::Option<#req_ident>
+    };
+    let tail = quote!(::std::option::Option::Some(#req_ident { #(#values),* }));
+    text.push_str(&fn_with_statements(head, steps, tail, what)?);
+    Ok(text)
+}
+
+/// `    let var = inputs.method(args);` as prettyplease prints it in the body of a top-level
+/// function: the call on a line of its own, its arguments on that line when they fit, else one
+/// per line. `None` where it might print otherwise (a line over the margin, or the whole
+/// statement fitting on one line).
+fn call_text(var: &str, method: &str, args: &[String]) -> Option<String> {
+    let one_line = format!("    let {var} = inputs.{method}({});", args.join(", "));
+    if one_line.len() <= MARGIN || !one_line.is_ascii() {
+        return None;
+    }
+    let call = format!("        .{method}({});", args.join(", "));
+    let text = if call.len() <= MARGIN {
+        format!("    let {var} = inputs\n{call}\n")
+    } else {
+        let mut text = format!("    let {var} = inputs\n        .{method}(\n");
+        for arg in args {
+            text.push_str(&format!("            {arg},\n"));
         }
+        text.push_str("        );\n");
+        text
+    };
+    text.lines().all(|line| line.len() <= MARGIN).then_some(text)
+}
+
+/// An operation's method of the API trait.
+struct TraitMethod<'a> {
+    name: &'a str,
+    /// The request struct's name.
+    request: &'a str,
+    /// The response enum's name.
+    response: &'a str,
+}
+
+impl TraitMethod<'_> {
+    fn tokens(&self, doc: &str) -> TokenStream {
+        let doc = doc_attrs(Some(doc));
+        let (name, request, response) = (ident(self.name), ident(self.request), ident(self.response));
+        quote! {
+            #doc
+            fn #name(&self, request: #request)
+                -> impl ::std::future::Future<Output = ::std::result::Result<#response, ::d1_runtime::server::ApiError>> + ::std::marker::Send;
+        }
+    }
+
+    /// [`TraitMethod::tokens`] as prettyplease prints them inside the trait, or `None` where the
+    /// names might make them print otherwise.
+    fn text(&self, doc: &str) -> Option<String> {
+        let (name, request, response) = (self.name, self.request, self.response);
+        // The result type on one line, less its trailing comma, would have to overflow.
+        let result = format!("        Output = ::std::result::Result<{response}, ::d1_runtime::server::ApiError>");
+        if result.len() <= MARGIN {
+            return None;
+        }
+        let code = format!(
+            "    fn {name}(
+        &self,
+        request: {request},
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            {response},
+            ::d1_runtime::server::ApiError,
+        >,
+    > + ::std::marker::Send;
+"
+        );
+        if !code.lines().all(|line| line.len() <= MARGIN) {
+            return None;
+        }
+        let mut text = String::with_capacity(doc.len() + code.len() + 16);
+        super::docs::push_doc(&mut text, "    ", Some(doc));
+        text.push_str(&code);
+        Some(text)
+    }
+}
+
+/// What an operation's handler is made of: it reads the operation's inputs with its `extract_`
+/// function and calls the implementation.
+struct Handler<'a> {
+    /// The API's module name.
+    api: &'a str,
+    /// The operation's name (its trait method).
+    name: &'a str,
+    /// `GET /path`.
+    route: &'a str,
+    bearer: bool,
+    trait_name: &'a str,
+}
+
+impl Handler<'_> {
+    fn doc(&self) -> String {
+        format!("Checks the inputs of `{}`, then calls the implementation.", self.route)
+    }
+
+    fn tokens(&self, encodings: &[&str]) -> TokenStream {
+        let doc = format!(" {}", self.doc());
+        let (api, name, bearer) = (self.api, self.name, self.bearer);
+        let (trait_ident, method_ident) = (ident(self.trait_name), ident(name));
+        let (handler_ident, extract_ident) = (format_ident!("handle_{name}"), format_ident!("extract_{name}"));
+        let encodings = encodings.iter().map(|e| path_tokens(e));
+        quote! {
+            #[doc = #doc]
+            fn #handler_ident<A: #trait_ident>(
+                ::d1_runtime::server::axum::extract::State(shared): ::d1_runtime::server::axum::extract::State<::std::sync::Arc<::d1_runtime::server::Shared<A>>>,
+                params: ::std::result::Result<::d1_runtime::server::axum::extract::RawPathParams, ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection>,
+                request: ::d1_runtime::server::axum::extract::Request,
+            ) -> impl ::std::future::Future<Output = ::d1_runtime::server::axum::response::Response> + ::std::marker::Send {
+                let operation = &::d1_runtime::server::Operation {
+                    api: #api,
+                    name: #name,
+                    bearer: #bearer,
+                    body: &[#(#encodings),*],
+                };
+                let body_limit = shared.config.body_limit;
+                ::d1_runtime::server::serve(operation, body_limit, params, request, #extract_ident, move |request| async move {
+                    shared.api.#method_ident(request).await
+                })
+            }
+        }
+    }
+
+    /// [`Handler::tokens`] as prettyplease prints them, or `None` where a name might make them
+    /// print otherwise (a line over the margin, a route that is not plain text).
+    fn text(&self, encodings: &[&str]) -> Option<String> {
+        let (name, trait_name, bearer) = (self.name, self.trait_name, self.bearer);
+        let call = format!("        move |request| async move {{ shared.api.{name}(request).await }},\n");
+        // The trailing comma of a broken argument list does not count towards the margin.
+        let call = if call.len() - ",\n".len() <= MARGIN {
+            call
+        } else {
+            format!("        move |request| async move {{\n            shared.api.{name}(request).await\n        }},\n")
+        };
+        let code = format!(
+            "fn handle_{name}<A: {trait_name}>(
+    ::d1_runtime::server::axum::extract::State(
+        shared,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
+    >,
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {{
+    let operation = &::d1_runtime::server::Operation {{
+        api: {api},
+        name: {name_literal},
+        bearer: {bearer},
+        body: &[{encodings}],
+    }};
+    let body_limit = shared.config.body_limit;
+    ::d1_runtime::server::serve(
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_{name},
+{call}    )
+}}
+",
+            api = Literal::string(self.api),
+            name_literal = Literal::string(name),
+            encodings = encodings.join(", "),
+        );
+        let doc = self.doc();
+        let mut text = String::with_capacity(doc.len() + code.len() + 8);
+        super::docs::push_doc(&mut text, "", Some(&doc));
+        let plain = text.is_ascii() && !text.bytes().any(|b| b < b' ' && b != b'\n') && text.lines().count() == 1;
+        text.push_str(&code);
+        (plain && code.lines().all(|line| line.len() <= MARGIN)).then_some(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parameter statements printed as text equal prettyplease's printing of their tokens,
+    /// in a function whose other statements are printed from tokens, across name lengths that
+    /// take each layout and the fallback.
+    #[test]
+    fn parameter_statements_print_as_prettyplease_prints_them() {
+        let parsers = [
+            "::d1_runtime::server::parse_i32".to_string(),
+            "::d1_runtime::server::parse_from_str::<::d1_types::some_module::SomeType>".to_string(),
+            "::d1_runtime::server::parse_from_str::<::d1_types::a_longer_module::ALongerTypeName>".to_string(),
+        ];
+        let (mut as_text, mut one_line, mut left) = (0, 0, 0);
+        for n in 1..90 {
+            for (i, parser) in parsers.iter().enumerate() {
+                for (method, default) in [("required", None), ("optional", None), ("defaulted", Some("ten"))] {
+                    let var = format!("v{}", "x".repeat(n));
+                    let name = format!("n{}", "y".repeat((n * 7 + i) % 40));
+                    let location = location_path(if n % 2 == 0 { ParamLocation::Query } else { ParamLocation::Path });
+                    let mut args = vec![location.to_string(), Literal::string(&name).to_string()];
+                    args.extend(default.map(|d| Literal::string(d).to_string()));
+                    args.push(parser.clone());
+                    let Some(text) = call_text(&var, method, &args) else {
+                        left += 1;
+                        continue;
+                    };
+                    one_line += usize::from(text.lines().count() == 2);
+                    let (var, method) = (ident(&var), ident(method));
+                    let (location, parser) = (path_tokens(location), path_tokens_with_generics(parser));
+                    let default = default.iter();
+                    let statement = quote!(let #var = inputs.#method(#location, #name, #(#default,)* #parser););
+                    let other = quote!(let b = inputs.bearer.take()?;);
+                    let head = quote!(fn f(inputs: &mut X) -> Option<Y>);
+                    let tail = quote!(Some(Y));
+                    let whole =
+                        render_items(quote!(#head { #other #statement #other #statement #tail }), "test").unwrap();
+                    let statements = vec![
+                        Member::Tokens(other.clone()),
+                        Member::Text(text.clone()),
+                        other.into(),
+                        Member::Text(text),
+                    ];
+                    assert_eq!(fn_with_statements(head, statements, tail, "test").unwrap(), whole);
+                    as_text += 1;
+                }
+            }
+        }
+        assert!(as_text > 300 && one_line > 2 && left > 100, "{as_text} {one_line} {left}");
+    }
+
+    /// The trait methods printed as text equal prettyplease's printing of their tokens.
+    #[test]
+    fn trait_methods_print_as_prettyplease_prints_them() {
+        let _docs = super::super::docs::Table::scope();
+        let (mut as_text, mut left) = (0, 0);
+        for n in 1..90 {
+            let name = format!("o{}", "p".repeat(n));
+            let request = format!("R{}", "q".repeat((n * 3) % 70));
+            let response = format!("S{}", "t".repeat((n * 5) % 70));
+            let method = TraitMethod { name: &name, request: &request, response: &response };
+            let doc = "One line.\n\n`GET /x`";
+            let Some(text) = method.text(doc) else {
+                left += 1;
+                continue;
+            };
+            let head = quote!(pub trait A: Send);
+            let whole = render_block(head.clone(), [method.tokens(doc)], "test").unwrap();
+            assert_eq!(render_block(head, [Member::Text(text)], "test").unwrap(), whole, "{name} {request} {response}");
+            as_text += 1;
+        }
+        assert!(as_text > 40 && left > 10, "{as_text} {left}");
+    }
+
+    /// `::a::b::<::c::D>` as tokens.
+    fn path_tokens_with_generics(path: &str) -> TokenStream {
+        path.parse().unwrap()
+    }
+
+    /// The handlers printed as text equal prettyplease's printing of their tokens, across name
+    /// lengths that take each layout of the closure and the fallback.
+    #[test]
+    fn handlers_print_as_prettyplease_prints_them() {
+        let encodings: [&[&str]; 3] = [
+            &[],
+            &["::d1_runtime::server::Encoding::Json"],
+            &["::d1_runtime::server::Encoding::Form", "::d1_runtime::server::Encoding::Json"],
+        ];
+        let (mut as_text, mut broken_call, mut left) = (0, 0, 0);
+        for n in 1..90 {
+            let name = format!("o{}", "p".repeat(n));
+            let trait_name = format!("T{}", "r".repeat(n % 30));
+            let route = format!("GET /{}", "s".repeat(n));
+            let encodings = encodings[n % 3];
+            let handler =
+                Handler { api: "api", name: &name, route: &route, bearer: n % 2 == 0, trait_name: &trait_name };
+            let Some(text) = handler.text(encodings) else {
+                left += 1;
+                continue;
+            };
+            assert_eq!(text, render_items(handler.tokens(encodings), "test").unwrap(), "{name}");
+            as_text += 1;
+            broken_call += usize::from(text.contains("async move {\n"));
+        }
+        assert!(as_text > 25 && broken_call > 5 && as_text - broken_call > 5 && left > 10, "{as_text} {left}");
     }
 }
