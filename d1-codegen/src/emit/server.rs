@@ -596,112 +596,34 @@ fn api_module(
         items.push_str(&request_struct(ir, api, op, bearer, &req_ident, scope, what)?);
 
         // ---- response enum
-        let mut variants = Vec::new();
-        let mut arms = Vec::new();
-        let mut status_arms = Vec::new();
-        for r in &op.responses {
-            let v = ident(&r.variant);
-            let d = format!("`{}`: {}", r.status, r.description);
-            let d = doc_attrs(Some(&doc_text(&d)));
-            let body_ty = r.body.as_ref().map(|b| type_tokens(ir, &b.ty, scope));
-            // The status carried by the variant (ranges and `default`), or the declared code.
-            let (status_expr, status_ty) = match r.status {
-                Status::Code(code) => (status_code(code), None),
-                Status::Range(2) => (quote!(status.status()), Some(quote!(::d1_runtime::server::Status2xx))),
-                Status::Range(n) => {
-                    let n = Literal::u16_unsuffixed(n);
-                    (quote!(status.status()), Some(quote!(::d1_runtime::server::StatusClass<#n>)))
-                }
-                Status::Default => (quote!(*status), Some(quote!(::d1_runtime::server::axum::http::StatusCode))),
-            };
-            // `into_response` takes the status from `status()` first, so its arms only write.
-            let write = match &r.body {
-                None => quote!(::d1_runtime::server::empty_response(status)),
-                Some(b) => match (&b.media_type, &b.ty) {
-                    (MediaType::Other(ct), TypeRef::Bytes) => {
-                        quote!(::d1_runtime::server::bytes_response(status, #ct, body))
-                    }
-                    _ => quote!(::d1_runtime::server::json_response(status, &body)),
-                },
-            };
-            match (status_ty, body_ty) {
-                (None, None) => {
-                    variants.push(quote!(#d #v,));
-                    arms.push(quote!(Self::#v => #write,));
-                    status_arms.push(quote!(Self::#v => #status_expr,));
-                }
-                (None, Some(ty)) => {
-                    variants.push(quote!(#d #v(#ty),));
-                    arms.push(quote!(Self::#v(body) => #write,));
-                    status_arms.push(quote!(Self::#v(_) => #status_expr,));
-                }
-                (Some(st), None) => {
-                    variants.push(quote!(#d #v(#st),));
-                    arms.push(quote!(Self::#v(_) => #write,));
-                    status_arms.push(quote!(Self::#v(status) => #status_expr,));
-                }
-                (Some(st), Some(ty)) => {
-                    variants.push(quote!(#d #v(#st, #ty),));
-                    arms.push(quote!(Self::#v(_, body) => #write,));
-                    status_arms.push(quote!(Self::#v(status, _) => #status_expr,));
-                }
-            }
-        }
-        let resp_doc = format!(
-            "The responses [`{}::{}`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).",
-            trait_name(api),
-            op.name
-        );
-        if variants.is_empty() {
-            items.push_str(&render_items(
-                quote! {
-                    #[doc = #resp_doc]
-                    #[derive(Clone, Debug)]
-                    #[non_exhaustive]
-                    pub enum #resp_ident {}
-                    impl #resp_ident {
-                        /// The HTTP status of this response.
-                        pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
-                            match *self {}
-                        }
-                    }
-                    impl ::d1_runtime::server::axum::response::IntoResponse for #resp_ident {
-                        fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
-                            match self {}
-                        }
-                    }
-                },
-                what,
-            )?);
-        } else {
-            items.push_str(&render_items(
-                quote! {
-                    #[doc = #resp_doc]
-                    #[derive(Clone, Debug)]
-                    #[allow(clippy::large_enum_variant)]
-                    #[non_exhaustive]
-                    pub enum #resp_ident {
-                        #(#variants)*
-                    }
-                    impl #resp_ident {
-                        /// The HTTP status of this response.
-                        pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
-                            match self {
-                                #(#status_arms)*
-                            }
-                        }
-                    }
-                    impl ::d1_runtime::server::axum::response::IntoResponse for #resp_ident {
-                        fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
-                            let status = self.status();
-                            match self {
-                                #(#arms)*
-                            }
-                        }
-                    }
-                },
-                what,
-            )?);
+        let variants: Vec<Variant> = op
+            .responses
+            .iter()
+            .map(|r| Variant {
+                doc: doc_text(&format!("`{}`: {}", r.status, r.description)),
+                name: r.variant.clone(),
+                status: r.status,
+                body: r.body.as_ref().map(|b| {
+                    let bytes = match (&b.media_type, &b.ty) {
+                        (MediaType::Other(ct), TypeRef::Bytes) => Some(ct.clone()),
+                        _ => None,
+                    };
+                    (type_tokens(ir, &b.ty, scope), bytes)
+                }),
+            })
+            .collect();
+        let response = Response {
+            doc: format!(
+                "The responses [`{}::{}`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).",
+                trait_name(api),
+                op.name
+            ),
+            name: resp_ident.to_string(),
+            variants,
+        };
+        match response.text() {
+            Some(text) => items.push_str(&text),
+            None => items.push_str(&render_items(response.tokens(), what)?),
         }
 
         // ---- handler
@@ -1105,6 +1027,206 @@ fn call_text(var: &str, method: &str, args: &[String]) -> Option<String> {
     text.lines().all(|line| line.len() <= MARGIN).then_some(text)
 }
 
+/// One variant of a response enum: a status the spec declares.
+struct Variant {
+    doc: String,
+    name: String,
+    status: Status,
+    /// The body's type, and its media type when it is sent as raw bytes.
+    body: Option<(TokenStream, Option<String>)>,
+}
+
+/// An operation's response enum, with its `status` method and `IntoResponse` implementation.
+struct Response {
+    doc: String,
+    name: String,
+    variants: Vec<Variant>,
+}
+
+impl Response {
+    fn tokens(&self) -> TokenStream {
+        let resp_doc = &self.doc;
+        let resp_ident = ident(&self.name);
+        if self.variants.is_empty() {
+            return quote! {
+                #[doc = #resp_doc]
+                #[derive(Clone, Debug)]
+                #[non_exhaustive]
+                pub enum #resp_ident {}
+                impl #resp_ident {
+                    /// The HTTP status of this response.
+                    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
+                        match *self {}
+                    }
+                }
+                impl ::d1_runtime::server::axum::response::IntoResponse for #resp_ident {
+                    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+                        match self {}
+                    }
+                }
+            };
+        }
+        let mut variants = Vec::new();
+        let mut arms = Vec::new();
+        let mut status_arms = Vec::new();
+        for r in &self.variants {
+            let v = ident(&r.name);
+            let d = doc_attrs(Some(&r.doc));
+            let body_ty = r.body.as_ref().map(|(ty, _)| ty);
+            // The status carried by the variant (ranges and `default`), or the declared code.
+            let (status_expr, status_ty) = match r.status {
+                Status::Code(code) => (status_code(code), None),
+                Status::Range(2) => (quote!(status.status()), Some(quote!(::d1_runtime::server::Status2xx))),
+                Status::Range(n) => {
+                    let n = Literal::u16_unsuffixed(n);
+                    (quote!(status.status()), Some(quote!(::d1_runtime::server::StatusClass<#n>)))
+                }
+                Status::Default => (quote!(*status), Some(quote!(::d1_runtime::server::axum::http::StatusCode))),
+            };
+            // `into_response` takes the status from `status()` first, so its arms only write.
+            let write = match &r.body {
+                None => quote!(::d1_runtime::server::empty_response(status)),
+                Some((_, Some(ct))) => quote!(::d1_runtime::server::bytes_response(status, #ct, body)),
+                Some((_, None)) => quote!(::d1_runtime::server::json_response(status, &body)),
+            };
+            match (status_ty, body_ty) {
+                (None, None) => {
+                    variants.push(quote!(#d #v,));
+                    arms.push(quote!(Self::#v => #write,));
+                    status_arms.push(quote!(Self::#v => #status_expr,));
+                }
+                (None, Some(ty)) => {
+                    variants.push(quote!(#d #v(#ty),));
+                    arms.push(quote!(Self::#v(body) => #write,));
+                    status_arms.push(quote!(Self::#v(_) => #status_expr,));
+                }
+                (Some(st), None) => {
+                    variants.push(quote!(#d #v(#st),));
+                    arms.push(quote!(Self::#v(_) => #write,));
+                    status_arms.push(quote!(Self::#v(status) => #status_expr,));
+                }
+                (Some(st), Some(ty)) => {
+                    variants.push(quote!(#d #v(#st, #ty),));
+                    arms.push(quote!(Self::#v(_, body) => #write,));
+                    status_arms.push(quote!(Self::#v(status, _) => #status_expr,));
+                }
+            }
+        }
+        quote! {
+            #[doc = #resp_doc]
+            #[derive(Clone, Debug)]
+            #[allow(clippy::large_enum_variant)]
+            #[non_exhaustive]
+            pub enum #resp_ident {
+                #(#variants)*
+            }
+            impl #resp_ident {
+                /// The HTTP status of this response.
+                pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
+                    match self {
+                        #(#status_arms)*
+                    }
+                }
+            }
+            impl ::d1_runtime::server::axum::response::IntoResponse for #resp_ident {
+                fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+                    let status = self.status();
+                    match self {
+                        #(#arms)*
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`Response::tokens`] as prettyplease prints them, for enums whose variants all stand for
+    /// one status code with a named constant; `None` for others, and where a name or a type might
+    /// make them print otherwise (each variant, arm and head on one line, or a variant's type on
+    /// a line of its own, with a margin to spare at the boundaries).
+    fn text(&self) -> Option<String> {
+        let name = &self.name;
+        let fits = |line: &str| line.len() <= MARGIN;
+        let (mut variants, mut status_arms, mut arms) = (String::new(), String::new(), String::new());
+        for v in &self.variants {
+            let Status::Code(code) = v.status else { return None };
+            let constant = naming::status_constant(code)?;
+            let variant = &v.name;
+            let (pattern, write) = match &v.body {
+                None => (format!("Self::{variant}"), "::d1_runtime::server::empty_response(status)".to_string()),
+                Some((_, Some(ct))) => (
+                    format!("Self::{variant}(body)"),
+                    format!("::d1_runtime::server::bytes_response(status, {}, body)", Literal::string(ct)),
+                ),
+                Some((_, None)) => {
+                    (format!("Self::{variant}(body)"), "::d1_runtime::server::json_response(status, &body)".to_string())
+                }
+            };
+            super::docs::push_doc(&mut variants, "    ", Some(&v.doc));
+            match &v.body {
+                None => variants.push_str(&format!("    {variant},\n")),
+                Some((ty, _)) => {
+                    let ty = super::type_text(ty)?;
+                    let line = format!("    {variant}({ty}),");
+                    if fits(&line) {
+                        variants.push_str(&line);
+                        variants.push('\n');
+                    } else if line.len() > MARGIN + 2 && (!ty.contains('<') || fits(&format!("        {ty},"))) {
+                        // A path alone on its line, even past the margin: it has nowhere to break.
+                        variants.push_str(&format!("    {variant}(\n        {ty},\n    ),\n"));
+                    } else {
+                        return None;
+                    }
+                }
+            }
+            let status_pattern = if v.body.is_some() { format!("Self::{variant}(_)") } else { pattern.clone() };
+            let status_arm =
+                format!("            {status_pattern} => ::d1_runtime::server::axum::http::StatusCode::{constant},\n");
+            let arm = format!("            {pattern} => {write},\n");
+            if !(fits(status_arm.trim_end()) && fits(arm.trim_end())) {
+                return None;
+            }
+            status_arms.push_str(&status_arm);
+            arms.push_str(&arm);
+        }
+        if variants.is_empty() || !variants.is_ascii() {
+            return None;
+        }
+        let head = format!("impl ::d1_runtime::server::axum::response::IntoResponse for {name} {{");
+        let head = if fits(&head) {
+            head
+        } else if head.len() > MARGIN + 2 {
+            format!("impl ::d1_runtime::server::axum::response::IntoResponse\nfor {name} {{")
+        } else {
+            return None;
+        };
+        let mut text = String::new();
+        super::docs::push_doc(&mut text, "", Some(&self.doc));
+        text.push_str(&format!(
+            "#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum {name} {{
+{variants}}}
+impl {name} {{
+    /// The HTTP status of this response.
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {{
+        match self {{
+{status_arms}        }}
+    }}
+}}
+{head}
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {{
+        let status = self.status();
+        match self {{
+{arms}        }}
+    }}
+}}
+"
+        ));
+        Some(text)
+    }
+}
+
 /// An operation's method of the API trait.
 struct TraitMethod<'a> {
     name: &'a str,
@@ -1329,6 +1451,53 @@ mod tests {
             as_text += 1;
         }
         assert!(as_text > 40 && left > 10, "{as_text} {left}");
+    }
+
+    /// The response enums printed as text equal prettyplease's printing of their tokens, across
+    /// name and type lengths that take each layout and the fallback.
+    #[test]
+    fn responses_print_as_prettyplease_prints_them() {
+        let _docs = super::super::docs::Table::scope();
+        let (mut as_text, mut broken_variant, mut left) = (0, 0, 0);
+        for n in 1..90 {
+            let ty = path_tokens(&format!("::d1_types::module::T{}", "u".repeat(n)));
+            let variant = |status: Status, name: String, body: Option<(TokenStream, Option<String>)>| Variant {
+                doc: format!("`{status}`: Multi\nline {name}."),
+                name,
+                status,
+                body,
+            };
+            let mut variants = vec![
+                variant(Status::Code(200), format!("O{}", "k".repeat(n % 9)), Some((ty.clone(), None))),
+                variant(Status::Code(404), "NotFound".to_string(), None),
+            ];
+            match n % 7 {
+                0 => variants.push(variant(Status::Code(299), "Status299".to_string(), None)),
+                2 => variants.push(variant(
+                    Status::Code(201),
+                    format!("C{}", "r".repeat(n % 5)),
+                    Some((quote!(::std::vec::Vec<u8>), Some("a/b".to_string()))),
+                )),
+                1 => variants.push(variant(Status::Range(2), "Success".to_string(), None)),
+                _ => {}
+            }
+            let response = Response {
+                doc: "The responses [`A::b`] can give.".to_string(),
+                name: format!("R{}", "s".repeat((n * 3) % 60)),
+                variants,
+            };
+            let Some(text) = response.text() else {
+                left += 1;
+                continue;
+            };
+            assert_eq!(text, render_items(response.tokens(), "test").unwrap(), "{n}");
+            as_text += 1;
+            broken_variant += usize::from(text.contains("(\n        ::d1_types"));
+        }
+        assert!(
+            as_text > 30 && broken_variant > 10 && as_text - broken_variant > 10 && left > 10,
+            "{as_text} {broken_variant} {left}"
+        );
     }
 
     /// `::a::b::<::c::D>` as tokens.
