@@ -852,10 +852,10 @@ fn handler(
         let shape = param_shape(ir, &p.ty, scope);
         let var = ident(&p.ident);
         let name = &p.name;
-        let loc = location_tokens(p.location);
         let parser = &shape.parser;
         let is_path = p.location == ParamLocation::Path;
         if shape.array {
+            let loc = location_tokens(p.location);
             let split = |raw: TokenStream, prefix: String, separator: String| quote!(::d1_runtime::server::split_items(#raw, #prefix, #separator, #loc, #name, &mut inputs.violations));
             let raw = match (p.location, p.list_style) {
                 (ParamLocation::Query, ListStyle::Joined(separator)) => {
@@ -937,7 +937,7 @@ fn handler(
         steps.push(match text {
             Some(text) => Member::Text(text),
             None => {
-                let (method, default) = (ident(method), default.iter());
+                let (loc, method, default) = (location_tokens(p.location), ident(method), default.iter());
                 quote!(let #var = inputs.#method(#loc, #name, #(#default,)* #parser);).into()
             }
         });
@@ -1374,7 +1374,9 @@ impl Handler<'_> {
         super::docs::push_doc(&mut text, "", Some(&doc));
         let plain = text.is_ascii() && !text.bytes().any(|b| b < b' ' && b != b'\n') && text.lines().count() == 1;
         text.push_str(&code);
-        (plain && code.lines().all(|line| line.len() <= MARGIN)).then_some(text)
+        // The call's line was measured above, by its own rule.
+        let fits = code.lines().all(|line| line.len() <= MARGIN || call.starts_with(line));
+        (plain && fits).then_some(text)
     }
 }
 
