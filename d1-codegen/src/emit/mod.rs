@@ -411,6 +411,59 @@ pub(crate) fn members_text(members: TokenStream, what: &str) -> Result<String, E
         .ok_or_else(|| Error::new(&Location::new(what, ""), "internal error: a block printed unexpectedly"))
 }
 
+/// A top-level function printed as prettyplease prints it, from everything before its body
+/// (`head`), its statements and the body's final expression (`tail`). Statements given as text
+/// (laid out as prettyplease lays them out, indented one level) stand in the printed function
+/// where a marker statement stood: prettyplease ends every statement with a forced line break, so
+/// a statement's lines do not depend on its neighbours. Only the statements given as tokens are
+/// parsed and printed.
+pub(crate) fn fn_with_statements(
+    head: TokenStream,
+    statements: Vec<Member>,
+    tail: TokenStream,
+    what: &str,
+) -> Result<String, Error> {
+    // An expression statement of a bare name: no emitter writes one.
+    const MARKER: &str = "__d1_printed_statements__";
+    let marker = ident(MARKER);
+    let mut body = TokenStream::new();
+    let mut texts: Vec<String> = Vec::new();
+    let mut after_text = false;
+    for statement in statements {
+        match statement {
+            Member::Tokens(tokens) => {
+                body.extend(tokens);
+                after_text = false;
+            }
+            Member::Text(text) => match texts.last_mut() {
+                Some(last) if after_text => last.push_str(&text),
+                _ => {
+                    texts.push(text);
+                    body.extend(quote!(#marker;));
+                    after_text = true;
+                }
+            },
+        }
+    }
+    let printed = render_items(quote!(#head { #body #tail }), what)?;
+    let line = format!("\n    {MARKER};\n");
+    let mut out = String::with_capacity(printed.len() + texts.iter().map(String::len).sum::<usize>());
+    let mut texts = texts.into_iter();
+    let mut rest = printed.as_str();
+    let misplaced =
+        || Error::new(&Location::new(what, ""), "internal error: a function's statements printed unexpectedly");
+    while let Some(at) = rest.find(&line) {
+        out.push_str(&rest[..=at]);
+        out.push_str(&texts.next().ok_or_else(misplaced)?);
+        rest = &rest[at + line.len()..];
+    }
+    if texts.next().is_some() || rest.contains(MARKER) {
+        return Err(misplaced());
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
 /// The width prettyplease fills lines to, for the items printed as text.
 pub(crate) const MARGIN: usize = 89;
 

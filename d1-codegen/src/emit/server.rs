@@ -13,8 +13,9 @@ mod checks;
 
 use super::templates;
 use super::{
-    declaration_text, describe_sources, doc_attrs, ident, render_block, render_crate_root, render_items, rust_header,
-    spaced_after, struct_with_members, type_tokens, Options, Part, Scope,
+    declaration_text, describe_sources, doc_attrs, fn_with_statements, ident, path_tokens, render_block,
+    render_crate_root, render_items, rust_header, spaced_after, struct_with_members, type_tokens, Member, Options,
+    Part, Scope, MARGIN,
 };
 use crate::error::Error;
 use crate::ir::{
@@ -457,11 +458,16 @@ fn object_keys(ir: &Ir, ty: &TypeRef, depth: usize) -> Option<Vec<String>> {
 }
 
 fn location_tokens(location: ParamLocation) -> TokenStream {
+    path_tokens(location_path(location))
+}
+
+/// The runtime's `In` variant for a parameter location, as a path.
+fn location_path(location: ParamLocation) -> &'static str {
     match location {
-        ParamLocation::Path => quote!(::d1_runtime::server::In::Path),
-        ParamLocation::Query => quote!(::d1_runtime::server::In::Query),
-        ParamLocation::Header => quote!(::d1_runtime::server::In::Header),
-        ParamLocation::Cookie => quote!(::d1_runtime::server::In::Cookie),
+        ParamLocation::Path => "::d1_runtime::server::In::Path",
+        ParamLocation::Query => "::d1_runtime::server::In::Query",
+        ParamLocation::Header => "::d1_runtime::server::In::Header",
+        ParamLocation::Cookie => "::d1_runtime::server::In::Cookie",
     }
 }
 
@@ -481,20 +487,21 @@ fn default_text(value: &serde_json::Value) -> String {
     }
 }
 
-/// The encodings a body may come in, the spec's first media type first.
-fn body_encodings(body: &crate::ir::RequestBody) -> Vec<TokenStream> {
+/// The encodings a body may come in, the spec's first media type first, as paths of the
+/// runtime's `Encoding` variants.
+fn body_encodings(body: &crate::ir::RequestBody) -> Vec<&'static str> {
     let mut out = Vec::new();
     let mut add = |media: &str| {
         let media = media.to_ascii_lowercase();
         let e = if media == "application/json" || media.ends_with("+json") {
-            Some(quote!(::d1_runtime::server::Encoding::Json))
+            Some("::d1_runtime::server::Encoding::Json")
         } else if media == "application/x-www-form-urlencoded" {
-            Some(quote!(::d1_runtime::server::Encoding::Form))
+            Some("::d1_runtime::server::Encoding::Form")
         } else {
             None
         };
         if let Some(e) = e
-            && !out.iter().any(|o: &TokenStream| o.to_string() == e.to_string())
+            && !out.contains(&e)
         {
             out.push(e);
         }
@@ -509,7 +516,7 @@ fn body_encodings(body: &crate::ir::RequestBody) -> Vec<TokenStream> {
     }
     if out.is_empty() {
         // A media type the router cannot decode: accept JSON, the closest D1 has.
-        out.push(quote!(::d1_runtime::server::Encoding::Json));
+        out.push("::d1_runtime::server::Encoding::Json");
     }
     out
 }
@@ -527,7 +534,8 @@ fn api_module(
 ) -> Result<String, Error> {
     let scope = Scope::External(types_crate);
     let mut checks = checks::Checks::new(ir, open, types_crate, server_root, Module::Api(api.module.clone()));
-    let trait_ident = ident(&trait_name(api));
+    let trait_text = trait_name(api);
+    let trait_ident = ident(&trait_text);
     let module_doc = {
         let mut doc = format!(
             "Server side of the **{}** (version {}), from `{}`: implement [`{}`] and mount it with [`router`] (or [`routes`]).",
@@ -558,7 +566,6 @@ fn api_module(
     let api_name = &api.module;
 
     for op in &api.operations {
-        let method_ident = ident(&op.name);
         let req_ident = ident(&op_type_name(op, "Request"));
         let resp_ident = ident(&op_type_name(op, "Response"));
         let handler_ident = ident(&format!("handle_{}", op.name));
@@ -578,128 +585,50 @@ fn api_module(
         if op.deprecated {
             doc.push_str("\n\nDeprecated in the spec.");
         }
-        let doc = doc_attrs(Some(&doc_text(&doc)));
-        trait_methods.push(quote! {
-            #doc
-            fn #method_ident(&self, request: #req_ident)
-                -> impl ::std::future::Future<Output = ::std::result::Result<#resp_ident, ::d1_runtime::server::ApiError>> + ::std::marker::Send;
+        let doc = doc_text(&doc);
+        let method = TraitMethod { name: &op.name, request: &req_ident.to_string(), response: &resp_ident.to_string() };
+        trait_methods.push(match method.text(&doc) {
+            Some(text) => Member::Text(text),
+            None => method.tokens(&doc).into(),
         });
 
         // ---- request struct
         items.push_str(&request_struct(ir, api, op, bearer, &req_ident, scope, what)?);
 
         // ---- response enum
-        let mut variants = Vec::new();
-        let mut arms = Vec::new();
-        let mut status_arms = Vec::new();
-        for r in &op.responses {
-            let v = ident(&r.variant);
-            let d = format!("`{}`: {}", r.status, r.description);
-            let d = doc_attrs(Some(&doc_text(&d)));
-            let body_ty = r.body.as_ref().map(|b| type_tokens(ir, &b.ty, scope));
-            // The status carried by the variant (ranges and `default`), or the declared code.
-            let (status_expr, status_ty) = match r.status {
-                Status::Code(code) => (status_code(code), None),
-                Status::Range(2) => (quote!(status.status()), Some(quote!(::d1_runtime::server::Status2xx))),
-                Status::Range(n) => {
-                    let n = Literal::u16_unsuffixed(n);
-                    (quote!(status.status()), Some(quote!(::d1_runtime::server::StatusClass<#n>)))
-                }
-                Status::Default => (quote!(*status), Some(quote!(::d1_runtime::server::axum::http::StatusCode))),
-            };
-            // `into_response` takes the status from `status()` first, so its arms only write.
-            let write = match &r.body {
-                None => quote!(::d1_runtime::server::empty_response(status)),
-                Some(b) => match (&b.media_type, &b.ty) {
-                    (MediaType::Other(ct), TypeRef::Bytes) => {
-                        quote!(::d1_runtime::server::bytes_response(status, #ct, body))
-                    }
-                    _ => quote!(::d1_runtime::server::json_response(status, &body)),
-                },
-            };
-            match (status_ty, body_ty) {
-                (None, None) => {
-                    variants.push(quote!(#d #v,));
-                    arms.push(quote!(Self::#v => #write,));
-                    status_arms.push(quote!(Self::#v => #status_expr,));
-                }
-                (None, Some(ty)) => {
-                    variants.push(quote!(#d #v(#ty),));
-                    arms.push(quote!(Self::#v(body) => #write,));
-                    status_arms.push(quote!(Self::#v(_) => #status_expr,));
-                }
-                (Some(st), None) => {
-                    variants.push(quote!(#d #v(#st),));
-                    arms.push(quote!(Self::#v(_) => #write,));
-                    status_arms.push(quote!(Self::#v(status) => #status_expr,));
-                }
-                (Some(st), Some(ty)) => {
-                    variants.push(quote!(#d #v(#st, #ty),));
-                    arms.push(quote!(Self::#v(_, body) => #write,));
-                    status_arms.push(quote!(Self::#v(status, _) => #status_expr,));
-                }
-            }
-        }
-        let resp_doc = format!(
-            "The responses [`{}::{}`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).",
-            trait_name(api),
-            op.name
-        );
-        if variants.is_empty() {
-            items.push_str(&render_items(
-                quote! {
-                    #[doc = #resp_doc]
-                    #[derive(Clone, Debug)]
-                    #[non_exhaustive]
-                    pub enum #resp_ident {}
-                    impl #resp_ident {
-                        /// The HTTP status of this response.
-                        pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
-                            match *self {}
-                        }
-                    }
-                    impl ::d1_runtime::server::axum::response::IntoResponse for #resp_ident {
-                        fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
-                            match self {}
-                        }
-                    }
-                },
-                what,
-            )?);
-        } else {
-            items.push_str(&render_items(
-                quote! {
-                    #[doc = #resp_doc]
-                    #[derive(Clone, Debug)]
-                    #[allow(clippy::large_enum_variant)]
-                    #[non_exhaustive]
-                    pub enum #resp_ident {
-                        #(#variants)*
-                    }
-                    impl #resp_ident {
-                        /// The HTTP status of this response.
-                        pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
-                            match self {
-                                #(#status_arms)*
-                            }
-                        }
-                    }
-                    impl ::d1_runtime::server::axum::response::IntoResponse for #resp_ident {
-                        fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
-                            let status = self.status();
-                            match self {
-                                #(#arms)*
-                            }
-                        }
-                    }
-                },
-                what,
-            )?);
+        let variants: Vec<Variant> = op
+            .responses
+            .iter()
+            .map(|r| Variant {
+                doc: doc_text(&format!("`{}`: {}", r.status, r.description)),
+                name: r.variant.clone(),
+                status: r.status,
+                body: r.body.as_ref().map(|b| {
+                    let bytes = match (&b.media_type, &b.ty) {
+                        (MediaType::Other(ct), TypeRef::Bytes) => Some(ct.clone()),
+                        _ => None,
+                    };
+                    (type_tokens(ir, &b.ty, scope), bytes)
+                }),
+            })
+            .collect();
+        let response = Response {
+            doc: format!(
+                "The responses [`{}::{}`] can give, one per status the spec declares. For a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError).",
+                trait_name(api),
+                op.name
+            ),
+            name: resp_ident.to_string(),
+            variants,
+        };
+        match response.text() {
+            Some(text) => items.push_str(&text),
+            None => items.push_str(&render_items(response.tokens(), what)?),
         }
 
         // ---- handler
-        let handler = handler(ir, api_name, op, bearer, &trait_ident, &req_ident, &handler_ident, &mut checks, scope);
-        handlers.push_str(&render_items(handler, what)?);
+        let handler = handler(ir, api_name, op, bearer, &trait_text, &req_ident, &mut checks, scope, what)?;
+        handlers.push_str(&handler);
         paths.entry(axum_path(op)).or_default().push((op.method, handler_ident));
     }
 
@@ -890,22 +819,21 @@ fn handler(
     api_name: &str,
     op: &Operation,
     bearer: bool,
-    trait_ident: &proc_macro2::Ident,
+    trait_name: &str,
     req_ident: &proc_macro2::Ident,
-    handler_ident: &proc_macro2::Ident,
     checks: &mut checks::Checks,
     scope: Scope<'_>,
-) -> TokenStream {
-    let method_ident = ident(&op.name);
+    what: &str,
+) -> Result<String, Error> {
     let op_name = &op.name;
-    let mut steps = Vec::new();
+    let mut steps: Vec<Member> = Vec::new();
     let mut required = Vec::new();
     let mut assign = Vec::new();
-    let mut body_encodings_tokens = Vec::new();
+    let mut body_encodings_list = Vec::new();
 
     if bearer {
         // `serve` answers 401 before `extract` runs when the token is missing.
-        steps.push(quote!(let bearer_token = inputs.bearer.take()?;));
+        steps.push(Member::Text("    let bearer_token = inputs.bearer.take()?;\n".to_string()));
         assign.push(ident("bearer_token"));
     }
     for p in &op.params {
@@ -914,7 +842,7 @@ fn handler(
             // As the request struct declares it: a default makes the member always there,
             // except for arrays.
             let default = p.default.as_ref().filter(|_| !param_shape(ir, &p.ty, scope).array);
-            steps.push(styled_step(ir, op, p, style, default, scope));
+            steps.push(styled_step(ir, op, p, style, default, scope).into());
             if p.required || p.location == ParamLocation::Path || default.is_some() {
                 required.push(var.clone());
             }
@@ -924,10 +852,10 @@ fn handler(
         let shape = param_shape(ir, &p.ty, scope);
         let var = ident(&p.ident);
         let name = &p.name;
-        let loc = location_tokens(p.location);
         let parser = &shape.parser;
         let is_path = p.location == ParamLocation::Path;
         if shape.array {
+            let loc = location_tokens(p.location);
             let split = |raw: TokenStream, prefix: String, separator: String| quote!(::d1_runtime::server::split_items(#raw, #prefix, #separator, #loc, #name, &mut inputs.violations));
             let raw = match (p.location, p.list_style) {
                 (ParamLocation::Query, ListStyle::Joined(separator)) => {
@@ -974,26 +902,45 @@ fn handler(
                     if raw.is_empty() { Some(None) } else { #parsed.map(Some) }
                 }
             };
-            steps.push(quote! {
-                let #var = {
-                    let raw: Vec<&str> = #raw;
-                    #presence
-                };
-            });
+            steps.push(
+                quote! {
+                    let #var = {
+                        let raw: Vec<&str> = #raw;
+                        #presence
+                    };
+                }
+                .into(),
+            );
             required.push(var.clone());
             assign.push(var.clone());
             continue;
         }
-        if p.required || is_path {
-            steps.push(quote!(let #var = inputs.required(#loc, #name, #parser);));
-            required.push(var.clone());
-        } else if let Some(default) = &p.default {
-            let default = default_text(default);
-            steps.push(quote!(let #var = inputs.defaulted(#loc, #name, #default, #parser);));
-            required.push(var.clone());
+        // `let var = inputs.required(location, "name", parser);` and the like: as text where
+        // `call_text` knows how prettyplease lays it out, as tokens where it does not.
+        let default = p.default.as_ref().filter(|_| !(p.required || is_path)).map(default_text);
+        let method = if p.required || is_path {
+            "required"
+        } else if default.is_some() {
+            "defaulted"
         } else {
-            steps.push(quote!(let #var = inputs.optional(#loc, #name, #parser);));
+            "optional"
+        };
+        if method != "optional" {
+            required.push(var.clone());
         }
+        let text = super::type_text(parser).and_then(|parser| {
+            let mut args = vec![location_path(p.location).to_string(), Literal::string(name).to_string()];
+            args.extend(default.as_deref().map(|d| Literal::string(d).to_string()));
+            args.push(parser);
+            call_text(&p.ident, method, &args)
+        });
+        steps.push(match text {
+            Some(text) => Member::Text(text),
+            None => {
+                let (loc, method, default) = (location_tokens(p.location), ident(method), default.iter());
+                quote!(let #var = inputs.#method(#loc, #name, #(#default,)* #parser);).into()
+            }
+        });
         assign.push(var.clone());
     }
     if let Some(body) = &op.body {
@@ -1015,8 +962,8 @@ fn handler(
         };
         // A body without constraints (raw bytes, an open value) has nothing to check.
         let (value, c) = if check.is_empty() { (quote!(_value), quote!(_c)) } else { (quote!(value), quote!(c)) };
-        body_encodings_tokens = encodings;
-        steps.push(quote! {
+        body_encodings_list = encodings;
+        steps.push(Member::Tokens(quote! {
             let body: ::std::option::Option<#ty> = match inputs.body.take() {
                 None => {
                     #missing
@@ -1030,7 +977,7 @@ fn handler(
                     &mut inputs.violations,
                 ),
             };
-        });
+        }));
         if body.required {
             required.push(ident("body"));
         }
@@ -1038,34 +985,553 @@ fn handler(
     }
     let values =
         assign.iter().map(|field| if required.contains(field) { quote!(#field: #field?) } else { quote!(#field) });
-    let doc = format!(" Checks the inputs of `{} {}`, then calls the implementation.", op.method.as_str(), op.path);
     let extract_doc =
         format!(" The checked inputs of `{op_name}`; `None` when one is invalid (each recorded in `inputs`).");
     let extract_ident = format_ident!("extract_{}", op.name);
+    let route = format!("{} {}", op.method.as_str(), op.path);
+    let handler = Handler { api: api_name, name: op_name, route: &route, bearer, trait_name };
+    let mut text = match handler.text(&body_encodings_list) {
+        Some(text) => text,
+        None => render_items(handler.tokens(&body_encodings_list), what)?,
+    };
     let inputs = if steps.is_empty() { quote!(_inputs) } else { quote!(inputs) };
-    quote! {
-        #[doc = #doc]
-        fn #handler_ident<A: #trait_ident>(
-            ::d1_runtime::server::axum::extract::State(shared): ::d1_runtime::server::axum::extract::State<::std::sync::Arc<::d1_runtime::server::Shared<A>>>,
-            params: ::std::result::Result<::d1_runtime::server::axum::extract::RawPathParams, ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection>,
-            request: ::d1_runtime::server::axum::extract::Request,
-        ) -> impl ::std::future::Future<Output = ::d1_runtime::server::axum::response::Response> + ::std::marker::Send {
-            let operation = &::d1_runtime::server::Operation {
-                api: #api_name,
-                name: #op_name,
-                bearer: #bearer,
-                body: &[#(#body_encodings_tokens),*],
-            };
-            let body_limit = shared.config.body_limit;
-            ::d1_runtime::server::serve(operation, body_limit, params, request, #extract_ident, move |request| async move {
-                shared.api.#method_ident(request).await
-            })
-        }
-
+    let head = quote! {
         #[doc = #extract_doc]
-        fn #extract_ident(#inputs: &mut ::d1_runtime::server::Inputs<'_>) -> ::std::option::Option<#req_ident> {
-            #(#steps)*
-            ::std::option::Option::Some(#req_ident { #(#values),* })
+        fn #extract_ident(#inputs: &mut ::d1_runtime::server::Inputs<'_>) -> ::std::option::Option<#req_ident>
+    };
+    let tail = quote!(::std::option::Option::Some(#req_ident { #(#values),* }));
+    text.push_str(&fn_with_statements(head, steps, tail, what)?);
+    Ok(text)
+}
+
+/// `    let var = inputs.method(args);` as prettyplease prints it in the body of a top-level
+/// function: the call on a line of its own, its arguments on that line when they fit, else one
+/// per line. `None` where it might print otherwise (a line over the margin, or the whole
+/// statement fitting on one line).
+fn call_text(var: &str, method: &str, args: &[String]) -> Option<String> {
+    let one_line = format!("    let {var} = inputs.{method}({});", args.join(", "));
+    if one_line.len() <= MARGIN || !one_line.is_ascii() {
+        return None;
+    }
+    let call = format!("        .{method}({});", args.join(", "));
+    let text = if call.len() <= MARGIN {
+        format!("    let {var} = inputs\n{call}\n")
+    } else {
+        let mut text = format!("    let {var} = inputs\n        .{method}(\n");
+        for arg in args {
+            text.push_str(&format!("            {arg},\n"));
         }
+        text.push_str("        );\n");
+        text
+    };
+    text.lines().all(|line| line.len() <= MARGIN).then_some(text)
+}
+
+/// One variant of a response enum: a status the spec declares.
+struct Variant {
+    doc: String,
+    name: String,
+    status: Status,
+    /// The body's type, and its media type when it is sent as raw bytes.
+    body: Option<(TokenStream, Option<String>)>,
+}
+
+/// An operation's response enum, with its `status` method and `IntoResponse` implementation.
+struct Response {
+    doc: String,
+    name: String,
+    variants: Vec<Variant>,
+}
+
+impl Response {
+    fn tokens(&self) -> TokenStream {
+        let resp_doc = &self.doc;
+        let resp_ident = ident(&self.name);
+        if self.variants.is_empty() {
+            return quote! {
+                #[doc = #resp_doc]
+                #[derive(Clone, Debug)]
+                #[non_exhaustive]
+                pub enum #resp_ident {}
+                impl #resp_ident {
+                    /// The HTTP status of this response.
+                    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
+                        match *self {}
+                    }
+                }
+                impl ::d1_runtime::server::axum::response::IntoResponse for #resp_ident {
+                    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+                        match self {}
+                    }
+                }
+            };
+        }
+        let mut variants = Vec::new();
+        let mut arms = Vec::new();
+        let mut status_arms = Vec::new();
+        for r in &self.variants {
+            let v = ident(&r.name);
+            let d = doc_attrs(Some(&r.doc));
+            let body_ty = r.body.as_ref().map(|(ty, _)| ty);
+            // The status carried by the variant (ranges and `default`), or the declared code.
+            let (status_expr, status_ty) = match r.status {
+                Status::Code(code) => (status_code(code), None),
+                Status::Range(2) => (quote!(status.status()), Some(quote!(::d1_runtime::server::Status2xx))),
+                Status::Range(n) => {
+                    let n = Literal::u16_unsuffixed(n);
+                    (quote!(status.status()), Some(quote!(::d1_runtime::server::StatusClass<#n>)))
+                }
+                Status::Default => (quote!(*status), Some(quote!(::d1_runtime::server::axum::http::StatusCode))),
+            };
+            // `into_response` takes the status from `status()` first, so its arms only write.
+            let write = match &r.body {
+                None => quote!(::d1_runtime::server::empty_response(status)),
+                Some((_, Some(ct))) => quote!(::d1_runtime::server::bytes_response(status, #ct, body)),
+                Some((_, None)) => quote!(::d1_runtime::server::json_response(status, &body)),
+            };
+            match (status_ty, body_ty) {
+                (None, None) => {
+                    variants.push(quote!(#d #v,));
+                    arms.push(quote!(Self::#v => #write,));
+                    status_arms.push(quote!(Self::#v => #status_expr,));
+                }
+                (None, Some(ty)) => {
+                    variants.push(quote!(#d #v(#ty),));
+                    arms.push(quote!(Self::#v(body) => #write,));
+                    status_arms.push(quote!(Self::#v(_) => #status_expr,));
+                }
+                (Some(st), None) => {
+                    variants.push(quote!(#d #v(#st),));
+                    arms.push(quote!(Self::#v(_) => #write,));
+                    status_arms.push(quote!(Self::#v(status) => #status_expr,));
+                }
+                (Some(st), Some(ty)) => {
+                    variants.push(quote!(#d #v(#st, #ty),));
+                    arms.push(quote!(Self::#v(_, body) => #write,));
+                    status_arms.push(quote!(Self::#v(status, _) => #status_expr,));
+                }
+            }
+        }
+        quote! {
+            #[doc = #resp_doc]
+            #[derive(Clone, Debug)]
+            #[allow(clippy::large_enum_variant)]
+            #[non_exhaustive]
+            pub enum #resp_ident {
+                #(#variants)*
+            }
+            impl #resp_ident {
+                /// The HTTP status of this response.
+                pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {
+                    match self {
+                        #(#status_arms)*
+                    }
+                }
+            }
+            impl ::d1_runtime::server::axum::response::IntoResponse for #resp_ident {
+                fn into_response(self) -> ::d1_runtime::server::axum::response::Response {
+                    let status = self.status();
+                    match self {
+                        #(#arms)*
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`Response::tokens`] as prettyplease prints them, for enums whose variants all stand for
+    /// one status code with a named constant; `None` for others, and where a name or a type might
+    /// make them print otherwise (each variant, arm and head on one line, or a variant's type on
+    /// a line of its own, with a margin to spare at the boundaries).
+    fn text(&self) -> Option<String> {
+        let name = &self.name;
+        let fits = |line: &str| line.len() <= MARGIN;
+        let (mut variants, mut status_arms, mut arms) = (String::new(), String::new(), String::new());
+        for v in &self.variants {
+            let Status::Code(code) = v.status else { return None };
+            let constant = naming::status_constant(code)?;
+            let variant = &v.name;
+            let (pattern, write) = match &v.body {
+                None => (format!("Self::{variant}"), "::d1_runtime::server::empty_response(status)".to_string()),
+                Some((_, Some(ct))) => (
+                    format!("Self::{variant}(body)"),
+                    format!("::d1_runtime::server::bytes_response(status, {}, body)", Literal::string(ct)),
+                ),
+                Some((_, None)) => {
+                    (format!("Self::{variant}(body)"), "::d1_runtime::server::json_response(status, &body)".to_string())
+                }
+            };
+            super::docs::push_doc(&mut variants, "    ", Some(&v.doc));
+            match &v.body {
+                None => variants.push_str(&format!("    {variant},\n")),
+                Some((ty, _)) => {
+                    let ty = super::type_text(ty)?;
+                    let line = format!("    {variant}({ty}),");
+                    if fits(&line) {
+                        variants.push_str(&line);
+                        variants.push('\n');
+                    } else if line.len() > MARGIN + 2 && (!ty.contains('<') || fits(&format!("        {ty},"))) {
+                        // A path alone on its line, even past the margin: it has nowhere to break.
+                        variants.push_str(&format!("    {variant}(\n        {ty},\n    ),\n"));
+                    } else {
+                        return None;
+                    }
+                }
+            }
+            let status_pattern = if v.body.is_some() { format!("Self::{variant}(_)") } else { pattern.clone() };
+            let status_arm =
+                format!("            {status_pattern} => ::d1_runtime::server::axum::http::StatusCode::{constant},\n");
+            let arm = format!("            {pattern} => {write},\n");
+            if !(fits(status_arm.trim_end()) && fits(arm.trim_end())) {
+                return None;
+            }
+            status_arms.push_str(&status_arm);
+            arms.push_str(&arm);
+        }
+        if variants.is_empty() || !variants.is_ascii() {
+            return None;
+        }
+        let head = format!("impl ::d1_runtime::server::axum::response::IntoResponse for {name} {{");
+        let head = if fits(&head) {
+            head
+        } else if head.len() > MARGIN + 2 {
+            format!("impl ::d1_runtime::server::axum::response::IntoResponse\nfor {name} {{")
+        } else {
+            return None;
+        };
+        let mut text = String::new();
+        super::docs::push_doc(&mut text, "", Some(&self.doc));
+        text.push_str(&format!(
+            "#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
+pub enum {name} {{
+{variants}}}
+impl {name} {{
+    /// The HTTP status of this response.
+    pub fn status(&self) -> ::d1_runtime::server::axum::http::StatusCode {{
+        match self {{
+{status_arms}        }}
+    }}
+}}
+{head}
+    fn into_response(self) -> ::d1_runtime::server::axum::response::Response {{
+        let status = self.status();
+        match self {{
+{arms}        }}
+    }}
+}}
+"
+        ));
+        Some(text)
+    }
+}
+
+/// An operation's method of the API trait.
+struct TraitMethod<'a> {
+    name: &'a str,
+    /// The request struct's name.
+    request: &'a str,
+    /// The response enum's name.
+    response: &'a str,
+}
+
+impl TraitMethod<'_> {
+    fn tokens(&self, doc: &str) -> TokenStream {
+        let doc = doc_attrs(Some(doc));
+        let (name, request, response) = (ident(self.name), ident(self.request), ident(self.response));
+        quote! {
+            #doc
+            fn #name(&self, request: #request)
+                -> impl ::std::future::Future<Output = ::std::result::Result<#response, ::d1_runtime::server::ApiError>> + ::std::marker::Send;
+        }
+    }
+
+    /// [`TraitMethod::tokens`] as prettyplease prints them inside the trait, or `None` where the
+    /// names might make them print otherwise.
+    fn text(&self, doc: &str) -> Option<String> {
+        let (name, request, response) = (self.name, self.request, self.response);
+        // The result type on one line, less its trailing comma, would have to overflow.
+        let result = format!("        Output = ::std::result::Result<{response}, ::d1_runtime::server::ApiError>");
+        if result.len() <= MARGIN {
+            return None;
+        }
+        let code = format!(
+            "    fn {name}(
+        &self,
+        request: {request},
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            {response},
+            ::d1_runtime::server::ApiError,
+        >,
+    > + ::std::marker::Send;
+"
+        );
+        if !code.lines().all(|line| line.len() <= MARGIN) {
+            return None;
+        }
+        let mut text = String::with_capacity(doc.len() + code.len() + 16);
+        super::docs::push_doc(&mut text, "    ", Some(doc));
+        text.push_str(&code);
+        Some(text)
+    }
+}
+
+/// What an operation's handler is made of: it reads the operation's inputs with its `extract_`
+/// function and calls the implementation.
+struct Handler<'a> {
+    /// The API's module name.
+    api: &'a str,
+    /// The operation's name (its trait method).
+    name: &'a str,
+    /// `GET /path`.
+    route: &'a str,
+    bearer: bool,
+    trait_name: &'a str,
+}
+
+impl Handler<'_> {
+    fn doc(&self) -> String {
+        format!("Checks the inputs of `{}`, then calls the implementation.", self.route)
+    }
+
+    fn tokens(&self, encodings: &[&str]) -> TokenStream {
+        let doc = format!(" {}", self.doc());
+        let (api, name, bearer) = (self.api, self.name, self.bearer);
+        let (trait_ident, method_ident) = (ident(self.trait_name), ident(name));
+        let (handler_ident, extract_ident) = (format_ident!("handle_{name}"), format_ident!("extract_{name}"));
+        let encodings = encodings.iter().map(|e| path_tokens(e));
+        quote! {
+            #[doc = #doc]
+            fn #handler_ident<A: #trait_ident>(
+                ::d1_runtime::server::axum::extract::State(shared): ::d1_runtime::server::axum::extract::State<::std::sync::Arc<::d1_runtime::server::Shared<A>>>,
+                params: ::std::result::Result<::d1_runtime::server::axum::extract::RawPathParams, ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection>,
+                request: ::d1_runtime::server::axum::extract::Request,
+            ) -> impl ::std::future::Future<Output = ::d1_runtime::server::axum::response::Response> + ::std::marker::Send {
+                let operation = &::d1_runtime::server::Operation {
+                    api: #api,
+                    name: #name,
+                    bearer: #bearer,
+                    body: &[#(#encodings),*],
+                };
+                let body_limit = shared.config.body_limit;
+                ::d1_runtime::server::serve(operation, body_limit, params, request, #extract_ident, move |request| async move {
+                    shared.api.#method_ident(request).await
+                })
+            }
+        }
+    }
+
+    /// [`Handler::tokens`] as prettyplease prints them, or `None` where a name might make them
+    /// print otherwise (a line over the margin, a route that is not plain text).
+    fn text(&self, encodings: &[&str]) -> Option<String> {
+        let (name, trait_name, bearer) = (self.name, self.trait_name, self.bearer);
+        let call = format!("        move |request| async move {{ shared.api.{name}(request).await }},\n");
+        // The trailing comma of a broken argument list does not count towards the margin.
+        let call = if call.len() - ",\n".len() <= MARGIN {
+            call
+        } else {
+            format!("        move |request| async move {{\n            shared.api.{name}(request).await\n        }},\n")
+        };
+        let code = format!(
+            "fn handle_{name}<A: {trait_name}>(
+    ::d1_runtime::server::axum::extract::State(
+        shared,
+    ): ::d1_runtime::server::axum::extract::State<
+        ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
+    >,
+    params: ::std::result::Result<
+        ::d1_runtime::server::axum::extract::RawPathParams,
+        ::d1_runtime::server::axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: ::d1_runtime::server::axum::extract::Request,
+) -> impl ::std::future::Future<
+    Output = ::d1_runtime::server::axum::response::Response,
+> + ::std::marker::Send {{
+    let operation = &::d1_runtime::server::Operation {{
+        api: {api},
+        name: {name_literal},
+        bearer: {bearer},
+        body: &[{encodings}],
+    }};
+    let body_limit = shared.config.body_limit;
+    ::d1_runtime::server::serve(
+        operation,
+        body_limit,
+        params,
+        request,
+        extract_{name},
+{call}    )
+}}
+",
+            api = Literal::string(self.api),
+            name_literal = Literal::string(name),
+            encodings = encodings.join(", "),
+        );
+        let doc = self.doc();
+        let mut text = String::with_capacity(doc.len() + code.len() + 8);
+        super::docs::push_doc(&mut text, "", Some(&doc));
+        let plain = text.is_ascii() && !text.bytes().any(|b| b < b' ' && b != b'\n') && text.lines().count() == 1;
+        text.push_str(&code);
+        // The call's line was measured above, by its own rule.
+        let fits = code.lines().all(|line| line.len() <= MARGIN || call.starts_with(line));
+        (plain && fits).then_some(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parameter statements printed as text equal prettyplease's printing of their tokens,
+    /// in a function whose other statements are printed from tokens, across name lengths that
+    /// take each layout and the fallback.
+    #[test]
+    fn parameter_statements_print_as_prettyplease_prints_them() {
+        let parsers = [
+            "::d1_runtime::server::parse_i32".to_string(),
+            "::d1_runtime::server::parse_from_str::<::d1_types::some_module::SomeType>".to_string(),
+            "::d1_runtime::server::parse_from_str::<::d1_types::a_longer_module::ALongerTypeName>".to_string(),
+        ];
+        let (mut as_text, mut one_line, mut left) = (0, 0, 0);
+        for n in 1..90 {
+            for (i, parser) in parsers.iter().enumerate() {
+                for (method, default) in [("required", None), ("optional", None), ("defaulted", Some("ten"))] {
+                    let var = format!("v{}", "x".repeat(n));
+                    let name = format!("n{}", "y".repeat((n * 7 + i) % 40));
+                    let location = location_path(if n % 2 == 0 { ParamLocation::Query } else { ParamLocation::Path });
+                    let mut args = vec![location.to_string(), Literal::string(&name).to_string()];
+                    args.extend(default.map(|d| Literal::string(d).to_string()));
+                    args.push(parser.clone());
+                    let Some(text) = call_text(&var, method, &args) else {
+                        left += 1;
+                        continue;
+                    };
+                    one_line += usize::from(text.lines().count() == 2);
+                    let (var, method) = (ident(&var), ident(method));
+                    let (location, parser) = (path_tokens(location), path_tokens_with_generics(parser));
+                    let default = default.iter();
+                    let statement = quote!(let #var = inputs.#method(#location, #name, #(#default,)* #parser););
+                    let other = quote!(let b = inputs.bearer.take()?;);
+                    let head = quote!(fn f(inputs: &mut X) -> Option<Y>);
+                    let tail = quote!(Some(Y));
+                    let whole =
+                        render_items(quote!(#head { #other #statement #other #statement #tail }), "test").unwrap();
+                    let statements = vec![
+                        Member::Tokens(other.clone()),
+                        Member::Text(text.clone()),
+                        other.into(),
+                        Member::Text(text),
+                    ];
+                    assert_eq!(fn_with_statements(head, statements, tail, "test").unwrap(), whole);
+                    as_text += 1;
+                }
+            }
+        }
+        assert!(as_text > 300 && one_line > 2 && left > 100, "{as_text} {one_line} {left}");
+    }
+
+    /// The trait methods printed as text equal prettyplease's printing of their tokens.
+    #[test]
+    fn trait_methods_print_as_prettyplease_prints_them() {
+        let _docs = super::super::docs::Table::scope();
+        let (mut as_text, mut left) = (0, 0);
+        for n in 1..90 {
+            let name = format!("o{}", "p".repeat(n));
+            let request = format!("R{}", "q".repeat((n * 3) % 70));
+            let response = format!("S{}", "t".repeat((n * 5) % 70));
+            let method = TraitMethod { name: &name, request: &request, response: &response };
+            let doc = "One line.\n\n`GET /x`";
+            let Some(text) = method.text(doc) else {
+                left += 1;
+                continue;
+            };
+            let head = quote!(pub trait A: Send);
+            let whole = render_block(head.clone(), [method.tokens(doc)], "test").unwrap();
+            assert_eq!(render_block(head, [Member::Text(text)], "test").unwrap(), whole, "{name} {request} {response}");
+            as_text += 1;
+        }
+        assert!(as_text > 40 && left > 10, "{as_text} {left}");
+    }
+
+    /// The response enums printed as text equal prettyplease's printing of their tokens, across
+    /// name and type lengths that take each layout and the fallback.
+    #[test]
+    fn responses_print_as_prettyplease_prints_them() {
+        let _docs = super::super::docs::Table::scope();
+        let (mut as_text, mut broken_variant, mut left) = (0, 0, 0);
+        for n in 1..90 {
+            let ty = path_tokens(&format!("::d1_types::module::T{}", "u".repeat(n)));
+            let variant = |status: Status, name: String, body: Option<(TokenStream, Option<String>)>| Variant {
+                doc: format!("`{status}`: Multi\nline {name}."),
+                name,
+                status,
+                body,
+            };
+            let mut variants = vec![
+                variant(Status::Code(200), format!("O{}", "k".repeat(n % 9)), Some((ty.clone(), None))),
+                variant(Status::Code(404), "NotFound".to_string(), None),
+            ];
+            match n % 7 {
+                0 => variants.push(variant(Status::Code(299), "Status299".to_string(), None)),
+                2 => variants.push(variant(
+                    Status::Code(201),
+                    format!("C{}", "r".repeat(n % 5)),
+                    Some((quote!(::std::vec::Vec<u8>), Some("a/b".to_string()))),
+                )),
+                1 => variants.push(variant(Status::Range(2), "Success".to_string(), None)),
+                _ => {}
+            }
+            let response = Response {
+                doc: "The responses [`A::b`] can give.".to_string(),
+                name: format!("R{}", "s".repeat((n * 3) % 60)),
+                variants,
+            };
+            let Some(text) = response.text() else {
+                left += 1;
+                continue;
+            };
+            assert_eq!(text, render_items(response.tokens(), "test").unwrap(), "{n}");
+            as_text += 1;
+            broken_variant += usize::from(text.contains("(\n        ::d1_types"));
+        }
+        assert!(
+            as_text > 30 && broken_variant > 10 && as_text - broken_variant > 10 && left > 10,
+            "{as_text} {broken_variant} {left}"
+        );
+    }
+
+    /// `::a::b::<::c::D>` as tokens.
+    fn path_tokens_with_generics(path: &str) -> TokenStream {
+        path.parse().unwrap()
+    }
+
+    /// The handlers printed as text equal prettyplease's printing of their tokens, across name
+    /// lengths that take each layout of the closure and the fallback.
+    #[test]
+    fn handlers_print_as_prettyplease_prints_them() {
+        let encodings: [&[&str]; 3] = [
+            &[],
+            &["::d1_runtime::server::Encoding::Json"],
+            &["::d1_runtime::server::Encoding::Form", "::d1_runtime::server::Encoding::Json"],
+        ];
+        let (mut as_text, mut broken_call, mut left) = (0, 0, 0);
+        for n in 1..90 {
+            let name = format!("o{}", "p".repeat(n));
+            let trait_name = format!("T{}", "r".repeat(n % 30));
+            let route = format!("GET /{}", "s".repeat(n));
+            let encodings = encodings[n % 3];
+            let handler =
+                Handler { api: "api", name: &name, route: &route, bearer: n % 2 == 0, trait_name: &trait_name };
+            let Some(text) = handler.text(encodings) else {
+                left += 1;
+                continue;
+            };
+            assert_eq!(text, render_items(handler.tokens(encodings), "test").unwrap(), "{name}");
+            as_text += 1;
+            broken_call += usize::from(text.contains("async move {\n"));
+        }
+        assert!(as_text > 25 && broken_call > 5 && as_text - broken_call > 5 && left > 10, "{as_text} {left}");
     }
 }
