@@ -1154,7 +1154,9 @@ impl Response {
                 Status::Code(code) => {
                     (format!("::d1_runtime::server::axum::http::StatusCode::{}", naming::status_constant(code)?), None)
                 }
-                Status::Range(2) => ("status.status()".to_string(), Some("::d1_runtime::server::Status2xx".to_string())),
+                Status::Range(2) => {
+                    ("status.status()".to_string(), Some("::d1_runtime::server::Status2xx".to_string()))
+                }
                 Status::Range(n) => {
                     ("status.status()".to_string(), Some(format!("::d1_runtime::server::StatusClass<{n}>")))
                 }
@@ -1252,8 +1254,7 @@ fn arm_text(pattern: &str, body: &str) -> Option<String> {
         return Some(line + "\n");
     }
     let inner = format!("                {body}");
-    (inner.len() <= MARGIN)
-        .then(|| format!("            {pattern} => {{\n{inner}\n            }}\n"))
+    (inner.len() <= MARGIN).then(|| format!("            {pattern} => {{\n{inner}\n            }}\n"))
 }
 
 /// An operation's method of the API trait.
