@@ -902,15 +902,24 @@ fn handler(
                     if raw.is_empty() { Some(None) } else { #parsed.map(Some) }
                 }
             };
-            steps.push(
-                quote! {
+            let text = match (p.location, p.list_style, &shape.list, p.required) {
+                (ParamLocation::Query, ListStyle::Joined(separator), Some(list), false) => {
+                    super::type_text(parser).zip(super::type_text(list)).and_then(|(parser, list)| {
+                        joined_query_list_text(&p.ident, &Literal::string(name).to_string(), separator, &parser, &list)
+                    })
+                }
+                _ => None,
+            };
+            steps.push(match text {
+                Some(text) => Member::Text(text),
+                None => quote! {
                     let #var = {
                         let raw: Vec<&str> = #raw;
                         #presence
                     };
                 }
                 .into(),
-            );
+            });
             required.push(var.clone());
             assign.push(var.clone());
             continue;
@@ -1002,6 +1011,54 @@ fn handler(
     let tail = quote!(::std::option::Option::Some(#req_ident { #(#values),* }));
     text.push_str(&fn_with_statements(head, steps, tail, what)?);
     Ok(text)
+}
+
+/// The statement reading an optional query parameter that is a list joined by `separator`
+/// into its list type, as prettyplease prints it in the body of a top-level function (`name`
+/// is the quoted literal), with the generics of the call of `list` broken. `None` where it
+/// might print otherwise: that call fitting on one line, or a line over the margin.
+fn joined_query_list_text(var: &str, name: &str, separator: char, parser: &str, list: &str) -> Option<String> {
+    let loc = location_path(ParamLocation::Query);
+    let args = format!("({loc}, {name}, items)");
+    if format!("                        .list::<_, {list}>{args}").len() <= MARGIN {
+        return None;
+    }
+    let list_call = format!(
+        "                        .list::<\n                            _,\n                            {list},\n                        >{args}"
+    );
+    let separator = Literal::string(&separator.to_string());
+    let text = format!(
+        "    let {var} = {{
+        let raw: Vec<&str> = ::d1_runtime::server::split_items(
+            inputs.query.get({name}),
+            \"\",
+            {separator},
+            {loc},
+            {name},
+            &mut inputs.violations,
+        );
+        if raw.is_empty() {{
+            Some(None)
+        }} else {{
+            inputs
+                .violations
+                .repeated(
+                    {loc},
+                    {name},
+                    &raw,
+                    {parser},
+                )
+                .and_then(|items| {{
+                    inputs
+                        .violations
+{list_call}
+                }})
+                .map(Some)
+        }}
+    }};
+"
+    );
+    text.lines().all(|line| line.len() <= MARGIN).then_some(text)
 }
 
 /// `    let var = inputs.method(args);` as prettyplease prints it in the body of a top-level
@@ -1540,6 +1597,48 @@ mod tests {
             as_text > 50 && broken_variant > 20 && as_text - broken_variant > 20 && braced_arm > 40 && left > 20,
             "{as_text} {broken_variant} {braced_arm} {left}"
         );
+    }
+
+    /// The joined query lists printed as text equal prettyplease's printing of their tokens, in
+    /// a function whose other statements are printed from tokens, across name, parser and list
+    /// type lengths up to and past the margin (the fallback).
+    #[test]
+    fn joined_query_lists_print_as_prettyplease_prints_them() {
+        let (mut as_text, mut left) = (0, 0);
+        for n in 1..90 {
+            for m in [n, (n * 7) % 60, (n * 13) % 45] {
+                let var = format!("v{}", "x".repeat(m % 30));
+                let name = format!("${}", "n".repeat((m * 3) % 25));
+                let parser = format!("::d1_runtime::server::parse_from_str::<::d1_types::m::I{}>", "i".repeat(m % 30));
+                let list = format!("::d1_types::m::L{}", "l".repeat(n));
+                let Some(text) = joined_query_list_text(&var, &Literal::string(&name).to_string(), ',', &parser, &list)
+                else {
+                    left += 1;
+                    continue;
+                };
+                let (var, separator) = (ident(&var), ",".to_string());
+                let (parser, list) = (path_tokens_with_generics(&parser), path_tokens(&list));
+                let loc = quote!(::d1_runtime::server::In::Query);
+                let statement = quote! {
+                    let #var = {
+                        let raw: Vec<&str> = ::d1_runtime::server::split_items(inputs.query.get(#name), "", #separator, #loc, #name, &mut inputs.violations);
+                        if raw.is_empty() { Some(None) } else {
+                            inputs.violations.repeated(#loc, #name, &raw, #parser)
+                                .and_then(|items| inputs.violations.list::<_, #list>(#loc, #name, items))
+                                .map(Some)
+                        }
+                    };
+                };
+                let other = quote!(let b = inputs.bearer.take()?;);
+                let head = quote!(fn f(inputs: &mut X) -> Option<Y>);
+                let tail = quote!(Some(Y));
+                let whole = render_items(quote!(#head { #other #statement #other #tail }), "test").unwrap();
+                let statements = vec![Member::Tokens(other.clone()), Member::Text(text), other.into()];
+                assert_eq!(fn_with_statements(head, statements, tail, "test").unwrap(), whole, "{n} {m}");
+                as_text += 1;
+            }
+        }
+        assert!(as_text > 40 && left > 100, "{as_text} {left}");
     }
 
     /// `::a::b::<::c::D>` as tokens.
