@@ -902,15 +902,24 @@ fn handler(
                     if raw.is_empty() { Some(None) } else { #parsed.map(Some) }
                 }
             };
-            steps.push(
-                quote! {
+            let text = match (p.location, p.list_style, &shape.list, p.required) {
+                (ParamLocation::Query, ListStyle::Joined(separator), Some(list), false) => {
+                    super::type_text(parser).zip(super::type_text(list)).and_then(|(parser, list)| {
+                        joined_query_list_text(&p.ident, &Literal::string(name).to_string(), separator, &parser, &list)
+                    })
+                }
+                _ => None,
+            };
+            steps.push(match text {
+                Some(text) => Member::Text(text),
+                None => quote! {
                     let #var = {
                         let raw: Vec<&str> = #raw;
                         #presence
                     };
                 }
                 .into(),
-            );
+            });
             required.push(var.clone());
             assign.push(var.clone());
             continue;
@@ -1002,6 +1011,54 @@ fn handler(
     let tail = quote!(::std::option::Option::Some(#req_ident { #(#values),* }));
     text.push_str(&fn_with_statements(head, steps, tail, what)?);
     Ok(text)
+}
+
+/// The statement reading an optional query parameter that is a list joined by `separator`
+/// into its list type, as prettyplease prints it in the body of a top-level function (`name`
+/// is the quoted literal), with the generics of the call of `list` broken. `None` where it
+/// might print otherwise: that call fitting on one line, or a line over the margin.
+fn joined_query_list_text(var: &str, name: &str, separator: char, parser: &str, list: &str) -> Option<String> {
+    let loc = location_path(ParamLocation::Query);
+    let args = format!("({loc}, {name}, items)");
+    if format!("                        .list::<_, {list}>{args}").len() <= MARGIN {
+        return None;
+    }
+    let list_call = format!(
+        "                        .list::<\n                            _,\n                            {list},\n                        >{args}"
+    );
+    let separator = Literal::string(&separator.to_string());
+    let text = format!(
+        "    let {var} = {{
+        let raw: Vec<&str> = ::d1_runtime::server::split_items(
+            inputs.query.get({name}),
+            \"\",
+            {separator},
+            {loc},
+            {name},
+            &mut inputs.violations,
+        );
+        if raw.is_empty() {{
+            Some(None)
+        }} else {{
+            inputs
+                .violations
+                .repeated(
+                    {loc},
+                    {name},
+                    &raw,
+                    {parser},
+                )
+                .and_then(|items| {{
+                    inputs
+                        .violations
+{list_call}
+                }})
+                .map(Some)
+        }}
+    }};
+"
+    );
+    text.lines().all(|line| line.len() <= MARGIN).then_some(text)
 }
 
 /// `    let var = inputs.method(args);` as prettyplease prints it in the body of a top-level
@@ -1139,54 +1196,72 @@ impl Response {
         }
     }
 
-    /// [`Response::tokens`] as prettyplease prints them, for enums whose variants all stand for
-    /// one status code with a named constant; `None` for others, and where a name or a type might
-    /// make them print otherwise (each variant, arm and head on one line, or a variant's type on
-    /// a line of its own, with a margin to spare at the boundaries).
+    /// [`Response::tokens`] as prettyplease prints them; `None` for an enum without variants,
+    /// for codes without a named constant, and where a name or a type might make them print
+    /// otherwise (a variant on one line or each of its fields on a line of its own, an arm on
+    /// one line or its body alone in braces, with a margin to spare at the boundaries).
     fn text(&self) -> Option<String> {
         let name = &self.name;
         let fits = |line: &str| line.len() <= MARGIN;
         let (mut variants, mut status_arms, mut arms) = (String::new(), String::new(), String::new());
         for v in &self.variants {
-            let Status::Code(code) = v.status else { return None };
-            let constant = naming::status_constant(code)?;
             let variant = &v.name;
-            let (pattern, write) = match &v.body {
-                None => (format!("Self::{variant}"), "::d1_runtime::server::empty_response(status)".to_string()),
-                Some((_, Some(ct))) => (
-                    format!("Self::{variant}(body)"),
-                    format!("::d1_runtime::server::bytes_response(status, {}, body)", Literal::string(ct)),
-                ),
-                Some((_, None)) => {
-                    (format!("Self::{variant}(body)"), "::d1_runtime::server::json_response(status, &body)".to_string())
+            // The status carried by the variant (ranges and `default`), or the declared code.
+            let (status, carried) = match v.status {
+                Status::Code(code) => {
+                    (format!("::d1_runtime::server::axum::http::StatusCode::{}", naming::status_constant(code)?), None)
+                }
+                Status::Range(2) => {
+                    ("status.status()".to_string(), Some("::d1_runtime::server::Status2xx".to_string()))
+                }
+                Status::Range(n) => {
+                    ("status.status()".to_string(), Some(format!("::d1_runtime::server::StatusClass<{n}>")))
+                }
+                Status::Default => {
+                    ("*status".to_string(), Some("::d1_runtime::server::axum::http::StatusCode".to_string()))
                 }
             };
+            let write = match &v.body {
+                None => "::d1_runtime::server::empty_response(status)".to_string(),
+                Some((_, Some(ct))) => {
+                    format!("::d1_runtime::server::bytes_response(status, {}, body)", Literal::string(ct))
+                }
+                Some((_, None)) => "::d1_runtime::server::json_response(status, &body)".to_string(),
+            };
+            let (pattern, status_pattern) = match (&carried, &v.body) {
+                (None, None) => (format!("Self::{variant}"), format!("Self::{variant}")),
+                (None, Some(_)) => (format!("Self::{variant}(body)"), format!("Self::{variant}(_)")),
+                (Some(_), None) => (format!("Self::{variant}(_)"), format!("Self::{variant}(status)")),
+                (Some(_), Some(_)) => (format!("Self::{variant}(_, body)"), format!("Self::{variant}(status, _)")),
+            };
+            let mut fields = Vec::new();
+            fields.extend(carried);
+            if let Some((ty, _)) = &v.body {
+                fields.push(super::type_text(ty)?);
+            }
             super::docs::push_doc(&mut variants, "    ", Some(&v.doc));
-            match &v.body {
-                None => variants.push_str(&format!("    {variant},\n")),
-                Some((ty, _)) => {
-                    let ty = super::type_text(ty)?;
-                    let line = format!("    {variant}({ty}),");
-                    if fits(&line) {
-                        variants.push_str(&line);
-                        variants.push('\n');
-                    } else if line.len() > MARGIN + 2 && (!ty.contains('<') || fits(&format!("        {ty},"))) {
-                        // A path alone on its line, even past the margin: it has nowhere to break.
-                        variants.push_str(&format!("    {variant}(\n        {ty},\n    ),\n"));
-                    } else {
-                        return None;
+            if fields.is_empty() {
+                variants.push_str(&format!("    {variant},\n"));
+            } else {
+                let line = format!("    {variant}({}),", fields.join(", "));
+                if fits(&line) {
+                    variants.push_str(&line);
+                    variants.push('\n');
+                } else if line.len() > MARGIN + 2
+                    && fields.iter().all(|ty| !ty.contains('<') || fits(&format!("        {ty},")))
+                {
+                    // A path alone on its line, even past the margin: it has nowhere to break.
+                    variants.push_str(&format!("    {variant}(\n"));
+                    for ty in &fields {
+                        variants.push_str(&format!("        {ty},\n"));
                     }
+                    variants.push_str("    ),\n");
+                } else {
+                    return None;
                 }
             }
-            let status_pattern = if v.body.is_some() { format!("Self::{variant}(_)") } else { pattern.clone() };
-            let status_arm =
-                format!("            {status_pattern} => ::d1_runtime::server::axum::http::StatusCode::{constant},\n");
-            let arm = format!("            {pattern} => {write},\n");
-            if !(fits(status_arm.trim_end()) && fits(arm.trim_end())) {
-                return None;
-            }
-            status_arms.push_str(&status_arm);
-            arms.push_str(&arm);
+            status_arms.push_str(&arm_text(&status_pattern, &status)?);
+            arms.push_str(&arm_text(&pattern, &write)?);
         }
         if variants.is_empty() || !variants.is_ascii() {
             return None;
@@ -1225,6 +1300,18 @@ impl {name} {{
         ));
         Some(text)
     }
+}
+
+/// A match arm at the depth of the arms of [`Response::text`], as prettyplease prints it: on one
+/// line when it fits without its comma, else its body alone in braces; `None` when that body
+/// would not fit on its line either.
+fn arm_text(pattern: &str, body: &str) -> Option<String> {
+    let line = format!("            {pattern} => {body},");
+    if line.len() - 1 <= MARGIN {
+        return Some(line + "\n");
+    }
+    let inner = format!("                {body}");
+    (inner.len() <= MARGIN).then(|| format!("            {pattern} => {{\n{inner}\n            }}\n"))
 }
 
 /// An operation's method of the API trait.
@@ -1456,11 +1543,12 @@ mod tests {
     }
 
     /// The response enums printed as text equal prettyplease's printing of their tokens, across
-    /// name and type lengths that take each layout and the fallback.
+    /// statuses (codes, ranges, `default`), bodies, and name and type lengths that take each
+    /// layout of variants and arms, and the fallback.
     #[test]
     fn responses_print_as_prettyplease_prints_them() {
         let _docs = super::super::docs::Table::scope();
-        let (mut as_text, mut broken_variant, mut left) = (0, 0, 0);
+        let (mut as_text, mut broken_variant, mut braced_arm, mut left) = (0, 0, 0, 0);
         for n in 1..90 {
             let ty = path_tokens(&format!("::d1_types::module::T{}", "u".repeat(n)));
             let variant = |status: Status, name: String, body: Option<(TokenStream, Option<String>)>| Variant {
@@ -1470,9 +1558,10 @@ mod tests {
                 body,
             };
             let mut variants = vec![
-                variant(Status::Code(200), format!("O{}", "k".repeat(n % 9)), Some((ty.clone(), None))),
+                variant(Status::Code(200), format!("O{}", "k".repeat(n % 31)), Some((ty.clone(), None))),
                 variant(Status::Code(404), "NotFound".to_string(), None),
             ];
+            let long = |c: &str| format!("{c}{}", "r".repeat((n * 7) % 45));
             match n % 7 {
                 0 => variants.push(variant(Status::Code(299), "Status299".to_string(), None)),
                 2 => variants.push(variant(
@@ -1480,8 +1569,15 @@ mod tests {
                     format!("C{}", "r".repeat(n % 5)),
                     Some((quote!(::std::vec::Vec<u8>), Some("a/b".to_string()))),
                 )),
-                1 => variants.push(variant(Status::Range(2), "Success".to_string(), None)),
-                _ => {}
+                1 => variants.push(variant(Status::Range(2), long("S"), None)),
+                3 => variants.push(variant(Status::Range(4), long("E"), Some((ty.clone(), None)))),
+                4 => variants.push(variant(Status::Default, long("D"), Some((ty.clone(), None)))),
+                5 => variants.push(variant(
+                    Status::Range(5),
+                    long("F"),
+                    Some((quote!(::std::vec::Vec<u8>), Some(format!("application/{}", "x".repeat(n % 40))))),
+                )),
+                _ => variants.push(variant(Status::Default, long("G"), None)),
             }
             let response = Response {
                 doc: "The responses [`A::b`] can give.".to_string(),
@@ -1495,11 +1591,54 @@ mod tests {
             assert_eq!(text, render_items(response.tokens(), "test").unwrap(), "{n}");
             as_text += 1;
             broken_variant += usize::from(text.contains("(\n        ::d1_types"));
+            braced_arm += usize::from(text.contains(" => {\n"));
         }
         assert!(
-            as_text > 30 && broken_variant > 10 && as_text - broken_variant > 10 && left > 10,
-            "{as_text} {broken_variant} {left}"
+            as_text > 50 && broken_variant > 20 && as_text - broken_variant > 20 && braced_arm > 40 && left > 20,
+            "{as_text} {broken_variant} {braced_arm} {left}"
         );
+    }
+
+    /// The joined query lists printed as text equal prettyplease's printing of their tokens, in
+    /// a function whose other statements are printed from tokens, across name, parser and list
+    /// type lengths up to and past the margin (the fallback).
+    #[test]
+    fn joined_query_lists_print_as_prettyplease_prints_them() {
+        let (mut as_text, mut left) = (0, 0);
+        for n in 1..90 {
+            for m in [n, (n * 7) % 60, (n * 13) % 45] {
+                let var = format!("v{}", "x".repeat(m % 30));
+                let name = format!("${}", "n".repeat((m * 3) % 25));
+                let parser = format!("::d1_runtime::server::parse_from_str::<::d1_types::m::I{}>", "i".repeat(m % 30));
+                let list = format!("::d1_types::m::L{}", "l".repeat(n));
+                let Some(text) = joined_query_list_text(&var, &Literal::string(&name).to_string(), ',', &parser, &list)
+                else {
+                    left += 1;
+                    continue;
+                };
+                let (var, separator) = (ident(&var), ",".to_string());
+                let (parser, list) = (path_tokens_with_generics(&parser), path_tokens(&list));
+                let loc = quote!(::d1_runtime::server::In::Query);
+                let statement = quote! {
+                    let #var = {
+                        let raw: Vec<&str> = ::d1_runtime::server::split_items(inputs.query.get(#name), "", #separator, #loc, #name, &mut inputs.violations);
+                        if raw.is_empty() { Some(None) } else {
+                            inputs.violations.repeated(#loc, #name, &raw, #parser)
+                                .and_then(|items| inputs.violations.list::<_, #list>(#loc, #name, items))
+                                .map(Some)
+                        }
+                    };
+                };
+                let other = quote!(let b = inputs.bearer.take()?;);
+                let head = quote!(fn f(inputs: &mut X) -> Option<Y>);
+                let tail = quote!(Some(Y));
+                let whole = render_items(quote!(#head { #other #statement #other #tail }), "test").unwrap();
+                let statements = vec![Member::Tokens(other.clone()), Member::Text(text), other.into()];
+                assert_eq!(fn_with_statements(head, statements, tail, "test").unwrap(), whole, "{n} {m}");
+                as_text += 1;
+            }
+        }
+        assert!(as_text > 40 && left > 100, "{as_text} {left}");
     }
 
     /// `::a::b::<::c::D>` as tokens.
