@@ -11,7 +11,7 @@
 use super::templates;
 use super::{
     describe_sources, doc_attrs, ident, members_text, path_tokens, render_block, render_crate_root, render_items,
-    rust_header, spaced_after, type_text, type_tokens, Member, Options, Part, Scope, MARGIN,
+    rust_header, spaced_after, type_text, type_tokens, Member, Options, Part, RootPart, Scope, MARGIN,
 };
 use crate::error::Error;
 use crate::ir::{
@@ -135,7 +135,7 @@ fn direction(module: &str) -> &'static str {
     }
 }
 
-fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExample>) -> TokenStream {
+fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExample>) -> Vec<RootPart> {
     let ir = ctx.ir;
     let krate = ctx.krate;
     let mut lines = vec![
@@ -302,7 +302,7 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
     };
     let example_doc = example_doc.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
 
-    quote! {
+    let head = quote! {
         #( #![doc = #doc] )*
         #![forbid(unsafe_code)]
         #![deny(missing_docs)]
@@ -310,17 +310,8 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
         ::d1_runtime::require_generated_api!(1);
 
         pub use #types as types;
-        pub use ::d1_runtime::client::{
-            auth, error, new_correlation_id, oauth2, retry, AccessToken, BuildError, Error, ErrorKind, RequestError,
-            Response, RetryPolicy, Server, StaticToken, TokenError, TokenErrorKind, TokenFuture, TokenProvider,
-            CORRELATION_ID_HEADER,
-        };
-
-        #(#mods)*
-
-        /// Builds a [`Client`]: start with [`Client::builder`].
-        pub type ClientBuilder = ::d1_runtime::client::ClientBuilder<Client>;
-
+    };
+    let client = quote! {
         /// A client of every API in this crate. Cheap to clone (an `Arc`), `Send + Sync`: build
         /// one and share it.
         ///
@@ -329,15 +320,8 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
         pub struct Client {
             core: ::d1_runtime::client::ClientCore,
         }
-
-        impl ::d1_runtime::client::GeneratedClient for Client {
-            type Api = ApiId;
-
-            fn from_core(core: ::d1_runtime::client::ClientCore) -> Self {
-                Client { core }
-            }
-        }
-
+    };
+    let client_impl = quote! {
         impl Client {
             /// Start building a client that calls each API on its server of `environment`.
             pub fn builder(environment: Environment) -> ClientBuilder {
@@ -370,13 +354,8 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
 
             #(#accessor_fns)*
         }
-
-        /// Which server each API is called on: one of the specs' named servers (each API uses its
-        /// own server of that name), or one base URL for every API (a proxy, a mock, a test
-        /// server). [`ClientBuilder::base_url_for`] overrides single APIs.
-        #[derive(Clone, Debug, PartialEq, Eq)]
-        pub struct Environment(::d1_runtime::client::Environment);
-
+    };
+    let environment_impl = quote! {
         impl Environment {
             #(#envs)*
 
@@ -390,13 +369,8 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
                 Environment(::d1_runtime::client::Environment::url(base))
             }
         }
-
-        impl ::std::fmt::Display for Environment {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                ::std::fmt::Display::fmt(&self.0, f)
-            }
-        }
-
+    };
+    let api_id = quote! {
         /// Identifies one API, e.g. to give it its own base URL with
         /// [`ClientBuilder::base_url_for`].
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -426,8 +400,62 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
                 }
             }
         }
+    };
+    vec![
+        RootPart::Items(head),
+        RootPart::Text(RUNTIME_USE),
+        RootPart::Items(quote!(#(#mods)*)),
+        RootPart::Text(CLIENT_BUILDER),
+        RootPart::Items(client),
+        RootPart::Text(GENERATED_CLIENT),
+        RootPart::Items(client_impl),
+        RootPart::Text(ENVIRONMENT),
+        RootPart::Items(environment_impl),
+        RootPart::Text(ENVIRONMENT_DISPLAY),
+        RootPart::Items(api_id),
+    ]
+}
+
+// The items of the crate root that no spec changes, as `render_crate_root` prints them; the test
+// `fixed_root_items_print_as_prettyplease_prints_them` holds their tokens.
+
+const RUNTIME_USE: &str = "#[rustfmt::skip]
+pub use ::d1_runtime::client::{
+    auth, error, new_correlation_id, oauth2, retry, AccessToken, BuildError, Error,
+    ErrorKind, RequestError, Response, RetryPolicy, Server, StaticToken, TokenError,
+    TokenErrorKind, TokenFuture, TokenProvider, CORRELATION_ID_HEADER,
+};
+";
+
+const CLIENT_BUILDER: &str = "/// Builds a [`Client`]: start with [`Client::builder`].
+#[rustfmt::skip]
+pub type ClientBuilder = ::d1_runtime::client::ClientBuilder<Client>;
+";
+
+const GENERATED_CLIENT: &str = "#[rustfmt::skip]
+impl ::d1_runtime::client::GeneratedClient for Client {
+    type Api = ApiId;
+    fn from_core(core: ::d1_runtime::client::ClientCore) -> Self {
+        Client { core }
     }
 }
+";
+
+const ENVIRONMENT: &str = "/// Which server each API is called on: one of the specs' named servers (each API uses its
+/// own server of that name), or one base URL for every API (a proxy, a mock, a test
+/// server). [`ClientBuilder::base_url_for`] overrides single APIs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[rustfmt::skip]
+pub struct Environment(::d1_runtime::client::Environment);
+";
+
+const ENVIRONMENT_DISPLAY: &str = "#[rustfmt::skip]
+impl ::std::fmt::Display for Environment {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&self.0, f)
+    }
+}
+";
 
 /// An array parameter: its item type, and whether it is a validated list newtype (taken as
 /// the newtype, so its constraints hold before anything is sent).
@@ -1611,6 +1639,66 @@ fn tokens_text(tokens: &TokenStream) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fixed items of the crate root, printed as text, equal their printing from tokens.
+    #[test]
+    fn fixed_root_items_print_as_prettyplease_prints_them() {
+        use crate::emit::root_items_text;
+        let cases = [
+            (
+                RUNTIME_USE,
+                quote! {
+                    pub use ::d1_runtime::client::{
+                        auth, error, new_correlation_id, oauth2, retry, AccessToken, BuildError, Error, ErrorKind,
+                        RequestError, Response, RetryPolicy, Server, StaticToken, TokenError, TokenErrorKind,
+                        TokenFuture, TokenProvider, CORRELATION_ID_HEADER,
+                    };
+                },
+            ),
+            (
+                CLIENT_BUILDER,
+                quote! {
+                    /// Builds a [`Client`]: start with [`Client::builder`].
+                    pub type ClientBuilder = ::d1_runtime::client::ClientBuilder<Client>;
+                },
+            ),
+            (
+                GENERATED_CLIENT,
+                quote! {
+                    impl ::d1_runtime::client::GeneratedClient for Client {
+                        type Api = ApiId;
+
+                        fn from_core(core: ::d1_runtime::client::ClientCore) -> Self {
+                            Client { core }
+                        }
+                    }
+                },
+            ),
+            (
+                ENVIRONMENT,
+                quote! {
+                    /// Which server each API is called on: one of the specs' named servers (each API uses its
+                    /// own server of that name), or one base URL for every API (a proxy, a mock, a test
+                    /// server). [`ClientBuilder::base_url_for`] overrides single APIs.
+                    #[derive(Clone, Debug, PartialEq, Eq)]
+                    pub struct Environment(::d1_runtime::client::Environment);
+                },
+            ),
+            (
+                ENVIRONMENT_DISPLAY,
+                quote! {
+                    impl ::std::fmt::Display for Environment {
+                        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                            ::std::fmt::Display::fmt(&self.0, f)
+                        }
+                    }
+                },
+            ),
+        ];
+        for (text, tokens) in cases {
+            assert_eq!(text, root_items_text(tokens));
+        }
+    }
 
     #[test]
     fn lists_are_closed_before_a_following_paragraph() {

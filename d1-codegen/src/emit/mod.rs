@@ -534,7 +534,34 @@ fn top_level_items(tokens: TokenStream) -> Vec<TokenStream> {
 /// [`render_rust`] for a crate root (`lib.rs`): every item is marked `#[rustfmt::skip]`, which
 /// also covers the modules it declares. Generated code is laid out by prettyplease, and
 /// `cargo fmt --check` over a workspace must not fight the generator.
-pub(crate) fn render_crate_root(tokens: TokenStream, header: &str, what: &str) -> Result<String, Error> {
+/// The parts are printed in order: the spec-dependent ones from tokens, the fixed ones as the
+/// text prettyplease printed for them (see [`RootPart::Text`]).
+pub(crate) fn render_crate_root(parts: Vec<RootPart>, header: &str, what: &str) -> Result<String, Error> {
+    let mut text = String::new();
+    for part in parts {
+        match part {
+            RootPart::Items(tokens) => root_items(&mut text, tokens, what)?,
+            RootPart::Text(fixed) => text.push_str(fixed),
+        }
+    }
+    Ok(spaced_after(header, text))
+}
+
+/// A run of a crate root's items.
+pub(crate) enum RootPart {
+    /// Items built for this spec; only the first part may hold inner attributes (`#![…]`).
+    Items(TokenStream),
+    /// Items that are the same whatever the spec, as [`render_crate_root`] prints them (each
+    /// `#[rustfmt::skip]`, no blank lines): a checked-in string, each with a test that it equals
+    /// the printing of its tokens. Printing them anew cost a small spec's run a tenth of its
+    /// instructions.
+    Text(&'static str),
+}
+
+/// Appends the printed `tokens` to `text`, each item marked `#[rustfmt::skip]`. prettyplease
+/// prints a file's items one after another, so items printed in runs concatenate to the
+/// printing of them all.
+fn root_items(text: &mut String, tokens: TokenStream, what: &str) -> Result<(), Error> {
     let mut file = parse_file(tokens, what)?;
     // Assembled from identifiers so that rustfmt does not act on the attribute here.
     let (tool, skip) = (ident("rustfmt"), ident("skip"));
@@ -543,9 +570,16 @@ pub(crate) fn render_crate_root(tokens: TokenStream, header: &str, what: &str) -
             attrs.push(syn::parse_quote!(#[#tool::#skip]));
         }
     }
+    docs::splice(text, &prettyplease::unparse(&file), what)
+}
+
+/// What [`render_crate_root`] prints for `tokens` before spacing: the text a [`RootPart::Text`]
+/// must equal.
+#[cfg(test)]
+pub(crate) fn root_items_text(tokens: TokenStream) -> String {
     let mut text = String::new();
-    docs::splice(&mut text, &prettyplease::unparse(&file), what)?;
-    Ok(spaced_after(header, text))
+    root_items(&mut text, tokens, "test").unwrap_or_else(|e| panic!("{e}"));
+    text
 }
 
 /// prettyplease's output with a blank line between items, as a person would write it: between

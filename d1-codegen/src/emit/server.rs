@@ -14,7 +14,7 @@ mod checks;
 use super::templates;
 use super::{
     declaration_text, describe_sources, doc_attrs, fn_with_statements, ident, path_tokens, render_block,
-    render_crate_root, render_items, rust_header, spaced_after, struct_with_members, type_tokens, Member, Options,
+    render_crate_root, render_items, RootPart, rust_header, spaced_after, struct_with_members, type_tokens, Member, Options,
     Part, Scope, MARGIN,
 };
 use crate::error::Error;
@@ -64,7 +64,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
         tree.insert(path, text);
     }
     let lib = lib_rs(ir, options, common_checks.is_some());
-    tree.insert(format!("{root}/src/lib.rs"), render_crate_root(lib, &all_header, "lib.rs")?);
+    tree.insert(format!("{root}/src/lib.rs"), render_crate_root(vec![RootPart::Items(lib)], &all_header, "lib.rs")?);
 
     let example = example_api(ir);
     let apis: Vec<minijinja::Value> = ir

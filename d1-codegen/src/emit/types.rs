@@ -24,7 +24,7 @@
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, newtype, render_block, render_crate_root, render_items, runtime_path,
+    describe_sources, doc_attrs, ident, newtype, render_block, render_crate_root, render_items, RootPart, runtime_path,
     rust_header, spaced, type_text, type_tokens, Member, Options, Scope, MARGIN,
 };
 use crate::error::{Error, Location};
@@ -76,7 +76,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
 
     // lib.rs
     let lib = lib_rs(ir, &needs, &modules);
-    tree.insert(format!("{root}/src/lib.rs"), render_crate_root(lib, &all_header, "lib.rs")?);
+    tree.insert(format!("{root}/src/lib.rs"), render_crate_root(vec![RootPart::Items(lib)], &all_header, "lib.rs")?);
     for (module, ids) in &modules {
         let path = format!("{root}/src/{}.rs", module.name());
         let text = module_file(ir, module, ids, &path)?;
