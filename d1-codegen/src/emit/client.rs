@@ -52,7 +52,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
     let error_example = error_examples.iter().find(|e| e.status == Status::Code(404)).or(error_examples.first());
     tree.insert(
         format!("{root}/src/lib.rs"),
-        render_crate_root(lib_rs(&ctx, &accessors, error_example), &all_header, "lib.rs")?,
+        render_crate_root(lib_rs(&ctx, &accessors, error_example)?, &all_header, "lib.rs")?,
     );
 
     let apis: Vec<minijinja::Value> = ir
@@ -135,7 +135,7 @@ fn direction(module: &str) -> &'static str {
     }
 }
 
-fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExample>) -> Vec<RootPart> {
+fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExample>) -> Result<Vec<RootPart>, Error> {
     let ir = ctx.ir;
     let krate = ctx.krate;
     let mut lines = vec![
@@ -321,55 +321,16 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
             core: ::d1_runtime::client::ClientCore,
         }
     };
-    let client_impl = quote! {
-        impl Client {
-            /// Start building a client that calls each API on its server of `environment`.
-            pub fn builder(environment: Environment) -> ClientBuilder {
-                ClientBuilder::new(environment.0)
-            }
-
-            /// A client with default options and this token provider.
-            ///
-            /// # Errors
-            ///
-            /// See [`ClientBuilder::build`].
-            pub fn new(environment: Environment, provider: impl TokenProvider) -> ::std::result::Result<Client, BuildError> {
-                Client::builder(environment).token_provider(provider).build()
-            }
-
-            /// The underlying HTTP client (shared connection pool and TLS set-up), for calls the
-            /// specs do not describe.
-            pub fn http_client(&self) -> &::d1_runtime::client::reqwest::Client {
-                self.core.http_client()
-            }
-
-            /// The base URL `api` is called on (or why there is none).
-            ///
-            /// # Errors
-            ///
-            /// The environment names a server the API's spec does not list.
-            pub fn base_url(&self, api: ApiId) -> ::std::result::Result<&str, RequestError> {
-                self.core.base_url(api)
-            }
-
-            #(#accessor_fns)*
+    // The two `impl`s whose fixed methods are text: the spec's members printed, then put in place.
+    let members = |tokens: TokenStream| {
+        if tokens.is_empty() {
+            Ok(String::new())
+        } else {
+            members_text(tokens, "lib.rs")
         }
     };
-    let environment_impl = quote! {
-        impl Environment {
-            #(#envs)*
-
-            /// Each API's server with this constant name (see the `SERVERS` of each module).
-            pub const fn server(name: &'static str) -> Self {
-                Environment(::d1_runtime::client::Environment::server(name))
-            }
-
-            /// One base URL for every API; operation paths are appended to it.
-            pub fn url(base: impl Into<::std::string::String>) -> Self {
-                Environment(::d1_runtime::client::Environment::url(base))
-            }
-        }
-    };
+    let client_impl = format!("{CLIENT_IMPL}{}}}\n", members(quote!(#(#accessor_fns)*))?);
+    let environment_impl = format!("{ENVIRONMENT_IMPL}{}{ENVIRONMENT_METHODS}}}\n", members(quote!(#(#envs)*))?);
     let api_id = quote! {
         /// Identifies one API, e.g. to give it its own base URL with
         /// [`ClientBuilder::base_url_for`].
@@ -401,19 +362,19 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
             }
         }
     };
-    vec![
+    Ok(vec![
         RootPart::Items(head),
-        RootPart::Text(RUNTIME_USE),
+        RootPart::Text(RUNTIME_USE.into()),
         RootPart::Items(quote!(#(#mods)*)),
-        RootPart::Text(CLIENT_BUILDER),
+        RootPart::Text(CLIENT_BUILDER.into()),
         RootPart::Items(client),
-        RootPart::Text(GENERATED_CLIENT),
-        RootPart::Items(client_impl),
-        RootPart::Text(ENVIRONMENT),
-        RootPart::Items(environment_impl),
-        RootPart::Text(ENVIRONMENT_DISPLAY),
+        RootPart::Text(GENERATED_CLIENT.into()),
+        RootPart::Text(client_impl),
+        RootPart::Text(ENVIRONMENT.into()),
+        RootPart::Text(environment_impl),
+        RootPart::Text(ENVIRONMENT_DISPLAY.into()),
         RootPart::Items(api_id),
-    ]
+    ])
 }
 
 // The items of the crate root that no spec changes, as `render_crate_root` prints them; the test
@@ -447,6 +408,55 @@ const ENVIRONMENT: &str = "/// Which server each API is called on: one of the sp
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[rustfmt::skip]
 pub struct Environment(::d1_runtime::client::Environment);
+";
+
+/// `impl Client {` and the methods before the accessors.
+const CLIENT_IMPL: &str = "#[rustfmt::skip]
+impl Client {
+    /// Start building a client that calls each API on its server of `environment`.
+    pub fn builder(environment: Environment) -> ClientBuilder {
+        ClientBuilder::new(environment.0)
+    }
+    /// A client with default options and this token provider.
+    ///
+    /// # Errors
+    ///
+    /// See [`ClientBuilder::build`].
+    pub fn new(
+        environment: Environment,
+        provider: impl TokenProvider,
+    ) -> ::std::result::Result<Client, BuildError> {
+        Client::builder(environment).token_provider(provider).build()
+    }
+    /// The underlying HTTP client (shared connection pool and TLS set-up), for calls the
+    /// specs do not describe.
+    pub fn http_client(&self) -> &::d1_runtime::client::reqwest::Client {
+        self.core.http_client()
+    }
+    /// The base URL `api` is called on (or why there is none).
+    ///
+    /// # Errors
+    ///
+    /// The environment names a server the API's spec does not list.
+    pub fn base_url(&self, api: ApiId) -> ::std::result::Result<&str, RequestError> {
+        self.core.base_url(api)
+    }
+";
+
+/// `impl Environment {`, before the constants of the spec's servers.
+const ENVIRONMENT_IMPL: &str = "#[rustfmt::skip]
+impl Environment {
+";
+
+/// The methods of `impl Environment`, after the constants.
+const ENVIRONMENT_METHODS: &str = "    /// Each API's server with this constant name (see the `SERVERS` of each module).
+    pub const fn server(name: &'static str) -> Self {
+        Environment(::d1_runtime::client::Environment::server(name))
+    }
+    /// One base URL for every API; operation paths are appended to it.
+    pub fn url(base: impl Into<::std::string::String>) -> Self {
+        Environment(::d1_runtime::client::Environment::url(base))
+    }
 ";
 
 const ENVIRONMENT_DISPLAY: &str = "#[rustfmt::skip]
@@ -1698,6 +1708,59 @@ mod tests {
         for (text, tokens) in cases {
             assert_eq!(text, root_items_text(tokens));
         }
+        let client_impl = format!("{CLIENT_IMPL}}}\n");
+        assert_eq!(
+            client_impl,
+            root_items_text(quote! {
+                impl Client {
+                    /// Start building a client that calls each API on its server of `environment`.
+                    pub fn builder(environment: Environment) -> ClientBuilder {
+                        ClientBuilder::new(environment.0)
+                    }
+
+                    /// A client with default options and this token provider.
+                    ///
+                    /// # Errors
+                    ///
+                    /// See [`ClientBuilder::build`].
+                    pub fn new(environment: Environment, provider: impl TokenProvider) -> ::std::result::Result<Client, BuildError> {
+                        Client::builder(environment).token_provider(provider).build()
+                    }
+
+                    /// The underlying HTTP client (shared connection pool and TLS set-up), for calls the
+                    /// specs do not describe.
+                    pub fn http_client(&self) -> &::d1_runtime::client::reqwest::Client {
+                        self.core.http_client()
+                    }
+
+                    /// The base URL `api` is called on (or why there is none).
+                    ///
+                    /// # Errors
+                    ///
+                    /// The environment names a server the API's spec does not list.
+                    pub fn base_url(&self, api: ApiId) -> ::std::result::Result<&str, RequestError> {
+                        self.core.base_url(api)
+                    }
+                }
+            })
+        );
+        let environment_impl = format!("{ENVIRONMENT_IMPL}{ENVIRONMENT_METHODS}}}\n");
+        assert_eq!(
+            environment_impl,
+            root_items_text(quote! {
+                impl Environment {
+                    /// Each API's server with this constant name (see the `SERVERS` of each module).
+                    pub const fn server(name: &'static str) -> Self {
+                        Environment(::d1_runtime::client::Environment::server(name))
+                    }
+
+                    /// One base URL for every API; operation paths are appended to it.
+                    pub fn url(base: impl Into<::std::string::String>) -> Self {
+                        Environment(::d1_runtime::client::Environment::url(base))
+                    }
+                }
+            })
+        );
     }
 
     #[test]

@@ -541,7 +541,7 @@ pub(crate) fn render_crate_root(parts: Vec<RootPart>, header: &str, what: &str) 
     for part in parts {
         match part {
             RootPart::Items(tokens) => root_items(&mut text, tokens, what)?,
-            RootPart::Text(fixed) => text.push_str(fixed),
+            RootPart::Text(printed) => text.push_str(&printed),
         }
     }
     Ok(spaced_after(header, text))
@@ -551,11 +551,11 @@ pub(crate) fn render_crate_root(parts: Vec<RootPart>, header: &str, what: &str) 
 pub(crate) enum RootPart {
     /// Items built for this spec; only the first part may hold inner attributes (`#![…]`).
     Items(TokenStream),
-    /// Items that are the same whatever the spec, as [`render_crate_root`] prints them (each
-    /// `#[rustfmt::skip]`, no blank lines): a checked-in string, each with a test that it equals
-    /// the printing of its tokens. Printing them anew cost a small spec's run a tenth of its
+    /// Items as [`render_crate_root`] prints them (each `#[rustfmt::skip]`, no blank lines):
+    /// mostly checked-in strings for what no spec changes, each with a test that it equals the
+    /// printing of its tokens. Printing them anew cost a small spec's run a tenth of its
     /// instructions.
-    Text(&'static str),
+    Text(String),
 }
 
 /// Appends the printed `tokens` to `text`, each item marked `#[rustfmt::skip]`. prettyplease
