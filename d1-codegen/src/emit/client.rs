@@ -10,7 +10,7 @@
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, members_text, path_tokens, render_block, render_crate_root, render_items,
+    describe_sources, doc_attrs, ident, inner_docs, members_text, path_tokens, render_block, render_crate_root, render_items,
     rust_header, spaced_after, type_text, type_tokens, Member, Options, Part, RootPart, Scope, MARGIN,
 };
 use crate::error::Error;
@@ -215,7 +215,6 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
             "```".to_string(),
         ]);
     }
-    let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
 
     let types = path_tokens(ctx.types);
     let mods: Vec<TokenStream> = ir
@@ -303,7 +302,6 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
     let example_doc = example_doc.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
 
     let head = quote! {
-        #( #![doc = #doc] )*
         #![forbid(unsafe_code)]
         #![deny(missing_docs)]
 
@@ -363,6 +361,7 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
         }
     };
     Ok(vec![
+        inner_docs(&lines),
         RootPart::Items(head),
         RootPart::Text(RUNTIME_USE.into()),
         RootPart::Items(quote!(#(#mods)*)),

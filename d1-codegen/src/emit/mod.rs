@@ -558,6 +558,27 @@ pub(crate) enum RootPart {
     Text(String),
 }
 
+/// A crate root's `//!` docs, one line per entry of `lines`: printed as text, as prettyplease
+/// prints `#![doc = " line"]` (`//!` alone for an empty line), unless a line holds what
+/// [`escape::doc`] changes, a line break or trailing white space; those go through the tokens.
+pub(crate) fn inner_docs(lines: &[String]) -> RootPart {
+    let plain = |l: &String| !l.contains('\n') && !l.ends_with(char::is_whitespace) && escape::doc(l) == *l;
+    if !lines.iter().all(plain) {
+        let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+        return RootPart::Items(quote!(#( #![doc = #doc] )*));
+    }
+    let mut text = String::new();
+    for line in lines {
+        text.push_str("//!");
+        if !line.is_empty() {
+            text.push(' ');
+            text.push_str(line);
+        }
+        text.push('\n');
+    }
+    RootPart::Text(text)
+}
+
 /// Appends the printed `tokens` to `text`, each item marked `#[rustfmt::skip]`. prettyplease
 /// prints a file's items one after another, so items printed in runs concatenate to the
 /// printing of them all.
@@ -798,6 +819,34 @@ pub(crate) fn describe_escaped(sources: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A crate root's `//!` lines printed as text equal prettyplease's printing of the doc
+    /// attributes; lines it might print otherwise are left to the tokens.
+    #[test]
+    fn inner_docs_print_as_prettyplease_prints_them() {
+        let lines: Vec<String> = [
+            "Client of the APIs, generated from their specs.",
+            "",
+            "| accessor | module | API |",
+            "|---|---|---|",
+            "| [`client.a()`](Client::a) | [`a`] | Tïtle \\| with a bar |",
+            "```no_run",
+            "# async fn example(client: &a::Client) {",
+            "    Ok(response) => println!(\"HTTP {}\", response.status()),",
+            "```",
+        ]
+        .map(String::from)
+        .to_vec();
+        let Some(RootPart::Text(text)) = Some(inner_docs(&lines)) else { panic!("printed from tokens") };
+        let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+        assert_eq!(
+            text + &root_items_text(quote!(pub struct A;)),
+            root_items_text(quote!(#( #![doc = #doc] )* pub struct A;))
+        );
+        for odd in ["trailing space ", "a\rb", "bidi \u{202e}", "two\nlines"] {
+            assert!(matches!(inner_docs(&[odd.to_string()]), RootPart::Items(_)), "{odd:?}");
+        }
+    }
 
     /// Printed through `escape_docs` on every item, as before the fast path.
     fn always_escaped(tokens: TokenStream) -> String {

@@ -24,7 +24,7 @@
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, newtype, render_block, render_crate_root, render_items, RootPart, runtime_path,
+    describe_sources, doc_attrs, ident, newtype, render_block, inner_docs, render_crate_root, render_items, RootPart, runtime_path,
     rust_header, spaced, type_text, type_tokens, Member, Options, Scope, MARGIN,
 };
 use crate::error::{Error, Location};
@@ -76,7 +76,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
 
     // lib.rs
     let lib = lib_rs(ir, &needs, &modules);
-    tree.insert(format!("{root}/src/lib.rs"), render_crate_root(vec![RootPart::Items(lib)], &all_header, "lib.rs")?);
+    tree.insert(format!("{root}/src/lib.rs"), render_crate_root(lib, &all_header, "lib.rs")?);
     for (module, ids) in &modules {
         let path = format!("{root}/src/{}.rs", module.name());
         let text = module_file(ir, module, ids, &path)?;
@@ -104,7 +104,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
     Ok(())
 }
 
-fn lib_rs(ir: &Ir, needs: &Needs, modules: &BTreeMap<Module, Vec<crate::ir::TypeId>>) -> TokenStream {
+fn lib_rs(ir: &Ir, needs: &Needs, modules: &BTreeMap<Module, Vec<crate::ir::TypeId>>) -> Vec<RootPart> {
     let mut lines = vec![
         "Types of the Thales D1 APIs, generated from their OpenAPI specs.".to_string(),
         String::new(),
@@ -132,7 +132,6 @@ fn lib_rs(ir: &Ir, needs: &Needs, modules: &BTreeMap<Module, Vec<crate::ir::Type
         lines.push(String::new());
         lines.extend(ir.namesakes.iter().cloned());
     }
-    let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
     let mut mods = vec![quote!(
         pub use ::d1_runtime::validation;
     )];
@@ -145,15 +144,15 @@ fn lib_rs(ir: &Ir, needs: &Needs, modules: &BTreeMap<Module, Vec<crate::ir::Type
         let m = ident(module.name());
         quote!(pub mod #m;)
     }));
-    quote! {
-        #( #![doc = #doc] )*
+    let items = quote! {
         #![forbid(unsafe_code)]
         #![deny(missing_docs)]
 
         ::d1_runtime::require_generated_api!(1);
 
         #(#mods)*
-    }
+    };
+    vec![inner_docs(&lines), RootPart::Items(items)]
 }
 
 /// A module's file, printed type by type: a large spec never holds the tokens of a whole module.
