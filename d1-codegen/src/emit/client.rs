@@ -10,8 +10,8 @@
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, inner_docs, members_text, path_tokens, render_block, render_crate_root, render_items,
-    rust_header, spaced_after, type_text, type_tokens, Member, Options, Part, RootPart, Scope, MARGIN,
+    describe_sources, doc_attrs, ident, inner_docs, members_text, path_tokens, render_block, render_crate_root,
+    render_items, rust_header, spaced_after, type_text, type_tokens, Member, Options, Part, RootPart, Scope, MARGIN,
 };
 use crate::error::Error;
 use crate::ir::{
@@ -448,7 +448,8 @@ impl Environment {
 ";
 
 /// The methods of `impl Environment`, after the constants.
-const ENVIRONMENT_METHODS: &str = "    /// Each API's server with this constant name (see the `SERVERS` of each module).
+const ENVIRONMENT_METHODS: &str =
+    "    /// Each API's server with this constant name (see the `SERVERS` of each module).
     pub const fn server(name: &'static str) -> Self {
         Environment(::d1_runtime::client::Environment::server(name))
     }

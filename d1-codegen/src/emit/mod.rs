@@ -837,10 +837,12 @@ mod tests {
         ]
         .map(String::from)
         .to_vec();
-        let Some(RootPart::Text(text)) = Some(inner_docs(&lines)) else { panic!("printed from tokens") };
+        let RootPart::Text(text) = inner_docs(&lines) else { panic!("printed from tokens") };
         let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
         assert_eq!(
-            text + &root_items_text(quote!(pub struct A;)),
+            text + &root_items_text(quote!(
+                pub struct A;
+            )),
             root_items_text(quote!(#( #![doc = #doc] )* pub struct A;))
         );
         for odd in ["trailing space ", "a\rb", "bidi \u{202e}", "two\nlines"] {

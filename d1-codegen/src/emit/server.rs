@@ -13,9 +13,9 @@ mod checks;
 
 use super::templates;
 use super::{
-    declaration_text, describe_sources, doc_attrs, fn_with_statements, ident, path_tokens, render_block,
-    inner_docs, render_crate_root, render_items, RootPart, rust_header, spaced_after, struct_with_members, type_tokens, Member, Options,
-    Part, Scope, MARGIN,
+    declaration_text, describe_sources, doc_attrs, fn_with_statements, ident, inner_docs, path_tokens, render_block,
+    render_crate_root, render_items, rust_header, spaced_after, struct_with_members, type_tokens, Member, Options,
+    Part, RootPart, Scope, MARGIN,
 };
 use crate::error::Error;
 use crate::ir::{

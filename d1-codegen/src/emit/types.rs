@@ -24,8 +24,8 @@
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, newtype, render_block, inner_docs, render_crate_root, render_items, RootPart, runtime_path,
-    rust_header, spaced, type_text, type_tokens, Member, Options, Scope, MARGIN,
+    describe_sources, doc_attrs, ident, inner_docs, newtype, render_block, render_crate_root, render_items,
+    runtime_path, rust_header, spaced, type_text, type_tokens, Member, Options, RootPart, Scope, MARGIN,
 };
 use crate::error::{Error, Location};
 use crate::ir::{Api, Ir, Module, Newtype, NewtypeInner, OneOf, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
