@@ -10,8 +10,8 @@
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, members_text, path_tokens, render_block, render_crate_root, render_items,
-    rust_header, spaced_after, type_text, type_tokens, Member, Options, Part, Scope, MARGIN,
+    describe_sources, doc_attrs, ident, inner_docs, members_text, path_tokens, render_block, render_crate_root,
+    render_items, rust_header, spaced_after, type_text, type_tokens, Member, Options, Part, RootPart, Scope, MARGIN,
 };
 use crate::error::Error;
 use crate::ir::{
@@ -52,7 +52,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
     let error_example = error_examples.iter().find(|e| e.status == Status::Code(404)).or(error_examples.first());
     tree.insert(
         format!("{root}/src/lib.rs"),
-        render_crate_root(lib_rs(&ctx, &accessors, error_example), &all_header, "lib.rs")?,
+        render_crate_root(lib_rs(&ctx, &accessors, error_example)?, &all_header, "lib.rs")?,
     );
 
     let apis: Vec<minijinja::Value> = ir
@@ -135,7 +135,7 @@ fn direction(module: &str) -> &'static str {
     }
 }
 
-fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExample>) -> TokenStream {
+fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExample>) -> Result<Vec<RootPart>, Error> {
     let ir = ctx.ir;
     let krate = ctx.krate;
     let mut lines = vec![
@@ -215,7 +215,6 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
             "```".to_string(),
         ]);
     }
-    let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
 
     let types = path_tokens(ctx.types);
     let mods: Vec<TokenStream> = ir
@@ -302,25 +301,15 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
     };
     let example_doc = example_doc.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
 
-    quote! {
-        #( #![doc = #doc] )*
+    let head = quote! {
         #![forbid(unsafe_code)]
         #![deny(missing_docs)]
 
         ::d1_runtime::require_generated_api!(1);
 
         pub use #types as types;
-        pub use ::d1_runtime::client::{
-            auth, error, new_correlation_id, oauth2, retry, AccessToken, BuildError, Error, ErrorKind, RequestError,
-            Response, RetryPolicy, Server, StaticToken, TokenError, TokenErrorKind, TokenFuture, TokenProvider,
-            CORRELATION_ID_HEADER,
-        };
-
-        #(#mods)*
-
-        /// Builds a [`Client`]: start with [`Client::builder`].
-        pub type ClientBuilder = ::d1_runtime::client::ClientBuilder<Client>;
-
+    };
+    let client = quote! {
         /// A client of every API in this crate. Cheap to clone (an `Arc`), `Send + Sync`: build
         /// one and share it.
         ///
@@ -329,74 +318,18 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
         pub struct Client {
             core: ::d1_runtime::client::ClientCore,
         }
-
-        impl ::d1_runtime::client::GeneratedClient for Client {
-            type Api = ApiId;
-
-            fn from_core(core: ::d1_runtime::client::ClientCore) -> Self {
-                Client { core }
-            }
+    };
+    // The two `impl`s whose fixed methods are text: the spec's members printed, then put in place.
+    let members = |tokens: TokenStream| {
+        if tokens.is_empty() {
+            Ok(String::new())
+        } else {
+            members_text(tokens, "lib.rs")
         }
-
-        impl Client {
-            /// Start building a client that calls each API on its server of `environment`.
-            pub fn builder(environment: Environment) -> ClientBuilder {
-                ClientBuilder::new(environment.0)
-            }
-
-            /// A client with default options and this token provider.
-            ///
-            /// # Errors
-            ///
-            /// See [`ClientBuilder::build`].
-            pub fn new(environment: Environment, provider: impl TokenProvider) -> ::std::result::Result<Client, BuildError> {
-                Client::builder(environment).token_provider(provider).build()
-            }
-
-            /// The underlying HTTP client (shared connection pool and TLS set-up), for calls the
-            /// specs do not describe.
-            pub fn http_client(&self) -> &::d1_runtime::client::reqwest::Client {
-                self.core.http_client()
-            }
-
-            /// The base URL `api` is called on (or why there is none).
-            ///
-            /// # Errors
-            ///
-            /// The environment names a server the API's spec does not list.
-            pub fn base_url(&self, api: ApiId) -> ::std::result::Result<&str, RequestError> {
-                self.core.base_url(api)
-            }
-
-            #(#accessor_fns)*
-        }
-
-        /// Which server each API is called on: one of the specs' named servers (each API uses its
-        /// own server of that name), or one base URL for every API (a proxy, a mock, a test
-        /// server). [`ClientBuilder::base_url_for`] overrides single APIs.
-        #[derive(Clone, Debug, PartialEq, Eq)]
-        pub struct Environment(::d1_runtime::client::Environment);
-
-        impl Environment {
-            #(#envs)*
-
-            /// Each API's server with this constant name (see the `SERVERS` of each module).
-            pub const fn server(name: &'static str) -> Self {
-                Environment(::d1_runtime::client::Environment::server(name))
-            }
-
-            /// One base URL for every API; operation paths are appended to it.
-            pub fn url(base: impl Into<::std::string::String>) -> Self {
-                Environment(::d1_runtime::client::Environment::url(base))
-            }
-        }
-
-        impl ::std::fmt::Display for Environment {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                ::std::fmt::Display::fmt(&self.0, f)
-            }
-        }
-
+    };
+    let client_impl = format!("{CLIENT_IMPL}{}}}\n", members(quote!(#(#accessor_fns)*))?);
+    let environment_impl = format!("{ENVIRONMENT_IMPL}{}{ENVIRONMENT_METHODS}}}\n", members(quote!(#(#envs)*))?);
+    let api_id = quote! {
         /// Identifies one API, e.g. to give it its own base URL with
         /// [`ClientBuilder::base_url_for`].
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -426,8 +359,113 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
                 }
             }
         }
+    };
+    Ok(vec![
+        inner_docs(&lines),
+        RootPart::Items(head),
+        RootPart::Text(RUNTIME_USE.into()),
+        RootPart::Items(quote!(#(#mods)*)),
+        RootPart::Text(CLIENT_BUILDER.into()),
+        RootPart::Items(client),
+        RootPart::Text(GENERATED_CLIENT.into()),
+        RootPart::Text(client_impl),
+        RootPart::Text(ENVIRONMENT.into()),
+        RootPart::Text(environment_impl),
+        RootPart::Text(ENVIRONMENT_DISPLAY.into()),
+        RootPart::Items(api_id),
+    ])
+}
+
+// The items of the crate root that no spec changes, as `render_crate_root` prints them; the test
+// `fixed_root_items_print_as_prettyplease_prints_them` holds their tokens.
+
+const RUNTIME_USE: &str = "#[rustfmt::skip]
+pub use ::d1_runtime::client::{
+    auth, error, new_correlation_id, oauth2, retry, AccessToken, BuildError, Error,
+    ErrorKind, RequestError, Response, RetryPolicy, Server, StaticToken, TokenError,
+    TokenErrorKind, TokenFuture, TokenProvider, CORRELATION_ID_HEADER,
+};
+";
+
+const CLIENT_BUILDER: &str = "/// Builds a [`Client`]: start with [`Client::builder`].
+#[rustfmt::skip]
+pub type ClientBuilder = ::d1_runtime::client::ClientBuilder<Client>;
+";
+
+const GENERATED_CLIENT: &str = "#[rustfmt::skip]
+impl ::d1_runtime::client::GeneratedClient for Client {
+    type Api = ApiId;
+    fn from_core(core: ::d1_runtime::client::ClientCore) -> Self {
+        Client { core }
     }
 }
+";
+
+const ENVIRONMENT: &str = "/// Which server each API is called on: one of the specs' named servers (each API uses its
+/// own server of that name), or one base URL for every API (a proxy, a mock, a test
+/// server). [`ClientBuilder::base_url_for`] overrides single APIs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[rustfmt::skip]
+pub struct Environment(::d1_runtime::client::Environment);
+";
+
+/// `impl Client {` and the methods before the accessors.
+const CLIENT_IMPL: &str = "#[rustfmt::skip]
+impl Client {
+    /// Start building a client that calls each API on its server of `environment`.
+    pub fn builder(environment: Environment) -> ClientBuilder {
+        ClientBuilder::new(environment.0)
+    }
+    /// A client with default options and this token provider.
+    ///
+    /// # Errors
+    ///
+    /// See [`ClientBuilder::build`].
+    pub fn new(
+        environment: Environment,
+        provider: impl TokenProvider,
+    ) -> ::std::result::Result<Client, BuildError> {
+        Client::builder(environment).token_provider(provider).build()
+    }
+    /// The underlying HTTP client (shared connection pool and TLS set-up), for calls the
+    /// specs do not describe.
+    pub fn http_client(&self) -> &::d1_runtime::client::reqwest::Client {
+        self.core.http_client()
+    }
+    /// The base URL `api` is called on (or why there is none).
+    ///
+    /// # Errors
+    ///
+    /// The environment names a server the API's spec does not list.
+    pub fn base_url(&self, api: ApiId) -> ::std::result::Result<&str, RequestError> {
+        self.core.base_url(api)
+    }
+";
+
+/// `impl Environment {`, before the constants of the spec's servers.
+const ENVIRONMENT_IMPL: &str = "#[rustfmt::skip]
+impl Environment {
+";
+
+/// The methods of `impl Environment`, after the constants.
+const ENVIRONMENT_METHODS: &str =
+    "    /// Each API's server with this constant name (see the `SERVERS` of each module).
+    pub const fn server(name: &'static str) -> Self {
+        Environment(::d1_runtime::client::Environment::server(name))
+    }
+    /// One base URL for every API; operation paths are appended to it.
+    pub fn url(base: impl Into<::std::string::String>) -> Self {
+        Environment(::d1_runtime::client::Environment::url(base))
+    }
+";
+
+const ENVIRONMENT_DISPLAY: &str = "#[rustfmt::skip]
+impl ::std::fmt::Display for Environment {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&self.0, f)
+    }
+}
+";
 
 /// An array parameter: its item type, and whether it is a validated list newtype (taken as
 /// the newtype, so its constraints hold before anything is sent).
@@ -1611,6 +1649,119 @@ fn tokens_text(tokens: &TokenStream) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fixed items of the crate root, printed as text, equal their printing from tokens.
+    #[test]
+    fn fixed_root_items_print_as_prettyplease_prints_them() {
+        use crate::emit::root_items_text;
+        let cases = [
+            (
+                RUNTIME_USE,
+                quote! {
+                    pub use ::d1_runtime::client::{
+                        auth, error, new_correlation_id, oauth2, retry, AccessToken, BuildError, Error, ErrorKind,
+                        RequestError, Response, RetryPolicy, Server, StaticToken, TokenError, TokenErrorKind,
+                        TokenFuture, TokenProvider, CORRELATION_ID_HEADER,
+                    };
+                },
+            ),
+            (
+                CLIENT_BUILDER,
+                quote! {
+                    /// Builds a [`Client`]: start with [`Client::builder`].
+                    pub type ClientBuilder = ::d1_runtime::client::ClientBuilder<Client>;
+                },
+            ),
+            (
+                GENERATED_CLIENT,
+                quote! {
+                    impl ::d1_runtime::client::GeneratedClient for Client {
+                        type Api = ApiId;
+
+                        fn from_core(core: ::d1_runtime::client::ClientCore) -> Self {
+                            Client { core }
+                        }
+                    }
+                },
+            ),
+            (
+                ENVIRONMENT,
+                quote! {
+                    /// Which server each API is called on: one of the specs' named servers (each API uses its
+                    /// own server of that name), or one base URL for every API (a proxy, a mock, a test
+                    /// server). [`ClientBuilder::base_url_for`] overrides single APIs.
+                    #[derive(Clone, Debug, PartialEq, Eq)]
+                    pub struct Environment(::d1_runtime::client::Environment);
+                },
+            ),
+            (
+                ENVIRONMENT_DISPLAY,
+                quote! {
+                    impl ::std::fmt::Display for Environment {
+                        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                            ::std::fmt::Display::fmt(&self.0, f)
+                        }
+                    }
+                },
+            ),
+        ];
+        for (text, tokens) in cases {
+            assert_eq!(text, root_items_text(tokens));
+        }
+        let client_impl = format!("{CLIENT_IMPL}}}\n");
+        assert_eq!(
+            client_impl,
+            root_items_text(quote! {
+                impl Client {
+                    /// Start building a client that calls each API on its server of `environment`.
+                    pub fn builder(environment: Environment) -> ClientBuilder {
+                        ClientBuilder::new(environment.0)
+                    }
+
+                    /// A client with default options and this token provider.
+                    ///
+                    /// # Errors
+                    ///
+                    /// See [`ClientBuilder::build`].
+                    pub fn new(environment: Environment, provider: impl TokenProvider) -> ::std::result::Result<Client, BuildError> {
+                        Client::builder(environment).token_provider(provider).build()
+                    }
+
+                    /// The underlying HTTP client (shared connection pool and TLS set-up), for calls the
+                    /// specs do not describe.
+                    pub fn http_client(&self) -> &::d1_runtime::client::reqwest::Client {
+                        self.core.http_client()
+                    }
+
+                    /// The base URL `api` is called on (or why there is none).
+                    ///
+                    /// # Errors
+                    ///
+                    /// The environment names a server the API's spec does not list.
+                    pub fn base_url(&self, api: ApiId) -> ::std::result::Result<&str, RequestError> {
+                        self.core.base_url(api)
+                    }
+                }
+            })
+        );
+        let environment_impl = format!("{ENVIRONMENT_IMPL}{ENVIRONMENT_METHODS}}}\n");
+        assert_eq!(
+            environment_impl,
+            root_items_text(quote! {
+                impl Environment {
+                    /// Each API's server with this constant name (see the `SERVERS` of each module).
+                    pub const fn server(name: &'static str) -> Self {
+                        Environment(::d1_runtime::client::Environment::server(name))
+                    }
+
+                    /// One base URL for every API; operation paths are appended to it.
+                    pub fn url(base: impl Into<::std::string::String>) -> Self {
+                        Environment(::d1_runtime::client::Environment::url(base))
+                    }
+                }
+            })
+        );
+    }
 
     #[test]
     fn lists_are_closed_before_a_following_paragraph() {

@@ -534,7 +534,55 @@ fn top_level_items(tokens: TokenStream) -> Vec<TokenStream> {
 /// [`render_rust`] for a crate root (`lib.rs`): every item is marked `#[rustfmt::skip]`, which
 /// also covers the modules it declares. Generated code is laid out by prettyplease, and
 /// `cargo fmt --check` over a workspace must not fight the generator.
-pub(crate) fn render_crate_root(tokens: TokenStream, header: &str, what: &str) -> Result<String, Error> {
+/// The parts are printed in order: the spec-dependent ones from tokens, the fixed ones as the
+/// text prettyplease printed for them (see [`RootPart::Text`]).
+pub(crate) fn render_crate_root(parts: Vec<RootPart>, header: &str, what: &str) -> Result<String, Error> {
+    let mut text = String::new();
+    for part in parts {
+        match part {
+            RootPart::Items(tokens) => root_items(&mut text, tokens, what)?,
+            RootPart::Text(printed) => text.push_str(&printed),
+        }
+    }
+    Ok(spaced_after(header, text))
+}
+
+/// A run of a crate root's items.
+pub(crate) enum RootPart {
+    /// Items built for this spec; only the first part may hold inner attributes (`#![…]`).
+    Items(TokenStream),
+    /// Items as [`render_crate_root`] prints them (each `#[rustfmt::skip]`, no blank lines):
+    /// mostly checked-in strings for what no spec changes, each with a test that it equals the
+    /// printing of its tokens. Parsing and printing the crate roots anew took a fifth of the
+    /// instructions of a run on a small spec.
+    Text(String),
+}
+
+/// A crate root's `//!` docs, one line per entry of `lines`: printed as text, as prettyplease
+/// prints `#![doc = " line"]` (`//!` alone for an empty line), unless a line holds what
+/// [`escape::doc`] changes, a line break or trailing white space; those go through the tokens.
+pub(crate) fn inner_docs(lines: &[String]) -> RootPart {
+    let plain = |l: &String| !l.contains('\n') && !l.ends_with(char::is_whitespace) && escape::doc(l) == *l;
+    if !lines.iter().all(plain) {
+        let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+        return RootPart::Items(quote!(#( #![doc = #doc] )*));
+    }
+    let mut text = String::new();
+    for line in lines {
+        text.push_str("//!");
+        if !line.is_empty() {
+            text.push(' ');
+            text.push_str(line);
+        }
+        text.push('\n');
+    }
+    RootPart::Text(text)
+}
+
+/// Appends the printed `tokens` to `text`, each item marked `#[rustfmt::skip]`. prettyplease
+/// prints a file's items one after another, so items printed in runs concatenate to the
+/// printing of them all.
+fn root_items(text: &mut String, tokens: TokenStream, what: &str) -> Result<(), Error> {
     let mut file = parse_file(tokens, what)?;
     // Assembled from identifiers so that rustfmt does not act on the attribute here.
     let (tool, skip) = (ident("rustfmt"), ident("skip"));
@@ -543,9 +591,16 @@ pub(crate) fn render_crate_root(tokens: TokenStream, header: &str, what: &str) -
             attrs.push(syn::parse_quote!(#[#tool::#skip]));
         }
     }
+    docs::splice(text, &prettyplease::unparse(&file), what)
+}
+
+/// What [`render_crate_root`] prints for `tokens` before spacing: the text a [`RootPart::Text`]
+/// must equal.
+#[cfg(test)]
+pub(crate) fn root_items_text(tokens: TokenStream) -> String {
     let mut text = String::new();
-    docs::splice(&mut text, &prettyplease::unparse(&file), what)?;
-    Ok(spaced_after(header, text))
+    root_items(&mut text, tokens, "test").unwrap_or_else(|e| panic!("{e}"));
+    text
 }
 
 /// prettyplease's output with a blank line between items, as a person would write it: between
@@ -764,6 +819,36 @@ pub(crate) fn describe_escaped(sources: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A crate root's `//!` lines printed as text equal prettyplease's printing of the doc
+    /// attributes; lines it might print otherwise are left to the tokens.
+    #[test]
+    fn inner_docs_print_as_prettyplease_prints_them() {
+        let lines: Vec<String> = [
+            "Client of the APIs, generated from their specs.",
+            "",
+            "| accessor | module | API |",
+            "|---|---|---|",
+            "| [`client.a()`](Client::a) | [`a`] | Tïtle \\| with a bar |",
+            "```no_run",
+            "# async fn example(client: &a::Client) {",
+            "    Ok(response) => println!(\"HTTP {}\", response.status()),",
+            "```",
+        ]
+        .map(String::from)
+        .to_vec();
+        let RootPart::Text(text) = inner_docs(&lines) else { panic!("printed from tokens") };
+        let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+        assert_eq!(
+            text + &root_items_text(quote!(
+                pub struct A;
+            )),
+            root_items_text(quote!(#( #![doc = #doc] )* pub struct A;))
+        );
+        for odd in ["trailing space ", "a\rb", "bidi \u{202e}", "two\nlines"] {
+            assert!(matches!(inner_docs(&[odd.to_string()]), RootPart::Items(_)), "{odd:?}");
+        }
+    }
 
     /// Printed through `escape_docs` on every item, as before the fast path.
     fn always_escaped(tokens: TokenStream) -> String {

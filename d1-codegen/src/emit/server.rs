@@ -13,9 +13,9 @@ mod checks;
 
 use super::templates;
 use super::{
-    declaration_text, describe_sources, doc_attrs, fn_with_statements, ident, path_tokens, render_block,
+    declaration_text, describe_sources, doc_attrs, fn_with_statements, ident, inner_docs, path_tokens, render_block,
     render_crate_root, render_items, rust_header, spaced_after, struct_with_members, type_tokens, Member, Options,
-    Part, Scope, MARGIN,
+    Part, RootPart, Scope, MARGIN,
 };
 use crate::error::Error;
 use crate::ir::{
@@ -123,7 +123,7 @@ fn example_api(ir: &Ir) -> Option<&Api> {
 }
 
 /// The crate root; `common_checks`: whether there is a `common` module of shared types' checks.
-fn lib_rs(ir: &Ir, options: &Options, common_checks: bool) -> TokenStream {
+fn lib_rs(ir: &Ir, options: &Options, common_checks: bool) -> Vec<RootPart> {
     let krate = options.server_crate.replace('-', "_");
     let mut lines = vec![
         "Server side of the Thales D1 APIs, generated from their OpenAPI specs: for every API a trait".to_string(),
@@ -170,7 +170,6 @@ fn lib_rs(ir: &Ir, options: &Options, common_checks: bool) -> TokenStream {
         lines.extend(example_code(api, &krate).lines().map(str::to_string));
         lines.push("```".to_string());
     }
-    let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
     let common = common_checks.then(|| {
         quote!(
             mod common;
@@ -180,8 +179,7 @@ fn lib_rs(ir: &Ir, options: &Options, common_checks: bool) -> TokenStream {
         let m = ident(&a.module);
         quote!(pub mod #m;)
     });
-    quote! {
-        #( #![doc = #doc] )*
+    let items = quote! {
         #![forbid(unsafe_code)]
         #![deny(missing_docs)]
 
@@ -193,7 +191,8 @@ fn lib_rs(ir: &Ir, options: &Options, common_checks: bool) -> TokenStream {
         pub use ::d1_runtime::server::{finish, not_found, ApiError, BearerToken, Config, Status2xx, StatusClass, CORRELATION_ID};
         /// The axum version the routers are built with.
         pub use ::d1_runtime::server::axum;
-    }
+    };
+    vec![inner_docs(&lines), RootPart::Items(items)]
 }
 
 fn example_code(api: &Api, krate: &str) -> String {

@@ -24,8 +24,8 @@
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, newtype, render_block, render_crate_root, render_items, runtime_path,
-    rust_header, spaced, type_text, type_tokens, Member, Options, Scope, MARGIN,
+    describe_sources, doc_attrs, ident, inner_docs, newtype, render_block, render_crate_root, render_items,
+    runtime_path, rust_header, spaced, type_text, type_tokens, Member, Options, RootPart, Scope, MARGIN,
 };
 use crate::error::{Error, Location};
 use crate::ir::{Api, Ir, Module, Newtype, NewtypeInner, OneOf, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
@@ -104,7 +104,7 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
     Ok(())
 }
 
-fn lib_rs(ir: &Ir, needs: &Needs, modules: &BTreeMap<Module, Vec<crate::ir::TypeId>>) -> TokenStream {
+fn lib_rs(ir: &Ir, needs: &Needs, modules: &BTreeMap<Module, Vec<crate::ir::TypeId>>) -> Vec<RootPart> {
     let mut lines = vec![
         "Types of the Thales D1 APIs, generated from their OpenAPI specs.".to_string(),
         String::new(),
@@ -132,7 +132,6 @@ fn lib_rs(ir: &Ir, needs: &Needs, modules: &BTreeMap<Module, Vec<crate::ir::Type
         lines.push(String::new());
         lines.extend(ir.namesakes.iter().cloned());
     }
-    let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
     let mut mods = vec![quote!(
         pub use ::d1_runtime::validation;
     )];
@@ -145,15 +144,15 @@ fn lib_rs(ir: &Ir, needs: &Needs, modules: &BTreeMap<Module, Vec<crate::ir::Type
         let m = ident(module.name());
         quote!(pub mod #m;)
     }));
-    quote! {
-        #( #![doc = #doc] )*
+    let items = quote! {
         #![forbid(unsafe_code)]
         #![deny(missing_docs)]
 
         ::d1_runtime::require_generated_api!(1);
 
         #(#mods)*
-    }
+    };
+    vec![inner_docs(&lines), RootPart::Items(items)]
 }
 
 /// A module's file, printed type by type: a large spec never holds the tokens of a whole module.
