@@ -1882,13 +1882,21 @@ mod tests {
             for (k, ok) in ok_types.into_iter().enumerate() {
                 let ok_text = type_text(&ok).expect("a printable type");
                 let read = Read::Json(ok_text.clone()).bind();
-                // Arms: a body read, a code and a range without body, a declared error with a body, the catch-all.
+                // Arms: a body read, a success variant, a range without body, a declared error with a body, the catch-all.
                 let arms = [
                     (
                         quote!(200 => { let body = raw.json::<#ok>()?; ::std::result::Result::Ok(raw.ok(body)) }),
                         read.and_then(|read| {
                             arm_text("200", Some(&read), &Answer::Line("::std::result::Result::Ok(raw.ok(body))"))
                         }),
+                    ),
+                    (
+                        quote!(201 => ::std::result::Result::Ok(raw.ok(#error::#long)),),
+                        arm_text(
+                            "201",
+                            None,
+                            &Answer::Line(&format!("::std::result::Result::Ok(raw.ok({error}::{long}))")),
+                        ),
                     ),
                     (
                         quote!(400..=499 => ::std::result::Result::Err(raw.declared(#error::#long)),),
