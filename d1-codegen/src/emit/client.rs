@@ -604,12 +604,70 @@ fn status_pattern(status: Status) -> TokenStream {
     }
 }
 
-/// The Rust type of a response body, and how to read it from a `RawResponse` named `raw`.
-fn response_body(ctx: &Ctx<'_>, r: &Response) -> Option<(TokenStream, TokenStream)> {
+/// The match pattern of a status as prettyplease prints it.
+fn status_pattern_text(status: Status) -> String {
+    match status {
+        Status::Code(c) => c.to_string(),
+        Status::Range(r) => format!("{}..={}", r * 100, r * 100 + 99),
+        Status::Default => "_".to_string(),
+    }
+}
+
+/// The Rust type of a response body, how to read it from a `RawResponse` named `raw`, and that
+/// read as text where [`type_text`] prints the type.
+fn response_body(ctx: &Ctx<'_>, r: &Response) -> Option<(TokenStream, TokenStream, Option<Read>)> {
     let body = r.body.as_ref()?;
     let ty = ctx.ty(&body.ty);
-    let read = if body.ty == TypeRef::Bytes { quote!(raw.bytes()) } else { quote!(raw.json::<#ty>()?) };
-    Some((ty, read))
+    if body.ty == TypeRef::Bytes {
+        return Some((ty, quote!(raw.bytes()), Some(Read::Bytes)));
+    }
+    let text = type_text(&ty).map(Read::Json);
+    let read = quote!(raw.json::<#ty>()?);
+    Some((ty, read, text))
+}
+
+/// How `send` reads a body, as text: as bytes, or as JSON of a type (printed by [`type_text`]).
+enum Read {
+    Bytes,
+    Json(String),
+}
+
+impl Read {
+    /// The read on one line.
+    fn expr(&self) -> String {
+        match self {
+            Read::Bytes => "raw.bytes()".to_string(),
+            Read::Json(ty) => format!("raw.json::<{ty}>()?"),
+        }
+    }
+
+    /// `let body = <read>;` in a `match` arm's block as prettyplease prints it: on one line, else
+    /// the method call on a line of its own, else its type argument too (prettyplease cannot
+    /// break a path without generics, so that line may run past the margin); `None` otherwise.
+    fn bind(&self) -> Option<String> {
+        if let Some(line) = bind_line(&self.expr()) {
+            return Some(line);
+        }
+        let Read::Json(ty) = self else { return None };
+        let call = format!("                let body = raw\n                    .json::<{ty}>()?;\n");
+        if fits(&call) {
+            return Some(call);
+        }
+        let split = format!(
+            "                let body = raw\n                    .json::<\n                        {ty},\n                    >()?;\n"
+        );
+        (ty.is_ascii() && !ty.contains('<')).then_some(split)
+    }
+}
+
+/// `let body = <value>;` in a `match` arm's block on one line, where it fits.
+fn bind_line(value: &str) -> Option<String> {
+    Some(format!("                let body = {value};\n")).filter(|l| fits(l))
+}
+
+/// Whether every line of `text` is ASCII and within the margin.
+fn fits(text: &str) -> bool {
+    text.is_ascii() && text.lines().all(|l| l.len() <= MARGIN)
 }
 
 /// Follow aliases to the type they name.
@@ -772,28 +830,33 @@ fn operation(
     // Body.
     let body = op.body.as_ref();
     let body_ty = body.map(|b| ctx.ty(&b.ty));
-    let body_send = match body {
-        None => TokenStream::new(),
+    // How `send` adds the body to the call, as tokens and as text where printed as text.
+    let (body_send, body_send_text) = match body {
+        None => (TokenStream::new(), Some(String::new())),
         Some(b) => {
-            let write = match (&b.media_type, &b.ty) {
+            let (write, write_text) = match (&b.media_type, &b.ty) {
                 (_, TypeRef::Bytes) => {
                     let ct = match &b.media_type {
                         MediaType::Json => "application/json".to_string(),
                         MediaType::FormUrlEncoded => "application/x-www-form-urlencoded".to_string(),
                         MediaType::Other(ct) => ct.clone(),
                     };
-                    quote!(call.bytes(body, #ct);)
+                    (quote!(call.bytes(body, #ct);), None)
                 }
-                (MediaType::Json, _) => quote!(call.json(&body);),
-                (MediaType::FormUrlEncoded, _) => quote!(call.form(&body);),
+                (MediaType::Json, _) => (quote!(call.json(&body);), Some("call.json(&body);")),
+                (MediaType::FormUrlEncoded, _) => (quote!(call.form(&body);), Some("call.form(&body);")),
                 (MediaType::Other(ct), _) => {
                     return Err(fail(format!("a `{ct}` body of a modelled type is not supported")));
                 }
             };
             if b.required {
-                quote!(let body = self.body; #write)
+                let text = write_text.map(|w| format!("        let body = self.body;\n        {w}\n"));
+                (quote!(let body = self.body; #write), text)
             } else {
-                quote!(if let ::std::option::Option::Some(body) = self.body { #write })
+                let text = write_text.map(|w| {
+                    format!("        if let ::std::option::Option::Some(body) = self.body {{\n            {w}\n        }}\n")
+                });
+                (quote!(if let ::std::option::Option::Some(body) = self.body { #write }), text)
             }
         }
     };
@@ -901,7 +964,7 @@ fn operation(
         (quote!(#success_enum), format!("[`{success_enum}`]"))
     } else {
         match successes.first().and_then(|r| response_body(ctx, r)) {
-            Some((ty, _)) => {
+            Some((ty, _, _)) => {
                 let text = tokens_text(&ty);
                 (ty, format!("`{text}`"))
             }
@@ -910,26 +973,38 @@ fn operation(
     };
 
     let mut error_variants = Vec::new();
-    let mut arms = Vec::new();
+    // Each arm as tokens, and as text where `arm_text` prints it.
+    let mut arms: Vec<(TokenStream, TokenStream, Option<String>)> = Vec::new();
+    let success_name = success_enum.to_string();
     for r in &successes {
         let pat = status_pattern(r.status);
+        let pat_text = status_pattern_text(r.status);
         let read = response_body(ctx, r);
-        let value = match (&read, successes.len() > 1) {
-            (Some((_, read)), true) => {
-                let v = ident(&r.variant);
-                quote!(#success_enum::#v(#read))
-            }
-            (None, true) => {
-                let v = ident(&r.variant);
-                quote!(#success_enum::#v)
-            }
-            (Some((_, read)), false) => read.clone(),
-            (None, false) => quote!(()),
+        let v = ident(&r.variant);
+        // The answered value; as text, the lines binding it where a body is read, else the value.
+        let (value, value_text) = match (&read, successes.len() > 1) {
+            (Some((_, read, text)), true) => (
+                quote!(#success_enum::#v(#read)),
+                text.as_ref().and_then(|t| bind_line(&format!("{success_name}::{v}({})", t.expr()))),
+            ),
+            (None, true) => (quote!(#success_enum::#v), Some(format!("{success_name}::{v}"))),
+            (Some((_, read, text)), false) => (read.clone(), text.as_ref().and_then(Read::bind)),
+            (None, false) => (quote!(()), Some("()".to_string())),
         };
         // A body read borrows `raw`, so it is bound before `raw.ok` takes `raw`.
         arms.push(match read {
-            Some(_) => (pat, quote!({ let body = #value; ::std::result::Result::Ok(raw.ok(body)) })),
-            None => (pat, quote!(::std::result::Result::Ok(raw.ok(#value)))),
+            Some(_) => {
+                let text = value_text.and_then(|t| {
+                    arm_text(&pat_text, Some(&t), &Answer::Line("::std::result::Result::Ok(raw.ok(body))"))
+                });
+                (pat, quote!({ let body = #value; ::std::result::Result::Ok(raw.ok(body)) }), text)
+            }
+            None => {
+                let text = value_text.and_then(|t| {
+                    arm_text(&pat_text, None, &Answer::Line(&format!("::std::result::Result::Ok(raw.ok({t}))")))
+                });
+                (pat, quote!(::std::result::Result::Ok(raw.ok(#value))), text)
+            }
         });
     }
     let mut failure_docs = Vec::new();
@@ -937,29 +1012,37 @@ fn operation(
         let v = ident(&r.variant);
         error_variants.push(Variant::of(ctx, r));
         let pat = status_pattern(r.status);
+        let pat_text = status_pattern_text(r.status);
         match response_body(ctx, r) {
-            Some((_, read)) => {
+            Some((_, read, text)) => {
+                let answer = format!("{error_enum}::{v}(body)");
+                let text = text.and_then(|t| arm_text(&pat_text, Some(&t.bind()?), &Answer::Declared(&answer)));
                 arms.push((
                     pat,
                     quote!({ let body = #read; ::std::result::Result::Err(raw.declared(#error_enum::#v(body))) }),
+                    text,
                 ));
             }
             None => {
-                arms.push((pat, quote!(::std::result::Result::Err(raw.declared(#error_enum::#v)))));
+                let text = arm_text(&pat_text, None, &Answer::Declared(&format!("{error_enum}::{v}")));
+                arms.push((pat, quote!(::std::result::Result::Err(raw.declared(#error_enum::#v))), text));
             }
         }
         failure_docs.push(format!("`{}` → [`{error_enum}::{v}`]", r.status));
     }
     if !op.responses.iter().any(|r| r.status == Status::Default) {
-        arms.push((quote!(_), quote!(::std::result::Result::Err(raw.undeclared()))));
+        let text = arm_text("_", None, &Answer::Line("::std::result::Result::Err(raw.undeclared())"));
+        arms.push((quote!(_), quote!(::std::result::Result::Err(raw.undeclared())), text));
     }
     // Every status arm is followed by a catch-all (`default` or undeclared), so a lone arm is
-    // the catch-all: no `match` of one arm.
-    let answer = match arms.as_slice() {
-        [(_, only)] => only.clone(),
+    // the catch-all: no `match` of one arm (and no text: the lone answer is then a tail).
+    let (answer, answer_text) = match arms.as_slice() {
+        [(_, only, _)] => (only.clone(), None),
         _ => {
-            let arms = arms.iter().map(|(pat, answer)| quote!(#pat => #answer,));
-            quote!(match raw.status() { #(#arms)* })
+            let text: Option<String> = arms.iter().map(|(_, _, text)| text.as_deref()).collect();
+            let text = text.map(|arms| format!("        match raw.status() {{\n{arms}        }}\n"));
+            let arms = arms.iter().map(|(pat, answer, _)| quote!(#pat => #answer,));
+            (quote!(match raw.status() { #(#arms)* }), text)
         }
     };
     let error_doc = if failures.is_empty() {
@@ -1067,8 +1150,6 @@ fn operation(
     doc.push_str(&example.join("\n"));
     let has_code = op.responses.iter().any(|r| matches!(r.status, Status::Code(_)));
     let has_range = op.responses.iter().any(|r| matches!(r.status, Status::Range(_)));
-    let overlap =
-        if has_code && has_range { quote!(#[allow(clippy::match_overlapping_arm)]) } else { TokenStream::new() };
     let method_fn = MethodFn {
         doc,
         deprecated: op.deprecated,
@@ -1086,24 +1167,19 @@ fn operation(
     let builder_doc =
         format!("A prepared [`Api::{}`] call: set optional inputs, then `.await` it (or `.send().await`).", op.name);
     text.push_str(&builder_struct(&builder_doc, &builder, body_field.as_ref(), what)?);
-    let send_doc = format!(" Send the request and type the answer by status (see [`Api::{}`]).", op.name);
-    let root = ctx.root();
-    let result_ty = quote!(::std::result::Result<#root::Response<#ok_ty>, #root::Error<#error_enum>>);
+    let send = SendFn {
+        operation: &op.name,
+        overlap: has_code && has_range,
+        root: ctx.root(),
+        ok: ok_ty,
+        error: &error_enum,
+        body: (body_send, body_send_text),
+        answer: (answer, answer_text),
+    };
     setters.push(Member::Text(ctx.builder_members.clone()));
-    setters.push(Member::Tokens(quote! {
-        #[doc = #send_doc]
-        #overlap
-        pub async fn send(self) -> #result_ty {
-            #[allow(unused_mut)]
-            let mut call = self.call;
-            #body_send
-            let raw = call.execute().await?;
-            #answer
-        }
-    }));
+    setters.push(send.member());
     text.push_str(&impl_block(quote!(impl<'c> #builder<'c>), &format!("impl<'c> {builder}<'c>"), setters, what)?);
-    let into_future =
-        vec![Member::Tokens(quote!(type Output = #result_ty;)), Member::Text(ctx.into_future_members.clone())];
+    let into_future = vec![send.output(), Member::Text(ctx.into_future_members.clone())];
     text.push_str(&impl_block(
         quote!(impl<'c> ::std::future::IntoFuture for #builder<'c>),
         &format!("impl<'c> ::std::future::IntoFuture for {builder}<'c>"),
@@ -1112,6 +1188,167 @@ fn operation(
     )?);
 
     Ok((method_fn, text, error_example))
+}
+
+/// A builder's `send`: it adds the body to the call, executes it and types the answer by status.
+struct SendFn<'a> {
+    /// The operation's name on `Api`, for the doc.
+    operation: &'a str,
+    /// Whether a status code and a range of statuses overlap in the `match`.
+    overlap: bool,
+    root: TokenStream,
+    /// The success type and the error enum.
+    ok: TokenStream,
+    error: &'a proc_macro2::Ident,
+    /// What adds the body to the call, and the same as text where printable (indented two levels).
+    body: (TokenStream, Option<String>),
+    /// The answer by status, and the same as text where printable (indented two levels).
+    answer: (TokenStream, Option<String>),
+}
+
+impl SendFn<'_> {
+    /// `send`, printed as text where [`SendFn::text`] can, as tokens otherwise.
+    fn member(&self) -> Member {
+        self.text().map_or_else(|| Member::Tokens(self.tokens()), Member::Text)
+    }
+
+    /// The `Output` of the builder's `IntoFuture`: what `send` returns.
+    fn output(&self) -> Member {
+        match self.result_text("    type Output = ", "    type Output = ", ";") {
+            Some(text) => Member::Text(text),
+            None => {
+                let ty = self.result_ty();
+                Member::Tokens(quote!(type Output = #ty;))
+            }
+        }
+    }
+
+    fn result_ty(&self) -> TokenStream {
+        let (root, ok, error) = (&self.root, &self.ok, self.error);
+        quote!(::std::result::Result<#root::Response<#ok>, #root::Error<#error>>)
+    }
+
+    fn doc(&self) -> String {
+        format!(" Send the request and type the answer by status (see [`Api::{}`]).", self.operation)
+    }
+
+    fn tokens(&self) -> TokenStream {
+        let doc = self.doc();
+        let overlap = self.overlap.then(|| quote!(#[allow(clippy::match_overlapping_arm)]));
+        let (result_ty, body, answer) = (self.result_ty(), &self.body.0, &self.answer.0);
+        quote! {
+            #[doc = #doc]
+            #overlap
+            pub async fn send(self) -> #result_ty {
+                #[allow(unused_mut)]
+                let mut call = self.call;
+                #body
+                let raw = call.execute().await?;
+                #answer
+            }
+        }
+    }
+
+    /// [`SendFn::tokens`] as prettyplease prints them inside the builder's `impl`; `None` where
+    /// the body, the answer or the result type has no text.
+    fn text(&self) -> Option<String> {
+        let signature = self.result_text(
+            "    pub async fn send(self) -> ",
+            "    pub async fn send(\n        self,\n    ) -> ",
+            " {",
+        )?;
+        let (body, answer) = (self.body.1.as_deref()?, self.answer.1.as_deref()?);
+        let overlap = if self.overlap { "    #[allow(clippy::match_overlapping_arm)]\n" } else { "" };
+        Some(format!(
+            "    ///{}\n{overlap}{signature}        #[allow(unused_mut)]\n        let mut call = self.call;\n\
+             {body}        let raw = call.execute().await?;\n{answer}    }}\n",
+            self.doc()
+        ))
+    }
+
+    fn result_text(&self, head: &str, head_broken: &str, tail: &str) -> Option<String> {
+        let (root, ok) = (type_text(&self.root)?, type_text(&self.ok)?);
+        result_text(head, head_broken, &root, &ok, &self.error.to_string(), tail)
+    }
+}
+
+/// `::std::result::Result<{root}::Response<{ok}>, {root}::Error<{error}>>` as prettyplease
+/// prints it between `head` and `tail` (`;` or ` {`) in an `impl`: on one line after `head` where
+/// it fits, else after `head_broken` (the parameters one per line) on one line, else there with
+/// one type argument a line, else with `ok` on a line of its own too (prettyplease cannot break a
+/// path without generics, so that line may run past the margin); `None` otherwise.
+fn result_text(head: &str, head_broken: &str, root: &str, ok: &str, error: &str, tail: &str) -> Option<String> {
+    let (response, error) = (format!("{root}::Response<{ok}>"), format!("{root}::Error<{error}>"));
+    let one_line = format!("::std::result::Result<{response}, {error}>{tail}\n");
+    let found = [
+        format!("{head}{one_line}"),
+        format!("{head_broken}{one_line}"),
+        format!("{head_broken}::std::result::Result<\n        {response},\n        {error},\n    >{tail}\n"),
+    ]
+    .into_iter()
+    .find(|t| fits(t));
+    if found.is_some() {
+        return found;
+    }
+    let (open, close) = (format!("{head_broken}::std::result::Result<\n        {root}::Response<\n"), "        >,\n");
+    let rest = format!("        {error},\n    >{tail}\n");
+    (fits(&open) && fits(&rest) && ok.is_ascii() && !ok.contains('<'))
+        .then(|| format!("{open}            {ok},\n{close}{rest}"))
+}
+
+/// The answer of a `match raw.status()` arm of `send`, as text.
+enum Answer<'a> {
+    /// An answer short enough never to break.
+    Line(&'a str),
+    /// `::std::result::Result::Err(raw.declared(<value>))`.
+    Declared(&'a str),
+}
+
+impl Answer<'_> {
+    fn line(&self) -> String {
+        match self {
+            Answer::Line(line) => line.to_string(),
+            Answer::Declared(value) => format!("::std::result::Result::Err(raw.declared({value}))"),
+        }
+    }
+
+    /// The answer in the arm's block (indented four levels) as prettyplease prints it: on one
+    /// line, else the `Err` argument on a line of its own, else the `declared` call and its
+    /// argument too; `None` where a line would break further.
+    fn block_lines(&self) -> Option<String> {
+        let one_line = format!("                {}\n", self.line());
+        if fits(&one_line) {
+            return Some(one_line);
+        }
+        let Answer::Declared(value) = self else { return None };
+        // As after an arm, the comma after the argument is not counted in its width.
+        let argument = format!("                    raw.declared({value})");
+        if fits(&argument) {
+            return Some(format!("                ::std::result::Result::Err(\n{argument},\n                )\n"));
+        }
+        let split = format!(
+            "                ::std::result::Result::Err(\n                    raw\n                        .declared(\n\
+             {:28}{value},\n                        ),\n                )\n",
+            ""
+        );
+        Some(split).filter(|t| fits(t))
+    }
+}
+
+/// A `match raw.status()` arm of `send` as prettyplease prints it: `pat => answer,` on one line,
+/// else a block, which also binds the body (`bind`, laid out by [`Read::bind`]) where it is read;
+/// `None` where a line would break further.
+fn arm_text(pat: &str, bind: Option<&str>, answer: &Answer<'_>) -> Option<String> {
+    // The comma after an arm is not counted in its width (prettyplease drops it where the arm breaks).
+    if bind.is_none() {
+        let line = format!("            {pat} => {}", answer.line());
+        if fits(&line) {
+            return Some(line + ",\n");
+        }
+    }
+    let head = format!("            {pat} => {{\n");
+    let answer = answer.block_lines()?;
+    fits(&head).then(|| format!("{head}{}{answer}            }}\n", bind.unwrap_or_default()))
 }
 
 /// An operation's method on `Api`: it starts the call with the required inputs and returns the
@@ -1271,7 +1508,7 @@ impl Variant {
         Variant {
             doc: format!("`{}`: {}", r.status, one_line(&r.description)),
             name: ident(&r.variant),
-            ty: response_body(ctx, r).map(|(ty, _)| ty),
+            ty: response_body(ctx, r).map(|(ty, _, _)| ty),
         }
     }
 }
@@ -1767,6 +2004,100 @@ mod tests {
     fn lists_are_closed_before_a_following_paragraph() {
         assert_eq!(end_lists("Intro\n- a\n- b\nAfter"), "Intro\n- a\n- b\n\nAfter");
         assert_eq!(end_lists("1. one\n   more\n\ntext"), "1. one\n   more\n\ntext");
+    }
+
+    /// `send` and `type Output` printed as text equal what prettyplease prints for their tokens,
+    /// at every length around the signature's, the result type's and the arms' line breaks.
+    #[test]
+    fn send_prints_as_prettyplease_prints_it() {
+        let _docs = super::super::docs::Table::scope();
+        let bodies = [
+            (TokenStream::new(), Some(String::new())),
+            (
+                quote!(let body = self.body; call.json(&body);),
+                Some("        let body = self.body;\n        call.json(&body);\n".to_string()),
+            ),
+            (
+                quote!(if let ::std::option::Option::Some(body) = self.body { call.form(&body); }),
+                Some(
+                    "        if let ::std::option::Option::Some(body) = self.body {\n            call.form(&body);\n        }\n"
+                        .to_string(),
+                ),
+            ),
+        ];
+        let (mut text, mut tokens) = (0, 0);
+        for (n, e) in (1..90).flat_map(|n| (0..3).map(move |e| (n, e))) {
+            let long = ident(&format!("T{}", "x".repeat(n)));
+            let error = ident(&format!("E{}", "r".repeat(n % 40 + e)));
+            let ok_types = [quote!(()), quote!(::d1_types::m::#long), quote!(::std::vec::Vec<super::types::#long>)];
+            for (k, ok) in ok_types.into_iter().enumerate() {
+                let ok_text = type_text(&ok).expect("a printable type");
+                let read = Read::Json(ok_text.clone()).bind();
+                // Arms: a body read, a success variant, a range without body, a declared error with a body, the catch-all.
+                let arms = [
+                    (
+                        quote!(200 => { let body = raw.json::<#ok>()?; ::std::result::Result::Ok(raw.ok(body)) }),
+                        read.and_then(|read| {
+                            arm_text("200", Some(&read), &Answer::Line("::std::result::Result::Ok(raw.ok(body))"))
+                        }),
+                    ),
+                    (
+                        quote!(201 => ::std::result::Result::Ok(raw.ok(#error::#long)),),
+                        arm_text(
+                            "201",
+                            None,
+                            &Answer::Line(&format!("::std::result::Result::Ok(raw.ok({error}::{long}))")),
+                        ),
+                    ),
+                    (
+                        quote!(400..=499 => ::std::result::Result::Err(raw.declared(#error::#long)),),
+                        arm_text("400..=499", None, &Answer::Declared(&format!("{error}::{long}"))),
+                    ),
+                    (
+                        quote!(404 => { let body = raw.bytes(); ::std::result::Result::Err(raw.declared(#error::#long(body))) }),
+                        Read::Bytes.bind().and_then(|bind| {
+                            arm_text("404", Some(&bind), &Answer::Declared(&format!("{error}::{long}(body)")))
+                        }),
+                    ),
+                    (
+                        quote!(_ => ::std::result::Result::Err(raw.undeclared()),),
+                        arm_text("_", None, &Answer::Line("::std::result::Result::Err(raw.undeclared())")),
+                    ),
+                ];
+                let arm_tokens = arms.iter().map(|(t, _)| t);
+                let answer_text: Option<String> = arms.iter().map(|(_, t)| t.as_deref()).collect();
+                let send = SendFn {
+                    operation: "get_thing",
+                    overlap: n % 2 == 0,
+                    root: quote!(crate),
+                    ok: ok.clone(),
+                    error: &error,
+                    body: bodies[(n + k) % bodies.len()].clone(),
+                    answer: (
+                        quote!(match raw.status() { #(#arm_tokens)* }),
+                        answer_text.map(|arms| format!("        match raw.status() {{\n{arms}        }}\n")),
+                    ),
+                };
+                for (member, tokens_of) in [
+                    (send.member(), send.tokens()),
+                    (send.output(), {
+                        let ty = send.result_ty();
+                        quote!(type Output = #ty;)
+                    }),
+                ] {
+                    let expected = members_text(tokens_of, "test").expect("prints");
+                    match member {
+                        Member::Text(printed) => {
+                            assert_eq!(printed, expected, "at length {n}");
+                            text += 1;
+                        }
+                        Member::Tokens(_) => tokens += 1,
+                    }
+                }
+            }
+        }
+        // Both paths are taken, and text is the usual one.
+        assert!(text > 450 && tokens > 450, "{text} as text, {tokens} as tokens");
     }
 
     /// Setters printed as text equal the setter printed by prettyplease, at every length around

@@ -487,7 +487,7 @@ pub(crate) fn struct_with_members(tokens: TokenStream, members: &str, what: &str
 
 /// A type as prettyplease prints it on one line (`::std::vec::Vec<super::a::B>`), for the members
 /// printed as text; `None` for tokens other than those [`type_tokens`] makes (identifiers, `::`,
-/// `<`, `>`, `,` and integer literals).
+/// `<`, `>`, `,`, integer literals and `()`).
 pub(crate) fn type_text(tokens: &TokenStream) -> Option<String> {
     let mut out = String::new();
     for tree in tokens.clone() {
@@ -497,6 +497,9 @@ pub(crate) fn type_text(tokens: &TokenStream) -> Option<String> {
             TokenTree::Punct(p) if matches!(p.as_char(), ':' | '<' | '>') => out.push(p.as_char()),
             TokenTree::Literal(lit) if lit.to_string().bytes().all(|b| b.is_ascii_digit()) => {
                 out.push_str(&lit.to_string())
+            }
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis && g.stream().is_empty() => {
+                out.push_str("()")
             }
             _ => return None,
         }
