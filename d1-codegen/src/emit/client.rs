@@ -10,7 +10,7 @@
 
 use super::templates;
 use super::{
-    describe_sources, doc_attrs, ident, inner_docs, members_text, path_tokens, render_block, render_crate_root,
+    describe_sources, doc_attrs, fits, ident, inner_docs, members_text, path_tokens, render_block, render_crate_root,
     render_items, rust_header, spaced_after, type_text, type_tokens, Member, Options, Part, RootPart, Scope, MARGIN,
 };
 use crate::error::Error;
@@ -663,11 +663,6 @@ impl Read {
 /// `let body = <value>;` in a `match` arm's block on one line, where it fits.
 fn bind_line(value: &str) -> Option<String> {
     Some(format!("                let body = {value};\n")).filter(|l| fits(l))
-}
-
-/// Whether every line of `text` is ASCII and within the margin.
-fn fits(text: &str) -> bool {
-    text.is_ascii() && text.lines().all(|l| l.len() <= MARGIN)
 }
 
 /// Follow aliases to the type they name.

@@ -467,6 +467,12 @@ pub(crate) fn fn_with_statements(
 /// The width prettyplease fills lines to, for the items printed as text.
 pub(crate) const MARGIN: usize = 89;
 
+/// Whether every line of `text` is ASCII and within the [`MARGIN`]: text printed by hand is laid
+/// out as prettyplease lays it out only then.
+pub(crate) fn fits(text: &str) -> bool {
+    text.is_ascii() && text.lines().all(|l| l.len() <= MARGIN)
+}
+
 /// A struct member's `pub name: Type,` line as prettyplease prints it (indented one level), or
 /// `None` where it might break the line or the type is not one [`type_text`] prints.
 pub(crate) fn declaration_text(name: &str, ty: &TokenStream) -> Option<String> {

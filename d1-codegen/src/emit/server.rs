@@ -13,9 +13,9 @@ mod checks;
 
 use super::templates;
 use super::{
-    declaration_text, describe_sources, doc_attrs, fn_with_statements, ident, inner_docs, path_tokens, render_block,
-    render_crate_root, render_items, rust_header, spaced_after, struct_with_members, type_tokens, Member, Options,
-    Part, RootPart, Scope, MARGIN,
+    declaration_text, describe_sources, doc_attrs, fits, fn_with_statements, ident, inner_docs, path_tokens,
+    render_block, render_crate_root, render_items, rust_header, spaced_after, struct_with_members, type_tokens, Member,
+    Options, Part, RootPart, Scope, MARGIN,
 };
 use crate::error::Error;
 use crate::ir::{
@@ -1057,7 +1057,7 @@ fn joined_query_list_text(var: &str, name: &str, separator: char, parser: &str, 
     }};
 "
     );
-    text.lines().all(|line| line.len() <= MARGIN).then_some(text)
+    fits(&text).then_some(text)
 }
 
 /// `    let var = inputs.method(args);` as prettyplease prints it in the body of a top-level
@@ -1080,7 +1080,7 @@ fn call_text(var: &str, method: &str, args: &[String]) -> Option<String> {
         text.push_str("        );\n");
         text
     };
-    text.lines().all(|line| line.len() <= MARGIN).then_some(text)
+    fits(&text).then_some(text)
 }
 
 /// One variant of a response enum: a status the spec declares.
@@ -1354,7 +1354,7 @@ impl TraitMethod<'_> {
     > + ::std::marker::Send;
 "
         );
-        if !code.lines().all(|line| line.len() <= MARGIN) {
+        if !fits(&code) {
             return None;
         }
         let mut text = String::with_capacity(doc.len() + code.len() + 16);
