@@ -45,10 +45,11 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
     let common_checks = ir
         .common
         .as_ref()
-        .map(|common| (common, checks::Checks::common(ir, &open, &types_crate, &server_root).finish()))
+        .map(|common| (common, checks::Checks::common(ir, &open, &types_crate, &server_root).finish(0)))
         .filter(|(_, functions)| !functions.is_empty());
-    if let Some((common, functions)) = &common_checks {
-        let file = quote! {
+    let common_module = common_checks.is_some();
+    if let Some((common, functions)) = common_checks {
+        let head = quote! {
             //! Checks of the shared types' JSON, one function per struct or union, for the API
             //! modules' body checks to call. All are generated, whether these APIs use them or not,
             //! so that this file depends on the shared types alone.
@@ -56,14 +57,18 @@ pub(super) fn emit_crate(ir: &Ir, options: &Options, tree: &mut FileTree) -> Res
 
             use ::d1_runtime::server::Checker;
             use serde_json::Value;
-
-            #(#functions)*
         };
         let path = format!("{root}/src/common.rs");
-        let text = spaced_after(&rust_header(&[common.source.as_str()]), render_items(file, &path)?);
-        tree.insert(path, text);
+        let mut text = render_items(head, &path)?;
+        for function in functions {
+            match function {
+                Member::Text(function) => text.push_str(&function),
+                Member::Tokens(function) => text.push_str(&render_items(function, &path)?),
+            }
+        }
+        tree.insert(path, spaced_after(&rust_header(&[common.source.as_str()]), text));
     }
-    let lib = lib_rs(ir, options, common_checks.is_some());
+    let lib = lib_rs(ir, options, common_module);
     tree.insert(format!("{root}/src/lib.rs"), render_crate_root(lib, &all_header, "lib.rs")?);
 
     let example = example_api(ir);
@@ -703,7 +708,7 @@ fn api_module(
     };
     text.push_str(&render_items(routes, what)?);
     text.push_str(&handlers);
-    let checks = checks.finish();
+    let checks = checks.finish(4);
     if !checks.is_empty() {
         let uses = [quote! { use ::d1_runtime::server::Checker; }, quote! { use serde_json::Value; }];
         text.push_str(&render_block(
@@ -711,7 +716,7 @@ fn api_module(
                 /// Checks of this API's body types, recording every violation with its JSON Pointer.
                 mod checks
             },
-            uses.into_iter().chain(checks),
+            uses.into_iter().map(Member::from).chain(checks),
             what,
         )?);
     }
