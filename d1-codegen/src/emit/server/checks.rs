@@ -825,8 +825,7 @@ mod tests {
 
     /// Every kind of value check, with names and type paths of `n` characters.
     fn checks(n: usize) -> Vec<Check> {
-        let ty = quote!(::d1_types::m::T).to_string().replace(' ', "");
-        let long_type = format!("{ty}{}", "t".repeat(n));
+        let long_type = format!("::d1_types::m::T{}", "t".repeat(n));
         let leaf = || Check::Leaf(path_tokens(&long_type));
         let f = format!("check_{}", "f".repeat(n));
         let calls = [Call::String, Call::I32, Call::I64, Call::Number, Call::Boolean, Call::AnyArray, Call::AnyObject];
