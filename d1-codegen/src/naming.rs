@@ -541,8 +541,11 @@ pub fn finalize(lowered: Lowered) -> Ir {
     // 4. The new type table: representatives, then one re-export per (common type, module).
     let mut new_id: BTreeMap<usize, TypeId> = BTreeMap::new();
     let mut types: Vec<TypeDef> = Vec::new();
-    let mut sorted_reps = reps.clone();
-    sorted_reps.sort_by(|a, b| (&final_module[a], &final_name[a]).cmp(&(&final_module[b], &final_name[b])));
+    // By module, then name (unique within a module): each key looked up once, not per comparison.
+    let mut keyed: Vec<(&Module, &String, usize)> =
+        reps.iter().map(|r| (&final_module[r], &final_name[r], *r)).collect();
+    keyed.sort_unstable();
+    let sorted_reps: Vec<usize> = keyed.into_iter().map(|(_, _, r)| r).collect();
     for &r in &sorted_reps {
         new_id.insert(r, TypeId(types.len()));
         let mut def = ir.types[r].clone();
