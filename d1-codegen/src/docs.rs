@@ -11,7 +11,11 @@ pub fn markdown_of(input: Option<&str>) -> Option<String> {
 
 /// Convert one description.
 pub fn to_markdown(input: &str) -> String {
-    let text = input.replace("\r\n", "\n").replace("\\n", "\n").replace('\t', " ");
+    let text = if input.contains(['\r', '\\', '\t']) {
+        std::borrow::Cow::Owned(input.replace("\r\n", "\n").replace("\\n", "\n").replace('\t', " "))
+    } else {
+        std::borrow::Cow::Borrowed(input)
+    };
     let text = convert_tags(&text);
     let mut lines: Vec<String> = Vec::new();
     let mut in_fence = false;
@@ -108,80 +112,74 @@ fn convert_tags(text: &str) -> String {
     out
 }
 
-/// Make one line safe for rustdoc: escape `<`, `>` and stray brackets, wrap bare URLs.
+/// Make one line safe for rustdoc: escape `<`, `>` and stray brackets, wrap bare URLs. Text
+/// between these is copied in runs (everything looked for is ASCII, so a byte is a character).
 fn escape_line(line: &str) -> String {
+    let bytes = line.as_bytes();
     let mut out = String::with_capacity(line.len() + 8);
-    let chars: Vec<char> = line.chars().collect();
-    let mut i = 0;
+    // `line[copied..i]` is text to keep as it is.
+    let (mut copied, mut i) = (0, 0);
     let mut in_code = false;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '`' {
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'`' {
             in_code = !in_code;
-            out.push(c);
+        }
+        if in_code || c == b'`' {
             i += 1;
             continue;
         }
-        if in_code {
-            out.push(c);
-            i += 1;
-            continue;
-        }
-        match c {
-            '<' => out.push_str("\\<"),
-            '>' if i == 0 => out.push('>'), // block quote
-            '>' => out.push_str("\\>"),
-            '[' => {
+        let (replacement, next) = match c {
+            b'<' => ("\\<", i + 1),
+            b'>' if i > 0 => ("\\>", i + 1), // a `>` that starts the line starts a block quote
+            b']' => ("\\]", i + 1),
+            b'[' => match markdown_link(line, i) {
                 // Keep Markdown links `[text](url)`; escape anything else.
-                if let Some(close) = chars[i..].iter().position(|&x| x == ']') {
-                    let after = i + close + 1;
-                    if chars.get(after) == Some(&'(')
-                        && let Some(end) = chars[after..].iter().position(|&x| x == ')')
-                    {
-                        let text: String = chars[i + 1..i + close].iter().collect();
-                        let url: String = chars[after + 1..after + end].iter().collect();
-                        out.push('[');
-                        out.push_str(&escape_line(&text));
-                        out.push_str("](");
-                        out.push_str(&url);
-                        out.push(')');
-                        i = after + end + 1;
-                        continue;
-                    }
+                Some((text, url, end)) => {
+                    out.push_str(&line[copied..i]);
+                    out.push('[');
+                    out.push_str(&escape_line(text));
+                    out.push_str("](");
+                    out.push_str(url);
+                    out.push(')');
+                    (copied, i) = (end, end);
+                    continue;
                 }
-                out.push_str("\\[");
-            }
-            ']' => out.push_str("\\]"),
-            'h' if starts_with_url(&chars[i..]) => {
-                let end = chars[i..]
-                    .iter()
-                    .position(|c| c.is_whitespace() || matches!(c, ')' | '"' | '\'' | '<' | '>'))
-                    .map(|p| i + p)
-                    .unwrap_or(chars.len());
-                let mut url: String = chars[i..end].iter().collect();
-                let mut trailing = String::new();
-                while url.ends_with(['.', ',', ';', ':']) {
-                    if let Some(last) = url.pop() {
-                        trailing.insert(0, last);
-                    }
-                }
+                None => ("\\[", i + 1),
+            },
+            b'h' if line[i..].starts_with("http://") || line[i..].starts_with("https://") => {
+                let end = line[i..]
+                    .find(|c: char| c.is_whitespace() || matches!(c, ')' | '"' | '\'' | '<' | '>'))
+                    .map_or(line.len(), |p| i + p);
+                let url = line[i..end].trim_end_matches(['.', ',', ';', ':']);
+                out.push_str(&line[copied..i]);
                 out.push('<');
-                out.push_str(&url);
+                out.push_str(url);
                 out.push('>');
-                out.push_str(&trailing);
-                i = end;
+                // The punctuation after the URL follows it, as written.
+                (copied, i) = (i + url.len(), end);
                 continue;
             }
-            _ => out.push(c),
-        }
-        i += 1;
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push_str(&line[copied..i]);
+        out.push_str(replacement);
+        (copied, i) = (next, next);
     }
+    out.push_str(&line[copied..]);
     out
 }
 
-fn starts_with_url(chars: &[char]) -> bool {
-    let s: String = chars.iter().take(8).collect();
-    s.starts_with("http://") || s.starts_with("https://")
+/// The Markdown link `[text](url)` starting at byte `open` of `line` (a `[`): its text, its URL
+/// and the byte after it.
+fn markdown_link(line: &str, open: usize) -> Option<(&str, &str, usize)> {
+    let close = open + line[open..].find(']')?;
+    let rest = line[close + 1..].strip_prefix('(')?;
+    let end = rest.find(')')?;
+    Some((&line[open + 1..close], &rest[..end], close + 2 + end + 1))
 }
 
 #[cfg(test)]
@@ -199,6 +197,83 @@ mod tests {
         assert_eq!(to_markdown("<ul><li>SE</li></ul>Then this."), "- SE\n\nThen this.");
         assert_eq!(to_markdown("1. one\n2. two\nAfter"), "1. one\n2. two\n\nAfter");
         assert_eq!(to_markdown("> quoted\nplain"), "> quoted\n\nplain");
+    }
+
+    /// `escape_line` as it was written first, character by character: the oracle for the one
+    /// that copies runs.
+    fn escape_by_chars(line: &str) -> String {
+        let mut out = String::new();
+        let chars: Vec<char> = line.chars().collect();
+        let starts_with_url = |rest: &[char]| {
+            let s: String = rest.iter().take(8).collect();
+            s.starts_with("http://") || s.starts_with("https://")
+        };
+        let (mut i, mut in_code) = (0, false);
+        while i < chars.len() {
+            let c = chars[i];
+            if c == '`' || in_code {
+                in_code ^= c == '`';
+                out.push(c);
+                i += 1;
+                continue;
+            }
+            match c {
+                '<' => out.push_str("\\<"),
+                '>' if i == 0 => out.push('>'),
+                '>' => out.push_str("\\>"),
+                '[' => {
+                    if let Some(close) = chars[i..].iter().position(|&x| x == ']') {
+                        let after = i + close + 1;
+                        if chars.get(after) == Some(&'(')
+                            && let Some(end) = chars[after..].iter().position(|&x| x == ')')
+                        {
+                            let text: String = chars[i + 1..i + close].iter().collect();
+                            let url: String = chars[after + 1..after + end].iter().collect();
+                            out.push_str(&format!("[{}]({url})", escape_by_chars(&text)));
+                            i = after + end + 1;
+                            continue;
+                        }
+                    }
+                    out.push_str("\\[");
+                }
+                ']' => out.push_str("\\]"),
+                'h' if starts_with_url(&chars[i..]) => {
+                    let end = chars[i..]
+                        .iter()
+                        .position(|c| c.is_whitespace() || matches!(c, ')' | '"' | '\'' | '<' | '>'))
+                        .map_or(chars.len(), |p| i + p);
+                    let mut url: String = chars[i..end].iter().collect();
+                    let mut trailing = String::new();
+                    while url.ends_with(['.', ',', ';', ':']) {
+                        trailing.insert(0, url.pop().unwrap_or_default());
+                    }
+                    out.push_str(&format!("<{url}>{trailing}"));
+                    i = end;
+                    continue;
+                }
+                _ => out.push(c),
+            }
+            i += 1;
+        }
+        out
+    }
+
+    #[test]
+    fn lines_are_escaped_as_character_by_character() {
+        let pieces: Vec<&str> =
+            "a|é| |\u{2003}|<|>|[|]|(|)|`|h|http://|https://x.y|.|,|:|;|\"|'|[t](u)|](|ü<".split('|').collect();
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            let mut line = String::new();
+            for _ in 0..(state % 10) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                line.push_str(pieces[(state % pieces.len() as u64) as usize]);
+            }
+            state = state.wrapping_add(0x2545_f491_4f6c_dd1d);
+            assert_eq!(super::escape_line(&line), escape_by_chars(&line), "{line:?}");
+        }
     }
 
     #[test]

@@ -24,12 +24,35 @@ impl Location {
 
     /// The location of a child node: `key` is escaped as RFC 6901 requires.
     pub fn child(&self, key: &str) -> Self {
-        let escaped = key.replace('~', "~0").replace('/', "~1");
-        Location { file: self.file.clone(), pointer: format!("{}/{}", self.pointer, escaped) }
+        let mut pointer = self.deeper(key.len());
+        if key.contains(['~', '/']) {
+            for c in key.chars() {
+                match c {
+                    '~' => pointer.push_str("~0"),
+                    '/' => pointer.push_str("~1"),
+                    c => pointer.push(c),
+                }
+            }
+        } else {
+            pointer.push_str(key);
+        }
+        Location { file: self.file.clone(), pointer }
     }
 
     pub fn index(&self, i: usize) -> Self {
-        Location { file: self.file.clone(), pointer: format!("{}/{}", self.pointer, i) }
+        use std::fmt::Write;
+        let mut pointer = self.deeper(20);
+        let _ = write!(pointer, "{i}");
+        Location { file: self.file.clone(), pointer }
+    }
+
+    /// This pointer and a `/`, with room for `more` bytes after it (one allocation per child:
+    /// lowering and validation make a location for every node they visit).
+    fn deeper(&self, more: usize) -> String {
+        let mut pointer = String::with_capacity(self.pointer.len() + 1 + more);
+        pointer.push_str(&self.pointer);
+        pointer.push('/');
+        pointer
     }
 }
 
@@ -47,7 +70,16 @@ impl fmt::Display for Location {
 /// `"<>[\]^`|` (each UTF-8 byte of a control character as `%XX`).
 pub fn fragment(pointer: &str) -> String {
     let mut out = String::with_capacity(pointer.len());
-    for c in pointer.chars() {
+    // Printable ASCII that needs no encoding is copied as it is, in one run.
+    let plain = pointer
+        .bytes()
+        .position(|b| {
+            !b.is_ascii_graphic()
+                || matches!(b, b'%' | b'#' | b'"' | b'<' | b'>' | b'[' | b'\\' | b']' | b'^' | b'`' | b'|')
+        })
+        .unwrap_or(pointer.len());
+    out.push_str(&pointer[..plain]);
+    for c in pointer[plain..].chars() {
         let encode = c.is_control()
             || c.is_whitespace()
             || matches!(c, '%' | '#' | '"' | '<' | '>' | '[' | '\\' | ']' | '^' | '`' | '|')
@@ -100,5 +132,26 @@ pub struct Warning {
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Location;
+
+    #[test]
+    fn children_escape_their_keys() {
+        let root = Location::new("a.json", "");
+        let at = root.child("paths").child("/cards/{id}").child("a~b/c~1").index(12);
+        assert_eq!(at.pointer, "/paths/~1cards~1{id}/a~0b~1c~01/12");
+        assert_eq!(at.file, "a.json");
+        assert_eq!(root.child("").child("x").pointer, "//x");
+    }
+
+    #[test]
+    fn fragments_encode_what_a_uri_fragment_cannot_hold() {
+        assert_eq!(super::fragment("/paths/~1a~1{id}"), "/paths/~1a~1{id}");
+        assert_eq!(super::fragment("/paths/~1a#tags x|é\u{202e}%"), "/paths/~1a%23tags%20x%7Cé%E2%80%AE%25");
+        assert_eq!(super::fragment("é#"), "é%23");
     }
 }

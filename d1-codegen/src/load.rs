@@ -132,8 +132,13 @@ fn parse_text(file: &SourceFile) -> Result<Value, Error> {
 }
 
 fn deserialize(path: &str, value: Value) -> Result<openapiv3::OpenAPI, Error> {
+    // From a borrowed tree: no copy of the whole document, and it is still there to locate an
+    // error. Tracking the path costs a string per key, so only a document that fails is read
+    // again with it, to say where.
+    if let Ok(document) = <openapiv3::OpenAPI as serde::Deserialize>::deserialize(&value) {
+        return Ok(document);
+    }
     let root = Location::new(path, "");
-    // From a borrowed tree: no copy of the whole document, and it is still there to locate an error.
     serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&value).map_err(|e| {
         // openapiv3 deserializes path items and schemas through untagged enums, which hide
         // where inside them the problem is; retry each entry on its own to find it.

@@ -1,19 +1,68 @@
-//! All naming in one place: Rust identifiers from spec names (heck cases, keyword escaping),
+//! All naming in one place: Rust identifiers from spec names (cases, keyword escaping),
 //! operation names from summaries and paths, parameter names that stay clear of what generated
 //! code uses around them, status variants and client accessors (the same on every side, from one
 //! spec alone), and deterministic collision handling.
 
-use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 use std::collections::BTreeSet;
 
 /// Words that cannot be identifiers; we append `_` rather than use raw identifiers so that
 /// every name also works as a `self`/`super`-free path segment.
-const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn",
-    "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self",
-    "Self", "static", "struct", "super", "trait", "true", "try", "type", "unsafe", "use", "where", "while", "abstract",
-    "become", "box", "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield",
-];
+fn is_keyword(word: &str) -> bool {
+    matches!(
+        word,
+        "as" | "async"
+            | "await"
+            | "break"
+            | "const"
+            | "continue"
+            | "crate"
+            | "dyn"
+            | "else"
+            | "enum"
+            | "extern"
+            | "false"
+            | "fn"
+            | "for"
+            | "gen"
+            | "if"
+            | "impl"
+            | "in"
+            | "let"
+            | "loop"
+            | "match"
+            | "mod"
+            | "move"
+            | "mut"
+            | "pub"
+            | "ref"
+            | "return"
+            | "self"
+            | "Self"
+            | "static"
+            | "struct"
+            | "super"
+            | "trait"
+            | "true"
+            | "try"
+            | "type"
+            | "unsafe"
+            | "use"
+            | "where"
+            | "while"
+            | "abstract"
+            | "become"
+            | "box"
+            | "do"
+            | "final"
+            | "macro"
+            | "override"
+            | "priv"
+            | "typeof"
+            | "unsized"
+            | "virtual"
+            | "yield"
+    )
+}
 
 /// Module names the types crate uses for its own support code.
 /// (`lib`, `main` and `mod` would clash with crate-root file names.)
@@ -26,7 +75,7 @@ fn escape(ident: String, fallback: &str) -> String {
     } else {
         ident
     };
-    if KEYWORDS.contains(&ident.as_str()) {
+    if is_keyword(&ident) {
         format!("{ident}_")
     } else {
         ident
@@ -41,14 +90,90 @@ fn fallback_prefix(fallback: &str) -> &'static str {
     }
 }
 
-/// Keep only characters that can appear in an identifier, turning the rest into word breaks.
-fn words(raw: &str) -> String {
-    raw.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect()
+/// Calls `word` with each word of `raw`, in order. Runs of ASCII letters and digits are split
+/// where `heck` splits them (`parentCardID` → `parent`, `Card`, `ID`; `HTTPServer` → `HTTP`,
+/// `Server`); every other character only separates words, so no identifier gets a character
+/// from outside `[A-Za-z0-9_]`. Done by hand rather than through `heck` (which formats each
+/// character): names are made for every property and parameter of a spec.
+fn each_word(raw: &str, mut word: impl FnMut(&str)) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Case {
+        None,
+        Lower,
+        Upper,
+    }
+    for run in raw.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let bytes = run.as_bytes();
+        let (mut start, mut case) = (0, Case::None);
+        for i in 0..bytes.len() {
+            let (c, Some(&next)) = (bytes[i], bytes.get(i + 1)) else {
+                word(&run[start..]);
+                break;
+            };
+            let case_with_c = match c {
+                b'a'..=b'z' => Case::Lower,
+                b'A'..=b'Z' => Case::Upper,
+                _ => case,
+            };
+            if case_with_c == Case::Lower && next.is_ascii_uppercase() {
+                // `cardId`: a word ends after a lowercase letter followed by an uppercase one.
+                word(&run[start..=i]);
+                (start, case) = (i + 1, Case::None);
+            } else if case == Case::Upper && c.is_ascii_uppercase() && next.is_ascii_lowercase() {
+                // `HTTPServer`: the last of a run of capitals starts the next word.
+                word(&run[start..i]);
+                (start, case) = (i, Case::None);
+            } else {
+                case = case_with_c;
+            }
+        }
+    }
+}
+
+/// `x-correlation-id` → `x_correlation_id` (words lowercased, joined by `_`).
+pub fn snake_case(raw: &str) -> String {
+    joined(raw, "_", |w, out| {
+        let start = out.len();
+        out.push_str(w);
+        out[start..].make_ascii_lowercase();
+    })
+}
+
+/// `x-correlation-id` → `X_CORRELATION_ID` (words uppercased, joined by `_`).
+pub fn shouty_snake_case(raw: &str) -> String {
+    joined(raw, "_", |w, out| {
+        let start = out.len();
+        out.push_str(w);
+        out[start..].make_ascii_uppercase();
+    })
+}
+
+/// `x-correlation-id` → `XCorrelationId` (words capitalized, joined).
+pub fn upper_camel_case(raw: &str) -> String {
+    joined(raw, "", |w, out| {
+        let start = out.len();
+        out.push_str(w);
+        out[start..].make_ascii_lowercase();
+        if let Some(first) = out.get_mut(start..start + 1) {
+            first.make_ascii_uppercase();
+        }
+    })
+}
+
+fn joined(raw: &str, separator: &str, mut push: impl FnMut(&str, &mut String)) -> String {
+    let mut out = String::with_capacity(raw.len() + 4);
+    each_word(raw, |w| {
+        if !out.is_empty() {
+            out.push_str(separator);
+        }
+        push(w, &mut out);
+    });
+    out
 }
 
 /// `cardRequestThales` → `CardRequestThales`, `x-correlation-id` → `XCorrelationId`.
 pub fn type_name(raw: &str) -> String {
-    escape(words(raw).to_upper_camel_case(), "Type")
+    escape(upper_camel_case(raw), "Type")
 }
 
 /// The name of a type inside `parent`: `Links` + `Self_` → `LinksSelf` (a keyword's escape is
@@ -59,24 +184,24 @@ pub fn qualified_type_name(parent: &str, short: &str) -> String {
 
 /// `parentCardId` → `parent_card_id`, `type` → `type_`.
 pub fn field_ident(raw: &str) -> String {
-    escape(words(raw).to_snake_case(), "field")
+    escape(snake_case(raw), "field")
 }
 
 /// `USER_DECISION` → `UserDecision`.
 pub fn variant_ident(raw: &str) -> String {
-    escape(words(raw).to_upper_camel_case(), "Value")
+    escape(upper_camel_case(raw), "Value")
 }
 
 /// `Production server` → `PRODUCTION`.
 pub fn const_name(raw: &str) -> String {
-    let name = words(raw).to_shouty_snake_case();
+    let name = shouty_snake_case(raw);
     let name = name.strip_suffix("_SERVER").unwrap_or(&name).to_string();
     escape(name, "SERVER")
 }
 
 /// The server trait of an API module: `in_v1_card` → `InV1CardApi`.
 pub fn server_trait(module: &str) -> String {
-    format!("{}Api", module.to_upper_camel_case())
+    format!("{}Api", upper_camel_case(module))
 }
 
 /// A per-operation type: `Suspend` (the operation's type stem) + `Request` → `SuspendRequest`
@@ -171,7 +296,7 @@ fn path_operation_name(method: &str, path: &str) -> String {
 /// keywords and the types crate's own module names get a suffix.
 pub fn module_name(stem: &str, prefixes: &[String]) -> String {
     let rest = prefixes.iter().find_map(|p| stem.strip_prefix(p.as_str()).filter(|r| !r.is_empty())).unwrap_or(stem);
-    let base = escape(words(rest).to_snake_case(), "api");
+    let base = escape(snake_case(rest), "api");
     if RESERVED_MODULES.contains(&base.as_str()) {
         format!("{base}_api")
     } else {
@@ -271,7 +396,7 @@ pub fn status_constant(code: u16) -> Option<&'static str> {
 pub fn status_variant(status: Status) -> String {
     match status {
         Status::Code(code) => match status_constant(code) {
-            Some(constant) => constant.to_upper_camel_case(),
+            Some(constant) => upper_camel_case(constant),
             None => format!("Status{code}"),
         },
         Status::Range(1) => "Informational".to_string(),
@@ -339,8 +464,10 @@ pub fn finalize(lowered: Lowered) -> Ir {
         order
     };
     loop {
-        // (Candidate name, structure) → the representative in each module that has one.
-        let mut by_key: BTreeMap<(String, String), BTreeMap<&Module, usize>> = BTreeMap::new();
+        // Each structure seen with a (fingerprint, candidate name), and the representative of
+        // that (name, structure) in each module that has one.
+        type Seen<'m> = Vec<(TypeKind, BTreeMap<&'m Module, usize>)>;
+        let mut by_key: BTreeMap<(u64, &str), Seen> = BTreeMap::new();
         let mut changed = false;
         for &i in &order {
             if canon[i] != i {
@@ -348,11 +475,21 @@ pub fn finalize(lowered: Lowered) -> Ir {
             }
             let module = &ir.types[i].module;
             let shape = structural_key(&ir.types[i].kind, &canon);
+            let print = fingerprint(&shape);
             // A shared type is found by either of the type's candidate names.
             let shared = [&hints[i].short, &hints[i].qualified].into_iter().find_map(|name| {
-                by_key.get(&(name.clone(), shape.clone())).and_then(|reps| reps.get(&Module::Common)).copied()
+                let (_, reps) = by_key.get(&(print, name.as_str()))?.iter().find(|(seen, _)| *seen == shape)?;
+                reps.get(&Module::Common).copied()
             });
-            let reps = by_key.entry((hints[i].short.clone(), shape)).or_default();
+            let shapes = by_key.entry((print, hints[i].short.as_str())).or_default();
+            let k = match shapes.iter().position(|(seen, _)| *seen == shape) {
+                Some(k) => k,
+                None => {
+                    shapes.push((shape, BTreeMap::new()));
+                    shapes.len() - 1
+                }
+            };
+            let reps = &mut shapes[k].1;
             match shared.or_else(|| reps.get(module).copied()) {
                 Some(rep) => {
                     canon[i] = rep;
@@ -404,8 +541,11 @@ pub fn finalize(lowered: Lowered) -> Ir {
     // 4. The new type table: representatives, then one re-export per (common type, module).
     let mut new_id: BTreeMap<usize, TypeId> = BTreeMap::new();
     let mut types: Vec<TypeDef> = Vec::new();
-    let mut sorted_reps = reps.clone();
-    sorted_reps.sort_by(|a, b| (&final_module[a], &final_name[a]).cmp(&(&final_module[b], &final_name[b])));
+    // By module, then name (unique within a module): each key looked up once, not per comparison.
+    let mut keyed: Vec<(&Module, &String, usize)> =
+        reps.iter().map(|r| (&final_module[r], &final_name[r], *r)).collect();
+    keyed.sort_unstable();
+    let sorted_reps: Vec<usize> = keyed.into_iter().map(|(_, _, r)| r).collect();
     for &r in &sorted_reps {
         new_id.insert(r, TypeId(types.len()));
         let mut def = ir.types[r].clone();
@@ -442,7 +582,7 @@ pub fn finalize(lowered: Lowered) -> Ir {
         };
         if checked {
             let taken = check_names.entry(def.module.clone()).or_default();
-            def.check = Some(unique(format!("check_{}", def.name.to_snake_case()), taken));
+            def.check = Some(unique(format!("check_{}", snake_case(&def.name)), taken));
         }
     }
     for api in &mut ir.apis {
@@ -492,16 +632,17 @@ fn name_group(
         }
     }
     // Short names first so a qualified name never steals one.
-    names.sort_by_key(|(r, base)| (*base != hints[*r].short, types[*r].location.clone()));
+    let key = |(r, base): &(usize, String)| (*base != hints[*r].short, &types[*r].location);
+    names.sort_by(|a, b| key(a).cmp(&key(b)));
     for (r, base) in names {
         final_name.insert(r, unique(base, taken));
     }
 }
 
-/// The structure of a type with references replaced by their representatives, docs left out.
 /// What makes two types the same, apart from their names: the definition, with member docs left
-/// out and references through their representatives.
-fn structural_key(kind: &TypeKind, canon: &[usize]) -> String {
+/// out and references through their representatives. Compared with `==` (numeric bounds as
+/// `f64`: `-0.0` and `0.0` are one bound, as they are one limit).
+fn structural_key(kind: &TypeKind, canon: &[usize]) -> TypeKind {
     let mut kind = kind.clone();
     map_kind(&mut kind, &|id: TypeId| TypeId(canon[id.0]));
     if let TypeKind::Struct(s) = &mut kind {
@@ -509,7 +650,43 @@ fn structural_key(kind: &TypeKind, canon: &[usize]) -> String {
             f.doc = None;
         }
     }
-    format!("{kind:?}")
+    kind
+}
+
+/// A hash of a structure (equal structures have equal fingerprints), so that only structures
+/// with the same fingerprint are compared in full: Microsoft Graph has thousands of types with
+/// one candidate name (`Value`, `Item`…). All but the numeric bounds count, texts by length.
+fn fingerprint(kind: &TypeKind) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    std::mem::discriminant(kind).hash(&mut h);
+    match kind {
+        TypeKind::Struct(s) => {
+            for f in &s.fields {
+                (&f.name, &f.ty, f.required, f.nullable).hash(&mut h); // member docs are left out
+            }
+            (&s.additional, s.deny_unknown_fields, s.plaintext).hash(&mut h);
+        }
+        TypeKind::StringEnum(e) => e.variants.iter().for_each(|v| v.value.hash(&mut h)),
+        TypeKind::OneOf(o) => {
+            o.tag.hash(&mut h);
+            for v in &o.variants {
+                (&v.tag_value, &v.ty, v.doc.as_ref().map(String::len)).hash(&mut h);
+            }
+        }
+        TypeKind::Newtype(n) => {
+            let c = &n.constraints;
+            (&c.pattern, c.min_length, c.max_length, c.min_items, c.max_items, c.unique_items, c.luhn).hash(&mut h);
+            (n.sensitive, n.plaintext, n.reveal_last).hash(&mut h);
+            match &n.inner {
+                crate::ir::NewtypeInner::Array(item) => item.hash(&mut h),
+                other => std::mem::discriminant(other).hash(&mut h),
+            }
+        }
+        TypeKind::Alias(r) => r.hash(&mut h),
+        TypeKind::ReExport(id) => id.hash(&mut h),
+    }
+    h.finish()
 }
 
 fn map_kind(kind: &mut TypeKind, f: &impl Fn(TypeId) -> TypeId) {
@@ -641,6 +818,42 @@ mod tests {
         assert_eq!(unique("Self_".into(), &mut taken), "Self2");
         assert_eq!(qualified_type_name("Links", "Self_"), "LinksSelf");
         assert_eq!(qualified_type_name("", "Self_"), "Self_");
+    }
+
+    /// The cases are `heck`'s, applied to the name with every character but ASCII letters and
+    /// digits made a space: checked on names from D1 and on pseudo-random mixtures of lowercase
+    /// and uppercase runs, digits, separators and non-ASCII letters.
+    #[test]
+    fn cases_are_hecks_on_ascii_words() {
+        use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
+        let words =
+            |raw: &str| -> String { raw.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect() };
+        let mut names: Vec<String> = "parentCardID HTTPServer x-correlation-id USER_DECISION cardRequestThales \
+             already_snake ABC aB Ab a1B2 A1b v2Beta1 IOStream getHTTP2Response _ --a-- é Σa naïveCafé X x ÀB iOS \
+             Status299 Self_ urn:ietf:params:oauth:grant-type:jwt-bearer"
+            .split(' ')
+            .map(String::from)
+            .chain([String::new()])
+            .collect();
+        let alphabet: Vec<char> = "abzABZ0919_- .:éÉßΣ".chars().collect();
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..5000 {
+            let mut name = String::new();
+            for _ in 0..(state % 12) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                name.push(alphabet[(state % alphabet.len() as u64) as usize]);
+            }
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            names.push(name);
+        }
+        for name in &names {
+            let spaced = words(name);
+            assert_eq!(snake_case(name), spaced.to_snake_case(), "{name:?}");
+            assert_eq!(upper_camel_case(name), spaced.to_upper_camel_case(), "{name:?}");
+            assert_eq!(shouty_snake_case(name), spaced.to_shouty_snake_case(), "{name:?}");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@
 
 use crate::error::{Location, Warning};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Rounds of copying targets found inside copied targets.
@@ -76,24 +77,26 @@ pub fn hoist(file: &str, doc: &mut Value, warnings: &mut Vec<Warning>) -> Hoiste
 
 /// Every `$ref` object to rewrite: where it is, its target as a JSON Pointer, and the section
 /// its use calls for.
-fn collect(value: &Value, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, String, &'static str)>) {
+/// `path` borrows the keys on the way down (a walk of the whole document); only a found
+/// reference's path is copied.
+fn collect<'v>(value: &'v Value, path: &mut Vec<Cow<'v, str>>, out: &mut Vec<(Vec<String>, String, &'static str)>) {
     match value {
         Value::Object(object) => {
             if let Some(Value::String(reference)) = object.get("$ref")
                 && let Some(section) = section_of(path)
                 && let Some(target) = movable_target(reference, section)
             {
-                out.push((path.clone(), target, section));
+                out.push((path.iter().map(|key| key.to_string()).collect(), target, section));
             }
             for (key, child) in object {
-                path.push(key.clone());
+                path.push(Cow::Borrowed(key));
                 collect(child, path, out);
                 path.pop();
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate() {
-                path.push(i.to_string());
+                path.push(Cow::Owned(i.to_string()));
                 collect(child, path, out);
                 path.pop();
             }
@@ -119,14 +122,16 @@ fn other_section<'t>(target: &'t str, section: &str) -> Option<&'t str> {
 }
 
 /// The components section a `$ref` at `path` stands for, from the keys around it.
-fn section_of(path: &[String]) -> Option<&'static str> {
-    let last = path.last()?.as_str();
-    let parent = path.len().checked_sub(2).map(|i| path[i].as_str());
+fn section_of(path: &[Cow<str>]) -> Option<&'static str> {
+    let last = path.last()?.as_ref();
+    let parent = path.len().checked_sub(2).map(|i| path[i].as_ref());
     let is_index = last.parse::<usize>().is_ok();
     if let [first, section, _] = path
-        && first == "components"
+        && *first == "components"
     {
-        return ["schemas", "parameters", "responses", "requestBodies", "headers"].into_iter().find(|s| s == section);
+        return ["schemas", "parameters", "responses", "requestBodies", "headers"]
+            .into_iter()
+            .find(|s| *s == section.as_ref());
     }
     match (parent, last) {
         (_, "schema" | "items" | "additionalProperties" | "not") => Some("schemas"),

@@ -19,7 +19,6 @@ use crate::ir::{
     TypeKind, TypeRef, ValueStyle,
 };
 use crate::write::FileTree;
-use heck::ToUpperCamelCase;
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
@@ -227,7 +226,8 @@ fn lib_rs(ctx: &Ctx<'_>, accessors: &[String], error_example: Option<&ErrorExamp
         .collect();
 
     // ApiId
-    let variants: Vec<proc_macro2::Ident> = ir.apis.iter().map(|a| ident(&a.module.to_upper_camel_case())).collect();
+    let variants: Vec<proc_macro2::Ident> =
+        ir.apis.iter().map(|a| ident(&crate::naming::upper_camel_case(&a.module))).collect();
     let variant_docs: Vec<String> =
         ir.apis.iter().map(|a| format!(" `{}`: {} {}", a.module, a.title, a.version)).collect();
     let modules: Vec<proc_macro2::Ident> = ir.apis.iter().map(|a| ident(&a.module)).collect();
@@ -540,7 +540,7 @@ fn api_module(
             quote!(#root::Server { name: #name, url: #id, description: #description },)
         })
         .collect();
-    let api_id = ident(&api.module.to_upper_camel_case());
+    let api_id = ident(&crate::naming::upper_camel_case(&api.module));
     let struct_doc = format!(
         " The operations of the **{}**. Get it with [`Client::{accessor}`]({}::Client::{accessor}).",
         api.title, ctx.root
