@@ -799,6 +799,12 @@ struct NewtypeSkeletons(std::collections::HashMap<String, String>);
 
 impl NewtypeSkeletons {
     fn print(&mut self, ir: &Ir, def: &TypeDef, n: &Newtype, scope: Scope<'_>, what: &str) -> Result<String, Error> {
+        let mut text = String::new();
+        super::docs::push_doc(&mut text, "", Some(&newtype::doc(def, n)));
+        if let Some(items) = newtype::text(def, &def.name, n, what)? {
+            text.push_str(&items);
+            return Ok(text);
+        }
         let stand_in = format!("Q{}", "q".repeat(def.name.len().saturating_sub(1)));
         let item = match &n.inner {
             NewtypeInner::Array(item) => type_tokens(ir, item, scope),
@@ -812,8 +818,6 @@ impl NewtypeSkeletons {
             None => item.clone(),
         };
         let tokens = newtype::emit(def, &stand_in, n, stand_in_item)?;
-        let mut text = String::new();
-        super::docs::push_doc(&mut text, "", Some(&newtype::doc(def, n)));
         // Printed as it is where a name is not ASCII (prettyplease counts characters), or where
         // other text could read as a stand-in: the item type, the name, or a literal (the pattern
         // and its matcher).
