@@ -1,7 +1,7 @@
 //! Validated newtypes: a private field, one `check` that every way in (`new`, `TryFrom`,
 //! `FromStr`, `Deserialize`) goes through, and errors that name the type and the constraint.
 
-use super::{fits, ident, runtime_path, MARGIN};
+use super::{ident, runtime_path, MARGIN};
 use crate::error::Error;
 use crate::ir::{BoundValue, IntWidth, Newtype, NewtypeInner, TypeDef};
 use crate::pattern;
@@ -476,12 +476,19 @@ fn array(
 /// The runtime's validation module, as [`runtime_path`] prints it.
 const VALIDATION: &str = "::d1_runtime::validation";
 
-/// The items of [`emit`] for a string or number newtype, printed as prettyplease prints their
-/// tokens; `None` for arrays, and where the name is not ASCII or so long that a line holding it
-/// breaks where this does not break it (or overflows): print [`emit`]'s tokens then. Only the
-/// lines holding the name change with it, each broken here where prettyplease breaks it; a
-/// pattern's constant and matcher are printed from their tokens.
-pub(super) fn text(def: &TypeDef, type_name: &str, n: &Newtype, what: &str) -> Result<Option<String>, Error> {
+/// The items of [`emit`] printed as prettyplease prints their tokens (`item`: an array's item
+/// type as [`super::type_text`] prints it); `None` where the name or the item type is not ASCII
+/// or so long that a line holding it breaks where this does not break it (or overflows): print
+/// [`emit`]'s tokens then. Only the lines holding the name or the item type change with them,
+/// each broken here where prettyplease breaks it; a pattern's constant and matcher are printed
+/// from their tokens.
+pub(super) fn text(
+    def: &TypeDef,
+    type_name: &str,
+    n: &Newtype,
+    item: Option<&str>,
+    what: &str,
+) -> Result<Option<String>, Error> {
     if !type_name.is_ascii() {
         return Ok(None);
     }
@@ -490,9 +497,94 @@ pub(super) fn text(def: &TypeDef, type_name: &str, n: &Newtype, what: &str) -> R
         NewtypeInner::Integer(IntWidth::I32) => number_text(type_name, n, "i32", true),
         NewtypeInner::Integer(IntWidth::I64) => number_text(type_name, n, "i64", true),
         NewtypeInner::Number => number_text(type_name, n, "f64", false),
-        NewtypeInner::Array(_) => None,
+        NewtypeInner::Array(_) => item.and_then(|item| array_text(type_name, n, item)),
     };
-    Ok(text.filter(|t| fits(t)))
+    Ok(text.filter(|t| laid_out(t)))
+}
+
+/// Whether every line of `text` is ASCII and within the margin, but the one fixed line known to
+/// overflow: a line holding the name or the item type that prettyplease would break further is
+/// left to it.
+fn laid_out(text: &str) -> bool {
+    text.is_ascii() && text.lines().all(|l| l.len() <= MARGIN || l == FIRST_DUPLICATE)
+}
+
+/// The head of the duplicate check of an array, as prettyplease prints it: longer than the
+/// margin, yet not broken further.
+const FIRST_DUPLICATE: &str =
+    "        if let ::std::option::Option::Some((first, second)) = ::d1_runtime::validation::first_duplicate(";
+
+fn array_text(name: &str, n: &Newtype, item: &str) -> Option<String> {
+    let c = &n.constraints;
+    let quoted = Literal::string(name).to_string();
+    let vec = format!("::std::vec::Vec<{item}>");
+    let mut consts = String::new();
+    let mut checks = String::new();
+    if let Some(min) = c.min_items {
+        consts.push_str(&format!("    /// The fewest items allowed.\n    pub const MIN_ITEMS: usize = {min};\n"));
+        let fields = ["min: Self::MIN_ITEMS", "actual: items.len()"];
+        failure(&mut checks, "items.len() < Self::MIN_ITEMS", &quoted, "TooFewItems", &fields, "None");
+    }
+    if let Some(max) = c.max_items {
+        consts.push_str(&format!("    /// The most items allowed.\n    pub const MAX_ITEMS: usize = {max};\n"));
+        let fields = ["max: Self::MAX_ITEMS", "actual: items.len()"];
+        failure(&mut checks, "items.len() > Self::MAX_ITEMS", &quoted, "TooManyItems", &fields, "None");
+    }
+    if c.unique_items {
+        let cond = format!("{}\n            items,\n        )", FIRST_DUPLICATE.trim_start().trim_start_matches("if "));
+        failure(&mut checks, &cond, &quoted, "DuplicateItems", &["first", "second"], "None");
+    }
+    let mut out = String::from("#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]\n#[serde(transparent)]\n");
+    tuple_struct(&mut out, name, &vec);
+    inherent_impl(&mut out, name)?;
+    out.push_str(&format!(
+        "{consts}    /// Check the items against the constraints and wrap them.
+    pub fn new(
+        items: {vec},
+    ) -> ::std::result::Result<Self, {VALIDATION}::ValidationError> {{
+        Self::check(&items)?;
+        Ok(Self(items))
+    }}
+    /// The items.
+    pub fn as_slice(&self) -> &[{item}] {{
+        &self.0
+    }}
+    /// The owned items.
+    pub fn into_inner(self) -> {vec} {{
+        self.0
+    }}
+    fn check(
+        items: &[{item}],
+    ) -> ::std::result::Result<(), {VALIDATION}::ValidationError> {{
+{checks}        Ok(())
+    }}
+}}
+"
+    ));
+    impl_for(&mut out, &format!("impl ::std::convert::TryFrom<{vec}>"), name)?;
+    out.push_str(&format!(
+        "    type Error = {VALIDATION}::ValidationError;
+    fn try_from(
+        items: {vec},
+    ) -> ::std::result::Result<Self, Self::Error> {{
+        Self::new(items)
+    }}
+}}
+"
+    ));
+    into_primitive(&mut out, name, &vec)?;
+    impl_for(&mut out, "impl<'de> ::serde::Deserialize<'de>", name)?;
+    out.push_str(DESERIALIZE_HEAD);
+    out.push_str(&format!(
+        "        let items = <::std::vec::Vec<
+            {item},
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        Self::new(items).map_err(::serde::de::Error::custom)
+    }}
+}}
+"
+    ));
+    Some(out)
 }
 
 fn string_text(def: &TypeDef, name: &str, n: &Newtype, what: &str) -> Result<Option<String>, Error> {
@@ -1047,18 +1139,34 @@ mod tests {
                 }
             }
         }
-        strings.push(newtype(
-            NewtypeInner::Array(TypeRef::String),
-            Constraints { min_items: Some(1), unique_items: true, ..Default::default() },
-        ));
+        for (min_items, max_items, unique_items) in
+            [(Some(1), None, false), (None, Some(9), true), (Some(2), Some(3), true)]
+        {
+            let c = Constraints { min_items, max_items, unique_items, ..Default::default() };
+            strings.push(newtype(NewtypeInner::Array(TypeRef::String), c));
+        }
         strings
     }
+
+    /// Item types of arrays: short and long, with and without generic arguments.
+    const ITEMS: &[&str] = &[
+        "i64",
+        "::std::string::String",
+        "super::other::Colour",
+        "super::other::AVeryLongItemTypeNameThatGoesOnAndOnAndOn",
+        "::std::vec::Vec<super::other::Colour>",
+        "::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>",
+    ];
 
     #[test]
     fn newtypes_print_as_prettyplease_prints_them() {
         let _docs = super::super::docs::Table::scope();
         let (mut as_text, mut left) = (0, 0);
-        for n in shapes() {
+        let cases = shapes().into_iter().flat_map(|n| {
+            let items = if matches!(n.inner, NewtypeInner::Array(_)) { ITEMS } else { &[""] };
+            items.iter().map(move |item| (n.clone(), *item))
+        });
+        for (n, item_text) in cases {
             // Every name length around the margins of the lines that hold the name.
             for length in 1..=80 {
                 let name = format!("N{}", "n_1".repeat(length).get(..length - 1).unwrap_or_default());
@@ -1070,24 +1178,21 @@ mod tests {
                     kind: TypeKind::Newtype(n.clone()),
                     check: None,
                 };
-                let item = match &n.inner {
-                    NewtypeInner::Array(_) => quote!(::std::string::String),
-                    _ => TokenStream::new(),
-                };
+                let item: TokenStream = item_text.parse().unwrap();
                 let printed = super::super::render_items(emit(&def, &name, &n, item).unwrap(), "test").unwrap();
-                match text(&def, &name, &n, "test").unwrap() {
+                match text(&def, &name, &n, Some(item_text), "test").unwrap() {
                     Some(text) => {
                         as_text += 1;
-                        assert_eq!(text, printed, "{name}: {n:?}");
+                        assert_eq!(text, printed, "{name}: {item_text} {n:?}");
                     }
                     None => {
                         left += 1;
-                        // Left to the tokens only for arrays, where prettyplease's text is not
-                        // ASCII or overflows the margin, or for a name long enough to break
-                        // `From<Name>`'s generics.
+                        // Left to the tokens only where prettyplease's text is not ASCII or
+                        // overflows the margin, or for a name long enough to break `From<Name>`'s
+                        // generics, or an item type long enough to break `TryFrom<Vec<Item>>`'s.
                         assert!(
-                            matches!(n.inner, NewtypeInner::Array(_)) || !fits(&printed) || length >= 63,
-                            "{name}: {n:?}"
+                            !laid_out(&printed) || length >= 63 || item_text.len() > 41,
+                            "{name}: {item_text} {n:?}"
                         );
                     }
                 }
@@ -1107,6 +1212,6 @@ mod tests {
             kind: TypeKind::Newtype(n.clone()),
             check: None,
         };
-        assert_eq!(text(&def, &def.name, &n, "test").unwrap(), None);
+        assert_eq!(text(&def, &def.name, &n, None, "test").unwrap(), None);
     }
 }
