@@ -514,6 +514,7 @@ fn laid_out(text: &str) -> bool {
 const FIRST_DUPLICATE: &str =
     "        if let ::std::option::Option::Some((first, second)) = ::d1_runtime::validation::first_duplicate(";
 
+/// [`text`] for an array newtype (see [`array`]).
 fn array_text(name: &str, n: &Newtype, item: &str) -> Option<String> {
     let c = &n.constraints;
     let quoted = Literal::string(name).to_string();
@@ -587,6 +588,7 @@ fn array_text(name: &str, n: &Newtype, item: &str) -> Option<String> {
     Some(out)
 }
 
+/// [`text`] for a string newtype, sensitive or not (see [`string`]).
 fn string_text(def: &TypeDef, name: &str, n: &Newtype, what: &str) -> Result<Option<String>, Error> {
     let c = &n.constraints;
     let quoted = Literal::string(name).to_string();
@@ -826,6 +828,7 @@ fn string_items(name: &str, n: &Newtype, quoted: &str, consts: &str, checks: &st
     Some(out)
 }
 
+/// [`text`] for a number newtype of the primitive `prim` (see [`number`]).
 fn number_text(name: &str, n: &Newtype, prim: &str, integer: bool) -> Option<String> {
     let c = &n.constraints;
     let quoted = Literal::string(name).to_string();
