@@ -59,6 +59,11 @@ pub fn comment(text: &str) -> String {
 /// become `\n`: rustc rejects a bare CR in a doc comment), tabs stay; every other control
 /// character and every bidi character is written as the visible text `\u{…}`. Idempotent.
 pub fn doc(text: &str) -> String {
+    // Most descriptions are printable ASCII and line breaks: nothing to change (checked a byte at
+    // a time, not decoded character by character).
+    if text.bytes().all(|b| matches!(b, b' '..=b'~' | b'\n' | b'\t')) {
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {

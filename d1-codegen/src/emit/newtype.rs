@@ -506,7 +506,13 @@ pub(super) fn text(
 /// overflow: a line holding the name or the item type that prettyplease would break further is
 /// left to it.
 fn laid_out(text: &str) -> bool {
-    text.is_ascii() && text.lines().all(|l| l.len() <= MARGIN || l == FIRST_DUPLICATE)
+    let mut start = 0;
+    text.is_ascii()
+        && memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]).all(|end| {
+            let line = &text[start..end];
+            start = end + 1;
+            line.len() <= MARGIN || line == FIRST_DUPLICATE
+        })
 }
 
 /// The head of the duplicate check of an array, as prettyplease prints it: longer than the
