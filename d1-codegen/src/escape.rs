@@ -72,6 +72,11 @@ fn push_plain(out: &mut String, rest: &mut &str, keep: impl Fn(u8) -> bool) {
 /// become `\n`: rustc rejects a bare CR in a doc comment), tabs stay; every other control
 /// character and every bidi character is written as the visible text `\u{…}`. Idempotent.
 pub fn doc(text: &str) -> String {
+    // Most descriptions are printable ASCII and line breaks: nothing to change (checked a byte at
+    // a time, not decoded character by character).
+    if text.bytes().all(|b| matches!(b, b' '..=b'~' | b'\n' | b'\t')) {
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     loop {

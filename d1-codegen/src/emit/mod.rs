@@ -654,9 +654,19 @@ fn blank_lines_before(text: &str) -> Vec<usize> {
     let mut blanks = Vec::new();
     let mut previous: Option<&str> = None;
     let mut at = 0;
-    for line in text.split_inclusive('\n') {
+    while at < text.len() {
         let start = at;
-        at += line.len();
+        at = memchr::memchr(b'\n', &text.as_bytes()[start..]).map_or(text.len(), |end| start + end + 1);
+        let line = &text[start..at];
+        // Indented more than one level (most lines): a blank line goes before it only after
+        // inner docs, and never after it (the next line would need the same indentation).
+        if line.starts_with("     ") {
+            if previous.is_some_and(inner) {
+                blanks.push(start);
+            }
+            previous = None;
+            continue;
+        }
         let line = line.strip_suffix('\n').unwrap_or(line);
         let line = line.strip_suffix('\r').unwrap_or(line);
         if let Some(prev) = previous
@@ -713,7 +723,13 @@ fn starts_item(line: &str) -> bool {
 
 /// A one-line `use` or `mod` declaration, kept next to the others of its kind.
 fn is_declaration(line: &str) -> bool {
-    let code = line.trim_start().trim_start_matches("pub ").trim_start_matches("pub(crate) ");
+    let mut code = line.trim_start();
+    while let Some(rest) = code.strip_prefix("pub ") {
+        code = rest;
+    }
+    while let Some(rest) = code.strip_prefix("pub(crate) ") {
+        code = rest;
+    }
     (code.starts_with("use ") || code.starts_with("mod ")) && code.ends_with(';')
 }
 
