@@ -483,6 +483,7 @@ pub(crate) fn declaration_text(name: &str, ty: &TokenStream) -> Option<String> {
 /// A struct printed as prettyplease prints it, from the struct printed without members
 /// (`tokens`) and the members' lines: prettyplease ends each member with a forced line break, so
 /// their lines do not depend on the struct around them.
+#[cfg(test)]
 pub(crate) fn struct_with_members(tokens: TokenStream, members: &str, what: &str) -> Result<String, Error> {
     let text = render_items(tokens, what)?;
     let Some(skeleton) = text.strip_suffix("{}\n") else {
@@ -745,6 +746,12 @@ fn escape_docs(tokens: TokenStream) -> TokenStream {
             other => other,
         })
         .collect()
+}
+
+/// [`escape_docs`] for the tests of the emitters.
+#[cfg(test)]
+pub(crate) fn escape_docs_for_test(tokens: TokenStream) -> TokenStream {
+    escape_docs(tokens)
 }
 
 fn escaped_doc_attr(stream: TokenStream) -> Option<TokenStream> {

@@ -14,10 +14,11 @@ mod checks;
 use super::templates;
 use super::{
     declaration_text, describe_sources, doc_attrs, fits, fn_with_statements, ident, inner_docs, path_tokens,
-    render_block, render_crate_root, render_items, rust_header, spaced_after, struct_with_members, type_tokens, Member,
-    Options, Part, RootPart, Scope, MARGIN,
+    render_block, render_crate_root, render_items, rust_header, spaced_after, type_tokens, Member, Options, Part,
+    RootPart, Scope, MARGIN,
 };
-use crate::error::Error;
+use crate::error::{Error, Location};
+use crate::escape;
 use crate::ir::{
     Api, IntWidth, Ir, ListStyle, MediaType, Method, Module, NewtypeInner, Operation, ParamLocation, Parameter,
     PathSegment, SecurityKind, Status, TypeKind, TypeRef, ValueStyle,
@@ -245,16 +246,17 @@ fn status_code(code: u16) -> TokenStream {
     }
 }
 
-fn method_fn(method: Method) -> TokenStream {
+/// The name of axum's method router for `method` (`get`, `post`, …).
+fn method_fn(method: Method) -> &'static str {
     match method {
-        Method::Get => quote!(get),
-        Method::Put => quote!(put),
-        Method::Post => quote!(post),
-        Method::Delete => quote!(delete),
-        Method::Patch => quote!(patch),
-        Method::Head => quote!(head),
-        Method::Options => quote!(options),
-        Method::Trace => quote!(trace),
+        Method::Get => "get",
+        Method::Put => "put",
+        Method::Post => "post",
+        Method::Delete => "delete",
+        Method::Patch => "patch",
+        Method::Head => "head",
+        Method::Options => "options",
+        Method::Trace => "trace",
     }
 }
 
@@ -534,7 +536,6 @@ fn api_module(
     let scope = Scope::External(types_crate);
     let mut checks = checks::Checks::new(ir, open, types_crate, server_root, Module::Api(api.module.clone()));
     let trait_text = trait_name(api);
-    let trait_ident = ident(&trait_text);
     let module_doc = {
         let mut doc = format!(
             "Server side of the **{}** (version {}), from `{}`: implement [`{}`] and mount it with [`router`] (or [`routes`]).",
@@ -554,20 +555,18 @@ fn api_module(
         }
         doc
     };
-    let module_doc = doc_text(&module_doc);
-    let module_doc = module_doc.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    let module_doc: Vec<String> = doc_text(&module_doc).lines().map(str::to_string).collect();
 
     let mut trait_methods = Vec::new();
     let mut items = String::new();
     let mut handlers = String::new();
-    // path → (method, handler ident) in operation order
-    let mut paths: BTreeMap<String, Vec<(Method, proc_macro2::Ident)>> = BTreeMap::new();
+    // path → (method, handler name) in operation order
+    let mut paths: BTreeMap<String, Vec<(Method, String)>> = BTreeMap::new();
     let api_name = &api.module;
 
     for op in &api.operations {
         let req_ident = ident(&op_type_name(op, "Request"));
         let resp_ident = ident(&op_type_name(op, "Response"));
-        let handler_ident = ident(&format!("handle_{}", op.name));
         let bearer = needs_bearer(api, op);
 
         // ---- trait method
@@ -628,80 +627,41 @@ fn api_module(
         // ---- handler
         let handler = handler(ir, api_name, op, bearer, &trait_text, &req_ident, &mut checks, scope, what)?;
         handlers.push_str(&handler);
-        paths.entry(axum_path(op)).or_default().push((op.method, handler_ident));
+        paths.entry(axum_path(op)).or_default().push((op.method, format!("handle_{}", op.name)));
     }
 
     // ---- routes
-    let mut route_calls = Vec::new();
-    for (path, mut methods) in paths {
-        methods.sort_by_key(|(m, _)| *m);
-        let mut allow: Vec<&str> = methods.iter().map(|(m, _)| m.as_str()).collect();
-        if methods.iter().any(|(m, _)| *m == Method::Get) && !methods.iter().any(|(m, _)| *m == Method::Head) {
-            allow.push("HEAD");
-        }
-        let allow = allow.join(", ");
-        let mut chain = TokenStream::new();
-        for (i, (m, h)) in methods.iter().enumerate() {
-            let f = method_fn(*m);
-            if i == 0 {
-                chain = quote!(::d1_runtime::server::axum::routing::#f(#h::<A>));
-            } else {
-                chain = quote!(#chain.#f(#h::<A>));
+    let routes: Vec<Route> = paths
+        .into_iter()
+        .map(|(path, mut methods)| {
+            methods.sort_by_key(|(m, _)| *m);
+            let mut allow: Vec<&str> = methods.iter().map(|(m, _)| m.as_str()).collect();
+            if methods.iter().any(|(m, _)| *m == Method::Get) && !methods.iter().any(|(m, _)| *m == Method::Head) {
+                allow.push("HEAD");
             }
-        }
-        route_calls.push(quote! {
-            .route(#path, #chain.fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
-                ::d1_runtime::server::method_not_allowed(&headers, #allow)
-            }))
-        });
-    }
+            let allow = allow.join(", ");
+            Route { path, handlers: methods.into_iter().map(|(m, h)| (method_fn(m), h)).collect(), allow }
+        })
+        .collect();
     let base = base_path(api).map(|b| {
-        let d = format!(
-            " The path under which D1 serves this API (from its first server URL, `{}`).",
+        let doc = format!(
+            "The path under which D1 serves this API (from its first server URL, `{}`).",
             api.servers.first().map(|s| s.url.as_str()).unwrap_or("")
         );
-        quote! {
-            #[doc = #d]
-            pub const BASE_PATH: &str = #b;
-        }
+        (doc, b)
     });
     let trait_doc = format!(
         "The **{}** (version {}): one method per operation. Mount an implementation with [`router`].\n\nEach method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError). Implement the methods as `async fn`; the futures must be `Send`.",
         api.title, api.version
     );
-    let trait_doc = doc_attrs(Some(&trait_doc));
 
-    let mut text = render_items(
-        quote! {
-            #( #![doc = #module_doc] )*
-
-            #base
-
-        },
-        what,
-    )?;
-    text.push_str(&render_block(
-        quote!(#trait_doc pub trait #trait_ident: ::std::marker::Send + ::std::marker::Sync + 'static),
-        trait_methods,
-        what,
-    )?);
+    let base = base.as_ref().map(|(doc, path)| (doc.as_str(), path.as_str()));
+    let mut text = String::with_capacity(items.len() + handlers.len() + routes.len() * 512 + 4096);
+    text.push_str(&module_head(&module_doc, base, what)?);
+    text.push_str(&api_trait(&trait_text, &trait_doc, trait_methods, what)?);
     text.push_str(&items);
-    let routes = quote! {
-        /// Every operation of the API, with a JSON `404` for unknown paths.
-        pub fn router<A: #trait_ident>(api: A) -> ::d1_runtime::server::axum::Router {
-            ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
-        }
-
-        /// Every operation of the API and no fallback, to be merged or nested with the routes of
-        /// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.
-        pub fn routes<A: #trait_ident>(api: A, config: ::d1_runtime::server::Config) -> ::d1_runtime::server::axum::Router {
-            let shared = ::std::sync::Arc::new(::d1_runtime::server::Shared { api, config });
-            ::d1_runtime::server::axum::Router::new()
-                #(#route_calls)*
-                .with_state(shared)
-        }
-    };
-    text.push_str(&render_items(routes, what)?);
+    drop(items);
+    text.push_str(&routes_fns(&trait_text, &routes, what)?);
     text.push_str(&handlers);
     let checks = checks.finish();
     if !checks.is_empty() {
@@ -783,24 +743,239 @@ fn request_struct(
             Some(text)
         })
         .collect();
-    let fields = members.iter().filter(|_| as_text.is_none()).map(|(doc, name, ty)| {
+    let req_doc = format!("The checked inputs of [`{}::{}`].", trait_name(api), op.name);
+    if let Some(members) = as_text {
+        return Ok(request_struct_text(&req_doc, &req_ident.to_string(), &members));
+    }
+    let fields = members.iter().map(|(doc, name, ty)| {
         let doc = doc_attrs(Some(doc));
         let name = ident(name);
         quote!(#doc pub #name: #ty,)
     });
-    let req_doc = format!("The checked inputs of [`{}::{}`].", trait_name(api), op.name);
+    render_items(request_struct_tokens(&req_doc, req_ident, quote!(#(#fields)*)), what)
+}
+
+fn request_struct_tokens(doc: &str, name: &proc_macro2::Ident, fields: TokenStream) -> TokenStream {
     // Not `#[non_exhaustive]`, unlike the types: the router builds it, and the one place a
     // user builds it is a test of a handler, where a struct literal is the way in.
-    let tokens = quote! {
-        #[doc = #req_doc]
+    quote! {
+        #[doc = #doc]
         #[derive(Clone, Debug)]
-        pub struct #req_ident {
-            #(#fields)*
+        pub struct #name {
+            #fields
         }
-    };
-    match as_text {
-        Some(members) if !members.is_empty() => struct_with_members(tokens, &members, what),
-        _ => render_items(tokens, what),
+    }
+}
+
+/// The request struct's doc, derive and braces around its members' lines, as prettyplease
+/// prints them (the doc names only identifiers; the head is never broken).
+fn request_struct_text(doc: &str, name: &str, members: &str) -> String {
+    let braces = if members.is_empty() { "{}\n" } else { "{\n" };
+    let close = if members.is_empty() { "" } else { "}\n" };
+    let mut text = String::with_capacity(doc.len() + name.len() + members.len() + 48);
+    super::docs::push_doc(&mut text, "", Some(doc));
+    text.push_str("#[derive(Clone, Debug)]\npub struct ");
+    text.push_str(name);
+    text.push(' ');
+    text.push_str(braces);
+    text.push_str(members);
+    text.push_str(close);
+    text
+}
+
+/// The module's `//!` docs and, when D1 serves the API under a path, `BASE_PATH` with its doc
+/// (`base`: the doc's text and the path). Printed as text where every doc line prints as it is
+/// (see [`inner_docs`]), else from tokens.
+fn module_head(doc: &[String], base: Option<(&str, &str)>, what: &str) -> Result<String, Error> {
+    let plain = |line: &str| !line.contains('\n') && !line.ends_with(char::is_whitespace) && escape::doc(line) == line;
+    if let (RootPart::Text(mut text), true) = (inner_docs(doc), base.is_none_or(|(d, _)| plain(d))) {
+        if let Some((doc, path)) = base {
+            text.push_str("/// ");
+            text.push_str(doc);
+            text.push_str("\npub const BASE_PATH: &str = ");
+            text.push_str(&Literal::string(path).to_string());
+            text.push_str(";\n");
+        }
+        return Ok(text);
+    }
+    render_items(module_head_tokens(doc, base), what)
+}
+
+fn module_head_tokens(doc: &[String], base: Option<(&str, &str)>) -> TokenStream {
+    let doc = doc.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    let base = base.map(|(doc, path)| {
+        let doc = format!(" {doc}");
+        quote! {
+            #[doc = #doc]
+            pub const BASE_PATH: &str = #path;
+        }
+    });
+    quote! {
+        #( #![doc = #doc] )*
+        #base
+    }
+}
+
+/// The API's trait: as text when every method is, else printed around the methods that are not.
+fn api_trait(name: &str, doc: &str, methods: Vec<Member>, what: &str) -> Result<String, Error> {
+    let mut text = String::new();
+    if methods.iter().all(|m| matches!(m, Member::Text(_))) {
+        super::docs::push_doc(&mut text, "", Some(doc));
+        text.push_str("pub trait ");
+        text.push_str(name);
+        text.push_str(": ::std::marker::Send + ::std::marker::Sync + 'static {");
+        text.push_str(if methods.is_empty() { "}\n" } else { "\n" });
+        for method in &methods {
+            if let Member::Text(method) = method {
+                text.push_str(method);
+            }
+        }
+        if !methods.is_empty() {
+            text.push_str("}\n");
+        }
+        return Ok(text);
+    }
+    render_block(api_trait_head(name, doc), methods, what)
+}
+
+fn api_trait_head(name: &str, doc: &str) -> TokenStream {
+    let (doc, name) = (doc_attrs(Some(doc)), ident(name));
+    quote!(#doc pub trait #name: ::std::marker::Send + ::std::marker::Sync + 'static)
+}
+
+/// One path of the router.
+struct Route {
+    /// The path in axum's syntax.
+    path: String,
+    /// The method routers' names and their handlers' names, the first made with axum's
+    /// `routing::` function of its name, the others chained to it.
+    handlers: Vec<(&'static str, String)>,
+    /// The methods the path allows, for the `405` of the others.
+    allow: String,
+}
+
+impl Route {
+    /// The `.route(…)` call of the chain in `routes`.
+    fn tokens(&self) -> TokenStream {
+        let (path, allow) = (&self.path, &self.allow);
+        let mut chain = TokenStream::new();
+        for (i, (f, h)) in self.handlers.iter().enumerate() {
+            let (f, h) = (ident(f), ident(h));
+            chain = if i == 0 {
+                quote!(::d1_runtime::server::axum::routing::#f(#h::<A>))
+            } else {
+                quote!(#chain.#f(#h::<A>))
+            };
+        }
+        quote! {
+            .route(#path, #chain.fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                ::d1_runtime::server::method_not_allowed(&headers, #allow)
+            }))
+        }
+    }
+
+    /// [`Route::tokens`] as prettyplease prints them in the chain of `routes` (the chain always
+    /// breaks: the `fallback` line alone is past the margin), or `None` where a name might make
+    /// them print otherwise.
+    fn text(&self) -> Option<String> {
+        let path = Literal::string(&self.path).to_string();
+        let allow = Literal::string(&self.allow).to_string();
+        let mut text = String::with_capacity(512);
+        text.push_str("        .route(\n            ");
+        text.push_str(&path);
+        text.push_str(",\n");
+        for (i, (f, h)) in self.handlers.iter().enumerate() {
+            let lead = if i == 0 { "            ::d1_runtime::server::axum::routing::" } else { "                ." };
+            let line = format!("{lead}{f}({h}::<A>)\n");
+            let alone = format!("                    {h}::<A>,\n");
+            if line.len() - 1 <= MARGIN {
+                text.push_str(&line);
+            } else if alone.len() - 1 <= MARGIN {
+                // Past the margin, prettyplease would break `::<A>` too.
+                text.push_str(&format!("{lead}{f}(\n{alone}                )\n"));
+            } else {
+                return None;
+            }
+        }
+        text.push_str(
+            "                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {\n",
+        );
+        let call = format!("                    ::d1_runtime::server::method_not_allowed(&headers, {allow})\n");
+        if call.len() - 1 <= MARGIN {
+            text.push_str(&call);
+        } else {
+            text.push_str(&format!(
+                "                    ::d1_runtime::server::method_not_allowed(\n                        &headers,\n                        {allow},\n                    )\n"
+            ));
+        }
+        text.push_str("                }),\n        )\n");
+        text.is_ascii().then_some(text)
+    }
+
+    /// [`Route::tokens`] printed by prettyplease in a chain of its own, cut out of it.
+    fn printed(&self, what: &str) -> Result<String, Error> {
+        let call = self.tokens();
+        let printed = render_items(
+            quote!(fn f() -> R { ::d1_runtime::server::axum::Router::new() #call .with_state(shared) }),
+            what,
+        )?;
+        printed
+            .strip_prefix("fn f() -> R {\n    ::d1_runtime::server::axum::Router::new()\n")
+            .and_then(|rest| rest.strip_suffix("        .with_state(shared)\n}\n"))
+            .map(str::to_string)
+            .ok_or_else(|| Error::new(&Location::new(what, ""), "internal error: a route printed unexpectedly"))
+    }
+}
+
+/// The `router` and `routes` functions of the API whose trait is `trait_name`: as text, each
+/// route's call as text where [`Route::text`] allows and printed on its own where not; all
+/// from tokens where the trait's name or having no routes would print the functions otherwise.
+fn routes_fns(trait_name: &str, routes: &[Route], what: &str) -> Result<String, Error> {
+    let router = format!("pub fn router<A: {trait_name}>(api: A) -> ::d1_runtime::server::axum::Router {{\n");
+    if routes.is_empty() || router.len() - 1 > MARGIN || !trait_name.is_ascii() {
+        return render_items(routes_fns_tokens(trait_name, routes.iter().map(Route::tokens)), what);
+    }
+    let mut text = String::with_capacity(routes.len() * 512 + 1024);
+    text.push_str("/// Every operation of the API, with a JSON `404` for unknown paths.\n");
+    text.push_str(&router);
+    text.push_str(
+        "    ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))\n}\n\
+         /// Every operation of the API and no fallback, to be merged or nested with the routes of\n\
+         /// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.\n\
+         pub fn routes<A: ",
+    );
+    text.push_str(trait_name);
+    text.push_str(
+        ">(\n    api: A,\n    config: ::d1_runtime::server::Config,\n) -> ::d1_runtime::server::axum::Router {\n    \
+         let shared = ::std::sync::Arc::new(::d1_runtime::server::Shared {\n        api,\n        config,\n    });\n    \
+         ::d1_runtime::server::axum::Router::new()\n",
+    );
+    for route in routes {
+        match route.text() {
+            Some(route) => text.push_str(&route),
+            None => text.push_str(&route.printed(what)?),
+        }
+    }
+    text.push_str("        .with_state(shared)\n}\n");
+    Ok(text)
+}
+
+fn routes_fns_tokens(trait_name: &str, route_calls: impl Iterator<Item = TokenStream>) -> TokenStream {
+    let trait_ident = ident(trait_name);
+    quote! {
+        /// Every operation of the API, with a JSON `404` for unknown paths.
+        pub fn router<A: #trait_ident>(api: A) -> ::d1_runtime::server::axum::Router {
+            ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
+        }
+
+        /// Every operation of the API and no fallback, to be merged or nested with the routes of
+        /// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.
+        pub fn routes<A: #trait_ident>(api: A, config: ::d1_runtime::server::Config) -> ::d1_runtime::server::axum::Router {
+            let shared = ::std::sync::Arc::new(::d1_runtime::server::Shared { api, config });
+            ::d1_runtime::server::axum::Router::new()
+                #(#route_calls)*
+                .with_state(shared)
+        }
     }
 }
 
@@ -991,25 +1166,124 @@ fn handler(
         }
         assign.push(ident("body"));
     }
-    let values =
-        assign.iter().map(|field| if required.contains(field) { quote!(#field: #field?) } else { quote!(#field) });
-    let extract_doc =
-        format!(" The checked inputs of `{op_name}`; `None` when one is invalid (each recorded in `inputs`).");
-    let extract_ident = format_ident!("extract_{}", op.name);
     let route = format!("{} {}", op.method.as_str(), op.path);
     let handler = Handler { api: api_name, name: op_name, route: &route, bearer, trait_name };
     let mut text = match handler.text(&body_encodings_list) {
         Some(text) => text,
         None => render_items(handler.tokens(&body_encodings_list), what)?,
     };
-    let inputs = if steps.is_empty() { quote!(_inputs) } else { quote!(inputs) };
-    let head = quote! {
-        #[doc = #extract_doc]
-        fn #extract_ident(#inputs: &mut ::d1_runtime::server::Inputs<'_>) -> ::std::option::Option<#req_ident>
-    };
-    let tail = quote!(::std::option::Option::Some(#req_ident { #(#values),* }));
-    text.push_str(&fn_with_statements(head, steps, tail, what)?);
+    let fields = assign.iter().map(|field| (field.to_string(), required.contains(field))).collect();
+    let extract = Extract { name: op_name, request: &req_ident.to_string(), fields };
+    text.push_str(&extract.print(steps, what)?);
     Ok(text)
+}
+
+/// An operation's `extract_` function: its statements read the request's members, its last
+/// expression builds the request.
+struct Extract<'a> {
+    /// The operation's name.
+    name: &'a str,
+    /// The request struct's name.
+    request: &'a str,
+    /// The request's members, each with whether its statement's value is an `Option` the
+    /// function returns early on (`member?`).
+    fields: Vec<(String, bool)>,
+}
+
+impl Extract<'_> {
+    fn doc(&self) -> String {
+        format!("The checked inputs of `{}`; `None` when one is invalid (each recorded in `inputs`).", self.name)
+    }
+
+    /// The function around `statements`: as text when every statement is text and the head and
+    /// the last expression print as [`Extract::text`] lays them out, else printed around the
+    /// statements given as tokens.
+    fn print(&self, statements: Vec<Member>, what: &str) -> Result<String, Error> {
+        if statements.iter().all(|s| matches!(s, Member::Text(_))) {
+            let lines = statements.iter().map(|s| if let Member::Text(t) = s { t.as_str() } else { "" });
+            if let Some(text) = self.text(!statements.is_empty(), lines) {
+                return Ok(text);
+            }
+        }
+        let inputs = if statements.is_empty() { quote!(_inputs) } else { quote!(inputs) };
+        fn_with_statements(self.head(inputs), statements, self.tail(), what)
+    }
+
+    fn head(&self, inputs: TokenStream) -> TokenStream {
+        let doc = format!(" {}", self.doc());
+        let (name, request) = (format_ident!("extract_{}", self.name), ident(self.request));
+        quote! {
+            #[doc = #doc]
+            fn #name(#inputs: &mut ::d1_runtime::server::Inputs<'_>) -> ::std::option::Option<#request>
+        }
+    }
+
+    fn tail(&self) -> TokenStream {
+        let request = ident(self.request);
+        let values = self.fields.iter().map(|(field, early)| {
+            let field = ident(field);
+            if *early {
+                quote!(#field: #field?)
+            } else {
+                quote!(#field)
+            }
+        });
+        quote!(::std::option::Option::Some(#request { #(#values),* }))
+    }
+
+    /// The function as prettyplease prints it, the statements' lines given; `None` where a name
+    /// might make the head or the last expression print otherwise.
+    fn text<'s>(&self, reads: bool, statements: impl Iterator<Item = &'s str>) -> Option<String> {
+        let (name, request) = (self.name, self.request);
+        let inputs = if reads { "inputs" } else { "_inputs" };
+        let head = format!(
+            "fn extract_{name}({inputs}: &mut ::d1_runtime::server::Inputs<'_>) -> ::std::option::Option<{request}> {{\n"
+        );
+        let head = if head.len() - 1 <= MARGIN {
+            head
+        } else {
+            format!(
+                "fn extract_{name}(\n    {inputs}: &mut ::d1_runtime::server::Inputs<'_>,\n) -> ::std::option::Option<{request}> {{\n"
+            )
+        };
+        let values: Vec<String> = self
+            .fields
+            .iter()
+            .map(|(field, early)| if *early { format!("{field}: {field}?") } else { field.clone() })
+            .collect();
+        let some = format!("    ::std::option::Option::Some({request} {{");
+        // prettyplease breaks a struct literal wider than 34 columns.
+        let one_line = format!("{request} {{ {} ", values.join(", "));
+        let tail = if values.is_empty() {
+            match request.len() + 2 {
+                ..=33 => format!("{some}}})\n"),
+                35.. => format!("{some}\n    }})\n"),
+                _ => return None,
+            }
+        } else if one_line.len() <= 34 && format!("    ::std::option::Option::Some({one_line}}})").len() <= MARGIN {
+            format!("    ::std::option::Option::Some({one_line}}})\n")
+        } else {
+            let mut tail = some + "\n";
+            for value in &values {
+                tail.push_str("        ");
+                tail.push_str(value);
+                tail.push_str(",\n");
+            }
+            tail + "    })\n"
+        };
+        if !fits(&head) || !fits(&tail) {
+            return None;
+        }
+        let mut text = String::with_capacity(512);
+        super::docs::push_doc(&mut text, "", Some(&self.doc()));
+        text.push_str(&head);
+        for statement in statements {
+            text.push_str(statement);
+        }
+        text.push_str(&tail);
+        text.push_str("}\n");
+        Some(text)
+    }
 }
 
 /// The statement reading an optional query parameter that is a list joined by `separator`
@@ -1061,13 +1335,16 @@ fn joined_query_list_text(var: &str, name: &str, separator: char, parser: &str, 
 }
 
 /// `    let var = inputs.method(args);` as prettyplease prints it in the body of a top-level
-/// function: the call on a line of its own, its arguments on that line when they fit, else one
-/// per line. `None` where it might print otherwise (a line over the margin, or the whole
-/// statement fitting on one line).
+/// function: on one line when it fits, else the call on a line of its own, its arguments on
+/// that line when they fit, else one per line. `None` where it might print otherwise (a line
+/// over the margin).
 fn call_text(var: &str, method: &str, args: &[String]) -> Option<String> {
-    let one_line = format!("    let {var} = inputs.{method}({});", args.join(", "));
-    if one_line.len() <= MARGIN || !one_line.is_ascii() {
+    let one_line = format!("    let {var} = inputs.{method}({});\n", args.join(", "));
+    if !one_line.is_ascii() {
         return None;
+    }
+    if one_line.len() - 1 <= MARGIN {
+        return Some(one_line);
     }
     let call = format!("        .{method}({});", args.join(", "));
     let text = if call.len() <= MARGIN {
@@ -1337,21 +1614,25 @@ impl TraitMethod<'_> {
     /// names might make them print otherwise.
     fn text(&self, doc: &str) -> Option<String> {
         let (name, request, response) = (self.name, self.request, self.response);
-        // The result type on one line, less its trailing comma, would have to overflow.
+        // The result type on one line when it fits there, less its trailing comma.
         let result = format!("        Output = ::std::result::Result<{response}, ::d1_runtime::server::ApiError>");
-        if result.len() <= MARGIN {
-            return None;
-        }
+        let result = if result.len() <= MARGIN {
+            result + ",\n"
+        } else {
+            format!(
+                "        Output = ::std::result::Result<
+            {response},
+            ::d1_runtime::server::ApiError,
+        >,
+"
+            )
+        };
         let code = format!(
             "    fn {name}(
         &self,
         request: {request},
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            {response},
-            ::d1_runtime::server::ApiError,
-        >,
-    > + ::std::marker::Send;
+{result}    > + ::std::marker::Send;
 "
         );
         if !fits(&code) {
@@ -1538,7 +1819,7 @@ mod tests {
             assert_eq!(render_block(head, [Member::Text(text)], "test").unwrap(), whole, "{name} {request} {response}");
             as_text += 1;
         }
-        assert!(as_text > 40 && left > 10, "{as_text} {left}");
+        assert!(as_text > 40 && left > 5, "{as_text} {left}");
     }
 
     /// The response enums printed as text equal prettyplease's printing of their tokens, across
@@ -1638,6 +1919,167 @@ mod tests {
             }
         }
         assert!(as_text > 40 && left > 100, "{as_text} {left}");
+    }
+
+    /// The request structs printed as text equal prettyplease's printing of their tokens, with
+    /// and without members, across name lengths.
+    #[test]
+    fn request_structs_print_as_prettyplease_prints_them() {
+        let _docs = super::super::docs::Table::scope();
+        for n in 1..100 {
+            let name = format!("R{}", "q".repeat(n));
+            let doc = format!("The checked inputs of [`Api::{}`].", "o".repeat(n % 60 + 1));
+            let member = "    /// `x` (query parameter)\n    pub x: i64,\n";
+            let attrs = doc_attrs(Some("`x` (query parameter)"));
+            let fields = quote!(#attrs pub x: i64,);
+            let whole = render_items(request_struct_tokens(&doc, &ident(&name), fields), "test").unwrap();
+            assert_eq!(request_struct_text(&doc, &name, member), whole);
+            let empty = render_items(request_struct_tokens(&doc, &ident(&name), quote!()), "test").unwrap();
+            assert_eq!(request_struct_text(&doc, &name, ""), empty);
+        }
+    }
+
+    /// The module's head printed as text equals prettyplease's printing of its tokens, with and
+    /// without a base path; lines that might print otherwise are left to the tokens.
+    #[test]
+    fn module_heads_print_as_prettyplease_prints_them() {
+        let doc: Vec<String> =
+            ["Server side of the **A** (version 1).", "", "- an item", "", "Text, `code` and [link](x)."]
+                .map(String::from)
+                .to_vec();
+        for n in [1, 40, 90, 150] {
+            let path = format!("/{}/v1", "p".repeat(n));
+            let base_doc =
+                format!("The path under which D1 serves this API (from its first server URL, `https://h{path}`).");
+            for base in [None, Some((base_doc.as_str(), path.as_str()))] {
+                let text = module_head(&doc, base, "test").unwrap();
+                assert_eq!(text, render_items(module_head_tokens(&doc, base), "test").unwrap());
+            }
+        }
+        for odd in ["trailing space ", "bidi \u{202e}", "a\rb"] {
+            let base = Some((odd, "/x"));
+            let text = module_head(&doc, base, "test").unwrap();
+            assert_eq!(text, always_escaped(module_head_tokens(&doc, base)), "{odd:?}");
+            let lines = vec![odd.to_string()];
+            let text = module_head(&lines, None, "test").unwrap();
+            assert_eq!(text, always_escaped(module_head_tokens(&lines, None)), "{odd:?}");
+        }
+    }
+
+    /// Printed with every doc string escaped, as `render_items` does when it must.
+    fn always_escaped(tokens: TokenStream) -> String {
+        prettyplease::unparse(&syn::parse2(super::super::escape_docs_for_test(tokens)).unwrap())
+    }
+
+    /// The trait printed as text equals prettyplease's printing of it, with and without methods,
+    /// across name lengths.
+    #[test]
+    fn api_traits_print_as_prettyplease_prints_them() {
+        let _docs = super::super::docs::Table::scope();
+        for n in 1..90 {
+            let name = format!("T{}", "r".repeat(n));
+            let doc = "The **A** (version 1): one method.\n\nEach method…";
+            let method = TraitMethod { name: "op", request: "OpRequest", response: "OpResponse" };
+            let methods = || vec![Member::Text(method.text("Op.").unwrap()), Member::Text(method.text("Op.").unwrap())];
+            let by_tokens =
+                render_block(api_trait_head(&name, doc), [method.tokens("Op."), method.tokens("Op.")], "test");
+            assert_eq!(api_trait(&name, doc, methods(), "test").unwrap(), by_tokens.unwrap(), "{n}");
+            let head = api_trait_head(&name, doc);
+            let empty_tokens = render_items(quote!(#head {}), "test").unwrap();
+            assert_eq!(api_trait(&name, doc, Vec::new(), "test").unwrap(), empty_tokens);
+        }
+    }
+
+    /// The routes printed as text equal prettyplease's printing of the route in the chain, across
+    /// path, handler and method-list lengths that take each layout, up to and past the margin.
+    #[test]
+    fn routes_print_as_prettyplease_prints_them() {
+        let allows = ["GET, HEAD", "POST", "GET, DELETE, HEAD", "GET, PUT, POST, DELETE, PATCH, HEAD", "PUT"];
+        let (mut as_text, mut broken, mut left) = (0, 0, 0);
+        for n in 1..100 {
+            let handler = |c: &str, k: usize| format!("handle_{c}{}", "h".repeat(k));
+            let mut handlers = vec![("get", handler("a", n))];
+            if n % 3 == 1 {
+                handlers.push(("delete", handler("b", (n * 7) % 90)));
+            }
+            if n % 4 == 2 {
+                handlers.push(("patch", handler("c", (n * 3) % 90)));
+            }
+            let route = Route {
+                path: format!("/v1/{}/{{id}}", "p".repeat((n * 5) % 110)),
+                handlers,
+                allow: allows[n % allows.len()].to_string(),
+            };
+            let printed = route.printed("test").unwrap();
+            let Some(text) = route.text() else {
+                left += 1;
+                continue;
+            };
+            assert_eq!(text, printed, "{n}");
+            as_text += 1;
+            broken += usize::from(text.contains("::<A>,\n"));
+        }
+        assert!(as_text > 40 && broken > 10 && left > 5, "{as_text} {broken} {left}");
+    }
+
+    /// The `router` and `routes` functions printed as text equal prettyplease's printing of their
+    /// tokens, across trait name lengths (the fallback included).
+    #[test]
+    fn routes_fns_print_as_prettyplease_prints_them() {
+        let routes = || {
+            vec![
+                Route {
+                    path: "/a".to_string(),
+                    handlers: vec![("get", "handle_a".to_string())],
+                    allow: "GET, HEAD".to_string(),
+                },
+                Route {
+                    path: format!("/{}", "b".repeat(100)),
+                    handlers: vec![("post", format!("handle_{}", "b".repeat(90))), ("put", "handle_c".to_string())],
+                    allow: "PUT, POST".to_string(),
+                },
+            ]
+        };
+        for n in 1..90 {
+            let name = format!("T{}", "r".repeat(n));
+            let text = routes_fns(&name, &routes(), "test").unwrap();
+            let tokens = routes_fns_tokens(&name, routes().iter().map(Route::tokens));
+            assert_eq!(text, render_items(tokens, "test").unwrap(), "{n}");
+            let none = routes_fns(&name, &[], "test").unwrap();
+            assert_eq!(none, render_items(routes_fns_tokens(&name, std::iter::empty()), "test").unwrap());
+        }
+    }
+
+    /// The `extract_` functions printed as text equal prettyplease's printing of their tokens,
+    /// across name lengths and member lists that take each layout of the head and the last
+    /// expression.
+    #[test]
+    fn extract_fns_print_as_prettyplease_prints_them() {
+        let _docs = super::super::docs::Table::scope();
+        let (mut as_text, mut one_line, mut left) = (0, 0, 0);
+        for n in 1..90 {
+            let name = format!("o{}", "p".repeat(n));
+            let request = format!("R{}", "q".repeat((n * 7) % 80));
+            let fields: Vec<(String, bool)> =
+                (0..n % 5).map(|i| (format!("f{}", "x".repeat((n + i * 3) % 12)), (n + i) % 2 == 0)).collect();
+            let extract = Extract { name: &name, request: &request, fields };
+            let statement = "    let b = inputs.bearer.take()?;\n";
+            for statements in [vec![], vec![Member::Text(statement.to_string())]] {
+                let reads = !statements.is_empty();
+                let Some(text) = extract.text(reads, statements.iter().map(|_| statement)) else {
+                    left += 1;
+                    continue;
+                };
+                let inputs = if reads { quote!(inputs) } else { quote!(_inputs) };
+                let tokens: Vec<Member> =
+                    statements.iter().map(|_| quote!(let b = inputs.bearer.take()?;).into()).collect();
+                let whole = fn_with_statements(extract.head(inputs), tokens, extract.tail(), "test").unwrap();
+                assert_eq!(text, whole, "{n}");
+                as_text += 1;
+                one_line += usize::from(text.contains("::std::option::Option::Some(") && text.contains(" })\n"));
+            }
+        }
+        assert!(as_text > 100 && one_line > 5 && left > 5, "{as_text} {one_line} {left}");
     }
 
     /// `::a::b::<::c::D>` as tokens.
