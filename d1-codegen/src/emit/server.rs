@@ -25,7 +25,7 @@ use crate::ir::{
 };
 use crate::naming;
 use crate::write::FileTree;
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::{Delimiter, Literal, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 use std::collections::BTreeMap;
 
@@ -1138,29 +1138,15 @@ fn handler(
                 quote!((#name, #kind))
             })
             .collect();
-        let missing = if body.required {
-            quote!(inputs.violations.push(::d1_runtime::server::In::Body, "", "is required");)
-        } else {
-            TokenStream::new()
-        };
-        // A body without constraints (raw bytes, an open value) has nothing to check.
-        let (value, c) = if check.is_empty() { (quote!(_value), quote!(_c)) } else { (quote!(value), quote!(c)) };
         body_encodings_list = encodings;
-        steps.push(Member::Tokens(quote! {
-            let body: ::std::option::Option<#ty> = match inputs.body.take() {
-                None => {
-                    #missing
-                    None
-                }
-                Some((encoding, bytes)) => ::d1_runtime::server::checked_body(
-                    encoding,
-                    &bytes,
-                    &[#(#form_fields),*],
-                    |#value: &::serde_json::Value, #c: &mut ::d1_runtime::server::Checker| { #check },
-                    &mut inputs.violations,
-                ),
-            };
-        }));
+        let text = match (form_fields.is_empty(), check_function(&check), super::type_text(&ty)) {
+            (true, Some(function), Some(ty)) => body_step_text(&ty, body.required, &function),
+            _ => None,
+        };
+        steps.push(match text {
+            Some(text) => Member::Text(text),
+            None => body_step_tokens(&ty, body.required, &form_fields, &check).into(),
+        });
         if body.required {
             required.push(ident("body"));
         }
@@ -1284,6 +1270,93 @@ impl Extract<'_> {
         text.push_str("}\n");
         Some(text)
     }
+}
+
+/// The statement reading the body of type `ty`, checking it with `check`.
+fn body_step_tokens(ty: &TokenStream, required: bool, form_fields: &[TokenStream], check: &TokenStream) -> TokenStream {
+    let missing = if required {
+        quote!(inputs.violations.push(::d1_runtime::server::In::Body, "", "is required");)
+    } else {
+        TokenStream::new()
+    };
+    // A body without constraints (raw bytes, an open value) has nothing to check.
+    let (value, c) = if check.is_empty() { (quote!(_value), quote!(_c)) } else { (quote!(value), quote!(c)) };
+    quote! {
+        let body: ::std::option::Option<#ty> = match inputs.body.take() {
+            None => {
+                #missing
+                None
+            }
+            Some((encoding, bytes)) => ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[#(#form_fields),*],
+                |#value: &::serde_json::Value, #c: &mut ::d1_runtime::server::Checker| { #check },
+                &mut inputs.violations,
+            ),
+        };
+    }
+}
+
+/// The function a body's check calls, where the check is that one call,
+/// `function(value, c, ::std::option::Option::None);` (a struct's or a union's check).
+fn check_function(check: &TokenStream) -> Option<String> {
+    let trees: Vec<TokenTree> = check.clone().into_iter().collect();
+    let [path @ .., TokenTree::Group(args), TokenTree::Punct(semi)] = trees.as_slice() else { return None };
+    let plain = semi.as_char() == ';'
+        && args.delimiter() == Delimiter::Parenthesis
+        && super::type_text(&args.stream())? == "value, c, ::std::option::Option::None";
+    let function = super::type_text(&path.iter().cloned().collect())?;
+    (plain && !function.is_empty()).then_some(function)
+}
+
+/// [`body_step_tokens`] without form fields, checked by a call of `function`, as prettyplease
+/// prints it in the body of a top-level function; `None` where a name might make it print
+/// otherwise.
+fn body_step_text(ty: &str, required: bool, function: &str) -> Option<String> {
+    let head = format!("    let body: ::std::option::Option<{ty}> = match inputs.body.take() {{\n");
+    let alone = format!("        {ty},\n");
+    let scrutinee = format!("    let body: ::std::option::Option<{ty}> = match inputs");
+    let head = if head.len() - 1 <= MARGIN {
+        head
+    } else if scrutinee.len() <= MARGIN + 12 {
+        // prettyplease keeps the type whole up to 12 columns past the margin (measured: the
+        // test sweeps the boundary) and breaks the scrutinee's chain.
+        format!("{scrutinee}\n        .body\n        .take()\n    {{\n")
+    } else if alone.len() - 1 <= MARGIN {
+        format!("    let body: ::std::option::Option<\n{alone}    > = match inputs.body.take() {{\n")
+    } else {
+        return None;
+    };
+    let none = if required {
+        "        None => {\n            inputs.violations.push(::d1_runtime::server::In::Body, \"\", \"is required\");\n            None\n        }\n"
+    } else {
+        "        None => None,\n"
+    };
+    let call = format!("                    {function}(value, c, ::std::option::Option::None);\n");
+    let call = if call.len() - 1 <= MARGIN {
+        call
+    } else {
+        format!(
+            "                    {function}(\n                        value,\n                        c,\n                        ::std::option::Option::None,\n                    );\n"
+        )
+    };
+    let text = format!(
+        "{head}{none}        Some((encoding, bytes)) => {{
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[],
+                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {{
+{call}                }},
+                &mut inputs.violations,
+            )
+        }}
+    }};
+"
+    );
+    let past = |line: &str| line.len() > MARGIN && !line.ends_with(" = match inputs");
+    (text.is_ascii() && !text.lines().any(past)).then_some(text)
 }
 
 /// The statement reading an optional query parameter that is a list joined by `separator`
@@ -2080,6 +2153,43 @@ mod tests {
             }
         }
         assert!(as_text > 100 && one_line > 5 && left > 5, "{as_text} {one_line} {left}");
+    }
+
+    /// The body statements printed as text equal prettyplease's printing of their tokens, in a
+    /// function whose other statements are printed from tokens, across type and check-function
+    /// lengths up to and past the margin.
+    #[test]
+    fn body_steps_print_as_prettyplease_prints_them() {
+        let (mut as_text, mut broken_type, mut broken_call, mut left) = (0, 0, 0, 0);
+        for n in 1..90 {
+            for required in [true, false] {
+                let ty = format!("::d1_types::m::B{}", "b".repeat(n));
+                let ty = if required { ty } else { format!("::std::option::Option<{ty}>") };
+                let function = format!("checks::check_{}", "c".repeat((n * 7) % 80));
+                let check = format!("{function}(value, c, ::std::option::Option::None);");
+                let check: TokenStream = check.parse().unwrap();
+                assert_eq!(check_function(&check).as_deref(), Some(function.as_str()));
+                let Some(text) = body_step_text(&ty, required, &function) else {
+                    left += 1;
+                    continue;
+                };
+                let statement = body_step_tokens(&path_tokens_with_generics(&ty), required, &[], &check);
+                let other = quote!(let b = inputs.bearer.take()?;);
+                let head = quote!(fn f(inputs: &mut X) -> Option<Y>);
+                let whole = render_items(quote!(#head { #other #statement #other Some(Y) }), "test").unwrap();
+                let statements = vec![Member::Tokens(other.clone()), Member::Text(text.clone()), other.into()];
+                assert_eq!(fn_with_statements(head, statements, quote!(Some(Y)), "test").unwrap(), whole, "{n}");
+                as_text += 1;
+                broken_type += usize::from(text.starts_with("    let body: ::std::option::Option<\n"));
+                broken_call += usize::from(text.contains("(\n                        value,"));
+            }
+        }
+        assert!(check_function(&quote!(c.string(value);)).is_none());
+        assert!(check_function(&quote!(f(value, c, skip);)).is_none());
+        assert!(
+            as_text > 60 && broken_type > 20 && broken_call > 20 && left > 5,
+            "{as_text} {broken_type} {broken_call} {left}"
+        );
     }
 
     /// `::a::b::<::c::D>` as tokens.
