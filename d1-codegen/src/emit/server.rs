@@ -890,11 +890,13 @@ impl Route {
             let alone = format!("                    {h}::<A>,\n");
             if line.len() - 1 <= MARGIN {
                 text.push_str(&line);
-            } else if alone.len() - 1 <= MARGIN {
-                // Past the margin, prettyplease would break `::<A>` too.
+            } else if alone.len() - ",\n".len() <= MARGIN {
                 text.push_str(&format!("{lead}{f}(\n{alone}                )\n"));
             } else {
-                return None;
+                // Past the margin, prettyplease breaks `::<A>` too.
+                text.push_str(&format!(
+                    "{lead}{f}(\n                    {h}::<\n                        A,\n                    >,\n                )\n"
+                ));
             }
         }
         text.push_str(
@@ -1225,12 +1227,16 @@ impl Extract<'_> {
         let head = format!(
             "fn extract_{name}({inputs}: &mut ::d1_runtime::server::Inputs<'_>) -> ::std::option::Option<{request}> {{\n"
         );
+        let output = format!(") -> ::std::option::Option<{request}> {{\n");
+        let output = if output.len() - 1 <= MARGIN {
+            output
+        } else {
+            format!(") -> ::std::option::Option<\n    {request},\n> {{\n")
+        };
         let head = if head.len() - 1 <= MARGIN {
             head
         } else {
-            format!(
-                "fn extract_{name}(\n    {inputs}: &mut ::d1_runtime::server::Inputs<'_>,\n) -> ::std::option::Option<{request}> {{\n"
-            )
+            format!("fn extract_{name}(\n    {inputs}: &mut ::d1_runtime::server::Inputs<'_>,\n{output}")
         };
         let values: Vec<String> = self
             .fields
@@ -1243,13 +1249,13 @@ impl Extract<'_> {
         let tail = if values.is_empty() {
             match request.len() + 2 {
                 ..=33 => format!("{some}}})\n"),
-                35.. => format!("{some}\n    }})\n"),
+                35.. if some.len() <= MARGIN => format!("{some}\n    }})\n"),
                 _ => return None,
             }
         } else if one_line.len() <= 34 && format!("    ::std::option::Option::Some({one_line}}})").len() <= MARGIN {
             format!("    ::std::option::Option::Some({one_line}}})\n")
         } else {
-            let mut tail = some + "\n";
+            let mut tail = format!("{some}\n");
             for value in &values {
                 tail.push_str("        ");
                 tail.push_str(value);
@@ -1257,7 +1263,17 @@ impl Extract<'_> {
             }
             tail + "    })\n"
         };
-        if !fits(&head) || !fits(&tail) {
+        // Past the margin only names alone on their line (with what cannot leave it), which
+        // have nowhere to break.
+        let alone = |line: &str| {
+            line == format!("fn extract_{name}(")
+                || line == format!("    {request},")
+                || line == some
+                || line.strip_prefix("        ").is_some_and(|value| values.iter().any(|v| value == format!("{v},")))
+        };
+        if !(head.is_ascii() && tail.is_ascii())
+            || head.lines().chain(tail.lines()).any(|l| l.len() > MARGIN && !alone(l))
+        {
             return None;
         }
         let mut text = String::with_capacity(512);
@@ -1319,6 +1335,8 @@ fn body_step_text(ty: &str, required: bool, function: &str) -> Option<String> {
     let scrutinee = format!("    let body: ::std::option::Option<{ty}> = match inputs");
     let head = if head.len() - 1 <= MARGIN {
         head
+    } else if head.len() - " {\n".len() <= MARGIN {
+        format!("{scrutinee}.body.take()\n    {{\n")
     } else if scrutinee.len() <= MARGIN + 12 {
         // prettyplease keeps the type whole up to 12 columns past the margin (measured: the
         // test sweeps the boundary) and breaks the scrutinee's chain.
@@ -1355,7 +1373,12 @@ fn body_step_text(ty: &str, required: bool, function: &str) -> Option<String> {
     }};
 "
     );
-    let past = |line: &str| line.len() > MARGIN && !line.ends_with(" = match inputs");
+    // Past the margin only what has nowhere to break.
+    let past = |line: &str| {
+        line.len() > MARGIN
+            && !line.ends_with(" = match inputs")
+            && line.strip_prefix("                    ").is_none_or(|call| call != format!("{function}("))
+    };
     (text.is_ascii() && !text.lines().any(past)).then_some(text)
 }
 
@@ -1772,11 +1795,24 @@ impl Handler<'_> {
         let call = if call.len() - ",\n".len() <= MARGIN {
             call
         } else {
-            format!("        move |request| async move {{\n            shared.api.{name}(request).await\n        }},\n")
+            let line = format!("            shared.api.{name}(request).await\n");
+            let method = format!("                .{name}(request)\n");
+            let body = if line.len() - 1 <= MARGIN {
+                line
+            } else if method.len() - 1 <= MARGIN {
+                format!("            shared\n                .api\n{method}                .await\n")
+            } else {
+                format!(
+                    "            shared\n                .api\n                .{name}(\n                    request,\n                )\n                .await\n"
+                )
+            };
+            format!("        move |request| async move {{\n{body}        }},\n")
         };
+        let head = format!("fn handle_{name}<A: {trait_name}>(\n");
+        let head =
+            if head.len() - 1 <= MARGIN { head } else { format!("fn handle_{name}<\n    A: {trait_name},\n>(\n") };
         let code = format!(
-            "fn handle_{name}<A: {trait_name}>(
-    ::d1_runtime::server::axum::extract::State(
+            "{head}    ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
         ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
@@ -1814,8 +1850,15 @@ impl Handler<'_> {
         super::docs::push_doc(&mut text, "", Some(&doc));
         let plain = text.is_ascii() && !text.bytes().any(|b| b < b' ' && b != b'\n') && text.lines().count() == 1;
         text.push_str(&code);
-        // The call's line was measured above, by its own rule.
-        let fits = code.lines().all(|line| line.len() <= MARGIN || call.starts_with(line));
+        // The call's lines were measured above, by their own rules; the name alone on a line
+        // has nowhere to break.
+        let alone = |line: &str| {
+            call.contains(line)
+                || line.starts_with(&format!("fn handle_{name}"))
+                || line.trim_start().starts_with(&format!("extract_{name},"))
+                || line.trim_start().starts_with(&format!("name: \"{name}\","))
+        };
+        let fits = code.lines().all(|line| line.len() <= MARGIN || alone(line));
         (plain && fits).then_some(text)
     }
 }
@@ -2068,7 +2111,7 @@ mod tests {
     #[test]
     fn routes_print_as_prettyplease_prints_them() {
         let allows = ["GET, HEAD", "POST", "GET, DELETE, HEAD", "GET, PUT, POST, DELETE, PATCH, HEAD", "PUT"];
-        let (mut as_text, mut broken, mut left) = (0, 0, 0);
+        let (mut as_text, mut broken, mut broken_generics, mut left) = (0, 0, 0, 0);
         for n in 1..100 {
             let handler = |c: &str, k: usize| format!("handle_{c}{}", "h".repeat(k));
             let mut handlers = vec![("get", handler("a", n))];
@@ -2091,8 +2134,9 @@ mod tests {
             assert_eq!(text, printed, "{n}");
             as_text += 1;
             broken += usize::from(text.contains("::<A>,\n"));
+            broken_generics += usize::from(text.contains("::<\n"));
         }
-        assert!(as_text > 40 && broken > 10 && left > 5, "{as_text} {broken} {left}");
+        assert!(as_text > 90 && broken > 10 && broken_generics > 10, "{as_text} {broken} {broken_generics} {left}");
     }
 
     /// The `router` and `routes` functions printed as text equal prettyplease's printing of their
@@ -2129,12 +2173,12 @@ mod tests {
     #[test]
     fn extract_fns_print_as_prettyplease_prints_them() {
         let _docs = super::super::docs::Table::scope();
-        let (mut as_text, mut one_line, mut left) = (0, 0, 0);
-        for n in 1..90 {
+        let (mut as_text, mut one_line, mut broken_output, mut left) = (0, 0, 0, 0);
+        for n in 1..130 {
             let name = format!("o{}", "p".repeat(n));
-            let request = format!("R{}", "q".repeat((n * 7) % 80));
+            let request = format!("R{}", "q".repeat((n * 7) % 110));
             let fields: Vec<(String, bool)> =
-                (0..n % 5).map(|i| (format!("f{}", "x".repeat((n + i * 3) % 12)), (n + i) % 2 == 0)).collect();
+                (0..n % 5).map(|i| (format!("f{}", "x".repeat((n * 5 + i * 3) % 90)), (n + i) % 2 == 0)).collect();
             let extract = Extract { name: &name, request: &request, fields };
             let statement = "    let b = inputs.bearer.take()?;\n";
             for statements in [vec![], vec![Member::Text(statement.to_string())]] {
@@ -2150,9 +2194,13 @@ mod tests {
                 assert_eq!(text, whole, "{n}");
                 as_text += 1;
                 one_line += usize::from(text.contains("::std::option::Option::Some(") && text.contains(" })\n"));
+                broken_output += usize::from(text.contains(") -> ::std::option::Option<\n"));
             }
         }
-        assert!(as_text > 100 && one_line > 5 && left > 5, "{as_text} {one_line} {left}");
+        assert!(
+            as_text > 100 && one_line > 5 && broken_output > 20 && left > 5,
+            "{as_text} {one_line} {broken_output} {left}"
+        );
     }
 
     /// The body statements printed as text equal prettyplease's printing of their tokens, in a
@@ -2206,8 +2254,8 @@ mod tests {
             &["::d1_runtime::server::Encoding::Json"],
             &["::d1_runtime::server::Encoding::Form", "::d1_runtime::server::Encoding::Json"],
         ];
-        let (mut as_text, mut broken_call, mut left) = (0, 0, 0);
-        for n in 1..90 {
+        let (mut as_text, mut broken_call, mut broken_chain, mut broken_head, mut left) = (0, 0, 0, 0, 0);
+        for n in 1..130 {
             let name = format!("o{}", "p".repeat(n));
             let trait_name = format!("T{}", "r".repeat(n % 30));
             let route = format!("GET /{}", "s".repeat(n));
@@ -2221,7 +2269,17 @@ mod tests {
             assert_eq!(text, render_items(handler.tokens(encodings), "test").unwrap(), "{name}");
             as_text += 1;
             broken_call += usize::from(text.contains("async move {\n"));
+            broken_chain += usize::from(text.contains("                .api\n"));
+            broken_head += usize::from(text.contains("<\n    A: "));
         }
-        assert!(as_text > 25 && broken_call > 5 && as_text - broken_call > 5 && left > 10, "{as_text} {left}");
+        assert!(
+            as_text > 80
+                && left > 30
+                && broken_call > 50
+                && as_text - broken_call > 5
+                && broken_chain > 20
+                && broken_head > 20,
+            "{as_text} {broken_call} {broken_chain} {broken_head} {left}"
+        );
     }
 }
