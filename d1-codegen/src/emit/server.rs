@@ -1331,7 +1331,6 @@ fn check_function(check: &TokenStream) -> Option<String> {
 /// otherwise.
 fn body_step_text(ty: &str, required: bool, function: &str) -> Option<String> {
     let head = format!("    let body: ::std::option::Option<{ty}> = match inputs.body.take() {{\n");
-    let alone = format!("        {ty},\n");
     let scrutinee = format!("    let body: ::std::option::Option<{ty}> = match inputs");
     let head = if head.len() - 1 <= MARGIN {
         head
@@ -1341,10 +1340,9 @@ fn body_step_text(ty: &str, required: bool, function: &str) -> Option<String> {
         // prettyplease keeps the type whole up to 12 columns past the margin (measured: the
         // test sweeps the boundary) and breaks the scrutinee's chain.
         format!("{scrutinee}\n        .body\n        .take()\n    {{\n")
-    } else if alone.len() - 1 <= MARGIN {
-        format!("    let body: ::std::option::Option<\n{alone}    > = match inputs.body.take() {{\n")
     } else {
-        return None;
+        let alone = super::types::type_lines(8, "", ty, ",", false)?;
+        format!("    let body: ::std::option::Option<\n{alone}    > = match inputs.body.take() {{\n")
     };
     let none = if required {
         "        None => {\n            inputs.violations.push(::d1_runtime::server::In::Body, \"\", \"is required\");\n            None\n        }\n"
@@ -2234,7 +2232,7 @@ mod tests {
     /// lengths up to and past the margin.
     #[test]
     fn body_steps_print_as_prettyplease_prints_them() {
-        let (mut as_text, mut broken_type, mut broken_call, mut left) = (0, 0, 0, 0);
+        let (mut as_text, mut broken_type, mut broken_inner, mut broken_call, mut left) = (0, 0, 0, 0, 0);
         for n in 1..90 {
             for required in [true, false] {
                 let ty = format!("::d1_types::m::B{}", "b".repeat(n));
@@ -2255,14 +2253,15 @@ mod tests {
                 assert_eq!(fn_with_statements(head, statements, quote!(Some(Y)), "test").unwrap(), whole, "{n}");
                 as_text += 1;
                 broken_type += usize::from(text.starts_with("    let body: ::std::option::Option<\n"));
+                broken_inner += usize::from(text.contains("        ::std::option::Option<\n"));
                 broken_call += usize::from(text.contains("(\n                        value,"));
             }
         }
         assert!(check_function(&quote!(c.string(value);)).is_none());
         assert!(check_function(&quote!(f(value, c, skip);)).is_none());
         assert!(
-            as_text > 60 && broken_type > 20 && broken_call > 20 && left > 5,
-            "{as_text} {broken_type} {broken_call} {left}"
+            as_text > 100 && broken_type > 50 && broken_inner > 10 && broken_call > 50,
+            "{as_text} {broken_type} {broken_inner} {broken_call} {left}"
         );
     }
 
