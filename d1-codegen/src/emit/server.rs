@@ -1590,7 +1590,8 @@ impl Response {
     }
 
     /// [`Response::tokens`] as prettyplease prints them; `None` for an enum without variants,
-    /// for codes without a named constant, and where a name or a type might make them print
+    /// for codes without a named constant that are not three digits, and where a name or a type
+    /// might make them print
     /// otherwise (a variant on one line or each of its fields on a line of its own, an arm on
     /// one line or its body alone in braces, with a margin to spare at the boundaries).
     fn text(&self) -> Option<String> {
@@ -1601,9 +1602,10 @@ impl Response {
             let variant = &v.name;
             // The status carried by the variant (ranges and `default`), or the declared code.
             let (status, carried) = match v.status {
-                Status::Code(code) => {
-                    (format!("::d1_runtime::server::axum::http::StatusCode::{}", naming::status_constant(code)?), None)
-                }
+                Status::Code(code) => match naming::status_constant(code) {
+                    Some(constant) => (format!("::d1_runtime::server::axum::http::StatusCode::{constant}"), None),
+                    None => (String::new(), None),
+                },
                 Status::Range(2) => {
                     ("status.status()".to_string(), Some("::d1_runtime::server::Status2xx".to_string()))
                 }
@@ -1653,7 +1655,10 @@ impl Response {
                     return None;
                 }
             }
-            status_arms.push_str(&arm_text(&status_pattern, &status)?);
+            status_arms.push_str(&match v.status {
+                Status::Code(code) if status.is_empty() => unnamed_status_arm(&status_pattern, code)?,
+                _ => arm_text(&status_pattern, &status)?,
+            });
             arms.push_str(&arm_text(&pattern, &write)?);
         }
         if variants.is_empty() || !variants.is_ascii() {
@@ -1697,14 +1702,31 @@ impl {name} {{
 
 /// A match arm at the depth of the arms of [`Response::text`], as prettyplease prints it: on one
 /// line when it fits without its comma, else its body alone in braces; `None` when that body
-/// would not fit on its line either.
+/// or the pattern's line would not fit either (prettyplease would break the pattern).
 fn arm_text(pattern: &str, body: &str) -> Option<String> {
     let line = format!("            {pattern} => {body},");
     if line.len() - 1 <= MARGIN {
         return Some(line + "\n");
     }
-    let inner = format!("                {body}");
-    (inner.len() <= MARGIN).then(|| format!("            {pattern} => {{\n{inner}\n            }}\n"))
+    let (open, inner) = (format!("            {pattern} => {{"), format!("                {body}"));
+    (open.len() <= MARGIN && inner.len() <= MARGIN).then(|| format!("{open}\n{inner}\n            }}\n"))
+}
+
+/// A status arm of [`Response::text`] for a code `http` has no constant for, as prettyplease
+/// prints it (the code's expression never fits one line); `None` for a code that is not three
+/// digits or a pattern that would not fit.
+fn unnamed_status_arm(pattern: &str, code: u16) -> Option<String> {
+    let open = format!("            {pattern} => {{\n");
+    ((100..=999).contains(&code) && open.len() - 1 <= MARGIN).then(|| {
+        format!(
+            "{open}                ::d1_runtime::server::axum::http::StatusCode::from_u16({code})
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
+            }}
+"
+        )
+    })
 }
 
 /// An operation's method of the API trait.
@@ -1966,7 +1988,7 @@ mod tests {
     #[test]
     fn responses_print_as_prettyplease_prints_them() {
         let _docs = super::super::docs::Table::scope();
-        let (mut as_text, mut broken_variant, mut braced_arm, mut left) = (0, 0, 0, 0);
+        let (mut as_text, mut broken_variant, mut braced_arm, mut unnamed, mut left) = (0, 0, 0, 0, 0);
         for n in 1..90 {
             let ty = path_tokens(&format!("::d1_types::module::T{}", "u".repeat(n)));
             let variant = |status: Status, name: String, body: Option<(TokenStream, Option<String>)>| Variant {
@@ -1981,7 +2003,11 @@ mod tests {
             ];
             let long = |c: &str| format!("{c}{}", "r".repeat((n * 7) % 45));
             match n % 7 {
-                0 => variants.push(variant(Status::Code(299), "Status299".to_string(), None)),
+                0 => variants.push(variant(
+                    Status::Code(299),
+                    format!("S{}", "x".repeat((n * 11) % 80)),
+                    (n % 2 == 0).then(|| (ty.clone(), None)),
+                )),
                 2 => variants.push(variant(
                     Status::Code(201),
                     format!("C{}", "r".repeat(n % 5)),
@@ -2010,10 +2036,11 @@ mod tests {
             as_text += 1;
             broken_variant += usize::from(text.contains("(\n        ::d1_types"));
             braced_arm += usize::from(text.contains(" => {\n"));
+            unnamed += usize::from(text.contains("from_u16(299)"));
         }
         assert!(
-            as_text > 50 && broken_variant > 20 && as_text - broken_variant > 20 && braced_arm > 40 && left > 20,
-            "{as_text} {broken_variant} {braced_arm} {left}"
+            as_text > 50 && broken_variant > 20 && as_text - broken_variant > 20 && braced_arm > 40 && unnamed > 5,
+            "{as_text} {broken_variant} {braced_arm} {unnamed} {left}"
         );
     }
 
