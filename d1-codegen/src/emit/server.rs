@@ -1141,8 +1141,9 @@ fn handler(
             })
             .collect();
         body_encodings_list = encodings;
-        let text = match (form_fields.is_empty(), check_function(&check), super::type_text(&ty)) {
-            (true, Some(function), Some(ty)) => body_step_text(&ty, body.required, &function),
+        let function = if check.is_empty() { Some(None) } else { check_function(&check).map(Some) };
+        let text = match (form_fields.is_empty(), function, super::type_text(&ty)) {
+            (true, Some(function), Some(ty)) => body_step_text(&ty, body.required, function.as_deref()),
             _ => None,
         };
         steps.push(match text {
@@ -1326,10 +1327,10 @@ fn check_function(check: &TokenStream) -> Option<String> {
     (plain && !function.is_empty()).then_some(function)
 }
 
-/// [`body_step_tokens`] without form fields, checked by a call of `function`, as prettyplease
-/// prints it in the body of a top-level function; `None` where a name might make it print
-/// otherwise.
-fn body_step_text(ty: &str, required: bool, function: &str) -> Option<String> {
+/// [`body_step_tokens`] without form fields, checked by a call of `function` (with nothing to
+/// check for `None`), as prettyplease prints it in the body of a top-level function; `None`
+/// where a name might make it print otherwise.
+fn body_step_text(ty: &str, required: bool, function: Option<&str>) -> Option<String> {
     let head = format!("    let body: ::std::option::Option<{ty}> = match inputs.body.take() {{\n");
     let scrutinee = format!("    let body: ::std::option::Option<{ty}> = match inputs");
     let head = if head.len() - 1 <= MARGIN {
@@ -1349,13 +1350,24 @@ fn body_step_text(ty: &str, required: bool, function: &str) -> Option<String> {
     } else {
         "        None => None,\n"
     };
-    let call = format!("                    {function}(value, c, ::std::option::Option::None);\n");
-    let call = if call.len() - 1 <= MARGIN {
-        call
-    } else {
-        format!(
-            "                    {function}(\n                        value,\n                        c,\n                        ::std::option::Option::None,\n                    );\n"
-        )
+    let check = match function {
+        // Past the margin: a closure with an empty body has nowhere to break.
+        None => {
+            "                |_value: &::serde_json::Value, _c: &mut ::d1_runtime::server::Checker| {},\n".to_string()
+        }
+        Some(function) => {
+            let call = format!("                    {function}(value, c, ::std::option::Option::None);\n");
+            let call = if call.len() - 1 <= MARGIN {
+                call
+            } else {
+                format!(
+                    "                    {function}(\n                        value,\n                        c,\n                        ::std::option::Option::None,\n                    );\n"
+                )
+            };
+            format!(
+                "                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {{\n{call}                }},\n"
+            )
+        }
     };
     let text = format!(
         "{head}{none}        Some((encoding, bytes)) => {{
@@ -1363,9 +1375,7 @@ fn body_step_text(ty: &str, required: bool, function: &str) -> Option<String> {
                 encoding,
                 &bytes,
                 &[],
-                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {{
-{call}                }},
-                &mut inputs.violations,
+{check}                &mut inputs.violations,
             )
         }}
     }};
@@ -1375,7 +1385,10 @@ fn body_step_text(ty: &str, required: bool, function: &str) -> Option<String> {
     let past = |line: &str| {
         line.len() > MARGIN
             && !line.ends_with(" = match inputs")
-            && line.strip_prefix("                    ").is_none_or(|call| call != format!("{function}("))
+            && !line.ends_with("::Checker| {},")
+            && line
+                .strip_prefix("                    ")
+                .is_none_or(|call| Some(call) != function.map(|f| format!("{f}(")).as_deref())
     };
     (text.is_ascii() && !text.lines().any(past)).then_some(text)
 }
@@ -1425,7 +1438,10 @@ fn joined_query_list_text(var: &str, name: &str, separator: char, parser: &str, 
     }};
 "
     );
-    fits_but_commas(&text).then_some(text)
+    // The list type alone on its line has nowhere to break.
+    let list_line = format!("                            {list},");
+    let fits = text.lines().all(|line| line == list_line || fits_but_commas(line));
+    (text.is_ascii() && fits).then_some(text)
 }
 
 /// `    let var = inputs.method(args);` as prettyplease prints it in the body of a top-level
@@ -2049,7 +2065,7 @@ mod tests {
     /// type lengths up to and past the margin (the fallback).
     #[test]
     fn joined_query_lists_print_as_prettyplease_prints_them() {
-        let (mut as_text, mut broken_parser, mut left) = (0, 0, 0);
+        let (mut as_text, mut broken_parser, mut long_list, mut left) = (0, 0, 0, 0);
         for n in 1..90 {
             for m in [n, (n * 7) % 60, (n * 13) % 45] {
                 let var = format!("v{}", "x".repeat(m % 30));
@@ -2062,6 +2078,7 @@ mod tests {
                     continue;
                 };
                 let text_has_broken_parser = text.contains("parse_from_str::<\n");
+                long_list += usize::from(text.lines().any(|l| l.len() > MARGIN + 1));
                 let (var, separator) = (ident(&var), ",".to_string());
                 let (parser, list) = (path_tokens_with_generics(&parser), path_tokens(&list));
                 let loc = quote!(::d1_runtime::server::In::Query);
@@ -2085,7 +2102,10 @@ mod tests {
                 broken_parser += usize::from(text_has_broken_parser);
             }
         }
-        assert!(as_text > 40 && broken_parser > 10 && left > 100, "{as_text} {broken_parser} {left}");
+        assert!(
+            as_text > 150 && broken_parser > 50 && long_list > 50 && left > 30,
+            "{as_text} {broken_parser} {long_list} {left}"
+        );
     }
 
     /// The request structs printed as text equal prettyplease's printing of their tokens, with
@@ -2259,16 +2279,22 @@ mod tests {
     /// lengths up to and past the margin.
     #[test]
     fn body_steps_print_as_prettyplease_prints_them() {
-        let (mut as_text, mut broken_type, mut broken_inner, mut broken_call, mut left) = (0, 0, 0, 0, 0);
+        let (mut as_text, mut broken_type, mut broken_inner, mut broken_call, mut unchecked, mut left) =
+            (0, 0, 0, 0, 0, 0);
         for n in 1..90 {
             for required in [true, false] {
                 let ty = format!("::d1_types::m::B{}", "b".repeat(n));
                 let ty = if required { ty } else { format!("::std::option::Option<{ty}>") };
                 let function = format!("checks::check_{}", "c".repeat((n * 7) % 80));
-                let check = format!("{function}(value, c, ::std::option::Option::None);");
-                let check: TokenStream = check.parse().unwrap();
-                assert_eq!(check_function(&check).as_deref(), Some(function.as_str()));
-                let Some(text) = body_step_text(&ty, required, &function) else {
+                let (check, function) = if n % 5 == 0 {
+                    (TokenStream::new(), None)
+                } else {
+                    let check: TokenStream =
+                        format!("{function}(value, c, ::std::option::Option::None);").parse().unwrap();
+                    assert_eq!(check_function(&check).as_deref(), Some(function.as_str()));
+                    (check, Some(function))
+                };
+                let Some(text) = body_step_text(&ty, required, function.as_deref()) else {
                     left += 1;
                     continue;
                 };
@@ -2281,14 +2307,15 @@ mod tests {
                 as_text += 1;
                 broken_type += usize::from(text.starts_with("    let body: ::std::option::Option<\n"));
                 broken_inner += usize::from(text.contains("        ::std::option::Option<\n"));
+                unchecked += usize::from(text.contains("|_value"));
                 broken_call += usize::from(text.contains("(\n                        value,"));
             }
         }
         assert!(check_function(&quote!(c.string(value);)).is_none());
         assert!(check_function(&quote!(f(value, c, skip);)).is_none());
         assert!(
-            as_text > 100 && broken_type > 50 && broken_inner > 10 && broken_call > 50,
-            "{as_text} {broken_type} {broken_inner} {broken_call} {left}"
+            as_text > 100 && broken_type > 50 && broken_inner > 10 && broken_call > 40 && unchecked > 20,
+            "{as_text} {broken_type} {broken_inner} {broken_call} {unchecked} {left}"
         );
     }
 
