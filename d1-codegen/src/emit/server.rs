@@ -558,8 +558,11 @@ fn api_module(
     let module_doc: Vec<String> = doc_text(&module_doc).lines().map(str::to_string).collect();
 
     let mut trait_methods = Vec::new();
-    let mut items = String::new();
-    let mut handlers = String::new();
+    // Reserved from the bytes an operation's items and handler take (about 2 and 4 kB on
+    // Microsoft Graph, 11,422 operations): growing these by doubling copied tens of megabytes
+    // into freshly cleared pages.
+    let mut items = String::with_capacity(api.operations.len() * 2560);
+    let mut handlers = String::with_capacity(api.operations.len() * 4096);
     // path → (method, handler name) in operation order
     let mut paths: BTreeMap<String, Vec<(Method, String)>> = BTreeMap::new();
     let api_name = &api.module;
@@ -656,7 +659,9 @@ fn api_module(
     );
 
     let base = base.as_ref().map(|(doc, path)| (doc.as_str(), path.as_str()));
-    let mut text = String::with_capacity(items.len() + handlers.len() + routes.len() * 512 + 4096);
+    // An eighth more for the checks module and the blank lines `spaced_after` adds in place.
+    let known = items.len() + handlers.len() + routes.len() * 512 + 4096;
+    let mut text = String::with_capacity(known + known / 8);
     text.push_str(&module_head(&module_doc, base, what)?);
     text.push_str(&api_trait(&trait_text, &trait_doc, trait_methods, what)?);
     text.push_str(&items);
