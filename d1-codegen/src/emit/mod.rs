@@ -561,8 +561,7 @@ pub(crate) enum RootPart {
 /// prints `#![doc = " line"]` (`//!` alone for an empty line), unless a line holds what
 /// [`escape::doc`] changes, a line break or trailing white space; those go through the tokens.
 pub(crate) fn inner_docs(lines: &[String]) -> RootPart {
-    let plain = |l: &String| !l.contains('\n') && !l.ends_with(char::is_whitespace) && escape::doc(l) == *l;
-    if !lines.iter().all(plain) {
+    if !lines.iter().all(|l| plain_doc_line(l)) {
         let doc = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
         return RootPart::Items(quote!(#( #![doc = #doc] )*));
     }
@@ -576,6 +575,12 @@ pub(crate) fn inner_docs(lines: &[String]) -> RootPart {
         text.push('\n');
     }
     RootPart::Text(text)
+}
+
+/// Whether prettyplease prints the doc string `" {line}"` as `/// {line}` (`//!` for an inner
+/// doc): one line, without trailing white space, that [`escape::doc`] leaves as it is.
+pub(crate) fn plain_doc_line(line: &str) -> bool {
+    !line.contains('\n') && !line.ends_with(char::is_whitespace) && escape::doc(line) == line
 }
 
 /// Appends the printed `tokens` to `text`, each item marked `#[rustfmt::skip]`. prettyplease

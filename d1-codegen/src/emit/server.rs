@@ -14,11 +14,10 @@ mod checks;
 use super::templates;
 use super::{
     declaration_text, describe_sources, doc_attrs, fits, fn_with_statements, ident, inner_docs, path_tokens,
-    render_block, render_crate_root, render_items, rust_header, spaced_after, type_tokens, Member, Options, Part,
-    RootPart, Scope, MARGIN,
+    plain_doc_line, render_block, render_crate_root, render_items, rust_header, spaced_after, type_tokens, Member,
+    Options, Part, RootPart, Scope, MARGIN,
 };
 use crate::error::{Error, Location};
-use crate::escape;
 use crate::ir::{
     Api, IntWidth, Ir, ListStyle, MediaType, Method, Module, NewtypeInner, Operation, ParamLocation, Parameter,
     PathSegment, SecurityKind, Status, TypeKind, TypeRef, ValueStyle,
@@ -683,7 +682,6 @@ fn api_module(
     Ok(text)
 }
 
-/// The path part of the API's first server URL (`https://host/banking/v1` → `/banking/v1`).
 /// The request struct of `op`: one member per parameter, the bearer token and the body. Its
 /// members are printed as text (see [`declaration_text`]) into the struct printed without them,
 /// unless one of them would not print as plain lines.
@@ -792,8 +790,7 @@ fn request_struct_text(doc: &str, name: &str, members: &str) -> String {
 /// (`base`: the doc's text and the path). Printed as text where every doc line prints as it is
 /// (see [`inner_docs`]), else from tokens.
 fn module_head(doc: &[String], base: Option<(&str, &str)>, what: &str) -> Result<String, Error> {
-    let plain = |line: &str| !line.contains('\n') && !line.ends_with(char::is_whitespace) && escape::doc(line) == line;
-    if let (RootPart::Text(mut text), true) = (inner_docs(doc), base.is_none_or(|(d, _)| plain(d))) {
+    if let (RootPart::Text(mut text), true) = (inner_docs(doc), base.is_none_or(|(d, _)| plain_doc_line(d))) {
         if let Some((doc, path)) = base {
             text.push_str("/// ");
             text.push_str(doc);
@@ -986,6 +983,7 @@ fn routes_fns_tokens(trait_name: &str, route_calls: impl Iterator<Item = TokenSt
     }
 }
 
+/// The path part of the API's first server URL (`https://host/banking/v1` → `/banking/v1`).
 fn base_path(api: &Api) -> Option<String> {
     let url = &api.servers.first()?.url;
     let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
