@@ -14,17 +14,17 @@ mod checks;
 use super::templates;
 use super::{
     declaration_text, describe_sources, doc_attrs, fits, fn_with_statements, ident, inner_docs, path_tokens,
-    render_block, render_crate_root, render_items, rust_header, spaced_after, struct_with_members, type_tokens, Member,
+    plain_doc_line, render_block, render_crate_root, render_items, rust_header, spaced_after, type_tokens, Member,
     Options, Part, RootPart, Scope, MARGIN,
 };
-use crate::error::Error;
+use crate::error::{Error, Location};
 use crate::ir::{
     Api, IntWidth, Ir, ListStyle, MediaType, Method, Module, NewtypeInner, Operation, ParamLocation, Parameter,
     PathSegment, SecurityKind, Status, TypeKind, TypeRef, ValueStyle,
 };
 use crate::naming;
 use crate::write::FileTree;
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::{Delimiter, Literal, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 use std::collections::BTreeMap;
 
@@ -250,16 +250,17 @@ fn status_code(code: u16) -> TokenStream {
     }
 }
 
-fn method_fn(method: Method) -> TokenStream {
+/// The name of axum's method router for `method` (`get`, `post`, …).
+fn method_fn(method: Method) -> &'static str {
     match method {
-        Method::Get => quote!(get),
-        Method::Put => quote!(put),
-        Method::Post => quote!(post),
-        Method::Delete => quote!(delete),
-        Method::Patch => quote!(patch),
-        Method::Head => quote!(head),
-        Method::Options => quote!(options),
-        Method::Trace => quote!(trace),
+        Method::Get => "get",
+        Method::Put => "put",
+        Method::Post => "post",
+        Method::Delete => "delete",
+        Method::Patch => "patch",
+        Method::Head => "head",
+        Method::Options => "options",
+        Method::Trace => "trace",
     }
 }
 
@@ -539,7 +540,6 @@ fn api_module(
     let scope = Scope::External(types_crate);
     let mut checks = checks::Checks::new(ir, open, types_crate, server_root, Module::Api(api.module.clone()));
     let trait_text = trait_name(api);
-    let trait_ident = ident(&trait_text);
     let module_doc = {
         let mut doc = format!(
             "Server side of the **{}** (version {}), from `{}`: implement [`{}`] and mount it with [`router`] (or [`routes`]).",
@@ -559,20 +559,21 @@ fn api_module(
         }
         doc
     };
-    let module_doc = doc_text(&module_doc);
-    let module_doc = module_doc.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    let module_doc: Vec<String> = doc_text(&module_doc).lines().map(str::to_string).collect();
 
     let mut trait_methods = Vec::new();
-    let mut items = String::new();
-    let mut handlers = String::new();
-    // path → (method, handler ident) in operation order
-    let mut paths: BTreeMap<String, Vec<(Method, proc_macro2::Ident)>> = BTreeMap::new();
+    // Reserved from the bytes an operation's items and handler take (about 2 and 4 kB on
+    // Microsoft Graph, 11,422 operations): growing these by doubling copied tens of megabytes
+    // into freshly cleared pages.
+    let mut items = String::with_capacity(api.operations.len() * 2560);
+    let mut handlers = String::with_capacity(api.operations.len() * 4096);
+    // path → (method, handler name) in operation order
+    let mut paths: BTreeMap<String, Vec<(Method, String)>> = BTreeMap::new();
     let api_name = &api.module;
 
     for op in &api.operations {
         let req_ident = ident(&op_type_name(op, "Request"));
         let resp_ident = ident(&op_type_name(op, "Response"));
-        let handler_ident = ident(&format!("handle_{}", op.name));
         let bearer = needs_bearer(api, op);
 
         // ---- trait method
@@ -633,80 +634,43 @@ fn api_module(
         // ---- handler
         let handler = handler(ir, api_name, op, bearer, &trait_text, &req_ident, &mut checks, scope, what)?;
         handlers.push_str(&handler);
-        paths.entry(axum_path(op)).or_default().push((op.method, handler_ident));
+        paths.entry(axum_path(op)).or_default().push((op.method, format!("handle_{}", op.name)));
     }
 
     // ---- routes
-    let mut route_calls = Vec::new();
-    for (path, mut methods) in paths {
-        methods.sort_by_key(|(m, _)| *m);
-        let mut allow: Vec<&str> = methods.iter().map(|(m, _)| m.as_str()).collect();
-        if methods.iter().any(|(m, _)| *m == Method::Get) && !methods.iter().any(|(m, _)| *m == Method::Head) {
-            allow.push("HEAD");
-        }
-        let allow = allow.join(", ");
-        let mut chain = TokenStream::new();
-        for (i, (m, h)) in methods.iter().enumerate() {
-            let f = method_fn(*m);
-            if i == 0 {
-                chain = quote!(::d1_runtime::server::axum::routing::#f(#h::<A>));
-            } else {
-                chain = quote!(#chain.#f(#h::<A>));
+    let routes: Vec<Route> = paths
+        .into_iter()
+        .map(|(path, mut methods)| {
+            methods.sort_by_key(|(m, _)| *m);
+            let mut allow: Vec<&str> = methods.iter().map(|(m, _)| m.as_str()).collect();
+            if methods.iter().any(|(m, _)| *m == Method::Get) && !methods.iter().any(|(m, _)| *m == Method::Head) {
+                allow.push("HEAD");
             }
-        }
-        route_calls.push(quote! {
-            .route(#path, #chain.fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
-                ::d1_runtime::server::method_not_allowed(&headers, #allow)
-            }))
-        });
-    }
+            let allow = allow.join(", ");
+            Route { path, handlers: methods.into_iter().map(|(m, h)| (method_fn(m), h)).collect(), allow }
+        })
+        .collect();
     let base = base_path(api).map(|b| {
-        let d = format!(
-            " The path under which D1 serves this API (from its first server URL, `{}`).",
+        let doc = format!(
+            "The path under which D1 serves this API (from its first server URL, `{}`).",
             api.servers.first().map(|s| s.url.as_str()).unwrap_or("")
         );
-        quote! {
-            #[doc = #d]
-            pub const BASE_PATH: &str = #b;
-        }
+        (doc, b)
     });
     let trait_doc = format!(
         "The **{}** (version {}): one method per operation. Mount an implementation with [`router`].\n\nEach method receives inputs the router has already checked and returns the response to send; for a status the spec does not declare, return an [`ApiError`](::d1_runtime::server::ApiError). Implement the methods as `async fn`; the futures must be `Send`.",
         api.title, api.version
     );
-    let trait_doc = doc_attrs(Some(&trait_doc));
 
-    let mut text = render_items(
-        quote! {
-            #( #![doc = #module_doc] )*
-
-            #base
-
-        },
-        what,
-    )?;
-    text.push_str(&render_block(
-        quote!(#trait_doc pub trait #trait_ident: ::std::marker::Send + ::std::marker::Sync + 'static),
-        trait_methods,
-        what,
-    )?);
+    let base = base.as_ref().map(|(doc, path)| (doc.as_str(), path.as_str()));
+    // An eighth more for the checks module and the blank lines `spaced_after` adds in place.
+    let known = items.len() + handlers.len() + routes.len() * 512 + 4096;
+    let mut text = String::with_capacity(known + known / 8);
+    text.push_str(&module_head(&module_doc, base, what)?);
+    text.push_str(&api_trait(&trait_text, &trait_doc, trait_methods, what)?);
     text.push_str(&items);
-    let routes = quote! {
-        /// Every operation of the API, with a JSON `404` for unknown paths.
-        pub fn router<A: #trait_ident>(api: A) -> ::d1_runtime::server::axum::Router {
-            ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
-        }
-
-        /// Every operation of the API and no fallback, to be merged or nested with the routes of
-        /// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.
-        pub fn routes<A: #trait_ident>(api: A, config: ::d1_runtime::server::Config) -> ::d1_runtime::server::axum::Router {
-            let shared = ::std::sync::Arc::new(::d1_runtime::server::Shared { api, config });
-            ::d1_runtime::server::axum::Router::new()
-                #(#route_calls)*
-                .with_state(shared)
-        }
-    };
-    text.push_str(&render_items(routes, what)?);
+    drop(items);
+    text.push_str(&routes_fns(&trait_text, &routes, what)?);
     text.push_str(&handlers);
     let checks = checks.finish(4);
     if !checks.is_empty() {
@@ -723,7 +687,6 @@ fn api_module(
     Ok(text)
 }
 
-/// The path part of the API's first server URL (`https://host/banking/v1` → `/banking/v1`).
 /// The request struct of `op`: one member per parameter, the bearer token and the body. Its
 /// members are printed as text (see [`declaration_text`]) into the struct printed without them,
 /// unless one of them would not print as plain lines.
@@ -788,27 +751,244 @@ fn request_struct(
             Some(text)
         })
         .collect();
-    let fields = members.iter().filter(|_| as_text.is_none()).map(|(doc, name, ty)| {
+    let req_doc = format!("The checked inputs of [`{}::{}`].", trait_name(api), op.name);
+    if let Some(members) = as_text {
+        return Ok(request_struct_text(&req_doc, &req_ident.to_string(), &members));
+    }
+    let fields = members.iter().map(|(doc, name, ty)| {
         let doc = doc_attrs(Some(doc));
         let name = ident(name);
         quote!(#doc pub #name: #ty,)
     });
-    let req_doc = format!("The checked inputs of [`{}::{}`].", trait_name(api), op.name);
+    render_items(request_struct_tokens(&req_doc, req_ident, quote!(#(#fields)*)), what)
+}
+
+fn request_struct_tokens(doc: &str, name: &proc_macro2::Ident, fields: TokenStream) -> TokenStream {
     // Not `#[non_exhaustive]`, unlike the types: the router builds it, and the one place a
     // user builds it is a test of a handler, where a struct literal is the way in.
-    let tokens = quote! {
-        #[doc = #req_doc]
+    quote! {
+        #[doc = #doc]
         #[derive(Clone, Debug)]
-        pub struct #req_ident {
-            #(#fields)*
+        pub struct #name {
+            #fields
         }
-    };
-    match as_text {
-        Some(members) if !members.is_empty() => struct_with_members(tokens, &members, what),
-        _ => render_items(tokens, what),
     }
 }
 
+/// The request struct's doc, derive and braces around its members' lines, as prettyplease
+/// prints them (the doc names only identifiers; the head is never broken).
+fn request_struct_text(doc: &str, name: &str, members: &str) -> String {
+    let braces = if members.is_empty() { "{}\n" } else { "{\n" };
+    let close = if members.is_empty() { "" } else { "}\n" };
+    let mut text = String::with_capacity(doc.len() + name.len() + members.len() + 48);
+    super::docs::push_doc(&mut text, "", Some(doc));
+    text.push_str("#[derive(Clone, Debug)]\npub struct ");
+    text.push_str(name);
+    text.push(' ');
+    text.push_str(braces);
+    text.push_str(members);
+    text.push_str(close);
+    text
+}
+
+/// The module's `//!` docs and, when D1 serves the API under a path, `BASE_PATH` with its doc
+/// (`base`: the doc's text and the path). Printed as text where every doc line prints as it is
+/// (see [`inner_docs`]), else from tokens.
+fn module_head(doc: &[String], base: Option<(&str, &str)>, what: &str) -> Result<String, Error> {
+    if let (RootPart::Text(mut text), true) = (inner_docs(doc), base.is_none_or(|(d, _)| plain_doc_line(d))) {
+        if let Some((doc, path)) = base {
+            text.push_str("/// ");
+            text.push_str(doc);
+            text.push_str("\npub const BASE_PATH: &str = ");
+            text.push_str(&Literal::string(path).to_string());
+            text.push_str(";\n");
+        }
+        return Ok(text);
+    }
+    render_items(module_head_tokens(doc, base), what)
+}
+
+fn module_head_tokens(doc: &[String], base: Option<(&str, &str)>) -> TokenStream {
+    let doc = doc.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    let base = base.map(|(doc, path)| {
+        let doc = format!(" {doc}");
+        quote! {
+            #[doc = #doc]
+            pub const BASE_PATH: &str = #path;
+        }
+    });
+    quote! {
+        #( #![doc = #doc] )*
+        #base
+    }
+}
+
+/// The API's trait: as text when every method is, else printed around the methods that are not.
+fn api_trait(name: &str, doc: &str, methods: Vec<Member>, what: &str) -> Result<String, Error> {
+    let mut text = String::new();
+    if methods.iter().all(|m| matches!(m, Member::Text(_))) {
+        super::docs::push_doc(&mut text, "", Some(doc));
+        text.push_str("pub trait ");
+        text.push_str(name);
+        text.push_str(": ::std::marker::Send + ::std::marker::Sync + 'static {");
+        text.push_str(if methods.is_empty() { "}\n" } else { "\n" });
+        for method in &methods {
+            if let Member::Text(method) = method {
+                text.push_str(method);
+            }
+        }
+        if !methods.is_empty() {
+            text.push_str("}\n");
+        }
+        return Ok(text);
+    }
+    render_block(api_trait_head(name, doc), methods, what)
+}
+
+fn api_trait_head(name: &str, doc: &str) -> TokenStream {
+    let (doc, name) = (doc_attrs(Some(doc)), ident(name));
+    quote!(#doc pub trait #name: ::std::marker::Send + ::std::marker::Sync + 'static)
+}
+
+/// One path of the router.
+struct Route {
+    /// The path in axum's syntax.
+    path: String,
+    /// The method routers' names and their handlers' names, the first made with axum's
+    /// `routing::` function of its name, the others chained to it.
+    handlers: Vec<(&'static str, String)>,
+    /// The methods the path allows, for the `405` of the others.
+    allow: String,
+}
+
+impl Route {
+    /// The `.route(…)` call of the chain in `routes`.
+    fn tokens(&self) -> TokenStream {
+        let (path, allow) = (&self.path, &self.allow);
+        let mut chain = TokenStream::new();
+        for (i, (f, h)) in self.handlers.iter().enumerate() {
+            let (f, h) = (ident(f), ident(h));
+            chain = if i == 0 {
+                quote!(::d1_runtime::server::axum::routing::#f(#h::<A>))
+            } else {
+                quote!(#chain.#f(#h::<A>))
+            };
+        }
+        quote! {
+            .route(#path, #chain.fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {
+                ::d1_runtime::server::method_not_allowed(&headers, #allow)
+            }))
+        }
+    }
+
+    /// [`Route::tokens`] as prettyplease prints them in the chain of `routes` (the chain always
+    /// breaks: the `fallback` line alone is past the margin), or `None` where a name might make
+    /// them print otherwise.
+    fn text(&self) -> Option<String> {
+        let path = Literal::string(&self.path).to_string();
+        let allow = Literal::string(&self.allow).to_string();
+        let mut text = String::with_capacity(512);
+        text.push_str("        .route(\n            ");
+        text.push_str(&path);
+        text.push_str(",\n");
+        for (i, (f, h)) in self.handlers.iter().enumerate() {
+            let lead = if i == 0 { "            ::d1_runtime::server::axum::routing::" } else { "                ." };
+            let line = format!("{lead}{f}({h}::<A>)\n");
+            let alone = format!("                    {h}::<A>,\n");
+            if line.len() - 1 <= MARGIN {
+                text.push_str(&line);
+            } else if alone.len() - ",\n".len() <= MARGIN {
+                text.push_str(&format!("{lead}{f}(\n{alone}                )\n"));
+            } else {
+                // Past the margin, prettyplease breaks `::<A>` too.
+                text.push_str(&format!(
+                    "{lead}{f}(\n                    {h}::<\n                        A,\n                    >,\n                )\n"
+                ));
+            }
+        }
+        text.push_str(
+            "                .fallback(|headers: ::d1_runtime::server::axum::http::HeaderMap| async move {\n",
+        );
+        let call = format!("                    ::d1_runtime::server::method_not_allowed(&headers, {allow})\n");
+        if call.len() - 1 <= MARGIN {
+            text.push_str(&call);
+        } else {
+            text.push_str(&format!(
+                "                    ::d1_runtime::server::method_not_allowed(\n                        &headers,\n                        {allow},\n                    )\n"
+            ));
+        }
+        text.push_str("                }),\n        )\n");
+        text.is_ascii().then_some(text)
+    }
+
+    /// [`Route::tokens`] printed by prettyplease in a chain of its own, cut out of it.
+    fn printed(&self, what: &str) -> Result<String, Error> {
+        let call = self.tokens();
+        let printed = render_items(
+            quote!(fn f() -> R { ::d1_runtime::server::axum::Router::new() #call .with_state(shared) }),
+            what,
+        )?;
+        printed
+            .strip_prefix("fn f() -> R {\n    ::d1_runtime::server::axum::Router::new()\n")
+            .and_then(|rest| rest.strip_suffix("        .with_state(shared)\n}\n"))
+            .map(str::to_string)
+            .ok_or_else(|| Error::new(&Location::new(what, ""), "internal error: a route printed unexpectedly"))
+    }
+}
+
+/// The `router` and `routes` functions of the API whose trait is `trait_name`: as text, each
+/// route's call as text where [`Route::text`] allows and printed on its own where not; all
+/// from tokens where the trait's name or having no routes would print the functions otherwise.
+fn routes_fns(trait_name: &str, routes: &[Route], what: &str) -> Result<String, Error> {
+    let router = format!("pub fn router<A: {trait_name}>(api: A) -> ::d1_runtime::server::axum::Router {{\n");
+    if routes.is_empty() || router.len() - 1 > MARGIN || !trait_name.is_ascii() {
+        return render_items(routes_fns_tokens(trait_name, routes.iter().map(Route::tokens)), what);
+    }
+    let mut text = String::with_capacity(routes.len() * 512 + 1024);
+    text.push_str("/// Every operation of the API, with a JSON `404` for unknown paths.\n");
+    text.push_str(&router);
+    text.push_str(
+        "    ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))\n}\n\
+         /// Every operation of the API and no fallback, to be merged or nested with the routes of\n\
+         /// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.\n\
+         pub fn routes<A: ",
+    );
+    text.push_str(trait_name);
+    text.push_str(
+        ">(\n    api: A,\n    config: ::d1_runtime::server::Config,\n) -> ::d1_runtime::server::axum::Router {\n    \
+         let shared = ::std::sync::Arc::new(::d1_runtime::server::Shared {\n        api,\n        config,\n    });\n    \
+         ::d1_runtime::server::axum::Router::new()\n",
+    );
+    for route in routes {
+        match route.text() {
+            Some(route) => text.push_str(&route),
+            None => text.push_str(&route.printed(what)?),
+        }
+    }
+    text.push_str("        .with_state(shared)\n}\n");
+    Ok(text)
+}
+
+fn routes_fns_tokens(trait_name: &str, route_calls: impl Iterator<Item = TokenStream>) -> TokenStream {
+    let trait_ident = ident(trait_name);
+    quote! {
+        /// Every operation of the API, with a JSON `404` for unknown paths.
+        pub fn router<A: #trait_ident>(api: A) -> ::d1_runtime::server::axum::Router {
+            ::d1_runtime::server::finish(routes(api, ::d1_runtime::server::Config::default()))
+        }
+
+        /// Every operation of the API and no fallback, to be merged or nested with the routes of
+        /// other APIs; call [`finish`](::d1_runtime::server::finish) on the combined router.
+        pub fn routes<A: #trait_ident>(api: A, config: ::d1_runtime::server::Config) -> ::d1_runtime::server::axum::Router {
+            let shared = ::std::sync::Arc::new(::d1_runtime::server::Shared { api, config });
+            ::d1_runtime::server::axum::Router::new()
+                #(#route_calls)*
+                .with_state(shared)
+        }
+    }
+}
+
+/// The path part of the API's first server URL (`https://host/banking/v1` → `/banking/v1`).
 fn base_path(api: &Api) -> Option<String> {
     let url = &api.servers.first()?.url;
     let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
@@ -968,53 +1148,257 @@ fn handler(
                 quote!((#name, #kind))
             })
             .collect();
-        let missing = if body.required {
-            quote!(inputs.violations.push(::d1_runtime::server::In::Body, "", "is required");)
-        } else {
-            TokenStream::new()
-        };
-        // A body without constraints (raw bytes, an open value) has nothing to check.
-        let (value, c) = if check.is_empty() { (quote!(_value), quote!(_c)) } else { (quote!(value), quote!(c)) };
         body_encodings_list = encodings;
-        steps.push(Member::Tokens(quote! {
-            let body: ::std::option::Option<#ty> = match inputs.body.take() {
-                None => {
-                    #missing
-                    None
-                }
-                Some((encoding, bytes)) => ::d1_runtime::server::checked_body(
-                    encoding,
-                    &bytes,
-                    &[#(#form_fields),*],
-                    |#value: &::serde_json::Value, #c: &mut ::d1_runtime::server::Checker| { #check },
-                    &mut inputs.violations,
-                ),
-            };
-        }));
+        let function = if check.is_empty() { Some(None) } else { check_function(&check).map(Some) };
+        let text = match (form_fields.is_empty(), function, super::type_text(&ty)) {
+            (true, Some(function), Some(ty)) => body_step_text(&ty, body.required, function.as_deref()),
+            _ => None,
+        };
+        steps.push(match text {
+            Some(text) => Member::Text(text),
+            None => body_step_tokens(&ty, body.required, &form_fields, &check).into(),
+        });
         if body.required {
             required.push(ident("body"));
         }
         assign.push(ident("body"));
     }
-    let values =
-        assign.iter().map(|field| if required.contains(field) { quote!(#field: #field?) } else { quote!(#field) });
-    let extract_doc =
-        format!(" The checked inputs of `{op_name}`; `None` when one is invalid (each recorded in `inputs`).");
-    let extract_ident = format_ident!("extract_{}", op.name);
     let route = format!("{} {}", op.method.as_str(), op.path);
     let handler = Handler { api: api_name, name: op_name, route: &route, bearer, trait_name };
     let mut text = match handler.text(&body_encodings_list) {
         Some(text) => text,
         None => render_items(handler.tokens(&body_encodings_list), what)?,
     };
-    let inputs = if steps.is_empty() { quote!(_inputs) } else { quote!(inputs) };
-    let head = quote! {
-        #[doc = #extract_doc]
-        fn #extract_ident(#inputs: &mut ::d1_runtime::server::Inputs<'_>) -> ::std::option::Option<#req_ident>
-    };
-    let tail = quote!(::std::option::Option::Some(#req_ident { #(#values),* }));
-    text.push_str(&fn_with_statements(head, steps, tail, what)?);
+    let fields = assign.iter().map(|field| (field.to_string(), required.contains(field))).collect();
+    let extract = Extract { name: op_name, request: &req_ident.to_string(), fields };
+    text.push_str(&extract.print(steps, what)?);
     Ok(text)
+}
+
+/// An operation's `extract_` function: its statements read the request's members, its last
+/// expression builds the request.
+struct Extract<'a> {
+    /// The operation's name.
+    name: &'a str,
+    /// The request struct's name.
+    request: &'a str,
+    /// The request's members, each with whether its statement's value is an `Option` the
+    /// function returns early on (`member?`).
+    fields: Vec<(String, bool)>,
+}
+
+impl Extract<'_> {
+    fn doc(&self) -> String {
+        format!("The checked inputs of `{}`; `None` when one is invalid (each recorded in `inputs`).", self.name)
+    }
+
+    /// The function around `statements`: as text when every statement is text and the head and
+    /// the last expression print as [`Extract::text`] lays them out, else printed around the
+    /// statements given as tokens.
+    fn print(&self, statements: Vec<Member>, what: &str) -> Result<String, Error> {
+        if statements.iter().all(|s| matches!(s, Member::Text(_))) {
+            let lines = statements.iter().map(|s| if let Member::Text(t) = s { t.as_str() } else { "" });
+            if let Some(text) = self.text(!statements.is_empty(), lines) {
+                return Ok(text);
+            }
+        }
+        let inputs = if statements.is_empty() { quote!(_inputs) } else { quote!(inputs) };
+        fn_with_statements(self.head(inputs), statements, self.tail(), what)
+    }
+
+    fn head(&self, inputs: TokenStream) -> TokenStream {
+        let doc = format!(" {}", self.doc());
+        let (name, request) = (format_ident!("extract_{}", self.name), ident(self.request));
+        quote! {
+            #[doc = #doc]
+            fn #name(#inputs: &mut ::d1_runtime::server::Inputs<'_>) -> ::std::option::Option<#request>
+        }
+    }
+
+    fn tail(&self) -> TokenStream {
+        let request = ident(self.request);
+        let values = self.fields.iter().map(|(field, early)| {
+            let field = ident(field);
+            if *early {
+                quote!(#field: #field?)
+            } else {
+                quote!(#field)
+            }
+        });
+        quote!(::std::option::Option::Some(#request { #(#values),* }))
+    }
+
+    /// The function as prettyplease prints it, the statements' lines given; `None` where a name
+    /// might make the head or the last expression print otherwise.
+    fn text<'s>(&self, reads: bool, statements: impl Iterator<Item = &'s str>) -> Option<String> {
+        let (name, request) = (self.name, self.request);
+        let inputs = if reads { "inputs" } else { "_inputs" };
+        let head = format!(
+            "fn extract_{name}({inputs}: &mut ::d1_runtime::server::Inputs<'_>) -> ::std::option::Option<{request}> {{\n"
+        );
+        let output = format!(") -> ::std::option::Option<{request}> {{\n");
+        let output = if output.len() - 1 <= MARGIN {
+            output
+        } else {
+            format!(") -> ::std::option::Option<\n    {request},\n> {{\n")
+        };
+        let head = if head.len() - 1 <= MARGIN {
+            head
+        } else {
+            format!("fn extract_{name}(\n    {inputs}: &mut ::d1_runtime::server::Inputs<'_>,\n{output}")
+        };
+        let values: Vec<String> = self
+            .fields
+            .iter()
+            .map(|(field, early)| if *early { format!("{field}: {field}?") } else { field.clone() })
+            .collect();
+        let some = format!("    ::std::option::Option::Some({request} {{");
+        // prettyplease breaks a struct literal wider than 34 columns.
+        let one_line = format!("{request} {{ {} ", values.join(", "));
+        let tail = if values.is_empty() {
+            match request.len() + 2 {
+                ..=33 => format!("{some}}})\n"),
+                35.. if some.len() <= MARGIN => format!("{some}\n    }})\n"),
+                _ => return None,
+            }
+        } else if one_line.len() <= 34 && format!("    ::std::option::Option::Some({one_line}}})").len() <= MARGIN {
+            format!("    ::std::option::Option::Some({one_line}}})\n")
+        } else {
+            let mut tail = format!("{some}\n");
+            for value in &values {
+                tail.push_str("        ");
+                tail.push_str(value);
+                tail.push_str(",\n");
+            }
+            tail + "    })\n"
+        };
+        // Past the margin only names alone on their line (with what cannot leave it), which
+        // have nowhere to break.
+        let alone = |line: &str| {
+            line == format!("fn extract_{name}(")
+                || line == format!("    {request},")
+                || line == some
+                || line.strip_prefix("        ").is_some_and(|value| values.iter().any(|v| value == format!("{v},")))
+        };
+        if !(head.is_ascii() && tail.is_ascii())
+            || head.lines().chain(tail.lines()).any(|l| l.len() > MARGIN && !alone(l))
+        {
+            return None;
+        }
+        let mut text = String::with_capacity(512);
+        super::docs::push_doc(&mut text, "", Some(&self.doc()));
+        text.push_str(&head);
+        for statement in statements {
+            text.push_str(statement);
+        }
+        text.push_str(&tail);
+        text.push_str("}\n");
+        Some(text)
+    }
+}
+
+/// The statement reading the body of type `ty`, checking it with `check`.
+fn body_step_tokens(ty: &TokenStream, required: bool, form_fields: &[TokenStream], check: &TokenStream) -> TokenStream {
+    let missing = if required {
+        quote!(inputs.violations.push(::d1_runtime::server::In::Body, "", "is required");)
+    } else {
+        TokenStream::new()
+    };
+    // A body without constraints (raw bytes, an open value) has nothing to check.
+    let (value, c) = if check.is_empty() { (quote!(_value), quote!(_c)) } else { (quote!(value), quote!(c)) };
+    quote! {
+        let body: ::std::option::Option<#ty> = match inputs.body.take() {
+            None => {
+                #missing
+                None
+            }
+            Some((encoding, bytes)) => ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[#(#form_fields),*],
+                |#value: &::serde_json::Value, #c: &mut ::d1_runtime::server::Checker| { #check },
+                &mut inputs.violations,
+            ),
+        };
+    }
+}
+
+/// The function a body's check calls, where the check is that one call,
+/// `function(value, c, ::std::option::Option::None);` (a struct's or a union's check).
+fn check_function(check: &TokenStream) -> Option<String> {
+    let trees: Vec<TokenTree> = check.clone().into_iter().collect();
+    let [path @ .., TokenTree::Group(args), TokenTree::Punct(semi)] = trees.as_slice() else { return None };
+    let plain = semi.as_char() == ';'
+        && args.delimiter() == Delimiter::Parenthesis
+        && super::type_text(&args.stream())? == "value, c, ::std::option::Option::None";
+    let function = super::type_text(&path.iter().cloned().collect())?;
+    (plain && !function.is_empty()).then_some(function)
+}
+
+/// [`body_step_tokens`] without form fields, checked by a call of `function` (with nothing to
+/// check for `None`), as prettyplease prints it in the body of a top-level function; `None`
+/// where a name might make it print otherwise.
+fn body_step_text(ty: &str, required: bool, function: Option<&str>) -> Option<String> {
+    let head = format!("    let body: ::std::option::Option<{ty}> = match inputs.body.take() {{\n");
+    let scrutinee = format!("    let body: ::std::option::Option<{ty}> = match inputs");
+    let head = if head.len() - 1 <= MARGIN {
+        head
+    } else if head.len() - " {\n".len() <= MARGIN {
+        format!("{scrutinee}.body.take()\n    {{\n")
+    } else if scrutinee.len() <= MARGIN + 12 {
+        // prettyplease keeps the type whole up to 12 columns past the margin (measured: the
+        // test sweeps the boundary) and breaks the scrutinee's chain.
+        format!("{scrutinee}\n        .body\n        .take()\n    {{\n")
+    } else {
+        let alone = super::types::type_lines(8, "", ty, ",", false)?;
+        format!("    let body: ::std::option::Option<\n{alone}    > = match inputs.body.take() {{\n")
+    };
+    let none = if required {
+        "        None => {\n            inputs.violations.push(::d1_runtime::server::In::Body, \"\", \"is required\");\n            None\n        }\n"
+    } else {
+        "        None => None,\n"
+    };
+    let check = match function {
+        // Past the margin: a closure with an empty body has nowhere to break.
+        None => {
+            "                |_value: &::serde_json::Value, _c: &mut ::d1_runtime::server::Checker| {},\n".to_string()
+        }
+        Some(function) => {
+            let call = format!("                    {function}(value, c, ::std::option::Option::None);\n");
+            let call = if call.len() - 1 <= MARGIN {
+                call
+            } else {
+                format!(
+                    "                    {function}(\n                        value,\n                        c,\n                        ::std::option::Option::None,\n                    );\n"
+                )
+            };
+            format!(
+                "                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {{\n{call}                }},\n"
+            )
+        }
+    };
+    let text = format!(
+        "{head}{none}        Some((encoding, bytes)) => {{
+            ::d1_runtime::server::checked_body(
+                encoding,
+                &bytes,
+                &[],
+{check}                &mut inputs.violations,
+            )
+        }}
+    }};
+"
+    );
+    // Past the margin only what has nowhere to break.
+    let past = |line: &str| {
+        line.len() > MARGIN
+            && !line.ends_with(" = match inputs")
+            && !line.ends_with("::Checker| {},")
+            && line
+                .strip_prefix("                    ")
+                .is_none_or(|call| Some(call) != function.map(|f| format!("{f}(")).as_deref())
+    };
+    (text.is_ascii() && !text.lines().any(past)).then_some(text)
 }
 
 /// The statement reading an optional query parameter that is a list joined by `separator`
@@ -1031,6 +1415,7 @@ fn joined_query_list_text(var: &str, name: &str, separator: char, parser: &str, 
         "                        .list::<\n                            _,\n                            {list},\n                        >{args}"
     );
     let separator = Literal::string(&separator.to_string());
+    let parser = argument_lines("                    ", parser)?;
     let text = format!(
         "    let {var} = {{
         let raw: Vec<&str> = ::d1_runtime::server::split_items(
@@ -1050,8 +1435,7 @@ fn joined_query_list_text(var: &str, name: &str, separator: char, parser: &str, 
                     {loc},
                     {name},
                     &raw,
-                    {parser},
-                )
+{parser}                )
                 .and_then(|items| {{
                     inputs
                         .violations
@@ -1062,17 +1446,23 @@ fn joined_query_list_text(var: &str, name: &str, separator: char, parser: &str, 
     }};
 "
     );
-    fits(&text).then_some(text)
+    // The list type alone on its line has nowhere to break.
+    let list_line = format!("                            {list},");
+    let fits = text.lines().all(|line| line == list_line || fits_but_commas(line));
+    (text.is_ascii() && fits).then_some(text)
 }
 
 /// `    let var = inputs.method(args);` as prettyplease prints it in the body of a top-level
-/// function: the call on a line of its own, its arguments on that line when they fit, else one
-/// per line. `None` where it might print otherwise (a line over the margin, or the whole
-/// statement fitting on one line).
+/// function: on one line when it fits, else the call on a line of its own, its arguments on
+/// that line when they fit, else one per line. `None` where it might print otherwise (a line
+/// over the margin).
 fn call_text(var: &str, method: &str, args: &[String]) -> Option<String> {
-    let one_line = format!("    let {var} = inputs.{method}({});", args.join(", "));
-    if one_line.len() <= MARGIN || !one_line.is_ascii() {
+    let one_line = format!("    let {var} = inputs.{method}({});\n", args.join(", "));
+    if !one_line.is_ascii() {
         return None;
+    }
+    if one_line.len() - 1 <= MARGIN {
+        return Some(one_line);
     }
     let call = format!("        .{method}({});", args.join(", "));
     let text = if call.len() <= MARGIN {
@@ -1080,12 +1470,35 @@ fn call_text(var: &str, method: &str, args: &[String]) -> Option<String> {
     } else {
         let mut text = format!("    let {var} = inputs\n        .{method}(\n");
         for arg in args {
-            text.push_str(&format!("            {arg},\n"));
+            text.push_str(&argument_lines("            ", arg)?);
         }
         text.push_str("        );\n");
         text
     };
-    fits(&text).then_some(text)
+    fits_but_commas(&text).then_some(text)
+}
+
+/// An argument alone on its line (`indent` before it) of a broken argument list, as prettyplease
+/// prints it: whole when it fits, its trailing comma past the margin allowed; else, for a path
+/// with one generic argument without generics of its own (`parse_from_str::<T>`), that argument
+/// on a line of its own. `None` where it might print otherwise.
+fn argument_lines(indent: &str, arg: &str) -> Option<String> {
+    let line = format!("{indent}{arg},\n");
+    if line.len() - ",\n".len() <= MARGIN {
+        return Some(line);
+    }
+    let (path, inner) = arg.strip_suffix('>')?.split_once("::<")?;
+    if inner.contains(['<', ',']) {
+        return None;
+    }
+    let inner = format!("{indent}    {inner},\n");
+    (inner.len() - ",\n".len() <= MARGIN).then(|| format!("{indent}{path}::<\n{inner}{indent}>,\n"))
+}
+
+/// [`fits`], but a line ending with a comma may end one column past the margin: prettyplease
+/// does not count the comma it adds after the last item of a broken list.
+fn fits_but_commas(text: &str) -> bool {
+    text.is_ascii() && text.lines().all(|l| l.len() <= MARGIN || (l.ends_with(',') && l.len() - 1 <= MARGIN))
 }
 
 /// One variant of a response enum: a status the spec declares.
@@ -1201,7 +1614,8 @@ impl Response {
     }
 
     /// [`Response::tokens`] as prettyplease prints them; `None` for an enum without variants,
-    /// for codes without a named constant, and where a name or a type might make them print
+    /// for codes without a named constant that are not three digits, and where a name or a type
+    /// might make them print
     /// otherwise (a variant on one line or each of its fields on a line of its own, an arm on
     /// one line or its body alone in braces, with a margin to spare at the boundaries).
     fn text(&self) -> Option<String> {
@@ -1212,9 +1626,10 @@ impl Response {
             let variant = &v.name;
             // The status carried by the variant (ranges and `default`), or the declared code.
             let (status, carried) = match v.status {
-                Status::Code(code) => {
-                    (format!("::d1_runtime::server::axum::http::StatusCode::{}", naming::status_constant(code)?), None)
-                }
+                Status::Code(code) => match naming::status_constant(code) {
+                    Some(constant) => (format!("::d1_runtime::server::axum::http::StatusCode::{constant}"), None),
+                    None => (String::new(), None),
+                },
                 Status::Range(2) => {
                     ("status.status()".to_string(), Some("::d1_runtime::server::Status2xx".to_string()))
                 }
@@ -1264,7 +1679,10 @@ impl Response {
                     return None;
                 }
             }
-            status_arms.push_str(&arm_text(&status_pattern, &status)?);
+            status_arms.push_str(&match v.status {
+                Status::Code(code) if status.is_empty() => unnamed_status_arm(&status_pattern, code)?,
+                _ => arm_text(&status_pattern, &status)?,
+            });
             arms.push_str(&arm_text(&pattern, &write)?);
         }
         if variants.is_empty() || !variants.is_ascii() {
@@ -1308,14 +1726,31 @@ impl {name} {{
 
 /// A match arm at the depth of the arms of [`Response::text`], as prettyplease prints it: on one
 /// line when it fits without its comma, else its body alone in braces; `None` when that body
-/// would not fit on its line either.
+/// or the pattern's line would not fit either (prettyplease would break the pattern).
 fn arm_text(pattern: &str, body: &str) -> Option<String> {
     let line = format!("            {pattern} => {body},");
     if line.len() - 1 <= MARGIN {
         return Some(line + "\n");
     }
-    let inner = format!("                {body}");
-    (inner.len() <= MARGIN).then(|| format!("            {pattern} => {{\n{inner}\n            }}\n"))
+    let (open, inner) = (format!("            {pattern} => {{"), format!("                {body}"));
+    (open.len() <= MARGIN && inner.len() <= MARGIN).then(|| format!("{open}\n{inner}\n            }}\n"))
+}
+
+/// A status arm of [`Response::text`] for a code `http` has no constant for, as prettyplease
+/// prints it (the code's expression never fits one line); `None` for a code that is not three
+/// digits or a pattern that would not fit.
+fn unnamed_status_arm(pattern: &str, code: u16) -> Option<String> {
+    let open = format!("            {pattern} => {{\n");
+    ((100..=999).contains(&code) && open.len() - 1 <= MARGIN).then(|| {
+        format!(
+            "{open}                ::d1_runtime::server::axum::http::StatusCode::from_u16({code})
+                    .unwrap_or(
+                        ::d1_runtime::server::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
+            }}
+"
+        )
+    })
 }
 
 /// An operation's method of the API trait.
@@ -1342,21 +1777,25 @@ impl TraitMethod<'_> {
     /// names might make them print otherwise.
     fn text(&self, doc: &str) -> Option<String> {
         let (name, request, response) = (self.name, self.request, self.response);
-        // The result type on one line, less its trailing comma, would have to overflow.
+        // The result type on one line when it fits there, less its trailing comma.
         let result = format!("        Output = ::std::result::Result<{response}, ::d1_runtime::server::ApiError>");
-        if result.len() <= MARGIN {
-            return None;
-        }
+        let result = if result.len() <= MARGIN {
+            result + ",\n"
+        } else {
+            format!(
+                "        Output = ::std::result::Result<
+            {response},
+            ::d1_runtime::server::ApiError,
+        >,
+"
+            )
+        };
         let code = format!(
             "    fn {name}(
         &self,
         request: {request},
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            {response},
-            ::d1_runtime::server::ApiError,
-        >,
-    > + ::std::marker::Send;
+{result}    > + ::std::marker::Send;
 "
         );
         if !fits(&code) {
@@ -1423,11 +1862,24 @@ impl Handler<'_> {
         let call = if call.len() - ",\n".len() <= MARGIN {
             call
         } else {
-            format!("        move |request| async move {{\n            shared.api.{name}(request).await\n        }},\n")
+            let line = format!("            shared.api.{name}(request).await\n");
+            let method = format!("                .{name}(request)\n");
+            let body = if line.len() - 1 <= MARGIN {
+                line
+            } else if method.len() - 1 <= MARGIN {
+                format!("            shared\n                .api\n{method}                .await\n")
+            } else {
+                format!(
+                    "            shared\n                .api\n                .{name}(\n                    request,\n                )\n                .await\n"
+                )
+            };
+            format!("        move |request| async move {{\n{body}        }},\n")
         };
+        let head = format!("fn handle_{name}<A: {trait_name}>(\n");
+        let head =
+            if head.len() - 1 <= MARGIN { head } else { format!("fn handle_{name}<\n    A: {trait_name},\n>(\n") };
         let code = format!(
-            "fn handle_{name}<A: {trait_name}>(
-    ::d1_runtime::server::axum::extract::State(
+            "{head}    ::d1_runtime::server::axum::extract::State(
         shared,
     ): ::d1_runtime::server::axum::extract::State<
         ::std::sync::Arc<::d1_runtime::server::Shared<A>>,
@@ -1465,8 +1917,15 @@ impl Handler<'_> {
         super::docs::push_doc(&mut text, "", Some(&doc));
         let plain = text.is_ascii() && !text.bytes().any(|b| b < b' ' && b != b'\n') && text.lines().count() == 1;
         text.push_str(&code);
-        // The call's line was measured above, by its own rule.
-        let fits = code.lines().all(|line| line.len() <= MARGIN || call.starts_with(line));
+        // The call's lines were measured above, by their own rules; the name alone on a line
+        // has nowhere to break.
+        let alone = |line: &str| {
+            call.contains(line)
+                || line.starts_with(&format!("fn handle_{name}"))
+                || line.trim_start().starts_with(&format!("extract_{name},"))
+                || line.trim_start().starts_with(&format!("name: \"{name}\","))
+        };
+        let fits = code.lines().all(|line| line.len() <= MARGIN || alone(line));
         (plain && fits).then_some(text)
     }
 }
@@ -1485,7 +1944,7 @@ mod tests {
             "::d1_runtime::server::parse_from_str::<::d1_types::some_module::SomeType>".to_string(),
             "::d1_runtime::server::parse_from_str::<::d1_types::a_longer_module::ALongerTypeName>".to_string(),
         ];
-        let (mut as_text, mut one_line, mut left) = (0, 0, 0);
+        let (mut as_text, mut one_line, mut broken_generic, mut left) = (0, 0, 0, 0);
         for n in 1..90 {
             for (i, parser) in parsers.iter().enumerate() {
                 for (method, default) in [("required", None), ("optional", None), ("defaulted", Some("ten"))] {
@@ -1500,6 +1959,7 @@ mod tests {
                         continue;
                     };
                     one_line += usize::from(text.lines().count() == 2);
+                    broken_generic += usize::from(text.contains("::<\n"));
                     let (var, method) = (ident(&var), ident(method));
                     let (location, parser) = (path_tokens(location), path_tokens_with_generics(parser));
                     let default = default.iter();
@@ -1520,7 +1980,7 @@ mod tests {
                 }
             }
         }
-        assert!(as_text > 300 && one_line > 2 && left > 100, "{as_text} {one_line} {left}");
+        assert!(as_text > 300 && one_line > 2 && broken_generic > 50, "{as_text} {one_line} {broken_generic} {left}");
     }
 
     /// The trait methods printed as text equal prettyplease's printing of their tokens.
@@ -1543,7 +2003,7 @@ mod tests {
             assert_eq!(render_block(head, [Member::Text(text)], "test").unwrap(), whole, "{name} {request} {response}");
             as_text += 1;
         }
-        assert!(as_text > 40 && left > 10, "{as_text} {left}");
+        assert!(as_text > 40 && left > 5, "{as_text} {left}");
     }
 
     /// The response enums printed as text equal prettyplease's printing of their tokens, across
@@ -1552,7 +2012,7 @@ mod tests {
     #[test]
     fn responses_print_as_prettyplease_prints_them() {
         let _docs = super::super::docs::Table::scope();
-        let (mut as_text, mut broken_variant, mut braced_arm, mut left) = (0, 0, 0, 0);
+        let (mut as_text, mut broken_variant, mut braced_arm, mut unnamed, mut left) = (0, 0, 0, 0, 0);
         for n in 1..90 {
             let ty = path_tokens(&format!("::d1_types::module::T{}", "u".repeat(n)));
             let variant = |status: Status, name: String, body: Option<(TokenStream, Option<String>)>| Variant {
@@ -1567,7 +2027,11 @@ mod tests {
             ];
             let long = |c: &str| format!("{c}{}", "r".repeat((n * 7) % 45));
             match n % 7 {
-                0 => variants.push(variant(Status::Code(299), "Status299".to_string(), None)),
+                0 => variants.push(variant(
+                    Status::Code(299),
+                    format!("S{}", "x".repeat((n * 11) % 80)),
+                    (n % 2 == 0).then(|| (ty.clone(), None)),
+                )),
                 2 => variants.push(variant(
                     Status::Code(201),
                     format!("C{}", "r".repeat(n % 5)),
@@ -1596,10 +2060,11 @@ mod tests {
             as_text += 1;
             broken_variant += usize::from(text.contains("(\n        ::d1_types"));
             braced_arm += usize::from(text.contains(" => {\n"));
+            unnamed += usize::from(text.contains("from_u16(299)"));
         }
         assert!(
-            as_text > 50 && broken_variant > 20 && as_text - broken_variant > 20 && braced_arm > 40 && left > 20,
-            "{as_text} {broken_variant} {braced_arm} {left}"
+            as_text > 50 && broken_variant > 20 && as_text - broken_variant > 20 && braced_arm > 40 && unnamed > 5,
+            "{as_text} {broken_variant} {braced_arm} {unnamed} {left}"
         );
     }
 
@@ -1608,7 +2073,7 @@ mod tests {
     /// type lengths up to and past the margin (the fallback).
     #[test]
     fn joined_query_lists_print_as_prettyplease_prints_them() {
-        let (mut as_text, mut left) = (0, 0);
+        let (mut as_text, mut broken_parser, mut long_list, mut left) = (0, 0, 0, 0);
         for n in 1..90 {
             for m in [n, (n * 7) % 60, (n * 13) % 45] {
                 let var = format!("v{}", "x".repeat(m % 30));
@@ -1620,6 +2085,8 @@ mod tests {
                     left += 1;
                     continue;
                 };
+                let text_has_broken_parser = text.contains("parse_from_str::<\n");
+                long_list += usize::from(text.lines().any(|l| l.len() > MARGIN + 1));
                 let (var, separator) = (ident(&var), ",".to_string());
                 let (parser, list) = (path_tokens_with_generics(&parser), path_tokens(&list));
                 let loc = quote!(::d1_runtime::server::In::Query);
@@ -1640,9 +2107,224 @@ mod tests {
                 let statements = vec![Member::Tokens(other.clone()), Member::Text(text), other.into()];
                 assert_eq!(fn_with_statements(head, statements, tail, "test").unwrap(), whole, "{n} {m}");
                 as_text += 1;
+                broken_parser += usize::from(text_has_broken_parser);
             }
         }
-        assert!(as_text > 40 && left > 100, "{as_text} {left}");
+        assert!(
+            as_text > 150 && broken_parser > 50 && long_list > 50 && left > 30,
+            "{as_text} {broken_parser} {long_list} {left}"
+        );
+    }
+
+    /// The request structs printed as text equal prettyplease's printing of their tokens, with
+    /// and without members, across name lengths.
+    #[test]
+    fn request_structs_print_as_prettyplease_prints_them() {
+        let _docs = super::super::docs::Table::scope();
+        for n in 1..100 {
+            let name = format!("R{}", "q".repeat(n));
+            let doc = format!("The checked inputs of [`Api::{}`].", "o".repeat(n % 60 + 1));
+            let member = "    /// `x` (query parameter)\n    pub x: i64,\n";
+            let attrs = doc_attrs(Some("`x` (query parameter)"));
+            let fields = quote!(#attrs pub x: i64,);
+            let whole = render_items(request_struct_tokens(&doc, &ident(&name), fields), "test").unwrap();
+            assert_eq!(request_struct_text(&doc, &name, member), whole);
+            let empty = render_items(request_struct_tokens(&doc, &ident(&name), quote!()), "test").unwrap();
+            assert_eq!(request_struct_text(&doc, &name, ""), empty);
+        }
+    }
+
+    /// The module's head printed as text equals prettyplease's printing of its tokens, with and
+    /// without a base path; lines that might print otherwise are left to the tokens.
+    #[test]
+    fn module_heads_print_as_prettyplease_prints_them() {
+        let doc: Vec<String> =
+            ["Server side of the **A** (version 1).", "", "- an item", "", "Text, `code` and [link](x)."]
+                .map(String::from)
+                .to_vec();
+        for n in [1, 40, 90, 150] {
+            let path = format!("/{}/v1", "p".repeat(n));
+            let base_doc =
+                format!("The path under which D1 serves this API (from its first server URL, `https://h{path}`).");
+            for base in [None, Some((base_doc.as_str(), path.as_str()))] {
+                let text = module_head(&doc, base, "test").unwrap();
+                assert_eq!(text, render_items(module_head_tokens(&doc, base), "test").unwrap());
+            }
+        }
+        for odd in ["trailing space ", "bidi \u{202e}", "a\rb"] {
+            let base = Some((odd, "/x"));
+            let text = module_head(&doc, base, "test").unwrap();
+            assert_eq!(text, always_escaped(module_head_tokens(&doc, base)), "{odd:?}");
+            let lines = vec![odd.to_string()];
+            let text = module_head(&lines, None, "test").unwrap();
+            assert_eq!(text, always_escaped(module_head_tokens(&lines, None)), "{odd:?}");
+        }
+    }
+
+    /// Printed with every doc string escaped, as `render_items` does when it must.
+    fn always_escaped(tokens: TokenStream) -> String {
+        prettyplease::unparse(&syn::parse2(super::super::escape_docs_for_test(tokens)).unwrap())
+    }
+
+    /// The trait printed as text equals prettyplease's printing of it, with and without methods,
+    /// across name lengths.
+    #[test]
+    fn api_traits_print_as_prettyplease_prints_them() {
+        let _docs = super::super::docs::Table::scope();
+        for n in 1..90 {
+            let name = format!("T{}", "r".repeat(n));
+            let doc = "The **A** (version 1): one method.\n\nEach method…";
+            let method = TraitMethod { name: "op", request: "OpRequest", response: "OpResponse" };
+            let methods = || vec![Member::Text(method.text("Op.").unwrap()), Member::Text(method.text("Op.").unwrap())];
+            let by_tokens =
+                render_block(api_trait_head(&name, doc), [method.tokens("Op."), method.tokens("Op.")], "test");
+            assert_eq!(api_trait(&name, doc, methods(), "test").unwrap(), by_tokens.unwrap(), "{n}");
+            let head = api_trait_head(&name, doc);
+            let empty_tokens = render_items(quote!(#head {}), "test").unwrap();
+            assert_eq!(api_trait(&name, doc, Vec::new(), "test").unwrap(), empty_tokens);
+        }
+    }
+
+    /// The routes printed as text equal prettyplease's printing of the route in the chain, across
+    /// path, handler and method-list lengths that take each layout, up to and past the margin.
+    #[test]
+    fn routes_print_as_prettyplease_prints_them() {
+        let allows = ["GET, HEAD", "POST", "GET, DELETE, HEAD", "GET, PUT, POST, DELETE, PATCH, HEAD", "PUT"];
+        let (mut as_text, mut broken, mut broken_generics, mut left) = (0, 0, 0, 0);
+        for n in 1..100 {
+            let handler = |c: &str, k: usize| format!("handle_{c}{}", "h".repeat(k));
+            let mut handlers = vec![("get", handler("a", n))];
+            if n % 3 == 1 {
+                handlers.push(("delete", handler("b", (n * 7) % 90)));
+            }
+            if n % 4 == 2 {
+                handlers.push(("patch", handler("c", (n * 3) % 90)));
+            }
+            let route = Route {
+                path: format!("/v1/{}/{{id}}", "p".repeat((n * 5) % 110)),
+                handlers,
+                allow: allows[n % allows.len()].to_string(),
+            };
+            let printed = route.printed("test").unwrap();
+            let Some(text) = route.text() else {
+                left += 1;
+                continue;
+            };
+            assert_eq!(text, printed, "{n}");
+            as_text += 1;
+            broken += usize::from(text.contains("::<A>,\n"));
+            broken_generics += usize::from(text.contains("::<\n"));
+        }
+        assert!(as_text > 90 && broken > 10 && broken_generics > 10, "{as_text} {broken} {broken_generics} {left}");
+    }
+
+    /// The `router` and `routes` functions printed as text equal prettyplease's printing of their
+    /// tokens, across trait name lengths (the fallback included).
+    #[test]
+    fn routes_fns_print_as_prettyplease_prints_them() {
+        let routes = || {
+            vec![
+                Route {
+                    path: "/a".to_string(),
+                    handlers: vec![("get", "handle_a".to_string())],
+                    allow: "GET, HEAD".to_string(),
+                },
+                Route {
+                    path: format!("/{}", "b".repeat(100)),
+                    handlers: vec![("post", format!("handle_{}", "b".repeat(90))), ("put", "handle_c".to_string())],
+                    allow: "PUT, POST".to_string(),
+                },
+            ]
+        };
+        for n in 1..90 {
+            let name = format!("T{}", "r".repeat(n));
+            let text = routes_fns(&name, &routes(), "test").unwrap();
+            let tokens = routes_fns_tokens(&name, routes().iter().map(Route::tokens));
+            assert_eq!(text, render_items(tokens, "test").unwrap(), "{n}");
+            let none = routes_fns(&name, &[], "test").unwrap();
+            assert_eq!(none, render_items(routes_fns_tokens(&name, std::iter::empty()), "test").unwrap());
+        }
+    }
+
+    /// The `extract_` functions printed as text equal prettyplease's printing of their tokens,
+    /// across name lengths and member lists that take each layout of the head and the last
+    /// expression.
+    #[test]
+    fn extract_fns_print_as_prettyplease_prints_them() {
+        let _docs = super::super::docs::Table::scope();
+        let (mut as_text, mut one_line, mut broken_output, mut left) = (0, 0, 0, 0);
+        for n in 1..130 {
+            let name = format!("o{}", "p".repeat(n));
+            let request = format!("R{}", "q".repeat((n * 7) % 110));
+            let fields: Vec<(String, bool)> =
+                (0..n % 5).map(|i| (format!("f{}", "x".repeat((n * 5 + i * 3) % 90)), (n + i) % 2 == 0)).collect();
+            let extract = Extract { name: &name, request: &request, fields };
+            let statement = "    let b = inputs.bearer.take()?;\n";
+            for statements in [vec![], vec![Member::Text(statement.to_string())]] {
+                let reads = !statements.is_empty();
+                let Some(text) = extract.text(reads, statements.iter().map(|_| statement)) else {
+                    left += 1;
+                    continue;
+                };
+                let inputs = if reads { quote!(inputs) } else { quote!(_inputs) };
+                let tokens: Vec<Member> =
+                    statements.iter().map(|_| quote!(let b = inputs.bearer.take()?;).into()).collect();
+                let whole = fn_with_statements(extract.head(inputs), tokens, extract.tail(), "test").unwrap();
+                assert_eq!(text, whole, "{n}");
+                as_text += 1;
+                one_line += usize::from(text.contains("::std::option::Option::Some(") && text.contains(" })\n"));
+                broken_output += usize::from(text.contains(") -> ::std::option::Option<\n"));
+            }
+        }
+        assert!(
+            as_text > 100 && one_line > 5 && broken_output > 20 && left > 5,
+            "{as_text} {one_line} {broken_output} {left}"
+        );
+    }
+
+    /// The body statements printed as text equal prettyplease's printing of their tokens, in a
+    /// function whose other statements are printed from tokens, across type and check-function
+    /// lengths up to and past the margin.
+    #[test]
+    fn body_steps_print_as_prettyplease_prints_them() {
+        let (mut as_text, mut broken_type, mut broken_inner, mut broken_call, mut unchecked, mut left) =
+            (0, 0, 0, 0, 0, 0);
+        for n in 1..90 {
+            for required in [true, false] {
+                let ty = format!("::d1_types::m::B{}", "b".repeat(n));
+                let ty = if required { ty } else { format!("::std::option::Option<{ty}>") };
+                let function = format!("checks::check_{}", "c".repeat((n * 7) % 80));
+                let (check, function) = if n % 5 == 0 {
+                    (TokenStream::new(), None)
+                } else {
+                    let check: TokenStream =
+                        format!("{function}(value, c, ::std::option::Option::None);").parse().unwrap();
+                    assert_eq!(check_function(&check).as_deref(), Some(function.as_str()));
+                    (check, Some(function))
+                };
+                let Some(text) = body_step_text(&ty, required, function.as_deref()) else {
+                    left += 1;
+                    continue;
+                };
+                let statement = body_step_tokens(&path_tokens_with_generics(&ty), required, &[], &check);
+                let other = quote!(let b = inputs.bearer.take()?;);
+                let head = quote!(fn f(inputs: &mut X) -> Option<Y>);
+                let whole = render_items(quote!(#head { #other #statement #other Some(Y) }), "test").unwrap();
+                let statements = vec![Member::Tokens(other.clone()), Member::Text(text.clone()), other.into()];
+                assert_eq!(fn_with_statements(head, statements, quote!(Some(Y)), "test").unwrap(), whole, "{n}");
+                as_text += 1;
+                broken_type += usize::from(text.starts_with("    let body: ::std::option::Option<\n"));
+                broken_inner += usize::from(text.contains("        ::std::option::Option<\n"));
+                unchecked += usize::from(text.contains("|_value"));
+                broken_call += usize::from(text.contains("(\n                        value,"));
+            }
+        }
+        assert!(check_function(&quote!(c.string(value);)).is_none());
+        assert!(check_function(&quote!(f(value, c, skip);)).is_none());
+        assert!(
+            as_text > 100 && broken_type > 50 && broken_inner > 10 && broken_call > 40 && unchecked > 20,
+            "{as_text} {broken_type} {broken_inner} {broken_call} {unchecked} {left}"
+        );
     }
 
     /// `::a::b::<::c::D>` as tokens.
@@ -1659,8 +2341,8 @@ mod tests {
             &["::d1_runtime::server::Encoding::Json"],
             &["::d1_runtime::server::Encoding::Form", "::d1_runtime::server::Encoding::Json"],
         ];
-        let (mut as_text, mut broken_call, mut left) = (0, 0, 0);
-        for n in 1..90 {
+        let (mut as_text, mut broken_call, mut broken_chain, mut broken_head, mut left) = (0, 0, 0, 0, 0);
+        for n in 1..130 {
             let name = format!("o{}", "p".repeat(n));
             let trait_name = format!("T{}", "r".repeat(n % 30));
             let route = format!("GET /{}", "s".repeat(n));
@@ -1674,7 +2356,17 @@ mod tests {
             assert_eq!(text, render_items(handler.tokens(encodings), "test").unwrap(), "{name}");
             as_text += 1;
             broken_call += usize::from(text.contains("async move {\n"));
+            broken_chain += usize::from(text.contains("                .api\n"));
+            broken_head += usize::from(text.contains("<\n    A: "));
         }
-        assert!(as_text > 25 && broken_call > 5 && as_text - broken_call > 5 && left > 10, "{as_text} {left}");
+        assert!(
+            as_text > 80
+                && left > 30
+                && broken_call > 50
+                && as_text - broken_call > 5
+                && broken_chain > 20
+                && broken_head > 20,
+            "{as_text} {broken_call} {broken_chain} {broken_head} {left}"
+        );
     }
 }

@@ -545,7 +545,7 @@ fn signature_text(head: &str, params: &[(String, String)], tail: &str) -> Option
 /// generic arguments, or the text is not ASCII (widths are counted in bytes). `counted`: whether
 /// the suffix counts toward the width (a comma prettyplease prints only when it breaks the line,
 /// after the last argument or parameter, does not).
-fn type_lines(indent: usize, prefix: &str, ty: &str, suffix: &str, counted: bool) -> Option<String> {
+pub(super) fn type_lines(indent: usize, prefix: &str, ty: &str, suffix: &str, counted: bool) -> Option<String> {
     let pad = " ".repeat(indent);
     let line = format!("{pad}{prefix}{ty}{suffix}\n");
     if !line.is_ascii() {
