@@ -262,16 +262,7 @@ mod tests {
     fn lines_are_escaped_as_character_by_character() {
         let pieces: Vec<&str> =
             "a|é| |\u{2003}|<|>|[|]|(|)|`|h|http://|https://x.y|.|,|:|;|\"|'|[t](u)|](|ü<".split('|').collect();
-        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        for _ in 0..20_000 {
-            let mut line = String::new();
-            for _ in 0..(state % 10) {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                line.push_str(pieces[(state % pieces.len() as u64) as usize]);
-            }
-            state = state.wrapping_add(0x2545_f491_4f6c_dd1d);
+        for line in crate::test_strings::joined(&pieces, 20_000, 9, 0x9e37_79b9_7f4a_7c15) {
             assert_eq!(super::escape_line(&line), escape_by_chars(&line), "{line:?}");
         }
     }

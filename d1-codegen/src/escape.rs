@@ -204,16 +204,8 @@ mod tests {
     fn plain_runs_escape_as_character_by_character() {
         let pieces: Vec<String> =
             HOSTILE.chars().map(String::from).chain(["ab", "é", "\u{1F600}", "~", " "].map(String::from)).collect();
-        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-        for _ in 0..20_000 {
-            let mut text = String::new();
-            for _ in 0..(state % 9) {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                text.push_str(&pieces[(state % pieces.len() as u64) as usize]);
-            }
-            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let pieces: Vec<&str> = pieces.iter().map(String::as_str).collect();
+        for text in crate::test_strings::joined(&pieces, 20_000, 8, 0x2545_f491_4f6c_dd1d) {
             assert_eq!(comment(&text), comment_by_chars(&text), "{text:?}");
             assert_eq!(doc(&text), doc_by_chars(&text), "{text:?}");
         }

@@ -23,6 +23,8 @@ pub mod validate;
 pub mod write;
 
 mod config;
+#[cfg(test)]
+mod test_strings;
 
 pub use config::{Config, Summary};
 pub use error::{Error, Location, Warning};

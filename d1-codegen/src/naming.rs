@@ -835,19 +835,9 @@ mod tests {
             .map(String::from)
             .chain([String::new()])
             .collect();
-        let alphabet: Vec<char> = "abzABZ0919_- .:éÉßΣ".chars().collect();
-        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-        for _ in 0..5000 {
-            let mut name = String::new();
-            for _ in 0..(state % 12) {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                name.push(alphabet[(state % alphabet.len() as u64) as usize]);
-            }
-            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            names.push(name);
-        }
+        let alphabet: Vec<String> = "abzABZ0919_- .:éÉßΣ".chars().map(String::from).collect();
+        let alphabet: Vec<&str> = alphabet.iter().map(String::as_str).collect();
+        names.extend(crate::test_strings::joined(&alphabet, 5000, 11, 0x2545_f491_4f6c_dd1d));
         for name in &names {
             let spaced = words(name);
             assert_eq!(snake_case(name), spaced.to_snake_case(), "{name:?}");
