@@ -244,7 +244,7 @@ impl<'a> SpecLowering<'a> {
         let doc = self.doc;
         let module = self.module.name().to_string();
         let mut servers = Vec::new();
-        let mut taken = BTreeSet::new();
+        let mut taken = naming::Names::default();
         for (i, server) in doc.servers.iter().enumerate() {
             let base = match &server.description {
                 Some(d) if d.chars().any(|c| c.is_ascii_alphanumeric()) => naming::const_name(d),
@@ -252,7 +252,7 @@ impl<'a> SpecLowering<'a> {
                 _ => format!("SERVER_{}", i + 1),
             };
             servers.push(Server {
-                const_name: naming::unique(base, &mut taken),
+                const_name: taken.unique(base),
                 url: server.url.clone(),
                 description: server.description.clone(),
             });
@@ -347,12 +347,12 @@ impl<'a> SpecLowering<'a> {
         for op in &operations {
             *seen.entry(op.name.clone()).or_default() += 1;
         }
-        let (mut taken, mut stems) = (BTreeSet::new(), BTreeSet::new());
+        let (mut taken, mut stems) = (naming::Names::default(), naming::Names::default());
         for op in &mut operations {
             let base = naming::operation_method_name(&op.name, seen[&op.name] > 1, op.method.as_str(), &op.path);
-            op.name = naming::unique(base, &mut taken);
+            op.name = taken.unique(base);
             // Distinct snake_case names can share an UpperCamelCase form (`get_a1`, `get_a_1`).
-            op.type_stem = naming::unique(naming::type_name(&op.name), &mut stems);
+            op.type_stem = stems.unique(naming::type_name(&op.name));
         }
         Ok(operations)
     }
@@ -393,7 +393,7 @@ impl<'a> SpecLowering<'a> {
             resolved.push((param, at));
         }
         let mut params = Vec::new();
-        let mut idents = BTreeSet::new();
+        let mut idents = naming::Names::default();
         for (param, at) in &resolved {
             let data = param.parameter_data_ref();
             let location = location_of(param);
@@ -442,7 +442,7 @@ impl<'a> SpecLowering<'a> {
             let required = data.required || location == ParamLocation::Path;
             params.push(Parameter {
                 name: data.name.clone(),
-                ident: naming::unique(naming::param_ident(&data.name, is_header), &mut idents),
+                ident: idents.unique(naming::param_ident(&data.name, is_header)),
                 location,
                 required,
                 ty,
@@ -954,7 +954,7 @@ impl<'a> SpecLowering<'a> {
             }
         }
         let mut fields = Vec::new();
-        let mut idents = BTreeSet::new();
+        let mut idents = naming::Names::default();
         for (name, prop) in properties {
             let prop_at = at.child("properties").child(name);
             self.check_sensitive_name(name, prop, &prop_at);
@@ -966,7 +966,7 @@ impl<'a> SpecLowering<'a> {
             };
             fields.push(Field {
                 name: name.clone(),
-                ident: naming::unique(naming::field_ident(name), &mut idents),
+                ident: idents.unique(naming::field_ident(name)),
                 ty,
                 required: required.contains(name),
                 nullable,
@@ -1025,7 +1025,7 @@ impl<'a> SpecLowering<'a> {
             return Ok(Shape::Ref(r));
         }
         let mut variants = Vec::new();
-        let mut idents = BTreeSet::new();
+        let mut idents = naming::Names::default();
         for (i, member) in members.iter().enumerate() {
             let member_at = at.child("oneOf").index(i);
             let member_hint = Hint::new(format!("Variant{i}"), &hint.short);
@@ -1042,7 +1042,7 @@ impl<'a> SpecLowering<'a> {
                 Some(id) => self.ctx.types[id.0].name.clone(),
                 None => builtin_variant_name(&ty).to_string(),
             };
-            variants.push(OneOfVariant { ident: naming::unique(base, &mut idents), tag_value: None, ty, doc: None });
+            variants.push(OneOfVariant { ident: idents.unique(base), tag_value: None, ty, doc: None });
         }
         Ok(Shape::Def(TypeKind::OneOf(OneOf { tag: None, variants })))
     }
@@ -1061,7 +1061,7 @@ impl<'a> SpecLowering<'a> {
             by_target.entry(target.to_string()).or_insert_with(|| value.clone());
         }
         let mut variants = Vec::new();
-        let mut idents = BTreeSet::new();
+        let mut idents = naming::Names::default();
         for (i, member) in members.iter().enumerate() {
             let member_at = at.child("oneOf").index(i);
             let ReferenceOr::Reference { reference } = member else {
@@ -1090,7 +1090,7 @@ impl<'a> SpecLowering<'a> {
             s.fields.retain(|f| f.name != d.property_name);
             let tag = by_target.get(name).cloned().unwrap_or_else(|| name.to_string());
             variants.push(OneOfVariant {
-                ident: naming::unique(naming::variant_ident(&tag), &mut idents),
+                ident: idents.unique(naming::variant_ident(&tag)),
                 tag_value: Some(tag),
                 ty: TypeRef::Named(id),
                 doc: None,
@@ -1284,7 +1284,7 @@ impl<'a> SpecLowering<'a> {
             return Err(Error::new(at, "an `x-d1-plaintext` schema must be `type: object` with properties"));
         };
         let mut fields = Vec::new();
-        let mut idents = BTreeSet::new();
+        let mut idents = naming::Names::default();
         for (name, prop) in &o.properties {
             let prop_at = at.child("properties").child(name);
             let ReferenceOr::Item(prop_schema) = prop else {
@@ -1312,7 +1312,7 @@ impl<'a> SpecLowering<'a> {
             let id = self.define(TypeKind::Newtype(newtype), prop_hint, schema_doc(prop_schema), &prop_at);
             fields.push(Field {
                 name: name.clone(),
-                ident: naming::unique(naming::field_ident(name), &mut idents),
+                ident: idents.unique(naming::field_ident(name)),
                 ty: TypeRef::Named(id),
                 required: o.required.contains(name),
                 nullable: false,
@@ -1606,16 +1606,16 @@ fn numeric(inner: NewtypeInner, plain: TypeRef, constraints: Constraints) -> Sha
 }
 
 fn string_enum(values: Vec<String>) -> StringEnum {
-    let mut idents = BTreeSet::new();
+    let mut idents = naming::Names::default();
     let variants: Vec<EnumVariant> = values
         .into_iter()
-        .map(|value| EnumVariant { ident: naming::unique(naming::variant_ident(&value), &mut idents), value })
+        .map(|value| EnumVariant { ident: idents.unique(naming::variant_ident(&value)), value })
         .collect();
     let unknown_variant = ["Unknown", "UnknownValue", "Other"]
         .iter()
-        .find(|c| !idents.contains(**c))
+        .find(|c| !idents.contains(c))
         .map(|c| c.to_string())
-        .unwrap_or_else(|| naming::unique("Unknown".into(), &mut idents));
+        .unwrap_or_else(|| idents.unique("Unknown".into()));
     StringEnum { variants, unknown_variant }
 }
 

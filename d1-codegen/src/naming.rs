@@ -3,7 +3,7 @@
 //! code uses around them, status variants and client accessors (the same on every side, from one
 //! spec alone), and deterministic collision handling.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Words that cannot be identifiers; we append `_` rather than use raw identifiers so that
 /// every name also works as a `self`/`super`-free path segment.
@@ -415,28 +415,50 @@ pub const CONSTRUCTOR: &str = "new";
 /// The setters of a struct's optional members, in field order, from their idents: `card_id` →
 /// `with_card_id`, `type_` → `with_type`. Unique within the struct and never the constructor.
 pub fn setters<'a>(idents: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let mut taken = BTreeSet::from([CONSTRUCTOR.to_string()]);
-    idents.into_iter().map(|i| unique(format!("with_{}", i.trim_end_matches('_')), &mut taken)).collect()
+    let mut taken = Names::from_iter([CONSTRUCTOR.to_string()]);
+    idents.into_iter().map(|i| taken.unique(format!("with_{}", i.trim_end_matches('_')))).collect()
 }
 
-/// `base`, or `base2`, `base3`, … whichever is not in `taken` yet; records the result.
-pub fn unique(base: String, taken: &mut BTreeSet<String>) -> String {
-    if taken.insert(base.clone()) {
-        return base;
-    }
-    // `type_` → `type2`, `Self_` → `Self2`: an escape's `_` is not needed once a number follows.
-    let stem = match base.trim_end_matches('_') {
-        "" => base.as_str(),
-        stem => stem,
-    };
-    let sep = if stem.ends_with(|c: char| c.is_ascii_digit()) { "_" } else { "" };
-    let mut n = 2;
-    loop {
-        let candidate = format!("{stem}{sep}{n}");
-        if taken.insert(candidate.clone()) {
-            return candidate;
+/// The names taken in one scope (a module's types, a struct's fields, an enum's variants…);
+/// [`Names::unique`] takes the next one.
+#[derive(Clone, Debug, Default)]
+pub struct Names {
+    taken: BTreeSet<String>,
+    /// Per numbered stem, the number to try first: every lower one is taken already, so
+    /// thousands of clashes on one name (Microsoft Graph's `Value`) stay linear.
+    next: BTreeMap<String, usize>,
+}
+
+impl Names {
+    /// `base`, or `base2`, `base3`, … whichever is not taken yet; takes the result.
+    pub fn unique(&mut self, base: String) -> String {
+        if self.taken.insert(base.clone()) {
+            return base;
         }
-        n += 1;
+        // `type_` → `type2`, `Self_` → `Self2`: an escape's `_` is not needed once a number follows.
+        let stem = match base.trim_end_matches('_') {
+            "" => base.as_str(),
+            stem => stem,
+        };
+        let sep = if stem.ends_with(|c: char| c.is_ascii_digit()) { "_" } else { "" };
+        let next = self.next.entry(stem.to_string()).or_insert(2);
+        loop {
+            let candidate = format!("{stem}{sep}{next}");
+            *next += 1;
+            if self.taken.insert(candidate.clone()) {
+                return candidate;
+            }
+        }
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.taken.contains(name)
+    }
+}
+
+impl FromIterator<String> for Names {
+    fn from_iter<I: IntoIterator<Item = String>>(names: I) -> Self {
+        Names { taken: names.into_iter().collect(), next: BTreeMap::new() }
     }
 }
 
@@ -444,7 +466,6 @@ pub fn unique(base: String, taken: &mut BTreeSet<String>) -> String {
 
 use crate::ir::{Ir, Module, Status, TypeDef, TypeId, TypeKind, TypeRef};
 use crate::lower::{Hint, Lowered};
-use std::collections::BTreeMap;
 
 /// Give every type its final name: identical types (same candidate name, same structure) in
 /// one module are merged, and an API's type identical to a declared shared one becomes that
@@ -526,11 +547,11 @@ pub fn finalize(lowered: Lowered) -> Ir {
     let mut final_name: BTreeMap<usize, String> = BTreeMap::new();
     let final_module: BTreeMap<usize, Module> = reps.iter().map(|&r| (r, ir.types[r].module.clone())).collect();
     let common: Vec<usize> = reps.iter().copied().filter(|r| final_module[r] == Module::Common).collect();
-    name_group(common.clone(), &hints, &ir.types, &mut BTreeSet::new(), &mut final_name);
+    name_group(common.clone(), &hints, &ir.types, &mut Names::default(), &mut final_name);
     let api_modules: BTreeSet<String> = ir.apis.iter().map(|a| a.module.clone()).collect();
     for m in &api_modules {
         let module = Module::Api(m.clone());
-        let mut taken: BTreeSet<String> = common
+        let mut taken: Names = common
             .iter()
             .filter(|r| modules_of.get(r).is_some_and(|ms| ms.contains(m)))
             .map(|r| final_name[r].clone())
@@ -573,7 +594,7 @@ pub fn finalize(lowered: Lowered) -> Ir {
         }
     }
     // 5. The server's check functions, named per module.
-    let mut check_names: BTreeMap<Module, BTreeSet<String>> = BTreeMap::new();
+    let mut check_names: BTreeMap<Module, Names> = BTreeMap::new();
     for def in &mut types {
         let checked = match &def.kind {
             TypeKind::Struct(s) => !s.plaintext,
@@ -582,7 +603,7 @@ pub fn finalize(lowered: Lowered) -> Ir {
         };
         if checked {
             let taken = check_names.entry(def.module.clone()).or_default();
-            def.check = Some(unique(format!("check_{}", snake_case(&def.name)), taken));
+            def.check = Some(taken.unique(format!("check_{}", snake_case(&def.name))));
         }
     }
     for api in &mut ir.apis {
@@ -615,7 +636,7 @@ fn name_group(
     members: Vec<usize>,
     hints: &[Hint],
     types: &[TypeDef],
-    taken: &mut BTreeSet<String>,
+    taken: &mut Names,
     final_name: &mut BTreeMap<usize, String>,
 ) {
     let mut by_short: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -635,7 +656,7 @@ fn name_group(
     let key = |(r, base): &(usize, String)| (*base != hints[*r].short, &types[*r].location);
     names.sort_by(|a, b| key(a).cmp(&key(b)));
     for (r, base) in names {
-        final_name.insert(r, unique(base, taken));
+        final_name.insert(r, taken.unique(base));
     }
 }
 
@@ -809,13 +830,17 @@ mod tests {
 
     #[test]
     fn unique_names() {
-        let mut taken = BTreeSet::new();
-        assert_eq!(unique("A".into(), &mut taken), "A");
-        assert_eq!(unique("A".into(), &mut taken), "A2");
-        assert_eq!(unique("V1".into(), &mut taken), "V1");
-        assert_eq!(unique("V1".into(), &mut taken), "V1_2");
-        assert_eq!(unique("Self_".into(), &mut taken), "Self_");
-        assert_eq!(unique("Self_".into(), &mut taken), "Self2");
+        let mut taken = Names::default();
+        assert_eq!(taken.unique("A".into()), "A");
+        assert_eq!(taken.unique("A".into()), "A2");
+        assert_eq!(taken.unique("V1".into()), "V1");
+        assert_eq!(taken.unique("V1".into()), "V1_2");
+        assert_eq!(taken.unique("Self_".into()), "Self_");
+        assert_eq!(taken.unique("Self_".into()), "Self2");
+        // A number taken directly is skipped; one freed by nothing is never reused.
+        assert_eq!(taken.unique("A3".into()), "A3");
+        assert_eq!(taken.unique("A".into()), "A4");
+        assert_eq!(taken.unique("A".into()), "A5");
         assert_eq!(qualified_type_name("Links", "Self_"), "LinksSelf");
         assert_eq!(qualified_type_name("", "Self_"), "Self_");
     }

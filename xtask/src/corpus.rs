@@ -531,7 +531,22 @@ fn compile(root: &Path, target: &Path, out: &Path, clippy: bool) -> Result<Compi
     write("Cargo.lock", &lock)?;
     forget_generated_builds(target);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let output = Command::new(cargo)
+    // The generated crates use the workspace's lock file, but need dependencies the workspace's
+    // own build may not have downloaded (on a fresh machine): fetch them first, once per set
+    // (nothing to do once they are in cargo's cache).
+    let fetched = Command::new(&cargo)
+        .args(["fetch", "--quiet"])
+        .current_dir(out)
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !fetched.status.success() {
+        return Err(format!(
+            "cargo fetch failed in {}: {}",
+            out.display(),
+            String::from_utf8_lossy(&fetched.stderr).trim()
+        ));
+    }
+    let output = Command::new(&cargo)
         .args([if clippy { "clippy" } else { "check" }, "--workspace", "--offline", "--message-format", "short"])
         .current_dir(out)
         .env("CARGO_TARGET_DIR", target)
@@ -540,7 +555,18 @@ fn compile(root: &Path, target: &Path, out: &Path, clippy: bool) -> Result<Compi
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     let stderr = String::from_utf8_lossy(&output.stderr);
     let count = |what: &str| stderr.lines().filter(|l| l.contains(what)).count();
-    Ok(Compiled { ok: output.status.success(), warnings: count(": warning: "), errors: count(": error") })
+    let compiled = Compiled { ok: output.status.success(), warnings: count(": warning: "), errors: count(": error") };
+    // A failure with no compiler error is cargo's own (a missing dependency, a broken
+    // manifest): not a result about the generated code.
+    if !compiled.ok && compiled.errors == 0 {
+        let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
+        return Err(format!(
+            "cargo failed in {} without a compiler error:\n{}",
+            out.display(),
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        ));
+    }
+    Ok(compiled)
 }
 
 /// Every set names its crates `d1-types`, `d1-client` and `d1-server` at one version, and cargo

@@ -267,8 +267,8 @@ fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>, what: &str) -
     let mut extra = None;
     if let Some(additional) = &s.additional {
         let ty = type_tokens(ir, additional, scope);
-        let mut taken: std::collections::BTreeSet<String> = s.fields.iter().map(|f| f.ident.clone()).collect();
-        let name = ident(&crate::naming::unique("additional_properties".to_string(), &mut taken));
+        let mut taken: crate::naming::Names = s.fields.iter().map(|f| f.ident.clone()).collect();
+        let name = ident(&taken.unique("additional_properties".to_string()));
         members.push(
             quote! {
                 /// Properties not listed above (the schema allows them via `additionalProperties`).
