@@ -19,6 +19,7 @@ pub mod naming;
 pub mod overlay;
 pub mod pattern;
 pub mod refs;
+mod typed;
 pub mod validate;
 pub mod write;
 

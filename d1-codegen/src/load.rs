@@ -132,9 +132,13 @@ fn parse_text(file: &SourceFile) -> Result<Value, Error> {
 }
 
 fn deserialize(path: &str, value: Value) -> Result<openapiv3::OpenAPI, Error> {
-    // From a borrowed tree: no copy of the whole document, and it is still there to locate an
+    // Read by hand where that reads as serde does (much faster on large specs); a document it
+    // gives up on is read by serde, from the borrowed tree, which is still there to locate an
     // error. Tracking the path costs a string per key, so only a document that fails is read
     // again with it, to say where.
+    if let Some(document) = crate::typed::document(&value) {
+        return Ok(document);
+    }
     if let Ok(document) = <openapiv3::OpenAPI as serde::Deserialize>::deserialize(&value) {
         return Ok(document);
     }
