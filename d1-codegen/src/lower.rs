@@ -363,8 +363,8 @@ impl<'a> SpecLowering<'a> {
         path: &str,
         segments: &[PathSegment],
         method: &str,
-        op: &openapiv3::Operation,
-        path_params: &[ReferenceOr<openapiv3::Parameter>],
+        op: &'a openapiv3::Operation,
+        path_params: &'a [ReferenceOr<openapiv3::Parameter>],
         path_loc: &Location,
         loc: &Location,
     ) -> Result<Operation, Error> {
@@ -382,14 +382,14 @@ impl<'a> SpecLowering<'a> {
             .unwrap_or_default();
 
         // Path-level parameters first, then the operation's own, which override by (name, in).
-        let mut resolved: Vec<(openapiv3::Parameter, Location)> = Vec::new();
+        let mut resolved: Vec<(&openapiv3::Parameter, Location)> = Vec::new();
         for (i, p) in path_params.iter().enumerate() {
             resolved.push(self.parameter_ref(p, &path_loc.child("parameters").index(i))?);
         }
         for (i, p) in op.parameters.iter().enumerate() {
             let (param, at) = self.parameter_ref(p, &loc.child("parameters").index(i))?;
-            let key = (param.parameter_data_ref().name.clone(), location_of(&param));
-            resolved.retain(|(q, _)| (q.parameter_data_ref().name.clone(), location_of(q)) != key);
+            let key = (param.parameter_data_ref().name.as_str(), location_of(param));
+            resolved.retain(|(q, _)| (q.parameter_data_ref().name.as_str(), location_of(q)) != key);
             resolved.push((param, at));
         }
         let mut params = Vec::new();
@@ -485,11 +485,11 @@ impl<'a> SpecLowering<'a> {
 
     fn parameter_ref(
         &mut self,
-        p: &ReferenceOr<openapiv3::Parameter>,
+        p: &'a ReferenceOr<openapiv3::Parameter>,
         at: &Location,
-    ) -> Result<(openapiv3::Parameter, Location), Error> {
+    ) -> Result<(&'a openapiv3::Parameter, Location), Error> {
         match p {
-            ReferenceOr::Item(param) => Ok((param.clone(), at.clone())),
+            ReferenceOr::Item(param) => Ok((param, at.clone())),
             ReferenceOr::Reference { reference } => {
                 let name = local_name(reference, "#/components/parameters/")
                     .ok_or_else(|| Error::new(at, format!("unsupported `$ref` `{reference}` for a parameter")))?;
@@ -501,7 +501,7 @@ impl<'a> SpecLowering<'a> {
                     .ok_or_else(|| Error::new(at, format!("`$ref` `{reference}` points to nothing")))?;
                 let target_loc = self.component_at("parameters", name);
                 match target {
-                    ReferenceOr::Item(param) => Ok((param.clone(), target_loc)),
+                    ReferenceOr::Item(param) => Ok((param, target_loc)),
                     ReferenceOr::Reference { .. } => {
                         Err(Error::new(&target_loc, "a parameter `$ref` to another `$ref` is not supported"))
                     }
@@ -561,18 +561,18 @@ impl<'a> SpecLowering<'a> {
 
     fn request_body(
         &mut self,
-        body: &ReferenceOr<openapiv3::RequestBody>,
+        body: &'a ReferenceOr<openapiv3::RequestBody>,
         at: &Location,
         type_stem: &str,
     ) -> Result<Option<RequestBody>, Error> {
         let (body, at) = match body {
-            ReferenceOr::Item(b) => (b.clone(), at.clone()),
+            ReferenceOr::Item(b) => (b, at.clone()),
             ReferenceOr::Reference { reference } => {
                 let name = local_name(reference, "#/components/requestBodies/")
                     .ok_or_else(|| Error::new(at, format!("unsupported `$ref` `{reference}` for a request body")))?;
                 let target_loc = self.component_at("requestBodies", name);
                 match self.doc.components.as_ref().and_then(|c| c.request_bodies.get(name)) {
-                    Some(ReferenceOr::Item(b)) => (b.clone(), target_loc),
+                    Some(ReferenceOr::Item(b)) => (b, target_loc),
                     _ => return Err(Error::new(at, format!("`$ref` `{reference}` points to nothing usable"))),
                 }
             }
@@ -605,11 +605,11 @@ impl<'a> SpecLowering<'a> {
 
     fn responses(
         &mut self,
-        responses: &openapiv3::Responses,
+        responses: &'a openapiv3::Responses,
         at: &Location,
         type_stem: &str,
     ) -> Result<Vec<Response>, Error> {
-        let mut entries: Vec<(Status, String, &ReferenceOr<openapiv3::Response>)> = Vec::new();
+        let mut entries: Vec<(Status, String, &'a ReferenceOr<openapiv3::Response>)> = Vec::new();
         for (code, response) in &responses.responses {
             let (status, key) = match code {
                 openapiv3::StatusCode::Code(c) => (Status::Code(*c), c.to_string()),
@@ -625,14 +625,14 @@ impl<'a> SpecLowering<'a> {
         for (status, key, response) in entries {
             let response_at = at.child(&key);
             let (response, response_at) = match response {
-                ReferenceOr::Item(r) => (r.clone(), response_at),
+                ReferenceOr::Item(r) => (r, response_at),
                 ReferenceOr::Reference { reference } => {
                     let name = local_name(reference, "#/components/responses/").ok_or_else(|| {
                         Error::new(&response_at, format!("unsupported `$ref` `{reference}` for a response"))
                     })?;
                     let target_loc = self.component_at("responses", name);
                     match self.doc.components.as_ref().and_then(|c| c.responses.get(name)) {
-                        Some(ReferenceOr::Item(r)) => (r.clone(), target_loc),
+                        Some(ReferenceOr::Item(r)) => (r, target_loc),
                         _ => {
                             return Err(Error::new(
                                 &response_at,
@@ -1167,16 +1167,16 @@ impl<'a> SpecLowering<'a> {
         if self.expansions > MAX_ALL_OF_EXPANSIONS {
             return Err(Error::new(at, format!("`allOf` merges more than {MAX_ALL_OF_EXPANSIONS} schemas")));
         }
+        let doc = self.doc;
         let schema = match member {
-            ReferenceOr::Item(s) => s.clone(),
+            ReferenceOr::Item(s) => s,
             ReferenceOr::Reference { reference } => {
                 let name = local_name(reference, SCHEMA_PREFIX)
                     .ok_or_else(|| Error::new(at, format!("unsupported `$ref` `{reference}`")))?;
-                match self.doc.components.as_ref().and_then(|c| c.schemas.get(name)) {
-                    Some(ReferenceOr::Item(s)) => s.clone(),
+                match doc.components.as_ref().and_then(|c| c.schemas.get(name)) {
+                    Some(ReferenceOr::Item(s)) => s,
                     Some(r @ ReferenceOr::Reference { .. }) => {
-                        let r = r.clone();
-                        return self.collect_object(&r, at, properties, required, deny, depth + 1);
+                        return self.collect_object(r, at, properties, required, deny, depth + 1);
                     }
                     None => return Err(Error::new(at, format!("`$ref` `{reference}` points to nothing"))),
                 }
