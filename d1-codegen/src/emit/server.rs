@@ -13,9 +13,9 @@ mod checks;
 
 use super::templates;
 use super::{
-    declaration_text, describe_sources, doc_attrs, fits, fn_with_statements, ident, inner_docs, path_tokens,
-    plain_doc_line, render_block, render_crate_root, render_items, rust_header, spaced_after, type_tokens, Member,
-    Options, Part, RootPart, Scope, MARGIN,
+    declaration_text, describe_sources, doc_attrs, fn_with_statements, ident, inner_docs, path_tokens, plain_doc_line,
+    render_block, render_crate_root, render_items, rust_header, spaced_after, type_tokens, Member, Options, Part,
+    RootPart, Scope, MARGIN,
 };
 use crate::error::{Error, Location};
 use crate::ir::{
@@ -24,7 +24,7 @@ use crate::ir::{
 };
 use crate::naming;
 use crate::write::FileTree;
-use proc_macro2::{Delimiter, Literal, TokenStream, TokenTree};
+use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::BTreeMap;
 
@@ -1139,9 +1139,9 @@ fn handler(
     if let Some(body) = &op.body {
         let encodings = body_encodings(body);
         let ty = type_tokens(ir, &body.ty, scope);
-        let check = checks.expr(&body.ty, quote!(value), quote!(::std::option::Option::None));
-        let form_fields: Vec<TokenStream> = checks
-            .form_fields(&body.ty)
+        let check = checks.check(&body.ty);
+        let fields = checks.form_fields(&body.ty);
+        let form_fields: Vec<TokenStream> = fields
             .iter()
             .map(|(name, kind)| {
                 let name = name.as_str();
@@ -1149,11 +1149,13 @@ fn handler(
             })
             .collect();
         body_encodings_list = encodings;
-        let function = if check.is_empty() { Some(None) } else { check_function(&check).map(Some) };
-        let text = match (form_fields.is_empty(), function, super::type_text(&ty)) {
-            (true, Some(function), Some(ty)) => body_step_text(&ty, body.required, function.as_deref()),
-            _ => None,
-        };
+        let fields_text: Option<Vec<(String, String)>> = fields
+            .iter()
+            .map(|(name, kind)| Some((Literal::string(name).to_string(), super::type_text(kind)?)))
+            .collect();
+        let text =
+            (|| body_step_text(&super::type_text(&ty)?, body.required, &fields_text?, &check.text("value", 20)?))();
+        let check = check.tokens(&quote!(value), &quote!(::std::option::Option::None));
         steps.push(match text {
             Some(text) => Member::Text(text),
             None => body_step_tokens(&ty, body.required, &form_fields, &check).into(),
@@ -1323,24 +1325,15 @@ fn body_step_tokens(ty: &TokenStream, required: bool, form_fields: &[TokenStream
     }
 }
 
-/// The function a body's check calls, where the check is that one call,
-/// `function(value, c, ::std::option::Option::None);` (a struct's or a union's check).
-fn check_function(check: &TokenStream) -> Option<String> {
-    let trees: Vec<TokenTree> = check.clone().into_iter().collect();
-    let [path @ .., TokenTree::Group(args), TokenTree::Punct(semi)] = trees.as_slice() else { return None };
-    let plain = semi.as_char() == ';'
-        && args.delimiter() == Delimiter::Parenthesis
-        && super::type_text(&args.stream())? == "value, c, ::std::option::Option::None";
-    let function = super::type_text(&path.iter().cloned().collect())?;
-    (plain && !function.is_empty()).then_some(function)
-}
-
-/// [`body_step_tokens`] without form fields, checked by a call of `function` (with nothing to
-/// check for `None`), as prettyplease prints it in the body of a top-level function; `None`
-/// where a name might make it print otherwise.
-fn body_step_text(ty: &str, required: bool, function: Option<&str>) -> Option<String> {
+/// [`body_step_tokens`] as prettyplease prints it in the body of a top-level function: `ty` the
+/// body's type, `form_fields` the quoted names and kinds of the form fields, `check` the lines of
+/// the check at the depth of the closure's body (empty: nothing to check). `None` where a name
+/// might make it print otherwise.
+fn body_step_text(ty: &str, required: bool, form_fields: &[(String, String)], check: &str) -> Option<String> {
     let head = format!("    let body: ::std::option::Option<{ty}> = match inputs.body.take() {{\n");
     let scrutinee = format!("    let body: ::std::option::Option<{ty}> = match inputs");
+    // The type's lines where it is broken, measured by `type_lines`.
+    let mut alone = String::new();
     let head = if head.len() - 1 <= MARGIN {
         head
     } else if head.len() - " {\n".len() <= MARGIN {
@@ -1350,7 +1343,7 @@ fn body_step_text(ty: &str, required: bool, function: Option<&str>) -> Option<St
         // test sweeps the boundary) and breaks the scrutinee's chain.
         format!("{scrutinee}\n        .body\n        .take()\n    {{\n")
     } else {
-        let alone = super::types::type_lines(8, "", ty, ",", false)?;
+        alone = super::types::type_lines(8, "", ty, ",", false)?;
         format!("    let body: ::std::option::Option<\n{alone}    > = match inputs.body.take() {{\n")
     };
     let none = if required {
@@ -1358,47 +1351,65 @@ fn body_step_text(ty: &str, required: bool, function: Option<&str>) -> Option<St
     } else {
         "        None => None,\n"
     };
-    let check = match function {
+    let check = if check.is_empty() {
         // Past the margin: a closure with an empty body has nowhere to break.
-        None => {
-            "                |_value: &::serde_json::Value, _c: &mut ::d1_runtime::server::Checker| {},\n".to_string()
-        }
-        Some(function) => {
-            let call = format!("                    {function}(value, c, ::std::option::Option::None);\n");
-            let call = if call.len() - 1 <= MARGIN {
-                call
-            } else {
-                format!(
-                    "                    {function}(\n                        value,\n                        c,\n                        ::std::option::Option::None,\n                    );\n"
-                )
-            };
-            format!(
-                "                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {{\n{call}                }},\n"
-            )
-        }
+        "                |_value: &::serde_json::Value, _c: &mut ::d1_runtime::server::Checker| {},\n".to_string()
+    } else {
+        format!(
+            "                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {{\n{check}                }},\n"
+        )
     };
+    let fields = form_fields_text(form_fields)?;
     let text = format!(
         "{head}{none}        Some((encoding, bytes)) => {{
             ::d1_runtime::server::checked_body(
                 encoding,
                 &bytes,
-                &[],
-{check}                &mut inputs.violations,
+{fields}{check}                &mut inputs.violations,
             )
         }}
     }};
 "
     );
-    // Past the margin only what has nowhere to break.
+    // Past the margin only what has nowhere to break (the check's lines were measured already).
     let past = |line: &str| {
         line.len() > MARGIN
             && !line.ends_with(" = match inputs")
             && !line.ends_with("::Checker| {},")
-            && line
-                .strip_prefix("                    ")
-                .is_none_or(|call| Some(call) != function.map(|f| format!("{f}(")).as_deref())
+            && ![&alone, &check, &fields].iter().any(|lines| lines.lines().any(|l| l == line))
     };
     (text.is_ascii() && !text.lines().any(past)).then_some(text)
+}
+
+/// The form fields argument of [`body_step_tokens`] (`&[("name", kind), …],`) as prettyplease
+/// prints it among the broken arguments of `checked_body`: on one line when it fits, else one
+/// field a line, a field too long for its line broken after its parenthesis. `None` where a
+/// line would pass the margin with something on it that could break.
+fn form_fields_text(fields: &[(String, String)]) -> Option<String> {
+    let tuples: Vec<String> = fields.iter().map(|(name, kind)| format!("({name}, {kind})")).collect();
+    let line = format!("                &[{}],\n", tuples.join(", "));
+    if line.len() - 1 <= MARGIN {
+        return Some(line);
+    }
+    let mut text = "                &[\n".to_string();
+    for (i, (name, kind)) in fields.iter().enumerate() {
+        // The comma after the last field is prettyplease's own: it does not count.
+        let last = i + 1 == fields.len();
+        let line = format!("                    ({name}, {kind}),\n");
+        if line.len() - 1 - usize::from(last) <= MARGIN {
+            text.push_str(&line);
+        } else {
+            let kind = format!("                        {kind},\n");
+            if kind.len() - 2 > MARGIN {
+                return None;
+            }
+            text.push_str(&format!(
+                "                    (\n                        {name},\n{kind}                    ),\n"
+            ));
+        }
+    }
+    text.push_str("                ],\n");
+    Some(text)
 }
 
 /// The statement reading an optional query parameter that is a list joined by `separator`
@@ -1666,9 +1677,7 @@ impl Response {
                 if fits(&line) {
                     variants.push_str(&line);
                     variants.push('\n');
-                } else if line.len() > MARGIN + 2
-                    && fields.iter().all(|ty| !ty.contains('<') || fits(&format!("        {ty},")))
-                {
+                } else if fields.iter().all(|ty| !ty.contains('<') || fits(&format!("        {ty},"))) {
                     // A path alone on its line, even past the margin: it has nowhere to break.
                     variants.push_str(&format!("    {variant}(\n"));
                     for ty in &fields {
@@ -1691,10 +1700,8 @@ impl Response {
         let head = format!("impl ::d1_runtime::server::axum::response::IntoResponse for {name} {{");
         let head = if fits(&head) {
             head
-        } else if head.len() > MARGIN + 2 {
-            format!("impl ::d1_runtime::server::axum::response::IntoResponse\nfor {name} {{")
         } else {
-            return None;
+            format!("impl ::d1_runtime::server::axum::response::IntoResponse\nfor {name} {{")
         };
         let mut text = String::new();
         super::docs::push_doc(&mut text, "", Some(&self.doc));
@@ -1798,7 +1805,15 @@ impl TraitMethod<'_> {
 {result}    > + ::std::marker::Send;
 "
         );
-        if !fits(&code) {
+        // Past the margin only a name alone on its line, which has nowhere to break, and the
+        // comma prettyplease adds after the last generic argument.
+        let alone = |line: &str| {
+            (line.starts_with("        Output = ") && line.len() - 1 <= MARGIN)
+                || line == format!("    fn {name}(")
+                || line == format!("        request: {request},")
+                || line == format!("            {response},")
+        };
+        if !code.is_ascii() || code.lines().any(|line| line.len() > MARGIN && !alone(line)) {
             return None;
         }
         let mut text = String::with_capacity(doc.len() + code.len() + 16);
@@ -1988,10 +2003,10 @@ mod tests {
     fn trait_methods_print_as_prettyplease_prints_them() {
         let _docs = super::super::docs::Table::scope();
         let (mut as_text, mut left) = (0, 0);
-        for n in 1..90 {
-            let name = format!("o{}", "p".repeat(n));
-            let request = format!("R{}", "q".repeat((n * 3) % 70));
-            let response = format!("S{}", "t".repeat((n * 5) % 70));
+        for n in 1..200 {
+            let name = format!("o{}", "p".repeat(n % 130));
+            let request = format!("R{}", "q".repeat((n * 3) % 131));
+            let response = format!("S{}", "t".repeat((n * 5) % 131));
             let method = TraitMethod { name: &name, request: &request, response: &response };
             let doc = "One line.\n\n`GET /x`";
             let Some(text) = method.text(doc) else {
@@ -2003,7 +2018,7 @@ mod tests {
             assert_eq!(render_block(head, [Member::Text(text)], "test").unwrap(), whole, "{name} {request} {response}");
             as_text += 1;
         }
-        assert!(as_text > 40 && left > 5, "{as_text} {left}");
+        assert!(as_text == 199 && left == 0, "{as_text} {left}");
     }
 
     /// The response enums printed as text equal prettyplease's printing of their tokens, across
@@ -2013,7 +2028,7 @@ mod tests {
     fn responses_print_as_prettyplease_prints_them() {
         let _docs = super::super::docs::Table::scope();
         let (mut as_text, mut broken_variant, mut braced_arm, mut unnamed, mut left) = (0, 0, 0, 0, 0);
-        for n in 1..90 {
+        for n in 1..180 {
             let ty = path_tokens(&format!("::d1_types::module::T{}", "u".repeat(n)));
             let variant = |status: Status, name: String, body: Option<(TokenStream, Option<String>)>| Variant {
                 doc: format!("`{status}`: Multi\nline {name}."),
@@ -2049,7 +2064,7 @@ mod tests {
             }
             let response = Response {
                 doc: "The responses [`A::b`] can give.".to_string(),
-                name: format!("R{}", "s".repeat((n * 3) % 60)),
+                name: format!("R{}", "s".repeat((n * 7) % 131)),
                 variants,
             };
             let Some(text) = response.text() else {
@@ -2063,7 +2078,7 @@ mod tests {
             unnamed += usize::from(text.contains("from_u16(299)"));
         }
         assert!(
-            as_text > 50 && broken_variant > 20 && as_text - broken_variant > 20 && braced_arm > 40 && unnamed > 5,
+            as_text > 140 && broken_variant > 20 && as_text - broken_variant > 20 && braced_arm > 40 && unnamed > 5,
             "{as_text} {broken_variant} {braced_arm} {unnamed} {left}"
         );
     }
@@ -2287,26 +2302,49 @@ mod tests {
     /// lengths up to and past the margin.
     #[test]
     fn body_steps_print_as_prettyplease_prints_them() {
+        use checks::{Call, Check};
         let (mut as_text, mut broken_type, mut broken_inner, mut broken_call, mut unchecked, mut left) =
             (0, 0, 0, 0, 0, 0);
-        for n in 1..90 {
+        let (mut loops, mut fields_line, mut fields_broken, mut tuple_broken) = (0, 0, 0, 0);
+        let names: Vec<String> =
+            crate::test_strings::joined(&["a", "field_", "x", "LongerName", "9", "-"], 400, 12, 7).collect();
+        for n in 1..200 {
             for required in [true, false] {
-                let ty = format!("::d1_types::m::B{}", "b".repeat(n));
+                let ty = format!("::d1_types::m::B{}", "b".repeat(n % 97));
                 let ty = if required { ty } else { format!("::std::option::Option<{ty}>") };
                 let function = format!("checks::check_{}", "c".repeat((n * 7) % 80));
-                let (check, function) = if n % 5 == 0 {
-                    (TokenStream::new(), None)
-                } else {
-                    let check: TokenStream =
-                        format!("{function}(value, c, ::std::option::Option::None);").parse().unwrap();
-                    assert_eq!(check_function(&check).as_deref(), Some(function.as_str()));
-                    (check, Some(function))
+                let leaf = path_tokens(&format!("::d1_types::m::N{}", "n".repeat((n * 5) % 70)));
+                let check = match n % 6 {
+                    0 => Check::Nothing,
+                    1 => Check::Items(Box::new(Check::Call(Call::String))),
+                    2 => Check::Members(Box::new(Check::Items(Box::new(Check::Function(function))))),
+                    3 => Check::Items(Box::new(Check::Leaf(leaf))),
+                    4 if n % 4 == 0 => Check::Call(Call::I32),
+                    _ => Check::Function(function),
                 };
-                let Some(text) = body_step_text(&ty, required, function.as_deref()) else {
+                let kinds = ["Integer", "Number", "Boolean"];
+                let fields: Vec<(String, String)> = (0..(n * 3) % 7)
+                    .map(|i| {
+                        let name = &names[(n * 7 + i) % names.len()];
+                        (name.clone(), format!("::d1_runtime::server::Scalar::{}", kinds[(n + i) % 3]))
+                    })
+                    .collect();
+                let form_fields: Vec<TokenStream> = fields
+                    .iter()
+                    .map(|(name, kind)| {
+                        let kind = path_tokens(kind);
+                        quote!((#name, #kind))
+                    })
+                    .collect();
+                let fields_text: Vec<(String, String)> =
+                    fields.iter().map(|(name, kind)| (Literal::string(name).to_string(), kind.clone())).collect();
+                let lines = check.text("value", 20).unwrap_or_default();
+                let Some(text) = body_step_text(&ty, required, &fields_text, &lines) else {
                     left += 1;
                     continue;
                 };
-                let statement = body_step_tokens(&path_tokens_with_generics(&ty), required, &[], &check);
+                let check = check.tokens(&quote!(value), &quote!(::std::option::Option::None));
+                let statement = body_step_tokens(&path_tokens_with_generics(&ty), required, &form_fields, &check);
                 let other = quote!(let b = inputs.bearer.take()?;);
                 let head = quote!(fn f(inputs: &mut X) -> Option<Y>);
                 let whole = render_items(quote!(#head { #other #statement #other Some(Y) }), "test").unwrap();
@@ -2317,13 +2355,24 @@ mod tests {
                 broken_inner += usize::from(text.contains("        ::std::option::Option<\n"));
                 unchecked += usize::from(text.contains("|_value"));
                 broken_call += usize::from(text.contains("(\n                        value,"));
+                loops += usize::from(text.contains("for (index, item)"));
+                fields_line += usize::from(text.contains("&[(\""));
+                fields_broken += usize::from(text.contains("&[\n"));
+                tuple_broken += usize::from(text.contains("                    (\n"));
             }
         }
-        assert!(check_function(&quote!(c.string(value);)).is_none());
-        assert!(check_function(&quote!(f(value, c, skip);)).is_none());
         assert!(
-            as_text > 100 && broken_type > 50 && broken_inner > 10 && broken_call > 40 && unchecked > 20,
-            "{as_text} {broken_type} {broken_inner} {broken_call} {unchecked} {left}"
+            as_text > 300
+                && left == 0
+                && broken_type > 50
+                && broken_inner > 10
+                && broken_call > 20
+                && unchecked > 20
+                && loops > 50
+                && fields_line > 20
+                && fields_broken > 20
+                && tuple_broken > 5,
+            "{as_text} {left} {broken_type} {broken_inner} {broken_call} {unchecked} {loops} {fields_line} {fields_broken} {tuple_broken}"
         );
     }
 

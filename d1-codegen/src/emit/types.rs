@@ -541,8 +541,8 @@ fn signature_text(head: &str, params: &[(String, String)], tail: &str) -> Option
 
 /// `{prefix}{ty}{suffix}` indented by `indent`, as prettyplease lays out a type (`ty` as
 /// [`type_text`] writes it): on one line when it fits, else with the outermost generic arguments
-/// one per line, each laid out the same way. `None` where it would break a type without
-/// generic arguments, or the text is not ASCII (widths are counted in bytes). `counted`: whether
+/// one per line, each laid out the same way (a path without them stays whole, past the margin
+/// if it must). `None` where the text is not ASCII (widths are counted in bytes). `counted`: whether
 /// the suffix counts toward the width (a comma prettyplease prints only when it breaks the line,
 /// after the last argument or parameter, does not).
 pub(super) fn type_lines(indent: usize, prefix: &str, ty: &str, suffix: &str, counted: bool) -> Option<String> {
@@ -556,7 +556,8 @@ pub(super) fn type_lines(indent: usize, prefix: &str, ty: &str, suffix: &str, co
     if width <= MARGIN {
         return Some(line);
     }
-    let open = ty.find('<')?;
+    // A path without generic arguments has nowhere to break: it stays whole past the margin.
+    let Some(open) = ty.find('<') else { return Some(line) };
     let args = ty[open + 1..].strip_suffix('>')?;
     let mut out = format!("{pad}{prefix}{}\n", &ty[..=open]);
     let (mut depth, mut start) = (0usize, 0);

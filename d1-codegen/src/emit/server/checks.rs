@@ -75,7 +75,7 @@ impl<'a> Checks<'a> {
     }
 
     /// What checks a value of `ty`, registering the check functions it calls.
-    fn check(&mut self, ty: &TypeRef) -> Check {
+    pub(super) fn check(&mut self, ty: &TypeRef) -> Check {
         match ty {
             TypeRef::String => Check::Call(Call::String),
             TypeRef::Integer(IntWidth::I32) => Check::Call(Call::I32),
@@ -302,7 +302,7 @@ fn none() -> TokenStream {
 /// What checks one value, as data: printed as tokens ([`Check::tokens`]) or, in the check
 /// functions, as text ([`Check::push_text`]).
 #[derive(Clone)]
-enum Check {
+pub(super) enum Check {
     /// Any value will do.
     Nothing,
     /// One call on the checker.
@@ -318,7 +318,7 @@ enum Check {
 }
 
 #[derive(Clone, Copy)]
-enum Call {
+pub(super) enum Call {
     String,
     I32,
     I64,
@@ -356,7 +356,7 @@ impl Call {
 
 impl Check {
     /// The statements checking `v` (an expression of type `&Value`); `skip` as in [`Checks::expr`].
-    fn tokens(&self, v: &TokenStream, skip: &TokenStream) -> TokenStream {
+    pub(super) fn tokens(&self, v: &TokenStream, skip: &TokenStream) -> TokenStream {
         match self {
             Check::Nothing => TokenStream::new(),
             Check::Call(call) => call.tokens(v),
@@ -386,6 +386,13 @@ impl Check {
                 }
             }
         }
+    }
+
+    /// [`Check::push_text`] on lines of their own: empty where there is nothing to check.
+    pub(super) fn text(&self, v: &str, depth: usize) -> Option<String> {
+        let mut out = Lines::default();
+        self.push_text(v, depth, &mut out)?;
+        out.finish()
     }
 
     /// The statements checking `v` (`skip` being `None`) as prettyplease prints them at `depth`
