@@ -225,7 +225,13 @@ fn type_item(
         TypeKind::Struct(s) if s.plaintext => return plaintext_struct(ir, def, s, scope, what),
         TypeKind::Struct(s) => return structure(ir, def, s, scope, what),
         TypeKind::StringEnum(e) => return string_enum(def, e, what, skeletons),
-        TypeKind::OneOf(o) => one_of(ir, def, o, scope),
+        TypeKind::OneOf(o) => {
+            let types: Vec<TokenStream> = o.variants.iter().map(|v| type_tokens(ir, &v.ty, scope)).collect();
+            if let Some(text) = one_of_text(def, o, &types) {
+                return Ok(text);
+            }
+            one_of(def, o, &types)
+        }
         TypeKind::Newtype(n) => return newtype_item(ir, def, n, scope, what),
         TypeKind::Alias(target) => {
             let doc = doc_attrs(def.doc.as_deref());
@@ -591,16 +597,24 @@ fn setter_tokens(setter: &str, member: &str, ty: &TokenStream) -> TokenStream {
 
 /// [`setter_tokens`] printed as text, as prettyplease prints it: there are
 /// thousands in a large spec, and they differ only in names and type. The signature stays on one
-/// line when it fits, else its parameters go one per line; `None` where prettyplease would break
-/// a line further (a long type or member name), which then goes through it.
+/// line when it fits, else its parameters go one per line; the assignment on one line, else with
+/// the call's argument on a line of its own; `None` where prettyplease would break a line further
+/// (a very long member name), which then goes through it.
 fn setter_text(setter: &str, member: &str, ty: &str) -> Option<String> {
     let params =
         [("mut self".to_string(), String::new()), ("value: impl ".to_string(), format!("::std::convert::Into<{ty}>"))];
     let signature = signature_text(&format!("pub fn {setter}"), &params, "-> Self")?;
     let assignment = format!("        self.{member} = ::std::option::Option::Some(value.into());\n");
-    if assignment.len() - 1 > MARGIN {
-        return None;
-    }
+    let assignment = if assignment.len() - 1 <= MARGIN {
+        assignment
+    } else {
+        // The call's argument goes to a line of its own while the call's head fits.
+        let call = format!("        self.{member} = ::std::option::Option::Some(\n");
+        if call.len() - 1 > MARGIN {
+            return None;
+        }
+        call + "            value.into(),\n        );\n"
+    };
     Some(format!("    /// Sets [`{member}`](Self::{member}).\n{signature}{assignment}        self\n    }}\n"))
 }
 
@@ -1000,8 +1014,8 @@ fn string_enum_tokens(def: &TypeDef, e: &StringEnum) -> TokenStream {
     }
 }
 
-fn one_of(ir: &Ir, def: &TypeDef, o: &OneOf, scope: Scope<'_>) -> TokenStream {
-    let name = ident(&def.name);
+/// The doc of a union: the type's, and the tag's property when it is tagged.
+fn one_of_doc(def: &TypeDef, o: &OneOf) -> String {
     let mut doc = def.doc.clone().unwrap_or_default();
     if let Some(tag) = &o.tag {
         if !doc.is_empty() {
@@ -1009,13 +1023,19 @@ fn one_of(ir: &Ir, def: &TypeDef, o: &OneOf, scope: Scope<'_>) -> TokenStream {
         }
         doc.push_str(&format!("Tagged by the `{tag}` property, which the variant types do not repeat."));
     }
-    let doc = doc_attrs(Some(&doc));
+    doc
+}
+
+/// A union as an enum, `types` the variants' types in order.
+fn one_of(def: &TypeDef, o: &OneOf, types: &[TokenStream]) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = doc_attrs(Some(&one_of_doc(def, o)));
     let variants: Vec<TokenStream> = o
         .variants
         .iter()
-        .map(|v| {
+        .zip(types)
+        .map(|(v, ty)| {
             let id = ident(&v.ident);
-            let ty = type_tokens(ir, &v.ty, scope);
             let doc = doc_attrs(v.doc.as_deref());
             match &v.tag_value {
                 Some(tag) => quote!(#doc #[serde(rename = #tag)] #id(#ty),),
@@ -1039,10 +1059,101 @@ fn one_of(ir: &Ir, def: &TypeDef, o: &OneOf, scope: Scope<'_>) -> TokenStream {
     }
 }
 
+/// [`one_of`] as prettyplease prints it: each variant on one line when it fits, else its type
+/// alone (see [`type_lines`]). `None` where an attribute would not print as one plain line.
+fn one_of_text(def: &TypeDef, o: &OneOf, types: &[TokenStream]) -> Option<String> {
+    let attr = |name: &str, value: &str| {
+        let line = format!("#[serde({name} = {})]", proc_macro2::Literal::string(value));
+        (line.is_ascii() && line.len() + 4 <= MARGIN).then_some(line)
+    };
+    let mut text = String::new();
+    super::docs::push_doc(&mut text, "", Some(&one_of_doc(def, o)));
+    text.push_str("#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]\n");
+    match &o.tag {
+        Some(tag) => text.push_str(&attr("tag", tag)?),
+        None => text.push_str("#[serde(untagged)]"),
+    }
+    text.push_str("\n#[allow(clippy::large_enum_variant)]\n#[non_exhaustive]\npub enum ");
+    text.push_str(&def.name);
+    if o.variants.is_empty() {
+        text.push_str(" {}\n");
+        return Some(text);
+    }
+    text.push_str(" {\n");
+    for (v, ty) in o.variants.iter().zip(types) {
+        super::docs::push_doc(&mut text, "    ", v.doc.as_deref());
+        if let Some(tag) = &v.tag_value {
+            text.push_str("    ");
+            text.push_str(&attr("rename", tag)?);
+            text.push('\n');
+        }
+        let ty = type_text(ty)?;
+        let line = format!("    {}({ty}),\n", v.ident);
+        if line.len() - 1 <= MARGIN {
+            text.push_str(&line);
+        } else {
+            text.push_str(&format!("    {}(\n", v.ident));
+            text.push_str(&type_lines(8, "", &ty, ",", false)?);
+            text.push_str("    ),\n");
+        }
+    }
+    text.push_str("}\n");
+    text.is_ascii().then_some(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::EnumVariant;
+    use crate::ir::{EnumVariant, OneOfVariant};
+
+    /// The unions printed as text equal prettyplease's printing of their tokens, across name,
+    /// type and tag lengths that put a variant on one line, break its type or leave it whole.
+    #[test]
+    fn unions_print_as_prettyplease_prints_them() {
+        let _docs = super::super::docs::Table::scope();
+        let names: Vec<String> =
+            crate::test_strings::joined(&["Microsoft", "Graph", "A", "x", "Identity", "9"], 300, 14, 11).collect();
+        let (mut as_text, mut broken, mut tagged, mut left) = (0, 0, 0, 0);
+        for n in 0..300 {
+            let path = |k: usize| format!("::d1_types::graph::T{}", names[k % names.len()]);
+            let types = [
+                path(n),
+                format!("::std::option::Option<{}>", path(n + 1)),
+                format!("::std::collections::BTreeMap<::std::string::String, ::std::vec::Vec<{}>>", path(n + 2)),
+                "::serde_json::Map<::std::string::String, ::serde_json::Value>".to_string(),
+                format!("super::m::U{}", "u".repeat(n % 90)),
+            ];
+            let tag = (n % 3 == 0).then(|| format!("@{}", "t".repeat(n % 100)));
+            let variants: Vec<OneOfVariant> = (0..n % 4 + usize::from(n % 50 != 0))
+                .map(|i| OneOfVariant {
+                    ident: format!("V{}", names[(n + i * 7) % names.len()]),
+                    tag_value: tag.as_ref().map(|_| format!("value {}", "v".repeat((n * i) % 90))),
+                    ty: TypeRef::Json,
+                    doc: (i % 2 == 1).then(|| format!("When the value has this shape. {}", names[i])),
+                })
+                .collect();
+            let types: Vec<TokenStream> =
+                (0..variants.len()).map(|i| types[(n + i) % types.len()].parse::<TokenStream>().unwrap()).collect();
+            let def = TypeDef {
+                name: format!("U{}", names[(n * 3) % names.len()]),
+                module: Module::Api("m".into()),
+                doc: (n % 5 == 0).then(|| "A *union*.\n\nTwo paragraphs.".to_string()),
+                location: Location::new("spec.json", "#/components/schemas/U"),
+                kind: TypeKind::Alias(TypeRef::String),
+                check: None,
+            };
+            let o = OneOf { tag, variants };
+            let Some(text) = one_of_text(&def, &o, &types) else {
+                left += 1;
+                continue;
+            };
+            assert_eq!(text, render_items(one_of(&def, &o, &types), "test").unwrap(), "{n}");
+            as_text += 1;
+            broken += usize::from(text.contains("(\n"));
+            tagged += usize::from(text.contains("#[serde(rename"));
+        }
+        assert!(as_text > 200 && broken > 50 && tagged > 30 && left < 80, "{as_text} {broken} {tagged} {left}");
+    }
 
     /// The setter through quote and prettyplease, as every member was printed before.
     fn printed(setter: &str, member: &str, ty: &TokenStream) -> String {
@@ -1315,15 +1426,16 @@ mod tests {
             quote!(::d1_runtime::jwe::Jwe<CardPlaintext, 4096>),
             quote!(::std::vec::Vec<::std::vec::Vec<::d1_types::a_module::AVeryLongTypeNameThatGoesOnAndOn>>),
         ];
-        let (mut one_line, mut broken, mut left) = (0, 0, 0);
+        let (mut one_line, mut broken, mut left, mut split) = (0, 0, 0, 0);
         for ty in &types {
             let text = type_text(ty).unwrap();
             // Every length around the two line breaks: the signature's and the assignment's.
-            for n in 1..80 {
+            for n in 1..100 {
                 let member = format!("m{}", "x".repeat(n));
                 let setter = format!("with_{member}");
                 let expected = printed(&setter, &member, ty);
                 if let Some(member_text) = setter_text(&setter, &member, &text) {
+                    split += usize::from(member_text.contains("(\n            value.into(),\n"));
                     if member_text.contains("(\n") {
                         broken += 1
                     } else {
@@ -1337,6 +1449,6 @@ mod tests {
             }
         }
         // Both layouts are printed as text, and the long ones are left to prettyplease.
-        assert!(one_line > 10 && broken > 20 && left > 20, "{one_line} {broken} {left}");
+        assert!(one_line > 10 && broken > 20 && left > 20 && split > 50, "{one_line} {broken} {left} {split}");
     }
 }
