@@ -1258,10 +1258,12 @@ impl Extract<'_> {
         // prettyplease breaks a struct literal wider than 34 columns.
         let one_line = format!("{request} {{ {} ", values.join(", "));
         let tail = if values.is_empty() {
-            match request.len() + 2 {
-                ..=33 => format!("{some}}})\n"),
-                35.. if some.len() <= MARGIN => format!("{some}\n    }})\n"),
-                _ => return None,
+            // Broken in between (measured: the test sweeps the name's length); past the margin,
+            // prettyplease keeps the empty literal whole.
+            if request.len() + 2 <= 33 || some.len() > MARGIN {
+                format!("{some}}})\n")
+            } else {
+                format!("{some}\n    }})\n")
             }
         } else if one_line.len() <= 34 && format!("    ::std::option::Option::Some({one_line}}})").len() <= MARGIN {
             format!("    ::std::option::Option::Some({one_line}}})\n")
@@ -1280,6 +1282,7 @@ impl Extract<'_> {
             line == format!("fn extract_{name}(")
                 || line == format!("    {request},")
                 || line == some
+                || line == format!("{some}}})")
                 || line.strip_prefix("        ").is_some_and(|value| values.iter().any(|v| value == format!("{v},")))
         };
         if !(head.is_ascii() && tail.is_ascii())
@@ -1476,17 +1479,20 @@ fn call_text(var: &str, method: &str, args: &[String]) -> Option<String> {
         return Some(one_line);
     }
     let call = format!("        .{method}({});", args.join(", "));
-    let text = if call.len() <= MARGIN {
-        format!("    let {var} = inputs\n{call}\n")
-    } else {
-        let mut text = format!("    let {var} = inputs\n        .{method}(\n");
-        for arg in args {
-            text.push_str(&argument_lines("            ", arg)?);
-        }
-        text.push_str("        );\n");
-        text
-    };
-    fits_but_commas(&text).then_some(text)
+    if call.len() <= MARGIN {
+        let text = format!("    let {var} = inputs\n{call}\n");
+        return fits_but_commas(&text).then_some(text);
+    }
+    // The arguments' lines are measured by `argument_lines`.
+    let mut text = format!("    let {var} = inputs\n        .{method}(\n");
+    if !fits_but_commas(&text) {
+        return None;
+    }
+    for arg in args {
+        text.push_str(&argument_lines("            ", arg)?);
+    }
+    text.push_str("        );\n");
+    Some(text)
 }
 
 /// An argument alone on its line (`indent` before it) of a broken argument list, as prettyplease
@@ -1502,8 +1508,8 @@ fn argument_lines(indent: &str, arg: &str) -> Option<String> {
     if inner.contains(['<', ',']) {
         return None;
     }
-    let inner = format!("{indent}    {inner},\n");
-    (inner.len() - ",\n".len() <= MARGIN).then(|| format!("{indent}{path}::<\n{inner}{indent}>,\n"))
+    // The argument alone on its line has nowhere to break, past the margin or not.
+    Some(format!("{indent}{path}::<\n{indent}    {inner},\n{indent}>,\n"))
 }
 
 /// [`fits`], but a line ending with a comma may end one column past the margin: prettyplease
@@ -1677,24 +1683,27 @@ impl Response {
                 if fits(&line) {
                     variants.push_str(&line);
                     variants.push('\n');
-                } else if fields.iter().all(|ty| !ty.contains('<') || fits(&format!("        {ty},"))) {
-                    // A path alone on its line, even past the margin: it has nowhere to break.
+                } else {
+                    // Each field alone on its line, broken further where it does not fit (a
+                    // path has nowhere to break).
                     variants.push_str(&format!("    {variant}(\n"));
-                    for ty in &fields {
-                        variants.push_str(&format!("        {ty},\n"));
+                    for (i, ty) in fields.iter().enumerate() {
+                        variants.push_str(&super::types::type_lines(8, "", ty, ",", i + 1 < fields.len())?);
                     }
                     variants.push_str("    ),\n");
-                } else {
-                    return None;
                 }
             }
             status_arms.push_str(&match v.status {
                 Status::Code(code) if status.is_empty() => unnamed_status_arm(&status_pattern, code)?,
                 _ => arm_text(&status_pattern, &status)?,
             });
-            arms.push_str(&arm_text(&pattern, &write)?);
+            arms.push_str(&match &v.body {
+                Some((_, Some(ct))) => bytes_arm_text(&pattern, &Literal::string(ct).to_string())?,
+                _ => arm_text(&pattern, &write)?,
+            });
         }
-        if variants.is_empty() || !variants.is_ascii() {
+        // Widths are counted in bytes: only the docs may hold other characters.
+        if variants.is_empty() || !variants.lines().all(|l| l.is_ascii() || l.trim_start().starts_with("///")) {
             return None;
         }
         let head = format!("impl ::d1_runtime::server::axum::response::IntoResponse for {name} {{");
@@ -1741,6 +1750,21 @@ fn arm_text(pattern: &str, body: &str) -> Option<String> {
     }
     let (open, inner) = (format!("            {pattern} => {{"), format!("                {body}"));
     (open.len() <= MARGIN && inner.len() <= MARGIN).then(|| format!("{open}\n{inner}\n            }}\n"))
+}
+
+/// An arm writing raw bytes of the media type `ct` (a quoted literal), as [`arm_text`] prints
+/// it, the call's arguments one per line where the call does not fit its line.
+fn bytes_arm_text(pattern: &str, ct: &str) -> Option<String> {
+    let call = "::d1_runtime::server::bytes_response";
+    if let Some(text) = arm_text(pattern, &format!("{call}(status, {ct}, body)")) {
+        return Some(text);
+    }
+    let open = format!("            {pattern} => {{");
+    (open.len() <= MARGIN).then(|| {
+        format!(
+            "{open}\n                {call}(\n                    status,\n                    {ct},\n                    body,\n                )\n            }}\n"
+        )
+    })
 }
 
 /// A status arm of [`Response::text`] for a code `http` has no constant for, as prettyplease
@@ -1958,6 +1982,7 @@ mod tests {
             "::d1_runtime::server::parse_i32".to_string(),
             "::d1_runtime::server::parse_from_str::<::d1_types::some_module::SomeType>".to_string(),
             "::d1_runtime::server::parse_from_str::<::d1_types::a_longer_module::ALongerTypeName>".to_string(),
+            format!("::d1_runtime::server::parse_from_str::<::d1_types::graph::{}>", "Long".repeat(20)),
         ];
         let (mut as_text, mut one_line, mut broken_generic, mut left) = (0, 0, 0, 0);
         for n in 1..90 {
@@ -2028,10 +2053,17 @@ mod tests {
     fn responses_print_as_prettyplease_prints_them() {
         let _docs = super::super::docs::Table::scope();
         let (mut as_text, mut broken_variant, mut braced_arm, mut unnamed, mut left) = (0, 0, 0, 0, 0);
+        let mut broken_call = 0;
         for n in 1..180 {
-            let ty = path_tokens(&format!("::d1_types::module::T{}", "u".repeat(n)));
+            let path = format!("::d1_types::module::T{}", "u".repeat(n % 97));
+            let ty = match n % 3 {
+                0 => path,
+                1 => format!("::std::vec::Vec<{path}>"),
+                _ => format!("::std::collections::BTreeMap<::std::string::String, {path}>"),
+            };
+            let ty = path_tokens_with_generics(&ty);
             let variant = |status: Status, name: String, body: Option<(TokenStream, Option<String>)>| Variant {
-                doc: format!("`{status}`: Multi\nline {name}."),
+                doc: format!("`{status}`: Multi\nline {name}, {}.", if n % 4 == 0 { "café" } else { "cafe" }),
                 name,
                 status,
                 body,
@@ -2058,7 +2090,7 @@ mod tests {
                 5 => variants.push(variant(
                     Status::Range(5),
                     long("F"),
-                    Some((quote!(::std::vec::Vec<u8>), Some(format!("application/{}", "x".repeat(n % 40))))),
+                    Some((quote!(::std::vec::Vec<u8>), Some(format!("application/{}", "x".repeat(n % 90))))),
                 )),
                 _ => variants.push(variant(Status::Default, long("G"), None)),
             }
@@ -2076,9 +2108,15 @@ mod tests {
             broken_variant += usize::from(text.contains("(\n        ::d1_types"));
             braced_arm += usize::from(text.contains(" => {\n"));
             unnamed += usize::from(text.contains("from_u16(299)"));
+            broken_call += usize::from(text.contains("bytes_response(\n"));
         }
         assert!(
-            as_text > 140 && broken_variant > 20 && as_text - broken_variant > 20 && braced_arm > 40 && unnamed > 5,
+            broken_call > 5
+                && as_text > 140
+                && broken_variant > 20
+                && as_text - broken_variant > 20
+                && braced_arm > 40
+                && unnamed > 5,
             "{as_text} {broken_variant} {braced_arm} {unnamed} {left}"
         );
     }
@@ -2273,9 +2311,16 @@ mod tests {
             let request = format!("R{}", "q".repeat((n * 7) % 110));
             let fields: Vec<(String, bool)> =
                 (0..n % 5).map(|i| (format!("f{}", "x".repeat((n * 5 + i * 3) % 90)), (n + i) % 2 == 0)).collect();
-            let extract = Extract { name: &name, request: &request, fields };
+            // Every length of a request without members, whose literal breaks in between.
+            let bare = format!("R{}", "q".repeat(n - 1));
+            let extracts = [
+                Extract { name: &name, request: &request, fields },
+                Extract { name: "o", request: &bare, fields: Vec::new() },
+            ];
             let statement = "    let b = inputs.bearer.take()?;\n";
-            for statements in [vec![], vec![Member::Text(statement.to_string())]] {
+            for (extract, statements) in
+                extracts.iter().flat_map(|e| [(e, vec![]), (e, vec![Member::Text(statement.to_string())])])
+            {
                 let reads = !statements.is_empty();
                 let Some(text) = extract.text(reads, statements.iter().map(|_| statement)) else {
                     left += 1;
@@ -2292,7 +2337,7 @@ mod tests {
             }
         }
         assert!(
-            as_text > 100 && one_line > 5 && broken_output > 20 && left > 5,
+            as_text > 400 && one_line > 100 && broken_output > 40 && left < 40,
             "{as_text} {one_line} {broken_output} {left}"
         );
     }

@@ -275,19 +275,33 @@ fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>, what: &str) -
         let ty = type_tokens(ir, additional, scope);
         let mut taken: std::collections::BTreeSet<String> = s.fields.iter().map(|f| f.ident.clone()).collect();
         let name = ident(&crate::naming::unique("additional_properties".to_string(), &mut taken));
-        members.push(
-            quote! {
-                /// Properties not listed above (the schema allows them via `additionalProperties`).
-                #[serde(flatten)]
-                pub #name: ::std::collections::BTreeMap<::std::string::String, #ty>,
-            }
-            .into(),
-        );
+        let map = quote!(::std::collections::BTreeMap<::std::string::String, #ty>);
+        members.push(match additional_text(&name.to_string(), &map) {
+            Some(text) => Member::Text(text),
+            None => additional_tokens(&name, &map).into(),
+        });
         extra = Some(name);
     }
     let mut text = block(|| struct_head_tokens(def, s), &struct_head_text(def, s), members, what)?;
     text.push_str(&construction(ir, def, s, scope, extra.as_ref(), what)?);
     Ok(text)
+}
+
+/// The member holding the properties a struct does not list, of type `map`.
+fn additional_tokens(name: &proc_macro2::Ident, map: &TokenStream) -> TokenStream {
+    quote! {
+        /// Properties not listed above (the schema allows them via `additionalProperties`).
+        #[serde(flatten)]
+        pub #name: #map,
+    }
+}
+
+/// [`additional_tokens`] as prettyplease prints them in the struct (see [`declaration_text`]).
+fn additional_text(name: &str, map: &TokenStream) -> Option<String> {
+    let declaration = super::declaration_text(name, map)?;
+    Some(format!(
+        "    /// Properties not listed above (the schema allows them via `additionalProperties`).\n    #[serde(flatten)]\n{declaration}"
+    ))
 }
 
 /// Whether a struct derives `Default` (it has no required members) and denies unknown fields.
@@ -1105,6 +1119,25 @@ fn one_of_text(def: &TypeDef, o: &OneOf, types: &[TokenStream]) -> Option<String
 mod tests {
     use super::*;
     use crate::ir::{EnumVariant, OneOfVariant};
+
+    /// The member of additional properties printed as text equals prettyplease's printing of it.
+    #[test]
+    fn additional_properties_print_as_prettyplease_prints_them() {
+        let (mut as_text, mut broken) = (0, 0);
+        for n in 1..120 {
+            let name = format!("additional_properties{}", "_".repeat(n % 7));
+            let value = format!("::d1_types::m::V{}", "v".repeat(n));
+            let map: TokenStream =
+                format!("::std::collections::BTreeMap<::std::string::String, {value}>").parse().unwrap();
+            let text = additional_text(&name, &map).unwrap();
+            let member = additional_tokens(&ident(&name), &map);
+            let whole = render_items(quote!(pub struct A { #member }), "test");
+            assert_eq!(format!("pub struct A {{\n{text}}}\n"), whole.unwrap(), "{n}");
+            as_text += 1;
+            broken += usize::from(text.contains("<\n"));
+        }
+        assert!(as_text == 119 && broken > 60, "{as_text} {broken}");
+    }
 
     /// The unions printed as text equal prettyplease's printing of their tokens, across name,
     /// type and tag lengths that put a variant on one line, break its type or leave it whole.
