@@ -674,17 +674,40 @@ fn api_module(
     text.push_str(&handlers);
     let checks = checks.finish(4);
     if !checks.is_empty() {
-        let uses = [quote! { use ::d1_runtime::server::Checker; }, quote! { use serde_json::Value; }];
-        text.push_str(&render_block(
-            quote! {
-                /// Checks of this API's body types, recording every violation with its JSON Pointer.
-                mod checks
-            },
-            uses.into_iter().map(Member::from).chain(checks),
-            what,
-        )?);
+        text.push_str(&checks_module(checks, what)?);
     }
     Ok(text)
+}
+
+/// The head of an API module's `checks` module, as prettyplease prints it, up to its `{` line.
+const CHECKS_HEAD: &str =
+    "/// Checks of this API's body types, recording every violation with its JSON Pointer.\nmod checks {\n";
+
+/// The `use` declarations of a `checks` module, as prettyplease prints them inside it.
+const CHECKS_USES: &str = "    use ::d1_runtime::server::Checker;\n    use serde_json::Value;\n";
+
+/// An API module's `checks` module around its check `functions`: as text when every function
+/// is, else printed around those that are not.
+fn checks_module(functions: Vec<Member>, what: &str) -> Result<String, Error> {
+    let uses = Member::Text(CHECKS_USES.to_string());
+    if functions.iter().all(|f| matches!(f, Member::Text(_))) {
+        let mut text = CHECKS_HEAD.to_string();
+        for member in std::iter::once(uses).chain(functions) {
+            if let Member::Text(member) = member {
+                text.push_str(&member);
+            }
+        }
+        text.push_str("}\n");
+        return Ok(text);
+    }
+    render_block(checks_head_tokens(), std::iter::once(uses).chain(functions), what)
+}
+
+fn checks_head_tokens() -> TokenStream {
+    quote! {
+        /// Checks of this API's body types, recording every violation with its JSON Pointer.
+        mod checks
+    }
 }
 
 /// The request struct of `op`: one member per parameter, the bearer token and the body. Its
@@ -2185,6 +2208,20 @@ mod tests {
             let empty = render_items(request_struct_tokens(&doc, &ident(&name), quote!()), "test").unwrap();
             assert_eq!(request_struct_text(&doc, &name, ""), empty);
         }
+    }
+
+    /// The `checks` module printed as text equals prettyplease's printing of its tokens.
+    #[test]
+    fn checks_modules_print_as_prettyplease_prints_them() {
+        let uses = [quote! { use ::d1_runtime::server::Checker; }, quote! { use serde_json::Value; }];
+        let function = quote! { pub(crate) fn f(value: &Value) { c.string(value); } };
+        let printed = render_block(quote!(impl A), [function.clone()], "test").unwrap();
+        let function_text = printed.strip_prefix("impl A {\n").and_then(|t| t.strip_suffix("}\n")).unwrap();
+        let whole =
+            render_block(checks_head_tokens(), uses.into_iter().map(Member::from).chain([function.into()]), "test");
+        let text = checks_module(vec![Member::Text(function_text.to_string())], "test").unwrap();
+        assert_eq!(text, whole.unwrap());
+        assert!(text.starts_with(CHECKS_HEAD) && text.contains(CHECKS_USES));
     }
 
     /// The module's head printed as text equals prettyplease's printing of its tokens, with and

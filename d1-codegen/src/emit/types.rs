@@ -612,8 +612,8 @@ fn setter_tokens(setter: &str, member: &str, ty: &TokenStream) -> TokenStream {
 /// [`setter_tokens`] printed as text, as prettyplease prints it: there are
 /// thousands in a large spec, and they differ only in names and type. The signature stays on one
 /// line when it fits, else its parameters go one per line; the assignment on one line, else with
-/// the call's argument on a line of its own; `None` where prettyplease would break a line further
-/// (a very long member name), which then goes through it.
+/// the call's argument on a line of its own; `None` where prettyplease would break a line further,
+/// which then goes through it.
 fn setter_text(setter: &str, member: &str, ty: &str) -> Option<String> {
     let params =
         [("mut self".to_string(), String::new()), ("value: impl ".to_string(), format!("::std::convert::Into<{ty}>"))];
@@ -622,12 +622,13 @@ fn setter_text(setter: &str, member: &str, ty: &str) -> Option<String> {
     let assignment = if assignment.len() - 1 <= MARGIN {
         assignment
     } else {
-        // The call's argument goes to a line of its own while the call's head fits.
-        let call = format!("        self.{member} = ::std::option::Option::Some(\n");
-        if call.len() - 1 > MARGIN {
+        // The call's argument goes to a line of its own, the call's head past the margin if
+        // it must; unless `self.member = ` itself does not fit (prettyplease breaks before
+        // `.member`; measured: the test sweeps the member's length).
+        if format!("        self.{member} = ").len() > MARGIN {
             return None;
         }
-        call + "            value.into(),\n        );\n"
+        format!("        self.{member} = ::std::option::Option::Some(\n            value.into(),\n        );\n")
     };
     Some(format!("    /// Sets [`{member}`](Self::{member}).\n{signature}{assignment}        self\n    }}\n"))
 }

@@ -608,19 +608,21 @@ impl Function {
             "_skip: ::std::option::Option<&str>".to_string(),
         ];
         let head = format!("pub(crate) fn {}(", self.name);
-        // prettyplease keeps the signature on one line when it fits up to its `{` (an empty
-        // body's `}` may go past the margin): not printed as text.
-        if indent + head.len() + params.join(", ").len() + ") {".len() <= MARGIN {
-            return None;
-        }
+        let close = if open { ") {}" } else { ") {" };
         let mut out = Lines::default();
         out.long_line(indent, &format!("/// {}", self.doc));
-        out.long_line(indent, &head);
-        for param in &params {
-            out.line(indent + 4, &format!("{param},"));
+        // prettyplease keeps the signature on one line when it fits up to its `{` (an empty
+        // body's `}` may go past the margin).
+        if indent + head.len() + params.join(", ").len() + ") {".len() <= MARGIN {
+            out.long_line(indent, &format!("{head}{}{close}", params.join(", ")));
+        } else {
+            out.long_line(indent, &head);
+            for param in &params {
+                out.line(indent + 4, &format!("{param},"));
+            }
+            out.line(indent, close);
         }
         let depth = indent + 4;
-        out.line(indent, if open { ") {}" } else { ") {" });
         match &self.body {
             Body::Open => return out.finish(),
             Body::Struct { members, others: None } => {
@@ -871,7 +873,7 @@ mod tests {
                 }
             }
         }
-        assert!(seen.as_text > 3500 && seen.left > 4000, "{} {}", seen.as_text, seen.left);
+        assert!(seen.as_text > 4000 && seen.left > 4000, "{} {}", seen.as_text, seen.left);
         let get = "if let ::std::option::Option::Some(member) = object";
         seen.assert_printed(&[
             // The three layouts of the member's `if let`.
@@ -930,13 +932,14 @@ mod tests {
                 assert!(function.text(0).is_none() && function.text(4).is_none());
             }
         }
-        assert!(seen.as_text > 1000 && seen.left > 200, "{} {}", seen.as_text, seen.left);
+        assert!(seen.as_text > 4000 && seen.left < 300, "{} {}", seen.as_text, seen.left);
         seen.assert_printed(&[
             (
                 "pub(crate) fn cnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn",
                 "(",
             ),
             ("pub(crate) fn cnn(", ""),
+            ("pub(crate) fn c(value: &Value, c: &mut Checker, _skip: ::std::option::Option<&str>) {", ""),
             (") {}", ""),
             ("let _ = c.object(value);", ""),
             ("c.fail(\"matches none of `U`\");", ""),
