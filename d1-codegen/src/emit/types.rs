@@ -506,7 +506,8 @@ impl Constructor<'_> {
     /// [`Self::tokens`] as prettyplease prints them: a spec with many schemas has a constructor
     /// for most of them, each a line per member. The `Self { … }` literal stays on one line while
     /// its text up to the closing brace is at most 34 characters (prettyplease's limit for struct
-    /// literals), else takes a line per member; `None` where a line would not fit.
+    /// literals), else takes a line per member, an unset one past the margin if it must; `None`
+    /// where another line would not fit.
     fn text(&self) -> Option<String> {
         let mut params = Vec::with_capacity(self.params.len());
         for (p, ty) in &self.params {
@@ -524,9 +525,10 @@ impl Constructor<'_> {
             out.push_str(&format!("        {one_line}\n"));
         } else {
             out.push_str("        Self {\n");
-            for field in &fields {
+            for ((_, init), field) in self.inits.iter().zip(&fields) {
                 let line = format!("            {field},\n");
-                if line.len() - 1 > MARGIN {
+                // An unset member's value has nowhere to break; an argument's call might.
+                if line.len() - 1 > MARGIN && matches!(init, Init::Argument) {
                     return None;
                 }
                 out.push_str(&line);
@@ -1420,7 +1422,10 @@ mod tests {
         for (n, taken) in (0..80).flat_map(|n| (1..4).map(move |taken| (n, taken))) {
             for (i, ty) in types.iter().enumerate() {
                 let names: Vec<String> = (0..1 + (n + i) % 9)
-                    .map(|k| format!("{}{}", (b'a' + k as u8) as char, "x".repeat(n % 40 / (k + 1))))
+                    .map(|k| {
+                        let long = if n % 3 == 0 { 40 + n % 20 } else { 0 };
+                        format!("{}{}", (b'a' + k as u8) as char, "x".repeat(n % 40 / (k + 1) + long))
+                    })
                     .collect();
                 let params: Vec<(&str, TokenStream)> =
                     names.iter().take(taken).map(|m| (m.as_str(), ty.clone())).collect();
