@@ -13,9 +13,9 @@ mod checks;
 
 use super::templates;
 use super::{
-    declaration_text, describe_sources, doc_attrs, fits, fn_with_statements, ident, inner_docs, path_tokens,
-    plain_doc_line, render_block, render_crate_root, render_items, rust_header, spaced_after, type_tokens, Member,
-    Options, Part, RootPart, Scope, MARGIN,
+    declaration_text, describe_sources, doc_attrs, fn_with_statements, ident, inner_docs, path_tokens, plain_doc_line,
+    render_block, render_crate_root, render_items, rust_header, spaced_after, type_tokens, Member, Options, Part,
+    RootPart, Scope, MARGIN,
 };
 use crate::error::{Error, Location};
 use crate::ir::{
@@ -24,7 +24,7 @@ use crate::ir::{
 };
 use crate::naming;
 use crate::write::FileTree;
-use proc_macro2::{Delimiter, Literal, TokenStream, TokenTree};
+use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::BTreeMap;
 
@@ -674,17 +674,40 @@ fn api_module(
     text.push_str(&handlers);
     let checks = checks.finish(4);
     if !checks.is_empty() {
-        let uses = [quote! { use ::d1_runtime::server::Checker; }, quote! { use serde_json::Value; }];
-        text.push_str(&render_block(
-            quote! {
-                /// Checks of this API's body types, recording every violation with its JSON Pointer.
-                mod checks
-            },
-            uses.into_iter().map(Member::from).chain(checks),
-            what,
-        )?);
+        text.push_str(&checks_module(checks, what)?);
     }
     Ok(text)
+}
+
+/// The head of an API module's `checks` module, as prettyplease prints it, up to its `{` line.
+const CHECKS_HEAD: &str =
+    "/// Checks of this API's body types, recording every violation with its JSON Pointer.\nmod checks {\n";
+
+/// The `use` declarations of a `checks` module, as prettyplease prints them inside it.
+const CHECKS_USES: &str = "    use ::d1_runtime::server::Checker;\n    use serde_json::Value;\n";
+
+/// An API module's `checks` module around its check `functions`: as text when every function
+/// is, else printed around those that are not.
+fn checks_module(functions: Vec<Member>, what: &str) -> Result<String, Error> {
+    let uses = Member::Text(CHECKS_USES.to_string());
+    if functions.iter().all(|f| matches!(f, Member::Text(_))) {
+        let mut text = CHECKS_HEAD.to_string();
+        for member in std::iter::once(uses).chain(functions) {
+            if let Member::Text(member) = member {
+                text.push_str(&member);
+            }
+        }
+        text.push_str("}\n");
+        return Ok(text);
+    }
+    render_block(checks_head_tokens(), std::iter::once(uses).chain(functions), what)
+}
+
+fn checks_head_tokens() -> TokenStream {
+    quote! {
+        /// Checks of this API's body types, recording every violation with its JSON Pointer.
+        mod checks
+    }
 }
 
 /// The request struct of `op`: one member per parameter, the bearer token and the body. Its
@@ -1139,9 +1162,9 @@ fn handler(
     if let Some(body) = &op.body {
         let encodings = body_encodings(body);
         let ty = type_tokens(ir, &body.ty, scope);
-        let check = checks.expr(&body.ty, quote!(value), quote!(::std::option::Option::None));
-        let form_fields: Vec<TokenStream> = checks
-            .form_fields(&body.ty)
+        let check = checks.check(&body.ty);
+        let fields = checks.form_fields(&body.ty);
+        let form_fields: Vec<TokenStream> = fields
             .iter()
             .map(|(name, kind)| {
                 let name = name.as_str();
@@ -1149,11 +1172,13 @@ fn handler(
             })
             .collect();
         body_encodings_list = encodings;
-        let function = if check.is_empty() { Some(None) } else { check_function(&check).map(Some) };
-        let text = match (form_fields.is_empty(), function, super::type_text(&ty)) {
-            (true, Some(function), Some(ty)) => body_step_text(&ty, body.required, function.as_deref()),
-            _ => None,
-        };
+        let fields_text: Option<Vec<(String, String)>> = fields
+            .iter()
+            .map(|(name, kind)| Some((Literal::string(name).to_string(), super::type_text(kind)?)))
+            .collect();
+        let text =
+            (|| body_step_text(&super::type_text(&ty)?, body.required, &fields_text?, &check.text("value", 20)?))();
+        let check = check.tokens(&quote!(value), &quote!(::std::option::Option::None));
         steps.push(match text {
             Some(text) => Member::Text(text),
             None => body_step_tokens(&ty, body.required, &form_fields, &check).into(),
@@ -1256,10 +1281,12 @@ impl Extract<'_> {
         // prettyplease breaks a struct literal wider than 34 columns.
         let one_line = format!("{request} {{ {} ", values.join(", "));
         let tail = if values.is_empty() {
-            match request.len() + 2 {
-                ..=33 => format!("{some}}})\n"),
-                35.. if some.len() <= MARGIN => format!("{some}\n    }})\n"),
-                _ => return None,
+            // Broken in between (measured: the test sweeps the name's length); past the margin,
+            // prettyplease keeps the empty literal whole.
+            if request.len() + 2 <= 33 || some.len() > MARGIN {
+                format!("{some}}})\n")
+            } else {
+                format!("{some}\n    }})\n")
             }
         } else if one_line.len() <= 34 && format!("    ::std::option::Option::Some({one_line}}})").len() <= MARGIN {
             format!("    ::std::option::Option::Some({one_line}}})\n")
@@ -1278,6 +1305,7 @@ impl Extract<'_> {
             line == format!("fn extract_{name}(")
                 || line == format!("    {request},")
                 || line == some
+                || line == format!("{some}}})")
                 || line.strip_prefix("        ").is_some_and(|value| values.iter().any(|v| value == format!("{v},")))
         };
         if !(head.is_ascii() && tail.is_ascii())
@@ -1323,24 +1351,15 @@ fn body_step_tokens(ty: &TokenStream, required: bool, form_fields: &[TokenStream
     }
 }
 
-/// The function a body's check calls, where the check is that one call,
-/// `function(value, c, ::std::option::Option::None);` (a struct's or a union's check).
-fn check_function(check: &TokenStream) -> Option<String> {
-    let trees: Vec<TokenTree> = check.clone().into_iter().collect();
-    let [path @ .., TokenTree::Group(args), TokenTree::Punct(semi)] = trees.as_slice() else { return None };
-    let plain = semi.as_char() == ';'
-        && args.delimiter() == Delimiter::Parenthesis
-        && super::type_text(&args.stream())? == "value, c, ::std::option::Option::None";
-    let function = super::type_text(&path.iter().cloned().collect())?;
-    (plain && !function.is_empty()).then_some(function)
-}
-
-/// [`body_step_tokens`] without form fields, checked by a call of `function` (with nothing to
-/// check for `None`), as prettyplease prints it in the body of a top-level function; `None`
-/// where a name might make it print otherwise.
-fn body_step_text(ty: &str, required: bool, function: Option<&str>) -> Option<String> {
+/// [`body_step_tokens`] as prettyplease prints it in the body of a top-level function: `ty` the
+/// body's type, `form_fields` the quoted names and kinds of the form fields, `check` the lines of
+/// the check at the depth of the closure's body (empty: nothing to check). `None` where a name
+/// might make it print otherwise.
+fn body_step_text(ty: &str, required: bool, form_fields: &[(String, String)], check: &str) -> Option<String> {
     let head = format!("    let body: ::std::option::Option<{ty}> = match inputs.body.take() {{\n");
     let scrutinee = format!("    let body: ::std::option::Option<{ty}> = match inputs");
+    // The type's lines where it is broken, measured by `type_lines`.
+    let mut alone = String::new();
     let head = if head.len() - 1 <= MARGIN {
         head
     } else if head.len() - " {\n".len() <= MARGIN {
@@ -1350,7 +1369,7 @@ fn body_step_text(ty: &str, required: bool, function: Option<&str>) -> Option<St
         // test sweeps the boundary) and breaks the scrutinee's chain.
         format!("{scrutinee}\n        .body\n        .take()\n    {{\n")
     } else {
-        let alone = super::types::type_lines(8, "", ty, ",", false)?;
+        alone = super::types::type_lines(8, "", ty, ",", false)?;
         format!("    let body: ::std::option::Option<\n{alone}    > = match inputs.body.take() {{\n")
     };
     let none = if required {
@@ -1358,47 +1377,65 @@ fn body_step_text(ty: &str, required: bool, function: Option<&str>) -> Option<St
     } else {
         "        None => None,\n"
     };
-    let check = match function {
+    let check = if check.is_empty() {
         // Past the margin: a closure with an empty body has nowhere to break.
-        None => {
-            "                |_value: &::serde_json::Value, _c: &mut ::d1_runtime::server::Checker| {},\n".to_string()
-        }
-        Some(function) => {
-            let call = format!("                    {function}(value, c, ::std::option::Option::None);\n");
-            let call = if call.len() - 1 <= MARGIN {
-                call
-            } else {
-                format!(
-                    "                    {function}(\n                        value,\n                        c,\n                        ::std::option::Option::None,\n                    );\n"
-                )
-            };
-            format!(
-                "                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {{\n{call}                }},\n"
-            )
-        }
+        "                |_value: &::serde_json::Value, _c: &mut ::d1_runtime::server::Checker| {},\n".to_string()
+    } else {
+        format!(
+            "                |value: &::serde_json::Value, c: &mut ::d1_runtime::server::Checker| {{\n{check}                }},\n"
+        )
     };
+    let fields = form_fields_text(form_fields)?;
     let text = format!(
         "{head}{none}        Some((encoding, bytes)) => {{
             ::d1_runtime::server::checked_body(
                 encoding,
                 &bytes,
-                &[],
-{check}                &mut inputs.violations,
+{fields}{check}                &mut inputs.violations,
             )
         }}
     }};
 "
     );
-    // Past the margin only what has nowhere to break.
+    // Past the margin only what has nowhere to break (the check's lines were measured already).
     let past = |line: &str| {
         line.len() > MARGIN
             && !line.ends_with(" = match inputs")
             && !line.ends_with("::Checker| {},")
-            && line
-                .strip_prefix("                    ")
-                .is_none_or(|call| Some(call) != function.map(|f| format!("{f}(")).as_deref())
+            && ![&alone, &check, &fields].iter().any(|lines| lines.lines().any(|l| l == line))
     };
     (text.is_ascii() && !text.lines().any(past)).then_some(text)
+}
+
+/// The form fields argument of [`body_step_tokens`] (`&[("name", kind), …],`) as prettyplease
+/// prints it among the broken arguments of `checked_body`: on one line when it fits, else one
+/// field a line, a field too long for its line broken after its parenthesis. `None` where a
+/// line would pass the margin with something on it that could break.
+fn form_fields_text(fields: &[(String, String)]) -> Option<String> {
+    let tuples: Vec<String> = fields.iter().map(|(name, kind)| format!("({name}, {kind})")).collect();
+    let line = format!("                &[{}],\n", tuples.join(", "));
+    if line.len() - 1 <= MARGIN {
+        return Some(line);
+    }
+    let mut text = "                &[\n".to_string();
+    for (i, (name, kind)) in fields.iter().enumerate() {
+        // The comma after the last field is prettyplease's own: it does not count.
+        let last = i + 1 == fields.len();
+        let line = format!("                    ({name}, {kind}),\n");
+        if line.len() - 1 - usize::from(last) <= MARGIN {
+            text.push_str(&line);
+        } else {
+            let kind = format!("                        {kind},\n");
+            if kind.len() - 2 > MARGIN {
+                return None;
+            }
+            text.push_str(&format!(
+                "                    (\n                        {name},\n{kind}                    ),\n"
+            ));
+        }
+    }
+    text.push_str("                ],\n");
+    Some(text)
 }
 
 /// The statement reading an optional query parameter that is a list joined by `separator`
@@ -1465,17 +1502,20 @@ fn call_text(var: &str, method: &str, args: &[String]) -> Option<String> {
         return Some(one_line);
     }
     let call = format!("        .{method}({});", args.join(", "));
-    let text = if call.len() <= MARGIN {
-        format!("    let {var} = inputs\n{call}\n")
-    } else {
-        let mut text = format!("    let {var} = inputs\n        .{method}(\n");
-        for arg in args {
-            text.push_str(&argument_lines("            ", arg)?);
-        }
-        text.push_str("        );\n");
-        text
-    };
-    fits_but_commas(&text).then_some(text)
+    if call.len() <= MARGIN {
+        let text = format!("    let {var} = inputs\n{call}\n");
+        return fits_but_commas(&text).then_some(text);
+    }
+    // The arguments' lines are measured by `argument_lines`.
+    let mut text = format!("    let {var} = inputs\n        .{method}(\n");
+    if !fits_but_commas(&text) {
+        return None;
+    }
+    for arg in args {
+        text.push_str(&argument_lines("            ", arg)?);
+    }
+    text.push_str("        );\n");
+    Some(text)
 }
 
 /// An argument alone on its line (`indent` before it) of a broken argument list, as prettyplease
@@ -1491,8 +1531,8 @@ fn argument_lines(indent: &str, arg: &str) -> Option<String> {
     if inner.contains(['<', ',']) {
         return None;
     }
-    let inner = format!("{indent}    {inner},\n");
-    (inner.len() - ",\n".len() <= MARGIN).then(|| format!("{indent}{path}::<\n{inner}{indent}>,\n"))
+    // The argument alone on its line has nowhere to break, past the margin or not.
+    Some(format!("{indent}{path}::<\n{indent}    {inner},\n{indent}>,\n"))
 }
 
 /// [`fits`], but a line ending with a comma may end one column past the margin: prettyplease
@@ -1666,35 +1706,34 @@ impl Response {
                 if fits(&line) {
                     variants.push_str(&line);
                     variants.push('\n');
-                } else if line.len() > MARGIN + 2
-                    && fields.iter().all(|ty| !ty.contains('<') || fits(&format!("        {ty},")))
-                {
-                    // A path alone on its line, even past the margin: it has nowhere to break.
+                } else {
+                    // Each field alone on its line, broken further where it does not fit (a
+                    // path has nowhere to break).
                     variants.push_str(&format!("    {variant}(\n"));
-                    for ty in &fields {
-                        variants.push_str(&format!("        {ty},\n"));
+                    for (i, ty) in fields.iter().enumerate() {
+                        variants.push_str(&super::types::type_lines(8, "", ty, ",", i + 1 < fields.len())?);
                     }
                     variants.push_str("    ),\n");
-                } else {
-                    return None;
                 }
             }
             status_arms.push_str(&match v.status {
                 Status::Code(code) if status.is_empty() => unnamed_status_arm(&status_pattern, code)?,
                 _ => arm_text(&status_pattern, &status)?,
             });
-            arms.push_str(&arm_text(&pattern, &write)?);
+            arms.push_str(&match &v.body {
+                Some((_, Some(ct))) => bytes_arm_text(&pattern, &Literal::string(ct).to_string())?,
+                _ => arm_text(&pattern, &write)?,
+            });
         }
-        if variants.is_empty() || !variants.is_ascii() {
+        // Widths are counted in bytes: only the docs may hold other characters.
+        if variants.is_empty() || !variants.lines().all(|l| l.is_ascii() || l.trim_start().starts_with("///")) {
             return None;
         }
         let head = format!("impl ::d1_runtime::server::axum::response::IntoResponse for {name} {{");
         let head = if fits(&head) {
             head
-        } else if head.len() > MARGIN + 2 {
-            format!("impl ::d1_runtime::server::axum::response::IntoResponse\nfor {name} {{")
         } else {
-            return None;
+            format!("impl ::d1_runtime::server::axum::response::IntoResponse\nfor {name} {{")
         };
         let mut text = String::new();
         super::docs::push_doc(&mut text, "", Some(&self.doc));
@@ -1734,6 +1773,21 @@ fn arm_text(pattern: &str, body: &str) -> Option<String> {
     }
     let (open, inner) = (format!("            {pattern} => {{"), format!("                {body}"));
     (open.len() <= MARGIN && inner.len() <= MARGIN).then(|| format!("{open}\n{inner}\n            }}\n"))
+}
+
+/// An arm writing raw bytes of the media type `ct` (a quoted literal), as [`arm_text`] prints
+/// it, the call's arguments one per line where the call does not fit its line.
+fn bytes_arm_text(pattern: &str, ct: &str) -> Option<String> {
+    let call = "::d1_runtime::server::bytes_response";
+    if let Some(text) = arm_text(pattern, &format!("{call}(status, {ct}, body)")) {
+        return Some(text);
+    }
+    let open = format!("            {pattern} => {{");
+    (open.len() <= MARGIN).then(|| {
+        format!(
+            "{open}\n                {call}(\n                    status,\n                    {ct},\n                    body,\n                )\n            }}\n"
+        )
+    })
 }
 
 /// A status arm of [`Response::text`] for a code `http` has no constant for, as prettyplease
@@ -1798,7 +1852,15 @@ impl TraitMethod<'_> {
 {result}    > + ::std::marker::Send;
 "
         );
-        if !fits(&code) {
+        // Past the margin only a name alone on its line, which has nowhere to break, and the
+        // comma prettyplease adds after the last generic argument.
+        let alone = |line: &str| {
+            (line.starts_with("        Output = ") && line.len() - 1 <= MARGIN)
+                || line == format!("    fn {name}(")
+                || line == format!("        request: {request},")
+                || line == format!("            {response},")
+        };
+        if !code.is_ascii() || code.lines().any(|line| line.len() > MARGIN && !alone(line)) {
             return None;
         }
         let mut text = String::with_capacity(doc.len() + code.len() + 16);
@@ -1943,6 +2005,7 @@ mod tests {
             "::d1_runtime::server::parse_i32".to_string(),
             "::d1_runtime::server::parse_from_str::<::d1_types::some_module::SomeType>".to_string(),
             "::d1_runtime::server::parse_from_str::<::d1_types::a_longer_module::ALongerTypeName>".to_string(),
+            format!("::d1_runtime::server::parse_from_str::<::d1_types::graph::{}>", "Long".repeat(20)),
         ];
         let (mut as_text, mut one_line, mut broken_generic, mut left) = (0, 0, 0, 0);
         for n in 1..90 {
@@ -1988,10 +2051,10 @@ mod tests {
     fn trait_methods_print_as_prettyplease_prints_them() {
         let _docs = super::super::docs::Table::scope();
         let (mut as_text, mut left) = (0, 0);
-        for n in 1..90 {
-            let name = format!("o{}", "p".repeat(n));
-            let request = format!("R{}", "q".repeat((n * 3) % 70));
-            let response = format!("S{}", "t".repeat((n * 5) % 70));
+        for n in 1..200 {
+            let name = format!("o{}", "p".repeat(n % 130));
+            let request = format!("R{}", "q".repeat((n * 3) % 131));
+            let response = format!("S{}", "t".repeat((n * 5) % 131));
             let method = TraitMethod { name: &name, request: &request, response: &response };
             let doc = "One line.\n\n`GET /x`";
             let Some(text) = method.text(doc) else {
@@ -2003,7 +2066,7 @@ mod tests {
             assert_eq!(render_block(head, [Member::Text(text)], "test").unwrap(), whole, "{name} {request} {response}");
             as_text += 1;
         }
-        assert!(as_text > 40 && left > 5, "{as_text} {left}");
+        assert!(as_text == 199 && left == 0, "{as_text} {left}");
     }
 
     /// The response enums printed as text equal prettyplease's printing of their tokens, across
@@ -2013,10 +2076,17 @@ mod tests {
     fn responses_print_as_prettyplease_prints_them() {
         let _docs = super::super::docs::Table::scope();
         let (mut as_text, mut broken_variant, mut braced_arm, mut unnamed, mut left) = (0, 0, 0, 0, 0);
-        for n in 1..90 {
-            let ty = path_tokens(&format!("::d1_types::module::T{}", "u".repeat(n)));
+        let mut broken_call = 0;
+        for n in 1..180 {
+            let path = format!("::d1_types::module::T{}", "u".repeat(n % 97));
+            let ty = match n % 3 {
+                0 => path,
+                1 => format!("::std::vec::Vec<{path}>"),
+                _ => format!("::std::collections::BTreeMap<::std::string::String, {path}>"),
+            };
+            let ty = path_tokens_with_generics(&ty);
             let variant = |status: Status, name: String, body: Option<(TokenStream, Option<String>)>| Variant {
-                doc: format!("`{status}`: Multi\nline {name}."),
+                doc: format!("`{status}`: Multi\nline {name}, {}.", if n % 4 == 0 { "café" } else { "cafe" }),
                 name,
                 status,
                 body,
@@ -2043,13 +2113,13 @@ mod tests {
                 5 => variants.push(variant(
                     Status::Range(5),
                     long("F"),
-                    Some((quote!(::std::vec::Vec<u8>), Some(format!("application/{}", "x".repeat(n % 40))))),
+                    Some((quote!(::std::vec::Vec<u8>), Some(format!("application/{}", "x".repeat(n % 90))))),
                 )),
                 _ => variants.push(variant(Status::Default, long("G"), None)),
             }
             let response = Response {
                 doc: "The responses [`A::b`] can give.".to_string(),
-                name: format!("R{}", "s".repeat((n * 3) % 60)),
+                name: format!("R{}", "s".repeat((n * 7) % 131)),
                 variants,
             };
             let Some(text) = response.text() else {
@@ -2061,9 +2131,15 @@ mod tests {
             broken_variant += usize::from(text.contains("(\n        ::d1_types"));
             braced_arm += usize::from(text.contains(" => {\n"));
             unnamed += usize::from(text.contains("from_u16(299)"));
+            broken_call += usize::from(text.contains("bytes_response(\n"));
         }
         assert!(
-            as_text > 50 && broken_variant > 20 && as_text - broken_variant > 20 && braced_arm > 40 && unnamed > 5,
+            broken_call > 5
+                && as_text > 140
+                && broken_variant > 20
+                && as_text - broken_variant > 20
+                && braced_arm > 40
+                && unnamed > 5,
             "{as_text} {broken_variant} {braced_arm} {unnamed} {left}"
         );
     }
@@ -2132,6 +2208,20 @@ mod tests {
             let empty = render_items(request_struct_tokens(&doc, &ident(&name), quote!()), "test").unwrap();
             assert_eq!(request_struct_text(&doc, &name, ""), empty);
         }
+    }
+
+    /// The `checks` module printed as text equals prettyplease's printing of its tokens.
+    #[test]
+    fn checks_modules_print_as_prettyplease_prints_them() {
+        let uses = [quote! { use ::d1_runtime::server::Checker; }, quote! { use serde_json::Value; }];
+        let function = quote! { pub(crate) fn f(value: &Value) { c.string(value); } };
+        let printed = render_block(quote!(impl A), [function.clone()], "test").unwrap();
+        let function_text = printed.strip_prefix("impl A {\n").and_then(|t| t.strip_suffix("}\n")).unwrap();
+        let whole =
+            render_block(checks_head_tokens(), uses.into_iter().map(Member::from).chain([function.into()]), "test");
+        let text = checks_module(vec![Member::Text(function_text.to_string())], "test").unwrap();
+        assert_eq!(text, whole.unwrap());
+        assert!(text.starts_with(CHECKS_HEAD) && text.contains(CHECKS_USES));
     }
 
     /// The module's head printed as text equals prettyplease's printing of its tokens, with and
@@ -2258,9 +2348,16 @@ mod tests {
             let request = format!("R{}", "q".repeat((n * 7) % 110));
             let fields: Vec<(String, bool)> =
                 (0..n % 5).map(|i| (format!("f{}", "x".repeat((n * 5 + i * 3) % 90)), (n + i) % 2 == 0)).collect();
-            let extract = Extract { name: &name, request: &request, fields };
+            // Every length of a request without members, whose literal breaks in between.
+            let bare = format!("R{}", "q".repeat(n - 1));
+            let extracts = [
+                Extract { name: &name, request: &request, fields },
+                Extract { name: "o", request: &bare, fields: Vec::new() },
+            ];
             let statement = "    let b = inputs.bearer.take()?;\n";
-            for statements in [vec![], vec![Member::Text(statement.to_string())]] {
+            for (extract, statements) in
+                extracts.iter().flat_map(|e| [(e, vec![]), (e, vec![Member::Text(statement.to_string())])])
+            {
                 let reads = !statements.is_empty();
                 let Some(text) = extract.text(reads, statements.iter().map(|_| statement)) else {
                     left += 1;
@@ -2277,7 +2374,7 @@ mod tests {
             }
         }
         assert!(
-            as_text > 100 && one_line > 5 && broken_output > 20 && left > 5,
+            as_text > 400 && one_line > 100 && broken_output > 40 && left < 40,
             "{as_text} {one_line} {broken_output} {left}"
         );
     }
@@ -2287,26 +2384,49 @@ mod tests {
     /// lengths up to and past the margin.
     #[test]
     fn body_steps_print_as_prettyplease_prints_them() {
+        use checks::{Call, Check};
         let (mut as_text, mut broken_type, mut broken_inner, mut broken_call, mut unchecked, mut left) =
             (0, 0, 0, 0, 0, 0);
-        for n in 1..90 {
+        let (mut loops, mut fields_line, mut fields_broken, mut tuple_broken) = (0, 0, 0, 0);
+        let names: Vec<String> =
+            crate::test_strings::joined(&["a", "field_", "x", "LongerName", "9", "-"], 400, 12, 7).collect();
+        for n in 1..200 {
             for required in [true, false] {
-                let ty = format!("::d1_types::m::B{}", "b".repeat(n));
+                let ty = format!("::d1_types::m::B{}", "b".repeat(n % 97));
                 let ty = if required { ty } else { format!("::std::option::Option<{ty}>") };
                 let function = format!("checks::check_{}", "c".repeat((n * 7) % 80));
-                let (check, function) = if n % 5 == 0 {
-                    (TokenStream::new(), None)
-                } else {
-                    let check: TokenStream =
-                        format!("{function}(value, c, ::std::option::Option::None);").parse().unwrap();
-                    assert_eq!(check_function(&check).as_deref(), Some(function.as_str()));
-                    (check, Some(function))
+                let leaf = path_tokens(&format!("::d1_types::m::N{}", "n".repeat((n * 5) % 70)));
+                let check = match n % 6 {
+                    0 => Check::Nothing,
+                    1 => Check::Items(Box::new(Check::Call(Call::String))),
+                    2 => Check::Members(Box::new(Check::Items(Box::new(Check::Function(function))))),
+                    3 => Check::Items(Box::new(Check::Leaf(leaf))),
+                    4 if n % 4 == 0 => Check::Call(Call::I32),
+                    _ => Check::Function(function),
                 };
-                let Some(text) = body_step_text(&ty, required, function.as_deref()) else {
+                let kinds = ["Integer", "Number", "Boolean"];
+                let fields: Vec<(String, String)> = (0..(n * 3) % 7)
+                    .map(|i| {
+                        let name = &names[(n * 7 + i) % names.len()];
+                        (name.clone(), format!("::d1_runtime::server::Scalar::{}", kinds[(n + i) % 3]))
+                    })
+                    .collect();
+                let form_fields: Vec<TokenStream> = fields
+                    .iter()
+                    .map(|(name, kind)| {
+                        let kind = path_tokens(kind);
+                        quote!((#name, #kind))
+                    })
+                    .collect();
+                let fields_text: Vec<(String, String)> =
+                    fields.iter().map(|(name, kind)| (Literal::string(name).to_string(), kind.clone())).collect();
+                let lines = check.text("value", 20).unwrap_or_default();
+                let Some(text) = body_step_text(&ty, required, &fields_text, &lines) else {
                     left += 1;
                     continue;
                 };
-                let statement = body_step_tokens(&path_tokens_with_generics(&ty), required, &[], &check);
+                let check = check.tokens(&quote!(value), &quote!(::std::option::Option::None));
+                let statement = body_step_tokens(&path_tokens_with_generics(&ty), required, &form_fields, &check);
                 let other = quote!(let b = inputs.bearer.take()?;);
                 let head = quote!(fn f(inputs: &mut X) -> Option<Y>);
                 let whole = render_items(quote!(#head { #other #statement #other Some(Y) }), "test").unwrap();
@@ -2317,13 +2437,24 @@ mod tests {
                 broken_inner += usize::from(text.contains("        ::std::option::Option<\n"));
                 unchecked += usize::from(text.contains("|_value"));
                 broken_call += usize::from(text.contains("(\n                        value,"));
+                loops += usize::from(text.contains("for (index, item)"));
+                fields_line += usize::from(text.contains("&[(\""));
+                fields_broken += usize::from(text.contains("&[\n"));
+                tuple_broken += usize::from(text.contains("                    (\n"));
             }
         }
-        assert!(check_function(&quote!(c.string(value);)).is_none());
-        assert!(check_function(&quote!(f(value, c, skip);)).is_none());
         assert!(
-            as_text > 100 && broken_type > 50 && broken_inner > 10 && broken_call > 40 && unchecked > 20,
-            "{as_text} {broken_type} {broken_inner} {broken_call} {unchecked} {left}"
+            as_text > 300
+                && left == 0
+                && broken_type > 50
+                && broken_inner > 10
+                && broken_call > 20
+                && unchecked > 20
+                && loops > 50
+                && fields_line > 20
+                && fields_broken > 20
+                && tuple_broken > 5,
+            "{as_text} {left} {broken_type} {broken_inner} {broken_call} {unchecked} {loops} {fields_line} {fields_broken} {tuple_broken}"
         );
     }
 

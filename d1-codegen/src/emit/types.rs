@@ -225,7 +225,13 @@ fn type_item(
         TypeKind::Struct(s) if s.plaintext => return plaintext_struct(ir, def, s, scope, what),
         TypeKind::Struct(s) => return structure(ir, def, s, scope, what),
         TypeKind::StringEnum(e) => return string_enum(def, e, what, skeletons),
-        TypeKind::OneOf(o) => one_of(ir, def, o, scope),
+        TypeKind::OneOf(o) => {
+            let types: Vec<TokenStream> = o.variants.iter().map(|v| type_tokens(ir, &v.ty, scope)).collect();
+            if let Some(text) = one_of_text(def, o, &types) {
+                return Ok(text);
+            }
+            one_of(def, o, &types)
+        }
         TypeKind::Newtype(n) => return newtype_item(ir, def, n, scope, what),
         TypeKind::Alias(target) => {
             let doc = doc_attrs(def.doc.as_deref());
@@ -269,19 +275,33 @@ fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>, what: &str) -
         let ty = type_tokens(ir, additional, scope);
         let mut taken: crate::naming::Names = s.fields.iter().map(|f| f.ident.clone()).collect();
         let name = ident(&taken.unique("additional_properties".to_string()));
-        members.push(
-            quote! {
-                /// Properties not listed above (the schema allows them via `additionalProperties`).
-                #[serde(flatten)]
-                pub #name: ::std::collections::BTreeMap<::std::string::String, #ty>,
-            }
-            .into(),
-        );
+        let map = quote!(::std::collections::BTreeMap<::std::string::String, #ty>);
+        members.push(match additional_text(&name.to_string(), &map) {
+            Some(text) => Member::Text(text),
+            None => additional_tokens(&name, &map).into(),
+        });
         extra = Some(name);
     }
     let mut text = block(|| struct_head_tokens(def, s), &struct_head_text(def, s), members, what)?;
     text.push_str(&construction(ir, def, s, scope, extra.as_ref(), what)?);
     Ok(text)
+}
+
+/// The member holding the properties a struct does not list, of type `map`.
+fn additional_tokens(name: &proc_macro2::Ident, map: &TokenStream) -> TokenStream {
+    quote! {
+        /// Properties not listed above (the schema allows them via `additionalProperties`).
+        #[serde(flatten)]
+        pub #name: #map,
+    }
+}
+
+/// [`additional_tokens`] as prettyplease prints them in the struct (see [`declaration_text`]).
+fn additional_text(name: &str, map: &TokenStream) -> Option<String> {
+    let declaration = super::declaration_text(name, map)?;
+    Some(format!(
+        "    /// Properties not listed above (the schema allows them via `additionalProperties`).\n    #[serde(flatten)]\n{declaration}"
+    ))
 }
 
 /// Whether a struct derives `Default` (it has no required members) and denies unknown fields.
@@ -486,7 +506,8 @@ impl Constructor<'_> {
     /// [`Self::tokens`] as prettyplease prints them: a spec with many schemas has a constructor
     /// for most of them, each a line per member. The `Self { … }` literal stays on one line while
     /// its text up to the closing brace is at most 34 characters (prettyplease's limit for struct
-    /// literals), else takes a line per member; `None` where a line would not fit.
+    /// literals), else takes a line per member, an unset one past the margin if it must; `None`
+    /// where another line would not fit.
     fn text(&self) -> Option<String> {
         let mut params = Vec::with_capacity(self.params.len());
         for (p, ty) in &self.params {
@@ -504,9 +525,10 @@ impl Constructor<'_> {
             out.push_str(&format!("        {one_line}\n"));
         } else {
             out.push_str("        Self {\n");
-            for field in &fields {
+            for ((_, init), field) in self.inits.iter().zip(&fields) {
                 let line = format!("            {field},\n");
-                if line.len() - 1 > MARGIN {
+                // An unset member's value has nowhere to break; an argument's call might.
+                if line.len() - 1 > MARGIN && matches!(init, Init::Argument) {
                     return None;
                 }
                 out.push_str(&line);
@@ -541,8 +563,8 @@ fn signature_text(head: &str, params: &[(String, String)], tail: &str) -> Option
 
 /// `{prefix}{ty}{suffix}` indented by `indent`, as prettyplease lays out a type (`ty` as
 /// [`type_text`] writes it): on one line when it fits, else with the outermost generic arguments
-/// one per line, each laid out the same way. `None` where it would break a type without
-/// generic arguments, or the text is not ASCII (widths are counted in bytes). `counted`: whether
+/// one per line, each laid out the same way (a path without them stays whole, past the margin
+/// if it must). `None` where the text is not ASCII (widths are counted in bytes). `counted`: whether
 /// the suffix counts toward the width (a comma prettyplease prints only when it breaks the line,
 /// after the last argument or parameter, does not).
 pub(super) fn type_lines(indent: usize, prefix: &str, ty: &str, suffix: &str, counted: bool) -> Option<String> {
@@ -556,7 +578,8 @@ pub(super) fn type_lines(indent: usize, prefix: &str, ty: &str, suffix: &str, co
     if width <= MARGIN {
         return Some(line);
     }
-    let open = ty.find('<')?;
+    // A path without generic arguments has nowhere to break: it stays whole past the margin.
+    let Some(open) = ty.find('<') else { return Some(line) };
     let args = ty[open + 1..].strip_suffix('>')?;
     let mut out = format!("{pad}{prefix}{}\n", &ty[..=open]);
     let (mut depth, mut start) = (0usize, 0);
@@ -590,16 +613,25 @@ fn setter_tokens(setter: &str, member: &str, ty: &TokenStream) -> TokenStream {
 
 /// [`setter_tokens`] printed as text, as prettyplease prints it: there are
 /// thousands in a large spec, and they differ only in names and type. The signature stays on one
-/// line when it fits, else its parameters go one per line; `None` where prettyplease would break
-/// a line further (a long type or member name), which then goes through it.
+/// line when it fits, else its parameters go one per line; the assignment on one line, else with
+/// the call's argument on a line of its own; `None` where prettyplease would break a line further,
+/// which then goes through it.
 fn setter_text(setter: &str, member: &str, ty: &str) -> Option<String> {
     let params =
         [("mut self".to_string(), String::new()), ("value: impl ".to_string(), format!("::std::convert::Into<{ty}>"))];
     let signature = signature_text(&format!("pub fn {setter}"), &params, "-> Self")?;
     let assignment = format!("        self.{member} = ::std::option::Option::Some(value.into());\n");
-    if assignment.len() - 1 > MARGIN {
-        return None;
-    }
+    let assignment = if assignment.len() - 1 <= MARGIN {
+        assignment
+    } else {
+        // The call's argument goes to a line of its own, the call's head past the margin if
+        // it must; unless `self.member = ` itself does not fit (prettyplease breaks before
+        // `.member`; measured: the test sweeps the member's length).
+        if format!("        self.{member} = ").len() > MARGIN {
+            return None;
+        }
+        format!("        self.{member} = ::std::option::Option::Some(\n            value.into(),\n        );\n")
+    };
     Some(format!("    /// Sets [`{member}`](Self::{member}).\n{signature}{assignment}        self\n    }}\n"))
 }
 
@@ -999,8 +1031,8 @@ fn string_enum_tokens(def: &TypeDef, e: &StringEnum) -> TokenStream {
     }
 }
 
-fn one_of(ir: &Ir, def: &TypeDef, o: &OneOf, scope: Scope<'_>) -> TokenStream {
-    let name = ident(&def.name);
+/// The doc of a union: the type's, and the tag's property when it is tagged.
+fn one_of_doc(def: &TypeDef, o: &OneOf) -> String {
     let mut doc = def.doc.clone().unwrap_or_default();
     if let Some(tag) = &o.tag {
         if !doc.is_empty() {
@@ -1008,13 +1040,19 @@ fn one_of(ir: &Ir, def: &TypeDef, o: &OneOf, scope: Scope<'_>) -> TokenStream {
         }
         doc.push_str(&format!("Tagged by the `{tag}` property, which the variant types do not repeat."));
     }
-    let doc = doc_attrs(Some(&doc));
+    doc
+}
+
+/// A union as an enum, `types` the variants' types in order.
+fn one_of(def: &TypeDef, o: &OneOf, types: &[TokenStream]) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = doc_attrs(Some(&one_of_doc(def, o)));
     let variants: Vec<TokenStream> = o
         .variants
         .iter()
-        .map(|v| {
+        .zip(types)
+        .map(|(v, ty)| {
             let id = ident(&v.ident);
-            let ty = type_tokens(ir, &v.ty, scope);
             let doc = doc_attrs(v.doc.as_deref());
             match &v.tag_value {
                 Some(tag) => quote!(#doc #[serde(rename = #tag)] #id(#ty),),
@@ -1038,10 +1076,120 @@ fn one_of(ir: &Ir, def: &TypeDef, o: &OneOf, scope: Scope<'_>) -> TokenStream {
     }
 }
 
+/// [`one_of`] as prettyplease prints it: each variant on one line when it fits, else its type
+/// alone (see [`type_lines`]). `None` where an attribute would not print as one plain line.
+fn one_of_text(def: &TypeDef, o: &OneOf, types: &[TokenStream]) -> Option<String> {
+    let attr = |name: &str, value: &str| {
+        let line = format!("#[serde({name} = {})]", proc_macro2::Literal::string(value));
+        (line.is_ascii() && line.len() + 4 <= MARGIN).then_some(line)
+    };
+    let mut text = String::new();
+    super::docs::push_doc(&mut text, "", Some(&one_of_doc(def, o)));
+    text.push_str("#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]\n");
+    match &o.tag {
+        Some(tag) => text.push_str(&attr("tag", tag)?),
+        None => text.push_str("#[serde(untagged)]"),
+    }
+    text.push_str("\n#[allow(clippy::large_enum_variant)]\n#[non_exhaustive]\npub enum ");
+    text.push_str(&def.name);
+    if o.variants.is_empty() {
+        text.push_str(" {}\n");
+        return Some(text);
+    }
+    text.push_str(" {\n");
+    for (v, ty) in o.variants.iter().zip(types) {
+        super::docs::push_doc(&mut text, "    ", v.doc.as_deref());
+        if let Some(tag) = &v.tag_value {
+            text.push_str("    ");
+            text.push_str(&attr("rename", tag)?);
+            text.push('\n');
+        }
+        let ty = type_text(ty)?;
+        let line = format!("    {}({ty}),\n", v.ident);
+        if line.len() - 1 <= MARGIN {
+            text.push_str(&line);
+        } else {
+            text.push_str(&format!("    {}(\n", v.ident));
+            text.push_str(&type_lines(8, "", &ty, ",", false)?);
+            text.push_str("    ),\n");
+        }
+    }
+    text.push_str("}\n");
+    text.is_ascii().then_some(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::EnumVariant;
+    use crate::ir::{EnumVariant, OneOfVariant};
+
+    /// The member of additional properties printed as text equals prettyplease's printing of it.
+    #[test]
+    fn additional_properties_print_as_prettyplease_prints_them() {
+        let (mut as_text, mut broken) = (0, 0);
+        for n in 1..120 {
+            let name = format!("additional_properties{}", "_".repeat(n % 7));
+            let value = format!("::d1_types::m::V{}", "v".repeat(n));
+            let map: TokenStream =
+                format!("::std::collections::BTreeMap<::std::string::String, {value}>").parse().unwrap();
+            let text = additional_text(&name, &map).unwrap();
+            let member = additional_tokens(&ident(&name), &map);
+            let whole = render_items(quote!(pub struct A { #member }), "test");
+            assert_eq!(format!("pub struct A {{\n{text}}}\n"), whole.unwrap(), "{n}");
+            as_text += 1;
+            broken += usize::from(text.contains("<\n"));
+        }
+        assert!(as_text == 119 && broken > 60, "{as_text} {broken}");
+    }
+
+    /// The unions printed as text equal prettyplease's printing of their tokens, across name,
+    /// type and tag lengths that put a variant on one line, break its type or leave it whole.
+    #[test]
+    fn unions_print_as_prettyplease_prints_them() {
+        let _docs = super::super::docs::Table::scope();
+        let names: Vec<String> =
+            crate::test_strings::joined(&["Microsoft", "Graph", "A", "x", "Identity", "9"], 300, 14, 11).collect();
+        let (mut as_text, mut broken, mut tagged, mut left) = (0, 0, 0, 0);
+        for n in 0..300 {
+            let path = |k: usize| format!("::d1_types::graph::T{}", names[k % names.len()]);
+            let types = [
+                path(n),
+                format!("::std::option::Option<{}>", path(n + 1)),
+                format!("::std::collections::BTreeMap<::std::string::String, ::std::vec::Vec<{}>>", path(n + 2)),
+                "::serde_json::Map<::std::string::String, ::serde_json::Value>".to_string(),
+                format!("super::m::U{}", "u".repeat(n % 90)),
+            ];
+            let tag = (n % 3 == 0).then(|| format!("@{}", "t".repeat(n % 100)));
+            let variants: Vec<OneOfVariant> = (0..n % 4 + usize::from(n % 50 != 0))
+                .map(|i| OneOfVariant {
+                    ident: format!("V{}", names[(n + i * 7) % names.len()]),
+                    tag_value: tag.as_ref().map(|_| format!("value {}", "v".repeat((n * i) % 90))),
+                    ty: TypeRef::Json,
+                    doc: (i % 2 == 1).then(|| format!("When the value has this shape. {}", names[i])),
+                })
+                .collect();
+            let types: Vec<TokenStream> =
+                (0..variants.len()).map(|i| types[(n + i) % types.len()].parse::<TokenStream>().unwrap()).collect();
+            let def = TypeDef {
+                name: format!("U{}", names[(n * 3) % names.len()]),
+                module: Module::Api("m".into()),
+                doc: (n % 5 == 0).then(|| "A *union*.\n\nTwo paragraphs.".to_string()),
+                location: Location::new("spec.json", "#/components/schemas/U"),
+                kind: TypeKind::Alias(TypeRef::String),
+                check: None,
+            };
+            let o = OneOf { tag, variants };
+            let Some(text) = one_of_text(&def, &o, &types) else {
+                left += 1;
+                continue;
+            };
+            assert_eq!(text, render_items(one_of(&def, &o, &types), "test").unwrap(), "{n}");
+            as_text += 1;
+            broken += usize::from(text.contains("(\n"));
+            tagged += usize::from(text.contains("#[serde(rename"));
+        }
+        assert!(as_text > 200 && broken > 50 && tagged > 30 && left < 80, "{as_text} {broken} {tagged} {left}");
+    }
 
     /// The setter through quote and prettyplease, as every member was printed before.
     fn printed(setter: &str, member: &str, ty: &TokenStream) -> String {
@@ -1274,7 +1422,10 @@ mod tests {
         for (n, taken) in (0..80).flat_map(|n| (1..4).map(move |taken| (n, taken))) {
             for (i, ty) in types.iter().enumerate() {
                 let names: Vec<String> = (0..1 + (n + i) % 9)
-                    .map(|k| format!("{}{}", (b'a' + k as u8) as char, "x".repeat(n % 40 / (k + 1))))
+                    .map(|k| {
+                        let long = if n % 3 == 0 { 40 + n % 20 } else { 0 };
+                        format!("{}{}", (b'a' + k as u8) as char, "x".repeat(n % 40 / (k + 1) + long))
+                    })
                     .collect();
                 let params: Vec<(&str, TokenStream)> =
                     names.iter().take(taken).map(|m| (m.as_str(), ty.clone())).collect();
@@ -1314,15 +1465,16 @@ mod tests {
             quote!(::d1_runtime::jwe::Jwe<CardPlaintext, 4096>),
             quote!(::std::vec::Vec<::std::vec::Vec<::d1_types::a_module::AVeryLongTypeNameThatGoesOnAndOn>>),
         ];
-        let (mut one_line, mut broken, mut left) = (0, 0, 0);
+        let (mut one_line, mut broken, mut left, mut split) = (0, 0, 0, 0);
         for ty in &types {
             let text = type_text(ty).unwrap();
             // Every length around the two line breaks: the signature's and the assignment's.
-            for n in 1..80 {
+            for n in 1..100 {
                 let member = format!("m{}", "x".repeat(n));
                 let setter = format!("with_{member}");
                 let expected = printed(&setter, &member, ty);
                 if let Some(member_text) = setter_text(&setter, &member, &text) {
+                    split += usize::from(member_text.contains("(\n            value.into(),\n"));
                     if member_text.contains("(\n") {
                         broken += 1
                     } else {
@@ -1336,6 +1488,6 @@ mod tests {
             }
         }
         // Both layouts are printed as text, and the long ones are left to prettyplease.
-        assert!(one_line > 10 && broken > 20 && left > 20, "{one_line} {broken} {left}");
+        assert!(one_line > 10 && broken > 20 && left > 20 && split > 50, "{one_line} {broken} {left} {split}");
     }
 }

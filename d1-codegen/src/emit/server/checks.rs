@@ -75,7 +75,7 @@ impl<'a> Checks<'a> {
     }
 
     /// What checks a value of `ty`, registering the check functions it calls.
-    fn check(&mut self, ty: &TypeRef) -> Check {
+    pub(super) fn check(&mut self, ty: &TypeRef) -> Check {
         match ty {
             TypeRef::String => Check::Call(Call::String),
             TypeRef::Integer(IntWidth::I32) => Check::Call(Call::I32),
@@ -302,7 +302,7 @@ fn none() -> TokenStream {
 /// What checks one value, as data: printed as tokens ([`Check::tokens`]) or, in the check
 /// functions, as text ([`Check::push_text`]).
 #[derive(Clone)]
-enum Check {
+pub(super) enum Check {
     /// Any value will do.
     Nothing,
     /// One call on the checker.
@@ -318,7 +318,7 @@ enum Check {
 }
 
 #[derive(Clone, Copy)]
-enum Call {
+pub(super) enum Call {
     String,
     I32,
     I64,
@@ -356,7 +356,7 @@ impl Call {
 
 impl Check {
     /// The statements checking `v` (an expression of type `&Value`); `skip` as in [`Checks::expr`].
-    fn tokens(&self, v: &TokenStream, skip: &TokenStream) -> TokenStream {
+    pub(super) fn tokens(&self, v: &TokenStream, skip: &TokenStream) -> TokenStream {
         match self {
             Check::Nothing => TokenStream::new(),
             Check::Call(call) => call.tokens(v),
@@ -386,6 +386,13 @@ impl Check {
                 }
             }
         }
+    }
+
+    /// [`Check::push_text`] on lines of their own: empty where there is nothing to check.
+    pub(super) fn text(&self, v: &str, depth: usize) -> Option<String> {
+        let mut out = Lines::default();
+        self.push_text(v, depth, &mut out)?;
+        out.finish()
     }
 
     /// The statements checking `v` (`skip` being `None`) as prettyplease prints them at `depth`
@@ -601,19 +608,21 @@ impl Function {
             "_skip: ::std::option::Option<&str>".to_string(),
         ];
         let head = format!("pub(crate) fn {}(", self.name);
-        // prettyplease keeps the signature on one line when it fits up to its `{` (an empty
-        // body's `}` may go past the margin): not printed as text.
-        if indent + head.len() + params.join(", ").len() + ") {".len() <= MARGIN {
-            return None;
-        }
+        let close = if open { ") {}" } else { ") {" };
         let mut out = Lines::default();
         out.long_line(indent, &format!("/// {}", self.doc));
-        out.long_line(indent, &head);
-        for param in &params {
-            out.line(indent + 4, &format!("{param},"));
+        // prettyplease keeps the signature on one line when it fits up to its `{` (an empty
+        // body's `}` may go past the margin).
+        if indent + head.len() + params.join(", ").len() + ") {".len() <= MARGIN {
+            out.long_line(indent, &format!("{head}{}{close}", params.join(", ")));
+        } else {
+            out.long_line(indent, &head);
+            for param in &params {
+                out.line(indent + 4, &format!("{param},"));
+            }
+            out.line(indent, close);
         }
         let depth = indent + 4;
-        out.line(indent, if open { ") {}" } else { ") {" });
         match &self.body {
             Body::Open => return out.finish(),
             Body::Struct { members, others: None } => {
@@ -864,7 +873,7 @@ mod tests {
                 }
             }
         }
-        assert!(seen.as_text > 3500 && seen.left > 4000, "{} {}", seen.as_text, seen.left);
+        assert!(seen.as_text > 4000 && seen.left > 4000, "{} {}", seen.as_text, seen.left);
         let get = "if let ::std::option::Option::Some(member) = object";
         seen.assert_printed(&[
             // The three layouts of the member's `if let`.
@@ -923,13 +932,14 @@ mod tests {
                 assert!(function.text(0).is_none() && function.text(4).is_none());
             }
         }
-        assert!(seen.as_text > 1000 && seen.left > 200, "{} {}", seen.as_text, seen.left);
+        assert!(seen.as_text > 4000 && seen.left < 300, "{} {}", seen.as_text, seen.left);
         seen.assert_printed(&[
             (
                 "pub(crate) fn cnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn",
                 "(",
             ),
             ("pub(crate) fn cnn(", ""),
+            ("pub(crate) fn c(value: &Value, c: &mut Checker, _skip: ::std::option::Option<&str>) {", ""),
             (") {}", ""),
             ("let _ = c.object(value);", ""),
             ("c.fail(\"matches none of `U`\");", ""),
