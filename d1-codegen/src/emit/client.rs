@@ -642,8 +642,8 @@ impl Read {
     }
 
     /// `let body = <read>;` in a `match` arm's block as prettyplease prints it: on one line, else
-    /// the method call on a line of its own, else its type argument too (prettyplease cannot
-    /// break a path without generics, so that line may run past the margin); `None` otherwise.
+    /// the method call on a line of its own, else its type argument too, laid out by
+    /// [`argument_type`]; `None` otherwise.
     fn bind(&self) -> Option<String> {
         if let Some(line) = bind_line(&self.expr()) {
             return Some(line);
@@ -653,11 +653,50 @@ impl Read {
         if fits(&call) {
             return Some(call);
         }
-        let split = format!(
-            "                let body = raw\n                    .json::<\n                        {ty},\n                    >()?;\n"
-        );
-        (ty.is_ascii() && !ty.contains('<')).then_some(split)
+        let ty = argument_type(24, ty)?;
+        Some(format!("                let body = raw\n                    .json::<\n{ty}                    >()?;\n"))
     }
+}
+
+/// A type alone on its lines as the last argument of a broken generic argument list (indented
+/// `indent`), as prettyplease prints it (see [`long_type_lines`]), its comma not counted.
+fn argument_type(indent: usize, ty: &str) -> Option<String> {
+    long_type_lines(indent, "", ty, ",", false)
+}
+
+/// [`type_lines`](super::types::type_lines) for the long names of large specs: a path without generic arguments too long
+/// for its line stays whole past the margin, as prettyplease prints it (it cannot break such a
+/// path), and a line indented more than 29 columns may hold 60 columns past its indentation
+/// (prettyplease's minimum space). `None` where the text is not ASCII (widths are counted in
+/// bytes).
+fn long_type_lines(indent: usize, prefix: &str, ty: &str, suffix: &str, counted: bool) -> Option<String> {
+    let pad = " ".repeat(indent);
+    let line = format!("{pad}{prefix}{ty}{suffix}\n");
+    if !line.is_ascii() {
+        return None;
+    }
+    let width = line.len() - 1 - if counted { 0 } else { suffix.len() };
+    if width <= MARGIN.max(indent + 60) {
+        return Some(line);
+    }
+    let Some(open) = ty.find('<') else { return Some(line) };
+    let args = ty[open + 1..].strip_suffix('>')?;
+    let mut out = format!("{pad}{prefix}{}\n", &ty[..=open]);
+    let (mut depth, mut start) = (0usize, 0);
+    for (i, c) in args.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth = depth.checked_sub(1)?,
+            ',' if depth == 0 => {
+                out.push_str(&long_type_lines(indent + 4, "", args[start..i].trim(), ",", true)?);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push_str(&long_type_lines(indent + 4, "", args[start..].trim(), ",", false)?);
+    out.push_str(&format!("{pad}>{suffix}\n"));
+    Some(out)
 }
 
 /// `let body = <value>;` in a `match` arm's block on one line, where it fits.
@@ -836,23 +875,16 @@ fn operation(
                         MediaType::FormUrlEncoded => "application/x-www-form-urlencoded".to_string(),
                         MediaType::Other(ct) => ct.clone(),
                     };
-                    (quote!(call.bytes(body, #ct);), None)
+                    let text = format!("call.bytes(body, {});", Literal::string(&ct));
+                    (quote!(call.bytes(body, #ct);), text)
                 }
-                (MediaType::Json, _) => (quote!(call.json(&body);), Some("call.json(&body);")),
-                (MediaType::FormUrlEncoded, _) => (quote!(call.form(&body);), Some("call.form(&body);")),
+                (MediaType::Json, _) => (quote!(call.json(&body);), "call.json(&body);".to_string()),
+                (MediaType::FormUrlEncoded, _) => (quote!(call.form(&body);), "call.form(&body);".to_string()),
                 (MediaType::Other(ct), _) => {
                     return Err(fail(format!("a `{ct}` body of a modelled type is not supported")));
                 }
             };
-            if b.required {
-                let text = write_text.map(|w| format!("        let body = self.body;\n        {w}\n"));
-                (quote!(let body = self.body; #write), text)
-            } else {
-                let text = write_text.map(|w| {
-                    format!("        if let ::std::option::Option::Some(body) = self.body {{\n            {w}\n        }}\n")
-                });
-                (quote!(if let ::std::option::Option::Some(body) = self.body { #write }), text)
-            }
+            body_send(write, &write_text, b.required)
         }
     };
     let body_field = match (&body, &body_ty) {
@@ -995,9 +1027,7 @@ fn operation(
                 (pat, quote!({ let body = #value; ::std::result::Result::Ok(raw.ok(body)) }), text)
             }
             None => {
-                let text = value_text.and_then(|t| {
-                    arm_text(&pat_text, None, &Answer::Line(&format!("::std::result::Result::Ok(raw.ok({t}))")))
-                });
+                let text = value_text.and_then(|t| arm_text(&pat_text, None, &Answer::Ok(&t)));
                 (pat, quote!(::std::result::Result::Ok(raw.ok(#value))), text)
             }
         });
@@ -1173,16 +1203,26 @@ fn operation(
     };
     setters.push(Member::Text(ctx.builder_members.clone()));
     setters.push(send.member());
-    text.push_str(&impl_block(quote!(impl<'c> #builder<'c>), &format!("impl<'c> {builder}<'c>"), setters, what)?);
+    text.push_str(&impl_block(None, &builder, setters, what)?);
     let into_future = vec![send.output(), Member::Text(ctx.into_future_members.clone())];
-    text.push_str(&impl_block(
-        quote!(impl<'c> ::std::future::IntoFuture for #builder<'c>),
-        &format!("impl<'c> ::std::future::IntoFuture for {builder}<'c>"),
-        into_future,
-        what,
-    )?);
+    text.push_str(&impl_block(Some(INTO_FUTURE), &builder, into_future, what)?);
 
     Ok((method_fn, text, error_example))
+}
+
+/// How `send` adds the body to the call, given the statement that writes it (`call.json(&body);`,
+/// and the same as text): as tokens, and as text (indented two levels) where the statement fits
+/// its line (a long content type would break it).
+fn body_send(write: TokenStream, write_text: &str, required: bool) -> (TokenStream, Option<String>) {
+    if required {
+        let text = format!("        let body = self.body;\n        {write_text}\n");
+        (quote!(let body = self.body; #write), Some(text).filter(|t| fits(t)))
+    } else {
+        let text = format!(
+            "        if let ::std::option::Option::Some(body) = self.body {{\n            {write_text}\n        }}\n"
+        );
+        (quote!(if let ::std::option::Option::Some(body) = self.body { #write }), Some(text).filter(|t| fits(t)))
+    }
 }
 
 /// A builder's `send`: it adds the body to the call, executes it and types the answer by status.
@@ -1269,64 +1309,88 @@ impl SendFn<'_> {
 
 /// `::std::result::Result<{root}::Response<{ok}>, {root}::Error<{error}>>` as prettyplease
 /// prints it between `head` and `tail` (`;` or ` {`) in an `impl`: on one line after `head` where
-/// it fits, else after `head_broken` (the parameters one per line) on one line, else there with
-/// one type argument a line, else with `ok` on a line of its own too (prettyplease cannot break a
-/// path without generics, so that line may run past the margin); `None` otherwise.
+/// it fits, else after `head_broken` (its last line indented one level: the parameters one per
+/// line) laid out as [`long_type_lines`] lays out a type, each type argument by [`argument_type`];
+/// `None` where a line would break otherwise.
 fn result_text(head: &str, head_broken: &str, root: &str, ok: &str, error: &str, tail: &str) -> Option<String> {
     let (response, error) = (format!("{root}::Response<{ok}>"), format!("{root}::Error<{error}>"));
-    let one_line = format!("::std::result::Result<{response}, {error}>{tail}\n");
-    let found = [
-        format!("{head}{one_line}"),
-        format!("{head_broken}{one_line}"),
-        format!("{head_broken}::std::result::Result<\n        {response},\n        {error},\n    >{tail}\n"),
-    ]
-    .into_iter()
-    .find(|t| fits(t));
-    if found.is_some() {
-        return found;
+    let one_line = format!("{head}::std::result::Result<{response}, {error}>{tail}\n");
+    if fits(&one_line) {
+        return Some(one_line);
     }
-    let (open, close) = (format!("{head_broken}::std::result::Result<\n        {root}::Response<\n"), "        >,\n");
-    let rest = format!("        {error},\n    >{tail}\n");
-    (fits(&open) && fits(&rest) && ok.is_ascii() && !ok.contains('<'))
-        .then(|| format!("{open}            {ok},\n{close}{rest}"))
+    let (lead, prefix) = head_broken.rsplit_once('\n').map_or(("", head_broken), |(lead, last)| (lead, last));
+    let prefix = prefix.strip_prefix("    ")?;
+    let lead = if lead.is_empty() { String::new() } else { format!("{lead}\n") };
+    let ty = format!("::std::result::Result<{response}, {error}>");
+    long_type_lines(4, prefix, &ty, tail, true).map(|lines| format!("{lead}{lines}"))
 }
 
 /// The answer of a `match raw.status()` arm of `send`, as text.
 enum Answer<'a> {
     /// An answer short enough never to break.
     Line(&'a str),
+    /// `::std::result::Result::Ok(raw.ok(<value>))`.
+    Ok(&'a str),
     /// `::std::result::Result::Err(raw.declared(<value>))`.
     Declared(&'a str),
 }
 
 impl Answer<'_> {
-    fn line(&self) -> String {
+    /// The `Result` variant, the method of `raw` and its argument, for the answers that may break.
+    fn call(&self) -> Option<(&str, &str, &str)> {
         match self {
-            Answer::Line(line) => line.to_string(),
-            Answer::Declared(value) => format!("::std::result::Result::Err(raw.declared({value}))"),
+            Answer::Line(_) => None,
+            Answer::Ok(value) => Some(("Ok", "ok", value)),
+            Answer::Declared(value) => Some(("Err", "declared", value)),
+        }
+    }
+
+    fn line(&self) -> String {
+        match self.call() {
+            None => match self {
+                Answer::Line(line) => line.to_string(),
+                _ => String::new(),
+            },
+            Some((variant, method, value)) => format!("::std::result::Result::{variant}(raw.{method}({value}))"),
         }
     }
 
     /// The answer in the arm's block (indented four levels) as prettyplease prints it: on one
-    /// line, else the `Err` argument on a line of its own, else the `declared` call and its
-    /// argument too; `None` where a line would break further.
+    /// line, else the `Result` variant's argument on a line of its own, else the method call
+    /// and its argument too (see [`value_lines`]); `None` where a line would break otherwise.
     fn block_lines(&self) -> Option<String> {
         let one_line = format!("                {}\n", self.line());
         if fits(&one_line) {
             return Some(one_line);
         }
-        let Answer::Declared(value) = self else { return None };
+        let (variant, method, value) = self.call()?;
+        let open = format!("                ::std::result::Result::{variant}(\n");
         // As after an arm, the comma after the argument is not counted in its width.
-        let argument = format!("                    raw.declared({value})");
+        let argument = format!("                    raw.{method}({value})");
         if fits(&argument) {
-            return Some(format!("                ::std::result::Result::Err(\n{argument},\n                )\n"));
+            return Some(format!("{open}{argument},\n                )\n"));
         }
-        let split = format!(
-            "                ::std::result::Result::Err(\n                    raw\n                        .declared(\n\
-             {:28}{value},\n                        ),\n                )\n",
-            ""
-        );
-        Some(split).filter(|t| fits(t))
+        let value = value_lines(28, value)?;
+        Some(format!(
+            "{open}                    raw\n                        .{method}(\n{value}                        ),\n                )\n"
+        ))
+    }
+}
+
+/// An answered value (`Enum::Variant` or `Enum::Variant(body)`) alone on its line, indented
+/// `indent`, as the last argument of a broken call: whole where it fits (its comma not
+/// counted), else the call's argument on a line of its own; a path stays whole past the margin
+/// (prettyplease cannot break it). `None` for other text.
+fn value_lines(indent: usize, value: &str) -> Option<String> {
+    let pad = " ".repeat(indent);
+    let line = format!("{pad}{value},\n");
+    if !line.is_ascii() || line.len() - 2 <= MARGIN {
+        return line.is_ascii().then_some(line);
+    }
+    match value.strip_suffix("(body)") {
+        Some(path) if !path.contains('(') => Some(format!("{pad}{path}(\n{pad}    body,\n{pad}),\n")),
+        Some(_) => None,
+        None => (!value.contains('(')).then_some(line),
     }
 }
 
@@ -1473,14 +1537,28 @@ fn into_future_members(what: &str) -> Result<String, Error> {
     )
 }
 
-/// An `impl` block whose head prettyplease prints as `head_text {` on one line when it fits:
-/// then the head is written as text and each member printed on its own (see [`members_text`]);
-/// otherwise the block goes through [`render_block`].
-fn impl_block(head: TokenStream, head_text: &str, members: Vec<Member>, what: &str) -> Result<String, Error> {
-    if !head_text.is_ascii() || head_text.len() + 2 > MARGIN {
+/// The trait every builder implements, so that `.await` sends the call.
+const INTO_FUTURE: &str = "::std::future::IntoFuture";
+
+/// The `impl<'c> Name<'c>` block of a builder, or its `impl<'c> Trait for Name<'c>`: the head
+/// written as text (see [`impl_head`]) and each member printed on its own (see
+/// [`members_text`]); through [`render_block`] where the head has no text.
+fn impl_block(
+    trait_path: Option<&str>,
+    name: &proc_macro2::Ident,
+    members: Vec<Member>,
+    what: &str,
+) -> Result<String, Error> {
+    let Some(mut out) = impl_head(trait_path, &name.to_string()) else {
+        let head = match trait_path {
+            Some(path) => {
+                let path = path_tokens(path);
+                quote!(impl<'c> #path for #name<'c>)
+            }
+            None => quote!(impl<'c> #name<'c>),
+        };
         return render_block(head, members, what);
-    }
-    let mut out = format!("{head_text} {{\n");
+    };
     for member in members {
         match member {
             Member::Text(text) => out.push_str(&text),
@@ -1489,6 +1567,28 @@ fn impl_block(head: TokenStream, head_text: &str, members: Vec<Member>, what: &s
     }
     out.push_str("}\n");
     Ok(out)
+}
+
+/// `impl<'c> [Trait for ]Name<'c> {` as prettyplease prints it (the trait a path without
+/// generics): on one line where it fits; else, without a trait, the `impl` generics one per line,
+/// with one, the type after `for` on a line of its own; and then the type's generics one per line
+/// too where `Name<'c> {` does not fit after them. `None` for a name that is not ASCII.
+fn impl_head(trait_path: Option<&str>, name: &str) -> Option<String> {
+    let of = trait_path.map_or(String::new(), |path| format!("{path} for "));
+    let one_line = format!("impl<'c> {of}{name}<'c> {{\n");
+    if !one_line.is_ascii() {
+        return None;
+    }
+    if one_line.len() - 1 <= MARGIN {
+        return Some(one_line);
+    }
+    let (first, lead) = match trait_path {
+        None => ("impl<\n    'c,\n".to_string(), "> "),
+        Some(path) => (format!("impl<'c> {path}\n"), "for "),
+    };
+    let self_ty = format!("{lead}{name}<'c> {{\n");
+    let self_ty = if self_ty.len() - 1 <= MARGIN { self_ty } else { format!("{lead}{name}<\n    'c,\n> {{\n") };
+    Some(first + &self_ty)
 }
 
 /// A variant of an answer enum: its status and description, and its body type.
@@ -2006,25 +2106,35 @@ mod tests {
     #[test]
     fn send_prints_as_prettyplease_prints_it() {
         let _docs = super::super::docs::Table::scope();
+        let bytes = |ct: &str| (quote!(call.bytes(body, #ct);), format!("call.bytes(body, {});", Literal::string(ct)));
+        let long_type = format!("application/{}", "x".repeat(60));
         let bodies = [
             (TokenStream::new(), Some(String::new())),
-            (
-                quote!(let body = self.body; call.json(&body);),
-                Some("        let body = self.body;\n        call.json(&body);\n".to_string()),
-            ),
-            (
-                quote!(if let ::std::option::Option::Some(body) = self.body { call.form(&body); }),
-                Some(
-                    "        if let ::std::option::Option::Some(body) = self.body {\n            call.form(&body);\n        }\n"
-                        .to_string(),
-                ),
-            ),
+            body_send(quote!(call.json(&body);), "call.json(&body);", true),
+            body_send(quote!(call.form(&body);), "call.form(&body);", false),
+            {
+                let (write, text) = bytes("multipart/form-data");
+                body_send(write, &text, false)
+            },
+            {
+                let (write, text) = bytes("image/\"png\"");
+                body_send(write, &text, true)
+            },
+            {
+                let (write, text) = bytes(&long_type);
+                body_send(write, &text, true)
+            },
         ];
         let (mut text, mut tokens) = (0, 0);
         for (n, e) in (1..90).flat_map(|n| (0..3).map(move |e| (n, e))) {
             let long = ident(&format!("T{}", "x".repeat(n)));
-            let error = ident(&format!("E{}", "r".repeat(n % 40 + e)));
-            let ok_types = [quote!(()), quote!(::d1_types::m::#long), quote!(::std::vec::Vec<super::types::#long>)];
+            let error = ident(&format!("E{}", "r".repeat((n * 37 + e * 11) % 120)));
+            let ok_types = [
+                quote!(()),
+                quote!(::d1_types::m::#long),
+                quote!(::std::vec::Vec<super::types::#long>),
+                quote!(::std::collections::BTreeMap<::std::string::String, ::d1_types::m::#long>),
+            ];
             for (k, ok) in ok_types.into_iter().enumerate() {
                 let ok_text = type_text(&ok).expect("a printable type");
                 let read = Read::Json(ok_text.clone()).bind();
@@ -2038,11 +2148,7 @@ mod tests {
                     ),
                     (
                         quote!(201 => ::std::result::Result::Ok(raw.ok(#error::#long)),),
-                        arm_text(
-                            "201",
-                            None,
-                            &Answer::Line(&format!("::std::result::Result::Ok(raw.ok({error}::{long}))")),
-                        ),
+                        arm_text("201", None, &Answer::Ok(&format!("{error}::{long}"))),
                     ),
                     (
                         quote!(400..=499 => ::std::result::Result::Err(raw.declared(#error::#long)),),
@@ -2086,13 +2192,16 @@ mod tests {
                             assert_eq!(printed, expected, "at length {n}");
                             text += 1;
                         }
-                        Member::Tokens(_) => tokens += 1,
+                        Member::Tokens(_) => {
+                            assert!(send.body.1.is_none(), "at length {n}");
+                            tokens += 1;
+                        }
                     }
                 }
             }
         }
-        // Both paths are taken, and text is the usual one.
-        assert!(text > 450 && tokens > 450, "{text} as text, {tokens} as tokens");
+        // Long names included, every one is printed as text.
+        assert!(text > 1900 && tokens > 100, "{text} as text, {tokens} as tokens");
     }
 
     /// Setters printed as text equal the setter printed by prettyplease, at every length around
@@ -2180,20 +2289,23 @@ mod tests {
                     let whole = render_items(builder_struct_tokens("A call.", &name, body), "test").unwrap();
                     assert_eq!(builder_struct("A call.", &name, body, "test").unwrap(), whole);
                 }
-                let (head, head_text) = (
-                    quote!(impl<'c> ::std::future::IntoFuture for #name<'c>),
-                    format!("impl<'c> ::std::future::IntoFuture for {name}<'c>"),
-                );
                 let members = || {
                     vec![
                         Member::Tokens(quote!(type Output = ::std::result::Result<#ty, #name>;)),
                         Member::Text(into_future_members("test").unwrap()),
                     ]
                 };
-                assert_eq!(
-                    impl_block(head.clone(), &head_text, members(), "test").unwrap(),
-                    render_block(head, members(), "test").unwrap()
-                );
+                for long in [name.clone(), ident(&format!("{name}{}", "Z".repeat(n % 7)))] {
+                    for (trait_path, head) in [
+                        (Some(INTO_FUTURE), quote!(impl<'c> ::std::future::IntoFuture for #long<'c>)),
+                        (None, quote!(impl<'c> #long<'c>)),
+                    ] {
+                        assert_eq!(
+                            impl_block(trait_path, &long, members(), "test").unwrap(),
+                            render_block(head, members(), "test").unwrap()
+                        );
+                    }
+                }
             }
         }
         assert!(as_text > 50 && left > 20, "{as_text} {left}");
