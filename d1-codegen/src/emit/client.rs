@@ -582,7 +582,7 @@ fn api_module(
             },
             what,
         )?);
-        text.push_str(&render_block(quote!(impl<'c> Api<'c>), methods, what)?);
+        text.push_str(&impl_block(None, &ident("Api"), methods, what)?);
     }
     text.push_str(&items);
     Ok(text)
@@ -959,14 +959,7 @@ fn operation(
                 b.alternatives.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
             ));
         }
-        let doc = doc_attrs(Some(&doc));
-        setters.push(Member::Tokens(quote! {
-            #doc
-            pub fn body(mut self, body: #ty) -> Self {
-                self.body = ::std::option::Option::Some(body);
-                self
-            }
-        }));
+        setters.push(body_setter(&doc, ty));
         optional_docs.push(format!("[`.body(…)`]({builder}::body)"));
     }
 
@@ -1464,10 +1457,12 @@ impl MethodFn<'_> {
     }
 
     /// [`MethodFn::tokens`] as prettyplease prints them inside `impl Api` (one per operation):
-    /// the signature on one line when it fits, else one parameter per line; the call's
-    /// constructor always broken (it never fits), the builder's literal broken (it is always
-    /// wider than prettyplease's 34 columns for a struct literal on one line); `None` where
-    /// another line might break or the literal might fit.
+    /// the signature on one line when it fits, else one parameter per line (see
+    /// [`long_type_lines`]) and the builder's generics broken where they do not fit after them;
+    /// the call's constructor always broken (it never fits); the statements by
+    /// [`statement_lines`]; the builder's literal on one line only where it is at most 34 columns
+    /// wide (prettyplease's limit for a struct literal). `None` where a statement or a name has
+    /// no such text.
     fn text(&self) -> Option<String> {
         let (name, builder) = (self.name.to_string(), self.builder.to_string());
         let label = Literal::string(self.label).to_string();
@@ -1475,21 +1470,28 @@ impl MethodFn<'_> {
         for (_, text) in &self.args {
             params.push(text.clone()?);
         }
-        let statements = self.statements.iter().map(statement_text).collect::<Option<Vec<String>>>()?;
-        let init = match self.body {
-            Some(true) => ", body",
-            Some(false) => ", body: ::std::option::Option::None",
-            None => "",
-        };
-        if format!("{builder} {{ call{init} }}").len() < 40 {
+        let statements = self.statements.iter().map(|s| statement_lines(8, s)).collect::<Option<String>>()?;
+        if !(name.is_ascii() && builder.is_ascii() && label.is_ascii()) {
             return None;
         }
         let one_line = format!("    pub fn {name}({}) -> {builder}<'c> {{\n", params.join(", "));
-        let signature = if one_line.len() - 1 <= MARGIN {
+        let signature = if fits(&one_line) {
             one_line
         } else {
-            let params: String = params.iter().map(|p| format!("        {p},\n")).collect();
-            format!("    pub fn {name}(\n{params}    ) -> {builder}<'c> {{\n")
+            let mut lines = format!("    pub fn {name}(\n");
+            for (i, param) in params.iter().enumerate() {
+                let last = i + 1 == params.len();
+                lines.push_str(&match param.split_once(": ") {
+                    Some((pat, ty)) => long_type_lines(8, &format!("{pat}: "), ty, ",", !last)?,
+                    None => format!("        {param},\n"),
+                });
+            }
+            let returns = format!("    ) -> {builder}<'c> {{\n");
+            if returns.len() - 1 <= MARGIN {
+                lines + &returns
+            } else {
+                lines + &format!("    ) -> {builder}<\n        'c,\n    > {{\n")
+            }
         };
         let mut out = String::new();
         super::docs::push_doc(&mut out, "    ", Some(&self.doc));
@@ -1506,20 +1508,25 @@ impl MethodFn<'_> {
             self.method.as_str(),
             self.auth
         ));
-        for statement in &statements {
-            out.push_str("        ");
-            out.push_str(statement);
-            out.push('\n');
+        out.push_str(&statements);
+        let fields: &[&str] = match self.body {
+            Some(true) => &["call", "body"],
+            Some(false) => &["call", "body: ::std::option::Option::None"],
+            None => &["call"],
+        };
+        // The width prettyplease measures ends before the closing brace.
+        let flat = format!("{builder} {{ {} }}", fields.join(", "));
+        if flat.len() - 1 <= 34 {
+            out.push_str(&format!("        {flat}\n"));
+        } else {
+            out.push_str(&format!("        {builder} {{\n"));
+            for field in fields {
+                out.push_str(&format!("            {field},\n"));
+            }
+            out.push_str("        }\n");
         }
-        out.push_str(&format!("        {builder} {{\n            call,\n"));
-        match self.body {
-            Some(true) => out.push_str("            body,\n"),
-            Some(false) => out.push_str("            body: ::std::option::Option::None,\n"),
-            None => {}
-        }
-        out.push_str("        }\n    }\n");
-        let fits = |line: &str| line.trim_start().starts_with("///") || (line.is_ascii() && line.len() <= MARGIN);
-        out.lines().all(fits).then_some(out)
+        out.push_str("    }\n");
+        Some(out)
     }
 }
 
@@ -1643,8 +1650,9 @@ fn answer_enum_text(doc: &str, name: &proc_macro2::Ident, variants: &[Variant]) 
     let mut out = String::new();
     super::docs::push_doc(&mut out, "", Some(doc));
     out.push_str("#[derive(Clone, Debug, PartialEq)]\n#[allow(clippy::large_enum_variant)]\n#[non_exhaustive]\n");
+    // Nothing in the head can break: a long name runs past the margin.
     let head = format!("pub enum {name} {{");
-    if head.len() + 1 > MARGIN {
+    if !head.is_ascii() {
         return None;
     }
     if variants.is_empty() {
@@ -1656,14 +1664,23 @@ fn answer_enum_text(doc: &str, name: &proc_macro2::Ident, variants: &[Variant]) 
     out.push('\n');
     for v in variants {
         super::docs::push_doc(&mut out, "    ", Some(&v.doc));
-        let line = match &v.ty {
-            Some(ty) => format!("    {}({}),\n", v.name, type_text(ty)?),
+        // A variant's field goes on a line of its own where the variant does not fit its line.
+        let lines = match &v.ty {
+            Some(ty) => {
+                let ty = type_text(ty)?;
+                let line = format!("    {}({ty}),\n", v.name);
+                if line.len() - 1 <= MARGIN {
+                    line
+                } else {
+                    format!("    {}(\n{}    ),\n", v.name, argument_type(8, &ty)?)
+                }
+            }
             None => format!("    {},\n", v.name),
         };
-        if !line.is_ascii() || line.len() - 1 > MARGIN {
+        if !lines.is_ascii() {
             return None;
         }
-        out.push_str(&line);
+        out.push_str(&lines);
     }
     out.push_str("}\n");
     Some(out)
@@ -1676,20 +1693,20 @@ fn builder_struct(
     body: Option<&TokenStream>,
     what: &str,
 ) -> Result<String, Error> {
-    let body_line = match body {
+    let body_lines = match body {
         None => Some(String::new()),
-        Some(ty) => {
-            type_text(ty).map(|ty| format!("    body: {ty},\n")).filter(|l| l.is_ascii() && l.len() - 1 <= MARGIN)
-        }
+        Some(ty) => type_text(ty).and_then(|ty| long_type_lines(4, "body: ", &ty, ",", true)),
     };
-    let head = format!("pub struct {name}<'c> {{");
-    if let Some(body_line) = body_line.filter(|_| head.len() <= MARGIN) {
+    // The generics go on lines of their own where the head does not fit its line.
+    let head = format!("pub struct {name}<'c> {{\n");
+    let head = if head.len() - 1 <= MARGIN { head } else { format!("pub struct {name}<\n    'c,\n> {{\n") };
+    if let Some(body_lines) = body_lines.filter(|_| head.is_ascii()) {
         let mut out = String::new();
         super::docs::push_doc(&mut out, "", Some(doc));
         out.push_str("#[must_use = \"a call does nothing until it is awaited\"]\n");
         out.push_str(&head);
-        out.push_str("\n    call: ::d1_runtime::client::Call<'c>,\n");
-        out.push_str(&body_line);
+        out.push_str("    call: ::d1_runtime::client::Call<'c>,\n");
+        out.push_str(&body_lines);
         out.push_str("}\n");
         return Ok(out);
     }
@@ -1759,8 +1776,9 @@ fn setter(
     ty: Option<&str>,
     render: &TokenStream,
 ) -> Member {
-    let text =
-        ty.zip(statement_text(render)).and_then(|(ty, statement)| setter_text(doc, &name.to_string(), ty, &statement));
+    let text = ty
+        .zip(statement_lines(8, render))
+        .and_then(|(ty, statement)| setter_text(doc, &name.to_string(), ty, &statement));
     match text {
         Some(text) => Member::Text(text),
         None => Member::Tokens(setter_tokens(doc, name, arg_ty, render)),
@@ -1779,9 +1797,41 @@ fn setter_tokens(doc: &str, name: &proc_macro2::Ident, arg_ty: &TokenStream, ren
     }
 }
 
+/// The builder method that sets an optional body of type `ty`: as text where [`type_text`]
+/// prints the type, through prettyplease otherwise.
+fn body_setter(doc: &str, ty: &TokenStream) -> Member {
+    let text = type_text(ty).and_then(|ty| {
+        let one_line = format!("    pub fn body(mut self, body: {ty}) -> Self {{\n");
+        let signature = if fits(&one_line) {
+            one_line
+        } else {
+            let body = long_type_lines(8, "body: ", &ty, ",", false)?;
+            format!("    pub fn body(\n        mut self,\n{body}    ) -> Self {{\n")
+        };
+        let mut out = String::new();
+        super::docs::push_doc(&mut out, "    ", Some(doc));
+        out.push_str(&signature);
+        out.push_str("        self.body = ::std::option::Option::Some(body);\n        self\n    }\n");
+        Some(out)
+    });
+    text.map_or_else(|| Member::Tokens(body_setter_tokens(doc, ty)), Member::Text)
+}
+
+fn body_setter_tokens(doc: &str, ty: &TokenStream) -> TokenStream {
+    let doc = doc_attrs(Some(doc));
+    quote! {
+        #doc
+        pub fn body(mut self, body: #ty) -> Self {
+            self.body = ::std::option::Option::Some(body);
+            self
+        }
+    }
+}
+
 /// [`setter_tokens`] as prettyplease prints them inside the builder's `impl` (a spec has
-/// thousands): the signature on one line when it fits, else its parameters one per line; `None`
-/// where prettyplease would break a line further.
+/// thousands), `statement` laid out by [`statement_lines`]: the signature on one line when it
+/// fits, else its parameters one per line (see [`long_type_lines`]); `None` where an
+/// `impl Trait<…>` parameter would break.
 fn setter_text(doc: &str, name: &str, ty: &str, statement: &str) -> Option<String> {
     // Widths are counted in bytes, prettyplease counts characters.
     if !(name.is_ascii() && ty.is_ascii() && statement.is_ascii()) {
@@ -1791,27 +1841,48 @@ fn setter_text(doc: &str, name: &str, ty: &str, statement: &str) -> Option<Strin
     let signature = if one_line.len() - 1 <= MARGIN {
         one_line
     } else {
-        let value = format!("        value: {ty},\n");
-        if value.len() - 1 > MARGIN {
-            return None;
-        }
+        let value = if ty.starts_with("impl ") {
+            // Where an `impl Trait<…>` would break is not written here.
+            Some(format!("        value: {ty},\n")).filter(|v| v.len() - 2 <= MARGIN)?
+        } else {
+            long_type_lines(8, "value: ", ty, ",", false)?
+        };
         format!("    pub fn {name}(\n        mut self,\n{value}    ) -> Self {{\n")
     };
-    if 8 + statement.len() > MARGIN {
-        return None;
-    }
     let mut out = String::new();
     super::docs::push_doc(&mut out, "    ", Some(doc));
     out.push_str(&signature);
-    out.push_str("        let call = &mut self.call;\n        ");
+    out.push_str("        let call = &mut self.call;\n");
     out.push_str(statement);
-    out.push_str("\n        self\n    }\n");
+    out.push_str("        self\n    }\n");
     Some(out)
 }
 
-/// A statement `call.method(arguments);` whose arguments are literals, identifiers, `&x` or
-/// `x.method()`, as prettyplease prints it on one line; `None` for anything else.
-fn statement_text(tokens: &TokenStream) -> Option<String> {
+/// A statement `call.method(arguments);` (see [`statement_parts`]) indented `indent` as
+/// prettyplease prints it: on one line where it fits, else its arguments one per line (each
+/// whole: a string literal cannot break).
+fn statement_lines(indent: usize, tokens: &TokenStream) -> Option<String> {
+    let (method, args) = statement_parts(tokens)?;
+    let pad = " ".repeat(indent);
+    let line = format!("{pad}call.{method}({});\n", args.join(", "));
+    if !line.is_ascii() {
+        return None;
+    }
+    if line.len() - 1 <= MARGIN {
+        return Some(line);
+    }
+    let mut out = format!("{pad}call.{method}(\n");
+    for arg in &args {
+        out.push_str(&format!("{pad}    {arg},\n"));
+    }
+    out.push_str(&format!("{pad});\n"));
+    Some(out)
+}
+
+/// The method and the arguments of a statement `call.method(arguments);` whose arguments are
+/// literals, identifiers, `&x` or `x.method()`, each as prettyplease prints it; `None` for
+/// anything else.
+fn statement_parts(tokens: &TokenStream) -> Option<(String, Vec<String>)> {
     use proc_macro2::{Delimiter, TokenTree};
     let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
     let [TokenTree::Ident(call), TokenTree::Punct(dot), TokenTree::Ident(method), TokenTree::Group(args), TokenTree::Punct(semi)] =
@@ -1822,21 +1893,25 @@ fn statement_text(tokens: &TokenStream) -> Option<String> {
     if call != "call" || dot.as_char() != '.' || semi.as_char() != ';' || args.delimiter() != Delimiter::Parenthesis {
         return None;
     }
-    let mut out = format!("call.{method}(");
+    let mut out = vec![String::new()];
     for tree in args.stream() {
+        let arg = out.last_mut()?;
         match tree {
-            TokenTree::Punct(p) if p.as_char() == ',' => out.push_str(", "),
-            TokenTree::Punct(p) if matches!(p.as_char(), '&' | '.') => out.push(p.as_char()),
-            TokenTree::Ident(id) => out.push_str(&id.to_string()),
-            TokenTree::Literal(lit) => out.push_str(&lit.to_string()),
+            TokenTree::Punct(p) if p.as_char() == ',' => out.push(String::new()),
+            TokenTree::Punct(p) if matches!(p.as_char(), '&' | '.') => arg.push(p.as_char()),
+            TokenTree::Ident(id) => arg.push_str(&id.to_string()),
+            TokenTree::Literal(lit) => arg.push_str(&lit.to_string()),
             TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis && g.stream().is_empty() => {
-                out.push_str("()")
+                arg.push_str("()")
             }
             _ => return None,
         }
     }
-    out.push_str(");");
-    Some(out)
+    // A trailing comma ends the last argument.
+    if out.len() > 1 && out.last().is_some_and(String::is_empty) {
+        out.pop();
+    }
+    Some((method.to_string(), out))
 }
 
 /// How an input is written into the call (`call` in scope, `value` the expression).
@@ -2220,11 +2295,26 @@ mod tests {
                 quote!(impl ::std::iter::IntoIterator<Item = ::d1_types::m::Item>),
                 "impl ::std::iter::IntoIterator<Item = ::d1_types::m::Item>".to_string(),
             ),
+            (
+                quote!(::d1_types::graph::DrivesItemsWorkbookWorksheetsChartsAxesCategoryAxisMajorGridlinesSelect),
+                "::d1_types::graph::DrivesItemsWorkbookWorksheetsChartsAxesCategoryAxisMajorGridlinesSelect"
+                    .to_string(),
+            ),
         ];
         let wires = ["plain", "with \"quote\" and \\", "caf\u{e9}", "tab\t"];
         let docs = ["One line.", "Two\r\nlines\n\n* and a list\u{202e}"];
         let (mut one_line, mut broken, mut left) = (0, 0, 0);
         for n in (1..80).step_by(2) {
+            let long = ident(&format!("B{}", "b".repeat(n)));
+            for ty in [quote!(::d1_types::m::#long), quote!(::std::vec::Vec<::d1_types::m::#long>)] {
+                let doc = docs[n % 2];
+                let Member::Text(member) = body_setter(doc, &ty) else { panic!("{ty}: printed from tokens") };
+                let block = render_block(quote!(impl<'c> B<'c>), [Member::Text(member)], "test").unwrap();
+                assert_eq!(
+                    block,
+                    render_block(quote!(impl<'c> B<'c>), [body_setter_tokens(doc, &ty)], "test").unwrap()
+                );
+            }
             for (i, (ty, text)) in types.iter().enumerate() {
                 let name = ident(&format!("s{}", "x".repeat(n)));
                 let wire = format!("{}{}", wires[(n / 2 + i) % 4], "w".repeat((n * 7) % 60));
@@ -2257,7 +2347,15 @@ mod tests {
     #[test]
     fn answer_enums_and_builders_print_as_prettyplease_prints_them() {
         let _docs = super::super::docs::Table::scope();
-        let types = [quote!(i64), quote!(::d1_types::some_module::SomeLongerTypeName), quote!(::std::vec::Vec<u8>)];
+        let long =
+            quote!(::d1_types::graph::DrivesItemsWorkbookWorksheetsChartsAxesCategoryAxisMajorGridlinesGetFormatError);
+        let types = [
+            quote!(i64),
+            quote!(::d1_types::some_module::SomeLongerTypeName),
+            quote!(::std::vec::Vec<u8>),
+            long.clone(),
+            quote!(::std::collections::BTreeMap<::std::string::String, #long>),
+        ];
         let docs = [
             "`404`: Not found.",
             "`default`: Two\r\nlines with a bidi \u{202e} and a long tail that goes on",
@@ -2308,7 +2406,7 @@ mod tests {
                 }
             }
         }
-        assert!(as_text > 50 && left > 20, "{as_text} {left}");
+        assert!(as_text > 250 && left == 0, "{as_text} {left}");
     }
 
     /// Operation methods printed as text equal their printing by prettyplease, with and without
@@ -2317,21 +2415,28 @@ mod tests {
     fn operation_methods_print_as_prettyplease_prints_them() {
         let _docs = super::super::docs::Table::scope();
         let (mut as_text, mut left) = (0, 0);
-        for n in (1..80).step_by(2) {
+        for n in (1..100).step_by(2) {
             for k in 0..8 {
                 let name = ident(&format!("op_{}", "x".repeat(n)));
-                let builder = ident(&format!("Op{}Builder", "X".repeat((n * 3) % 50)));
+                let builder = ident(&format!("Op{}Builder", "X".repeat((n * 3 + k * 7) % 110)));
+                let long = ident(&format!("Id{}", "I".repeat((n * 5 + k) % 90)));
                 let args: Vec<(TokenStream, Option<String>)> = (0..k)
                     .map(|i| {
                         let arg = ident(&format!("a{i}{}", "y".repeat(n % 13)));
-                        match i % 3 {
+                        match i % 4 {
                             0 => (quote!(#arg: &str), Some(format!("{arg}: &str"))),
                             1 => (quote!(#arg: &[::d1_types::m::Item]), Some(format!("{arg}: &[::d1_types::m::Item]"))),
-                            _ => (quote!(#arg: &::d1_types::m::Id), Some(format!("{arg}: &::d1_types::m::Id"))),
+                            2 => (quote!(#arg: &::d1_types::m::#long), Some(format!("{arg}: &::d1_types::m::{long}"))),
+                            _ => (
+                                quote!(body: ::std::collections::BTreeMap<::std::string::String, ::d1_types::m::#long>),
+                                Some(format!(
+                                    "body: ::std::collections::BTreeMap<::std::string::String, ::d1_types::m::{long}>"
+                                )),
+                            ),
                         }
                     })
                     .collect();
-                let wire = format!("w{}", "w".repeat(n % 40));
+                let wire = format!("w{}", "w".repeat((n * 3) % 90));
                 let statements = (0..k % 3)
                     .map(|_| quote!(call.query(#wire, &value);))
                     .chain([quote!(call.literal("/v1/things");)])
@@ -2362,7 +2467,7 @@ mod tests {
                 }
             }
         }
-        assert!(as_text > 100 && left > 10, "{as_text} {left}");
+        assert!(as_text > 390 && left == 0, "{as_text} {left}");
     }
 
     #[test]
