@@ -641,20 +641,40 @@ impl Read {
         }
     }
 
-    /// `let body = <read>;` in a `match` arm's block as prettyplease prints it: on one line, else
-    /// the method call on a line of its own, else its type argument too, laid out by
-    /// [`argument_type`]; `None` otherwise.
+    /// `let body = <read>;` in a `match` arm's block as prettyplease prints it (see
+    /// [`Read::lines`]).
     fn bind(&self) -> Option<String> {
-        if let Some(line) = bind_line(&self.expr()) {
+        self.lines(16, "let body = ", ";", true)
+    }
+
+    /// `let body = <path>(<read>);` in a `match` arm's block as prettyplease prints it: on one
+    /// line, else the read alone on its lines as the call's argument (see [`Read::lines`]).
+    fn bind_in(&self, path: &str) -> Option<String> {
+        let line = format!("                let body = {path}({});\n", self.expr());
+        if line.len() - 1 <= MARGIN {
             return Some(line);
         }
-        let Read::Json(ty) = self else { return None };
-        let call = format!("                let body = raw\n                    .json::<{ty}>()?;\n");
-        if fits(&call) {
-            return Some(call);
+        Some(format!("                let body = {path}(\n{}                );\n", self.lines(20, "", ",", false)?))
+    }
+
+    /// The read after `lead` on a line indented `indent`, followed by `tail` (counted in the
+    /// width or not), as prettyplease prints it: on that line, else `raw` there and the method
+    /// call on the next line, else its type argument on lines of its own too (see
+    /// [`argument_type`]). `None` where a type does not print.
+    fn lines(&self, indent: usize, lead: &str, tail: &str, counted: bool) -> Option<String> {
+        let pad = " ".repeat(indent);
+        let fits = |line: &str| line.len() - if counted { 0 } else { tail.len() } <= MARGIN;
+        let line = format!("{pad}{lead}{}{tail}", self.expr());
+        if fits(&line) {
+            return Some(line + "\n");
         }
-        let ty = argument_type(24, ty)?;
-        Some(format!("                let body = raw\n                    .json::<\n{ty}                    >()?;\n"))
+        let Read::Json(ty) = self else { return None };
+        let call = format!("{pad}    .json::<{ty}>()?{tail}");
+        if fits(&call) {
+            return Some(format!("{pad}{lead}raw\n{call}\n"));
+        }
+        let ty = argument_type(indent + 8, ty)?;
+        Some(format!("{pad}{lead}raw\n{pad}    .json::<\n{ty}{pad}    >()?{tail}\n"))
     }
 }
 
@@ -664,11 +684,12 @@ fn argument_type(indent: usize, ty: &str) -> Option<String> {
     long_type_lines(indent, "", ty, ",", false)
 }
 
-/// [`type_lines`](super::types::type_lines) for the long names of large specs: a path without generic arguments too long
-/// for its line stays whole past the margin, as prettyplease prints it (it cannot break such a
-/// path), and a line indented more than 29 columns may hold 60 columns past its indentation
-/// (prettyplease's minimum space). Widths are counted in bytes, as prettyplease counts them.
-/// `None` where the generic arguments are not balanced.
+/// `{prefix}{ty}{suffix}` indented by `indent`, as prettyplease lays out a type: the layout of
+/// [`type_lines`](super::types::type_lines), for the long names of large specs too. A path
+/// without generic arguments too long for its line stays whole past the margin (prettyplease
+/// cannot break it), and a line indented more than 29 columns may hold 60 columns past its
+/// indentation (prettyplease's minimum space). Widths are counted in bytes, as prettyplease
+/// counts them. `None` where the generic arguments are not balanced.
 fn long_type_lines(indent: usize, prefix: &str, ty: &str, suffix: &str, counted: bool) -> Option<String> {
     let pad = " ".repeat(indent);
     let line = format!("{pad}{prefix}{ty}{suffix}\n");
@@ -694,11 +715,6 @@ fn long_type_lines(indent: usize, prefix: &str, ty: &str, suffix: &str, counted:
     out.push_str(&long_type_lines(indent + 4, "", args[start..].trim(), ",", false)?);
     out.push_str(&format!("{pad}>{suffix}\n"));
     Some(out)
-}
-
-/// `let body = <value>;` in a `match` arm's block on one line, where it fits.
-fn bind_line(value: &str) -> Option<String> {
-    Some(format!("                let body = {value};\n")).filter(|l| fits(l))
 }
 
 /// Follow aliases to the type they name.
@@ -1002,7 +1018,7 @@ fn operation(
         let (value, value_text) = match (&read, successes.len() > 1) {
             (Some((_, read, text)), true) => (
                 quote!(#success_enum::#v(#read)),
-                text.as_ref().and_then(|t| bind_line(&format!("{success_name}::{v}({})", t.expr()))),
+                text.as_ref().and_then(|t| t.bind_in(&format!("{success_name}::{v}"))),
             ),
             (None, true) => (quote!(#success_enum::#v), Some(format!("{success_name}::{v}"))),
             (Some((_, read, text)), false) => (read.clone(), text.as_ref().and_then(Read::bind)),
@@ -1308,7 +1324,7 @@ fn result_text(head: &str, head_broken: &str, root: &str, ok: &str, error: &str,
     if fits(&one_line) {
         return Some(one_line);
     }
-    let (lead, prefix) = head_broken.rsplit_once('\n').map_or(("", head_broken), |(lead, last)| (lead, last));
+    let (lead, prefix) = head_broken.rsplit_once('\n').unwrap_or(("", head_broken));
     let prefix = prefix.strip_prefix("    ")?;
     let lead = if lead.is_empty() { String::new() } else { format!("{lead}\n") };
     let ty = format!("::std::result::Result<{response}, {error}>");
@@ -1336,12 +1352,10 @@ impl Answer<'_> {
     }
 
     fn line(&self) -> String {
-        match self.call() {
-            None => match self {
-                Answer::Line(line) => line.to_string(),
-                _ => String::new(),
-            },
-            Some((variant, method, value)) => format!("::std::result::Result::{variant}(raw.{method}({value}))"),
+        match self {
+            Answer::Line(line) => line.to_string(),
+            Answer::Ok(value) => format!("::std::result::Result::Ok(raw.ok({value}))"),
+            Answer::Declared(value) => format!("::std::result::Result::Err(raw.declared({value}))"),
         }
     }
 
@@ -1368,14 +1382,14 @@ impl Answer<'_> {
 }
 
 /// An answered value (`Enum::Variant` or `Enum::Variant(body)`) alone on its line, indented
-/// `indent`, as the last argument of a broken call: whole where it fits (its comma not
-/// counted), else the call's argument on a line of its own; a path stays whole past the margin
-/// (prettyplease cannot break it). `None` for other text.
+/// `indent` (at most 29), as the last argument of a broken call: whole where it fits (its comma
+/// not counted), else the call's argument on a line of its own; a path stays whole past the
+/// margin (prettyplease cannot break it). `None` for other text.
 fn value_lines(indent: usize, value: &str) -> Option<String> {
     let pad = " ".repeat(indent);
     let line = format!("{pad}{value},\n");
-    if !line.is_ascii() || line.len() - 2 <= MARGIN {
-        return line.is_ascii().then_some(line);
+    if line.len() - ",\n".len() <= MARGIN {
+        return Some(line);
     }
     match value.strip_suffix("(body)") {
         Some(path) if !path.contains('(') => Some(format!("{pad}{path}(\n{pad}    body,\n{pad}),\n")),
@@ -1785,10 +1799,18 @@ fn setter_text(doc: &str, name: &str, ty: &str, statement: &str) -> Option<Strin
 
 /// A statement `call.method(arguments);` (see [`statement_parts`]) indented `indent` as
 /// prettyplease prints it: on one line where it fits, else its arguments one per line (each
-/// whole: a string literal cannot break).
+/// whole: a string literal cannot break). A loop `for item in items { statement }` has its
+/// head on one line (`None` where it does not fit) and its statement one level deeper.
 fn statement_lines(indent: usize, tokens: &TokenStream) -> Option<String> {
-    let (method, args) = statement_parts(tokens)?;
     let pad = " ".repeat(indent);
+    if let Some((var, items, body)) = for_loop(tokens) {
+        let head = format!("{pad}for {var} in {items} {{\n");
+        if head.len() - 1 > MARGIN {
+            return None;
+        }
+        return Some(format!("{head}{}{pad}}}\n", statement_lines(indent + 4, &body)?));
+    }
+    let (method, args) = statement_parts(tokens)?;
     let line = format!("{pad}call.{method}({});\n", args.join(", "));
     if !line.is_ascii() {
         return None;
@@ -1820,16 +1842,9 @@ fn statement_parts(tokens: &TokenStream) -> Option<(String, Vec<String>)> {
     }
     let mut out = vec![String::new()];
     for tree in args.stream() {
-        let arg = out.last_mut()?;
         match tree {
             TokenTree::Punct(p) if p.as_char() == ',' => out.push(String::new()),
-            TokenTree::Punct(p) if matches!(p.as_char(), '&' | '.') => arg.push(p.as_char()),
-            TokenTree::Ident(id) => arg.push_str(&id.to_string()),
-            TokenTree::Literal(lit) => arg.push_str(&lit.to_string()),
-            TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis && g.stream().is_empty() => {
-                arg.push_str("()")
-            }
-            _ => return None,
+            tree => push_simple(out.last_mut()?, &tree)?,
         }
     }
     // A trailing comma ends the last argument.
@@ -1837,6 +1852,40 @@ fn statement_parts(tokens: &TokenStream) -> Option<(String, Vec<String>)> {
         out.pop();
     }
     Some((method.to_string(), out))
+}
+
+/// The variable, the iterable (see [`push_simple`]) and the body of a loop
+/// `for item in items { … }`.
+fn for_loop(tokens: &TokenStream) -> Option<(String, String, TokenStream)> {
+    use proc_macro2::{Delimiter, TokenTree};
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    let [TokenTree::Ident(keyword), TokenTree::Ident(var), TokenTree::Ident(in_keyword), items @ .., TokenTree::Group(body)] =
+        trees.as_slice()
+    else {
+        return None;
+    };
+    if keyword != "for" || in_keyword != "in" || body.delimiter() != Delimiter::Brace {
+        return None;
+    }
+    let mut text = String::new();
+    for tree in items {
+        push_simple(&mut text, tree)?;
+    }
+    Some((var.to_string(), text, body.stream()))
+}
+
+/// Appends a token of a simple expression (a literal, an identifier, a path, `&x` or
+/// `x.method()`) as prettyplease prints it; `None` for any other token.
+fn push_simple(out: &mut String, tree: &proc_macro2::TokenTree) -> Option<()> {
+    use proc_macro2::{Delimiter, TokenTree};
+    match tree {
+        TokenTree::Punct(p) if matches!(p.as_char(), '&' | '.' | ':') => out.push(p.as_char()),
+        TokenTree::Ident(id) => out.push_str(&id.to_string()),
+        TokenTree::Literal(lit) => out.push_str(&lit.to_string()),
+        TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis && g.stream().is_empty() => out.push_str("()"),
+        _ => return None,
+    }
+    Some(())
 }
 
 /// How an input is written into the call (`call` in scope, `value` the expression).
@@ -2192,6 +2241,15 @@ mod tests {
                         }),
                     ),
                     (
+                        quote!(202 => {
+                            let body = #error::#long(raw.json::<#ok>()?);
+                            ::std::result::Result::Ok(raw.ok(body))
+                        }),
+                        Read::Json(ok_text.clone()).bind_in(&format!("{error}::{long}")).and_then(|bind| {
+                            arm_text("202", Some(&bind), &Answer::Line("::std::result::Result::Ok(raw.ok(body))"))
+                        }),
+                    ),
+                    (
                         quote!(201 => ::std::result::Result::Ok(raw.ok(#error::#long)),),
                         arm_text("201", None, &Answer::Ok(&format!("{error}::{long}"))),
                     ),
@@ -2288,8 +2346,12 @@ mod tests {
             for (i, (ty, text)) in types.iter().enumerate() {
                 let name = ident(&format!("s{}", "x".repeat(n)));
                 let wire = format!("{}{}", wires[(n / 2 + i) % 4], "w".repeat((n * 7) % 60));
-                let statements =
-                    [quote!(call.query(#wire, &value);), quote!(call.header_items(#wire, value.as_slice());)];
+                let statements = [
+                    quote!(call.query(#wire, &value);),
+                    quote!(call.header_items(#wire, value.as_slice());),
+                    quote!(for item in value.as_slice() { call.query(#wire, &item); }),
+                    quote!(call.param_items(#wire, ::d1_runtime::client::PathStyle::Label, true, value);),
+                ];
                 for render in &statements {
                     let doc = docs[(n + i) % 2];
                     let whole =
@@ -2404,7 +2466,7 @@ mod tests {
                 let wire = format!("w{}", "w".repeat((n * 3) % 90));
                 let statements = (0..k % 3)
                     .map(|_| quote!(call.query(#wire, &value);))
-                    .chain([quote!(call.literal("/v1/things");)])
+                    .chain([quote!(call.literal("/v1/things");), quote!(for item in a0 { call.query(#wire, &item); })])
                     .collect();
                 let label = format!("module.{name}");
                 let method = MethodFn {
