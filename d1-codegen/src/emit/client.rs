@@ -1780,11 +1780,10 @@ fn setter_text(doc: &str, name: &str, ty: &str, statement: &str) -> Option<Strin
     let signature = if one_line.len() - 1 <= MARGIN {
         one_line
     } else {
-        let value = if ty.starts_with("impl ") {
-            // Where an `impl Trait<…>` would break is not written here.
-            Some(format!("        value: {ty},\n")).filter(|v| v.len() - 2 <= MARGIN)?
-        } else {
-            long_type_lines(8, "value: ", ty, ",", false)?
+        // `impl Trait<…>` breaks as the trait's path does.
+        let value = match ty.strip_prefix("impl ") {
+            Some(bound) => long_type_lines(8, "value: impl ", bound, ",", false)?,
+            None => long_type_lines(8, "value: ", ty, ",", false)?,
         };
         format!("    pub fn {name}(\n        mut self,\n{value}    ) -> Self {{\n")
     };
@@ -2322,6 +2321,13 @@ mod tests {
             (
                 quote!(impl ::std::iter::IntoIterator<Item = ::d1_types::m::Item>),
                 "impl ::std::iter::IntoIterator<Item = ::d1_types::m::Item>".to_string(),
+            ),
+            (
+                quote!(
+                    impl ::std::iter::IntoIterator<Item = ::d1_types::graph::DrivesItemsWorkbookWorksheetsChartsSelect>
+                ),
+                "impl ::std::iter::IntoIterator<Item = ::d1_types::graph::DrivesItemsWorkbookWorksheetsChartsSelect>"
+                    .to_string(),
             ),
             (
                 quote!(::d1_types::graph::DrivesItemsWorkbookWorksheetsChartsAxesCategoryAxisMajorGridlinesSelect),
