@@ -1610,7 +1610,7 @@ impl Variant {
         Variant {
             doc: format!("`{}`: {}", r.status, one_line(&r.description)),
             name: ident(&r.variant),
-            ty: response_body(ctx, r).map(|(ty, _, _)| ty),
+            ty: r.body.as_ref().map(|body| ctx.ty(&body.ty)),
         }
     }
 }
