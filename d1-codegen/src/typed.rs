@@ -77,7 +77,11 @@ fn boxed_schema_or_ref(value: &Value) -> Option<ReferenceOr<Box<Schema>>> {
 /// A map of named nodes, in document order.
 fn named<T>(value: &Value, read: impl Fn(&Value) -> Option<T>) -> Option<IndexMap<String, T>> {
     let Value::Object(map) = value else { return None };
-    map.iter().map(|(k, v)| Some((k.clone(), read(v)?))).collect()
+    let mut named = IndexMap::with_capacity(map.len());
+    for (k, v) in map {
+        named.insert(k.clone(), read(v)?);
+    }
+    Some(named)
 }
 
 fn list<T>(value: &Value, read: impl Fn(&Value) -> Option<T>) -> Option<Vec<T>> {
@@ -112,6 +116,7 @@ fn is_extension(key: &str) -> bool {
 fn paths(value: &Value) -> Option<Paths> {
     let Value::Object(map) = value else { return serde(value) };
     let mut paths = Paths::default();
+    paths.paths.reserve(map.len());
     for (key, v) in map {
         if key.starts_with('/') {
             paths.paths.insert(key.clone(), reference_or(v, path_item)?);
