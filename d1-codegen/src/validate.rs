@@ -8,7 +8,9 @@
 //! depth. Caught here, in one walk, the time is linear in the document's size.
 //!
 //! The walk is iterative (an explicit stack), and schema nesting is bounded by
-//! [`MAX_SCHEMA_DEPTH`], so no input can make it overflow the stack.
+//! [`MAX_SCHEMA_DEPTH`], so no input can make it overflow the stack. It runs without tracking
+//! where it is (a pointer per node costs more than the checks), and only a document that fails
+//! is walked again with locations, to say where.
 
 use crate::error::{Error, Location};
 use serde_json::{Map, Value};
@@ -19,10 +21,50 @@ pub const MAX_SCHEMA_DEPTH: usize = 64;
 const TYPES: &[&str] = &["string", "number", "integer", "boolean", "array", "object"];
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
+/// Where the walk is: a [`Location`] when an error must name the place, nothing on the first walk.
+trait Place: Sized {
+    fn child(&self, key: &str) -> Self;
+    fn index(&self, i: usize) -> Self;
+    fn error(&self, message: String) -> Error;
+}
+
+impl Place for Location {
+    fn child(&self, key: &str) -> Self {
+        Location::child(self, key)
+    }
+    fn index(&self, i: usize) -> Self {
+        Location::index(self, i)
+    }
+    fn error(&self, message: String) -> Error {
+        Error::new(self, message)
+    }
+}
+
+/// No place: the walk that only says whether there is a problem.
+struct Unplaced;
+
+impl Place for Unplaced {
+    fn child(&self, _: &str) -> Self {
+        Unplaced
+    }
+    fn index(&self, _: usize) -> Self {
+        Unplaced
+    }
+    fn error(&self, message: String) -> Error {
+        Error::new(&Location::new("", ""), message)
+    }
+}
+
 /// Every schema of `document` (a parsed OpenAPI 3.0 file at `file`), or the first problem.
 pub fn check_document(file: &str, document: &Value) -> Result<(), Error> {
-    let root = Location::new(file, "");
-    let mut schemas: Vec<(Location, &Value)> = Vec::new();
+    match walk(Unplaced, document) {
+        Ok(()) => Ok(()),
+        Err(_) => walk(Location::new(file, ""), document),
+    }
+}
+
+fn walk<P: Place>(root: P, document: &Value) -> Result<(), Error> {
+    let mut schemas: Vec<(P, &Value)> = Vec::new();
     let components = document.get("components");
     if let Some(Value::Object(c)) = components {
         let at = root.child("components");
@@ -58,7 +100,7 @@ pub fn check_document(file: &str, document: &Value) -> Result<(), Error> {
         }
     }
     for (at, s) in schemas {
-        check_schema_tree(&at, s)?;
+        check_schema_tree(at, s)?;
     }
     Ok(())
 }
@@ -67,7 +109,7 @@ fn entries(v: Option<&Value>) -> impl Iterator<Item = (&String, &Value)> {
     v.and_then(Value::as_object).into_iter().flat_map(Map::iter)
 }
 
-fn parameters<'v>(at: &Location, holder: &'v Value, out: &mut Vec<(Location, &'v Value)>) {
+fn parameters<'v, P: Place>(at: &P, holder: &'v Value, out: &mut Vec<(P, &'v Value)>) {
     if let Some(Value::Array(list)) = holder.get("parameters") {
         for (i, p) in list.iter().enumerate() {
             parameter(&at.child("parameters").index(i), p, out);
@@ -76,14 +118,14 @@ fn parameters<'v>(at: &Location, holder: &'v Value, out: &mut Vec<(Location, &'v
 }
 
 /// A parameter or header: `schema`, or `content`.
-fn parameter<'v>(at: &Location, p: &'v Value, out: &mut Vec<(Location, &'v Value)>) {
+fn parameter<'v, P: Place>(at: &P, p: &'v Value, out: &mut Vec<(P, &'v Value)>) {
     if let Some(s) = p.get("schema") {
         out.push((at.child("schema"), s));
     }
     content(at, p, out);
 }
 
-fn content<'v>(at: &Location, holder: &'v Value, out: &mut Vec<(Location, &'v Value)>) {
+fn content<'v, P: Place>(at: &P, holder: &'v Value, out: &mut Vec<(P, &'v Value)>) {
     for (media, m) in entries(holder.get("content")) {
         if let Some(s) = m.get("schema") {
             out.push((at.child("content").child(media).child("schema"), s));
@@ -91,7 +133,7 @@ fn content<'v>(at: &Location, holder: &'v Value, out: &mut Vec<(Location, &'v Va
     }
 }
 
-fn response<'v>(at: &Location, r: &'v Value, out: &mut Vec<(Location, &'v Value)>) {
+fn response<'v, P: Place>(at: &P, r: &'v Value, out: &mut Vec<(P, &'v Value)>) {
     content(at, r, out);
     for (name, h) in entries(r.get("headers")) {
         parameter(&at.child("headers").child(name), h, out);
@@ -99,23 +141,23 @@ fn response<'v>(at: &Location, r: &'v Value, out: &mut Vec<(Location, &'v Value)
 }
 
 /// Checks the schema at `at` and every schema nested in it, iteratively.
-fn check_schema_tree(at: &Location, schema: &Value) -> Result<(), Error> {
-    let mut stack: Vec<(Location, &Value, usize)> = vec![(at.clone(), schema, 0)];
+fn check_schema_tree<P: Place>(at: P, schema: &Value) -> Result<(), Error> {
+    let mut stack: Vec<(P, &Value, usize)> = vec![(at, schema, 0)];
     while let Some((at, schema, depth)) = stack.pop() {
         if depth > MAX_SCHEMA_DEPTH {
-            return Err(Error::new(&at, format!("schemas nest more than {MAX_SCHEMA_DEPTH} levels deep")));
+            return Err(at.error(format!("schemas nest more than {MAX_SCHEMA_DEPTH} levels deep")));
         }
         let Value::Object(map) = schema else {
-            return Err(Error::new(&at, format!("a schema must be an object, not {}", kind(schema))));
+            return Err(at.error(format!("a schema must be an object, not {}", kind(schema))));
         };
         if let Some(r) = map.get("$ref") {
             if !r.is_string() {
-                return Err(Error::new(&at.child("$ref"), "`$ref` must be a string"));
+                return Err(at.child("$ref").error("`$ref` must be a string".to_string()));
             }
             continue; // siblings of `$ref` are ignored (OpenAPI 3.0)
         }
         check_keywords(&at, map)?;
-        let mut push = |loc: Location, v| stack.push((loc, v, depth + 1));
+        let mut push = |loc: P, v| stack.push((loc, v, depth + 1));
         for key in ["items", "not"] {
             if let Some(s) = map.get(key) {
                 push(at.child(key), s);
@@ -152,9 +194,9 @@ fn kind(v: &Value) -> &'static str {
 }
 
 /// The keywords of one schema object (not its sub-schemas).
-fn check_keywords(at: &Location, map: &Map<String, Value>) -> Result<(), Error> {
+fn check_keywords<P: Place>(at: &P, map: &Map<String, Value>) -> Result<(), Error> {
     let wrong = |key: &str, v: &Value, want: &str| {
-        Err(Error::new(&at.child(key), format!("`{key}` must be {want}, not {} (OpenAPI 3.0)", kind(v))))
+        Err(at.child(key).error(format!("`{key}` must be {want}, not {} (OpenAPI 3.0)", kind(v))))
     };
     for (key, v) in map {
         let check = |ok: bool, want: &str| if ok { Ok(()) } else { wrong(key, v, want) };
@@ -162,10 +204,9 @@ fn check_keywords(at: &Location, map: &Map<String, Value>) -> Result<(), Error> 
             "type" => match v {
                 Value::String(t) if TYPES.contains(&t.as_str()) => {}
                 Value::String(t) => {
-                    return Err(Error::new(
-                        &at.child(key),
-                        format!("unknown type `{t}` (OpenAPI 3.0 types: {})", TYPES.join(", ")),
-                    ))
+                    return Err(at
+                        .child(key)
+                        .error(format!("unknown type `{t}` (OpenAPI 3.0 types: {})", TYPES.join(", "))))
                 }
                 _ => return wrong(key, v, "one of the strings string, number, integer, boolean, array, object"),
             },
