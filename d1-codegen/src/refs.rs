@@ -82,20 +82,21 @@ pub fn hoist(file: &str, doc: &mut Value, warnings: &mut Vec<Warning>) -> Hoiste
 fn collect<'v>(value: &'v Value, path: &mut Vec<Cow<'v, str>>, out: &mut Vec<(Vec<String>, String, &'static str)>) {
     match value {
         Value::Object(object) => {
-            if let Some(Value::String(reference)) = object.get("$ref")
+            // A scan rather than a lookup: the loop below visits every member anyway.
+            if let Some((_, Value::String(reference))) = object.iter().find(|(key, _)| *key == "$ref")
                 && let Some(section) = section_of(path)
                 && let Some(target) = movable_target(reference, section)
             {
                 out.push((path.iter().map(|key| key.to_string()).collect(), target, section));
             }
-            for (key, child) in object {
+            for (key, child) in object.iter().filter(|(_, child)| holds_nodes(child)) {
                 path.push(Cow::Borrowed(key));
                 collect(child, path, out);
                 path.pop();
             }
         }
         Value::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
+            for (i, child) in items.iter().enumerate().filter(|(_, child)| holds_nodes(child)) {
                 path.push(Cow::Owned(i.to_string()));
                 collect(child, path, out);
                 path.pop();
@@ -103,6 +104,11 @@ fn collect<'v>(value: &'v Value, path: &mut Vec<Cow<'v, str>>, out: &mut Vec<(Ve
         }
         _ => {}
     }
+}
+
+/// Whether a value can hold a `$ref` (strings, numbers… are not walked into).
+fn holds_nodes(value: &Value) -> bool {
+    matches!(value, Value::Object(_) | Value::Array(_))
 }
 
 /// The JSON Pointer of a local reference that is not `#/components/<section>/<name>`.
