@@ -11,6 +11,18 @@ pub fn markdown_of(input: Option<&str>) -> Option<String> {
 
 /// Convert one description.
 pub fn to_markdown(input: &str) -> String {
+    // Most descriptions are one plain line: nothing to convert or escape, only the edges to trim.
+    let plain = !input.bytes().any(|b| matches!(b, b'<' | b'>' | b'[' | b']' | b'`' | b'\r' | b'\\' | b'\t' | b'\n'))
+        && !input.contains("http://")
+        && !input.contains("https://");
+    if plain {
+        return input.trim().to_string();
+    }
+    converted(input)
+}
+
+/// [`to_markdown`] of any description.
+fn converted(input: &str) -> String {
     let text = if input.contains(['\r', '\\', '\t']) {
         std::borrow::Cow::Owned(input.replace("\r\n", "\n").replace("\\n", "\n").replace('\t', " "))
     } else {
@@ -185,6 +197,40 @@ fn markdown_link(line: &str, open: usize) -> Option<(&str, &str, usize)> {
 #[cfg(test)]
 mod tests {
     use super::to_markdown;
+
+    /// The shortcut for plain lines gives what the full conversion gives.
+    #[test]
+    fn plain_lines_convert_as_any_text() {
+        let pieces = [
+            "word",
+            " ",
+            "  ",
+            "\t",
+            "\n",
+            "\r\n",
+            "<b>",
+            "</p>",
+            "<x y>",
+            ">",
+            "[",
+            "]",
+            "(u)",
+            "`",
+            "http://a.b",
+            "https:",
+            "\\n",
+            "- ",
+            "1. ",
+            "é",
+            "\u{a0}",
+            "```",
+            ".",
+            "h",
+        ];
+        for text in crate::test_strings::joined(&pieces, 5_000, 8, 7) {
+            assert_eq!(to_markdown(&text), super::converted(&text), "{text:?}");
+        }
+    }
 
     #[test]
     fn converts_d1_markup() {
