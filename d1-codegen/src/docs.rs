@@ -201,32 +201,11 @@ mod tests {
     /// The shortcut for plain lines gives what the full conversion gives.
     #[test]
     fn plain_lines_convert_as_any_text() {
-        let pieces = [
-            "word",
-            " ",
-            "  ",
-            "\t",
-            "\n",
-            "\r\n",
-            "<b>",
-            "</p>",
-            "<x y>",
-            ">",
-            "[",
-            "]",
-            "(u)",
-            "`",
-            "http://a.b",
-            "https:",
-            "\\n",
-            "- ",
-            "1. ",
-            "é",
-            "\u{a0}",
-            "```",
-            ".",
-            "h",
-        ];
+        // `|` separates the pieces.
+        let pieces: Vec<&str> =
+            "word| |  |\t|\n|\r\n|<b>|</p>|<x y>|>|[|]|(u)|`|http://a.b|https:|\\n|- |1. |é|\u{a0}|```|.|h"
+                .split('|')
+                .collect();
         for text in crate::test_strings::joined(&pieces, 5_000, 8, 7) {
             assert_eq!(to_markdown(&text), super::converted(&text), "{text:?}");
         }
