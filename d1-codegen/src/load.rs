@@ -1,5 +1,5 @@
 //! Load: parse spec files (JSON or YAML), apply OpenAPI Overlay documents, and read each spec
-//! into `openapiv3` types ([`crate::typed`], serde where that gives up). Errors carry the file
+//! into `openapiv3` types (by hand in `typed.rs`, by serde where that gives up). Errors carry the file
 //! and the JSON pointer of the node.
 //!
 //! The caller hands in file contents; this module does no I/O of its own.
