@@ -905,9 +905,10 @@ fn operation(
                 (quote!(&#ty), text)
             }
         };
+        let compact = arg_text.as_deref().map_or_else(|| tokens_text(&arg_ty), compact_text);
+        example_params.push(format!("{name}: {compact}"));
         args.push((quote!(#name: #arg_ty), arg_text.map(|ty| format!("{name}: {ty}"))));
         example_args.push(name.to_string());
-        example_params.push(format!("{}: {}", name, tokens_text(&arg_ty)));
         arg_docs.push(format!(
             "* `{}` — {} `{}`{}",
             name,
@@ -971,7 +972,7 @@ fn operation(
         let tokens = &ty.tokens;
         args.push((quote!(body: #tokens), ty.text.as_ref().map(|ty| format!("body: {ty}"))));
         example_args.push("body".into());
-        example_params.push(format!("body: {}", tokens_text(tokens)));
+        example_params.push(format!("body: {}", ty.text.as_deref().map_or_else(|| tokens_text(tokens), compact_text)));
         arg_docs.push(format!(
             "* `body` — the request body ({}){}",
             media_text(&b.media_type),
@@ -1069,7 +1070,9 @@ fn operation(
     };
     let success_doc = match (successes.len() > 1, success_tys.first()) {
         (true, _) => format!("[`{success_enum}`]"),
-        (false, Some(Some(ty))) => format!("`{}`", tokens_text(&ty.tokens)),
+        (false, Some(Some(ty))) => {
+            format!("`{}`", ty.text.as_deref().map_or_else(|| tokens_text(&ty.tokens), compact_text))
+        }
         (false, _) => "`()` (no body)".to_string(),
     };
 
@@ -2092,6 +2095,13 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// [`tokens_text`] of a type, from its text as [`type_text`] prints it (whose only spaces
+/// follow commas).
+fn compact_text(text: &str) -> String {
+    let out = text.replace(", ", ",").replace("&::", "&").replace("<::", "<").replace("[::", "[").replace("(::", "(");
+    out.strip_prefix("::").map(str::to_string).unwrap_or(out)
+}
+
 /// Tokens as compact Rust text, for docs (`:: d1_types :: common :: IssuerId` → `d1_types::common::IssuerId`).
 fn tokens_text(tokens: &TokenStream) -> String {
     let text = tokens.to_string();
@@ -2616,5 +2626,28 @@ mod tests {
     fn token_text_is_compact() {
         let t = quote!(&::d1_types::common::IssuerId);
         assert_eq!(tokens_text(&t), "&d1_types::common::IssuerId");
+    }
+
+    /// The compact text of a type made from its printed text equals the compact text of its tokens.
+    #[test]
+    fn compact_text_equals_token_text() {
+        for n in 0..40 {
+            let long = ident(&format!("T{}", "x".repeat(n)));
+            let types = [
+                quote!(()),
+                quote!(i64),
+                quote!(::d1_types::m::#long),
+                quote!(super::types::#long),
+                quote!(::std::vec::Vec<::d1_types::m::#long>),
+                quote!(::std::collections::BTreeMap<::std::string::String, ::std::vec::Vec<::d1_types::m::#long>>),
+                quote!(::std::option::Option<(::d1_types::m::#long)>),
+            ];
+            for ty in types {
+                let Some(text) = type_text(&ty) else { continue };
+                assert_eq!(compact_text(&text), tokens_text(&ty), "{ty}");
+                assert_eq!(compact_text(&format!("&{text}")), tokens_text(&quote!(&#ty)), "{ty}");
+                assert_eq!(compact_text(&format!("&[{text}]")), tokens_text(&quote!(&[#ty])), "{ty}");
+            }
+        }
     }
 }
