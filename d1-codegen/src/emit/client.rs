@@ -1422,15 +1422,14 @@ impl SendFn<'_> {
 /// line) laid out as [`long_type_lines`] lays out a type, each type argument by [`argument_type`];
 /// `None` where a line would break otherwise.
 fn result_text(head: &str, head_broken: &str, root: &str, ok: &str, error: &str, tail: &str) -> Option<String> {
-    let (response, error) = (format!("{root}::Response<{ok}>"), format!("{root}::Error<{error}>"));
-    let one_line = format!("{head}::std::result::Result<{response}, {error}>{tail}\n");
+    let ty = format!("::std::result::Result<{root}::Response<{ok}>, {root}::Error<{error}>>");
+    let one_line = format!("{head}{ty}{tail}\n");
     if fits(&one_line) {
         return Some(one_line);
     }
     let (lead, prefix) = head_broken.rsplit_once('\n').unwrap_or(("", head_broken));
     let prefix = prefix.strip_prefix("    ")?;
     let lead = if lead.is_empty() { String::new() } else { format!("{lead}\n") };
-    let ty = format!("::std::result::Result<{response}, {error}>");
     long_type_lines(4, prefix, &ty, tail, true).map(|lines| format!("{lead}{lines}"))
 }
 
