@@ -613,17 +613,84 @@ fn status_pattern_text(status: Status) -> String {
     }
 }
 
-/// The Rust type of a response body, how to read it from a `RawResponse` named `raw`, and that
-/// read as text where [`type_text`] prints the type.
-fn response_body(ctx: &Ctx<'_>, r: &Response) -> Option<(TokenStream, TokenStream, Option<Read>)> {
-    let body = r.body.as_ref()?;
-    let ty = ctx.ty(&body.ty);
-    if body.ty == TypeRef::Bytes {
-        return Some((ty, quote!(raw.bytes()), Some(Read::Bytes)));
+/// A type as tokens, and as text where [`type_text`] prints it.
+struct Ty {
+    tokens: TokenStream,
+    text: Option<String>,
+}
+
+impl Ty {
+    fn new(tokens: TokenStream) -> Ty {
+        let text = type_text(&tokens);
+        Ty { tokens, text }
     }
-    let text = type_text(&ty).map(Read::Json);
-    let read = quote!(raw.json::<#ty>()?);
-    Some((ty, read, text))
+}
+
+/// How `send` reads the body of a response whose body type is `ty`, as text; `None` where the
+/// type has no text.
+fn read_text(r: &Response, ty: &Ty) -> Option<Read> {
+    if r.body.as_ref().is_some_and(|b| b.ty == TypeRef::Bytes) {
+        return Some(Read::Bytes);
+    }
+    ty.text.clone().map(Read::Json)
+}
+
+/// How `send` reads the body of a response whose body type is `ty`, as tokens.
+fn read_tokens(r: &Response, ty: &Ty) -> TokenStream {
+    if r.body.as_ref().is_some_and(|b| b.ty == TypeRef::Bytes) {
+        return quote!(raw.bytes());
+    }
+    let ty = &ty.tokens;
+    quote!(raw.json::<#ty>()?)
+}
+
+/// The answer of `send` by status as tokens, for the operations whose answer has no text: the
+/// success and the failure responses (each with its body type), and whether an undeclared
+/// status needs an arm of its own.
+fn answer_tokens(
+    (successes, success_tys): (&[&Response], &[Option<Ty>]),
+    (failures, failure_tys): (&[&Response], &[Option<Ty>]),
+    undeclared: bool,
+    success_enum: &proc_macro2::Ident,
+    error_enum: &proc_macro2::Ident,
+) -> TokenStream {
+    let mut arms: Vec<(TokenStream, TokenStream)> = Vec::new();
+    for (r, ty) in successes.iter().zip(success_tys) {
+        let read = ty.as_ref().map(|ty| read_tokens(r, ty));
+        let v = ident(&r.variant);
+        let value = match (&read, successes.len() > 1) {
+            (Some(read), true) => quote!(#success_enum::#v(#read)),
+            (None, true) => quote!(#success_enum::#v),
+            (Some(read), false) => read.clone(),
+            (None, false) => quote!(()),
+        };
+        let answer = match read {
+            Some(_) => quote!({ let body = #value; ::std::result::Result::Ok(raw.ok(body)) }),
+            None => quote!(::std::result::Result::Ok(raw.ok(#value))),
+        };
+        arms.push((status_pattern(r.status), answer));
+    }
+    for (r, ty) in failures.iter().zip(failure_tys) {
+        let v = ident(&r.variant);
+        let answer = match ty {
+            Some(ty) => {
+                let read = read_tokens(r, ty);
+                quote!({ let body = #read; ::std::result::Result::Err(raw.declared(#error_enum::#v(body))) })
+            }
+            None => quote!(::std::result::Result::Err(raw.declared(#error_enum::#v))),
+        };
+        arms.push((status_pattern(r.status), answer));
+    }
+    if undeclared {
+        arms.push((quote!(_), quote!(::std::result::Result::Err(raw.undeclared()))));
+    }
+    match arms.as_slice() {
+        [(_, only)] => only.clone(),
+        _ => {
+            let arms = arms.iter().map(|(pat, answer)| quote!(#pat => #answer,));
+            quote!(match raw.status() { #(#arms)* })
+        }
+    }
 }
 
 /// How `send` reads a body, as text: as bytes, or as JSON of a type (printed by [`type_text`]).
@@ -838,9 +905,10 @@ fn operation(
                 (quote!(&#ty), text)
             }
         };
+        let compact = arg_text.as_deref().map_or_else(|| tokens_text(&arg_ty), compact_text);
+        example_params.push(format!("{name}: {compact}"));
         args.push((quote!(#name: #arg_ty), arg_text.map(|ty| format!("{name}: {ty}"))));
         example_args.push(name.to_string());
-        example_params.push(format!("{}: {}", name, tokens_text(&arg_ty)));
         arg_docs.push(format!(
             "* `{}` — {} `{}`{}",
             name,
@@ -876,41 +944,35 @@ fn operation(
 
     // Body.
     let body = op.body.as_ref();
-    let body_ty = body.map(|b| ctx.ty(&b.ty));
-    // How `send` adds the body to the call, as tokens and as text where printed as text.
-    let (body_send, body_send_text) = match body {
-        None => (TokenStream::new(), Some(String::new())),
-        Some(b) => {
-            let (write, write_text) = match (&b.media_type, &b.ty) {
-                (_, TypeRef::Bytes) => {
-                    let ct = match &b.media_type {
-                        MediaType::Json => "application/json".to_string(),
-                        MediaType::FormUrlEncoded => "application/x-www-form-urlencoded".to_string(),
-                        MediaType::Other(ct) => ct.clone(),
-                    };
-                    let text = format!("call.bytes(body, {});", Literal::string(&ct));
-                    (quote!(call.bytes(body, #ct);), text)
-                }
-                (MediaType::Json, _) => (quote!(call.json(&body);), "call.json(&body);".to_string()),
-                (MediaType::FormUrlEncoded, _) => (quote!(call.form(&body);), "call.form(&body);".to_string()),
-                (MediaType::Other(ct), _) => {
-                    return Err(fail(format!("a `{ct}` body of a modelled type is not supported")));
-                }
-            };
-            body_send(write, &write_text, b.required)
-        }
+    let body_ty = body.map(|b| Ty::new(ctx.ty(&b.ty)));
+    // How `send` writes the body into the call.
+    let write = match body {
+        None => None,
+        Some(b) => Some(match (&b.media_type, &b.ty) {
+            (_, TypeRef::Bytes) => Write::Bytes(match &b.media_type {
+                MediaType::Json => "application/json".to_string(),
+                MediaType::FormUrlEncoded => "application/x-www-form-urlencoded".to_string(),
+                MediaType::Other(ct) => ct.clone(),
+            }),
+            (MediaType::Json, _) => Write::Json,
+            (MediaType::FormUrlEncoded, _) => Write::Form,
+            (MediaType::Other(ct), _) => {
+                return Err(fail(format!("a `{ct}` body of a modelled type is not supported")));
+            }
+        }),
     };
-    let body_field = match (&body, &body_ty) {
-        (Some(b), Some(ty)) if b.required => Some(ty.clone()),
-        (Some(_), Some(ty)) => Some(quote!(::std::option::Option<#ty>)),
-        _ => None,
+    // How `send` adds the body to the call, as text where printed as text.
+    let body_send = match (body, &write) {
+        (Some(b), Some(write)) => body_send_text(&write.text(), b.required),
+        _ => Some(String::new()),
     };
     if let (Some(b), Some(ty)) = (body, &body_ty)
         && b.required
     {
-        args.push((quote!(body: #ty), type_text(ty).map(|ty| format!("body: {ty}"))));
+        let tokens = &ty.tokens;
+        args.push((quote!(body: #tokens), ty.text.as_ref().map(|ty| format!("body: {ty}"))));
         example_args.push("body".into());
-        example_params.push(format!("body: {}", tokens_text(ty)));
+        example_params.push(format!("body: {}", ty.text.as_deref().map_or_else(|| tokens_text(tokens), compact_text)));
         arg_docs.push(format!(
             "* `body` — the request body ({}){}",
             media_text(&b.media_type),
@@ -989,93 +1051,82 @@ fn operation(
     failures.sort_by_key(order);
 
     // The printed items of the operation: its answer enums, builder struct, `impl` and `IntoFuture`.
+    // Each response's body type is made and printed once.
+    let typed = |r: &&Response| r.body.as_ref().map(|b| Ty::new(ctx.ty(&b.ty)));
+    let success_tys: Vec<Option<Ty>> = successes.iter().map(typed).collect();
+    let failure_tys: Vec<Option<Ty>> = failures.iter().map(typed).collect();
     let mut text = String::new();
-    let (ok_ty, success_doc) = if successes.len() > 1 {
-        let variants: Vec<Variant> = successes.iter().map(|r| Variant::of(ctx, r)).collect();
+    let ok_ty = if successes.len() > 1 {
+        let variants: Vec<Variant> =
+            successes.iter().zip(&success_tys).map(|(r, ty)| Variant::of(r, ty.as_ref())).collect();
         let doc = format!("The success answers of [`Api::{}`], one variant per declared success status.", op.name);
         text.push_str(&answer_enum(&doc, &success_enum, &variants, what)?);
-        (quote!(#success_enum), format!("[`{success_enum}`]"))
+        Ty { tokens: quote!(#success_enum), text: Some(success_enum.to_string()) }
     } else {
-        match successes.first().and_then(|r| response_body(ctx, r)) {
-            Some((ty, _, _)) => {
-                let text = tokens_text(&ty);
-                (ty, format!("`{text}`"))
-            }
-            None => (quote!(()), "`()` (no body)".to_string()),
+        match success_tys.first() {
+            Some(Some(ty)) => Ty { tokens: ty.tokens.clone(), text: ty.text.clone() },
+            _ => Ty { tokens: quote!(()), text: Some("()".to_string()) },
         }
     };
+    let success_doc = match (successes.len() > 1, success_tys.first()) {
+        (true, _) => format!("[`{success_enum}`]"),
+        (false, Some(Some(ty))) => {
+            format!("`{}`", ty.text.as_deref().map_or_else(|| tokens_text(&ty.tokens), compact_text))
+        }
+        (false, _) => "`()` (no body)".to_string(),
+    };
 
-    let mut error_variants = Vec::new();
-    // Each arm as tokens, and as text where `arm_text` prints it.
-    let mut arms: Vec<(TokenStream, TokenStream, Option<String>)> = Vec::new();
+    // Each arm of `match raw.status()` as text where `arm_text` prints it.
+    let mut arm_texts: Vec<Option<String>> = Vec::new();
     let success_name = success_enum.to_string();
-    for r in &successes {
-        let pat = status_pattern(r.status);
-        let pat_text = status_pattern_text(r.status);
-        let read = response_body(ctx, r);
-        let v = ident(&r.variant);
-        // The answered value; as text, the lines binding it where a body is read, else the value.
-        let (value, value_text) = match (&read, successes.len() > 1) {
-            (Some((_, read, text)), true) => (
-                quote!(#success_enum::#v(#read)),
-                text.as_ref().and_then(|t| t.bind_in(&format!("{success_name}::{v}"))),
-            ),
-            (None, true) => (quote!(#success_enum::#v), Some(format!("{success_name}::{v}"))),
-            (Some((_, read, text)), false) => (read.clone(), text.as_ref().and_then(Read::bind)),
-            (None, false) => (quote!(()), Some("()".to_string())),
+    for (r, ty) in successes.iter().zip(&success_tys) {
+        let pat = status_pattern_text(r.status);
+        let read = ty.as_ref().map(|ty| read_text(r, ty));
+        let v = &r.variant;
+        // The answered value: the lines binding it where a body is read, else the value.
+        let value = match (&read, successes.len() > 1) {
+            (Some(read), true) => read.as_ref().and_then(|t| t.bind_in(&format!("{success_name}::{v}"))),
+            (None, true) => Some(format!("{success_name}::{v}")),
+            (Some(read), false) => read.as_ref().and_then(Read::bind),
+            (None, false) => Some("()".to_string()),
         };
         // A body read borrows `raw`, so it is bound before `raw.ok` takes `raw`.
-        arms.push(match read {
+        arm_texts.push(match read {
             Some(_) => {
-                let text = value_text.and_then(|t| {
-                    arm_text(&pat_text, Some(&t), &Answer::Line("::std::result::Result::Ok(raw.ok(body))"))
-                });
-                (pat, quote!({ let body = #value; ::std::result::Result::Ok(raw.ok(body)) }), text)
+                value.and_then(|t| arm_text(&pat, Some(&t), &Answer::Line("::std::result::Result::Ok(raw.ok(body))")))
             }
-            None => {
-                let text = value_text.and_then(|t| arm_text(&pat_text, None, &Answer::Ok(&t)));
-                (pat, quote!(::std::result::Result::Ok(raw.ok(#value))), text)
-            }
+            None => value.and_then(|t| arm_text(&pat, None, &Answer::Ok(&t))),
         });
     }
+    let mut error_variants = Vec::new();
     let mut failure_docs = Vec::new();
-    for r in &failures {
-        let v = ident(&r.variant);
-        error_variants.push(Variant::of(ctx, r));
-        let pat = status_pattern(r.status);
-        let pat_text = status_pattern_text(r.status);
-        match response_body(ctx, r) {
-            Some((_, read, text)) => {
+    for (r, ty) in failures.iter().zip(&failure_tys) {
+        let v = &r.variant;
+        error_variants.push(Variant::of(r, ty.as_ref()));
+        let pat = status_pattern_text(r.status);
+        arm_texts.push(match ty {
+            Some(ty) => {
                 let answer = format!("{error_enum}::{v}(body)");
-                let text = text.and_then(|t| arm_text(&pat_text, Some(&t.bind()?), &Answer::Declared(&answer)));
-                arms.push((
-                    pat,
-                    quote!({ let body = #read; ::std::result::Result::Err(raw.declared(#error_enum::#v(body))) }),
-                    text,
-                ));
+                read_text(r, ty).and_then(|t| arm_text(&pat, Some(&t.bind()?), &Answer::Declared(&answer)))
             }
-            None => {
-                let text = arm_text(&pat_text, None, &Answer::Declared(&format!("{error_enum}::{v}")));
-                arms.push((pat, quote!(::std::result::Result::Err(raw.declared(#error_enum::#v))), text));
-            }
-        }
+            None => arm_text(&pat, None, &Answer::Declared(&format!("{error_enum}::{v}"))),
+        });
         failure_docs.push(format!("`{}` → [`{error_enum}::{v}`]", r.status));
     }
-    if !op.responses.iter().any(|r| r.status == Status::Default) {
-        let text = arm_text("_", None, &Answer::Line("::std::result::Result::Err(raw.undeclared())"));
-        arms.push((quote!(_), quote!(::std::result::Result::Err(raw.undeclared())), text));
+    let undeclared = !op.responses.iter().any(|r| r.status == Status::Default);
+    if undeclared {
+        arm_texts.push(arm_text("_", None, &Answer::Line("::std::result::Result::Err(raw.undeclared())")));
     }
     // Every status arm is followed by a catch-all (`default` or undeclared), so a lone arm is
     // the catch-all: no `match` of one arm (and no text: the lone answer is then a tail).
-    let (answer, answer_text) = match arms.as_slice() {
-        [(_, only, _)] => (only.clone(), None),
-        _ => {
-            let text: Option<String> = arms.iter().map(|(_, _, text)| text.as_deref()).collect();
-            let text = text.map(|arms| format!("        match raw.status() {{\n{arms}        }}\n"));
-            let arms = arms.iter().map(|(pat, answer, _)| quote!(#pat => #answer,));
-            (quote!(match raw.status() { #(#arms)* }), text)
-        }
+    let answer_text = if arm_texts.len() > 1 {
+        let arms: Option<String> = arm_texts.iter().map(Option::as_deref).collect();
+        arms.map(|arms| format!("        match raw.status() {{\n{arms}        }}\n"))
+    } else {
+        None
     };
+    let answer_tokens =
+        || answer_tokens((&successes, &success_tys), (&failures, &failure_tys), undeclared, &success_enum, &error_enum);
     let error_doc = if failures.is_empty() {
         format!("The declared error answers of [`Api::{}`]: the spec declares none, so every error status is [`ErrorKind::UndeclaredStatus`]({}::ErrorKind::UndeclaredStatus).", op.name, ctx.root)
     } else {
@@ -1197,18 +1248,31 @@ fn operation(
 
     let builder_doc =
         format!("A prepared [`Api::{}`] call: set optional inputs, then `.await` it (or `.send().await`).", op.name);
-    text.push_str(&builder_struct(&builder_doc, &builder, body_field.as_ref(), what)?);
+    let body_field = match (body, &body_ty) {
+        (Some(b), Some(ty)) => {
+            let ty = ty.text.as_deref().ok_or_else(|| unprintable(what))?;
+            Some(if b.required { ty.to_string() } else { format!("::std::option::Option<{ty}>") })
+        }
+        _ => None,
+    };
+    text.push_str(&builder_struct(&builder_doc, &builder, body_field.as_deref(), what)?);
     let send = SendFn {
         operation: &op.name,
         overlap: has_code && has_range,
-        root: ctx.root(),
-        ok: ok_ty,
+        root: ctx.root,
+        ok: &ok_ty,
         error: &error_enum,
-        body: (body_send, body_send_text),
-        answer: (answer, answer_text),
+        body: body_send,
+        answer: answer_text,
     };
     setters.push(Member::Text(ctx.builder_members.clone()));
-    setters.push(send.member());
+    setters.push(send.member(|| {
+        let body = match (body, &write) {
+            (Some(b), Some(write)) => body_send_tokens(write.tokens(), b.required),
+            _ => TokenStream::new(),
+        };
+        (body, answer_tokens())
+    }));
     text.push_str(&impl_block(None, &builder, setters, what)?);
     let into_future = vec![send.output(), Member::Text(ctx.into_future_members.clone())];
     text.push_str(&impl_block(Some(INTO_FUTURE), &builder, into_future, what)?);
@@ -1216,18 +1280,50 @@ fn operation(
     Ok((method_fn, text, error_example))
 }
 
-/// How `send` adds the body to the call, given the statement that writes it (`call.json(&body);`,
-/// and the same as text): as tokens, and as text (indented two levels) where the statement fits
-/// its line (a long content type would break it).
-fn body_send(write: TokenStream, write_text: &str, required: bool) -> (TokenStream, Option<String>) {
-    if required {
-        let text = format!("        let body = self.body;\n        {write_text}\n");
-        (quote!(let body = self.body; #write), Some(text).filter(|t| fits(t)))
+/// How `send` writes a request body into the call.
+enum Write {
+    /// As bytes of a content type.
+    Bytes(String),
+    Json,
+    Form,
+}
+
+impl Write {
+    fn text(&self) -> String {
+        match self {
+            Write::Bytes(ct) => format!("call.bytes(body, {});", Literal::string(ct)),
+            Write::Json => "call.json(&body);".to_string(),
+            Write::Form => "call.form(&body);".to_string(),
+        }
+    }
+
+    fn tokens(&self) -> TokenStream {
+        match self {
+            Write::Bytes(ct) => quote!(call.bytes(body, #ct);),
+            Write::Json => quote!(call.json(&body);),
+            Write::Form => quote!(call.form(&body);),
+        }
+    }
+}
+
+/// How `send` adds the body to the call, given the statement that writes it
+/// (`call.json(&body);`) as text: indented two levels, where the statement fits its line (a long
+/// content type would break it).
+fn body_send_text(write: &str, required: bool) -> Option<String> {
+    let text = if required {
+        format!("        let body = self.body;\n        {write}\n")
     } else {
-        let text = format!(
-            "        if let ::std::option::Option::Some(body) = self.body {{\n            {write_text}\n        }}\n"
-        );
-        (quote!(if let ::std::option::Option::Some(body) = self.body { #write }), Some(text).filter(|t| fits(t)))
+        format!("        if let ::std::option::Option::Some(body) = self.body {{\n            {write}\n        }}\n")
+    };
+    Some(text).filter(|t| fits(t))
+}
+
+/// [`body_send_text`] as tokens, given the statement as tokens.
+fn body_send_tokens(write: TokenStream, required: bool) -> TokenStream {
+    if required {
+        quote!(let body = self.body; #write)
+    } else {
+        quote!(if let ::std::option::Option::Some(body) = self.body { #write })
     }
 }
 
@@ -1237,20 +1333,28 @@ struct SendFn<'a> {
     operation: &'a str,
     /// Whether a status code and a range of statuses overlap in the `match`.
     overlap: bool,
-    root: TokenStream,
+    /// The path of the crate's root.
+    root: &'a str,
     /// The success type and the error enum.
-    ok: TokenStream,
+    ok: &'a Ty,
     error: &'a proc_macro2::Ident,
-    /// What adds the body to the call, and the same as text where printable (indented two levels).
-    body: (TokenStream, Option<String>),
-    /// The answer by status, and the same as text where printable (indented two levels).
-    answer: (TokenStream, Option<String>),
+    /// What adds the body to the call as text, where printable (indented two levels).
+    body: Option<String>,
+    /// The answer by status as text, where printable (indented two levels).
+    answer: Option<String>,
 }
 
 impl SendFn<'_> {
-    /// `send`, printed as text where [`SendFn::text`] can, as tokens otherwise.
-    fn member(&self) -> Member {
-        self.text().map_or_else(|| Member::Tokens(self.tokens()), Member::Text)
+    /// `send`, printed as text where [`SendFn::text`] can, else as tokens from the body and the
+    /// answer as tokens (made only then).
+    fn member(&self, parts: impl FnOnce() -> (TokenStream, TokenStream)) -> Member {
+        self.text().map_or_else(
+            || {
+                let (body, answer) = parts();
+                Member::Tokens(self.tokens(&body, &answer))
+            },
+            Member::Text,
+        )
     }
 
     /// The `Output` of the builder's `IntoFuture`: what `send` returns.
@@ -1265,7 +1369,7 @@ impl SendFn<'_> {
     }
 
     fn result_ty(&self) -> TokenStream {
-        let (root, ok, error) = (&self.root, &self.ok, self.error);
+        let (root, ok, error) = (path_tokens(self.root), &self.ok.tokens, self.error);
         quote!(::std::result::Result<#root::Response<#ok>, #root::Error<#error>>)
     }
 
@@ -1273,10 +1377,10 @@ impl SendFn<'_> {
         format!(" Send the request and type the answer by status (see [`Api::{}`]).", self.operation)
     }
 
-    fn tokens(&self) -> TokenStream {
+    fn tokens(&self, body: &TokenStream, answer: &TokenStream) -> TokenStream {
         let doc = self.doc();
         let overlap = self.overlap.then(|| quote!(#[allow(clippy::match_overlapping_arm)]));
-        let (result_ty, body, answer) = (self.result_ty(), &self.body.0, &self.answer.0);
+        let result_ty = self.result_ty();
         quote! {
             #[doc = #doc]
             #overlap
@@ -1293,12 +1397,12 @@ impl SendFn<'_> {
     /// [`SendFn::tokens`] as prettyplease prints them inside the builder's `impl`; `None` where
     /// the body, the answer or the result type has no text.
     fn text(&self) -> Option<String> {
+        let (body, answer) = (self.body.as_deref()?, self.answer.as_deref()?);
         let signature = self.result_text(
             "    pub async fn send(self) -> ",
             "    pub async fn send(\n        self,\n    ) -> ",
             " {",
         )?;
-        let (body, answer) = (self.body.1.as_deref()?, self.answer.1.as_deref()?);
         let overlap = if self.overlap { "    #[allow(clippy::match_overlapping_arm)]\n" } else { "" };
         Some(format!(
             "    ///{}\n{overlap}{signature}        #[allow(unused_mut)]\n        let mut call = self.call;\n\
@@ -1308,8 +1412,7 @@ impl SendFn<'_> {
     }
 
     fn result_text(&self, head: &str, head_broken: &str, tail: &str) -> Option<String> {
-        let (root, ok) = (type_text(&self.root)?, type_text(&self.ok)?);
-        result_text(head, head_broken, &root, &ok, &self.error.to_string(), tail)
+        result_text(head, head_broken, self.root, self.ok.text.as_deref()?, &self.error.to_string(), tail)
     }
 }
 
@@ -1319,15 +1422,14 @@ impl SendFn<'_> {
 /// line) laid out as [`long_type_lines`] lays out a type, each type argument by [`argument_type`];
 /// `None` where a line would break otherwise.
 fn result_text(head: &str, head_broken: &str, root: &str, ok: &str, error: &str, tail: &str) -> Option<String> {
-    let (response, error) = (format!("{root}::Response<{ok}>"), format!("{root}::Error<{error}>"));
-    let one_line = format!("{head}::std::result::Result<{response}, {error}>{tail}\n");
+    let ty = format!("::std::result::Result<{root}::Response<{ok}>, {root}::Error<{error}>>");
+    let one_line = format!("{head}{ty}{tail}\n");
     if fits(&one_line) {
         return Some(one_line);
     }
     let (lead, prefix) = head_broken.rsplit_once('\n').unwrap_or(("", head_broken));
     let prefix = prefix.strip_prefix("    ")?;
     let lead = if lead.is_empty() { String::new() } else { format!("{lead}\n") };
-    let ty = format!("::std::result::Result<{response}, {error}>");
     long_type_lines(4, prefix, &ty, tail, true).map(|lines| format!("{lead}{lines}"))
 }
 
@@ -1599,19 +1701,15 @@ fn impl_head(trait_path: Option<&str>, name: &str) -> String {
 }
 
 /// A variant of an answer enum: its status and description, and its body type.
-struct Variant {
+struct Variant<'a> {
     doc: String,
     name: proc_macro2::Ident,
-    ty: Option<TokenStream>,
+    ty: Option<&'a Ty>,
 }
 
-impl Variant {
-    fn of(ctx: &Ctx<'_>, r: &Response) -> Variant {
-        Variant {
-            doc: format!("`{}`: {}", r.status, one_line(&r.description)),
-            name: ident(&r.variant),
-            ty: r.body.as_ref().map(|body| ctx.ty(&body.ty)),
-        }
+impl<'a> Variant<'a> {
+    fn of(r: &Response, ty: Option<&'a Ty>) -> Variant<'a> {
+        Variant { doc: format!("`{}`: {}", r.status, one_line(&r.description)), name: ident(&r.variant), ty }
     }
 }
 
@@ -1630,14 +1728,14 @@ fn answer_enum(doc: &str, name: &proc_macro2::Ident, variants: &[Variant], what:
     out.push('\n');
     for v in variants {
         super::docs::push_doc(&mut out, "    ", Some(&v.doc));
-        match &v.ty {
+        match v.ty {
             Some(ty) => {
-                let ty = type_text(ty).ok_or_else(|| unprintable(what))?;
+                let ty = ty.text.as_deref().ok_or_else(|| unprintable(what))?;
                 let line = format!("    {}({ty}),\n", v.name);
                 if line.len() - 1 <= MARGIN {
                     out.push_str(&line);
                 } else {
-                    let field = argument_type(8, &ty).ok_or_else(|| unprintable(what))?;
+                    let field = argument_type(8, ty).ok_or_else(|| unprintable(what))?;
                     out.push_str(&format!("    {}(\n{field}    ),\n", v.name));
                 }
             }
@@ -1657,12 +1755,7 @@ fn unprintable(what: &str) -> Error {
 /// The builder struct of an operation (its call, and its body if it takes one, of type `body`)
 /// as prettyplease prints it: the generics on lines of their own where the head does not fit
 /// its line.
-fn builder_struct(
-    doc: &str,
-    name: &proc_macro2::Ident,
-    body: Option<&TokenStream>,
-    what: &str,
-) -> Result<String, Error> {
+fn builder_struct(doc: &str, name: &proc_macro2::Ident, body: Option<&str>, what: &str) -> Result<String, Error> {
     let head = format!("pub struct {name}<'c> {{\n");
     let head = if head.len() - 1 <= MARGIN { head } else { format!("pub struct {name}<\n    'c,\n> {{\n") };
     let mut out = String::new();
@@ -1671,8 +1764,7 @@ fn builder_struct(
     out.push_str(&head);
     out.push_str("    call: ::d1_runtime::client::Call<'c>,\n");
     if let Some(ty) = body {
-        let ty = type_text(ty).ok_or_else(|| unprintable(what))?;
-        out.push_str(&long_type_lines(4, "body: ", &ty, ",", true).ok_or_else(|| unprintable(what))?);
+        out.push_str(&long_type_lines(4, "body: ", ty, ",", true).ok_or_else(|| unprintable(what))?);
     }
     out.push_str("}\n");
     Ok(out)
@@ -1751,13 +1843,13 @@ fn setter_tokens(doc: &str, name: &proc_macro2::Ident, arg_ty: &TokenStream, ren
 
 /// The builder method that sets an optional body of type `ty`, as prettyplease prints it in the
 /// builder's `impl`: the signature on one line where it fits, else its parameters one per line.
-fn body_setter(doc: &str, ty: &TokenStream, what: &str) -> Result<Member, Error> {
-    let ty = type_text(ty).ok_or_else(|| unprintable(what))?;
+fn body_setter(doc: &str, ty: &Ty, what: &str) -> Result<Member, Error> {
+    let ty = ty.text.as_deref().ok_or_else(|| unprintable(what))?;
     let one_line = format!("    pub fn body(mut self, body: {ty}) -> Self {{\n");
     let signature = if one_line.len() - 1 <= MARGIN {
         one_line
     } else {
-        let body = long_type_lines(8, "body: ", &ty, ",", false).ok_or_else(|| unprintable(what))?;
+        let body = long_type_lines(8, "body: ", ty, ",", false).ok_or_else(|| unprintable(what))?;
         format!("    pub fn body(\n        mut self,\n{body}    ) -> Self {{\n")
     };
     let mut out = String::new();
@@ -2002,6 +2094,13 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// [`tokens_text`] of a type, from its text as [`type_text`] prints it (whose only spaces
+/// follow commas).
+fn compact_text(text: &str) -> String {
+    let out = text.replace(", ", ",").replace("&::", "&").replace("<::", "<").replace("[::", "[").replace("(::", "(");
+    out.strip_prefix("::").map(str::to_string).unwrap_or(out)
+}
+
 /// Tokens as compact Rust text, for docs (`:: d1_types :: common :: IssuerId` → `d1_types::common::IssuerId`).
 fn tokens_text(tokens: &TokenStream) -> String {
     let text = tokens.to_string();
@@ -2047,7 +2146,10 @@ mod tests {
         let variants = variants.iter().map(|v| {
             let (doc, name) = (doc_attrs(Some(&v.doc)), &v.name);
             match &v.ty {
-                Some(ty) => quote!(#doc #name(#ty),),
+                Some(ty) => {
+                    let ty = &ty.tokens;
+                    quote!(#doc #name(#ty),)
+                }
                 None => quote!(#doc #name,),
             }
         });
@@ -2199,6 +2301,9 @@ mod tests {
     #[test]
     fn send_prints_as_prettyplease_prints_it() {
         let _docs = super::super::docs::Table::scope();
+        let body_send = |write: TokenStream, text: &str, required: bool| {
+            (body_send_tokens(write, required), body_send_text(text, required))
+        };
         let bytes = |ct: &str| (quote!(call.bytes(body, #ct);), format!("call.bytes(body, {});", Literal::string(ct)));
         let long_type = format!("application/{}", "x".repeat(60));
         let bodies = [
@@ -2230,6 +2335,7 @@ mod tests {
             ];
             for (k, ok) in ok_types.into_iter().enumerate() {
                 let ok_text = type_text(&ok).expect("a printable type");
+                let ok_ty = Ty::new(ok.clone());
                 let read = Read::Json(ok_text.clone()).bind();
                 // Arms: a body read, a success variant, a range without body, a declared error with a body, the catch-all.
                 let arms = [
@@ -2269,20 +2375,22 @@ mod tests {
                 ];
                 let arm_tokens = arms.iter().map(|(t, _)| t);
                 let answer_text: Option<String> = arms.iter().map(|(_, t)| t.as_deref()).collect();
+                let (body_tokens, body_text) = bodies[(n + k) % bodies.len()].clone();
+                let answer_tokens = quote!(match raw.status() { #(#arm_tokens)* });
                 let send = SendFn {
                     operation: "get_thing",
                     overlap: n % 2 == 0,
-                    root: quote!(crate),
-                    ok: ok.clone(),
+                    root: "crate",
+                    ok: &ok_ty,
                     error: &error,
-                    body: bodies[(n + k) % bodies.len()].clone(),
-                    answer: (
-                        quote!(match raw.status() { #(#arm_tokens)* }),
-                        answer_text.map(|arms| format!("        match raw.status() {{\n{arms}        }}\n")),
-                    ),
+                    body: body_text,
+                    answer: answer_text.map(|arms| format!("        match raw.status() {{\n{arms}        }}\n")),
                 };
                 for (member, tokens_of) in [
-                    (send.member(), send.tokens()),
+                    (
+                        send.member(|| (body_tokens.clone(), answer_tokens.clone())),
+                        send.tokens(&body_tokens, &answer_tokens),
+                    ),
                     (send.output(), {
                         let ty = send.result_ty();
                         quote!(type Output = #ty;)
@@ -2295,7 +2403,7 @@ mod tests {
                             text += 1;
                         }
                         Member::Tokens(_) => {
-                            assert!(send.body.1.is_none(), "at length {n}");
+                            assert!(send.body.is_none(), "at length {n}");
                             tokens += 1;
                         }
                     }
@@ -2342,7 +2450,9 @@ mod tests {
             let long = ident(&format!("B{}", "b".repeat(n)));
             for ty in [quote!(::d1_types::m::#long), quote!(::std::vec::Vec<::d1_types::m::#long>)] {
                 let doc = docs[n % 2];
-                let Member::Text(member) = body_setter(doc, &ty, "test").unwrap() else { panic!("{ty}: not text") };
+                let Member::Text(member) = body_setter(doc, &Ty::new(ty.clone()), "test").unwrap() else {
+                    panic!("{ty}: not text")
+                };
                 let block = render_block(quote!(impl<'c> B<'c>), [Member::Text(member)], "test").unwrap();
                 assert_eq!(
                     block,
@@ -2403,11 +2513,12 @@ mod tests {
         for n in (1..90).step_by(3) {
             for (i, ty) in types.iter().enumerate() {
                 let name = ident(&format!("Op{}Error", "x".repeat(n)));
+                let typed = Ty::new(ty.clone());
                 let variants: Vec<Variant> = (0..i + 1)
                     .map(|k| Variant {
                         doc: docs[(n + k) % 3].to_string(),
                         name: ident(&format!("V{}", "v".repeat((n + 30 * k) % 80))),
-                        ty: (k % 2 == 0).then(|| ty.clone()),
+                        ty: (k % 2 == 0).then_some(&typed),
                     })
                     .collect();
                 for variants in [&variants[..], &[]] {
@@ -2418,7 +2529,8 @@ mod tests {
                 let body = quote!(::std::option::Option<#ty>);
                 for body in [None, Some(ty), Some(&body)] {
                     let whole = render_items(builder_struct_tokens("A call.", &name, body), "test").unwrap();
-                    assert_eq!(builder_struct("A call.", &name, body, "test").unwrap(), whole);
+                    let text = body.map(|body| type_text(body).expect("a printable type"));
+                    assert_eq!(builder_struct("A call.", &name, text.as_deref(), "test").unwrap(), whole);
                 }
                 let members = || {
                     vec![
@@ -2513,5 +2625,28 @@ mod tests {
     fn token_text_is_compact() {
         let t = quote!(&::d1_types::common::IssuerId);
         assert_eq!(tokens_text(&t), "&d1_types::common::IssuerId");
+    }
+
+    /// The compact text of a type made from its printed text equals the compact text of its tokens.
+    #[test]
+    fn compact_text_equals_token_text() {
+        for n in 0..40 {
+            let long = ident(&format!("T{}", "x".repeat(n)));
+            let types = [
+                quote!(()),
+                quote!(i64),
+                quote!(::d1_types::m::#long),
+                quote!(super::types::#long),
+                quote!(::std::vec::Vec<::d1_types::m::#long>),
+                quote!(::std::collections::BTreeMap<::std::string::String, ::std::vec::Vec<::d1_types::m::#long>>),
+                quote!(::std::option::Option<(::d1_types::m::#long)>),
+            ];
+            for ty in types {
+                let Some(text) = type_text(&ty) else { continue };
+                assert_eq!(compact_text(&text), tokens_text(&ty), "{ty}");
+                assert_eq!(compact_text(&format!("&{text}")), tokens_text(&quote!(&#ty)), "{ty}");
+                assert_eq!(compact_text(&format!("&[{text}]")), tokens_text(&quote!(&[#ty])), "{ty}");
+            }
+        }
     }
 }
