@@ -120,8 +120,9 @@ impl<'a> Checks<'a> {
         accepts_anything(ty, self.open)
     }
 
-    /// The members of a form body that must be converted from text before checking.
-    pub(super) fn form_fields(&self, ty: &TypeRef) -> Vec<(String, TokenStream)> {
+    /// The members of a form body that must be converted from text before checking: each one's
+    /// name and the path of its `::d1_runtime::server::Scalar` kind.
+    pub(super) fn form_fields(&self, ty: &TypeRef) -> Vec<(String, String)> {
         let Some(TypeKind::Struct(s)) = self.resolve(ty).map(|id| &self.ir.ty(id).kind) else {
             return Vec::new();
         };
@@ -129,11 +130,11 @@ impl<'a> Checks<'a> {
             .iter()
             .filter_map(|f| {
                 let kind = match self.scalar_kind(&f.ty)? {
-                    Scalar::Integer => quote!(::d1_runtime::server::Scalar::Integer),
-                    Scalar::Number => quote!(::d1_runtime::server::Scalar::Number),
-                    Scalar::Boolean => quote!(::d1_runtime::server::Scalar::Boolean),
+                    Scalar::Integer => "::d1_runtime::server::Scalar::Integer",
+                    Scalar::Number => "::d1_runtime::server::Scalar::Number",
+                    Scalar::Boolean => "::d1_runtime::server::Scalar::Boolean",
                 };
-                Some((f.name.clone(), kind))
+                Some((f.name.clone(), kind.to_string()))
             })
             .collect()
     }
