@@ -339,6 +339,20 @@ pub(crate) fn text_tokens(text: &str, what: &str) -> Result<TokenStream, Error> 
         .map_err(|e| Error::new(&Location::new(what, ""), format!("internal error: `{text}` does not lex: {e}")))
 }
 
+/// The Rust string literal of `text` as `Literal::string(text).to_string()` prints it; plain
+/// ASCII, which it prints as it is between quotes, without building the literal.
+pub(crate) fn string_literal(text: &str) -> String {
+    if text.bytes().all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\') {
+        let mut out = String::with_capacity(text.len() + 2);
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+        out
+    } else {
+        proc_macro2::Literal::string(text).to_string()
+    }
+}
+
 /// Path of a runtime module (`validation`, `jwe`, `zeroize`): generated code names d1-runtime
 /// by absolute path, so no spec-derived name can shadow it.
 pub(crate) fn runtime_path(module: &str) -> TokenStream {
@@ -970,6 +984,19 @@ mod tests {
             .collect();
         paths.sort();
         paths
+    }
+
+    #[test]
+    fn string_literals_equal_the_printed_literals() {
+        let pieces =
+            ["a", " ", "'", "\"", "\\", "\0", "7", "\t", "\n", "\r", "\u{7f}", "\u{1}", "\u{e9}", "\u{202e}", "~", "{"];
+        let mut plain = 0;
+        for text in crate::test_strings::joined(&pieces, 5000, 8, 11) {
+            let expected = proc_macro2::Literal::string(&text).to_string();
+            assert_eq!(string_literal(&text), expected, "{text:?}");
+            plain += usize::from(expected.len() == text.len() + 2);
+        }
+        assert!(plain > 100, "{plain}");
     }
 
     #[test]

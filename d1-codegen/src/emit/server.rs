@@ -836,7 +836,7 @@ fn module_head(doc: &[String], base: Option<(&str, &str)>, what: &str) -> Result
             text.push_str("/// ");
             text.push_str(doc);
             text.push_str("\npub const BASE_PATH: &str = ");
-            text.push_str(&Literal::string(path).to_string());
+            text.push_str(&super::string_literal(path));
             text.push_str(";\n");
         }
         return Ok(text);
@@ -921,8 +921,8 @@ impl Route {
     /// breaks: the `fallback` line alone is past the margin), or `None` where a name might make
     /// them print otherwise.
     fn text(&self) -> Option<String> {
-        let path = Literal::string(&self.path).to_string();
-        let allow = Literal::string(&self.allow).to_string();
+        let path = super::string_literal(&self.path);
+        let allow = super::string_literal(&self.allow);
         let mut text = String::with_capacity(512);
         text.push_str("        .route(\n            ");
         text.push_str(&path);
@@ -1108,36 +1108,32 @@ fn handler(
 ) -> Result<String, Error> {
     let op_name = &op.name;
     let mut steps: Vec<Member> = Vec::new();
-    let mut required = Vec::new();
-    let mut assign = Vec::new();
+    // The request's members in order, each with whether its statement's value is an `Option`.
+    let mut fields: Vec<(String, bool)> = Vec::new();
     let mut body_encodings_list = Vec::new();
 
     if bearer {
         // `serve` answers 401 before `extract` runs when the token is missing.
         steps.push(Member::Text("    let bearer_token = inputs.bearer.take()?;\n".to_string()));
-        assign.push(ident("bearer_token"));
+        fields.push(("bearer_token".to_string(), false));
     }
     for p in &op.params {
         if let Some(style) = p.value_style {
-            let var = ident(&p.ident);
             // As the request struct declares it: a default makes the member always there,
             // except for arrays.
             let default = p.default.as_ref().filter(|_| !param_shape(ir, &p.ty, scope).array);
             steps.push(styled_step(ir, op, p, style, default, scope).into());
-            if p.required || p.location == ParamLocation::Path || default.is_some() {
-                required.push(var.clone());
-            }
-            assign.push(var);
+            let early = p.required || p.location == ParamLocation::Path || default.is_some();
+            fields.push((p.ident.clone(), early));
             continue;
         }
         let shape = param_shape(ir, &p.ty, scope);
-        let var = ident(&p.ident);
         let name = &p.name;
         let is_path = p.location == ParamLocation::Path;
         if shape.array {
             let text = match (p.location, p.list_style, &shape.list, p.required) {
                 (ParamLocation::Query, ListStyle::Joined(separator), Some(list), false) => {
-                    joined_query_list_text(&p.ident, &Literal::string(name).to_string(), separator, &shape.parser, list)
+                    joined_query_list_text(&p.ident, &super::string_literal(name), separator, &shape.parser, list)
                 }
                 _ => None,
             };
@@ -1145,8 +1141,7 @@ fn handler(
                 Some(text) => Member::Text(text),
                 None => array_step_tokens(p, &shape, what)?.into(),
             });
-            required.push(var.clone());
-            assign.push(var.clone());
+            fields.push((p.ident.clone(), true));
             continue;
         }
         // `let var = inputs.required(location, "name", parser);` and the like: as text where
@@ -1159,35 +1154,33 @@ fn handler(
         } else {
             "optional"
         };
-        if method != "optional" {
-            required.push(var.clone());
-        }
-        let mut args = vec![location_path(p.location).to_string(), Literal::string(name).to_string()];
-        args.extend(default.as_deref().map(|d| Literal::string(d).to_string()));
+        fields.push((p.ident.clone(), method != "optional"));
+        let mut args = vec![location_path(p.location).to_string(), super::string_literal(name)];
+        args.extend(default.as_deref().map(super::string_literal));
         args.push(shape.parser);
         steps.push(match call_text(&p.ident, method, &args) {
             Some(text) => Member::Text(text),
             None => {
-                let (loc, method, default) = (location_tokens(p.location), ident(method), default.iter());
+                let (var, loc, method, default) =
+                    (ident(&p.ident), location_tokens(p.location), ident(method), default.iter());
                 let parser = super::text_tokens(&args[args.len() - 1], what)?;
                 quote!(let #var = inputs.#method(#loc, #name, #(#default,)* #parser);).into()
             }
         });
-        assign.push(var.clone());
     }
     if let Some(body) = &op.body {
         let encodings = body_encodings(body);
         let check = checks.check(&body.ty);
-        let fields = checks.form_fields(&body.ty);
+        let form = checks.form_fields(&body.ty);
         body_encodings_list = encodings;
         let fields_text: Vec<(String, String)> =
-            fields.iter().map(|(name, kind)| (Literal::string(name).to_string(), kind.clone())).collect();
+            form.iter().map(|(name, kind)| (super::string_literal(name), kind.clone())).collect();
         let ty = type_string(ir, &body.ty, scope);
         let text = check.text("value", 20).and_then(|lines| body_step_text(&ty, body.required, &fields_text, &lines));
         steps.push(match text {
             Some(text) => Member::Text(text),
             None => {
-                let form_fields: Vec<TokenStream> = fields
+                let form_fields: Vec<TokenStream> = form
                     .iter()
                     .map(|(name, kind)| {
                         let kind = path_tokens(kind);
@@ -1198,10 +1191,7 @@ fn handler(
                 body_step_tokens(&type_tokens(ir, &body.ty, scope), body.required, &form_fields, &check).into()
             }
         });
-        if body.required {
-            required.push(ident("body"));
-        }
-        assign.push(ident("body"));
+        fields.push(("body".to_string(), body.required));
     }
     let route = format!("{} {}", op.method.as_str(), op.path);
     let handler = Handler { api: api_name, name: op_name, route: &route, bearer, trait_name };
@@ -1209,7 +1199,6 @@ fn handler(
         Some(text) => text,
         None => render_items(handler.tokens(&body_encodings_list), what)?,
     };
-    let fields = assign.iter().map(|field| (field.to_string(), required.contains(field))).collect();
     let extract = Extract { name: op_name, request: &req_ident.to_string(), fields };
     text.push_str(&extract.print(steps, what)?);
     Ok(text)
@@ -1699,7 +1688,7 @@ impl Response {
             let write = match &v.body {
                 None => "::d1_runtime::server::empty_response(status)".to_string(),
                 Some((_, Some(ct))) => {
-                    format!("::d1_runtime::server::bytes_response(status, {}, body)", Literal::string(ct))
+                    format!("::d1_runtime::server::bytes_response(status, {}, body)", super::string_literal(ct))
                 }
                 Some((_, None)) => "::d1_runtime::server::json_response(status, &body)".to_string(),
             };
@@ -1737,7 +1726,7 @@ impl Response {
                 _ => arm_text(&status_pattern, &status)?,
             });
             arms.push_str(&match &v.body {
-                Some((_, Some(ct))) => bytes_arm_text(&pattern, &Literal::string(ct).to_string())?,
+                Some((_, Some(ct))) => bytes_arm_text(&pattern, &super::string_literal(ct))?,
                 _ => arm_text(&pattern, &write)?,
             });
         }
@@ -1986,8 +1975,8 @@ impl Handler<'_> {
 {call}    )
 }}
 ",
-            api = Literal::string(self.api),
-            name_literal = Literal::string(name),
+            api = super::string_literal(self.api),
+            name_literal = super::string_literal(name),
             encodings = encodings.join(", "),
         );
         let doc = self.doc();

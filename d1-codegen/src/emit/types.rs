@@ -391,7 +391,7 @@ fn field_text(f: &crate::ir::Field, ty: &str) -> Option<String> {
     let mut out = String::new();
     super::docs::push_doc(&mut out, "    ", f.doc.as_deref());
     if f.ident != f.name {
-        let rename = format!("    #[serde(rename = {})]\n", proc_macro2::Literal::string(&f.name));
+        let rename = format!("    #[serde(rename = {})]\n", super::string_literal(&f.name));
         if !rename.is_ascii() || rename.len() - 1 > MARGIN {
             return None;
         }
@@ -751,7 +751,7 @@ fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>, what: 
 fn string_enum(def: &TypeDef, e: &StringEnum, what: &str, skeletons: &mut EnumSkeletons) -> Result<String, Error> {
     let mut lines = (String::new(), String::new(), String::new());
     for v in &e.variants {
-        let literal = proc_macro2::Literal::string(&v.value).to_string();
+        let literal = super::string_literal(&v.value);
         if v.value.chars().any(crate::escape::is_unsafe) || !literal.is_ascii() || !v.ident.is_ascii() {
             return render_items(string_enum_tokens(def, e), what);
         }
@@ -1099,7 +1099,7 @@ fn one_of(def: &TypeDef, o: &OneOf, types: &[TokenStream]) -> TokenStream {
 /// alone (see [`type_lines`]). `None` where an attribute would not print as one plain line.
 fn one_of_text(def: &TypeDef, o: &OneOf, types: &[String]) -> Option<String> {
     let attr = |name: &str, value: &str| {
-        let line = format!("#[serde({name} = {})]", proc_macro2::Literal::string(value));
+        let line = format!("#[serde({name} = {})]", super::string_literal(value));
         (line.is_ascii() && line.len() + 4 <= MARGIN).then_some(line)
     };
     let mut text = String::new();

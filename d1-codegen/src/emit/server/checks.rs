@@ -10,7 +10,7 @@
 
 use super::super::{ident, path_tokens, type_text, type_tokens, Member, Scope, MARGIN};
 use crate::ir::{IntWidth, Ir, Module, NewtypeInner, TypeId, TypeKind, TypeRef};
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -487,7 +487,7 @@ impl MemberCheck {
     /// [`Self::tokens`] as prettyplease prints them at `depth` spaces (see [`Lines`]); `None` as
     /// for [`Check::push_text`].
     fn push_text(&self, depth: usize, out: &mut Lines) -> Option<()> {
-        let key = Literal::string(&self.key).to_string();
+        let key = super::super::string_literal(&self.key);
         let (empty, null) = (matches!(self.check, Check::Nothing), !self.nullable);
         if empty && !null {
             if self.required {
@@ -652,7 +652,7 @@ impl Function {
                     out.line(depth + 4, "return;");
                     out.line(depth, "}");
                 }
-                let message = Literal::string(message).to_string();
+                let message = super::super::string_literal(message);
                 let fail = format!("c.fail({message});");
                 if depth + fail.len() <= MARGIN {
                     out.line(depth, &fail);
