@@ -1498,23 +1498,24 @@ fn joined_query_list_text(var: &str, name: &str, separator: char, parser: &str, 
 /// that line when they fit, else one per line. `None` where it might print otherwise (a line
 /// over the margin).
 fn call_text(var: &str, method: &str, args: &[String]) -> Option<String> {
-    let one_line = format!("    let {var} = inputs.{method}({});\n", args.join(", "));
+    let args_text = args.join(", ");
+    let one_line = format!("    let {var} = inputs.{method}({args_text});\n");
     if !one_line.is_ascii() {
         return None;
     }
     if one_line.len() - 1 <= MARGIN {
         return Some(one_line);
     }
-    let call = format!("        .{method}({});", args.join(", "));
-    if call.len() <= MARGIN {
-        let text = format!("    let {var} = inputs\n{call}\n");
-        return fits_but_commas(&text).then_some(text);
+    // Broken after `inputs`: `    let var = inputs` has nowhere to break, nor `        .method(`.
+    let call_head = "        .".len() + method.len() + "(".len();
+    if "    let ".len() + var.len() + " = inputs".len() > MARGIN || call_head > MARGIN {
+        return None;
+    }
+    if call_head + args_text.len() + ");".len() <= MARGIN {
+        return Some(format!("    let {var} = inputs\n        .{method}({args_text});\n"));
     }
     // The arguments' lines are measured by `argument_lines`.
     let mut text = format!("    let {var} = inputs\n        .{method}(\n");
-    if !fits_but_commas(&text) {
-        return None;
-    }
     for arg in args {
         text.push_str(&argument_lines("            ", arg)?);
     }
