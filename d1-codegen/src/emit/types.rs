@@ -247,7 +247,7 @@ fn type_item(
     render_items(tokens, what)
 }
 
-/// [`field_type`] as [`type_text`] prints it.
+/// [`field_type`] as [`super::type_text`] prints it.
 fn field_type_string(ir: &Ir, f: &crate::ir::Field, scope: Scope<'_>) -> String {
     let ty = type_string(ir, &f.ty, scope);
     if f.required && !f.nullable {
@@ -452,7 +452,7 @@ fn construction(
 /// member, in declaration order.
 struct Constructor<'a> {
     name: &'a str,
-    /// Each parameter's member and type, the type as [`type_text`] prints it.
+    /// Each parameter's member and type, the type as [`super::type_text`] prints it.
     params: Vec<(&'a str, String)>,
     inits: Vec<(&'a str, Init)>,
 }
@@ -577,7 +577,7 @@ fn signature_text(head: &str, params: &[(String, String)], tail: &str) -> Option
 }
 
 /// `{prefix}{ty}{suffix}` indented by `indent`, as prettyplease lays out a type (`ty` as
-/// [`type_text`] writes it): on one line when it fits, else with the outermost generic arguments
+/// [`super::type_text`] writes it): on one line when it fits, else with the outermost generic arguments
 /// one per line, each laid out the same way (a path without them stays whole, past the margin
 /// if it must). `None` where the text is not ASCII (widths are counted in bytes). `counted`: whether
 /// the suffix counts toward the width (a comma prettyplease prints only when it breaks the line,
