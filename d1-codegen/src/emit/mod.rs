@@ -278,6 +278,81 @@ pub(crate) fn type_tokens(ir: &Ir, r: &TypeRef, scope: Scope<'_>) -> TokenStream
     }
 }
 
+/// The text of [`type_tokens`] as [`type_text`] prints it, written straight from the IR.
+pub(crate) fn type_string(ir: &Ir, r: &TypeRef, scope: Scope<'_>) -> String {
+    let mut out = String::new();
+    push_type(&mut out, ir, r, scope);
+    out
+}
+
+/// Appends [`type_string`] of `r` to `out`.
+pub(crate) fn push_type(out: &mut String, ir: &Ir, r: &TypeRef, scope: Scope<'_>) {
+    let wrapped = |out: &mut String, open: &str, inner: &TypeRef| {
+        out.push_str(open);
+        push_type(out, ir, inner, scope);
+        out.push('>');
+    };
+    match r {
+        TypeRef::Named(id) => {
+            let def = ir.ty(*id);
+            match scope {
+                Scope::Module(m) if *m == def.module => {}
+                Scope::Module(_) => {
+                    out.push_str("super::");
+                    out.push_str(def.module.name());
+                    out.push_str("::");
+                }
+                Scope::External(types) => {
+                    out.push_str(types);
+                    out.push_str("::");
+                    out.push_str(def.module.name());
+                    out.push_str("::");
+                }
+            }
+            out.push_str(&def.name);
+        }
+        TypeRef::String => out.push_str("::std::string::String"),
+        TypeRef::Integer(IntWidth::I32) => out.push_str("i32"),
+        TypeRef::Integer(IntWidth::I64) => out.push_str("i64"),
+        TypeRef::Number => out.push_str("f64"),
+        TypeRef::Boolean => out.push_str("bool"),
+        TypeRef::Array(item) => wrapped(out, "::std::vec::Vec<", item),
+        TypeRef::Map(value) => wrapped(out, "::std::collections::BTreeMap<::std::string::String, ", value),
+        TypeRef::Json => out.push_str("::serde_json::Value"),
+        TypeRef::JsonObject => out.push_str("::serde_json::Map<::std::string::String, ::serde_json::Value>"),
+        TypeRef::Boxed(inner) => wrapped(out, "::std::boxed::Box<", inner),
+        TypeRef::Bytes => out.push_str("::std::vec::Vec<u8>"),
+        TypeRef::Sealed { plaintext, max_length } => {
+            out.push_str("::d1_runtime::jwe::Jwe<");
+            push_type(out, ir, &TypeRef::Named(*plaintext), scope);
+            out.push_str(", ");
+            out.push_str(&max_length.to_string());
+            out.push('>');
+        }
+    }
+}
+
+/// Tokens of a type or path this generator wrote as text ([`type_string`]), for the rare item
+/// that must be printed from tokens.
+pub(crate) fn text_tokens(text: &str, what: &str) -> Result<TokenStream, Error> {
+    text.parse()
+        .map_err(|e| Error::new(&Location::new(what, ""), format!("internal error: `{text}` does not lex: {e}")))
+}
+
+/// The Rust string literal of `text` as `Literal::string(text).to_string()` prints it; plain
+/// ASCII, which it prints as it is between quotes, without building the literal.
+pub(crate) fn string_literal(text: &str) -> String {
+    if text.bytes().all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\') {
+        let mut out = String::with_capacity(text.len() + 2);
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+        out
+    } else {
+        proc_macro2::Literal::string(text).to_string()
+    }
+}
+
 /// Path of a runtime module (`validation`, `jwe`, `zeroize`): generated code names d1-runtime
 /// by absolute path, so no spec-derived name can shadow it.
 pub(crate) fn runtime_path(module: &str) -> TokenStream {
@@ -475,10 +550,10 @@ pub(crate) fn fits(text: &str) -> bool {
 
 /// A struct member's `pub name: Type,` lines as prettyplease prints them (indented one level),
 /// the type's generic arguments broken where the line passes the margin (see
-/// [`types::type_lines`]), or `None` where the type is not one [`type_text`] prints or might
-/// break otherwise.
-pub(crate) fn declaration_text(name: &str, ty: &TokenStream) -> Option<String> {
-    types::type_lines(4, &format!("pub {name}: "), &type_text(ty)?, ",", true)
+/// [`types::type_lines`]), `ty` as [`type_text`] prints it; `None` where the type might break
+/// otherwise.
+pub(crate) fn declaration_text(name: &str, ty: &str) -> Option<String> {
+    types::type_lines(4, &format!("pub {name}: "), ty, ",", true)
 }
 
 /// A type as prettyplease prints it on one line (`::std::vec::Vec<super::a::B>`), for the members
@@ -846,6 +921,104 @@ pub(crate) fn describe_escaped(sources: &[&str]) -> String {
 mod tests {
     use super::*;
 
+    /// Every type reference of `ir` built from its types: each named type bare, in a `Vec`, in
+    /// a map of boxes, sealed, and every scalar.
+    fn every_type_ref(ir: &Ir) -> Vec<TypeRef> {
+        let mut refs = vec![
+            TypeRef::String,
+            TypeRef::Integer(IntWidth::I32),
+            TypeRef::Integer(IntWidth::I64),
+            TypeRef::Number,
+            TypeRef::Boolean,
+            TypeRef::Json,
+            TypeRef::JsonObject,
+            TypeRef::Bytes,
+            TypeRef::Array(Box::new(TypeRef::Map(Box::new(TypeRef::Bytes)))),
+        ];
+        for (i, _) in ir.types.iter().enumerate() {
+            let named = TypeRef::Named(crate::ir::TypeId(i));
+            refs.push(TypeRef::Sealed { plaintext: crate::ir::TypeId(i), max_length: (i * 977 % 70_000) as u64 });
+            refs.push(TypeRef::Array(Box::new(named.clone())));
+            refs.push(TypeRef::Map(Box::new(TypeRef::Boxed(Box::new(TypeRef::Array(Box::new(named.clone())))))));
+            refs.push(named);
+        }
+        refs
+    }
+
+    /// [`type_string`] writes what [`type_text`] prints of [`type_tokens`], for every type of
+    /// every module, seen from every module and from other crates.
+    fn assert_type_strings(ir: &Ir) -> usize {
+        let mut modules: Vec<Module> = ir.types.iter().map(|t| t.module.clone()).collect();
+        modules.dedup();
+        modules.push(Module::Api("elsewhere".into()));
+        let mut compared = 0;
+        for r in every_type_ref(ir) {
+            let mut scopes: Vec<Scope<'_>> = modules.iter().map(Scope::Module).collect();
+            scopes.extend(["::d1_types", "crate::types", "d1_types"].map(Scope::External));
+            for scope in scopes {
+                let expected = type_text(&type_tokens(ir, &r, scope));
+                assert_eq!(Some(type_string(ir, &r, scope)), expected, "{r:?} from {scope:?}");
+                compared += 1;
+            }
+        }
+        compared
+    }
+
+    fn ir_of_files(paths: &[std::path::PathBuf]) -> Ir {
+        let files: Vec<crate::load::SourceFile> = paths
+            .iter()
+            .map(|p| crate::load::SourceFile {
+                path: p.display().to_string(),
+                text: std::fs::read_to_string(p).expect("a readable spec"),
+            })
+            .collect();
+        crate::ir_of(&crate::load::load(&files).expect("loads"), &Options::default()).expect("lowers")
+    }
+
+    fn files_in(dir: &str, ext: &str) -> Vec<std::path::PathBuf> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .expect("a folder of specs")
+            .map(|e| e.expect("an entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == ext))
+            .collect();
+        paths.sort();
+        paths
+    }
+
+    #[test]
+    fn string_literals_equal_the_printed_literals() {
+        let pieces =
+            ["a", " ", "'", "\"", "\\", "\0", "7", "\t", "\n", "\r", "\u{7f}", "\u{1}", "\u{e9}", "\u{202e}", "~", "{"];
+        let mut plain = 0;
+        for text in crate::test_strings::joined(&pieces, 5000, 8, 11) {
+            let expected = proc_macro2::Literal::string(&text).to_string();
+            assert_eq!(string_literal(&text), expected, "{text:?}");
+            plain += usize::from(expected.len() == text.len() + 2);
+        }
+        assert!(plain > 100, "{plain}");
+    }
+
+    #[test]
+    fn type_strings_equal_the_printed_tokens() {
+        let mut irs = vec![ir_of_files(&files_in("../specs", "json"))];
+        for fixture in files_in("tests/fixtures/features", "json") {
+            irs.push(ir_of_files(&[fixture]));
+        }
+        let mut compared = 0;
+        for ir in &mut irs {
+            compared += assert_type_strings(ir);
+            // The same types under pseudo-random names, long ones and non-ASCII ones among them.
+            let pieces = ["A", "b", "Z9", "_x", "\u{e9}t\u{e9}", "Very", "LongName", "\u{3a9}"];
+            let names = crate::test_strings::joined(&pieces, ir.types.len(), 12, 7);
+            for (def, name) in ir.types.iter_mut().zip(names) {
+                def.name = format!("T{name}");
+            }
+            compared += assert_type_strings(ir);
+        }
+        assert!(compared > 10_000, "{compared}");
+    }
+
     /// A crate root's `//!` lines printed as text equal prettyplease's printing of the doc
     /// attributes; lines it might print otherwise are left to the tokens.
     #[test]
@@ -942,7 +1115,7 @@ mod tests {
                 let doc = docs[(n + i) % 2];
                 let (id, attrs) = (ident(&name), doc_attrs(Some(doc)));
                 let whole = render_items(quote!(pub struct A { #attrs pub #id: #ty, }), "test").unwrap();
-                let Some(declaration) = declaration_text(&name, ty) else {
+                let Some(declaration) = declaration_text(&name, &type_text(ty).unwrap()) else {
                     left += 1;
                     continue;
                 };

@@ -523,7 +523,7 @@ const FIRST_DUPLICATE: &str =
 /// [`text`] for an array newtype (see [`array`]).
 fn array_text(name: &str, n: &Newtype, item: &str) -> Option<String> {
     let c = &n.constraints;
-    let quoted = Literal::string(name).to_string();
+    let quoted = super::string_literal(name);
     let vec = format!("::std::vec::Vec<{item}>");
     let mut consts = String::new();
     let mut checks = String::new();
@@ -597,7 +597,7 @@ fn array_text(name: &str, n: &Newtype, item: &str) -> Option<String> {
 /// [`text`] for a string newtype, sensitive or not (see [`string`]).
 fn string_text(def: &TypeDef, name: &str, n: &Newtype, what: &str) -> Result<Option<String>, Error> {
     let c = &n.constraints;
-    let quoted = Literal::string(name).to_string();
+    let quoted = super::string_literal(name);
     let shown = if n.sensitive { "None" } else { "Some(value)" };
     let mut consts = String::new();
     let mut checks = String::new();
@@ -837,7 +837,7 @@ fn string_items(name: &str, n: &Newtype, quoted: &str, consts: &str, checks: &st
 /// [`text`] for a number newtype of the primitive `prim` (see [`number`]).
 fn number_text(name: &str, n: &Newtype, prim: &str, integer: bool) -> Option<String> {
     let c = &n.constraints;
-    let quoted = Literal::string(name).to_string();
+    let quoted = super::string_literal(name);
     let shown = "Some(&value.to_string())";
     let lit = |v: BoundValue| match v {
         BoundValue::Integer(v) if integer => Literal::i64_unsuffixed(v).to_string(),

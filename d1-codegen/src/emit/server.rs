@@ -14,8 +14,8 @@ mod checks;
 use super::templates;
 use super::{
     declaration_text, describe_sources, doc_attrs, fn_with_statements, ident, inner_docs, path_tokens, plain_doc_line,
-    render_block, render_crate_root, render_items, rust_header, spaced_after, type_tokens, Member, Options, Part,
-    RootPart, Scope, MARGIN,
+    render_block, render_crate_root, render_items, rust_header, spaced_after, type_string, type_tokens, Member,
+    Options, Part, RootPart, Scope, MARGIN,
 };
 use crate::error::{Error, Location};
 use crate::ir::{
@@ -289,31 +289,45 @@ fn needs_bearer(api: &Api, op: &Operation) -> bool {
     })
 }
 
-/// How a parameter's text becomes its value.
+/// How a parameter's text becomes its value, each type and path as [`super::type_text`] prints
+/// it (see [`super::text_tokens`] for the rare parameter printed from tokens).
 struct ParamShape {
     /// The value's type (one item for arrays).
-    ty: TokenStream,
+    ty: String,
     /// `fn(&str) -> Result<T, String>`.
-    parser: TokenStream,
+    parser: String,
     array: bool,
     /// The validated list newtype the items are wrapped in, if any.
-    list: Option<TokenStream>,
+    list: Option<String>,
 }
 
 fn param_shape(ir: &Ir, ty: &TypeRef, scope: Scope<'_>) -> ParamShape {
-    let tokens = type_tokens(ir, ty, scope);
-    let scalar = |parser: TokenStream| ParamShape { ty: tokens.clone(), parser, array: false, list: None };
+    let text = type_string(ir, ty, scope);
+    let scalar =
+        |parser: &str, text: String| ParamShape { ty: text, parser: parser.to_string(), array: false, list: None };
+    let json_as = |text: String| ParamShape {
+        parser: format!("::d1_runtime::server::parse_json_as::<{text}>"),
+        ty: text,
+        array: false,
+        list: None,
+    };
+    let from_str = |text: String| ParamShape {
+        parser: format!("::d1_runtime::server::parse_from_str::<{text}>"),
+        ty: text,
+        array: false,
+        list: None,
+    };
     match ty {
-        TypeRef::String => scalar(quote!(::d1_runtime::server::parse_string)),
-        TypeRef::Integer(IntWidth::I32) => scalar(quote!(::d1_runtime::server::parse_i32)),
-        TypeRef::Integer(IntWidth::I64) => scalar(quote!(::d1_runtime::server::parse_i64)),
-        TypeRef::Number => scalar(quote!(::d1_runtime::server::parse_f64)),
-        TypeRef::Boolean => scalar(quote!(::d1_runtime::server::parse_bool)),
-        TypeRef::Json => scalar(quote!(::d1_runtime::server::parse_json)),
+        TypeRef::String => scalar("::d1_runtime::server::parse_string", text),
+        TypeRef::Integer(IntWidth::I32) => scalar("::d1_runtime::server::parse_i32", text),
+        TypeRef::Integer(IntWidth::I64) => scalar("::d1_runtime::server::parse_i64", text),
+        TypeRef::Number => scalar("::d1_runtime::server::parse_f64", text),
+        TypeRef::Boolean => scalar("::d1_runtime::server::parse_bool", text),
+        TypeRef::Json => scalar("::d1_runtime::server::parse_json", text),
         TypeRef::Array(item) => {
             let inner = param_shape(ir, item, scope);
             if inner.array || inner.list.is_some() {
-                scalar(quote!(::d1_runtime::server::parse_json_as::<#tokens>))
+                json_as(text)
             } else {
                 ParamShape { array: true, ..inner }
             }
@@ -323,29 +337,29 @@ fn param_shape(ir: &Ir, ty: &TypeRef, scope: Scope<'_>) -> ParamShape {
                 NewtypeInner::Array(item) => {
                     let inner = param_shape(ir, item, scope);
                     if inner.array || inner.list.is_some() {
-                        scalar(quote!(::d1_runtime::server::parse_json_as::<#tokens>))
+                        json_as(text)
                     } else {
-                        ParamShape { array: true, list: Some(tokens.clone()), ..inner }
+                        ParamShape { array: true, list: Some(text), ..inner }
                     }
                 }
-                _ => scalar(quote!(::d1_runtime::server::parse_from_str::<#tokens>)),
+                _ => from_str(text),
             },
-            TypeKind::StringEnum(_) => scalar(quote!(::d1_runtime::server::parse_from_str::<#tokens>)),
+            TypeKind::StringEnum(_) => from_str(text),
             TypeKind::Alias(target) => {
                 let inner = param_shape(ir, target, scope);
-                ParamShape { ty: if inner.array { inner.ty } else { tokens }, ..inner }
+                ParamShape { ty: if inner.array { inner.ty } else { text }, ..inner }
             }
             TypeKind::ReExport(target) => {
                 let inner = param_shape(ir, &TypeRef::Named(*target), scope);
                 match inner.list {
-                    Some(_) => ParamShape { list: Some(tokens), ..inner },
-                    None => ParamShape { ty: tokens, ..inner },
+                    Some(_) => ParamShape { list: Some(text), ..inner },
+                    None => ParamShape { ty: text, ..inner },
                 }
             }
-            _ => scalar(quote!(::d1_runtime::server::parse_json_as::<#tokens>)),
+            _ => json_as(text),
         },
-        TypeRef::Sealed { .. } => scalar(quote!(::d1_runtime::server::parse_from_str::<#tokens>)),
-        _ => scalar(quote!(::d1_runtime::server::parse_json_as::<#tokens>)),
+        TypeRef::Sealed { .. } => from_str(text),
+        _ => json_as(text),
     }
 }
 
@@ -613,7 +627,7 @@ fn api_module(
                         (MediaType::Other(ct), TypeRef::Bytes) => Some(ct.clone()),
                         _ => None,
                     };
-                    (type_tokens(ir, &b.ty, scope), bytes)
+                    (type_string(ir, &b.ty, scope), bytes)
                 }),
             })
             .collect();
@@ -628,7 +642,7 @@ fn api_module(
         };
         match response.text() {
             Some(text) => items.push_str(&text),
-            None => items.push_str(&render_items(response.tokens(), what)?),
+            None => items.push_str(&render_items(response.tokens(what)?, what)?),
         }
 
         // ---- handler
@@ -723,17 +737,16 @@ fn request_struct(
     what: &str,
 ) -> Result<String, Error> {
     // (doc, member name, type) of each member.
-    let mut members: Vec<(String, String, TokenStream)> = Vec::new();
+    let mut members: Vec<(String, String, String)> = Vec::new();
     for p in &op.params {
         let shape = param_shape(ir, &p.ty, scope);
-        let item = &shape.ty;
-        let ty = match &shape.list {
-            Some(list) => list.clone(),
-            None if shape.array => quote!(::std::vec::Vec<#item>),
-            None => quote!(#item),
+        let ty = match shape.list {
+            Some(list) => list,
+            None if shape.array => format!("::std::vec::Vec<{}>", shape.ty),
+            None => shape.ty,
         };
         let always = p.required || p.location == ParamLocation::Path || (p.default.is_some() && !shape.array);
-        let ty = if always { ty } else { quote!(::std::option::Option<#ty>) };
+        let ty = if always { ty } else { format!("::std::option::Option<{ty}>") };
         let mut d = format!("`{}` ({} parameter", p.name, location_name(p.location));
         if let Some(default) = &p.default {
             d.push_str(&format!(", default `{}`", default_text(default)));
@@ -748,11 +761,11 @@ fn request_struct(
     if bearer {
         let doc = "The token of the `Authorization: Bearer` header. The router checked its shape only:\n\
                    whether it grants access is for the implementation to decide.";
-        members.push((doc.to_string(), "bearer_token".to_string(), quote!(::d1_runtime::server::BearerToken)));
+        members.push((doc.to_string(), "bearer_token".to_string(), "::d1_runtime::server::BearerToken".to_string()));
     }
     if let Some(body) = &op.body {
-        let ty = type_tokens(ir, &body.ty, scope);
-        let ty = if body.required { ty } else { quote!(::std::option::Option<#ty>) };
+        let ty = type_string(ir, &body.ty, scope);
+        let ty = if body.required { ty } else { format!("::std::option::Option<{ty}>") };
         let mut d = String::from("The request body");
         if !body.required {
             d.push_str(" (`None` when the request has none)");
@@ -778,12 +791,12 @@ fn request_struct(
     if let Some(members) = as_text {
         return Ok(request_struct_text(&req_doc, &req_ident.to_string(), &members));
     }
-    let fields = members.iter().map(|(doc, name, ty)| {
-        let doc = doc_attrs(Some(doc));
-        let name = ident(name);
-        quote!(#doc pub #name: #ty,)
-    });
-    render_items(request_struct_tokens(&req_doc, req_ident, quote!(#(#fields)*)), what)
+    let mut fields = TokenStream::new();
+    for (doc, name, ty) in &members {
+        let (doc, name, ty) = (doc_attrs(Some(doc)), ident(name), super::text_tokens(ty, what)?);
+        fields.extend(quote!(#doc pub #name: #ty,));
+    }
+    render_items(request_struct_tokens(&req_doc, req_ident, fields), what)
 }
 
 fn request_struct_tokens(doc: &str, name: &proc_macro2::Ident, fields: TokenStream) -> TokenStream {
@@ -823,7 +836,7 @@ fn module_head(doc: &[String], base: Option<(&str, &str)>, what: &str) -> Result
             text.push_str("/// ");
             text.push_str(doc);
             text.push_str("\npub const BASE_PATH: &str = ");
-            text.push_str(&Literal::string(path).to_string());
+            text.push_str(&super::string_literal(path));
             text.push_str(";\n");
         }
         return Ok(text);
@@ -908,8 +921,8 @@ impl Route {
     /// breaks: the `fallback` line alone is past the margin), or `None` where a name might make
     /// them print otherwise.
     fn text(&self) -> Option<String> {
-        let path = Literal::string(&self.path).to_string();
-        let allow = Literal::string(&self.allow).to_string();
+        let path = super::string_literal(&self.path);
+        let allow = super::string_literal(&self.allow);
         let mut text = String::with_capacity(512);
         text.push_str("        .route(\n            ");
         text.push_str(&path);
@@ -1020,6 +1033,67 @@ fn base_path(api: &Api) -> Option<String> {
     (!path.is_empty() && !path.contains('{')).then(|| path.to_string())
 }
 
+/// The step reading an array parameter `p` of `shape`, as tokens: `let var = { let raw = …; … };`.
+fn array_step_tokens(p: &Parameter, shape: &ParamShape, what: &str) -> Result<TokenStream, Error> {
+    let var = ident(&p.ident);
+    let name = &p.name;
+    let loc = location_tokens(p.location);
+    let split = |raw: TokenStream, prefix: String, separator: String| quote!(::d1_runtime::server::split_items(#raw, #prefix, #separator, #loc, #name, &mut inputs.violations));
+    let raw = match (p.location, p.list_style) {
+        (ParamLocation::Query, ListStyle::Joined(separator)) => {
+            split(quote!(inputs.query.get(#name)), String::new(), separator.to_string())
+        }
+        (ParamLocation::Query, _) => quote!(inputs.query.all(#name)),
+        (ParamLocation::Header, _) => {
+            quote!(::d1_runtime::server::header_items(&inputs.parts.headers, #name, &mut inputs.violations))
+        }
+        (ParamLocation::Path, style) => {
+            let (prefix, separator) = match style {
+                ListStyle::Label { explode } => (".".to_string(), if explode { "." } else { "," }.to_string()),
+                ListStyle::Matrix { explode } => {
+                    let prefix = format!(";{name}=");
+                    let separator = if explode { prefix.clone() } else { ",".to_string() };
+                    (prefix, separator)
+                }
+                ListStyle::Repeated | ListStyle::Joined(_) => (String::new(), ",".to_string()),
+            };
+            split(quote!(inputs.path.get(#name)), prefix, separator)
+        }
+        (ParamLocation::Cookie, _) => {
+            split(quote!(::d1_runtime::server::cookie(&inputs.parts.headers, #name)), String::new(), ",".to_string())
+        }
+    };
+    let parser = super::text_tokens(&shape.parser, what)?;
+    let parsed = quote!(inputs.violations.repeated(#loc, #name, &raw, #parser));
+    let parsed = match &shape.list {
+        Some(list) => {
+            let list = super::text_tokens(list, what)?;
+            quote!(#parsed.and_then(|items| inputs.violations.list::<_, #list>(#loc, #name, items)))
+        }
+        None => parsed,
+    };
+    let presence = if p.required || p.location == ParamLocation::Path {
+        quote! {
+            if raw.is_empty() {
+                inputs.violations.push(#loc, #name, "is required");
+                None
+            } else {
+                #parsed
+            }
+        }
+    } else {
+        quote! {
+            if raw.is_empty() { Some(None) } else { #parsed.map(Some) }
+        }
+    };
+    Ok(quote! {
+        let #var = {
+            let raw: Vec<&str> = #raw;
+            #presence
+        };
+    })
+}
+
 #[allow(clippy::too_many_arguments)]
 fn handler(
     ir: &Ir,
@@ -1034,101 +1108,40 @@ fn handler(
 ) -> Result<String, Error> {
     let op_name = &op.name;
     let mut steps: Vec<Member> = Vec::new();
-    let mut required = Vec::new();
-    let mut assign = Vec::new();
+    // The request's members in order, each with whether its statement's value is an `Option`.
+    let mut fields: Vec<(String, bool)> = Vec::new();
     let mut body_encodings_list = Vec::new();
 
     if bearer {
         // `serve` answers 401 before `extract` runs when the token is missing.
         steps.push(Member::Text("    let bearer_token = inputs.bearer.take()?;\n".to_string()));
-        assign.push(ident("bearer_token"));
+        fields.push(("bearer_token".to_string(), false));
     }
     for p in &op.params {
         if let Some(style) = p.value_style {
-            let var = ident(&p.ident);
             // As the request struct declares it: a default makes the member always there,
             // except for arrays.
             let default = p.default.as_ref().filter(|_| !param_shape(ir, &p.ty, scope).array);
             steps.push(styled_step(ir, op, p, style, default, scope).into());
-            if p.required || p.location == ParamLocation::Path || default.is_some() {
-                required.push(var.clone());
-            }
-            assign.push(var);
+            let early = p.required || p.location == ParamLocation::Path || default.is_some();
+            fields.push((p.ident.clone(), early));
             continue;
         }
         let shape = param_shape(ir, &p.ty, scope);
-        let var = ident(&p.ident);
         let name = &p.name;
-        let parser = &shape.parser;
         let is_path = p.location == ParamLocation::Path;
         if shape.array {
-            let loc = location_tokens(p.location);
-            let split = |raw: TokenStream, prefix: String, separator: String| quote!(::d1_runtime::server::split_items(#raw, #prefix, #separator, #loc, #name, &mut inputs.violations));
-            let raw = match (p.location, p.list_style) {
-                (ParamLocation::Query, ListStyle::Joined(separator)) => {
-                    split(quote!(inputs.query.get(#name)), String::new(), separator.to_string())
-                }
-                (ParamLocation::Query, _) => quote!(inputs.query.all(#name)),
-                (ParamLocation::Header, _) => {
-                    quote!(::d1_runtime::server::header_items(&inputs.parts.headers, #name, &mut inputs.violations))
-                }
-                (ParamLocation::Path, style) => {
-                    let (prefix, separator) = match style {
-                        ListStyle::Label { explode } => (".".to_string(), if explode { "." } else { "," }.to_string()),
-                        ListStyle::Matrix { explode } => {
-                            let prefix = format!(";{name}=");
-                            let separator = if explode { prefix.clone() } else { ",".to_string() };
-                            (prefix, separator)
-                        }
-                        ListStyle::Repeated | ListStyle::Joined(_) => (String::new(), ",".to_string()),
-                    };
-                    split(quote!(inputs.path.get(#name)), prefix, separator)
-                }
-                (ParamLocation::Cookie, _) => split(
-                    quote!(::d1_runtime::server::cookie(&inputs.parts.headers, #name)),
-                    String::new(),
-                    ",".to_string(),
-                ),
-            };
-            let parsed = quote!(inputs.violations.repeated(#loc, #name, &raw, #parser));
-            let parsed = match &shape.list {
-                Some(list) => quote!(#parsed.and_then(|items| inputs.violations.list::<_, #list>(#loc, #name, items))),
-                None => parsed,
-            };
-            let presence = if p.required || is_path {
-                quote! {
-                    if raw.is_empty() {
-                        inputs.violations.push(#loc, #name, "is required");
-                        None
-                    } else {
-                        #parsed
-                    }
-                }
-            } else {
-                quote! {
-                    if raw.is_empty() { Some(None) } else { #parsed.map(Some) }
-                }
-            };
             let text = match (p.location, p.list_style, &shape.list, p.required) {
                 (ParamLocation::Query, ListStyle::Joined(separator), Some(list), false) => {
-                    super::type_text(parser).zip(super::type_text(list)).and_then(|(parser, list)| {
-                        joined_query_list_text(&p.ident, &Literal::string(name).to_string(), separator, &parser, &list)
-                    })
+                    joined_query_list_text(&p.ident, &super::string_literal(name), separator, &shape.parser, list)
                 }
                 _ => None,
             };
             steps.push(match text {
                 Some(text) => Member::Text(text),
-                None => quote! {
-                    let #var = {
-                        let raw: Vec<&str> = #raw;
-                        #presence
-                    };
-                }
-                .into(),
+                None => array_step_tokens(p, &shape, what)?.into(),
             });
-            required.push(var.clone());
-            assign.push(var.clone());
+            fields.push((p.ident.clone(), true));
             continue;
         }
         // `let var = inputs.required(location, "name", parser);` and the like: as text where
@@ -1141,52 +1154,44 @@ fn handler(
         } else {
             "optional"
         };
-        if method != "optional" {
-            required.push(var.clone());
-        }
-        let text = super::type_text(parser).and_then(|parser| {
-            let mut args = vec![location_path(p.location).to_string(), Literal::string(name).to_string()];
-            args.extend(default.as_deref().map(|d| Literal::string(d).to_string()));
-            args.push(parser);
-            call_text(&p.ident, method, &args)
-        });
-        steps.push(match text {
+        fields.push((p.ident.clone(), method != "optional"));
+        let mut args = vec![location_path(p.location).to_string(), super::string_literal(name)];
+        args.extend(default.as_deref().map(super::string_literal));
+        args.push(shape.parser);
+        steps.push(match call_text(&p.ident, method, &args) {
             Some(text) => Member::Text(text),
             None => {
-                let (loc, method, default) = (location_tokens(p.location), ident(method), default.iter());
+                let (var, loc, method, default) =
+                    (ident(&p.ident), location_tokens(p.location), ident(method), default.iter());
+                let parser = super::text_tokens(&args[args.len() - 1], what)?;
                 quote!(let #var = inputs.#method(#loc, #name, #(#default,)* #parser);).into()
             }
         });
-        assign.push(var.clone());
     }
     if let Some(body) = &op.body {
         let encodings = body_encodings(body);
-        let ty = type_tokens(ir, &body.ty, scope);
         let check = checks.check(&body.ty);
-        let fields = checks.form_fields(&body.ty);
-        let form_fields: Vec<TokenStream> = fields
-            .iter()
-            .map(|(name, kind)| {
-                let name = name.as_str();
-                quote!((#name, #kind))
-            })
-            .collect();
+        let form = checks.form_fields(&body.ty);
         body_encodings_list = encodings;
-        let fields_text: Option<Vec<(String, String)>> = fields
-            .iter()
-            .map(|(name, kind)| Some((Literal::string(name).to_string(), super::type_text(kind)?)))
-            .collect();
-        let text =
-            (|| body_step_text(&super::type_text(&ty)?, body.required, &fields_text?, &check.text("value", 20)?))();
-        let check = check.tokens(&quote!(value), &quote!(::std::option::Option::None));
+        let fields_text: Vec<(String, String)> =
+            form.iter().map(|(name, kind)| (super::string_literal(name), kind.clone())).collect();
+        let ty = type_string(ir, &body.ty, scope);
+        let text = check.text("value", 20).and_then(|lines| body_step_text(&ty, body.required, &fields_text, &lines));
         steps.push(match text {
             Some(text) => Member::Text(text),
-            None => body_step_tokens(&ty, body.required, &form_fields, &check).into(),
+            None => {
+                let form_fields: Vec<TokenStream> = form
+                    .iter()
+                    .map(|(name, kind)| {
+                        let kind = path_tokens(kind);
+                        quote!((#name, #kind))
+                    })
+                    .collect();
+                let check = check.tokens(&quote!(value), &quote!(::std::option::Option::None));
+                body_step_tokens(&type_tokens(ir, &body.ty, scope), body.required, &form_fields, &check).into()
+            }
         });
-        if body.required {
-            required.push(ident("body"));
-        }
-        assign.push(ident("body"));
+        fields.push(("body".to_string(), body.required));
     }
     let route = format!("{} {}", op.method.as_str(), op.path);
     let handler = Handler { api: api_name, name: op_name, route: &route, bearer, trait_name };
@@ -1194,7 +1199,6 @@ fn handler(
         Some(text) => text,
         None => render_items(handler.tokens(&body_encodings_list), what)?,
     };
-    let fields = assign.iter().map(|field| (field.to_string(), required.contains(field))).collect();
     let extract = Extract { name: op_name, request: &req_ident.to_string(), fields };
     text.push_str(&extract.print(steps, what)?);
     Ok(text)
@@ -1494,23 +1498,24 @@ fn joined_query_list_text(var: &str, name: &str, separator: char, parser: &str, 
 /// that line when they fit, else one per line. `None` where it might print otherwise (a line
 /// over the margin).
 fn call_text(var: &str, method: &str, args: &[String]) -> Option<String> {
-    let one_line = format!("    let {var} = inputs.{method}({});\n", args.join(", "));
+    let args_text = args.join(", ");
+    let one_line = format!("    let {var} = inputs.{method}({args_text});\n");
     if !one_line.is_ascii() {
         return None;
     }
     if one_line.len() - 1 <= MARGIN {
         return Some(one_line);
     }
-    let call = format!("        .{method}({});", args.join(", "));
-    if call.len() <= MARGIN {
-        let text = format!("    let {var} = inputs\n{call}\n");
-        return fits_but_commas(&text).then_some(text);
+    // Broken after `inputs`: `    let var = inputs` has nowhere to break, nor `        .method(`.
+    let call_head = "        .".len() + method.len() + "(".len();
+    if "    let ".len() + var.len() + " = inputs".len() > MARGIN || call_head > MARGIN {
+        return None;
+    }
+    if call_head + args_text.len() + ");".len() <= MARGIN {
+        return Some(format!("    let {var} = inputs\n        .{method}({args_text});\n"));
     }
     // The arguments' lines are measured by `argument_lines`.
     let mut text = format!("    let {var} = inputs\n        .{method}(\n");
-    if !fits_but_commas(&text) {
-        return None;
-    }
     for arg in args {
         text.push_str(&argument_lines("            ", arg)?);
     }
@@ -1546,8 +1551,9 @@ struct Variant {
     doc: String,
     name: String,
     status: Status,
-    /// The body's type, and its media type when it is sent as raw bytes.
-    body: Option<(TokenStream, Option<String>)>,
+    /// The body's type (as [`super::type_text`] prints it), and its media type when it is sent
+    /// as raw bytes.
+    body: Option<(String, Option<String>)>,
 }
 
 /// An operation's response enum, with its `status` method and `IntoResponse` implementation.
@@ -1558,11 +1564,11 @@ struct Response {
 }
 
 impl Response {
-    fn tokens(&self) -> TokenStream {
+    fn tokens(&self, what: &str) -> Result<TokenStream, Error> {
         let resp_doc = &self.doc;
         let resp_ident = ident(&self.name);
         if self.variants.is_empty() {
-            return quote! {
+            return Ok(quote! {
                 #[doc = #resp_doc]
                 #[derive(Clone, Debug)]
                 #[non_exhaustive]
@@ -1578,7 +1584,7 @@ impl Response {
                         match self {}
                     }
                 }
-            };
+            });
         }
         let mut variants = Vec::new();
         let mut arms = Vec::new();
@@ -1586,7 +1592,7 @@ impl Response {
         for r in &self.variants {
             let v = ident(&r.name);
             let d = doc_attrs(Some(&r.doc));
-            let body_ty = r.body.as_ref().map(|(ty, _)| ty);
+            let body_ty = r.body.as_ref().map(|(ty, _)| super::text_tokens(ty, what)).transpose()?;
             // The status carried by the variant (ranges and `default`), or the declared code.
             let (status_expr, status_ty) = match r.status {
                 Status::Code(code) => (status_code(code), None),
@@ -1626,7 +1632,7 @@ impl Response {
                 }
             }
         }
-        quote! {
+        Ok(quote! {
             #[doc = #resp_doc]
             #[derive(Clone, Debug)]
             #[allow(clippy::large_enum_variant)]
@@ -1650,7 +1656,7 @@ impl Response {
                     }
                 }
             }
-        }
+        })
     }
 
     /// [`Response::tokens`] as prettyplease prints them; `None` for an enum without variants,
@@ -1683,7 +1689,7 @@ impl Response {
             let write = match &v.body {
                 None => "::d1_runtime::server::empty_response(status)".to_string(),
                 Some((_, Some(ct))) => {
-                    format!("::d1_runtime::server::bytes_response(status, {}, body)", Literal::string(ct))
+                    format!("::d1_runtime::server::bytes_response(status, {}, body)", super::string_literal(ct))
                 }
                 Some((_, None)) => "::d1_runtime::server::json_response(status, &body)".to_string(),
             };
@@ -1696,7 +1702,7 @@ impl Response {
             let mut fields = Vec::new();
             fields.extend(carried);
             if let Some((ty, _)) = &v.body {
-                fields.push(super::type_text(ty)?);
+                fields.push(ty.clone());
             }
             super::docs::push_doc(&mut variants, "    ", Some(&v.doc));
             if fields.is_empty() {
@@ -1721,7 +1727,7 @@ impl Response {
                 _ => arm_text(&status_pattern, &status)?,
             });
             arms.push_str(&match &v.body {
-                Some((_, Some(ct))) => bytes_arm_text(&pattern, &Literal::string(ct).to_string())?,
+                Some((_, Some(ct))) => bytes_arm_text(&pattern, &super::string_literal(ct))?,
                 _ => arm_text(&pattern, &write)?,
             });
         }
@@ -1970,8 +1976,8 @@ impl Handler<'_> {
 {call}    )
 }}
 ",
-            api = Literal::string(self.api),
-            name_literal = Literal::string(name),
+            api = super::string_literal(self.api),
+            name_literal = super::string_literal(name),
             encodings = encodings.join(", "),
         );
         let doc = self.doc();
@@ -2084,8 +2090,7 @@ mod tests {
                 1 => format!("::std::vec::Vec<{path}>"),
                 _ => format!("::std::collections::BTreeMap<::std::string::String, {path}>"),
             };
-            let ty = path_tokens_with_generics(&ty);
-            let variant = |status: Status, name: String, body: Option<(TokenStream, Option<String>)>| Variant {
+            let variant = |status: Status, name: String, body: Option<(String, Option<String>)>| Variant {
                 doc: format!("`{status}`: Multi\nline {name}, {}.", if n % 4 == 0 { "café" } else { "cafe" }),
                 name,
                 status,
@@ -2105,7 +2110,7 @@ mod tests {
                 2 => variants.push(variant(
                     Status::Code(201),
                     format!("C{}", "r".repeat(n % 5)),
-                    Some((quote!(::std::vec::Vec<u8>), Some("a/b".to_string()))),
+                    Some(("::std::vec::Vec<u8>".to_string(), Some("a/b".to_string()))),
                 )),
                 1 => variants.push(variant(Status::Range(2), long("S"), None)),
                 3 => variants.push(variant(Status::Range(4), long("E"), Some((ty.clone(), None)))),
@@ -2113,7 +2118,7 @@ mod tests {
                 5 => variants.push(variant(
                     Status::Range(5),
                     long("F"),
-                    Some((quote!(::std::vec::Vec<u8>), Some(format!("application/{}", "x".repeat(n % 90))))),
+                    Some(("::std::vec::Vec<u8>".to_string(), Some(format!("application/{}", "x".repeat(n % 90))))),
                 )),
                 _ => variants.push(variant(Status::Default, long("G"), None)),
             }
@@ -2126,7 +2131,7 @@ mod tests {
                 left += 1;
                 continue;
             };
-            assert_eq!(text, render_items(response.tokens(), "test").unwrap(), "{n}");
+            assert_eq!(text, render_items(response.tokens("test").unwrap(), "test").unwrap(), "{n}");
             as_text += 1;
             broken_variant += usize::from(text.contains("(\n        ::d1_types"));
             braced_arm += usize::from(text.contains(" => {\n"));

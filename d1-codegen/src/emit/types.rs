@@ -25,7 +25,7 @@
 use super::templates;
 use super::{
     describe_sources, doc_attrs, ident, inner_docs, newtype, render_block, render_crate_root, render_items,
-    runtime_path, rust_header, spaced, type_text, type_tokens, Member, Options, RootPart, Scope, MARGIN,
+    runtime_path, rust_header, spaced, type_string, type_tokens, Member, Options, RootPart, Scope, MARGIN,
 };
 use crate::error::{Error, Location};
 use crate::ir::{Api, Ir, Module, Newtype, NewtypeInner, OneOf, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
@@ -226,10 +226,11 @@ fn type_item(
         TypeKind::Struct(s) => return structure(ir, def, s, scope, what),
         TypeKind::StringEnum(e) => return string_enum(def, e, what, skeletons),
         TypeKind::OneOf(o) => {
-            let types: Vec<TokenStream> = o.variants.iter().map(|v| type_tokens(ir, &v.ty, scope)).collect();
-            if let Some(text) = one_of_text(def, o, &types) {
+            let texts: Vec<String> = o.variants.iter().map(|v| type_string(ir, &v.ty, scope)).collect();
+            if let Some(text) = one_of_text(def, o, &texts) {
                 return Ok(text);
             }
+            let types: Vec<TokenStream> = o.variants.iter().map(|v| type_tokens(ir, &v.ty, scope)).collect();
             one_of(def, o, &types)
         }
         TypeKind::Newtype(n) => return newtype_item(ir, def, n, scope, what),
@@ -244,6 +245,16 @@ fn type_item(
         }
     };
     render_items(tokens, what)
+}
+
+/// [`field_type`] as [`super::type_text`] prints it.
+fn field_type_string(ir: &Ir, f: &crate::ir::Field, scope: Scope<'_>) -> String {
+    let ty = type_string(ir, &f.ty, scope);
+    if f.required && !f.nullable {
+        ty
+    } else {
+        format!("::std::option::Option<{ty}>")
+    }
 }
 
 fn field_type(ir: &Ir, f: &crate::ir::Field, scope: Scope<'_>) -> TokenStream {
@@ -262,23 +273,23 @@ fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>, what: &str) -
     let mut members: Vec<Member> = s
         .fields
         .iter()
-        .map(|f| {
-            let ty = field_type(ir, f, scope);
-            match field_text(f, &ty) {
-                Some(text) => Member::Text(text),
-                None => field_tokens(f, &ty).into(),
-            }
+        .map(|f| match field_text(f, &field_type_string(ir, f, scope)) {
+            Some(text) => Member::Text(text),
+            None => field_tokens(f, &field_type(ir, f, scope)).into(),
         })
         .collect();
     let mut extra = None;
     if let Some(additional) = &s.additional {
-        let ty = type_tokens(ir, additional, scope);
         let mut taken: crate::naming::Names = s.fields.iter().map(|f| f.ident.clone()).collect();
         let name = ident(&taken.unique("additional_properties".to_string()));
-        let map = quote!(::std::collections::BTreeMap<::std::string::String, #ty>);
+        let map =
+            format!("::std::collections::BTreeMap<::std::string::String, {}>", type_string(ir, additional, scope));
         members.push(match additional_text(&name.to_string(), &map) {
             Some(text) => Member::Text(text),
-            None => additional_tokens(&name, &map).into(),
+            None => {
+                let ty = type_tokens(ir, additional, scope);
+                additional_tokens(&name, &quote!(::std::collections::BTreeMap<::std::string::String, #ty>)).into()
+            }
         });
         extra = Some(name);
     }
@@ -297,7 +308,7 @@ fn additional_tokens(name: &proc_macro2::Ident, map: &TokenStream) -> TokenStrea
 }
 
 /// [`additional_tokens`] as prettyplease prints them in the struct (see [`declaration_text`]).
-fn additional_text(name: &str, map: &TokenStream) -> Option<String> {
+fn additional_text(name: &str, map: &str) -> Option<String> {
     let declaration = super::declaration_text(name, map)?;
     Some(format!(
         "    /// Properties not listed above (the schema allows them via `additionalProperties`).\n    #[serde(flatten)]\n{declaration}"
@@ -375,12 +386,12 @@ fn field_tokens(f: &crate::ir::Field, ty: &TokenStream) -> TokenStream {
 
 /// [`field_tokens`] as prettyplease prints them, or `None` where it might print an escape or
 /// break a line other than between generic arguments.
-fn field_text(f: &crate::ir::Field, ty: &TokenStream) -> Option<String> {
-    let declaration = type_lines(4, &format!("pub {}: ", f.ident), &type_text(ty)?, ",", true)?;
+fn field_text(f: &crate::ir::Field, ty: &str) -> Option<String> {
+    let declaration = type_lines(4, &format!("pub {}: ", f.ident), ty, ",", true)?;
     let mut out = String::new();
     super::docs::push_doc(&mut out, "    ", f.doc.as_deref());
     if f.ident != f.name {
-        let rename = format!("    #[serde(rename = {})]\n", proc_macro2::Literal::string(&f.name));
+        let rename = format!("    #[serde(rename = {})]\n", super::string_literal(&f.name));
         if !rename.is_ascii() || rename.len() - 1 > MARGIN {
             return None;
         }
@@ -405,8 +416,8 @@ fn construction(
     what: &str,
 ) -> Result<String, Error> {
     let mut methods: Vec<Member> = Vec::new();
-    let params: Vec<(&str, TokenStream)> =
-        s.constructor_args().map(|f| (f.ident.as_str(), type_tokens(ir, &f.ty, scope))).collect();
+    let params: Vec<(&str, String)> =
+        s.constructor_args().map(|f| (f.ident.as_str(), type_string(ir, &f.ty, scope))).collect();
     if !params.is_empty() {
         let mut inits: Vec<(&str, Init)> = s
             .fields
@@ -418,14 +429,16 @@ fn construction(
         let constructor = Constructor { name: &s.constructor, params, inits };
         methods.push(match constructor.text() {
             Some(text) => Member::Text(text),
-            None => constructor.tokens().into(),
+            None => {
+                let types: Vec<TokenStream> = s.constructor_args().map(|f| type_tokens(ir, &f.ty, scope)).collect();
+                constructor.tokens(&types).into()
+            }
         });
     }
     for f in s.fields.iter().filter(|f| !f.required || f.nullable) {
-        let ty = type_tokens(ir, &f.ty, scope);
-        methods.push(match type_text(&ty).and_then(|text| setter_text(&f.setter, &f.ident, &text)) {
+        methods.push(match setter_text(&f.setter, &f.ident, &type_string(ir, &f.ty, scope)) {
             Some(text) => Member::Text(text),
-            None => setter_tokens(&f.setter, &f.ident, &ty).into(),
+            None => setter_tokens(&f.setter, &f.ident, &type_tokens(ir, &f.ty, scope)).into(),
         });
     }
     if methods.is_empty() {
@@ -439,7 +452,8 @@ fn construction(
 /// member, in declaration order.
 struct Constructor<'a> {
     name: &'a str,
-    params: Vec<(&'a str, TokenStream)>,
+    /// Each parameter's member and type, the type as [`super::type_text`] prints it.
+    params: Vec<(&'a str, String)>,
     inits: Vec<(&'a str, Init)>,
 }
 
@@ -477,11 +491,12 @@ impl Constructor<'_> {
         self.params.len() > 7
     }
 
-    fn tokens(&self) -> TokenStream {
+    /// The constructor's tokens, `types` its parameters' types in order.
+    fn tokens(&self, types: &[TokenStream]) -> TokenStream {
         let doc = self.doc();
         let allow =
             if self.too_many_arguments() { quote!(#[allow(clippy::too_many_arguments)]) } else { TokenStream::new() };
-        let params = self.params.iter().map(|(p, ty)| {
+        let params = self.params.iter().zip(types).map(|((p, _), ty)| {
             let p = ident(p);
             quote!(#p: impl ::std::convert::Into<#ty>)
         });
@@ -511,7 +526,7 @@ impl Constructor<'_> {
     fn text(&self) -> Option<String> {
         let mut params = Vec::with_capacity(self.params.len());
         for (p, ty) in &self.params {
-            params.push((format!("{p}: impl "), format!("::std::convert::Into<{}>", type_text(ty)?)));
+            params.push((format!("{p}: impl "), format!("::std::convert::Into<{ty}>")));
         }
         let mut out = format!("    ///{}\n", self.doc());
         if self.too_many_arguments() {
@@ -562,7 +577,7 @@ fn signature_text(head: &str, params: &[(String, String)], tail: &str) -> Option
 }
 
 /// `{prefix}{ty}{suffix}` indented by `indent`, as prettyplease lays out a type (`ty` as
-/// [`type_text`] writes it): on one line when it fits, else with the outermost generic arguments
+/// [`super::type_text`] writes it): on one line when it fits, else with the outermost generic arguments
 /// one per line, each laid out the same way (a path without them stays whole, past the margin
 /// if it must). `None` where the text is not ASCII (widths are counted in bytes). `counted`: whether
 /// the suffix counts toward the width (a comma prettyplease prints only when it breaks the line,
@@ -736,7 +751,7 @@ fn plaintext_struct(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>, what: 
 fn string_enum(def: &TypeDef, e: &StringEnum, what: &str, skeletons: &mut EnumSkeletons) -> Result<String, Error> {
     let mut lines = (String::new(), String::new(), String::new());
     for v in &e.variants {
-        let literal = proc_macro2::Literal::string(&v.value).to_string();
+        let literal = super::string_literal(&v.value);
         if v.value.chars().any(crate::escape::is_unsafe) || !literal.is_ascii() || !v.ident.is_ascii() {
             return render_items(string_enum_tokens(def, e), what);
         }
@@ -897,14 +912,18 @@ impl<'de> ::serde::Deserialize<'de> for Skeleton {
 /// layout (nearly always), else printed from [`newtype::emit`]'s tokens.
 fn newtype_item(ir: &Ir, def: &TypeDef, n: &Newtype, scope: Scope<'_>, what: &str) -> Result<String, Error> {
     let item = match &n.inner {
-        NewtypeInner::Array(item) => type_tokens(ir, item, scope),
-        _ => TokenStream::new(),
+        NewtypeInner::Array(item) => Some(item),
+        _ => None,
     };
     let mut text = String::new();
     super::docs::push_doc(&mut text, "", Some(&newtype::doc(def, n)));
-    match newtype::text(def, &def.name, n, type_text(&item).as_deref(), what)? {
+    let item_text = item.map(|item| type_string(ir, item, scope));
+    match newtype::text(def, &def.name, n, item_text.as_deref(), what)? {
         Some(items) => text.push_str(&items),
-        None => text.push_str(&render_items(newtype::emit(def, &def.name, n, item)?, what)?),
+        None => {
+            let item = item.map(|item| type_tokens(ir, item, scope)).unwrap_or_default();
+            text.push_str(&render_items(newtype::emit(def, &def.name, n, item)?, what)?)
+        }
     }
     Ok(text)
 }
@@ -1078,9 +1097,9 @@ fn one_of(def: &TypeDef, o: &OneOf, types: &[TokenStream]) -> TokenStream {
 
 /// [`one_of`] as prettyplease prints it: each variant on one line when it fits, else its type
 /// alone (see [`type_lines`]). `None` where an attribute would not print as one plain line.
-fn one_of_text(def: &TypeDef, o: &OneOf, types: &[TokenStream]) -> Option<String> {
+fn one_of_text(def: &TypeDef, o: &OneOf, types: &[String]) -> Option<String> {
     let attr = |name: &str, value: &str| {
-        let line = format!("#[serde({name} = {})]", proc_macro2::Literal::string(value));
+        let line = format!("#[serde({name} = {})]", super::string_literal(value));
         (line.is_ascii() && line.len() + 4 <= MARGIN).then_some(line)
     };
     let mut text = String::new();
@@ -1104,13 +1123,12 @@ fn one_of_text(def: &TypeDef, o: &OneOf, types: &[TokenStream]) -> Option<String
             text.push_str(&attr("rename", tag)?);
             text.push('\n');
         }
-        let ty = type_text(ty)?;
         let line = format!("    {}({ty}),\n", v.ident);
         if line.len() - 1 <= MARGIN {
             text.push_str(&line);
         } else {
             text.push_str(&format!("    {}(\n", v.ident));
-            text.push_str(&type_lines(8, "", &ty, ",", false)?);
+            text.push_str(&type_lines(8, "", ty, ",", false)?);
             text.push_str("    ),\n");
         }
     }
@@ -1120,6 +1138,7 @@ fn one_of_text(def: &TypeDef, o: &OneOf, types: &[TokenStream]) -> Option<String
 
 #[cfg(test)]
 mod tests {
+    use super::super::type_text;
     use super::*;
     use crate::ir::{EnumVariant, OneOfVariant};
 
@@ -1132,7 +1151,7 @@ mod tests {
             let value = format!("::d1_types::m::V{}", "v".repeat(n));
             let map: TokenStream =
                 format!("::std::collections::BTreeMap<::std::string::String, {value}>").parse().unwrap();
-            let text = additional_text(&name, &map).unwrap();
+            let text = additional_text(&name, &type_text(&map).unwrap()).unwrap();
             let member = additional_tokens(&ident(&name), &map);
             let whole = render_items(quote!(pub struct A { #member }), "test");
             assert_eq!(format!("pub struct A {{\n{text}}}\n"), whole.unwrap(), "{n}");
@@ -1179,7 +1198,8 @@ mod tests {
                 check: None,
             };
             let o = OneOf { tag, variants };
-            let Some(text) = one_of_text(&def, &o, &types) else {
+            let texts: Vec<String> = types.iter().map(|t| type_text(t).unwrap()).collect();
+            let Some(text) = one_of_text(&def, &o, &texts) else {
                 left += 1;
                 continue;
             };
@@ -1292,7 +1312,7 @@ mod tests {
                 };
                 let tokens = field_tokens(&f, ty);
                 let whole = render_items(quote!(pub struct A { #tokens }), "test").unwrap();
-                match field_text(&f, ty) {
+                match field_text(&f, &type_text(ty).unwrap()) {
                     Some(text) => {
                         as_text += 1;
                         assert_eq!(format!("pub struct A {{\n{text}}}\n"), whole);
@@ -1427,8 +1447,10 @@ mod tests {
                         format!("{}{}", (b'a' + k as u8) as char, "x".repeat(n % 40 / (k + 1) + long))
                     })
                     .collect();
-                let params: Vec<(&str, TokenStream)> =
-                    names.iter().take(taken).map(|m| (m.as_str(), ty.clone())).collect();
+                let ty_text = type_text(ty).unwrap();
+                let params: Vec<(&str, String)> =
+                    names.iter().take(taken).map(|m| (m.as_str(), ty_text.clone())).collect();
+                let types = vec![ty.clone(); params.len()];
                 let all: Vec<(&str, Init)> = names
                     .iter()
                     .enumerate()
@@ -1436,7 +1458,7 @@ mod tests {
                     .collect();
                 for count in [params.len(), all.len()] {
                     let constructor = Constructor { name: "new", params: params.clone(), inits: all[..count].to_vec() };
-                    let expected = render_block(quote!(impl A), [constructor.tokens()], "test").unwrap();
+                    let expected = render_block(quote!(impl A), [constructor.tokens(&types)], "test").unwrap();
                     match constructor.text() {
                         Some(text) => {
                             if text.contains("        Self {\n") {

@@ -10,7 +10,7 @@
 
 use super::super::{ident, path_tokens, type_text, type_tokens, Member, Scope, MARGIN};
 use crate::ir::{IntWidth, Ir, Module, NewtypeInner, TypeId, TypeKind, TypeRef};
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -120,8 +120,9 @@ impl<'a> Checks<'a> {
         accepts_anything(ty, self.open)
     }
 
-    /// The members of a form body that must be converted from text before checking.
-    pub(super) fn form_fields(&self, ty: &TypeRef) -> Vec<(String, TokenStream)> {
+    /// The members of a form body that must be converted from text before checking: each one's
+    /// name and the path of its `::d1_runtime::server::Scalar` kind.
+    pub(super) fn form_fields(&self, ty: &TypeRef) -> Vec<(String, String)> {
         let Some(TypeKind::Struct(s)) = self.resolve(ty).map(|id| &self.ir.ty(id).kind) else {
             return Vec::new();
         };
@@ -129,11 +130,11 @@ impl<'a> Checks<'a> {
             .iter()
             .filter_map(|f| {
                 let kind = match self.scalar_kind(&f.ty)? {
-                    Scalar::Integer => quote!(::d1_runtime::server::Scalar::Integer),
-                    Scalar::Number => quote!(::d1_runtime::server::Scalar::Number),
-                    Scalar::Boolean => quote!(::d1_runtime::server::Scalar::Boolean),
+                    Scalar::Integer => "::d1_runtime::server::Scalar::Integer",
+                    Scalar::Number => "::d1_runtime::server::Scalar::Number",
+                    Scalar::Boolean => "::d1_runtime::server::Scalar::Boolean",
                 };
-                Some((f.name.clone(), kind))
+                Some((f.name.clone(), kind.to_string()))
             })
             .collect()
     }
@@ -486,7 +487,7 @@ impl MemberCheck {
     /// [`Self::tokens`] as prettyplease prints them at `depth` spaces (see [`Lines`]); `None` as
     /// for [`Check::push_text`].
     fn push_text(&self, depth: usize, out: &mut Lines) -> Option<()> {
-        let key = Literal::string(&self.key).to_string();
+        let key = super::super::string_literal(&self.key);
         let (empty, null) = (matches!(self.check, Check::Nothing), !self.nullable);
         if empty && !null {
             if self.required {
@@ -651,7 +652,7 @@ impl Function {
                     out.line(depth + 4, "return;");
                     out.line(depth, "}");
                 }
-                let message = Literal::string(message).to_string();
+                let message = super::super::string_literal(message);
                 let fail = format!("c.fail({message});");
                 if depth + fail.len() <= MARGIN {
                     out.line(depth, &fail);
