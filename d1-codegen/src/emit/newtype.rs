@@ -520,7 +520,7 @@ fn laid_out(text: &str) -> bool {
 const FIRST_DUPLICATE: &str =
     "        if let ::std::option::Option::Some((first, second)) = ::d1_runtime::validation::first_duplicate(";
 
-/// [`text`] for an array newtype (see [`array`]).
+/// [`text`] for an array newtype (see [`array()`]).
 fn array_text(name: &str, n: &Newtype, item: &str) -> Option<String> {
     let c = &n.constraints;
     let quoted = super::string_literal(name);

@@ -1540,7 +1540,7 @@ fn argument_lines(indent: &str, arg: &str) -> Option<String> {
     Some(format!("{indent}{path}::<\n{indent}    {inner},\n{indent}>,\n"))
 }
 
-/// [`fits`], but a line ending with a comma may end one column past the margin: prettyplease
+/// `fits`, but a line ending with a comma may end one column past the margin: prettyplease
 /// does not count the comma it adds after the last item of a broken list.
 fn fits_but_commas(text: &str) -> bool {
     text.is_ascii() && text.lines().all(|l| l.len() <= MARGIN || (l.ends_with(',') && l.len() - 1 <= MARGIN))

@@ -307,7 +307,7 @@ fn additional_tokens(name: &proc_macro2::Ident, map: &TokenStream) -> TokenStrea
     }
 }
 
-/// [`additional_tokens`] as prettyplease prints them in the struct (see [`declaration_text`]).
+/// [`additional_tokens`] as prettyplease prints them in the struct (see `declaration_text`).
 fn additional_text(name: &str, map: &str) -> Option<String> {
     let declaration = super::declaration_text(name, map)?;
     Some(format!(
