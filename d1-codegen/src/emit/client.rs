@@ -9,6 +9,7 @@
 //! * `OpSuccess` when more than one success status is declared (otherwise the body type).
 
 use super::templates;
+use super::types::type_lines;
 use super::{
     describe_sources, doc_attrs, fits, ident, inner_docs, members_text, path_tokens, render_crate_root, render_items,
     rust_header, spaced_after, type_text, type_tokens, Member, Options, Part, RootPart, Scope, MARGIN,
@@ -746,42 +747,9 @@ impl Read {
 }
 
 /// A type alone on its lines as the last argument of a broken generic argument list (indented
-/// `indent`), as prettyplease prints it (see [`long_type_lines`]), its comma not counted.
+/// `indent`), as prettyplease prints it (see [`type_lines`]), its comma not counted.
 fn argument_type(indent: usize, ty: &str) -> Option<String> {
-    long_type_lines(indent, "", ty, ",", false)
-}
-
-/// `{prefix}{ty}{suffix}` indented by `indent`, as prettyplease lays out a type: the layout of
-/// [`type_lines`](super::types::type_lines), for the long names of large specs too. A path
-/// without generic arguments too long for its line stays whole past the margin (prettyplease
-/// cannot break it), and a line indented more than 29 columns may hold 60 columns past its
-/// indentation (prettyplease's minimum space). Widths are counted in bytes, as prettyplease
-/// counts them. `None` where the generic arguments are not balanced.
-fn long_type_lines(indent: usize, prefix: &str, ty: &str, suffix: &str, counted: bool) -> Option<String> {
-    let pad = " ".repeat(indent);
-    let line = format!("{pad}{prefix}{ty}{suffix}\n");
-    let width = line.len() - 1 - if counted { 0 } else { suffix.len() };
-    if width <= MARGIN.max(indent + 60) {
-        return Some(line);
-    }
-    let Some(open) = ty.find('<') else { return Some(line) };
-    let args = ty[open + 1..].strip_suffix('>')?;
-    let mut out = format!("{pad}{prefix}{}\n", &ty[..=open]);
-    let (mut depth, mut start) = (0usize, 0);
-    for (i, c) in args.char_indices() {
-        match c {
-            '<' => depth += 1,
-            '>' => depth = depth.checked_sub(1)?,
-            ',' if depth == 0 => {
-                out.push_str(&long_type_lines(indent + 4, "", args[start..i].trim(), ",", true)?);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push_str(&long_type_lines(indent + 4, "", args[start..].trim(), ",", false)?);
-    out.push_str(&format!("{pad}>{suffix}\n"));
-    Some(out)
+    type_lines(indent, "", ty, ",", false)
 }
 
 /// Follow aliases to the type they name.
@@ -1419,7 +1387,7 @@ impl SendFn<'_> {
 /// `::std::result::Result<{root}::Response<{ok}>, {root}::Error<{error}>>` as prettyplease
 /// prints it between `head` and `tail` (`;` or ` {`) in an `impl`: on one line after `head` where
 /// it fits, else after `head_broken` (its last line indented one level: the parameters one per
-/// line) laid out as [`long_type_lines`] lays out a type, each type argument by [`argument_type`];
+/// line) laid out as [`type_lines`] lays out a type, each type argument by [`argument_type`];
 /// `None` where a line would break otherwise.
 fn result_text(head: &str, head_broken: &str, root: &str, ok: &str, error: &str, tail: &str) -> Option<String> {
     let ty = format!("::std::result::Result<{root}::Response<{ok}>, {root}::Error<{error}>>");
@@ -1430,7 +1398,7 @@ fn result_text(head: &str, head_broken: &str, root: &str, ok: &str, error: &str,
     let (lead, prefix) = head_broken.rsplit_once('\n').unwrap_or(("", head_broken));
     let prefix = prefix.strip_prefix("    ")?;
     let lead = if lead.is_empty() { String::new() } else { format!("{lead}\n") };
-    long_type_lines(4, prefix, &ty, tail, true).map(|lines| format!("{lead}{lines}"))
+    type_lines(4, prefix, &ty, tail, true).map(|lines| format!("{lead}{lines}"))
 }
 
 /// The answer of a `match raw.status()` arm of `send`, as text.
@@ -1571,7 +1539,7 @@ impl MethodFn<'_> {
 
     /// [`MethodFn::tokens`] as prettyplease prints them inside `impl Api` (one per operation):
     /// the signature on one line when it fits, else one parameter per line (see
-    /// [`long_type_lines`]) and the builder's generics broken where they do not fit after them;
+    /// [`type_lines`]) and the builder's generics broken where they do not fit after them;
     /// the call's constructor always broken (it never fits); the statements by
     /// [`statement_lines`]; the builder's literal on one line only where it is at most 34 columns
     /// wide (prettyplease's limit for a struct literal). `None` where a statement or a name has
@@ -1595,7 +1563,7 @@ impl MethodFn<'_> {
             for (i, param) in params.iter().enumerate() {
                 let last = i + 1 == params.len();
                 lines.push_str(&match param.split_once(": ") {
-                    Some((pat, ty)) => long_type_lines(8, &format!("{pat}: "), ty, ",", !last)?,
+                    Some((pat, ty)) => type_lines(8, &format!("{pat}: "), ty, ",", !last)?,
                     None => format!("        {param},\n"),
                 });
             }
@@ -1746,7 +1714,7 @@ fn answer_enum(doc: &str, name: &proc_macro2::Ident, variants: &[Variant], what:
     Ok(out)
 }
 
-/// The error for a type that [`type_text`] and [`long_type_lines`] cannot print: every type
+/// The error for a type that [`type_text`] and [`type_lines`] cannot print: every type
 /// that [`type_tokens`] makes is printable.
 fn unprintable(what: &str) -> Error {
     Error::new(&Location::new(what, ""), "internal error: a type has no text")
@@ -1764,7 +1732,7 @@ fn builder_struct(doc: &str, name: &proc_macro2::Ident, body: Option<&str>, what
     out.push_str(&head);
     out.push_str("    call: ::d1_runtime::client::Call<'c>,\n");
     if let Some(ty) = body {
-        out.push_str(&long_type_lines(4, "body: ", ty, ",", true).ok_or_else(|| unprintable(what))?);
+        out.push_str(&type_lines(4, "body: ", ty, ",", true).ok_or_else(|| unprintable(what))?);
     }
     out.push_str("}\n");
     Ok(out)
@@ -1849,7 +1817,7 @@ fn body_setter(doc: &str, ty: &Ty, what: &str) -> Result<Member, Error> {
     let signature = if one_line.len() - 1 <= MARGIN {
         one_line
     } else {
-        let body = long_type_lines(8, "body: ", ty, ",", false).ok_or_else(|| unprintable(what))?;
+        let body = type_lines(8, "body: ", ty, ",", false).ok_or_else(|| unprintable(what))?;
         format!("    pub fn body(\n        mut self,\n{body}    ) -> Self {{\n")
     };
     let mut out = String::new();
@@ -1861,7 +1829,7 @@ fn body_setter(doc: &str, ty: &Ty, what: &str) -> Result<Member, Error> {
 
 /// [`setter_tokens`] as prettyplease prints them inside the builder's `impl` (a spec has
 /// thousands), `statement` laid out by [`statement_lines`]: the signature on one line when it
-/// fits, else its parameters one per line (see [`long_type_lines`]); `None` where an
+/// fits, else its parameters one per line (see [`type_lines`]); `None` where an
 /// `impl Trait<…>` parameter would break.
 fn setter_text(doc: &str, name: &str, ty: &str, statement: &str) -> Option<String> {
     // Widths are counted in bytes, prettyplease counts characters.
@@ -1874,8 +1842,8 @@ fn setter_text(doc: &str, name: &str, ty: &str, statement: &str) -> Option<Strin
     } else {
         // `impl Trait<…>` breaks as the trait's path does.
         let value = match ty.strip_prefix("impl ") {
-            Some(bound) => long_type_lines(8, "value: impl ", bound, ",", false)?,
-            None => long_type_lines(8, "value: ", ty, ",", false)?,
+            Some(bound) => type_lines(8, "value: impl ", bound, ",", false)?,
+            None => type_lines(8, "value: ", ty, ",", false)?,
         };
         format!("    pub fn {name}(\n        mut self,\n{value}    ) -> Self {{\n")
     };

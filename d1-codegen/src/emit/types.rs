@@ -588,9 +588,10 @@ pub(super) fn type_lines(indent: usize, prefix: &str, ty: &str, suffix: &str, co
     if !line.is_ascii() {
         return None;
     }
-    // A comma that prettyplease prints only when it breaks the line may overrun the margin.
+    // A comma that prettyplease prints only when it breaks the line may overrun the margin; a
+    // line indented past 29 columns may hold 60 after its indentation (prettyplease's minimum).
     let width = line.len() - 1 - if counted { 0 } else { suffix.len() };
-    if width <= MARGIN {
+    if width <= MARGIN.max(indent + 60) {
         return Some(line);
     }
     // A path without generic arguments has nowhere to break: it stays whole past the margin.
