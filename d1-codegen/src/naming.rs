@@ -64,9 +64,28 @@ fn is_keyword(word: &str) -> bool {
     )
 }
 
-/// Module names the types crate uses for its own support code.
-/// (`lib`, `main` and `mod` would clash with crate-root file names.)
-pub const RESERVED_MODULES: &[&str] = &["common", "validation", "jwe", "lib", "main", "mod"];
+/// Names an API module must not take: what the generated crates' roots define beside the API
+/// modules (the types crate's `common`, `validation`, `jwe`; the client's re-exported `types`,
+/// `auth`, `error`, `oauth2`, `retry`, `new_correlation_id`; the server's `axum`, `finish`,
+/// `not_found`), and `lib`, `main`, `mod`, which would clash with crate-root file names. A test
+/// reads the roots of the generated crates and fails on a name missing here.
+pub const RESERVED_MODULES: &[&str] = &[
+    "common",
+    "validation",
+    "jwe",
+    "types",
+    "auth",
+    "error",
+    "oauth2",
+    "retry",
+    "new_correlation_id",
+    "axum",
+    "finish",
+    "not_found",
+    "lib",
+    "main",
+    "mod",
+];
 
 fn escape(ident: String, fallback: &str) -> String {
     let ident = if ident.is_empty() { fallback.to_string() } else { ident };
@@ -814,6 +833,41 @@ mod tests {
         assert_eq!(operation_method_name("clone", false, "POST", "/a:copy"), "copy");
         assert_eq!(operation_method_name("new", false, "POST", "/things:new"), "post_new");
         assert_eq!(operation_method_name("into_x", false, "POST", "/things:into_x"), "post_into_x");
+    }
+
+    /// Every lower-case name the generated crates' roots bring in (`use`, `mod`), other than the
+    /// API modules, is reserved: an API module of that name would clash with it.
+    #[test]
+    fn crate_root_names_are_reserved_for_modules() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../d1-generated");
+        let mut names = Vec::new();
+        for krate in ["d1-types", "d1-client", "d1-server"] {
+            let lib = std::fs::read_to_string(root.join(krate).join("src/lib.rs")).expect("generated lib.rs");
+            // `pub use a::{b, c};` over several lines is joined first.
+            let joined = lib.replace(",\n", ", ").replace("{\n", "{");
+            for line in joined.lines().map(str::trim) {
+                let Some(item) = line.strip_prefix("pub use ").or_else(|| line.strip_prefix("use ")) else {
+                    if let Some(module) = line.strip_prefix("mod ") {
+                        names.push(module.trim_end_matches(';').to_string());
+                    }
+                    continue;
+                };
+                let item = item.trim_end_matches(';');
+                let listed = match item.split_once('{') {
+                    Some((_, list)) => list.trim_end_matches('}').split(',').map(str::trim).collect::<Vec<_>>(),
+                    None => vec![item],
+                };
+                for name in listed {
+                    let name = name.rsplit([' ', ':']).next().unwrap_or(name);
+                    names.push(name.to_string());
+                }
+            }
+        }
+        let lower: Vec<&String> = names.iter().filter(|n| n.starts_with(|c: char| c.is_ascii_lowercase())).collect();
+        assert!(lower.len() >= 8, "too few root names found: {lower:?}");
+        for name in lower {
+            assert!(RESERVED_MODULES.contains(&name.as_str()), "`{name}` is defined at a crate root but not reserved");
+        }
     }
 
     #[test]
