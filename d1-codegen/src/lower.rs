@@ -902,6 +902,16 @@ impl<'a> SpecLowering<'a> {
                     ),
                 );
             }
+            if let Some(offset) = compiled.pcre_anchor() {
+                self.warn(
+                    &at.child("pattern"),
+                    format!(
+                        "pattern `{p}`: `\\A`, `\\Z` and `\\z` (from character {offset}) are anchors in PCRE, Java \
+                         and Python, read here as `^` and `$`; ECMA-262 would read them as plain letters that \
+                         no real value contains; the spec should write `^` and `$`"
+                    ),
+                );
+            }
             if compiled.accepts_almost_anything() {
                 self.warn(
                     &at.child("pattern"),

@@ -75,6 +75,8 @@ pub struct CompiledPattern {
     unicode_source: String,
     /// See [`CompiledPattern::literal_brace`].
     literal_brace: Option<usize>,
+    /// See [`CompiledPattern::pcre_anchor`].
+    pcre_anchor: Option<usize>,
     plan: Plan,
     almost_anything: bool,
     anchored: bool,
@@ -174,6 +176,7 @@ fn compile_uncached(pattern: &str) -> Result<CompiledPattern, PatternError> {
     }
     let unicode_source = unicode_source.to_owned();
     let literal_brace = parsed.as_ref().ok().and_then(|p| p.literal_brace);
+    let pcre_anchor = parsed.as_ref().ok().and_then(|p| p.pcre_anchor);
     let node = match parsed {
         Ok(parsed) => backref::expand(parsed.node),
         Err(e) => Node::Opaque(if e.message.contains("nested too deeply") {
@@ -185,6 +188,7 @@ fn compile_uncached(pattern: &str) -> Result<CompiledPattern, PatternError> {
     let mut compiled = analyse(pattern, node);
     compiled.unicode_source = unicode_source;
     compiled.literal_brace = literal_brace;
+    compiled.pcre_anchor = pcre_anchor;
     Ok(compiled)
 }
 
@@ -232,6 +236,12 @@ impl CompiledPattern {
     /// (`[a-z]{1-70}`), so that ECMA-262 reads it, and what follows, as plain text.
     pub fn literal_brace(&self) -> Option<usize> {
         self.literal_brace
+    }
+
+    /// The character offset of a PCRE anchor (`\A`, `\Z`, `\z`) read as `^` or `$`, though
+    /// ECMA-262's Annex B reads it as a plain letter.
+    pub fn pcre_anchor(&self) -> Option<usize> {
+        self.pcre_anchor
     }
 
     /// The pattern as written.
@@ -314,6 +324,7 @@ fn analyse(pattern: &str, node: Node) -> CompiledPattern {
         source: pattern.to_owned(),
         unicode_source: pattern.to_owned(),
         literal_brace: None,
+        pcre_anchor: None,
         plan: Plan::Engine { reason: String::new() },
         almost_anything: false,
         anchored: starts && ends,

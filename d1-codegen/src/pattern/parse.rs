@@ -133,6 +133,8 @@ pub(super) struct Parsed {
     /// Where a `{` followed by a digit or `,` is read as a plain character because what follows
     /// is not a quantifier (`[a-z]{1-70}`): a repetition was probably meant.
     pub literal_brace: Option<usize>,
+    /// The character offset of the first PCRE anchor (`\A`, `\Z`, `\z`) read as `^` or `$`.
+    pub pcre_anchor: Option<usize>,
 }
 
 pub(super) fn parse(pattern: &str) -> Result<Parsed, SyntaxError> {
@@ -142,11 +144,17 @@ pub(super) fn parse(pattern: &str) -> Result<Parsed, SyntaxError> {
         depth: 0,
         rewrites: Vec::new(),
         literal_brace: None,
+        pcre_anchor: None,
         captures: 0,
     };
     let node = p.disjunction()?;
     match p.peek() {
-        None => Ok(Parsed { node, unicode_source: p.unicode_source(), literal_brace: p.literal_brace }),
+        None => Ok(Parsed {
+            node,
+            unicode_source: p.unicode_source(),
+            literal_brace: p.literal_brace,
+            pcre_anchor: p.pcre_anchor,
+        }),
         Some(')') => p.fail(p.pos, "unmatched `)`"),
         Some(c) => p.fail(p.pos, format!("unexpected `{c}`")),
     }
@@ -178,6 +186,7 @@ struct Parser {
     /// Annex B syntax to rewrite for Unicode mode: `(offset, length, replacement)`.
     rewrites: Vec<(usize, usize, String)>,
     literal_brace: Option<usize>,
+    pcre_anchor: Option<usize>,
     /// Capturing groups opened so far.
     captures: u32,
 }
@@ -260,6 +269,16 @@ impl Parser {
                 '$' => {
                     self.pos += 1;
                     (Node::End, false)
+                }
+                // PCRE's, Java's and Python's anchors, which Annex B would read as the letters
+                // themselves (so that no real value matches): read as the author meant them, and
+                // reported (see `pcre_anchor`).
+                '\\' if matches!(self.peek_at(1), Some('A' | 'Z' | 'z')) => {
+                    let start_anchor = self.peek_at(1) == Some('A');
+                    self.rewrites.push((start, 2, if start_anchor { "^" } else { "$" }.to_string()));
+                    self.pcre_anchor.get_or_insert(start);
+                    self.pos += 2;
+                    (if start_anchor { Node::Start } else { Node::End }, false)
                 }
                 '\\' if matches!(self.peek_at(1), Some('b' | 'B')) => {
                     self.pos += 2;
@@ -538,7 +557,8 @@ impl Parser {
                     start,
                     format!(
                         "`\\{c}` is an anchor in PCRE, Java and Python but not in ECMA-262, whose Annex B \
-                         reads it as a plain `{c}`: no real value would match; write `^` or `$` for an anchor"
+                         reads it as a plain `{c}` (and `\\G` or an anchor in a class has no reading as \
+                         an anchor): write `^` or `$` for an anchor"
                     ),
                 )
             }

@@ -349,6 +349,22 @@ fn word_boundaries_compile() {
     }
 }
 
+/// PCRE's `\A`, `\Z` and `\z` are read as `^` and `$` (reported), not as Annex B's letters.
+#[test]
+fn pcre_anchors_are_read_as_anchors() {
+    let c = compiled(r"\A[a-z]+(\.[a-z]+)*\Z");
+    assert!(!c.needs_engine(), "{:?}", c.engine_reason());
+    assert!(c.is_anchored());
+    assert_eq!(c.pcre_anchor(), Some(0));
+    let cases = [("abc", true), ("a.b", true), ("Aabc", false), ("abcZ", false), ("1abc", false), ("", false)];
+    for (s, expected) in cases {
+        assert_eq!(c.eval(s), expected, "{s:?}");
+    }
+    let c = compiled(r"^x\z");
+    assert_eq!((c.pcre_anchor(), c.eval("x"), c.eval("xz")), (Some(2), true, false));
+    assert_eq!(compiled("^a$").pcre_anchor(), None);
+}
+
 /// A lone surrogate in a class adds nothing: no `str` holds one. regress 0.12 gets this
 /// class wrong (it matches "ba"); the expectations are what V8 (node 18) answers, with and
 /// without the `u` flag alike.
@@ -376,8 +392,8 @@ fn invalid_patterns_are_located_errors() {
         ("^*", 1),
         ("a{1}{2}", 4),
         ("{2}", 0),
-        (r"a\Z", 1),
-        (r"\A[a-z]", 0),
+        (r"a\G", 1),
+        (r"[\A]", 1),
         (r"[\p{L}-a]", 1),
         ("(?=a)+", 5),
         ("\\u{110000}", 0),
