@@ -1180,13 +1180,7 @@ fn handler(
         steps.push(match text {
             Some(text) => Member::Text(text),
             None => {
-                let form_fields: Vec<TokenStream> = form
-                    .iter()
-                    .map(|(name, kind)| {
-                        let kind = path_tokens(kind);
-                        quote!((#name, #kind))
-                    })
-                    .collect();
+                let form_fields = form_field_tokens(&form);
                 let check = check.tokens(&quote!(value), &quote!(::std::option::Option::None));
                 body_step_tokens(&type_tokens(ir, &body.ty, scope), body.required, &form_fields, &check).into()
             }
@@ -1330,6 +1324,18 @@ impl Extract<'_> {
 }
 
 /// The statement reading the body of type `ty`, checking it with `check`.
+/// A form body's fields as the `(name, kind)` tuples `body_step_tokens` lists: each name a
+/// string literal, each kind a path.
+fn form_field_tokens(fields: &[(String, String)]) -> Vec<TokenStream> {
+    fields
+        .iter()
+        .map(|(name, kind)| {
+            let kind = path_tokens(kind);
+            quote!((#name, #kind))
+        })
+        .collect()
+}
+
 fn body_step_tokens(ty: &TokenStream, required: bool, form_fields: &[TokenStream], check: &TokenStream) -> TokenStream {
     let missing = if required {
         quote!(inputs.violations.push(::d1_runtime::server::In::Body, "", "is required");)
@@ -2416,13 +2422,7 @@ mod tests {
                         (name.clone(), format!("::d1_runtime::server::Scalar::{}", kinds[(n + i) % 3]))
                     })
                     .collect();
-                let form_fields: Vec<TokenStream> = fields
-                    .iter()
-                    .map(|(name, kind)| {
-                        let kind = path_tokens(kind);
-                        quote!((#name, #kind))
-                    })
-                    .collect();
+                let form_fields = form_field_tokens(&fields);
                 let fields_text: Vec<(String, String)> =
                     fields.iter().map(|(name, kind)| (Literal::string(name).to_string(), kind.clone())).collect();
                 let lines = check.text("value", 20).unwrap_or_default();
