@@ -84,6 +84,17 @@ pub fn main(_args: &[String]) -> ExitCode {
 
 #[cfg(unix)]
 pub fn main(args: &[String]) -> ExitCode {
+    if let [flag, spec, folder] = args
+        && flag == "--cut"
+    {
+        return match write_parts(Path::new(spec), Path::new(folder)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("scaling --cut: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let options = match parse_args(args) {
         Ok(options) => options,
         Err(e) => {
@@ -127,13 +138,10 @@ fn run(options: &Options) -> Result<(), String> {
             api.join(name)
         };
         eprintln!("cutting {name}");
-        let text = std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-        let document: Value =
-            serde_json::from_slice(&text).map_err(|e| format!("{}: not JSON: {e}", file.display()))?;
+        let folder = work.join(families.len().to_string());
         let mut parts = Vec::new();
-        for (i, (paths, part)) in cut(&document, text.len()).into_iter().enumerate() {
-            let spec = work.join(format!("{}-{i}.json", families.len()));
-            std::fs::write(&spec, &part).map_err(|e| format!("cannot write {}: {e}", spec.display()))?;
+        for (paths, spec) in cut_in_child(&file, &folder)? {
+            let bytes = std::fs::metadata(&spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))?.len();
             let ours = best_of(options.runs, || ours(&root, &spec, options.timeout))?;
             let progenitor = match &options.progenitor {
                 Some(bin) => Some(best_of(options.runs, || {
@@ -144,7 +152,7 @@ fn run(options: &Options) -> Result<(), String> {
             eprintln!(
                 "  {:>6} paths {:>7.2} MB  ours {:<13} {:>6.0} ms{}",
                 paths,
-                part.len() as f64 / MB,
+                bytes as f64 / MB,
                 ours.outcome.label(),
                 ours.cpu.as_secs_f64() * 1e3,
                 progenitor
@@ -153,7 +161,7 @@ fn run(options: &Options) -> Result<(), String> {
                     .unwrap_or_default()
             );
             let _ = std::fs::remove_file(&spec);
-            parts.push(Part { paths, bytes: part.len() as u64, ours, progenitor });
+            parts.push(Part { paths, bytes, ours, progenitor });
         }
         families.push((name.clone(), parts));
     }
@@ -164,6 +172,45 @@ fn run(options: &Options) -> Result<(), String> {
     std::fs::write(&path, markdown(&root, options, &families))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     eprintln!("wrote {}", path.display());
+    Ok(())
+}
+
+/// Cuts `spec` into `folder` in a child process (`xtask scaling --cut SPEC FOLDER`), so that
+/// this one never holds a large document: a child started from a large parent begins with the
+/// parent's resident size as its peak, which would be reported as the child's.
+#[cfg(unix)]
+fn cut_in_child(spec: &Path, folder: &Path) -> Result<Vec<(usize, PathBuf)>, String> {
+    let this = std::env::current_exe().map_err(|e| format!("cannot find the xtask binary: {e}"))?;
+    let output = Command::new(this)
+        .args(["scaling", "--cut"])
+        .arg(spec)
+        .arg(folder)
+        .output()
+        .map_err(|e| format!("cannot start the cutting process: {e}"))?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).trim().to_string());
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| {
+            let (paths, file) = line.split_once(' ').ok_or_else(|| format!("unexpected line from --cut: {line}"))?;
+            let paths = paths.parse().map_err(|_| format!("unexpected line from --cut: {line}"))?;
+            Ok((paths, PathBuf::from(file)))
+        })
+        .collect()
+}
+
+/// `--cut SPEC FOLDER`: writes the parts of `spec` as `FOLDER/K.json`, and prints one line per
+/// part, `PATHS FILE`, smallest first.
+fn write_parts(spec: &Path, folder: &Path) -> Result<(), String> {
+    let text = std::fs::read(spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
+    let document: Value = serde_json::from_slice(&text).map_err(|e| format!("{}: not JSON: {e}", spec.display()))?;
+    std::fs::create_dir_all(folder).map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+    for (i, (paths, part)) in cut(&document, text.len()).into_iter().enumerate() {
+        let file = folder.join(format!("{i}.json"));
+        std::fs::write(&file, part).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        println!("{paths} {}", file.display());
+    }
     Ok(())
 }
 
