@@ -364,12 +364,21 @@ pub struct Struct {
     pub fields: Vec<Field>,
     pub deny_unknown_fields: bool,
     /// Extra properties allowed by `additionalProperties: <schema>`, collected into a map.
-    pub additional: Option<TypeRef>,
+    pub additional: Option<Additional>,
     /// A JWE plaintext: redacted, zeroized, no public serde.
     pub plaintext: bool,
     /// Name of the constructor taking the required members (emitted only when there are some;
     /// a struct without required members derives `Default` instead).
     pub constructor: String,
+}
+
+/// The member of a struct that collects the properties it does not name.
+#[derive(Clone, Debug, PartialEq, Hash)]
+pub struct Additional {
+    /// The type of each value (the keys are strings).
+    pub ty: TypeRef,
+    /// The member's Rust name: `additional_properties`, numbered past a field of that name.
+    pub ident: String,
 }
 
 impl Struct {

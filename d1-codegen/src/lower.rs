@@ -1658,7 +1658,7 @@ fn builtin_variant_name(ty: &TypeRef) -> &'static str {
     }
 }
 
-/// A struct with its constructor and setters named.
+/// A struct with its constructor, setters and map of additional properties named.
 fn structure(
     mut fields: Vec<Field>,
     deny_unknown_fields: bool,
@@ -1669,6 +1669,8 @@ fn structure(
     for (field, setter) in fields.iter_mut().zip(setters) {
         field.setter = setter;
     }
+    let additional = additional
+        .map(|ty| Additional { ty, ident: naming::additional_member(fields.iter().map(|f| f.ident.as_str())) });
     Struct { fields, deny_unknown_fields, additional, plaintext, constructor: naming::CONSTRUCTOR.to_string() }
 }
 
@@ -1749,7 +1751,8 @@ fn shape(types: &[TypeDef], ty: &TypeRef, depth: usize) -> ParamShape {
             TypeKind::Alias(target) => shape(types, target, depth + 1),
             TypeKind::ReExport(target) => shape(types, &TypeRef::Named(*target), depth + 1),
             TypeKind::Struct(s) => {
-                let flat = s.fields.iter().all(|f| scalar(&f.ty)) && s.additional.as_ref().is_none_or(scalar);
+                let flat =
+                    s.fields.iter().all(|f| scalar(&f.ty)) && s.additional.as_ref().is_none_or(|a| scalar(&a.ty));
                 if flat {
                     ParamShape::Flat
                 } else {

@@ -438,6 +438,13 @@ pub fn setters<'a>(idents: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     idents.into_iter().map(|i| taken.unique(format!("with_{}", i.trim_end_matches('_')))).collect()
 }
 
+/// The member holding a struct's additional properties, from its fields' idents:
+/// `additional_properties`, or `additional_properties2` when a field has that name already.
+pub fn additional_member<'a>(idents: impl IntoIterator<Item = &'a str>) -> String {
+    let mut taken: Names = idents.into_iter().map(str::to_string).collect();
+    taken.unique("additional_properties".to_string())
+}
+
 /// The names taken in one scope (a module's types, a struct's fields, an enum's variants…);
 /// [`Names::unique`] takes the next one.
 #[derive(Clone, Debug, Default)]
@@ -736,7 +743,7 @@ fn map_kind(kind: &mut TypeKind, f: &impl Fn(TypeId) -> TypeId) {
                 map_ref(&mut field.ty, f);
             }
             if let Some(a) = &mut s.additional {
-                map_ref(a, f);
+                map_ref(&mut a.ty, f);
             }
         }
         TypeKind::OneOf(o) => {
@@ -929,5 +936,7 @@ mod tests {
     fn setter_names() {
         assert_eq!(setters(["card_id", "type_", "new"]), ["with_card_id", "with_type", "with_new"]);
         assert_eq!(setters(["a_", "a"]), ["with_a", "with_a2"]);
+        assert_eq!(additional_member(["id", "name"]), "additional_properties");
+        assert_eq!(additional_member(["additional_properties"]), "additional_properties2");
     }
 }

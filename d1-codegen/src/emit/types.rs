@@ -280,14 +280,13 @@ fn structure(ir: &Ir, def: &TypeDef, s: &Struct, scope: Scope<'_>, what: &str) -
         .collect();
     let mut extra = None;
     if let Some(additional) = &s.additional {
-        let mut taken: crate::naming::Names = s.fields.iter().map(|f| f.ident.clone()).collect();
-        let name = ident(&taken.unique("additional_properties".to_string()));
+        let name = ident(&additional.ident);
         let map =
-            format!("::std::collections::BTreeMap<::std::string::String, {}>", type_string(ir, additional, scope));
+            format!("::std::collections::BTreeMap<::std::string::String, {}>", type_string(ir, &additional.ty, scope));
         members.push(match additional_text(&name.to_string(), &map) {
             Some(text) => Member::Text(text),
             None => {
-                let ty = type_tokens(ir, additional, scope);
+                let ty = type_tokens(ir, &additional.ty, scope);
                 additional_tokens(&name, &quote!(::std::collections::BTreeMap<::std::string::String, #ty>)).into()
             }
         });

@@ -217,7 +217,7 @@ impl<'a> Checks<'a> {
                 // What to do with a member the struct does not name: check it, or report it.
                 let others = match &s.additional {
                     Some(additional) => {
-                        let inner = self.expr(additional, quote!(member), none());
+                        let inner = self.expr(&additional.ty, quote!(member), none());
                         (!inner.is_empty()).then(|| {
                             (
                                 quote!((key, member) in object),
