@@ -169,6 +169,8 @@ pub(crate) struct Run {
     pub(crate) rss_kib: u64,
     /// Generator warnings (constructs generated less precisely than the spec asked).
     pub(crate) warnings: usize,
+    /// Bytes of the generated files (0 unless it generated).
+    pub(crate) output_bytes: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -364,7 +366,21 @@ pub(crate) fn run_generator(mut command: Command, out: &Path, spec: &Path, timeo
         Some(code) if code < 0 => Outcome::Crash(format!("signal {}", -code)),
         Some(_) => classify_error(&stderr, &file_name),
     };
-    Ok(Run { outcome, cpu: measured.cpu, rss_kib: measured.rss_kib, warnings })
+    let output_bytes = if outcome == Outcome::Generated { tree_bytes(out) } else { 0 };
+    Ok(Run { outcome, cpu: measured.cpu, rss_kib: measured.rss_kib, warnings, output_bytes })
+}
+
+/// The bytes of every file under `folder`.
+fn tree_bytes(folder: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(folder) else { return 0 };
+    entries
+        .flatten()
+        .map(|entry| match entry.file_type() {
+            Ok(kind) if kind.is_dir() => tree_bytes(&entry.path()),
+            Ok(_) => entry.metadata().map_or(0, |m| m.len()),
+            Err(_) => 0,
+        })
+        .sum()
 }
 
 /// openapi-spec-validator's verdict on one spec: `Some(true)` when it exits 0, `None` when it
@@ -397,7 +413,7 @@ pub(crate) fn run_progenitor(bin: &Path, spec: &Path, out: &Path, timeout: Durat
         Some(code) if code < 0 => Outcome::Crash(format!("signal {}", -code)),
         Some(_) => Outcome::Refused(first_line(&stderr)),
     };
-    Ok(Run { outcome, cpu: measured.cpu, rss_kib: measured.rss_kib, warnings: 0 })
+    Ok(Run { outcome, cpu: measured.cpu, rss_kib: measured.rss_kib, warnings: 0, output_bytes: 0 })
 }
 
 /// The generator's error, from its `error: FILE#POINTER: message` line.
@@ -783,8 +799,12 @@ impl Report<'_> {
         };
         let _ = writeln!(
             s,
-            "\nBy spec size (generated specs; CPU per MB of spec from 0.1 MB up):\n\n\
-             | size | specs | median CPU, ms | median CPU per MB, ms |{head}\n|---|---:|---:|---:|{rule}"
+            "\nBy spec size (generated specs; CPU per MB of spec from 0.1 MB up). What a byte of spec \
+             turns into differs from spec to spec, so the bands also give the bytes of Rust written per \
+             byte of spec, and the CPU per MB of Rust written (`cargo xtask scaling` holds the content \
+             steady and varies the size instead, see `docs/scaling.md`):\n\n\
+             | size | specs | median CPU, ms | median CPU per MB, ms | Rust bytes per spec byte | CPU per MB of Rust, ms |{head}\n\
+             |---|---:|---:|---:|---:|---:|{rule}"
         );
         for (low, high) in [(0.0, 0.1), (0.1, 0.3), (0.3, 1.0), (1.0, 3.0), (3.0, 10.0), (10.0, f64::INFINITY)] {
             let in_band = |r: &&SpecResult| (low..high).contains(&(r.bytes as f64 / MB));
@@ -804,8 +824,21 @@ impl Report<'_> {
                 }
             };
             let range = if high.is_finite() { format!("{low}–{high} MB") } else { format!("≥ {low} MB") };
-            let mut row =
-                format!("| {range} | {} | {:.0} | {} |", cpu.len(), quantile(&cpu, 0.5), per_mb_cell(&ours_per_mb));
+            let output_ratio = sorted(ours.iter().map(|r| r.ours.output_bytes as f64 / r.bytes as f64).collect());
+            let per_output_mb = sorted(
+                ours.iter()
+                    .filter(|r| r.ours.output_bytes > 0)
+                    .map(|r| r.ours.cpu.as_secs_f64() * 1e3 / (r.ours.output_bytes as f64 / MB))
+                    .collect(),
+            );
+            let mut row = format!(
+                "| {range} | {} | {:.0} | {} | {:.1} | {:.0} |",
+                cpu.len(),
+                quantile(&cpu, 0.5),
+                per_mb_cell(&ours_per_mb),
+                quantile(&output_ratio, 0.5),
+                quantile(&per_output_mb, 0.5)
+            );
             if baseline {
                 let both: Vec<(&SpecResult, &Run)> = ours
                     .iter()

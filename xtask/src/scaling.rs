@@ -461,17 +461,18 @@ fn markdown(root: &Path, options: &Options, families: &[(String, Vec<Part>)]) ->
         if progenitor {
             let _ = writeln!(
                 s,
-                "| paths | MB | d1-codegen | CPU, ms | per MB, ms | RSS, MB | progenitor | CPU, ms | per MB, ms | RSS, MB |\n|---:|---:|---|---:|---:|---:|---|---:|---:|---:|"
+                "| paths | MB | d1-codegen | CPU, ms | per MB, ms | RSS, MB | Rust written, MB | progenitor | CPU, ms | per MB, ms | RSS, MB |\n|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|"
             );
         } else {
             let _ = writeln!(
                 s,
-                "| paths | MB | d1-codegen | CPU, ms | per MB, ms | RSS, MB |\n|---:|---:|---|---:|---:|---:|"
+                "| paths | MB | d1-codegen | CPU, ms | per MB, ms | RSS, MB | Rust written, MB |\n|---:|---:|---|---:|---:|---:|---:|"
             );
         }
         for part in parts {
             let mb = part.bytes as f64 / MB;
-            let _ = write!(s, "| {} | {:.2} | {} |", part.paths, mb, cells(&part.ours, mb));
+            let rust = part.ours.output_bytes as f64 / MB;
+            let _ = write!(s, "| {} | {:.2} | {} | {rust:.1} |", part.paths, mb, cells(&part.ours, mb));
             if let Some(theirs) = &part.progenitor {
                 let _ = write!(s, " {} |", cells(theirs, mb));
             }
@@ -540,8 +541,13 @@ mod tests {
 
     #[test]
     fn a_linear_cost_fits_an_exponent_of_one() {
-        let run =
-            |ms: u64| Run { outcome: Outcome::Generated, cpu: Duration::from_millis(ms), rss_kib: 0, warnings: 0 };
+        let run = |ms: u64| Run {
+            outcome: Outcome::Generated,
+            cpu: Duration::from_millis(ms),
+            rss_kib: 0,
+            warnings: 0,
+            output_bytes: 0,
+        };
         let runs = [(100_000, run(10)), (1_000_000, run(100)), (10_000_000, run(1000))];
         assert_eq!(fit(runs.iter().map(|(b, r)| (*b, r))), "1.00 | 1.00×");
         let quadratic = [(1_000_000, run(10)), (10_000_000, run(1000))];
