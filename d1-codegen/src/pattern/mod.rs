@@ -344,6 +344,9 @@ fn analyse(pattern: &str, node: Node) -> CompiledPattern {
         return compiled;
     }
     compiled.description = format!("matches {}, {where_}", code(pattern));
+    // A sequence of single characters is reduced by `reduce_unanchored` below, which also says
+    // so in the description.
+    let body = if as_sequence(&body).is_some() { body } else { trim_unanchored(body, anchored_start, anchored_end) };
     let program = |body: &Node| match program::build(body, anchored_start, anchored_end) {
         Some(program) => Plan::Program(program),
         None => Plan::Engine { reason: "needs too large an automaton".to_owned() },
@@ -638,6 +641,60 @@ fn reduce_unanchored(mut atoms: Vec<Atom>, anchored_start: bool, anchored_end: b
         }
     }
     atoms
+}
+
+/// [`reduce_unanchored`] for any pattern: without `$`, a match of `A X{n,m}` can stop after
+/// `X{n}` (and drop `X{0,m}` entirely), in each alternative and inside a trailing group; without
+/// `^`, likewise at the front. The matches that are left are prefixes (suffixes) of the ones
+/// dropped, with every assertion read at the same position, so the values that match are the
+/// same. AWS's `…:(\w|\/|-){1,1011}` needs no automaton of 1,011 steps then.
+fn trim_unanchored(node: Node, anchored_start: bool, anchored_end: bool) -> Node {
+    let node = if anchored_end { node } else { trim(node, End::Last) };
+    if anchored_start {
+        node
+    } else {
+        trim(node, End::First)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum End {
+    First,
+    Last,
+}
+
+fn trim(node: Node, end: End) -> Node {
+    match node {
+        Node::Alt(alternatives) => Node::Alt(alternatives.into_iter().map(|a| trim(a, end)).collect()),
+        Node::Capture { index, node } => Node::Capture { index, node: Box::new(trim(*node, end)) },
+        Node::Repeat { min: 0, .. } => Node::Empty,
+        Node::Repeat { node, min, .. } => Node::Repeat { node, min, max: Some(min) },
+        Node::Concat(mut items) => {
+            loop {
+                let outer = match end {
+                    End::First => items.first_mut(),
+                    End::Last => items.last_mut(),
+                };
+                let Some(outer) = outer else { break };
+                let trimmed = trim(std::mem::replace(outer, Node::Empty), end);
+                let dropped = trimmed == Node::Empty;
+                *outer = trimmed;
+                if !dropped {
+                    break;
+                }
+                match end {
+                    End::First => items.remove(0),
+                    End::Last => items.pop().unwrap_or(Node::Empty),
+                };
+            }
+            match items.len() {
+                0 => Node::Empty,
+                1 => items.pop().unwrap_or(Node::Empty),
+                _ => Node::Concat(items),
+            }
+        }
+        other => other,
+    }
 }
 
 fn sequence_node(atoms: &[Atom]) -> Node {

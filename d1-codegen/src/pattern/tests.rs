@@ -132,6 +132,30 @@ fn lookbehinds_and_large_automata_use_the_nfa() {
     }
 }
 
+/// Without `$` (`^`), what a match may go on (start) with constrains nothing: a trailing
+/// (leading) `X{n,m}` counts as `X{n}`, in every alternative and inside groups, so AWS's ARN
+/// patterns need an NFA of a few hundred states rather than one of a thousand steps.
+#[test]
+fn unanchored_ends_trim_repetitions() {
+    let arn = r"arn:aws(-[\w]+)*:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[0-9]{12}:(\w|\/|-){1,1011}";
+    let long = format!("arn:aws:s3:x:123456789012:{}", "a".repeat(2000));
+    let cases: [(&str, &[&str]); 4] = [
+        (arn, &["arn:aws:s3:x:123456789012:b", "xarn:aws-cn:s3::123456789012:/", "arn:aws:s3:x:123456789012:", &long]),
+        (r"(ab|c{2,900})|x(yz){3,}", &["ab", "cc", "c", "xyzyzyz", "xyzyz", "zab", "ccccccccc"]),
+        (r"(?:a{2,700}|b)z$", &["az", "aaz", "aaaaaaaaz", "bz", "z", "qaaz"]),
+        (r"^(?:k{0,500}|(m){2,600})\b", &["", "k", "mm", "m", "m.", "mm!", "kkk"]),
+    ];
+    for (p, inputs) in cases {
+        let c = compiled(p);
+        let small = if p == arn { expr(p).len() < 40_000 } else { c.strategy() == "dfa" };
+        assert!(small, "{p:?}: {}, {} bytes", c.strategy(), expr(p).len());
+        let re = regress::Regex::with_flags(p, "u").expect("valid");
+        for s in inputs {
+            assert_eq!(c.eval(s), re.find(s).is_some(), "{p:?} on {s:?}");
+        }
+    }
+}
+
 /// `^` and `$` anywhere are assertions on the position, which the automaton knows.
 #[test]
 fn anchors_anywhere_compile_to_automata() {
