@@ -3,14 +3,21 @@
 //! Across the corpus, CPU per MB differs from spec to spec with what a byte of spec turns into
 //! (Microsoft Graph's 11,000 small operations give 9.5 bytes of Rust per byte of JSON, most specs
 //! 3 to 6), so bands of unrelated specs cannot show whether the cost itself is linear. This command
-//! holds the content steady and varies the size: it cuts each spec into nested parts, the first
-//! `n` paths of the document together with every component they reach (`$ref`s followed
-//! transitively) and all security schemes, with `n` chosen so that the parts are about 0.1, 0.2,
-//! 0.5, 1, 2, 5, 10, 20 and 50 MB, up to the whole file. Each part runs `--runs` times in its own
-//! process (`xtask codegen --spec PART`, all three crates), and with `--progenitor BIN` progenitor
-//! runs on the same parts in the same session; the best run of each counts. The table of CPU per
-//! MB, and the exponent of a least-squares fit of log CPU against log size, go to
-//! `docs/scaling.md` (or `--report FILE`).
+//! varies the size of one spec at a time, two ways:
+//!
+//! - `--cut SPEC`: nested parts of a large spec, the first `n` paths of the document together with
+//!   every component they reach (`$ref`s followed transitively) and all security schemes, with `n`
+//!   chosen so that the parts are about 0.1, 0.2, 0.5, 1, 2, 5, 10, 20 and 50 MB, up to the whole
+//!   file. Real content, but the mix changes from part to part (the first paths of a spec may
+//!   reach most of its schemas).
+//! - `--copies SPEC`: `k` copies of a small spec in one document (copy `i` under `/copy{i}`, its
+//!   components and operation ids suffixed `Copy{i}`), `k` chosen for the same sizes up to 20 MB:
+//!   the same mix at every size, so a linear cost gives a flat CPU per MB.
+//!
+//! Each part runs `--runs` times in its own process (`xtask codegen --spec PART`, all three
+//! crates), and with `--progenitor BIN` progenitor runs on the same parts in the same session; the
+//! best run of each counts. The table of CPU per MB, and the exponent of a least-squares fit of
+//! log CPU against log size, go to `docs/scaling.md` (or `--report FILE`).
 
 use crate::corpus::{Outcome, Run, MB};
 use serde_json::{Map, Value};
@@ -20,29 +27,58 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Duration;
 
-/// Specs cut when no `--spec` is given (paths under the corpus's `api/`): the largest spec that
-/// must stay within 5 s, and three families of another shape.
-const DEFAULT_SPECS: [&str; 4] = [
-    "microsoft.com/graph.json",
-    "github.com/api.github.com.json",
-    "stripe.com.json",
-    "googleapis.com/contentwarehouse.json",
+/// What is measured when neither `--cut` nor `--copies` is given (paths under the corpus's
+/// `api/`): the 20 MB spec that must stay within 5 s and two other large shapes, cut; copies of a
+/// 0.1 MB spec that progenitor generates too.
+const DEFAULT_FAMILIES: [(Way, &str); 4] = [
+    (Way::Cut, "microsoft.com/graph.json"),
+    (Way::Cut, "github.com/api.github.com.json"),
+    (Way::Cut, "stripe.com.json"),
+    (Way::Copies, "googleapis.com/calendar.json"),
 ];
+
+/// How a spec is made into specs of several sizes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Way {
+    Cut,
+    Copies,
+}
+
+impl Way {
+    fn name(self) -> &'static str {
+        match self {
+            Way::Cut => "cut",
+            Way::Copies => "copies",
+        }
+    }
+
+    /// What the count of a part counts.
+    fn unit(self) -> &'static str {
+        match self {
+            Way::Cut => "paths",
+            Way::Copies => "copies",
+        }
+    }
+}
+
+/// The largest a spec made of copies gets.
+const MAX_COPIES_MB: f64 = 20.0;
 
 /// The sizes parts are cut at, in MB (each part is the first one at least this large).
 const TARGETS_MB: [f64; 9] = [0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0];
 
 const USAGE: &str = "usage: cargo xtask scaling [options]
 
-  --spec FILE       cut this spec (a path, or a path under the corpus's api/); repeatable;
-                    default: Graph, GitHub, Stripe and contentwarehouse from the corpus
+  --cut FILE        cut this spec into nested parts (a path, or a path under the corpus's api/)
+  --copies FILE     make specs of k copies of this one
+                    (both repeatable; default: Graph, GitHub and Stripe cut, Google Calendar copied)
   --runs N          runs per part, the best one counts (default 3)
   --progenitor BIN  also run progenitor (the cargo-progenitor binary) on every part
   --timeout SECS    per run (default 300)
   --report FILE     write the results to FILE (under the workspace) instead of docs/scaling.md";
 
 struct Options {
-    specs: Vec<String>,
+    families: Vec<(Way, String)>,
     runs: usize,
     progenitor: Option<PathBuf>,
     timeout: Duration,
@@ -51,7 +87,7 @@ struct Options {
 
 fn parse_args(args: &[String]) -> Result<Options, String> {
     let mut options = Options {
-        specs: Vec::new(),
+        families: Vec::new(),
         runs: 3,
         progenitor: None,
         timeout: Duration::from_secs(300),
@@ -62,7 +98,8 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
         let mut value = || args.next().ok_or_else(|| format!("`{arg}` needs a value"));
         let number = |v: &String| v.parse::<usize>().map_err(|_| format!("`{arg}` needs a number, not `{v}`"));
         match arg.as_str() {
-            "--spec" => options.specs.push(value()?.clone()),
+            "--cut" => options.families.push((Way::Cut, value()?.clone())),
+            "--copies" => options.families.push((Way::Copies, value()?.clone())),
             "--runs" => options.runs = number(value()?)?.max(1),
             "--progenitor" => options.progenitor = Some(PathBuf::from(value()?)),
             "--timeout" => options.timeout = Duration::from_secs(number(value()?)? as u64),
@@ -70,8 +107,8 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
-    if options.specs.is_empty() {
-        options.specs = DEFAULT_SPECS.iter().map(|s| s.to_string()).collect();
+    if options.families.is_empty() {
+        options.families = DEFAULT_FAMILIES.iter().map(|(way, s)| (*way, s.to_string())).collect();
     }
     Ok(options)
 }
@@ -84,13 +121,14 @@ pub fn main(_args: &[String]) -> ExitCode {
 
 #[cfg(unix)]
 pub fn main(args: &[String]) -> ExitCode {
-    if let [flag, spec, folder] = args
-        && flag == "--cut"
+    if let [flag, way, spec, folder] = args
+        && flag == "--parts"
     {
-        return match write_parts(Path::new(spec), Path::new(folder)) {
+        let way = if way == "copies" { Way::Copies } else { Way::Cut };
+        return match write_parts(way, Path::new(spec), Path::new(folder)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("scaling --cut: {e}");
+                eprintln!("scaling --parts: {e}");
                 ExitCode::FAILURE
             }
         };
@@ -113,7 +151,8 @@ pub fn main(args: &[String]) -> ExitCode {
 
 /// One part of a spec and what each generator did with it.
 struct Part {
-    paths: usize,
+    /// Its paths (cut) or copies.
+    count: usize,
     bytes: u64,
     ours: Run,
     progenitor: Option<Run>,
@@ -127,7 +166,7 @@ fn run(options: &Options) -> Result<(), String> {
     std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
     let mut api = None;
     let mut families = Vec::new();
-    for name in &options.specs {
+    for (way, name) in &options.families {
         let file = if Path::new(name).is_file() {
             PathBuf::from(name)
         } else {
@@ -137,10 +176,10 @@ fn run(options: &Options) -> Result<(), String> {
             };
             api.join(name)
         };
-        eprintln!("cutting {name}");
+        eprintln!("{} {name}", way.name());
         let folder = work.join(families.len().to_string());
         let mut parts = Vec::new();
-        for (paths, spec) in cut_in_child(&file, &folder)? {
+        for (count, spec) in parts_in_child(*way, &file, &folder)? {
             let bytes = std::fs::metadata(&spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))?.len();
             let ours = best_of(options.runs, || ours(&root, &spec, options.timeout))?;
             let progenitor = match &options.progenitor {
@@ -150,8 +189,9 @@ fn run(options: &Options) -> Result<(), String> {
                 None => None,
             };
             eprintln!(
-                "  {:>6} paths {:>7.2} MB  ours {:<13} {:>6.0} ms{}",
-                paths,
+                "  {:>6} {:<6} {:>7.2} MB  ours {:<13} {:>6.0} ms{}",
+                count,
+                way.unit(),
                 bytes as f64 / MB,
                 ours.outcome.label(),
                 ours.cpu.as_secs_f64() * 1e3,
@@ -161,9 +201,9 @@ fn run(options: &Options) -> Result<(), String> {
                     .unwrap_or_default()
             );
             let _ = std::fs::remove_file(&spec);
-            parts.push(Part { paths, bytes, ours, progenitor });
+            parts.push(Part { count, bytes, ours, progenitor });
         }
-        families.push((name.clone(), parts));
+        families.push((*way, name.clone(), parts));
     }
     let path = root.join(&options.report);
     if let Some(folder) = path.parent() {
@@ -175,43 +215,146 @@ fn run(options: &Options) -> Result<(), String> {
     Ok(())
 }
 
-/// Cuts `spec` into `folder` in a child process (`xtask scaling --cut SPEC FOLDER`), so that
-/// this one never holds a large document: a child started from a large parent begins with the
-/// parent's resident size as its peak, which would be reported as the child's.
+/// Makes the parts of `spec` in `folder` in a child process (`xtask scaling --parts WAY SPEC
+/// FOLDER`), so that this one never holds a large document: a child started from a large parent
+/// begins with the parent's resident size as its peak, which would be reported as the child's.
 #[cfg(unix)]
-fn cut_in_child(spec: &Path, folder: &Path) -> Result<Vec<(usize, PathBuf)>, String> {
+fn parts_in_child(way: Way, spec: &Path, folder: &Path) -> Result<Vec<(usize, PathBuf)>, String> {
     let this = std::env::current_exe().map_err(|e| format!("cannot find the xtask binary: {e}"))?;
     let output = Command::new(this)
-        .args(["scaling", "--cut"])
+        .args(["scaling", "--parts", way.name()])
         .arg(spec)
         .arg(folder)
         .output()
-        .map_err(|e| format!("cannot start the cutting process: {e}"))?;
+        .map_err(|e| format!("cannot start the process making the parts: {e}"))?;
     if !output.status.success() {
         return Err(String::from_utf8_lossy(&output.stderr).trim().to_string());
     }
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .map(|line| {
-            let (paths, file) = line.split_once(' ').ok_or_else(|| format!("unexpected line from --cut: {line}"))?;
-            let paths = paths.parse().map_err(|_| format!("unexpected line from --cut: {line}"))?;
+            let (paths, file) = line.split_once(' ').ok_or_else(|| format!("unexpected line from --parts: {line}"))?;
+            let paths = paths.parse().map_err(|_| format!("unexpected line from --parts: {line}"))?;
             Ok((paths, PathBuf::from(file)))
         })
         .collect()
 }
 
-/// `--cut SPEC FOLDER`: writes the parts of `spec` as `FOLDER/K.json`, and prints one line per
-/// part, `PATHS FILE`, smallest first.
-fn write_parts(spec: &Path, folder: &Path) -> Result<(), String> {
+/// `--parts WAY SPEC FOLDER`: writes the parts of `spec` as `FOLDER/K.json`, and prints one line
+/// per part, `COUNT FILE`, smallest first.
+fn write_parts(way: Way, spec: &Path, folder: &Path) -> Result<(), String> {
     let text = std::fs::read(spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
     let document: Value = serde_json::from_slice(&text).map_err(|e| format!("{}: not JSON: {e}", spec.display()))?;
     std::fs::create_dir_all(folder).map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
-    for (i, (paths, part)) in cut(&document, text.len()).into_iter().enumerate() {
+    let parts = match way {
+        Way::Cut => cut(&document, text.len()),
+        Way::Copies => copies(&document, text.len()),
+    };
+    for (i, (count, part)) in parts.into_iter().enumerate() {
         let file = folder.join(format!("{i}.json"));
         std::fs::write(&file, part).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-        println!("{paths} {}", file.display());
+        println!("{count} {}", file.display());
     }
     Ok(())
+}
+
+/// Documents of `k` copies of `document` (whose file is `size` bytes), for the `k` that make
+/// them about [`TARGETS_MB`] up to [`MAX_COPIES_MB`]: each is `k` and its compact JSON.
+fn copies(document: &Value, size: usize) -> Vec<(usize, Vec<u8>)> {
+    let mut counts: Vec<usize> = TARGETS_MB
+        .iter()
+        .filter(|&&mb| mb <= MAX_COPIES_MB)
+        .map(|mb| ((mb * MB) / size.max(1) as f64).round().max(1.0) as usize)
+        .collect();
+    counts.dedup();
+    let empty = Map::new();
+    let paths = document.get("paths").and_then(Value::as_object).unwrap_or(&empty);
+    let components = document.get("components").and_then(Value::as_object).unwrap_or(&empty);
+    counts
+        .into_iter()
+        .map(|k| {
+            let mut all_paths = Map::new();
+            let mut all_components: Map<String, Value> = components
+                .iter()
+                .map(|(section, members)| {
+                    let kept = if section == "securitySchemes" { members.clone() } else { Value::Object(Map::new()) };
+                    (section.clone(), kept)
+                })
+                .collect();
+            for i in 0..k {
+                let suffix = if i == 0 { String::new() } else { format!("Copy{i}") };
+                let prefix = if i == 0 { String::new() } else { format!("/copy{i}") };
+                for (path, item) in paths {
+                    all_paths.insert(format!("{prefix}{path}"), renamed(item, &suffix, &prefix));
+                }
+                for (section, members) in components.iter().filter(|(section, _)| *section != "securitySchemes") {
+                    if let (Some(Value::Object(into)), Some(members)) =
+                        (all_components.get_mut(section), members.as_object())
+                    {
+                        for (name, member) in members {
+                            into.insert(format!("{name}{suffix}"), renamed(member, &suffix, &prefix));
+                        }
+                    }
+                }
+            }
+            let mut copy = document.as_object().cloned().unwrap_or_default();
+            copy.insert("paths".to_string(), Value::Object(all_paths));
+            copy.insert("components".to_string(), Value::Object(all_components));
+            (k, serde_json::to_vec(&Value::Object(copy)).unwrap_or_default())
+        })
+        .collect()
+}
+
+/// `value` as a copy sees it: references to components end in `suffix`, references to paths
+/// start with `prefix`, operation ids end in `suffix`.
+fn renamed(value: &Value, suffix: &str, prefix: &str) -> Value {
+    match value {
+        Value::Object(members) => Value::Object(
+            members
+                .iter()
+                .map(|(key, member)| {
+                    let member = match (key.as_str(), member) {
+                        ("$ref", Value::String(reference)) => {
+                            Value::String(renamed_reference(reference, suffix, prefix))
+                        }
+                        ("operationId", Value::String(id)) => Value::String(format!("{id}{suffix}")),
+                        ("mapping", Value::Object(mapping)) => Value::Object(
+                            mapping
+                                .iter()
+                                .map(|(tag, target)| {
+                                    let target = match target {
+                                        Value::String(t) => Value::String(renamed_reference(t, suffix, prefix)),
+                                        other => other.clone(),
+                                    };
+                                    (tag.clone(), target)
+                                })
+                                .collect(),
+                        ),
+                        _ => renamed(member, suffix, prefix),
+                    };
+                    (key.clone(), member)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(|item| renamed(item, suffix, prefix)).collect()),
+        other => other.clone(),
+    }
+}
+
+fn renamed_reference(reference: &str, suffix: &str, prefix: &str) -> String {
+    if let Some(rest) = reference.strip_prefix("#/components/")
+        && let Some((section, rest)) = rest.split_once('/')
+        && section != "securitySchemes"
+    {
+        return match rest.split_once('/') {
+            Some((name, deeper)) => format!("#/components/{section}/{name}{suffix}/{deeper}"),
+            None => format!("#/components/{section}/{rest}{suffix}"),
+        };
+    }
+    if let Some(path) = reference.strip_prefix("#/paths/") {
+        return format!("#/paths/{}{path}", escape(prefix));
+    }
+    reference.to_string()
 }
 
 #[cfg(unix)]
@@ -407,7 +550,7 @@ fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
-fn markdown(root: &Path, options: &Options, families: &[(String, Vec<Part>)]) -> String {
+fn markdown(root: &Path, options: &Options, families: &[(Way, String, Vec<Part>)]) -> String {
     let mut s = String::new();
     let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     let _ = writeln!(s, "# Generation cost against spec size\n");
@@ -421,10 +564,12 @@ fn markdown(root: &Path, options: &Options, families: &[(String, Vec<Part>)]) ->
     );
     let _ = writeln!(
         s,
-        "Each spec is cut into nested parts: its first *n* paths, every component they reach and its \
-         security schemes (the last part is the whole file). Each part runs {} time(s) in its own \
-         process (`xtask codegen --spec PART`: types, client and server); the cheapest run counts. \
-         CPU is user + system time of the whole process. See `xtask/src/scaling.rs`.\n",
+        "*cut*: the spec's first *n* paths, every component they reach and its security schemes \
+         (the last part is the whole file); real content, whose mix changes from part to part. \
+         *copies*: *k* copies of the spec in one document, with renamed paths, components and \
+         operation ids; the same mix at every size. Each part runs {} time(s) in its own process \
+         (`xtask codegen --spec PART`: types, client and server); the cheapest run counts. CPU is \
+         user + system time of the whole process. See `xtask/src/scaling.rs`.\n",
         options.runs
     );
     let _ = writeln!(
@@ -438,41 +583,42 @@ fn markdown(root: &Path, options: &Options, families: &[(String, Vec<Part>)]) ->
     if progenitor {
         let _ = writeln!(
             s,
-            "| spec | parts | sizes, MB | d1-codegen exponent | spread | progenitor exponent | spread |\n|---|---:|---|---:|---:|---:|---:|"
+            "| spec | made by | parts | sizes, MB | d1-codegen exponent | spread | progenitor exponent | spread |\n|---|---|---:|---|---:|---:|---:|---:|"
         );
     } else {
-        let _ = writeln!(s, "| spec | parts | sizes, MB | exponent | spread |\n|---|---:|---|---:|---:|");
+        let _ = writeln!(s, "| spec | made by | parts | sizes, MB | exponent | spread |\n|---|---|---:|---|---:|---:|");
     }
-    for (name, parts) in families {
+    for (way, name, parts) in families {
         let range = match (parts.first(), parts.last()) {
             (Some(a), Some(b)) => format!("{:.2}–{:.1}", a.bytes as f64 / MB, b.bytes as f64 / MB),
             _ => "–".to_string(),
         };
         let ours = fit(parts.iter().map(|p| (p.bytes, &p.ours)));
-        let _ = write!(s, "| `{name}` | {} | {range} | {} |", parts.len(), ours);
+        let _ = write!(s, "| `{name}` | {} | {} | {range} | {} |", way.name(), parts.len(), ours);
         if progenitor {
             let theirs = fit(parts.iter().filter_map(|p| Some((p.bytes, p.progenitor.as_ref()?))));
             let _ = write!(s, " {theirs} |");
         }
         let _ = writeln!(s);
     }
-    for (name, parts) in families {
-        let _ = writeln!(s, "\n## `{name}`\n");
+    for (way, name, parts) in families {
+        let _ = writeln!(s, "\n## `{name}`, {}\n", way.name());
+        let unit = way.unit();
         if progenitor {
             let _ = writeln!(
                 s,
-                "| paths | MB | d1-codegen | CPU, ms | per MB, ms | RSS, MB | Rust written, MB | progenitor | CPU, ms | per MB, ms | RSS, MB |\n|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|"
+                "| {unit} | MB | d1-codegen | CPU, ms | per MB, ms | RSS, MB | Rust written, MB | progenitor | CPU, ms | per MB, ms | RSS, MB |\n|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|"
             );
         } else {
             let _ = writeln!(
                 s,
-                "| paths | MB | d1-codegen | CPU, ms | per MB, ms | RSS, MB | Rust written, MB |\n|---:|---:|---|---:|---:|---:|---:|"
+                "| {unit} | MB | d1-codegen | CPU, ms | per MB, ms | RSS, MB | Rust written, MB |\n|---:|---:|---|---:|---:|---:|---:|"
             );
         }
         for part in parts {
             let mb = part.bytes as f64 / MB;
             let rust = part.ours.output_bytes as f64 / MB;
-            let _ = write!(s, "| {} | {:.2} | {} | {rust:.1} |", part.paths, mb, cells(&part.ours, mb));
+            let _ = write!(s, "| {} | {:.2} | {} | {rust:.1} |", part.count, mb, cells(&part.ours, mb));
             if let Some(theirs) = &part.progenitor {
                 let _ = write!(s, " {} |", cells(theirs, mb));
             }
@@ -537,6 +683,43 @@ mod tests {
         assert!(first["components"]["schemas"].get("Unused").is_none());
         assert!(first["components"]["securitySchemes"]["key"].is_object());
         assert_eq!(parts[1].1.len(), size);
+    }
+
+    #[test]
+    fn copies_rename_what_would_clash_and_keep_references_inside_their_copy() {
+        let document = serde_json::json!({
+            "openapi": "3.0.3",
+            "paths": {"/a/{id}": {"get": {"operationId": "getA", "responses": {"200": {"$ref": "#/components/responses/A"}}}}},
+            "components": {
+                "responses": {"A": {"description": "a", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/A/properties/x"}}}}},
+                "schemas": {
+                    "A": {"properties": {"x": {"type": "string"}}},
+                    "U": {"oneOf": [{"$ref": "#/components/schemas/A"}], "discriminator": {"propertyName": "x", "mapping": {"a": "#/components/schemas/A"}}},
+                },
+                "securitySchemes": {"key": {"type": "apiKey", "in": "header", "name": "k"}},
+            },
+        });
+        let size = serde_json::to_vec(&document).unwrap().len();
+        let parts = copies(&document, size);
+        assert_eq!(parts.first().map(|(k, _)| *k), Some(((0.1 * MB) / size as f64).round() as usize));
+        assert!(parts.windows(2).all(|w| w[0].0 < w[1].0));
+        let (k, text) = &parts[0];
+        let copy: Value = serde_json::from_slice(text).unwrap();
+        assert_eq!(copy["paths"].as_object().unwrap().len(), *k);
+        let second = &copy["paths"]["/copy1/a/{id}"]["get"];
+        assert_eq!(second["operationId"], "getACopy1");
+        assert_eq!(second["responses"]["200"]["$ref"], "#/components/responses/ACopy1");
+        let response = &copy["components"]["responses"]["ACopy1"];
+        assert_eq!(
+            response["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ACopy1/properties/x"
+        );
+        assert_eq!(
+            copy["components"]["schemas"]["UCopy1"]["discriminator"]["mapping"]["a"],
+            "#/components/schemas/ACopy1"
+        );
+        assert_eq!(copy["components"]["schemas"]["A"], document["components"]["schemas"]["A"]);
+        assert_eq!(copy["components"]["securitySchemes"], document["components"]["securitySchemes"]);
     }
 
     #[test]
