@@ -28,13 +28,16 @@ use std::process::{Command, ExitCode};
 use std::time::Duration;
 
 /// What is measured when neither `--cut` nor `--copies` is given (paths under the corpus's
-/// `api/`): the 20 MB spec that must stay within 5 s and two other large shapes, cut; copies of a
-/// 0.1 MB spec that progenitor generates too.
-const DEFAULT_FAMILIES: [(Way, &str); 4] = [
+/// `api/`): the 20 MB spec that must stay within 5 s and two other large shapes, cut and copied
+/// (their parts' mixes differ, their copies' do not); copies of a 0.1 MB spec that progenitor
+/// generates too.
+const DEFAULT_FAMILIES: [(Way, &str); 6] = [
     (Way::Cut, "microsoft.com/graph.json"),
     (Way::Cut, "github.com/api.github.com.json"),
     (Way::Cut, "stripe.com.json"),
     (Way::Copies, "googleapis.com/calendar.json"),
+    (Way::Copies, "github.com/api.github.com.json"),
+    (Way::Copies, "stripe.com.json"),
 ];
 
 /// How a spec is made into specs of several sizes.
@@ -71,7 +74,7 @@ const USAGE: &str = "usage: cargo xtask scaling [options]
 
   --cut FILE        cut this spec into nested parts (a path, or a path under the corpus's api/)
   --copies FILE     make specs of k copies of this one
-                    (both repeatable; default: Graph, GitHub and Stripe cut, Google Calendar copied)
+                    (both repeatable; default: Graph, GitHub and Stripe cut; Calendar, GitHub, Stripe copied)
   --runs N          runs per part, the best one counts (default 3)
   --progenitor BIN  also run progenitor (the cargo-progenitor binary) on every part
   --timeout SECS    per run (default 300)
