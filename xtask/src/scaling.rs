@@ -579,25 +579,36 @@ fn markdown(root: &Path, options: &Options, families: &[(Way, String, Vec<Part>)
         s,
         "*exponent*: the slope of a least-squares line through (log size, log CPU) of the parts of \
          0.1 MB and more that generated; 1.0 is linear. *spread*: the largest CPU per MB of those \
-         parts over the smallest.\n"
+         parts over the smallest. *Rust bytes per spec byte*, smallest part → largest: where the mix \
+         changes with the size (a cut), so does the work per byte.\n"
     );
     let progenitor = options.progenitor.is_some();
     let _ = writeln!(s, "## Summary\n");
     if progenitor {
         let _ = writeln!(
             s,
-            "| spec | made by | parts | sizes, MB | d1-codegen exponent | spread | progenitor exponent | spread |\n|---|---|---:|---|---:|---:|---:|---:|"
+            "| spec | made by | parts | sizes, MB | Rust bytes per spec byte | d1-codegen exponent | spread | progenitor exponent | spread |\n|---|---|---:|---|---|---:|---:|---:|---:|"
         );
     } else {
-        let _ = writeln!(s, "| spec | made by | parts | sizes, MB | exponent | spread |\n|---|---|---:|---|---:|---:|");
+        let _ = writeln!(
+            s,
+            "| spec | made by | parts | sizes, MB | Rust bytes per spec byte | exponent | spread |\n|---|---|---:|---|---|---:|---:|"
+        );
     }
     for (way, name, parts) in families {
         let range = match (parts.first(), parts.last()) {
             (Some(a), Some(b)) => format!("{:.2}–{:.1}", a.bytes as f64 / MB, b.bytes as f64 / MB),
             _ => "–".to_string(),
         };
+        // What a byte of spec turns into, smallest part → largest: where it changes, so does the
+        // work per byte, whatever the size.
+        let ratio = |p: &Part| p.ours.output_bytes as f64 / p.bytes.max(1) as f64;
+        let mix = match (parts.first(), parts.last()) {
+            (Some(a), Some(b)) => format!("{:.1} → {:.1}", ratio(a), ratio(b)),
+            _ => "–".to_string(),
+        };
         let ours = fit(parts.iter().map(|p| (p.bytes, &p.ours)));
-        let _ = write!(s, "| `{name}` | {} | {} | {range} | {} |", way.name(), parts.len(), ours);
+        let _ = write!(s, "| `{name}` | {} | {} | {range} | {mix} | {} |", way.name(), parts.len(), ours);
         if progenitor {
             let theirs = fit(parts.iter().filter_map(|p| Some((p.bytes, p.progenitor.as_ref()?))));
             let _ = write!(s, " {theirs} |");
