@@ -10,7 +10,7 @@
 //!   chosen so that the parts are about 0.1, 0.2, 0.5, 1, 2, 5, 10, 20 and 50 MB, up to the whole
 //!   file. Real content, but the mix changes from part to part (the first paths of a spec may
 //!   reach most of its schemas).
-//! - `--copies SPEC`: `k` copies of a small spec in one document (copy `i` under `/copy{i}`, its
+//! - `--copies SPEC`: `k` copies of a spec in one document (copy `i` under `/copy{i}`, its
 //!   components and operation ids suffixed `Copy{i}`), `k` chosen for the same sizes up to 20 MB:
 //!   the same mix at every size, so a linear cost gives a flat CPU per MB.
 //!
