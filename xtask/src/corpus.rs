@@ -232,9 +232,7 @@ fn run(options: &Options) -> Result<bool, String> {
         let spec = api.join(name);
         let bytes = std::fs::metadata(&spec).map(|m| m.len()).unwrap_or(0);
         let out = outputs.join(i.to_string());
-        let mut command = Command::new(&generator);
-        command.arg("codegen").arg("--spec").arg(&spec).arg("--out").arg(&out).current_dir(&root);
-        let ours = run_generator(command, &out, &spec, options.timeout)?;
+        let ours = run_generator(&generator, &root, &spec, &out, options.timeout)?;
         let progenitor = match &options.progenitor {
             Some(bin) => Some(run_progenitor(bin, &spec, &outputs.join(format!("{i}-progenitor")), options.timeout)?),
             None => None,
@@ -350,7 +348,16 @@ fn json_files(dir: &Path) -> Result<Vec<String>, String> {
 
 /// Run the generator on one spec: the outcome from its exit status and output.
 #[cfg(unix)]
-pub(crate) fn run_generator(mut command: Command, out: &Path, spec: &Path, timeout: Duration) -> Result<Run, String> {
+/// This binary's `codegen --spec SPEC --out OUT` (run from `root`) on one spec.
+pub(crate) fn run_generator(
+    generator: &Path,
+    root: &Path,
+    spec: &Path,
+    out: &Path,
+    timeout: Duration,
+) -> Result<Run, String> {
+    let mut command = Command::new(generator);
+    command.arg("codegen").arg("--spec").arg(spec).arg("--out").arg(out).current_dir(root);
     let (stdout_file, stderr_file) = (out.with_extension("stdout"), out.with_extension("stderr"));
     let measured = measure(&mut command, &stdout_file, &stderr_file, timeout)?;
     let stdout = std::fs::read_to_string(&stdout_file).unwrap_or_default();
@@ -667,7 +674,6 @@ impl Report<'_> {
 
     fn markdown(&self, root: &Path) -> String {
         let mut s = String::new();
-        let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
         let selection = match self.options.sample {
             Some(_) => format!(
                 "{} of its {} documents: every {}th of the sorted list{}",
@@ -683,14 +689,7 @@ impl Report<'_> {
             None => format!("all {} documents", self.total),
         };
         let _ = writeln!(s, "# The generator on the public OpenAPI corpus\n");
-        let _ = writeln!(
-            s,
-            "Written by `cargo xtask {command}` ({} build) on {} at commit `{}`, on {}.\n",
-            if cfg!(debug_assertions) { "debug" } else { "release" },
-            shell(root, "date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
-            shell(root, "git", &["rev-parse", "--short", "HEAD"]),
-            machine()
-        );
+        let _ = writeln!(s, "{}\n", written_by(root));
         let _ = writeln!(
             s,
             "Corpus: the npm package `{PACKAGE}@{VERSION}` (`api/**/*.json`), {selection}. Each spec runs in \
@@ -936,7 +935,7 @@ fn table_cell(text: &str) -> String {
 }
 
 /// The trimmed output of a small command, or `?`.
-pub(crate) fn shell(root: &Path, program: &str, args: &[&str]) -> String {
+fn shell(root: &Path, program: &str, args: &[&str]) -> String {
     Command::new(program)
         .args(args)
         .current_dir(root)
@@ -945,6 +944,18 @@ pub(crate) fn shell(root: &Path, program: &str, args: &[&str]) -> String {
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_else(|| "?".to_string())
+}
+
+/// A report's first line: the command that wrote it, the build, when, at which commit, on what.
+pub(crate) fn written_by(root: &Path) -> String {
+    let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+    format!(
+        "Written by `cargo xtask {command}` ({} build) on {} at commit `{}`, on {}.",
+        if cfg!(debug_assertions) { "debug" } else { "release" },
+        shell(root, "date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        shell(root, "git", &["rev-parse", "--short", "HEAD"]),
+        machine()
+    )
 }
 
 /// The installed openapi-spec-validator's version, for the report.
@@ -960,7 +971,7 @@ fn validator_version() -> String {
 }
 
 /// CPU model and core count, for the report.
-pub(crate) fn machine() -> String {
+fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
         .lines()

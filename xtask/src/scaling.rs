@@ -364,9 +364,7 @@ fn renamed_reference(reference: &str, suffix: &str, prefix: &str) -> String {
 fn ours(root: &Path, spec: &Path, timeout: Duration) -> Result<Run, String> {
     let generator = std::env::current_exe().map_err(|e| format!("cannot find the xtask binary: {e}"))?;
     let out = spec.with_extension("out");
-    let mut command = Command::new(generator);
-    command.arg("codegen").arg("--spec").arg(spec).arg("--out").arg(&out).current_dir(root);
-    let run = crate::corpus::run_generator(command, &out, spec, timeout);
+    let run = crate::corpus::run_generator(&generator, root, spec, &out, timeout);
     let _ = std::fs::remove_dir_all(&out);
     run
 }
@@ -555,16 +553,8 @@ fn escape(token: &str) -> String {
 
 fn markdown(root: &Path, options: &Options, families: &[(Way, String, Vec<Part>)]) -> String {
     let mut s = String::new();
-    let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     let _ = writeln!(s, "# Generation cost against spec size\n");
-    let _ = writeln!(
-        s,
-        "Written by `cargo xtask {command}` ({} build) on {} at commit `{}`, on {}.\n",
-        if cfg!(debug_assertions) { "debug" } else { "release" },
-        crate::corpus::shell(root, "date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
-        crate::corpus::shell(root, "git", &["rev-parse", "--short", "HEAD"]),
-        crate::corpus::machine()
-    );
+    let _ = writeln!(s, "{}\n", crate::corpus::written_by(root));
     let _ = writeln!(
         s,
         "*cut*: the spec's first *n* paths, every component they reach and its security schemes \
