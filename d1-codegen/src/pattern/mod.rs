@@ -346,7 +346,14 @@ fn analyse(pattern: &str, node: Node) -> CompiledPattern {
     compiled.description = format!("matches {}, {where_}", code(pattern));
     // A sequence of single characters is reduced by `reduce_unanchored` below, which also says
     // so in the description.
-    let body = if as_sequence(&body).is_some() { body } else { trim_unanchored(body, anchored_start, anchored_end) };
+    let (body, sequence) = match as_sequence(&body) {
+        Some(atoms) => (body, Some(atoms)),
+        None => {
+            let trimmed = trim_unanchored(body, anchored_start, anchored_end);
+            let atoms = as_sequence(&trimmed);
+            (trimmed, atoms)
+        }
+    };
     let program = |body: &Node| match program::build(body, anchored_start, anchored_end) {
         Some(program) => Plan::Program(program),
         None => Plan::Engine { reason: "needs too large an automaton".to_owned() },
@@ -368,7 +375,7 @@ fn analyse(pattern: &str, node: Node) -> CompiledPattern {
     compiled.almost_anything = !starts && !ends && !has_anchor(&body) && min_len(&body) <= 1;
 
     let mut body = body;
-    if let Some(atoms) = as_sequence(&body) {
+    if let Some(atoms) = sequence {
         let Some(atoms) = normalize(atoms) else {
             compiled.plan = Plan::Const(false);
             compiled.description = format!("never matches ({} needs a character from an empty class)", code(pattern));

@@ -26,15 +26,15 @@ const COMMITTED: [&str; 13] = ["N", "L", "Z", "M", "P", "S", "C", "Ll", "Lo", "L
 /// The set `\p{name}` stands for (`name` as written between the braces, e.g. `L`,
 /// `Script=Greek`), or `None` when regress does not know the property.
 pub(super) fn members(name: &str) -> Option<CharSet> {
-    if let Some((_, ranges)) = tables::TABLES.iter().find(|(committed, _)| *committed == name) {
-        return Some(CharSet::from_index_ranges(ranges.iter().copied()));
-    }
     static CACHE: OnceLock<Mutex<HashMap<String, Option<CharSet>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Mutex::default);
     if let Some(known) = cache.lock().ok()?.get(name) {
         return known.clone();
     }
-    let set = read_off_regress(name);
+    let set = match tables::TABLES.iter().find(|(committed, _)| *committed == name) {
+        Some((_, ranges)) => Some(CharSet::from_index_ranges(ranges.iter().copied())),
+        None => read_off_regress(name),
+    };
     cache.lock().ok()?.insert(name.to_owned(), set.clone());
     set
 }
